@@ -1,0 +1,195 @@
+"""The access log's hash chain: appending (serialised) and verifying (streamed).
+
+Each entry's hash is HMAC-SHA256, keyed with AUDIT_CHAIN_KEY, over a canonical
+serialisation of its columns and the previous entry's hash. The key means somebody with
+database access alone cannot forge a consistent chain after editing it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from .models import AccessLogEntry, ChainCheckpoint, ChainHead
+
+GENESIS = "0" * 64
+ADVISORY_LOCK_KEY = 7_700_001  # any constant unique to this lock
+FIELDS = [
+    "seq",
+    "at",
+    "user_id",
+    "object_type",
+    "object_id",
+    "how",
+    "ip",
+    "person_id",
+    "case_id",
+    "unit_id",
+    "protected",
+    "outside_unit",
+    "prev_hash",
+    "hash",
+]
+
+
+def _key() -> bytes:
+    return settings.AUDIT_CHAIN_KEY.encode("utf-8")
+
+
+def _canonical(
+    seq,
+    at,
+    user_id,
+    object_type,
+    object_id,
+    how,
+    ip,
+    person_id,
+    case_id,
+    unit_id,
+    protected,
+    outside_unit,
+    prev_hash,
+) -> bytes:
+    # Hot path of verification (target 100,000 entries/s): plain str() of each value
+    # (None and booleans included) and isoformat, which is several times faster than
+    # strftime. Timestamps are UTC as written; a non-UTC one is converted first.
+    if at.utcoffset():
+        at = at.astimezone(UTC)
+    return (
+        f"{seq}|{at.isoformat(timespec='microseconds')}|{user_id}|{object_type}|{object_id}|"
+        f"{how}|{ip}|{person_id}|{case_id}|{unit_id}|{protected}|{outside_unit}|{prev_hash}"
+    ).encode()
+
+
+def entry_hash(*values) -> str:
+    return hmac.digest(_key(), _canonical(*values), hashlib.sha256).hex()
+
+
+def _normalised(values: dict) -> dict:
+    """Values as they will read back from the database, so the hash matches then."""
+    out = dict(values)
+    for name in ("protected", "outside_unit"):
+        out[name] = bool(out.get(name, False))
+    out["ip"] = out.get("ip") or ""
+    return out
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+    else:
+        ChainHead.objects.get_or_create(id=1)
+        ChainHead.objects.select_for_update().get(id=1)
+
+
+def append(**values) -> AccessLogEntry:
+    """Append one entry. Appends are serialised so sequence numbers have no gaps."""
+    with transaction.atomic():
+        _lock()
+        last = AccessLogEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        entry = AccessLogEntry(seq=seq, prev_hash=prev, **_normalised(values))
+        entry.hash = entry_hash(*[getattr(entry, f) for f in FIELDS[:-1]])
+        entry.save(force_insert=True)
+    return entry
+
+
+def append_many(rows: list[dict]) -> list[AccessLogEntry]:
+    """Append several entries (a list page) under one lock with one INSERT."""
+    if not rows:
+        return []
+    with transaction.atomic():
+        _lock()
+        last = AccessLogEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+        entries = []
+        for values in rows:
+            seq += 1
+            entry = AccessLogEntry(seq=seq, prev_hash=prev, **_normalised(values))
+            entry.hash = entry_hash(*[getattr(entry, f) for f in FIELDS[:-1]])
+            prev = entry.hash
+            entries.append(entry)
+        AccessLogEntry.objects.bulk_create(entries)
+    return entries
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # "altered", "inserted", "removed"
+    seq: int
+
+    def __str__(self) -> str:
+        if self.kind == "removed":
+            return f"entry {self.seq} was removed (the chain breaks there)"
+        return f"entry {self.seq} was {self.kind}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    checked: int
+    problem: Problem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify(chunk_size: int = 20_000) -> Verdict:
+    """Walk the chain in order and report the first altered, inserted or removed entry."""
+    checkpoint = ChainCheckpoint.objects.order_by("-seq").values_list("seq", "hash").first()
+    verdict, last_seq, hash_at_checkpoint = _walk(chunk_size, checkpoint[0] if checkpoint else 0)
+    if verdict.ok and checkpoint is not None:
+        if last_seq < checkpoint[0]:
+            # Entries up to the last verified one are gone from the end of the chain.
+            return Verdict(verdict.checked, Problem("removed", last_seq + 1))
+        if hash_at_checkpoint != checkpoint[1]:
+            return Verdict(verdict.checked, Problem("altered", checkpoint[0]))
+    return verdict
+
+
+def save_checkpoint() -> None:
+    """After a clean verification: remember where the chain ended."""
+    last = AccessLogEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    if last and not ChainCheckpoint.objects.filter(seq__gte=last[0]).exists():
+        ChainCheckpoint.objects.create(seq=last[0], hash=last[1])
+
+
+def _walk(chunk_size: int, checkpoint_seq: int):
+    rows = (
+        AccessLogEntry.objects.order_by("seq").values_list(*FIELDS).iterator(chunk_size=chunk_size)
+    )
+    key = _key()
+    digest = hashlib.sha256
+    expected_seq, good_hash = 1, GENESIS
+    checked = 0
+    at_checkpoint = None
+    pending = None  # a row whose own hash failed, waiting for the next row to classify it
+    for row in rows:
+        checked += 1
+        if pending is not None:
+            # The next row still chains to the entry before the bad one: the bad one was
+            # slipped in. Otherwise an original entry was changed.
+            kind = "inserted" if row[12] == good_hash else "altered"
+            return Verdict(checked, Problem(kind, pending)), 0, None
+        seq = row[0]
+        if seq != expected_seq:
+            return Verdict(checked, Problem("removed", expected_seq)), 0, None
+        valid = hmac.digest(key, _canonical(*row[:13]), digest).hex() == row[13]
+        if not valid:
+            pending = seq
+            continue
+        if row[12] != good_hash:
+            # Sound itself but not chained to its predecessor: something between is gone.
+            return Verdict(checked, Problem("removed", seq - 1 if seq > 1 else seq)), 0, None
+        if seq == checkpoint_seq:
+            at_checkpoint = row[13]
+        expected_seq, good_hash = seq + 1, row[13]
+    if pending is not None:
+        return Verdict(checked, Problem("altered", pending)), 0, None
+    return Verdict(checked, None), expected_seq - 1, at_checkpoint

@@ -1,0 +1,140 @@
+"""The access log (append-only, hash-chained) and legal holds.
+
+Access-log rows hold ids only: no name, identity number or free text, so the log may be
+kept after retention culled the records it points to (the chain must survive)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from bokvar.fields import EncryptedTextField
+
+
+class AppendOnlyError(Exception):
+    """The access log cannot be changed or shortened."""
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("access-log entries cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("access-log entries cannot be deleted")
+
+    def bulk_update(self, *args, **kwargs):
+        raise AppendOnlyError("access-log entries cannot be updated")
+
+    def _raw_delete(self, using):
+        raise AppendOnlyError("access-log entries cannot be deleted")
+
+
+class How(models.TextChoices):
+    PAGE = "page", _("Page")
+    API = "api", _("API")
+    EXPORT = "export", _("Export")
+    EXTRACT = "extract", _("Data-subject extract")
+
+
+class AccessLogEntry(models.Model):
+    seq = models.PositiveBigIntegerField(_("sequence number"), unique=True, editable=False)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    # No database constraint: users are never deleted, and the log must not block it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    how = models.CharField(_("how"), max_length=10, choices=How.choices)
+    ip = models.CharField(_("from"), max_length=45, blank=True)
+    person_id = models.PositiveBigIntegerField(_("person id"), null=True, blank=True)
+    case_id = models.PositiveBigIntegerField(_("case id"), null=True, blank=True)
+    unit_id = models.PositiveBigIntegerField(_("unit id"), null=True, blank=True)
+    protected = models.BooleanField(_("protected identity"), default=False)
+    outside_unit = models.BooleanField(_("outside own unit"), default=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access-log entry")
+        verbose_name_plural = _("access-log entries")
+        indexes = [
+            models.Index(fields=["person_id", "at"], name="accesslog_person"),
+            models.Index(fields=["case_id", "at"], name="accesslog_case"),
+            models.Index(fields=["user", "at"], name="accesslog_user"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(seq__gte=1), name="accesslog_seq_pos")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("access-log entries cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("access-log entries cannot be deleted")
+
+
+class ChainHead(models.Model):
+    """Serialises appends where advisory locks do not exist (SQLite): one locked row."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+
+    def __str__(self) -> str:
+        return "chain head"
+
+
+class LegalHold(models.Model):
+    """An auditor's order that a person's records are kept whatever retention says."""
+
+    person_id = models.PositiveBigIntegerField(_("person id"), db_index=True)
+    reason = EncryptedTextField(_("reason"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    set_at = models.DateTimeField(_("set"), auto_now_add=True)
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_id"],
+                condition=Q(released_at__isnull=True),
+                name="legalhold_one_active_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class ChainCheckpoint(models.Model):
+    """The end of the chain as last verified: a chain cut short after it is detected."""
+
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    verified_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        get_latest_by = "seq"
+
+    def __str__(self) -> str:
+        return f"#{self.seq}"

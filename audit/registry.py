@@ -1,0 +1,163 @@
+"""What the domain apps tell the audit app. The audit app never imports their models:
+each app registers its models here from its AppConfig.ready(), and the history page,
+the access log, the data-subject extract and retention only use what is registered.
+
+One call per model::
+
+    from audit import registry
+
+    registry.register_model(
+        Threat,
+        history_for_case=lambda case_id: Threat.history.filter(case_id=case_id),
+        history_for_person=lambda person_id: Threat.history.filter(case__household__members=person_id),
+        records_of_person=lambda person_id: Threat.objects.filter(case__household__members=person_id),
+        describe=None,      # only for objects passed to record_read
+    )
+
+and once per app a retention provider (`register_retention`) that knows how to cull a
+person's records (with their history rows and blind indexes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import models
+from django.db.models import QuerySet
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who a read concerns, in ids only (what the access log stores)."""
+
+    person_id: int | None = None
+    case_id: int | None = None
+    unit_id: int | None = None
+    district_id: int | None = None
+    protected: bool = False
+
+
+@dataclass(frozen=True)
+class ModelRegistration:
+    model: type[models.Model]
+    # Historical rows (django-simple-history) that belong to a case / a person.
+    history_for_case: Callable[[int], QuerySet] | None = None
+    history_for_person: Callable[[int], QuerySet] | None = None
+    # Live rows about a person: the extract lists them, retention dates them.
+    records_of_person: Callable[[int], QuerySet] | None = None
+    # The field dating an entry (retention: the last entry about a person).
+    date_field: str = "created_at"
+    # Object ids (of this model) whose values `user` may not see: shown as hidden.
+    hidden_ids: Callable[[object, set[int]], set[int]] | None = None
+    # For objects passed to audit.hooks.record_read: which person/case/unit they concern.
+    describe: Callable[[models.Model], Subject] | None = None
+    # Fields never shown in the history (blind indexes, version counters).
+    ignored_fields: frozenset[str] = frozenset({"version"})
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label_lower
+
+
+@dataclass(frozen=True)
+class RetentionProvider:
+    key: str
+    # Every person id the app holds records about.
+    subjects: Callable[[], Iterable[int]]
+    # Person ids kept for research (born on the 5th, 15th or 25th). May decrypt in memory.
+    research_kept: Callable[[set[int]], set[int]] = lambda ids: set()
+    # Person ids whose records are bound up with others' (e.g. a shared household),
+    # given the ids about to be culled: returns the ids that must be kept after all.
+    entangled: Callable[[set[int]], set[int]] = lambda ids: set()
+    # Deletes the records of these people, their history rows and blind indexes.
+    cull: Callable[[set[int]], dict[str, int]] = lambda ids: {}
+    order: int = 100  # lower runs first: apps that build on cases cull before cases
+
+
+@dataclass
+class Registry:
+    models: dict[str, ModelRegistration] = field(default_factory=dict)
+    retention: dict[str, RetentionProvider] = field(default_factory=dict)
+    # (user_id, case_id) pairs -> the subset where the user holds a grant or handover.
+    grant_checkers: dict[str, Callable[[set[tuple[int, int]]], set[tuple[int, int]]]] = field(
+        default_factory=dict
+    )
+    # person id -> case ids the person belongs to ("who looked at this person").
+    cases_of_person: dict[str, Callable[[int], Iterable[int]]] = field(default_factory=dict)
+
+
+registry = Registry()
+
+
+def register_model(model: type[models.Model], **options) -> ModelRegistration:
+    reg = ModelRegistration(model=model, **options)
+    registry.models[reg.label] = reg
+    return reg
+
+
+def register_retention(provider: RetentionProvider) -> None:
+    registry.retention[provider.key] = provider
+
+
+def register_grant_checker(
+    key: str, checker: Callable[[set[tuple[int, int]]], set[tuple[int, int]]]
+) -> None:
+    registry.grant_checkers[key] = checker
+
+
+def register_cases_of_person(key: str, provider: Callable[[int], Iterable[int]]) -> None:
+    registry.cases_of_person[key] = provider
+
+
+def for_model(model_or_obj) -> ModelRegistration | None:
+    return registry.models.get(model_or_obj._meta.label_lower)
+
+
+def last_entry_of(person_id: int) -> datetime | None:
+    """The newest entry about a person over every registered model and its history."""
+    from django.db.models import Max
+
+    newest: list[datetime] = []
+    for reg in registry.models.values():
+        if reg.records_of_person is not None and reg.date_field:
+            value = reg.records_of_person(person_id).aggregate(m=Max(reg.date_field))["m"]
+            if value is not None:
+                newest.append(value if isinstance(value, datetime) else _midnight(value))
+        if reg.history_for_person is not None:
+            value = reg.history_for_person(person_id).aggregate(m=Max("history_date"))["m"]
+            if value is not None:
+                newest.append(value)
+    return max(newest) if newest else None
+
+
+def _midnight(day) -> datetime:
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime(day.year, day.month, day.day))
+
+
+def case_ids_of_person(person_id: int) -> set[int]:
+    ids: set[int] = set()
+    for provider in registry.cases_of_person.values():
+        ids.update(provider(person_id))
+    return ids
+
+
+def granted_pairs(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    found: set[tuple[int, int]] = set()
+    for checker in registry.grant_checkers.values():
+        found |= checker(pairs - found)
+    return found
+
+
+# --- Pages and endpoints that show personal data --------------------------------------
+# Each registers its URL name; a test walks every one of them and asserts exactly one
+# access-log entry per record read, and fails when a registered name is not walked.
+
+personal_data_views: dict[str, str] = {}
+
+
+def register_personal_data_view(url_name: str, *, reads: str = "one record") -> None:
+    personal_data_views[url_name] = reads

@@ -1,0 +1,49 @@
+"""Writes of the audit app: legal holds."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bokvar.history import attribute
+from bokvar.models import Role
+from bokvar.selectors import roles_of
+
+from .models import LegalHold
+
+
+def _require_auditor(actor) -> None:
+    if not roles_of(actor).has(Role.AUDITOR):
+        raise PermissionDenied
+
+
+def place_legal_hold(*, actor, person_id: int, reason: str) -> LegalHold:
+    _require_auditor(actor)
+    with transaction.atomic():
+        if LegalHold.objects.filter(person_id=person_id, released_at__isnull=True).exists():
+            raise ValidationError({"reason": _("This person is already under a legal hold.")})
+        hold = LegalHold(person_id=person_id, reason=reason.strip(), set_by=actor)
+        if not hold.reason:
+            raise ValidationError({"reason": _("Give the reason for the legal hold.")})
+        hold.full_clean()
+        attribute(hold, user=actor, reason="legal hold placed")
+        hold.save()
+    return hold
+
+
+def release_legal_hold(*, actor, hold_id: int) -> LegalHold:
+    _require_auditor(actor)
+    with transaction.atomic():
+        hold = (
+            LegalHold.objects.select_for_update()
+            .filter(pk=hold_id, released_at__isnull=True)
+            .first()
+        )
+        if hold is None:
+            raise ValidationError({"hold": _("There is no such active legal hold.")})
+        hold.released_at = timezone.now()
+        attribute(hold, user=actor, reason="legal hold released")
+        hold.save(update_fields=["released_at"])
+    return hold

@@ -1,0 +1,201 @@
+"""Audit pages: log review, readable change history, data-subject extract, legal holds."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from bokvar.models import Role, Unit
+from bokvar.permissions import role_required
+from cases import selectors as case_selectors
+
+from . import extract as extract_service
+from . import history, review, services
+from .forms import HoldForm, LogFilterForm, PersonSearchForm
+from .hooks import How, record_read
+from .models import LegalHold
+
+AUDITOR = (Role.AUDITOR,)
+HISTORY_ROLES = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER, Role.ADMINISTRATOR, Role.AUDITOR)
+PAGE_SIZE = 50
+
+
+@role_required(*AUDITOR)
+@require_http_methods(["GET", "POST"])
+def index(request):
+    form = PersonSearchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = case_selectors.find_person_for_auditor(
+            request.user, form.cleaned_data["personal_number"]
+        )
+        if person is None:
+            # Never echo the number back: the message names the field only.
+            form.add_error("personal_number", _("Nobody with this identity number is registered."))
+        else:
+            return redirect("audit:subject", person_id=person.pk)
+    return render(request, "audit/index.html", {"form": form})
+
+
+@role_required(*AUDITOR)
+@require_http_methods(["GET", "POST"])
+def subject(request, person_id: int):
+    """What an auditor can do about one person: ids only on this page, no personal data."""
+    person = case_selectors.get_person_for_auditor(request.user, person_id)
+    form = HoldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.place_legal_hold(
+                actor=request.user, person_id=person.pk, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error("reason", exc.message_dict.get("reason"))
+        else:
+            messages.success(request, _("The legal hold was placed."))
+            return redirect("audit:subject", person_id=person.pk)
+    holds = LegalHold.objects.filter(person_id=person.pk).order_by("-set_at")
+    return render(
+        request, "audit/subject.html", {"person_id": person.pk, "form": form, "holds": holds}
+    )
+
+
+@role_required(*AUDITOR)
+@require_http_methods(["POST"])
+def hold_release(request, person_id: int, hold_id: int):
+    case_selectors.get_person_for_auditor(request.user, person_id)
+    try:
+        services.release_legal_hold(actor=request.user, hold_id=hold_id)
+    except ValidationError:
+        messages.error(request, _("There is no such active legal hold."))
+    else:
+        messages.success(request, _("The legal hold was released."))
+    return redirect("audit:subject", person_id=person_id)
+
+
+def _filters(request) -> tuple[LogFilterForm, review.LogFilters]:
+    form = LogFilterForm(request.GET or None, units=Unit.objects.filter(is_active=True))
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        return form, review.LogFilters(
+            start=d["start"],
+            end=d["end"],
+            unit_id=d["unit"].pk if d["unit"] else None,
+            how=d["how"],
+            user_id=d["user"],
+            person_id=d["person"],
+            case_id=d["case"],
+            flagged=d["flagged"],
+        )
+    return form, review.LogFilters()
+
+
+@role_required(*AUDITOR)
+@require_http_methods(["GET"])
+def log(request):
+    form, filters = _filters(request)
+    if form.is_bound and not form.is_valid():
+        entries = []
+        page = None
+    else:
+        page = Paginator(review.entries(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+        entries = review.flag(list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/log.html",
+        {"form": form, "rows": entries, "page": page, "query": query.urlencode()},
+    )
+
+
+@role_required(*AUDITOR)
+@require_http_methods(["GET"])
+def log_csv(request):
+    form, filters = _filters(request)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(_("The filter is not valid."), status=400, content_type="text/plain")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "seq",
+            "at",
+            "user_id",
+            "username",
+            "object_type",
+            "object_id",
+            "how",
+            "ip",
+            "person_id",
+            "case_id",
+            "unit_id",
+            "flags",
+        ]
+    )
+    qs = review.entries(filters)
+    for start in range(0, qs.count(), 2000):
+        for row in review.flag(list(qs[start : start + 2000])):
+            e = row.entry
+            writer.writerow(
+                [
+                    e.seq,
+                    e.at.isoformat(),
+                    e.user_id,
+                    e.user.username if e.user else "",
+                    e.object_type,
+                    e.object_id,
+                    e.how,
+                    e.ip,
+                    e.person_id or "",
+                    e.case_id or "",
+                    e.unit_id or "",
+                    " ".join(row.flags),
+                ]
+            )
+    return response
+
+
+@role_required(*HISTORY_ROLES)
+@require_http_methods(["GET"])
+def case_history(request, case_id: int):
+    case = case_selectors.get_case_for_history(request.user, case_id)
+    record_read(request, obj=case, how=How.PAGE)
+    rows = history.changes(request.user, case_id=case.pk)
+    return render(request, "audit/history.html", {"case": case, "rows": rows})
+
+
+@role_required(*HISTORY_ROLES)
+@require_http_methods(["GET"])
+def person_history(request, person_id: int):
+    person = case_selectors.get_person_for_history(request.user, person_id)
+    record_read(request, obj=person, how=How.PAGE)
+    rows = history.changes(request.user, person_id=person.pk)
+    return render(request, "audit/history.html", {"person_id": person.pk, "rows": rows})
+
+
+@role_required(*AUDITOR)
+@require_http_methods(["GET"])
+def extract_page(request, person_id: int):
+    person = case_selectors.get_person_for_auditor(request.user, person_id)
+    record_read(request, obj=person, how=How.EXTRACT)
+    data = extract_service.build(person.pk)
+    return render(request, "audit/extract.html", {"data": data, "person_id": person.pk})
+
+
+@role_required(*AUDITOR)
+@require_http_methods(["GET"])
+def extract_json(request, person_id: int):
+    person = case_selectors.get_person_for_auditor(request.user, person_id)
+    record_read(request, obj=person, how=How.EXTRACT)
+    response = JsonResponse(
+        extract_service.build(person.pk), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = f'attachment; filename="extract-{person.pk}.json"'
+    return response

@@ -1,0 +1,1 @@
+"""Benchmarks and the data generator for named scales (see docs/performance.md)."""

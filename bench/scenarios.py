@@ -1,0 +1,267 @@
+"""The benchmark scenarios. Pages go through Django's test client (URL routing,
+middleware, permission filtering, templates); jobs call the same code as the
+commands and tasks. Each domain adds its scenarios to `builders`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.test import Client
+
+from bokvar.models import Role, User
+from cases.models import Case, Person
+
+from .runner import Scenario
+
+PAGE_BUDGET_MS = {"district": 100, "city": 100, "national": 250}
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def _get(client: Client, url: str, params: dict | None = None) -> Callable[[], object]:
+    def run():
+        response = client.get(url, params or {})
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        return response
+
+    return run
+
+
+def _first_user(role: str) -> User:
+    return User.objects.filter(memberships__role=role).order_by("id").first()
+
+
+def case_pages(scale: str) -> list[Scenario]:
+    budget = PAGE_BUDGET_MS[scale]
+    coordinator, caseworker = _first_user(Role.COORDINATOR), _first_user(Role.CASEWORKER)
+    unit_id = caseworker.memberships.first().unit_id
+    district_id = coordinator.memberships.first().unit.district_id
+    sample = Case.objects.filter(responsible_unit_id=unit_id).order_by("-id").first()
+    person = Person.objects.get(pk=sample.household.head_id)
+    out = []
+    for label, user in (("coordinator", coordinator), ("caseworker", caseworker)):
+        client = _client(user)
+        out += [
+            Scenario(
+                f"case list ({label}): first page",
+                _get(client, "/cases/"),
+                floor_sql=_floor_case_page(
+                    label, district_id if label == "coordinator" else unit_id
+                ),
+                budget_ms=budget,
+            ),
+            Scenario(
+                f"case list ({label}): identity-number search",
+                _get(client, "/cases/", {"q": person.personal_number.replace("-", "")}),
+                floor_sql="SELECT c.id FROM cases_case c JOIN cases_person p ON p.household_id = c.household_id "
+                "WHERE p.personal_number_bidx = %s",
+                floor_params=[person.personal_number_bidx],
+                budget_ms=budget,
+            ),
+            Scenario(
+                f"case list ({label}): filter open cases of a unit",
+                _get(client, "/cases/", {"status": "open", "unit": unit_id}),
+                floor_sql="SELECT id FROM cases_case WHERE status = 'open' AND responsible_unit_id = %s "
+                "ORDER BY opened_on DESC, id DESC LIMIT 25",
+                floor_params=[unit_id],
+                budget_ms=budget,
+            ),
+        ]
+    out.append(
+        Scenario(
+            "case page with its timeline",
+            _get(_client(caseworker), f"/cases/{sample.pk}/"),
+            floor_sql="SELECT * FROM cases_case c JOIN cases_person p ON p.household_id = c.household_id "
+            "WHERE c.id = %s",
+            floor_params=[sample.pk],
+            budget_ms=budget,
+        )
+    )
+    return out
+
+
+def _floor_case_page(label: str, scope_id: int) -> str:
+    if label == "coordinator":
+        return (
+            "SELECT c.id, c.number, p.given_name, p.family_name FROM cases_case c "
+            "JOIN bokvar_unit u ON u.id = c.responsible_unit_id "
+            "JOIN cases_household h ON h.id = c.household_id LEFT JOIN cases_person p ON p.id = h.head_id "
+            f"WHERE u.district_id = {int(scope_id)} ORDER BY c.opened_on DESC, c.id DESC LIMIT 25"  # noqa: S608
+        )
+    return (
+        "SELECT c.id, c.number, p.given_name, p.family_name FROM cases_case c "
+        "JOIN cases_household h ON h.id = c.household_id LEFT JOIN cases_person p ON p.id = h.head_id "
+        f"WHERE c.responsible_unit_id = {int(scope_id)} ORDER BY c.opened_on DESC, c.id DESC LIMIT 25"  # noqa: S608
+    )
+
+
+def key_rotation(scale: str) -> list[Scenario]:
+    """Re-encrypt the people table with a new key and back; reports values per second."""
+    import base64
+
+    from django.conf import settings
+
+    from bokvar.fields import encrypted_fields
+    from bokvar.management.commands.rotate_keys import rotate_table
+
+    fields = encrypted_fields(Person)
+    original = settings.FIELD_ENCRYPTION_KEYS
+    other = "bench:" + base64.b64encode(b"B" * 32).decode()
+    count = Person.objects.count()
+    values = count * len(fields)
+    state = {"flip": False}
+
+    def run():
+        keys = f"{other},{original}" if not state["flip"] else f"{original},{other}"
+        settings.FIELD_ENCRYPTION_KEYS = keys
+        try:
+            primary = keys.split(":", 1)[0]
+            rotate_table(
+                Person, fields, f"enc1:{primary}:", batch_size=5000, dry_run=False, progress=False
+            )
+        finally:
+            settings.FIELD_ENCRYPTION_KEYS = original if state["flip"] else f"{original},{other}"
+        state["flip"] = not state["flip"]
+
+    def finish():
+        # Leave everything on the configured key.
+        if state["flip"]:
+            run()
+        settings.FIELD_ENCRYPTION_KEYS = original
+
+    scenario = Scenario("key rotation (people)", run, items=values, min_rate=5_000, repeat=2)
+    scenario.finish = finish
+    return [scenario]
+
+
+builders: list[Callable[[str], list[Scenario]]] = [case_pages, key_rotation]
+
+
+def workflow(scale: str) -> list[Scenario]:
+    from datetime import date, timedelta
+
+    from bokvar.models import Notification
+    from cases.models import Deadline
+    from cases.workflow.reminders import send_due_reminders
+
+    budget = PAGE_BUDGET_MS[scale]
+    caseworker, coordinator = _first_user(Role.CASEWORKER), _first_user(Role.COORDINATOR)
+    today = date.today()
+    due_today = Deadline.objects.filter(
+        done_at__isnull=True, due_on__gte=today, due_on__lte=today + timedelta(days=7)
+    ).count()
+
+    def reset():
+        Notification.objects.filter(kind="deadline_reminder").delete()
+
+    return [
+        Scenario(
+            "My deadlines (caseworker)",
+            _get(_client(caseworker), "/cases/deadlines/"),
+            floor_sql="SELECT d.id, d.due_on, c.number FROM cases_deadline d JOIN cases_case c ON c.id = d.case_id "
+            "JOIN cases_caseassignment a ON a.case_id = c.id WHERE a.user_id = %s AND d.done_at IS NULL "
+            "ORDER BY d.due_on LIMIT 50",
+            floor_params=[caseworker.pk],
+            budget_ms=budget,
+        ),
+        Scenario(
+            "signal triage queue (coordinator)",
+            _get(_client(coordinator), "/cases/signals/"),
+            budget_ms=budget,
+        ),
+        Scenario(
+            f"reminder task over a day of deadlines ({due_today} open within 7 days)",
+            lambda: send_due_reminders(today=today),
+            setup=reset,
+            capture_queries=False,
+            items=due_today,
+            repeat=3,
+        ),
+    ]
+
+
+builders.append(workflow)
+
+
+def housing_jobs(scale: str) -> list[Scenario]:
+    """Import 100,000 shelter nights through the invoice-import code (bulk validation,
+    all or nothing), then remove them again before the next run."""
+    from datetime import date, timedelta
+
+    from bokvar.models import Unit
+    from housing import nights
+    from housing.models import Shelter, ShelterNight
+
+    shelter = Shelter.objects.order_by("id").first()
+    unit = Unit.objects.filter(district_id=shelter.district_id).order_by("id").first()
+    people = list(Person.objects.order_by("id").values_list("personal_number", flat=True)[:2000])
+    first = date(2100, 1, 1)  # nights nobody has: the import creates them all
+    rows = [
+        nights.BatchRow(
+            line=i + 2,
+            personal_number=people[i % len(people)],
+            shelter=shelter.name,
+            night=(first + timedelta(days=i // len(people))).isoformat(),
+            paying_unit=unit.name,
+        )
+        for i in range(100_000)
+    ]
+
+    def cleanup():
+        ShelterNight.history.filter(night__gte=first).delete()
+        ShelterNight.objects.filter(night__gte=first).delete()
+
+    def run():
+        result = nights.import_batch(actor=None, rows=rows, source="import")
+        if not result.ok or result.created != len(rows):
+            raise RuntimeError(f"import failed: {result.errors[:3]}")
+
+    from housing.models import ShelterPrice
+
+    ShelterPrice.objects.get_or_create(
+        shelter=shelter, valid_from=first, defaults={"price_per_night": 500}
+    )
+    scenario = Scenario(
+        "import 100,000 shelter nights",
+        run,
+        setup=cleanup,
+        capture_queries=False,
+        items=len(rows),
+        min_rate=20_000,
+        repeat=2,
+    )
+    scenario.finish = cleanup
+    return [scenario]
+
+
+def steering_year(scale: str) -> list[Scenario]:
+    from datetime import date
+
+    steering = _first_user(Role.STEERING)
+    return [
+        Scenario(
+            "steering dashboard for a year",
+            _get(
+                _client(steering), "/steering/statistics/", {"period": str(date.today().year - 1)}
+            ),
+            budget_ms=500,
+            repeat=10,
+        )
+    ]
+
+
+builders += [housing_jobs, steering_year]
+
+
+def _audit(scale: str) -> list[Scenario]:
+    from .audit import audit_scenarios
+
+    return audit_scenarios(scale)
+
+
+builders.append(_audit)

@@ -1,0 +1,144 @@
+"""Households, people (encrypted, with blind indexes) and cases with their grants and history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib.auth.models import Permission
+from simple_history.utils import bulk_create_with_history
+from tqdm import tqdm
+
+from bokvar.models import Role, User
+from cases.demo import FAMILY, MEN, STREETS, WOMEN, fake_personal_number
+from cases.identity import birth_year_band
+from cases.models import (
+    Case,
+    CaseAssignment,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    Household,
+    HouseholdChild,
+    Person,
+)
+from cases.selectors import name_index, personal_number_index
+
+from ..generate import GenContext, batched
+
+
+def run(ctx: GenContext) -> None:
+    rng = ctx.rng
+    today = date.today()
+    perms = {p.codename: p for p in Permission.objects.filter(content_type__app_label="cases")}
+    unit_by_id = {unit[0]: unit for unit in ctx.units}
+    system = User(pk=ctx.system_user_id)
+    units_by_district: dict[int, list] = {}
+    for unit in ctx.units:
+        units_by_district.setdefault(unit[1], []).append(unit)
+    staff_by_unit: dict[int, list[int]] = {}
+    for role in (Role.CASEWORKER, Role.GUIDE, Role.COORDINATOR):
+        for user_id, _district, unit_id in ctx.staff.get(role, []):
+            staff_by_unit.setdefault(unit_id, []).append(user_id)
+
+    total = ctx.scale.cases_per_district * len(ctx.districts)
+    bar = tqdm(total=total, desc="cases", unit="case", file=ctx.stdout, mininterval=2)
+    seen_numbers: set[str] = set()
+    year_counters: dict[int, int] = {}
+    plan = [(d, i) for d in ctx.districts for i in range(ctx.scale.cases_per_district)]
+    for chunk in batched(plan, 5_000):
+        households = Household.objects.bulk_create([Household() for _ in chunk])
+        persons, children, cases = [], [], []
+        for household, (district_id, index) in zip(households, chunk, strict=True):
+            female = rng.random() < 0.5
+            year = rng.randint(1940, 2004)
+            while True:
+                pn = fake_personal_number(rng, year, female=female)
+                if pn not in seen_numbers:
+                    seen_numbers.add(pn)
+                    break
+            given, family = rng.choice(WOMEN if female else MEN), rng.choice(FAMILY)
+            persons.append(
+                Person(
+                    household=household,
+                    given_name=given,
+                    family_name=family,
+                    personal_number=pn,
+                    personal_number_bidx=personal_number_index(pn),
+                    name_bidx=name_index(f"{given} {family}"),
+                    birth_year_band=birth_year_band(pn),
+                    address=f"{rng.choice(STREETS)} {rng.randint(1, 90)}",
+                    phone=f"070-{rng.randint(1000000, 9999999)}",
+                    sex="F" if female else "M",
+                    notes="Hyresskuld, behöver stöd." if index % 4 == 0 else "",
+                )
+            )
+            if index % 3 == 0:
+                children.extend(
+                    HouseholdChild(
+                        household=household, birth_year=rng.randint(today.year - 17, today.year)
+                    )
+                    for _ in range(rng.randint(1, 3))
+                )
+            district_units = units_by_district[district_id]
+            unit = district_units[index % len(district_units)]
+            opened = today - timedelta(days=rng.randint(0, 3 * 365))
+            year_counters[opened.year] = year_counters.get(opened.year, 0) + 1
+            closed = opened + timedelta(days=rng.randint(20, 300)) if index % 2 == 0 else None
+            closed = closed if closed and closed <= today else None
+            cases.append(
+                Case(
+                    number=f"BK-{opened.year}-{year_counters[opened.year]:06d}",
+                    household=household,
+                    kind=Case.Kind.HOMELESSNESS
+                    if index % 7 == 6
+                    else Case.Kind.EVICTION_PREVENTION,
+                    responsible_unit_id=unit[0],
+                    opened_on=opened,
+                    status=Case.Status.CLOSED if closed else Case.Status.OPEN,
+                    closed_on=closed,
+                    outcome=rng.choice(
+                        ["lease_kept", "recovered_by_payment", "moved_to_other_housing", "evicted"]
+                    )
+                    if closed
+                    else "",
+                )
+            )
+        bulk_create_with_history(
+            persons, Person, batch_size=5000, default_user=system, default_change_reason="generated"
+        )
+        for household, person in zip(households, persons, strict=True):
+            household.head = person
+        Household.objects.bulk_update(households, ["head"], batch_size=5000)
+        HouseholdChild.objects.bulk_create(children, batch_size=5000)
+        bulk_create_with_history(
+            cases, Case, batch_size=5000, default_user=system, default_change_reason="generated"
+        )
+        grants, user_grants, assignments = [], [], []
+        for case in cases:
+            unit = unit_by_id[case.responsible_unit_id]
+            for codename in ("view_case", "change_case"):
+                grants.append(
+                    CaseGroupObjectPermission(
+                        permission=perms[codename], group_id=unit[3], content_object=case
+                    )
+                )
+            staff = staff_by_unit.get(case.responsible_unit_id)
+            if staff:
+                assignee = staff[case.pk % len(staff)]
+                assignments.append(CaseAssignment(case=case, user_id=assignee))
+                for codename in ("view_case", "change_case"):
+                    user_grants.append(
+                        CaseUserObjectPermission(
+                            permission=perms[codename], user_id=assignee, content_object=case
+                        )
+                    )
+            ctx.cases.append(
+                (case.pk, case.household_id, unit[0], unit[1], case.opened_on, case.kind)
+            )
+        CaseGroupObjectPermission.objects.bulk_create(grants, batch_size=10000)
+        CaseUserObjectPermission.objects.bulk_create(user_grants, batch_size=10000)
+        CaseAssignment.objects.bulk_create(assignments, batch_size=10000)
+        ctx.persons.extend(
+            (p.pk, p.household_id, p.personal_number, p.personal_number_bidx) for p in persons
+        )
+        bar.update(len(chunk))
+    bar.close()

@@ -1,0 +1,14 @@
+from django.conf import settings
+
+from .navigation import items_for
+from .selectors import roles_of
+
+
+def navigation(request):
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {"nav_items": [], "SESSION_IDLE_MINUTES": settings.SESSION_IDLE_MINUTES}
+    return {
+        "nav_items": items_for(request),
+        "user_roles": roles_of(request.user),
+        "SESSION_IDLE_MINUTES": settings.SESSION_IDLE_MINUTES,
+    }

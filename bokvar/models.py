@@ -1,0 +1,159 @@
+"""The organisation: districts, their units, the staff and the roles they hold."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Housing coordinator")
+    GUIDE = "guide", _("Housing guide")
+    CASEWORKER = "caseworker", _("Caseworker")
+    STEERING = "steering", _("Steering group")
+    AUDITOR = "auditor", _("Auditor")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class User(AbstractUser):
+    """Staff account. Clients are never users."""
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class District(models.Model):
+    """A district's social services (stadsdelsförvaltning); the widest scope a role has."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    class Kind(models.TextChoices):
+        HOUSING_TEAM = "housing_team", _("Housing team (Bo Kvar)")
+        ADULT = "adult", _("Adult unit")
+        SOCIAL_PSYCHIATRY = "social_psychiatry", _("Social psychiatry")
+        ELDERLY_CARE = "elderly_care", _("Elderly care")
+        INCOME_SUPPORT = "income_support", _("Income support")
+        DISABILITY = "disability", _("Disability unit")
+        YOUNG_ADULTS = "young_adults", _("Young-adults team")
+        DEBT_COUNSELLING = "debt_counselling", _("Budget and debt counselling")
+
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="units", verbose_name=_("district")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    # Object permissions are granted to this group, so a unit's members share them.
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, related_name="unit", editable=False
+    )
+    email = models.EmailField(_("functional mailbox"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["district__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"], name="unit_name_unique_in_district"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in a unit. Roles come only from memberships."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("unit")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_lead = models.BooleanField(
+        _("unit lead"), default=False, help_text=_("A unit lead may act for the whole unit.")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class Notification(models.Model):
+    """An in-app notification that may also go out by e-mail.
+
+    The row is the truth: the `dedupe_key` makes each reminder or escalation step
+    exist once per recipient, however often the scanning task runs, and the e-mail
+    state lets a sender claim, send and mark it, so a lost task is picked up later.
+    Subjects and bodies never hold personal data: they name case numbers, not people.
+    """
+
+    class EmailState(models.TextChoices):
+        NONE = "none", _("No e-mail")
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    dedupe_key = models.CharField(max_length=200)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    email_state = models.CharField(
+        max_length=10, choices=EmailState.choices, default=EmailState.NONE
+    )
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="notification_once"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["email_state", "email_claimed_at"], name="notification_outbox"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,128 @@
+"""Notifications: created exactly once per (recipient, dedupe key), e-mailed by an
+outbox that claims its rows, so nothing is lost and nothing is sent twice in normal
+operation. (A worker that dies between sending and marking may resend that one
+message after the claim expires: e-mail offers no stronger guarantee.)"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Notification, User
+
+CLAIM_EXPIRES = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    dedupe_key: str,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    email: bool = True,
+) -> list[Notification]:
+    """Create the notification for each recipient unless it already exists. Returns new ones."""
+    created: list[Notification] = []
+    for recipient in {r.pk: r for r in recipients}.values():
+        try:
+            with transaction.atomic():
+                note, was_created = Notification.objects.get_or_create(
+                    recipient=recipient,
+                    dedupe_key=dedupe_key,
+                    defaults={
+                        "kind": kind,
+                        "subject": subject[:200],
+                        "body": body,
+                        "url": url,
+                        "email_state": Notification.EmailState.PENDING
+                        if email and recipient.email
+                        else Notification.EmailState.NONE,
+                    },
+                )
+        except IntegrityError:
+            # A concurrent run created it between our read and our insert.
+            continue
+        if was_created:
+            created.append(note)
+    if any(n.email_state == Notification.EmailState.PENDING for n in created):
+        from .tasks import send_notification_emails
+
+        transaction.on_commit(send_notification_emails.delay)
+    return created
+
+
+def claim_outbox(limit: int = 100) -> list[int]:
+    """Claim pending e-mails (and ones whose claim has expired) for this sender."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                email_state__in=[Notification.EmailState.PENDING, Notification.EmailState.SENDING],
+                email_attempts__lt=MAX_ATTEMPTS,
+            )
+            .exclude(
+                email_state=Notification.EmailState.SENDING,
+                email_claimed_at__gt=now - CLAIM_EXPIRES,
+            )
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
+        )
+        Notification.objects.filter(id__in=ids).update(
+            email_state=Notification.EmailState.SENDING, email_claimed_at=now
+        )
+    return ids
+
+
+def send_claimed(ids: list[int]) -> int:
+    sent = 0
+    for note in Notification.objects.filter(id__in=ids).select_related("recipient"):
+        try:
+            send_mail(
+                subject=f"[Bo Kvar] {note.subject}",
+                message=_email_body(note),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[note.recipient.email],
+            )
+        except Exception:  # noqa: BLE001 - any delivery failure is retried, then marked failed
+            attempts = note.email_attempts + 1
+            Notification.objects.filter(pk=note.pk).update(
+                email_attempts=attempts,
+                email_state=Notification.EmailState.FAILED
+                if attempts >= MAX_ATTEMPTS
+                else Notification.EmailState.PENDING,
+            )
+            continue
+        Notification.objects.filter(pk=note.pk).update(
+            email_state=Notification.EmailState.SENT,
+            email_sent_at=timezone.now(),
+            email_attempts=note.email_attempts + 1,
+        )
+        sent += 1
+    return sent
+
+
+def _email_body(note: Notification) -> str:
+    lines = [note.body] if note.body else []
+    if note.url:
+        lines.append(note.url)
+    return "\n\n".join(lines)
+
+
+def mark_read(*, user: User, notification_id: int | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

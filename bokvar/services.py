@@ -1,0 +1,62 @@
+"""Writes to the organisation: units with their permission group, and memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.text import slugify
+
+from .models import District, Membership, Role, Unit, User
+
+
+def _unit_group_name(district: District, name: str) -> str:
+    return f"unit:{district.code}:{slugify(name)}"[:150]
+
+
+@transaction.atomic
+def create_unit(*, district: District, name: str, kind: str, email: str = "") -> Unit:
+    group, _ = Group.objects.get_or_create(name=_unit_group_name(district, name))
+    unit = Unit(district=district, name=name, kind=kind, group=group, email=email)
+    unit.full_clean()
+    unit.save()
+    return unit
+
+
+# Roles that work on the cases granted to their unit. Guides see only the cases
+# assigned to them; steering, auditors and administrators see no case through a unit.
+UNIT_CASE_ROLES = [Role.CASEWORKER, Role.COORDINATOR]
+
+
+def sync_unit_groups(user: User) -> None:
+    """Make the user's unit-group membership match their case-working memberships."""
+    wanted = set(
+        Unit.objects.filter(
+            memberships__user=user, memberships__role__in=UNIT_CASE_ROLES
+        ).values_list("group_id", flat=True)
+    )
+    current = set(user.groups.filter(unit__isnull=False).values_list("id", flat=True))
+    if current - wanted:
+        user.groups.remove(*(current - wanted))
+    if wanted - current:
+        user.groups.add(*(wanted - current))
+
+
+@transaction.atomic
+def add_membership(
+    *, user: User, unit: Unit, role: Role | str, is_lead: bool = False
+) -> Membership:
+    membership, created = Membership.objects.get_or_create(
+        user=user, unit=unit, role=role, defaults={"is_lead": is_lead}
+    )
+    if not created and membership.is_lead != is_lead:
+        membership.is_lead = is_lead
+        membership.save(update_fields=["is_lead"])
+    sync_unit_groups(user)
+    return membership
+
+
+@transaction.atomic
+def remove_membership(*, membership: Membership) -> None:
+    user = membership.user
+    membership.delete()
+    sync_unit_groups(user)

@@ -1,0 +1,352 @@
+"""Bo Kvar settings, all read from the environment.
+
+Development defaults (a throw-away secret key, test encryption keys, console
+e-mail) apply only when DEBUG is on; without DEBUG every secret must be given
+and a missing one stops start-up with a message naming it.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("BOKVAR_DATA_DIR", BASE_DIR / "var"))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+TRUTHY = {"1", "true", "yes", "on"}
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in TRUTHY
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG")
+
+
+def secret(name: str, dev_default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if DEBUG:
+        return dev_default
+    raise ImproperlyConfigured(f"The environment variable {name} must be set when DEBUG is off.")
+
+
+SECRET_KEY = secret("SECRET_KEY", "dev-only-insecure-key-" + "x" * 40)
+
+# Field encryption: a comma-separated list of "key_id:base64-32-byte-key".
+# The first encrypts; all of them decrypt, so keys can be rotated.
+FIELD_ENCRYPTION_KEYS = secret(
+    "BOKVAR_FIELD_KEYS",
+    "dev1:ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc=",
+)
+# Keyed hash for exact search (blind index); its own key, never rotated with the above.
+BLIND_INDEX_KEY = secret("BOKVAR_BLIND_INDEX_KEY", "dev-only-blind-index-key")
+# Keys the access log's hash chain (audit.chain); changing it makes old entries fail.
+AUDIT_CHAIN_KEY = secret("BOKVAR_AUDIT_CHAIN_KEY", "dev-only-audit-chain-key")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "guardian",
+    "simple_history",
+    "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "bokvar",
+    "cases",
+    "housing",
+    "audit",
+    "steering",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "bokvar.urls"
+WSGI_APPLICATION = "bokvar.wsgi.application"
+AUTH_USER_MODEL = "bokvar.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "bokvar.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'bokvar.sqlite3'}",
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file-backed test database lets a worker in another process see the test data.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Sessions end after a period without activity: the expiry is pushed forward on every request.
+SESSION_IDLE_MINUTES = int(os.environ.get("BOKVAR_SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Throttle guessing: lock a username from an address after repeated failures.
+AXES_FAILURE_LIMIT = int(os.environ.get("BOKVAR_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("BOKVAR_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+GUARDIAN_RAISE_403 = False
+ANONYMOUS_USER_NAME = None
+
+LANGUAGE_CODE = "sv"
+LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+TIME_ZONE = "Europe/Stockholm"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+if DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# E-mail: console in development unless a host is configured.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Bo Kvar <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or not DEBUG
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
+
+# Security headers; the HTTPS ones apply only outside development.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# Celery: Redis when REDIS_URL is set, else an embedded file-system broker so a
+# first run needs no server. Work must never be lost: acknowledge late, re-queue
+# when a worker dies, and keep the visibility timeout above any task's hard limit.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CELERY_TASK_TIME_LIMIT = 30 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
+else:
+    # The embedded broker and result store are folders; they must exist before any task is sent.
+    for _folder in ("queue", "processed", "results", "control"):
+        (DATA_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'celery' / 'results'}"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(DATA_DIR / "celery" / "queue"),
+        "data_folder_out": str(DATA_DIR / "celery" / "queue"),
+        "processed_folder": str(DATA_DIR / "celery" / "processed"),
+        # Kombu's default is ./control, wherever the process happens to start.
+        "control_folder": str(DATA_DIR / "celery" / "control"),
+        "store_processed": False,
+    }
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("BOKVAR_CELERY_QUEUE", "celery")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Apps add their periodic scans here (see each app's tasks module).
+CELERY_BEAT_SCHEDULE: dict = {
+    "send-notification-emails": {"task": "bokvar.send_notification_emails", "schedule": 60.0},
+    # Freeze last month's statistics early on the 1st (idempotent: once per month).
+    "freeze-monthly-reports": {
+        "task": "steering.freeze_monthly_reports",
+        "schedule": crontab(minute=15, hour=2, day_of_month=1),
+    },
+    # Idempotent: reminders are deduplicated per (deadline, date, lead time).
+    "send-deadline-reminders": {"task": "cases.send_deadline_reminders", "schedule": 3600.0},
+    # Idempotent: escalations are deduplicated per (handover, step).
+    "escalate-handovers": {"task": "cases.escalate_handovers", "schedule": 3600.0},
+    # Idempotent: each expired read access is revoked once and marked.
+    "revoke-handover-read-access": {
+        "task": "cases.revoke_handover_read_access",
+        "schedule": 3600.0,
+    },
+    # Nightly: verify the access log's chain, notify auditors when it breaks (deduplicated).
+    "verify-access-log": {
+        "task": "audit.verify_access_log",
+        "schedule": crontab(minute=30, hour=1),
+    },
+    # Nightly: cull records past retention (idempotent: culled rows are gone).
+    "apply-retention": {"task": "audit.apply_retention", "schedule": crontab(minute=0, hour=3)},
+}
+
+# Audit (issue #7).
+AUDIT_DAILY_READ_THRESHOLD = int(os.environ.get("BOKVAR_AUDIT_DAILY_READ_THRESHOLD", "100"))
+RETENTION_YEARS = int(os.environ.get("BOKVAR_RETENTION_YEARS", "5"))
+RETENTION_RESEARCH_DAYS = (5, 15, 25)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "bokvar.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Bo Kvar API",
+    "DESCRIPTION": "Integrations for landlords, shelters and the steering group.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Handover choices share field names with signals ("kind", "status").
+    "ENUM_NAME_OVERRIDES": {
+        "HandoverKindEnum": "cases.models.handovers.Handover.Kind",
+        "HandoverStatusEnum": "cases.models.handovers.Handover.Status",
+        "HandoverUrgencyEnum": "cases.models.handovers.Handover.Urgency",
+        "SignalKindEnum": "cases.models.signals.LandlordSignal.Kind",
+        "SignalStatusEnum": "cases.models.signals.LandlordSignal.Status",
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Personal data never reaches a log: the handler redacts identity numbers, e-mail
+    # addresses and phone numbers (message, arguments, traceback) and drops the request.
+    "filters": {"redact": {"()": "audit.logfilter.RedactPersonalData"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Request errors carry the request (with its POST data); never log them verbatim.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "axes": {"level": "WARNING"},
+    },
+}
+
+# Bo Kvar's own knobs.
+BOKVAR = {
+    "DEFAULT_DISTRICT": os.environ.get("BOKVAR_DISTRICT", "Norrmalm"),
+    # Legal periods live here, not in code. Återvinning: three weeks (JB 12 kap. 44 §).
+    "RECOVERY_PERIOD_DAYS": int(os.environ.get("BOKVAR_RECOVERY_PERIOD_DAYS", "21")),
+    # Days before a deadline that the responsible staff are reminded.
+    "REMINDER_LEAD_DAYS": [
+        int(d) for d in os.environ.get("BOKVAR_REMINDER_LEAD_DAYS", "7,2,0").split(",")
+    ],
+    # A signal for the same tenant and landlord within this many days joins the open case.
+    "REPEAT_SIGNAL_DAYS": 30,
+    # A household with children and an eviction date this close is flagged to coordinators.
+    "CHILD_EVICTION_ALERT_DAYS": 14,
+    # After a transfer the sending unit keeps read access this many days.
+    "HANDOVER_READ_ACCESS_DAYS": int(os.environ.get("BOKVAR_HANDOVER_READ_ACCESS_DAYS", "30")),
+    # A handover nobody has decided on is escalated after this many working days.
+    "HANDOVER_ESCALATION_WORKING_DAYS": int(
+        os.environ.get("BOKVAR_HANDOVER_ESCALATION_WORKING_DAYS", "2")
+    ),
+}
+# Statistics: counts below this are published as "<5" (and sums over fewer people hidden).
+BOKVAR_STATS_THRESHOLD = int(os.environ.get("BOKVAR_STATS_THRESHOLD", "5"))

@@ -1,0 +1,18 @@
+from celery import shared_task
+
+
+@shared_task(name="bokvar.ping")
+def ping(value: str) -> str:
+    """Round trip used by health checks and the broker test."""
+    return f"pong:{value}"
+
+
+@shared_task(name="bokvar.send_notification_emails")
+def send_notification_emails() -> int:
+    """Send every pending notification e-mail. Safe to run at any time, any number of times."""
+    from .notifications import claim_outbox, send_claimed
+
+    total = 0
+    while ids := claim_outbox():
+        total += send_claimed(ids)
+    return total

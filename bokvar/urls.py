@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAuthenticated
+
+from . import views
+
+api_v1 = [
+    path("", include("cases.api_urls")),
+    path("", include("housing.api_urls")),
+    path("", include("audit.api_urls")),
+    path("", include("steering.api_urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("notifications/", views.notifications, name="notifications"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("cases/", include("cases.urls")),
+    path("housing/", include("housing.urls")),
+    path("audit/", include("audit.urls")),
+    path("steering/", include("steering.urls")),
+    path("api/v1/", include(api_v1)),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
+        name="api-schema",
+    ),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[IsAuthenticated]),
+        name="api-docs",
+    ),
+]
+
+handler403 = "bokvar.views.error_403"
+handler404 = "bokvar.views.error_404"
+handler500 = "bokvar.views.error_500"

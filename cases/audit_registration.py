@@ -1,0 +1,281 @@
+"""How the cases app joins the audit mechanism (issue #7): one `register_model` call per
+model, a retention provider, a grant checker and the person → cases lookup. Later apps
+(handovers, housing) do the same from their own AppConfig.ready()."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q, Subquery
+
+from audit.registry import (
+    RetentionProvider,
+    Subject,
+    register_cases_of_person,
+    register_grant_checker,
+    register_model,
+    register_personal_data_view,
+    register_retention,
+)
+
+from .identity import InvalidPersonalNumber, parse_personal_number
+from .models import (
+    Case,
+    CaseAssignment,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    Contact,
+    Deadline,
+    EvictionThreat,
+    Household,
+    HouseholdChild,
+    Intervention,
+    LandlordSignal,
+    Person,
+)
+
+
+def _household_of_case(case_id: int):
+    return Subquery(Case.objects.filter(pk=case_id).values("household_id")[:1])
+
+
+def _household_of_person(person_id: int):
+    return Subquery(Person.objects.filter(pk=person_id).values("household_id")[:1])
+
+
+def _cases_of_person(person_id: int):
+    return Case.objects.filter(household_id=_household_of_person(person_id)).values("pk")
+
+
+def _cached(obj, name):
+    """A related object only if already loaded: record_read must not add queries."""
+    return obj._state.fields_cache.get(name)
+
+
+def describe_case(case: Case) -> Subject:
+    household = _cached(case, "household")
+    head = _cached(household, "head") if household is not None else None
+    unit = _cached(case, "responsible_unit")
+    return Subject(
+        person_id=head.pk if head is not None else None,
+        case_id=case.pk,
+        unit_id=case.responsible_unit_id,
+        district_id=unit.district_id if unit is not None else None,
+        protected=bool(head is not None and head.is_protected),
+    )
+
+
+def describe_person(person: Person) -> Subject:
+    return Subject(person_id=person.pk, protected=person.is_protected)
+
+
+def describe_signal(signal: LandlordSignal) -> Subject:
+    return Subject(case_id=signal.case_id)
+
+
+def hidden_people(user, ids: set[int]) -> set[int]:
+    from .selectors import persons_visible_q
+
+    return set(
+        Person.objects.filter(pk__in=ids)
+        .exclude(persons_visible_q(user))
+        .values_list("pk", flat=True)
+    )
+
+
+def _signals_of_person(person_id: int) -> Q:
+    bidx = Subquery(Person.objects.filter(pk=person_id).values("personal_number_bidx")[:1])
+    return Q(case__in=_cases_of_person(person_id)) | (
+        Q(tenant_personal_number_bidx=bidx) & ~Q(tenant_personal_number_bidx="")
+    )
+
+
+# --- Retention ----------------------------------------------------------------------------
+
+
+def research_kept(ids: set[int]) -> set[int]:
+    """Born on a research day: the birth day is inside the encrypted identity number, so it
+    is decrypted here, in memory, for the run only; nothing plain is ever stored."""
+    from django.conf import settings
+
+    kept = set()
+    for pk, number in Person.objects.filter(pk__in=ids).values_list("pk", "personal_number"):
+        try:
+            canonical = parse_personal_number(number)  # decrypted on load
+        except InvalidPersonalNumber:
+            continue
+        day = int(canonical[6:8])
+        day = day - 60 if day > 60 else day  # coordination numbers add 60 to the day
+        if day in settings.RETENTION_RESEARCH_DAYS:
+            kept.add(pk)
+    return kept
+
+
+def entangled(ids: set[int]) -> set[int]:
+    """A household is culled whole or not at all: if one member stays, all stay."""
+    mixed = (
+        Person.objects.filter(household__members__in=ids).exclude(pk__in=ids).values("household_id")
+    )
+    return set(
+        Person.objects.filter(pk__in=ids, household_id__in=mixed).values_list("pk", flat=True)
+    )
+
+
+def cull(ids: set[int]) -> dict[str, int]:
+    """Delete the people's households, cases and everything on them, then the history
+    rows of all of it. Blind indexes are columns of the deleted rows and go with them."""
+    with transaction.atomic():
+        households = set(Person.objects.filter(pk__in=ids).values_list("household_id", flat=True))
+        cases = set(Case.objects.filter(household_id__in=households).values_list("pk", flat=True))
+        signal_q = Q(case_id__in=cases)
+        bidxs = [
+            b
+            for b in Person.objects.filter(pk__in=ids).values_list(
+                "personal_number_bidx", flat=True
+            )
+            if b
+        ]
+        if bidxs:
+            signal_q |= Q(tenant_personal_number_bidx__in=bidxs)
+        doomed = {
+            LandlordSignal: set(
+                LandlordSignal.objects.filter(signal_q).values_list("pk", flat=True)
+            ),
+            Deadline: set(Deadline.objects.filter(case_id__in=cases).values_list("pk", flat=True)),
+            EvictionThreat: set(
+                EvictionThreat.objects.filter(case_id__in=cases).values_list("pk", flat=True)
+            ),
+            Contact: set(Contact.objects.filter(case_id__in=cases).values_list("pk", flat=True)),
+            Intervention: set(
+                Intervention.objects.filter(case_id__in=cases).values_list("pk", flat=True)
+            ),
+            CaseAssignment: set(
+                CaseAssignment.objects.filter(case_id__in=cases).values_list("pk", flat=True)
+            ),
+            Case: cases,
+            Person: set(
+                Person.objects.filter(household_id__in=households).values_list("pk", flat=True)
+            ),
+            HouseholdChild: set(
+                HouseholdChild.objects.filter(household_id__in=households).values_list(
+                    "pk", flat=True
+                )
+            ),
+            Household: households,
+        }
+        Household.objects.filter(pk__in=households).update(head=None)
+        counts: dict[str, int] = {}
+        for model, pks in doomed.items():
+            model.objects.filter(pk__in=pks).delete()
+            counts[model._meta.label_lower] = len(pks)
+        for model, pks in doomed.items():
+            model.history.filter(id__in=pks).delete()
+    return counts
+
+
+def granted_pairs(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    if not pairs:
+        return set()
+    users = {u for u, _ in pairs}
+    cases = {c for _, c in pairs}
+    direct = set(
+        CaseUserObjectPermission.objects.filter(
+            user_id__in=users, content_object_id__in=cases
+        ).values_list("user_id", "content_object_id")
+    )
+    via_group = set(
+        CaseGroupObjectPermission.objects.filter(
+            group__user__in=users, content_object_id__in=cases
+        ).values_list("group__user", "content_object_id")
+    )
+    return (direct | via_group) & pairs
+
+
+def register() -> None:
+    by_case = "case_id"
+    register_model(
+        Person,
+        history_for_case=lambda c: Person.history.filter(household_id=_household_of_case(c)),
+        history_for_person=lambda p: Person.history.filter(id=p),
+        records_of_person=lambda p: Person.objects.filter(pk=p),
+        hidden_ids=hidden_people,
+        describe=describe_person,
+    )
+    register_model(
+        Household,
+        history_for_case=lambda c: Household.history.filter(id=_household_of_case(c)),
+        history_for_person=lambda p: Household.history.filter(id=_household_of_person(p)),
+        records_of_person=lambda p: Household.objects.filter(pk=_household_of_person(p)),
+    )
+    register_model(
+        HouseholdChild,
+        history_for_case=lambda c: HouseholdChild.history.filter(
+            household_id=_household_of_case(c)
+        ),
+        history_for_person=lambda p: HouseholdChild.history.filter(
+            household_id=_household_of_person(p)
+        ),
+        records_of_person=lambda p: HouseholdChild.objects.filter(
+            household_id=_household_of_person(p)
+        ),
+        date_field="",
+    )
+    register_model(
+        Case,
+        history_for_case=lambda c: Case.history.filter(id=c),
+        history_for_person=lambda p: Case.history.filter(id__in=_cases_of_person(p)),
+        records_of_person=lambda p: Case.objects.filter(pk__in=_cases_of_person(p)),
+        describe=describe_case,
+    )
+    register_model(
+        CaseAssignment,
+        history_for_case=lambda c: CaseAssignment.history.filter(**{by_case: c}),
+        history_for_person=lambda p: CaseAssignment.history.filter(case_id__in=_cases_of_person(p)),
+        records_of_person=lambda p: CaseAssignment.objects.filter(case_id__in=_cases_of_person(p)),
+        date_field="assigned_at",
+    )
+    register_model(
+        LandlordSignal,
+        history_for_case=lambda c: LandlordSignal.history.filter(**{by_case: c}),
+        history_for_person=lambda p: LandlordSignal.history.filter(case_id__in=_cases_of_person(p)),
+        records_of_person=lambda p: LandlordSignal.objects.filter(_signals_of_person(p)),
+        describe=describe_signal,
+    )
+    for model in (EvictionThreat, Contact, Intervention, Deadline):
+        register_case_record(model)
+    register_retention(
+        RetentionProvider(
+            key="cases",
+            subjects=lambda: Person.objects.values_list("pk", flat=True),
+            research_kept=research_kept,
+            entangled=entangled,
+            cull=cull,
+            order=1000,  # cases last: apps building on cases cull their rows first
+        )
+    )
+    register_grant_checker("cases", granted_pairs)
+    for name in ("cases:detail", "cases:person_edit", "cases:signal", "api-signal"):
+        register_personal_data_view(name)
+    # Lists: one entry per record shown.
+    register_personal_data_view("cases:signals", reads="one per signal listed")
+    register_personal_data_view("api-signals", reads="one per signal listed")
+    register_cases_of_person(
+        "cases",
+        lambda p: Case.objects.filter(pk__in=_cases_of_person(p)).values_list("pk", flat=True),
+    )
+
+
+def register_case_record(model, *, date_field: str = "created_at") -> None:
+    """Rows that hang on one case (threats, contacts, handovers, placements, …)."""
+    register_model(
+        model,
+        history_for_case=lambda c: model.history.filter(case_id=c),
+        history_for_person=lambda p: model.history.filter(case_id__in=_cases_of_person(p)),
+        records_of_person=lambda p: model.objects.filter(case_id__in=_cases_of_person(p)),
+        date_field=date_field,
+    )
+
+
+def cases_of_people(ids: set[int]) -> set[int]:
+    """Case ids of the households of these people (what retention culls with them)."""
+    households = Person.objects.filter(pk__in=ids).values("household_id")
+    return set(Case.objects.filter(household_id__in=households).values_list("pk", flat=True))

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from django import forms
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bokvar.models import Unit, User
+
+from .identity import InvalidPersonalNumber, parse_personal_number
+from .models import Case, ProtectedIdentity, Sex
+from .services import PersonData
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        help_text=_("Identity number, full name or case number"),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + Case.Status.choices
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), required=False, queryset=Unit.objects.none(), empty_label=_("All")
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Assigned to"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("Anyone"),
+    )
+
+    def __init__(self, *args, units=None, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
+        self.fields["assignee"].queryset = staff if staff is not None else User.objects.none()
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+class CaseCreateForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of case"), choices=Case.Kind.choices)
+    responsible_unit = forms.ModelChoiceField(
+        label=_("Responsible unit"), queryset=Unit.objects.none()
+    )
+    assignees = StaffChoiceField(
+        label=_("Assigned staff"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, units=None, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_unit"].queryset = (
+            units if units is not None else Unit.objects.none()
+        )
+        self.fields["assignees"].queryset = staff if staff is not None else User.objects.none()
+
+
+class CaseEditForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of case"), choices=Case.Kind.choices)
+    assignees = StaffChoiceField(
+        label=_("Assigned staff"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignees"].queryset = staff if staff is not None else User.objects.none()
+
+
+class PersonForm(forms.Form):
+    given_name = forms.CharField(label=_("Given name"), max_length=200)
+    family_name = forms.CharField(label=_("Family name"), max_length=200)
+    personal_number = forms.CharField(
+        label=_("Personal identity number"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "Personal identity number or coordination number, with or without dash or century."
+        ),
+    )
+    address = forms.CharField(
+        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    sex = forms.ChoiceField(label=_("Sex"), required=False, choices=Sex.choices)
+    needs_interpreter = forms.BooleanField(label=_("Needs an interpreter"), required=False)
+    interpreter_language = forms.CharField(
+        label=_("Interpreter language"), required=False, max_length=80
+    )
+    protected_identity = forms.ChoiceField(
+        label=_("Protected identity"),
+        choices=ProtectedIdentity.choices,
+        initial=ProtectedIdentity.NONE,
+    )
+    protected_identity_noted_on = forms.DateField(
+        label=_("Protected identity noted on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean_personal_number(self) -> str:
+        value = self.cleaned_data["personal_number"]
+        if not value:
+            return ""
+        try:
+            return parse_personal_number(value)
+        except InvalidPersonalNumber as exc:
+            raise forms.ValidationError(InvalidPersonalNumber.message) from exc
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("needs_interpreter") and not cleaned.get("interpreter_language"):
+            self.add_error(
+                "interpreter_language", _("Say which language the interpreter is needed for.")
+            )
+        noted = cleaned.get("protected_identity_noted_on")
+        if noted and noted > timezone.localdate():
+            self.add_error("protected_identity_noted_on", _("The date cannot be in the future."))
+        return cleaned
+
+    def to_data(self) -> PersonData:
+        c = self.cleaned_data
+        return PersonData(
+            given_name=c["given_name"],
+            family_name=c["family_name"],
+            personal_number=c["personal_number"],
+            address=c["address"],
+            phone=c["phone"],
+            email=c["email"],
+            needs_interpreter=c["needs_interpreter"],
+            interpreter_language=c["interpreter_language"],
+            notes=c["notes"],
+            sex=c["sex"],
+            protected_identity=c["protected_identity"],
+            protected_identity_noted_on=c["protected_identity_noted_on"],
+        )
+
+
+class PersonEditForm(PersonForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ChildForm(forms.Form):
+    birth_year = forms.IntegerField(label=_("Child's birth year"), min_value=1900, required=False)
+
+    def clean_birth_year(self):
+        year = self.cleaned_data["birth_year"]
+        if year is not None and year > timezone.localdate().year:
+            raise forms.ValidationError(_("The birth year cannot be in the future."))
+        return year
+
+
+def person_formset(extra: int = 0):
+    """The first adult is required; further rows may be left empty."""
+    return formset_factory(
+        PersonForm, extra=extra, min_num=1, validate_min=True, max_num=8, validate_max=True
+    )
+
+
+def child_formset(extra: int = 0):
+    return formset_factory(ChildForm, extra=extra, max_num=12, validate_max=True)
+
+
+class CloseCaseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—")] + Case.Outcome.choices)
+    closed_on = forms.DateField(
+        label=_("Closed on"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, case: Case | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def clean_closed_on(self):
+        closed_on = self.cleaned_data["closed_on"]
+        if closed_on > timezone.localdate():
+            raise forms.ValidationError(_("The closing date cannot be in the future."))
+        if self.case and closed_on < self.case.opened_on:
+            raise forms.ValidationError(_("The closing date cannot be before the case was opened."))
+        return closed_on
+
+
+class GrantForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("Staff member"), queryset=User.objects.none(), required=False
+    )
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+
+    def __init__(self, *args, staff=None, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff if staff is not None else User.objects.none()
+        self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("user")) == bool(cleaned.get("unit")):
+            raise forms.ValidationError(_("Choose either a staff member or a unit."))
+        return cleaned

@@ -1,0 +1,168 @@
+"""Handovers API: list what the user may see, send, accept and return, with the same
+permissions as the pages. A decision someone else made first answers 409."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit.hooks import How, record_read, record_reads
+from bokvar.models import Unit
+from bokvar.selectors import roles_of
+from cases.models import Handover
+
+from . import selectors, services
+
+
+class IsStaff(BasePermission):
+    def has_permission(self, request, view):
+        return roles_of(request.user).has(*selectors.STAFF_ROLES)
+
+
+class HandoverSerializer(serializers.ModelSerializer):
+    case = serializers.CharField(source="case.number", read_only=True)
+    from_unit = serializers.CharField(source="from_unit.name", read_only=True)
+    to_unit = serializers.CharField(source="to_unit.name", read_only=True)
+
+    class Meta:
+        model = Handover
+        fields = [
+            "id",
+            "case",
+            "kind",
+            "from_unit",
+            "to_unit",
+            "reason",
+            "expectations",
+            "urgency",
+            "status",
+            "sent_at",
+            "seen_at",
+            "accepted_at",
+            "returned_at",
+            "return_reason",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class SendSerializer(serializers.Serializer):
+    case_id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Handover.Kind.choices)
+    to_unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    from_unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    reason = serializers.CharField()
+    expectations = serializers.CharField(required=False, allow_blank=True, default="")
+    urgency = serializers.ChoiceField(choices=Handover.Urgency.choices, default="normal")
+
+
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+def _call(fn):
+    """Translate service outcomes to HTTP: 403, 404, 400 naming the field, 409."""
+    try:
+        return fn()
+    except services.HandoverConflict as exc:
+        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+    except PermissionDenied as exc:
+        raise exceptions.PermissionDenied() from exc
+    except Http404 as exc:
+        raise exceptions.NotFound() from exc
+    except ValidationError as exc:
+        raise serializers.ValidationError(exc.message_dict) from exc
+
+
+class HandoverList(generics.ListAPIView):
+    permission_classes = [IsStaff]
+    serializer_class = HandoverSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Handover.objects.none()
+        qs = selectors.visible_handovers(self.request.user).select_related(
+            "case", "from_unit", "to_unit"
+        )
+        if self.request.query_params.get("box") == "inbox":
+            qs = qs.filter(selectors.inbox_q(roles_of(self.request.user).unit_ids))
+        return qs.order_by("-sent_at", "-id")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        record_reads(request, objs=[handover.case for handover in page], how=How.API)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        request=SendSerializer, responses={201: HandoverSerializer, 200: HandoverSerializer}
+    )
+    def post(self, request):
+        data = SendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        case_id = values.pop("case_id")
+
+        def send():
+            handover, created = services.send_handover(
+                actor=request.user, case_id=case_id, **values
+            )
+            return Response(
+                HandoverSerializer(handover).data,
+                status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            )
+
+        return _call(send)
+
+
+class HandoverDetail(generics.RetrieveAPIView):
+    permission_classes = [IsStaff]
+    serializer_class = HandoverSerializer
+    queryset = Handover.objects.none()
+
+    def get_object(self):
+        handover = selectors.get_handover_for_user(self.request.user, self.kwargs["pk"])
+        record_read(self.request, obj=handover.case, how=How.API)
+        return handover
+
+
+class HandoverAccept(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=None, responses={200: HandoverSerializer})
+    def post(self, request, pk: int):
+        return _call(
+            lambda: Response(
+                HandoverSerializer(
+                    services.accept_handover(actor=request.user, handover_id=pk)
+                ).data
+            )
+        )
+
+
+class HandoverReturn(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=ReturnSerializer, responses={200: HandoverSerializer})
+    def post(self, request, pk: int):
+        selectors_check = selectors.get_handover_for_user  # 404/403 before input errors
+        _call(lambda: selectors_check(request.user, pk, action="decide"))
+        data = ReturnSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _call(
+            lambda: Response(
+                HandoverSerializer(
+                    services.return_handover(
+                        actor=request.user, handover_id=pk, reason=data.validated_data["reason"]
+                    )
+                ).data
+            )
+        )

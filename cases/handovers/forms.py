@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Handover
+
+
+class SendForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (Handover.Kind.TRANSFER, _("Transfer: the receiving unit takes over the case")),
+            (Handover.Kind.CONSULTATION, _("Consultation: the receiving unit takes part")),
+        ],
+    )
+    to_unit = forms.ModelChoiceField(label=_("To unit"), queryset=None)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    expectations = forms.CharField(
+        label=_("What the receiving unit is expected to do"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Handover.Urgency.choices)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_unit"].queryset = units
+
+
+class RequestForm(forms.Form):
+    from_unit = forms.ModelChoiceField(label=_("Your unit"), queryset=None)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    expectations = forms.CharField(
+        label=_("What the responsible unit is expected to do"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Handover.Urgency.choices)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_unit"].queryset = units
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for returning"), widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,0 +1,258 @@
+"""Reads of handovers. One way in: a handover through `get_handover_for_user`; a
+pending handover shows its receiving unit a decision summary, never the record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from statistics import median
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bokvar.models import Membership, Role, Unit, User
+from bokvar.selectors import roles_of
+from cases.models import Case, Handover, Person
+from cases.panels import summary_for
+
+STAFF_ROLES = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
+# Who decides for a receiving unit: its caseworkers and coordinators, and its lead.
+DECIDING_ROLES = (Role.COORDINATOR, Role.CASEWORKER)
+
+
+def handover_setting(name: str, default):
+    return settings.BOKVAR.get(name, default)
+
+
+def read_access_days() -> int:
+    return int(handover_setting("HANDOVER_READ_ACCESS_DAYS", 30))
+
+
+def escalation_working_days() -> int:
+    return int(handover_setting("HANDOVER_ESCALATION_WORKING_DAYS", 2))
+
+
+def _staff_unit_ids(user: User, roles=STAFF_ROLES) -> set[int]:
+    return set(
+        Membership.objects.filter(
+            user=user, role__in=list(roles), unit__is_active=True
+        ).values_list("unit_id", flat=True)
+    )
+
+
+def visible_handovers(user: User) -> QuerySet[Handover]:
+    """Handovers of the user's units, and every handover in a coordinator's district."""
+    if not user.is_authenticated or not user.is_active:
+        return Handover.objects.none()
+    roles = roles_of(user)
+    condition = Q(from_unit_id__in=roles.unit_ids) | Q(to_unit_id__in=roles.unit_ids)
+    if roles.coordinator_district_ids:
+        condition |= Q(case__responsible_unit__district_id__in=roles.coordinator_district_ids)
+    condition |= Q(sent_by=user)
+    return Handover.objects.filter(condition)
+
+
+def may_decide(user: User, handover: Handover) -> bool:
+    """The receiving unit's caseworkers/coordinators or its lead; never the sender."""
+    if handover.sent_by_id == user.pk:
+        return False
+    roles = roles_of(user)
+    if handover.to_unit_id in roles.lead_unit_ids:
+        return True
+    return handover.to_unit_id in _staff_unit_ids(user, DECIDING_ROLES)
+
+
+def may_close(user: User, handover: Handover) -> bool:
+    """A consultation is closed by either unit's staff or a district coordinator."""
+    roles = roles_of(user)
+    if handover.case.responsible_unit.district_id in roles.coordinator_district_ids:
+        return True
+    return bool({handover.from_unit_id, handover.to_unit_id} & _staff_unit_ids(user))
+
+
+def may_acknowledge(user: User, handover: Handover) -> bool:
+    """A returned handover is marked read by the sending unit's staff."""
+    return handover.from_unit_id in _staff_unit_ids(user)
+
+
+def get_handover_for_user(user: User, handover_id: int, *, action: str = "") -> Handover:
+    """404 where the user may not know the handover; 403 where they may read it but not
+    take `action` ("decide", "close", "acknowledge")."""
+    handover = (
+        visible_handovers(user)
+        .select_related("case__responsible_unit", "from_unit", "to_unit", "sent_by")
+        .filter(pk=handover_id)
+        .first()
+    )
+    if handover is None:
+        raise Http404
+    if action == "decide" and not may_decide(user, handover):
+        raise PermissionDenied
+    if action == "close" and not may_close(user, handover):
+        raise PermissionDenied
+    if action == "acknowledge" and not may_acknowledge(user, handover):
+        raise PermissionDenied
+    return handover
+
+
+def may_hand_over(user: User, case: Case) -> bool:
+    """Staff of the responsible unit, or a coordinator of its district."""
+    roles = roles_of(user)
+    if case.status != Case.Status.OPEN:
+        return False
+    if case.responsible_unit.district_id in roles.coordinator_district_ids:
+        return True
+    return case.responsible_unit_id in _staff_unit_ids(user)
+
+
+def requesting_units(user: User, case: Case) -> list[Unit]:
+    """Units of the user that may ask for a case they can already see."""
+    if case.status != Case.Status.OPEN:
+        return []
+    ids = _staff_unit_ids(user) - {case.responsible_unit_id}
+    return list(
+        Unit.objects.filter(
+            pk__in=ids, district_id=case.responsible_unit.district_id, is_active=True
+        ).order_by("name")
+    )
+
+
+def target_units(case: Case) -> QuerySet[Unit]:
+    return Unit.objects.filter(
+        district_id=case.responsible_unit.district_id, is_active=True
+    ).exclude(pk=case.responsible_unit_id)
+
+
+def inbox_q(unit_ids) -> Q:
+    """Pending handovers waiting for these units, and returned ones back with them."""
+    return Q(status=Handover.Status.PENDING, to_unit_id__in=unit_ids) | Q(
+        status=Handover.Status.RETURNED,
+        from_unit_id__in=unit_ids,
+        return_acknowledged_at__isnull=True,
+    )
+
+
+def inbox(user: User) -> QuerySet[Handover]:
+    unit_ids = roles_of(user).unit_ids
+    return (
+        Handover.objects.filter(inbox_q(unit_ids))
+        .select_related("case", "from_unit", "to_unit", "sent_by", "returned_by")
+        .order_by("sent_at", "id")
+    )
+
+
+def inbox_count(request) -> int:
+    """The navigation badge: one query."""
+    unit_ids = roles_of(request.user).unit_ids
+    if not unit_ids:
+        return 0
+    return Handover.objects.filter(inbox_q(unit_ids)).count()
+
+
+def handovers_of_case(case: Case) -> list[Handover]:
+    return list(
+        case.handovers.select_related(
+            "from_unit", "to_unit", "sent_by", "seen_by", "accepted_by", "returned_by", "closed_by"
+        ).order_by("-sent_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class DecisionSummary:
+    """What a receiving unit sees before accepting: no names, no identity numbers."""
+
+    case_number: str
+    adults: int
+    children_ages: list[int]
+    lines: list[tuple[str, str]]
+
+
+def decision_summary(handover: Handover) -> DecisionSummary:
+    case = handover.case
+    year = timezone.localdate().year
+    ages = sorted(
+        (year - y for y in case.household.children.values_list("birth_year", flat=True)),
+        reverse=True,
+    )
+    adults = Person.objects.filter(household_id=case.household_id).count()
+    return DecisionSummary(
+        case_number=case.number, adults=adults, children_ages=ages, lines=summary_for(case)
+    )
+
+
+# --- Figures for the steering group -----------------------------------------------------
+
+
+class Median(Aggregate):
+    """PostgreSQL's percentile_cont(0.5) over an interval."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+@dataclass(frozen=True)
+class PairFigure:
+    from_unit_id: int
+    to_unit_id: int
+    period: datetime
+    count: int
+    decided: int
+    median_to_acknowledge: object  # timedelta | None
+
+
+def figures(*, start: datetime, end: datetime) -> list[PairFigure]:
+    """Per (from unit, to unit) and month: handovers sent, how many were acknowledged
+    (accepted or returned) and the median time until then. One aggregate query on
+    PostgreSQL; other databases compute the median in Python."""
+    qs = (
+        Handover.objects.filter(sent_at__gte=start, sent_at__lt=end)
+        .annotate(
+            period=TruncMonth("sent_at"),
+            wait=ExpressionWrapper(
+                Coalesce("accepted_at", "returned_at") - F("sent_at"), output_field=DurationField()
+            ),
+        )
+        .values("from_unit_id", "to_unit_id", "period")
+        .order_by("from_unit_id", "to_unit_id", "period")
+    )
+    if connection.vendor == "postgresql":
+        rows = qs.annotate(
+            count=Count("id"), decided=Count("wait"), median=Median("wait")
+        ).values_list("from_unit_id", "to_unit_id", "period", "count", "decided", "median")
+        return [PairFigure(*row) for row in rows]
+    groups: dict[tuple, list] = {}
+    for row in qs.values_list(
+        "from_unit_id", "to_unit_id", "period", "sent_at", "accepted_at", "returned_at"
+    ):
+        decided_at = row[4] or row[5]
+        groups.setdefault(row[:3], []).append(decided_at - row[3] if decided_at else None)
+    out = []
+    for key, waits in groups.items():
+        done = [w for w in waits if w is not None]
+        out.append(PairFigure(*key, len(waits), len(done), median(done) if done else None))
+    return out
+
+
+def describe(handover: Handover) -> str:
+    """A line for notifications: case number and units, never a person."""
+    return _("%(kind)s of case %(number)s from %(from)s to %(to)s") % {
+        "kind": handover.get_kind_display(),
+        "number": handover.case.number,
+        "from": handover.from_unit.name,
+        "to": handover.to_unit.name,
+    }

@@ -1,0 +1,192 @@
+"""Handover pages: the unit inbox, a handover's decision summary, sending from a case
+and deciding. Thin: parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from audit.hooks import How, record_read
+from bokvar.models import Role, Unit
+from bokvar.permissions import role_required
+from cases import selectors as case_selectors
+from cases.models import Handover
+
+from . import selectors, services
+from .forms import RequestForm, ReturnForm, SendForm
+
+STAFF = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET"])
+def inbox(request):
+    rows = list(selectors.inbox(request.user))
+    return render(
+        request,
+        "cases/handovers/inbox.html",
+        {
+            "waiting": [h for h in rows if h.status == Handover.Status.PENDING],
+            "returned": [h for h in rows if h.status == Handover.Status.RETURNED],
+        },
+    )
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET"])
+def handover_detail(request, handover_id: int):
+    handover = selectors.get_handover_for_user(request.user, handover_id)
+    handover = services.mark_seen(actor=request.user, handover_id=handover.pk)
+    may_open_case = case_selectors.visible_cases(request.user).filter(pk=handover.case_id).exists()
+    # The decision summary is case data too (household, threat), so the read is recorded.
+    record_read(request, obj=handover.case, how=How.PAGE)
+    pending = handover.status == Handover.Status.PENDING
+    return render(
+        request,
+        "cases/handovers/detail.html",
+        {
+            "handover": handover,
+            "summary": selectors.decision_summary(handover),
+            "may_open_case": may_open_case,
+            "may_decide": pending and selectors.may_decide(request.user, handover),
+            "may_close": handover.kind == Handover.Kind.CONSULTATION
+            and handover.status == Handover.Status.ACCEPTED
+            and selectors.may_close(request.user, handover),
+            "may_acknowledge": handover.status == Handover.Status.RETURNED
+            and handover.return_acknowledged_at is None
+            and selectors.may_acknowledge(request.user, handover),
+            "return_form": ReturnForm(),
+        },
+    )
+
+
+def _decided(request, handover_id, action):
+    try:
+        action()
+    except services.HandoverConflict as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("cases:handover", handover_id=handover_id)
+
+
+@role_required(*STAFF)
+@require_POST
+def handover_accept(request, handover_id: int):
+    selectors.get_handover_for_user(request.user, handover_id, action="decide")
+
+    def act():
+        services.accept_handover(actor=request.user, handover_id=handover_id)
+        messages.success(request, _("The handover was accepted."))
+
+    return _decided(request, handover_id, act)
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def handover_return(request, handover_id: int):
+    handover = selectors.get_handover_for_user(request.user, handover_id, action="decide")
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.return_handover(
+                actor=request.user, handover_id=handover.pk, reason=form.cleaned_data["reason"]
+            )
+        except services.HandoverConflict as exc:
+            messages.error(request, exc.message)
+            return redirect("cases:handover", handover_id=handover.pk)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The handover was returned to the sender."))
+            return redirect("cases:handovers")
+    return render(request, "cases/handovers/return.html", {"handover": handover, "form": form})
+
+
+@role_required(*STAFF)
+@require_POST
+def handover_close(request, handover_id: int):
+    selectors.get_handover_for_user(request.user, handover_id, action="close")
+
+    def act():
+        services.close_consultation(actor=request.user, handover_id=handover_id)
+        messages.success(request, _("The consultation was closed."))
+
+    return _decided(request, handover_id, act)
+
+
+@role_required(*STAFF)
+@require_POST
+def handover_acknowledge(request, handover_id: int):
+    selectors.get_handover_for_user(request.user, handover_id, action="acknowledge")
+
+    def act():
+        services.acknowledge_return(actor=request.user, handover_id=handover_id)
+
+    return _decided(request, handover_id, act)
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def handover_send(request, case_id: int):
+    case = case_selectors.get_case_for_user(request.user, case_id)
+    if not selectors.may_hand_over(request.user, case):
+        raise PermissionDenied
+    form = SendForm(request.POST or None, units=selectors.target_units(case))
+    if request.method == "POST" and form.is_valid():
+        try:
+            handover, created = services.send_handover(
+                actor=request.user, case_id=case.pk, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if created:
+                messages.success(request, _("The handover was sent."))
+            else:
+                messages.info(
+                    request, _("This handover had already been sent; nothing new was sent.")
+                )
+            return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request, "cases/handovers/send.html", {"case": case, "form": form, "request_form": False}
+    )
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def handover_request(request, case_id: int):
+    case = case_selectors.get_case_for_user(request.user, case_id)
+    units = selectors.requesting_units(request.user, case)
+    if not units:
+        raise PermissionDenied
+    form = RequestForm(
+        request.POST or None, units=Unit.objects.filter(pk__in=[u.pk for u in units])
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            _handover, created = services.send_handover(
+                actor=request.user,
+                case_id=case.pk,
+                kind=Handover.Kind.TRANSFER_REQUEST,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The request was sent.") if created else _("This request had already been sent."),
+            )
+            return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request, "cases/handovers/send.html", {"case": case, "form": form, "request_form": True}
+    )

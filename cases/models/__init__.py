@@ -1,0 +1,45 @@
+from .cases import (
+    Case,
+    CaseAssignment,
+    CaseGroupObjectPermission,
+    CaseNumberSequence,
+    CaseUserObjectPermission,
+)
+from .contacts import Contact, Intervention
+from .deadlines import Deadline
+from .handovers import Handover, HandoverReadAccess
+from .landlords import Landlord
+from .people import (
+    Household,
+    HouseholdChild,
+    Person,
+    PersonUserObjectPermission,
+    ProtectedIdentity,
+    Sex,
+)
+from .signals import LandlordSignal
+from .threats import EvictionThreat
+from .tokens import LandlordToken
+
+__all__ = [
+    "Case",
+    "Contact",
+    "Deadline",
+    "EvictionThreat",
+    "Handover",
+    "HandoverReadAccess",
+    "Intervention",
+    "LandlordSignal",
+    "LandlordToken",
+    "CaseAssignment",
+    "CaseGroupObjectPermission",
+    "CaseNumberSequence",
+    "CaseUserObjectPermission",
+    "Household",
+    "HouseholdChild",
+    "Landlord",
+    "Person",
+    "PersonUserObjectPermission",
+    "ProtectedIdentity",
+    "Sex",
+]

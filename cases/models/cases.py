@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from bokvar.models import Unit
+
+from .people import Household
+
+
+class Case(models.Model):
+    class Kind(models.TextChoices):
+        EVICTION_PREVENTION = "eviction_prevention", _("Eviction prevention")
+        HOMELESSNESS = "homelessness", _("Homelessness")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    class Outcome(models.TextChoices):
+        LEASE_KEPT = "lease_kept", _("Lease kept")
+        RECOVERED_BY_PAYMENT = "recovered_by_payment", _("Lease recovered by payment")
+        MOVED_TO_OTHER_HOUSING = "moved_to_other_housing", _("Moved to other housing")
+        EVICTED = "evicted", _("Evicted")
+        HOUSED = "housed", _("Housed")
+        OTHER = "other", _("Other")
+
+    number = models.CharField(_("case number"), max_length=20, unique=True, editable=False)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="cases", verbose_name=_("household")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    responsible_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="cases", verbose_name=_("responsible unit")
+    )
+    opened_on = models.DateField(_("opened"), default=timezone.localdate)
+    closed_on = models.DateField(_("closed"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_on", "-id"]
+        indexes = [
+            models.Index(fields=["responsible_unit", "status"], name="case_unit_status"),
+            models.Index(fields=["status", "-opened_on"], name="case_status_opened"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", closed_on__isnull=True, outcome="")
+                | (Q(status="closed", closed_on__isnull=False) & ~Q(outcome="")),
+                name="case_closed_has_date_and_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
+                name="case_closed_after_opened",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseAssignment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_assignments"
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="assignment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.user_id}"
+
+
+class CaseNumberSequence(models.Model):
+    """The last case number handed out per year; locked while a number is drawn."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}:{self.last}"
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)

@@ -1,0 +1,60 @@
+"""Deadlines are rows: every date that matters. Reminders are notifications whose
+dedupe key names the deadline, its date and the lead time, so each goes out once."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from bokvar.fields import EncryptedTextField
+
+from .cases import Case
+from .threats import EvictionThreat
+
+
+class Deadline(models.Model):
+    class Kind(models.TextChoices):
+        RECOVERY = "recovery", _("Recovery deadline")
+        EVICTION = "eviction", _("Eviction date")
+        FOLLOW_UP = "follow_up", _("Agreed follow-up")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="deadlines", verbose_name=_("case")
+    )
+    threat = models.ForeignKey(
+        EvictionThreat,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("eviction threat"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    due_on = models.DateField(_("due"))
+    note = EncryptedTextField(_("note"))
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["done_at", "due_on"], name="deadline_open_due")]
+        constraints = [
+            # One recovery deadline and one eviction date per threat; sync updates them.
+            models.UniqueConstraint(
+                fields=["threat", "kind"],
+                condition=Q(threat__isnull=False),
+                name="deadline_one_per_threat_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="follow_up") | Q(threat__isnull=False),
+                name="deadline_legal_has_threat",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"

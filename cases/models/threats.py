@@ -1,0 +1,126 @@
+"""Eviction threats: the stage dates of one threat on a case. The recovery deadline is
+derived (see cases.workflow.threats.recovery_deadline) and stored so lists can sort on it."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .cases import Case
+
+
+class EvictionThreat(models.Model):
+    class Stage(models.TextChoices):
+        ARREARS = "arrears", _("Rent arrears")
+        TERMINATION = "termination", _("Notice of termination")
+        APPLICATION = "application", _("Application to the authorities")
+        EVICTION_DATE = "eviction_date", _("Eviction date set")
+        CONCLUDED = "concluded", _("Concluded")
+
+    class ApplicationTo(models.TextChoices):
+        NONE = "", _("Not applied")
+        ENFORCEMENT = "enforcement", _("Enforcement Authority (Kronofogden)")
+        RENT_TRIBUNAL = "rent_tribunal", _("Rent tribunal (hyresnämnden)")
+
+    class Outcome(models.TextChoices):
+        OPEN = "", _("Not concluded")
+        LEASE_KEPT = "lease_kept", _("Lease kept")
+        RECOVERED_BY_PAYMENT = "recovered_by_payment", _("Lease recovered by payment")
+        MOVED_TO_OTHER_HOUSING = "moved_to_other_housing", _("Moved to other housing")
+        EVICTED = "evicted", _("Evicted")
+        OTHER = "other", _("Other")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="threats", verbose_name=_("case")
+    )
+    arrears_notice_on = models.DateField(_("rent-arrears notice"), null=True, blank=True)
+    arrears_amount = models.DecimalField(
+        _("rent arrears (SEK)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    termination_served_on = models.DateField(
+        _("notice of termination served"), null=True, blank=True
+    )
+    board_notified_on = models.DateField(
+        _("notice reached the social welfare board"), null=True, blank=True
+    )
+    recovery_deadline = models.DateField(_("recovery deadline"), null=True, blank=True)
+    recovery_amount = models.DecimalField(
+        _("amount needed to recover the lease (SEK)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    application_to = models.CharField(
+        _("application to"), max_length=16, choices=ApplicationTo.choices, blank=True
+    )
+    application_on = models.DateField(_("application date"), null=True, blank=True)
+    eviction_on = models.DateField(_("eviction date"), null=True, blank=True)
+    paid_on = models.DateField(_("payment made"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
+    concluded_on = models.DateField(_("concluded"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("eviction threat")
+        verbose_name_plural = _("eviction threats")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(arrears_amount__isnull=True) | Q(arrears_amount__gte=0),
+                name="threat_arrears_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(recovery_amount__isnull=True) | Q(recovery_amount__gte=0),
+                name="threat_recovery_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(arrears_notice_on__isnull=True)
+                | Q(termination_served_on__isnull=True)
+                | Q(termination_served_on__gte=F("arrears_notice_on")),
+                name="threat_termination_after_arrears_notice",
+            ),
+            models.CheckConstraint(
+                condition=Q(termination_served_on__isnull=True)
+                | Q(eviction_on__isnull=True)
+                | Q(eviction_on__gte=F("termination_served_on")),
+                name="threat_eviction_after_termination",
+            ),
+            models.CheckConstraint(
+                condition=Q(recovery_deadline__isnull=True)
+                | (Q(termination_served_on__isnull=False) & Q(board_notified_on__isnull=False)),
+                name="threat_deadline_needs_both_dates",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="", concluded_on__isnull=True)
+                | (~Q(outcome="") & Q(concluded_on__isnull=False)),
+                name="threat_outcome_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(application_to="", application_on__isnull=True)
+                | (~Q(application_to="") & Q(application_on__isnull=False)),
+                name="threat_application_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def stage(self) -> str:
+        if self.outcome:
+            return self.Stage.CONCLUDED
+        if self.eviction_on:
+            return self.Stage.EVICTION_DATE
+        if self.application_on:
+            return self.Stage.APPLICATION
+        if self.termination_served_on or self.board_notified_on:
+            return self.Stage.TERMINATION
+        return self.Stage.ARREARS
+
+    def get_stage_display(self) -> str:
+        return str(self.Stage(self.stage).label)

@@ -1,0 +1,323 @@
+"""Every write to people and cases: one function per use case, one transaction,
+permission checked, history attributed to the actor with a reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from bokvar.concurrency import bump, lock_version
+from bokvar.history import attribute
+from bokvar.models import Role, Unit, User
+from bokvar.selectors import roles_of
+
+from . import selectors
+from .identity import birth_year_band, parse_personal_number
+from .models import (
+    Case,
+    CaseAssignment,
+    CaseNumberSequence,
+    Household,
+    HouseholdChild,
+    Landlord,
+    Person,
+    ProtectedIdentity,
+)
+
+CASE_PERMS = ["cases.view_case", "cases.change_case"]
+PROTECTED_PERM = "cases.view_protected_person"
+
+
+@dataclass
+class PersonData:
+    given_name: str
+    family_name: str
+    personal_number: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    needs_interpreter: bool = False
+    interpreter_language: str = ""
+    notes: str = ""
+    sex: str = ""
+    protected_identity: str = ProtectedIdentity.NONE
+    protected_identity_noted_on: date | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _apply_person_data(person: Person, data: PersonData) -> None:
+    canonical = parse_personal_number(data.personal_number) if data.personal_number else ""
+    person.given_name = data.given_name.strip()
+    person.family_name = data.family_name.strip()
+    person.personal_number = canonical
+    person.personal_number_bidx = selectors.personal_number_index(canonical) if canonical else ""
+    person.name_bidx = selectors.name_index(person.full_name) if person.full_name else ""
+    person.birth_year_band = birth_year_band(canonical) if canonical else None
+    person.address = data.address.strip()
+    person.phone = data.phone.strip()
+    person.email = data.email.strip()
+    person.needs_interpreter = data.needs_interpreter
+    person.interpreter_language = (
+        data.interpreter_language.strip() if data.needs_interpreter else ""
+    )
+    person.notes = data.notes.strip()
+    person.sex = data.sex
+    person.protected_identity = data.protected_identity or ProtectedIdentity.NONE
+    person.protected_identity_noted_on = (
+        data.protected_identity_noted_on or timezone.localdate()
+        if person.protected_identity != ProtectedIdentity.NONE
+        else None
+    )
+
+
+def _ensure_unique_personal_number(person: Person, field_name: str = "personal_number") -> None:
+    if not person.personal_number_bidx:
+        return
+    clash = Person.objects.filter(personal_number_bidx=person.personal_number_bidx).exclude(
+        pk=person.pk
+    )
+    if clash.exists():
+        raise ValidationError(
+            {field_name: _("A person with this identity number is already registered.")}
+        )
+
+
+def may_create_case_for(actor: User, unit: Unit) -> bool:
+    roles = roles_of(actor)
+    if unit.district_id in roles.coordinator_district_ids:
+        return True
+    return roles.has(Role.CASEWORKER, Role.GUIDE) and unit.pk in roles.unit_ids
+
+
+def _next_case_number(year: int) -> str:
+    CaseNumberSequence.objects.get_or_create(year=year)
+    seq = CaseNumberSequence.objects.select_for_update().get(year=year)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    return f"BK-{year}-{seq.last:04d}"
+
+
+def _grant_case(case: Case, grantee) -> None:
+    for perm in CASE_PERMS:
+        assign_perm(perm, grantee, case)
+
+
+def _revoke_case(case: Case, grantee) -> None:
+    for perm in CASE_PERMS:
+        remove_perm(perm, grantee, case)
+
+
+@transaction.atomic
+def create_case(
+    *,
+    actor: User,
+    kind: str,
+    responsible_unit: Unit,
+    assignees: list[User],
+    people: list[PersonData],
+    children_birth_years: list[int],
+    opened_on: date | None = None,
+    reason: str = "case created",
+) -> Case:
+    if not may_create_case_for(actor, responsible_unit):
+        raise PermissionDenied
+    if not people:
+        raise ValidationError({"people": _("A case needs at least one person.")})
+    household = attribute(Household(), user=actor, reason=reason)
+    household.save()
+    persons = []
+    for index, data in enumerate(people):
+        person = Person(household=household)
+        _apply_person_data(person, data)
+        try:
+            _ensure_unique_personal_number(person)
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"people-{index}-personal_number": exc.message_dict["personal_number"]}
+            ) from exc
+        person.full_clean(exclude=["household"])
+        attribute(person, user=actor, reason=reason).save()
+        persons.append(person)
+    household.head = persons[0]
+    attribute(household, user=actor, reason=reason).save(update_fields=["head"])
+    this_year = timezone.localdate().year
+    for year in children_birth_years:
+        if not 1900 <= year <= this_year:
+            raise ValidationError(
+                {"children": _("A child's birth year must be between 1900 and this year.")}
+            )
+        attribute(
+            HouseholdChild(household=household, birth_year=year), user=actor, reason=reason
+        ).save()
+    case = Case(
+        number=_next_case_number(this_year),
+        household=household,
+        kind=kind,
+        responsible_unit=responsible_unit,
+        opened_on=opened_on or timezone.localdate(),
+    )
+    case.full_clean()
+    attribute(case, user=actor, reason=reason).save()
+    _grant_case(case, responsible_unit.group)
+    _set_assignees(case, assignees, actor=actor, reason=reason)
+    for person in persons:
+        if person.is_protected:
+            for user in {actor, *assignees}:
+                assign_perm(PROTECTED_PERM, user, person)
+    return case
+
+
+def _set_assignees(case: Case, assignees: list[User], *, actor: User, reason: str) -> None:
+    current = {a.user_id: a for a in case.assignments.all()}
+    wanted = {u.pk: u for u in assignees}
+    for user_id, assignment in current.items():
+        if user_id not in wanted:
+            _revoke_case(case, assignment.user)
+            attribute(assignment, user=actor, reason=reason).delete()
+    for user_id, user in wanted.items():
+        if user_id not in current:
+            attribute(CaseAssignment(case=case, user=user), user=actor, reason=reason).save()
+            _grant_case(case, user)
+
+
+@transaction.atomic
+def update_case(
+    *, actor: User, case_id: int, expected_version: int, kind: str, assignees: list[User]
+) -> Case:
+    selectors.get_case_for_user(actor, case_id, write=True)
+    case = lock_version(Case, case_id, expected_version)
+    case.kind = kind
+    bump(case)
+    case.full_clean()
+    attribute(case, user=actor, reason="case edited").save(update_fields=["kind", "version"])
+    _set_assignees(case, assignees, actor=actor, reason="assignees changed")
+    return case
+
+
+@transaction.atomic
+def update_person(
+    *, actor: User, case_id: int, person_id: int, expected_version: int, data: PersonData
+) -> Person:
+    case = selectors.get_case_for_user(actor, case_id, write=True)
+    selectors.get_person_for_user(actor, case, person_id)
+    person = lock_version(Person, person_id, expected_version)
+    was_protected = person.is_protected
+    _apply_person_data(person, data)
+    _ensure_unique_personal_number(person)
+    bump(person)
+    person.full_clean(exclude=["household"])
+    attribute(person, user=actor, reason="person edited").save()
+    if person.is_protected and not was_protected:
+        # Whoever marks a person as protected keeps sight of them; nobody else gains it.
+        assign_perm(PROTECTED_PERM, actor, person)
+    return person
+
+
+@transaction.atomic
+def close_case(
+    *, actor: User, case_id: int, expected_version: int, outcome: str, closed_on: date
+) -> Case:
+    selectors.get_case_for_user(actor, case_id, write=True)
+    case = lock_version(Case, case_id, expected_version)
+    if case.status == Case.Status.CLOSED:
+        raise ValidationError({"outcome": _("The case is already closed.")})
+    if not outcome:
+        raise ValidationError({"outcome": _("Choose the outcome of the case.")})
+    case.status = Case.Status.CLOSED
+    case.outcome = outcome
+    case.closed_on = closed_on
+    bump(case)
+    case.full_clean()
+    attribute(case, user=actor, reason="case closed").save(
+        update_fields=["status", "outcome", "closed_on", "version"]
+    )
+    return case
+
+
+@transaction.atomic
+def reopen_case(*, actor: User, case_id: int, expected_version: int) -> Case:
+    selectors.get_case_for_user(actor, case_id, write=True)
+    case = lock_version(Case, case_id, expected_version)
+    case.status, case.outcome, case.closed_on = Case.Status.OPEN, "", None
+    bump(case)
+    attribute(case, user=actor, reason="case reopened").save(
+        update_fields=["status", "outcome", "closed_on", "version"]
+    )
+    return case
+
+
+def may_grant(actor: User, case: Case) -> bool:
+    roles = roles_of(actor)
+    if case.responsible_unit.district_id in roles.coordinator_district_ids:
+        return True
+    return case.responsible_unit_id in roles.lead_unit_ids
+
+
+@transaction.atomic
+def grant_case_access(
+    *, actor: User, case_id: int, user: User | None = None, unit: Unit | None = None
+) -> None:
+    """Give a user or a unit access to a case (e.g. a colleague in another unit)."""
+    case = selectors.get_case_for_user(actor, case_id)
+    if not may_grant(actor, case):
+        raise PermissionDenied
+    if (user is None) == (unit is None):
+        raise ValidationError({"grantee": _("Choose either a user or a unit.")})
+    _grant_case(case, user if user is not None else unit.group)
+
+
+@transaction.atomic
+def grant_protected_person(*, actor: User, case_id: int, person_id: int, user: User) -> None:
+    """Only someone who already sees a protected person may let another user see them."""
+    case = selectors.get_case_for_user(actor, case_id)
+    person = selectors.get_person_for_user(actor, case, person_id)
+    if not person.is_protected:
+        raise ValidationError({"user": _("This person has no protected identity.")})
+    if not may_grant(actor, case):
+        raise PermissionDenied
+    assign_perm(PROTECTED_PERM, user, person)
+
+
+@transaction.atomic
+def register_landlord(
+    *,
+    actor: User,
+    kind: str,
+    name: str,
+    organisation_number: str = "",
+    contact_person: str = "",
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+) -> Landlord:
+    """Landlords are configuration: administrators and coordinators register them."""
+    roles = roles_of(actor)
+    if not roles.has(Role.ADMINISTRATOR, Role.COORDINATOR):
+        raise PermissionDenied
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the landlord's name.")})
+    index = selectors.landlord_name_index(name)
+    if Landlord.objects.filter(name_bidx=index).exists():
+        raise ValidationError({"name": _("A landlord with this name is already registered.")})
+    private = kind == Landlord.Kind.PRIVATE
+    landlord = Landlord(
+        kind=kind,
+        organisation_name="" if private else name,
+        private_name=name if private else "",
+        name_bidx=index,
+        organisation_number=organisation_number.strip(),
+        contact_person=contact_person.strip(),
+        phone=phone.strip(),
+        email=email.strip(),
+        address=address.strip(),
+    )
+    landlord.full_clean()
+    attribute(landlord, user=actor, reason="landlord registered").save()
+    return landlord

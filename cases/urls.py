@@ -1,0 +1,16 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_create, name="create"),
+    path("<int:case_id>/", views.case_detail, name="detail"),
+    path("<int:case_id>/edit/", views.case_edit, name="edit"),
+    path("<int:case_id>/close/", views.case_close, name="close"),
+    path("<int:case_id>/access/", views.case_access, name="access"),
+    path("<int:case_id>/people/<int:person_id>/edit/", views.person_edit, name="person_edit"),
+    path("", include("cases.workflow.urls")),
+    path("handovers/", include("cases.handovers.urls")),
+]

@@ -1,0 +1,2 @@
+"""The eviction-prevention workflow: landlord signals, eviction threats, deadlines,
+contacts and interventions. Services and selectors live in small modules here."""

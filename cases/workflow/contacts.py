@@ -1,0 +1,81 @@
+"""Contacts, interventions and agreed follow-ups on a case."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bokvar.history import attribute
+from bokvar.models import User
+from cases import selectors as case_selectors
+from cases.models import Contact, Deadline, Intervention
+
+from . import selectors
+from .signals import record_first_contact
+
+
+def _check_date(value: date | None, *, today: date, field: str = "on") -> None:
+    if value is None:
+        raise ValidationError({field: _("Enter the date.")})
+    if value > today:
+        raise ValidationError({field: _("This date cannot be in the future.")})
+
+
+@transaction.atomic
+def record_contact(
+    *,
+    actor: User,
+    case_id: int,
+    kind: str,
+    on: date,
+    reached: bool,
+    note: str = "",
+    follow_up_on: date | None = None,
+    today: date | None = None,
+) -> Contact:
+    case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    today = today or timezone.localdate()
+    _check_date(on, today=today)
+    if follow_up_on is not None and follow_up_on < on:
+        raise ValidationError({"follow_up_on": _("A follow-up cannot be before the contact.")})
+    contact = Contact(case=case, kind=kind, on=on, reached=reached, author=actor, note=note.strip())
+    contact.full_clean()
+    attribute(contact, user=actor, reason="contact recorded").save()
+    if reached:
+        record_first_contact(case=case, contact_on=on, actor=actor)
+    if follow_up_on is not None:
+        add_follow_up(actor=actor, case=case, due_on=follow_up_on, note=note)
+    return contact
+
+
+@transaction.atomic
+def record_intervention(
+    *, actor: User, case_id: int, kind: str, on: date, note: str = "", today: date | None = None
+) -> Intervention:
+    case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    _check_date(on, today=today or timezone.localdate())
+    intervention = Intervention(case=case, kind=kind, on=on, author=actor, note=note.strip())
+    intervention.full_clean()
+    attribute(intervention, user=actor, reason="intervention recorded").save()
+    return intervention
+
+
+def add_follow_up(*, actor: User, case, due_on: date, note: str = "") -> Deadline:
+    deadline = Deadline(case=case, kind=Deadline.Kind.FOLLOW_UP, due_on=due_on, note=note.strip())
+    deadline.full_clean()
+    attribute(deadline, user=actor, reason="follow-up agreed").save()
+    return deadline
+
+
+@transaction.atomic
+def complete_deadline(*, actor: User, deadline_id: int) -> Deadline:
+    deadline = selectors.get_deadline_for_user(actor, deadline_id)
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    if deadline.done_at is None:
+        deadline.done_at = timezone.now()
+        attribute(deadline, user=actor, reason="deadline done").save(update_fields=["done_at"])
+    return deadline

@@ -1,0 +1,52 @@
+"""Landlords: the register coordinators and administrators keep (cases.services.register_landlord)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from bokvar.models import Role
+from bokvar.permissions import role_required
+from cases import services
+from cases.models import Landlord
+
+ROLES = (Role.COORDINATOR, Role.ADMINISTRATOR)
+
+
+class LandlordForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Landlord.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    organisation_number = forms.CharField(
+        label=_("Organisation number"), max_length=20, required=False
+    )
+    contact_person = forms.CharField(label=_("Contact person"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+
+
+@role_required(*ROLES)
+@require_http_methods(["GET"])
+def landlord_list(request):
+    landlords = list(Landlord.objects.order_by("kind", "organisation_name", "id"))
+    return render(request, "cases/workflow/landlord_list.html", {"landlords": landlords})
+
+
+@role_required(*ROLES)
+@require_http_methods(["GET", "POST"])
+def landlord_new(request):
+    form = LandlordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.register_landlord(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("The landlord was registered."))
+            return redirect("cases:landlords")
+    return render(request, "cases/workflow/landlord_form.html", {"form": form})

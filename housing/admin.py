@@ -1,0 +1,22 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import CostCategory, Shelter, ShelterPrice
+
+
+class ShelterPriceInline(admin.TabularInline):
+    model = ShelterPrice
+    extra = 1
+
+
+@admin.register(Shelter)
+class ShelterAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "district", "is_active"]
+    inlines = [ShelterPriceInline]
+
+
+@admin.register(CostCategory)
+class CostCategoryAdmin(SimpleHistoryAdmin):
+    """A new kind of cost item is a row here: no code needed."""
+
+    list_display = ["name", "is_active"]

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bokvar.models import Unit, User
+from cases.models import Landlord, Person
+
+from .models import Apartment, CostCategory, Placement, Shelter
+
+DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
+
+
+class NightsForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
+    shelter = forms.ModelChoiceField(
+        label=_("Shelter"), queryset=Shelter.objects.filter(is_active=True)
+    )
+    first = forms.DateField(label=_("First night"), **DATE)
+    last = forms.DateField(
+        label=_("Last night"), required=False, help_text=_("Leave empty for one night."), **DATE
+    )
+    paying_unit = forms.ModelChoiceField(label=_("Paying unit"), queryset=Unit.objects.none())
+
+    def __init__(self, *args, people=None, units=None, names=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people if people is not None else Person.objects.none()
+        self.fields["person"].label_from_instance = lambda p: (names or {}).get(p.pk, f"#{p.pk}")
+        self.fields["paying_unit"].queryset = units if units is not None else Unit.objects.none()
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("first"), cleaned.get("last") or cleaned.get("first")
+        if first and first > timezone.localdate():
+            self.add_error("first", _("A night in the future cannot be registered."))
+        if first and last and last < first:
+            self.add_error("last", _("The last night cannot be before the first."))
+        cleaned["last"] = last
+        return cleaned
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Invoice file (CSV)"),
+        help_text=_("Columns: personal_number, shelter, night, paying_unit."),
+    )
+
+
+class ApartmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Apartment.Kind.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=40)
+    address = forms.CharField(label=_("Address"), widget=forms.Textarea(attrs={"rows": 2}))
+    landlord = forms.ModelChoiceField(
+        label=_("Landlord"), queryset=Landlord.objects.filter(is_active=True), required=False
+    )
+    rent = forms.DecimalField(
+        label=_("Monthly rent (SEK)"), min_value=0, max_digits=9, decimal_places=2
+    )
+    municipality_first_hand = forms.BooleanField(
+        label=_("The municipality holds the first-hand contract"), required=False, initial=True
+    )
+    status_since = forms.DateField(label=_("Vacant since"), initial=timezone.localdate, **DATE)
+
+
+class PlacementForm(forms.Form):
+    apartment = forms.ModelChoiceField(label=_("Apartment"), queryset=Apartment.objects.none())
+    start_on = forms.DateField(label=_("Moves in"), initial=timezone.localdate, **DATE)
+    contract_type = forms.ChoiceField(
+        label=_("Contract type"), choices=Placement.ContractType.choices
+    )
+    guide = forms.ModelChoiceField(
+        label=_("Housing guide"), queryset=User.objects.none(), required=False
+    )
+    monthly_cost = forms.DecimalField(
+        label=_("Monthly cost to the district (SEK)"),
+        min_value=0,
+        max_digits=9,
+        decimal_places=2,
+        initial=0,
+    )
+    running_home = forms.BooleanField(label=_("Goal: running a home"), required=False)
+    managing_money = forms.BooleanField(label=_("Goal: managing money"), required=False)
+    social_skills = forms.BooleanField(label=_("Goal: social skills"), required=False)
+    plan = forms.CharField(
+        label=_("Follow-up plan"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, apartments=None, guides=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["apartment"].queryset = (
+            apartments if apartments is not None else Apartment.objects.none()
+        )
+        self.fields["guide"].queryset = guides if guides is not None else User.objects.none()
+
+
+class EndPlacementForm(forms.Form):
+    end_on = forms.DateField(label=_("Moved out"), initial=timezone.localdate, **DATE)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", "—")] + Placement.Outcome.choices[1:]
+    )
+    takeover_on = forms.DateField(label=_("Contract taken over on"), required=False, **DATE)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == Placement.Outcome.TAKEOVER and not cleaned.get("takeover_on"):
+            self.add_error("takeover_on", _("Give the date the client took over the contract."))
+        return cleaned
+
+
+class NoteForm(forms.Form):
+    on = forms.DateField(label=_("Date"), initial=timezone.localdate, **DATE)
+    note = forms.CharField(label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CostItemForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=CostCategory.objects.filter(is_active=True)
+    )
+    on = forms.DateField(label=_("Date"), initial=timezone.localdate, **DATE)
+    amount = forms.DecimalField(
+        label=_("Amount (SEK)"), min_value=0, max_digits=10, decimal_places=2
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), **DATE)
+    end = forms.DateField(label=_("To"), **DATE)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
+            self.add_error("end", _("The end of the period cannot be before its start."))
+        return cleaned

@@ -1,0 +1,251 @@
+"""Registering shelter nights: one, a date range, or a batch (invoice CSV or API).
+
+A batch is validated whole and lands whole: every rejected row is reported with its
+line and reason, and nothing is saved if any row is rejected. A night already
+registered is reported as a duplicate and skipped, never counted twice. Validation
+is done in bulk (a handful of queries for the whole batch) so large invoices import fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from bokvar.history import attribute, system_user
+from bokvar.models import Unit, User
+from cases import selectors as case_selectors
+from cases.identity import InvalidPersonalNumber, parse_personal_number
+from cases.models import Person
+
+from .models import Shelter, ShelterNight, ShelterPrice
+
+MAX_RANGE_DAYS = 92
+HEADER_ALIASES = {
+    "personal_number": {"personal_number", "personnummer", "pnr"},
+    "shelter": {"shelter", "härbärge", "harbarge"},
+    "night": {"night", "date", "datum", "natt"},
+    "paying_unit": {"paying_unit", "unit", "enhet", "betalande_enhet"},
+}
+
+
+@dataclass
+class BatchRow:
+    line: int
+    personal_number: str
+    shelter: str
+    night: str
+    paying_unit: str
+
+
+@dataclass
+class BatchResult:
+    created: int = 0
+    duplicates: list[int] = field(default_factory=list)  # line numbers
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def price_on(prices: list[ShelterPrice], night: date) -> Decimal | None:
+    """The price valid on the night: the latest one that started on or before it."""
+    valid = [p for p in prices if p.valid_from <= night]
+    return max(valid, key=lambda p: p.valid_from).price_per_night if valid else None
+
+
+def _prices_by_shelter(shelter_ids) -> dict[int, list[ShelterPrice]]:
+    out: dict[int, list[ShelterPrice]] = {}
+    for price in ShelterPrice.objects.filter(shelter_id__in=shelter_ids):
+        out.setdefault(price.shelter_id, []).append(price)
+    return out
+
+
+def visible_people(user: User | None):
+    """People whose nights the user may register: on a case they can work on, and not
+    hidden by protected identity. A command (no user) sees everyone."""
+    people = Person.objects.all()
+    if user is None:
+        return people
+    return people.filter(household__cases__in=case_selectors.writable_cases(user)).filter(
+        case_selectors.persons_visible_q(user)
+    )
+
+
+@transaction.atomic
+def register_range(
+    *, actor: User, person: Person, shelter: Shelter, first: date, last: date, paying_unit: Unit
+) -> list[ShelterNight]:
+    """One night (first == last) or every night of a range; refused whole if any is taken."""
+    if not visible_people(actor).filter(pk=person.pk).exists():
+        raise PermissionDenied
+    if last < first:
+        raise ValidationError({"last": _("The last night cannot be before the first.")})
+    if (last - first).days >= MAX_RANGE_DAYS:
+        raise ValidationError(
+            {"last": _("Register at most %(days)s nights at a time.") % {"days": MAX_RANGE_DAYS}}
+        )
+    nights = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    taken = sorted(
+        ShelterNight.objects.filter(person=person, night__in=nights).values_list("night", flat=True)
+    )
+    if taken:
+        raise ValidationError(
+            {
+                "first": _("Already registered: %(dates)s.")
+                % {"dates": ", ".join(d.isoformat() for d in taken)}
+            }
+        )
+    prices = _prices_by_shelter([shelter.pk]).get(shelter.pk, [])
+    created = []
+    for night in nights:
+        cost = price_on(prices, night)
+        if cost is None:
+            raise ValidationError(
+                {
+                    "shelter": _("The shelter has no price for %(date)s.")
+                    % {"date": night.isoformat()}
+                }
+            )
+        item = ShelterNight(
+            person=person,
+            shelter=shelter,
+            night=night,
+            cost=cost,
+            paying_unit=paying_unit,
+            registered_by=actor,
+        )
+        attribute(item, user=actor, reason="shelter night registered").save()
+        created.append(item)
+    return created
+
+
+def parse_csv(content: bytes) -> tuple[list[BatchRow], list[tuple[int, str]]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [(1, _("The file is not UTF-8 text."))]
+    reader = csv.reader(
+        io.StringIO(text), delimiter=";" if text.split("\n", 1)[0].count(";") else ","
+    )
+    try:
+        header = [h.strip().casefold() for h in next(reader)]
+    except StopIteration:
+        return [], [(1, _("The file is empty."))]
+    columns = {}
+    for key, aliases in HEADER_ALIASES.items():
+        matches = [i for i, h in enumerate(header) if h in aliases]
+        if not matches:
+            return [], [(1, _("The header lacks the column '%(column)s'.") % {"column": key})]
+        columns[key] = matches[0]
+    rows = []
+    for line, record in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        values = {key: (record[i].strip() if i < len(record) else "") for key, i in columns.items()}
+        rows.append(BatchRow(line=line, **values))
+    return rows, []
+
+
+@transaction.atomic
+def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> BatchResult:
+    result = BatchResult()
+    if actor is not None and not case_selectors.roles_of(actor).has("coordinator", "guide"):
+        raise PermissionDenied
+    parsed = {}
+    # An invoice names the same person on many nights: parse and hash each number once.
+    canonical_of: dict[str, str | None] = {}
+    for row in rows:
+        if row.personal_number not in canonical_of:
+            try:
+                canonical_of[row.personal_number] = parse_personal_number(row.personal_number)
+            except InvalidPersonalNumber:
+                canonical_of[row.personal_number] = None
+        canonical = canonical_of[row.personal_number]
+        if canonical is None:
+            result.errors.append(
+                (row.line, _("personal_number: not a valid personal identity number"))
+            )
+            continue
+        night = parse_date(row.night) if row.night else None
+        if night is None:
+            result.errors.append((row.line, _("night: give the date as YYYY-MM-DD")))
+            continue
+        parsed[row.line] = (row, canonical, night)
+    index_of = {c: case_selectors.personal_number_index(c) for c in set(canonical_of.values()) if c}
+    indexes = set(index_of.values())
+    people = {
+        p.personal_number_bidx: p.pk
+        for p in visible_people(actor)
+        .filter(personal_number_bidx__in=indexes)
+        .only("pk", "personal_number_bidx")
+    }
+    shelters = {s.name.casefold(): s for s in Shelter.objects.filter(is_active=True)}
+    units = {u.name.casefold(): u for u in Unit.objects.filter(is_active=True)}
+    prices = _prices_by_shelter([s.pk for s in shelters.values()])
+    wanted_people = set(people.values())
+    nights = [n for _r, _c, n in parsed.values()]
+    existing = set()
+    if nights and wanted_people:
+        existing = set(
+            ShelterNight.objects.filter(
+                person_id__in=wanted_people, night__gte=min(nights), night__lte=max(nights)
+            ).values_list("person_id", "night")
+        )
+    seen: set[tuple[int, date]] = set()
+    to_create = []
+    for line, (row, canonical, night) in sorted(parsed.items()):
+        person_id = people.get(index_of[canonical])
+        shelter = shelters.get(row.shelter.casefold())
+        unit = units.get(row.paying_unit.casefold())
+        if person_id is None:
+            # Unknown and not visible read the same: the report never confirms a person exists.
+            result.errors.append(
+                (line, _("personal_number: no person you may register nights for"))
+            )
+        elif shelter is None:
+            result.errors.append(
+                (line, _("shelter: unknown shelter '%(name)s'") % {"name": row.shelter})
+            )
+        elif unit is None:
+            result.errors.append(
+                (line, _("paying_unit: unknown unit '%(name)s'") % {"name": row.paying_unit})
+            )
+        elif (cost := price_on(prices.get(shelter.pk, []), night)) is None:
+            result.errors.append((line, _("night: the shelter has no price for this date")))
+        elif (person_id, night) in existing or (person_id, night) in seen:
+            result.duplicates.append(line)
+        else:
+            seen.add((person_id, night))
+            to_create.append(
+                ShelterNight(
+                    person_id=person_id,
+                    shelter=shelter,
+                    night=night,
+                    cost=cost,
+                    paying_unit=unit,
+                    source=source,
+                    registered_by=actor,
+                )
+            )
+    if result.errors:
+        result.errors.sort()
+        return result
+    bulk_create_with_history(
+        to_create,
+        ShelterNight,
+        batch_size=5000,
+        default_user=actor or system_user(),
+        default_change_reason=f"shelter nights {source}",
+    )
+    result.created = len(to_create)
+    return result

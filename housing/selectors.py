@@ -1,0 +1,290 @@
+"""Reads for the housing chain: scoped by the cases the user may see, aggregates for
+comparisons and the cost forecast (no person rows leave this module for statistics)."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from bokvar.models import User
+from cases import selectors as case_selectors
+from cases.models import Case
+
+from .models import Apartment, CostItem, Placement, ShelterNight
+
+
+def days_in_year(year: int) -> int:
+    return 366 if calendar.isleap(year) else 365
+
+
+# --- Comparisons (aggregates only) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    nights: int
+    cost: Decimal
+
+
+def shelter_night_totals(start: date, end: date, unit_ids=None) -> Totals:
+    qs = ShelterNight.objects.filter(night__gte=start, night__lte=end)
+    if unit_ids is not None:
+        qs = qs.filter(paying_unit_id__in=unit_ids)
+    row = qs.aggregate(nights=Count("id"), cost=Sum("cost"))
+    return Totals(nights=row["nights"], cost=row["cost"] or Decimal("0"))
+
+
+def same_period_a_year_earlier(start: date, end: date) -> tuple[date, date]:
+    def back(d: date) -> date:
+        try:
+            return d.replace(year=d.year - 1)
+        except ValueError:  # 29 February
+            return d.replace(year=d.year - 1, day=28)
+
+    return back(start), back(end)
+
+
+def change_percent(before: int | Decimal, now: int | Decimal) -> Decimal | None:
+    if not before:
+        return None
+    return (Decimal(now - before) * 100 / Decimal(before)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    start: date
+    end: date
+    current: Totals
+    previous: Totals
+    nights_change: Decimal | None
+    cost_change: Decimal | None
+
+
+def compare_with_year_before(start: date, end: date, unit_ids=None) -> Comparison:
+    current = shelter_night_totals(start, end, unit_ids)
+    previous = shelter_night_totals(*same_period_a_year_earlier(start, end), unit_ids)
+    return Comparison(
+        start=start,
+        end=end,
+        current=current,
+        previous=previous,
+        nights_change=change_percent(previous.nights, current.nights),
+        cost_change=change_percent(previous.cost, current.cost),
+    )
+
+
+# --- Cost forecast -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Forecast:
+    case_id: int
+    number: str
+    unit_id: int
+    shelter_cost: Decimal
+    placement_cost: Decimal
+    other_cost: Decimal
+    so_far: Decimal
+    forecast: Decimal
+
+
+def placement_cost(monthly: Decimal, start: date, end: date, year: int) -> Decimal:
+    """Cost of a placement over [start, end]: the monthly cost spread evenly over the year's days."""
+    if end < start:
+        return Decimal("0")
+    days = (end - start).days + 1
+    return (monthly * 12 * days / days_in_year(year)).quantize(Decimal("0.01"))
+
+
+def forecast_whole_year(
+    *, so_far: Decimal, start: date, as_of: date, year: int, ended_on: date | None
+) -> Decimal:
+    """Project the cost so far to the end of the year at the current daily rate.
+
+    The rate runs from the client's start (1 January, or later if the case opened later)
+    to `as_of`; the year is counted from the same start to 31 December, so leap years
+    and mid-year starts come out right. A case that has ended costs nothing more.
+    """
+    first = max(date(year, 1, 1), start)
+    last = date(year, 12, 31)
+    if ended_on is not None and ended_on <= as_of:
+        return so_far
+    elapsed = (as_of - first).days + 1
+    if elapsed <= 0:
+        return so_far
+    span = (last - first).days + 1
+    return (so_far * span / elapsed).quantize(Decimal("0.01"))
+
+
+def forecasts(user: User, *, year: int, as_of: date, case_ids=None) -> list[Forecast]:
+    """The forecast of every case the user may see (or the given ones): four queries in all."""
+    as_of = min(as_of, date(year, 12, 31))
+    jan1 = date(year, 1, 1)
+    cases = (
+        case_selectors.visible_cases(user)
+        .filter(opened_on__lte=as_of)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=jan1))
+    )
+    if case_ids is not None:
+        cases = cases.filter(pk__in=case_ids)
+    cases = list(
+        cases.values(
+            "id", "number", "responsible_unit_id", "household_id", "opened_on", "closed_on"
+        )
+    )
+    households = {c["household_id"] for c in cases}
+    nights = dict(
+        ShelterNight.objects.filter(
+            person__household_id__in=households, night__gte=jan1, night__lte=as_of
+        )
+        .values_list("person__household_id")
+        .annotate(total=Sum("cost"))
+    )
+    placements: dict[int, Decimal] = {}
+    for p in Placement.objects.filter(
+        case_id__in=[c["id"] for c in cases], start_on__lte=as_of
+    ).filter(Q(end_on__isnull=True) | Q(end_on__gte=jan1)):
+        end = min(as_of, p.end_on) if p.end_on else as_of
+        placements[p.case_id] = placements.get(p.case_id, Decimal("0")) + placement_cost(
+            p.monthly_cost, max(p.start_on, jan1), end, year
+        )
+    others = dict(
+        CostItem.objects.filter(case_id__in=[c["id"] for c in cases], on__gte=jan1, on__lte=as_of)
+        .values_list("case_id")
+        .annotate(total=Sum("amount"))
+    )
+    out = []
+    for c in cases:
+        shelter = nights.get(c["household_id"]) or Decimal("0")
+        placed = placements.get(c["id"], Decimal("0"))
+        other = others.get(c["id"]) or Decimal("0")
+        so_far = shelter + placed + other
+        out.append(
+            Forecast(
+                case_id=c["id"],
+                number=c["number"],
+                unit_id=c["responsible_unit_id"],
+                shelter_cost=shelter,
+                placement_cost=placed,
+                other_cost=other,
+                so_far=so_far,
+                forecast=forecast_whole_year(
+                    so_far=so_far,
+                    start=c["opened_on"],
+                    as_of=as_of,
+                    year=year,
+                    ended_on=c["closed_on"],
+                ),
+            )
+        )
+    return out
+
+
+def totals_per_unit(rows: list[Forecast]) -> dict[int, tuple[Decimal, Decimal]]:
+    totals: dict[int, tuple[Decimal, Decimal]] = {}
+    for row in rows:
+        so_far, forecast = totals.get(row.unit_id, (Decimal("0"), Decimal("0")))
+        totals[row.unit_id] = (so_far + row.so_far, forecast + row.forecast)
+    return totals
+
+
+# --- The housing chain ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    start: date
+    end: date | None
+    step: str
+    label: str
+    detail: str = ""
+
+
+def housing_chain(user: User, case: Case) -> list[ChainStep]:
+    """Shelter stays (consecutive nights at one shelter) and placements, in time order;
+    a contract takeover ends the chain in the client's own home."""
+    steps: list[ChainStep] = []
+    run = None
+    nights = (
+        ShelterNight.objects.filter(person__household_id=case.household_id)
+        .filter(case_selectors.persons_visible_q(user, prefix="person__"))
+        .order_by("shelter__name", "night")
+        .values_list("night", "shelter__name")
+        .distinct()
+    )
+    for night, shelter in nights:
+        if run and run[2] == shelter and night - run[1] <= timedelta(days=1):
+            run[1] = night
+        else:
+            if run:
+                steps.append(_shelter_step(run))
+            run = [night, night, shelter]
+    if run:
+        steps.append(_shelter_step(run))
+    for p in Placement.objects.filter(case=case).select_related("apartment"):
+        steps.append(
+            ChainStep(
+                p.start_on,
+                p.end_on,
+                p.apartment.kind,
+                p.apartment.get_kind_display(),
+                p.get_outcome_display(),
+            )
+        )
+        if p.outcome == Placement.Outcome.TAKEOVER:
+            steps.append(
+                ChainStep(p.takeover_on, None, "own_contract", _("Own contract (takeover)"))
+            )
+    return sorted(steps, key=lambda s: (s.start, s.step))
+
+
+def _shelter_step(run) -> ChainStep:
+    first, last, shelter = run
+    nights = (last - first).days + 1
+    return ChainStep(
+        first,
+        last,
+        "shelter",
+        _("Night shelter"),
+        _("%(shelter)s, %(n)s nights") % {"shelter": shelter, "n": nights},
+    )
+
+
+# --- Apartments and placements ----------------------------------------------------------
+
+
+def apartments_for(user: User):
+    from bokvar.selectors import roles_of
+
+    roles = roles_of(user)
+    return Apartment.objects.filter(district_id__in=roles.district_ids).select_related("landlord")
+
+
+def get_apartment_for_user(user: User, apartment_id: int) -> Apartment:
+    apartment = apartments_for(user).filter(pk=apartment_id).first()
+    if apartment is None:
+        raise Http404
+    return apartment
+
+
+def get_placement_for_user(user: User, placement_id: int) -> Placement:
+    placement = (
+        Placement.objects.filter(pk=placement_id, case__in=case_selectors.visible_cases(user))
+        .select_related("apartment", "case", "guide", "case__responsible_unit")
+        .first()
+    )
+    if placement is None:
+        raise Http404
+    return placement
+
+
+def visible_placements(user: User):
+    return Placement.objects.filter(case__in=case_selectors.visible_cases(user))

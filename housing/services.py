@@ -1,0 +1,209 @@
+"""Writes for apartments, placements and cost items: one transaction each,
+permission checked, history attributed."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from bokvar.concurrency import bump, lock_version
+from bokvar.history import attribute
+from bokvar.models import Role, User
+from bokvar.selectors import roles_of
+from cases import selectors as case_selectors
+from cases.models import Landlord
+
+from .models import Apartment, CostCategory, CostItem, Placement, ProgressNote
+
+
+def _require_coordinator(actor: User, district_id: int) -> None:
+    if district_id not in roles_of(actor).coordinator_district_ids:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def create_apartment(
+    *,
+    actor: User,
+    district_id: int,
+    kind: str,
+    reference: str,
+    address: str,
+    rent: Decimal,
+    landlord: Landlord | None = None,
+    municipality_first_hand: bool = True,
+    status_since: date,
+) -> Apartment:
+    _require_coordinator(actor, district_id)
+    if Apartment.objects.filter(district_id=district_id, reference=reference).exists():
+        raise ValidationError(
+            {"reference": _("An apartment with this reference is already registered.")}
+        )
+    apartment = Apartment(
+        district_id=district_id,
+        kind=kind,
+        reference=reference.strip(),
+        address=address.strip(),
+        rent=rent,
+        landlord=landlord,
+        municipality_first_hand=municipality_first_hand,
+        status_since=status_since,
+    )
+    apartment.full_clean()
+    attribute(apartment, user=actor, reason="apartment registered").save()
+    return apartment
+
+
+@transaction.atomic
+def set_apartment_status(
+    *, actor: User, apartment_id: int, expected_version: int, status: str, since: date
+) -> Apartment:
+    apartment = lock_version(Apartment, apartment_id, expected_version)
+    _require_coordinator(actor, apartment.district_id)
+    if (
+        status == Apartment.Status.OCCUPIED
+        or apartment.placements.filter(end_on__isnull=True).exists()
+    ):
+        raise ValidationError(
+            {"status": _("Occupancy follows the placements: end the placement first.")}
+        )
+    apartment.status, apartment.status_since = status, since
+    bump(apartment)
+    attribute(apartment, user=actor, reason="apartment status").save(
+        update_fields=["status", "status_since", "version"]
+    )
+    return apartment
+
+
+@transaction.atomic
+def start_placement(
+    *,
+    actor: User,
+    case_id: int,
+    apartment_id: int,
+    start_on: date,
+    guide: User | None,
+    monthly_cost: Decimal,
+    goals: dict[str, bool],
+    plan: str = "",
+    contract_type: str = Placement.ContractType.SECOND_HAND,
+) -> Placement:
+    case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    apartment = Apartment.objects.select_for_update().get(pk=apartment_id)
+    _require_coordinator(actor, apartment.district_id)
+    if apartment.status != Apartment.Status.VACANT:
+        raise ValidationError({"apartment": _("The apartment is not vacant.")})
+    placement = Placement(
+        apartment=apartment,
+        case=case,
+        household_id=case.household_id,
+        start_on=start_on,
+        guide=guide,
+        monthly_cost=monthly_cost,
+        plan=plan.strip(),
+        contract_type=contract_type,
+        goal_running_home=goals.get("running_home", False),
+        goal_managing_money=goals.get("managing_money", False),
+        goal_social_skills=goals.get("social_skills", False),
+    )
+    placement.full_clean()
+    try:
+        with transaction.atomic():
+            attribute(placement, user=actor, reason="placement started").save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"apartment": _("The apartment already has a current placement.")}
+        ) from exc
+    apartment.status, apartment.status_since = Apartment.Status.OCCUPIED, start_on
+    bump(apartment)
+    attribute(apartment, user=actor, reason="placement started").save(
+        update_fields=["status", "status_since", "version"]
+    )
+    if guide is not None:
+        from cases.services import _grant_case
+
+        _grant_case(case, guide)
+    return placement
+
+
+@transaction.atomic
+def end_placement(
+    *,
+    actor: User,
+    placement_id: int,
+    expected_version: int,
+    end_on: date,
+    outcome: str,
+    takeover_on: date | None = None,
+) -> Placement:
+    placement = lock_version(Placement, placement_id, expected_version)
+    case_selectors.get_case_for_user(actor, placement.case_id, write=True)
+    if placement.end_on is not None:
+        raise ValidationError({"outcome": _("The placement has already ended.")})
+    if not outcome:
+        raise ValidationError({"outcome": _("Choose how the placement ended.")})
+    if end_on < placement.start_on:
+        raise ValidationError({"end_on": _("The move-out date cannot be before the move-in date.")})
+    if outcome == Placement.Outcome.TAKEOVER and takeover_on is None:
+        raise ValidationError(
+            {"takeover_on": _("Give the date the client took over the contract.")}
+        )
+    placement.end_on, placement.outcome = end_on, outcome
+    placement.takeover_on = takeover_on if outcome == Placement.Outcome.TAKEOVER else None
+    bump(placement)
+    placement.full_clean()
+    attribute(placement, user=actor, reason="placement ended").save()
+    apartment = Apartment.objects.select_for_update().get(pk=placement.apartment_id)
+    # A takeover turns the flat into the client's own home: it leaves the municipality's stock.
+    apartment.status = (
+        Apartment.Status.VACANT
+        if outcome != Placement.Outcome.TAKEOVER
+        else Apartment.Status.RENOVATION
+    )
+    apartment.status_since = end_on
+    bump(apartment)
+    attribute(apartment, user=actor, reason="placement ended").save(
+        update_fields=["status", "status_since", "version"]
+    )
+    return placement
+
+
+def may_follow(actor: User, placement: Placement) -> bool:
+    return (
+        placement.guide_id == actor.pk
+        or placement.case.responsible_unit.district_id in roles_of(actor).coordinator_district_ids
+    )
+
+
+@transaction.atomic
+def add_progress_note(*, actor: User, placement_id: int, on: date, note: str) -> ProgressNote:
+    placement = Placement.objects.select_related("case__responsible_unit").get(pk=placement_id)
+    case_selectors.get_case_for_user(actor, placement.case_id, write=True)
+    if not may_follow(actor, placement):
+        raise PermissionDenied
+    if not note.strip():
+        raise ValidationError({"note": _("Write the note.")})
+    item = ProgressNote(placement=placement, on=on, author=actor, note=note.strip())
+    attribute(item, user=actor, reason="progress note").save()
+    return item
+
+
+@transaction.atomic
+def add_cost_item(
+    *, actor: User, case_id: int, category: CostCategory, on: date, amount: Decimal, note: str = ""
+) -> CostItem:
+    case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    if not roles_of(actor).has(Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER):
+        raise PermissionDenied
+    if amount < 0:
+        raise ValidationError({"amount": _("The amount cannot be negative.")})
+    item = CostItem(
+        case=case, category=category, on=on, amount=amount, note=note.strip(), author=actor
+    )
+    item.full_clean()
+    attribute(item, user=actor, reason="cost item").save()
+    return item

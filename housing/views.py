@@ -1,0 +1,334 @@
+"""Housing pages: thin views over housing.services, housing.nights and housing.selectors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from audit.hooks import How, record_read
+from bokvar.concurrency import ConflictError
+from bokvar.models import Role, Unit, User
+from bokvar.permissions import role_required
+from bokvar.selectors import roles_of
+from cases import selectors as case_selectors
+from cases.models import Person
+
+from . import nights, selectors, services
+from .forms import (
+    ApartmentForm,
+    CostItemForm,
+    EndPlacementForm,
+    ImportForm,
+    NightsForm,
+    NoteForm,
+    PeriodForm,
+    PlacementForm,
+)
+from .models import Apartment
+
+STAFF = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@role_required(Role.COORDINATOR, Role.GUIDE)
+@require_http_methods(["GET"])
+def apartment_list(request):
+    apartments = list(
+        selectors.apartments_for(request.user).order_by("status", "status_since", "reference")
+    )
+    vacant = [a for a in apartments if a.status == Apartment.Status.VACANT]
+    return render(
+        request,
+        "housing/apartment_list.html",
+        {
+            "vacant": vacant,
+            "apartments": apartments,
+            "may_add": roles_of(request.user).coordinator_district_ids,
+        },
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def apartment_new(request):
+    form = ApartmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        try:
+            apartment = services.create_apartment(
+                actor=request.user,
+                district_id=min(roles_of(request.user).coordinator_district_ids),
+                kind=c["kind"],
+                reference=c["reference"],
+                address=c["address"],
+                rent=c["rent"],
+                landlord=c["landlord"],
+                municipality_first_hand=c["municipality_first_hand"],
+                status_since=c["status_since"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The apartment was registered."))
+            return redirect("housing:apartment", apartment_id=apartment.pk)
+    return render(request, "housing/form.html", {"form": form, "title": _("New apartment")})
+
+
+@role_required(Role.COORDINATOR, Role.GUIDE)
+@require_http_methods(["GET"])
+def apartment_detail(request, apartment_id: int):
+    apartment = selectors.get_apartment_for_user(request.user, apartment_id)
+    visible = set(
+        case_selectors.visible_cases(request.user)
+        .filter(placements__apartment=apartment)
+        .values_list("pk", flat=True)
+    )
+    placements = list(apartment.placements.select_related("case", "guide").order_by("-start_on"))
+    return render(
+        request,
+        "housing/apartment_detail.html",
+        {"apartment": apartment, "placements": placements, "visible": visible},
+    )
+
+
+def _people_of(user, case):
+    people = list(
+        Person.objects.filter(household_id=case.household_id).filter(
+            case_selectors.persons_visible_q(user)
+        )
+    )
+    return people, {p.pk: p.full_name for p in people}
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def nights_new(request, case_id: int):
+    case = case_selectors.get_case_for_user(request.user, case_id, write=True)
+    people, names = _people_of(request.user, case)
+    units = Unit.objects.filter(district_id=case.responsible_unit.district_id, is_active=True)
+    form = NightsForm(
+        request.POST or None,
+        people=Person.objects.filter(pk__in=[p.pk for p in people]),
+        units=units,
+        names=names,
+        initial={"paying_unit": case.responsible_unit_id, "first": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        try:
+            created = nights.register_range(
+                actor=request.user,
+                person=c["person"],
+                shelter=c["shelter"],
+                first=c["first"],
+                last=c["last"],
+                paying_unit=c["paying_unit"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request, _("%(n)s shelter nights were registered.") % {"n": len(created)}
+            )
+            return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request,
+        "housing/form.html",
+        {"form": form, "case": case, "title": _("Register shelter nights")},
+    )
+
+
+@role_required(Role.COORDINATOR, Role.GUIDE)
+@require_http_methods(["GET", "POST"])
+def nights_import(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        rows, problems = nights.parse_csv(form.cleaned_data["file"].read())
+        result = (
+            nights.BatchResult(errors=problems)
+            if problems
+            else nights.import_batch(actor=request.user, rows=rows, source="import")
+        )
+        if result.ok:
+            messages.success(
+                request,
+                _("%(n)s nights imported; %(d)s already registered and skipped.")
+                % {"n": result.created, "d": len(result.duplicates)},
+            )
+    return render(request, "housing/import.html", {"form": form, "result": result})
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def placement_new(request, case_id: int):
+    case = case_selectors.get_case_for_user(request.user, case_id, write=True)
+    apartments = selectors.apartments_for(request.user).filter(status=Apartment.Status.VACANT)
+    guides = User.objects.filter(
+        memberships__role=Role.GUIDE,
+        memberships__unit__district_id=case.responsible_unit.district_id,
+    )
+    form = PlacementForm(request.POST or None, apartments=apartments, guides=guides.distinct())
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        try:
+            placement = services.start_placement(
+                actor=request.user,
+                case_id=case.pk,
+                apartment_id=c["apartment"].pk,
+                start_on=c["start_on"],
+                guide=c["guide"],
+                monthly_cost=c["monthly_cost"],
+                plan=c["plan"],
+                contract_type=c["contract_type"],
+                goals={k: c[k] for k in ("running_home", "managing_money", "social_skills")},
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The placement was started."))
+            return redirect("housing:placement", placement_id=placement.pk)
+    return render(
+        request, "housing/form.html", {"form": form, "case": case, "title": _("New placement")}
+    )
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def placement_detail(request, placement_id: int):
+    placement = selectors.get_placement_for_user(request.user, placement_id)
+    record_read(request, obj=placement.case, how=How.PAGE)
+    form = NoteForm(request.POST or None)
+    may_follow = services.may_follow(request.user, placement)
+    if request.method == "POST":
+        if not may_follow:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.add_progress_note(
+                    actor=request.user,
+                    placement_id=placement.pk,
+                    on=form.cleaned_data["on"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("The note was saved."))
+                return redirect("housing:placement", placement_id=placement.pk)
+    return render(
+        request,
+        "housing/placement_detail.html",
+        {
+            "placement": placement,
+            "notes": placement.notes.select_related("author"),
+            "form": form,
+            "may_follow": may_follow,
+        },
+    )
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def placement_end(request, placement_id: int):
+    placement = selectors.get_placement_for_user(request.user, placement_id)
+    case_selectors.get_case_for_user(request.user, placement.case_id, write=True)
+    form = EndPlacementForm(request.POST or None, initial={"version": placement.version})
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        try:
+            services.end_placement(
+                actor=request.user,
+                placement_id=placement.pk,
+                expected_version=c["version"],
+                end_on=c["end_on"],
+                outcome=c["outcome"],
+                takeover_on=c["takeover_on"],
+            )
+        except ConflictError as exc:
+            conflict = exc.message
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The placement was ended."))
+            return redirect("housing:placement", placement_id=placement.pk)
+    return render(
+        request,
+        "housing/form.html",
+        {"form": form, "title": _("End placement"), "conflict": conflict},
+    )
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def cost_new(request, case_id: int):
+    case = case_selectors.get_case_for_user(request.user, case_id, write=True)
+    form = CostItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        try:
+            services.add_cost_item(
+                actor=request.user,
+                case_id=case.pk,
+                category=c["category"],
+                on=c["on"],
+                amount=c["amount"],
+                note=c["note"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The cost was added."))
+            return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request, "housing/form.html", {"form": form, "case": case, "title": _("Add a cost")}
+    )
+
+
+def _year(request) -> int:
+    try:
+        return int(request.GET.get("year", timezone.localdate().year))
+    except ValueError:
+        return timezone.localdate().year
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET"])
+def forecast(request):
+    year = _year(request)
+    rows = selectors.forecasts(request.user, year=year, as_of=timezone.localdate())
+    rows = [r for r in rows if r.so_far]
+    units = {u.pk: u.name for u in Unit.objects.filter(pk__in={r.unit_id for r in rows})}
+    totals = [
+        (units[uid], so_far, fc)
+        for uid, (so_far, fc) in sorted(selectors.totals_per_unit(rows).items())
+    ]
+    return render(
+        request,
+        "housing/forecast.html",
+        {"rows": rows, "units": units, "totals": totals, "year": year},
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET"])
+def comparison(request):
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None, initial={"start": date(today.year, 1, 1), "end": today})
+    result = None
+    if form.is_valid():
+        result = selectors.compare_with_year_before(
+            form.cleaned_data["start"], form.cleaned_data["end"]
+        )
+    return render(request, "housing/comparison.html", {"form": form, "result": result})

@@ -1,0 +1,43 @@
+"""GET /api/v1/stats/: the same suppressed figures as the dashboard, as JSON."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bokvar.selectors import roles_of
+
+from . import periods, selectors, stats
+
+
+class ReadsStatistics(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return roles_of(request.user).has(*selectors.READ_ROLES)
+
+
+class StatsView(APIView):
+    permission_classes = [IsAuthenticated, ReadsStatistics]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", str, description="2026-10, 2026-Q3 or 2026"),
+            OpenApiParameter("from", str, description="First month YYYY-MM (with to)"),
+            OpenApiParameter("to", str, description="Last month YYYY-MM (with from)"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Anonymised, suppressed statistics for the steering group",
+    )
+    def get(self, request):
+        district = selectors.district_for_user(request.user)
+        default = periods.last_full_month(timezone.localdate())
+        try:
+            period = periods.from_query(request.query_params, default=default)
+        except periods.PeriodError as exc:
+            return Response(
+                {"detail": exc.message, "errors": {exc.param: [exc.message]}}, status=400
+            )
+        return Response(stats.build_report(district=district, period=period))

@@ -1,0 +1,136 @@
+"""Figure providers: one module per domain, each registering the figures it can count.
+
+The statistics module (`steering.stats`) asks every registered figure for its
+per-unit numbers and does everything else itself: district totals, the previous
+period and the same period a year earlier, suppression, charts and exports. A
+provider only counts, with aggregate queries (COUNT/SUM over plain, coarse
+columns), never loading a person row or decrypting anything.
+
+Modules in this package are imported automatically (see `load`), so adding a
+figure is adding one module here that calls `register(Figure(...))`.
+
+Still to be added when the models exist (do not fake them before that):
+
+- issue #4 (cases: signals, threats, contacts) -> `steering/figures/signals.py`:
+  landlord signals by kind; median days from a signal to the first contact;
+  `steering/figures/threats.py`: new eviction threats; open threats by stage;
+  threat outcomes (lease kept, recovered by payment, moved, evicted).
+- issue #5 (handovers) -> `steering/figures/handovers.py`: handovers between
+  units (rows: sending unit, columns: receiving unit); median time to acknowledge.
+- issue #6 (housing) -> `steering/figures/housing.py`: shelter nights and their
+  cost (a money figure: `money=True`, with the number of people behind each
+  sum), compared with the same period a year earlier; placements in training
+  and trial apartments; contract takeovers; cost-forecast totals.
+
+How to add one, e.g. shelter nights:
+
+    # steering/figures/housing.py
+    from django.db.models import Count, Sum
+    from housing.models import ShelterNight
+    from . import Column, Figure, Scope, register
+
+    def shelter_nights(scope: Scope) -> dict:
+        rows = (ShelterNight.objects
+                .filter(unit__district=scope.district, night__range=scope.dates)
+                .values("unit_id").annotate(n=Count("id")).order_by())
+        return {(r["unit_id"], "nights"): r["n"] for r in rows}
+
+    register(Figure(key="shelter_nights", title=_("Shelter nights"),
+                    description=_("…"), columns=(Column("nights", _("Nights")),),
+                    compute=shelter_nights, order=60))
+
+A money figure returns `{(unit_id, column): (sum_in_kronor, people)}` and sets
+`money=True`. A median figure (`median=True`, e.g. days from a signal to the first
+contact) returns `{unit_id: [durations]}`: a median does not add up to a district
+total, so the district median is taken over all the units' durations, and a median
+over fewer durations than the threshold is hidden with its count.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.functional import Promise
+
+from bokvar.models import District, Unit
+
+from ..periods import Period
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Promise | str
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a provider counts for: one district, its units, one period."""
+
+    district: District
+    units: tuple[Unit, ...]
+    period: Period
+
+    @property
+    def start(self) -> date:
+        return self.period.start
+
+    @property
+    def end(self) -> date:
+        return self.period.end
+
+    @property
+    def dates(self) -> tuple[date, date]:
+        return (self.period.start, self.period.end)
+
+
+# A count figure returns {(unit_id, column_key): count};
+# a money figure returns {(unit_id, column_key): (sum, people)}.
+Compute = Callable[[Scope], dict]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    title: Promise | str
+    description: Promise | str
+    columns: tuple[Column, ...]
+    compute: Compute
+    # The columns are parts of a whole, so each row gets a total column.
+    additive: bool = False
+    money: bool = False
+    order: int = 100
+    # A sentence the steering group reads beside the figure, e.g. "The goal is zero."
+    goal: Promise | str = ""
+    # A median figure's provider returns {unit_id: [durations]} (numbers, never rows);
+    # the statistics module computes each unit's and the district's median and hides a
+    # median over fewer values than the threshold. Its columns are the median and n.
+    median: bool = False
+
+
+_registry: dict[str, Figure] = {}
+_loaded = False
+
+
+def register(figure: Figure) -> Figure:
+    _registry[figure.key] = figure
+    return figure
+
+
+def load() -> None:
+    """Import every provider module of this package once."""
+    global _loaded
+    if _loaded:
+        return
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+    _loaded = True
+
+
+def all_figures() -> list[Figure]:
+    load()
+    return sorted(_registry.values(), key=lambda f: (f.order, f.key))

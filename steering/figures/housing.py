@@ -1,0 +1,118 @@
+"""Figures of the housing chain (issue #6): shelter nights and their cost, placements
+in training and trial apartments, contract takeovers, and cost-forecast totals.
+
+Nights and their cost count towards the paying unit; placements towards the unit
+responsible for the case. Sums of money carry the number of people behind them.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from housing.models import Apartment, Placement, ShelterNight
+
+from . import Column, Figure, Scope, register
+
+
+def shelter_nights(scope: Scope) -> dict:
+    rows = (
+        ShelterNight.objects.filter(paying_unit__district=scope.district, night__range=scope.dates)
+        .values("paying_unit_id")
+        .annotate(n=Count("id"), people=Count("person", distinct=True))
+        .order_by()
+    )
+    out = {}
+    for r in rows:
+        out[(r["paying_unit_id"], "nights")] = r["n"]
+        out[(r["paying_unit_id"], "people")] = r["people"]
+    return out
+
+
+def shelter_cost(scope: Scope) -> dict:
+    rows = (
+        ShelterNight.objects.filter(paying_unit__district=scope.district, night__range=scope.dates)
+        .values("paying_unit_id")
+        .annotate(total=Sum("cost"), people=Count("person", distinct=True))
+        .order_by()
+    )
+    return {(r["paying_unit_id"], "cost"): (int(r["total"] or 0), r["people"]) for r in rows}
+
+
+def placements(scope: Scope) -> dict:
+    kinds = [Apartment.Kind.TRAINING, Apartment.Kind.TRIAL]
+    rows = (
+        Placement.objects.filter(
+            case__responsible_unit__district=scope.district,
+            apartment__kind__in=kinds,
+            start_on__lte=scope.end,
+        )
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=scope.start))
+        .values("case__responsible_unit_id", "apartment__kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(r["case__responsible_unit_id"], r["apartment__kind"]): r["n"] for r in rows}
+
+
+def takeovers(scope: Scope) -> dict:
+    rows = (
+        Placement.objects.filter(
+            case__responsible_unit__district=scope.district,
+            outcome=Placement.Outcome.TAKEOVER,
+            takeover_on__range=scope.dates,
+        )
+        .values("case__responsible_unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(r["case__responsible_unit_id"], "takeovers"): r["n"] for r in rows}
+
+
+register(
+    Figure(
+        key="shelter_nights",
+        title=_("Shelter nights"),
+        description=_(
+            "Nights in night shelters during the period, by paying unit, and the people who stayed."
+        ),
+        columns=(Column("nights", _("Nights")), Column("people", _("People"))),
+        compute=shelter_nights,
+        order=60,
+    )
+)
+register(
+    Figure(
+        key="shelter_cost",
+        title=_("Cost of shelter nights (SEK)"),
+        description=_("What the nights of the period cost, at the price valid each night."),
+        columns=(Column("cost", _("Cost (SEK)")),),
+        compute=shelter_cost,
+        money=True,
+        order=61,
+    )
+)
+register(
+    Figure(
+        key="placements",
+        title=_("Placements in training and trial apartments"),
+        description=_("Placements current at some time during the period."),
+        columns=(
+            Column(Apartment.Kind.TRAINING, _("Training apartment")),
+            Column(Apartment.Kind.TRIAL, _("Trial apartment")),
+        ),
+        compute=placements,
+        additive=True,
+        order=62,
+    )
+)
+register(
+    Figure(
+        key="takeovers",
+        title=_("Contract takeovers"),
+        description=_("Clients who took over the first-hand contract during the period."),
+        columns=(Column("takeovers", _("Takeovers")),),
+        compute=takeovers,
+        order=63,
+    )
+)

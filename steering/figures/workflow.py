@@ -1,0 +1,222 @@
+"""Figures of the eviction-prevention workflow (issue #4): landlord signals, eviction
+threats by stage and outcome, children, and days from a signal to the first contact.
+
+Signals count towards the unit responsible for the case they were linked to; a
+signal not (yet) linked to a case belongs to no district and is not counted here.
+Every query groups plain columns (kind, dates, outcome, child rows by birth year).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import EvictionThreat, HouseholdChild, LandlordSignal
+
+from . import Column, Figure, Scope, register
+
+
+def _signals(scope: Scope):
+    return LandlordSignal.objects.filter(case__responsible_unit__district=scope.district)
+
+
+def _threats(scope: Scope):
+    return EvictionThreat.objects.filter(case__responsible_unit__district=scope.district)
+
+
+def _by_unit(qs, field: str) -> dict:
+    rows = qs.values("case__responsible_unit_id", field).annotate(n=Count("id")).order_by()
+    return {(r["case__responsible_unit_id"], r[field]): r["n"] for r in rows}
+
+
+def signals_by_kind(scope: Scope) -> dict:
+    return _by_unit(_signals(scope).filter(received_on__range=scope.dates), "kind")
+
+
+def days_to_first_contact(scope: Scope) -> dict:
+    rows = (
+        _signals(scope)
+        .filter(received_on__range=scope.dates, first_contact_days__isnull=False)
+        .values_list("case__responsible_unit_id", "first_contact_days")
+    )
+    out: dict[int, list[int]] = {}
+    for unit_id, days in rows:
+        out.setdefault(unit_id, []).append(days)
+    return out
+
+
+def new_threats(scope: Scope) -> dict:
+    """Threats whose first stage date (arrears notice, else termination) falls in the period."""
+    rows = (
+        _threats(scope)
+        .filter(
+            Q(arrears_notice_on__range=scope.dates)
+            | Q(arrears_notice_on__isnull=True, termination_served_on__range=scope.dates)
+        )
+        .values("case__responsible_unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(r["case__responsible_unit_id"], "new"): r["n"] for r in rows}
+
+
+STAGES = [
+    ("arrears", _("Rent arrears")),
+    ("termination", _("Notice of termination")),
+    ("application", _("Application to the authorities")),
+    ("eviction_date", _("Eviction date set")),
+]
+
+
+def open_threats_by_stage(scope: Scope) -> dict:
+    """Threats not concluded by the end of the period, at the furthest stage reached."""
+    end = scope.end
+    stage = models.Case(
+        models.When(eviction_on__isnull=False, then=models.Value("eviction_date")),
+        models.When(application_on__lte=end, then=models.Value("application")),
+        models.When(termination_served_on__lte=end, then=models.Value("termination")),
+        default=models.Value("arrears"),
+        output_field=models.CharField(),
+    )
+    started = Q(arrears_notice_on__lte=end) | Q(termination_served_on__lte=end)
+    still_open = Q(concluded_on__isnull=True) | Q(concluded_on__gt=end)
+    return _by_unit(_threats(scope).filter(started, still_open).annotate(stage=stage), "stage")
+
+
+def threat_outcomes(scope: Scope) -> dict:
+    return _by_unit(
+        _threats(scope).filter(concluded_on__range=scope.dates).exclude(outcome=""), "outcome"
+    )
+
+
+def _with_children():
+    return Exists(HouseholdChild.objects.filter(household_id=OuterRef("case__household_id")))
+
+
+def children_under_threat(scope: Scope) -> dict:
+    started = Q(arrears_notice_on__lte=scope.end) | Q(termination_served_on__lte=scope.end)
+    active = Q(concluded_on__isnull=True) | Q(concluded_on__gte=scope.start)
+    rows = (
+        _threats(scope)
+        .filter(started, active, _with_children())
+        .values("case__responsible_unit_id")
+        .annotate(
+            households=Count("case__household", distinct=True),
+            children=Count("case__household__children", distinct=True),
+        )
+        .order_by()
+    )
+    out = {}
+    for r in rows:
+        out[(r["case__responsible_unit_id"], "households")] = r["households"]
+        out[(r["case__responsible_unit_id"], "children")] = r["children"]
+    return out
+
+
+def children_in_evictions(scope: Scope) -> dict:
+    rows = (
+        _threats(scope)
+        .filter(outcome=EvictionThreat.Outcome.EVICTED, concluded_on__range=scope.dates)
+        .values("case__responsible_unit_id")
+        .annotate(
+            households=Count("case__household", distinct=True),
+            children=Count("case__household__children", distinct=True),
+        )
+        .order_by()
+    )
+    out = {}
+    for r in rows:
+        out[(r["case__responsible_unit_id"], "households")] = r["households"]
+        out[(r["case__responsible_unit_id"], "children")] = r["children"]
+    return out
+
+
+register(
+    Figure(
+        key="signals_by_kind",
+        title=_("Landlord signals by kind"),
+        description=_(
+            "Signals received during the period, by the unit responsible for the case they concern."
+        ),
+        columns=tuple(Column(value, label) for value, label in LandlordSignal.Kind.choices),
+        compute=signals_by_kind,
+        additive=True,
+        order=51,
+    )
+)
+register(
+    Figure(
+        key="days_to_first_contact",
+        title=_("Days from a signal to the first contact"),
+        description=_(
+            "The median number of days from a signal received during the period to the first contact."
+        ),
+        columns=(Column("median", _("Median days")), Column("n", _("Signals"))),
+        compute=days_to_first_contact,
+        median=True,
+        order=52,
+    )
+)
+register(
+    Figure(
+        key="new_threats",
+        title=_("New eviction threats"),
+        description=_(
+            "Eviction threats that began during the period (rent-arrears notice or termination)."
+        ),
+        columns=(Column("new", _("New threats")),),
+        compute=new_threats,
+        order=55,
+    )
+)
+register(
+    Figure(
+        key="open_threats_by_stage",
+        title=_("Open eviction threats by stage"),
+        description=_(
+            "Threats not concluded at the end of the period, by the furthest stage reached."
+        ),
+        columns=tuple(Column(key, label) for key, label in STAGES),
+        compute=open_threats_by_stage,
+        additive=True,
+        order=56,
+    )
+)
+register(
+    Figure(
+        key="threat_outcomes",
+        title=_("Outcomes of eviction threats"),
+        description=_("Threats concluded during the period, by outcome."),
+        columns=tuple(Column(v, label) for v, label in EvictionThreat.Outcome.choices if v),
+        compute=threat_outcomes,
+        additive=True,
+        order=57,
+    )
+)
+register(
+    Figure(
+        key="children_under_threat",
+        title=_("Households with children under an eviction threat"),
+        description=_(
+            "Households with children whose eviction threat was active during the period."
+        ),
+        columns=(
+            Column("households", _("Households with children")),
+            Column("children", _("Children")),
+        ),
+        compute=children_under_threat,
+        order=58,
+    )
+)
+register(
+    Figure(
+        key="children_in_evictions",
+        title=_("Children in households evicted after an eviction threat"),
+        description=_("Eviction threats concluded during the period with the outcome evicted."),
+        columns=(Column("households", _("Evicted households")), Column("children", _("Children"))),
+        compute=children_in_evictions,
+        order=59,
+        goal=_("The goal is zero."),
+    )
+)

@@ -1,0 +1,219 @@
+"""Small-cell suppression: the one function every published table goes through.
+
+A table is a grid of body cells with, optionally, a total per row (when the
+columns are parts of a whole) and a total per column (the district row). The
+published grid is the body plus those totals; every total is a linear equation
+("these cells add up to that one"), and an attacker who knows the published
+cells can solve those equations for a hidden one.
+
+1. Primary suppression: a count from 1 to threshold-1 is hidden ("<5"). Zero is
+   shown: "no children evicted" is the figure the steering group needs, and a
+   zero says nothing about a person. A money sum is hidden when fewer than
+   `threshold` people (but at least one) are behind it.
+2. Secondary suppression, classic rule: any equation with exactly one hidden
+   cell gets the next-smallest published cell of that equation hidden too
+   (body cells before totals, non-zero before zero), repeated to a fixed point.
+3. Audit: the classic rule is not sufficient in general (a hidden cell that is a
+   "bridge" between two groups of hidden cells is still determined), so the
+   equations are solved exactly (fractions, Gaussian elimination); while any
+   hidden cell has a unique value, one more cell of its row is hidden.
+
+Bounds reasoning (cells are non-negative) is not modelled: with the threshold at
+5 and the next-smallest cell hidden, the interval an attacker can derive stays
+wide. Tables here are small (units × categories), so exact algebra is cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+PRIMARY = "primary"
+SECONDARY = "secondary"
+
+Cell = tuple[int, int]
+
+
+@dataclass
+class Grid:
+    """The published grid: body rows/columns plus total row/column when present."""
+
+    values: list[list[int]]
+    people: list[list[int]] | None  # for money: how many people are behind each sum
+    equations: list[tuple[list[Cell], Cell]]  # parts, total
+    total_cells: frozenset[Cell]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.values), len(self.values[0]) if self.values else 0
+
+
+def build_grid(
+    body: list[list[int]],
+    *,
+    people: list[list[int]] | None = None,
+    row_totals: bool,
+    column_totals: bool = True,
+) -> Grid:
+    """Add the totals to `body` and list the equations they make."""
+    rows = len(body)
+    cols = len(body[0]) if rows else 0
+    values = [list(r) for r in body]
+    counts = [list(r) for r in people] if people is not None else None
+    equations: list[tuple[list[Cell], Cell]] = []
+    totals: set[Cell] = set()
+    if row_totals:
+        for i in range(rows):
+            values[i].append(sum(body[i]))
+            if counts is not None:
+                counts[i].append(sum(people[i]))
+            equations.append(([(i, j) for j in range(cols)], (i, cols)))
+            totals.add((i, cols))
+    width = cols + (1 if row_totals else 0)
+    if column_totals and rows:
+        values.append([sum(values[i][j] for i in range(rows)) for j in range(width)])
+        if counts is not None:
+            counts.append([sum(counts[i][j] for i in range(rows)) for j in range(width)])
+        for j in range(width):
+            equations.append(([(i, j) for i in range(rows)], (rows, j)))
+            totals.add((rows, j))
+        if row_totals:
+            equations.append(([(rows, j) for j in range(cols)], (rows, cols)))
+    return Grid(values=values, people=counts, equations=equations, total_cells=frozenset(totals))
+
+
+def primary_cells(grid: Grid, threshold: int) -> set[Cell]:
+    hidden = set()
+    for i, row in enumerate(grid.values):
+        for j, value in enumerate(row):
+            small = grid.people[i][j] if grid.people is not None else value
+            if 0 < small < threshold:
+                hidden.add((i, j))
+    return hidden
+
+
+def suppress(grid: Grid, threshold: int) -> dict[Cell, str]:
+    """Return the hidden cells of `grid`, each marked primary or secondary."""
+    marks: dict[Cell, str] = {cell: PRIMARY for cell in primary_cells(grid, threshold)}
+    if not marks:
+        return marks
+    while True:
+        changed = _classic_rule(grid, marks)
+        determined = _determined_cells(grid, set(marks))
+        for cell in determined:
+            extra = _next_smallest(grid, marks, _row_and_column_of(grid, cell))
+            if extra is not None:
+                marks[extra] = SECONDARY
+                changed = True
+                break
+        if not changed:
+            return marks
+
+
+def _classic_rule(grid: Grid, marks: dict[Cell, str]) -> bool:
+    changed = False
+    again = True
+    while again:
+        again = False
+        for parts, total in grid.equations:
+            line = [*parts, total]
+            if sum(1 for cell in line if cell in marks) == 1:
+                extra = _next_smallest(grid, marks, line)
+                if extra is not None:
+                    marks[extra] = SECONDARY
+                    again = changed = True
+    return changed
+
+
+def _next_smallest(grid: Grid, marks: dict[Cell, str], line: list[Cell]) -> Cell | None:
+    candidates = [cell for cell in line if cell not in marks]
+    if not candidates:
+        return None
+
+    def key(cell: Cell):
+        value = grid.values[cell[0]][cell[1]]
+        return (cell in grid.total_cells, value == 0, value, cell)
+
+    return min(candidates, key=key)
+
+
+def _row_and_column_of(grid: Grid, cell: Cell) -> list[Cell]:
+    rows, cols = grid.shape
+    i, j = cell
+    return [(i, c) for c in range(cols)] + [(r, j) for r in range(rows)]
+
+
+def _determined_cells(grid: Grid, hidden: set[Cell]) -> list[Cell]:
+    """Hidden cells whose value the published cells and the equations pin down."""
+    if not hidden:
+        return []
+    unknowns = sorted(hidden)
+    index = {cell: k for k, cell in enumerate(unknowns)}
+    matrix: list[list[Fraction]] = []
+    for parts, total in grid.equations:
+        row = [Fraction(0)] * len(unknowns)
+        for cell in parts:
+            if cell in index:
+                row[index[cell]] += 1
+        if total in index:
+            row[index[total]] -= 1
+        if any(row):
+            matrix.append(row)
+    reduced = _rref(matrix, len(unknowns))
+    determined = []
+    # A variable is determined iff a row of the reduced matrix has its only non-zero there.
+    for row in reduced:
+        nonzero = [k for k, v in enumerate(row) if v != 0]
+        if len(nonzero) == 1:
+            determined.append(unknowns[nonzero[0]])
+    return sorted(determined)
+
+
+def _rref(matrix: list[list[Fraction]], width: int) -> list[list[Fraction]]:
+    rows = [list(r) for r in matrix]
+    pivot_row = 0
+    for col in range(width):
+        pivot = next((r for r in range(pivot_row, len(rows)) if rows[r][col] != 0), None)
+        if pivot is None:
+            continue
+        rows[pivot_row], rows[pivot] = rows[pivot], rows[pivot_row]
+        lead = rows[pivot_row][col]
+        rows[pivot_row] = [v / lead for v in rows[pivot_row]]
+        for r in range(len(rows)):
+            if r != pivot_row and rows[r][col] != 0:
+                factor = rows[r][col]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[pivot_row], strict=True)]
+        pivot_row += 1
+        if pivot_row == len(rows):
+            break
+    return rows[:pivot_row]
+
+
+def determined_cells(grid: Grid, hidden: set[Cell]) -> list[Cell]:
+    """Public for tests and audits: hidden cells an attacker could still compute."""
+    return _determined_cells(grid, hidden)
+
+
+def share_percent(part: int, total: int, *, threshold: int) -> int | float | None:
+    """A share of a total in per cent, coarsened over small totals.
+
+    Below `threshold` the share is not shown; below 1,000 it is rounded to the
+    nearest 10 % (as public HMIS reports do); above, to one decimal.
+    """
+    if total < threshold or total <= 0:
+        return None
+    value = 100 * part / total
+    if total < 1000:
+        return int(round(value / 10.0) * 10)
+    return round(value, 1)
+
+
+def change_percent(current: int | None, earlier: int | None) -> float | None:
+    """Change from `earlier` to `current` in per cent, one decimal.
+
+    Both numbers are already published, so the change reveals nothing new; it is
+    left out when either is hidden or the earlier one is zero.
+    """
+    if current is None or earlier is None or earlier == 0:
+        return None
+    return round(100 * (current - earlier) / earlier, 1)

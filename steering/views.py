@@ -1,0 +1,157 @@
+"""Steering pages: the dashboard, exports and the frozen monthly reports. Thin:
+parse the period, ask `steering.stats` or a stored report, render."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from bokvar.permissions import role_required
+
+from . import exports, periods, selectors, services, stats
+from .presenters import page_context
+from .selectors import READ_ROLES, REGENERATE_ROLES
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _quick_periods(today) -> list[dict]:
+    month = periods.last_full_month(today)
+    quarter_index = (today.month - 1) // 3
+    year, q = (today.year, quarter_index) if quarter_index else (today.year - 1, 4)
+    return [
+        {"label": _("Last month"), "value": month.key},
+        {"label": _("Last quarter"), "value": f"{year}-Q{q}"},
+        {"label": _("This year"), "value": str(today.year)},
+        {"label": _("Last year"), "value": str(today.year - 1)},
+    ]
+
+
+def _picker_choices(today) -> dict:
+    months = [(f"{m:02d}", date_format(date(2000, m, 1), "F")) for m in range(1, 13)]
+    quarters = [(f"Q{q}", _("Quarter %(number)s") % {"number": q}) for q in range(1, 5)]
+    return {
+        "years": [str(y) for y in range(today.year, today.year - 6, -1)],
+        "parts": [("", _("The whole year")), *quarters, *months],
+    }
+
+
+def _query(request):
+    """The picker's year and part (month or quarter) become ?period=…; links use ?period."""
+    params = request.GET.copy()
+    year = params.pop("year", [""])[0]
+    part = params.pop("part", [""])[0]
+    if year and not params.get("period"):
+        params["period"] = f"{year}-{part}" if part else year
+    return params
+
+
+def _period_or_error(request):
+    default = periods.last_full_month(timezone.localdate())
+    try:
+        return periods.from_query(_query(request), default=default), None
+    except periods.PeriodError as exc:
+        return default, exc
+
+
+@role_required(*READ_ROLES)
+@require_http_methods(["GET"])
+def dashboard(request):
+    district = selectors.district_for_user(request.user)
+    period, error = _period_or_error(request)
+    report = stats.build_report(district=district, period=period)
+    context = page_context(report)
+    context.update(
+        {
+            "error": error,
+            "quick": _quick_periods(timezone.localdate()),
+            "query": _query(request).urlencode() if error is None else "",
+            "values": {k: request.GET.get(k, "") for k in ("from", "to")},
+            "picked": _picked(period),
+            **_picker_choices(timezone.localdate()),
+        }
+    )
+    return render(request, "steering/dashboard.html", context, status=400 if error else 200)
+
+
+def _picked(period: periods.Period) -> dict:
+    if period.kind == periods.QUARTER:
+        return {"year": str(period.start_year), "part": period.key[-2:]}
+    if period.kind == periods.MONTH:
+        return {"year": str(period.start_year), "part": f"{period.start_month:02d}"}
+    return {"year": str(period.start_year), "part": ""}
+
+
+def _export(report: dict, fmt: str, stem: str) -> HttpResponse:
+    if fmt == "csv":
+        response = HttpResponse(exports.to_csv(report), content_type="text/csv; charset=utf-8")
+        ext = "csv"
+    else:
+        response = HttpResponse(exports.to_xlsx(report), content_type=XLSX)
+        ext = "xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{ext}"'
+    return response
+
+
+@role_required(*READ_ROLES)
+@require_http_methods(["GET"])
+def export(request, fmt: str):
+    district = selectors.district_for_user(request.user)
+    period, error = _period_or_error(request)
+    if error is not None:
+        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
+    report = stats.build_report(district=district, period=period)
+    return _export(report, fmt, f"bokvar-statistik-{period.key.replace('..', '_')}")
+
+
+@role_required(*READ_ROLES)
+@require_http_methods(["GET"])
+def report_list(request):
+    reports = selectors.reports_for_user(request.user).only(
+        "pk", "period", "version", "generated_at", "reason", "district__name"
+    )
+    return render(request, "steering/report_list.html", {"reports": reports})
+
+
+@role_required(*READ_ROLES)
+@require_http_methods(["GET"])
+def report_detail(request, report_id: int):
+    report = selectors.get_report_for_user(request.user, report_id)
+    versions = selectors.reports_for_user(request.user).filter(
+        district=report.district, period=report.period
+    )
+    context = page_context(report.data)
+    context.update(
+        {
+            "stored": report,
+            "versions": versions,
+            "may_regenerate": selectors.may_regenerate(request.user, report.district),
+        }
+    )
+    return render(request, "steering/report_detail.html", context)
+
+
+@role_required(*READ_ROLES)
+@require_http_methods(["GET"])
+def report_export(request, report_id: int, fmt: str):
+    report = selectors.get_report_for_user(request.user, report_id)
+    return _export(report.data, fmt, f"bokvar-rapport-{report.period}-v{report.version}")
+
+
+@role_required(*REGENERATE_ROLES)
+@require_http_methods(["POST"])
+def report_regenerate(request, report_id: int):
+    report = services.regenerate_report(actor=request.user, report_id=report_id)
+    messages.success(
+        request,
+        _("Version %(version)s of the report for %(period)s was made; earlier versions are kept.")
+        % {"version": report.version, "period": report.period},
+    )
+    return redirect("steering:report", report_id=report.pk)

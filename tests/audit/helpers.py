@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.db import connection
+
+from audit import chain
+from audit.models import AccessLogEntry
+
+
+def add_entries(user, n: int, **extra) -> None:
+    for i in range(n):
+        chain.append(
+            user_id=user.pk,
+            object_type="cases.case",
+            object_id=i + 1,
+            how="page",
+            ip="127.0.0.1",
+            case_id=extra.get("case_id", i + 1),
+            person_id=extra.get("person_id"),
+            unit_id=extra.get("unit_id"),
+        )
+
+
+@contextmanager
+def tampering():
+    """Only inside a test: switch the append-only trigger off to play the attacker."""
+    table = AccessLogEntry._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+    else:
+        yield

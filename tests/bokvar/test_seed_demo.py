@@ -1,0 +1,34 @@
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from bokvar.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> dict[str, int]:
+    return {m._meta.label: m._default_manager.count() for m in apps.get_models()}
+
+
+def test_seed_demo_creates_one_user_per_role_and_prints_logins(capsys):
+    call_command("seed_demo", "--password", "pw-for-test-1")
+    out = capsys.readouterr().out
+    for username in [
+        "coordinator",
+        "guide",
+        "caseworker",
+        "caseworker2",
+        "steering",
+        "auditor",
+        "admin",
+    ]:
+        assert username in out
+        assert User.objects.get(username=username).check_password("pw-for-test-1")
+
+
+def test_seed_demo_twice_changes_nothing():
+    call_command("seed_demo", "--password", "pw-for-test-1")
+    first = _counts()
+    call_command("seed_demo", "--password", "pw-for-test-1")
+    assert _counts() == first

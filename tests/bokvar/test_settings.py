@@ -1,0 +1,94 @@
+"""Settings come from the environment; production refuses to start without secrets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "k3J#9vQ!x2@pLm8$wZr5^tYb7&nHc4*eUf6(gAi1)oSd0_jK-lMqRsTuVwXyZaBcDeF",
+    "BOKVAR_FIELD_KEYS": "prod1:cHJvZC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy0tLS0=",
+    "BOKVAR_BLIND_INDEX_KEY": "prod-blind-index-key-0123456789abcdef",
+    "BOKVAR_AUDIT_CHAIN_KEY": "prod-audit-chain-key-0123456789abcdef",
+    "ALLOWED_HOSTS": "bokvar.example.se",
+    "EMAIL_HOST": "smtp.example.se",
+}
+
+
+def run_manage(*args: str, env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_missing_secret_key_stops_start_up_naming_it():
+    env = dict(PRODUCTION_ENV)
+    del env["SECRET_KEY"]
+    result = run_manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_missing_field_keys_stops_start_up_naming_them():
+    env = dict(PRODUCTION_ENV)
+    del env["BOKVAR_FIELD_KEYS"]
+    result = run_manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "BOKVAR_FIELD_KEYS must be set" in result.stderr
+
+
+def test_check_deploy_has_no_warnings_in_production_environment():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_development_defaults_only_with_debug(settings):
+    # The suite itself runs with DEBUG=1 in the environment, so defaults apply here.
+    assert os.environ.get("DEBUG") == "1"
+    assert settings.SECRET_KEY.startswith("dev-only")
+
+
+def test_celery_is_configured_not_to_lose_work(settings):
+    from bokvar.celery import app
+
+    conf = app.conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.task_time_limit and conf.task_soft_time_limit < conf.task_time_limit
+    if settings.REDIS_URL:
+        assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
+
+
+def test_idle_session_expiry_is_configurable():
+    env = dict(PRODUCTION_ENV, BOKVAR_SESSION_IDLE_MINUTES="12")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django,os;os.environ['DJANGO_SETTINGS_MODULE']='bokvar.settings';django.setup();"
+            "from django.conf import settings as s;print(s.SESSION_COOKIE_AGE, s.SESSION_SAVE_EVERY_REQUEST)",
+        ],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k != "DEBUG"}, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["720", "True"], result.stderr

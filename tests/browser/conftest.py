@@ -1,0 +1,70 @@
+"""Browser tests: Playwright drives the system Chromium against a live server,
+and axe-core checks every page it looks at."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.services import unavailable
+
+CHROMIUM = os.environ.get("BOKVAR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses
+    # that unless told it is safe, which it is here: one thread, one test at a time.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        unavailable(f"Chromium not found at {CHROMIUM}", flag="BOKVAR_REQUIRE_BROWSER")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="sv-SE", base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sign_in(page):
+    def _sign_in(username: str, password: str):
+        page.goto("/login/")
+        page.get_by_label("Användarnamn").fill(username)
+        page.get_by_label("Lösenord").fill(password)
+        page.get_by_role("button", name="Logga in").click()
+        page.wait_for_load_state("networkidle")
+        return page
+
+    return _sign_in
+
+
+def assert_accessible(page) -> None:
+    """Fail on any axe-core violation, listing each with its nodes."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    if results.violations_count:
+        pytest.fail(f"Accessibility violations on {page.url}:\n{results.generate_report()}")

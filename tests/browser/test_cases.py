@@ -1,0 +1,60 @@
+"""Issue 3's 'done when', driven through Chromium: a coordinator creates a case for a
+household with two children, finds it by identity number without a dash, edits it
+and sees its change history; every page passes axe-core."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import assert_accessible
+from tests.conftest import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_coordinator_creates_finds_and_edits_a_case(page, org, sign_in):
+    sign_in("coordinator", DEMO_PASSWORD)
+    page.get_by_role("link", name="Ärenden").first.click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Nytt ärende").click()
+    assert_accessible(page)
+
+    page.get_by_label("Typ av ärende").select_option("eviction_prevention")
+    page.locator("#id_people-0-given_name").fill("Lina")
+    page.locator("#id_people-0-family_name").fill("Åkesson")
+    page.locator("#id_people-0-personal_number").fill("600707-1290")
+    page.locator("#id_people-0-address").fill("Dalagatan 12")
+    page.locator("#id_children-0-birth_year").fill("2014")
+    page.locator("#id_children-1-birth_year").fill("2018")
+    page.get_by_role("button", name="Skapa ärende").click()
+
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert re.match(r"Ärende BK-\d{4}-\d{4}", heading)
+    number = heading.split()[-1]
+    assert "2 barn" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    page.goto("/cases/")
+    page.locator("#id_q").fill("6007071290")
+    page.get_by_role("button", name="Sök").click()
+    page.get_by_role("link", name=number).click()
+
+    page.get_by_role("link", name=re.compile("Redigera uppgifter")).click()
+    assert_accessible(page)
+    page.get_by_label("Telefon").fill("070-123 45 67")
+    page.get_by_role("button", name="Spara").click()
+    assert "Personuppgifterna sparades" in page.locator(".messages").inner_text()
+    changes = page.locator("#changes-heading + table").inner_text()
+    assert "Anette Sjöberg" in changes and "telefon" in changes
+
+
+def test_invalid_identity_number_is_announced(page, org, sign_in):
+    sign_in("coordinator", DEMO_PASSWORD)
+    page.goto("/cases/new/")
+    page.locator("#id_people-0-given_name").fill("Lina")
+    page.locator("#id_people-0-family_name").fill("Åkesson")
+    page.locator("#id_people-0-personal_number").fill("600707-1291")
+    page.get_by_role("button", name="Skapa ärende").click()
+    alert = page.get_by_role("alert")
+    assert "Personnummer" in alert.inner_text()
+    assert_accessible(page)

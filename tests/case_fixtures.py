@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from bokvar.models import Unit
+from cases import services
+from cases.models import ProtectedIdentity
+
+
+def person(given: str, family: str, pn: str = "", **extra) -> services.PersonData:
+    return services.PersonData(
+        given_name=given,
+        family_name=family,
+        personal_number=pn,
+        address=extra.pop("address", f"{family}gatan 1\n113 30 Stockholm"),
+        phone=extra.pop("phone", "070-123 45 67"),
+        email=extra.pop("email", f"{given.lower()}@example.se"),
+        notes=extra.pop("notes", ""),
+        **extra,
+    )
+
+
+@pytest.fixture
+def make_case(org):
+    def _make(
+        *, unit_kind=Unit.Kind.ADULT, assignees=(), people=None, children=(), actor=None, **kwargs
+    ):
+        return services.create_case(
+            actor=actor or org.users["coordinator"],
+            kind=kwargs.pop("kind", "eviction_prevention"),
+            responsible_unit=org.units[unit_kind],
+            assignees=[org.users[a] if isinstance(a, str) else a for a in assignees],
+            people=people or [person("Test", "Testsson")],
+            children_birth_years=list(children),
+            **kwargs,
+        )
+
+    return _make
+
+
+@pytest.fixture
+def cases(make_case):
+    """A: the adult unit's case; B: income support's; P: adult unit, protected main tenant;
+    G: the housing team's case assigned to the guide."""
+    a = make_case(
+        unit_kind=Unit.Kind.ADULT,
+        assignees=["caseworker"],
+        people=[person("Astrid", "Adultsson", "19800101-2387", notes="Skuld hos Kronofogden")],
+        children=[2015, 2019],
+    )
+    b = make_case(
+        unit_kind=Unit.Kind.INCOME_SUPPORT,
+        assignees=["caseworker2"],
+        people=[person("Bertil", "Bidragsson", "19750505-4176")],
+    )
+    p = make_case(
+        unit_kind=Unit.Kind.ADULT,
+        people=[
+            person(
+                "Petra",
+                "Skyddadsdotter",
+                "19900303-5624",
+                address="Hemligvägen 7",
+                protected_identity=ProtectedIdentity.PROTECTED_REGISTRATION,
+            )
+        ],
+    )
+    g = make_case(
+        unit_kind=Unit.Kind.HOUSING_TEAM,
+        assignees=["guide"],
+        people=[person("Gustav", "Guidesson", "19851212-8730")],
+    )
+    return SimpleNamespace(a=a, b=b, p=p, g=g)

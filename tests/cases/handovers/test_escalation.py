@@ -1,0 +1,108 @@
+"""Escalation exactly once per step, counted in Swedish working days across a weekend
+and public holidays (Easter 2026: Good Friday 3 April, Easter Monday 6 April)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from django.utils import timezone
+
+from bokvar.models import Notification, Unit
+from cases.handovers import escalation, services
+from cases.handovers.working_days import add_working_days, is_working_day
+from cases.models import Handover
+
+from .conftest import send
+
+pytestmark = pytest.mark.django_db
+
+
+def at(y, m, d, h=9) -> datetime:
+    return timezone.make_aware(datetime(y, m, d, h))
+
+
+def test_working_days_skip_weekends_and_swedish_holidays():
+    assert not is_working_day(date(2026, 4, 3))  # Good Friday
+    assert not is_working_day(date(2026, 4, 6))  # Easter Monday
+    assert not is_working_day(date(2026, 6, 19))  # Midsummer Eve
+    assert not is_working_day(date(2026, 11, 21))  # Saturday
+    assert add_working_days(date(2026, 4, 2), 2) == date(2026, 4, 8)
+    assert add_working_days(date(2026, 11, 20), 2) == date(2026, 11, 24)
+
+
+def keys(handover) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for note in Notification.objects.filter(
+        dedupe_key__startswith=f"handover:{handover.pk}:escalation"
+    ):
+        out.setdefault(note.dedupe_key.rsplit(":", 1)[1], set()).add(note.recipient.username)
+    return out
+
+
+def test_escalation_once_per_step_across_easter(cases, org, caseworker):
+    handover = send(
+        cases.a,
+        actor=caseworker,
+        to_unit=org.units[Unit.Kind.INCOME_SUPPORT],
+        now=at(2026, 4, 2, 10),
+    )
+    # Fri (holiday), weekend, Mon (holiday), Tue: one working day only.
+    for day in (3, 4, 5, 6, 7):
+        assert escalation.escalate_overdue(now=at(2026, 4, day, 23)) == 0
+    # Wednesday: second working day, step 1 to the coordinators and the sender.
+    assert escalation.escalate_overdue(now=at(2026, 4, 8, 7)) == 2
+    assert escalation.escalate_overdue(now=at(2026, 4, 8, 7)) == 0
+    assert escalation.escalate_overdue(now=at(2026, 4, 9)) == 0
+    assert keys(handover) == {"1": {"coordinator", "caseworker"}}
+    # Friday: fourth working day, step 2; running twice sends it once.
+    assert escalation.escalate_overdue(now=at(2026, 4, 10)) == 2
+    assert escalation.escalate_overdue(now=at(2026, 4, 10, 15)) == 0
+    assert keys(handover) == {
+        "1": {"coordinator", "caseworker"},
+        "2": {"coordinator", "caseworker"},
+    }
+    note = Notification.objects.filter(dedupe_key=escalation.dedupe_key(handover, 2)).first()
+    assert cases.a.number in note.subject and "Astrid" not in note.subject + note.body
+    assert note.email_state == Notification.EmailState.PENDING
+
+
+def test_late_run_sends_every_arrived_step_once(cases, org, caseworker):
+    handover = send(
+        cases.a,
+        actor=caseworker,
+        to_unit=org.units[Unit.Kind.INCOME_SUPPORT],
+        now=at(2026, 11, 19, 16),
+    )
+    # Thu 19 Nov → step 1 Mon 23, step 2 Wed 25. The task first runs on the 26th.
+    assert escalation.escalate_overdue(now=at(2026, 11, 26)) == 4
+    assert escalation.escalate_overdue(now=at(2026, 11, 26)) == 0
+    assert set(keys(handover)) == {"1", "2"}
+
+
+def test_decided_handover_is_not_escalated(cases, org, caseworker, caseworker2):
+    handover = send(
+        cases.a,
+        actor=caseworker,
+        to_unit=org.units[Unit.Kind.INCOME_SUPPORT],
+        now=at(2026, 4, 2, 10),
+    )
+    services.accept_handover(actor=caseworker2, handover_id=handover.pk, now=at(2026, 4, 7))
+    assert escalation.escalate_overdue(now=at(2026, 4, 20)) == 0
+    assert Handover.objects.get().status == "accepted"
+
+
+def test_escalation_task_and_beat_schedule(settings, cases, org, caseworker):
+    from cases.tasks import escalate_handovers, revoke_handover_read_access
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"cases.escalate_handovers", "cases.revoke_handover_read_access"} <= tasks
+    send(
+        cases.a,
+        actor=caseworker,
+        to_unit=org.units[Unit.Kind.INCOME_SUPPORT],
+        now=at(2026, 4, 2, 10),
+    )
+    assert escalate_handovers(now=at(2026, 4, 8).isoformat()) == 2
+    assert escalate_handovers(now=at(2026, 4, 8).isoformat()) == 0
+    assert revoke_handover_read_access() == 0

@@ -1,0 +1,192 @@
+"""The whole path: a signal through the API → triage into a new case → termination and
+board notice → recovery deadline → reminders exactly once → payment → outcome → closed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from bokvar.models import Notification
+from cases import services as case_services
+from cases.models import Case, Deadline, EvictionThreat, LandlordSignal
+from cases.workflow import reminders, threats
+from cases.workflow.threats import ThreatData, recovery_deadline
+
+from .conftest import TENANT_PN
+
+pytestmark = pytest.mark.django_db
+
+# Dates in the past, so nothing is "in the future" for the real clock.
+D = timezone.localdate() - timedelta(days=60)
+
+
+def _reminders(case) -> list[Notification]:
+    return list(Notification.objects.filter(kind="deadline_reminder").order_by("id"))
+
+
+def test_recovery_deadline_counts_from_the_later_date(settings):
+    assert recovery_deadline(D, D - timedelta(days=2)) == D + timedelta(days=21)
+    assert recovery_deadline(D, D + timedelta(days=2)) == D + timedelta(days=23)
+    # NJA 1985 s. 586: no period until the board has had its notice.
+    assert recovery_deadline(D, None) is None
+    assert recovery_deadline(None, D) is None
+    settings.BOKVAR = {**settings.BOKVAR, "RECOVERY_PERIOD_DAYS": 30}
+    assert recovery_deadline(D, D) == D + timedelta(days=30)
+
+
+@pytest.mark.parametrize(
+    ("board_offset", "deadline_offset"), [(-2, 21), (2, 23)], ids=["board-before", "board-after"]
+)
+def test_signal_to_closed_case(org, token, api_as, signal_payload, board_offset, deadline_offset):
+    coordinator = org.users["coordinator"]
+    # 1. The landlord's system reports the signal.
+    response = api_as(token).post(
+        "/api/v1/signals/",
+        signal_payload(received_on=(D - timedelta(days=20)).isoformat()),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    signal = LandlordSignal.objects.get(pk=response.json()["id"])
+    assert signal.status == LandlordSignal.Status.UNTRIAGED
+    assert signal.channel == LandlordSignal.Channel.API
+
+    # 2. The coordinator triages it into a new case over HTTP.
+    client = api_as(user=coordinator)
+    response = client.post(
+        reverse("cases:signal_open_case", args=[signal.pk]),
+        {
+            "given_name": "Tove",
+            "family_name": "Hyresgästsson",
+            "personal_number": "",
+            "responsible_unit": org.units["housing_team"].pk,
+            "assignees": [coordinator.pk],
+            "version": signal.version,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    signal.refresh_from_db()
+    case = signal.case
+    assert signal.status == LandlordSignal.Status.OPENED
+    assert case.household.head.personal_number == TENANT_PN
+
+    # 3. Termination served on D, the board notified on D ± 2.
+    threat = threats.create_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        data=ThreatData(
+            arrears_notice_on=D - timedelta(days=10),
+            termination_served_on=D,
+            board_notified_on=D + timedelta(days=board_offset),
+            recovery_amount=25000,
+        ),
+        today=D + timedelta(days=3),
+    )
+    due = D + timedelta(days=deadline_offset)
+    assert threat.recovery_deadline == due
+    deadline = Deadline.objects.get(threat=threat, kind=Deadline.Kind.RECOVERY)
+    assert deadline.due_on == due
+
+    # 4. Reminders at due−7, due−2 and due, each once: twice the same day, and a skipped day.
+    sent_on: dict[date, int] = {}
+    for offset in range(0, deadline_offset + 3):
+        day = D + timedelta(days=offset)
+        if offset == deadline_offset - 7 + 1:
+            continue  # the scheduler was down the day after the first reminder
+        sent_on[day] = reminders.send_due_reminders(today=day)
+        assert reminders.send_due_reminders(today=day) == 0  # run twice: nothing doubled
+    expected = {due - timedelta(days=7), due - timedelta(days=2), due}
+    assert {day for day, n in sent_on.items() if n} == expected
+    assert all(sent_on[day] == 1 for day in expected)
+    notes = _reminders(case)
+    assert len(notes) == 3
+    assert {n.recipient for n in notes} == {coordinator}
+    assert case.number in notes[0].subject and "Tove" not in notes[0].subject
+
+    # 5. Payment recorded, outcome "recovered by payment", case closed.
+    threat = threats.update_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=ThreatData(
+            arrears_notice_on=threat.arrears_notice_on,
+            termination_served_on=threat.termination_served_on,
+            board_notified_on=threat.board_notified_on,
+            recovery_amount=threat.recovery_amount,
+            paid_on=D + timedelta(days=15),
+            outcome=EvictionThreat.Outcome.RECOVERED_BY_PAYMENT,
+        ),
+        today=D + timedelta(days=16),
+    )
+    assert threat.stage == EvictionThreat.Stage.CONCLUDED
+    deadline.refresh_from_db()
+    assert deadline.done_at is not None
+    case = case_services.close_case(
+        actor=coordinator,
+        case_id=case.pk,
+        expected_version=Case.objects.get(pk=case.pk).version,
+        outcome=Case.Outcome.RECOVERED_BY_PAYMENT,
+        closed_on=timezone.localdate(),
+    )
+    assert case.status == Case.Status.CLOSED
+    assert case.outcome == Case.Outcome.RECOVERED_BY_PAYMENT
+
+
+def test_skipping_several_days_sends_only_the_latest_missed_reminder(org, make_case):
+    case = make_case(assignees=["caseworker"])
+    threat = threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(termination_served_on=D, board_notified_on=D),
+        today=D,
+    )
+    due = threat.recovery_deadline
+    # Down from due−8 to due−1: the run on due−1 sends the 2-day reminder, late, once.
+    assert reminders.send_due_reminders(today=due - timedelta(days=8)) == 0
+    assert reminders.send_due_reminders(today=due - timedelta(days=1)) == 1
+    assert reminders.send_due_reminders(today=due - timedelta(days=1)) == 0
+    note = Notification.objects.get(kind="deadline_reminder")
+    assert note.dedupe_key.endswith(":2")
+    assert note.recipient == org.users["caseworker"]
+
+
+def test_unassigned_case_reminds_the_unit(org, make_case):
+    case = make_case(assignees=[])
+    threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(termination_served_on=D, board_notified_on=D),
+        today=D,
+    )
+    reminders.send_due_reminders(today=D + timedelta(days=21))
+    recipients = set(
+        Notification.objects.filter(kind="deadline_reminder").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert recipients == {"caseworker"}  # the adult unit's staff
+
+
+def test_reminder_lost_halfway_is_sent_on_the_next_run(org, make_case):
+    """A run that dies after reminding one of two people: the next run reminds the other."""
+    case = make_case(assignees=["caseworker", "guide"])
+    threat = threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(termination_served_on=D, board_notified_on=D),
+        today=D,
+    )
+    deadline = threat.deadlines.get()
+    from bokvar.notifications import notify
+
+    notify(
+        recipients=[org.users["caseworker"]],
+        kind="deadline_reminder",
+        dedupe_key=reminders.dedupe_key(deadline, 0),
+        subject="x",
+    )
+    assert reminders.send_due_reminders(today=deadline.due_on) == 1
+    assert Notification.objects.filter(kind="deadline_reminder").count() == 2

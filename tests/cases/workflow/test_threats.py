@@ -1,0 +1,187 @@
+"""Eviction threats: date order and amounts, the eviction-date prompt to the unit and
+the children flag to every coordinator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from bokvar.models import Notification
+from cases.models import Deadline, EvictionThreat
+from cases.workflow import reminders, threats
+from cases.workflow.threats import ThreatData
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (
+            ThreatData(arrears_notice_on=TODAY, termination_served_on=TODAY - timedelta(days=1)),
+            "termination_served_on",
+        ),
+        (
+            ThreatData(termination_served_on=TODAY, eviction_on=TODAY - timedelta(days=3)),
+            "eviction_on",
+        ),
+        (ThreatData(arrears_amount=-1), "arrears_amount"),
+        (ThreatData(recovery_amount=-100), "recovery_amount"),
+        (ThreatData(termination_served_on=TODAY + timedelta(days=1)), "termination_served_on"),
+        (ThreatData(application_to="enforcement"), "application_on"),
+        (ThreatData(outcome="recovered_by_payment"), "paid_on"),
+    ],
+)
+def test_bad_dates_and_amounts_name_the_field(org, make_case, data, field):
+    case = make_case()
+    with pytest.raises(ValidationError) as exc:
+        threats.create_threat(actor=org.users["coordinator"], case_id=case.pk, data=data)
+    assert field in exc.value.message_dict
+    assert EvictionThreat.objects.count() == 0 and Deadline.objects.count() == 0
+
+
+def test_dates_out_of_order_over_http(org, make_case, login):
+    case = make_case()
+    client = login(org.users["coordinator"])
+    response = client.post(
+        reverse("cases:threat_new", args=[case.pk]),
+        {
+            "arrears_notice_on": TODAY.isoformat(),
+            "termination_served_on": (TODAY - timedelta(days=5)).isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors["termination_served_on"]
+    assert "före" in errors[0]  # Swedish by default, naming both dates
+    assert EvictionThreat.objects.count() == 0
+
+
+def test_no_deadline_until_both_dates(org, make_case, login):
+    case = make_case()
+    threat = threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(termination_served_on=TODAY - timedelta(days=3)),
+    )
+    assert threat.recovery_deadline is None and not threat.deadlines.exists()
+    client = login(org.users["coordinator"])
+    response = client.post(
+        reverse("cases:threat_edit", args=[case.pk, threat.pk]),
+        {
+            "termination_served_on": (TODAY - timedelta(days=3)).isoformat(),
+            "board_notified_on": (TODAY - timedelta(days=1)).isoformat(),
+            "version": threat.version,
+        },
+    )
+    assert response.status_code == 302
+    threat.refresh_from_db()
+    assert threat.recovery_deadline == TODAY + timedelta(days=20)
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert threat.recovery_deadline.isoformat() in page
+    # A stale version is refused, nothing overwritten.
+    response = client.post(
+        reverse("cases:threat_edit", args=[case.pk, threat.pk]),
+        {"termination_served_on": TODAY.isoformat(), "version": 1},
+    )
+    assert response.status_code == 200 and response.context["conflict"]
+    threat.refresh_from_db()
+    assert threat.termination_served_on == TODAY - timedelta(days=3)
+
+
+def test_eviction_date_prompts_the_unit_and_children_flag_every_coordinator(
+    org, make_case, django_user_model
+):
+    from bokvar.models import Membership, Role
+
+    second = django_user_model.objects.create(username="coordinator2", email="c2@example.se")
+    Membership.objects.create(user=second, unit=org.units["housing_team"], role=Role.COORDINATOR)
+    case = make_case(children=[2018])
+    data = ThreatData(
+        termination_served_on=TODAY - timedelta(days=40),
+        board_notified_on=TODAY - timedelta(days=40),
+        eviction_on=TODAY + timedelta(days=20),
+    )
+    threat = threats.create_threat(actor=org.users["coordinator"], case_id=case.pk, data=data)
+    unit_notes = Notification.objects.filter(kind="eviction_date")
+    assert set(unit_notes.values_list("recipient__username", flat=True)) == {"caseworker"}
+    assert not Notification.objects.filter(kind="children_eviction").exists()
+    # Twenty days away is not yet within 14; the daily run flags it when it is, once.
+    reminders.send_due_reminders(today=TODAY + timedelta(days=6))
+    reminders.send_due_reminders(today=TODAY + timedelta(days=7))
+    flagged = Notification.objects.filter(kind="children_eviction")
+    assert set(flagged.values_list("recipient__username", flat=True)) == {
+        "coordinator",
+        "coordinator2",
+    }
+    # Moving the date again prompts the unit again but flags the threat only once.
+    data.eviction_on = TODAY + timedelta(days=10)
+    threats.update_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=data,
+    )
+    assert Notification.objects.filter(kind="eviction_date").count() == 2
+    assert Notification.objects.filter(kind="children_eviction").count() == 2
+    assert "Tove" not in flagged.first().body
+
+
+def test_no_children_no_flag(org, make_case):
+    case = make_case(children=[])
+    threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(termination_served_on=TODAY, eviction_on=TODAY + timedelta(days=3)),
+    )
+    assert not Notification.objects.filter(kind="children_eviction").exists()
+
+
+def test_summary_gives_stage_and_deadlines(org, make_case):
+    from cases.panels import summary_for
+
+    case = make_case()
+    threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(termination_served_on=TODAY, board_notified_on=TODAY),
+    )
+    lines = dict(summary_for(case))
+    assert "Vräkningshot" in lines or "Eviction threat" in lines
+    values = " ".join(str(v) for v in lines.values())
+    assert (TODAY + timedelta(days=21)).isoformat() in values
+
+
+def test_contacts_and_interventions_on_timeline(org, make_case, login):
+    case = make_case(assignees=["caseworker"])
+    client = login(org.users["caseworker"])
+    response = client.post(
+        reverse("cases:contact_new", args=[case.pk]),
+        {
+            "kind": "home_visit",
+            "on": TODAY.isoformat(),
+            "reached": "on",
+            "note": "Hembesök, pratade om budget",
+            "follow_up_on": (TODAY + timedelta(days=7)).isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    response = client.post(
+        reverse("cases:intervention_new", args=[case.pk]),
+        {"kind": "debt_counselling", "on": TODAY.isoformat(), "note": "Remiss till BUS"},
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Hembesök, pratade om budget" in page and "Remiss till BUS" in page
+    assert Deadline.objects.get(case=case).kind == Deadline.Kind.FOLLOW_UP
+    bad = client.post(
+        reverse("cases:contact_new", args=[case.pk]),
+        {"kind": "call", "on": (TODAY + timedelta(days=2)).isoformat()},
+    )
+    assert bad.status_code == 200 and "on" in bad.context["form"].errors

@@ -1,0 +1,160 @@
+"""Shared fixtures: the demo organisation and one named person per role.
+
+Tests read like the roles: `coordinator`, `guide`, `caseworker` (adult unit),
+`caseworker2` (income support), `steering`, `auditor`, `admin_user`, and an
+`outsider` who is signed in but holds no role.
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+
+from bokvar.demo import ensure_organisation
+from bokvar.models import Unit
+
+from .factories import UserFactory
+from .services import required
+
+pytest_plugins = ["tests.case_fixtures"]
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ci_uses_postgresql(django_db_setup, django_db_blocker):
+    """In CI the suite must really run on PostgreSQL, not fall back to SQLite."""
+    if required("BOKVAR_REQUIRE_SERVICES"):
+        with django_db_blocker.unblock():
+            assert connection.vendor == "postgresql", (
+                "BOKVAR_REQUIRE_SERVICES=1 but the database is " + connection.vendor
+            )
+
+
+@pytest.fixture
+def org(db):
+    district, units, users = ensure_organisation(DEMO_PASSWORD)
+    return SimpleNamespace(district=district, units=units, users=users)
+
+
+@pytest.fixture
+def housing_team(org) -> Unit:
+    return org.units[Unit.Kind.HOUSING_TEAM]
+
+
+@pytest.fixture
+def adult_unit(org) -> Unit:
+    return org.units[Unit.Kind.ADULT]
+
+
+@pytest.fixture
+def income_support(org) -> Unit:
+    return org.units[Unit.Kind.INCOME_SUPPORT]
+
+
+@pytest.fixture
+def coordinator(org):
+    return org.users["coordinator"]
+
+
+@pytest.fixture
+def guide(org):
+    return org.users["guide"]
+
+
+@pytest.fixture
+def caseworker(org):
+    return org.users["caseworker"]
+
+
+@pytest.fixture
+def caseworker2(org):
+    return org.users["caseworker2"]
+
+
+@pytest.fixture
+def steering(org):
+    return org.users["steering"]
+
+
+@pytest.fixture
+def auditor(org):
+    return org.users["auditor"]
+
+
+@pytest.fixture
+def admin_user(org):
+    return org.users["admin"]
+
+
+@pytest.fixture
+def outsider(org):
+    return UserFactory(username="outsider", first_name="Olle", last_name="Utomstående")
+
+
+ROLE_USERNAMES = [
+    "coordinator",
+    "guide",
+    "caseworker",
+    "caseworker2",
+    "steering",
+    "auditor",
+    "admin",
+]
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in on the test client and return the client."""
+
+    def _login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _swedish_by_default(settings):
+    settings.LANGUAGE_CODE = "sv"
+    # Demo users are created in most tests; a slow password hash would dominate the run.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser tests are slow; run them last so a fast failure shows first.
+    items.sort(key=lambda item: "tests/browser/" in str(item.fspath).replace(os.sep, "/"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_broker():
+    """Tests never leave messages where a developer's own worker would pick them up:
+    with Redis they use a queue of their own, without it an in-memory broker."""
+    from bokvar.celery import app as celery_app
+
+    from .celery_worker import new_queue_name
+
+    if os.environ.get("REDIS_URL"):
+        celery_app.conf.task_default_queue = new_queue_name()
+    else:
+        celery_app.conf.broker_url = "memory://"
+        celery_app.conf.result_backend = "cache+memory://"
+    yield
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real worker process on the real Redis broker (skipped or failed without Redis)."""
+    from bokvar.celery import app as celery_app
+
+    from .celery_worker import start_worker, stop_worker
+    from .services import redis_url_or_skip
+
+    url = redis_url_or_skip()
+    with django_db_blocker.unblock():
+        worker = start_worker(url, celery_app.conf.task_default_queue)
+    yield worker
+    stop_worker(worker)

@@ -1,0 +1,177 @@
+"""Cost forecast arithmetic, the year-on-year comparison, and placements."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from housing import selectors, services
+from housing.models import Apartment, CostCategory, Placement, ShelterNight
+
+pytestmark = pytest.mark.django_db
+
+
+def test_forecast_from_the_first_of_january():
+    # 1,000 SEK over the first 100 days of 2025 → 3,650 for the year's 365 days.
+    assert selectors.forecast_whole_year(
+        so_far=Decimal("1000"),
+        start=date(2020, 5, 1),
+        as_of=date(2025, 4, 10),
+        year=2025,
+        ended_on=None,
+    ) == Decimal("3650.00")
+
+
+def test_forecast_in_a_leap_year():
+    # 2024 has 366 days: 1,000 SEK over 100 days → 3,660.
+    assert selectors.forecast_whole_year(
+        so_far=Decimal("1000"),
+        start=date(2023, 1, 1),
+        as_of=date(2024, 4, 9),
+        year=2024,
+        ended_on=None,
+    ) == Decimal("3660.00")
+
+
+def test_forecast_for_a_client_who_starts_mid_year():
+    # Started 1 July 2025: 184 days to 31 December. 920 SEK over the first 46 days → 3,680.
+    assert selectors.forecast_whole_year(
+        so_far=Decimal("920"),
+        start=date(2025, 7, 1),
+        as_of=date(2025, 8, 15),
+        year=2025,
+        ended_on=None,
+    ) == Decimal("3680.00")
+
+
+def test_a_closed_case_costs_nothing_more():
+    assert selectors.forecast_whole_year(
+        so_far=Decimal("500"),
+        start=date(2025, 1, 1),
+        as_of=date(2025, 6, 1),
+        year=2025,
+        ended_on=date(2025, 3, 1),
+    ) == Decimal("500")
+
+
+def test_placement_cost_spreads_the_monthly_cost_over_the_days_of_the_year():
+    assert selectors.placement_cost(
+        Decimal("3050"), date(2025, 1, 1), date(2025, 12, 31), 2025
+    ) == Decimal("36600.00")
+    assert selectors.placement_cost(
+        Decimal("3050"), date(2024, 1, 1), date(2024, 12, 31), 2024
+    ) == Decimal("36600.00")
+
+
+def test_year_on_year_with_the_seeds_figures(org, cases, shelter):
+    """Jan–Sep 2009: 938 nights; Jan–Sep 2010: 811 nights → a fall of 13.5 %."""
+    person, unit = cases.a.household.head, org.units["adult"]
+    others = [cases.b.household.head, cases.g.household.head, cases.p.household.head]
+    people = [person, *others]
+    rows = []
+    for year, count in ((2009, 938), (2010, 811)):
+        for n in range(count):  # four people, one night each per day, from 1 January
+            night = date.fromordinal(date(year, 1, 1).toordinal() + n // 4)
+            rows.append(
+                ShelterNight(
+                    person=people[n % 4],
+                    shelter=shelter,
+                    night=night,
+                    cost=Decimal("400"),
+                    paying_unit=unit,
+                )
+            )
+    ShelterNight.objects.bulk_create(rows)
+    result = selectors.compare_with_year_before(date(2010, 1, 1), date(2010, 9, 30))
+    assert (result.previous.nights, result.current.nights) == (938, 811)
+    assert result.nights_change == Decimal("-13.5")
+    assert result.cost_change == Decimal("-13.5")
+
+
+def test_forecasts_add_up_nights_placements_and_costs(org, cases, shelter, coordinator):
+    from housing import nights
+
+    case = cases.a
+    type(case).objects.filter(pk=case.pk).update(opened_on=date(2026, 1, 1))
+    nights.register_range(
+        actor=coordinator,
+        person=case.household.head,
+        shelter=shelter,
+        first=date(2026, 3, 14),
+        last=date(2026, 3, 16),
+        paying_unit=org.units["adult"],
+    )
+    services.add_cost_item(
+        actor=coordinator,
+        case_id=case.pk,
+        category=CostCategory.objects.create(name="Hemtjänst"),
+        on=date(2026, 4, 1),
+        amount=Decimal("250"),
+    )
+    rows = selectors.forecasts(coordinator, year=2026, as_of=date(2026, 6, 30), case_ids=[case.pk])
+    assert rows[0].shelter_cost == Decimal("1250") and rows[0].other_cost == Decimal("250")
+    assert rows[0].so_far == Decimal("1500")
+    totals = selectors.totals_per_unit(rows)
+    assert totals[case.responsible_unit_id][0] == Decimal("1500")
+
+
+def test_one_current_placement_per_apartment_and_a_takeover(org, cases, coordinator, guide):
+    apartment = services.create_apartment(
+        actor=coordinator,
+        district_id=org.district.pk,
+        kind=Apartment.Kind.TRIAL,
+        reference="LGH-1",
+        address="Tulegatan 3",
+        rent=Decimal("6000"),
+        status_since=date(2025, 1, 1),
+    )
+    placement = services.start_placement(
+        actor=coordinator,
+        case_id=cases.a.pk,
+        apartment_id=apartment.pk,
+        start_on=date(2025, 2, 1),
+        guide=guide,
+        monthly_cost=Decimal("1000"),
+        goals={"running_home": True},
+    )
+    apartment.refresh_from_db()
+    assert apartment.status == Apartment.Status.OCCUPIED
+    with pytest.raises(ValidationError) as exc:
+        services.start_placement(
+            actor=coordinator,
+            case_id=cases.b.pk,
+            apartment_id=apartment.pk,
+            start_on=date(2025, 3, 1),
+            guide=None,
+            monthly_cost=Decimal("0"),
+            goals={},
+        )
+    assert "apartment" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        services.end_placement(
+            actor=coordinator,
+            placement_id=placement.pk,
+            expected_version=placement.version,
+            end_on=date(2026, 1, 31),
+            outcome="takeover",
+        )
+    assert "takeover_on" in exc.value.message_dict
+    services.end_placement(
+        actor=coordinator,
+        placement_id=placement.pk,
+        expected_version=placement.version,
+        end_on=date(2026, 1, 31),
+        outcome="takeover",
+        takeover_on=date(2026, 2, 1),
+    )
+    placement.refresh_from_db()
+    assert placement.outcome == Placement.Outcome.TAKEOVER and placement.takeover_on == date(
+        2026, 2, 1
+    )
+    chain = [s.step for s in selectors.housing_chain(coordinator, cases.a)]
+    assert chain == ["trial", "own_contract"]
+    # The guide now follows the case.
+    from cases.selectors import visible_cases
+
+    assert visible_cases(guide).filter(pk=cases.a.pk).exists()

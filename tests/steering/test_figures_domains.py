@@ -1,0 +1,177 @@
+"""The workflow and housing figures against fixtures with known answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bokvar.models import Unit
+from cases.models import EvictionThreat, Landlord, LandlordSignal
+from housing.models import Shelter, ShelterNight
+from steering import stats
+from steering.periods import parse_period, parse_range
+
+pytestmark = pytest.mark.django_db
+
+
+def _figure(report, key):
+    return next(f for f in report["figures"] if f["key"] == key)
+
+
+def _total(report, key):
+    return [c["value"] for c in _figure(report, key)["total"]["cells"]]
+
+
+@pytest.fixture
+def workflow(org, make_case):
+    """Adult unit, March 2026: 6 rent-arrears signals with first contact after 1..6 days,
+    2 disturbance signals without contact; 3 threats: one recovered by payment, one
+    evicted (household with 2 children), one still at termination."""
+    landlord = Landlord.objects.create(
+        kind="housing_company", organisation_name="Bolaget", name_bidx="x"
+    )
+    cases = [
+        make_case(
+            unit_kind=Unit.Kind.ADULT,
+            children=[2016, 2019] if n == 1 else [],
+            opened_on=date(2026, 2, 1),
+        )
+        for n in range(3)
+    ]
+    for n in range(8):
+        LandlordSignal.objects.create(
+            landlord=landlord,
+            kind="rent_arrears" if n < 6 else "disturbance",
+            channel="email",
+            received_on=date(2026, 3, 1 + n),
+            status="linked",
+            case=cases[n % 3],
+            first_contact_days=n + 1 if n < 6 else None,
+        )
+    EvictionThreat.objects.create(
+        case=cases[0],
+        arrears_notice_on=date(2026, 3, 2),
+        termination_served_on=date(2026, 3, 5),
+        paid_on=date(2026, 3, 20),
+        outcome="recovered_by_payment",
+        concluded_on=date(2026, 3, 20),
+    )
+    EvictionThreat.objects.create(
+        case=cases[1],
+        arrears_notice_on=date(2026, 1, 10),
+        termination_served_on=date(2026, 2, 1),
+        eviction_on=date(2026, 3, 25),
+        outcome="evicted",
+        concluded_on=date(2026, 3, 25),
+    )
+    EvictionThreat.objects.create(case=cases[2], termination_served_on=date(2026, 3, 3))
+    return cases
+
+
+def test_workflow_figures(org, workflow):
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
+    kinds = [c["key"] for c in _figure(report, "signals_by_kind")["columns"]]
+    signals = dict(zip(kinds, _total(report, "signals_by_kind"), strict=True))
+    assert signals["rent_arrears"] == 6 and signals["disturbance"] == 2 and signals["total"] == 8
+    assert _total(report, "days_to_first_contact") == [3.5, 6]  # median of 1..6
+    assert _total(report, "new_threats") == [2]  # the January one began earlier
+    stages = [c["key"] for c in _figure(report, "open_threats_by_stage")["columns"]]
+    assert (
+        dict(zip(stages, _total(report, "open_threats_by_stage"), strict=True))["termination"] == 1
+    )
+    outcomes = [c["key"] for c in _figure(report, "threat_outcomes")["columns"]]
+    concluded = dict(zip(outcomes, _total(report, "threat_outcomes"), strict=True))
+    assert (
+        concluded["recovered_by_payment"] == 1
+        and concluded["evicted"] == 1
+        and concluded["total"] == 2
+    )
+    assert _total(report, "children_in_evictions") == [1, 2]
+    assert _total(report, "children_under_threat") == [1, 2]
+
+
+def test_a_median_over_few_values_is_hidden_with_its_count(org, workflow):
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=7)
+    cells = _figure(report, "days_to_first_contact")["total"]["cells"]
+    assert [c["value"] for c in cells] == [None, None]
+    assert cells[1]["display"] == "<7"
+    shown = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=6)
+    assert _total(shown, "days_to_first_contact") == [3.5, 6]
+
+
+def test_the_seeds_shelter_night_comparison(org, make_case):
+    """938 nights January–September 2009 against 811 the same months of 2010: −13.5 %."""
+    shelter = Shelter.objects.create(name="Härbärget", district=org.district)
+    unit = org.units[Unit.Kind.ADULT]
+    people = [make_case(unit_kind=Unit.Kind.ADULT).household.head for _ in range(4)]
+    rows = []
+    for year, count in ((2009, 938), (2010, 811)):
+        for n in range(count):
+            night = date.fromordinal(date(year, 1, 1).toordinal() + n // 4)
+            rows.append(
+                ShelterNight(
+                    person=people[n % 4],
+                    shelter=shelter,
+                    night=night,
+                    cost=Decimal(300),
+                    paying_unit=unit,
+                )
+            )
+    ShelterNight.objects.bulk_create(rows)
+    report = stats.build_report(
+        district=org.district, period=parse_range("2010-01", "2010-09"), limit=1
+    )
+    nights = _figure(report, "shelter_nights")["comparison"][0]
+    assert nights["current"]["value"] == 811 and nights["year_earlier"]["value"] == 938
+    assert float(nights["year_change"]) == pytest.approx(-13.5)
+    cost = _figure(report, "shelter_cost")["comparison"][0]
+    assert cost["current"]["value"] == 811 * 300
+
+
+def test_domain_figures_cost_a_constant_number_of_queries(org, workflow, make_case):
+    with CaptureQueriesContext(connection) as small:
+        stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
+    for _ in range(5):
+        make_case(unit_kind=Unit.Kind.INCOME_SUPPORT)
+    with CaptureQueriesContext(connection) as large:
+        stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
+    assert len(large) == len(small)
+    assert not any(
+        "given_name" in q["sql"] or 'personal_number"' in q["sql"] for q in large.captured_queries
+    )
+
+
+def test_handover_figures(org, make_case):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from cases.handovers import services as handovers
+
+    tz = timezone.get_current_timezone()
+    coordinator, caseworker2 = org.users["coordinator"], org.users["caseworker2"]
+    sent = datetime(2026, 3, 2, 9, 0, tzinfo=tz)
+    for n in range(6):
+        case = make_case(unit_kind=Unit.Kind.ADULT)
+        handover, _ = handovers.send_handover(
+            actor=coordinator,
+            case_id=case.pk,
+            kind="transfer",
+            to_unit=org.units[Unit.Kind.INCOME_SUPPORT],
+            reason="Behöver försörjningsstöd",
+            now=sent,
+        )
+        if n < 5:  # acknowledged after 2, 4, 6, 8, 10 hours
+            handovers.accept_handover(
+                actor=caseworker2, handover_id=handover.pk, now=sent + timedelta(hours=2 * (n + 1))
+            )
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
+    pairs = _figure(report, "handovers_between_units")
+    adult = next(r for r in pairs["rows"] if r["label"] == org.units[Unit.Kind.ADULT].name)
+    kinds = [c["key"] for c in pairs["columns"]]
+    assert adult["cells"][kinds.index("income_support")]["value"] == 6
+    assert _total(report, "hours_to_acknowledge") == [6.0, 5]

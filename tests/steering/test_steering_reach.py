@@ -1,0 +1,139 @@
+"""The steering role reaches its own pages and nothing else, and nothing it reaches
+shows a name, an identity number, an address or a case number."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
+
+from steering.periods import parse_period
+from steering.services import freeze_month
+
+pytestmark = pytest.mark.django_db
+
+# What the steering role may open (by URL name); everything else is 403/404.
+STEERING_NAMES = {
+    "home",
+    "notifications",
+    "login",  # signed in: redirected home
+    "logout",
+    "set_language",
+    "api-stats",
+    # The OpenAPI description of the endpoints: no data, and the steering group's tools need it.
+    "api-schema",
+    "api-docs",
+}
+STEERING_NAMESPACES = {"steering"}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p.name, namespace
+
+
+def _fill(route: str, pk: int) -> str:
+    route = re.sub(r"<int:\w+>", str(pk), route)
+    route = re.sub(r"<(?:str:|slug:|path:)?\w+>", "x", route)
+    return "/" + route.lstrip("^").rstrip("$")
+
+
+def _project_urls():
+    for route, name, namespace in _walk(get_resolver().url_patterns):
+        if namespace == "admin":
+            continue  # Django's admin: checked on its own below (steering is not staff)
+        yield route, name, namespace
+
+
+def test_every_url_pattern_refuses_steering_except_its_own(client, org, steering, cases):
+    client.force_login(steering, backend="django.contrib.auth.backends.ModelBackend")
+    checked = 0
+    for route, name, namespace in _project_urls():
+        if name in STEERING_NAMES or namespace in STEERING_NAMESPACES:
+            continue
+        url = _fill(route, cases.a.pk)
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            assert status in {403, 404, 405}, (method, url, status)
+            if status == 405:
+                assert client.post(url).status_code in {403, 404}, url
+        checked += 1
+    assert checked >= 7  # the case pages at least
+    admin = client.get("/admin/")
+    assert admin.status_code == 302 and "/admin/login/" in admin["Location"]
+
+
+def _texts(response) -> str:
+    kind = response.get("Content-Type", "")
+    if "spreadsheetml" in kind:
+        book = load_workbook(io.BytesIO(response.content))
+        return "\n".join(
+            str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value
+        )
+    return response.content.decode()
+
+
+def test_nothing_the_steering_role_reaches_shows_personal_data(
+    client, org, steering, cases, stats_cases
+):
+    today_year = str(cases.a.opened_on.year)
+    report = freeze_month(
+        district=org.district, period=parse_period("2026-03"), actor=org.users["coordinator"]
+    )
+    client.force_login(steering, backend="django.contrib.auth.backends.ModelBackend")
+    urls = [
+        reverse("home"),
+        reverse("notifications"),
+        reverse("steering:dashboard"),
+        reverse("steering:dashboard") + f"?period={today_year}",
+        reverse("steering:dashboard") + "?period=2026-03",
+        reverse("steering:export_csv") + f"?period={today_year}",
+        reverse("steering:export_xlsx") + f"?period={today_year}",
+        reverse("steering:reports"),
+        reverse("steering:report", args=[report.pk]),
+        reverse("steering:report_csv", args=[report.pk]),
+        reverse("steering:report_xlsx", args=[report.pk]),
+        f"/api/v1/stats/?period={today_year}",
+        "/api/v1/stats/?from=2026-01&to=2026-12",
+        reverse("api-schema"),
+    ]
+    secrets = [
+        "Astrid",
+        "Adultsson",
+        "Bertil",
+        "Bidragsson",
+        "Petra",
+        "Skyddadsdotter",
+        "Gustav",
+        "Guidesson",
+        "19800101-2387",
+        "198001012387",
+        "800101-2387",
+        "19750505-4176",
+        "19900303-5624",
+        "19851212-8730",
+        "Hemligvägen",
+        "gatan 1",
+        "113 30",
+        "Skuld hos Kronofogden",
+        "070-123",
+        "@example.se",
+        "BK-20",
+    ]
+    secrets += [c.number for c in (cases.a, cases.b, cases.p, cases.g, *stats_cases)]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = _texts(response)
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, (url, leaked)
+    # The figures are really there: this year's cases are counted.
+    api = client.get(f"/api/v1/stats/?period={today_year}", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert any(c["value"] or c["hidden"] for f in api["figures"] for c in f["total"]["cells"])
