@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -160,36 +161,71 @@ def save_checkpoint() -> None:
         ChainCheckpoint.objects.create(seq=last[0], hash=last[1])
 
 
-def _walk(chunk_size: int, checkpoint_seq: int):
+# On PostgreSQL the canonical text of each entry is built by the database, in C, the
+# same text `_canonical` builds: Python's str() of each value ('None' for NULL, 'True'
+# and 'False' for booleans) and the UTC timestamp in isoformat with microseconds.
+_CANONICAL_SQL = """
+SELECT seq, prev_hash, hash, concat_ws('|',
+    seq,
+    to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+    coalesce(user_id::text, 'None'), object_type, object_id, how, ip,
+    coalesce(person_id::text, 'None'), coalesce(case_id::text, 'None'),
+    coalesce(unit_id::text, 'None'),
+    CASE WHEN protected THEN 'True' ELSE 'False' END,
+    CASE WHEN outside_unit THEN 'True' ELSE 'False' END,
+    prev_hash)
+FROM audit_accesslogentry ORDER BY seq
+"""
+
+
+def _rows(chunk_size: int):
+    """(seq, prev_hash, hash, canonical bytes) for every entry, in order, streamed."""
+    if connection.vendor == "postgresql":
+        # A named (server-side) cursor streams the log without holding it in memory.
+        with transaction.atomic(), connection.chunked_cursor() as cursor:
+            cursor.cursor.itersize = chunk_size
+            cursor.execute(_CANONICAL_SQL)
+            for seq, prev_hash, hash_, text in cursor:
+                yield seq, prev_hash, hash_, text.encode()
+        return
     rows = (
         AccessLogEntry.objects.order_by("seq").values_list(*FIELDS).iterator(chunk_size=chunk_size)
     )
+    for row in rows:
+        yield row[0], row[12], row[13], _canonical(*row[:13])
+
+
+def _walk(chunk_size: int, checkpoint_seq: int):
     key = _key()
     digest = hashlib.sha256
+    with closing(_rows(chunk_size)) as rows:
+        return _check(rows, key, digest, checkpoint_seq)
+
+
+def _check(rows, key, digest, checkpoint_seq: int):
     expected_seq, good_hash = 1, GENESIS
     checked = 0
     at_checkpoint = None
     pending = None  # a row whose own hash failed, waiting for the next row to classify it
-    for row in rows:
+    for seq, prev_hash, hash_, canonical in rows:
         checked += 1
         if pending is not None:
             # The next row still chains to the entry before the bad one: the bad one was
             # slipped in. Otherwise an original entry was changed.
-            kind = "inserted" if row[12] == good_hash else "altered"
+            kind = "inserted" if prev_hash == good_hash else "altered"
             return Verdict(checked, Problem(kind, pending)), 0, None
-        seq = row[0]
         if seq != expected_seq:
             return Verdict(checked, Problem("removed", expected_seq)), 0, None
-        valid = hmac.digest(key, _canonical(*row[:13]), digest).hex() == row[13]
+        valid = hmac.digest(key, canonical, digest).hex() == hash_
         if not valid:
             pending = seq
             continue
-        if row[12] != good_hash:
+        if prev_hash != good_hash:
             # Sound itself but not chained to its predecessor: something between is gone.
             return Verdict(checked, Problem("removed", seq - 1 if seq > 1 else seq)), 0, None
         if seq == checkpoint_seq:
-            at_checkpoint = row[13]
-        expected_seq, good_hash = seq + 1, row[13]
+            at_checkpoint = hash_
+        expected_seq, good_hash = seq + 1, hash_
     if pending is not None:
         return Verdict(checked, Problem("altered", pending)), 0, None
     return Verdict(checked, None), expected_seq - 1, at_checkpoint

@@ -18,8 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
+from bokvar import bulk
 from bokvar.history import attribute, system_user
 from bokvar.models import Unit, User
 from cases import selectors as case_selectors
@@ -240,12 +240,11 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
     if result.errors:
         result.errors.sort()
         return result
-    bulk_create_with_history(
-        to_create,
+    bulk.insert(
         ShelterNight,
-        batch_size=5000,
-        default_user=actor or system_user(),
-        default_change_reason=f"shelter nights {source}",
+        to_create,
+        user_id=(actor or system_user()).pk,
+        reason=f"shelter nights {source}",
     )
     result.created = len(to_create)
     return result

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.contrib.auth.models import Permission
-from simple_history.utils import bulk_create_with_history
+from django.db import connection
 from tqdm import tqdm
 
-from bokvar.models import Role, User
+from bokvar import bulk
+from bokvar.models import Role
 from cases.demo import FAMILY, MEN, STREETS, WOMEN, fake_personal_number
 from cases.identity import birth_year_band
 from cases.models import (
@@ -30,7 +31,6 @@ def run(ctx: GenContext) -> None:
     today = date.today()
     perms = {p.codename: p for p in Permission.objects.filter(content_type__app_label="cases")}
     unit_by_id = {unit[0]: unit for unit in ctx.units}
-    system = User(pk=ctx.system_user_id)
     units_by_district: dict[int, list] = {}
     for unit in ctx.units:
         units_by_district.setdefault(unit[1], []).append(unit)
@@ -45,7 +45,9 @@ def run(ctx: GenContext) -> None:
     year_counters: dict[int, int] = {}
     plan = [(d, i) for d in ctx.districts for i in range(ctx.scale.cases_per_district)]
     for chunk in batched(plan, 5_000):
-        households = Household.objects.bulk_create([Household() for _ in chunk])
+        households = bulk.insert(
+            Household, [Household() for _ in chunk], user_id=ctx.system_user_id, reason="generated"
+        )
         persons, children, cases = [], [], []
         for household, (district_id, index) in zip(households, chunk, strict=True):
             female = rng.random() < 0.5
@@ -102,16 +104,15 @@ def run(ctx: GenContext) -> None:
                     else "",
                 )
             )
-        bulk_create_with_history(
-            persons, Person, batch_size=5000, default_user=system, default_change_reason="generated"
-        )
-        for household, person in zip(households, persons, strict=True):
-            household.head = person
-        Household.objects.bulk_update(households, ["head"], batch_size=5000)
-        HouseholdChild.objects.bulk_create(children, batch_size=5000)
-        bulk_create_with_history(
-            cases, Case, batch_size=5000, default_user=system, default_change_reason="generated"
-        )
+        bulk.insert(Person, persons, user_id=ctx.system_user_id, reason="generated")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE cases_household h SET head_id = p.id FROM cases_person p "
+                "WHERE p.household_id = h.id AND h.id >= %s AND h.id <= %s",
+                [households[0].pk, households[-1].pk],
+            )
+        bulk.insert(HouseholdChild, children)
+        bulk.insert(Case, cases, user_id=ctx.system_user_id, reason="generated")
         grants, user_grants, assignments = [], [], []
         for case in cases:
             unit = unit_by_id[case.responsible_unit_id]
@@ -134,9 +135,9 @@ def run(ctx: GenContext) -> None:
             ctx.cases.append(
                 (case.pk, case.household_id, unit[0], unit[1], case.opened_on, case.kind)
             )
-        CaseGroupObjectPermission.objects.bulk_create(grants, batch_size=10000)
-        CaseUserObjectPermission.objects.bulk_create(user_grants, batch_size=10000)
-        CaseAssignment.objects.bulk_create(assignments, batch_size=10000)
+        bulk.insert(CaseGroupObjectPermission, grants)
+        bulk.insert(CaseUserObjectPermission, user_grants)
+        bulk.insert(CaseAssignment, assignments)
         ctx.persons.extend(
             (p.pk, p.household_id, p.personal_number, p.personal_number_bidx) for p in persons
         )

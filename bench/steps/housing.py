@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from simple_history.utils import bulk_create_with_history
 from tqdm import tqdm
 
-from bokvar.models import User
+from bokvar import bulk
 from cases.models import Case
 from housing.models import Apartment, Placement, Shelter, ShelterNight, ShelterPrice
 
@@ -17,7 +16,6 @@ from ..generate import GenContext, batched
 
 def run(ctx: GenContext) -> None:
     rng, today = ctx.rng, date.today()
-    system = User(pk=ctx.system_user_id)
     start = date(today.year - 2, 1, 1)
     shelters = Shelter.objects.bulk_create(
         [
@@ -74,9 +72,7 @@ def run(ctx: GenContext) -> None:
                     )
                 )
         for chunk in batched(nights, 10_000):
-            bulk_create_with_history(
-                chunk, ShelterNight, default_user=system, default_change_reason="generated"
-            )
+            bulk.insert(ShelterNight, chunk, user_id=ctx.system_user_id, reason="generated")
             bar.update(len(chunk))
     bar.close()
     apartments, placements = [], []
@@ -99,7 +95,7 @@ def run(ctx: GenContext) -> None:
                     status_since=start,
                 )
             )
-    Apartment.objects.bulk_create(apartments, batch_size=5000)
+    bulk.insert(Apartment, apartments)
     clients = iter(homeless)
     for apartment in apartments:
         client = next(clients, None)
@@ -115,10 +111,4 @@ def run(ctx: GenContext) -> None:
                 goal_running_home=True,
             )
         )
-    bulk_create_with_history(
-        placements,
-        Placement,
-        batch_size=5000,
-        default_user=system,
-        default_change_reason="generated",
-    )
+    bulk.insert(Placement, placements, user_id=ctx.system_user_id, reason="generated")

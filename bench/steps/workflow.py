@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from simple_history.utils import bulk_create_with_history
 from tqdm import tqdm
 
-from bokvar.models import User
+from bokvar import bulk
 from cases.models import Case, Contact, Deadline, EvictionThreat, Landlord, LandlordSignal
 from cases.selectors import landlord_name_index
 
@@ -28,7 +27,6 @@ KINDS = [k for k, _ in LandlordSignal.Kind.choices]
 def run(ctx: GenContext) -> None:
     rng = ctx.rng
     today = date.today()
-    system = User(pk=ctx.system_user_id)
     landlords = [
         Landlord(
             kind=Landlord.Kind.HOUSING_COMPANY,
@@ -39,7 +37,7 @@ def run(ctx: GenContext) -> None:
         )
         for i in range(max(6, len(ctx.districts) * 5))
     ]
-    Landlord.objects.bulk_create(landlords)
+    bulk.insert(Landlord, landlords)
     person_of_household = {household: (pn, bidx) for _pid, household, pn, bidx in ctx.persons}
     staff_ids = [user_id for users in ctx.staff.values() for user_id, _d, _u in users]
 
@@ -98,24 +96,23 @@ def run(ctx: GenContext) -> None:
                 )
             )
         for part in batched(signals, 10_000):
-            bulk_create_with_history(
-                part, LandlordSignal, default_user=system, default_change_reason="generated"
-            )
-        bulk_create_with_history(
-            threats, EvictionThreat, default_user=system, default_change_reason="generated"
-        )
-        bulk_create_with_history(
-            contacts, Contact, default_user=system, default_change_reason="generated"
-        )
+            bulk.insert(LandlordSignal, part, user_id=ctx.system_user_id, reason="generated")
+        bulk.insert(EvictionThreat, threats, user_id=ctx.system_user_id, reason="generated")
+        bulk.insert(Contact, contacts, user_id=ctx.system_user_id, reason="generated")
+        # Coordinators act on recovery deadlines: all but a few past ones are done.
         deadlines = [
             Deadline(
-                case_id=t.case_id, threat=t, kind=Deadline.Kind.RECOVERY, due_on=t.recovery_deadline
+                case_id=t.case_id,
+                threat=t,
+                kind=Deadline.Kind.RECOVERY,
+                due_on=t.recovery_deadline,
+                done_at=datetime.combine(t.recovery_deadline, time(15), tzinfo=UTC)
+                if t.recovery_deadline < today and rng.random() < 0.97
+                else None,
             )
             for t in threats
         ]
-        bulk_create_with_history(
-            deadlines, Deadline, default_user=system, default_change_reason="generated"
-        )
+        bulk.insert(Deadline, deadlines, user_id=ctx.system_user_id, reason="generated")
         bar.update(len(chunk))
     bar.close()
     # A working day's worth of deadlines falls due within the reminder lead times.
@@ -130,4 +127,4 @@ def run(ctx: GenContext) -> None:
         )
         for i, case_id in enumerate(open_cases)
     ]
-    bulk_create_with_history(soon, Deadline, default_user=system, default_change_reason="generated")
+    bulk.insert(Deadline, soon, user_id=ctx.system_user_id, reason="generated")

@@ -166,13 +166,18 @@ def district_coordinators(district_id: int) -> list[User]:
 
 
 def _responsible_q(user: User) -> Q:
-    """Deadlines this user answers for: assigned cases, or unassigned cases of their units."""
-    assigned = CaseAssignment.objects.filter(case_id=OuterRef("case_id"))
-    mine = CaseAssignment.objects.filter(case_id=OuterRef("case_id"), user=user)
-    member = Membership.objects.filter(
-        user=user, unit_id=OuterRef("case__responsible_unit_id"), role__in=list(STAFF_ROLES)
+    """Deadlines this user answers for: assigned cases, or unassigned cases of their units.
+
+    Both sides are sets of case ids driven by the user (their assignments, their units'
+    cases), so the database never walks every assignment of the installation."""
+    mine = CaseAssignment.objects.filter(user=user).values("case_id")
+    units = Membership.objects.filter(user=user, role__in=list(STAFF_ROLES)).values("unit_id")
+    unassigned = (
+        Case.objects.filter(responsible_unit_id__in=units, status=Case.Status.OPEN)
+        .exclude(Exists(CaseAssignment.objects.filter(case_id=OuterRef("pk"))))
+        .values("pk")
     )
-    return Q(Exists(mine)) | (~Q(Exists(assigned)) & Q(Exists(member)))
+    return Q(case_id__in=mine) | Q(case_id__in=unassigned)
 
 
 def my_deadlines(user: User) -> QuerySet[Deadline]:

@@ -191,3 +191,28 @@ def test_entries_removed_from_the_end_are_detected_after_a_checkpoint(auditor):
     with tampering():
         _sql("DELETE FROM {t} WHERE seq >= 4")
     assert chain.verify().problem == chain.Problem("removed", 4)
+
+
+def test_database_and_python_build_the_same_canonical_text(auditor):
+    """Verification reads each entry's canonical text from the database on PostgreSQL
+    and builds it in Python elsewhere: both must give the text the hash was made over."""
+    from datetime import UTC, datetime
+
+    chain.append(
+        user_id=auditor.pk, object_type="cases.person", object_id=7, how="page",
+        person_id=None, case_id=None, unit_id=None, protected=True, outside_unit=False,
+        at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )  # fmt: skip
+    chain.append(
+        user_id=auditor.pk, object_type="cases.case", object_id=8, how="api", ip="10.1.2.3",
+        person_id=3, case_id=8, unit_id=2, protected=False, outside_unit=True,
+        at=datetime(2026, 7, 1, 23, 59, 59, 999999, tzinfo=UTC),
+    )  # fmt: skip
+    expected = [
+        chain._canonical(*row[:13])
+        for row in AccessLogEntry.objects.order_by("seq").values_list(*chain.FIELDS)
+    ]
+    with chain.closing(chain._rows(100)) as rows:
+        assert [canonical for _s, _p, _h, canonical in rows] == expected
+    assert b"|None|None|None|True|False|" in expected[0]
+    assert chain.verify().ok and chain.verify().checked == 2
