@@ -60,9 +60,13 @@ def main() -> int:
             )
     out = Path(args.out or Path(__file__).parent / "results" / f"{args.scale}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps({"scale": args.scale, "results": [r.as_dict() for r in results]}, indent=2)
-    )
+    rows = [r.as_dict() for r in results]
+    if args.only and out.exists():
+        # A partial run updates its scenarios and keeps the others' last results.
+        fresh = {row["name"] for row in rows}
+        kept = [r for r in json.loads(out.read_text())["results"] if r["name"] not in fresh]
+        rows = kept + rows
+    out.write_text(json.dumps({"scale": args.scale, "results": rows}, indent=2))
     print(f"Results written to {out}")
     return 0 if all(r.within_budget for r in results) else 1
 

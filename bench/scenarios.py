@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db.models import Count
 from django.test import Client
 
 from bokvar.models import Role, User
@@ -255,7 +256,39 @@ def steering_year(scale: str) -> list[Scenario]:
     ]
 
 
-builders += [housing_jobs, steering_year]
+def handover_inbox(scale: str) -> list[Scenario]:
+    from cases.models import Handover
+
+    # The receiving unit with the most pending handovers: the fullest inbox.
+    busiest = (
+        Handover.objects.filter(status=Handover.Status.PENDING)
+        .values("to_unit_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    caseworker = (
+        User.objects.filter(
+            memberships__unit_id=busiest["to_unit_id"],
+            memberships__role__in=[Role.CASEWORKER, Role.COORDINATOR, Role.GUIDE],
+        )
+        .order_by("id")
+        .first()
+    )
+    return [
+        Scenario(
+            f"handover inbox ({busiest['n']} pending)",
+            _get(_client(caseworker), "/cases/handovers/"),
+            floor_sql="SELECT h.id, h.kind, h.sent_at, c.number FROM cases_handover h "
+            "JOIN cases_case c ON c.id = h.case_id WHERE h.to_unit_id = %s "
+            "AND h.status = 'pending' ORDER BY h.sent_at",
+            floor_params=[busiest["to_unit_id"]],
+            budget_ms=PAGE_BUDGET_MS[scale],
+        )
+    ]
+
+
+builders += [housing_jobs, steering_year, handover_inbox]
 
 
 def _audit(scale: str) -> list[Scenario]:

@@ -227,20 +227,22 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
         else:
             seen.add((person_id, night))
             to_create.append(
-                ShelterNight(
-                    person_id=person_id,
-                    shelter=shelter,
-                    night=night,
-                    cost=cost,
-                    paying_unit=unit,
-                    source=source,
-                    registered_by=actor,
-                )
+                # Values, not model instances: for an invoice of a hundred thousand
+                # nights, building instances costs more than the insert itself.
+                {
+                    "person_id": person_id,
+                    "shelter_id": shelter.pk,
+                    "night": night,
+                    "cost": cost,
+                    "paying_unit_id": unit.pk,
+                    "source": source,
+                    "registered_by_id": actor.pk if actor else None,
+                }
             )
     if result.errors:
         result.errors.sort()
         return result
-    bulk.insert(
+    bulk.insert_values(
         ShelterNight,
         to_create,
         user_id=(actor or system_user()).pk,

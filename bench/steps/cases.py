@@ -107,8 +107,8 @@ def run(ctx: GenContext) -> None:
         bulk.insert(Person, persons, user_id=ctx.system_user_id, reason="generated")
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE cases_household h SET head_id = p.id FROM cases_person p "
-                "WHERE p.household_id = h.id AND h.id >= %s AND h.id <= %s",
+                "UPDATE cases_household SET head_id = (SELECT p.id FROM cases_person p "
+                "WHERE p.household_id = cases_household.id) WHERE id >= %s AND id <= %s",
                 [households[0].pk, households[-1].pk],
             )
         bulk.insert(HouseholdChild, children)

@@ -73,15 +73,29 @@ class ShelterNight(models.Model):
     )
     night = models.DateField(_("night"))
     cost = models.DecimalField(_("cost (SEK)"), max_digits=8, decimal_places=2)
+    # Millions of rows: no single-column index where the (paying_unit, night) index
+    # serves, and none on registered_by (users are never deleted, nobody searches by
+    # it). Each index costs every import, here and in the history table.
     paying_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("paying unit")
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("paying unit"),
+        db_index=False,
     )
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # History is read per night (id) or per person (extracts, retention); the other
+    # columns are never searched there.
+    history = HistoricalRecords(no_db_index=["shelter", "paying_unit", "registered_by"])
 
     class Meta:
         verbose_name = _("shelter night")
