@@ -4,7 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format messages clean
+.PHONY: run test lint format messages bench bench-data clean
+
+SCALE ?= city
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit("Bo Kvar needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -35,6 +37,15 @@ messages: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemessages -l sv -l en --no-obsolete --ignore=.venv --ignore=tests --ignore=bench
 	$(PY) scripts/po_fill.py locale/translations/*.txt
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+# Benchmarks run against PostgreSQL (DATABASE_URL): generate data into an empty
+# database once, then measure. See docs/performance.md.
+bench-data: $(STAMP)
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo --scale $(SCALE)
+
+bench: $(STAMP)
+	DEBUG=1 $(PY) -m bench --scale $(SCALE)
 
 clean:
 	rm -rf var .pytest_cache

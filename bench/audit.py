@@ -41,5 +41,6 @@ def audit_scenarios(scale: str) -> list[Scenario]:
             items=max(AccessLogEntry.objects.count(), 1),
             min_rate=100_000,
             repeat=3,
+            capture_queries=False,
         ),
     ]
