@@ -14,7 +14,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
-from bokvar.models import Role, Unit, User
+from bokvar.models import District, Role, Unit, User
 from bokvar.selectors import roles_of
 
 from . import selectors
@@ -241,12 +241,17 @@ def close_case(
 
 
 @transaction.atomic
-def reopen_case(*, actor: User, case_id: int, expected_version: int) -> Case:
+def reopen_case(
+    *, actor: User, case_id: int, expected_version: int, reason: str = "case reopened"
+) -> Case:
     selectors.get_case_for_user(actor, case_id, write=True)
     case = lock_version(Case, case_id, expected_version)
+    if case.status != Case.Status.CLOSED:
+        raise ValidationError({"case": _("The case is already open.")})
     case.status, case.outcome, case.closed_on = Case.Status.OPEN, "", None
     bump(case)
-    attribute(case, user=actor, reason="case reopened").save(
+    case.full_clean()
+    attribute(case, user=actor, reason=reason).save(
         update_fields=["status", "outcome", "closed_on", "version"]
     )
     return case
@@ -295,11 +300,21 @@ def register_landlord(
     phone: str = "",
     email: str = "",
     address: str = "",
+    districts: list[District] | None = None,
 ) -> Landlord:
-    """Landlords are configuration: administrators and coordinators register them."""
+    """Landlords are configuration: administrators and coordinators register them, with
+    the districts where the landlord has flats (by default all of the actor's own)."""
     roles = roles_of(actor)
     if not roles.has(Role.ADMINISTRATOR, Role.COORDINATOR):
         raise PermissionDenied
+    allowed = selectors.landlord_district_ids(actor)
+    district_ids = allowed if districts is None else {d.pk for d in districts}
+    if not district_ids:
+        raise ValidationError(
+            {"districts": _("Choose the districts where the landlord has flats.")}
+        )
+    if not district_ids <= allowed:
+        raise ValidationError({"districts": _("Choose among your own districts.")})
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Enter the landlord's name.")})
@@ -320,4 +335,5 @@ def register_landlord(
     )
     landlord.full_clean()
     attribute(landlord, user=actor, reason="landlord registered").save()
+    landlord.districts.set(sorted(district_ids))
     return landlord
