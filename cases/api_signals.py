@@ -99,12 +99,14 @@ class ReceiptSerializer(serializers.ModelSerializer):
 class StaffSignalSerializer(serializers.ModelSerializer):
     landlord = serializers.CharField(source="landlord.display_name", read_only=True)
     case = serializers.CharField(source="case.number", read_only=True, default=None)
+    district = serializers.CharField(source="district.code", read_only=True, default=None)
 
     class Meta:
         model = LandlordSignal
         fields = [
             "id",
             "landlord",
+            "district",
             "kind",
             "channel",
             "received_on",
@@ -114,6 +116,7 @@ class StaffSignalSerializer(serializers.ModelSerializer):
             "landlord_warned_tenant",
             "landlord_notified_board",
             "case",
+            "repeat_of",
             "first_contact_days",
             "created_at",
         ]
@@ -141,7 +144,11 @@ class SignalList(generics.ListCreateAPIView):
             return LandlordSignal.objects.filter(landlord=self.request.user.landlord).order_by(
                 "-id"
             )
-        return selectors.visible_signals(self.request.user).select_related("landlord", "case")
+        return (
+            selectors.visible_signals(self.request.user)
+            .select_related("landlord", "case", "district")
+            .order_by("-received_on", "-id")
+        )
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

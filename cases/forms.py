@@ -165,6 +165,20 @@ class ChildForm(forms.Form):
         return year
 
 
+class HouseholdChildForm(ChildForm):
+    """Add one child to an existing household; the version guards against a parallel edit."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["birth_year"].required = True
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 def person_formset(extra: int = 0):
     """The first adult is required; further rows may be left empty."""
     return formset_factory(

@@ -298,6 +298,18 @@ def staff_choices(user: User) -> QuerySet[User]:
     )
 
 
+def landlord_district_ids(user: User) -> set[int]:
+    """Districts a user may place landlords in: those they coordinate, and for an
+    administrator the districts of their units."""
+    from bokvar.models import Role
+
+    roles = roles_of(user)
+    allowed = set(roles.coordinator_district_ids)
+    if roles.has(Role.ADMINISTRATOR):
+        allowed |= roles.district_ids
+    return allowed
+
+
 def landlord_name_index(name: str) -> str:
     from bokvar.crypto import normalise_name
 

@@ -8,13 +8,14 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
-from bokvar.models import Role, Unit, User
+from bokvar.models import District, Role, Unit, User
 from bokvar.selectors import roles_of
 
 from . import selectors
@@ -148,10 +149,7 @@ def create_case(
     attribute(household, user=actor, reason=reason).save(update_fields=["head"])
     this_year = timezone.localdate().year
     for year in children_birth_years:
-        if not 1900 <= year <= this_year:
-            raise ValidationError(
-                {"children": _("A child's birth year must be between 1900 and this year.")}
-            )
+        _check_birth_year(year, "children")
         attribute(
             HouseholdChild(household=household, birth_year=year), user=actor, reason=reason
         ).save()
@@ -241,15 +239,83 @@ def close_case(
 
 
 @transaction.atomic
-def reopen_case(*, actor: User, case_id: int, expected_version: int) -> Case:
+def reopen_case(
+    *, actor: User, case_id: int, expected_version: int, reason: str = "case reopened"
+) -> Case:
     selectors.get_case_for_user(actor, case_id, write=True)
     case = lock_version(Case, case_id, expected_version)
+    if case.status != Case.Status.CLOSED:
+        raise ValidationError({"case": _("The case is already open.")})
     case.status, case.outcome, case.closed_on = Case.Status.OPEN, "", None
     bump(case)
-    attribute(case, user=actor, reason="case reopened").save(
+    case.full_clean()
+    attribute(case, user=actor, reason=reason).save(
         update_fields=["status", "outcome", "closed_on", "version"]
     )
     return case
+
+
+def _check_birth_year(year: int | None, field_name: str) -> int:
+    this_year = timezone.localdate().year
+    if year is None or not 1900 <= year <= this_year:
+        raise ValidationError(
+            {field_name: _("A child's birth year must be between 1900 and this year.")}
+        )
+    return year
+
+
+def _household_touched(household: Household, *, actor: User, reason: str) -> None:
+    """Every change to a household's children moves its version, so two people editing
+    the children at once cannot both save unseen."""
+    bump(household)
+    attribute(household, user=actor, reason=reason).save(update_fields=["version"])
+
+
+@transaction.atomic
+def add_household_child(
+    *, actor: User, case_id: int, expected_version: int, birth_year: int | None
+) -> HouseholdChild:
+    """A child of the case's household, by birth year only (no other detail is kept)."""
+    case = selectors.get_case_for_user(actor, case_id, write=True)
+    household = lock_version(Household, case.household_id, expected_version)
+    child = HouseholdChild(
+        household=household, birth_year=_check_birth_year(birth_year, "birth_year")
+    )
+    child.full_clean()
+    attribute(child, user=actor, reason="child added").save()
+    _household_touched(household, actor=actor, reason="child added")
+    _flag_children_now(household)
+    return child
+
+
+@transaction.atomic
+def remove_household_child(
+    *, actor: User, case_id: int, child_id: int, expected_version: int
+) -> None:
+    case = selectors.get_case_for_user(actor, case_id, write=True)
+    child = HouseholdChild.objects.filter(household_id=case.household_id, pk=child_id).first()
+    if child is None:
+        raise Http404
+    household = lock_version(Household, case.household_id, expected_version)
+    attribute(child, user=actor, reason="child removed").delete()
+    _household_touched(household, actor=actor, reason="child removed")
+
+
+def _flag_children_now(household: Household) -> None:
+    """A child added to a household whose eviction is close is flagged at once, not at
+    the next scheduled scan."""
+    from .models import EvictionThreat
+    from .workflow.threats import flag_children_at_risk
+
+    today = timezone.localdate()
+    threats = EvictionThreat.objects.filter(
+        case__household=household,
+        case__status=Case.Status.OPEN,
+        outcome="",
+        eviction_on__gte=today,
+    ).select_related("case__responsible_unit", "case__household")
+    for threat in threats:
+        flag_children_at_risk(threat, case=threat.case, today=today)
 
 
 def may_grant(actor: User, case: Case) -> bool:
@@ -295,11 +361,21 @@ def register_landlord(
     phone: str = "",
     email: str = "",
     address: str = "",
+    districts: list[District] | None = None,
 ) -> Landlord:
-    """Landlords are configuration: administrators and coordinators register them."""
+    """Landlords are configuration: administrators and coordinators register them, with
+    the districts where the landlord has flats (by default all of the actor's own)."""
     roles = roles_of(actor)
     if not roles.has(Role.ADMINISTRATOR, Role.COORDINATOR):
         raise PermissionDenied
+    allowed = selectors.landlord_district_ids(actor)
+    district_ids = allowed if districts is None else {d.pk for d in districts}
+    if not district_ids:
+        raise ValidationError(
+            {"districts": _("Choose the districts where the landlord has flats.")}
+        )
+    if not district_ids <= allowed:
+        raise ValidationError({"districts": _("Choose among your own districts.")})
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Enter the landlord's name.")})
@@ -320,4 +396,5 @@ def register_landlord(
     )
     landlord.full_clean()
     attribute(landlord, user=actor, reason="landlord registered").save()
+    landlord.districts.set(sorted(district_ids))
     return landlord

@@ -11,6 +11,12 @@ urlpatterns = [
     path("<int:case_id>/close/", views.case_close, name="close"),
     path("<int:case_id>/access/", views.case_access, name="access"),
     path("<int:case_id>/people/<int:person_id>/edit/", views.person_edit, name="person_edit"),
+    path("<int:case_id>/children/", views.household_children, name="children"),
+    path(
+        "<int:case_id>/children/<int:child_id>/remove/",
+        views.household_child_remove,
+        name="child_remove",
+    ),
     path("", include("cases.workflow.urls")),
     path("handovers/", include("cases.handovers.urls")),
 ]

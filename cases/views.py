@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.hooks import How, record_read
 from bokvar.concurrency import ConflictError
@@ -23,7 +23,9 @@ from .forms import (
     CaseFilterForm,
     CloseCaseForm,
     GrantForm,
+    HouseholdChildForm,
     PersonEditForm,
+    VersionForm,
     child_formset,
     person_formset,
 )
@@ -300,3 +302,65 @@ def case_access(request, case_id: int):
         messages.success(request, _("Access was granted."))
         return redirect(reverse("cases:detail", kwargs={"case_id": case.pk}))
     return render(request, "cases/case_access.html", {"case": case, "form": form})
+
+
+@role_required(*CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+def household_children(request, case_id: int):
+    """The household's children (birth years only): list, add, and remove buttons."""
+    case = selectors.get_case_for_user(request.user, case_id, write=True)
+    conflict = None
+    if request.method == "POST":
+        form = HouseholdChildForm(request.POST)
+        if form.is_valid():
+            try:
+                services.add_household_child(
+                    actor=request.user,
+                    case_id=case.pk,
+                    expected_version=form.cleaned_data["version"],
+                    birth_year=form.cleaned_data["birth_year"],
+                )
+            except ConflictError as exc:
+                conflict = exc.message
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("The child was added to the household."))
+                return redirect("cases:children", case_id=case.pk)
+    else:
+        form = HouseholdChildForm(initial={"version": case.household.version})
+    return render(
+        request,
+        "cases/household_children.html",
+        {
+            "case": case,
+            "form": form,
+            "conflict": conflict,
+            "children": list(case.household.children.all()),
+            "version": case.household.version,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*CASE_ROLES)
+@require_POST
+def household_child_remove(request, case_id: int, child_id: int):
+    case = selectors.get_case_for_user(request.user, case_id, write=True)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete; nothing was removed."))
+        return redirect("cases:children", case_id=case.pk)
+    try:
+        services.remove_household_child(
+            actor=request.user,
+            case_id=case.pk,
+            child_id=child_id,
+            expected_version=form.cleaned_data["version"],
+        )
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The child was removed from the household."))
+    return redirect("cases:children", case_id=case.pk)

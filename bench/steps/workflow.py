@@ -50,7 +50,7 @@ def run(ctx: GenContext) -> None:
     )
     for chunk in batched(eviction_cases, 4_000):
         signals, threats, contacts = [], [], []
-        for case_id, household_id, _unit, _district, opened, _kind in chunk:
+        for case_id, household_id, _unit, district_id, opened, _kind in chunk:
             pn, bidx = person_of_household[household_id]
             landlord = landlords[case_id % len(landlords)]
             for n in range(int(per_case) + (1 if rng.random() < per_case % 1 else 0)):
@@ -67,6 +67,7 @@ def run(ctx: GenContext) -> None:
                         description="Hyran för två månader är obetald.",
                         status=LandlordSignal.Status.LINKED,
                         case_id=case_id,
+                        district_id=district_id,
                         first_contact_days=rng.randint(0, 20) if n == 0 else None,
                     )
                 )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from bokvar.fields import EncryptedTextField
+from bokvar.models import District
 
 
 class Landlord(models.Model):
@@ -28,6 +29,12 @@ class Landlord(models.Model):
     email = EncryptedTextField(_("e-mail"))
     address = EncryptedTextField(_("address"))
     is_active = models.BooleanField(_("active"), default=True)
+    # Where the landlord's flats are: a signal from a landlord of one district belongs
+    # to that district's coordinators from the moment it arrives (see
+    # cases.workflow.signals.district_for). Not personal data; not kept in history.
+    districts = models.ManyToManyField(
+        District, blank=True, related_name="landlords", verbose_name=_("districts")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(excluded_fields=["name_bidx"])
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from bokvar.fields import EncryptedTextField
+from bokvar.models import District
 
 from .cases import Case
 from .landlords import Landlord
@@ -40,6 +41,18 @@ class LandlordSignal(models.Model):
 
     landlord = models.ForeignKey(
         Landlord, on_delete=models.PROTECT, related_name="signals", verbose_name=_("landlord")
+    )
+    # Whose coordinators triage it. Set on arrival (the landlord's only district, else the
+    # district of the tenant's open case, else the registering coordinator's) and at
+    # triage (the case's district); empty while nothing tells (see
+    # cases.workflow.selectors.visible_signals for who sees those).
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
     )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -72,6 +85,16 @@ class LandlordSignal(models.Model):
         related_name="signals",
         verbose_name=_("case"),
     )
+    # A second signal for the same tenant and landlord while the first still waits for
+    # triage: it is not a queue item of its own but follows the first one's triage.
+    repeat_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="repeats",
+        verbose_name=_("repeat of"),
+    )
     dismissal_reason = EncryptedTextField(_("reason for dismissal"))
     triaged_at = models.DateTimeField(_("triaged"), null=True, blank=True)
     triaged_by = models.ForeignKey(
@@ -95,6 +118,7 @@ class LandlordSignal(models.Model):
         indexes = [
             models.Index(fields=["status", "received_on"], name="signal_status_received"),
             models.Index(fields=["landlord", "tenant_personal_number_bidx"], name="signal_tenant"),
+            models.Index(fields=["district", "status"], name="signal_district_status"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -104,6 +128,9 @@ class LandlordSignal(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["untriaged", "dismissed"]) | Q(case__isnull=False),
                 name="signal_triaged_has_case",
+            ),
+            models.CheckConstraint(
+                condition=~Q(repeat_of=models.F("pk")), name="signal_not_repeat_of_itself"
             ),
         ]
 

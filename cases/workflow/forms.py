@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.models import Unit, User
+from bokvar.models import District, Unit, User
 from cases.identity import InvalidPersonalNumber, parse_personal_number
 from cases.models import Contact, EvictionThreat, Intervention, Landlord, LandlordSignal
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MAX_CHILDREN = 12
 YES_NO = [("", _("Unknown")), ("yes", _("Yes")), ("no", _("No"))]
 
 
@@ -45,9 +47,14 @@ class SignalForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, districts=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["landlord"].queryset = Landlord.objects.filter(is_active=True)
+        # A coordinator of several districts says whose signal it is; with one, it is theirs.
+        if districts is not None and len(districts) > 1:
+            self.fields["district"] = forms.ModelChoiceField(
+                label=_("District"), queryset=District.objects.filter(pk__in=districts)
+            )
 
     def clean_personal_number(self):
         value = self.cleaned_data["personal_number"]
@@ -81,6 +88,35 @@ class LinkForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class ReopenForm(LinkForm):
+    case_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def parse_birth_years(value: str) -> list[int]:
+    """ "2015, 2019" (commas, semicolons or spaces) into years; each one checked."""
+    years = []
+    for part in value.replace(";", ",").replace(" ", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not (part.isdigit() and len(part) == 4):
+            raise forms.ValidationError(
+                _("Write each birth year with four digits, e.g. 2015, 2019.")
+            )
+        year = int(part)
+        if not 1900 <= year <= timezone.localdate().year:
+            raise forms.ValidationError(
+                _("A child's birth year must be between 1900 and this year.")
+            )
+        years.append(year)
+    if len(years) > MAX_CHILDREN:
+        raise forms.ValidationError(
+            _("Enter at most %(count)s children here; add more on the case.")
+            % {"count": MAX_CHILDREN}
+        )
+    return years
+
+
 class OpenCaseForm(forms.Form):
     given_name = forms.CharField(label=_("Given name"), max_length=100)
     family_name = forms.CharField(label=_("Family name"), max_length=100)
@@ -92,6 +128,12 @@ class OpenCaseForm(forms.Form):
     )
     assignees = forms.ModelMultipleChoiceField(
         label=_("Assigned staff"), queryset=User.objects.none(), required=False
+    )
+    children_birth_years = forms.CharField(
+        label=_("Children's birth years"),
+        required=False,
+        max_length=200,
+        help_text=_("Children living in the household, by birth year only, e.g. 2015, 2019."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -112,6 +154,9 @@ class OpenCaseForm(forms.Form):
             except InvalidPersonalNumber as exc:
                 raise forms.ValidationError(exc.message) from exc
         return ""
+
+    def clean_children_birth_years(self) -> list[int]:
+        return parse_birth_years(self.cleaned_data["children_birth_years"])
 
 
 class DismissForm(forms.Form):

@@ -17,7 +17,7 @@ from bokvar.history import system_user
 from bokvar.models import User
 from cases.models import Landlord, LandlordSignal
 
-from .signals import SignalInput, _save_new, build_signal
+from .signals import SignalInput, _save_new, build_signal, coordinated_district
 
 COLUMNS = [
     "kind",
@@ -148,9 +148,12 @@ def import_signals(
         built.append(signal)
     if errors:
         raise ImportRejected(errors)
+    # Rows the landlord and tenant do not place go to the importing coordinator's district
+    # (if they coordinate just one); a batch from a landlord's system waits unplaced.
+    fallback = coordinated_district(actor, None) if actor is not None else None
     actor = actor or system_user()
     with transaction.atomic():
         return [
-            _save_new(signal, actor=actor, today=today, reason="signal imported")
+            _save_new(signal, actor=actor, reason="signal imported", fallback_district_id=fallback)
             for signal in built
         ]

@@ -5,11 +5,13 @@ One way in: a signal through `get_signal_for_user`, a threat through
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from bokvar.models import Membership, Role, User
@@ -21,6 +23,7 @@ from cases.models import (
     CaseAssignment,
     Deadline,
     EvictionThreat,
+    Landlord,
     LandlordSignal,
     Person,
 )
@@ -36,38 +39,100 @@ def may_triage(user: User) -> bool:
     return bool(roles_of(user).coordinator_district_ids)
 
 
+def _landlords_of(district_ids) -> QuerySet:
+    return Landlord.districts.through.objects.filter(district_id__in=district_ids).values(
+        "landlord_id"
+    )
+
+
+def triage_scope_q(user: User) -> Q:
+    """Signals a coordinator triages: those of the districts they coordinate, and those
+    whose district nobody knows yet if the landlord has flats in one of those districts.
+    Only when the landlord has no district registered at all is there no better rule,
+    and then any coordinator may take the signal (triage gives it a district)."""
+    district_ids = roles_of(user).coordinator_district_ids
+    if not district_ids:
+        return Q(pk__in=[])
+    placed_landlords = Landlord.districts.through.objects.values("landlord_id")
+    return (
+        Q(district_id__in=district_ids)
+        | Q(district__isnull=True, landlord_id__in=_landlords_of(district_ids))
+        | (Q(district__isnull=True) & ~Q(landlord_id__in=placed_landlords))
+    )
+
+
 def visible_signals(user: User) -> QuerySet[LandlordSignal]:
-    """Coordinators see every signal (they triage them); other staff only the signals
-    of cases they may see."""
+    """Coordinators see the signals of their districts (they triage them); all staff see
+    the signals of cases they may see. One query, however the user is scoped."""
     if not user.is_authenticated or not user.is_active:
         return LandlordSignal.objects.none()
+    condition = Q(case_id__in=case_selectors.visible_cases(user).values("pk"))
     if may_triage(user):
-        return LandlordSignal.objects.all()
-    return LandlordSignal.objects.filter(case__in=case_selectors.visible_cases(user))
+        condition |= triage_scope_q(user)
+    return LandlordSignal.objects.filter(condition)
+
+
+def may_triage_signal(user: User, signal: LandlordSignal) -> bool:
+    return (
+        may_triage(user)
+        and LandlordSignal.objects.filter(triage_scope_q(user), pk=signal.pk).exists()
+    )
 
 
 def get_signal_for_user(user: User, signal_id: int, *, write: bool = False) -> LandlordSignal:
-    signal = visible_signals(user).select_related("landlord", "case").filter(pk=signal_id).first()
+    """404 where the user may not know the signal exists; 403 where they may read it (it
+    belongs to a case they see) but it is not theirs to triage."""
+    signal = (
+        visible_signals(user)
+        .select_related("landlord", "case", "repeat_of")
+        .filter(pk=signal_id)
+        .first()
+    )
     if signal is None:
         raise Http404
-    if write and not may_triage(user):
+    if write and not may_triage_signal(user, signal):
         raise PermissionDenied
     return signal
 
 
+def _waiting(user: User) -> QuerySet[LandlordSignal]:
+    """Untriaged signals of the user's districts that are queue items of their own: a
+    repeat is not, unless the signal it repeats was triaged without it (which triage
+    prevents; this is a safety net so nothing can drop out of sight)."""
+    if not may_triage(user):
+        return LandlordSignal.objects.none()
+    waiting = LandlordSignal.Status.UNTRIAGED
+    return LandlordSignal.objects.filter(triage_scope_q(user), status=waiting).filter(
+        Q(repeat_of__isnull=True) | ~Q(repeat_of__status=waiting)
+    )
+
+
 def triage_queue(user: User) -> QuerySet[LandlordSignal]:
+    """The queue, oldest first, each signal with the number of repeats waiting with it."""
+    repeats = (
+        LandlordSignal.objects.filter(
+            repeat_of_id=OuterRef("pk"), status=LandlordSignal.Status.UNTRIAGED
+        )
+        .order_by()
+        .values("repeat_of_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
-        visible_signals(user)
-        .filter(status=LandlordSignal.Status.UNTRIAGED)
+        _waiting(user)
+        .annotate(repeat_count=Coalesce(Subquery(repeats), 0))
         .select_related("landlord")
         .order_by("received_on", "id")
     )
 
 
 def untriaged_count(request) -> int:
-    if not may_triage(request.user):
-        return 0
-    return LandlordSignal.objects.filter(status=LandlordSignal.Status.UNTRIAGED).count()
+    """The navigation badge: the items of the user's own queue, one query."""
+    return _waiting(request.user).count()
+
+
+def repeats_of(signal: LandlordSignal) -> list[LandlordSignal]:
+    return list(signal.repeats.order_by("received_on", "id"))
 
 
 def suggestions_for(user: User, signal: LandlordSignal) -> list[Case]:
@@ -87,8 +152,38 @@ def suggestions_for(user: User, signal: LandlordSignal) -> list[Case]:
         case_selectors.visible_cases(user)
         .filter(Exists(people))
         .select_related("responsible_unit")
-        .order_by("status", "-opened_on")[:10]
+        # Open cases first ("open" sorts after "closed").
+        .order_by("-status", "-opened_on")[:10]
     )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A case offered at triage and what the user may do with it: link the signal to it
+    (open case), reopen it and link (closed case, when the tenant has no open one), or
+    nothing (read-only access)."""
+
+    case: Case
+    action: str  # "link", "reopen" or ""
+
+
+def triage_suggestions(user: User, signal: LandlordSignal) -> list[Suggestion]:
+    cases = suggestions_for(user, signal)
+    writable = set(
+        case_selectors.writable_cases(user)
+        .filter(pk__in=[c.pk for c in cases])
+        .values_list("pk", flat=True)
+    )
+    any_open = any(c.status == Case.Status.OPEN for c in cases)
+    out = []
+    for case in cases:
+        action = ""
+        if case.pk in writable and case.status == Case.Status.OPEN:
+            action = "link"
+        elif case.pk in writable and not any_open:
+            action = "reopen"
+        out.append(Suggestion(case=case, action=action))
+    return out
 
 
 def tenant_index(value: str) -> str:
@@ -98,26 +193,59 @@ def tenant_index(value: str) -> str:
         return ""
 
 
-def repeat_case_for(signal: LandlordSignal, *, today: date) -> Case | None:
-    """An open case already holding a signal for the same tenant and landlord within
-    the repeat window (system-wide: used when a signal arrives, whoever sends it)."""
+def repeated_signal(signal: LandlordSignal) -> LandlordSignal | None:
+    """The earlier signal `signal` repeats: same landlord and tenant, received within the
+    repeat window of this signal's own date (either side: letters arrive out of order).
+    One already linked to an open case wins; otherwise the first one still waiting for
+    triage (the head of its repeats). System-wide: used when a signal arrives."""
     if not (signal.tenant_personal_number_bidx or signal.tenant_name_bidx):
         return None
-    window = today - timedelta(days=workflow_setting("REPEAT_SIGNAL_DAYS"))
+    days = timedelta(days=workflow_setting("REPEAT_SIGNAL_DAYS"))
     tenant = (
         Q(tenant_personal_number_bidx=signal.tenant_personal_number_bidx)
         if signal.tenant_personal_number_bidx
         else Q(tenant_name_bidx=signal.tenant_name_bidx, tenant_personal_number_bidx="")
     )
-    earlier = (
+    nearby = (
         LandlordSignal.objects.filter(tenant, landlord_id=signal.landlord_id)
-        .filter(received_on__gte=window, case__status=Case.Status.OPEN)
+        .filter(received_on__range=(signal.received_on - days, signal.received_on + days))
         .exclude(pk=signal.pk)
-        .select_related("case")
+    )
+    linked = (
+        nearby.filter(case__status=Case.Status.OPEN)
+        .exclude(status=LandlordSignal.Status.DISMISSED)
+        .select_related("case", "case__responsible_unit")
         .order_by("-received_on", "-id")
         .first()
     )
-    return earlier.case if earlier else None
+    if linked is not None:
+        return linked
+    waiting = (
+        nearby.filter(status=LandlordSignal.Status.UNTRIAGED)
+        .select_related("repeat_of")
+        .order_by("received_on", "id")
+        .first()
+    )
+    if waiting is None:
+        return None
+    return waiting.repeat_of or waiting
+
+
+def district_of_tenant(signal: LandlordSignal) -> int | None:
+    """The district of the tenant's open cases, if they all lie in one district."""
+    if signal.tenant_personal_number_bidx:
+        key = {"personal_number_bidx": signal.tenant_personal_number_bidx}
+    elif signal.tenant_name_bidx:
+        key = {"name_bidx": signal.tenant_name_bidx}
+    else:
+        return None
+    people = Person.objects.filter(household_id=OuterRef("household_id"), **key)
+    districts = set(
+        Case.objects.filter(Exists(people), status=Case.Status.OPEN)
+        .values_list("responsible_unit__district_id", flat=True)
+        .distinct()[:2]
+    )
+    return districts.pop() if len(districts) == 1 else None
 
 
 # --- Threats and deadlines -------------------------------------------------------------

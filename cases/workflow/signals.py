@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
-from bokvar.models import Unit, User
+from bokvar.models import District, Unit, User
+from bokvar.selectors import roles_of
 from cases import selectors as case_selectors
 from cases import services as case_services
 from cases.identity import InvalidPersonalNumber, parse_personal_number
-from cases.models import Case, Landlord, LandlordSignal
+from cases.models import Case, Landlord, LandlordSignal, Person
 
 from . import selectors
 
@@ -100,31 +101,91 @@ def build_signal(landlord: Landlord, data: SignalInput, *, today: date) -> Landl
     return signal
 
 
-def _save_new(signal: LandlordSignal, *, actor: User, today: date, reason: str) -> LandlordSignal:
+def district_for(signal: LandlordSignal) -> int | None:
+    """The district a newly arrived signal belongs to, from what is known of it.
+
+    A landlord is registered with the districts where it has flats: a landlord of one
+    district sends that district's signals, whoever the tenant is. For a landlord of
+    several districts (or none registered) the tenant decides, if they have open cases
+    in one district only (and it is one of the landlord's). Otherwise nobody knows yet:
+    the signal waits without a district and triage gives it one."""
+    landlord_districts = set(signal.landlord.districts.values_list("pk", flat=True))
+    if len(landlord_districts) == 1:
+        return landlord_districts.pop()
+    tenant = selectors.district_of_tenant(signal)
+    if tenant is not None and (not landlord_districts or tenant in landlord_districts):
+        return tenant
+    return None
+
+
+def coordinated_district(actor: User, district: District | None) -> int | None:
+    """The district a coordinator files a signal under: the one they chose (it must be
+    one they coordinate), else the only one they coordinate."""
+    ids = roles_of(actor).coordinator_district_ids
+    if district is not None:
+        if district.pk not in ids:
+            raise ValidationError({"district": _("Choose one of the districts you coordinate.")})
+        return district.pk
+    return next(iter(ids)) if len(ids) == 1 else None
+
+
+def _save_new(
+    signal: LandlordSignal,
+    *,
+    actor: User,
+    reason: str,
+    district_id: int | None = None,
+    fallback_district_id: int | None = None,
+) -> LandlordSignal:
+    # Arrivals from one landlord take turns, so two signals for the same tenant arriving
+    # at once cannot both miss each other and wait in the queue as duplicates.
+    Landlord.objects.select_for_update().filter(pk=signal.landlord_id).first()
     signal.created_by = actor
+    signal.district_id = district_id or district_for(signal) or fallback_district_id
     attribute(signal, user=actor, reason=reason).save()
-    repeat = selectors.repeat_case_for(signal, today=today)
-    if repeat is not None:
+    earlier = selectors.repeated_signal(signal)
+    if earlier is None:
+        return signal
+    if earlier.status == LandlordSignal.Status.UNTRIAGED:
+        # Lock the first signal so it cannot be triaged without this one following it.
+        earlier = LandlordSignal.objects.select_for_update().get(pk=earlier.pk)
+    if earlier.status == LandlordSignal.Status.UNTRIAGED:
+        signal.repeat_of = earlier
+        signal.district_id = signal.district_id or earlier.district_id
+        attribute(signal, user=actor, reason="repeat of a signal waiting for triage").save(
+            update_fields=["repeat_of", "district"]
+        )
+        return signal
+    case = Case.objects.select_related("responsible_unit").filter(pk=earlier.case_id).first()
+    if case is not None and case.status == Case.Status.OPEN:
         # The same tenant and landlord again: it belongs to the open case, not the queue.
-        signal.case = repeat
+        signal.case = case
+        signal.district_id = case.responsible_unit.district_id
         signal.status = LandlordSignal.Status.LINKED
         signal.triaged_at = timezone.now()
         attribute(signal, user=actor, reason="repeat signal linked to open case").save(
-            update_fields=["case", "status", "triaged_at"]
+            update_fields=["case", "district", "status", "triaged_at"]
         )
     return signal
 
 
 @transaction.atomic
 def register_signal(
-    *, actor: User, landlord: Landlord, data: SignalInput, today: date | None = None
+    *,
+    actor: User,
+    landlord: Landlord,
+    data: SignalInput,
+    district: District | None = None,
+    today: date | None = None,
 ) -> LandlordSignal:
-    """A signal taken down by staff (phone, letter, e-mail)."""
+    """A signal taken down by staff (phone, letter, e-mail): filed under the district the
+    coordinator chose, or the only one they coordinate."""
     if not selectors.may_triage(actor):
         raise PermissionDenied
     today = today or timezone.localdate()
     signal = build_signal(landlord, data, today=today)
-    return _save_new(signal, actor=actor, today=today, reason="signal registered")
+    district_id = coordinated_district(actor, district)
+    return _save_new(signal, actor=actor, reason="signal registered", district_id=district_id)
 
 
 @transaction.atomic
@@ -136,7 +197,7 @@ def receive_signal(
 
     today = today or timezone.localdate()
     signal = build_signal(landlord, data, today=today)
-    return _save_new(signal, actor=system_user(), today=today, reason="signal received")
+    return _save_new(signal, actor=system_user(), reason="signal received")
 
 
 def _triage(signal: LandlordSignal, *, actor: User, status: str, reason: str, **values) -> None:
@@ -150,6 +211,35 @@ def _triage(signal: LandlordSignal, *, actor: User, status: str, reason: str, **
     attribute(signal, user=actor, reason=reason).save(
         update_fields=["status", "triaged_at", "triaged_by", "version", *values]
     )
+    _triage_repeats(signal, actor=actor)
+
+
+def _triage_repeats(signal: LandlordSignal, *, actor: User) -> None:
+    """Repeats follow the signal they repeat: linked to its case, or dismissed with it."""
+    repeats = LandlordSignal.objects.select_for_update().filter(
+        repeat_of=signal, status=LandlordSignal.Status.UNTRIAGED
+    )
+    for repeat in repeats:
+        repeat.status = (
+            LandlordSignal.Status.LINKED if signal.case_id else LandlordSignal.Status.DISMISSED
+        )
+        repeat.case_id = signal.case_id
+        repeat.district_id = signal.district_id or repeat.district_id
+        repeat.dismissal_reason = signal.dismissal_reason
+        repeat.triaged_at = signal.triaged_at
+        repeat.triaged_by = actor
+        bump(repeat)
+        attribute(repeat, user=actor, reason="triaged with the signal it repeats").save(
+            update_fields=[
+                "status",
+                "case",
+                "district",
+                "dismissal_reason",
+                "triaged_at",
+                "triaged_by",
+                "version",
+            ]
+        )
 
 
 def _lock_untriaged(actor: User, signal_id: int, expected_version: int) -> LandlordSignal:
@@ -157,6 +247,15 @@ def _lock_untriaged(actor: User, signal_id: int, expected_version: int) -> Landl
     signal = lock_version(LandlordSignal, signal_id, expected_version)
     if signal.status != LandlordSignal.Status.UNTRIAGED:
         raise ValidationError({"status": _("This signal has already been triaged.")})
+    if (
+        signal.repeat_of_id
+        and LandlordSignal.objects.filter(
+            pk=signal.repeat_of_id, status=LandlordSignal.Status.UNTRIAGED
+        ).exists()
+    ):
+        raise ValidationError(
+            {"status": _("This signal repeats an earlier one: triage that one, and this follows.")}
+        )
     return signal
 
 
@@ -167,11 +266,41 @@ def link_signal(
     signal = _lock_untriaged(actor, signal_id, expected_version)
     case = case_selectors.get_case_for_user(actor, case_id, write=True)
     if case.status != Case.Status.OPEN:
-        raise ValidationError({"case": _("A signal can only be linked to an open case.")})
+        raise ValidationError(
+            {"case": _("A signal can only be linked to an open case. Reopen the case first.")}
+        )
     _triage(
-        signal, actor=actor, status=LandlordSignal.Status.LINKED, reason="signal linked", case=case
+        signal,
+        actor=actor,
+        status=LandlordSignal.Status.LINKED,
+        reason="signal linked",
+        case=case,
+        district_id=case.responsible_unit.district_id,
     )
     return signal
+
+
+@transaction.atomic
+def reopen_case_for_signal(
+    *, actor: User, signal_id: int, expected_version: int, case_id: int, case_version: int
+) -> Case:
+    """The tenant is known but their case was closed: reopen it and link the signal."""
+    signal = _lock_untriaged(actor, signal_id, expected_version)
+    case = case_services.reopen_case(
+        actor=actor,
+        case_id=case_id,
+        expected_version=case_version,
+        reason="case reopened from landlord signal",
+    )
+    _triage(
+        signal,
+        actor=actor,
+        status=LandlordSignal.Status.LINKED,
+        reason="signal linked to reopened case",
+        case=case,
+        district_id=case.responsible_unit.district_id,
+    )
+    return case
 
 
 @transaction.atomic
@@ -185,9 +314,20 @@ def open_case_from_signal(
     given_name: str,
     family_name: str,
     personal_number: str = "",
+    children_birth_years: list[int] | None = None,
 ) -> Case:
     """A new eviction-prevention case for the signal's tenant (cases.services.create_case)."""
     signal = _lock_untriaged(actor, signal_id, expected_version)
+    personal_number = personal_number or signal.tenant_personal_number
+    if _already_registered(personal_number):
+        raise ValidationError(
+            {
+                "personal_number": _(
+                    "A person with this identity number is already registered. Link the "
+                    "signal to their case instead; a closed case can be reopened."
+                )
+            }
+        )
     case = case_services.create_case(
         actor=actor,
         kind=Case.Kind.EVICTION_PREVENTION,
@@ -197,17 +337,33 @@ def open_case_from_signal(
             case_services.PersonData(
                 given_name=given_name,
                 family_name=family_name,
-                personal_number=personal_number or signal.tenant_personal_number,
+                personal_number=personal_number,
                 address=signal.tenant_address,
             )
         ],
-        children_birth_years=[],
+        children_birth_years=list(children_birth_years or []),
         reason="case opened from landlord signal",
     )
     _triage(
-        signal, actor=actor, status=LandlordSignal.Status.OPENED, reason="case opened", case=case
+        signal,
+        actor=actor,
+        status=LandlordSignal.Status.OPENED,
+        reason="case opened",
+        case=case,
+        district_id=responsible_unit.district_id,
     )
     return case
+
+
+def _already_registered(personal_number: str) -> bool:
+    if not personal_number:
+        return False
+    try:
+        canonical = parse_personal_number(personal_number)
+    except InvalidPersonalNumber:
+        return False  # create_case reports the invalid number on its field
+    index = case_selectors.personal_number_index(canonical)
+    return Person.objects.filter(personal_number_bidx=index).exists()
 
 
 @transaction.atomic
@@ -223,6 +379,8 @@ def dismiss_signal(
         status=LandlordSignal.Status.DISMISSED,
         reason="signal dismissed",
         dismissal_reason=reason.strip(),
+        # A signal nobody had placed becomes the dismissing coordinator's, if that is clear.
+        district_id=signal.district_id or coordinated_district(actor, None),
     )
     return signal
 

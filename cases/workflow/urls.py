@@ -10,6 +10,11 @@ urlpatterns = [
     path("signals/<int:signal_id>/", views.signal_detail, name="signal"),
     path("signals/<int:signal_id>/link/", views.signal_link, name="signal_link"),
     path("signals/<int:signal_id>/open-case/", views.signal_open_case, name="signal_open_case"),
+    path(
+        "signals/<int:signal_id>/reopen-case/",
+        views.signal_reopen_case,
+        name="signal_reopen_case",
+    ),
     path("signals/<int:signal_id>/dismiss/", views.signal_dismiss, name="signal_dismiss"),
     path("landlords/", views_landlords.landlord_list, name="landlords"),
     path("landlords/new/", views_landlords.landlord_new, name="landlord_new"),

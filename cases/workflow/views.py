@@ -25,11 +25,14 @@ from .forms import (
     InterventionForm,
     LinkForm,
     OpenCaseForm,
+    ReopenForm,
     SignalForm,
     ThreatForm,
 )
 
 TRIAGE = (Role.COORDINATOR,)
+# Where create_case's errors belong on the open-case form.
+OPEN_CASE_FIELDS = {"children": "children_birth_years"}
 STAFF = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
 
 
@@ -49,11 +52,16 @@ def signal_queue(request):
 @role_required(*TRIAGE)
 @require_http_methods(["GET", "POST"])
 def signal_new(request):
-    form = SignalForm(request.POST or None)
+    form = SignalForm(
+        request.POST or None, districts=sorted(roles_of(request.user).coordinator_district_ids)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             signal = signals.register_signal(
-                actor=request.user, landlord=form.cleaned_data["landlord"], data=form.to_input()
+                actor=request.user,
+                landlord=form.cleaned_data["landlord"],
+                data=form.to_input(),
+                district=form.cleaned_data.get("district"),
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -78,10 +86,21 @@ def signal_detail(request, signal_id: int):
 
 
 def _render_signal(request, signal, *, open_form=None, dismiss_form=None, status=200):
-    may_triage = selectors.may_triage(request.user) and signal.status == "untriaged"
-    context = {"signal": signal, "may_triage": may_triage}
+    repeat_of = signal.repeat_of if signal.repeat_of_id else None
+    waits_for_first = repeat_of is not None and repeat_of.status == "untriaged"
+    may_triage = (
+        signal.status == "untriaged"
+        and not waits_for_first
+        and selectors.may_triage_signal(request.user, signal)
+    )
+    context = {
+        "signal": signal,
+        "may_triage": may_triage,
+        "repeat_of": repeat_of,
+        "repeats": selectors.repeats_of(signal),
+    }
     if may_triage:
-        context["suggestions"] = selectors.suggestions_for(request.user, signal)
+        context["suggestions"] = selectors.triage_suggestions(request.user, signal)
         context["open_form"] = open_form or OpenCaseForm(
             units=_units(request.user),
             staff=case_selectors.staff_choices(request.user),
@@ -125,6 +144,36 @@ def signal_link(request, signal_id: int):
 
 @role_required(*STAFF)
 @require_POST
+def signal_reopen_case(request, signal_id: int):
+    signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a case to reopen."))
+        return redirect("cases:signal", signal_id=signal.pk)
+    c = form.cleaned_data
+    try:
+        case = signals.reopen_case_for_signal(
+            actor=request.user,
+            signal_id=signal.pk,
+            expected_version=c["version"],
+            case_id=c["case"],
+            case_version=c["case_version"],
+        )
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:signal", signal_id=signal.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        return redirect("cases:signal", signal_id=signal.pk)
+    messages.success(
+        request,
+        _("Case %(number)s was reopened and the signal linked to it.") % {"number": case.number},
+    )
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@role_required(*STAFF)
+@require_POST
 def signal_open_case(request, signal_id: int):
     signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
     form = OpenCaseForm(
@@ -142,12 +191,13 @@ def signal_open_case(request, signal_id: int):
                 given_name=c["given_name"],
                 family_name=c["family_name"],
                 personal_number=c["personal_number"],
+                children_birth_years=c["children_birth_years"],
             )
         except ConflictError as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
-                field = field.removeprefix("people-0-")
+                field = OPEN_CASE_FIELDS.get(field, field.removeprefix("people-0-"))
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, _("Case %(number)s was opened.") % {"number": case.number})

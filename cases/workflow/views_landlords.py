@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from bokvar.models import Role
+from bokvar.models import District, Role
 from bokvar.permissions import role_required
-from cases import services
+from cases import selectors, services
 from cases.models import Landlord
 
 ROLES = (Role.COORDINATOR, Role.ADMINISTRATOR)
@@ -27,22 +27,45 @@ class LandlordForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    districts = forms.ModelMultipleChoiceField(
+        label=_("Districts where the landlord has flats"),
+        queryset=District.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "None ticked means all of yours. Signals from a landlord of one district go "
+            "straight to its coordinators."
+        ),
+    )
+
+    def __init__(self, *args, districts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["districts"].queryset = (
+            districts if districts is not None else District.objects.none()
+        )
 
 
 @role_required(*ROLES)
 @require_http_methods(["GET"])
 def landlord_list(request):
-    landlords = list(Landlord.objects.order_by("kind", "organisation_name", "id"))
+    landlords = list(
+        Landlord.objects.prefetch_related("districts").order_by("kind", "organisation_name", "id")
+    )
     return render(request, "cases/workflow/landlord_list.html", {"landlords": landlords})
 
 
 @role_required(*ROLES)
 @require_http_methods(["GET", "POST"])
 def landlord_new(request):
-    form = LandlordForm(request.POST or None)
+    districts = District.objects.filter(pk__in=selectors.landlord_district_ids(request.user))
+    form = LandlordForm(
+        request.POST or None, districts=districts, initial={"districts": list(districts)}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.register_landlord(actor=request.user, **form.cleaned_data)
+            data = dict(form.cleaned_data)
+            data["districts"] = list(data["districts"]) or None
+            services.register_landlord(actor=request.user, **data)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

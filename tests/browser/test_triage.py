@@ -59,3 +59,14 @@ def test_coordinator_triages_a_signal_into_a_new_case(page, org, sign_in):
     page.reload()
     assert "Tidsfrist för återvinning" in page.locator("main").inner_text()
     assert_accessible(page)
+
+    # The household's children: added on the case, by birth year only.
+    page.get_by_role("link", name="Lägg till eller ta bort barn").click()
+    page.wait_for_load_state("networkidle")
+    assert_accessible(page)
+    page.get_by_label("Barnets födelseår").fill("2016")
+    page.get_by_role("button", name="Lägg till barn").click()
+    page.wait_for_load_state("networkidle")
+    assert "Barn fött 2016" in page.locator("main").inner_text()
+    assert list(signal.case.household.children.values_list("birth_year", flat=True)) == [2016]
+    assert_accessible(page)

@@ -45,7 +45,7 @@ def _user(org, outsider, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("view", ["cases:detail", "cases:edit", "cases:close"])
+@pytest.mark.parametrize("view", ["cases:detail", "cases:edit", "cases:close", "cases:children"])
 @pytest.mark.parametrize("which", ["a", "b", "p", "g"])
 def test_case_pages(client, org, outsider, cases, role, view, which):
     client.force_login(

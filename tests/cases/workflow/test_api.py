@@ -12,6 +12,8 @@ from django.core.management.base import CommandError
 from cases.models import LandlordSignal, LandlordToken
 from cases.workflow.tokens import hash_key
 
+from .conftest import OTHER_PN, TENANT_PN
+
 pytestmark = pytest.mark.django_db
 
 
@@ -100,7 +102,11 @@ def test_malformed_json(token, api_as):
 def test_staff_read_with_their_own_permissions(org, token, api_as, signal_payload, make_case):
     from cases.workflow import signals
 
-    ids = [_post(api_as(token), signal_payload(kind=k)).json()["id"] for k in ("neglect", "other")]
+    # Two tenants: a second signal for the same tenant would follow the first as a repeat.
+    ids = [
+        _post(api_as(token), signal_payload(kind=k, personal_number=pn)).json()["id"]
+        for k, pn in (("neglect", TENANT_PN), ("other", OTHER_PN))
+    ]
     coordinator = api_as(user=org.users["coordinator"])
     listing = coordinator.get("/api/v1/signals/").json()["results"]
     assert {r["id"] for r in listing} == set(ids)

@@ -73,7 +73,13 @@ def test_signal_detail(client, org, world, outsider):
 
 
 @pytest.mark.parametrize(
-    "name", ["cases:signal_link", "cases:signal_dismiss", "cases:signal_open_case"]
+    "name",
+    [
+        "cases:signal_link",
+        "cases:signal_dismiss",
+        "cases:signal_open_case",
+        "cases:signal_reopen_case",
+    ],
 )
 def test_triage_actions(client, org, world, cases, name):
     signal = world["signal"]
