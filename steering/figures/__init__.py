@@ -20,7 +20,8 @@ Still to be added when the models exist (do not fake them before that):
 - issue #6 (housing) -> `steering/figures/housing.py`: shelter nights and their
   cost (a money figure: `money=True`, with the number of people behind each
   sum), compared with the same period a year earlier; placements in training
-  and trial apartments; contract takeovers; cost-forecast totals.
+  and trial apartments; contract takeovers; cost-forecast totals (`cost_forecast`,
+  from `housing.selectors.forecasts_for_cases`).
 
 How to add one, e.g. shelter nights:
 

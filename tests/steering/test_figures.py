@@ -45,6 +45,7 @@ def test_every_figure_the_steering_group_follows_is_registered():
         "shelter_cost",
         "placements",
         "takeovers",
+        "cost_forecast",
         "handovers_between_units",
         "hours_to_acknowledge",
     ]

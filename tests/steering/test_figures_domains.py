@@ -175,3 +175,71 @@ def test_handover_figures(org, make_case):
     kinds = [c["key"] for c in pairs["columns"]]
     assert adult["cells"][kinds.index("income_support")]["value"] == 6
     assert _total(report, "hours_to_acknowledge") == [6.0, 5]
+
+
+@pytest.fixture
+def forecast_cases(org, make_case):
+    """Costs of 2026 up to the end of March: six adult-unit cases opened on 1 January with
+    900 SEK each, one housing-team case opened on 2 March with 180 SEK, and one adult-unit
+    case closed on 15 March with 500 SEK (it costs nothing more)."""
+    from cases.models import Case
+    from housing import services as housing_services
+    from housing.models import CostCategory
+
+    coordinator = org.users["coordinator"]
+    category = CostCategory.objects.create(name="Hemtjänst")
+
+    def case_with_cost(unit_kind, opened_on, amount):
+        case = make_case(unit_kind=unit_kind, opened_on=opened_on)
+        housing_services.add_cost_item(
+            actor=coordinator,
+            case_id=case.pk,
+            category=category,
+            on=date(2026, 3, 10),
+            amount=Decimal(amount),
+        )
+        return case
+
+    for _ in range(6):
+        case_with_cost(Unit.Kind.ADULT, date(2026, 1, 1), 900)
+    case_with_cost(Unit.Kind.HOUSING_TEAM, date(2026, 3, 2), 180)
+    closed = case_with_cost(Unit.Kind.ADULT, date(2026, 1, 1), 500)
+    Case.objects.filter(pk=closed.pk).update(
+        status=Case.Status.CLOSED, outcome=Case.Outcome.OTHER, closed_on=date(2026, 3, 15)
+    )
+
+
+def _unit_cell(report, key, unit):
+    return next(r for r in _figure(report, key)["rows"] if r["label"] == unit.name)["cells"][0]
+
+
+def test_cost_forecast_for_the_year_of_the_period(org, forecast_cases):
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
+    # 1 January to 31 March 2026 is 31 + 28 + 31 = 90 days of the year's 365:
+    # 900 SEK so far -> 900 * 365 / 90 = 3,650 SEK for the year, six times over.
+    adult_per_case = 900 * 365 / 90
+    # The closed case stays at its 500 SEK.
+    adult = _unit_cell(report, "cost_forecast", org.units[Unit.Kind.ADULT])
+    assert adult["value"] == round(6 * adult_per_case + 500) == 22400
+    assert adult["people"] == 7
+    # Opened on 2 March: 30 days elapsed of the 305 from 2 March to 31 December.
+    team = _unit_cell(report, "cost_forecast", org.units[Unit.Kind.HOUSING_TEAM])
+    assert team["value"] == round(180 * 305 / 30) == 1830
+    assert team["people"] == 1
+    assert _total(report, "cost_forecast") == [22400 + 1830]
+    # Nothing was spent a year earlier.
+    comparison = _figure(report, "cost_forecast")["comparison"][0]
+    assert comparison["year_earlier"]["value"] == 0
+
+
+def test_cost_forecast_over_few_households_is_suppressed(org, forecast_cases):
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"))
+    figure = _figure(report, "cost_forecast")
+    assert figure["kind"] == "money"
+    team = _unit_cell(report, "cost_forecast", org.units[Unit.Kind.HOUSING_TEAM])
+    # One household behind the sum: hidden, with its people count.
+    assert team == {"value": None, "display": "–", "hidden": "primary", "people": None}
+    # The district total minus the adult unit would give it away: one of them is hidden too.
+    adult = _unit_cell(report, "cost_forecast", org.units[Unit.Kind.ADULT])
+    total = figure["total"]["cells"][0]
+    assert adult["value"] is None or total["value"] is None
