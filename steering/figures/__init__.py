@@ -111,6 +111,10 @@ class Figure:
     # the statistics module computes each unit's and the district's median and hides a
     # median over fewer values than the threshold. Its columns are the median and n.
     median: bool = False
+    # Things that belong to no district yet (e.g. landlord signals not linked to a case)
+    # are published in a row of their own below the district total, never in a unit's
+    # row or in the total: {column_key: count}, counted over the whole municipality.
+    unassigned: Callable[[Period], dict] | None = None
 
 
 _registry: dict[str, Figure] = {}

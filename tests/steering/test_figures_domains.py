@@ -243,3 +243,64 @@ def test_cost_forecast_over_few_households_is_suppressed(org, forecast_cases):
     adult = _unit_cell(report, "cost_forecast", org.units[Unit.Kind.ADULT])
     total = figure["total"]["cells"][0]
     assert adult["value"] is None or total["value"] is None
+
+
+def test_signals_not_linked_to_a_case_are_counted_in_a_row_of_their_own(org, workflow):
+    """Neither a signal nor its landlord records a district, so the 3 + 1 signals of March
+    not linked to a case are counted below the district total, for the whole municipality;
+    the district's rows and total stay the 8 linked signals."""
+    landlord = Landlord.objects.create(
+        kind="housing_company", organisation_name="Andra bolaget", name_bidx="y"
+    )
+    for n, (kind, status) in enumerate(
+        [("rent_arrears", "untriaged")] * 3 + [("disturbance", "dismissed")]
+    ):
+        LandlordSignal.objects.create(
+            landlord=landlord,
+            kind=kind,
+            channel="letter",
+            received_on=date(2026, 3, 10 + n),
+            status=status,
+        )
+    LandlordSignal.objects.create(  # another month: not counted
+        landlord=landlord, kind="other", channel="letter", received_on=date(2026, 4, 1)
+    )
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
+    figure = _figure(report, "signals_by_kind")
+    kinds = [c["key"] for c in figure["columns"]]
+    unassigned = dict(zip(kinds, [c["value"] for c in figure["unassigned"]["cells"]], strict=True))
+    assert unassigned["rent_arrears"] == 3 and unassigned["disturbance"] == 1
+    assert unassigned["other"] == 0 and unassigned["total"] == 4
+    assert figure["unassigned"]["label"].startswith("Not yet assigned to a district")
+    assert dict(zip(kinds, _total(report, "signals_by_kind"), strict=True))["total"] == 8
+    # Other figures have no such row.
+    assert "unassigned" not in _figure(report, "new_threats")
+
+    # Suppressed like any row: all four are small counts.
+    hidden = stats.build_report(district=org.district, period=parse_period("2026-03"))
+    cells = _figure(hidden, "signals_by_kind")["unassigned"]["cells"]
+    by_kind = dict(zip(kinds, cells, strict=True))
+    assert by_kind["rent_arrears"]["display"] == "<5" and by_kind["total"]["display"] == "<5"
+    assert all(c["value"] in (None, 0) for c in cells)
+
+
+def test_the_unassigned_row_is_shown_and_exported(client, org, workflow):
+    from django.utils import translation
+
+    from steering import exports
+
+    LandlordSignal.objects.create(
+        landlord=Landlord.objects.create(
+            kind="housing_company", organisation_name="Tredje bolaget", name_bidx="z"
+        ),
+        kind="rent_arrears",
+        channel="letter",
+        received_on=date(2026, 3, 10),
+    )
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"))
+    with translation.override("en"):
+        lines = [r for r in exports.rows(report) if r[1].startswith("Not yet assigned")]
+    assert lines and all(r[0] == "Landlord signals by kind" for r in lines)
+    client.force_login(org.users["steering"])
+    html = client.get("/steering/statistics/", {"period": "2026-03"}).content.decode()
+    assert 'class="unassigned"' in html
