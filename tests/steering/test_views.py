@@ -228,3 +228,40 @@ def test_no_report_of_another_district_is_reachable(client, org, steering):
     _as(client, steering)
     assert client.get(reverse("steering:report", args=[report.pk])).status_code == 404
     assert client.get(reverse("steering:report_csv", args=[report.pk])).status_code == 404
+
+
+REPORT_PAGES = ["steering:report", "steering:report_csv", "steering:report_xlsx"]
+
+
+@pytest.fixture
+def frozen(org):
+    from steering.periods import parse_period
+    from steering.services import freeze_month
+
+    return freeze_month(
+        district=org.district, period=parse_period("2026-03"), actor=org.users["coordinator"]
+    )
+
+
+@pytest.mark.parametrize("role", ["caseworker", "guide", "auditor", "outsider"])
+@pytest.mark.parametrize("name", REPORT_PAGES)
+def test_a_stored_report_and_its_exports_refuse_non_readers(
+    request, client, org, frozen, role, name
+):
+    user = request.getfixturevalue("outsider") if role == "outsider" else org.users[role]
+    response = _as(client, user).get(reverse(name, args=[frozen.pk]))
+    assert response.status_code == 403
+    assert "2026-03" not in response.content.decode()
+
+
+@pytest.mark.parametrize("name", REPORT_PAGES)
+def test_a_stored_report_and_its_exports_send_the_anonymous_to_sign_in(client, frozen, name):
+    response = client.get(reverse(name, args=[frozen.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", REPORT_PAGES)
+def test_readers_open_a_stored_report_and_its_exports(client, org, frozen, name):
+    for role in READERS:
+        assert _as(client, org.users[role]).get(reverse(name, args=[frozen.pk])).status_code == 200
