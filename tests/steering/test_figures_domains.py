@@ -304,3 +304,93 @@ def test_the_unassigned_row_is_shown_and_exported(client, org, workflow):
     client.force_login(org.users["steering"])
     html = client.get("/steering/statistics/", {"period": "2026-03"}).content.decode()
     assert 'class="unassigned"' in html
+
+
+@pytest.fixture
+def housing_placements(org, make_case):
+    """Placements around March 2026 (one flat each; adult unit unless said otherwise):
+
+    training: T1 from 10 Jan, current; T2 from 20 Mar, current; T3 1 Jun 2025 – 28 Feb
+    (moved on); T4 1 Sep 2025 – 1 Mar (moved on).
+    trial: R1 from 1 Apr (not yet); R2 1 Oct 2025 – 15 Mar, taken over 15 Mar; R3 1 May
+    2025 – 10 Feb, taken over 10 Feb; R4 (housing team) 1 Feb – 31 Mar, taken over 31 Mar.
+    boarding home: B1 from 1 Mar, current (not a training or trial flat).
+    """
+    from housing.models import Apartment, Placement
+
+    kinds = Apartment.Kind
+    plan = [
+        ("T1", kinds.TRAINING, Unit.Kind.ADULT, date(2026, 1, 10), None, ""),
+        ("T2", kinds.TRAINING, Unit.Kind.ADULT, date(2026, 3, 20), None, ""),
+        ("T3", kinds.TRAINING, Unit.Kind.ADULT, date(2025, 6, 1), date(2026, 2, 28), "moved_on"),
+        ("T4", kinds.TRAINING, Unit.Kind.ADULT, date(2025, 9, 1), date(2026, 3, 1), "moved_on"),
+        ("R1", kinds.TRIAL, Unit.Kind.ADULT, date(2026, 4, 1), None, ""),
+        ("R2", kinds.TRIAL, Unit.Kind.ADULT, date(2025, 10, 1), date(2026, 3, 15), "takeover"),
+        ("R3", kinds.TRIAL, Unit.Kind.ADULT, date(2025, 5, 1), date(2026, 2, 10), "takeover"),
+        (
+            "R4",
+            kinds.TRIAL,
+            Unit.Kind.HOUSING_TEAM,
+            date(2026, 2, 1),
+            date(2026, 3, 31),
+            "takeover",
+        ),
+        ("B1", kinds.BOARDING_HOME, Unit.Kind.ADULT, date(2026, 3, 1), None, ""),
+    ]
+    for reference, kind, unit_kind, start, end, outcome in plan:
+        apartment = Apartment.objects.create(
+            district=org.district,
+            kind=kind,
+            reference=reference,
+            rent=Decimal(5000),
+            status_since=date(2025, 1, 1),
+        )
+        case = make_case(unit_kind=unit_kind, opened_on=date(2025, 1, 1))
+        Placement.objects.create(
+            apartment=apartment,
+            case=case,
+            household=case.household,
+            start_on=start,
+            end_on=end,
+            outcome=outcome,
+            takeover_on=end if outcome == "takeover" else None,
+        )
+
+
+def _unit_values(report, key, unit):
+    row = next(r for r in _figure(report, key)["rows"] if r["label"] == unit.name)
+    return [c["value"] for c in row["cells"]]
+
+
+def test_placements_in_training_and_trial_apartments(org, housing_placements):
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
+    assert [c["key"] for c in _figure(report, "placements")["columns"]] == [
+        "training",
+        "trial",
+        "total",
+    ]
+    # Current at some time in March. Adult: T1, T2, T4 (left on 1 March) and R2; not T3
+    # (left in February), R1 (moves in in April) or B1 (a boarding home). Team: R4.
+    assert _unit_values(report, "placements", org.units[Unit.Kind.ADULT]) == [3, 1, 4]
+    assert _unit_values(report, "placements", org.units[Unit.Kind.HOUSING_TEAM]) == [0, 1, 1]
+    assert _total(report, "placements") == [3, 2, 5]
+    # February: T1, T3, T4 training; R2, R3, R4 trial.
+    comparison = _figure(report, "placements")["comparison"]
+    assert [row["previous"]["value"] for row in comparison] == [3, 3, 6]
+    assert [row["year_earlier"]["value"] for row in comparison] == [0, 0, 0]  # none in March 2025
+
+
+def test_contract_takeovers(org, housing_placements):
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
+    # Taken over in March: R2 (adult) and R4 (housing team); R3 was in February.
+    assert _unit_values(report, "takeovers", org.units[Unit.Kind.ADULT]) == [1]
+    assert _unit_values(report, "takeovers", org.units[Unit.Kind.HOUSING_TEAM]) == [1]
+    assert _total(report, "takeovers") == [2]
+    comparison = _figure(report, "takeovers")["comparison"][0]
+    assert comparison["previous"]["value"] == 1
+    # The whole first quarter: R2, R3 and R4.
+    quarter = stats.build_report(district=org.district, period=parse_period("2026-Q1"), limit=1)
+    assert _total(quarter, "takeovers") == [3]
+    # Published with the default threshold, two takeovers are hidden.
+    hidden = stats.build_report(district=org.district, period=parse_period("2026-03"))
+    assert [c["display"] for c in _figure(hidden, "takeovers")["total"]["cells"]] == ["<5"]
