@@ -25,6 +25,15 @@ def _cell_value(cell: dict):
     return cell["value"] if cell["value"] is not None else cell["display"]
 
 
+def _lines(figure: dict) -> list[dict]:
+    """The unit rows, the district total and, where there is one, the row of what belongs
+    to no district yet."""
+    lines = [*figure["rows"], {**figure["total"], "label": tr(figure["total"]["label"])}]
+    if figure.get("unassigned"):
+        lines.append({**figure["unassigned"], "label": tr(figure["unassigned"]["label"])})
+    return lines
+
+
 def rows(report: dict) -> list[list]:
     """One line per published cell: figure, row, column, value (and people for money)."""
     header = [
@@ -40,7 +49,7 @@ def rows(report: dict) -> list[list]:
     for figure in report["figures"]:
         title = tr(figure["title"])
         columns = [tr(c["label"]) for c in figure["columns"]]
-        lines = [*figure["rows"], {**figure["total"], "label": tr(figure["total"]["label"])}]
+        lines = _lines(figure)
         for line in lines:
             for column, cell in zip(columns, line["cells"], strict=True):
                 people = cell.get("people")
@@ -89,7 +98,7 @@ def to_xlsx(report: dict) -> bytes:
         sheet.append([_("Unit"), *columns])
         for cell in sheet[2]:
             cell.font = bold
-        lines = [*figure["rows"], {**figure["total"], "label": tr(figure["total"]["label"])}]
+        lines = _lines(figure)
         for line in lines:
             sheet.append([_safe(line["label"]), *[_cell_value(c) for c in line["cells"]]])
         if figure["kind"] == "money":

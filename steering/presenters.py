@@ -53,6 +53,12 @@ def present(report: dict) -> list[dict]:
                 "columns": columns,
                 "rows": figure["rows"],
                 "total": {"label": tr(figure["total"]["label"]), "cells": figure["total"]["cells"]},
+                "unassigned": {
+                    "label": tr(figure["unassigned"]["label"]),
+                    "cells": figure["unassigned"]["cells"],
+                }
+                if figure.get("unassigned")
+                else None,
                 "comparison": comparison,
                 "chart": charts.bar_chart(
                     figure, chart_id=f"chart-{index}", title=title, columns=columns

@@ -92,7 +92,7 @@ def _figure(fig: Figure, district, units, periods: dict[str, Period], limit: int
                 else suppression.share_percent(now["value"], grand, threshold=limit),
             }
         )
-    return {
+    figure = {
         "key": fig.key,
         "title": str(fig.title),
         "description": str(fig.description),
@@ -106,6 +106,25 @@ def _figure(fig: Figure, district, units, periods: dict[str, Period], limit: int
         "total": {"label": gettext_noop("District total"), "cells": current["total"]},
         "comparison": comparison,
     }
+    if fig.unassigned is not None:
+        figure["unassigned"] = {
+            "label": gettext_noop("Not yet assigned to a district (whole municipality)"),
+            "cells": _unassigned_row(fig, periods["current"], limit),
+        }
+    return figure
+
+
+def _unassigned_row(fig: Figure, period: Period, limit: int) -> list[dict]:
+    """One row of its own, suppressed on its own (it is in no equation with the district's
+    rows or total), for what belongs to no district yet."""
+    raw = fig.unassigned(period)
+    grid = suppression.build_grid(
+        [[int(raw.get(column.key, 0)) for column in fig.columns]],
+        row_totals=fig.additive,
+        column_totals=False,
+    )
+    marks = suppression.suppress(grid, limit)
+    return [_cell(grid, marks, (0, j), limit) for j in range(len(grid.values[0]))]
 
 
 def _table(fig: Figure, scope: Scope, limit: int) -> dict:

@@ -20,7 +20,8 @@ Still to be added when the models exist (do not fake them before that):
 - issue #6 (housing) -> `steering/figures/housing.py`: shelter nights and their
   cost (a money figure: `money=True`, with the number of people behind each
   sum), compared with the same period a year earlier; placements in training
-  and trial apartments; contract takeovers; cost-forecast totals.
+  and trial apartments; contract takeovers; cost-forecast totals (`cost_forecast`,
+  from `housing.selectors.forecasts_for_cases`).
 
 How to add one, e.g. shelter nights:
 
@@ -110,6 +111,10 @@ class Figure:
     # the statistics module computes each unit's and the district's median and hides a
     # median over fewer values than the threshold. Its columns are the median and n.
     median: bool = False
+    # Things that belong to no district yet (e.g. landlord signals not linked to a case)
+    # are published in a row of their own below the district total, never in a unit's
+    # row or in the total: {column_key: count}, counted over the whole municipality.
+    unassigned: Callable[[Period], dict] | None = None
 
 
 _registry: dict[str, Figure] = {}

@@ -7,10 +7,15 @@ responsible for the case. Sums of money carry the number of people behind them.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import Case
 from housing.models import Apartment, Placement, ShelterNight
+from housing.selectors import forecasts_for_cases
 
 from . import Column, Figure, Scope, register
 
@@ -69,6 +74,33 @@ def takeovers(scope: Scope) -> dict:
     return {(r["case__responsible_unit_id"], "takeovers"): r["n"] for r in rows}
 
 
+def cost_forecast(scope: Scope) -> dict:
+    """The forecast cost of the period's year, as known at the end of the period (or today,
+    if the period has not ended), by the unit responsible for the case.
+
+    Uses the housing chain's forecast (shelter nights, placements and other costs so far,
+    projected to 31 December at the current daily rate) in a constant number of queries;
+    only the per-unit sums and the number of households behind them leave this function.
+    """
+    year = scope.end.year
+    as_of = min(scope.end, timezone.localdate())
+    cases = Case.objects.filter(responsible_unit__district=scope.district)
+    totals: dict[int, Decimal] = {}
+    households: dict[int, set[int]] = {}
+    for row in forecasts_for_cases(cases, year=year, as_of=as_of):
+        if not row.forecast:
+            continue
+        totals[row.unit_id] = totals.get(row.unit_id, Decimal("0")) + row.forecast
+        households.setdefault(row.unit_id, set()).add(row.household_id)
+    return {
+        (unit_id, "forecast"): (
+            int(total.quantize(Decimal("1"), rounding=ROUND_HALF_UP)),
+            len(households[unit_id]),
+        )
+        for unit_id, total in totals.items()
+    }
+
+
 register(
     Figure(
         key="shelter_nights",
@@ -114,5 +146,20 @@ register(
         columns=(Column("takeovers", _("Takeovers")),),
         compute=takeovers,
         order=63,
+    )
+)
+register(
+    Figure(
+        key="cost_forecast",
+        title=_("Cost forecast for the year (SEK)"),
+        description=_(
+            "The expected cost of the whole year of the period (shelter nights, placements "
+            "and other costs so far, projected to 31 December at the current daily rate), "
+            "by the unit responsible for the case, and the households behind it."
+        ),
+        columns=(Column("forecast", _("Forecast (SEK)")),),
+        compute=cost_forecast,
+        money=True,
+        order=64,
     )
 )

@@ -1,8 +1,10 @@
 """Figures of the eviction-prevention workflow (issue #4): landlord signals, eviction
 threats by stage and outcome, children, and days from a signal to the first contact.
 
-Signals count towards the unit responsible for the case they were linked to; a
-signal not (yet) linked to a case belongs to no district and is not counted here.
+Signals count towards the unit responsible for the case they were linked to. A signal
+not (yet) linked to a case belongs to no district (neither the signal nor the landlord
+records one), so the signals figure counts those in a row of their own, for the whole
+municipality, below the district total.
 Every query groups plain columns (kind, dates, outcome, child rows by birth year).
 """
 
@@ -32,6 +34,18 @@ def _by_unit(qs, field: str) -> dict:
 
 def signals_by_kind(scope: Scope) -> dict:
     return _by_unit(_signals(scope).filter(received_on__range=scope.dates), "kind")
+
+
+def unassigned_signals_by_kind(period) -> dict:
+    rows = (
+        LandlordSignal.objects.filter(
+            case__isnull=True, received_on__range=(period.start, period.end)
+        )
+        .values("kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["kind"]: r["n"] for r in rows}
 
 
 def days_to_first_contact(scope: Scope) -> dict:
@@ -137,10 +151,12 @@ register(
         key="signals_by_kind",
         title=_("Landlord signals by kind"),
         description=_(
-            "Signals received during the period, by the unit responsible for the case they concern."
+            "Signals received during the period, by the unit responsible for the case they "
+            "concern; signals not yet linked to a case are counted for the whole municipality."
         ),
         columns=tuple(Column(value, label) for value, label in LandlordSignal.Kind.choices),
         compute=signals_by_kind,
+        unassigned=unassigned_signals_by_kind,
         additive=True,
         order=51,
     )

@@ -24,7 +24,9 @@ def test_dashboard_period_picker_and_charts(page, org, sign_in):
     assert "period 2026-03" in page.locator("main").inner_text()
     charts = page.get_by_role("img")
     assert charts.count() >= 5
-    assert page.get_by_role("heading", name="Barn i vräkta hushåll").is_visible()
+    assert page.get_by_role(
+        "heading", name="Barn i hushåll som vräktes efter vräkningshot"
+    ).is_visible()
     assert page.get_by_role("table", name="Nya ärenden per slag per enhet").is_visible()
     assert_accessible(page)
 

@@ -138,3 +138,38 @@ def test_steering_sees_list_detail_and_exports_but_no_regenerate_button(client, 
     assert reverse("steering:regenerate", args=[report.pk]) not in page.content.decode()
     assert client.get(reverse("steering:report_xlsx", args=[report.pk])).status_code == 200
     assert client.get(reverse("steering:report", args=[report.pk + 99])).status_code == 404
+
+
+def test_frozen_reports_survive_a_retention_run(client, org, steering, stats_cases):
+    """Retention (gallring) culls the people and their cases five years on; the stored
+    monthly report holds no person, so it stays, exactly as stored, and is still shown."""
+    from datetime import timedelta
+
+    from audit import retention
+    from audit.registry import registry
+    from cases.models import Case
+
+    report = freeze_month(
+        district=org.district, period=parse_period("2026-03"), actor=org.users["coordinator"]
+    )
+    stored = report.data
+    _as(client, steering)
+    before_csv = client.get(reverse("steering:report_csv", args=[report.pk])).content
+    cases_before = Case.objects.count()
+
+    # Everything registered for retention happened more than five years ago.
+    old = timezone.now() - timedelta(days=365 * 6 + 10)
+    for reg in registry.models.values():
+        if reg.date_field:
+            reg.model.objects.update(**{reg.date_field: old})
+        reg.model.history.update(history_date=old)
+    result = retention.apply(dry_run=False)
+    assert result.cull  # the run did cull people ...
+    assert Case.objects.count() < cases_before  # ... and cases with them
+
+    report = MonthlyReport.objects.get(pk=report.pk)
+    assert report.data == stored
+    assert report.version == 1
+    page = client.get(reverse("steering:report", args=[report.pk]))
+    assert page.status_code == 200 and "2026-03" in page.content.decode()
+    assert client.get(reverse("steering:report_csv", args=[report.pk])).content == before_csv

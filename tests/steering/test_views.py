@@ -83,8 +83,11 @@ def test_dashboard_bad_period_names_the_parameter(client, steering):
     response = _as(client, steering).get(reverse("steering:dashboard"), {"period": "2026-13"})
     assert response.status_code == 400
     assert "period" in response.content.decode()
-    response = _as(client, steering).get(reverse("steering:dashboard"), {"from": "2026-01"})
-    assert response.status_code == 400 and "to:" in response.content.decode()
+    response = _as(client, steering).get(
+        reverse("steering:dashboard"), {"from": "2026-01", "to": "2026-02"}
+    )
+    assert response.status_code == 400 and "from:" in response.content.decode()
+    assert 'name="from"' not in response.content.decode()  # no range picker offered
 
 
 def test_csv_export_has_the_same_suppressed_cells(client, org, steering, stats_cases):
@@ -140,12 +143,37 @@ def test_api_returns_the_same_figures(client, org, steering, stats_cases):
     assert adult["cells"][1] == {"value": None, "display": "<5", "hidden": "primary"}
 
 
-def test_api_range_and_quarter(client, steering, stats_cases):
+def test_api_quarter_and_year(client, steering, stats_cases):
     _as(client, steering)
-    ranged = client.get("/api/v1/stats/", {"from": "2026-01", "to": "2026-09"}).json()
-    assert ranged["period"]["kind"] == "range"
-    assert ranged["period"]["start"] == "2026-01-01" and ranged["period"]["end"] == "2026-09-30"
-    assert client.get("/api/v1/stats/", {"period": "2026-Q1"}).json()["period"]["kind"] == "quarter"
+    quarter = client.get("/api/v1/stats/", {"period": "2026-Q1"}).json()["period"]
+    assert quarter == {
+        "key": "2026-Q1",
+        "kind": "quarter",
+        "start": "2026-01-01",
+        "end": "2026-03-31",
+    }
+    assert client.get("/api/v1/stats/", {"period": "2026"}).json()["period"]["kind"] == "year"
+
+
+def test_differencing_two_ranges_is_no_longer_possible(client, steering, stats_cases):
+    """The attack: March's hidden cell = (January–March) − (January–February). Both range
+    requests are refused, on the API, the dashboard and the exports; only calendar
+    periods are published."""
+    _as(client, steering)
+    march = client.get("/api/v1/stats/", {"period": "2026-03"}).json()
+    new = next(f for f in march["figures"] if f["key"] == "new_cases")
+    assert new["total"]["cells"][0]["value"] is None  # hidden for March alone
+    for to in ("2026-03", "2026-02"):
+        response = client.get("/api/v1/stats/", {"from": "2026-01", "to": to})
+        assert response.status_code == 400
+        assert list(response.json()["errors"]) == ["from"]
+        assert "figures" not in response.json()
+        for name in ("steering:dashboard", "steering:export_csv", "steering:export_xlsx"):
+            page = client.get(reverse(name), {"from": "2026-01", "to": to})
+            assert page.status_code == 400
+    # Even a bare "to" is refused rather than ignored.
+    response = client.get("/api/v1/stats/", {"to": "2026-03"})
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["to"]
 
 
 @pytest.mark.parametrize(
@@ -153,11 +181,11 @@ def test_api_range_and_quarter(client, steering, stats_cases):
     [
         ({"period": "2026-13"}, "period"),
         ({"period": "october"}, "period"),
-        ({"from": "2026-01"}, "to"),
-        ({"to": "2026-01"}, "from"),
-        ({"from": "2026-9", "to": "2026-10"}, "from"),
-        ({"from": "2026-05", "to": "2026-01"}, "to"),
-        ({"period": "2026-01", "from": "2026-01", "to": "2026-02"}, "period"),
+        ({"period": "2026-Q5"}, "period"),
+        ({"from": "2026-01"}, "from"),
+        ({"to": "2026-01"}, "to"),
+        ({"from": "2026-01", "to": "2026-12"}, "from"),
+        ({"period": "2026-01", "from": "2026-01", "to": "2026-02"}, "from"),
     ],
 )
 def test_api_bad_period_is_a_400_naming_the_parameter(client, steering, params, param):
@@ -200,3 +228,40 @@ def test_no_report_of_another_district_is_reachable(client, org, steering):
     _as(client, steering)
     assert client.get(reverse("steering:report", args=[report.pk])).status_code == 404
     assert client.get(reverse("steering:report_csv", args=[report.pk])).status_code == 404
+
+
+REPORT_PAGES = ["steering:report", "steering:report_csv", "steering:report_xlsx"]
+
+
+@pytest.fixture
+def frozen(org):
+    from steering.periods import parse_period
+    from steering.services import freeze_month
+
+    return freeze_month(
+        district=org.district, period=parse_period("2026-03"), actor=org.users["coordinator"]
+    )
+
+
+@pytest.mark.parametrize("role", ["caseworker", "guide", "auditor", "outsider"])
+@pytest.mark.parametrize("name", REPORT_PAGES)
+def test_a_stored_report_and_its_exports_refuse_non_readers(
+    request, client, org, frozen, role, name
+):
+    user = request.getfixturevalue("outsider") if role == "outsider" else org.users[role]
+    response = _as(client, user).get(reverse(name, args=[frozen.pk]))
+    assert response.status_code == 403
+    assert "2026-03" not in response.content.decode()
+
+
+@pytest.mark.parametrize("name", REPORT_PAGES)
+def test_a_stored_report_and_its_exports_send_the_anonymous_to_sign_in(client, frozen, name):
+    response = client.get(reverse(name, args=[frozen.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", REPORT_PAGES)
+def test_readers_open_a_stored_report_and_its_exports(client, org, frozen, name):
+    for role in READERS:
+        assert _as(client, org.users[role]).get(reverse(name, args=[frozen.pk])).status_code == 200
