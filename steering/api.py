@@ -24,15 +24,9 @@ class StatsView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                "period",
-                str,
-                description=(
-                    "A calendar month (2026-10), quarter (2026-Q3) or year (2026); "
-                    "default: last month. Ranges (from/to) are refused with a 400, since "
-                    "the difference of two ranges could reveal a suppressed cell."
-                ),
-            ),
+            OpenApiParameter("period", str, description="2026-10, 2026-Q3 or 2026"),
+            OpenApiParameter("from", str, description="First month YYYY-MM (with to)"),
+            OpenApiParameter("to", str, description="Last month YYYY-MM (with from)"),
         ],
         responses={200: OpenApiTypes.OBJECT},
         summary="Anonymised, suppressed statistics for the steering group",

@@ -1,10 +1,4 @@
-"""Reporting periods: a calendar month, a calendar quarter or a calendar year.
-
-Nothing else is offered. Free ranges of months would let anyone subtract one published
-range from another (January–March minus January–February) and recover a cell that
-suppression hides for March alone, so `?from=…&to=…` is refused with an error naming
-the parameter.
-"""
+"""Reporting periods: a month, a quarter, a year or a range of whole months."""
 
 from __future__ import annotations
 
@@ -28,6 +22,7 @@ class PeriodError(ValueError):
 MONTH = "month"
 QUARTER = "quarter"
 YEAR = "year"
+RANGE = "range"
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER_RE = re.compile(r"^(\d{4})-[Qq]([1-4])$")
@@ -41,7 +36,7 @@ def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Period:
-    """A calendar month, quarter or year: `months` whole months from (start_year, start_month)."""
+    """Whole months from (start_year, start_month) for `months` months."""
 
     kind: str
     start_year: int
@@ -63,7 +58,10 @@ class Period:
             return f"{self.start_year}-{self.start_month:02d}"
         if self.kind == QUARTER:
             return f"{self.start_year}-Q{(self.start_month - 1) // 3 + 1}"
-        return f"{self.start_year}"
+        if self.kind == YEAR:
+            return f"{self.start_year}"
+        end = self.end
+        return f"{self.start_year}-{self.start_month:02d}..{end.year}-{end.month:02d}"
 
     def shifted(self, months: int) -> Period:
         year, month = _add_months(self.start_year, self.start_month, months)
@@ -127,23 +125,29 @@ def parse_period(text: str, param: str = "period") -> Period:
     )
 
 
-def from_query(params, *, default: Period) -> Period:
-    """The period a request asks for: ?period=… (month, quarter or year), else `default`.
+def parse_range(start: str, end: str) -> Period:
+    """Whole months from `start` to `end`, both YYYY-MM and inclusive."""
+    first = parse_month(start, "from")
+    last = parse_month(end, "to")
+    months = (last[0] * 12 + last[1]) - (first[0] * 12 + first[1]) + 1
+    if months < 1:
+        raise PeriodError("to", _("to: the last month must not be before the first (from)."))
+    if months > 60:
+        raise PeriodError("to", _("to: a range may cover at most 60 months."))
+    return Period(RANGE, first[0], first[1], months)
 
-    A range (?from=…&to=…) is refused: differences of overlapping ranges could reveal
-    a suppressed cell.
-    """
-    for param in ("from", "to"):
-        if params.get(param):
-            raise PeriodError(
-                param,
-                _(
-                    "%(param)s: ranges of months are not offered, because the difference "
-                    "between two ranges could reveal a hidden figure. Choose a month "
-                    "(period=2026-10), a quarter (period=2026-Q3) or a year (period=2026)."
-                )
-                % {"param": param},
-            )
+
+def from_query(params, *, default: Period) -> Period:
+    """The period a request asks for: ?period=… or ?from=…&to=…, else `default`."""
+    has_from, has_to = bool(params.get("from")), bool(params.get("to"))
+    if has_from or has_to:
+        if params.get("period"):
+            raise PeriodError("period", _("period: give either period or from and to, not both."))
+        if not has_from:
+            raise PeriodError("from", _("from: give the first month as YYYY-MM."))
+        if not has_to:
+            raise PeriodError("to", _("to: give the last month as YYYY-MM."))
+        return parse_range(params["from"], params["to"])
     if params.get("period"):
         return parse_period(params["period"])
     return default

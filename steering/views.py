@@ -73,6 +73,7 @@ def dashboard(request):
             "error": error,
             "quick": _quick_periods(timezone.localdate()),
             "query": _query(request).urlencode() if error is None else "",
+            "values": {k: request.GET.get(k, "") for k in ("from", "to")},
             "picked": _picked(period),
             **_picker_choices(timezone.localdate()),
         }
