@@ -25,5 +25,5 @@ SCALES = {
     "city": Scale("city", 14, 8, 3, 2_500, 4.0, 40_000, 60, 6),
     # ~500,000 people and cases, 2 million signals, 5 million shelter nights,
     # ~2,000 users in ~300 units.
-    "national": Scale("national", 38, 8, 6, 13_200, 4.0, 132_000, 60, 4),
+    "national": Scale("national", 38, 8, 6, 13_200, 4.7, 132_000, 60, 4),
 }
