@@ -77,7 +77,8 @@ def _serialise_runs() -> None:
 
 def _reminders(today: date) -> list[Notification]:
     """Unsaved reminders for every recipient and arrived lead time, in three queries."""
-    leads = sorted(set(selectors.workflow_setting("REMINDER_LEAD_DAYS")))
+    # Longest lead first: several late reminders are created in the order they fell due.
+    leads = sorted(set(selectors.workflow_setting("REMINDER_LEAD_DAYS")), reverse=True)
     catch_up = selectors.workflow_setting("REMINDER_CATCH_UP_DAYS")
     due = list(
         Deadline.objects.filter(
