@@ -59,6 +59,40 @@ def notify(
     return created
 
 
+def notify_many(notes: Iterable[Notification], *, email: bool = True) -> list[Notification]:
+    """`notify` for many recipients and keys at once, in a constant number of queries.
+
+    `notes` are unsaved notifications (recipient, kind, dedupe_key, subject, body, url).
+    Returns those that did not exist yet, unsaved-looking (without primary keys on
+    PostgreSQL). A concurrent writer of the same key loses nothing: the unique
+    constraint keeps one row, ignoring the other; callers that need an exact count
+    serialise their runs (see cases.workflow.reminders)."""
+    wanted = {(n.recipient.pk, n.dedupe_key): n for n in notes}
+    if not wanted:
+        return []
+    existing = set(
+        Notification.objects.filter(
+            recipient_id__in={pk for pk, _ in wanted},
+            dedupe_key__in={key for _, key in wanted},
+        ).values_list("recipient_id", "dedupe_key")
+    )
+    created = [n for pair, n in wanted.items() if pair not in existing]
+    for note in created:
+        note.subject = note.subject[:200]
+        note.email_state = (
+            Notification.EmailState.PENDING
+            if email and note.recipient.email
+            else Notification.EmailState.NONE
+        )
+    # Bounded batches keep each INSERT well under the database's parameter limit.
+    Notification.objects.bulk_create(created, ignore_conflicts=True, batch_size=1000)
+    if any(n.email_state == Notification.EmailState.PENDING for n in created):
+        from .tasks import send_notification_emails
+
+        transaction.on_commit(send_notification_emails.delay)
+    return created
+
+
 def claim_outbox(limit: int = 100) -> list[int]:
     """Claim pending e-mails (and ones whose claim has expired) for this sender."""
     now = timezone.now()

@@ -341,6 +341,9 @@ BOKVAR = {
     "REMINDER_LEAD_DAYS": [
         int(d) for d in os.environ.get("BOKVAR_REMINDER_LEAD_DAYS", "7,2,0").split(",")
     ],
+    # A deadline that passed while reminders were not running (downtime) still gets its
+    # missed reminders if it is at most this many days overdue; older ones are only listed.
+    "REMINDER_CATCH_UP_DAYS": int(os.environ.get("BOKVAR_REMINDER_CATCH_UP_DAYS", "7")),
     # A signal for the same tenant and landlord within this many days joins the open case.
     "REPEAT_SIGNAL_DAYS": 30,
     # A household with children and an eviction date this close is flagged to coordinators.

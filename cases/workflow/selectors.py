@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -263,22 +263,50 @@ def get_threat_for_user(
 
 def responsible_staff(case: Case) -> list[User]:
     """Who is reminded: the case's assigned staff; if none, the responsible unit's staff."""
-    assigned = list(User.objects.filter(case_assignments__case=case, is_active=True).order_by("id"))
-    if assigned:
-        return assigned
-    return unit_staff(case.responsible_unit_id)
+    return responsible_staff_by_case({case.pk: case.responsible_unit_id})[case.pk]
+
+
+def responsible_staff_by_case(unit_of_case: dict[int, int]) -> dict[int, list[User]]:
+    """`responsible_staff` for many cases ({case id: responsible unit id}) in at most
+    two queries, whatever the number of cases: {case id: staff ordered by id}."""
+    staff: dict[int, list[User]] = {case_id: [] for case_id in unit_of_case}
+    if not staff:
+        return staff
+    assigned = (
+        User.objects.filter(is_active=True, case_assignments__case_id__in=list(staff))
+        .annotate(for_case=F("case_assignments__case_id"))
+        .order_by("id")
+    )
+    for user in assigned:
+        staff[user.for_case].append(user)
+    unassigned_units = {unit_of_case[case_id] for case_id, users in staff.items() if not users}
+    if unassigned_units:
+        by_unit = _unit_staff_by_unit(unassigned_units)
+        for case_id, users in staff.items():
+            if not users:
+                users.extend(by_unit.get(unit_of_case[case_id], []))
+    return staff
+
+
+def _unit_staff_by_unit(unit_ids: set[int]) -> dict[int, list[User]]:
+    by_unit: dict[int, dict[int, User]] = {}
+    members = (
+        User.objects.filter(
+            is_active=True,
+            memberships__unit_id__in=list(unit_ids),
+            memberships__role__in=list(STAFF_ROLES),
+        )
+        .annotate(for_unit=F("memberships__unit_id"))
+        .order_by("id")
+    )
+    for user in members:
+        # Several staff roles in one unit make several rows; one reminder each.
+        by_unit.setdefault(user.for_unit, {}).setdefault(user.pk, user)
+    return {unit_id: list(users.values()) for unit_id, users in by_unit.items()}
 
 
 def unit_staff(unit_id: int) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__unit_id=unit_id,
-            memberships__role__in=list(STAFF_ROLES),
-        )
-        .distinct()
-        .order_by("id")
-    )
+    return _unit_staff_by_unit({unit_id}).get(unit_id, [])
 
 
 def district_coordinators(district_id: int) -> list[User]:

@@ -10,7 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.workflow import contacts, signals, threats
+from bokvar.models import Notification
+from cases.models import Deadline
+from cases.workflow import contacts, reminders, signals, threats
 from cases.workflow.signals import SignalInput
 from cases.workflow.threats import ThreatData
 
@@ -84,3 +86,42 @@ def test_queue_deadlines_and_case_page_do_not_grow(client, org, landlord, make_c
             on=timezone.localdate(),
         )
     assert [_count(client, url) for url in urls] == small
+
+
+def _add_deadlines(make_case, today, start, stop) -> int:
+    """Follow-ups on cases assigned to one, two or nobody (then the unit's staff), due
+    from two days ago to five ahead; returns how many reminders they make on `today`."""
+    leads = {-2: 3, 0: 3, 1: 2, 2: 2, 5: 1}  # days until due: lead times arrived (7, 2, 0)
+    assignees = [["guide"], ["caseworker", "guide"], []]
+    expected = 0
+    for i in range(start, stop):
+        people = assignees[i % 3]
+        days = list(leads)[i % len(leads)]
+        case = make_case(assignees=people)
+        Deadline.objects.create(
+            case=case, kind=Deadline.Kind.FOLLOW_UP, due_on=today + timedelta(days=days)
+        )
+        expected += leads[days] * max(len(people), 1)  # the adult unit has one caseworker
+    return expected
+
+
+def test_reminder_run_does_not_grow_with_the_deadlines(make_case):
+    today = timezone.localdate()
+
+    def run() -> tuple[int, int, int]:
+        Notification.objects.filter(kind="deadline_reminder").delete()
+        with CaptureQueriesContext(connection) as ctx:
+            sent = reminders.send_due_reminders(today=today)
+        inserts = sum(q["sql"].startswith("INSERT") for q in ctx)
+        return sent, len(ctx) - inserts, inserts
+
+    few = _add_deadlines(make_case, today, 0, 5)
+    sent, small, _ = run()
+    assert sent == few
+    many = few + _add_deadlines(make_case, today, 5, 50)
+    sent, large, inserts = run()
+    assert sent == many
+    assert large == small
+    # Inserts go in batches as large as the backend allows: one on PostgreSQL, some of
+    # about 80 rows on SQLite (999 parameters a statement); never one per reminder.
+    assert inserts == 1 if connection.vendor == "postgresql" else inserts <= many / 50

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bokvar.models import Notification
 from cases import services as case_services
@@ -89,19 +89,26 @@ def test_signal_to_closed_case(org, token, api_as, signal_payload, board_offset,
     deadline = Deadline.objects.get(threat=threat, kind=Deadline.Kind.RECOVERY)
     assert deadline.due_on == due
 
-    # 4. Reminders at due−7, due−2 and due, each once: twice the same day, and a skipped day.
+    # 4. Reminders at due−7, due−2 and due, each once: the scheduler runs twice for every
+    # moment, and is down on two reminder days (due−7 and due itself), whose reminders
+    # the next run sends, late.
+    down = {due - timedelta(days=7), due}
     sent_on: dict[date, int] = {}
     for offset in range(0, deadline_offset + 3):
         day = D + timedelta(days=offset)
-        if offset == deadline_offset - 7 + 1:
-            continue  # the scheduler was down the day after the first reminder
+        if day in down:
+            continue
         sent_on[day] = reminders.send_due_reminders(today=day)
         assert reminders.send_due_reminders(today=day) == 0  # run twice: nothing doubled
-    expected = {due - timedelta(days=7), due - timedelta(days=2), due}
-    assert {day for day, n in sent_on.items() if n} == expected
-    assert all(sent_on[day] == 1 for day in expected)
+    sent_late = {
+        due - timedelta(days=6): "7",
+        due - timedelta(days=2): "2",
+        due + timedelta(days=1): "0",
+    }
+    assert {day: n for day, n in sent_on.items() if n} == dict.fromkeys(sent_late, 1)
     notes = _reminders(case)
     assert len(notes) == 3
+    assert [n.dedupe_key.rsplit(":", 1)[1] for n in notes] == list(sent_late.values())
     assert {n.recipient for n in notes} == {coordinator}
     assert case.number in notes[0].subject and "Tove" not in notes[0].subject
 
@@ -135,22 +142,79 @@ def test_signal_to_closed_case(org, token, api_as, signal_payload, board_offset,
     assert case.outcome == Case.Outcome.RECOVERED_BY_PAYMENT
 
 
-def test_skipping_several_days_sends_only_the_latest_missed_reminder(org, make_case):
-    case = make_case(assignees=["caseworker"])
+def _threat_due(org, make_case, *, assignees=("caseworker",), served_on=D) -> date:
+    case = make_case(assignees=list(assignees))
     threat = threats.create_threat(
         actor=org.users["coordinator"],
         case_id=case.pk,
-        data=ThreatData(termination_served_on=D, board_notified_on=D),
-        today=D,
+        data=ThreatData(termination_served_on=served_on, board_notified_on=served_on),
+        today=served_on,
     )
-    due = threat.recovery_deadline
-    # Down from due−8 to due−1: the run on due−1 sends the 2-day reminder, late, once.
-    assert reminders.send_due_reminders(today=due - timedelta(days=8)) == 0
-    assert reminders.send_due_reminders(today=due - timedelta(days=1)) == 1
-    assert reminders.send_due_reminders(today=due - timedelta(days=1)) == 0
-    note = Notification.objects.get(kind="deadline_reminder")
-    assert note.dedupe_key.endswith(":2")
-    assert note.recipient == org.users["caseworker"]
+    return threat.recovery_deadline
+
+
+def _sent() -> list[tuple[str, str]]:
+    """(lead time, body) of each reminder, oldest first."""
+    return [
+        (key.rsplit(":", 1)[1], body)
+        for key, body in Notification.objects.filter(kind="deadline_reminder")
+        .order_by("id")
+        .values_list("dedupe_key", "body")
+    ]
+
+
+def test_skipping_several_days_sends_each_missed_reminder_once_late(org, make_case):
+    due = _threat_due(org, make_case)
+    # Down from due−8 to due−1: the run on due−1 sends the 7- and the 2-day reminder,
+    # late, once each, saying how things stand that day.
+    with translation.override("en"):
+        assert reminders.send_due_reminders(today=due - timedelta(days=8)) == 0
+        assert reminders.send_due_reminders(today=due - timedelta(days=1)) == 2
+        assert reminders.send_due_reminders(today=due - timedelta(days=1)) == 0
+        assert _sent() == [("7", "Due in 1 day."), ("2", "Due in 1 day.")]
+        assert reminders.send_due_reminders(today=due) == 1
+        assert reminders.send_due_reminders(today=due + timedelta(days=1)) == 0
+    assert _sent()[-1] == ("0", "Due today.")
+    recipients = set(Notification.objects.values_list("recipient", flat=True))
+    assert recipients == {org.users["caseworker"].pk}
+
+
+@pytest.mark.parametrize(("days_late", "sent"), [(1, 1), (3, 1), (4, 0)])
+def test_deadline_passed_during_downtime_is_reminded_within_the_catch_up_window(
+    org, make_case, settings, days_late, sent
+):
+    settings.BOKVAR = {**settings.BOKVAR, "REMINDER_CATCH_UP_DAYS": 3}
+    due = _threat_due(org, make_case)
+    assert reminders.send_due_reminders(today=due - timedelta(days=2)) == 2
+    # Down from due−1 until due + days_late: the day-0 reminder comes late, if at all.
+    with translation.override("en"):
+        assert reminders.send_due_reminders(today=due + timedelta(days=days_late)) == sent
+        assert reminders.send_due_reminders(today=due + timedelta(days=days_late)) == 0
+    if sent:
+        expected = "Overdue by 1 day." if days_late == 1 else f"Overdue by {days_late} days."
+        assert _sent()[-1] == ("0", expected)
+    assert len(_sent()) == 2 + sent
+
+
+def test_catch_up_sends_every_missed_lead_of_a_passed_deadline(org, make_case):
+    due = _threat_due(org, make_case)
+    # Down for the whole run-up: all three reminders, once each, on the first run back.
+    assert reminders.send_due_reminders(today=due + timedelta(days=2)) == 3
+    assert reminders.send_due_reminders(today=due + timedelta(days=3)) == 0
+    assert sorted(lead for lead, _ in _sent()) == ["0", "2", "7"]
+
+
+def test_reminder_text(settings):
+    due = date(2025, 3, 10)
+    with translation.override("en"):
+        assert reminders.status_text(due, today=due) == "Due today."
+        assert reminders.status_text(due, today=due - timedelta(days=2)) == "Due in 2 days."
+        assert reminders.status_text(due, today=due + timedelta(days=1)) == "Overdue by 1 day."
+    with translation.override("sv"):
+        assert reminders.status_text(due, today=due) == "Förfaller i dag."
+        assert reminders.status_text(due, today=due + timedelta(days=5)) == (
+            "Försenad med 5 dagar."
+        )
 
 
 def test_unassigned_case_reminds_the_unit(org, make_case):
@@ -180,6 +244,7 @@ def test_reminder_lost_halfway_is_sent_on_the_next_run(org, make_case):
         today=D,
     )
     deadline = threat.deadlines.get()
+    assert reminders.send_due_reminders(today=deadline.due_on - timedelta(days=2)) == 4
     from bokvar.notifications import notify
 
     notify(
@@ -189,4 +254,4 @@ def test_reminder_lost_halfway_is_sent_on_the_next_run(org, make_case):
         subject="x",
     )
     assert reminders.send_due_reminders(today=deadline.due_on) == 1
-    assert Notification.objects.filter(kind="deadline_reminder").count() == 2
+    assert Notification.objects.filter(kind="deadline_reminder").count() == 6
