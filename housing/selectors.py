@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from bokvar.models import User
+from bokvar.models import Membership, Role, User
+from bokvar.selectors import roles_of
 from cases import selectors as case_selectors
 from cases.models import Case
 
@@ -148,12 +150,16 @@ def forecasts(user: User, *, year: int, as_of: date, case_ids=None) -> list[Fore
         .values_list("person__household_id")
         .annotate(total=Sum("cost"))
     )
-    placements: dict[int, Decimal] = {}
+    # Placements still running cost more as the year goes on; those that ended (moved
+    # on, or a takeover that took the flat out of the stock) cost only what they did.
+    running: dict[int, Decimal] = {}
+    ended: dict[int, Decimal] = {}
     for p in Placement.objects.filter(
         case_id__in=[c["id"] for c in cases], start_on__lte=as_of
     ).filter(Q(end_on__isnull=True) | Q(end_on__gte=jan1)):
         end = min(as_of, p.end_on) if p.end_on else as_of
-        placements[p.case_id] = placements.get(p.case_id, Decimal("0")) + placement_cost(
+        bucket = ended if p.end_on is not None and p.end_on <= as_of else running
+        bucket[p.case_id] = bucket.get(p.case_id, Decimal("0")) + placement_cost(
             p.monthly_cost, max(p.start_on, jan1), end, year
         )
     others = dict(
@@ -164,25 +170,27 @@ def forecasts(user: User, *, year: int, as_of: date, case_ids=None) -> list[Fore
     out = []
     for c in cases:
         shelter = nights.get(c["household_id"]) or Decimal("0")
-        placed = placements.get(c["id"], Decimal("0"))
+        placed_running = running.get(c["id"], Decimal("0"))
+        placed_ended = ended.get(c["id"], Decimal("0"))
         other = others.get(c["id"]) or Decimal("0")
-        so_far = shelter + placed + other
+        ongoing = shelter + placed_running + other
         out.append(
             Forecast(
                 case_id=c["id"],
                 number=c["number"],
                 unit_id=c["responsible_unit_id"],
                 shelter_cost=shelter,
-                placement_cost=placed,
+                placement_cost=placed_running + placed_ended,
                 other_cost=other,
-                so_far=so_far,
+                so_far=ongoing + placed_ended,
                 forecast=forecast_whole_year(
-                    so_far=so_far,
+                    so_far=ongoing,
                     start=c["opened_on"],
                     as_of=as_of,
                     year=year,
                     ended_on=c["closed_on"],
-                ),
+                )
+                + placed_ended,
             )
         )
     return out
@@ -261,17 +269,35 @@ def _shelter_step(run) -> ChainStep:
 # --- Apartments and placements ----------------------------------------------------------
 
 
-def apartments_for(user: User):
-    from bokvar.selectors import roles_of
+def housing_district_ids(user: User) -> frozenset[int]:
+    """Districts in which the user is a housing coordinator or a housing guide: the
+    districts whose apartments they administer and whose shelter nights they compare."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return frozenset(
+        Membership.objects.filter(
+            user=user, unit__is_active=True, role__in=[Role.COORDINATOR, Role.GUIDE]
+        ).values_list("unit__district_id", flat=True)
+    )
 
+
+def apartments_for(user: User):
     roles = roles_of(user)
     return Apartment.objects.filter(district_id__in=roles.district_ids).select_related("landlord")
 
 
-def get_apartment_for_user(user: User, apartment_id: int) -> Apartment:
+def may_administer_apartment(user: User, apartment: Apartment) -> bool:
+    return apartment.district_id in housing_district_ids(user)
+
+
+def get_apartment_for_user(user: User, apartment_id: int, *, write: bool = False) -> Apartment:
+    """404 where the apartment is outside the user's districts; 403 where they may see
+    it but not change it (not its district's coordinator or guide)."""
     apartment = apartments_for(user).filter(pk=apartment_id).first()
     if apartment is None:
         raise Http404
+    if write and not may_administer_apartment(user, apartment):
+        raise PermissionDenied
     return apartment
 
 
