@@ -181,6 +181,10 @@ def end_placement(
 ) -> Placement:
     placement = lock_version(Placement, placement_id, expected_version)
     case_selectors.get_case_for_user(actor, placement.case_id, write=True)
+    # Ending a placement changes the apartment's status: the placement's guide and the
+    # district's coordinators, who administer the apartments, do it.
+    if not may_follow(actor, placement):
+        raise PermissionDenied
     if placement.end_on is not None:
         raise ValidationError({"outcome": _("The placement has already ended.")})
     if not outcome:

@@ -288,11 +288,13 @@ def placement_detail(request, placement_id: int):
     )
 
 
-@role_required(*STAFF)
+@role_required(Role.COORDINATOR, Role.GUIDE)
 @require_http_methods(["GET", "POST"])
 def placement_end(request, placement_id: int):
     placement = selectors.get_placement_for_user(request.user, placement_id)
     case_selectors.get_case_for_user(request.user, placement.case_id, write=True)
+    if not services.may_follow(request.user, placement):
+        raise PermissionDenied
     form = EndPlacementForm(request.POST or None, initial={"version": placement.version})
     conflict = None
     if request.method == "POST" and form.is_valid():
