@@ -147,6 +147,9 @@ def forecasts(user: User, *, year: int, as_of: date, case_ids=None) -> list[Fore
         ShelterNight.objects.filter(
             person__household_id__in=households, night__gte=jan1, night__lte=as_of
         )
+        # A protected person's nights count only for those granted to see them, as on
+        # the housing chain: a sum per household would otherwise reveal their stays.
+        .filter(case_selectors.persons_visible_q(user, prefix="person__"))
         .values_list("person__household_id")
         .annotate(total=Sum("cost"))
     )
