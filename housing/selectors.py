@@ -13,7 +13,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from bokvar.models import Membership, Role, User
+from bokvar.models import Membership, Role, Unit, User
 from bokvar.selectors import roles_of
 from cases import selectors as case_selectors
 from cases.models import Case
@@ -81,6 +81,13 @@ def compare_with_year_before(start: date, end: date, unit_ids=None) -> Compariso
         nights_change=change_percent(previous.nights, current.nights),
         cost_change=change_percent(previous.cost, current.cost),
     )
+
+
+def compare_for_user(user: User, start: date, end: date) -> Comparison:
+    """The comparison for the districts the user works for as coordinator or guide:
+    nights count towards their paying unit's district, as in the steering figures."""
+    units = Unit.objects.filter(district_id__in=housing_district_ids(user)).values("pk")
+    return compare_with_year_before(start, end, units)
 
 
 # --- Cost forecast -------------------------------------------------------------------

@@ -380,7 +380,7 @@ def comparison(request):
     form = PeriodForm(request.GET or None, initial={"start": date(today.year, 1, 1), "end": today})
     result = None
     if form.is_valid():
-        result = selectors.compare_with_year_before(
-            form.cleaned_data["start"], form.cleaned_data["end"]
+        result = selectors.compare_for_user(
+            request.user, form.cleaned_data["start"], form.cleaned_data["end"]
         )
     return render(request, "housing/comparison.html", {"form": form, "result": result})

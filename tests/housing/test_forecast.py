@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from housing import selectors, services
 from housing.models import Apartment, CostCategory, Placement, ShelterNight
@@ -298,3 +299,58 @@ def test_forecast_with_placements_over_a_leap_years_february(
     # The placement has ended, so it costs nothing more this year.
     assert g.placement_cost == Decimal("3660.00") and g.so_far == Decimal("3660.00")
     assert g.forecast == Decimal("3660.00")
+
+
+# --- The comparison covers the viewer's own district only --------------------------------
+
+
+def test_comparison_counts_only_the_viewers_district(
+    client, login, org, cases, shelter, other_district
+):
+    from housing.models import Shelter, ShelterPrice
+
+    south_shelter = Shelter.objects.create(name="Söderhärbärget", district=other_district.district)
+    ShelterPrice.objects.create(
+        shelter=south_shelter, valid_from=date(2008, 1, 1), price_per_night=Decimal("500")
+    )
+    rows = []
+    # Norrmalm pays 4 nights in March 2009 and 3 in March 2010; Södermalm 20 and 10.
+    for year, north, south in ((2009, 4, 20), (2010, 3, 10)):
+        for n in range(north):
+            rows.append(
+                ShelterNight(
+                    person=cases.a.household.head,
+                    shelter=shelter,
+                    night=date(year, 3, 1 + n),
+                    cost=Decimal("400"),
+                    paying_unit=org.units["adult"],
+                )
+            )
+        for n in range(south):
+            rows.append(
+                ShelterNight(
+                    person=cases.b.household.head,
+                    shelter=south_shelter,
+                    night=date(year, 3, 1 + n),
+                    cost=Decimal("500"),
+                    paying_unit=other_district.adult,
+                )
+            )
+    ShelterNight.objects.bulk_create(rows)
+    period = {"start": "2010-01-01", "end": "2010-09-30"}
+    north = login(org.users["coordinator"]).get(reverse("housing:comparison"), period)
+    result = north.context["result"]
+    assert (result.previous.nights, result.current.nights) == (4, 3)
+    assert (result.previous.cost, result.current.cost) == (Decimal("1600"), Decimal("1200"))
+    assert result.nights_change == Decimal("-25.0")
+    south = login(other_district.coordinator).get(reverse("housing:comparison"), period)
+    result = south.context["result"]
+    assert (result.previous.nights, result.current.nights) == (20, 10)
+    assert result.nights_change == Decimal("-50.0")
+    # Someone with no housing district compares nothing.
+    assert (
+        selectors.compare_for_user(
+            org.users["caseworker"], date(2010, 1, 1), date(2010, 9, 30)
+        ).current.nights
+        == 0
+    )
