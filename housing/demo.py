@@ -21,7 +21,7 @@ def seed(ctx: DemoContext) -> None:
         ctx.log("Housing: already present, left as it is.")
         return
     rng, today = ctx.rng, timezone.localdate()
-    coordinator, guide = ctx.users["coordinator"], ctx.users["guide"]
+    coordinator = ctx.users["coordinator"]
     two_years_ago = date(today.year - 2, 1, 1)
     shelters = []
     for name, price, raised in [
@@ -75,56 +75,107 @@ def seed(ctx: DemoContext) -> None:
         default_change_reason="demo data",
     )
 
-    apartments = []
-    kinds = (
-        [Apartment.Kind.TRAINING] * 3
-        + [Apartment.Kind.TRIAL] * 3
-        + [Apartment.Kind.BOARDING_HOME] * 2
-        + [Apartment.Kind.OTHER]
+    apartments = _seed_apartments(ctx, today, since=two_years_ago)
+    ctx.log(
+        f"Housing: {len(shelters)} shelters, {len(nights)} shelter nights, {len(apartments)} apartments."
     )
-    for i, kind in enumerate(kinds, start=1):
-        apartments.append(
-            services.create_apartment(
-                actor=coordinator,
-                district_id=ctx.district.pk,
-                kind=kind,
-                reference=f"LGH-{1000 + i}",
-                address=f"Tulegatan {i * 3}\n113 53 Stockholm",
-                rent=Decimal(5200 + i * 300),
-                status_since=two_years_ago,
-            )
-        )
-    guided = list(Case.objects.filter(assignments__user=guide).order_by("id")[:7])
-    for i, case in enumerate(guided):
-        apartment = apartments[i]
-        start = two_years_ago + timedelta(days=30 + i * 40)
-        placement = services.start_placement(
+
+
+# Each story is one guided client's way through the apartments: (apartment, share of
+# the time since the case opened when they move in, share when they move out or None
+# while still there, outcome). Every kind has current and past placements; the first
+# story is the whole chain, from boarding home to a contract of their own.
+STORIES = [
+    [
+        ("boarding_home_1", 0.0, 0.25, "moved_on"),
+        ("training_1", 0.25, 0.55, "moved_on"),
+        ("trial_1", 0.55, 0.85, "takeover"),
+    ],
+    [("training_2", 0.1, 0.5, "moved_on"), ("trial_2", 0.5, None, "")],
+    [("other_1", 0.1, 0.6, "terminated")],
+    [("trial_3", 0.2, 0.8, "takeover")],
+    [("boarding_home_2", 0.3, None, "")],
+    # Moving in where an earlier story moved out: starts after that placement ended.
+    [("training_1", 0.7, None, "")],
+    [("boarding_home_1", 0.5, None, "")],
+    [("other_1", 0.8, None, "")],
+]
+APARTMENTS = [
+    ("training_1", Apartment.Kind.TRAINING),
+    ("training_2", Apartment.Kind.TRAINING),
+    ("training_3", Apartment.Kind.TRAINING),
+    ("trial_1", Apartment.Kind.TRIAL),
+    ("trial_2", Apartment.Kind.TRIAL),
+    ("trial_3", Apartment.Kind.TRIAL),
+    ("boarding_home_1", Apartment.Kind.BOARDING_HOME),
+    ("boarding_home_2", Apartment.Kind.BOARDING_HOME),
+    ("other_1", Apartment.Kind.OTHER),
+]
+
+
+def _seed_apartments(ctx: DemoContext, today: date, *, since: date) -> list[Apartment]:
+    coordinator, guide = ctx.users["coordinator"], ctx.users["guide"]
+    apartments = {}
+    for i, (key, kind) in enumerate(APARTMENTS, start=1):
+        apartments[key] = services.create_apartment(
             actor=coordinator,
-            case_id=case.pk,
-            apartment_id=apartment.pk,
-            start_on=start,
-            guide=guide,
-            monthly_cost=Decimal(1500 + i * 100),
-            goals={"running_home": True, "managing_money": i % 2 == 0},
-            plan="Veckovisa hembesök första månaden, sedan varannan vecka.",
+            district_id=ctx.district.pk,
+            kind=kind,
+            reference=f"LGH-{1000 + i}",
+            address=f"Tulegatan {i * 3}\n113 53 Stockholm",
+            rent=Decimal(5200 + i * 300),
+            status_since=since,
         )
-        services.add_progress_note(
-            actor=guide,
-            placement_id=placement.pk,
-            on=start + timedelta(days=14),
-            note="Trivs i lägenheten. Behöver stöd med räkningar.",
-        )
-        if i < 3:  # past placements; two of them ended in a takeover of the contract
-            end = start + timedelta(days=300)
+    # The longest stories go to the clients whose cases opened first, and every move
+    # falls within the case's own time, so the forecast and the chain stay plausible.
+    guided = list(
+        Case.objects.filter(assignments__user=guide).order_by("opened_on", "id")[: len(STORIES)]
+    )
+    moved_out: dict[str, date] = {}
+    for n, (case, story) in enumerate(zip(guided, STORIES, strict=False)):
+        span = (today - case.opened_on).days
+
+        def on(share: float, case=case, span=span) -> date:
+            return case.opened_on + timedelta(days=int(span * share))
+
+        for key, moves_in, moves_out, outcome in story:
+            apartment = apartments[key]
+            start = max(on(moves_in), moved_out.get(key, case.opened_on))
+            placement = services.start_placement(
+                actor=coordinator,
+                case_id=case.pk,
+                apartment_id=apartment.pk,
+                start_on=start,
+                guide=guide,
+                monthly_cost=Decimal(1500 + n * 100),
+                goals={"running_home": True, "managing_money": n % 2 == 0},
+                plan="Veckovisa hembesök första månaden, sedan varannan vecka.",
+            )
+            end = max(start, on(moves_out)) if moves_out is not None else None
+            services.add_progress_note(
+                actor=guide,
+                placement_id=placement.pk,
+                on=min(start + timedelta(days=14), end or today),
+                note="Trivs i lägenheten. Behöver stöd med räkningar.",
+            )
+            if end is None:
+                continue
             placement.refresh_from_db()
             services.end_placement(
                 actor=coordinator,
                 placement_id=placement.pk,
                 expected_version=placement.version,
                 end_on=end,
-                outcome="takeover" if i < 2 else "moved_on",
-                takeover_on=end if i < 2 else None,
+                outcome=outcome,
+                takeover_on=end if outcome == "takeover" else None,
             )
-    ctx.log(
-        f"Housing: {len(shelters)} shelters, {len(nights)} shelter nights, {len(apartments)} apartments."
+            moved_out[key] = end
+    renovated = apartments["training_3"]
+    services.set_apartment_status(
+        actor=coordinator,
+        apartment_id=renovated.pk,
+        expected_version=renovated.version,
+        status=Apartment.Status.RENOVATION,
+        since=today - timedelta(days=20),
     )
+    return list(apartments.values())

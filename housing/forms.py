@@ -63,6 +63,21 @@ class ApartmentForm(forms.Form):
     status_since = forms.DateField(label=_("Vacant since"), initial=timezone.localdate, **DATE)
 
 
+class ApartmentStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("New status"),
+        choices=[(s.value, s.label) for s in Apartment.SETTABLE_STATUSES],
+        error_messages={
+            "invalid_choice": _(
+                "Choose vacant or being renovated: an apartment is occupied through a "
+                "placement, and leaves the stock through a contract takeover."
+            )
+        },
+    )
+    since = forms.DateField(label=_("Since"), initial=timezone.localdate, **DATE)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class PlacementForm(forms.Form):
     apartment = forms.ModelChoiceField(label=_("Apartment"), queryset=Apartment.objects.none())
     start_on = forms.DateField(label=_("Moves in"), initial=timezone.localdate, **DATE)

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from bokvar.models import User
+from bokvar.models import Membership, Role, Unit, User
+from bokvar.selectors import roles_of
 from cases import selectors as case_selectors
 from cases.models import Case
 
@@ -81,6 +83,13 @@ def compare_with_year_before(start: date, end: date, unit_ids=None) -> Compariso
     )
 
 
+def compare_for_user(user: User, start: date, end: date) -> Comparison:
+    """The comparison for the districts the user works for as coordinator or guide:
+    nights count towards their paying unit's district, as in the steering figures."""
+    units = Unit.objects.filter(district_id__in=housing_district_ids(user)).values("pk")
+    return compare_with_year_before(start, end, units)
+
+
 # --- Cost forecast -------------------------------------------------------------------
 
 
@@ -130,10 +139,12 @@ def forecasts(user: User, *, year: int, as_of: date, case_ids=None) -> list[Fore
     cases = case_selectors.visible_cases(user)
     if case_ids is not None:
         cases = cases.filter(pk__in=case_ids)
-    return forecasts_for_cases(cases, year=year, as_of=as_of)
+    return forecasts_for_cases(cases, year=year, as_of=as_of, user=user)
 
 
-def forecasts_for_cases(cases, *, year: int, as_of: date) -> list[Forecast]:
+def forecasts_for_cases(
+    cases, *, year: int, as_of: date, user: User | None = None
+) -> list[Forecast]:
     """The forecast of every case of the queryset `cases` active in the year up to `as_of`:
     four queries in all, whatever the number of cases (statistics use it for a district)."""
     as_of = min(as_of, date(year, 12, 31))
@@ -148,21 +159,27 @@ def forecasts_for_cases(cases, *, year: int, as_of: date) -> list[Forecast]:
     )
     # Subqueries rather than lists of ids: always the same four queries, none left out
     # when there are no cases, and no long IN lists for a whole district.
-    nights = dict(
-        ShelterNight.objects.filter(
-            person__household_id__in=selected.values("household_id"),
-            night__gte=jan1,
-            night__lte=as_of,
-        )
-        .values_list("person__household_id")
-        .annotate(total=Sum("cost"))
+    night_rows = ShelterNight.objects.filter(
+        person__household_id__in=selected.values("household_id"),
+        night__gte=jan1,
+        night__lte=as_of,
     )
-    placements: dict[int, Decimal] = {}
+    if user is not None:
+        # A protected person's nights count only for those granted to see them, as on
+        # the housing chain: a sum per household would otherwise reveal their stays.
+        # (Statistics pass no user: their sums are aggregated and suppressed.)
+        night_rows = night_rows.filter(case_selectors.persons_visible_q(user, prefix="person__"))
+    nights = dict(night_rows.values_list("person__household_id").annotate(total=Sum("cost")))
+    # Placements still running cost more as the year goes on; those that ended (moved
+    # on, or a takeover that took the flat out of the stock) cost only what they did.
+    running: dict[int, Decimal] = {}
+    ended: dict[int, Decimal] = {}
     for p in Placement.objects.filter(
         case_id__in=selected.values("id"), start_on__lte=as_of
     ).filter(Q(end_on__isnull=True) | Q(end_on__gte=jan1)):
         end = min(as_of, p.end_on) if p.end_on else as_of
-        placements[p.case_id] = placements.get(p.case_id, Decimal("0")) + placement_cost(
+        bucket = ended if p.end_on is not None and p.end_on <= as_of else running
+        bucket[p.case_id] = bucket.get(p.case_id, Decimal("0")) + placement_cost(
             p.monthly_cost, max(p.start_on, jan1), end, year
         )
     others = dict(
@@ -173,25 +190,27 @@ def forecasts_for_cases(cases, *, year: int, as_of: date) -> list[Forecast]:
     out = []
     for c in cases:
         shelter = nights.get(c["household_id"]) or Decimal("0")
-        placed = placements.get(c["id"], Decimal("0"))
+        placed_running = running.get(c["id"], Decimal("0"))
+        placed_ended = ended.get(c["id"], Decimal("0"))
         other = others.get(c["id"]) or Decimal("0")
-        so_far = shelter + placed + other
+        ongoing = shelter + placed_running + other
         out.append(
             Forecast(
                 case_id=c["id"],
                 number=c["number"],
                 unit_id=c["responsible_unit_id"],
                 shelter_cost=shelter,
-                placement_cost=placed,
+                placement_cost=placed_running + placed_ended,
                 other_cost=other,
-                so_far=so_far,
+                so_far=ongoing + placed_ended,
                 forecast=forecast_whole_year(
-                    so_far=so_far,
+                    so_far=ongoing,
                     start=c["opened_on"],
                     as_of=as_of,
                     year=year,
                     ended_on=c["closed_on"],
-                ),
+                )
+                + placed_ended,
                 household_id=c["household_id"],
             )
         )
@@ -271,17 +290,35 @@ def _shelter_step(run) -> ChainStep:
 # --- Apartments and placements ----------------------------------------------------------
 
 
-def apartments_for(user: User):
-    from bokvar.selectors import roles_of
+def housing_district_ids(user: User) -> frozenset[int]:
+    """Districts in which the user is a housing coordinator or a housing guide: the
+    districts whose apartments they administer and whose shelter nights they compare."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return frozenset(
+        Membership.objects.filter(
+            user=user, unit__is_active=True, role__in=[Role.COORDINATOR, Role.GUIDE]
+        ).values_list("unit__district_id", flat=True)
+    )
 
+
+def apartments_for(user: User):
     roles = roles_of(user)
     return Apartment.objects.filter(district_id__in=roles.district_ids).select_related("landlord")
 
 
-def get_apartment_for_user(user: User, apartment_id: int) -> Apartment:
+def may_administer_apartment(user: User, apartment: Apartment) -> bool:
+    return apartment.district_id in housing_district_ids(user)
+
+
+def get_apartment_for_user(user: User, apartment_id: int, *, write: bool = False) -> Apartment:
+    """404 where the apartment is outside the user's districts; 403 where they may see
+    it but not change it (not its district's coordinator or guide)."""
     apartment = apartments_for(user).filter(pk=apartment_id).first()
     if apartment is None:
         raise Http404
+    if write and not may_administer_apartment(user, apartment):
+        raise PermissionDenied
     return apartment
 
 

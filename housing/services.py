@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bokvar.concurrency import bump, lock_version
@@ -17,6 +18,7 @@ from bokvar.selectors import roles_of
 from cases import selectors as case_selectors
 from cases.models import Landlord
 
+from . import selectors
 from .models import Apartment, CostCategory, CostItem, Placement, ProgressNote
 
 
@@ -62,17 +64,54 @@ def create_apartment(
 def set_apartment_status(
     *, actor: User, apartment_id: int, expected_version: int, status: str, since: date
 ) -> Apartment:
+    """Vacant or being renovated, by hand. Occupied follows from a current placement and
+    leaving the stock from a contract takeover, so neither is set here."""
+    district_id = Apartment.objects.values_list("district_id", flat=True).get(pk=apartment_id)
+    if district_id not in selectors.housing_district_ids(actor):
+        raise PermissionDenied
     apartment = lock_version(Apartment, apartment_id, expected_version)
-    _require_coordinator(actor, apartment.district_id)
-    if (
-        status == Apartment.Status.OCCUPIED
-        or apartment.placements.filter(end_on__isnull=True).exists()
-    ):
+    if status == Apartment.Status.OCCUPIED:
         raise ValidationError(
-            {"status": _("Occupancy follows the placements: end the placement first.")}
+            {
+                "status": _(
+                    "An apartment becomes occupied when a placement starts in it: "
+                    "start a placement instead."
+                )
+            }
+        )
+    if status not in Apartment.SETTABLE_STATUSES:
+        raise ValidationError({"status": _("Choose vacant or being renovated.")})
+    if not apartment.in_stock:
+        raise ValidationError(
+            {
+                "status": _(
+                    "The tenant took over the contract: the apartment has left the "
+                    "municipality's stock and its status can no longer be changed."
+                )
+            }
+        )
+    if apartment.placements.filter(end_on__isnull=True).exists():
+        raise ValidationError(
+            {"status": _("The apartment has a current placement: end the placement first.")}
+        )
+    if since > timezone.localdate():
+        raise ValidationError({"since": _("The date cannot be in the future.")})
+    last_end = (
+        apartment.placements.filter(end_on__isnull=False)
+        .order_by("-end_on")
+        .values_list("end_on", flat=True)
+        .first()
+    )
+    if last_end is not None and since < last_end:
+        raise ValidationError(
+            {
+                "since": _("The date cannot be before the last placement ended (%(date)s).")
+                % {"date": last_end.isoformat()}
+            }
         )
     apartment.status, apartment.status_since = status, since
     bump(apartment)
+    apartment.full_clean()
     attribute(apartment, user=actor, reason="apartment status").save(
         update_fields=["status", "status_since", "version"]
     )
@@ -142,6 +181,10 @@ def end_placement(
 ) -> Placement:
     placement = lock_version(Placement, placement_id, expected_version)
     case_selectors.get_case_for_user(actor, placement.case_id, write=True)
+    # Ending a placement changes the apartment's status: the placement's guide and the
+    # district's coordinators, who administer the apartments, do it.
+    if not may_follow(actor, placement):
+        raise PermissionDenied
     if placement.end_on is not None:
         raise ValidationError({"outcome": _("The placement has already ended.")})
     if not outcome:
@@ -158,16 +201,16 @@ def end_placement(
     placement.full_clean()
     attribute(placement, user=actor, reason="placement ended").save()
     apartment = Apartment.objects.select_for_update().get(pk=placement.apartment_id)
-    # A takeover turns the flat into the client's own home: it leaves the municipality's stock.
-    apartment.status = (
-        Apartment.Status.VACANT
-        if outcome != Placement.Outcome.TAKEOVER
-        else Apartment.Status.RENOVATION
-    )
-    apartment.status_since = end_on
+    if outcome == Placement.Outcome.TAKEOVER:
+        # The client holds the first-hand contract now: the flat is their own home and
+        # leaves the municipality's stock for good (no vacancy, no cost, no new placement).
+        apartment.status, apartment.status_since = Apartment.Status.LEFT_STOCK, takeover_on
+        apartment.municipality_first_hand = False
+    else:
+        apartment.status, apartment.status_since = Apartment.Status.VACANT, end_on
     bump(apartment)
     attribute(apartment, user=actor, reason="placement ended").save(
-        update_fields=["status", "status_since", "version"]
+        update_fields=["status", "status_since", "municipality_first_hand", "version"]
     )
     return placement
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("apartments/", views.apartment_list, name="apartments"),
     path("apartments/new/", views.apartment_new, name="apartment_new"),
     path("apartments/<int:apartment_id>/", views.apartment_detail, name="apartment"),
+    path("apartments/<int:apartment_id>/status/", views.apartment_status, name="apartment_status"),
     path("cases/<int:case_id>/nights/new/", views.nights_new, name="nights_new"),
     path("cases/<int:case_id>/placements/new/", views.placement_new, name="placement_new"),
     path("cases/<int:case_id>/costs/new/", views.cost_new, name="cost_new"),

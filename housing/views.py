@@ -22,6 +22,7 @@ from cases.models import Person
 from . import nights, selectors, services
 from .forms import (
     ApartmentForm,
+    ApartmentStatusForm,
     CostItemForm,
     EndPlacementForm,
     ImportForm,
@@ -46,13 +47,13 @@ def apartment_list(request):
     apartments = list(
         selectors.apartments_for(request.user).order_by("status", "status_since", "reference")
     )
-    vacant = [a for a in apartments if a.status == Apartment.Status.VACANT]
     return render(
         request,
         "housing/apartment_list.html",
         {
-            "vacant": vacant,
-            "apartments": apartments,
+            "vacant": [a for a in apartments if a.status == Apartment.Status.VACANT],
+            "apartments": [a for a in apartments if a.in_stock],
+            "left_stock": [a for a in apartments if not a.in_stock],
             "may_add": roles_of(request.user).coordinator_district_ids,
         },
     )
@@ -84,21 +85,70 @@ def apartment_new(request):
     return render(request, "housing/form.html", {"form": form, "title": _("New apartment")})
 
 
-@role_required(Role.COORDINATOR, Role.GUIDE)
-@require_http_methods(["GET"])
-def apartment_detail(request, apartment_id: int):
-    apartment = selectors.get_apartment_for_user(request.user, apartment_id)
+def _apartment_page(request, apartment, *, status_form=None, conflict=None):
     visible = set(
         case_selectors.visible_cases(request.user)
         .filter(placements__apartment=apartment)
         .values_list("pk", flat=True)
     )
     placements = list(apartment.placements.select_related("case", "guide").order_by("-start_on"))
+    current = any(p.end_on is None for p in placements)
+    may_set_status = (
+        apartment.in_stock
+        and not current
+        and selectors.may_administer_apartment(request.user, apartment)
+    )
+    if may_set_status and status_form is None:
+        status_form = ApartmentStatusForm(
+            initial={"status": apartment.status, "version": apartment.version}
+        )
+    # A refused change is shown with its reason, even where the form is no longer offered.
+    show_form = status_form is not None and (may_set_status or status_form.is_bound)
     return render(
         request,
         "housing/apartment_detail.html",
-        {"apartment": apartment, "placements": placements, "visible": visible},
+        {
+            "apartment": apartment,
+            "placements": placements,
+            "visible": visible,
+            "current": current,
+            "status_form": status_form if show_form else None,
+            "conflict": conflict,
+        },
     )
+
+
+@role_required(Role.COORDINATOR, Role.GUIDE)
+@require_http_methods(["GET"])
+def apartment_detail(request, apartment_id: int):
+    apartment = selectors.get_apartment_for_user(request.user, apartment_id)
+    return _apartment_page(request, apartment)
+
+
+@role_required(Role.COORDINATOR, Role.GUIDE)
+@require_http_methods(["POST"])
+def apartment_status(request, apartment_id: int):
+    apartment = selectors.get_apartment_for_user(request.user, apartment_id, write=True)
+    form = ApartmentStatusForm(request.POST)
+    conflict = None
+    if form.is_valid():
+        c = form.cleaned_data
+        try:
+            services.set_apartment_status(
+                actor=request.user,
+                apartment_id=apartment.pk,
+                expected_version=c["version"],
+                status=c["status"],
+                since=c["since"],
+            )
+        except ConflictError as exc:
+            conflict = exc.message
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The apartment's status was changed."))
+            return redirect("housing:apartment", apartment_id=apartment.pk)
+    return _apartment_page(request, apartment, status_form=form, conflict=conflict)
 
 
 def _people_of(user, case):
@@ -238,11 +288,13 @@ def placement_detail(request, placement_id: int):
     )
 
 
-@role_required(*STAFF)
+@role_required(Role.COORDINATOR, Role.GUIDE)
 @require_http_methods(["GET", "POST"])
 def placement_end(request, placement_id: int):
     placement = selectors.get_placement_for_user(request.user, placement_id)
     case_selectors.get_case_for_user(request.user, placement.case_id, write=True)
+    if not services.may_follow(request.user, placement):
+        raise PermissionDenied
     form = EndPlacementForm(request.POST or None, initial={"version": placement.version})
     conflict = None
     if request.method == "POST" and form.is_valid():
@@ -328,7 +380,7 @@ def comparison(request):
     form = PeriodForm(request.GET or None, initial={"start": date(today.year, 1, 1), "end": today})
     result = None
     if form.is_valid():
-        result = selectors.compare_with_year_before(
-            form.cleaned_data["start"], form.cleaned_data["end"]
+        result = selectors.compare_for_user(
+            request.user, form.cleaned_data["start"], form.cleaned_data["end"]
         )
     return render(request, "housing/comparison.html", {"form": form, "result": result})

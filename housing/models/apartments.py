@@ -25,6 +25,13 @@ class Apartment(models.Model):
         VACANT = "vacant", _("Vacant")
         OCCUPIED = "occupied", _("Occupied")
         RENOVATION = "renovation", _("Being renovated")
+        # The client took over the first-hand contract: the flat is their own home now
+        # and no longer part of the municipality's stock. Final.
+        LEFT_STOCK = "left_stock", _("Left the stock (contract taken over)")
+
+    # What staff may set by hand: occupancy follows the placements, and leaving the
+    # stock follows a contract takeover.
+    SETTABLE_STATUSES = (Status.VACANT, Status.RENOVATION)
 
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="apartments", verbose_name=_("district")
@@ -62,6 +69,10 @@ class Apartment(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def in_stock(self) -> bool:
+        return self.status != self.Status.LEFT_STOCK
 
 
 class Placement(models.Model):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from housing import selectors, services
 from housing.models import Apartment, CostCategory, Placement, ShelterNight
@@ -175,3 +176,181 @@ def test_one_current_placement_per_apartment_and_a_takeover(org, cases, coordina
     from cases.selectors import visible_cases
 
     assert visible_cases(guide).filter(pk=cases.a.pk).exists()
+
+
+# --- forecasts(): the whole chain, checked against figures worked out by hand ----------
+
+
+def _flat(coordinator, org, reference):
+    return services.create_apartment(
+        actor=coordinator,
+        district_id=org.district.pk,
+        kind=Apartment.Kind.TRAINING,
+        reference=reference,
+        address="Tulegatan 9",
+        rent=Decimal("5000"),
+        status_since=date(2020, 1, 1),
+    )
+
+
+def _open(case, on: date) -> None:
+    type(case).objects.filter(pk=case.pk).update(opened_on=on)
+
+
+def test_forecast_of_a_client_whose_case_opened_mid_year(org, cases, shelter, coordinator):
+    from housing import nights
+
+    case = cases.a
+    _open(case, date(2025, 7, 1))
+    # Ten nights, 10–19 July 2025, at 400 SEK: 4,000.
+    nights.register_range(
+        actor=coordinator,
+        person=case.household.head,
+        shelter=shelter,
+        first=date(2025, 7, 10),
+        last=date(2025, 7, 19),
+        paying_unit=org.units["adult"],
+    )
+    services.add_cost_item(
+        actor=coordinator,
+        case_id=case.pk,
+        category=CostCategory.objects.create(name="Flyttkostnad"),
+        on=date(2025, 8, 1),
+        amount=Decimal("300"),
+    )
+    services.start_placement(
+        actor=coordinator,
+        case_id=case.pk,
+        apartment_id=_flat(coordinator, org, "LGH-1").pk,
+        start_on=date(2025, 8, 1),
+        guide=None,
+        monthly_cost=Decimal("1500"),
+        goals={},
+    )
+    [row] = selectors.forecasts(coordinator, year=2025, as_of=date(2025, 9, 30), case_ids=[case.pk])
+    # Placement: 1 Aug–30 Sep is 31 + 30 = 61 days of 2025's 365:
+    # 1,500 × 12 × 61 / 365 = 1,098,000 / 365 = 3,008.219… → 3,008.22.
+    assert row.shelter_cost == Decimal("4000")
+    assert row.other_cost == Decimal("300")
+    assert row.placement_cost == Decimal("3008.22")
+    assert row.so_far == Decimal("7308.22")
+    # The year counts from the case's opening: 1 Jul–30 Sep is 31 + 31 + 30 = 92 days
+    # gone of 1 Jul–31 Dec's 184, so the year costs twice as much: 14,616.44.
+    assert row.forecast == Decimal("14616.44")
+
+
+def test_forecast_with_placements_over_a_leap_years_february(
+    org, cases, shelter, coordinator, guide
+):
+    from housing import nights
+
+    _open(cases.a, date(2023, 5, 1))
+    _open(cases.g, date(2023, 5, 1))
+    # Case A: in a flat since 1 February 2024, and one night on 29 February (400 SEK).
+    services.start_placement(
+        actor=coordinator,
+        case_id=cases.a.pk,
+        apartment_id=_flat(coordinator, org, "LGH-1").pk,
+        start_on=date(2024, 2, 1),
+        guide=None,
+        monthly_cost=Decimal("3050"),
+        goals={},
+    )
+    nights.register_range(
+        actor=coordinator,
+        person=cases.a.household.head,
+        shelter=shelter,
+        first=date(2024, 2, 29),
+        last=date(2024, 2, 29),
+        paying_unit=org.units["adult"],
+    )
+    # Case G: a placement from 15 January to 15 March 2024 that has ended.
+    ended = services.start_placement(
+        actor=coordinator,
+        case_id=cases.g.pk,
+        apartment_id=_flat(coordinator, org, "LGH-2").pk,
+        start_on=date(2024, 1, 15),
+        guide=guide,
+        monthly_cost=Decimal("1830"),
+        goals={},
+    )
+    services.end_placement(
+        actor=coordinator,
+        placement_id=ended.pk,
+        expected_version=ended.version,
+        end_on=date(2024, 3, 15),
+        outcome=Placement.Outcome.MOVED_ON,
+    )
+    rows = {
+        r.case_id: r
+        for r in selectors.forecasts(
+            coordinator, year=2024, as_of=date(2024, 3, 31), case_ids=[cases.a.pk, cases.g.pk]
+        )
+    }
+    a, g = rows[cases.a.pk], rows[cases.g.pk]
+    # A: 1 Feb–31 Mar is 29 + 31 = 60 days of 2024's 366:
+    # 3,050 × 12 × 60 / 366 = 2,196,000 / 366 = 6,000.00; with the night, 6,400.
+    assert a.placement_cost == Decimal("6000.00") and a.shelter_cost == Decimal("400")
+    assert a.so_far == Decimal("6400.00")
+    # 1 Jan–31 Mar 2024 is 31 + 29 + 31 = 91 days of 366:
+    # 6,400 × 366 / 91 = 2,342,400 / 91 = 25,740.659… → 25,740.66.
+    assert a.forecast == Decimal("25740.66")
+    # G: 15 Jan–15 Mar is 17 + 29 + 15 = 61 days: 1,830 × 12 × 61 / 366 = 3,660.00.
+    # The placement has ended, so it costs nothing more this year.
+    assert g.placement_cost == Decimal("3660.00") and g.so_far == Decimal("3660.00")
+    assert g.forecast == Decimal("3660.00")
+
+
+# --- The comparison covers the viewer's own district only --------------------------------
+
+
+def test_comparison_counts_only_the_viewers_district(
+    client, login, org, cases, shelter, other_district
+):
+    from housing.models import Shelter, ShelterPrice
+
+    south_shelter = Shelter.objects.create(name="Söderhärbärget", district=other_district.district)
+    ShelterPrice.objects.create(
+        shelter=south_shelter, valid_from=date(2008, 1, 1), price_per_night=Decimal("500")
+    )
+    rows = []
+    # Norrmalm pays 4 nights in March 2009 and 3 in March 2010; Södermalm 20 and 10.
+    for year, north, south in ((2009, 4, 20), (2010, 3, 10)):
+        for n in range(north):
+            rows.append(
+                ShelterNight(
+                    person=cases.a.household.head,
+                    shelter=shelter,
+                    night=date(year, 3, 1 + n),
+                    cost=Decimal("400"),
+                    paying_unit=org.units["adult"],
+                )
+            )
+        for n in range(south):
+            rows.append(
+                ShelterNight(
+                    person=cases.b.household.head,
+                    shelter=south_shelter,
+                    night=date(year, 3, 1 + n),
+                    cost=Decimal("500"),
+                    paying_unit=other_district.adult,
+                )
+            )
+    ShelterNight.objects.bulk_create(rows)
+    period = {"start": "2010-01-01", "end": "2010-09-30"}
+    north = login(org.users["coordinator"]).get(reverse("housing:comparison"), period)
+    result = north.context["result"]
+    assert (result.previous.nights, result.current.nights) == (4, 3)
+    assert (result.previous.cost, result.current.cost) == (Decimal("1600"), Decimal("1200"))
+    assert result.nights_change == Decimal("-25.0")
+    south = login(other_district.coordinator).get(reverse("housing:comparison"), period)
+    result = south.context["result"]
+    assert (result.previous.nights, result.current.nights) == (20, 10)
+    assert result.nights_change == Decimal("-50.0")
+    # Someone with no housing district compares nothing.
+    assert (
+        selectors.compare_for_user(
+            org.users["caseworker"], date(2010, 1, 1), date(2010, 9, 30)
+        ).current.nights
+        == 0
+    )

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -178,3 +178,115 @@ def test_register_a_range_whole_or_not_at_all(org, cases, shelter, caseworker):
         )
     assert "2026-03-14" in str(exc.value.message_dict["first"])
     assert ShelterNight.objects.count() == 4
+
+
+# --- Protected identity: nights of a protected person are unknown to those not granted --
+
+
+def _night_for_petra(cases, shelter, coordinator, org):
+    """Case P's only person has protected identity; the coordinator is granted, the adult
+    unit's caseworker sees the case but not her."""
+    return nights.register_range(
+        actor=coordinator,
+        person=cases.p.household.head,
+        shelter=shelter,
+        first=date(2026, 3, 14),
+        last=date(2026, 3, 15),
+        paying_unit=org.units["adult"],
+    )
+
+
+def test_case_page_hides_a_protected_persons_shelter_nights(
+    client, login, org, cases, shelter, coordinator, caseworker
+):
+    from django.utils import timezone
+
+    # Nights this year, so the case page's forecast would count them too.
+    year = timezone.localdate().year
+    nights.register_range(
+        actor=coordinator,
+        person=cases.p.household.head,
+        shelter=shelter,
+        first=date(year, 1, 10),
+        last=date(year, 1, 12),
+        paying_unit=org.units["adult"],
+    )
+    url = reverse("cases:detail", args=[cases.p.pk])
+    seen = login(coordinator).get(url).content.decode()
+    assert "Härbärget Navet, 3 nätter" in seen and "Kostnad hittills i år" in seen
+    hidden = login(caseworker).get(url)
+    assert hidden.status_code == 200
+    body = hidden.content.decode()
+    assert "Härbärget Navet" not in body and "Kostnad hittills i år" not in body
+    assert "Inga härbärgesnätter eller placeringar" in body
+
+
+def test_register_form_does_not_offer_a_protected_person(
+    client, login, org, cases, shelter, caseworker
+):
+    petra = cases.p.household.head
+    url = reverse("housing:nights_new", args=[cases.p.pk])
+    form = login(caseworker).get(url).context["form"]
+    assert petra not in form.fields["person"].queryset
+    response = client.post(
+        url,
+        {
+            "person": petra.pk,
+            "shelter": shelter.pk,
+            "first": "2026-03-14",
+            "paying_unit": org.units["adult"].pk,
+        },
+    )
+    assert response.status_code == 200 and response.context["form"].errors["person"]
+    assert ShelterNight.objects.count() == 0
+    with pytest.raises(PermissionDenied):
+        nights.register_range(
+            actor=caseworker,
+            person=petra,
+            shelter=shelter,
+            first=date(2026, 3, 14),
+            last=date(2026, 3, 14),
+            paying_unit=org.units["adult"],
+        )
+    assert ShelterNight.objects.count() == 0
+
+
+def test_api_batch_rejects_a_protected_person_like_an_unknown_one(
+    client, login, org, cases, shelter, coordinator, guide
+):
+    from cases.services import grant_case_access
+
+    # The guide works on case P (may write it) but is not granted to see Petra.
+    grant_case_access(actor=coordinator, case_id=cases.p.pk, user=guide)
+    row = {"shelter": "Härbärget Navet", "night": "2026-03-14", "paying_unit": "Vuxenenheten"}
+    login(guide)
+    protected = client.post(
+        "/api/v1/shelter-nights/",
+        {"nights": [{**row, "personal_number": P}]},
+        content_type="application/json",
+    )
+    unknown = client.post(
+        "/api/v1/shelter-nights/",
+        {"nights": [{**row, "personal_number": "19700101-0011"}]},
+        content_type="application/json",
+    )
+    assert protected.status_code == unknown.status_code == 400
+    assert protected.json() == unknown.json()
+    assert protected.json()["errors"] == [
+        {"row": 1, "reason": "personnummer: ingen person som du får registrera nätter för"}
+    ]
+    assert ShelterNight.objects.count() == 0
+
+
+def test_forecast_leaves_out_a_protected_persons_nights(
+    org, cases, shelter, coordinator, caseworker
+):
+    from housing import selectors
+
+    type(cases.p).objects.filter(pk=cases.p.pk).update(opened_on=date(2026, 1, 1))
+    _night_for_petra(cases, shelter, coordinator, org)
+    as_of = date(2026, 6, 30)
+    [granted] = selectors.forecasts(coordinator, year=2026, as_of=as_of, case_ids=[cases.p.pk])
+    assert granted.shelter_cost == Decimal("800")
+    [hidden] = selectors.forecasts(caseworker, year=2026, as_of=as_of, case_ids=[cases.p.pk])
+    assert hidden.shelter_cost == 0 and hidden.so_far == 0 and hidden.forecast == 0

@@ -94,8 +94,9 @@ def test_placement_pages(client, org, outsider, placement, role):
     assert detail.status_code == expected
     if expected != 200:
         assert "Plan med känsligt innehåll" not in detail.content.decode()
+    # Ending a placement changes the apartment: its guide and the coordinators only.
     end = client.get(reverse("housing:placement_end", args=[placement.pk]))
-    assert end.status_code == expected
+    assert end.status_code == {"coordinator": 200, "guide": 200}.get(role, 403)
 
 
 def test_only_the_guide_and_coordinators_write_progress_notes(client, org, placement):
@@ -159,3 +160,212 @@ def test_no_plaintext_housing_data(org, placement, coordinator):
     secrets = ["Hemliga gatan 9", "Plan med känsligt innehåll", "Spelberoende", "Skuldsanering"]
     leaks = [(t, c) for t, c, v in raw_text_values() for s in secrets if s in v]
     assert leaks == []
+
+
+# --- Writes by those who may not: refused, and nothing saved ---------------------------
+
+# Who may not POST, and what they get. Case A is the adult unit's: its caseworker may
+# register nights and costs there (the GET matrix above), the other unit's may not know it.
+OTHERS = {"steering": 403, "auditor": 403, "admin": 403, "outsider": 403, "anon": 302}
+POST_DENIED = {
+    "nights_new": {"caseworker2": 404, **OTHERS},
+    "cost_new": {"caseworker2": 404, **OTHERS},
+    "placement_new": {"guide": 403, "caseworker": 403, "caseworker2": 403, **OTHERS},
+    "apartment_new": {"guide": 403, "caseworker": 403, "caseworker2": 403, **OTHERS},
+    "nights_import": {"caseworker": 403, "caseworker2": 403, **OTHERS},
+    "placement_end": {"caseworker": 403, "caseworker2": 403, **OTHERS},
+    "apartment_status": {"caseworker": 403, "caseworker2": 403, **OTHERS},
+}
+
+
+@pytest.fixture
+def vacant(org, coordinator):
+    return services.create_apartment(
+        actor=coordinator,
+        district_id=org.district.pk,
+        kind=Apartment.Kind.TRIAL,
+        reference="LGH-10",
+        address="Tomma gatan 10",
+        rent=Decimal("6000"),
+        status_since=date(2025, 1, 1),
+    )
+
+
+def _post(client, name, *, cases, placement, vacant, shelter, org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .conftest import csv_bytes
+
+    a = cases.a.pk
+    requests = {
+        "nights_new": (
+            reverse("housing:nights_new", args=[a]),
+            {
+                "person": cases.a.household.head_id,
+                "shelter": shelter.pk,
+                "first": "2026-03-14",
+                "paying_unit": org.units["adult"].pk,
+            },
+        ),
+        "cost_new": (
+            reverse("housing:cost_new", args=[a]),
+            {"category": _category().pk, "on": "2026-03-01", "amount": "100"},
+        ),
+        "placement_new": (
+            reverse("housing:placement_new", args=[a]),
+            {
+                "apartment": vacant.pk,
+                "start_on": "2026-03-01",
+                "contract_type": "second_hand",
+                "monthly_cost": "1000",
+            },
+        ),
+        "apartment_new": (
+            reverse("housing:apartment_new"),
+            {
+                "kind": "training",
+                "reference": "LGH-11",
+                "address": "Nya gatan 11",
+                "rent": "5000",
+                "status_since": "2026-03-01",
+            },
+        ),
+        "nights_import": (
+            reverse("housing:nights_import"),
+            {
+                "file": SimpleUploadedFile(
+                    "invoice.csv",
+                    csv_bytes("19800101-2387,Härbärget Navet,2026-03-14,Vuxenenheten"),
+                )
+            },
+        ),
+        "placement_end": (
+            reverse("housing:placement_end", args=[placement.pk]),
+            {"end_on": "2026-03-01", "outcome": "moved_on", "version": placement.version},
+        ),
+        "apartment_status": (
+            reverse("housing:apartment_status", args=[vacant.pk]),
+            {"status": "renovation", "since": "2026-03-01", "version": vacant.version},
+        ),
+    }
+    url, data = requests[name]
+    return client.post(url, data)
+
+
+def _category():
+    from housing.models import CostCategory
+
+    return CostCategory.objects.get_or_create(name="Hemtjänst")[0]
+
+
+def _snapshot():
+    from housing.models import CostItem, Placement, ShelterNight
+
+    return {
+        "nights": ShelterNight.objects.count(),
+        "costs": CostItem.objects.count(),
+        "apartments": sorted(Apartment.objects.values_list("pk", "status", "version")),
+        "placements": sorted(Placement.objects.values_list("pk", "end_on", "outcome", "version")),
+    }
+
+
+@pytest.mark.parametrize(
+    "name,role", [(name, role) for name, roles in POST_DENIED.items() for role in roles]
+)
+def test_writes_by_those_who_may_not(
+    client, org, outsider, cases, placement, vacant, shelter, name, role
+):
+    if role != "anon":
+        _login(client, org, outsider, role)
+    _category()
+    before = _snapshot()
+    response = _post(
+        client, name, cases=cases, placement=placement, vacant=vacant, shelter=shelter, org=org
+    )
+    assert response.status_code == POST_DENIED[name][role]
+    if role == "anon":
+        assert response["Location"].startswith(reverse("login"))
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize("name", list(POST_DENIED))
+def test_writes_by_those_who_may(client, org, cases, placement, vacant, shelter, name):
+    """The same requests from the coordinator are saved: the refusals above are about
+    the role, not the data."""
+    _login(client, org, None, "coordinator")
+    _category()
+    before = _snapshot()
+    response = _post(
+        client, name, cases=cases, placement=placement, vacant=vacant, shelter=shelter, org=org
+    )
+    assert response.status_code in (200, 302)
+    assert _snapshot() != before
+
+
+def test_only_the_placements_guide_ends_it(client, org, placement):
+    from bokvar.services import add_membership
+    from cases.services import grant_case_access
+
+    other_guide = org.users["guide"].__class__.objects.create(username="guide2")
+    add_membership(user=other_guide, unit=org.units["housing_team"], role="guide")
+    grant_case_access(actor=org.users["coordinator"], case_id=placement.case_id, user=other_guide)
+    client.force_login(other_guide, backend="django.contrib.auth.backends.ModelBackend")
+    url = reverse("housing:placement_end", args=[placement.pk])
+    assert client.get(reverse("housing:placement", args=[placement.pk])).status_code == 200
+    response = client.post(
+        url, {"end_on": "2026-03-01", "outcome": "moved_on", "version": placement.version}
+    )
+    assert response.status_code == 403
+    placement.refresh_from_db()
+    assert placement.end_on is None
+
+
+# --- The apartment page ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [*ROLES, "anon"])
+def test_apartment_detail_for_every_role(client, org, outsider, placement, role):
+    if role != "anon":
+        _login(client, org, outsider, role)
+    response = client.get(reverse("housing:apartment", args=[placement.apartment_id]))
+    expected = {"coordinator": 200, "guide": 200, "anon": 302}.get(role, 403)
+    assert response.status_code == expected
+    if expected != 200:
+        assert "Hemliga gatan" not in response.content.decode()
+
+
+def test_apartment_of_another_district_is_unknown(client, org, placement, other_district):
+    for user in (other_district.coordinator, other_district.guide):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        url = reverse("housing:apartment", args=[placement.apartment_id])
+        assert client.get(url).status_code == 404
+        status = reverse("housing:apartment_status", args=[placement.apartment_id])
+        assert client.post(status, {"status": "renovation"}).status_code == 404
+
+
+# --- The API batch -------------------------------------------------------------------------
+
+API = "/api/v1/shelter-nights/"
+NIGHT = {
+    "personal_number": "19800101-2387",
+    "shelter": "Härbärget Navet",
+    "night": "2026-03-14",
+    "paying_unit": "Vuxenenheten",
+}
+
+
+@pytest.mark.parametrize(
+    "role,expected",
+    [("guide", 201), ("coordinator", 201), ("steering", 403), ("auditor", 403), ("anon", 403)],
+)
+def test_api_batch_by_role(client, org, outsider, cases, shelter, role, expected):
+    from cases.services import grant_case_access
+    from housing.models import ShelterNight
+
+    # The guide registers nights for the clients they work with.
+    grant_case_access(actor=org.users["coordinator"], case_id=cases.a.pk, user=org.users["guide"])
+    if role != "anon":
+        _login(client, org, outsider, role)
+    response = client.post(API, {"nights": [NIGHT]}, content_type="application/json")
+    assert response.status_code == expected
+    assert ShelterNight.objects.count() == (1 if expected == 201 else 0)
