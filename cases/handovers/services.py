@@ -170,6 +170,17 @@ def accept_handover(*, actor: User, handover_id: int, now: datetime | None = Non
     case = Case.objects.select_for_update().get(pk=handover.case_id)
     if case.status != Case.Status.OPEN:
         raise ValidationError({"case": _("The case is closed and cannot be handed over.")})
+    if handover.moves_responsibility and case.responsible_unit_id != handover.old_unit_id:
+        # The case moved since this was sent (another transfer was accepted first):
+        # accepting would take it from a unit that never agreed to hand it over.
+        raise ValidationError(
+            {
+                "case": _(
+                    "The case has moved to another unit since this was sent. Return the "
+                    "handover; the unit now responsible can send a new one."
+                )
+            }
+        )
     handover.status = Handover.Status.ACCEPTED
     handover.accepted_at, handover.accepted_by = now, actor
     if handover.seen_at is None:
@@ -181,6 +192,7 @@ def accept_handover(*, actor: User, handover_id: int, now: datetime | None = Non
     )
     if handover.moves_responsibility:
         _move_responsibility(handover, case, actor=actor, now=now)
+        _return_superseded(handover, actor=actor, now=now)
     else:
         # A consultation: the consulted unit reads the case until it is closed.
         assign_perm(VIEW, handover.to_unit.group, case)
@@ -193,6 +205,39 @@ def accept_handover(*, actor: User, handover_id: int, now: datetime | None = Non
         )
     )
     return handover
+
+
+def _return_superseded(accepted: Handover, *, actor: User, now: datetime) -> None:
+    """Other pending transfers and transfer requests of the case no longer apply once
+    one is accepted: they go back to their senders' inboxes with the reason, never
+    silently dropped."""
+    others = (
+        Handover.objects.select_for_update()
+        .filter(
+            case_id=accepted.case_id,
+            status=Handover.Status.PENDING,
+            kind__in=[Handover.Kind.TRANSFER, Handover.Kind.TRANSFER_REQUEST],
+        )
+        .exclude(pk=accepted.pk)
+    )
+    for other in others:
+        other.status = Handover.Status.RETURNED
+        other.returned_at, other.returned_by = now, actor
+        other.return_reason = _(
+            "The case was handed over to %(unit)s first; this handover no longer applies."
+        ) % {"unit": Unit.objects.get(pk=accepted.new_unit_id).name}
+        other.version += 1
+        attribute(other, user=actor, reason="handover superseded").save(
+            update_fields=["status", "returned_at", "returned_by", "return_reason", "version"]
+        )
+        transaction.on_commit(
+            lambda other=other: _notify_unit(
+                other,
+                unit_id=other.from_unit_id,
+                kind="handover_returned",
+                subject=_("Returned: %(what)s") % {"what": selectors.describe(other)},
+            )
+        )
 
 
 def _move_responsibility(handover: Handover, case: Case, *, actor: User, now: datetime) -> None:

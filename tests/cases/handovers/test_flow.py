@@ -216,3 +216,44 @@ def test_revocation_is_in_the_history_as_the_system(transfer, caseworker2):
     record = HandoverReadAccess.objects.get().history.first()
     assert record.history_user.username == SYSTEM_USERNAME
     assert record.history_change_reason == "read access period ended"
+
+
+def test_accepting_one_transfer_returns_the_others(
+    cases, org, caseworker, caseworker2, coordinator
+):
+    """Two units asked to take the same case: the first to accept gets it, the other
+    handover goes back to the sender's inbox with the reason, and cannot be accepted."""
+    a = cases.a
+    income, team = org.units[Unit.Kind.INCOME_SUPPORT], org.units[Unit.Kind.HOUSING_TEAM]
+    to_income = send(a, actor=caseworker, to_unit=income)
+    to_team = send(a, actor=caseworker, to_unit=team)
+    services.accept_handover(actor=coordinator, handover_id=to_team.pk)
+
+    to_income.refresh_from_db()
+    assert to_income.status == Handover.Status.RETURNED
+    assert team.name in to_income.return_reason
+    assert to_income.history.first().history_user == coordinator
+    with pytest.raises(services.HandoverConflict):
+        services.accept_handover(actor=caseworker2, handover_id=to_income.pk)
+    a.refresh_from_db()
+    assert a.responsible_unit == team
+    assert not can_write_case(caseworker2, a)
+    # It is back in the sending unit's inbox, not lost.
+    assert selectors.inbox(caseworker).filter(pk=to_income.pk).exists()
+
+
+def test_a_transfer_of_a_case_that_moved_cannot_be_accepted(cases, org, caseworker, caseworker2):
+    from django.core.exceptions import ValidationError
+
+    a = cases.a
+    income, team = org.units[Unit.Kind.INCOME_SUPPORT], org.units[Unit.Kind.HOUSING_TEAM]
+    handover = send(a, actor=caseworker, to_unit=income)
+    # The case moved by another way meanwhile (say an administrator's correction).
+    Case.objects.filter(pk=a.pk).update(responsible_unit=team)
+    with pytest.raises(ValidationError) as raised:
+        services.accept_handover(actor=caseworker2, handover_id=handover.pk)
+    assert "case" in raised.value.message_dict
+    handover.refresh_from_db()
+    assert handover.status == Handover.Status.PENDING
+    assert Case.objects.get(pk=a.pk).responsible_unit == team
+    assert not can_write_case(caseworker2, a)
