@@ -379,15 +379,33 @@ def grant_case_access(
     )
 
 
+def may_grant_protected(actor: User, case: Case) -> bool:
+    """Whoever may change the case and is granted one of its protected people may let a
+    colleague see that person."""
+    return (
+        selectors.can_write_case(actor, case)
+        and selectors.grantable_protected_people(actor, case).exists()
+    )
+
+
 @transaction.atomic
-def grant_protected_person(*, actor: User, case_id: int, person_id: int, user: User) -> None:
-    """Only someone who already sees a protected person may let another user see them."""
-    case = selectors.get_case_for_user(actor, case_id)
-    person = selectors.get_person_for_user(actor, case, person_id)
+def grant_protected_person(*, actor: User, case_id: int, person_id: int, user: User | None) -> None:
+    """Let a colleague who already has access to the case see one of its protected
+    people. Only someone who may change the case and sees the person may do so."""
+    case = selectors.get_case_for_user(actor, case_id, write=True)
+    person = Person.objects.filter(household_id=case.household_id, pk=person_id).first()
+    if person is None:
+        raise ValidationError({"person": _("Choose a person of this household.")})
     if not person.is_protected:
-        raise ValidationError({"user": _("This person has no protected identity.")})
-    if not may_grant(actor, case):
+        raise ValidationError({"person": _("This person has no protected identity.")})
+    if not selectors.may_see_person(actor, person):
         raise PermissionDenied
+    if user is None:
+        raise ValidationError({"user": _("Choose the colleague who should see the person.")})
+    if not user.is_active or not selectors.may_see_case(user, case):
+        raise ValidationError(
+            {"user": _("This colleague has no access to the case; give them access first.")}
+        )
     grant_perm(PROTECTED_PERM, user, person, actor=actor, reason="protected person granted")
 
 
