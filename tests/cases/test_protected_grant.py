@@ -113,20 +113,20 @@ def test_colleague_without_access_to_the_case_gets_a_message_naming_the_field(cl
     response = client.post(_url(cases.p), {"person": _person(cases).pk, "user": colleague.pk})
     assert response.status_code == 400
     body = response.content.decode()
-    assert "Colleague" in body and "no access to the case" in body
+    assert "Kollega" in body and "ingen åtkomst till ärendet" in body
     assert not _sees(colleague, _person(cases))
 
 
 @pytest.mark.parametrize(
     "data,field,message",
     [
-        ({"person": "", "user": ""}, "Colleague", "Choose the colleague who should see"),
-        ({"user": "CASEWORKER"}, "Person with protected identity", "Choose the person"),
-        ({"person": "PERSON", "user": "999999"}, "Colleague", "Choose a colleague from the"),
-        ({"person": "OTHER", "user": "CASEWORKER"}, "Person with protected identity", "list"),
+        ({"person": "", "user": ""}, "Kollega", "Välj den kollega som ska få se"),
+        ({"user": "CASEWORKER"}, "Person med skyddad identitet", "Välj personen"),
+        ({"person": "PERSON", "user": "999999"}, "Kollega", "Välj en kollega i listan"),
+        ({"person": "OTHER", "user": "CASEWORKER"}, "Person med skyddad identitet", "i listan"),
     ],
 )
-def test_bad_input_names_the_field(client, org, cases, data, field, message):
+def test_bad_input_names_the_field_in_swedish(client, org, cases, data, field, message):
     ids = {
         "CASEWORKER": org.users["caseworker"].pk,
         "PERSON": _person(cases).pk,
