@@ -127,12 +127,18 @@ def _grant_rows(perm: str, grantee: User | Group, obj: Case | Person):
     return model, {key: grantee, "permission": permission, "content_object": obj}
 
 
-def grant_perm(perm: str, grantee: User | Group, obj, *, actor: User, reason: str) -> None:
+def grant_perm(perm: str, grantee: User | Group, obj, *, actor: User | None, reason: str) -> None:
     """Give `grantee` the object permission, with a history row naming actor and reason.
-    (guardian's assign_perm leaves the history row without either.)"""
+    (guardian's assign_perm leaves the history row without either.) Without an actor
+    the request's user is recorded, as simple-history's middleware does."""
     model, values = _grant_rows(perm, grantee, obj)
     if not model.objects.filter(**values).exists():
-        attribute(model(**values), user=actor, reason=reason).save()
+        row = model(**values)
+        if actor is None:
+            row._change_reason = reason
+        else:
+            attribute(row, user=actor, reason=reason)
+        row.save()
 
 
 def revoke_perm(perm: str, grantee: User | Group, obj, *, actor: User, reason: str) -> None:
@@ -143,7 +149,10 @@ def revoke_perm(perm: str, grantee: User | Group, obj, *, actor: User, reason: s
         attribute(row, user=actor, reason=reason).delete()
 
 
-def _grant_case(case: Case, grantee, *, actor: User, reason: str) -> None:
+def _grant_case(
+    case: Case, grantee, *, actor: User | None = None, reason: str = "access granted"
+) -> None:
+    # actor may be left out only by older callers (housing); pass it.
     for perm in CASE_PERMS:
         grant_perm(perm, grantee, case, actor=actor, reason=reason)
 

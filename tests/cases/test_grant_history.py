@@ -70,3 +70,15 @@ def test_protected_person_grant_leaves_history_naming_the_actor(org, cases):
     assert row.history_type == "+"
     assert row.history_user_id == coordinator.pk
     assert row.history_change_reason == "protected person granted"
+
+
+def test_case_page_names_the_system_for_rows_without_a_user(org, cases):
+    from django.utils import translation
+
+    from cases.history import case_changes
+    from cases.models import Case
+
+    Case.history.filter(id=cases.a.pk).update(history_user=None)
+    with translation.override("en"):
+        rows = case_changes(cases.a)
+    assert "System" in {r.who for r in rows}
