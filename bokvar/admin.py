@@ -40,7 +40,12 @@ class UnitAdmin(SimpleHistoryAdmin):
             super().save_model(request, obj, form, change)
             return
         created = services.create_unit(
-            district=obj.district, name=obj.name, kind=obj.kind, email=obj.email
+            district=obj.district,
+            name=obj.name,
+            kind=obj.kind,
+            email=obj.email,
+            actor=request.user,
+            reason="unit created in the admin",
         )
         obj.pk, obj.group_id = created.pk, created.group_id
 
@@ -56,4 +61,6 @@ class MembershipAdmin(SimpleHistoryAdmin):
         services.sync_unit_groups(obj.user)
 
     def delete_model(self, request, obj):
-        services.remove_membership(membership=obj)
+        services.remove_membership(
+            membership=obj, actor=request.user, reason="membership removed in the admin"
+        )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group, Permission
 
 from . import services
+from .history import attribute, system_user
 from .models import District, Role, Unit, User
 
 DEMO_UNITS = [
@@ -58,7 +59,12 @@ class DemoContext:
 
 
 def ensure_organisation(password: str) -> tuple[District, dict[str, Unit], dict[str, User]]:
-    district, _ = District.objects.get_or_create(code="norrmalm", defaults={"name": "Norrmalm"})
+    district = District.objects.filter(code="norrmalm").first()
+    if district is None:
+        district = attribute(
+            District(code="norrmalm", name="Norrmalm"), user=system_user(), reason="demo data"
+        )
+        district.save()
     units: dict[str, Unit] = {}
     for name, kind in DEMO_UNITS:
         unit = Unit.objects.filter(district=district, name=name).first()
@@ -70,7 +76,7 @@ def ensure_organisation(password: str) -> tuple[District, dict[str, Unit], dict[
             user = User(username=username, first_name=first, last_name=last)
             user.email = f"{username}@bokvar.example"
             user.set_password(password)
-            user.save()
+            attribute(user, user=system_user(), reason="demo data").save()
         services.add_membership(user=user, unit=units[unit_kind], role=role, is_lead=lead)
         users[username] = user
     _ensure_admin_rights(users["admin"])

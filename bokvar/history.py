@@ -12,13 +12,14 @@ def system_user():
     """The account scheduled tasks and commands act as. It cannot sign in."""
     from .models import User
 
-    user, created = User.objects.get_or_create(
-        username=SYSTEM_USERNAME,
-        defaults={"first_name": "Bo Kvar", "last_name": "(system)", "is_active": False},
-    )
-    if created:
+    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        user = User(
+            username=SYSTEM_USERNAME, first_name="Bo Kvar", last_name="(system)", is_active=False
+        )
         user.set_unusable_password()
-        user.save(update_fields=["password"])
+        # The system account's own creation is its first act.
+        attribute(user, user=user, reason="system account created").save()
     return user
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
 
+from .history import attribute, system_user
 from .models import District, Membership, Role, Unit, User
 
 
@@ -14,11 +15,20 @@ def _unit_group_name(district: District, name: str) -> str:
 
 
 @transaction.atomic
-def create_unit(*, district: District, name: str, kind: str, email: str = "") -> Unit:
+def create_unit(
+    *,
+    district: District,
+    name: str,
+    kind: str,
+    email: str = "",
+    actor: User | None = None,
+    reason: str = "unit created",
+) -> Unit:
+    """`actor` is whoever creates the unit; commands and seeding act as the system."""
     group, _ = Group.objects.get_or_create(name=_unit_group_name(district, name))
     unit = Unit(district=district, name=name, kind=kind, group=group, email=email)
     unit.full_clean()
-    unit.save()
+    attribute(unit, user=actor or system_user(), reason=reason).save()
     return unit
 
 
@@ -43,20 +53,32 @@ def sync_unit_groups(user: User) -> None:
 
 @transaction.atomic
 def add_membership(
-    *, user: User, unit: Unit, role: Role | str, is_lead: bool = False
+    *,
+    user: User,
+    unit: Unit,
+    role: Role | str,
+    is_lead: bool = False,
+    actor: User | None = None,
+    reason: str = "membership added",
 ) -> Membership:
-    membership, created = Membership.objects.get_or_create(
-        user=user, unit=unit, role=role, defaults={"is_lead": is_lead}
-    )
-    if not created and membership.is_lead != is_lead:
+    actor = actor or system_user()
+    membership = Membership.objects.filter(user=user, unit=unit, role=role).first()
+    if membership is None:
+        membership = Membership(user=user, unit=unit, role=role, is_lead=is_lead)
+        attribute(membership, user=actor, reason=reason).save()
+    elif membership.is_lead != is_lead:
         membership.is_lead = is_lead
-        membership.save(update_fields=["is_lead"])
+        attribute(membership, user=actor, reason="unit lead changed").save(
+            update_fields=["is_lead"]
+        )
     sync_unit_groups(user)
     return membership
 
 
 @transaction.atomic
-def remove_membership(*, membership: Membership) -> None:
+def remove_membership(
+    *, membership: Membership, actor: User | None = None, reason: str = "membership removed"
+) -> None:
     user = membership.user
-    membership.delete()
+    attribute(membership, user=actor or system_user(), reason=reason).delete()
     sync_unit_groups(user)

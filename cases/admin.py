@@ -1,9 +1,22 @@
 """The admin shows cases and people by number and status only: personal data is read
-in the application, where object permissions and the access log apply."""
+in the application, where object permissions and the access log apply. Even a superuser
+sees only the cases and people cases.selectors lets them see, and an administrator none."""
 
 from django.contrib import admin
 
+from bokvar.models import Role
+from bokvar.selectors import roles_of
+
+from . import selectors
 from .models import Case, Household, Landlord, Person
+
+
+def _admin_cases(user):
+    """The cases a user may see in the admin: what the application would show them,
+    nothing for the administrator role (they configure, they do not read cases)."""
+    if roles_of(user).has(Role.ADMINISTRATOR):
+        return Case.objects.none()
+    return selectors.visible_cases(user)
 
 
 class NoPersonalDataAdmin(admin.ModelAdmin):
@@ -24,12 +37,19 @@ class CaseAdmin(NoPersonalDataAdmin):
     search_fields = ["number"]
     fields = ["number", "kind", "status", "responsible_unit", "opened_on", "closed_on", "outcome"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=_admin_cases(request.user).values("pk"))
+
 
 @admin.register(Household)
 class HouseholdAdmin(NoPersonalDataAdmin):
     list_display = ["id", "created_at"]
     fields = ["id", "created_at"]
     readonly_fields = ["id", "created_at"]
+
+    def get_queryset(self, request):
+        households = _admin_cases(request.user).values("household_id")
+        return super().get_queryset(request).filter(pk__in=households)
 
 
 @admin.register(Person)
@@ -43,6 +63,15 @@ class PersonAdmin(NoPersonalDataAdmin):
         "protected_identity",
         "protected_identity_noted_on",
     ]
+
+    def get_queryset(self, request):
+        households = _admin_cases(request.user).values("household_id")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(household_id__in=households)
+            .filter(selectors.persons_visible_q(request.user))
+        )
 
 
 @admin.register(Landlord)

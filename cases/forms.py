@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from bokvar.models import Unit, User
 
 from .identity import InvalidPersonalNumber, parse_personal_number
-from .models import Case, ProtectedIdentity, Sex
+from .models import Case, Person, ProtectedIdentity, Sex
 from .services import PersonData
 
 
@@ -228,3 +228,37 @@ class GrantForm(forms.Form):
         if bool(cleaned.get("user")) == bool(cleaned.get("unit")):
             raise forms.ValidationError(_("Choose either a staff member or a unit."))
         return cleaned
+
+
+class ColleagueChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+class ProtectedPersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.full_name or str(obj)
+
+
+class ProtectedGrantForm(forms.Form):
+    person = ProtectedPersonChoiceField(
+        label=_("Person with protected identity"),
+        queryset=Person.objects.none(),
+        error_messages={
+            "required": _("Choose the person with protected identity."),
+            "invalid_choice": _("Choose a person with protected identity from the list."),
+        },
+    )
+    user = ColleagueChoiceField(
+        label=_("Colleague"),
+        queryset=User.objects.none(),
+        error_messages={
+            "required": _("Choose the colleague who should see the person."),
+            "invalid_choice": _("Choose a colleague from the list."),
+        },
+    )
+
+    def __init__(self, *args, people=None, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people if people is not None else Person.objects.none()
+        self.fields["user"].queryset = staff if staff is not None else User.objects.none()

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from .models import Case, CaseAssignment, Household, HouseholdChild, Person
 
 IGNORED = {"version", "name_bidx", "personal_number_bidx"}
@@ -38,7 +40,7 @@ def _rows(model, records) -> list[ChangeRow]:
         rows.append(
             ChangeRow(
                 when=record.history_date,
-                who=(user.get_full_name() or user.username) if user else "",
+                who=(user.get_full_name() or user.username) if user else _("System"),
                 what=str(model._meta.verbose_name),
                 reason=record.history_change_reason or "",
                 fields=fields,

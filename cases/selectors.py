@@ -121,6 +121,22 @@ def may_see_person(user: User, person: Person) -> bool:
     ).exists()
 
 
+def grantable_protected_people(user: User, case: Case) -> QuerySet[Person]:
+    """The household's protected people this user is granted, so may pass on."""
+    granted = PersonUserObjectPermission.objects.filter(
+        user=user, **_perm("view_protected_person")
+    ).values("content_object_id")
+    return (
+        Person.objects.filter(household_id=case.household_id, pk__in=granted)
+        .exclude(protected_identity=ProtectedIdentity.NONE)
+        .order_by("pk")
+    )
+
+
+def may_see_case(user: User, case: Case) -> bool:
+    return visible_cases(user).filter(pk=case.pk).exists()
+
+
 @dataclass(frozen=True)
 class PersonCard:
     """What a page may show of a person; personal details replaced when hidden."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, remove_perm
 
 from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
@@ -23,11 +24,14 @@ from .identity import birth_year_band, parse_personal_number
 from .models import (
     Case,
     CaseAssignment,
+    CaseGroupObjectPermission,
     CaseNumberSequence,
+    CaseUserObjectPermission,
     Household,
     HouseholdChild,
     Landlord,
     Person,
+    PersonUserObjectPermission,
     ProtectedIdentity,
 )
 
@@ -104,14 +108,58 @@ def _next_case_number(year: int) -> str:
     return f"BK-{year}-{seq.last:04d}"
 
 
-def _grant_case(case: Case, grantee) -> None:
-    for perm in CASE_PERMS:
-        assign_perm(perm, grantee, case)
+def _grant_rows(perm: str, grantee: User | Group, obj: Case | Person):
+    """The direct-foreign-key permission rows for (perm, grantee, obj), unsaved filter."""
+    app_label, codename = perm.split(".")
+    permission = Permission.objects.get(
+        content_type=ContentType.objects.get_for_model(obj), codename=codename
+    )
+    if isinstance(obj, Case):
+        model, key = (
+            (CaseGroupObjectPermission, "group")
+            if isinstance(grantee, Group)
+            else (CaseUserObjectPermission, "user")
+        )
+    elif isinstance(obj, Person) and not isinstance(grantee, Group):
+        model, key = PersonUserObjectPermission, "user"
+    else:  # pragma: no cover - a programming error, not user input
+        raise TypeError(f"no object permission model for {type(obj).__name__}")
+    return model, {key: grantee, "permission": permission, "content_object": obj}
 
 
-def _revoke_case(case: Case, grantee) -> None:
+def grant_perm(perm: str, grantee: User | Group, obj, *, actor: User | None, reason: str) -> None:
+    """Give `grantee` the object permission, with a history row naming actor and reason.
+    (guardian's assign_perm leaves the history row without either.) Without an actor
+    the request's user is recorded, as simple-history's middleware does."""
+    model, values = _grant_rows(perm, grantee, obj)
+    if not model.objects.filter(**values).exists():
+        row = model(**values)
+        if actor is None:
+            row._change_reason = reason
+        else:
+            attribute(row, user=actor, reason=reason)
+        row.save()
+
+
+def revoke_perm(perm: str, grantee: User | Group, obj, *, actor: User, reason: str) -> None:
+    """Take the object permission away, one row at a time so that every deletion leaves
+    a history row (a bulk delete would not name the actor)."""
+    model, values = _grant_rows(perm, grantee, obj)
+    for row in model.objects.filter(**values):
+        attribute(row, user=actor, reason=reason).delete()
+
+
+def _grant_case(
+    case: Case, grantee, *, actor: User | None = None, reason: str = "access granted"
+) -> None:
+    # actor may be left out only by older callers (housing); pass it.
     for perm in CASE_PERMS:
-        remove_perm(perm, grantee, case)
+        grant_perm(perm, grantee, case, actor=actor, reason=reason)
+
+
+def _revoke_case(case: Case, grantee, *, actor: User, reason: str) -> None:
+    for perm in CASE_PERMS:
+        revoke_perm(perm, grantee, case, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -162,12 +210,12 @@ def create_case(
     )
     case.full_clean()
     attribute(case, user=actor, reason=reason).save()
-    _grant_case(case, responsible_unit.group)
+    _grant_case(case, responsible_unit.group, actor=actor, reason=reason)
     _set_assignees(case, assignees, actor=actor, reason=reason)
     for person in persons:
         if person.is_protected:
             for user in {actor, *assignees}:
-                assign_perm(PROTECTED_PERM, user, person)
+                grant_perm(PROTECTED_PERM, user, person, actor=actor, reason=reason)
     return case
 
 
@@ -176,12 +224,12 @@ def _set_assignees(case: Case, assignees: list[User], *, actor: User, reason: st
     wanted = {u.pk: u for u in assignees}
     for user_id, assignment in current.items():
         if user_id not in wanted:
-            _revoke_case(case, assignment.user)
+            _revoke_case(case, assignment.user, actor=actor, reason=reason)
             attribute(assignment, user=actor, reason=reason).delete()
     for user_id, user in wanted.items():
         if user_id not in current:
             attribute(CaseAssignment(case=case, user=user), user=actor, reason=reason).save()
-            _grant_case(case, user)
+            _grant_case(case, user, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -213,7 +261,7 @@ def update_person(
     attribute(person, user=actor, reason="person edited").save()
     if person.is_protected and not was_protected:
         # Whoever marks a person as protected keeps sight of them; nobody else gains it.
-        assign_perm(PROTECTED_PERM, actor, person)
+        grant_perm(PROTECTED_PERM, actor, person, actor=actor, reason="protected identity marked")
     return person
 
 
@@ -335,19 +383,39 @@ def grant_case_access(
         raise PermissionDenied
     if (user is None) == (unit is None):
         raise ValidationError({"grantee": _("Choose either a user or a unit.")})
-    _grant_case(case, user if user is not None else unit.group)
+    _grant_case(
+        case, user if user is not None else unit.group, actor=actor, reason="access granted"
+    )
+
+
+def may_grant_protected(actor: User, case: Case) -> bool:
+    """Whoever may change the case and is granted one of its protected people may let a
+    colleague see that person."""
+    return (
+        selectors.can_write_case(actor, case)
+        and selectors.grantable_protected_people(actor, case).exists()
+    )
 
 
 @transaction.atomic
-def grant_protected_person(*, actor: User, case_id: int, person_id: int, user: User) -> None:
-    """Only someone who already sees a protected person may let another user see them."""
-    case = selectors.get_case_for_user(actor, case_id)
-    person = selectors.get_person_for_user(actor, case, person_id)
+def grant_protected_person(*, actor: User, case_id: int, person_id: int, user: User | None) -> None:
+    """Let a colleague who already has access to the case see one of its protected
+    people. Only someone who may change the case and sees the person may do so."""
+    case = selectors.get_case_for_user(actor, case_id, write=True)
+    person = Person.objects.filter(household_id=case.household_id, pk=person_id).first()
+    if person is None:
+        raise ValidationError({"person": _("Choose a person of this household.")})
     if not person.is_protected:
-        raise ValidationError({"user": _("This person has no protected identity.")})
-    if not may_grant(actor, case):
+        raise ValidationError({"person": _("This person has no protected identity.")})
+    if not selectors.may_see_person(actor, person):
         raise PermissionDenied
-    assign_perm(PROTECTED_PERM, user, person)
+    if user is None:
+        raise ValidationError({"user": _("Choose the colleague who should see the person.")})
+    if not user.is_active or not selectors.may_see_case(user, case):
+        raise ValidationError(
+            {"user": _("This colleague has no access to the case; give them access first.")}
+        )
+    grant_perm(PROTECTED_PERM, user, person, actor=actor, reason="protected person granted")
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from .forms import (
     GrantForm,
     HouseholdChildForm,
     PersonEditForm,
+    ProtectedGrantForm,
     VersionForm,
     child_formset,
     person_formset,
@@ -156,6 +157,7 @@ def case_detail(request, case_id: int):
         "assignees": selectors.assignees_of(case),
         "may_write": selectors.can_write_case(request.user, case),
         "may_grant": services.may_grant(request.user, case),
+        "may_grant_protected": services.may_grant_protected(request.user, case),
         "panels": panels_for(request, case),
         "timeline": timeline_for(request, case),
         "changes": case_changes(case, limit=15),
@@ -286,8 +288,6 @@ def case_close(request, case_id: int):
 def case_access(request, case_id: int):
     case = selectors.get_case_for_user(request.user, case_id)
     if not services.may_grant(request.user, case):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     staff = selectors.staff_choices(request.user)
     units = Unit.objects.filter(district_id=case.responsible_unit.district_id, is_active=True)
@@ -301,7 +301,49 @@ def case_access(request, case_id: int):
         )
         messages.success(request, _("Access was granted."))
         return redirect(reverse("cases:detail", kwargs={"case_id": case.pk}))
-    return render(request, "cases/case_access.html", {"case": case, "form": form})
+    return render(
+        request,
+        "cases/case_access.html",
+        {
+            "case": case,
+            "form": form,
+            "may_grant_protected": services.may_grant_protected(request.user, case),
+        },
+    )
+
+
+@role_required(*CASE_ROLES)
+@require_http_methods(["GET", "POST"])
+def protected_access(request, case_id: int):
+    """Let a colleague with access to the case see one of its protected people."""
+    case = selectors.get_case_for_user(request.user, case_id, write=True)
+    if not services.may_grant_protected(request.user, case):
+        raise PermissionDenied
+    form = ProtectedGrantForm(
+        request.POST or None,
+        people=selectors.grantable_protected_people(request.user, case),
+        staff=selectors.staff_choices(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.grant_protected_person(
+                actor=request.user,
+                case_id=case.pk,
+                person_id=form.cleaned_data["person"].pk,
+                user=form.cleaned_data["user"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("The colleague may now see the person."))
+            return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request,
+        "cases/protected_access.html",
+        {"case": case, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @role_required(*CASE_ROLES)

@@ -104,7 +104,10 @@ class CaseNumberSequence(models.Model):
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+    # Who gave or took away access, and why.
+    history = HistoricalRecords()
 
 
 class CaseGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+    history = HistoricalRecords()

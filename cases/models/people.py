@@ -137,3 +137,5 @@ class Person(models.Model):
 
 class PersonUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
+    # Who let whom see a protected person, and why.
+    history = HistoricalRecords()
