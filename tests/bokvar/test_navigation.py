@@ -1,0 +1,100 @@
+"""The main navigation shows each role exactly what it may use: every entry shown
+opens for that role, and every entry of another role that is not shown is refused."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+NAV = re.compile(r'<nav aria-label="[^"]*" class="main-nav">(.*?)</nav>', re.S)
+HREF = re.compile(r'href="([^"]+)"')
+
+# The specification: which entries each demo user's role is meant to see.
+EXPECTED = {
+    "coordinator": {
+        "cases:list",
+        "cases:signals",
+        "cases:deadlines",
+        "cases:handovers",
+        "cases:landlords",
+        "housing:apartments",
+        "housing:forecast",
+        "steering:dashboard",
+        "steering:reports",
+        "notifications",
+    },
+    "guide": {
+        "cases:list",
+        "cases:deadlines",
+        "cases:handovers",
+        "housing:apartments",
+        "housing:forecast",
+        "notifications",
+    },
+    "caseworker": {
+        "cases:list",
+        "cases:deadlines",
+        "cases:handovers",
+        "housing:forecast",
+        "notifications",
+    },
+    "caseworker2": {
+        "cases:list",
+        "cases:deadlines",
+        "cases:handovers",
+        "housing:forecast",
+        "notifications",
+    },
+    "steering": {"steering:dashboard", "steering:reports", "notifications"},
+    "auditor": {"audit:index", "notifications"},
+    "admin": {"cases:list", "cases:landlords", "notifications"},
+}
+ALL_ENTRIES = set().union(*EXPECTED.values())
+
+
+def _nav_links(client) -> set[str]:
+    body = client.get(reverse("home")).content.decode()
+    match = NAV.search(body)
+    assert match, "the home page has no main navigation"
+    return set(HREF.findall(match.group(1)))
+
+
+def _sign_in(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+
+
+@pytest.mark.parametrize("username", sorted(EXPECTED))
+def test_navigation_shows_exactly_the_role_entries(client, org, username):
+    _sign_in(client, org.users[username])
+    assert _nav_links(client) == {reverse(name) for name in EXPECTED[username]}
+
+
+@pytest.mark.parametrize("username", sorted(EXPECTED))
+def test_every_entry_shown_opens(client, org, username):
+    _sign_in(client, org.users[username])
+    for url in _nav_links(client):
+        response = client.get(url)
+        assert response.status_code == 200, (username, url, response.status_code)
+
+
+@pytest.mark.parametrize("username", sorted(EXPECTED))
+def test_entries_not_shown_are_refused(client, org, username):
+    _sign_in(client, org.users[username])
+    for name in sorted(ALL_ENTRIES - EXPECTED[username]):
+        response = client.get(reverse(name))
+        assert response.status_code in (403, 404), (username, name, response.status_code)
+
+
+def test_user_without_role_sees_only_notifications(client, outsider):
+    _sign_in(client, outsider)
+    links = _nav_links(client)
+    assert links <= {reverse("notifications")}
+    for name in sorted(ALL_ENTRIES - {"notifications"}):
+        assert client.get(reverse(name)).status_code in (403, 404), name
+
+
+def test_signed_out_visitor_sees_no_navigation(client, org):
+    body = client.get(reverse("login")).content.decode()
+    assert not NAV.search(body)
