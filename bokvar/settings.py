@@ -263,6 +263,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "steering.freeze_monthly_reports",
         "schedule": crontab(minute=15, hour=2, day_of_month=1),
     },
+    # Idempotent: each run replaces the dashboard's pre-computed quick periods.
+    "refresh-statistics": {
+        "task": "steering.refresh_statistics",
+        "schedule": 60.0 * int(os.environ.get("BOKVAR_STATS_REFRESH_MINUTES", "20")),
+    },
     # Idempotent: reminders are deduplicated per (deadline, date, lead time).
     "send-deadline-reminders": {"task": "cases.send_deadline_reminders", "schedule": 3600.0},
     # Idempotent: escalations are deduplicated per (handover, step).
@@ -354,6 +359,8 @@ BOKVAR = {
     "HANDOVER_ESCALATION_WORKING_DAYS": int(
         os.environ.get("BOKVAR_HANDOVER_ESCALATION_WORKING_DAYS", "2")
     ),
+    # The statistics pages serve a pre-computed report at most this old (see steering.snapshots).
+    "STATS_MAX_AGE_MINUTES": int(os.environ.get("BOKVAR_STATS_MAX_AGE_MINUTES", "30")),
 }
 # Statistics: counts below this are published as "<5" (and sums over fewer people hidden).
 BOKVAR_STATS_THRESHOLD = int(os.environ.get("BOKVAR_STATS_THRESHOLD", "5"))

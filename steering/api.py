@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from bokvar.selectors import roles_of
 
-from . import periods, selectors, stats
+from . import periods, selectors, snapshots
 
 
 class ReadsStatistics(BasePermission):
@@ -40,4 +40,4 @@ class StatsView(APIView):
             return Response(
                 {"detail": exc.message, "errors": {exc.param: [exc.message]}}, status=400
             )
-        return Response(stats.build_report(district=district, period=period))
+        return Response(snapshots.report_for(district=district, period=period))

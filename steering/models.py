@@ -46,3 +46,27 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} v{self.version}"
+
+
+class StatisticsSnapshot(models.Model):
+    """The latest computed report for a district and period, so the dashboard, its
+    exports and the API read a stored result instead of aggregating a district's
+    cases on every request. Derived and already suppressed: no personal data, so no
+    history; a refresh simply replaces it."""
+
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, related_name="+", verbose_name=_("district")
+    )
+    period = models.CharField(_("period"), max_length=20)  # Period.key
+    computed_at = models.DateTimeField(_("computed"))
+    data = models.JSONField()
+
+    class Meta:
+        verbose_name = _("statistics snapshot")
+        verbose_name_plural = _("statistics snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "period"], name="snapshot_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} @ {self.computed_at:%Y-%m-%d %H:%M}"

@@ -21,3 +21,13 @@ def freeze_monthly_reports() -> int:
         if freeze_month(district=district, period=period, actor=actor) is not None:
             made += 1
     return made
+
+
+@shared_task(name="steering.refresh_statistics")
+def refresh_statistics() -> int:
+    """Keep the dashboard's quick periods pre-computed for every district.
+
+    Idempotent: a run replaces each snapshot with a fresh one."""
+    from .snapshots import refresh_all
+
+    return refresh_all()

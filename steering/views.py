@@ -3,7 +3,7 @@ parse the period, ask `steering.stats` or a stored report, render."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from bokvar.permissions import role_required
 
-from . import exports, periods, selectors, services, stats
+from . import exports, periods, selectors, services, snapshots
 from .presenters import page_context
 from .selectors import READ_ROLES, REGENERATE_ROLES
 
@@ -23,14 +23,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _quick_periods(today) -> list[dict]:
-    month = periods.last_full_month(today)
-    quarter_index = (today.month - 1) // 3
-    year, q = (today.year, quarter_index) if quarter_index else (today.year - 1, 4)
+    labels = [_("Last month"), _("Last quarter"), _("This year"), _("Last year")]
     return [
-        {"label": _("Last month"), "value": month.key},
-        {"label": _("Last quarter"), "value": f"{year}-Q{q}"},
-        {"label": _("This year"), "value": str(today.year)},
-        {"label": _("Last year"), "value": str(today.year - 1)},
+        {"label": label, "value": period.key}
+        for label, period in zip(labels, snapshots.quick_periods(today), strict=True)
     ]
 
 
@@ -66,7 +62,7 @@ def _period_or_error(request):
 def dashboard(request):
     district = selectors.district_for_user(request.user)
     period, error = _period_or_error(request)
-    report = stats.build_report(district=district, period=period)
+    report = snapshots.report_for(district=district, period=period)
     context = page_context(report)
     context.update(
         {
@@ -75,6 +71,8 @@ def dashboard(request):
             "query": _query(request).urlencode() if error is None else "",
             "values": {k: request.GET.get(k, "") for k in ("from", "to")},
             "picked": _picked(period),
+            "computed_at": datetime.fromisoformat(report["generated_at"]),
+            "max_age_minutes": int(snapshots.max_age().total_seconds() // 60),
             **_picker_choices(timezone.localdate()),
         }
     )
@@ -107,7 +105,7 @@ def export(request, fmt: str):
     period, error = _period_or_error(request)
     if error is not None:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
-    report = stats.build_report(district=district, period=period)
+    report = snapshots.report_for(district=district, period=period)
     return _export(report, fmt, f"bokvar-statistik-{period.key.replace('..', '_')}")
 
 

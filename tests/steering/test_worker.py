@@ -16,3 +16,11 @@ def test_worker_freezes_last_month_once(celery_worker, org):
     report = MonthlyReport.objects.get()
     assert report.period == last_full_month(timezone.localdate()).key
     assert report.version == 1
+
+
+def test_worker_refreshes_the_quick_periods(celery_worker, org):
+    from steering.models import StatisticsSnapshot
+    from steering.tasks import refresh_statistics
+
+    assert refresh_statistics.delay().get(timeout=120) == 4
+    assert StatisticsSnapshot.objects.filter(district=org.district).count() == 4
