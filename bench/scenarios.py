@@ -33,6 +33,18 @@ def _get(client: Client, url: str, params: dict | None = None) -> Callable[[], o
     return run
 
 
+def _search(client: Client, text: str) -> Callable[[], object]:
+    """A case search as the page makes it: posted, then the result page by its token."""
+
+    def run():
+        response = client.post("/cases/", {"q": text}, follow=True)
+        if response.status_code != 200 or not response.redirect_chain:
+            raise RuntimeError(f"the search answered {response.status_code}")
+        return response
+
+    return run
+
+
 def _first_user(role: str) -> User:
     return User.objects.filter(memberships__role=role).order_by("id").first()
 
@@ -58,7 +70,7 @@ def case_pages(scale: str) -> list[Scenario]:
             ),
             Scenario(
                 f"case list ({label}): identity-number search",
-                _get(client, "/cases/", {"q": person.personal_number.replace("-", "")}),
+                _search(client, person.personal_number.replace("-", "")),
                 floor_sql="SELECT c.id FROM cases_case c JOIN cases_person p ON p.household_id = c.household_id "
                 "WHERE p.personal_number_bidx = %s",
                 floor_params=[person.personal_number_bidx],

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,7 +17,7 @@ from bokvar.models import Role, Unit
 from bokvar.permissions import role_required
 from bokvar.selectors import roles_of
 
-from . import selectors, services
+from . import search, selectors, services
 from .forms import (
     CaseCreateForm,
     CaseEditForm,
@@ -45,15 +46,30 @@ def _units_for(user):
     return Unit.objects.filter(pk__in=roles.unit_ids, is_active=True)
 
 
+FILTERS = ("status", "unit", "assignee")
+
+
 @role_required(*CASE_ROLES)
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def case_list(request):
-    form = CaseFilterForm(
-        request.GET or None,
-        units=Unit.objects.filter(district_id__in=roles_of(request.user).district_ids),
-        staff=selectors.staff_choices(request.user),
-    )
+    units = Unit.objects.filter(district_id__in=roles_of(request.user).district_ids)
+    staff = selectors.staff_choices(request.user)
+    if request.method == "POST":
+        form = CaseFilterForm(request.POST, units=units, staff=staff)
+        if form.is_valid():
+            return redirect(_list_url(request, form.cleaned_data))
+        return _render_list(request, form, selectors.CaseFilters(), status=400)
+    data = {name: request.GET[name] for name in FILTERS if name in request.GET}
+    token = request.GET.get("search", "")
+    searched = search.recall(request.session, token) if token else ""
+    if searched is not None:
+        data["q"] = searched
+    form = CaseFilterForm(data, units=units, staff=staff)
     filters = selectors.CaseFilters()
+    if searched is None:
+        form.is_valid()
+        form.add_error("q", _("This search has expired. Search again."))
+        return _render_list(request, form, None)
     if form.is_valid():
         c = form.cleaned_data
         filters = selectors.CaseFilters(
@@ -62,8 +78,25 @@ def case_list(request):
             unit_id=c["unit"].pk if c["unit"] else None,
             assignee_id=c["assignee"].pk if c["assignee"] else None,
         )
-    paginator = Paginator(selectors.case_list(request.user, filters), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    return _render_list(request, form, filters)
+
+
+def _list_url(request, cleaned: dict) -> str:
+    """The result page's address: the filters, and a token instead of the search text."""
+    params = {}
+    if cleaned["q"].strip():
+        params["search"] = search.remember(request.session, cleaned["q"].strip())
+    if cleaned["status"]:
+        params["status"] = cleaned["status"]
+    for name in ("unit", "assignee"):
+        if cleaned[name]:
+            params[name] = cleaned[name].pk
+    return reverse("cases:list") + ("?" + urlencode(params) if params else "")
+
+
+def _render_list(request, form, filters, status: int = 200):
+    found = selectors.case_list(request.user, filters) if filters is not None else []
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"case": case, "name": selectors.head_name(case)} for case in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
@@ -77,6 +110,7 @@ def case_list(request):
             "query": query.urlencode(),
             "may_create": roles_of(request.user).has(*CREATE_ROLES),
         },
+        status=status,
     )
 
 

@@ -73,3 +73,10 @@ def cases(make_case):
         people=[person("Gustav", "Guidesson", "19851212-8730")],
     )
     return SimpleNamespace(a=a, b=b, p=p, g=g)
+
+
+def search_cases(client, q: str = "", **filters):
+    """Search the case list as the page does: post the form, follow to the results."""
+    from django.urls import reverse
+
+    return client.post(reverse("cases:list"), {"q": q, **filters}, follow=True)

@@ -37,6 +37,7 @@ def test_coordinator_creates_finds_and_edits_a_case(page, org, sign_in):
     page.goto("/cases/")
     page.locator("#id_q").fill("6007071290")
     page.get_by_role("button", name="Sök").click()
+    assert "6007071290" not in page.url  # the search is posted, never put in the address
     page.get_by_role("link", name=number).click()
 
     page.get_by_role("link", name=re.compile("Redigera uppgifter")).click()

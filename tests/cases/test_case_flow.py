@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Case, HouseholdChild, Person
+from tests.case_fixtures import search_cases
 
 pytestmark = pytest.mark.django_db
 
@@ -55,16 +56,11 @@ def test_create_find_edit_and_see_history(client, org):
 
     # Found again by the identity number typed without a dash, and in the 12-digit form.
     for q in ["6007071290", "196007071290", "19600707-1290"]:
-        listing = client.get(reverse("cases:list"), {"q": q}).content.decode()
+        listing = search_cases(client, q).content.decode()
         assert case.number in listing, q
-    assert case.number in client.get(reverse("cases:list"), {"q": "lina  ÅKESSON"}).content.decode()
-    assert (
-        case.number
-        in client.get(reverse("cases:list"), {"q": case.number.lower()}).content.decode()
-    )
-    assert (
-        case.number not in client.get(reverse("cases:list"), {"q": "198001012387"}).content.decode()
-    )
+    assert case.number in search_cases(client, "lina  ÅKESSON").content.decode()
+    assert case.number in search_cases(client, case.number.lower()).content.decode()
+    assert case.number not in search_cases(client, "198001012387").content.decode()
 
     page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "Lina Åkesson" in page and "19600707-1290" in page and "2 barn" in page
@@ -98,9 +94,7 @@ def test_caseworker2_cannot_find_the_case_until_granted(client, org):
     client.force_login(
         org.users["caseworker2"], backend="django.contrib.auth.backends.ModelBackend"
     )
-    assert (
-        case.number not in client.get(reverse("cases:list"), {"q": "6007071290"}).content.decode()
-    )
+    assert case.number not in search_cases(client, "6007071290").content.decode()
     assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
 
     client.force_login(
@@ -114,7 +108,7 @@ def test_caseworker2_cannot_find_the_case_until_granted(client, org):
     client.force_login(
         org.users["caseworker2"], backend="django.contrib.auth.backends.ModelBackend"
     )
-    assert case.number in client.get(reverse("cases:list"), {"q": "6007071290"}).content.decode()
+    assert case.number in search_cases(client, "6007071290").content.decode()
     assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 200
 
 

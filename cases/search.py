@@ -1,0 +1,30 @@
+"""Case searches kept out of URLs.
+
+A search by identity number or name is posted, never sent as a query string:
+URLs end up in server logs, proxies and browser history. The posted text is kept
+encrypted in the user's session under a random token, and the result pages
+(and their pagination links) carry only that token."""
+
+from __future__ import annotations
+
+import secrets
+
+from bokvar import crypto
+
+SESSION_KEY = "case_searches"
+# Enough for a few tabs; the oldest is forgotten first.
+KEPT = 10
+
+
+def remember(session, text: str) -> str:
+    token = secrets.token_urlsafe(9)
+    kept = dict(session.get(SESSION_KEY, {}))
+    kept[token] = crypto.encrypt(text)
+    session[SESSION_KEY] = dict(list(kept.items())[-KEPT:])
+    return token
+
+
+def recall(session, token: str) -> str | None:
+    """The text searched under `token`, or None when the session no longer has it."""
+    stored = session.get(SESSION_KEY, {}).get(token)
+    return crypto.decrypt(stored) if stored else None
