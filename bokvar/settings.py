@@ -331,8 +331,14 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Replaces Django's defaults for "django": its unfiltered console handler and the
+        # admin e-mails, which would send tracebacks with request data by mail.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # Request errors carry the request (with its POST data); never log them verbatim.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # The development server's request lines (paths and query strings) go through
+        # the same redaction instead of Django's own unfiltered handler.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
     },
 }

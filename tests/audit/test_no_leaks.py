@@ -50,6 +50,60 @@ def test_configured_handlers_redact_messages_args_and_tracebacks():
     assert "failed" in out and "ValueError" in out
 
 
+# Where Django, Celery and Bo Kvar itself write; every record they log must be redacted.
+LOGGERS = [
+    "",
+    "django",
+    "django.request",
+    "django.server",
+    "django.security.csrf",
+    "django.db.backends",
+    "celery",
+    "celery.worker",
+    "bokvar",
+    "cases",
+    "housing",
+    "audit",
+    "steering",
+]
+
+
+def _effective_handlers(name: str) -> list[logging.Handler]:
+    """The handlers a record logged on `name` reaches, as logging itself walks them."""
+    found, logger = [], logging.getLogger(name)
+    while logger is not None:
+        found += logger.handlers
+        logger = logger.parent if logger.propagate else None
+    # pytest's capture handlers and do-nothing handlers write nowhere a person reads.
+    return [
+        h
+        for h in found
+        if not isinstance(h, logging.NullHandler) and "pytest" not in type(h).__module__
+    ]
+
+
+@pytest.mark.parametrize("name", LOGGERS)
+def test_every_record_reaches_only_redacting_handlers(name):
+    handlers = _effective_handlers(name)
+    assert handlers, f"{name or 'root'} logs somewhere"
+    unfiltered = [
+        h for h in handlers if not any(isinstance(f, RedactPersonalData) for f in h.filters)
+    ]
+    assert not unfiltered, f"{name or 'root'} reaches handlers without redaction: {unfiltered}"
+
+
+def test_the_development_servers_request_lines_are_redacted():
+    logger = logging.getLogger("django.server")
+    (handler,) = _effective_handlers("django.server")
+    stream = io.StringIO()
+    old = handler.setStream(stream)
+    try:
+        logger.info('"%s" %s %s', "GET /cases/?q=19800101-2387 HTTP/1.1", "200", "1234")
+    finally:
+        handler.setStream(old)
+    assert "19800101-2387" not in stream.getvalue() and "[redacted]" in stream.getvalue()
+
+
 def test_request_is_dropped_from_records():
     record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "x", None, None)
     record.request = object()
