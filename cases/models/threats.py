@@ -32,6 +32,12 @@ class EvictionThreat(models.Model):
         EVICTED = "evicted", _("Evicted")
         OTHER = "other", _("Other")
 
+    class NoticeCheck(models.TextChoices):
+        # NJA 1985 s. 586: the recovery period runs only from a correct notice.
+        NOT_CHECKED = "", _("Not checked")
+        CORRECT = "correct", _("Correct: states the right to recover and the three weeks")
+        DEFECTIVE = "defective", _("Defective: lacks the information on the right to recover")
+
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="threats", verbose_name=_("case")
     )
@@ -41,6 +47,16 @@ class EvictionThreat(models.Model):
     )
     termination_served_on = models.DateField(
         _("notice of termination served"), null=True, blank=True
+    )
+    termination_notice = models.CharField(
+        _("notice of termination checked"),
+        max_length=12,
+        choices=NoticeCheck.choices,
+        blank=True,
+        help_text=_(
+            "A notice that does not tell the tenant of the right to recover the lease by "
+            "paying within three weeks does not start the recovery period (NJA 1985 s. 586)."
+        ),
     )
     board_notified_on = models.DateField(
         _("notice reached the social welfare board"), null=True, blank=True
@@ -92,8 +108,16 @@ class EvictionThreat(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(recovery_deadline__isnull=True)
-                | (Q(termination_served_on__isnull=False) & Q(board_notified_on__isnull=False)),
-                name="threat_deadline_needs_both_dates",
+                | (
+                    Q(termination_served_on__isnull=False)
+                    & Q(board_notified_on__isnull=False)
+                    & ~Q(termination_notice="defective")
+                ),
+                name="threat_deadline_needs_correct_notice",
+            ),
+            models.CheckConstraint(
+                condition=Q(termination_notice="") | Q(termination_served_on__isnull=False),
+                name="threat_notice_check_needs_termination",
             ),
             models.CheckConstraint(
                 condition=Q(outcome="", concluded_on__isnull=True)

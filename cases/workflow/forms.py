@@ -185,6 +185,12 @@ class ThreatForm(forms.Form):
     termination_served_on = forms.DateField(
         label=_("Notice of termination served on the tenant"), required=False, widget=DATE
     )
+    termination_notice = forms.ChoiceField(
+        label=_("Was the notice of termination correct?"),
+        choices=EvictionThreat.NoticeCheck.choices,
+        required=False,
+        help_text=EvictionThreat._meta.get_field("termination_notice").help_text,
+    )
     board_notified_on = forms.DateField(
         label=_("Notice reached the social welfare board"), required=False, widget=DATE
     )

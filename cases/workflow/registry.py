@@ -50,7 +50,12 @@ def timeline(request, case):
     for t in EvictionThreat.objects.filter(case=case):
         stages = [
             (t.arrears_notice_on, _("Rent-arrears notice")),
-            (t.termination_served_on, _("Notice of termination served")),
+            (
+                t.termination_served_on,
+                _("Notice of termination served (defective: the recovery period has not started)")
+                if t.termination_notice == EvictionThreat.NoticeCheck.DEFECTIVE
+                else _("Notice of termination served"),
+            ),
             (t.board_notified_on, _("Notice reached the social welfare board")),
             (t.application_on, _("Application: %(to)s") % {"to": t.get_application_to_display()}),
             (t.paid_on, _("Payment made")),

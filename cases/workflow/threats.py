@@ -23,10 +23,19 @@ from cases.models import Case, Deadline, EvictionThreat
 from . import selectors
 
 
-def recovery_deadline(termination_served_on: date | None, board_notified_on: date | None):
+def recovery_deadline(
+    termination_served_on: date | None,
+    board_notified_on: date | None,
+    termination_notice: str = "",
+):
     """Återvinning (JB 12 kap. 44 §): the period runs from the later of service on the
-    tenant and the board's notice; it does not start until both exist (NJA 1985 s. 586)."""
+    tenant and the board's notice; it does not start until both exist, nor while the
+    notice served is known to lack the information on the right to recover (NJA 1985
+    s. 586). A notice not yet checked is assumed correct: better an early reminder than
+    a missed deadline."""
     if termination_served_on is None or board_notified_on is None:
+        return None
+    if termination_notice == EvictionThreat.NoticeCheck.DEFECTIVE:
         return None
     start = max(termination_served_on, board_notified_on)
     return start + timedelta(days=selectors.workflow_setting("RECOVERY_PERIOD_DAYS"))
@@ -37,6 +46,7 @@ class ThreatData:
     arrears_notice_on: date | None = None
     arrears_amount: Decimal | None = None
     termination_served_on: date | None = None
+    termination_notice: str = ""
     board_notified_on: date | None = None
     recovery_amount: Decimal | None = None
     application_to: str = ""
@@ -76,6 +86,12 @@ def validate(data: ThreatData, *, today: date) -> None:
         value = getattr(data, name)
         if value and value > today:
             errors.setdefault(name, [_("This date cannot be in the future.")])
+    if data.termination_notice and data.termination_notice not in EvictionThreat.NoticeCheck.values:
+        errors["termination_notice"] = [_("Choose one of the answers.")]
+    elif data.termination_notice and not data.termination_served_on:
+        errors.setdefault("termination_served_on", []).append(
+            _("Enter the date the notice of termination was served, or leave it unchecked.")
+        )
     if data.application_to and not data.application_on:
         errors["application_on"] = [_("Enter the date of the application.")]
     if data.application_on and not data.application_to:
@@ -94,14 +110,17 @@ def _apply(threat: EvictionThreat, data: ThreatData, *, today: date) -> list[str
         value = getattr(data, f.name)
         if f.name == "outcome":
             value = value or ""
-        if f.name == "application_to":
+        if f.name in ("application_to", "termination_notice"):
             value = value or ""
         if f.name == "concluded_on":
-            value = (value or today) if data.outcome else None
+            # Set once, when an outcome is first recorded; later edits keep the date.
+            value = (value or threat.concluded_on or today) if data.outcome else None
         if getattr(threat, f.name) != value:
             setattr(threat, f.name, value)
             changed.append(f.name)
-    deadline = recovery_deadline(threat.termination_served_on, threat.board_notified_on)
+    deadline = recovery_deadline(
+        threat.termination_served_on, threat.board_notified_on, threat.termination_notice
+    )
     if threat.recovery_deadline != deadline:
         threat.recovery_deadline = deadline
         changed.append("recovery_deadline")
