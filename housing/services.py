@@ -165,7 +165,7 @@ def start_placement(
     if guide is not None:
         from cases.services import _grant_case
 
-        _grant_case(case, guide)
+        _grant_case(case, guide, actor=actor, reason="guide of the placement")
     return placement
 
 

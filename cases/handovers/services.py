@@ -11,12 +11,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, remove_perm
 
 from bokvar.history import attribute
 from bokvar.models import Membership, Unit, User
 from cases import selectors as case_selectors
 from cases.models import Case, CaseAssignment, Handover, HandoverReadAccess
+from cases.services import grant_perm, revoke_perm
 
 from . import selectors
 
@@ -195,7 +195,7 @@ def accept_handover(*, actor: User, handover_id: int, now: datetime | None = Non
         _return_superseded(handover, actor=actor, now=now)
     else:
         # A consultation: the consulted unit reads the case until it is closed.
-        assign_perm(VIEW, handover.to_unit.group, case)
+        grant_perm(VIEW, handover.to_unit.group, case, actor=actor, reason="consultation accepted")
     transaction.on_commit(
         lambda: _notify_unit(
             handover,
@@ -248,15 +248,21 @@ def _move_responsibility(handover: Handover, case: Case, *, actor: User, now: da
     attribute(case, user=actor, reason="responsibility moved by handover").save(
         update_fields=["responsible_unit", "version"]
     )
-    assign_perm(VIEW, new_unit.group, case)
-    assign_perm(CHANGE, new_unit.group, case)
-    # Earlier read-only access of the new unit is superseded by full access.
-    HandoverReadAccess.objects.filter(case=case, unit=new_unit, revoked_at__isnull=True).update(
-        revoked_at=now
-    )
+    why = "responsibility moved by handover"
+    grant_perm(VIEW, new_unit.group, case, actor=actor, reason=why)
+    grant_perm(CHANGE, new_unit.group, case, actor=actor, reason=why)
+    # Earlier read-only access of the new unit is superseded by full access; row by row,
+    # so each revocation is in the history with its actor.
+    for earlier in HandoverReadAccess.objects.filter(
+        case=case, unit=new_unit, revoked_at__isnull=True
+    ):
+        earlier.revoked_at = now
+        attribute(earlier, user=actor, reason="superseded by responsibility").save(
+            update_fields=["revoked_at"]
+        )
     # The sending unit keeps reading, not writing, for a period.
-    remove_perm(CHANGE, old_unit.group, case)
-    assign_perm(VIEW, old_unit.group, case)
+    revoke_perm(CHANGE, old_unit.group, case, actor=actor, reason=why)
+    grant_perm(VIEW, old_unit.group, case, actor=actor, reason="read access after handover")
     access = HandoverReadAccess(
         handover=handover,
         case=case,
@@ -268,8 +274,8 @@ def _move_responsibility(handover: Handover, case: Case, *, actor: User, now: da
     new_members = set(Membership.objects.filter(unit=new_unit).values_list("user_id", flat=True))
     for assignment in CaseAssignment.objects.filter(case=case).select_related("user"):
         if assignment.user_id not in new_members:
-            remove_perm(VIEW, assignment.user, case)
-            remove_perm(CHANGE, assignment.user, case)
+            revoke_perm(VIEW, assignment.user, case, actor=actor, reason=why)
+            revoke_perm(CHANGE, assignment.user, case, actor=actor, reason=why)
             attribute(assignment, user=actor, reason="responsibility moved by handover").delete()
 
 
@@ -348,7 +354,7 @@ def close_consultation(*, actor: User, handover_id: int, now: datetime | None = 
     )
     case = Case.objects.select_for_update().get(pk=handover.case_id)
     if not _keeps_view(case, handover.to_unit_id, now=now, exclude_handover=handover.pk):
-        remove_perm(VIEW, handover.to_unit.group, case)
+        revoke_perm(VIEW, handover.to_unit.group, case, actor=actor, reason="consultation closed")
     return handover
 
 
@@ -400,6 +406,8 @@ def revoke_expired_access(*, now: datetime | None = None) -> int:
                 update_fields=["revoked_at"]
             )
             if not _keeps_view(access.case, access.unit_id, now=now):
-                remove_perm(VIEW, access.unit.group, access.case)
+                revoke_perm(
+                    VIEW, access.unit.group, access.case, actor=actor, reason="read access ended"
+                )
             revoked += 1
     return revoked

@@ -34,11 +34,6 @@ def test_seed_demo_twice_changes_nothing():
     assert _counts() == first
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="housing/services.py (_grant_case without actor) and cases/handovers/services.py "
-    "(guardian assign_perm/remove_perm) still grant access without naming the actor",
-)
 def test_every_history_row_of_seed_demo_names_a_user():
     """Seeding acts as a named user or the system account: no anonymous history."""
     call_command("seed_demo", "--password", "pw-for-test-1")
