@@ -22,4 +22,14 @@ urlpatterns += [
         handover_api.HandoverReturn.as_view(),
         name="api-handover-return",
     ),
+    path(
+        "handovers/<int:pk>/close/",
+        handover_api.HandoverClose.as_view(),
+        name="api-handover-close",
+    ),
+    path(
+        "handovers/<int:pk>/acknowledge/",
+        handover_api.HandoverAcknowledge.as_view(),
+        name="api-handover-acknowledge",
+    ),
 ]

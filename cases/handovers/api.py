@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -46,9 +46,44 @@ class HandoverSerializer(serializers.ModelSerializer):
             "accepted_at",
             "returned_at",
             "return_reason",
+            "return_acknowledged_at",
             "closed_at",
         ]
         read_only_fields = fields
+
+
+class SummaryLineSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.CharField()
+
+
+class DecisionSummarySerializer(serializers.Serializer):
+    """What the receiving unit decides on: no names, no identity numbers."""
+
+    case_number = serializers.CharField()
+    adults = serializers.IntegerField()
+    children_ages = serializers.ListField(child=serializers.IntegerField())
+    lines = SummaryLineSerializer(many=True)
+
+    def to_representation(self, instance):
+        return {
+            "case_number": instance.case_number,
+            "adults": instance.adults,
+            "children_ages": list(instance.children_ages),
+            "lines": [{"label": str(k), "value": str(v)} for k, v in instance.lines],
+        }
+
+
+class HandoverDetailSerializer(HandoverSerializer):
+    summary = serializers.SerializerMethodField()
+
+    class Meta(HandoverSerializer.Meta):
+        fields = [*HandoverSerializer.Meta.fields, "summary"]
+        read_only_fields = fields
+
+    @extend_schema_field(DecisionSummarySerializer)
+    def get_summary(self, handover):
+        return DecisionSummarySerializer(selectors.decision_summary(handover)).data
 
 
 class SendSerializer(serializers.Serializer):
@@ -124,12 +159,16 @@ class HandoverList(generics.ListAPIView):
 
 
 class HandoverDetail(generics.RetrieveAPIView):
+    """One handover with its decision summary; opening it marks it seen, as the page does."""
+
     permission_classes = [IsStaff]
-    serializer_class = HandoverSerializer
+    serializer_class = HandoverDetailSerializer
     queryset = Handover.objects.none()
 
     def get_object(self):
         handover = selectors.get_handover_for_user(self.request.user, self.kwargs["pk"])
+        handover = services.mark_seen(actor=self.request.user, handover_id=handover.pk)
+        # The decision summary is case data too (household, threat), so the read is recorded.
         record_read(self.request, obj=handover.case, how=How.API)
         return handover
 
@@ -163,6 +202,38 @@ class HandoverReturn(APIView):
                     services.return_handover(
                         actor=request.user, handover_id=pk, reason=data.validated_data["reason"]
                     )
+                ).data
+            )
+        )
+
+
+class HandoverClose(APIView):
+    """Close an accepted consultation: the consulted unit stops reading the case."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=None, responses={200: HandoverSerializer, 409: None})
+    def post(self, request, pk: int):
+        return _call(
+            lambda: Response(
+                HandoverSerializer(
+                    services.close_consultation(actor=request.user, handover_id=pk)
+                ).data
+            )
+        )
+
+
+class HandoverAcknowledge(APIView):
+    """The sending unit has read why its handover came back."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=None, responses={200: HandoverSerializer})
+    def post(self, request, pk: int):
+        return _call(
+            lambda: Response(
+                HandoverSerializer(
+                    services.acknowledge_return(actor=request.user, handover_id=pk)
                 ).data
             )
         )

@@ -213,3 +213,70 @@ def test_api_return(api, transfer, caseworker, caseworker2, guide):
     assert ok.status_code == 200 and ok.json()["status"] == "returned"
     assert api(caseworker2).post(url, {"reason": "igen"}, format="json").status_code == 409
     assert send(transfer.case, actor=caseworker, to_unit=transfer.to_unit).status == "pending"
+
+
+def test_api_detail_gives_the_decision_summary_and_marks_it_seen(
+    api, transfer, caseworker, caseworker2
+):
+    from datetime import timedelta
+
+    from cases.workflow import threats
+    from cases.workflow.threats import ThreatData
+
+    today = transfer.sent_at.date()
+    threats.create_threat(
+        actor=caseworker,
+        case_id=transfer.case_id,
+        data=ThreatData(termination_served_on=today, board_notified_on=today),
+    )
+    # The sender reading it does not mark it seen.
+    api(caseworker).get(f"/api/v1/handovers/{transfer.pk}/")
+    assert Handover.objects.get(pk=transfer.pk).seen_at is None
+    body = api(caseworker2).get(f"/api/v1/handovers/{transfer.pk}/").json()
+    summary = body["summary"]
+    assert summary["case_number"] == transfer.case.number
+    assert summary["adults"] == 1 and summary["children_ages"] == [
+        today.year - 2015,
+        today.year - 2019,
+    ]
+    text = " ".join(f"{line['label']}: {line['value']}" for line in summary["lines"])
+    assert "Uppsägning" in text  # the threat's stage
+    assert (today + timedelta(days=21)).isoformat() in text  # the next legal deadline
+    # No name or identity number of anyone in the household.
+    assert "Adultsson" not in str(body) and "2387" not in str(body)
+    seen = Handover.objects.get(pk=transfer.pk)
+    assert seen.seen_by == caseworker2 and seen.seen_at is not None
+
+
+def test_api_close_consultation(api, consultation, caseworker, caseworker2, guide, steering):
+    url = f"/api/v1/handovers/{consultation.pk}/close/"
+    assert api(caseworker2).get(url).status_code == 405
+    # Not yet accepted: nothing to close.
+    early = api(caseworker2).post(url)
+    assert early.status_code == 400 and "status" in early.json()["errors"]
+    services.accept_handover(actor=caseworker2, handover_id=consultation.pk)
+    assert api(steering).post(url).status_code == 403
+    assert api(guide).post(url).status_code == 404
+    ok = api(caseworker2).post(url)
+    assert ok.status_code == 200 and ok.json()["status"] == "closed"
+    assert api(caseworker2).post(url).status_code == 409
+
+
+def test_api_close_refuses_a_transfer(api, transfer, caseworker2):
+    services.accept_handover(actor=caseworker2, handover_id=transfer.pk)
+    response = api(caseworker2).post(f"/api/v1/handovers/{transfer.pk}/close/")
+    assert response.status_code in (400, 403)
+    assert Handover.objects.get(pk=transfer.pk).status == "accepted"
+
+
+def test_api_acknowledge_return(api, transfer, caseworker, caseworker2, guide, steering):
+    url = f"/api/v1/handovers/{transfer.pk}/acknowledge/"
+    assert api(caseworker).get(url).status_code == 405
+    services.return_handover(actor=caseworker2, handover_id=transfer.pk, reason="Fel enhet")
+    assert api(steering).post(url).status_code == 403
+    assert api(guide).post(url).status_code == 404
+    assert api(caseworker2).post(url).status_code == 403  # the receiver does not acknowledge
+    ok = api(caseworker).post(url)
+    assert ok.status_code == 200 and ok.json()["return_acknowledged_at"]
+    inbox = api(caseworker).get("/api/v1/handovers/?box=inbox").json()["results"]
+    assert transfer.pk not in [h["id"] for h in inbox]
