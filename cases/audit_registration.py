@@ -253,9 +253,20 @@ def register() -> None:
         )
     )
     register_grant_checker("cases", granted_pairs)
-    for name in ("cases:detail", "cases:person_edit", "cases:signal", "api-signal"):
+    for name in (
+        "cases:detail",
+        "cases:person_edit",
+        "cases:signal",
+        "api-signal",
+        "cases:edit",
+        "cases:children",
+        "cases:protected_access",
+        "cases:threat_edit",
+    ):
         register_personal_data_view(name)
     # Lists: one entry per record shown.
+    register_personal_data_view("cases:list", reads="one per case listed")
+    register_personal_data_view("cases:deadlines", reads="one per case with a deadline listed")
     register_personal_data_view("cases:signals", reads="one per signal listed")
     register_personal_data_view("api-signals", reads="one per signal listed")
     register_cases_of_person(

@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.hooks import How, record_read
+from audit.hooks import How, record_read, record_reads
 from bokvar.concurrency import ConflictError
 from bokvar.models import Role, Unit
 from bokvar.permissions import role_required
@@ -98,6 +98,9 @@ def _render_list(request, form, filters, status: int = 200):
     found = selectors.case_list(request.user, filters) if filters is not None else []
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"case": case, "name": selectors.head_name(case)} for case in page.object_list]
+    if rows:
+        # The list shows each case's main tenant by name: one read per case shown.
+        record_reads(request, objs=[row["case"] for row in rows], how=How.PAGE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -222,6 +225,7 @@ def case_edit(request, case_id: int):
                 messages.success(request, _("The case was saved."))
                 return redirect("cases:detail", case_id=case.pk)
     else:
+        record_read(request, obj=case, how=How.PAGE)
         form = CaseEditForm(
             staff=staff,
             initial={
@@ -358,6 +362,9 @@ def protected_access(request, case_id: int):
         people=selectors.grantable_protected_people(request.user, case),
         staff=selectors.staff_choices(request.user),
     )
+    if request.method == "GET":
+        # The choice list names the case's protected people.
+        record_read(request, obj=case, how=How.PAGE)
     if request.method == "POST" and form.is_valid():
         try:
             services.grant_protected_person(
@@ -405,6 +412,7 @@ def household_children(request, case_id: int):
                 messages.success(request, _("The child was added to the household."))
                 return redirect("cases:children", case_id=case.pk)
     else:
+        record_read(request, obj=case, how=How.PAGE)
         form = HouseholdChildForm(initial={"version": case.household.version})
     return render(
         request,

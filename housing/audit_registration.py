@@ -83,3 +83,4 @@ def register() -> None:
         )
     )
     register_personal_data_view("housing:placement")
+    register_personal_data_view("housing:forecast", reads="one per case with costs")

@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from audit.hooks import How, record_read
+from audit.hooks import How, record_read, record_reads
 from bokvar.concurrency import ConflictError
 from bokvar.models import Role, Unit, User
 from bokvar.permissions import role_required
 from bokvar.selectors import roles_of
 from cases import selectors as case_selectors
-from cases.models import Person
+from cases.models import Case, Person
 
 from . import nights, selectors, services
 from .forms import (
@@ -361,6 +361,13 @@ def forecast(request):
     year = _year(request)
     rows = selectors.forecasts(request.user, year=year, as_of=timezone.localdate())
     rows = [r for r in rows if r.so_far]
+    if rows:
+        # Each row is one client's costs (shelter nights, placements): one read per case.
+        record_reads(
+            request,
+            objs=[Case(pk=r.case_id, responsible_unit_id=r.unit_id) for r in rows],
+            how=How.PAGE,
+        )
     units = {u.pk: u.name for u in Unit.objects.filter(pk__in={r.unit_id for r in rows})}
     totals = [
         (units[uid], so_far, fc)

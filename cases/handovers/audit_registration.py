@@ -38,3 +38,4 @@ def register() -> None:
     for name in ("cases:handover", "api-handover"):
         register_personal_data_view(name)
     register_personal_data_view("api-handovers", reads="one per handover listed")
+    register_personal_data_view("cases:handovers", reads="one per case in the inbox")

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.hooks import How, record_read
+from audit.hooks import How, record_read, record_reads
 from bokvar.models import Role, Unit
 from bokvar.permissions import role_required
 from cases import selectors as case_selectors
@@ -30,6 +30,10 @@ def _add_errors(form, exc: ValidationError) -> None:
 @require_http_methods(["GET"])
 def inbox(request):
     rows = list(selectors.inbox(request.user))
+    # Reasons and return reasons are free text about the case: one read per case listed.
+    cases_shown = {h.case_id: h.case for h in rows}
+    if cases_shown:
+        record_reads(request, objs=list(cases_shown.values()), how=How.PAGE)
     return render(
         request,
         "cases/handovers/inbox.html",

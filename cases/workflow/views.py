@@ -300,6 +300,7 @@ def threat_edit(request, case_id: int, threat_id: int):
                 messages.success(request, _("The eviction threat was saved."))
                 return redirect("cases:detail", case_id=case.pk)
     else:
+        record_read(request, obj=case, how=How.PAGE)
         initial = {name: getattr(threat, name) for name in ThreatForm.base_fields}
         initial["version"] = threat.version
         form = ThreatForm(initial=initial)
@@ -355,6 +356,10 @@ def intervention_new(request, case_id: int):
 def my_deadlines(request):
     today = timezone.localdate()
     rows = list(selectors.my_deadlines(request.user)[:200])
+    # Deadlines (eviction dates, recovery deadlines) are the cases' data: one read per case.
+    cases_shown = {d.case_id: d.case for d in rows}
+    if cases_shown:
+        record_reads(request, objs=list(cases_shown.values()), how=How.PAGE)
     return render(
         request,
         "cases/workflow/my_deadlines.html",
