@@ -256,6 +256,7 @@ def register() -> None:
     for name in (
         "cases:detail",
         "cases:person_edit",
+        "cases:person",
         "cases:signal",
         "api-signal",
         "cases:edit",

@@ -37,6 +37,8 @@ class Panel:
 @dataclass
 class Registry:
     panels: dict[str, Panel] = field(default_factory=dict)
+    # Panels of a person's page: context(request, person).
+    person_panels: dict[str, Panel] = field(default_factory=dict)
     timeline: dict[str, Callable[[HttpRequest, object], Iterable[TimelineEvent]]] = field(
         default_factory=dict
     )
@@ -47,6 +49,19 @@ registry = Registry()
 
 def register_panel(panel: Panel) -> None:
     registry.panels[panel.key] = panel
+
+
+def register_person_panel(panel: Panel) -> None:
+    registry.person_panels[panel.key] = panel
+
+
+def person_panels_for(request: HttpRequest, person) -> list[dict]:
+    out = []
+    for panel in sorted(registry.person_panels.values(), key=lambda p: (p.order, p.key)):
+        ctx = panel.context(request, person)
+        if ctx is not None:
+            out.append({"key": panel.key, "template": panel.template, **ctx})
+    return out
 
 
 def register_timeline(

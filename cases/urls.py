@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:case_id>/close/", views.case_close, name="close"),
     path("<int:case_id>/access/", views.case_access, name="access"),
     path("<int:case_id>/access/protected/", views.protected_access, name="protected_access"),
+    path("<int:case_id>/people/<int:person_id>/", views.person_detail, name="person"),
     path("<int:case_id>/people/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("<int:case_id>/children/", views.household_children, name="children"),
     path(

@@ -32,7 +32,7 @@ from .forms import (
     person_formset,
 )
 from .history import case_changes
-from .panels import panels_for, timeline_for
+from .panels import panels_for, person_panels_for, timeline_for
 
 CASE_ROLES = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER, Role.ADMINISTRATOR)
 CREATE_ROLES = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
@@ -236,6 +236,26 @@ def case_edit(request, case_id: int):
         )
     return render(
         request, "cases/case_edit.html", {"case": case, "form": form, "conflict": conflict}
+    )
+
+
+@role_required(*CASE_ROLES)
+@require_http_methods(["GET"])
+def person_detail(request, case_id: int, person_id: int):
+    """One person of the case: their details and what other apps know of them (the
+    housing chain). A protected person not granted to the user answers 404."""
+    case = selectors.get_case_for_user(request.user, case_id)
+    person = selectors.get_person_for_user(request.user, case, person_id)
+    record_read(request, obj=person, how=How.PAGE)
+    return render(
+        request,
+        "cases/person_detail.html",
+        {
+            "case": case,
+            "p": selectors.person_card(person, hidden=False),
+            "may_write": selectors.can_write_case(request.user, case),
+            "panels": person_panels_for(request, person),
+        },
     )
 
 

@@ -9,9 +9,9 @@ class HousingConfig(AppConfig):
     def ready(self) -> None:
         from bokvar.models import Role
         from bokvar.navigation import NavItem, register
-        from cases.panels import Panel, register_panel
+        from cases.panels import Panel, register_panel, register_person_panel
 
-        from .panel import case_panel
+        from .panel import case_panel, person_panel
 
         register(
             NavItem(
@@ -33,6 +33,11 @@ class HousingConfig(AppConfig):
         )
         register_panel(
             Panel(key="housing", order=50, template="housing/case_panel.html", context=case_panel)
+        )
+        register_person_panel(
+            Panel(
+                key="housing", order=50, template="housing/person_panel.html", context=person_panel
+            )
         )
 
         from . import audit_registration

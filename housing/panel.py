@@ -21,3 +21,13 @@ def case_panel(request, case) -> dict:
         "forecast": forecast[0] if forecast else None,
         "may_write_housing": case_selectors.can_write_case(request.user, case),
     }
+
+
+def person_panel(request, person) -> dict:
+    today = timezone.localdate()
+    chain = selectors.person_chain(request.user, person)
+    return {
+        "chain": chain,
+        "current": selectors.current_step(chain, today),
+        "nights_by_year": selectors.shelter_nights_by_year(person),
+    }

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -238,14 +239,55 @@ class ChainStep:
 
 
 def housing_chain(user: User, case: Case) -> list[ChainStep]:
+    """The household's chain: shelter stays of its members the user may see, and the
+    case's placements."""
+    nights = ShelterNight.objects.filter(person__household_id=case.household_id).filter(
+        case_selectors.persons_visible_q(user, prefix="person__")
+    )
+    return _chain(nights, Placement.objects.filter(case=case))
+
+
+def person_chain(user: User, person) -> list[ChainStep]:
+    """One person's chain: their own shelter stays, and the placements of the cases of
+    their household that the user may see."""
+    cases = case_selectors.visible_cases(user).filter(household_id=person.household_id)
+    return _chain(
+        ShelterNight.objects.filter(person=person), Placement.objects.filter(case__in=cases)
+    )
+
+
+@dataclass(frozen=True)
+class NightsInYear:
+    year: int
+    nights: int
+    cost: Decimal
+
+
+def shelter_nights_by_year(person) -> list[NightsInYear]:
+    """A person's shelter nights and their cost per year, newest first (one query)."""
+    rows = (
+        ShelterNight.objects.filter(person=person)
+        .annotate(year=ExtractYear("night"))
+        .values("year")
+        .annotate(nights=Count("id"), cost=Sum("cost"))
+        .order_by("-year")
+    )
+    return [NightsInYear(r["year"], r["nights"], r["cost"] or Decimal("0")) for r in rows]
+
+
+def current_step(chain: list[ChainStep], today: date) -> ChainStep | None:
+    """Where the person is now: the latest step still running today, if any."""
+    running = [s for s in chain if s.start <= today and (s.end is None or s.end >= today)]
+    return running[-1] if running else None
+
+
+def _chain(nights_qs, placements_qs) -> list[ChainStep]:
     """Shelter stays (consecutive nights at one shelter) and placements, in time order;
     a contract takeover ends the chain in the client's own home."""
     steps: list[ChainStep] = []
     run = None
     nights = (
-        ShelterNight.objects.filter(person__household_id=case.household_id)
-        .filter(case_selectors.persons_visible_q(user, prefix="person__"))
-        .order_by("shelter__name", "night")
+        nights_qs.order_by("shelter__name", "night")
         .values_list("night", "shelter__name")
         .distinct()
     )
@@ -258,7 +300,7 @@ def housing_chain(user: User, case: Case) -> list[ChainStep]:
             run = [night, night, shelter]
     if run:
         steps.append(_shelter_step(run))
-    for p in Placement.objects.filter(case=case).select_related("apartment"):
+    for p in placements_qs.select_related("apartment"):
         steps.append(
             ChainStep(
                 p.start_on,

@@ -91,6 +91,7 @@ def walks(world):
             reverse("cases:person_edit", args=[c.a.pk, person_a]),
             1,
         ),
+        "cases:person": ("caseworker", reverse("cases:person", args=[c.a.pk, person_a]), 1),
         "cases:signal": ("coordinator", reverse("cases:signal", args=[signal.pk]), 1),
         "cases:signals": ("coordinator", reverse("cases:signals"), "signals"),
         "api-signal": ("coordinator", reverse("api-signal", args=[signal.pk]), 1),

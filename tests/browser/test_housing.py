@@ -31,3 +31,10 @@ def test_vacancy_view_and_placement_page(page, org, cases, sign_in):
     page.get_by_role("button", name="Spara").click()
     assert "Placering i LGH-2001" in page.get_by_role("heading", level=1).inner_text()
     assert_accessible(page)
+    # From the case page to the person's page with the housing chain.
+    page.goto(f"/cases/{cases.a.pk}/")
+    page.get_by_role("link", name="Astrid Adultsson", exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Astrid Adultsson"
+    chain = page.get_by_role("region", name="Boendekedja").inner_text()
+    assert "Nu: Försökslägenhet" in chain
+    assert_accessible(page)
