@@ -134,3 +134,41 @@ def test_schema_generation_includes_signals(org, api_as):
     assert "/api/v1/signals/" in schema["paths"]
     assert "landlordToken" in schema["components"]["securitySchemes"]
     assert api_as(user=org.users["coordinator"]).get("/api/docs/").status_code == 200
+
+
+def _api_paths(cases):
+    """Every API URL of the project, with ids of real objects where a path needs one."""
+    from django.urls import URLResolver, get_resolver
+
+    def walk(resolver, prefix=""):
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p, prefix + str(p.pattern))
+            else:
+                yield prefix + str(p.pattern)
+
+    for route in walk(get_resolver()):
+        if route.startswith("api/"):
+            yield "/" + route.replace("<int:pk>", str(cases.a.pk))
+
+
+def test_a_landlord_token_opens_no_other_api_endpoint(token, api_as, cases):
+    client = api_as(token)
+    paths = [p for p in _api_paths(cases) if not p.startswith("/api/v1/signals/")]
+    assert "/api/v1/handovers/" in paths and "/api/v1/stats/" in paths
+    for path in paths:
+        for method in ("get", "post"):
+            status = getattr(client, method)(path).status_code
+            assert status in (401, 403, 405), (method, path, status)
+
+
+def test_the_api_documentation_loads_nothing_from_other_hosts(org, api_as):
+    import re
+
+    client = api_as(user=org.users["coordinator"])
+    for path in ("/api/docs/",):
+        html = client.get(path).content.decode()
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources, "the page loads its scripts and styles"
+        external = [s for s in sources if s.startswith(("http:", "https:", "//"))]
+        assert not external, external
