@@ -56,12 +56,7 @@ def register_person_panel(panel: Panel) -> None:
 
 
 def person_panels_for(request: HttpRequest, person) -> list[dict]:
-    out = []
-    for panel in sorted(registry.person_panels.values(), key=lambda p: (p.order, p.key)):
-        ctx = panel.context(request, person)
-        if ctx is not None:
-            out.append({"key": panel.key, "template": panel.template, **ctx})
-    return out
+    return _contexts(registry.person_panels, request, person)
 
 
 def register_timeline(
@@ -71,9 +66,13 @@ def register_timeline(
 
 
 def panels_for(request: HttpRequest, case) -> list[dict]:
+    return _contexts(registry.panels, request, case)
+
+
+def _contexts(panels: dict[str, Panel], request: HttpRequest, obj) -> list[dict]:
     out = []
-    for panel in sorted(registry.panels.values(), key=lambda p: (p.order, p.key)):
-        ctx = panel.context(request, case)
+    for panel in sorted(panels.values(), key=lambda p: (p.order, p.key)):
+        ctx = panel.context(request, obj)
         if ctx is not None:
             out.append({"key": panel.key, "template": panel.template, **ctx})
     return out
