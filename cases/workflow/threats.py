@@ -57,15 +57,32 @@ class ThreatData:
     concluded_on: date | None = None
 
 
-# (earlier field, later field): each pair must be in this order when both are given.
-ORDER = [
-    ("arrears_notice_on", "termination_served_on"),
-    ("arrears_notice_on", "board_notified_on"),
-    ("termination_served_on", "application_on"),
-    ("termination_served_on", "eviction_on"),
-    ("application_on", "eviction_on"),
-    ("arrears_notice_on", "paid_on"),
+# The stages in the order they happen; dates of one stage may fall on the same day.
+# Termination and the board's notice are one stage (either may come first).
+STAGES = [
+    ("arrears_notice_on",),
+    ("termination_served_on", "board_notified_on"),
+    ("application_on",),
+    ("eviction_on",),
 ]
+# (earlier field, later field): each pair must be in this order when both are given:
+# every date of a stage against every date of each later stage, and the payment after
+# the arrears notice.
+ORDER = [
+    (earlier, later)
+    for i, stage in enumerate(STAGES)
+    for earlier in stage
+    for later_stage in STAGES[i + 1 :]
+    for later in later_stage
+] + [("arrears_notice_on", "paid_on")]
+# Dates that record what has happened, so cannot lie ahead.
+PAST_ONLY = (
+    "arrears_notice_on",
+    "termination_served_on",
+    "board_notified_on",
+    "application_on",
+    "paid_on",
+)
 
 
 def validate(data: ThreatData, *, today: date) -> None:
@@ -82,7 +99,7 @@ def validate(data: ThreatData, *, today: date) -> None:
         value = getattr(data, name)
         if value is not None and value < 0:
             errors[name] = [_("The amount cannot be negative.")]
-    for name in ("arrears_notice_on", "termination_served_on", "board_notified_on", "paid_on"):
+    for name in PAST_ONLY:
         value = getattr(data, name)
         if value and value > today:
             errors.setdefault(name, [_("This date cannot be in the future.")])

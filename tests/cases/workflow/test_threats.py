@@ -31,6 +31,46 @@ TODAY = timezone.localdate()
             ThreatData(termination_served_on=TODAY, eviction_on=TODAY - timedelta(days=3)),
             "eviction_on",
         ),
+        (
+            ThreatData(arrears_notice_on=TODAY, eviction_on=TODAY - timedelta(days=1)),
+            "eviction_on",
+        ),
+        (
+            ThreatData(
+                arrears_notice_on=TODAY,
+                application_to="enforcement",
+                application_on=TODAY - timedelta(days=1),
+            ),
+            "application_on",
+        ),
+        (
+            ThreatData(
+                board_notified_on=TODAY,
+                application_to="enforcement",
+                application_on=TODAY - timedelta(days=1),
+            ),
+            "application_on",
+        ),
+        (
+            ThreatData(board_notified_on=TODAY, eviction_on=TODAY - timedelta(days=1)),
+            "eviction_on",
+        ),
+        (
+            ThreatData(arrears_notice_on=TODAY, board_notified_on=TODAY - timedelta(days=1)),
+            "board_notified_on",
+        ),
+        (
+            ThreatData(
+                application_to="rent_tribunal",
+                application_on=TODAY - timedelta(days=1),
+                eviction_on=TODAY - timedelta(days=2),
+            ),
+            "eviction_on",
+        ),
+        (
+            ThreatData(application_to="enforcement", application_on=TODAY + timedelta(days=1)),
+            "application_on",
+        ),
         (ThreatData(arrears_amount=-1), "arrears_amount"),
         (ThreatData(recovery_amount=-100), "recovery_amount"),
         (ThreatData(termination_served_on=TODAY + timedelta(days=1)), "termination_served_on"),
@@ -44,6 +84,41 @@ def test_bad_dates_and_amounts_name_the_field(org, make_case, data, field):
         threats.create_threat(actor=org.users["coordinator"], case_id=case.pk, data=data)
     assert field in exc.value.message_dict
     assert EvictionThreat.objects.count() == 0 and Deadline.objects.count() == 0
+
+
+def test_the_whole_chain_in_order_is_accepted_same_days_included(org, make_case):
+    case = make_case()
+    day = TODAY - timedelta(days=30)
+    threat = threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(
+            arrears_notice_on=day,
+            termination_served_on=day + timedelta(days=5),
+            board_notified_on=day + timedelta(days=3),
+            application_to="enforcement",
+            application_on=day + timedelta(days=5),
+            eviction_on=TODAY + timedelta(days=10),
+        ),
+    )
+    assert threat.application_on == day + timedelta(days=5)
+
+
+def test_every_violation_names_its_field(org, make_case):
+    case = make_case()
+    with pytest.raises(ValidationError) as exc:
+        threats.create_threat(
+            actor=org.users["coordinator"],
+            case_id=case.pk,
+            data=ThreatData(
+                arrears_notice_on=TODAY,
+                board_notified_on=TODAY - timedelta(days=2),
+                application_to="enforcement",
+                application_on=TODAY - timedelta(days=3),
+                eviction_on=TODAY - timedelta(days=4),
+            ),
+        )
+    assert set(exc.value.message_dict) == {"board_notified_on", "application_on", "eviction_on"}
 
 
 def test_dates_out_of_order_over_http(org, make_case, login):
