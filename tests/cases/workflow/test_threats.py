@@ -260,3 +260,62 @@ def test_contacts_and_interventions_on_timeline(org, make_case, login):
         {"kind": "call", "on": (TODAY + timedelta(days=2)).isoformat()},
     )
     assert bad.status_code == 200 and "on" in bad.context["form"].errors
+
+
+def test_recovery_deadline_is_done_once_the_threat_has_moved_past_it(org, make_case, login):
+    coordinator = org.users["coordinator"]
+    case = make_case(assignees=["coordinator"])
+    served = TODAY - timedelta(days=60)
+    data = ThreatData(termination_served_on=served, board_notified_on=served)
+    threat = threats.create_threat(actor=coordinator, case_id=case.pk, data=data)
+    recovery = threat.deadlines.get(kind=Deadline.Kind.RECOVERY)
+    assert recovery.done_at is None  # long overdue, nothing recorded after it: still open
+    # The landlord applied to the Enforcement Authority: the recovery window is over.
+    data.application_to, data.application_on = "enforcement", TODAY - timedelta(days=5)
+    threat = threats.update_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=data,
+    )
+    recovery.refresh_from_db()
+    assert recovery.done_at is not None
+    page = login(coordinator).get(reverse("cases:deadlines"))
+    assert page.context["overdue"] == [] and page.context["upcoming"] == []
+    # The eviction date is the next thing to act on, and stays open until the outcome.
+    data.eviction_on = TODAY - timedelta(days=1)
+    threat = threats.update_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=data,
+    )
+    eviction = threat.deadlines.get(kind=Deadline.Kind.EVICTION)
+    assert eviction.done_at is None
+    data.outcome = "evicted"
+    threats.update_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=data,
+    )
+    eviction.refresh_from_db()
+    assert eviction.done_at is not None
+
+
+def test_a_threat_recorded_late_has_no_open_recovery_deadline(org, make_case):
+    case = make_case()
+    threat = threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(
+            termination_served_on=TODAY - timedelta(days=70),
+            board_notified_on=TODAY - timedelta(days=70),
+            eviction_on=TODAY + timedelta(days=12),
+        ),
+    )
+    open_kinds = set(threat.deadlines.filter(done_at__isnull=True).values_list("kind", flat=True))
+    assert open_kinds == {Deadline.Kind.EVICTION}
