@@ -319,3 +319,60 @@ def test_a_threat_recorded_late_has_no_open_recovery_deadline(org, make_case):
     )
     open_kinds = set(threat.deadlines.filter(done_at__isnull=True).values_list("kind", flat=True))
     assert open_kinds == {Deadline.Kind.EVICTION}
+
+
+def test_timeline_shows_every_kind_of_event_in_date_order(org, make_case, login, landlord):
+    from cases.workflow import contacts, signals
+    from cases.workflow.signals import SignalInput
+
+    coordinator = org.users["coordinator"]
+    case = make_case(assignees=["coordinator"])
+    day = TODAY - timedelta(days=30)
+    signal = signals.receive_signal(
+        landlord=landlord,
+        data=SignalInput(kind="rent_arrears", received_on=day, channel="api"),
+    )
+    signals.link_signal(actor=coordinator, signal_id=signal.pk, expected_version=1, case_id=case.pk)
+    threats.create_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        data=ThreatData(
+            arrears_notice_on=day + timedelta(days=2),
+            termination_served_on=day + timedelta(days=8),
+            board_notified_on=day + timedelta(days=6),
+        ),
+    )
+    contacts.record_contact(
+        actor=coordinator,
+        case_id=case.pk,
+        kind="call",
+        on=day + timedelta(days=10),
+        reached=True,
+        note="Samtal",
+    )
+    contacts.record_intervention(
+        actor=coordinator,
+        case_id=case.pk,
+        kind="debt_counselling",
+        on=day + timedelta(days=12),
+        note="Remiss",
+    )
+    page = login(coordinator).get(reverse("cases:detail", args=[case.pk]))
+    events = page.context["timeline"]
+    kinds = [(e.kind, e.sort_key) for e in events]
+    # Newest first; the recovery deadline (day+8+21) lies ahead of everything else.
+    assert kinds == [
+        ("deadline", day + timedelta(days=29)),
+        ("intervention", day + timedelta(days=12)),
+        ("contact", day + timedelta(days=10)),
+        ("stage", day + timedelta(days=8)),
+        ("stage", day + timedelta(days=6)),
+        ("stage", day + timedelta(days=2)),
+        ("signal", day),
+    ]
+    # And the page shows them in that order.
+    html = page.content.decode()
+    html = html[html.index('<ol class="timeline">') :]
+    titles = [str(e.title) for e in events]
+    positions = [html.index(title.split(",")[0].split(" (")[0]) for title in titles]
+    assert positions == sorted(positions)
