@@ -16,6 +16,9 @@ from django.utils import timezone
 from .models import Notification, User
 
 CLAIM_EXPIRES = timedelta(minutes=10)
+# A row that only keeps its dedupe key taken (a reminder made moot by a more urgent one
+# created in the same run): never e-mailed, never listed, never counted as unread.
+SUPERSEDED = "superseded"
 MAX_ATTEMPTS = 5
 
 
@@ -149,6 +152,11 @@ def _email_body(note: Notification) -> str:
     if note.url:
         lines.append(note.url)
     return "\n\n".join(lines)
+
+
+def listed(user: User):
+    """The notifications a user sees on their page."""
+    return user.notifications.exclude(kind=SUPERSEDED)
 
 
 def mark_read(*, user: User, notification_id: int | None = None) -> int:

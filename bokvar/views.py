@@ -34,7 +34,7 @@ def notifications(request):
     from django.core.paginator import Paginator
     from django.shortcuts import redirect
 
-    from .notifications import mark_read
+    from .notifications import listed, mark_read
 
     if request.method == "POST":
         note_id = request.POST.get("notification")
@@ -43,5 +43,5 @@ def notifications(request):
             notification_id=int(note_id) if note_id and note_id.isdigit() else None,
         )
         return redirect("notifications")
-    page = Paginator(request.user.notifications.all(), 30).get_page(request.GET.get("page"))
+    page = Paginator(listed(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "bokvar/notifications.html", {"page": page})

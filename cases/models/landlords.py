@@ -29,6 +29,7 @@ class Landlord(models.Model):
     email = EncryptedTextField(_("e-mail"))
     address = EncryptedTextField(_("address"))
     is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(default=1)
     # Where the landlord's flats are: a signal from a landlord of one district belongs
     # to that district's coordinators from the moment it arrives (see
     # cases.workflow.signals.district_for). Not personal data; not kept in history.

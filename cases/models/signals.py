@@ -136,3 +136,17 @@ class LandlordSignal(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+    @property
+    def disturbance_steps_missing(self) -> list[str]:
+        """For a disturbance signal, the steps the landlord must take before terminating
+        for disturbance (12 kap. 25 § JB) that are not known to be done: the tenant warned
+        and the social welfare board notified."""
+        if self.kind != self.Kind.DISTURBANCE:
+            return []
+        missing = []
+        if self.landlord_warned_tenant is not True:
+            missing.append(str(_("the landlord's warning to the tenant")))
+        if self.landlord_notified_board is not True:
+            missing.append(str(_("the landlord's notice to the social welfare board")))
+        return missing

@@ -72,22 +72,36 @@ def _date(value: str, field: str = "received_on") -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise ValidationError({"received_on": _("Write the date as YYYY-MM-DD.")}) from exc
+        raise ValidationError({field: _("Write the date as YYYY-MM-DD.")}) from exc
+
+
+def separator(text: str) -> str:
+    """`;` (what Excel writes with Swedish settings) or `,`, whichever the header uses."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
 
 
 def read_rows(text: str) -> list[tuple[int, dict]]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    """(line, row) for each row, the line being where the row starts in the file (a
+    quoted cell may run over several lines)."""
+    reader = csv.reader(io.StringIO(text), delimiter=separator(text))
+    header = next(reader, [])
+    fieldnames = [name.strip() for name in header]
+    missing = [c for c in REQUIRED if c not in fieldnames]
     if missing:
         raise ImportRejected(
             [RowError(1, ", ".join(missing), _("The header lacks required columns."))]
         )
     rows = []
-    for row in reader:
-        if None in row:
-            rows.append((reader.line_num, {"__extra__": True}))
+    ended = reader.line_num
+    for cells in reader:
+        start, ended = ended + 1, reader.line_num
+        if not cells:
+            continue  # a blank line
+        if len(cells) > len(fieldnames):
+            rows.append((start, {"__extra__": True}))
             continue
-        rows.append((reader.line_num, row))
+        rows.append((start, dict(zip(fieldnames, cells, strict=False))))
     return rows
 
 

@@ -3,8 +3,12 @@ open deadline and creates the reminder for each lead time whose day has arrived,
 per (recipient, deadline, due date, lead time) so that the unique constraint on
 notifications makes each exactly once. Running twice at once, late, or after dying
 halfway therefore sends each reminder once; reminders missed while the scheduler was
-down are sent, late, by the next run, also for deadlines that passed meanwhile (within
-REMINDER_CATCH_UP_DAYS), and their text says how things stand on the day they go out."""
+down are sent, late, by the next run, and their text says how things stand on the day
+they go out. When several lead times of one deadline arrive in the same run, only the
+most urgent is notified and e-mailed; the others get their row too (so they are never
+sent later), marked as superseded, silent. A deadline more than REMINDER_CATCH_UP_DAYS
+overdue whose due-day reminder never went out gets one "overdue" reminder instead, so
+no reminder is silently lost however long the outage."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from bokvar.models import Notification
-from bokvar.notifications import notify_many
+from bokvar.notifications import SUPERSEDED, notify_many
 from cases.models import Case, Deadline, EvictionThreat
 
 from . import selectors
@@ -30,17 +34,17 @@ ADVISORY_LOCK_KEY = 7_700_004
 
 def leads_due(due_on: date, *, today: date, leads: list[int], catch_up_days: int) -> list[int]:
     """Every lead time whose reminder day has arrived, unless the deadline is more than
-    `catch_up_days` overdue (then reminding is no longer news: it is on "My deadlines")."""
+    `catch_up_days` overdue (then one overdue reminder stands for them all)."""
     if (today - due_on).days > catch_up_days:
         return []
     return [lead for lead in leads if due_on - timedelta(days=lead) <= today]
 
 
-def dedupe_key(deadline: Deadline, lead: int) -> str:
+def dedupe_key(deadline: Deadline, lead: int | str) -> str:
     return _key(deadline.pk, deadline.due_on, lead)
 
 
-def _key(deadline_id: int, due_on: date, lead: int) -> str:
+def _key(deadline_id: int, due_on: date, lead: int | str) -> str:
     # The due date is part of the key: a moved deadline is reminded about afresh.
     return f"deadline:{deadline_id}:{due_on.isoformat()}:{lead}"
 
@@ -57,11 +61,14 @@ def status_text(due_on: date, *, today: date) -> str:
 
 
 def send_due_reminders(*, today: date | None = None) -> int:
-    """Create the reminders due on `today`; returns how many this run created."""
+    """Create the reminders due on `today`; returns how many this run notified (superseded
+    rows are not counted: nobody is told of them)."""
     today = today or timezone.localdate()
     with transaction.atomic():
         _serialise_runs()
-        sent = len(notify_many(_reminders(today)))
+        notified, superseded = _reminders(today)
+        sent = len(notify_many(notified))
+        notify_many(superseded, email=False)
     _flag_children(today)
     return sent
 
@@ -75,16 +82,15 @@ def _serialise_runs() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
 
 
-def _reminders(today: date) -> list[Notification]:
-    """Unsaved reminders for every recipient and arrived lead time, in three queries."""
-    # Longest lead first: several late reminders are created in the order they fell due.
-    leads = sorted(set(selectors.workflow_setting("REMINDER_LEAD_DAYS")), reverse=True)
+def _reminders(today: date) -> tuple[list[Notification], list[Notification]]:
+    """Unsaved reminders for every recipient and arrived lead time, in a constant number
+    of queries: (to notify, superseded by a more urgent one of the same run)."""
+    leads = sorted(set(selectors.workflow_setting("REMINDER_LEAD_DAYS")))
     catch_up = selectors.workflow_setting("REMINDER_CATCH_UP_DAYS")
     due = list(
         Deadline.objects.filter(
             done_at__isnull=True,
             case__status=Case.Status.OPEN,
-            due_on__gte=today - timedelta(days=catch_up),
             due_on__lte=today + timedelta(days=max(leads)),
         )
         # Plain values: the encrypted note is never needed, so never decrypted.
@@ -95,32 +101,65 @@ def _reminders(today: date) -> list[Notification]:
         {row["case_id"]: row["case__responsible_unit_id"] for row in due}
     )
     kinds = dict(Deadline.Kind.choices)
-    notes = []
+    notified: list[Notification] = []
+    superseded: list[Notification] = []
+    long_overdue: list[Notification] = []
+    now = timezone.now()
     for row in due:
-        arrived = leads_due(row["due_on"], today=today, leads=leads, catch_up_days=catch_up)
         recipients = staff[row["case_id"]]
-        if not (arrived and recipients):
+        if not recipients:
             continue
-        subject = _("%(kind)s in case %(number)s on %(date)s") % {
-            "kind": kinds[row["kind"]],
-            "number": row["case__number"],
-            "date": row["due_on"].isoformat(),
-        }
-        body = status_text(row["due_on"], today=today)
-        url = reverse("cases:detail", kwargs={"case_id": row["case_id"]})
-        notes.extend(
-            Notification(
+
+        def note(lead, user, *, row=row) -> Notification:
+            return Notification(
                 recipient=user,
                 kind="deadline_reminder",
                 dedupe_key=_key(row["id"], row["due_on"], lead),
-                subject=subject,
-                body=body,
-                url=url,
+                subject=_("%(kind)s in case %(number)s on %(date)s")
+                % {
+                    "kind": kinds[row["kind"]],
+                    "number": row["case__number"],
+                    "date": row["due_on"].isoformat(),
+                },
+                body=status_text(row["due_on"], today=today),
+                url=reverse("cases:detail", kwargs={"case_id": row["case_id"]}),
             )
-            for lead in arrived
-            for user in recipients
-        )
-    return notes
+
+        if (today - row["due_on"]).days > catch_up:
+            long_overdue.extend(note("overdue", user) for user in recipients)
+            continue
+        arrived = leads_due(row["due_on"], today=today, leads=leads, catch_up_days=catch_up)
+        if not arrived:
+            continue
+        # The most urgent lead speaks for the run; earlier ones that arrived with it
+        # are kept as rows (never sent later) but tell nobody.
+        urgent, *older = arrived
+        notified.extend(note(urgent, user) for user in recipients)
+        for lead in older:
+            for user in recipients:
+                silent = note(lead, user)
+                silent.kind = SUPERSEDED
+                silent.read_at = now
+                superseded.append(silent)
+    return notified + _not_reminded(long_overdue, last_lead=leads[0]), superseded
+
+
+def _not_reminded(overdue: list[Notification], *, last_lead: int) -> list[Notification]:
+    """Overdue reminders for those whose last reminder before the deadline (the shortest
+    lead time, normally the due day's) never went out. One query."""
+    if not overdue:
+        return []
+    due_day = [n.dedupe_key.removesuffix("overdue") + str(last_lead) for n in overdue]
+    reminded = set(
+        Notification.objects.filter(
+            recipient_id__in={n.recipient.pk for n in overdue},
+            dedupe_key__in=set(due_day),
+            kind="deadline_reminder",
+        ).values_list("recipient_id", "dedupe_key")
+    )
+    return [
+        n for n, key in zip(overdue, due_day, strict=True) if (n.recipient.pk, key) not in reminded
+    ]
 
 
 def _flag_children(today: date) -> None:

@@ -248,6 +248,26 @@ def district_of_tenant(signal: LandlordSignal) -> int | None:
     return districts.pop() if len(districts) == 1 else None
 
 
+def district_of_person(person: Person) -> int | None:
+    """The district responsible for a registered person: of their household's open case,
+    else of its latest case."""
+    return (
+        Case.objects.filter(household_id=person.household_id)
+        .order_by("-status", "-opened_on", "-id")  # open sorts after closed
+        .values_list("responsible_unit__district_id", flat=True)
+        .first()
+    )
+
+
+def person_visible_to(user: User, person: Person) -> bool:
+    """Whether the user may know the person exists: a case of theirs they see, and not a
+    protected identity they are not granted."""
+    return (
+        Person.objects.filter(case_selectors.persons_visible_q(user), pk=person.pk).exists()
+        and case_selectors.visible_cases(user).filter(household_id=person.household_id).exists()
+    )
+
+
 # --- Threats and deadlines -------------------------------------------------------------
 
 

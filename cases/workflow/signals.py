@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,17 +105,18 @@ def build_signal(landlord: Landlord, data: SignalInput, *, today: date) -> Landl
 def district_for(signal: LandlordSignal) -> int | None:
     """The district a newly arrived signal belongs to, from what is known of it.
 
-    A landlord is registered with the districts where it has flats: a landlord of one
-    district sends that district's signals, whoever the tenant is. For a landlord of
-    several districts (or none registered) the tenant decides, if they have open cases
-    in one district only (and it is one of the landlord's). Otherwise nobody knows yet:
-    the signal waits without a district and triage gives it one."""
+    A tenant with open cases in one district belongs to that district's team, whoever
+    the landlord is: their coordinator sees the case to link the signal to (a landlord
+    of one district may own a flat elsewhere, or the tenant's case may have moved).
+    Otherwise a landlord registered with one district sends that district's signals.
+    Otherwise nobody knows yet: the signal waits without a district and triage gives it
+    one."""
+    tenant = selectors.district_of_tenant(signal)
+    if tenant is not None:
+        return tenant
     landlord_districts = set(signal.landlord.districts.values_list("pk", flat=True))
     if len(landlord_districts) == 1:
         return landlord_districts.pop()
-    tenant = selectors.district_of_tenant(signal)
-    if tenant is not None and (not landlord_districts or tenant in landlord_districts):
-        return tenant
     return None
 
 
@@ -303,7 +305,12 @@ def reopen_case_for_signal(
     return case
 
 
-@transaction.atomic
+class SignalForwarded(Exception):
+    """The tenant is registered where the user may not see them: the signal has been
+    handed (committed) to the district responsible for them, and the user learns only
+    that it was forwarded, nothing about the person."""
+
+
 def open_case_from_signal(
     *,
     actor: User,
@@ -316,10 +323,43 @@ def open_case_from_signal(
     personal_number: str = "",
     children_birth_years: list[int] | None = None,
 ) -> Case:
-    """A new eviction-prevention case for the signal's tenant (cases.services.create_case)."""
+    """A new eviction-prevention case for the signal's tenant (cases.services.create_case).
+
+    Raises SignalForwarded (after committing the forward) when the tenant is already
+    registered out of the user's sight."""
+    case = _open_case_or_forward(
+        actor=actor,
+        signal_id=signal_id,
+        expected_version=expected_version,
+        responsible_unit=responsible_unit,
+        assignees=assignees,
+        given_name=given_name,
+        family_name=family_name,
+        personal_number=personal_number,
+        children_birth_years=children_birth_years,
+    )
+    if case is None:
+        raise SignalForwarded
+    return case
+
+
+@transaction.atomic
+def _open_case_or_forward(
+    *,
+    actor: User,
+    signal_id: int,
+    expected_version: int,
+    responsible_unit: Unit,
+    assignees: list[User],
+    given_name: str,
+    family_name: str,
+    personal_number: str,
+    children_birth_years: list[int] | None,
+) -> Case | None:
     signal = _lock_untriaged(actor, signal_id, expected_version)
     personal_number = personal_number or signal.tenant_personal_number
-    if _already_registered(personal_number):
+    known = _registered_person(personal_number)
+    if known is not None and selectors.person_visible_to(actor, known):
         raise ValidationError(
             {
                 "personal_number": _(
@@ -328,6 +368,12 @@ def open_case_from_signal(
                 )
             }
         )
+    if known is not None:
+        # Out of this user's sight (another district's case, or a protected identity):
+        # saying so would tell them the person exists. The signal goes to whoever is
+        # responsible for the person, with the number, so their triage suggests the case.
+        _forward(signal, person=known, personal_number=personal_number, actor=actor)
+        return None
     case = case_services.create_case(
         actor=actor,
         kind=Case.Kind.EVICTION_PREVENTION,
@@ -355,15 +401,42 @@ def open_case_from_signal(
     return case
 
 
-def _already_registered(personal_number: str) -> bool:
+def _registered_person(personal_number: str) -> Person | None:
     if not personal_number:
-        return False
+        return None
     try:
         canonical = parse_personal_number(personal_number)
     except InvalidPersonalNumber:
-        return False  # create_case reports the invalid number on its field
+        return None  # create_case reports the invalid number on its field
     index = case_selectors.personal_number_index(canonical)
-    return Person.objects.filter(personal_number_bidx=index).exists()
+    return Person.objects.filter(personal_number_bidx=index).first()
+
+
+def _forward(signal: LandlordSignal, *, person: Person, personal_number: str, actor: User) -> None:
+    from bokvar.notifications import notify
+
+    district_id = selectors.district_of_person(person) or signal.district_id
+    changed = ["district", "version"]
+    signal.district_id = district_id
+    if not signal.tenant_personal_number:
+        canonical = parse_personal_number(personal_number)
+        signal.tenant_personal_number = canonical
+        signal.tenant_personal_number_bidx = case_selectors.personal_number_index(canonical)
+        changed += ["tenant_personal_number", "tenant_personal_number_bidx"]
+    bump(signal)
+    attribute(signal, user=actor, reason="signal forwarded to the responsible district").save(
+        update_fields=changed
+    )
+    if district_id is None:
+        return
+    notify(
+        recipients=[u for u in selectors.district_coordinators(district_id) if u.pk != actor.pk],
+        kind="signal_forwarded",
+        dedupe_key=f"signal:{signal.pk}:forwarded:{district_id}",
+        subject=_("A landlord signal was forwarded to your district"),
+        body=_("The tenant is known in your district. Triage the signal."),
+        url=reverse("cases:signal", kwargs={"signal_id": signal.pk}),
+    )
 
 
 @transaction.atomic

@@ -57,15 +57,32 @@ class ThreatData:
     concluded_on: date | None = None
 
 
-# (earlier field, later field): each pair must be in this order when both are given.
-ORDER = [
-    ("arrears_notice_on", "termination_served_on"),
-    ("arrears_notice_on", "board_notified_on"),
-    ("termination_served_on", "application_on"),
-    ("termination_served_on", "eviction_on"),
-    ("application_on", "eviction_on"),
-    ("arrears_notice_on", "paid_on"),
+# The stages in the order they happen; dates of one stage may fall on the same day.
+# Termination and the board's notice are one stage (either may come first).
+STAGES = [
+    ("arrears_notice_on",),
+    ("termination_served_on", "board_notified_on"),
+    ("application_on",),
+    ("eviction_on",),
 ]
+# (earlier field, later field): each pair must be in this order when both are given:
+# every date of a stage against every date of each later stage, and the payment after
+# the arrears notice.
+ORDER = [
+    (earlier, later)
+    for i, stage in enumerate(STAGES)
+    for earlier in stage
+    for later_stage in STAGES[i + 1 :]
+    for later in later_stage
+] + [("arrears_notice_on", "paid_on")]
+# Dates that record what has happened, so cannot lie ahead.
+PAST_ONLY = (
+    "arrears_notice_on",
+    "termination_served_on",
+    "board_notified_on",
+    "application_on",
+    "paid_on",
+)
 
 
 def validate(data: ThreatData, *, today: date) -> None:
@@ -82,7 +99,7 @@ def validate(data: ThreatData, *, today: date) -> None:
         value = getattr(data, name)
         if value is not None and value < 0:
             errors[name] = [_("The amount cannot be negative.")]
-    for name in ("arrears_notice_on", "termination_served_on", "board_notified_on", "paid_on"):
+    for name in PAST_ONLY:
         value = getattr(data, name)
         if value and value > today:
             errors.setdefault(name, [_("This date cannot be in the future.")])
@@ -181,8 +198,20 @@ def _after_change(threat: EvictionThreat, *, actor: User, eviction_changed, toda
     flag_children_at_risk(threat, case=case, today=today)
 
 
+def _deadline_over(threat: EvictionThreat, kind: str) -> bool:
+    """Whether the threat has moved past the deadline, so nobody need act on it: any
+    deadline once an outcome is recorded; the recovery deadline also once the landlord
+    has applied for eviction or an eviction date is set (the window to recover is over,
+    the next date is what matters)."""
+    if threat.outcome:
+        return True
+    if kind == Deadline.Kind.RECOVERY:
+        return bool(threat.application_on or threat.eviction_on)
+    return False
+
+
 def sync_deadlines(threat: EvictionThreat, *, actor: User) -> None:
-    """One deadline row per legal date of the threat; concluded threats close theirs."""
+    """One deadline row per legal date of the threat; a stage past a deadline closes it."""
     wanted = {
         Deadline.Kind.RECOVERY: threat.recovery_deadline,
         Deadline.Kind.EVICTION: threat.eviction_on,
@@ -195,10 +224,10 @@ def sync_deadlines(threat: EvictionThreat, *, actor: User) -> None:
             if row is not None:
                 attribute(row, user=actor, reason="date removed from threat").delete()
             continue
-        done_at = now if threat.outcome else None
+        over = _deadline_over(threat, kind)
         if row is None:
             row = Deadline(case_id=threat.case_id, threat=threat, kind=kind, due_on=due)
-            row.done_at = done_at
+            row.done_at = now if over else None
             row.full_clean()
             attribute(row, user=actor, reason="deadline from threat").save()
             continue
@@ -206,10 +235,10 @@ def sync_deadlines(threat: EvictionThreat, *, actor: User) -> None:
         if row.due_on != due:
             row.due_on = due
             changed.append("due_on")
-        if threat.outcome and row.done_at is None:
+        if over and row.done_at is None:
             row.done_at = now
             changed.append("done_at")
-        if not threat.outcome and row.done_at is not None and "due_on" in changed:
+        if not over and row.done_at is not None and "due_on" in changed:
             row.done_at = None
             changed.append("done_at")
         if changed:

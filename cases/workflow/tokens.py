@@ -27,11 +27,11 @@ def create_token(*, landlord: Landlord) -> str:
 
 
 @transaction.atomic
-def revoke_tokens(*, landlord: Landlord) -> int:
+def revoke_tokens(*, landlord: Landlord, actor=None) -> int:
     count = 0
     for token in landlord.tokens.filter(revoked_at__isnull=True):
         token.revoked_at = timezone.now()
-        attribute(token, user=system_user(), reason="token revoked").save(
+        attribute(token, user=actor or system_user(), reason="token revoked").save(
             update_fields=["revoked_at"]
         )
         count += 1

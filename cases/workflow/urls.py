@@ -18,6 +18,11 @@ urlpatterns = [
     path("signals/<int:signal_id>/dismiss/", views.signal_dismiss, name="signal_dismiss"),
     path("landlords/", views_landlords.landlord_list, name="landlords"),
     path("landlords/new/", views_landlords.landlord_new, name="landlord_new"),
+    path(
+        "landlords/<int:landlord_id>/edit/",
+        views_landlords.landlord_edit,
+        name="landlord_edit",
+    ),
     path("deadlines/", views.my_deadlines, name="deadlines"),
     path("deadlines/<int:deadline_id>/done/", views.deadline_done, name="deadline_done"),
     path("<int:case_id>/threats/new/", views.threat_new, name="threat_new"),

@@ -193,6 +193,9 @@ def signal_open_case(request, signal_id: int):
                 personal_number=c["personal_number"],
                 children_birth_years=c["children_birth_years"],
             )
+        except signals.SignalForwarded:
+            messages.info(request, _("The signal was forwarded to the responsible district."))
+            return redirect("cases:signals")
         except ConflictError as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:

@@ -9,10 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from bokvar.concurrency import ConflictError
 from bokvar.models import District, Role
 from bokvar.permissions import role_required
+from bokvar.selectors import roles_of
 from cases import selectors, services
 from cases.models import Landlord
+
+from . import landlords as landlord_services
 
 ROLES = (Role.COORDINATOR, Role.ADMINISTRATOR)
 
@@ -45,13 +49,90 @@ class LandlordForm(forms.Form):
         )
 
 
+class LandlordEditForm(LandlordForm):
+    is_active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        help_text=_(
+            "A landlord that is not active cannot report signals; its API tokens are revoked."
+        ),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["districts"].help_text = _(
+            "Among the districts you coordinate; other districts are kept as they are."
+        )
+
+
 @role_required(*ROLES)
 @require_http_methods(["GET"])
 def landlord_list(request):
     landlords = list(
         Landlord.objects.prefetch_related("districts").order_by("kind", "organisation_name", "id")
     )
-    return render(request, "cases/workflow/landlord_list.html", {"landlords": landlords})
+    editable = {
+        landlord.pk
+        for landlord in landlords
+        if landlord_services.may_edit_landlord(request.user, landlord)
+    }
+    return render(
+        request,
+        "cases/workflow/landlord_list.html",
+        {"landlords": landlords, "editable": editable},
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def landlord_edit(request, landlord_id: int):
+    landlord = landlord_services.get_landlord_for_user(request.user, landlord_id, write=True)
+    mine = roles_of(request.user).coordinator_district_ids
+    districts = District.objects.filter(pk__in=mine)
+    conflict = None
+    if request.method == "POST":
+        form = LandlordEditForm(request.POST, districts=districts)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["districts"] = list(data["districts"])
+            expected = data.pop("version")
+            try:
+                landlord_services.update_landlord(
+                    actor=request.user,
+                    landlord_id=landlord.pk,
+                    expected_version=expected,
+                    **data,
+                )
+            except ConflictError as exc:
+                conflict = exc.message
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("The landlord was saved."))
+                return redirect("cases:landlords")
+    else:
+        form = LandlordEditForm(
+            districts=districts,
+            initial={
+                "kind": landlord.kind,
+                "name": landlord.display_name,
+                "organisation_number": landlord.organisation_number,
+                "contact_person": landlord.contact_person,
+                "phone": landlord.phone,
+                "email": landlord.email,
+                "address": landlord.address,
+                "districts": list(landlord.districts.filter(pk__in=mine)),
+                "is_active": landlord.is_active,
+                "version": landlord.version,
+            },
+        )
+    return render(
+        request,
+        "cases/workflow/landlord_form.html",
+        {"form": form, "landlord": landlord, "conflict": conflict},
+    )
 
 
 @role_required(*ROLES)

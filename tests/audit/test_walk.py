@@ -171,6 +171,7 @@ NO_PERSONAL_DATA = {
     "cases:handover_send": "a form: case number and units",
     "cases:landlord_new": "an empty form",
     "cases:landlords": "landlords, not clients (a private landlord is not a subject of a case)",
+    "cases:landlord_edit": "a landlord, not a client (a private landlord is not a subject of a case)",
     "cases:signal_new": "an empty form",
     "cases:signal_import": "an upload form",
     "cases:signal_dismiss": "POST only",

@@ -109,3 +109,52 @@ def test_upload_page(org, landlord, login):
     )
     assert not_text.status_code == 400
     assert LandlordSignal.objects.count() == 2
+
+
+def test_semicolon_separated_file_from_swedish_excel(landlord):
+    from decimal import Decimal
+
+    from cases.workflow.imports import import_signals
+
+    today = timezone.localdate().isoformat()
+    text = (
+        ";".join(COLUMNS)
+        + "\r\n"
+        + f"rent_arrears;{today};{TENANT_PN};;;8000,50;Två månader, obetalt;;\r\n"
+        + f'disturbance;{today};;"Kim Störsson";"Sveavägen 1";;Musik;ja;nej\r\n'
+    )
+    created = import_signals(landlord=landlord, data=text.encode("utf-8-sig"))
+    assert [s.kind for s in created] == ["rent_arrears", "disturbance"]
+    first = LandlordSignal.objects.get(pk=created[0].pk)
+    assert first.arrears_amount == Decimal("8000.50")
+    assert first.description == "Två månader, obetalt"
+
+
+def test_a_multi_line_row_is_reported_by_its_first_line(landlord):
+    from cases.workflow.imports import ImportRejected, import_signals
+
+    today = timezone.localdate().isoformat()
+    text = (
+        HEADER
+        + f'rent_arrears,{today},,,,,"Första raden\nandra raden\ntredje",,\n'  # lines 2-4
+        + f'burglary,{today},,,,,"Ett\ntvå",,\n'  # lines 5-6: unknown kind
+        + "\n"  # line 7: blank
+        + f"rent_arrears,{today},,,,-5,,,\n"  # line 8: negative amount
+    )
+    with pytest.raises(ImportRejected) as exc:
+        import_signals(landlord=landlord, data=text)
+    assert [(e.line, e.field) for e in exc.value.errors] == [
+        (5, "kind"),
+        (8, "arrears_amount"),
+    ]
+    assert LandlordSignal.objects.count() == 0
+
+
+def test_a_bad_date_names_its_field():
+    from django.core.exceptions import ValidationError
+
+    from cases.workflow.imports import _date
+
+    with pytest.raises(ValidationError) as exc:
+        _date("03/05/2026", "paid_on")
+    assert list(exc.value.message_dict) == ["paid_on"]

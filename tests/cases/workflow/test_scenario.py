@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from bokvar.models import Notification
+from bokvar.notifications import SUPERSEDED
 from cases import services as case_services
 from cases.models import Case, Deadline, EvictionThreat, LandlordSignal
 from cases.workflow import reminders, threats
@@ -165,43 +166,83 @@ def _sent() -> list[tuple[str, str]]:
 
 def test_skipping_several_days_sends_each_missed_reminder_once_late(org, make_case):
     due = _threat_due(org, make_case)
-    # Down from due−8 to due−1: the run on due−1 sends the 7- and the 2-day reminder,
-    # late, once each, saying how things stand that day.
+    # Down from due−8 to due−1: the run on due−1 finds the 7- and the 2-day reminder
+    # arrived; it sends the more urgent one, late, saying how things stand that day, and
+    # keeps the 7-day one as a silent row so it is never sent later either.
     with translation.override("en"):
         assert reminders.send_due_reminders(today=due - timedelta(days=8)) == 0
-        assert reminders.send_due_reminders(today=due - timedelta(days=1)) == 2
+        assert reminders.send_due_reminders(today=due - timedelta(days=1)) == 1
         assert reminders.send_due_reminders(today=due - timedelta(days=1)) == 0
-        assert _sent() == [("7", "Due in 1 day."), ("2", "Due in 1 day.")]
+        assert _sent() == [("2", "Due in 1 day.")]
         assert reminders.send_due_reminders(today=due) == 1
         assert reminders.send_due_reminders(today=due + timedelta(days=1)) == 0
     assert _sent()[-1] == ("0", "Due today.")
+    assert _superseded() == ["7"]
     recipients = set(Notification.objects.values_list("recipient", flat=True))
     assert recipients == {org.users["caseworker"].pk}
 
 
-@pytest.mark.parametrize(("days_late", "sent"), [(1, 1), (3, 1), (4, 0)])
-def test_deadline_passed_during_downtime_is_reminded_within_the_catch_up_window(
-    org, make_case, settings, days_late, sent
+def _superseded() -> list[str]:
+    return [
+        key.rsplit(":", 1)[1]
+        for key in Notification.objects.filter(kind=SUPERSEDED)
+        .order_by("dedupe_key")
+        .values_list("dedupe_key", flat=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("days_late", "lead"), [(1, "0"), (3, "0"), (4, "overdue"), (400, "overdue")]
+)
+def test_deadline_passed_during_downtime_is_reminded_however_long_the_outage(
+    org, make_case, settings, days_late, lead
 ):
     settings.BOKVAR = {**settings.BOKVAR, "REMINDER_CATCH_UP_DAYS": 3}
-    due = _threat_due(org, make_case)
-    assert reminders.send_due_reminders(today=due - timedelta(days=2)) == 2
-    # Down from due−1 until due + days_late: the day-0 reminder comes late, if at all.
+    due = _threat_due(org, make_case, served_on=D - timedelta(days=days_late))
+    assert reminders.send_due_reminders(today=due - timedelta(days=2)) == 1
+    # Down from due−1 until due + days_late: the day-0 reminder comes late within the
+    # catch-up window; beyond it one "overdue" reminder stands for it. Never lost.
     with translation.override("en"):
-        assert reminders.send_due_reminders(today=due + timedelta(days=days_late)) == sent
+        assert reminders.send_due_reminders(today=due + timedelta(days=days_late)) == 1
         assert reminders.send_due_reminders(today=due + timedelta(days=days_late)) == 0
-    if sent:
-        expected = "Overdue by 1 day." if days_late == 1 else f"Overdue by {days_late} days."
-        assert _sent()[-1] == ("0", expected)
-    assert len(_sent()) == 2 + sent
+        assert reminders.send_due_reminders(today=due + timedelta(days=days_late + 9)) == 0
+    expected = "Overdue by 1 day." if days_late == 1 else f"Overdue by {days_late} days."
+    assert _sent()[-1] == (lead, expected)
+    assert len(_sent()) == 2
+    deadline = Deadline.objects.get()
+    assert deadline.done_at is None  # still open, on "My deadlines"
 
 
-def test_catch_up_sends_every_missed_lead_of_a_passed_deadline(org, make_case):
+def test_no_overdue_reminder_after_the_due_day_reminder_went_out(org, make_case, settings):
+    settings.BOKVAR = {**settings.BOKVAR, "REMINDER_CATCH_UP_DAYS": 3}
+    due = _threat_due(org, make_case, served_on=D - timedelta(days=30))
+    assert reminders.send_due_reminders(today=due) == 1
+    assert reminders.send_due_reminders(today=due + timedelta(days=10)) == 0
+    assert [lead for lead, _ in _sent()] == ["0"]
+
+
+def test_catch_up_tells_once_for_all_missed_leads_of_a_passed_deadline(org, make_case, login):
     due = _threat_due(org, make_case)
-    # Down for the whole run-up: all three reminders, once each, on the first run back.
-    assert reminders.send_due_reminders(today=due + timedelta(days=2)) == 3
+    caseworker = org.users["caseworker"]
+    # Down for the whole run-up: one reminder, one e-mail, on the first run back; the
+    # earlier leads keep their rows, silent, so no later run sends them.
+    assert reminders.send_due_reminders(today=due + timedelta(days=2)) == 1
     assert reminders.send_due_reminders(today=due + timedelta(days=3)) == 0
-    assert sorted(lead for lead, _ in _sent()) == ["0", "2", "7"]
+    assert [lead for lead, _ in _sent()] == ["0"]
+    assert _superseded() == ["2", "7"]
+    states = dict(
+        Notification.objects.values_list("kind", "email_state").order_by("kind").distinct()
+    )
+    assert states == {
+        "deadline_reminder": Notification.EmailState.PENDING,
+        SUPERSEDED: Notification.EmailState.NONE,
+    }
+    assert not Notification.objects.filter(kind=SUPERSEDED, read_at__isnull=True).exists()
+    page = login(caseworker).get(reverse("notifications"))
+    assert [n.kind for n in page.context["page"]] == ["deadline_reminder"]
+    from bokvar.notifications import unread_count
+
+    assert unread_count(caseworker) == 1
 
 
 def test_reminder_text(settings):
@@ -244,7 +285,8 @@ def test_reminder_lost_halfway_is_sent_on_the_next_run(org, make_case):
         today=D,
     )
     deadline = threat.deadlines.get()
-    assert reminders.send_due_reminders(today=deadline.due_on - timedelta(days=2)) == 4
+    # Two leads arrived (7 and 2): one reminder each to two people, the 7-day ones silent.
+    assert reminders.send_due_reminders(today=deadline.due_on - timedelta(days=2)) == 2
     from bokvar.notifications import notify
 
     notify(
@@ -254,4 +296,5 @@ def test_reminder_lost_halfway_is_sent_on_the_next_run(org, make_case):
         subject="x",
     )
     assert reminders.send_due_reminders(today=deadline.due_on) == 1
-    assert Notification.objects.filter(kind="deadline_reminder").count() == 6
+    assert Notification.objects.filter(kind="deadline_reminder").count() == 4
+    assert Notification.objects.filter(kind=SUPERSEDED).count() == 2

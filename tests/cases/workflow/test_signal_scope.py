@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bokvar import services as org_services
 from bokvar.concurrency import ConflictError
@@ -345,3 +345,112 @@ def test_open_case_from_signal_records_children(org, landlord, login):
     signal.refresh_from_db()
     years = sorted(signal.case.household.children.values_list("birth_year", flat=True))
     assert years == [2015, 2019]
+
+
+# --- 4. A tenant known in another district ----------------------------------------------
+
+
+def _south_case(south, pn: str = TENANT_PN) -> Case:
+    return services.create_case(
+        actor=south.coordinator,
+        kind=Case.Kind.EVICTION_PREVENTION,
+        responsible_unit=south.team,
+        assignees=[south.coordinator],
+        people=[_person(pn)],
+        children_birth_years=[],
+    )
+
+
+def test_signal_goes_to_the_district_of_the_tenants_open_case(org, south, landlord, login):
+    # The landlord has flats in Norrmalm only, but the tenant's open case is Södermalm's.
+    case = _south_case(south)
+    signal = _receive(landlord)
+    assert signal.district == south.district
+    assert list(selectors.triage_queue(org.users["coordinator"])) == []
+    assert [s.pk for s in selectors.triage_queue(south.coordinator)] == [signal.pk]
+    page = login(south.coordinator).get(reverse("cases:signal", args=[signal.pk]))
+    assert [(s.case, s.action) for s in page.context["suggestions"]] == [(case, "link")]
+    # Unknown tenants still follow the landlord.
+    assert _receive(landlord, personal_number=OTHER_PN, name="").district == org.district
+
+
+def _open_body(org, pn: str) -> dict:
+    return {
+        "given_name": "Tove",
+        "family_name": "Hyresgästsson",
+        "personal_number": pn,
+        "responsible_unit": org.units["housing_team"].pk,
+        "version": 1,
+    }
+
+
+def test_opening_a_case_for_a_person_known_elsewhere_forwards_the_signal(
+    org, south, landlord, login
+):
+    from bokvar.models import Notification
+
+    case = _south_case(south)
+    # Nothing identified the tenant on arrival: the landlord's district has the signal.
+    signal = _receive(landlord, personal_number="", name="")
+    assert signal.district == org.district
+    north = org.users["coordinator"]
+    client = login(north)
+    url = reverse("cases:signal_open_case", args=[signal.pk])
+    with translation.override("en"):
+        response = client.post(url, _open_body(org, TENANT_PN), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("cases:signals")
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["The signal was forwarded to the responsible district."]
+    body = response.content.decode()
+    assert "redan registrerad" not in body and case.number not in body
+    assert Case.objects.count() == 1
+    signal.refresh_from_db()
+    assert (signal.status, signal.district) == (LandlordSignal.Status.UNTRIAGED, south.district)
+    assert signal.tenant_personal_number == TENANT_PN
+    assert signal.history.latest().history_change_reason == (
+        "signal forwarded to the responsible district"
+    )
+    # The sender loses sight of it; the responsible district sees it, is told, and is
+    # offered the tenant's case.
+    assert client.get(reverse("cases:signal", args=[signal.pk])).status_code == 404
+    note = Notification.objects.get(kind="signal_forwarded")
+    assert note.recipient == south.coordinator and "Tove" not in note.subject + note.body
+    page = login(south.coordinator).get(reverse("cases:signal", args=[signal.pk]))
+    assert [(s.case, s.action) for s in page.context["suggestions"]] == [(case, "link")]
+
+
+def test_a_protected_person_is_not_revealed_when_opening_a_case(org, landlord, cases, login):
+    from tests.factories import UserFactory
+
+    # A second coordinator of the same district, not granted the protected person.
+    other = UserFactory(username="coordinator_b")
+    org_services.add_membership(user=other, unit=org.units["housing_team"], role=Role.COORDINATOR)
+    signal = _receive(landlord, personal_number="", name="")
+    client = login(other)
+    url = reverse("cases:signal_open_case", args=[signal.pk])
+    with translation.override("en"):
+        response = client.post(url, _open_body(org, "19900303-5624"), follow=True)
+    # The same answer as for any person out of sight: forwarded, nothing else.
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["The signal was forwarded to the responsible district."]
+    body = response.content.decode()
+    assert "redan registrerad" not in body and cases.p.number not in body
+    assert "Skyddadsdotter" not in body
+    assert Case.objects.count() == 4  # no new case
+    signal.refresh_from_db()
+    assert signal.status == LandlordSignal.Status.UNTRIAGED and signal.case is None
+
+
+def test_a_person_the_coordinator_sees_is_still_refused_with_the_reason(
+    org, landlord, cases, login
+):
+    signal = _receive(landlord, personal_number="", name="")
+    client = login(org.users["coordinator"])
+    url = reverse("cases:signal_open_case", args=[signal.pk])
+    with translation.override("en"):
+        response = client.post(url, _open_body(org, "19800101-2387"))
+    assert response.status_code == 400
+    errors = str(response.context["open_form"].errors["personal_number"])
+    assert "redan registrerad" in errors  # Swedish by default
+    signal.refresh_from_db()
+    assert signal.district == org.district and signal.tenant_personal_number == ""

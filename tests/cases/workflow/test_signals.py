@@ -195,3 +195,38 @@ def test_stale_version_is_refused(org, landlord, make_case, login):
     assert response.status_code == 400
     signal.refresh_from_db()
     assert signal.status == LandlordSignal.Status.UNTRIAGED
+
+
+@pytest.mark.parametrize(
+    ("warned", "notified", "missing"),
+    [(False, True, 1), (True, False, 1), (None, None, 2), (True, True, 0)],
+)
+def test_disturbance_without_warning_or_board_notice_is_flagged(
+    org, landlord, login, warned, notified, missing
+):
+    signal = signals.receive_signal(
+        landlord=landlord,
+        data=SignalInput(
+            kind="disturbance",
+            received_on=timezone.localdate(),
+            channel="api",
+            landlord_warned_tenant=warned,
+            landlord_notified_board=notified,
+        ),
+    )
+    assert len(signal.disturbance_steps_missing) == missing
+    client = login(org.users["coordinator"])
+    queue = client.get(reverse("cases:signals")).content.decode()
+    page = client.get(reverse("cases:signal", args=[signal.pk])).content.decode()
+    assert (f'id="disturbance-warning-{signal.pk}"' in queue) is bool(missing)
+    assert ('id="disturbance-warning"' in page) is bool(missing)
+
+
+def test_other_kinds_carry_no_disturbance_warning(org, landlord, login):
+    signal = signals.receive_signal(
+        landlord=landlord,
+        data=SignalInput(kind="rent_arrears", received_on=timezone.localdate(), channel="api"),
+    )
+    assert signal.disturbance_steps_missing == []
+    page = login(org.users["coordinator"]).get(reverse("cases:signal", args=[signal.pk]))
+    assert 'id="disturbance-warning"' not in page.content.decode()

@@ -31,6 +31,46 @@ TODAY = timezone.localdate()
             ThreatData(termination_served_on=TODAY, eviction_on=TODAY - timedelta(days=3)),
             "eviction_on",
         ),
+        (
+            ThreatData(arrears_notice_on=TODAY, eviction_on=TODAY - timedelta(days=1)),
+            "eviction_on",
+        ),
+        (
+            ThreatData(
+                arrears_notice_on=TODAY,
+                application_to="enforcement",
+                application_on=TODAY - timedelta(days=1),
+            ),
+            "application_on",
+        ),
+        (
+            ThreatData(
+                board_notified_on=TODAY,
+                application_to="enforcement",
+                application_on=TODAY - timedelta(days=1),
+            ),
+            "application_on",
+        ),
+        (
+            ThreatData(board_notified_on=TODAY, eviction_on=TODAY - timedelta(days=1)),
+            "eviction_on",
+        ),
+        (
+            ThreatData(arrears_notice_on=TODAY, board_notified_on=TODAY - timedelta(days=1)),
+            "board_notified_on",
+        ),
+        (
+            ThreatData(
+                application_to="rent_tribunal",
+                application_on=TODAY - timedelta(days=1),
+                eviction_on=TODAY - timedelta(days=2),
+            ),
+            "eviction_on",
+        ),
+        (
+            ThreatData(application_to="enforcement", application_on=TODAY + timedelta(days=1)),
+            "application_on",
+        ),
         (ThreatData(arrears_amount=-1), "arrears_amount"),
         (ThreatData(recovery_amount=-100), "recovery_amount"),
         (ThreatData(termination_served_on=TODAY + timedelta(days=1)), "termination_served_on"),
@@ -44,6 +84,41 @@ def test_bad_dates_and_amounts_name_the_field(org, make_case, data, field):
         threats.create_threat(actor=org.users["coordinator"], case_id=case.pk, data=data)
     assert field in exc.value.message_dict
     assert EvictionThreat.objects.count() == 0 and Deadline.objects.count() == 0
+
+
+def test_the_whole_chain_in_order_is_accepted_same_days_included(org, make_case):
+    case = make_case()
+    day = TODAY - timedelta(days=30)
+    threat = threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(
+            arrears_notice_on=day,
+            termination_served_on=day + timedelta(days=5),
+            board_notified_on=day + timedelta(days=3),
+            application_to="enforcement",
+            application_on=day + timedelta(days=5),
+            eviction_on=TODAY + timedelta(days=10),
+        ),
+    )
+    assert threat.application_on == day + timedelta(days=5)
+
+
+def test_every_violation_names_its_field(org, make_case):
+    case = make_case()
+    with pytest.raises(ValidationError) as exc:
+        threats.create_threat(
+            actor=org.users["coordinator"],
+            case_id=case.pk,
+            data=ThreatData(
+                arrears_notice_on=TODAY,
+                board_notified_on=TODAY - timedelta(days=2),
+                application_to="enforcement",
+                application_on=TODAY - timedelta(days=3),
+                eviction_on=TODAY - timedelta(days=4),
+            ),
+        )
+    assert set(exc.value.message_dict) == {"board_notified_on", "application_on", "eviction_on"}
 
 
 def test_dates_out_of_order_over_http(org, make_case, login):
@@ -185,3 +260,119 @@ def test_contacts_and_interventions_on_timeline(org, make_case, login):
         {"kind": "call", "on": (TODAY + timedelta(days=2)).isoformat()},
     )
     assert bad.status_code == 200 and "on" in bad.context["form"].errors
+
+
+def test_recovery_deadline_is_done_once_the_threat_has_moved_past_it(org, make_case, login):
+    coordinator = org.users["coordinator"]
+    case = make_case(assignees=["coordinator"])
+    served = TODAY - timedelta(days=60)
+    data = ThreatData(termination_served_on=served, board_notified_on=served)
+    threat = threats.create_threat(actor=coordinator, case_id=case.pk, data=data)
+    recovery = threat.deadlines.get(kind=Deadline.Kind.RECOVERY)
+    assert recovery.done_at is None  # long overdue, nothing recorded after it: still open
+    # The landlord applied to the Enforcement Authority: the recovery window is over.
+    data.application_to, data.application_on = "enforcement", TODAY - timedelta(days=5)
+    threat = threats.update_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=data,
+    )
+    recovery.refresh_from_db()
+    assert recovery.done_at is not None
+    page = login(coordinator).get(reverse("cases:deadlines"))
+    assert page.context["overdue"] == [] and page.context["upcoming"] == []
+    # The eviction date is the next thing to act on, and stays open until the outcome.
+    data.eviction_on = TODAY - timedelta(days=1)
+    threat = threats.update_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=data,
+    )
+    eviction = threat.deadlines.get(kind=Deadline.Kind.EVICTION)
+    assert eviction.done_at is None
+    data.outcome = "evicted"
+    threats.update_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=data,
+    )
+    eviction.refresh_from_db()
+    assert eviction.done_at is not None
+
+
+def test_a_threat_recorded_late_has_no_open_recovery_deadline(org, make_case):
+    case = make_case()
+    threat = threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(
+            termination_served_on=TODAY - timedelta(days=70),
+            board_notified_on=TODAY - timedelta(days=70),
+            eviction_on=TODAY + timedelta(days=12),
+        ),
+    )
+    open_kinds = set(threat.deadlines.filter(done_at__isnull=True).values_list("kind", flat=True))
+    assert open_kinds == {Deadline.Kind.EVICTION}
+
+
+def test_timeline_shows_every_kind_of_event_in_date_order(org, make_case, login, landlord):
+    from cases.workflow import contacts, signals
+    from cases.workflow.signals import SignalInput
+
+    coordinator = org.users["coordinator"]
+    case = make_case(assignees=["coordinator"])
+    day = TODAY - timedelta(days=30)
+    signal = signals.receive_signal(
+        landlord=landlord,
+        data=SignalInput(kind="rent_arrears", received_on=day, channel="api"),
+    )
+    signals.link_signal(actor=coordinator, signal_id=signal.pk, expected_version=1, case_id=case.pk)
+    threats.create_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        data=ThreatData(
+            arrears_notice_on=day + timedelta(days=2),
+            termination_served_on=day + timedelta(days=8),
+            board_notified_on=day + timedelta(days=6),
+        ),
+    )
+    contacts.record_contact(
+        actor=coordinator,
+        case_id=case.pk,
+        kind="call",
+        on=day + timedelta(days=10),
+        reached=True,
+        note="Samtal",
+    )
+    contacts.record_intervention(
+        actor=coordinator,
+        case_id=case.pk,
+        kind="debt_counselling",
+        on=day + timedelta(days=12),
+        note="Remiss",
+    )
+    page = login(coordinator).get(reverse("cases:detail", args=[case.pk]))
+    events = page.context["timeline"]
+    kinds = [(e.kind, e.sort_key) for e in events]
+    # Newest first; the recovery deadline (day+8+21) lies ahead of everything else.
+    assert kinds == [
+        ("deadline", day + timedelta(days=29)),
+        ("intervention", day + timedelta(days=12)),
+        ("contact", day + timedelta(days=10)),
+        ("stage", day + timedelta(days=8)),
+        ("stage", day + timedelta(days=6)),
+        ("stage", day + timedelta(days=2)),
+        ("signal", day),
+    ]
+    # And the page shows them in that order.
+    html = page.content.decode()
+    html = html[html.index('<ol class="timeline">') :]
+    titles = [str(e.title) for e in events]
+    positions = [html.index(title.split(",")[0].split(" (")[0]) for title in titles]
+    assert positions == sorted(positions)

@@ -1,0 +1,111 @@
+"""Keeping the landlord register current: a coordinator corrects a landlord's details,
+the districts where it has flats, or deactivates it (its API tokens stop working)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from bokvar.concurrency import bump, lock_version
+from bokvar.history import attribute
+from bokvar.models import District, User
+from bokvar.selectors import roles_of
+from cases import selectors as case_selectors
+from cases.models import Landlord
+
+from .tokens import revoke_tokens
+
+FIELDS = ["kind", "organisation_name", "private_name", "organisation_number"]
+FIELDS += ["contact_person", "phone", "email", "address", "is_active"]
+
+
+def may_edit_landlord(user: User, landlord: Landlord) -> bool:
+    """A coordinator of one of the landlord's districts (any coordinator when it has none)."""
+    mine = roles_of(user).coordinator_district_ids
+    if not mine:
+        return False
+    theirs = set(landlord.districts.values_list("pk", flat=True))
+    return not theirs or bool(theirs & set(mine))
+
+
+def get_landlord_for_user(user: User, landlord_id: int, *, write: bool = False) -> Landlord:
+    """The register is open to its keepers: 404 for a landlord that does not exist, 403
+    where the user may read the register but the landlord is not theirs to change."""
+    landlord = Landlord.objects.filter(pk=landlord_id).first()
+    if landlord is None:
+        raise Http404
+    if write and not may_edit_landlord(user, landlord):
+        raise PermissionDenied
+    return landlord
+
+
+@transaction.atomic
+def update_landlord(
+    *,
+    actor: User,
+    landlord_id: int,
+    expected_version: int,
+    kind: str,
+    name: str,
+    organisation_number: str = "",
+    contact_person: str = "",
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    districts: list[District] | None = None,
+    is_active: bool = True,
+) -> Landlord:
+    """`districts` are those of the actor's own districts the landlord has flats in;
+    districts the actor does not coordinate are kept as they were."""
+    get_landlord_for_user(actor, landlord_id, write=True)
+    landlord = lock_version(Landlord, landlord_id, expected_version)
+    mine = set(roles_of(actor).coordinator_district_ids)
+    chosen = {d.pk for d in districts or []}
+    if not chosen <= mine:
+        raise ValidationError({"districts": _("Choose among your own districts.")})
+    others = set(landlord.districts.values_list("pk", flat=True)) - mine
+    district_ids = others | chosen
+    if not district_ids:
+        raise ValidationError(
+            {"districts": _("Choose the districts where the landlord has flats.")}
+        )
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the landlord's name.")})
+    index = case_selectors.landlord_name_index(name)
+    if Landlord.objects.filter(name_bidx=index).exclude(pk=landlord.pk).exists():
+        raise ValidationError({"name": _("A landlord with this name is already registered.")})
+    private = kind == Landlord.Kind.PRIVATE
+    values = {
+        "kind": kind,
+        "organisation_name": "" if private else name,
+        "private_name": name if private else "",
+        "organisation_number": organisation_number.strip(),
+        "contact_person": contact_person.strip(),
+        "phone": phone.strip(),
+        "email": email.strip(),
+        "address": address.strip(),
+        "is_active": is_active,
+    }
+    changed = [f for f in FIELDS if getattr(landlord, f) != values[f]]
+    for f in changed:
+        setattr(landlord, f, values[f])
+    if landlord.name_bidx != index:
+        landlord.name_bidx = index
+        changed.append("name_bidx")
+    districts_changed = district_ids != set(landlord.districts.values_list("pk", flat=True))
+    if not (changed or districts_changed):
+        return landlord
+    deactivated = "is_active" in changed and not is_active
+    bump(landlord)
+    landlord.full_clean()
+    reason = "landlord deactivated" if deactivated else "landlord updated"
+    attribute(landlord, user=actor, reason=reason).save(update_fields=[*changed, "version"])
+    if districts_changed:
+        landlord.districts.set(sorted(district_ids))
+    if deactivated:
+        # A landlord no longer active reports nothing: its systems' keys stop working.
+        revoke_tokens(landlord=landlord, actor=actor)
+    return landlord
