@@ -47,3 +47,22 @@ def test_every_history_row_of_seed_demo_names_a_user():
         if count:
             anonymous[model._meta.label] = count
     assert anonymous == {}
+
+
+def test_seed_demo_has_the_shape_the_issue_asks_for():
+    """About 40 households, about a third with children, exactly two with a person of
+    protected identity."""
+    from cases.models import Household, Person, ProtectedIdentity
+
+    call_command("seed_demo", "--password", "pw-for-test-1")
+    households = Household.objects.count()
+    assert 36 <= households <= 44
+    with_children = Household.objects.filter(children__isnull=False).distinct().count()
+    assert households / 4 <= with_children <= households / 2.5
+    protected = (
+        Person.objects.exclude(protected_identity=ProtectedIdentity.NONE)
+        .values("household_id")
+        .distinct()
+        .count()
+    )
+    assert protected == 2
