@@ -66,3 +66,30 @@ def test_seed_demo_has_the_shape_the_issue_asks_for():
         .count()
     )
     assert protected == 2
+
+
+def test_every_demo_identity_number_is_a_skatteverket_test_number():
+    """Demo people never carry a number that could be a real person's: each one, read
+    back decrypted, is on Skatteverket's list of test personal identity numbers."""
+    from cases.demo_numbers import is_test_number
+    from cases.identity import parse_personal_number
+    from cases.models import LandlordSignal, Person
+
+    call_command("seed_demo", "--password", "pw-for-test-1")
+    numbers = [n for n in Person.objects.values_list("personal_number", flat=True) if n]
+    numbers += [
+        s.tenant_personal_number for s in LandlordSignal.objects.all() if s.tenant_personal_number
+    ]
+    assert len(numbers) >= 40
+    assert all(n.startswith(("19", "20")) for n in numbers)  # decrypted, not ciphertext
+    outside = [n for n in numbers if not is_test_number(parse_personal_number(n))]
+    assert outside == []
+
+
+def test_the_test_number_list_is_well_formed():
+    from cases.demo_numbers import TEST_PERSONAL_NUMBERS
+    from cases.identity import parse_personal_number
+
+    assert len(set(TEST_PERSONAL_NUMBERS)) == len(TEST_PERSONAL_NUMBERS) >= 600
+    for number in TEST_PERSONAL_NUMBERS:
+        assert parse_personal_number(number).replace("-", "") == number
