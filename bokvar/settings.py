@@ -1,8 +1,9 @@
 """Bo Kvar settings, all read from the environment.
 
 Development defaults (a throw-away secret key, test encryption keys, console
-e-mail) apply only when DEBUG is on; without DEBUG every secret must be given
-and a missing one stops start-up with a message naming it.
+e-mail, SQLite and the embedded broker) apply only when DEBUG is on; without
+DEBUG every secret, DATABASE_URL and REDIS_URL must be given and a missing one
+stops start-up with a message naming it.
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'bokvar.sqlite3'}",
+        # SQLite is a development default: without DEBUG the database must be named.
+        secret("DATABASE_URL", f"sqlite:///{DATA_DIR / 'bokvar.sqlite3'}"),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
@@ -222,7 +224,9 @@ if not DEBUG:
 # Celery: Redis when REDIS_URL is set, else an embedded file-system broker so a
 # first run needs no server. Work must never be lost: acknowledge late, re-queue
 # when a worker dies, and keep the visibility timeout above any task's hard limit.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+# The embedded file-system broker is a development default (one machine, no server):
+# without DEBUG a broker must be named, or queued work would sit in a local folder.
+REDIS_URL = secret("REDIS_URL", "")
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 if REDIS_URL:

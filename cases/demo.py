@@ -10,6 +10,7 @@ from bokvar.demo import DemoContext
 from bokvar.models import Unit
 
 from . import services
+from .demo_numbers import TEST_PERSONAL_NUMBERS
 from .models import Case, ProtectedIdentity
 
 WOMEN = [
@@ -84,6 +85,26 @@ def luhn_digit(digits: str) -> int:
 
 
 def fake_personal_number(rng, year: int, *, female: bool) -> str:
+    """A test personal identity number from Skatteverket's list (never a real person's),
+    of the given sex, born as near `year` as the list allows and not yet registered."""
+    from .models import Person
+    from .selectors import personal_number_index
+
+    wanted = [n for n in TEST_PERSONAL_NUMBERS if (int(n[10]) % 2 == 0) == female]
+    wanted.sort(key=lambda n: (abs(int(n[:4]) - year), rng.random()))
+    for number in wanted:
+        canonical = f"{number[:8]}-{number[8:]}"
+        if not Person.objects.filter(
+            personal_number_bidx=personal_number_index(canonical)
+        ).exists():
+            return canonical
+    raise RuntimeError("every test personal identity number is already registered")
+
+
+def random_personal_number(rng, year: int, *, female: bool) -> str:
+    """A random valid number, for benchmark volumes only: far more people than the
+    published test numbers, in a throw-away database never shown to anyone. Such a
+    number may belong to a real person, so demo data never uses it."""
     month, day = rng.randint(1, 12), rng.randint(1, 28)
     serial = rng.randint(10, 99) * 10 + (
         rng.choice([0, 2, 4, 6, 8]) if female else rng.choice([1, 3, 5, 7, 9])

@@ -25,6 +25,15 @@ def remember(session, text: str) -> str:
 
 
 def recall(session, token: str) -> str | None:
-    """The text searched under `token`, or None when the session no longer has it."""
-    stored = session.get(SESSION_KEY, {}).get(token)
-    return crypto.decrypt(stored) if stored else None
+    """The text searched under `token`, or None when the session no longer has it or it
+    can no longer be read (its key was rotated out): both are an expired search."""
+    kept = session.get(SESSION_KEY, {})
+    stored = kept.get(token)
+    if not stored:
+        return None
+    try:
+        return crypto.decrypt(stored)
+    except crypto.DecryptionError:
+        # Never shown or passed on as text; forgotten so the session stops carrying it.
+        session[SESSION_KEY] = {k: v for k, v in kept.items() if k != token}
+        return None

@@ -297,8 +297,70 @@ def find_person_by_personal_number(user: User, value: str) -> Person | None:
     )
 
 
+@dataclass(frozen=True)
+class NumberClash:
+    """Another person already holds an identity number the user entered. `visible` only
+    when the user may see that person and their household's cases (an open case
+    included): everyone else must not learn that such a person exists."""
+
+    visible: bool
+    household_id: int | None = None
+    open_case: Case | None = None
+
+
+def personal_number_clash(user: User, index: str, *, exclude_pk: int | None = None):
+    """The clash for blind index `index`, or None when nobody else holds the number."""
+    other = Person.objects.filter(personal_number_bidx=index).exclude(pk=exclude_pk).first()
+    if other is None:
+        return None
+    hidden = NumberClash(visible=False)
+    if not may_see_person(user, other):
+        return hidden
+    open_case = open_case_of_household(other.household_id)
+    if open_case is not None:
+        # An open case the user may not see would be revealed by naming it: stay silent.
+        if not may_see_case(user, open_case):
+            return hidden
+        return NumberClash(visible=True, household_id=other.household_id, open_case=open_case)
+    if not visible_cases(user).filter(household_id=other.household_id).exists():
+        return hidden
+    return NumberClash(visible=True, household_id=other.household_id)
+
+
+def get_household_case_for_user(user: User, household_id: int) -> Case:
+    """The household's latest case the user may see: the way in to opening a new case
+    for a returning household. 404 when the user sees none of its cases."""
+    case = (
+        visible_cases(user)
+        .filter(household_id=household_id)
+        .select_related("household", "responsible_unit")
+        .order_by("-opened_on", "-pk")
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def open_case_of_household(household_id: int) -> Case | None:
+    return (
+        Case.objects.filter(household_id=household_id, status=Case.Status.OPEN)
+        .order_by("-pk")
+        .first()
+    )
+
+
 def assignees_of(case: Case) -> list[User]:
     return [a.user for a in case.assignments.select_related("user").order_by("user__last_name")]
+
+
+def units_for_new_cases(user: User) -> QuerySet[Unit]:
+    """Units a user may make responsible for a new case: the coordinated districts'
+    units, else the user's own."""
+    roles = roles_of(user)
+    if roles.coordinator_district_ids:
+        return Unit.objects.filter(district_id__in=roles.coordinator_district_ids, is_active=True)
+    return Unit.objects.filter(pk__in=roles.unit_ids, is_active=True)
 
 
 def staff_choices(user: User) -> QuerySet[User]:

@@ -81,16 +81,34 @@ def _apply_person_data(person: Person, data: PersonData) -> None:
     )
 
 
-def _ensure_unique_personal_number(person: Person, field_name: str = "personal_number") -> None:
+class PersonalNumberTaken(ValidationError):
+    """The identity number belongs to someone else; `clash` says what the actor may know."""
+
+    def __init__(self, message, *, clash: selectors.NumberClash):
+        super().__init__(message)
+        self.clash = clash
+
+
+def _ensure_unique_personal_number(
+    person: Person, *, actor: User, field_name: str = "personal_number"
+) -> None:
+    """Identity numbers are unique, so a clash must be refused. Only a user who may see
+    the other person is told that they exist; everyone else gets a neutral refusal that
+    names neither a person nor a case."""
     if not person.personal_number_bidx:
         return
-    clash = Person.objects.filter(personal_number_bidx=person.personal_number_bidx).exclude(
-        pk=person.pk
+    clash = selectors.personal_number_clash(
+        actor, person.personal_number_bidx, exclude_pk=person.pk
     )
-    if clash.exists():
-        raise ValidationError(
-            {field_name: _("A person with this identity number is already registered.")}
+    if clash is None:
+        return
+    if clash.visible:
+        message = _("A person with this identity number is already registered.")
+    else:
+        message = _(
+            "This identity number cannot be registered here. Contact a housing coordinator."
         )
+    raise PersonalNumberTaken({field_name: message}, clash=clash)
 
 
 def may_create_case_for(actor: User, unit: Unit) -> bool:
@@ -184,12 +202,9 @@ def create_case(
     for index, data in enumerate(people):
         person = Person(household=household)
         _apply_person_data(person, data)
-        try:
-            _ensure_unique_personal_number(person)
-        except ValidationError as exc:
-            raise ValidationError(
-                {f"people-{index}-personal_number": exc.message_dict["personal_number"]}
-            ) from exc
+        _ensure_unique_personal_number(
+            person, actor=actor, field_name=f"people-{index}-personal_number"
+        )
         person.full_clean(exclude=["household"])
         attribute(person, user=actor, reason=reason).save()
         persons.append(person)
@@ -255,7 +270,7 @@ def update_person(
     person = lock_version(Person, person_id, expected_version)
     was_protected = person.is_protected
     _apply_person_data(person, data)
-    _ensure_unique_personal_number(person)
+    _ensure_unique_personal_number(person, actor=actor)
     bump(person)
     person.full_clean(exclude=["household"])
     attribute(person, user=actor, reason="person edited").save()

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_returning
 
 app_name = "cases"
 urlpatterns = [
@@ -14,6 +14,11 @@ urlpatterns = [
     path("<int:case_id>/people/<int:person_id>/", views.person_detail, name="person"),
     path("<int:case_id>/people/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("<int:case_id>/children/", views.household_children, name="children"),
+    path(
+        "households/<int:household_id>/new-case/",
+        views_returning.household_new_case,
+        name="household_new_case",
+    ),
     path(
         "<int:case_id>/children/<int:child_id>/remove/",
         views.household_child_remove,

@@ -33,18 +33,11 @@ from .forms import (
 )
 from .history import case_changes
 from .panels import panels_for, person_panels_for, timeline_for
+from .views_returning import clash_offer, may_open_new_case, new_case_url
 
 CASE_ROLES = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER, Role.ADMINISTRATOR)
 CREATE_ROLES = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
 PAGE_SIZE = 25
-
-
-def _units_for(user):
-    roles = roles_of(user)
-    if roles.coordinator_district_ids:
-        return Unit.objects.filter(district_id__in=roles.coordinator_district_ids, is_active=True)
-    return Unit.objects.filter(pk__in=roles.unit_ids, is_active=True)
-
 
 FILTERS = ("status", "unit", "assignee")
 
@@ -120,8 +113,9 @@ def _render_list(request, form, filters, status: int = 200):
 @role_required(*CREATE_ROLES)
 @require_http_methods(["GET", "POST"])
 def case_create(request):
-    units = _units_for(request.user)
+    units = selectors.units_for_new_cases(request.user)
     staff = selectors.staff_choices(request.user)
+    offer = None
     if request.method == "POST":
         form = CaseCreateForm(request.POST, units=units, staff=staff)
         people = person_formset()(request.POST, prefix="people")
@@ -142,6 +136,7 @@ def case_create(request):
                 )
             except ValidationError as exc:
                 _attach_errors(exc, form, people, children)
+                offer = _offer(exc, form.cleaned_data)
             else:
                 messages.success(
                     request, _("Case %(number)s was created.") % {"number": case.number}
@@ -160,8 +155,22 @@ def case_create(request):
         people = person_formset(extra=adults - 1)(prefix="people")
         children = child_formset(extra=kids)(prefix="children")
     return render(
-        request, "cases/case_create.html", {"form": form, "people": people, "children": children}
+        request,
+        "cases/case_create.html",
+        {"form": form, "people": people, "children": children, "offer": offer},
     )
+
+
+def _offer(exc: ValidationError, cleaned: dict) -> dict | None:
+    """Beside a registered identity number the user may see: their household's open
+    case, or a new case for it carrying over the kind and unit already chosen."""
+    offer = clash_offer(getattr(exc, "clash", None))
+    if offer and not offer["open_case"]:
+        unit = cleaned.get("responsible_unit")
+        offer["new_case_url"] = new_case_url(
+            offer["household_id"], kind=cleaned.get("kind"), responsible_unit=unit and unit.pk
+        )
+    return offer
 
 
 def _rows(value, *, default: int, most: int) -> int:
@@ -195,6 +204,7 @@ def case_detail(request, case_id: int):
         "may_write": selectors.can_write_case(request.user, case),
         "may_grant": services.may_grant(request.user, case),
         "may_grant_protected": services.may_grant_protected(request.user, case),
+        "may_open_new_case": may_open_new_case(request.user, case),
         "panels": panels_for(request, case),
         "timeline": timeline_for(request, case),
         "changes": case_changes(case, limit=15),
@@ -265,7 +275,7 @@ def person_edit(request, case_id: int, person_id: int):
     case = selectors.get_case_for_user(request.user, case_id, write=True)
     person = selectors.get_person_for_user(request.user, case, person_id)
     record_read(request, obj=person, how=How.PAGE)
-    conflict = None
+    conflict = offer = None
     if request.method == "POST":
         form = PersonEditForm(request.POST)
         if form.is_valid():
@@ -282,6 +292,7 @@ def person_edit(request, case_id: int, person_id: int):
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
+                offer = _offer(exc, {})
             else:
                 messages.success(request, _("The person's details were saved."))
                 return redirect("cases:detail", case_id=case.pk)
@@ -306,7 +317,7 @@ def person_edit(request, case_id: int, person_id: int):
     return render(
         request,
         "cases/person_edit.html",
-        {"case": case, "person": person, "form": form, "conflict": conflict},
+        {"case": case, "person": person, "form": form, "conflict": conflict, "offer": offer},
     )
 
 

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from bokvar import bulk
 from bokvar.models import Role
-from cases.demo import FAMILY, MEN, STREETS, WOMEN, fake_personal_number
+from cases.demo import FAMILY, MEN, STREETS, WOMEN, random_personal_number
 from cases.identity import birth_year_band
 from cases.models import (
     Case,
@@ -53,7 +53,7 @@ def run(ctx: GenContext) -> None:
             female = rng.random() < 0.5
             year = rng.randint(1940, 2004)
             while True:
-                pn = fake_personal_number(rng, year, female=female)
+                pn = random_personal_number(rng, year, female=female)
                 if pn not in seen_numbers:
                     seen_numbers.add(pn)
                     break

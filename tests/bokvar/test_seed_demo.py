@@ -47,3 +47,49 @@ def test_every_history_row_of_seed_demo_names_a_user():
         if count:
             anonymous[model._meta.label] = count
     assert anonymous == {}
+
+
+def test_seed_demo_has_the_shape_the_issue_asks_for():
+    """About 40 households, about a third with children, exactly two with a person of
+    protected identity."""
+    from cases.models import Household, Person, ProtectedIdentity
+
+    call_command("seed_demo", "--password", "pw-for-test-1")
+    households = Household.objects.count()
+    assert 36 <= households <= 44
+    with_children = Household.objects.filter(children__isnull=False).distinct().count()
+    assert households / 4 <= with_children <= households / 2.5
+    protected = (
+        Person.objects.exclude(protected_identity=ProtectedIdentity.NONE)
+        .values("household_id")
+        .distinct()
+        .count()
+    )
+    assert protected == 2
+
+
+def test_every_demo_identity_number_is_a_skatteverket_test_number():
+    """Demo people never carry a number that could be a real person's: each one, read
+    back decrypted, is on Skatteverket's list of test personal identity numbers."""
+    from cases.demo_numbers import is_test_number
+    from cases.identity import parse_personal_number
+    from cases.models import LandlordSignal, Person
+
+    call_command("seed_demo", "--password", "pw-for-test-1")
+    numbers = [n for n in Person.objects.values_list("personal_number", flat=True) if n]
+    numbers += [
+        s.tenant_personal_number for s in LandlordSignal.objects.all() if s.tenant_personal_number
+    ]
+    assert len(numbers) >= 40
+    assert all(n.startswith(("19", "20")) for n in numbers)  # decrypted, not ciphertext
+    outside = [n for n in numbers if not is_test_number(parse_personal_number(n))]
+    assert outside == []
+
+
+def test_the_test_number_list_is_well_formed():
+    from cases.demo_numbers import TEST_PERSONAL_NUMBERS
+    from cases.identity import parse_personal_number
+
+    assert len(set(TEST_PERSONAL_NUMBERS)) == len(TEST_PERSONAL_NUMBERS) >= 600
+    for number in TEST_PERSONAL_NUMBERS:
+        assert parse_personal_number(number).replace("-", "") == number

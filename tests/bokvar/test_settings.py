@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION_ENV = {
@@ -14,15 +16,17 @@ PRODUCTION_ENV = {
     "BOKVAR_AUDIT_CHAIN_KEY": "prod-audit-chain-key-0123456789abcdef",
     "ALLOWED_HOSTS": "bokvar.example.se",
     "EMAIL_HOST": "smtp.example.se",
+    # Named but never connected to: `check` reads settings only.
+    "DATABASE_URL": "postgres://bokvar@db.example.se:5432/bokvar",
+    "REDIS_URL": "redis://redis.example.se:6379/0",
 }
+# Variables a development or CI environment may carry that must not leak into the
+# production-like runs below.
+NOT_INHERITED = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "REDIS_URL"}
 
 
 def run_manage(*args: str, env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -48,6 +52,29 @@ def test_missing_field_keys_stops_start_up_naming_them():
     result = run_manage("check", env_overrides=env)
     assert result.returncode != 0
     assert "BOKVAR_FIELD_KEYS must be set" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["DATABASE_URL", "REDIS_URL"])
+def test_missing_database_or_broker_stops_start_up_naming_it(name):
+    """SQLite and the file-system broker are development defaults, not production ones."""
+    env = dict(PRODUCTION_ENV)
+    del env[name]
+    result = run_manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert f"{name} must be set" in result.stderr
+
+
+def test_development_keeps_the_embedded_defaults():
+    result = run_manage(
+        "shell",
+        "--verbosity",
+        "0",
+        "-c",
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)",
+        env_overrides={"DEBUG": "1"},
+    )
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"], result.stderr
 
 
 def test_check_deploy_has_no_warnings_in_production_environment():
@@ -86,7 +113,7 @@ def test_idle_session_expiry_is_configurable():
             "from django.conf import settings as s;print(s.SESSION_COOKIE_AGE, s.SESSION_SAVE_EVERY_REQUEST)",
         ],
         cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if k != "DEBUG"}, **env},
+        env={**{k: v for k, v in os.environ.items() if k not in NOT_INHERITED}, **env},
         capture_output=True,
         text=True,
         timeout=60,

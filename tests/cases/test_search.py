@@ -1,6 +1,7 @@
 """Case search keeps identity numbers and names out of URLs: the form is posted,
 the text is kept encrypted in the session, result pages carry a token."""
 
+import base64
 import json
 
 import pytest
@@ -64,6 +65,22 @@ def test_an_unknown_or_expired_search_says_so(client, coordinator, cases):
     assert response.status_code == 200
     assert "Sökningen har gått ut. Sök igen." in body
     assert cases.a.number not in body
+
+
+def test_a_search_kept_under_a_removed_key_is_an_expired_search(
+    client, coordinator, cases, settings
+):
+    """After key rotation removes the old key the remembered search cannot be read: the
+    list says the search expired (no 500) and the session forgets it."""
+    _as(client, coordinator)
+    location = client.post(reverse("cases:list"), {"q": NUMBER})["Location"]
+    token = location.split("search=")[1].split("&")[0]
+    settings.FIELD_ENCRYPTION_KEYS = "new1:" + base64.b64encode(b"n" * 32).decode()
+    response = client.get(location)
+    assert response.status_code == 200
+    assert "Sökningen har gått ut. Sök igen." in response.content.decode()
+    assert cases.a.number not in response.content.decode()
+    assert token not in client.session[search.SESSION_KEY]
 
 
 def test_pagination_links_carry_the_token_not_the_text(client, coordinator, make_case):
