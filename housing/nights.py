@@ -262,8 +262,8 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
                 (
                     line,
                     _(
-                        "paying_unit: more than one unit is called '%(name)s' in your "
-                        "districts; the row cannot say which one pays"
+                        "paying_unit: more than one unit is called '%(name)s'; "
+                        "the row cannot say which one pays"
                     )
                     % {"name": row.paying_unit},
                 )
