@@ -85,7 +85,7 @@ def forecast_whole_year(
     return so_far + (so_far * remaining / elapsed).quantize(CENT)
 
 
-def _night_case_ids(as_of: date):
+def night_case_ids(as_of: date):
     """Expressions for the case a night belongs to (see the module's docstring): the case
     open that night, and failing that the next one opened, or the one closed last. Only
     cases opened by `as_of` count, so the answer is the one known at `as_of`."""
@@ -139,7 +139,7 @@ def forecasts_for_cases(
         # the housing chain: a sum per household would otherwise reveal their stays.
         # (Statistics pass no user: their sums are aggregated and suppressed.)
         night_rows = night_rows.filter(case_selectors.persons_visible_q(user, prefix="person__"))
-    open_case, owner = _night_case_ids(as_of)
+    open_case, owner = night_case_ids(as_of)
     nights: dict[int, tuple[Decimal, Decimal]] = {
         r["owner"]: (r["total"] or ZERO, r["in_period"] or ZERO)
         for r in night_rows.annotate(open_case=open_case, owner=owner)

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ from cases.identity import InvalidPersonalNumber, parse_personal_number
 from cases.models import Person
 
 from .models import Shelter, ShelterNight, ShelterPrice
+from .selectors import COST_STAFF
 
 MAX_RANGE_DAYS = 92
 HEADER_ALIASES = {
@@ -130,6 +132,25 @@ def register_range(
         attribute(item, user=actor, reason="shelter night registered").save()
         created.append(item)
     return created
+
+
+@transaction.atomic
+def remove_night(*, actor: User, case_id: int, night_id: int) -> None:
+    """Remove a shelter night registered by mistake, from the case page: the same people
+    who register nights there (staff who may work on the case, a person they may see).
+    The history keeps the night, and who removed it."""
+    case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    if not case_selectors.roles_of(actor).has(*COST_STAFF):
+        raise PermissionDenied
+    night = (
+        ShelterNight.objects.select_for_update()
+        .filter(pk=night_id, person__household_id=case.household_id)
+        .filter(case_selectors.persons_visible_q(actor, prefix="person__"))
+        .first()
+    )
+    if night is None:
+        raise Http404
+    attribute(night, user=actor, reason="shelter night removed (entered by mistake)").delete()
 
 
 def parse_csv(content: bytes) -> tuple[list[BatchRow], list[tuple[int, str]]]:

@@ -24,10 +24,11 @@ from .forecast import (  # noqa: F401  (the forecast's public names, read from h
     forecast_whole_year,
     forecasts,
     forecasts_for_cases,
+    night_case_ids,
     placement_cost,
     totals_per_unit,
 )
-from .models import Apartment, Placement, ShelterNight
+from .models import Apartment, CostItem, Placement, ShelterNight
 
 # --- Comparisons (aggregates only) ---------------------------------------------------
 
@@ -245,3 +246,34 @@ def get_placement_for_user(user: User, placement_id: int) -> Placement:
 
 def visible_placements(user: User):
     return Placement.objects.filter(case__in=case_selectors.visible_cases(user))
+
+
+# --- A case's costs this year ----------------------------------------------------------
+
+# Who adds cost items and shelter nights to a case they may work on, and removes a
+# wrong one: the district's coordinators, the case's guide, its unit's caseworkers.
+COST_STAFF = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
+
+
+def case_cost_items(case: Case, *, year: int) -> list[CostItem]:
+    """The case's other cost items dated in the year, newest first (one query)."""
+    return list(CostItem.objects.filter(case=case, on__year=year).select_related("category"))
+
+
+def case_shelter_nights(user: User, case: Case, *, today: date) -> list[ShelterNight]:
+    """The shelter nights of the year up to today that count for this case in the cost
+    forecast (each night belongs to one case of the household), of the household's
+    people the user may see; newest first, one query."""
+    _open_case, owner = night_case_ids(today)
+    return list(
+        ShelterNight.objects.filter(
+            person__household_id=case.household_id,
+            night__gte=date(today.year, 1, 1),
+            night__lte=today,
+        )
+        .filter(case_selectors.persons_visible_q(user, prefix="person__"))
+        .annotate(owner=owner)
+        .filter(owner=case.pk)
+        .select_related("shelter")
+        .order_by("-night", "-id")
+    )

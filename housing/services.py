@@ -8,12 +8,13 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
-from bokvar.models import Role, User
+from bokvar.models import User
 from bokvar.selectors import roles_of
 from cases import selectors as case_selectors
 from cases.models import Landlord
@@ -286,7 +287,7 @@ def add_cost_item(
     *, actor: User, case_id: int, category: CostCategory, on: date, amount: Decimal, note: str = ""
 ) -> CostItem:
     case = case_selectors.get_case_for_user(actor, case_id, write=True)
-    if not roles_of(actor).has(Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER):
+    if not roles_of(actor).has(*selectors.COST_STAFF):
         raise PermissionDenied
     if amount < 0:
         raise ValidationError({"amount": _("The amount cannot be negative.")})
@@ -296,3 +297,15 @@ def add_cost_item(
     item.full_clean()
     attribute(item, user=actor, reason="cost item").save()
     return item
+
+
+@transaction.atomic
+def remove_cost_item(*, actor: User, case_id: int, item_id: int) -> None:
+    """Remove a cost item entered by mistake; the history keeps it, and who removed it."""
+    case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    if not roles_of(actor).has(*selectors.COST_STAFF):
+        raise PermissionDenied
+    item = CostItem.objects.select_for_update().filter(case=case, pk=item_id).first()
+    if item is None:
+        raise Http404
+    attribute(item, user=actor, reason="cost item removed (entered by mistake)").delete()

@@ -348,6 +348,22 @@ def cost_new(request, case_id: int):
     )
 
 
+@role_required(*STAFF)
+@require_http_methods(["POST"])
+def cost_remove(request, case_id: int, item_id: int):
+    services.remove_cost_item(actor=request.user, case_id=case_id, item_id=item_id)
+    messages.success(request, _("The cost was removed."))
+    return redirect("cases:detail", case_id=case_id)
+
+
+@role_required(*STAFF)
+@require_http_methods(["POST"])
+def night_remove(request, case_id: int, night_id: int):
+    nights.remove_night(actor=request.user, case_id=case_id, night_id=night_id)
+    messages.success(request, _("The shelter night was removed."))
+    return redirect("cases:detail", case_id=case_id)
+
+
 def _year(request) -> int:
     try:
         return int(request.GET.get("year", timezone.localdate().year))
