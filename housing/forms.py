@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.models import Unit, User
+from bokvar.models import District, Unit, User
 from cases.models import Landlord, Person
 
 from .models import Apartment, CostCategory, Placement, Shelter
@@ -48,6 +48,7 @@ class ImportForm(forms.Form):
 
 
 class ApartmentForm(forms.Form):
+    district = forms.ModelChoiceField(label=_("District"), queryset=District.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=Apartment.Kind.choices)
     reference = forms.CharField(label=_("Reference"), max_length=40)
     address = forms.CharField(label=_("Address"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -61,6 +62,14 @@ class ApartmentForm(forms.Form):
         label=_("The municipality holds the first-hand contract"), required=False, initial=True
     )
     status_since = forms.DateField(label=_("Vacant since"), initial=timezone.localdate, **DATE)
+
+    def __init__(self, *args, districts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Asked only of a coordinator of more than one district.
+        if districts is None or districts.count() < 2:
+            del self.fields["district"]
+        else:
+            self.fields["district"].queryset = districts
 
 
 class ApartmentStatusForm(forms.Form):

@@ -2,7 +2,10 @@
 
 A batch is validated whole and lands whole: every rejected row is reported with its
 line and reason, and nothing is saved if any row is rejected. A night already
-registered is reported as a duplicate and skipped, never counted twice. Validation
+registered at the same shelter is reported as a duplicate and skipped, never counted
+twice; the same person at another shelter that night is a rejected row (a conflict).
+The paying unit is named within the importer's districts (names are unique only
+within a district); a name that fits more than one unit is rejected. Validation
 is done in bulk (a handful of queries for the whole batch) so large invoices import fast.
 """
 
@@ -16,6 +19,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -27,6 +31,7 @@ from cases.identity import InvalidPersonalNumber, parse_personal_number
 from cases.models import Person
 
 from .models import Shelter, ShelterNight, ShelterPrice
+from .selectors import COST_STAFF
 
 MAX_RANGE_DAYS = 92
 HEADER_ALIASES = {
@@ -129,6 +134,25 @@ def register_range(
     return created
 
 
+@transaction.atomic
+def remove_night(*, actor: User, case_id: int, night_id: int) -> None:
+    """Remove a shelter night registered by mistake, from the case page: the same people
+    who register nights there (staff who may work on the case, a person they may see).
+    The history keeps the night, and who removed it."""
+    case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    if not case_selectors.roles_of(actor).has(*COST_STAFF):
+        raise PermissionDenied
+    night = (
+        ShelterNight.objects.select_for_update()
+        .filter(pk=night_id, person__household_id=case.household_id)
+        .filter(case_selectors.persons_visible_q(actor, prefix="person__"))
+        .first()
+    )
+    if night is None:
+        raise Http404
+    attribute(night, user=actor, reason="shelter night removed (entered by mistake)").delete()
+
+
 def parse_csv(content: bytes) -> tuple[list[BatchRow], list[tuple[int, str]]]:
     try:
         text = content.decode("utf-8-sig")
@@ -154,6 +178,31 @@ def parse_csv(content: bytes) -> tuple[list[BatchRow], list[tuple[int, str]]]:
         values = {key: (record[i].strip() if i < len(record) else "") for key, i in columns.items()}
         rows.append(BatchRow(line=line, **values))
     return rows, []
+
+
+AMBIGUOUS = Unit(name="")  # a name that fits more than one unit
+
+
+def _units_by_name(actor: User | None) -> dict[str, list[Unit]]:
+    """Active units by name (unit names are unique only within a district): among the
+    importer's districts, or every district for a command, which is run by no one."""
+    units = Unit.objects.filter(is_active=True)
+    if actor is not None:
+        units = units.filter(district_id__in=case_selectors.roles_of(actor).district_ids)
+    out: dict[str, list[Unit]] = {}
+    for unit in units.only("pk", "name", "district_id"):
+        out.setdefault(unit.name.casefold(), []).append(unit)
+    return out
+
+
+def _paying_unit(candidates: list[Unit], shelter: Shelter, *, by_command: bool) -> Unit | None:
+    """The one unit of that name, or AMBIGUOUS. A command, which has no districts of its
+    own, looks in the shelter's district first."""
+    if by_command:
+        candidates = [u for u in candidates if u.district_id == shelter.district_id] or candidates
+    if len(candidates) > 1:
+        return AMBIGUOUS
+    return candidates[0] if candidates else None
 
 
 @transaction.atomic
@@ -190,23 +239,32 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
         .only("pk", "personal_number_bidx")
     }
     shelters = {s.name.casefold(): s for s in Shelter.objects.filter(is_active=True)}
-    units = {u.name.casefold(): u for u in Unit.objects.filter(is_active=True)}
+    units = _units_by_name(actor)
     prices = _prices_by_shelter([s.pk for s in shelters.values()])
     wanted_people = set(people.values())
     nights = [n for _r, _c, n in parsed.values()]
-    existing = set()
+    # (person, night) -> (shelter id, shelter name) of the nights already registered.
+    existing: dict[tuple[int, date], tuple[int, str]] = {}
     if nights and wanted_people:
-        existing = set(
-            ShelterNight.objects.filter(
+        existing = {
+            (person_id, night): (shelter_id, name)
+            for person_id, night, shelter_id, name in ShelterNight.objects.filter(
                 person_id__in=wanted_people, night__gte=min(nights), night__lte=max(nights)
-            ).values_list("person_id", "night")
-        )
-    seen: set[tuple[int, date]] = set()
+            ).values_list("person_id", "night", "shelter_id", "shelter__name")
+        }
+    seen: dict[tuple[int, date], tuple[int, str]] = {}
     to_create = []
     for line, (row, canonical, night) in sorted(parsed.items()):
         person_id = people.get(index_of[canonical])
         shelter = shelters.get(row.shelter.casefold())
-        unit = units.get(row.paying_unit.casefold())
+        unit = None
+        if shelter is not None:
+            unit = _paying_unit(
+                units.get(row.paying_unit.casefold(), []), shelter, by_command=actor is None
+            )
+        taken_at = None
+        if person_id is not None:
+            taken_at = existing.get((person_id, night), seen.get((person_id, night)))
         if person_id is None:
             # Unknown and not visible read the same: the report never confirms a person exists.
             result.errors.append(
@@ -220,12 +278,33 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
             result.errors.append(
                 (line, _("paying_unit: unknown unit '%(name)s'") % {"name": row.paying_unit})
             )
+        elif unit is AMBIGUOUS:
+            result.errors.append(
+                (
+                    line,
+                    _(
+                        "paying_unit: more than one unit is called '%(name)s'; "
+                        "the row cannot say which one pays"
+                    )
+                    % {"name": row.paying_unit},
+                )
+            )
         elif (cost := price_on(prices.get(shelter.pk, []), night)) is None:
             result.errors.append((line, _("night: the shelter has no price for this date")))
-        elif (person_id, night) in existing or (person_id, night) in seen:
+        elif taken_at is not None and taken_at[0] == shelter.pk:
             result.duplicates.append(line)
+        elif taken_at is not None:
+            # One person, one night: the same night at another shelter is a conflict
+            # for staff to sort out, not a copy of a night already registered.
+            result.errors.append(
+                (
+                    line,
+                    _("night: already registered at %(shelter)s on that date")
+                    % {"shelter": taken_at[1]},
+                )
+            )
         else:
-            seen.add((person_id, night))
+            seen[(person_id, night)] = (shelter.pk, shelter.name)
             to_create.append(
                 # Values, not model instances: for an invoice of a hundred thousand
                 # nights, building instances costs more than the insert itself.

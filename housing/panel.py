@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from bokvar.selectors import roles_of
 from cases import selectors as case_selectors
 
 from . import selectors
@@ -13,13 +14,19 @@ from .models import Placement
 def case_panel(request, case) -> dict:
     today = timezone.localdate()
     forecast = selectors.forecasts(request.user, year=today.year, as_of=today, case_ids=[case.pk])
+    may_write = case_selectors.can_write_case(request.user, case)
     return {
         "chain": selectors.housing_chain(request.user, case),
         "placements": list(
             Placement.objects.filter(case=case).select_related("apartment", "guide")
         ),
         "forecast": forecast[0] if forecast else None,
-        "may_write_housing": case_selectors.can_write_case(request.user, case),
+        "may_write_housing": may_write,
+        "year": today.year,
+        "cost_items": selectors.case_cost_items(case, year=today.year),
+        "nights": selectors.case_shelter_nights(request.user, case, today=today),
+        # Who may add a cost or a night here may also remove a wrong one.
+        "may_remove": may_write and roles_of(request.user).has(*selectors.COST_STAFF),
     }
 
 

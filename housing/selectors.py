@@ -3,13 +3,12 @@ comparisons and the cost forecast (no person rows leave this module for statisti
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -19,12 +18,17 @@ from bokvar.selectors import roles_of
 from cases import selectors as case_selectors
 from cases.models import Case
 
+from .forecast import (  # noqa: F401  (the forecast's public names, read from here too)
+    Forecast,
+    days_in_year,
+    forecast_whole_year,
+    forecasts,
+    forecasts_for_cases,
+    night_case_ids,
+    placement_cost,
+    totals_per_unit,
+)
 from .models import Apartment, CostItem, Placement, ShelterNight
-
-
-def days_in_year(year: int) -> int:
-    return 366 if calendar.isleap(year) else 365
-
 
 # --- Comparisons (aggregates only) ---------------------------------------------------
 
@@ -89,141 +93,6 @@ def compare_for_user(user: User, start: date, end: date) -> Comparison:
     nights count towards their paying unit's district, as in the steering figures."""
     units = Unit.objects.filter(district_id__in=housing_district_ids(user)).values("pk")
     return compare_with_year_before(start, end, units)
-
-
-# --- Cost forecast -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Forecast:
-    case_id: int
-    number: str
-    unit_id: int
-    shelter_cost: Decimal
-    placement_cost: Decimal
-    other_cost: Decimal
-    so_far: Decimal
-    forecast: Decimal
-    household_id: int | None = None
-
-
-def placement_cost(monthly: Decimal, start: date, end: date, year: int) -> Decimal:
-    """Cost of a placement over [start, end]: the monthly cost spread evenly over the year's days."""
-    if end < start:
-        return Decimal("0")
-    days = (end - start).days + 1
-    return (monthly * 12 * days / days_in_year(year)).quantize(Decimal("0.01"))
-
-
-def forecast_whole_year(
-    *, so_far: Decimal, start: date, as_of: date, year: int, ended_on: date | None
-) -> Decimal:
-    """Project the cost so far to the end of the year at the current daily rate.
-
-    The rate runs from the client's start (1 January, or later if the case opened later)
-    to `as_of`; the year is counted from the same start to 31 December, so leap years
-    and mid-year starts come out right. A case that has ended costs nothing more.
-    """
-    first = max(date(year, 1, 1), start)
-    last = date(year, 12, 31)
-    if ended_on is not None and ended_on <= as_of:
-        return so_far
-    elapsed = (as_of - first).days + 1
-    if elapsed <= 0:
-        return so_far
-    span = (last - first).days + 1
-    return (so_far * span / elapsed).quantize(Decimal("0.01"))
-
-
-def forecasts(user: User, *, year: int, as_of: date, case_ids=None) -> list[Forecast]:
-    """The forecast of every case the user may see (or the given ones): four queries in all."""
-    cases = case_selectors.visible_cases(user)
-    if case_ids is not None:
-        cases = cases.filter(pk__in=case_ids)
-    return forecasts_for_cases(cases, year=year, as_of=as_of, user=user)
-
-
-def forecasts_for_cases(
-    cases, *, year: int, as_of: date, user: User | None = None
-) -> list[Forecast]:
-    """The forecast of every case of the queryset `cases` active in the year up to `as_of`:
-    four queries in all, whatever the number of cases (statistics use it for a district)."""
-    as_of = min(as_of, date(year, 12, 31))
-    jan1 = date(year, 1, 1)
-    selected = cases.filter(opened_on__lte=as_of).filter(
-        Q(closed_on__isnull=True) | Q(closed_on__gte=jan1)
-    )
-    cases = list(
-        selected.values(
-            "id", "number", "responsible_unit_id", "household_id", "opened_on", "closed_on"
-        )
-    )
-    # Subqueries rather than lists of ids: always the same four queries, none left out
-    # when there are no cases, and no long IN lists for a whole district.
-    night_rows = ShelterNight.objects.filter(
-        person__household_id__in=selected.values("household_id"),
-        night__gte=jan1,
-        night__lte=as_of,
-    )
-    if user is not None:
-        # A protected person's nights count only for those granted to see them, as on
-        # the housing chain: a sum per household would otherwise reveal their stays.
-        # (Statistics pass no user: their sums are aggregated and suppressed.)
-        night_rows = night_rows.filter(case_selectors.persons_visible_q(user, prefix="person__"))
-    nights = dict(night_rows.values_list("person__household_id").annotate(total=Sum("cost")))
-    # Placements still running cost more as the year goes on; those that ended (moved
-    # on, or a takeover that took the flat out of the stock) cost only what they did.
-    running: dict[int, Decimal] = {}
-    ended: dict[int, Decimal] = {}
-    for p in Placement.objects.filter(
-        case_id__in=selected.values("id"), start_on__lte=as_of
-    ).filter(Q(end_on__isnull=True) | Q(end_on__gte=jan1)):
-        end = min(as_of, p.end_on) if p.end_on else as_of
-        bucket = ended if p.end_on is not None and p.end_on <= as_of else running
-        bucket[p.case_id] = bucket.get(p.case_id, Decimal("0")) + placement_cost(
-            p.monthly_cost, max(p.start_on, jan1), end, year
-        )
-    others = dict(
-        CostItem.objects.filter(case_id__in=selected.values("id"), on__gte=jan1, on__lte=as_of)
-        .values_list("case_id")
-        .annotate(total=Sum("amount"))
-    )
-    out = []
-    for c in cases:
-        shelter = nights.get(c["household_id"]) or Decimal("0")
-        placed_running = running.get(c["id"], Decimal("0"))
-        placed_ended = ended.get(c["id"], Decimal("0"))
-        other = others.get(c["id"]) or Decimal("0")
-        ongoing = shelter + placed_running + other
-        out.append(
-            Forecast(
-                case_id=c["id"],
-                number=c["number"],
-                unit_id=c["responsible_unit_id"],
-                shelter_cost=shelter,
-                placement_cost=placed_running + placed_ended,
-                other_cost=other,
-                so_far=ongoing + placed_ended,
-                forecast=forecast_whole_year(
-                    so_far=ongoing,
-                    start=c["opened_on"],
-                    as_of=as_of,
-                    year=year,
-                    ended_on=c["closed_on"],
-                )
-                + placed_ended,
-                household_id=c["household_id"],
-            )
-        )
-    return out
-
-
-def totals_per_unit(rows: list[Forecast]) -> dict[int, tuple[Decimal, Decimal]]:
-    totals: dict[int, tuple[Decimal, Decimal]] = {}
-    for row in rows:
-        so_far, forecast = totals.get(row.unit_id, (Decimal("0"), Decimal("0")))
-        totals[row.unit_id] = (so_far + row.so_far, forecast + row.forecast)
-    return totals
 
 
 # --- The housing chain ----------------------------------------------------------------
@@ -377,3 +246,34 @@ def get_placement_for_user(user: User, placement_id: int) -> Placement:
 
 def visible_placements(user: User):
     return Placement.objects.filter(case__in=case_selectors.visible_cases(user))
+
+
+# --- A case's costs this year ----------------------------------------------------------
+
+# Who adds cost items and shelter nights to a case they may work on, and removes a
+# wrong one: the district's coordinators, the case's guide, its unit's caseworkers.
+COST_STAFF = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
+
+
+def case_cost_items(case: Case, *, year: int) -> list[CostItem]:
+    """The case's other cost items dated in the year, newest first (one query)."""
+    return list(CostItem.objects.filter(case=case, on__year=year).select_related("category"))
+
+
+def case_shelter_nights(user: User, case: Case, *, today: date) -> list[ShelterNight]:
+    """The shelter nights of the year up to today that count for this case in the cost
+    forecast (each night belongs to one case of the household), of the household's
+    people the user may see; newest first, one query."""
+    _open_case, owner = night_case_ids(today)
+    return list(
+        ShelterNight.objects.filter(
+            person__household_id=case.household_id,
+            night__gte=date(today.year, 1, 1),
+            night__lte=today,
+        )
+        .filter(case_selectors.persons_visible_q(user, prefix="person__"))
+        .annotate(owner=owner)
+        .filter(owner=case.pk)
+        .select_related("shelter")
+        .order_by("-night", "-id")
+    )

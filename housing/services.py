@@ -3,17 +3,18 @@ permission checked, history attributed."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
-from bokvar.models import Role, User
+from bokvar.models import User
 from bokvar.selectors import roles_of
 from cases import selectors as case_selectors
 from cases.models import Landlord
@@ -118,6 +119,39 @@ def set_apartment_status(
     return apartment
 
 
+# A move-in may be planned a little ahead (the flat is kept for the client from then),
+# not months ahead: the apartment shows as occupied from the moment it is registered.
+MAX_START_AHEAD_DAYS = 31
+
+
+def _check_start(apartment: Apartment, start_on: date) -> None:
+    if start_on > timezone.localdate() + timedelta(days=MAX_START_AHEAD_DAYS):
+        raise ValidationError(
+            {
+                "start_on": _("The move-in date can be at most %(days)s days ahead.")
+                % {"days": MAX_START_AHEAD_DAYS}
+            }
+        )
+    # The apartment is vacant, so every earlier placement has ended; the new one must
+    # not begin before the last of them did.
+    last_end = (
+        apartment.placements.filter(end_on__gt=start_on)
+        .order_by("-end_on")
+        .values_list("end_on", flat=True)
+        .first()
+    )
+    if last_end is not None:
+        raise ValidationError(
+            {
+                "start_on": _(
+                    "The move-in date cannot be before the apartment's previous placement "
+                    "ended (%(date)s)."
+                )
+                % {"date": last_end.isoformat()}
+            }
+        )
+
+
 @transaction.atomic
 def start_placement(
     *,
@@ -136,6 +170,7 @@ def start_placement(
     _require_coordinator(actor, apartment.district_id)
     if apartment.status != Apartment.Status.VACANT:
         raise ValidationError({"apartment": _("The apartment is not vacant.")})
+    _check_start(apartment, start_on)
     placement = Placement(
         apartment=apartment,
         case=case,
@@ -189,12 +224,24 @@ def end_placement(
         raise ValidationError({"outcome": _("The placement has already ended.")})
     if not outcome:
         raise ValidationError({"outcome": _("Choose how the placement ended.")})
+    today = timezone.localdate()
     if end_on < placement.start_on:
         raise ValidationError({"end_on": _("The move-out date cannot be before the move-in date.")})
+    if end_on > today:
+        # Ending it now would show the flat vacant while the client still lives there.
+        raise ValidationError(
+            {"end_on": _("The move-out date cannot be in the future: end the placement then.")}
+        )
     if outcome == Placement.Outcome.TAKEOVER and takeover_on is None:
         raise ValidationError(
             {"takeover_on": _("Give the date the client took over the contract.")}
         )
+    if outcome == Placement.Outcome.TAKEOVER and takeover_on < placement.start_on:
+        raise ValidationError(
+            {"takeover_on": _("The takeover date cannot be before the move-in date.")}
+        )
+    if outcome == Placement.Outcome.TAKEOVER and takeover_on > today:
+        raise ValidationError({"takeover_on": _("The takeover date cannot be in the future.")})
     placement.end_on, placement.outcome = end_on, outcome
     placement.takeover_on = takeover_on if outcome == Placement.Outcome.TAKEOVER else None
     bump(placement)
@@ -240,7 +287,7 @@ def add_cost_item(
     *, actor: User, case_id: int, category: CostCategory, on: date, amount: Decimal, note: str = ""
 ) -> CostItem:
     case = case_selectors.get_case_for_user(actor, case_id, write=True)
-    if not roles_of(actor).has(Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER):
+    if not roles_of(actor).has(*selectors.COST_STAFF):
         raise PermissionDenied
     if amount < 0:
         raise ValidationError({"amount": _("The amount cannot be negative.")})
@@ -250,3 +297,15 @@ def add_cost_item(
     item.full_clean()
     attribute(item, user=actor, reason="cost item").save()
     return item
+
+
+@transaction.atomic
+def remove_cost_item(*, actor: User, case_id: int, item_id: int) -> None:
+    """Remove a cost item entered by mistake; the history keeps it, and who removed it."""
+    case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    if not roles_of(actor).has(*selectors.COST_STAFF):
+        raise PermissionDenied
+    item = CostItem.objects.select_for_update().filter(case=case, pk=item_id).first()
+    if item is None:
+        raise Http404
+    attribute(item, user=actor, reason="cost item removed (entered by mistake)").delete()

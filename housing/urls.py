@@ -11,6 +11,16 @@ urlpatterns = [
     path("cases/<int:case_id>/nights/new/", views.nights_new, name="nights_new"),
     path("cases/<int:case_id>/placements/new/", views.placement_new, name="placement_new"),
     path("cases/<int:case_id>/costs/new/", views.cost_new, name="cost_new"),
+    path(
+        "cases/<int:case_id>/costs/<int:item_id>/remove/",
+        views.cost_remove,
+        name="cost_remove",
+    ),
+    path(
+        "cases/<int:case_id>/nights/<int:night_id>/remove/",
+        views.night_remove,
+        name="night_remove",
+    ),
     path("nights/import/", views.nights_import, name="nights_import"),
     path("placements/<int:placement_id>/", views.placement_detail, name="placement"),
     path("placements/<int:placement_id>/end/", views.placement_end, name="placement_end"),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.hooks import How, record_read, record_reads
 from bokvar.concurrency import ConflictError
-from bokvar.models import Role, Unit, User
+from bokvar.models import District, Role, Unit, User
 from bokvar.permissions import role_required
 from bokvar.selectors import roles_of
 from cases import selectors as case_selectors
@@ -62,13 +62,17 @@ def apartment_list(request):
 @role_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def apartment_new(request):
-    form = ApartmentForm(request.POST or None)
+    district_ids = roles_of(request.user).coordinator_district_ids
+    form = ApartmentForm(
+        request.POST or None, districts=District.objects.filter(pk__in=district_ids)
+    )
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
         try:
             apartment = services.create_apartment(
                 actor=request.user,
-                district_id=min(roles_of(request.user).coordinator_district_ids),
+                # A coordinator of several districts chooses; of one, it is that one.
+                district_id=c["district"].pk if "district" in c else min(district_ids),
                 kind=c["kind"],
                 reference=c["reference"],
                 address=c["address"],
@@ -348,6 +352,22 @@ def cost_new(request, case_id: int):
     )
 
 
+@role_required(*STAFF)
+@require_http_methods(["POST"])
+def cost_remove(request, case_id: int, item_id: int):
+    services.remove_cost_item(actor=request.user, case_id=case_id, item_id=item_id)
+    messages.success(request, _("The cost was removed."))
+    return redirect("cases:detail", case_id=case_id)
+
+
+@role_required(*STAFF)
+@require_http_methods(["POST"])
+def night_remove(request, case_id: int, night_id: int):
+    nights.remove_night(actor=request.user, case_id=case_id, night_id=night_id)
+    messages.success(request, _("The shelter night was removed."))
+    return redirect("cases:detail", case_id=case_id)
+
+
 def _year(request) -> int:
     try:
         return int(request.GET.get("year", timezone.localdate().year))
@@ -380,7 +400,9 @@ def forecast(request):
     )
 
 
-@role_required(Role.COORDINATOR)
+# The districts' housing teams, coordinators and guides alike: compare_for_user counts
+# the districts where the user is either.
+@role_required(Role.COORDINATOR, Role.GUIDE)
 @require_http_methods(["GET"])
 def comparison(request):
     today = timezone.localdate()

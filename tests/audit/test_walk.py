@@ -185,6 +185,8 @@ NO_PERSONAL_DATA = {
     "housing:apartment_status": "a form about the apartment",
     "housing:comparison": "sums per unit, no client",
     "housing:cost_new": "an empty form",
+    "housing:cost_remove": "POST only",
+    "housing:night_remove": "POST only",
     "housing:nights_import": "an upload form",
     "housing:nights_new": "an empty form",
     "housing:placement_end": "POST only",

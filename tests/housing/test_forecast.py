@@ -234,9 +234,12 @@ def test_forecast_of_a_client_whose_case_opened_mid_year(org, cases, shelter, co
     assert row.other_cost == Decimal("300")
     assert row.placement_cost == Decimal("3008.22")
     assert row.so_far == Decimal("7308.22")
-    # The year counts from the case's opening: 1 Jul–30 Sep is 31 + 31 + 30 = 92 days
-    # gone of 1 Jul–31 Dec's 184, so the year costs twice as much: 14,616.44.
-    assert row.forecast == Decimal("14616.44")
+    # Nights and other costs go on at their rate since the case opened: 4,000 + 300 =
+    # 4,300 over 1 Jul–30 Sep (31 + 31 + 30 = 92 days); 1 Oct–31 Dec is another 92 days,
+    # so another 4,300. The running placement goes on at its own monthly cost for those
+    # 92 days: 1,500 × 12 × 92 / 365 = 1,656,000 / 365 = 4,536.986… → 4,536.99.
+    # 7,308.22 + 4,300 + 4,536.99 = 16,145.21.
+    assert row.forecast == Decimal("16145.21")
 
 
 def test_forecast_with_placements_over_a_leap_years_february(
@@ -292,9 +295,12 @@ def test_forecast_with_placements_over_a_leap_years_february(
     # 3,050 × 12 × 60 / 366 = 2,196,000 / 366 = 6,000.00; with the night, 6,400.
     assert a.placement_cost == Decimal("6000.00") and a.shelter_cost == Decimal("400")
     assert a.so_far == Decimal("6400.00")
-    # 1 Jan–31 Mar 2024 is 31 + 29 + 31 = 91 days of 366:
-    # 6,400 × 366 / 91 = 2,342,400 / 91 = 25,740.659… → 25,740.66.
-    assert a.forecast == Decimal("25740.66")
+    # The night goes on at its rate: 1 Jan–31 Mar 2024 is 31 + 29 + 31 = 91 days, and
+    # 1 Apr–31 Dec the other 366 − 91 = 275: 400 × 275 / 91 = 110,000 / 91 = 1,208.791…
+    # → 1,208.79. The flat goes on at 3,050 a month for those 275 days:
+    # 3,050 × 12 × 275 / 366 = 36,600 × 275 / 366 = 27,500.00.
+    # 6,400 + 1,208.79 + 27,500 = 35,108.79.
+    assert a.forecast == Decimal("35108.79")
     # G: 15 Jan–15 Mar is 17 + 29 + 15 = 61 days: 1,830 × 12 × 61 / 366 = 3,660.00.
     # The placement has ended, so it costs nothing more this year.
     assert g.placement_cost == Decimal("3660.00") and g.so_far == Decimal("3660.00")

@@ -57,7 +57,7 @@ EXPECTED = {
     "apartment_new": {"coordinator": 200},
     "nights_import": {"coordinator": 200, "guide": 200},
     "forecast": {"coordinator": 200, "guide": 200, "caseworker": 200, "caseworker2": 200},
-    "comparison": {"coordinator": 200},
+    "comparison": {"coordinator": 200, "guide": 200},
 }
 
 

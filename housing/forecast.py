@@ -1,0 +1,213 @@
+"""The annual cost forecast (vårdprognos) of each client, in a constant number of queries.
+
+For a case and a year, up to `as_of`:
+
+- **cost so far** = shelter nights + placements + other cost items of the year up to
+  `as_of` (a placement costs its monthly cost × 12 spread over the year's days);
+- **forecast** = cost so far
+  + each running placement's monthly cost × 12 × days(as_of+1 .. 31 Dec, or its end
+  if that is known and earlier) / days of the year
+  + (nights and other items dated inside the case's period) × days(as_of+1 .. 31 Dec)
+  / days(start .. as_of), where start is 1 January or the day the case opened if later.
+
+Costs dated before the case opened (this year) are fixed: they count in the cost so
+far but not in the rate. A closed case costs nothing more.
+
+Each shelter night belongs to exactly one case of the person's household: the case
+open on that night (opened_on ≤ night ≤ closed_on, or still open; if several, the one
+opened last), otherwise the next case opened after the night (a cost from before the
+case opened), otherwise the case closed last. So a household with two cases never has
+the same night counted twice.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from bokvar.models import User
+from cases import selectors as case_selectors
+from cases.models import Case
+
+from .models import CostItem, Placement, ShelterNight
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+def days_in_year(year: int) -> int:
+    return 366 if calendar.isleap(year) else 365
+
+
+@dataclass(frozen=True)
+class Forecast:
+    case_id: int
+    number: str
+    unit_id: int
+    shelter_cost: Decimal
+    placement_cost: Decimal
+    other_cost: Decimal
+    so_far: Decimal
+    forecast: Decimal
+    household_id: int | None = None
+
+
+def placement_cost(monthly: Decimal, start: date, end: date, year: int) -> Decimal:
+    """Cost of a placement over [start, end]: the monthly cost spread evenly over the year's days."""
+    if end < start:
+        return ZERO
+    days = (end - start).days + 1
+    return (monthly * 12 * days / days_in_year(year)).quantize(CENT)
+
+
+def forecast_whole_year(
+    *, so_far: Decimal, start: date, as_of: date, year: int, ended_on: date | None
+) -> Decimal:
+    """Project costs that accrue at an observed rate to the end of the year.
+
+    `so_far` must hold only what accrued from `start` (1 January, or later if the case
+    opened later) to `as_of`: the rate is so_far / days(start..as_of), and the rest of
+    the year, days(as_of+1..31 Dec), is added at that rate. A case that has ended costs
+    nothing more.
+    """
+    first = max(date(year, 1, 1), start)
+    if ended_on is not None and ended_on <= as_of:
+        return so_far
+    elapsed = (as_of - first).days + 1
+    if elapsed <= 0:
+        return so_far
+    remaining = (date(year, 12, 31) - as_of).days
+    return so_far + (so_far * remaining / elapsed).quantize(CENT)
+
+
+def night_case_ids(as_of: date):
+    """Expressions for the case a night belongs to (see the module's docstring): the case
+    open that night, and failing that the next one opened, or the one closed last. Only
+    cases opened by `as_of` count, so the answer is the one known at `as_of`."""
+    known = Case.objects.filter(
+        household_id=OuterRef("person__household_id"), opened_on__lte=as_of
+    ).order_by()
+    night = OuterRef("night")
+    open_then = known.filter(opened_on__lte=night).filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=night)
+    )
+    opened_later = known.filter(opened_on__gt=night)
+    open_case = Subquery(open_then.order_by("-opened_on", "-id").values("id")[:1])
+    next_case = Subquery(opened_later.order_by("opened_on", "id").values("id")[:1])
+    # Here every known case closed before the night (none open, none later).
+    last_case = Subquery(known.order_by("-closed_on", "-id").values("id")[:1])
+    return open_case, Coalesce(open_case, next_case, last_case)
+
+
+def forecasts(user: User, *, year: int, as_of: date, case_ids=None) -> list[Forecast]:
+    """The forecast of every case the user may see (or the given ones): four queries in all."""
+    cases = case_selectors.visible_cases(user)
+    if case_ids is not None:
+        cases = cases.filter(pk__in=case_ids)
+    return forecasts_for_cases(cases, year=year, as_of=as_of, user=user)
+
+
+def forecasts_for_cases(
+    cases, *, year: int, as_of: date, user: User | None = None
+) -> list[Forecast]:
+    """The forecast of every case of the queryset `cases` active in the year up to `as_of`:
+    four queries in all, whatever the number of cases (statistics use it for a district)."""
+    as_of = min(as_of, date(year, 12, 31))
+    jan1 = date(year, 1, 1)
+    selected = cases.filter(opened_on__lte=as_of).filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=jan1)
+    )
+    rows = list(
+        selected.values(
+            "id", "number", "responsible_unit_id", "household_id", "opened_on", "closed_on"
+        )
+    )
+    # Subqueries rather than lists of ids: always the same four queries, none left out
+    # when there are no cases, and no long IN lists for a whole district.
+    night_rows = ShelterNight.objects.filter(
+        person__household_id__in=selected.values("household_id"),
+        night__gte=jan1,
+        night__lte=as_of,
+    )
+    if user is not None:
+        # A protected person's nights count only for those granted to see them, as on
+        # the housing chain: a sum per household would otherwise reveal their stays.
+        # (Statistics pass no user: their sums are aggregated and suppressed.)
+        night_rows = night_rows.filter(case_selectors.persons_visible_q(user, prefix="person__"))
+    open_case, owner = night_case_ids(as_of)
+    nights: dict[int, tuple[Decimal, Decimal]] = {
+        r["owner"]: (r["total"] or ZERO, r["in_period"] or ZERO)
+        for r in night_rows.annotate(open_case=open_case, owner=owner)
+        .order_by()
+        .values("owner")
+        .annotate(total=Sum("cost"), in_period=Sum("cost", filter=Q(open_case__isnull=False)))
+    }
+    others: dict[int, tuple[Decimal, Decimal]] = {
+        r["case_id"]: (r["total"] or ZERO, r["in_period"] or ZERO)
+        for r in CostItem.objects.filter(
+            case_id__in=selected.values("id"), on__gte=jan1, on__lte=as_of
+        )
+        .order_by()
+        .values("case_id")
+        .annotate(
+            total=Sum("amount"), in_period=Sum("amount", filter=Q(on__gte=F("case__opened_on")))
+        )
+    }
+    # A placement costs what it did up to `as_of`; one still running goes on costing its
+    # monthly cost to the end of the year (or to its end, if that is already known).
+    so_far_placed: dict[int, Decimal] = {}
+    still_to_pay: dict[int, Decimal] = {}
+    dec31 = date(year, 12, 31)
+    for p in Placement.objects.filter(
+        case_id__in=selected.values("id"), start_on__lte=as_of
+    ).filter(Q(end_on__isnull=True) | Q(end_on__gte=jan1)):
+        last = min(dec31, p.end_on) if p.end_on else dec31
+        start = max(p.start_on, jan1)
+        so_far_placed[p.case_id] = so_far_placed.get(p.case_id, ZERO) + placement_cost(
+            p.monthly_cost, start, min(as_of, last), year
+        )
+        still_to_pay[p.case_id] = still_to_pay.get(p.case_id, ZERO) + placement_cost(
+            p.monthly_cost, as_of + timedelta(days=1), last, year
+        )
+    out = []
+    for c in rows:
+        shelter, shelter_in_period = nights.get(c["id"], (ZERO, ZERO))
+        other, other_in_period = others.get(c["id"], (ZERO, ZERO))
+        placed = so_far_placed.get(c["id"], ZERO)
+        so_far = shelter + placed + other
+        closed = c["closed_on"] is not None and c["closed_on"] <= as_of
+        if closed:
+            forecast = so_far
+        else:
+            at_rate = shelter_in_period + other_in_period
+            projected = forecast_whole_year(
+                so_far=at_rate, start=c["opened_on"], as_of=as_of, year=year, ended_on=None
+            )
+            forecast = so_far + (projected - at_rate) + still_to_pay.get(c["id"], ZERO)
+        out.append(
+            Forecast(
+                case_id=c["id"],
+                number=c["number"],
+                unit_id=c["responsible_unit_id"],
+                shelter_cost=shelter,
+                placement_cost=placed,
+                other_cost=other,
+                so_far=so_far,
+                forecast=forecast,
+                household_id=c["household_id"],
+            )
+        )
+    return out
+
+
+def totals_per_unit(rows: list[Forecast]) -> dict[int, tuple[Decimal, Decimal]]:
+    totals: dict[int, tuple[Decimal, Decimal]] = {}
+    for row in rows:
+        so_far, forecast = totals.get(row.unit_id, (ZERO, ZERO))
+        totals[row.unit_id] = (so_far + row.so_far, forecast + row.forecast)
+    return totals
