@@ -4,6 +4,8 @@ model, a retention provider, a grant checker and the person → cases lookup. La
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.db.models import Q, Subquery
 
@@ -31,6 +33,7 @@ from .models import (
     Intervention,
     LandlordSignal,
     Person,
+    ProtectedIdentity,
 )
 
 
@@ -72,13 +75,62 @@ def describe_signal(signal: LandlordSignal) -> Subject:
     return Subject(case_id=signal.case_id)
 
 
-def hidden_people(user, ids: set[int]) -> set[int]:
+# --- What the history page hides --------------------------------------------------------
+# A record concerns a protected person when it hangs on a household (or a case of a
+# household) with a protected member the reader was not granted: its values are hidden.
+# Decided on the history rows, so the history of a record deleted since is hidden too.
+
+
+def hidden_persons(user):
+    """People with a protected identity not granted to `user` (a subquery)."""
     from .selectors import persons_visible_q
 
-    return set(
-        Person.objects.filter(pk__in=ids)
-        .exclude(persons_visible_q(user))
-        .values_list("pk", flat=True)
+    return Person.objects.exclude(persons_visible_q(user))
+
+
+def protected_households(user):
+    return hidden_persons(user).values("household_id")
+
+
+def protected_cases(user):
+    """Cases whose household has a protected member not granted to `user` (a subquery)."""
+    return Case.objects.filter(household_id__in=protected_households(user)).values("pk")
+
+
+def hidden_by(model, field: str, scope: Callable) -> Callable[[object, set[int]], set[int]]:
+    """hidden_ids for `model`: rows whose `field` ever pointed into `scope(user)`."""
+
+    def hidden(user, ids: set[int]) -> set[int]:
+        if not ids:
+            return set()
+        rows = model.history.filter(id__in=ids, **{f"{field}__in": scope(user)})
+        return set(rows.values_list("id", flat=True).distinct())
+
+    return hidden
+
+
+def hidden_people(user, ids: set[int]) -> set[int]:
+    """Protected now or at any time in their history, and not granted to `user`: an
+    earlier address of someone protected since is as secret as the current one."""
+    from .selectors import granted_person_ids
+
+    ever_protected = (
+        Person.history.filter(id__in=ids)
+        .exclude(protected_identity=ProtectedIdentity.NONE)
+        .exclude(id__in=granted_person_ids(user))
+    )
+    return set(ever_protected.values_list("id", flat=True).distinct())
+
+
+def hidden_signals(user, ids: set[int]) -> set[int]:
+    """Signals linked to a protected household, or naming a protected person as tenant."""
+    by_tenant = (
+        LandlordSignal.objects.filter(pk__in=ids)
+        .exclude(tenant_personal_number_bidx="")
+        .filter(tenant_personal_number_bidx__in=hidden_persons(user).values("personal_number_bidx"))
+    )
+    return hidden_by(LandlordSignal, "case_id", protected_cases)(user, ids) | set(
+        by_tenant.values_list("pk", flat=True)
     )
 
 
@@ -218,6 +270,7 @@ def register() -> None:
             household_id=_household_of_person(p)
         ),
         date_field="",
+        hidden_ids=hidden_by(HouseholdChild, "household_id", protected_households),
     )
     register_model(
         Case,
@@ -238,6 +291,7 @@ def register() -> None:
         history_for_case=lambda c: LandlordSignal.history.filter(**{by_case: c}),
         history_for_person=lambda p: LandlordSignal.history.filter(case_id__in=_cases_of_person(p)),
         records_of_person=lambda p: LandlordSignal.objects.filter(_signals_of_person(p)),
+        hidden_ids=hidden_signals,
         describe=describe_signal,
     )
     for model in (EvictionThreat, Contact, Intervention, Deadline):
@@ -277,13 +331,15 @@ def register() -> None:
 
 
 def register_case_record(model, *, date_field: str = "created_at") -> None:
-    """Rows that hang on one case (threats, contacts, handovers, placements, …)."""
+    """Rows that hang on one case (threats, contacts, handovers, placements, …). Their
+    values are hidden from whoever was not granted a protected member of the household."""
     register_model(
         model,
         history_for_case=lambda c: model.history.filter(case_id=c),
         history_for_person=lambda p: model.history.filter(case_id__in=_cases_of_person(p)),
         records_of_person=lambda p: model.objects.filter(case_id__in=_cases_of_person(p)),
         date_field=date_field,
+        hidden_ids=hidden_by(model, "case_id", protected_cases),
     )
 
 
