@@ -11,7 +11,7 @@ One call per model::
         history_for_case=lambda case_id: Threat.history.filter(case_id=case_id),
         history_for_person=lambda person_id: Threat.history.filter(case__household__members=person_id),
         records_of_person=lambda person_id: Threat.objects.filter(case__household__members=person_id),
-        describe=None,      # only for objects passed to record_read
+        describe_many=None, # only for objects passed to record_read(s)
     )
 
 and once per app a retention provider (`register_retention`) that knows how to cull a
@@ -51,8 +51,11 @@ class ModelRegistration:
     date_field: str = "created_at"
     # Object ids (of this model) whose values `user` may not see: shown as hidden.
     hidden_ids: Callable[[object, set[int]], set[int]] | None = None
-    # For objects passed to audit.hooks.record_read: which person/case/unit they concern.
-    describe: Callable[[models.Model], Subject] | None = None
+    # For objects passed to audit.hooks.record_read(s): which person/case/unit each
+    # concerns, in the objects' order. It loads what the objects lack itself, in a constant
+    # number of queries however many objects (a list page logs one read per row). `via`
+    # is the object the page reached them through (a person's case), or None.
+    describe_many: Callable[[list[models.Model], models.Model | None], list[Subject]] | None = None
     # Fields never shown in the history (blind indexes, version counters).
     ignored_fields: frozenset[str] = frozenset({"version"})
 

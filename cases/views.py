@@ -246,7 +246,7 @@ def person_detail(request, case_id: int, person_id: int):
     housing chain). A protected person not granted to the user answers 404."""
     case = selectors.get_case_for_user(request.user, case_id)
     person = selectors.get_person_for_user(request.user, case, person_id)
-    record_read(request, obj=person, how=How.PAGE)
+    record_read(request, obj=person, how=How.PAGE, via=case)
     return render(
         request,
         "cases/person_detail.html",
@@ -264,7 +264,7 @@ def person_detail(request, case_id: int, person_id: int):
 def person_edit(request, case_id: int, person_id: int):
     case = selectors.get_case_for_user(request.user, case_id, write=True)
     person = selectors.get_person_for_user(request.user, case, person_id)
-    record_read(request, obj=person, how=How.PAGE)
+    record_read(request, obj=person, how=How.PAGE, via=case)
     conflict = None
     if request.method == "POST":
         form = PersonEditForm(request.POST)
