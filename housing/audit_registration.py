@@ -104,4 +104,5 @@ def register() -> None:
         )
     )
     register_personal_data_view("housing:placement")
+    register_personal_data_view("housing:nights_new")
     register_personal_data_view("housing:forecast", reads="one per case with costs")

@@ -164,6 +164,12 @@ def walks(world):
             1,
             q,
         ),
+        "housing:nights_new": (
+            "caseworker",
+            reverse("housing:nights_new", args=[c.a.pk]),
+            1,
+            c.a,
+        ),
         # Case Q's recovery deadline; the caseworker answers for case Q.
         "cases:deadlines": ("caseworker", reverse("cases:deadlines"), 1, q),
         # The pending consultation of case Q waits in income support's inbox.
@@ -246,7 +252,6 @@ NO_PERSONAL_DATA = {
     "housing:comparison": "sums per unit, no client",
     "housing:cost_new": "an empty form",
     "housing:nights_import": "an upload form",
-    "housing:nights_new": "an empty form",
     "housing:placement_end": "POST only",
     "housing:placement_new": "a form: case number and vacant apartments",
     "steering:dashboard": "anonymised, suppressed statistics",
@@ -324,6 +329,97 @@ def test_each_read_writes_exactly_one_entry_per_record(client, world):
     )
     before = AccessLogEntry.objects.count()
     assert client.get(reverse("cases:detail", args=[world["cases"].a.pk])).status_code == 404
+    assert AccessLogEntry.objects.count() == before
+
+
+def invalid_posts(world):
+    """Form pages posted with bad input: they re-render the page (with its personal data),
+    so each rendering is one read, exactly as on GET."""
+    c = world["cases"]
+    q = world["q"]
+    signal = world["signal"]
+    person_a = c.a.household.head_id
+    return {
+        "cases:edit": ("caseworker", reverse("cases:edit", args=[c.a.pk]), {}, c.a),
+        "cases:person_edit": (
+            "caseworker",
+            reverse("cases:person_edit", args=[c.a.pk, person_a]),
+            {},
+            c.a,
+        ),
+        "cases:children": ("caseworker", reverse("cases:children", args=[c.a.pk]), {}, c.a),
+        "cases:protected_access": (
+            "coordinator",
+            reverse("cases:protected_access", args=[c.p.pk]),
+            {},
+            c.p,
+        ),
+        "cases:threat_edit": (
+            "caseworker",
+            reverse("cases:threat_edit", args=[q.pk, world["threat"].pk]),
+            {"arrears_notice_on": "not a date"},
+            q,
+        ),
+        "housing:placement": (
+            "coordinator",
+            reverse("housing:placement", args=[world["placement"].pk]),
+            {},
+            q,
+        ),
+        "housing:nights_new": (
+            "caseworker",
+            reverse("housing:nights_new", args=[c.a.pk]),
+            {},
+            c.a,
+        ),
+        "cases:signal_open_case": (
+            "coordinator",
+            reverse("cases:signal_open_case", args=[signal.pk]),
+            {},
+            None,
+        ),
+        "cases:signal_dismiss": (
+            "coordinator",
+            reverse("cases:signal_dismiss", args=[signal.pk]),
+            {},
+            None,
+        ),
+    }
+
+
+def test_a_page_rerendered_after_invalid_input_is_logged(client, world):
+    org = world["org"]
+    for name, (username, url, data, expected_case) in invalid_posts(world).items():
+        user = org.users[username]
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        before = AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        response = client.post(url, data)
+        assert response.status_code in (200, 400), name
+        written = list(AccessLogEntry.objects.filter(seq__gt=before))
+        assert len(written) == 1, name
+        assert written[0].user_id == user.pk, name
+        check_subject(name, written[0], expected_case)
+
+
+def test_a_save_that_redirects_writes_no_read(client, world):
+    """The page shown after the redirect logs its own read; the save itself is not one."""
+    c = world["cases"]
+    client.force_login(
+        world["org"].users["caseworker"], backend="django.contrib.auth.backends.ModelBackend"
+    )
+    before = AccessLogEntry.objects.count()
+    response = client.post(
+        reverse("cases:children", args=[c.a.pk]),
+        {"birth_year": 2020, "version": c.a.household.version},
+    )
+    assert response.status_code == 302
+    assert AccessLogEntry.objects.count() == before
+    # A refused POST (not allowed to add notes) writes nothing either.
+    client.force_login(
+        world["org"].users["caseworker2"], backend="django.contrib.auth.backends.ModelBackend"
+    )
+    response = client.post(reverse("housing:placement", args=[world["placement"].pk]), {})
+    assert response.status_code in (403, 404)
     assert AccessLogEntry.objects.count() == before
 
 
