@@ -14,7 +14,7 @@ from bokvar.models import Role
 from bokvar.selectors import roles_of
 
 from .models import How as HowChoices
-from .registry import Subject, registry
+from .registry import Subject, handed_over, registry
 
 
 class How:
@@ -70,17 +70,16 @@ def record_reads(request: HttpRequest, *, objs, how: str = How.PAGE):
 def _values(request: HttpRequest, objs: list[models.Model], how: str, via) -> list[dict]:
     roles = roles_of(request.user)
     ip = client_ip(request)
+    subjects = subjects_of(objs, via=via)
+    outside = [_outside(subject, roles) for subject in subjects]
+    # Outside one's units, the read is explained only by a handover to one of them; decided
+    # now, as things stand at the read (a grant given or taken later changes nothing).
+    handed = handed_over(
+        {s.case_id for s, out in zip(subjects, outside, strict=True) if out and s.case_id},
+        set(roles.unit_ids),
+    )
     rows = []
-    for obj, subject in zip(objs, subjects_of(objs, via=via), strict=True):
-        # Auditors read across units by office; their reads are logged but not flagged.
-        outside = subject.unit_id is not None and not (
-            roles.has(Role.AUDITOR)
-            or subject.unit_id in roles.unit_ids
-            or (
-                subject.district_id is not None
-                and subject.district_id in roles.coordinator_district_ids
-            )
-        )
+    for obj, subject, out in zip(objs, subjects, outside, strict=True):
         rows.append(
             dict(
                 user_id=request.user.pk,
@@ -92,7 +91,23 @@ def _values(request: HttpRequest, objs: list[models.Model], how: str, via) -> li
                 case_id=subject.case_id,
                 unit_id=subject.unit_id,
                 protected=subject.protected,
-                outside_unit=outside,
+                outside_unit=out,
+                via_handover=out and subject.case_id in handed,
             )
         )
     return rows
+
+
+def _outside(subject: Subject, roles) -> bool:
+    """A read of a case of a unit the reader does not belong to. A coordinator reading a
+    case of their district is inside; auditors read across units by office (logged, not
+    flagged)."""
+    if subject.unit_id is None:
+        return False
+    if roles.has(Role.AUDITOR):
+        return False
+    if subject.unit_id in roles.unit_ids:
+        return False
+    return not (
+        subject.district_id is not None and subject.district_id in roles.coordinator_district_ids
+    )

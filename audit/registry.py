@@ -83,8 +83,8 @@ class RetentionProvider:
 class Registry:
     models: dict[str, ModelRegistration] = field(default_factory=dict)
     retention: dict[str, RetentionProvider] = field(default_factory=dict)
-    # (user_id, case_id) pairs -> the subset where the user holds a grant or handover.
-    grant_checkers: dict[str, Callable[[set[tuple[int, int]]], set[tuple[int, int]]]] = field(
+    # (case ids, the reader's unit ids) -> the case ids handed to one of those units.
+    handover_checkers: dict[str, Callable[[set[int], set[int]], set[int]]] = field(
         default_factory=dict
     )
     # person id -> case ids the person belongs to ("who looked at this person").
@@ -104,10 +104,8 @@ def register_retention(provider: RetentionProvider) -> None:
     registry.retention[provider.key] = provider
 
 
-def register_grant_checker(
-    key: str, checker: Callable[[set[tuple[int, int]]], set[tuple[int, int]]]
-) -> None:
-    registry.grant_checkers[key] = checker
+def register_handover_checker(key: str, checker: Callable[[set[int], set[int]], set[int]]) -> None:
+    registry.handover_checkers[key] = checker
 
 
 def register_cases_of_person(key: str, provider: Callable[[int], Iterable[int]]) -> None:
@@ -148,10 +146,13 @@ def case_ids_of_person(person_id: int) -> set[int]:
     return ids
 
 
-def granted_pairs(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
-    found: set[tuple[int, int]] = set()
-    for checker in registry.grant_checkers.values():
-        found |= checker(pairs - found)
+def handed_over(case_ids: set[int], unit_ids: set[int]) -> set[int]:
+    """The cases handed to one of these units: a read of them from there is no surprise."""
+    found: set[int] = set()
+    if not case_ids or not unit_ids:
+        return found
+    for checker in registry.handover_checkers.values():
+        found |= checker(case_ids - found, unit_ids)
     return found
 
 

@@ -14,7 +14,6 @@ from audit.registry import (
     RetentionProvider,
     Subject,
     register_cases_of_person,
-    register_grant_checker,
     register_model,
     register_personal_data_view,
     register_retention,
@@ -24,8 +23,6 @@ from .identity import InvalidPersonalNumber, parse_personal_number
 from .models import (
     Case,
     CaseAssignment,
-    CaseGroupObjectPermission,
-    CaseUserObjectPermission,
     Contact,
     Deadline,
     EvictionThreat,
@@ -289,24 +286,6 @@ def cull(ids: set[int]) -> dict[str, int]:
     return counts
 
 
-def granted_pairs(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
-    if not pairs:
-        return set()
-    users = {u for u, _ in pairs}
-    cases = {c for _, c in pairs}
-    direct = set(
-        CaseUserObjectPermission.objects.filter(
-            user_id__in=users, content_object_id__in=cases
-        ).values_list("user_id", "content_object_id")
-    )
-    via_group = set(
-        CaseGroupObjectPermission.objects.filter(
-            group__user__in=users, content_object_id__in=cases
-        ).values_list("group__user", "content_object_id")
-    )
-    return (direct | via_group) & pairs
-
-
 def register() -> None:
     by_case = "case_id"
     register_model(
@@ -371,7 +350,6 @@ def register() -> None:
             order=1000,  # cases last: apps building on cases cull their rows first
         )
     )
-    register_grant_checker("cases", granted_pairs)
     for name in (
         "cases:detail",
         "cases:person_edit",
