@@ -32,9 +32,14 @@ FIELDS = [
     "unit_id",
     "protected",
     "outside_unit",
+    "via_handover",
     "prev_hash",
     "hash",
 ]
+# via_handover came after the first entries were written: it adds "|handover" to the end
+# of the canonical text only when true, so every entry written before it (all false)
+# keeps the text its hash was made over, and flipping it either way is still detected.
+HANDOVER_SUFFIX = "|handover"
 
 
 def _key() -> bytes:
@@ -54,6 +59,7 @@ def _canonical(
     unit_id,
     protected,
     outside_unit,
+    via_handover,
     prev_hash,
 ) -> bytes:
     # Hot path of verification (target 100,000 entries/s): plain str() of each value
@@ -64,6 +70,7 @@ def _canonical(
     return (
         f"{seq}|{at.isoformat(timespec='microseconds')}|{user_id}|{object_type}|{object_id}|"
         f"{how}|{ip}|{person_id}|{case_id}|{unit_id}|{protected}|{outside_unit}|{prev_hash}"
+        f"{HANDOVER_SUFFIX if via_handover else ''}"
     ).encode()
 
 
@@ -74,7 +81,7 @@ def entry_hash(*values) -> str:
 def _normalised(values: dict) -> dict:
     """Values as they will read back from the database, so the hash matches then."""
     out = dict(values)
-    for name in ("protected", "outside_unit"):
+    for name in ("protected", "outside_unit", "via_handover"):
         out[name] = bool(out.get(name, False))
     out["ip"] = out.get("ip") or ""
     return out
@@ -173,7 +180,7 @@ SELECT seq, prev_hash, hash, concat_ws('|',
     coalesce(unit_id::text, 'None'),
     CASE WHEN protected THEN 'True' ELSE 'False' END,
     CASE WHEN outside_unit THEN 'True' ELSE 'False' END,
-    prev_hash)
+    prev_hash) || CASE WHEN via_handover THEN '|handover' ELSE '' END
 FROM audit_accesslogentry ORDER BY seq
 """
 
@@ -192,7 +199,7 @@ def _rows(chunk_size: int):
         AccessLogEntry.objects.order_by("seq").values_list(*FIELDS).iterator(chunk_size=chunk_size)
     )
     for row in rows:
-        yield row[0], row[12], row[13], _canonical(*row[:13])
+        yield row[0], row[13], row[14], _canonical(*row[:14])
 
 
 def _walk(chunk_size: int, checkpoint_seq: int):

@@ -14,7 +14,7 @@ from bokvar.models import Role
 from bokvar.selectors import roles_of
 
 from .models import How as HowChoices
-from .registry import Subject, for_model
+from .registry import Subject, handed_over, registry
 
 
 class How:
@@ -29,48 +29,85 @@ def client_ip(request: HttpRequest) -> str:
     return (request.META.get("REMOTE_ADDR") or "")[:45]
 
 
-def subject_of(obj: models.Model) -> Subject:
-    reg = for_model(obj)
-    if reg is not None and reg.describe is not None:
-        return reg.describe(obj)
-    return Subject()
+def subjects_of(objs: list[models.Model], *, via: models.Model | None = None) -> list[Subject]:
+    """Who each object concerns, in order: one describe_many call per model."""
+    out: list[Subject] = [Subject()] * len(objs)
+    groups: dict[str, list[int]] = {}
+    for i, obj in enumerate(objs):
+        groups.setdefault(obj._meta.label_lower, []).append(i)
+    for label, positions in groups.items():
+        reg = registry.models.get(label)
+        if reg is None or reg.describe_many is None:
+            continue
+        described = reg.describe_many([objs[i] for i in positions], via)
+        for i, subject in zip(positions, described, strict=True):
+            out[i] = subject
+    return out
 
 
-def record_read(request: HttpRequest, *, obj: models.Model, how: str = How.PAGE):
-    """Record that the signed-in user read `obj` (a case, a person or a record of theirs)."""
+def subject_of(obj: models.Model, *, via: models.Model | None = None) -> Subject:
+    return subjects_of([obj], via=via)[0]
+
+
+def record_read(
+    request: HttpRequest, *, obj: models.Model, how: str = How.PAGE, via: models.Model | None = None
+):
+    """Record that the signed-in user read `obj` (a case, a person or a record of theirs);
+    `via`: the case a person's page was reached through."""
     from .chain import append
 
-    return append(**_values(request, obj, how))
+    return append(**_values(request, [obj], how, via)[0])
 
 
 def record_reads(request: HttpRequest, *, objs, how: str = How.PAGE):
     """A list page or list response: one entry per record shown, written in one INSERT."""
     from .chain import append_many
 
-    return append_many([_values(request, obj, how) for obj in objs])
+    objs = list(objs)
+    return append_many(_values(request, objs, how, None)) if objs else []
 
 
-def _values(request: HttpRequest, obj: models.Model, how: str) -> dict:
-    subject = subject_of(obj)
+def _values(request: HttpRequest, objs: list[models.Model], how: str, via) -> list[dict]:
     roles = roles_of(request.user)
-    # Auditors read across units by office; their reads are logged but not flagged.
-    outside = subject.unit_id is not None and not (
-        roles.has(Role.AUDITOR)
-        or subject.unit_id in roles.unit_ids
-        or (
-            subject.district_id is not None
-            and subject.district_id in roles.coordinator_district_ids
-        )
+    ip = client_ip(request)
+    subjects = subjects_of(objs, via=via)
+    outside = [_outside(subject, roles) for subject in subjects]
+    # Outside one's units, the read is explained only by a handover to one of them; decided
+    # now, as things stand at the read (a grant given or taken later changes nothing).
+    handed = handed_over(
+        {s.case_id for s, out in zip(subjects, outside, strict=True) if out and s.case_id},
+        set(roles.unit_ids),
     )
-    return dict(
-        user_id=request.user.pk,
-        object_type=obj._meta.label_lower,
-        object_id=obj.pk,
-        how=how,
-        ip=client_ip(request),
-        person_id=subject.person_id,
-        case_id=subject.case_id,
-        unit_id=subject.unit_id,
-        protected=subject.protected,
-        outside_unit=outside,
+    rows = []
+    for obj, subject, out in zip(objs, subjects, outside, strict=True):
+        rows.append(
+            dict(
+                user_id=request.user.pk,
+                object_type=obj._meta.label_lower,
+                object_id=obj.pk,
+                how=how,
+                ip=ip,
+                person_id=subject.person_id,
+                case_id=subject.case_id,
+                unit_id=subject.unit_id,
+                protected=subject.protected,
+                outside_unit=out,
+                via_handover=out and subject.case_id in handed,
+            )
+        )
+    return rows
+
+
+def _outside(subject: Subject, roles) -> bool:
+    """A read of a case of a unit the reader does not belong to. A coordinator reading a
+    case of their district is inside; auditors read across units by office (logged, not
+    flagged)."""
+    if subject.unit_id is None:
+        return False
+    if roles.has(Role.AUDITOR):
+        return False
+    if subject.unit_id in roles.unit_ids:
+        return False
+    return not (
+        subject.district_id is not None and subject.district_id in roles.coordinator_district_ids
     )

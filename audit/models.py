@@ -60,6 +60,9 @@ class AccessLogEntry(models.Model):
     unit_id = models.PositiveBigIntegerField(_("unit id"), null=True, blank=True)
     protected = models.BooleanField(_("protected identity"), default=False)
     outside_unit = models.BooleanField(_("outside own unit"), default=False)
+    # Decided at read time: the case was handed to one of the reader's units (a pending or
+    # accepted handover, or read access left after one). An ad hoc grant is not one.
+    via_handover = models.BooleanField(_("through a handover"), default=False, db_default=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 

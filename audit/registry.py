@@ -11,7 +11,7 @@ One call per model::
         history_for_case=lambda case_id: Threat.history.filter(case_id=case_id),
         history_for_person=lambda person_id: Threat.history.filter(case__household__members=person_id),
         records_of_person=lambda person_id: Threat.objects.filter(case__household__members=person_id),
-        describe=None,      # only for objects passed to record_read
+        describe_many=None, # only for objects passed to record_read(s)
     )
 
 and once per app a retention provider (`register_retention`) that knows how to cull a
@@ -51,8 +51,11 @@ class ModelRegistration:
     date_field: str = "created_at"
     # Object ids (of this model) whose values `user` may not see: shown as hidden.
     hidden_ids: Callable[[object, set[int]], set[int]] | None = None
-    # For objects passed to audit.hooks.record_read: which person/case/unit they concern.
-    describe: Callable[[models.Model], Subject] | None = None
+    # For objects passed to audit.hooks.record_read(s): which person/case/unit each
+    # concerns, in the objects' order. It loads what the objects lack itself, in a constant
+    # number of queries however many objects (a list page logs one read per row). `via`
+    # is the object the page reached them through (a person's case), or None.
+    describe_many: Callable[[list[models.Model], models.Model | None], list[Subject]] | None = None
     # Fields never shown in the history (blind indexes, version counters).
     ignored_fields: frozenset[str] = frozenset({"version"})
 
@@ -80,8 +83,8 @@ class RetentionProvider:
 class Registry:
     models: dict[str, ModelRegistration] = field(default_factory=dict)
     retention: dict[str, RetentionProvider] = field(default_factory=dict)
-    # (user_id, case_id) pairs -> the subset where the user holds a grant or handover.
-    grant_checkers: dict[str, Callable[[set[tuple[int, int]]], set[tuple[int, int]]]] = field(
+    # (case ids, the reader's unit ids) -> the case ids handed to one of those units.
+    handover_checkers: dict[str, Callable[[set[int], set[int]], set[int]]] = field(
         default_factory=dict
     )
     # person id -> case ids the person belongs to ("who looked at this person").
@@ -101,10 +104,8 @@ def register_retention(provider: RetentionProvider) -> None:
     registry.retention[provider.key] = provider
 
 
-def register_grant_checker(
-    key: str, checker: Callable[[set[tuple[int, int]]], set[tuple[int, int]]]
-) -> None:
-    registry.grant_checkers[key] = checker
+def register_handover_checker(key: str, checker: Callable[[set[int], set[int]], set[int]]) -> None:
+    registry.handover_checkers[key] = checker
 
 
 def register_cases_of_person(key: str, provider: Callable[[int], Iterable[int]]) -> None:
@@ -145,10 +146,13 @@ def case_ids_of_person(person_id: int) -> set[int]:
     return ids
 
 
-def granted_pairs(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
-    found: set[tuple[int, int]] = set()
-    for checker in registry.grant_checkers.values():
-        found |= checker(pairs - found)
+def handed_over(case_ids: set[int], unit_ids: set[int]) -> set[int]:
+    """The cases handed to one of these units: a read of them from there is no surprise."""
+    found: set[int] = set()
+    if not case_ids or not unit_ids:
+        return found
+    for checker in registry.handover_checkers.values():
+        found |= checker(case_ids - found, unit_ids)
     return found
 
 

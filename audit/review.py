@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccessLogEntry
-from .registry import case_ids_of_person, granted_pairs
+from .registry import case_ids_of_person
 
 FLAG_LABELS = {
-    "outside_unit": _("Outside own unit without grant"),
+    "outside_unit": _("Outside own unit without a handover"),
     "protected": _("Protected identity"),
     "many": _("Unusually many reads that day"),
 }
@@ -37,12 +37,28 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _in_period(qs: QuerySet, start: date | None, end: date | None) -> QuerySet:
+    if start:
+        qs = qs.filter(at__gte=_day_start(start))
+    if end:
+        qs = qs.filter(at__lt=_day_start(end) + timezone.timedelta(days=1))
+    return qs
+
+
+def busy_days(qs: QuerySet) -> set[tuple[int, date]]:
+    """(user, day) pairs with more reads than the threshold, counting every read of the
+    user that day (not only those the other filters keep)."""
+    counts = (
+        qs.annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .values("user_id", "day")
+        .annotate(n=Count("id"))
+        .filter(n__gt=settings.AUDIT_DAILY_READ_THRESHOLD)
+    )
+    return {(c["user_id"], c["day"]) for c in counts}
+
+
 def entries(filters: LogFilters) -> QuerySet[AccessLogEntry]:
-    qs = AccessLogEntry.objects.select_related("user")
-    if filters.start:
-        qs = qs.filter(at__gte=_day_start(filters.start))
-    if filters.end:
-        qs = qs.filter(at__lt=_day_start(filters.end) + timezone.timedelta(days=1))
+    qs = _in_period(AccessLogEntry.objects.select_related("user"), filters.start, filters.end)
     if filters.unit_id:
         qs = qs.filter(unit_id=filters.unit_id)
     if filters.how:
@@ -55,7 +71,15 @@ def entries(filters: LogFilters) -> QuerySet[AccessLogEntry]:
     if filters.case_id:
         qs = qs.filter(case_id=filters.case_id)
     if filters.flagged:
-        qs = qs.filter(Q(protected=True) | Q(outside_unit=True))
+        # Exactly the flags `flag` shows: protected, outside without a handover, many.
+        flagged = Q(protected=True) | Q(outside_unit=True, via_handover=False)
+        period = _in_period(AccessLogEntry.objects.all(), filters.start, filters.end)
+        if filters.user_id:
+            period = period.filter(user_id=filters.user_id)
+        for user_id, day in busy_days(period):
+            start = _day_start(day)
+            flagged |= Q(user_id=user_id, at__gte=start, at__lt=start + timezone.timedelta(days=1))
+        qs = qs.filter(flagged)
     return qs.order_by("-seq")
 
 
@@ -70,29 +94,22 @@ class ReviewRow:
 
 
 def flag(page: list[AccessLogEntry]) -> list[ReviewRow]:
-    """Flags for one page of entries: a constant number of queries whatever its size."""
-    outside = {(e.user_id, e.case_id) for e in page if e.outside_unit and e.case_id}
-    granted = granted_pairs(outside)
+    """Flags for one page of entries: a constant number of queries whatever its size.
+    Outside one's units and through a handover or not were decided at read time."""
     busy: set[tuple[int, date]] = set()
     if page:
-        users = {e.user_id for e in page}
         days = {timezone.localdate(e.at) for e in page}
-        counts = (
-            AccessLogEntry.objects.filter(
-                user_id__in=users,
-                at__gte=_day_start(min(days)),
-                at__lt=_day_start(max(days)) + timezone.timedelta(days=1),
+        busy = busy_days(
+            _in_period(
+                AccessLogEntry.objects.filter(user_id__in={e.user_id for e in page}),
+                min(days),
+                max(days),
             )
-            .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
-            .values("user_id", "day")
-            .annotate(n=Count("id"))
         )
-        threshold = settings.AUDIT_DAILY_READ_THRESHOLD
-        busy = {(c["user_id"], c["day"]) for c in counts if c["n"] > threshold}
     rows = []
     for e in page:
         flags = []
-        if e.outside_unit and (e.user_id, e.case_id) not in granted:
+        if e.outside_unit and not e.via_handover:
             flags.append("outside_unit")
         if e.protected:
             flags.append("protected")

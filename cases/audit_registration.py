@@ -4,14 +4,16 @@ model, a retention provider, a grant checker and the person → cases lookup. La
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from audit.registry import (
     RetentionProvider,
     Subject,
     register_cases_of_person,
-    register_grant_checker,
     register_model,
     register_personal_data_view,
     register_retention,
@@ -21,8 +23,6 @@ from .identity import InvalidPersonalNumber, parse_personal_number
 from .models import (
     Case,
     CaseAssignment,
-    CaseGroupObjectPermission,
-    CaseUserObjectPermission,
     Contact,
     Deadline,
     EvictionThreat,
@@ -31,6 +31,7 @@ from .models import (
     Intervention,
     LandlordSignal,
     Person,
+    ProtectedIdentity,
 )
 
 
@@ -46,39 +47,152 @@ def _cases_of_person(person_id: int):
     return Case.objects.filter(household_id=_household_of_person(person_id)).values("pk")
 
 
-def _cached(obj, name):
-    """A related object only if already loaded: record_read must not add queries."""
-    return obj._state.fields_cache.get(name)
+# --- Who a read concerns (the access log) -------------------------------------------------
+# Loaded here, not taken from what a view happened to select: a case is described the same
+# whichever page read it, and a list costs the same few queries whatever its length.
 
 
-def describe_case(case: Case) -> Subject:
-    household = _cached(case, "household")
-    head = _cached(household, "head") if household is not None else None
-    unit = _cached(case, "responsible_unit")
-    return Subject(
-        person_id=head.pk if head is not None else None,
-        case_id=case.pk,
-        unit_id=case.responsible_unit_id,
-        district_id=unit.district_id if unit is not None else None,
-        protected=bool(head is not None and head.is_protected),
+def case_subjects(case_ids: set[int]) -> dict[int, Subject]:
+    """Main tenant, unit, district and protection of these cases, in one query. A case is
+    protected when any member of its household is, not only its main tenant."""
+    if not case_ids:
+        return {}
+    protected_member = Person.objects.filter(household_id=OuterRef("household_id")).exclude(
+        protected_identity=ProtectedIdentity.NONE
     )
+    rows = (
+        Case.objects.filter(pk__in=case_ids)
+        .annotate(any_protected=Exists(protected_member))
+        .values_list(
+            "pk",
+            "household__head_id",
+            "responsible_unit_id",
+            "responsible_unit__district_id",
+            "any_protected",
+        )
+    )
+    return {
+        pk: Subject(
+            person_id=head, case_id=pk, unit_id=unit, district_id=district, protected=protected
+        )
+        for pk, head, unit, district, protected in rows
+    }
 
 
-def describe_person(person: Person) -> Subject:
-    return Subject(person_id=person.pk, protected=person.is_protected)
+def describe_cases(cases: list[Case], via=None) -> list[Subject]:
+    facts = case_subjects({c.pk for c in cases})
+    return [facts.get(c.pk, Subject(case_id=c.pk)) for c in cases]
 
 
-def describe_signal(signal: LandlordSignal) -> Subject:
-    return Subject(case_id=signal.case_id)
+def describe_people(people: list[Person], via=None) -> list[Subject]:
+    """A person read through a case (their page on it) concerns that case; otherwise the
+    newest case of their household, so the read shows under a unit and can be flagged."""
+    households = {p.household_id for p in people}
+    if isinstance(via, Case):
+        case_of = {via.household_id: via.pk}
+    else:
+        case_of = {}
+        newest = Case.objects.filter(household_id__in=households).order_by(
+            "household_id", "-opened_on", "-pk"
+        )
+        for household_id, pk in newest.values_list("household_id", "pk"):
+            case_of.setdefault(household_id, pk)
+    facts = case_subjects(set(case_of.values()))
+    out = []
+    for p in people:
+        fact = facts.get(case_of.get(p.household_id))
+        if fact is None:
+            out.append(Subject(person_id=p.pk, protected=p.is_protected))
+        else:
+            out.append(replace(fact, person_id=p.pk, protected=fact.protected or p.is_protected))
+    return out
+
+
+def describe_signals(signals: list[LandlordSignal], via=None) -> list[Subject]:
+    """A linked signal concerns its case; an unlinked one the registered person its tenant's
+    identity number matches, if any (so 'who looked at this person' finds it too)."""
+    rows = dict(
+        (pk, (case_id, bidx))
+        for pk, case_id, bidx in LandlordSignal.objects.filter(
+            pk__in={s.pk for s in signals}
+        ).values_list("pk", "case_id", "tenant_personal_number_bidx")
+    )
+    facts = case_subjects({case_id for case_id, _ in rows.values() if case_id})
+    bidxs = {bidx for case_id, bidx in rows.values() if not case_id and bidx}
+    tenants = {}
+    if bidxs:
+        tenants = {
+            bidx: Subject(person_id=pk, protected=level != ProtectedIdentity.NONE)
+            for pk, bidx, level in Person.objects.filter(
+                personal_number_bidx__in=bidxs
+            ).values_list("pk", "personal_number_bidx", "protected_identity")
+        }
+    out = []
+    for s in signals:
+        case_id, bidx = rows.get(s.pk, (None, ""))
+        if case_id:
+            out.append(facts.get(case_id, Subject(case_id=case_id)))
+        else:
+            out.append(tenants.get(bidx, Subject()))
+    return out
+
+
+# --- What the history page hides --------------------------------------------------------
+# A record concerns a protected person when it hangs on a household (or a case of a
+# household) with a protected member the reader was not granted: its values are hidden.
+# Decided on the history rows, so the history of a record deleted since is hidden too.
+
+
+def hidden_persons(user):
+    """People with a protected identity not granted to `user` (a subquery)."""
+    from .selectors import persons_visible_q
+
+    return Person.objects.exclude(persons_visible_q(user))
+
+
+def protected_households(user):
+    return hidden_persons(user).values("household_id")
+
+
+def protected_cases(user):
+    """Cases whose household has a protected member not granted to `user` (a subquery)."""
+    return Case.objects.filter(household_id__in=protected_households(user)).values("pk")
+
+
+def hidden_by(model, field: str, scope: Callable) -> Callable[[object, set[int]], set[int]]:
+    """hidden_ids for `model`: rows whose `field` ever pointed into `scope(user)`."""
+
+    def hidden(user, ids: set[int]) -> set[int]:
+        if not ids:
+            return set()
+        rows = model.history.filter(id__in=ids, **{f"{field}__in": scope(user)})
+        return set(rows.values_list("id", flat=True).distinct())
+
+    return hidden
 
 
 def hidden_people(user, ids: set[int]) -> set[int]:
-    from .selectors import persons_visible_q
+    """Protected now or at any time in their history, and not granted to `user`: an
+    earlier address of someone protected since is as secret as the current one."""
+    from .selectors import granted_person_ids
 
-    return set(
-        Person.objects.filter(pk__in=ids)
-        .exclude(persons_visible_q(user))
-        .values_list("pk", flat=True)
+    ever_protected = (
+        Person.history.filter(id__in=ids)
+        .exclude(protected_identity=ProtectedIdentity.NONE)
+        .exclude(id__in=granted_person_ids(user))
+    )
+    return set(ever_protected.values_list("id", flat=True).distinct())
+
+
+def hidden_signals(user, ids: set[int]) -> set[int]:
+    """Signals linked to a protected household, or naming a protected person as tenant."""
+    by_tenant = (
+        LandlordSignal.objects.filter(pk__in=ids)
+        .exclude(tenant_personal_number_bidx="")
+        .filter(tenant_personal_number_bidx__in=hidden_persons(user).values("personal_number_bidx"))
+    )
+    return hidden_by(LandlordSignal, "case_id", protected_cases)(user, ids) | set(
+        by_tenant.values_list("pk", flat=True)
     )
 
 
@@ -172,24 +286,6 @@ def cull(ids: set[int]) -> dict[str, int]:
     return counts
 
 
-def granted_pairs(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
-    if not pairs:
-        return set()
-    users = {u for u, _ in pairs}
-    cases = {c for _, c in pairs}
-    direct = set(
-        CaseUserObjectPermission.objects.filter(
-            user_id__in=users, content_object_id__in=cases
-        ).values_list("user_id", "content_object_id")
-    )
-    via_group = set(
-        CaseGroupObjectPermission.objects.filter(
-            group__user__in=users, content_object_id__in=cases
-        ).values_list("group__user", "content_object_id")
-    )
-    return (direct | via_group) & pairs
-
-
 def register() -> None:
     by_case = "case_id"
     register_model(
@@ -198,7 +294,7 @@ def register() -> None:
         history_for_person=lambda p: Person.history.filter(id=p),
         records_of_person=lambda p: Person.objects.filter(pk=p),
         hidden_ids=hidden_people,
-        describe=describe_person,
+        describe_many=describe_people,
     )
     register_model(
         Household,
@@ -218,13 +314,14 @@ def register() -> None:
             household_id=_household_of_person(p)
         ),
         date_field="",
+        hidden_ids=hidden_by(HouseholdChild, "household_id", protected_households),
     )
     register_model(
         Case,
         history_for_case=lambda c: Case.history.filter(id=c),
         history_for_person=lambda p: Case.history.filter(id__in=_cases_of_person(p)),
         records_of_person=lambda p: Case.objects.filter(pk__in=_cases_of_person(p)),
-        describe=describe_case,
+        describe_many=describe_cases,
     )
     register_model(
         CaseAssignment,
@@ -238,7 +335,8 @@ def register() -> None:
         history_for_case=lambda c: LandlordSignal.history.filter(**{by_case: c}),
         history_for_person=lambda p: LandlordSignal.history.filter(case_id__in=_cases_of_person(p)),
         records_of_person=lambda p: LandlordSignal.objects.filter(_signals_of_person(p)),
-        describe=describe_signal,
+        hidden_ids=hidden_signals,
+        describe_many=describe_signals,
     )
     for model in (EvictionThreat, Contact, Intervention, Deadline):
         register_case_record(model)
@@ -252,7 +350,6 @@ def register() -> None:
             order=1000,  # cases last: apps building on cases cull their rows first
         )
     )
-    register_grant_checker("cases", granted_pairs)
     for name in (
         "cases:detail",
         "cases:person_edit",
@@ -277,13 +374,15 @@ def register() -> None:
 
 
 def register_case_record(model, *, date_field: str = "created_at") -> None:
-    """Rows that hang on one case (threats, contacts, handovers, placements, …)."""
+    """Rows that hang on one case (threats, contacts, handovers, placements, …). Their
+    values are hidden from whoever was not granted a protected member of the household."""
     register_model(
         model,
         history_for_case=lambda c: model.history.filter(case_id=c),
         history_for_person=lambda p: model.history.filter(case_id__in=_cases_of_person(p)),
         records_of_person=lambda p: model.objects.filter(case_id__in=_cases_of_person(p)),
         date_field=date_field,
+        hidden_ids=hidden_by(model, "case_id", protected_cases),
     )
 
 

@@ -103,11 +103,16 @@ def _granted_person(user: User):
     )
 
 
-def persons_visible_q(user: User, prefix: str = "") -> Q:
-    """People the user may see: not protected, or protected and explicitly granted."""
-    granted = PersonUserObjectPermission.objects.filter(
+def granted_person_ids(user: User):
+    """Ids of the protected people explicitly granted to the user (a subquery)."""
+    return PersonUserObjectPermission.objects.filter(
         user=user, **_perm("view_protected_person")
     ).values("content_object_id")
+
+
+def persons_visible_q(user: User, prefix: str = "") -> Q:
+    """People the user may see: not protected, or protected and explicitly granted."""
+    granted = granted_person_ids(user)
     return Q(**{f"{prefix}protected_identity": ProtectedIdentity.NONE}) | Q(
         **{f"{prefix}pk__in": granted}
     )

@@ -235,7 +235,6 @@ def case_edit(request, case_id: int):
                 messages.success(request, _("The case was saved."))
                 return redirect("cases:detail", case_id=case.pk)
     else:
-        record_read(request, obj=case, how=How.PAGE)
         form = CaseEditForm(
             staff=staff,
             initial={
@@ -244,6 +243,9 @@ def case_edit(request, case_id: int):
                 "version": case.version,
             },
         )
+    # Logged whenever the page is shown (a refused or conflicting save re-renders it too),
+    # never on the redirect after a save.
+    record_read(request, obj=case, how=How.PAGE)
     return render(
         request, "cases/case_edit.html", {"case": case, "form": form, "conflict": conflict}
     )
@@ -256,7 +258,7 @@ def person_detail(request, case_id: int, person_id: int):
     housing chain). A protected person not granted to the user answers 404."""
     case = selectors.get_case_for_user(request.user, case_id)
     person = selectors.get_person_for_user(request.user, case, person_id)
-    record_read(request, obj=person, how=How.PAGE)
+    record_read(request, obj=person, how=How.PAGE, via=case)
     return render(
         request,
         "cases/person_detail.html",
@@ -274,7 +276,6 @@ def person_detail(request, case_id: int, person_id: int):
 def person_edit(request, case_id: int, person_id: int):
     case = selectors.get_case_for_user(request.user, case_id, write=True)
     person = selectors.get_person_for_user(request.user, case, person_id)
-    record_read(request, obj=person, how=How.PAGE)
     conflict = offer = None
     if request.method == "POST":
         form = PersonEditForm(request.POST)
@@ -314,6 +315,7 @@ def person_edit(request, case_id: int, person_id: int):
                 "version": person.version,
             }
         )
+    record_read(request, obj=person, how=How.PAGE, via=case)
     return render(
         request,
         "cases/person_edit.html",
@@ -393,9 +395,6 @@ def protected_access(request, case_id: int):
         people=selectors.grantable_protected_people(request.user, case),
         staff=selectors.staff_choices(request.user),
     )
-    if request.method == "GET":
-        # The choice list names the case's protected people.
-        record_read(request, obj=case, how=How.PAGE)
     if request.method == "POST" and form.is_valid():
         try:
             services.grant_protected_person(
@@ -410,6 +409,8 @@ def protected_access(request, case_id: int):
         else:
             messages.success(request, _("The colleague may now see the person."))
             return redirect("cases:detail", case_id=case.pk)
+    # The choice list names the case's protected people: logged whenever it is shown.
+    record_read(request, obj=case, how=How.PAGE)
     return render(
         request,
         "cases/protected_access.html",
@@ -443,8 +444,8 @@ def household_children(request, case_id: int):
                 messages.success(request, _("The child was added to the household."))
                 return redirect("cases:children", case_id=case.pk)
     else:
-        record_read(request, obj=case, how=How.PAGE)
         form = HouseholdChildForm(initial={"version": case.household.version})
+    record_read(request, obj=case, how=How.PAGE)
     return render(
         request,
         "cases/household_children.html",

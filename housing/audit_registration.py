@@ -12,7 +12,13 @@ from audit.registry import (
     register_personal_data_view,
     register_retention,
 )
-from cases.audit_registration import cases_of_people, register_case_record
+from cases.audit_registration import (
+    cases_of_people,
+    hidden_by,
+    protected_cases,
+    protected_households,
+    register_case_record,
+)
 from cases.models import Case, Person
 
 from .models import CostItem, Placement, ProgressNote, ShelterNight
@@ -20,6 +26,10 @@ from .models import CostItem, Placement, ProgressNote, ShelterNight
 
 def _people_of_case(case_id: int):
     return Person.objects.filter(household__cases=case_id).values("pk")
+
+
+def _members_of(households):
+    return Person.objects.filter(household_id__in=households).values("pk")
 
 
 def _cases_of_person(person_id: int):
@@ -58,6 +68,12 @@ def register() -> None:
         history_for_case=lambda c: ShelterNight.history.filter(person_id__in=_people_of_case(c)),
         history_for_person=lambda p: ShelterNight.history.filter(person_id=p),
         records_of_person=lambda p: ShelterNight.objects.filter(person_id=p),
+        # Where someone of a protected household sleeps tells where the household is.
+        hidden_ids=hidden_by(
+            ShelterNight,
+            "person_id",
+            lambda user: _members_of(protected_households(user)),
+        ),
     )
     register_case_record(Placement, date_field="")
     register_case_record(CostItem, date_field="")
@@ -73,6 +89,11 @@ def register() -> None:
             placement__case_id__in=_cases_of_person(p)
         ),
         date_field="",
+        hidden_ids=hidden_by(
+            ProgressNote,
+            "placement_id",
+            lambda user: Placement.objects.filter(case_id__in=protected_cases(user)).values("pk"),
+        ),
     )
     register_retention(
         RetentionProvider(
@@ -83,4 +104,5 @@ def register() -> None:
         )
     )
     register_personal_data_view("housing:placement")
+    register_personal_data_view("housing:nights_new")
     register_personal_data_view("housing:forecast", reads="one per case with costs")

@@ -195,6 +195,8 @@ def nights_new(request, case_id: int):
                 request, _("%(n)s shelter nights were registered.") % {"n": len(created)}
             )
             return redirect("cases:detail", case_id=case.pk)
+    # The person choice names the household's members.
+    record_read(request, obj=case, how=How.PAGE)
     return render(
         request,
         "housing/form.html",
@@ -261,7 +263,6 @@ def placement_new(request, case_id: int):
 @require_http_methods(["GET", "POST"])
 def placement_detail(request, placement_id: int):
     placement = selectors.get_placement_for_user(request.user, placement_id)
-    record_read(request, obj=placement.case, how=How.PAGE)
     form = NoteForm(request.POST or None)
     may_follow = services.may_follow(request.user, placement)
     if request.method == "POST":
@@ -280,6 +281,7 @@ def placement_detail(request, placement_id: int):
             else:
                 messages.success(request, _("The note was saved."))
                 return redirect("housing:placement", placement_id=placement.pk)
+    record_read(request, obj=placement.case, how=How.PAGE)
     return render(
         request,
         "housing/placement_detail.html",

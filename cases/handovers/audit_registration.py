@@ -3,7 +3,14 @@ they are part of a data-subject extract, and retention culls them with the case.
 
 from __future__ import annotations
 
-from audit.registry import RetentionProvider, register_personal_data_view, register_retention
+from django.utils import timezone
+
+from audit.registry import (
+    RetentionProvider,
+    register_handover_checker,
+    register_personal_data_view,
+    register_retention,
+)
 
 from ..audit_registration import cases_of_people, register_case_record
 from ..models import Handover, HandoverReadAccess
@@ -23,7 +30,25 @@ def cull(ids: set[int]) -> dict[str, int]:
     return {Handover._meta.label_lower: len(pks), HandoverReadAccess._meta.label_lower: len(access)}
 
 
+def handed_over(case_ids: set[int], unit_ids: set[int]) -> set[int]:
+    """Cases with a pending or accepted handover to one of these units, or read access
+    left to one of them after a transfer."""
+    sent = Handover.objects.filter(
+        case_id__in=case_ids,
+        to_unit_id__in=unit_ids,
+        status__in=[Handover.Status.PENDING, Handover.Status.ACCEPTED],
+    ).order_by().values_list("case_id", flat=True)
+    kept = HandoverReadAccess.objects.filter(
+        case_id__in=case_ids,
+        unit_id__in=unit_ids,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).order_by().values_list("case_id", flat=True)
+    return set(sent.union(kept))
+
+
 def register() -> None:
+    register_handover_checker("handovers", handed_over)
     register_case_record(Handover, date_field="sent_at")
     # Grants and revocations of read access after a handover show in the case's history.
     register_case_record(HandoverReadAccess, date_field="expires_at")

@@ -81,11 +81,12 @@ def _units(user):
 @require_http_methods(["GET"])
 def signal_detail(request, signal_id: int):
     signal = selectors.get_signal_for_user(request.user, signal_id)
-    record_read(request, obj=signal, how=How.PAGE)
     return _render_signal(request, signal)
 
 
 def _render_signal(request, signal, *, open_form=None, dismiss_form=None, status=200):
+    # Every rendering of the page is a read, a refused triage form included.
+    record_read(request, obj=signal, how=How.PAGE)
     repeat_of = signal.repeat_of if signal.repeat_of_id else None
     waits_for_first = repeat_of is not None and repeat_of.status == "untriaged"
     may_triage = (
@@ -303,10 +304,10 @@ def threat_edit(request, case_id: int, threat_id: int):
                 messages.success(request, _("The eviction threat was saved."))
                 return redirect("cases:detail", case_id=case.pk)
     else:
-        record_read(request, obj=case, how=How.PAGE)
         initial = {name: getattr(threat, name) for name in ThreatForm.base_fields}
         initial["version"] = threat.version
         form = ThreatForm(initial=initial)
+    record_read(request, obj=case, how=How.PAGE)
     return render(
         request,
         "cases/workflow/threat_form.html",

@@ -139,6 +139,7 @@ def test_verification_streams_fast(auditor):
             None,
             False,
             False,
+            False,
             prev,
         ]
         digest = chain.entry_hash(*values)
@@ -208,11 +209,26 @@ def test_database_and_python_build_the_same_canonical_text(auditor):
         person_id=3, case_id=8, unit_id=2, protected=False, outside_unit=True,
         at=datetime(2026, 7, 1, 23, 59, 59, 999999, tzinfo=UTC),
     )  # fmt: skip
+    chain.append(
+        user_id=auditor.pk, object_type="cases.case", object_id=9, how="page",
+        case_id=9, unit_id=2, outside_unit=True, via_handover=True,
+        at=datetime(2026, 7, 2, tzinfo=UTC),
+    )  # fmt: skip
     expected = [
-        chain._canonical(*row[:13])
+        chain._canonical(*row[:14])
         for row in AccessLogEntry.objects.order_by("seq").values_list(*chain.FIELDS)
     ]
     with chain.closing(chain._rows(100)) as rows:
         assert [canonical for _s, _p, _h, canonical in rows] == expected
     assert b"|None|None|None|True|False|" in expected[0]
-    assert chain.verify().ok and chain.verify().checked == 2
+    # Only an entry read through a handover carries the suffix (older entries keep their
+    # text and so their hashes).
+    assert not expected[1].endswith(b"|handover") and expected[2].endswith(b"|handover")
+    assert chain.verify().ok and chain.verify().checked == 3
+
+
+def test_flipping_the_handover_mark_is_detected(auditor):
+    add_entries(auditor, 4)
+    with tampering():
+        _sql("UPDATE {t} SET via_handover = %s WHERE seq = 2", [True])
+    assert chain.verify().problem == chain.Problem("altered", 2)

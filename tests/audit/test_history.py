@@ -3,8 +3,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from audit import history
 from cases import services
 from tests.case_fixtures import person
+
+from .records import fill_case
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +47,12 @@ def test_case_history_lists_changes_old_to_new_with_who_and_why(client, cases, c
     assert reverse("audit:case_history", args=[cases.a.pk]) in page
 
 
-def test_protected_person_values_are_hidden_without_grant(client, cases, caseworker, auditor):
+def test_protected_person_values_are_hidden_without_grant(
+    client, org, cases, caseworker, auditor
+):
+    # Every kind of record on the protected person's case, each with known values,
+    # the signal among them (its tenant's name and address are the person's).
+    made = fill_case(org, cases.p, tag="Skyddat")
     url = reverse("audit:case_history", args=[cases.p.pk])
     for user in (caseworker, auditor):
         response = _get(client, user, url)
@@ -53,6 +61,37 @@ def test_protected_person_values_are_hidden_without_grant(client, cases, casewor
         assert "Skyddadsdotter" not in text
         assert "Hemligvägen" not in text
         assert "19900303" not in text
+        for value in made.texts:
+            assert value not in text, (user.username, value)
+        # The records are listed (who changed what, when), only their values are hidden.
+        changes = history.changes(user, case_id=cases.p.pk)
+        shown = {(c.what, c.object_id) for c in changes if not c.hidden}
+        for obj in (made.signal, made.contact, made.threat, made.placement, made.note):
+            assert (str(obj._meta.verbose_name), obj.pk) not in shown, obj
+        assert made.night.pk in {c.object_id for c in changes if c.hidden}
+    # The coordinator, granted the person, sees every value.
+    text = _get(client, org.users["coordinator"], url).content.decode()
+    assert "Skyddadsdotter" in text
+    for value in made.texts:
+        assert value in text, value
+    # A case without a protected person shows its records' values to its caseworker.
+    other = fill_case(org, cases.a, tag="Öppet")
+    text = _get(client, caseworker, reverse("audit:case_history", args=[cases.a.pk]))
+    for value in other.texts:
+        assert value in text.content.decode(), value
+
+
+def test_protected_persons_earlier_values_stay_hidden_after_a_deletion(
+    client, org, cases, caseworker
+):
+    """Hidden is decided on the history rows: a deleted record of a protected household
+    stays hidden."""
+    from cases.models import Contact
+
+    made = fill_case(org, cases.p, tag="Raderat")
+    Contact.objects.filter(pk=made.contact.pk).delete()
+    hidden = {c.object_id for c in history.changes(caseworker, case_id=cases.p.pk) if c.hidden}
+    assert made.contact.pk in hidden
 
 
 def test_person_history_shows_the_persons_values(client, cases, caseworker):

@@ -47,7 +47,7 @@ def test_flags(client, cases, caseworker, coordinator, settings):
     _read(client, coordinator, cases.b)
     # The protected main tenant's case.
     _read(client, caseworker, cases.p)
-    # A grant to a user of another unit: flagged outside the unit unless the grant exists.
+    # An ad hoc grant to a user of another unit is no handover: the read is flagged.
     case_services.grant_case_access(
         actor=coordinator, case_id=cases.a.pk, user=_user(cases, "caseworker2")
     )
@@ -55,9 +55,11 @@ def test_flags(client, cases, caseworker, coordinator, settings):
     rows = {(r.entry.user_id, r.entry.case_id): r.flags for r in flag(list(entries(LogFilters())))}
     assert rows[(coordinator.pk, cases.b.pk)] == ()
     assert rows[(caseworker.pk, cases.p.pk)] == ("protected",)
-    assert rows[(_user(cases, "caseworker2").pk, cases.a.pk)] == ()
+    assert rows[(_user(cases, "caseworker2").pk, cases.a.pk)] == ("outside_unit",)
     entry = AccessLogEntry.objects.get(case_id=cases.a.pk)
-    assert entry.outside_unit  # recorded at read time, explained by the grant at review time
+    assert (entry.outside_unit, entry.via_handover) == (True, False)
+    coordinator_entry = AccessLogEntry.objects.get(user_id=coordinator.pk)
+    assert not coordinator_entry.outside_unit  # a coordinator's own district
     settings.AUDIT_DAILY_READ_THRESHOLD = 1
     _read(client, caseworker, cases.a)
     rows = {(r.entry.user_id, r.entry.case_id): r.flags for r in flag(list(entries(LogFilters())))}
@@ -80,6 +82,71 @@ def test_outside_unit_without_grant_is_flagged(cases, caseworker2):
     )
     (row,) = flag(list(entries(LogFilters())))
     assert row.flags == ("outside_unit",)
+
+
+def test_reads_through_a_handover_are_not_flagged(client, org, cases, caseworker, caseworker2):
+    """Decided at read time: a pending or accepted handover to the reader's unit, or the
+    read access a unit keeps after handing a case over."""
+    from cases.handovers import services as handovers
+
+    income = org.units["income_support"]
+    consultation, _ = handovers.send_handover(
+        actor=caseworker, case_id=cases.a.pk, kind="consultation", to_unit=income, reason="Råd"
+    )
+    page = reverse("cases:handover", args=[consultation.pk])
+    assert _login(client, caseworker2).get(page).status_code == 200  # pending
+    handovers.accept_handover(actor=caseworker2, handover_id=consultation.pk)
+    _read(client, caseworker2, cases.a)  # accepted
+    reads = list(AccessLogEntry.objects.filter(user_id=caseworker2.pk).order_by("seq"))
+    assert [(e.case_id, e.outside_unit, e.via_handover) for e in reads] == [
+        (cases.a.pk, True, True),
+        (cases.a.pk, True, True),
+    ]
+    assert all(r.flags == () for r in flag(reads))
+    # Once the consultation is closed, the unit's reads are no longer explained by it
+    # (here the unit keeps reading through an ad hoc grant to the user).
+    handovers.close_consultation(actor=caseworker, handover_id=consultation.pk)
+    case_services.grant_case_access(
+        actor=org.users["coordinator"], case_id=cases.a.pk, user=caseworker2
+    )
+    _read(client, caseworker2, cases.a)
+    last = AccessLogEntry.objects.order_by("-seq").first()
+    assert (last.outside_unit, last.via_handover) == (True, False)
+    assert flag([last])[0].flags == ("outside_unit",)
+    # A transfer: the case moves to income support, the adult unit keeps read access.
+    transfer, _ = handovers.send_handover(
+        actor=caseworker, case_id=cases.a.pk, kind="transfer", to_unit=income, reason="Flytt"
+    )
+    handovers.accept_handover(actor=caseworker2, handover_id=transfer.pk)
+    _read(client, caseworker, cases.a)
+    last = AccessLogEntry.objects.order_by("-seq").first()
+    assert (last.user_id, last.unit_id) == (caseworker.pk, income.pk)
+    assert (last.outside_unit, last.via_handover) == (True, True)
+    assert flag([last])[0].flags == ()
+
+
+def test_only_flagged_matches_the_flags_shown(client, cases, caseworker, settings):
+    from audit import chain
+
+    def add(**values):
+        chain.append(
+            user_id=caseworker.pk, object_type="cases.case", object_id=cases.a.pk, how="page",
+            case_id=cases.a.pk, unit_id=cases.a.responsible_unit_id, **values,
+        )  # fmt: skip
+
+    add(outside_unit=True)  # flagged
+    add(outside_unit=True, via_handover=True)  # through a handover: not flagged
+    add(protected=True)  # flagged
+    add()  # nothing
+    shown = flag(list(entries(LogFilters())))
+    only = flag(list(entries(LogFilters(flagged=True))))
+    assert [r.entry.seq for r in only] == [r.entry.seq for r in shown if r.flags] == [3, 1]
+    # Over the day's threshold every read of the user that day is flagged "many".
+    settings.AUDIT_DAILY_READ_THRESHOLD = 3
+    shown = flag(list(entries(LogFilters())))
+    only = flag(list(entries(LogFilters(flagged=True))))
+    assert all("many" in r.flags for r in shown)
+    assert [r.entry.seq for r in only] == [r.entry.seq for r in shown] == [4, 3, 2, 1]
 
 
 def _user(cases, name):

@@ -1,0 +1,142 @@
+"""One row of every registered model that holds a person's data, on one case, each with
+known values carrying a tag, so tests can look for exactly those values in a history
+page or a data-subject extract."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.utils import timezone
+
+
+def fill_case(org, case, *, tag: str, transfer_to=None) -> SimpleNamespace:
+    """Records on `case` made by the district coordinator (who may write every case of
+    the district and was granted the protected people of the cases they created).
+    With `transfer_to`, a transfer to that unit is accepted, which leaves the old unit
+    read access (a HandoverReadAccess row)."""
+    from cases.handovers import services as handovers
+    from cases.models import Landlord
+    from cases.services import register_landlord
+    from cases.workflow import contacts, signals, threats
+    from housing import nights
+    from housing import services as housing
+    from housing.models import CostCategory, Shelter, ShelterPrice
+
+    coordinator = org.users["coordinator"]
+    today = timezone.localdate()
+    head = case.household.head
+    landlord = register_landlord(
+        actor=org.users["admin"], kind=Landlord.Kind.HOUSING_COMPANY, name=f"Bolaget {tag}"
+    )
+    signal = signals.register_signal(
+        actor=coordinator,
+        landlord=landlord,
+        data=signals.SignalInput(
+            kind="rent_arrears",
+            received_on=today,
+            channel="phone",
+            name=f"Hyresgäst {tag}",
+            address=f"Signalgatan {tag}",
+            description=f"Signalen {tag}",
+        ),
+    )
+    signal = signals.link_signal(
+        actor=coordinator, signal_id=signal.pk, expected_version=signal.version, case_id=case.pk
+    )
+    contact = contacts.record_contact(
+        actor=coordinator,
+        case_id=case.pk,
+        kind="call",
+        on=today,
+        reached=False,
+        note=f"Kontakten {tag}",
+        follow_up_on=today + timedelta(days=7),
+    )
+    intervention = contacts.record_intervention(
+        actor=coordinator, case_id=case.pk, kind="home_help", on=today, note=f"Insatsen {tag}"
+    )
+    threat = threats.create_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        data=threats.ThreatData(arrears_notice_on=today, arrears_amount=Decimal("12345.00")),
+    )
+    apartment = housing.create_apartment(
+        actor=coordinator,
+        district_id=org.district.pk,
+        kind="training",
+        reference=f"L-{tag}",
+        address=f"Lägenhetsgatan {tag}",
+        rent=Decimal(5000),
+        status_since=date(2025, 1, 1),
+    )
+    placement = housing.start_placement(
+        actor=coordinator,
+        case_id=case.pk,
+        apartment_id=apartment.pk,
+        start_on=date(2025, 2, 1),
+        guide=None,
+        monthly_cost=Decimal(3000),
+        goals={},
+        plan=f"Planen {tag}",
+    )
+    note = housing.add_progress_note(
+        actor=coordinator, placement_id=placement.pk, on=today, note=f"Uppföljningen {tag}"
+    )
+    cost = housing.add_cost_item(
+        actor=coordinator,
+        case_id=case.pk,
+        category=CostCategory.objects.get_or_create(name="Hemtjänst")[0],
+        on=today,
+        amount=Decimal("777.00"),
+        note=f"Kostnaden {tag}",
+    )
+    shelter = Shelter.objects.create(name=f"Härbärget {tag}", district=org.district)
+    ShelterPrice.objects.create(
+        shelter=shelter, valid_from=date(2015, 1, 1), price_per_night=Decimal(400)
+    )
+    night = nights.register_range(
+        actor=coordinator,
+        person=head,
+        shelter=shelter,
+        first=date(2025, 1, 10),
+        last=date(2025, 1, 10),
+        paying_unit=case.responsible_unit,
+    )[0]
+    handover, _ = handovers.send_handover(
+        actor=coordinator,
+        case_id=case.pk,
+        kind="transfer" if transfer_to is not None else "consultation",
+        to_unit=transfer_to or org.units["income_support"],
+        reason=f"Överlämningen {tag}",
+    )
+    read_access = None
+    if transfer_to is not None:
+        handovers.accept_handover(actor=coordinator, handover_id=handover.pk)
+        read_access = handover.read_access.get()
+    return SimpleNamespace(
+        signal=signal,
+        contact=contact,
+        intervention=intervention,
+        threat=threat,
+        placement=placement,
+        note=note,
+        cost=cost,
+        night=night,
+        handover=handover,
+        read_access=read_access,
+        # Text that only these records hold.
+        texts=[
+            f"Hyresgäst {tag}",
+            f"Signalgatan {tag}",
+            f"Signalen {tag}",
+            f"Kontakten {tag}",
+            f"Insatsen {tag}",
+            f"Planen {tag}",
+            f"Uppföljningen {tag}",
+            f"Kostnaden {tag}",
+            f"Överlämningen {tag}",
+            "12345",
+        ],
+    )
