@@ -91,11 +91,24 @@ class OrphanRule:
     cull: Callable[[set[int]], int]
 
 
+@dataclass(frozen=True)
+class ExtractSection:
+    """What a data-subject extract holds besides the registered models: e.g. access
+    grants on the person and their cases (who was let in, when, by whom)."""
+
+    key: str
+    # label -> live rows about the person
+    records: Callable[[int], dict[str, QuerySet]] = lambda person_id: {}
+    # label -> historical rows about the person
+    history: Callable[[int], dict[str, QuerySet]] = lambda person_id: {}
+
+
 @dataclass
 class Registry:
     models: dict[str, ModelRegistration] = field(default_factory=dict)
     retention: dict[str, RetentionProvider] = field(default_factory=dict)
     orphans: dict[str, OrphanRule] = field(default_factory=dict)
+    extract_sections: dict[str, ExtractSection] = field(default_factory=dict)
     # (case ids, the reader's unit ids) -> the case ids handed to one of those units.
     handover_checkers: dict[str, Callable[[set[int], set[int]], set[int]]] = field(
         default_factory=dict
@@ -119,6 +132,10 @@ def register_retention(provider: RetentionProvider) -> None:
 
 def register_orphan_rule(rule: OrphanRule) -> None:
     registry.orphans[rule.key] = rule
+
+
+def register_extract_section(section: ExtractSection) -> None:
+    registry.extract_sections[section.key] = section
 
 
 def register_handover_checker(key: str, checker: Callable[[set[int], set[int]], set[int]]) -> None:

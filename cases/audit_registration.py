@@ -10,10 +10,12 @@ from dataclasses import replace
 from django.db.models import Exists, OuterRef, Q, Subquery
 
 from audit.registry import (
+    ExtractSection,
     OrphanRule,
     RetentionProvider,
     Subject,
     register_cases_of_person,
+    register_extract_section,
     register_model,
     register_orphan_rule,
     register_personal_data_view,
@@ -23,6 +25,8 @@ from audit.registry import (
 from .models import (
     Case,
     CaseAssignment,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
     Contact,
     Deadline,
     EvictionThreat,
@@ -31,6 +35,7 @@ from .models import (
     Intervention,
     LandlordSignal,
     Person,
+    PersonUserObjectPermission,
     ProtectedIdentity,
 )
 from .retention import (
@@ -210,6 +215,27 @@ def _signals_of_person(person_id: int) -> Q:
     )
 
 
+def _signal_history_of_person(person_id: int):
+    """Signals linked to the person's cases, or naming them (blind index) unlinked."""
+    return LandlordSignal.history.filter(
+        Q(case_id__in=_cases_of_person(person_id))
+        | Q(id__in=LandlordSignal.objects.filter(_signals_of_person(person_id)).values("pk"))
+    )
+
+
+def _grants(manager_of, person_id: int) -> dict:
+    """Access grants on the person and on their cases (who was let in, by whom, when)."""
+    cases = _cases_of_person(person_id)
+    return {
+        model._meta.label_lower: manager_of(model).filter(**where)
+        for model, where in (
+            (CaseUserObjectPermission, {"content_object_id__in": cases}),
+            (CaseGroupObjectPermission, {"content_object_id__in": cases}),
+            (PersonUserObjectPermission, {"content_object_id": person_id}),
+        )
+    }
+
+
 def register() -> None:
     by_case = "case_id"
     register_model(
@@ -257,7 +283,7 @@ def register() -> None:
     register_model(
         LandlordSignal,
         history_for_case=lambda c: LandlordSignal.history.filter(**{by_case: c}),
-        history_for_person=lambda p: LandlordSignal.history.filter(case_id__in=_cases_of_person(p)),
+        history_for_person=_signal_history_of_person,
         records_of_person=lambda p: LandlordSignal.objects.filter(_signals_of_person(p)),
         hidden_ids=hidden_signals,
         describe_many=describe_signals,
@@ -272,6 +298,13 @@ def register() -> None:
             entangled=entangled,
             cull=cull,
             order=1000,  # cases last: apps building on cases cull their rows first
+        )
+    )
+    register_extract_section(
+        ExtractSection(
+            key="cases.grants",
+            records=lambda p: _grants(lambda m: m.objects, p),
+            history=lambda p: _grants(lambda m: m.history, p),
         )
     )
     register_orphan_rule(
