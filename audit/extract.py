@@ -1,5 +1,6 @@
 """The data-subject extract (registerutdrag, GDPR art. 15): everything held about one
-person, from every registered model, with its history and the access-log entries."""
+person, from every registered model and extract section (access grants), with its
+history, the legal holds on the person and the access-log entries."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import AccessLogEntry
+from .models import AccessLogEntry, LegalHold
 from .registry import case_ids_of_person, registry
 
 LOG_FIELDS = ["seq", "at", "user_id", "object_type", "object_id", "how", "ip", "case_id"]
@@ -32,21 +33,38 @@ def _row(obj, *, history: bool = False) -> dict:
     return data
 
 
+def _records(qs) -> list[dict]:
+    return [_row(o) for o in qs.order_by("pk")]
+
+
+def _history(qs) -> list[dict]:
+    return [
+        _row(h, history=True) | {"history_user_id": h.history_user_id}
+        for h in qs.order_by("history_date", "history_id")
+    ]
+
+
 def build(person_id: int) -> dict:
     records: dict[str, list[dict]] = {}
     history: dict[str, list[dict]] = {}
+
+    def add(into: dict, label: str, rows: list[dict]) -> None:
+        if rows:
+            into[label] = rows
+
     for label, reg in sorted(registry.models.items()):
         if reg.records_of_person is not None:
-            rows = [_row(o) for o in reg.records_of_person(person_id).order_by("pk")]
-            if rows:
-                records[label] = rows
+            add(records, label, _records(reg.records_of_person(person_id)))
         if reg.history_for_person is not None:
-            rows = [
-                _row(h, history=True) | {"history_user_id": h.history_user_id}
-                for h in reg.history_for_person(person_id).order_by("history_date", "history_id")
-            ]
-            if rows:
-                history[label] = rows
+            add(history, label, _history(reg.history_for_person(person_id)))
+    for section in registry.extract_sections.values():
+        for label, qs in section.records(person_id).items():
+            add(records, label, _records(qs))
+        for label, qs in section.history(person_id).items():
+            add(history, label, _history(qs))
+    holds = LegalHold._meta.label_lower
+    add(records, holds, _records(LegalHold.objects.filter(person_id=person_id)))
+    add(history, holds, _history(LegalHold.history.filter(person_id=person_id)))
     cases = case_ids_of_person(person_id)
     log = [
         {k: _plain(v) for k, v in zip(LOG_FIELDS, row, strict=True)}

@@ -79,10 +79,36 @@ class RetentionProvider:
     order: int = 100  # lower runs first: apps that build on cases cull before cases
 
 
+@dataclass(frozen=True)
+class OrphanRule:
+    """Records about nobody registered (a landlord signal never linked to a case, naming
+    no registered person): retention dates them on their own, not through a person."""
+
+    key: str
+    # Given the cut-off: (ids due, ids kept for research). May decrypt in memory.
+    due: Callable[[datetime], tuple[set[int], set[int]]]
+    # Deletes these records and their history rows; returns how many went.
+    cull: Callable[[set[int]], int]
+
+
+@dataclass(frozen=True)
+class ExtractSection:
+    """What a data-subject extract holds besides the registered models: e.g. access
+    grants on the person and their cases (who was let in, when, by whom)."""
+
+    key: str
+    # label -> live rows about the person
+    records: Callable[[int], dict[str, QuerySet]] = lambda person_id: {}
+    # label -> historical rows about the person
+    history: Callable[[int], dict[str, QuerySet]] = lambda person_id: {}
+
+
 @dataclass
 class Registry:
     models: dict[str, ModelRegistration] = field(default_factory=dict)
     retention: dict[str, RetentionProvider] = field(default_factory=dict)
+    orphans: dict[str, OrphanRule] = field(default_factory=dict)
+    extract_sections: dict[str, ExtractSection] = field(default_factory=dict)
     # (case ids, the reader's unit ids) -> the case ids handed to one of those units.
     handover_checkers: dict[str, Callable[[set[int], set[int]], set[int]]] = field(
         default_factory=dict
@@ -102,6 +128,14 @@ def register_model(model: type[models.Model], **options) -> ModelRegistration:
 
 def register_retention(provider: RetentionProvider) -> None:
     registry.retention[provider.key] = provider
+
+
+def register_orphan_rule(rule: OrphanRule) -> None:
+    registry.orphans[rule.key] = rule
+
+
+def register_extract_section(section: ExtractSection) -> None:
+    registry.extract_sections[section.key] = section
 
 
 def register_handover_checker(key: str, checker: Callable[[set[int], set[int]], set[int]]) -> None:

@@ -7,22 +7,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 
 from audit.registry import (
+    ExtractSection,
+    OrphanRule,
     RetentionProvider,
     Subject,
     register_cases_of_person,
+    register_extract_section,
     register_model,
+    register_orphan_rule,
     register_personal_data_view,
     register_retention,
 )
 
-from .identity import InvalidPersonalNumber, parse_personal_number
 from .models import (
     Case,
     CaseAssignment,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
     Contact,
     Deadline,
     EvictionThreat,
@@ -31,7 +35,15 @@ from .models import (
     Intervention,
     LandlordSignal,
     Person,
+    PersonUserObjectPermission,
     ProtectedIdentity,
+)
+from .retention import (
+    cull,
+    cull_unlinked_signals,
+    entangled,
+    research_kept,
+    unlinked_signals_due,
 )
 
 
@@ -203,87 +215,25 @@ def _signals_of_person(person_id: int) -> Q:
     )
 
 
-# --- Retention ----------------------------------------------------------------------------
-
-
-def research_kept(ids: set[int]) -> set[int]:
-    """Born on a research day: the birth day is inside the encrypted identity number, so it
-    is decrypted here, in memory, for the run only; nothing plain is ever stored."""
-    from django.conf import settings
-
-    kept = set()
-    for pk, number in Person.objects.filter(pk__in=ids).values_list("pk", "personal_number"):
-        try:
-            canonical = parse_personal_number(number)  # decrypted on load
-        except InvalidPersonalNumber:
-            continue
-        day = int(canonical[6:8])
-        day = day - 60 if day > 60 else day  # coordination numbers add 60 to the day
-        if day in settings.RETENTION_RESEARCH_DAYS:
-            kept.add(pk)
-    return kept
-
-
-def entangled(ids: set[int]) -> set[int]:
-    """A household is culled whole or not at all: if one member stays, all stay."""
-    mixed = (
-        Person.objects.filter(household__members__in=ids).exclude(pk__in=ids).values("household_id")
-    )
-    return set(
-        Person.objects.filter(pk__in=ids, household_id__in=mixed).values_list("pk", flat=True)
+def _signal_history_of_person(person_id: int):
+    """Signals linked to the person's cases, or naming them (blind index) unlinked."""
+    return LandlordSignal.history.filter(
+        Q(case_id__in=_cases_of_person(person_id))
+        | Q(id__in=LandlordSignal.objects.filter(_signals_of_person(person_id)).values("pk"))
     )
 
 
-def cull(ids: set[int]) -> dict[str, int]:
-    """Delete the people's households, cases and everything on them, then the history
-    rows of all of it. Blind indexes are columns of the deleted rows and go with them."""
-    with transaction.atomic():
-        households = set(Person.objects.filter(pk__in=ids).values_list("household_id", flat=True))
-        cases = set(Case.objects.filter(household_id__in=households).values_list("pk", flat=True))
-        signal_q = Q(case_id__in=cases)
-        bidxs = [
-            b
-            for b in Person.objects.filter(pk__in=ids).values_list(
-                "personal_number_bidx", flat=True
-            )
-            if b
-        ]
-        if bidxs:
-            signal_q |= Q(tenant_personal_number_bidx__in=bidxs)
-        doomed = {
-            LandlordSignal: set(
-                LandlordSignal.objects.filter(signal_q).values_list("pk", flat=True)
-            ),
-            Deadline: set(Deadline.objects.filter(case_id__in=cases).values_list("pk", flat=True)),
-            EvictionThreat: set(
-                EvictionThreat.objects.filter(case_id__in=cases).values_list("pk", flat=True)
-            ),
-            Contact: set(Contact.objects.filter(case_id__in=cases).values_list("pk", flat=True)),
-            Intervention: set(
-                Intervention.objects.filter(case_id__in=cases).values_list("pk", flat=True)
-            ),
-            CaseAssignment: set(
-                CaseAssignment.objects.filter(case_id__in=cases).values_list("pk", flat=True)
-            ),
-            Case: cases,
-            Person: set(
-                Person.objects.filter(household_id__in=households).values_list("pk", flat=True)
-            ),
-            HouseholdChild: set(
-                HouseholdChild.objects.filter(household_id__in=households).values_list(
-                    "pk", flat=True
-                )
-            ),
-            Household: households,
-        }
-        Household.objects.filter(pk__in=households).update(head=None)
-        counts: dict[str, int] = {}
-        for model, pks in doomed.items():
-            model.objects.filter(pk__in=pks).delete()
-            counts[model._meta.label_lower] = len(pks)
-        for model, pks in doomed.items():
-            model.history.filter(id__in=pks).delete()
-    return counts
+def _grants(manager_of, person_id: int) -> dict:
+    """Access grants on the person and on their cases (who was let in, by whom, when)."""
+    cases = _cases_of_person(person_id)
+    return {
+        model._meta.label_lower: manager_of(model).filter(**where)
+        for model, where in (
+            (CaseUserObjectPermission, {"content_object_id__in": cases}),
+            (CaseGroupObjectPermission, {"content_object_id__in": cases}),
+            (PersonUserObjectPermission, {"content_object_id": person_id}),
+        )
+    }
 
 
 def register() -> None:
@@ -333,7 +283,7 @@ def register() -> None:
     register_model(
         LandlordSignal,
         history_for_case=lambda c: LandlordSignal.history.filter(**{by_case: c}),
-        history_for_person=lambda p: LandlordSignal.history.filter(case_id__in=_cases_of_person(p)),
+        history_for_person=_signal_history_of_person,
         records_of_person=lambda p: LandlordSignal.objects.filter(_signals_of_person(p)),
         hidden_ids=hidden_signals,
         describe_many=describe_signals,
@@ -348,6 +298,20 @@ def register() -> None:
             entangled=entangled,
             cull=cull,
             order=1000,  # cases last: apps building on cases cull their rows first
+        )
+    )
+    register_extract_section(
+        ExtractSection(
+            key="cases.grants",
+            records=lambda p: _grants(lambda m: m.objects, p),
+            history=lambda p: _grants(lambda m: m.history, p),
+        )
+    )
+    register_orphan_rule(
+        OrphanRule(
+            key=LandlordSignal._meta.label_lower,
+            due=unlinked_signals_due,
+            cull=cull_unlinked_signals,
         )
     )
     for name in (

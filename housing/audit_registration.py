@@ -5,6 +5,7 @@ are culled (with their history) before the cases app culls the person."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 
 from audit.registry import (
     RetentionProvider,
@@ -37,6 +38,9 @@ def _cases_of_person(person_id: int):
 
 
 def cull(ids: set[int]) -> dict[str, int]:
+    """Delete the housing chain of these people's households and cases, then every
+    history row about it by person, case and placement: rows removed earlier (a night
+    entered by mistake, a cost item) leave history that goes too."""
     with transaction.atomic():
         households = Person.objects.filter(pk__in=ids).values("household_id")
         people = set(
@@ -44,22 +48,23 @@ def cull(ids: set[int]) -> dict[str, int]:
         )
         cases = cases_of_people(ids)
         placements = set(Placement.objects.filter(case_id__in=cases).values_list("pk", flat=True))
+        ever_placed = placements | set(
+            Placement.history.filter(case_id__in=cases).values_list("id", flat=True)
+        )
         doomed = {
-            ShelterNight: set(
-                ShelterNight.objects.filter(person_id__in=people).values_list("pk", flat=True)
-            ),
-            ProgressNote: set(
-                ProgressNote.objects.filter(placement_id__in=placements).values_list(
-                    "pk", flat=True
-                )
-            ),
-            Placement: placements,
-            CostItem: set(CostItem.objects.filter(case_id__in=cases).values_list("pk", flat=True)),
+            ShelterNight: (Q(person_id__in=people), Q(person_id__in=people)),
+            ProgressNote: (Q(placement_id__in=placements), Q(placement_id__in=ever_placed)),
+            Placement: (Q(pk__in=placements), Q(case_id__in=cases) | Q(id__in=placements)),
+            CostItem: (Q(case_id__in=cases), Q(case_id__in=cases)),
         }
-        for model, pks in doomed.items():
-            model.objects.filter(pk__in=pks).delete()
-            model.history.filter(id__in=pks).delete()
-    return {model._meta.label_lower: len(pks) for model, pks in doomed.items()}
+        counts = {}
+        for model, (rows, _history) in doomed.items():
+            qs = model.objects.filter(rows)
+            counts[model._meta.label_lower] = qs.count()
+            qs.delete()
+        for model, (_rows, history) in doomed.items():
+            model.history.filter(history).delete()
+    return counts
 
 
 def register() -> None:

@@ -17,33 +17,40 @@ from ..models import Handover, HandoverReadAccess
 
 
 def cull(ids: set[int]) -> dict[str, int]:
-    pks = set(
-        Handover.objects.filter(case_id__in=cases_of_people(ids)).values_list("pk", flat=True)
-    )
-    access = set(
-        HandoverReadAccess.objects.filter(handover_id__in=pks).values_list("pk", flat=True)
-    )
+    """Handovers of these people's cases and the read access they left, with every
+    history row of them by case (read access revoked or expired earlier included: it
+    names which units read the case and when)."""
+    cases = cases_of_people(ids)
+    pks = set(Handover.objects.filter(case_id__in=cases).values_list("pk", flat=True))
+    access = HandoverReadAccess.objects.filter(case_id__in=cases).count()
     Handover.objects.filter(pk__in=pks).delete()  # read-access rows cascade
-    Handover.history.filter(id__in=pks).delete()
-    # Their history too: it names which units read the case and when.
-    HandoverReadAccess.history.filter(handover_id__in=pks).delete()
-    return {Handover._meta.label_lower: len(pks), HandoverReadAccess._meta.label_lower: len(access)}
+    Handover.history.filter(case_id__in=cases).delete()
+    HandoverReadAccess.history.filter(case_id__in=cases).delete()
+    return {Handover._meta.label_lower: len(pks), HandoverReadAccess._meta.label_lower: access}
 
 
 def handed_over(case_ids: set[int], unit_ids: set[int]) -> set[int]:
     """Cases with a pending or accepted handover to one of these units, or read access
     left to one of them after a transfer."""
-    sent = Handover.objects.filter(
-        case_id__in=case_ids,
-        to_unit_id__in=unit_ids,
-        status__in=[Handover.Status.PENDING, Handover.Status.ACCEPTED],
-    ).order_by().values_list("case_id", flat=True)
-    kept = HandoverReadAccess.objects.filter(
-        case_id__in=case_ids,
-        unit_id__in=unit_ids,
-        revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    ).order_by().values_list("case_id", flat=True)
+    sent = (
+        Handover.objects.filter(
+            case_id__in=case_ids,
+            to_unit_id__in=unit_ids,
+            status__in=[Handover.Status.PENDING, Handover.Status.ACCEPTED],
+        )
+        .order_by()
+        .values_list("case_id", flat=True)
+    )
+    kept = (
+        HandoverReadAccess.objects.filter(
+            case_id__in=case_ids,
+            unit_id__in=unit_ids,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by()
+        .values_list("case_id", flat=True)
+    )
     return set(sent.union(kept))
 
 

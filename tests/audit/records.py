@@ -11,11 +11,12 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 
-def fill_case(org, case, *, tag: str, transfer_to=None) -> SimpleNamespace:
+def fill_case(org, case, *, tag: str, transfer_to=None, accept_as=None) -> SimpleNamespace:
     """Records on `case` made by the district coordinator (who may write every case of
     the district and was granted the protected people of the cases they created).
     With `transfer_to`, a transfer to that unit is accepted, which leaves the old unit
-    read access (a HandoverReadAccess row)."""
+    read access (a HandoverReadAccess row); it is accepted by `accept_as` (by default
+    income support's caseworker: the sender may not decide their own handover)."""
     from cases.handovers import services as handovers
     from cases.models import Landlord
     from cases.services import register_landlord
@@ -113,7 +114,9 @@ def fill_case(org, case, *, tag: str, transfer_to=None) -> SimpleNamespace:
     )
     read_access = None
     if transfer_to is not None:
-        handovers.accept_handover(actor=coordinator, handover_id=handover.pk)
+        handovers.accept_handover(
+            actor=accept_as or org.users["caseworker2"], handover_id=handover.pk
+        )
         read_access = handover.read_access.get()
     return SimpleNamespace(
         signal=signal,

@@ -86,3 +86,153 @@ def test_extract_permissions(client, org, cases, outsider, name):
         assert client.post(url).status_code == 405
     assert AccessLogEntry.objects.filter(object_id=999999).count() == 0
     assert Contact.objects.count() == 0
+
+
+# --- Completeness against fixtures with known content ------------------------------------
+
+# Every registered model: fill_case (and the test below) puts a row of each on case A.
+# A newly registered model fails here until the fixture gives it a row.
+WITH_A_ROW = {
+    "cases.person",
+    "cases.household",
+    "cases.householdchild",
+    "cases.case",
+    "cases.caseassignment",
+    "cases.landlordsignal",
+    "cases.evictionthreat",
+    "cases.contact",
+    "cases.intervention",
+    "cases.deadline",
+    "cases.handover",
+    "cases.handoverreadaccess",
+    "housing.placement",
+    "housing.progressnote",
+    "housing.costitem",
+    "housing.shelternight",
+}
+
+
+def _ids(rows):
+    return sorted(r["id"] for r in rows)
+
+
+def test_extract_holds_every_registered_record_with_its_known_values(client, org, cases, auditor):
+    from datetime import date
+
+    from audit import services
+    from audit.registry import registry
+    from cases import services as case_services
+    from cases.models import Deadline, Landlord, LandlordSignal
+    from cases.workflow import signals
+
+    from .records import fill_case
+
+    coordinator = org.users["coordinator"]
+    made = fill_case(org, cases.a, tag="X7", transfer_to=org.units["income_support"])
+    deadline = Deadline.objects.create(
+        case=cases.a, threat=made.threat, kind=Deadline.Kind.EVICTION, due_on=date(2031, 3, 4)
+    )
+    # After the transfer: an assignee of the receiving unit, and an ad hoc grant.
+    cases.a.refresh_from_db()
+    case_services.update_case(
+        actor=coordinator,
+        case_id=cases.a.pk,
+        expected_version=cases.a.version,
+        kind=cases.a.kind,
+        assignees=[org.users["caseworker2"]],
+    )
+    case_services.grant_case_access(actor=coordinator, case_id=cases.a.pk, user=org.users["guide"])
+    # A signal about Astrid never linked to her case: found through the blind index.
+    unlinked = signals.register_signal(
+        actor=coordinator,
+        landlord=Landlord.objects.get(),
+        data=signals.SignalInput(
+            kind="disturbance",
+            received_on=date(2025, 5, 5),
+            channel="letter",
+            personal_number="800101-2387",
+            description="Störningen X7",
+        ),
+    )
+    head = cases.a.household.head_id
+    hold = services.place_legal_hold(actor=auditor, person_id=head, reason="Tvisten X7")
+    services.release_legal_hold(actor=auditor, hold_id=hold.pk)
+    services.place_legal_hold(actor=auditor, person_id=head, reason="Tvisten X8")
+
+    response = _login(client, auditor).get(reverse("audit:extract_json", args=[head]))
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    records, history = data["records"], data["history"]
+    assert set(registry.models) == WITH_A_ROW
+    for label, reg in registry.models.items():
+        live = sorted(reg.records_of_person(head).values_list("pk", flat=True))
+        assert live, label  # the fixture has a row of it
+        assert _ids(records[label]) == live, label
+        assert history.get(label), label
+    text = response.content.decode()
+    for known in [*made.texts, "Störningen X7", "Tvisten X7", "Tvisten X8"]:
+        assert known in text, known
+    # Known values, model by model.
+    one = {label: rows[0] for label, rows in records.items()}
+    assert one["cases.contact"]["note"] == "Kontakten X7"
+    assert one["cases.intervention"]["note"] == "Insatsen X7"
+    assert one["cases.evictionthreat"]["arrears_amount"] == "12345.00"
+    deadlines = {r["id"]: r["due_on"] for r in records["cases.deadline"]}
+    assert deadlines[deadline.pk] == "2031-03-04"
+    assert one["cases.handover"]["reason"] == "Överlämningen X7"
+    assert one["cases.handoverreadaccess"]["id"] == made.read_access.pk
+    assert one["housing.placement"]["plan"] == "Planen X7"
+    assert one["housing.progressnote"]["note"] == "Uppföljningen X7"
+    assert one["housing.costitem"]["note"] == "Kostnaden X7"
+    assert one["housing.shelternight"]["night"] == "2025-01-10"
+    assert sorted(c["birth_year"] for c in records["cases.householdchild"]) == [2015, 2019]
+    signal_rows = {r["id"]: r for r in records["cases.landlordsignal"]}
+    assert signal_rows[made.signal.pk]["tenant_name"] == "Hyresgäst X7"
+    assert signal_rows[unlinked.pk]["case_id"] is None
+    # The history of the unlinked signal is there too.
+    assert unlinked.pk in {r["id"] for r in history["cases.landlordsignal"]}
+    assert LandlordSignal.history.filter(id=unlinked.pk).count() == sum(
+        1 for r in history["cases.landlordsignal"] if r["id"] == unlinked.pk
+    )
+    # Legal holds on the person, released and active, with their history.
+    holds = records["audit.legalhold"]
+    assert [(h["reason"], h["released_at"] is None) for h in holds] == [
+        ("Tvisten X7", False),
+        ("Tvisten X8", True),
+    ]
+    assert {h["set_by_id"] for h in holds} == {auditor.pk}
+    assert len(history["audit.legalhold"]) == 3  # placed, released, placed
+    # Access grants on the case: who was let in, when and by whom.
+    granted = [
+        r
+        for r in history["cases.caseuserobjectpermission"]
+        if r["user_id"] == org.users["guide"].pk and r["history_type"] == "+"
+    ]
+    assert granted and all(r["history_user_id"] == coordinator.pk for r in granted)
+    assert all(r["content_object_id"] == cases.a.pk and r["history_date"] for r in granted)
+    assert org.users["guide"].pk in {
+        r["user_id"] for r in records["cases.caseuserobjectpermission"]
+    }
+    assert "tenant_personal_number_bidx" not in text and "personal_number_bidx" not in text
+
+
+def test_extract_holds_grants_on_a_protected_person(client, org, cases, auditor):
+    from cases.models import PersonUserObjectPermission
+
+    head = cases.p.household.head_id
+    grants = PersonUserObjectPermission.objects.filter(content_object_id=head)
+    assert grants.exists()
+    data = json.loads(
+        _login(client, auditor).get(reverse("audit:extract_json", args=[head])).content
+    )
+    assert _ids(data["records"]["cases.personuserobjectpermission"]) == sorted(
+        grants.values_list("pk", flat=True)
+    )
+    assert {
+        r["content_object_id"] for r in data["history"]["cases.personuserobjectpermission"]
+    } == {head}
+    # Nothing of another person's grants.
+    other = json.loads(
+        client.get(reverse("audit:extract_json", args=[cases.a.household.head_id])).content
+    )
+    assert "cases.personuserobjectpermission" not in other["records"]

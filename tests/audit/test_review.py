@@ -236,3 +236,52 @@ def test_log_page_queries_do_not_grow(client, cases, caseworker, caseworker2, au
                 protected=case is cases.p,
             )
     assert count() == small
+
+
+def test_person_page_read_outside_the_unit_without_a_handover_is_flagged(
+    client, org, cases, caseworker2
+):
+    """A person's page is logged with the case it was opened through: a user of another
+    unit reading it on an ad hoc grant is flagged; through a handover it is not."""
+    from cases.handovers import services as handovers
+
+    head = cases.a.household.head_id
+    page = reverse("cases:person", args=[cases.a.pk, head])
+    assert _login(client, caseworker2).get(page).status_code == 404  # no access: no read
+    assert not AccessLogEntry.objects.filter(user_id=caseworker2.pk).exists()
+    case_services.grant_case_access(
+        actor=org.users["coordinator"], case_id=cases.a.pk, user=caseworker2
+    )
+    assert client.get(page).status_code == 200
+    entry = AccessLogEntry.objects.get(user_id=caseworker2.pk)
+    assert (entry.object_type, entry.object_id, entry.person_id, entry.case_id) == (
+        "cases.person",
+        head,
+        head,
+        cases.a.pk,
+    )
+    assert (entry.unit_id, entry.outside_unit, entry.via_handover) == (
+        cases.a.responsible_unit_id,
+        True,
+        False,
+    )
+    assert flag([entry])[0].flags == ("outside_unit",)
+    flagged = entries(LogFilters(person_id=head, flagged=True))
+    assert [e.pk for e in flagged] == [entry.pk]
+    # Through a consultation sent to the reader's unit: not flagged.
+    handovers.send_handover(
+        actor=org.users["caseworker"],
+        case_id=cases.a.pk,
+        kind="consultation",
+        to_unit=org.units["income_support"],
+        reason="Råd",
+    )
+    assert client.get(page).status_code == 200
+    last = AccessLogEntry.objects.filter(user_id=caseworker2.pk).order_by("-seq").first()
+    assert (last.case_id, last.outside_unit, last.via_handover) == (cases.a.pk, True, True)
+    assert flag([last])[0].flags == ()
+    # The case's own caseworker reading it is not outside their unit.
+    assert _login(client, org.users["caseworker"]).get(page).status_code == 200
+    own = AccessLogEntry.objects.order_by("-seq").first()
+    assert (own.user_id, own.outside_unit) == (org.users["caseworker"].pk, False)
+    assert flag([own])[0].flags == ()

@@ -4,7 +4,10 @@ from audit import retention
 
 
 class Command(BaseCommand):
-    help = "Cull records past retention. --dry-run lists the person ids that would go (ids only)."
+    help = (
+        "Cull records past retention. --dry-run lists the person ids (and ids of records "
+        "about nobody registered) that would go: ids only."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true")
@@ -19,5 +22,14 @@ class Command(BaseCommand):
             f"Kept for research (birth day): {' '.join(map(str, plan.research)) or '-'}"
         )
         self.stdout.write(f"Kept with their household: {' '.join(map(str, plan.entangled)) or '-'}")
+        for key in sorted(plan.orphans):
+            self.stdout.write(
+                f"{verb} {len(plan.orphans[key])} {key} about nobody registered: "
+                f"{' '.join(map(str, plan.orphans[key])) or '-'}"
+            )
+            self.stdout.write(
+                f"Kept for research (birth day), {key}: "
+                f"{' '.join(map(str, plan.orphans_research[key])) or '-'}"
+            )
         for label, n in sorted(plan.counts.items()):
             self.stdout.write(f"  {label}: {n}")
