@@ -21,7 +21,7 @@ class Scale:
 
 
 SCALES = {
-    "district": Scale("district", 1, 8, 3, 660, 4.0, 6_000, 60, 6),
+    "district": Scale("district", 1, 8, 3, 660, 4.0, 8_000, 60, 6),
     "city": Scale("city", 14, 8, 3, 2_500, 4.0, 40_000, 60, 6),
     # ~500,000 people and cases, 2 million signals, 5 million shelter nights,
     # ~2,000 users in ~300 units.
