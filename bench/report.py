@@ -1,6 +1,6 @@
 """Print benchmark results as Markdown tables (for docs/performance.md):
 
-    python -m bench.report city national
+python -m bench.report city national
 """
 
 from __future__ import annotations
