@@ -3,7 +3,9 @@
     DATABASE_URL=postgres://... python manage.py seed_demo --scale city
     DATABASE_URL=postgres://... python -m bench --scale city
 
-Prints a table and writes bench/results/<scale>.json.
+Prints a table and writes bench/results/<scale>.json (not tracked); with --publish
+also docs/bench-results/<scale>.json, the tracked copy `python -m bench.report` and
+docs/performance.md use.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import django
+
+from .report import PUBLISHED
 
 
 def main() -> int:
@@ -23,6 +28,11 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--only", default="", help="Run scenarios whose name contains this text.")
     parser.add_argument("--out", default="")
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="Also write docs/bench-results/<scale>.json (tracked, read by bench.report).",
+    )
     parser.add_argument("--allow-sqlite", action="store_true")
     args = parser.parse_args()
 
@@ -59,15 +69,21 @@ def main() -> int:
                 f"{'yes' if result.within_budget else 'NO'}"
             )
     out = Path(args.out or Path(__file__).parent / "results" / f"{args.scale}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
     rows = [r.as_dict() for r in results]
-    if args.only and out.exists():
-        # A partial run updates its scenarios and keeps the others' last results.
-        fresh = {row["name"] for row in rows}
-        kept = [r for r in json.loads(out.read_text())["results"] if r["name"] not in fresh]
-        rows = kept + rows
-    out.write_text(json.dumps({"scale": args.scale, "results": rows}, indent=2))
-    print(f"Results written to {out}")
+    targets = [out] + ([PUBLISHED / f"{args.scale}.json"] if args.publish else [])
+    for path in targets:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        document = {"scale": args.scale, "measured_on": date.today().isoformat(), "results": rows}
+        if args.only and path.exists():
+            # A partial run updates its scenarios and keeps the others' last results
+            # (and the date they were measured on).
+            previous = json.loads(path.read_text())
+            document["measured_on"] = previous.get("measured_on", "")
+            document["partly_updated_on"] = date.today().isoformat()
+            fresh = {row["name"] for row in rows}
+            document["results"] = [r for r in previous["results"] if r["name"] not in fresh] + rows
+        path.write_text(json.dumps(document, indent=2) + "\n")
+        print(f"Results written to {path}")
     return 0 if all(r.within_budget for r in results) else 1
 
 

@@ -42,6 +42,7 @@ class GenContext:
         default_factory=list
     )  # (case_id, household_id, unit_id, district_id, opened_on, kind)
     persons: list = field(default_factory=list)  # (person_id, household_id, personal_number, bidx)
+    threat_plans: dict = field(default_factory=dict)  # case_id -> steps.plans.ThreatPlan
     system_user_id: int | None = None
 
     def log(self, message: str) -> None:

@@ -1,23 +1,26 @@
-"""Print benchmark results as Markdown tables (for docs/performance.md):
+"""Print benchmark results as Markdown tables (for docs/performance.md).
 
-    python -m bench.report city national
+`python -m bench.report city national` prints the published results, the tracked
+docs/bench-results/<scale>.json that `python -m bench --publish` writes;
+`python -m bench.report --from bench/results city` prints your own last run (a plain
+run writes bench/results/, which is not tracked).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results"
+PUBLISHED = Path(__file__).resolve().parent.parent / "docs" / "bench-results"
 
 
 def _num(value) -> str:
     return "–" if value is None else f"{value:,}"
 
 
-def table(scale: str) -> str:
-    results = json.loads((RESULTS / f"{scale}.json").read_text())["results"]
+def table(scale: str, folder: Path = PUBLISHED) -> str:
+    results = json.loads((folder / f"{scale}.json").read_text())["results"]
     lines = [
         "| scenario | median ms | p95 ms | queries | floor ms | ratio | rate/s | budget | met |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -39,6 +42,20 @@ def table(scale: str) -> str:
     return "\n".join(lines)
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.report")
+    parser.add_argument("scales", nargs="*", default=["city"])
+    parser.add_argument("--from", dest="folder", type=Path, default=PUBLISHED)
+    args = parser.parse_args(argv)
+    for scale in args.scales:
+        path = args.folder / f"{scale}.json"
+        if not path.exists():
+            print(f"No results for '{scale}' in {args.folder}: run python -m bench --publish.")
+            return 1
+        measured = json.loads(path.read_text()).get("measured_on", "date not recorded")
+        print(f"### {scale} (measured {measured})\n\n{table(scale, args.folder)}\n")
+    return 0
+
+
 if __name__ == "__main__":
-    for scale in sys.argv[1:] or ["city"]:
-        print(f"### {scale}\n\n{table(scale)}\n")
+    raise SystemExit(main())

@@ -57,8 +57,14 @@ def measure(scenario: Scenario, *, repeat: int, warmup: int = 2) -> Result:
     runs = scenario.repeat or repeat
     queries = -1
     if scenario.capture_queries:
+        # The setup runs before every run, warm-up and counted ones too, so a scenario
+        # that starts from a cold state (no snapshot) is counted cold.
         for _ in range(warmup if runs > 1 else 0):
+            if scenario.setup:
+                scenario.setup()
             scenario.run()
+        if scenario.setup:
+            scenario.setup()
         with CaptureQueriesContext(connection) as ctx:
             scenario.run()
         queries = len(ctx)

@@ -24,6 +24,7 @@ from cases.models import (
 from cases.selectors import name_index, personal_number_index
 
 from ..generate import GenContext, batched
+from . import plans
 
 
 def run(ctx: GenContext) -> None:
@@ -48,7 +49,7 @@ def run(ctx: GenContext) -> None:
         households = bulk.insert(
             Household, [Household() for _ in chunk], user_id=ctx.system_user_id, reason="generated"
         )
-        persons, children, cases = [], [], []
+        persons, children, cases, threat_plans = [], [], [], []
         for household, (district_id, index) in zip(households, chunk, strict=True):
             female = rng.random() < 0.5
             year = rng.randint(1940, 2004)
@@ -84,24 +85,27 @@ def run(ctx: GenContext) -> None:
             unit = district_units[index % len(district_units)]
             opened = today - timedelta(days=rng.randint(0, 3 * 365))
             year_counters[opened.year] = year_counters.get(opened.year, 0) + 1
-            closed = opened + timedelta(days=rng.randint(20, 300)) if index % 2 == 0 else None
-            closed = closed if closed and closed <= today else None
+            # Two cases in seven are homelessness cases (about 80 homeless people per
+            # district and year at the district scale), the rest eviction prevention with
+            # one eviction threat each (about 150 a year).
+            homeless = index % 7 >= 5
+            if homeless:
+                plan = None
+                closed, outcome = plans.homeless_closing(rng, opened=opened, today=today)
+            else:
+                plan = plans.plan_threat(rng, opened=opened, today=today)
+                closed, outcome = plans.case_closing(rng, plan, opened=opened, today=today)
+            threat_plans.append(plan)
             cases.append(
                 Case(
                     number=f"BK-{opened.year}-{year_counters[opened.year]:06d}",
                     household=household,
-                    kind=Case.Kind.HOMELESSNESS
-                    if index % 7 == 6
-                    else Case.Kind.EVICTION_PREVENTION,
+                    kind=Case.Kind.HOMELESSNESS if homeless else Case.Kind.EVICTION_PREVENTION,
                     responsible_unit_id=unit[0],
                     opened_on=opened,
                     status=Case.Status.CLOSED if closed else Case.Status.OPEN,
                     closed_on=closed,
-                    outcome=rng.choice(
-                        ["lease_kept", "recovered_by_payment", "moved_to_other_housing", "evicted"]
-                    )
-                    if closed
-                    else "",
+                    outcome=outcome,
                 )
             )
         bulk.insert(Person, persons, user_id=ctx.system_user_id, reason="generated")
@@ -114,7 +118,9 @@ def run(ctx: GenContext) -> None:
         bulk.insert(HouseholdChild, children)
         bulk.insert(Case, cases, user_id=ctx.system_user_id, reason="generated")
         grants, user_grants, assignments = [], [], []
-        for case in cases:
+        for case, plan in zip(cases, threat_plans, strict=True):
+            if plan is not None:
+                ctx.threat_plans[case.pk] = plan
             unit = unit_by_id[case.responsible_unit_id]
             for codename in ("view_case", "change_case"):
                 grants.append(

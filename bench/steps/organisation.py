@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
+from bokvar import bulk
 from bokvar.history import system_user
 from bokvar.models import District, Membership, Role, Unit, User
 
-from ..generate import GenContext, batched
+from ..generate import GenContext
 
 UNIT_KINDS = [kind for kind, _ in Unit.Kind.choices]
 
@@ -16,11 +17,14 @@ UNIT_KINDS = [kind for kind, _ in Unit.Kind.choices]
 def run(ctx: GenContext) -> None:
     scale = ctx.scale
     ctx.system_user_id = system_user().pk
-    districts = District.objects.bulk_create(
+    history = {"user_id": ctx.system_user_id, "reason": "generated"}
+    districts = bulk.insert(
+        District,
         [
             District(name=f"Stadsdel {i + 1:03d}", code=f"sd-{i + 1:03d}")
             for i in range(scale.districts)
-        ]
+        ],
+        **history,
     )
     ctx.districts = [d.pk for d in districts]
     groups = Group.objects.bulk_create(
@@ -37,7 +41,7 @@ def run(ctx: GenContext) -> None:
             units.append(
                 Unit(district=d, name=f"{d.name} {kind}", kind=kind, group=next(group_iter))
             )
-    Unit.objects.bulk_create(units)
+    bulk.insert(Unit, units, **history)
     ctx.units = [(u.pk, u.district_id, u.kind, u.group_id) for u in units]
 
     password = make_password(ctx.password)
@@ -61,7 +65,7 @@ def run(ctx: GenContext) -> None:
                 User(username=username, first_name="Bench", last_name=username, password=password)
             )
             plan.append((unit, role))
-    User.objects.bulk_create(users, batch_size=2000)
+    bulk.insert(User, users, **history)
     through = User.groups.through
     for user, (unit, role) in zip(users, plan, strict=True):
         memberships.append(
@@ -70,7 +74,6 @@ def run(ctx: GenContext) -> None:
         if role in (Role.CASEWORKER, Role.COORDINATOR):
             group_links.append(through(user_id=user.pk, group_id=unit.group_id))
         ctx.staff.setdefault(role, []).append((user.pk, unit.district_id, unit.pk))
-    for chunk in batched(memberships):
-        Membership.objects.bulk_create(chunk)
+    bulk.insert(Membership, memberships, **history)
     through.objects.bulk_create(group_links, batch_size=5000)
     ctx.log(f"  {len(districts)} districts, {len(units)} units, {len(users)} staff")

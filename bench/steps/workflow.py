@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -37,13 +38,11 @@ def run(ctx: GenContext) -> None:
         )
         for i in range(max(6, len(ctx.districts) * 5))
     ]
-    bulk.insert(Landlord, landlords)
+    bulk.insert(Landlord, landlords, user_id=ctx.system_user_id, reason="generated")
     person_of_household = {household: (pn, bidx) for _pid, household, pn, bidx in ctx.persons}
     staff_ids = [user_id for users in ctx.staff.values() for user_id, _d, _u in users]
 
-    eviction_cases = [
-        c for c in ctx.cases if c[0] % 7 != 6
-    ]  # kind homelessness is every 7th (see cases step)
+    eviction_cases = [c for c in ctx.cases if c[5] == Case.Kind.EVICTION_PREVENTION]
     per_case = ctx.scale.signals_per_case
     bar = tqdm(
         total=len(eviction_cases), desc="workflow", unit="case", file=ctx.stdout, mininterval=2
@@ -53,14 +52,20 @@ def run(ctx: GenContext) -> None:
         for case_id, household_id, _unit, district_id, opened, _kind in chunk:
             pn, bidx = person_of_household[household_id]
             landlord = landlords[case_id % len(landlords)]
+            plan = ctx.threat_plans[case_id]
+            first = plan.arrears_notice_on - timedelta(days=rng.randint(0, 20))
+            received = first
             for n in range(int(per_case) + (1 if rng.random() < per_case % 1 else 0)):
-                received = opened - timedelta(days=rng.randint(0, 60)) + timedelta(days=n * 20)
+                if n:
+                    received += timedelta(days=rng.randint(7, 40))
+                if received > today:  # the rest of the signals lie ahead: spread them back
+                    received = first + timedelta(days=rng.randint(0, max(0, (today - first).days)))
                 signals.append(
                     LandlordSignal(
                         landlord=landlord,
                         kind=KINDS[(case_id + n) % len(KINDS)],
                         channel="api" if n % 2 else "email",
-                        received_on=min(received, today),
+                        received_on=received,
                         tenant_personal_number=pn,
                         tenant_personal_number_bidx=bidx,
                         arrears_amount=Decimal(rng.randint(2, 60) * 1000),
@@ -71,19 +76,14 @@ def run(ctx: GenContext) -> None:
                         first_contact_days=rng.randint(0, 20) if n == 0 else None,
                     )
                 )
-            served = opened + timedelta(days=rng.randint(5, 40))
-            if served > today:
-                served = today
-            board = served + timedelta(days=rng.randint(-3, 3))
             threats.append(
                 EvictionThreat(
                     case_id=case_id,
-                    arrears_notice_on=served - timedelta(days=rng.randint(10, 30)),
                     arrears_amount=Decimal(rng.randint(5, 80) * 1000),
-                    termination_served_on=served,
-                    board_notified_on=board,
-                    recovery_deadline=max(served, board) + timedelta(days=21),
-                    recovery_amount=Decimal(rng.randint(5, 80) * 1000),
+                    recovery_amount=Decimal(rng.randint(5, 80) * 1000)
+                    if plan.termination_served_on
+                    else None,
+                    **asdict(plan),
                 )
             )
             contacts.append(
@@ -100,22 +100,11 @@ def run(ctx: GenContext) -> None:
             bulk.insert(LandlordSignal, part, user_id=ctx.system_user_id, reason="generated")
         bulk.insert(EvictionThreat, threats, user_id=ctx.system_user_id, reason="generated")
         bulk.insert(Contact, contacts, user_id=ctx.system_user_id, reason="generated")
-        # Coordinators act on recovery deadlines: all but a few past ones are done.
-        deadlines = [
-            Deadline(
-                case_id=t.case_id,
-                threat=t,
-                kind=Deadline.Kind.RECOVERY,
-                due_on=t.recovery_deadline,
-                done_at=datetime.combine(t.recovery_deadline, time(15), tzinfo=UTC)
-                if t.recovery_deadline < today and rng.random() < 0.97
-                else None,
-            )
-            for t in threats
-        ]
+        deadlines = [d for t in threats for d in _deadlines(rng, t, today=today)]
         bulk.insert(Deadline, deadlines, user_id=ctx.system_user_id, reason="generated")
         bar.update(len(chunk))
     bar.close()
+    _waiting_signals(ctx, landlords, today=today)
     # A working day's worth of deadlines falls due within the reminder lead times.
     open_cases = list(
         Case.objects.filter(status=Case.Status.OPEN).values_list("id", flat=True)[
@@ -129,3 +118,81 @@ def run(ctx: GenContext) -> None:
         for i, case_id in enumerate(open_cases)
     ]
     bulk.insert(Deadline, soon, user_id=ctx.system_user_id, reason="generated")
+
+
+def _done_at(on: date) -> datetime:
+    return datetime.combine(on, time(15), tzinfo=UTC)
+
+
+def _deadlines(rng, threat: EvictionThreat, *, today: date) -> list[Deadline]:
+    """The deadline rows the workflow keeps for a threat (threats.sync_deadlines): one
+    for the recovery deadline and one for the eviction date, done once the threat has
+    moved past them; coordinators act on all but a few past recovery deadlines."""
+    out = []
+    if threat.recovery_deadline:
+        over = threat.concluded_on or threat.application_on
+        if over is None and threat.recovery_deadline < today and rng.random() < 0.97:
+            over = threat.recovery_deadline
+        out.append(
+            Deadline(
+                case_id=threat.case_id,
+                threat=threat,
+                kind=Deadline.Kind.RECOVERY,
+                due_on=threat.recovery_deadline,
+                done_at=_done_at(min(over, today)) if over else None,
+            )
+        )
+    if threat.eviction_on:
+        out.append(
+            Deadline(
+                case_id=threat.case_id,
+                threat=threat,
+                kind=Deadline.Kind.EVICTION,
+                due_on=threat.eviction_on,
+                done_at=_done_at(threat.concluded_on) if threat.concluded_on else None,
+            )
+        )
+    return out
+
+
+WAITING_PER_DISTRICT = 20
+
+
+def _waiting_signals(ctx: GenContext, landlords: list, *, today: date) -> None:
+    """The triage queue: signals of the last two weeks, per district, not yet triaged;
+    some of them repeats of a waiting one (same tenant and landlord)."""
+    rng = ctx.rng
+    people_by_district: dict[int, list] = {}
+    person_of_household = {household: (pn, bidx) for _pid, household, pn, bidx in ctx.persons}
+    for _case, household, _unit, district_id, _opened, _kind in ctx.cases:
+        people_by_district.setdefault(district_id, []).append(person_of_household[household])
+    first, repeats = [], []
+    for district_id, people in people_by_district.items():
+        for n in range(WAITING_PER_DISTRICT):
+            pn, bidx = people[rng.randrange(len(people))]
+            values = {
+                "landlord": landlords[rng.randrange(len(landlords))],
+                "kind": KINDS[n % len(KINDS)],
+                "channel": "api",
+                "received_on": today - timedelta(days=rng.randint(0, 14)),
+                "tenant_personal_number": pn,
+                "tenant_personal_number_bidx": bidx,
+                "arrears_amount": Decimal(rng.randint(2, 30) * 1000),
+                "description": "Hyran är obetald.",
+                "status": LandlordSignal.Status.UNTRIAGED,
+                "district_id": district_id,
+            }
+            signal = LandlordSignal(**values)
+            first.append(signal)
+            if n % 5 == 0:
+                repeats.append((signal, values))
+    bulk.insert(LandlordSignal, first, user_id=ctx.system_user_id, reason="generated")
+    bulk.insert(
+        LandlordSignal,
+        [
+            LandlordSignal(**{**values, "received_on": today, "kind": KINDS[0]}, repeat_of=signal)
+            for signal, values in repeats
+        ],
+        user_id=ctx.system_user_id,
+        reason="generated",
+    )

@@ -1,0 +1,29 @@
+"""`python -m bench.report` prints the published results (tracked in docs/bench-results/),
+so a clean clone has something to print."""
+
+import json
+
+from bench import report
+
+
+def test_the_published_city_results_print_as_a_markdown_table(capsys):
+    assert report.main(["city"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("### city (measured 20")
+    assert "| steering dashboard for a year not pre-computed |" in out
+    assert "| case list (coordinator): first page |" in out
+
+
+def test_results_of_an_own_run_print_from_another_folder(tmp_path, capsys):
+    row = {
+        "name": "x", "runs": 1, "median_ms": 2.0, "p95_ms": 3.0, "queries": 4, "floor_ms": 0.5,
+        "ratio_to_floor": 4.0, "budget_ms": 100, "rate_per_s": None, "min_rate": None,
+        "within_budget": False,
+    }  # fmt: skip
+    (tmp_path / "district.json").write_text(json.dumps({"scale": "district", "results": [row]}))
+    assert report.main(["--from", str(tmp_path), "district"]) == 0
+    assert (
+        "| x | 2.0 | 3.0 | 4 | 0.5 | 4.0 | – | p95 ≤ 100 ms | **no** |" in capsys.readouterr().out
+    )
+    assert report.main(["--from", str(tmp_path), "national"]) == 1
+    assert "No results for 'national'" in capsys.readouterr().out

@@ -1,0 +1,71 @@
+"""Every benchmark scenario runs, once, on the district scale (a smoke test: the timing
+itself is measured against PostgreSQL by `python -m bench`, not here)."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from bench import scenarios
+from bench.runner import Scenario, measure
+from cases.models import Case
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def test_every_scenario_runs_and_reports_a_result(monkeypatch):
+    call_command("seed_demo", "--scale", "district", "--password", "pw", stdout=io.StringIO())
+    monkeypatch.setattr(scenarios, "IMPORT_ROWS", 2_000)
+    built = [s for build in scenarios.builders for s in build("district")]
+    names = [s.name for s in built]
+    for expected in (
+        "case list (coordinator): first page",
+        "case list (caseworker): identity-number search",
+        "case page with its timeline",
+        "My deadlines (caseworker)",
+        "signal triage queue (coordinator)",
+        "handover inbox",
+        "steering dashboard for a year",
+        "steering dashboard for a year not pre-computed",
+        "import 2,000 shelter nights",
+        "reminder task over a day of deadlines",
+        "key rotation (people)",
+        "access log: verify the chain",
+    ):
+        assert any(name.startswith(expected) for name in names), expected
+    for scenario in built:
+        scenario.repeat = 1
+        result = measure(scenario, repeat=1, warmup=0)
+        if hasattr(scenario, "finish"):
+            scenario.finish()
+        assert result.runs == 1 and result.median_ms > 0, scenario.name
+        if scenario.capture_queries:
+            assert result.queries > 0, scenario.name
+        else:
+            assert result.queries == -1, scenario.name
+        if scenario.items:
+            assert result.rate_per_s > 0, scenario.name
+        # Every page has its floor: the same result from one hand-written query.
+        if scenario.budget_ms and scenario.name != "access log: record one read":
+            assert result.floor_ms is not None and result.ratio_to_floor > 0, scenario.name
+
+
+def test_the_uncached_steering_year_is_counted_cold():
+    call_command("seed_demo", "--scale", "district", "--password", "pw", stdout=io.StringIO())
+    by_name = {s.name: s for build in (scenarios.steering_year,) for s in build("district")}
+    warm = measure(by_name["steering dashboard for a year"], repeat=2)
+    cold = measure(by_name["steering dashboard for a year not pre-computed"], repeat=2)
+    # The cold page aggregates every figure (dozens of queries); the warm one reads a snapshot.
+    assert cold.queries > 3 * warm.queries
+
+
+def test_runner_runs_the_setup_before_the_counted_run_too():
+    state = {"cold": False}
+
+    def run():
+        if state["cold"]:
+            Case.objects.count()
+            state["cold"] = False
+
+    result = measure(Scenario("cold", run, setup=lambda: state.update(cold=True)), repeat=3)
+    assert result.queries == 1
