@@ -51,7 +51,10 @@ def present(report: dict) -> list[dict]:
                 and len(figure["comparison"]) > 1
                 and figure["columns"][-1]["key"] == "total",
                 "columns": columns,
-                "rows": figure["rows"],
+                "rows": [
+                    {**row, "label": tr(row["label"])} if row.get("unassigned") else row
+                    for row in figure["rows"]
+                ],
                 "total": {"label": tr(figure["total"]["label"]), "cells": figure["total"]["cells"]},
                 "unassigned": {
                     "label": tr(figure["unassigned"]["label"]),

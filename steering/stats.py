@@ -29,6 +29,9 @@ from .periods import Period
 SCHEMA_VERSION = 1
 HIDDEN = "<{threshold}"
 SECONDARY_MARK = "–"
+# The row of a district's things not yet tied to a unit (e.g. landlord signals of the
+# district not yet linked to a case): a body row of the table, inside the district total.
+UNASSIGNED_ROW = gettext_noop("Not yet assigned to a unit")
 
 
 def threshold() -> int:
@@ -92,6 +95,9 @@ def _figure(fig: Figure, district, units, periods: dict[str, Period], limit: int
                 else suppression.share_percent(now["value"], grand, threshold=limit),
             }
         )
+    labels = [unit.name for unit in units]
+    if fig.unassigned is not None:
+        labels.append(UNASSIGNED_ROW)
     figure = {
         "key": fig.key,
         "title": str(fig.title),
@@ -100,8 +106,8 @@ def _figure(fig: Figure, district, units, periods: dict[str, Period], limit: int
         "kind": "money" if fig.money else ("median" if fig.median else "count"),
         "columns": columns,
         "rows": [
-            {"label": unit.name, "cells": cells}
-            for unit, cells in zip(units, current["rows"], strict=True)
+            {"label": label, "cells": cells} | ({"unassigned": True} if i >= len(units) else {})
+            for i, (label, cells) in enumerate(zip(labels, current["rows"], strict=True))
         ],
         "total": {"label": gettext_noop("District total"), "cells": current["total"]},
         "comparison": comparison,
@@ -116,8 +122,8 @@ def _figure(fig: Figure, district, units, periods: dict[str, Period], limit: int
 
 def _unassigned_row(fig: Figure, period: Period, limit: int) -> list[dict]:
     """One row of its own, suppressed on its own (it is in no equation with the district's
-    rows or total), for what belongs to no district yet."""
-    raw = fig.unassigned(period)
+    rows or total), for what belongs to no district at all yet."""
+    raw = fig.unassigned(period, None)
     grid = suppression.build_grid(
         [[int(raw.get(column.key, 0)) for column in fig.columns]],
         row_totals=fig.additive,
@@ -130,15 +136,20 @@ def _unassigned_row(fig: Figure, period: Period, limit: int) -> list[dict]:
 def _table(fig: Figure, scope: Scope, limit: int) -> dict:
     if fig.median:
         return _median_table(fig, scope, limit)
-    if not scope.units:
+    raw = fig.compute(scope) if scope.units else {}
+    keys: list = [unit.pk for unit in scope.units]
+    if fig.unassigned is not None:
+        # What the district has that no unit answers for yet: one more body row.
+        raw = raw | {(None, k): v for k, v in fig.unassigned(scope.period, scope.district).items()}
+        keys.append(None)
+    if not keys:
         width = len(fig.columns) + (1 if fig.additive else 0)
         return {"rows": [], "total": [{"value": 0, "display": "0", "hidden": ""}] * width}
-    raw = fig.compute(scope)
     body, people = [], [] if fig.money else None
-    for unit in scope.units:
+    for key in keys:
         row, heads = [], []
         for column in fig.columns:
-            value = raw.get((unit.pk, column.key), (0, 0) if fig.money else 0)
+            value = raw.get((key, column.key), (0, 0) if fig.money else 0)
             if fig.money:
                 row.append(int(value[0]))
                 heads.append(int(value[1]))
@@ -147,13 +158,29 @@ def _table(fig: Figure, scope: Scope, limit: int) -> dict:
         body.append(row)
         if people is not None:
             people.append(heads)
-    grid = suppression.build_grid(body, people=people, row_totals=fig.additive)
+    distinct = _distinct_totals(fig, scope)
+    grid = suppression.build_grid(
+        body,
+        people=people,
+        row_totals=fig.additive,
+        distinct_totals=None if fig.money else distinct,
+        distinct_people=distinct if fig.money else None,
+    )
     marks = suppression.suppress(grid, limit)
     published = [
         [_cell(grid, marks, (i, j), limit) for j in range(len(grid.values[i]))]
         for i in range(len(grid.values))
     ]
     return {"rows": published[:-1], "total": published[-1]}
+
+
+def _distinct_totals(fig: Figure, scope: Scope) -> dict[int, int]:
+    """Column index -> the district's own count for columns that count distinct people or
+    households (someone in two units' rows is one person in the district)."""
+    if fig.district_total is None or not scope.units:
+        return {}
+    own = fig.district_total(scope)
+    return {j: int(own.get(c.key, 0)) for j, c in enumerate(fig.columns) if c.key in own}
 
 
 def _median_table(fig: Figure, scope: Scope, limit: int) -> dict:
@@ -184,7 +211,8 @@ def _cell(grid, marks, cell, limit: int) -> dict:
     mark = marks.get(cell, "")
     people = grid.people[i][j] if grid.people is not None else None
     if mark:
-        # "<5" only where it is true: a small count. Hidden sums and secondary cells get a dash.
+        # "<5" only where it is true: a small count. Hidden sums, secondary and withheld
+        # cells get a dash.
         small_count = mark == suppression.PRIMARY and people is None
         display = HIDDEN.format(threshold=limit) if small_count else SECONDARY_MARK
         result = {"value": None, "display": display, "hidden": mark}

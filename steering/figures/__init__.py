@@ -111,10 +111,17 @@ class Figure:
     # the statistics module computes each unit's and the district's median and hides a
     # median over fewer values than the threshold. Its columns are the median and n.
     median: bool = False
-    # Things that belong to no district yet (e.g. landlord signals not linked to a case)
-    # are published in a row of their own below the district total, never in a unit's
-    # row or in the total: {column_key: count}, counted over the whole municipality.
-    unassigned: Callable[[Period], dict] | None = None
+    # Things not yet tied to a unit (e.g. landlord signals not linked to a case):
+    # `unassigned(period, district)` returns {column_key: count}. For a district they are
+    # one more row of the table ("not yet assigned to a unit", inside the district total);
+    # with `district=None`, what has no district at all, published in a row of its own
+    # below the district total for the whole municipality.
+    unassigned: Callable[[Period, District | None], dict] | None = None
+    # Columns counting distinct people or households: {column_key: count} for the whole
+    # district, counted with its own aggregate (a person in two units' rows counts once),
+    # published as the district total instead of the sum of the units. For a money
+    # figure: {column_key: people behind the district's sum}. No total column allowed.
+    district_total: Callable[[Scope], dict] | None = None
 
 
 _registry: dict[str, Figure] = {}

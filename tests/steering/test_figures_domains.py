@@ -245,10 +245,10 @@ def test_cost_forecast_over_few_households_is_suppressed(org, forecast_cases):
     assert adult["value"] is None or total["value"] is None
 
 
-def test_signals_not_linked_to_a_case_are_counted_in_a_row_of_their_own(org, workflow):
-    """Neither a signal nor its landlord records a district, so the 3 + 1 signals of March
-    not linked to a case are counted below the district total, for the whole municipality;
-    the district's rows and total stay the 8 linked signals."""
+def test_signals_with_no_district_are_counted_in_a_row_of_their_own(org, workflow):
+    """The 3 + 1 signals of March not linked to a case and with no district are counted
+    below the district total, for the whole municipality; the district's rows and total
+    stay the 8 linked signals."""
     landlord = Landlord.objects.create(
         kind="housing_company", organisation_name="Andra bolaget", name_bidx="y"
     )
@@ -284,6 +284,53 @@ def test_signals_not_linked_to_a_case_are_counted_in_a_row_of_their_own(org, wor
     assert all(c["value"] in (None, 0) for c in cells)
 
 
+def test_unlinked_signals_of_the_district_are_a_row_of_the_district(org, workflow):
+    """Unlinked signals that have a district count in that district's row "not yet
+    assigned to a unit", inside the district total; another district's do not count, and
+    the municipality row keeps only the signals with no district."""
+    from bokvar.models import District
+
+    landlord = Landlord.objects.create(
+        kind="housing_company", organisation_name="Fjärde bolaget", name_bidx="w"
+    )
+    other = District.objects.create(name="Annat distrikt")
+    for n, (kind, district) in enumerate(
+        [("rent_arrears", org.district)] * 2
+        + [("disturbance", org.district), ("rent_arrears", other), ("other", None)]
+    ):
+        LandlordSignal.objects.create(
+            landlord=landlord,
+            kind=kind,
+            channel="letter",
+            received_on=date(2026, 3, 10 + n),
+            district=district,
+        )
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
+    figure = _figure(report, "signals_by_kind")
+    kinds = [c["key"] for c in figure["columns"]]
+    row = figure["rows"][-1]
+    assert row["label"] == "Not yet assigned to a unit" and row["unassigned"] is True
+    assert all("unassigned" not in r for r in figure["rows"][:-1])
+    assert len(figure["rows"]) == len(stats.district_units(org.district)) + 1
+    counts = dict(zip(kinds, [c["value"] for c in row["cells"]], strict=True))
+    assert counts["rent_arrears"] == 2 and counts["disturbance"] == 1 and counts["total"] == 3
+    total = dict(zip(kinds, _total(report, "signals_by_kind"), strict=True))
+    assert total["total"] == 8 + 3 and total["rent_arrears"] == 6 + 2
+    municipality = dict(
+        zip(kinds, [c["value"] for c in figure["unassigned"]["cells"]], strict=True)
+    )
+    assert municipality["other"] == 1 and municipality["total"] == 1
+    # Suppressed with the table: 2 and 1 are small counts.
+    hidden = _figure(
+        stats.build_report(district=org.district, period=parse_period("2026-03")),
+        "signals_by_kind",
+    )
+    cells = dict(zip(kinds, hidden["rows"][-1]["cells"], strict=True))
+    assert cells["rent_arrears"]["display"] == "<5" and cells["rent_arrears"]["value"] is None
+    # Other figures have no such row.
+    assert all("unassigned" not in r for r in _figure(report, "new_threats")["rows"])
+
+
 def test_the_unassigned_row_is_shown_and_exported(client, org, workflow):
     from django.utils import translation
 
@@ -297,10 +344,21 @@ def test_the_unassigned_row_is_shown_and_exported(client, org, workflow):
         channel="letter",
         received_on=date(2026, 3, 10),
     )
+    LandlordSignal.objects.create(
+        landlord=Landlord.objects.get(organisation_name="Tredje bolaget"),
+        kind="other",
+        channel="letter",
+        received_on=date(2026, 3, 11),
+        district=org.district,
+    )
     report = stats.build_report(district=org.district, period=parse_period("2026-03"))
     with translation.override("en"):
         lines = [r for r in exports.rows(report) if r[1].startswith("Not yet assigned")]
     assert lines and all(r[0] == "Landlord signals by kind" for r in lines)
+    assert {r[1] for r in lines} == {
+        "Not yet assigned to a unit",
+        "Not yet assigned to a district (whole municipality)",
+    }
     client.force_login(org.users["steering"])
     html = client.get("/steering/statistics/", {"period": "2026-03"}).content.decode()
     assert 'class="unassigned"' in html
