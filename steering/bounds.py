@@ -108,9 +108,7 @@ def pinned_primary_cells(
         row_end, col_end = ends[cell]
         own = [(a, b) for a, b, var in arcs if var == cell]
         others = [(a, b, var) for a, b, var in arcs if var != cell]
-        movable = any(
-            _reaches(others, start=b, goal=a) for a, b in own
-        )
+        movable = any(_reaches(others, start=b, goal=a) for a, b in own)
         if not movable:
             pinned.append(cell)
     return sorted(pinned)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 from bokvar.models import District, Unit
 
 from . import suppression
-from .figures import Figure, Scope, all_figures
+from .figures import Figure, Scope, all_figures, get
 from .periods import Period
 
 SCHEMA_VERSION = 1
@@ -103,9 +103,11 @@ def _figure(fig: Figure, district, units, periods: dict[str, Period], limit: int
         "title": str(fig.title),
         "description": str(fig.description),
         "goal": str(fig.goal),
-        "kind": "money" if fig.money else ("median" if fig.median else "count"),
+        "kind": "money" if fig.money else ("median" if fig.median or fig.pairs_of else "count"),
         "columns": columns,
-        "rows": [
+        "rows": current["rows"]
+        if fig.pairs_of
+        else [
             {"label": label, "cells": cells} | ({"unassigned": True} if i >= len(units) else {})
             for i, (label, cells) in enumerate(zip(labels, current["rows"], strict=True))
         ],
@@ -136,6 +138,8 @@ def _unassigned_row(fig: Figure, period: Period, limit: int) -> list[dict]:
 def _table(fig: Figure, scope: Scope, limit: int) -> dict:
     if fig.median:
         return _median_table(fig, scope, limit)
+    if fig.pairs_of:
+        return _pair_table(fig, scope, limit)
     raw = fig.compute(scope) if scope.units else {}
     keys: list = [unit.pk for unit in scope.units]
     if fig.unassigned is not None:
@@ -172,6 +176,39 @@ def _table(fig: Figure, scope: Scope, limit: int) -> dict:
         for i in range(len(grid.values))
     ]
     return {"rows": published[:-1], "total": published[-1]}
+
+
+def _pair_table(fig: Figure, scope: Scope, limit: int) -> dict:
+    """One row per pair of units with handovers: the count is the cell of the count figure
+    as published there (the same suppression, so the two tables cannot be played against
+    each other), the median only beside a published count and over at least `limit`
+    values (no count of acknowledged handovers is published)."""
+    counts_fig = get(fig.pairs_of)
+    counts = _table(counts_fig, scope, limit)
+    values = fig.compute(scope) if scope.units else {}
+    rows = []
+    for unit, cells in zip(scope.units, counts["rows"], strict=True):
+        for column, count in zip(counts_fig.columns, cells, strict=False):
+            if count["value"] == 0:
+                continue
+            median = _median_cell(values.get((unit.pk, column.key), []), count, limit)
+            rows.append(
+                {
+                    "label": f"{unit.name} → {column.label}",
+                    "pair": [unit.name, str(column.label)],
+                    "cells": [count, median],
+                }
+            )
+    everything = [v for vals in values.values() for v in vals]
+    grand = counts["total"][-1]
+    return {"rows": rows, "total": [grand, _median_cell(everything, grand, limit)]}
+
+
+def _median_cell(values: list, count: dict, limit: int) -> dict:
+    if count["hidden"] or len(values) < limit:
+        return {"value": None, "display": SECONDARY_MARK, "hidden": count["hidden"] or "secondary"}
+    value = round(float(statistics.median(values)), 1)
+    return {"value": value, "display": f"{value:g}", "hidden": ""}
 
 
 def _distinct_totals(fig: Figure, scope: Scope) -> dict[int, int]:

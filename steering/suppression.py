@@ -171,8 +171,12 @@ def suppress(grid: Grid, threshold: int) -> dict[Cell, str]:
 
 def pinned_cells(grid: Grid, marks: dict[Cell, str], threshold: int) -> list[Cell]:
     """Primary cells the ranges of the hidden cells pin down (see `steering.bounds`)."""
-    common = {"equations": grid.equations, "sides": grid.sides, "marks": marks,
-              "threshold": threshold}
+    common = {
+        "equations": grid.equations,
+        "sides": grid.sides,
+        "marks": marks,
+        "threshold": threshold,
+    }
     if grid.people is None:
         return bounds.pinned_primary_cells(values=grid.values, slack=grid.slack, **common)
     money = bounds.pinned_primary_cells(

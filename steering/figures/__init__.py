@@ -122,6 +122,11 @@ class Figure:
     # published as the district total instead of the sum of the units. For a money
     # figure: {column_key: people behind the district's sum}. No total column allowed.
     district_total: Callable[[Scope], dict] | None = None
+    # A median per pair of units: the key of a count figure whose rows are the sending
+    # units and columns the receiving ones; `compute` returns {(unit_id, column_key):
+    # [durations]}. Each pair's count is that figure's published (suppressed) cell, and
+    # its median is shown only with a published count and over at least the threshold.
+    pairs_of: str | None = None
 
 
 _registry: dict[str, Figure] = {}
@@ -141,6 +146,11 @@ def load() -> None:
     for info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{info.name}")
     _loaded = True
+
+
+def get(key: str) -> Figure:
+    load()
+    return _registry[key]
 
 
 def all_figures() -> list[Figure]:

@@ -174,7 +174,121 @@ def test_handover_figures(org, make_case):
     adult = next(r for r in pairs["rows"] if r["label"] == org.units[Unit.Kind.ADULT].name)
     kinds = [c["key"] for c in pairs["columns"]]
     assert adult["cells"][kinds.index("income_support")]["value"] == 6
-    assert _total(report, "hours_to_acknowledge") == [6.0, 5]
+    by_pair = _figure(report, "handovers_by_pair")
+    adult_name = org.units[Unit.Kind.ADULT].name
+    assert [r["pair"] for r in by_pair["rows"]] == [[adult_name, "Income support"]]
+    assert [c["value"] for c in by_pair["rows"][0]["cells"]] == [6, 6.0]
+    assert _total(report, "handovers_by_pair") == [6, 6.0]
+
+
+def _send(org, make_case, *, to_kind, from_kind, hours, sent):
+    from datetime import timedelta
+
+    from cases.handovers import services as handovers
+
+    case = make_case(unit_kind=from_kind)
+    handover, _ = handovers.send_handover(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        kind="consultation",
+        to_unit=org.units[to_kind],
+        reason="Samråd",
+        now=sent,
+    )
+    if hours is not None:
+        receiver = {Unit.Kind.INCOME_SUPPORT: "caseworker2", Unit.Kind.ADULT: "caseworker"}
+        handovers.accept_handover(
+            actor=org.users[receiver[to_kind]],
+            handover_id=handover.pk,
+            now=sent + timedelta(hours=hours),
+        )
+
+
+def test_handovers_per_pair_of_units_count_and_median(org, make_case):
+    """Adult unit → income support: 6 sent, acknowledged after 1, 3, 5, 7, 9 hours (one
+    pending): median 5. Income support → adult unit: 2 sent, after 4 and 8 hours.
+    Both directions are their own pair."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    sent = datetime(2026, 3, 3, 9, 0, tzinfo=timezone.get_current_timezone())
+    for hours in (1, 3, 5, 7, 9, None):
+        _send(
+            org,
+            make_case,
+            from_kind=Unit.Kind.ADULT,
+            to_kind=Unit.Kind.INCOME_SUPPORT,
+            hours=hours,
+            sent=sent,
+        )
+    for hours in (4, 8):
+        _send(
+            org,
+            make_case,
+            from_kind=Unit.Kind.INCOME_SUPPORT,
+            to_kind=Unit.Kind.ADULT,
+            hours=hours,
+            sent=sent,
+        )
+    names = {kind: org.units[kind].name for kind in Unit.Kind.values if kind in org.units}
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
+    figure = _figure(report, "handovers_by_pair")
+    rows = {tuple(r["pair"]): [c["value"] for c in r["cells"]] for r in figure["rows"]}
+    assert rows == {
+        (names[Unit.Kind.ADULT], "Income support"): [6, 5.0],
+        (names[Unit.Kind.INCOME_SUPPORT], "Adult unit"): [2, 6.0],
+    }
+    assert _total(report, "handovers_by_pair") == [8, 5.0]  # median of 1,3,4,5,7,8,9
+
+    # Suppressed: the pair of 2 is "<5" with its median hidden, and the count matches the
+    # pair's cell in the table of handovers between units (one suppression for both).
+    hidden = stats.build_report(district=org.district, period=parse_period("2026-03"))
+    figure = _figure(hidden, "handovers_by_pair")
+    rows = {tuple(r["pair"]): r["cells"] for r in figure["rows"]}
+    small = rows[(names[Unit.Kind.INCOME_SUPPORT], "Adult unit")]
+    assert small[0]["display"] == "<5" and small[1]["value"] is None
+    matrix = _figure(hidden, "handovers_between_units")
+    kinds = [c["key"] for c in matrix["columns"]]
+    adult = next(r for r in matrix["rows"] if r["label"] == names[Unit.Kind.ADULT])
+    big = rows[(names[Unit.Kind.ADULT], "Income support")]
+    assert big[0] == adult["cells"][kinds.index("income_support")]
+    assert big[1]["value"] in (5.0, None)
+    if big[0]["value"] is not None:
+        assert big[1]["value"] == 5.0
+    # A median over fewer acknowledged handovers than the threshold is hidden.
+    strict = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=6)
+    cells = {tuple(r["pair"]): r["cells"] for r in _figure(strict, "handovers_by_pair")["rows"]}
+    assert cells[(names[Unit.Kind.ADULT], "Income support")][1]["value"] is None
+
+
+def test_pairs_are_shown_and_exported_with_translated_labels(client, org, make_case):
+    from datetime import datetime
+
+    from django.utils import timezone, translation
+
+    from steering import exports
+
+    sent = datetime(2026, 3, 3, 9, 0, tzinfo=timezone.get_current_timezone())
+    for hours in (1, 2, 3, 4, 5):
+        _send(
+            org,
+            make_case,
+            from_kind=Unit.Kind.ADULT,
+            to_kind=Unit.Kind.INCOME_SUPPORT,
+            hours=hours,
+            sent=sent,
+        )
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"))
+    adult = org.units[Unit.Kind.ADULT].name
+    with translation.override("en"):
+        lines = [r for r in exports.rows(report) if r[0].startswith("Handovers per pair")]
+    assert any(r[1] == f"{adult} → Income support" for r in lines)
+    client.force_login(org.users["steering"])
+    html = client.get("/steering/statistics/", {"period": "2026-03"}).content.decode()
+    assert f"{adult} →" in html
+    client.force_login(org.users["caseworker"])
+    assert client.get("/steering/statistics/", {"period": "2026-03"}).status_code in (403, 404)
 
 
 @pytest.fixture
