@@ -9,19 +9,10 @@ columns), never loading a person row or decrypting anything.
 Modules in this package are imported automatically (see `load`), so adding a
 figure is adding one module here that calls `register(Figure(...))`.
 
-Still to be added when the models exist (do not fake them before that):
-
-- issue #4 (cases: signals, threats, contacts) -> `steering/figures/signals.py`:
-  landlord signals by kind; median days from a signal to the first contact;
-  `steering/figures/threats.py`: new eviction threats; open threats by stage;
-  threat outcomes (lease kept, recovered by payment, moved, evicted).
-- issue #5 (handovers) -> `steering/figures/handovers.py`: handovers between
-  units (rows: sending unit, columns: receiving unit); median time to acknowledge.
-- issue #6 (housing) -> `steering/figures/housing.py`: shelter nights and their
-  cost (a money figure: `money=True`, with the number of people behind each
-  sum), compared with the same period a year earlier; placements in training
-  and trial apartments; contract takeovers; cost-forecast totals (`cost_forecast`,
-  from `housing.selectors.forecasts_for_cases`).
+Providers now: `cases.py` (new, open and closed cases), `workflow.py` (landlord
+signals, eviction threats by stage and outcome, children, days to the first contact),
+`housing.py` (shelter nights and their cost, placements, takeovers, cost forecast) and
+`handovers.py` (handovers per pair of units and the median hours until acknowledged).
 
 How to add one, e.g. shelter nights:
 
