@@ -11,7 +11,7 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .presenters import tr
+from .presenters import row_label, tr
 
 
 def _safe(value):
@@ -26,9 +26,10 @@ def _cell_value(cell: dict):
 
 
 def _lines(figure: dict) -> list[dict]:
-    """The unit rows, the district total and, where there is one, the row of what belongs
-    to no district yet."""
-    lines = [*figure["rows"], {**figure["total"], "label": tr(figure["total"]["label"])}]
+    """The unit rows (with the district's row of what no unit answers for yet), the
+    district total and, where there is one, the row of what belongs to no district yet."""
+    lines = [row_label(row) for row in figure["rows"]]
+    lines.append({**figure["total"], "label": tr(figure["total"]["label"])})
     if figure.get("unassigned"):
         lines.append({**figure["unassigned"], "label": tr(figure["unassigned"]["label"])})
     return lines

@@ -51,7 +51,7 @@ def present(report: dict) -> list[dict]:
                 and len(figure["comparison"]) > 1
                 and figure["columns"][-1]["key"] == "total",
                 "columns": columns,
-                "rows": figure["rows"],
+                "rows": [row_label(row) for row in figure["rows"]],
                 "total": {"label": tr(figure["total"]["label"]), "cells": figure["total"]["cells"]},
                 "unassigned": {
                     "label": tr(figure["unassigned"]["label"]),
@@ -76,3 +76,13 @@ def page_context(report: dict) -> dict:
         "pattern_defs": charts.pattern_defs(),
         "series": charts.series_labels(),
     }
+
+
+def row_label(row: dict) -> dict:
+    """Unit names pass as they are; the row of what no unit answers for yet and the
+    receiving side of a pair of units are stored as English source texts."""
+    if row.get("pair"):
+        return {**row, "label": f"{row['pair'][0]} → {tr(row['pair'][1])}"}
+    if row.get("unassigned"):
+        return {**row, "label": tr(row["label"])}
+    return row

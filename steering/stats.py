@@ -23,12 +23,15 @@ from django.utils.translation import gettext_noop
 from bokvar.models import District, Unit
 
 from . import suppression
-from .figures import Figure, Scope, all_figures
+from .figures import Figure, Scope, all_figures, get
 from .periods import Period
 
 SCHEMA_VERSION = 1
 HIDDEN = "<{threshold}"
 SECONDARY_MARK = "–"
+# The row of a district's things not yet tied to a unit (e.g. landlord signals of the
+# district not yet linked to a case): a body row of the table, inside the district total.
+UNASSIGNED_ROW = gettext_noop("Not yet assigned to a unit")
 
 
 def threshold() -> int:
@@ -92,16 +95,21 @@ def _figure(fig: Figure, district, units, periods: dict[str, Period], limit: int
                 else suppression.share_percent(now["value"], grand, threshold=limit),
             }
         )
+    labels = [unit.name for unit in units]
+    if fig.unassigned is not None:
+        labels.append(UNASSIGNED_ROW)
     figure = {
         "key": fig.key,
         "title": str(fig.title),
         "description": str(fig.description),
         "goal": str(fig.goal),
-        "kind": "money" if fig.money else ("median" if fig.median else "count"),
+        "kind": "money" if fig.money else ("median" if fig.median or fig.pairs_of else "count"),
         "columns": columns,
-        "rows": [
-            {"label": unit.name, "cells": cells}
-            for unit, cells in zip(units, current["rows"], strict=True)
+        "rows": current["rows"]
+        if fig.pairs_of
+        else [
+            {"label": label, "cells": cells} | ({"unassigned": True} if i >= len(units) else {})
+            for i, (label, cells) in enumerate(zip(labels, current["rows"], strict=True))
         ],
         "total": {"label": gettext_noop("District total"), "cells": current["total"]},
         "comparison": comparison,
@@ -116,8 +124,8 @@ def _figure(fig: Figure, district, units, periods: dict[str, Period], limit: int
 
 def _unassigned_row(fig: Figure, period: Period, limit: int) -> list[dict]:
     """One row of its own, suppressed on its own (it is in no equation with the district's
-    rows or total), for what belongs to no district yet."""
-    raw = fig.unassigned(period)
+    rows or total), for what belongs to no district at all yet."""
+    raw = fig.unassigned(period, None)
     grid = suppression.build_grid(
         [[int(raw.get(column.key, 0)) for column in fig.columns]],
         row_totals=fig.additive,
@@ -130,15 +138,22 @@ def _unassigned_row(fig: Figure, period: Period, limit: int) -> list[dict]:
 def _table(fig: Figure, scope: Scope, limit: int) -> dict:
     if fig.median:
         return _median_table(fig, scope, limit)
-    if not scope.units:
+    if fig.pairs_of:
+        return _pair_table(fig, scope, limit)
+    raw = fig.compute(scope) if scope.units else {}
+    keys: list = [unit.pk for unit in scope.units]
+    if fig.unassigned is not None:
+        # What the district has that no unit answers for yet: one more body row.
+        raw = raw | {(None, k): v for k, v in fig.unassigned(scope.period, scope.district).items()}
+        keys.append(None)
+    if not keys:
         width = len(fig.columns) + (1 if fig.additive else 0)
         return {"rows": [], "total": [{"value": 0, "display": "0", "hidden": ""}] * width}
-    raw = fig.compute(scope)
     body, people = [], [] if fig.money else None
-    for unit in scope.units:
+    for key in keys:
         row, heads = [], []
         for column in fig.columns:
-            value = raw.get((unit.pk, column.key), (0, 0) if fig.money else 0)
+            value = raw.get((key, column.key), (0, 0) if fig.money else 0)
             if fig.money:
                 row.append(int(value[0]))
                 heads.append(int(value[1]))
@@ -147,13 +162,62 @@ def _table(fig: Figure, scope: Scope, limit: int) -> dict:
         body.append(row)
         if people is not None:
             people.append(heads)
-    grid = suppression.build_grid(body, people=people, row_totals=fig.additive)
+    distinct = _distinct_totals(fig, scope)
+    grid = suppression.build_grid(
+        body,
+        people=people,
+        row_totals=fig.additive,
+        distinct_totals=None if fig.money else distinct,
+        distinct_people=distinct if fig.money else None,
+    )
     marks = suppression.suppress(grid, limit)
     published = [
         [_cell(grid, marks, (i, j), limit) for j in range(len(grid.values[i]))]
         for i in range(len(grid.values))
     ]
     return {"rows": published[:-1], "total": published[-1]}
+
+
+def _pair_table(fig: Figure, scope: Scope, limit: int) -> dict:
+    """One row per pair of units with handovers: the count is the cell of the count figure
+    as published there (the same suppression, so the two tables cannot be played against
+    each other), the median only beside a published count and over at least `limit`
+    values (no count of acknowledged handovers is published)."""
+    counts_fig = get(fig.pairs_of)
+    counts = _table(counts_fig, scope, limit)
+    values = fig.compute(scope) if scope.units else {}
+    rows = []
+    for unit, cells in zip(scope.units, counts["rows"], strict=True):
+        for column, count in zip(counts_fig.columns, cells, strict=False):
+            if count["value"] == 0:
+                continue
+            median = _median_cell(values.get((unit.pk, column.key), []), count, limit)
+            rows.append(
+                {
+                    "label": f"{unit.name} → {column.label}",
+                    "pair": [unit.name, str(column.label)],
+                    "cells": [count, median],
+                }
+            )
+    everything = [v for vals in values.values() for v in vals]
+    grand = counts["total"][-1]
+    return {"rows": rows, "total": [grand, _median_cell(everything, grand, limit)]}
+
+
+def _median_cell(values: list, count: dict, limit: int) -> dict:
+    if count["hidden"] or len(values) < limit:
+        return {"value": None, "display": SECONDARY_MARK, "hidden": count["hidden"] or "secondary"}
+    value = round(float(statistics.median(values)), 1)
+    return {"value": value, "display": f"{value:g}", "hidden": ""}
+
+
+def _distinct_totals(fig: Figure, scope: Scope) -> dict[int, int]:
+    """Column index -> the district's own count for columns that count distinct people or
+    households (someone in two units' rows is one person in the district)."""
+    if fig.district_total is None or not scope.units:
+        return {}
+    own = fig.district_total(scope)
+    return {j: int(own.get(c.key, 0)) for j, c in enumerate(fig.columns) if c.key in own}
 
 
 def _median_table(fig: Figure, scope: Scope, limit: int) -> dict:
@@ -184,7 +248,8 @@ def _cell(grid, marks, cell, limit: int) -> dict:
     mark = marks.get(cell, "")
     people = grid.people[i][j] if grid.people is not None else None
     if mark:
-        # "<5" only where it is true: a small count. Hidden sums and secondary cells get a dash.
+        # "<5" only where it is true: a small count. Hidden sums, secondary and withheld
+        # cells get a dash.
         small_count = mark == suppression.PRIMARY and people is None
         display = HIDDEN.format(threshold=limit) if small_count else SECONDARY_MARK
         result = {"value": None, "display": display, "hidden": mark}

@@ -16,20 +16,32 @@ cells can solve those equations for a hidden one.
 3. Audit: the classic rule is not sufficient in general (a hidden cell that is a
    "bridge" between two groups of hidden cells is still determined), so the
    equations are solved exactly (fractions, Gaussian elimination); while any
-   hidden cell has a unique value, one more cell of its row is hidden.
+   hidden cell has a unique value, one more cell of its row or column is hidden.
+4. Bounds audit (`steering.bounds`): an attacker also knows that a "<5" cell holds
+   1–4 and a secondary one 0 or at least 5, so e.g. two "<5" cells adding up to 8
+   are both 4. While any primary cell has only one value consistent with those
+   ranges and the published cells, the smallest non-zero published cell of its row
+   or column is hidden too.
 
-Bounds reasoning (cells are non-negative) is not modelled: with the threshold at
-5 and the next-smallest cell hidden, the interval an attacker can derive stays
-wide. Tables here are small (units × categories), so exact algebra is cheap.
+A column whose total is a distinct count (a person paid by two units is one person
+in the district) does not add up: its equation gets an unpublished, non-negative
+"slack" (the sum of the parts minus the distinct total) that both audits treat as
+one more unknown. Tables here are small (units × categories), so exact reasoning
+is cheap.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
-PRIMARY = "primary"
+from . import bounds
+
+PRIMARY = bounds.PRIMARY
 SECONDARY = "secondary"
+# A table so small that hiding every cell would still give a "<5" away (e.g. four cells
+# of "<5" under a "<5" total are all 1): every cell is withheld alike, with no "<5".
+WITHHELD = "withheld"
 
 Cell = tuple[int, int]
 
@@ -42,6 +54,11 @@ class Grid:
     people: list[list[int]] | None  # for money: how many people are behind each sum
     equations: list[tuple[list[Cell], Cell]]  # parts, total
     total_cells: frozenset[Cell]
+    # "row" or "col" for each equation (the audits need to know which is which).
+    sides: list[str] = field(default_factory=list)
+    # Equation index -> sum of its parts minus its (distinct) total, never published.
+    slack: dict[int, int] = field(default_factory=dict)
+    people_slack: dict[int, int] = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -54,32 +71,70 @@ def build_grid(
     people: list[list[int]] | None = None,
     row_totals: bool,
     column_totals: bool = True,
+    distinct_totals: dict[int, int] | None = None,
+    distinct_people: dict[int, int] | None = None,
 ) -> Grid:
-    """Add the totals to `body` and list the equations they make."""
+    """Add the totals to `body` and list the equations they make.
+
+    `distinct_totals` gives, for a body column, a total row value counted on its own
+    (a distinct count, at most the column's sum) instead of the sum; `distinct_people`
+    does the same for the people behind a money column. Only without row totals.
+    """
     rows = len(body)
     cols = len(body[0]) if rows else 0
+    distinct_totals = distinct_totals or {}
+    distinct_people = distinct_people or {}
+    if (distinct_totals or distinct_people) and (row_totals or not column_totals):
+        raise ValueError("distinct totals need a total row and no total column")
     values = [list(r) for r in body]
     counts = [list(r) for r in people] if people is not None else None
     equations: list[tuple[list[Cell], Cell]] = []
+    sides: list[str] = []
     totals: set[Cell] = set()
+    slack: dict[int, int] = {}
+    people_slack: dict[int, int] = {}
     if row_totals:
         for i in range(rows):
             values[i].append(sum(body[i]))
             if counts is not None:
                 counts[i].append(sum(people[i]))
             equations.append(([(i, j) for j in range(cols)], (i, cols)))
+            sides.append("row")
             totals.add((i, cols))
     width = cols + (1 if row_totals else 0)
     if column_totals and rows:
-        values.append([sum(values[i][j] for i in range(rows)) for j in range(width)])
+        sums = [sum(values[i][j] for i in range(rows)) for j in range(width)]
+        values.append([distinct_totals.get(j, sums[j]) for j in range(width)])
         if counts is not None:
-            counts.append([sum(counts[i][j] for i in range(rows)) for j in range(width)])
+            heads = [sum(counts[i][j] for i in range(rows)) for j in range(width)]
+            counts.append([distinct_people.get(j, heads[j]) for j in range(width)])
         for j in range(width):
+            k = len(equations)
             equations.append(([(i, j) for i in range(rows)], (rows, j)))
+            sides.append("col")
             totals.add((rows, j))
+            if j in distinct_totals:
+                slack[k] = _excess(sums[j], distinct_totals[j])
+            if j in distinct_people:
+                people_slack[k] = _excess(heads[j], distinct_people[j])
         if row_totals:
             equations.append(([(rows, j) for j in range(cols)], (rows, cols)))
-    return Grid(values=values, people=counts, equations=equations, total_cells=frozenset(totals))
+            sides.append("row")
+    return Grid(
+        values=values,
+        people=counts,
+        equations=equations,
+        total_cells=frozenset(totals),
+        sides=sides,
+        slack=slack,
+        people_slack=people_slack,
+    )
+
+
+def _excess(parts: int, total: int) -> int:
+    if not 0 <= total <= parts:
+        raise ValueError(f"a distinct total ({total}) must lie between 0 and the sum ({parts})")
+    return parts - total
 
 
 def primary_cells(grid: Grid, threshold: int) -> set[Cell]:
@@ -98,16 +153,50 @@ def suppress(grid: Grid, threshold: int) -> dict[Cell, str]:
     if not marks:
         return marks
     while True:
-        changed = _classic_rule(grid, marks)
-        determined = _determined_cells(grid, set(marks))
-        for cell in determined:
-            extra = _next_smallest(grid, marks, _row_and_column_of(grid, cell))
-            if extra is not None:
-                marks[extra] = SECONDARY
-                changed = True
-                break
-        if not changed:
+        if _classic_rule(grid, marks):
+            continue
+        solved = _determined_cells(grid, set(marks))
+        extra = _protect(grid, marks, solved, _classic_key)
+        if extra is None:
+            pinned = pinned_cells(grid, marks, threshold)
+            extra = _protect(grid, marks, pinned, _bounds_key)
+            if extra is None and (solved or pinned):
+                # Nothing left to hide and still exposed: withhold the whole table.
+                rows, cols = grid.shape
+                return {(i, j): WITHHELD for i in range(rows) for j in range(cols)}
+        if extra is None:
             return marks
+        marks[extra] = SECONDARY
+
+
+def pinned_cells(grid: Grid, marks: dict[Cell, str], threshold: int) -> list[Cell]:
+    """Primary cells the ranges of the hidden cells pin down (see `steering.bounds`)."""
+    common = {
+        "equations": grid.equations,
+        "sides": grid.sides,
+        "marks": marks,
+        "threshold": threshold,
+    }
+    if grid.people is None:
+        return bounds.pinned_primary_cells(values=grid.values, slack=grid.slack, **common)
+    money = bounds.pinned_primary_cells(
+        values=grid.values, slack=grid.slack, domain=bounds.money_domain, **common
+    )
+    heads = bounds.pinned_primary_cells(values=grid.people, slack=grid.people_slack, **common)
+    return sorted(set(money) | set(heads))
+
+
+def _protect(grid: Grid, marks: dict[Cell, str], exposed: list[Cell], key) -> Cell | None:
+    """The cell to hide next for the first exposed cell: the best of its row and column,
+    else (everything there hidden already) the best cell left anywhere in the grid."""
+    if not exposed:
+        return None
+    for cell in exposed:
+        extra = _next_smallest(grid, marks, _row_and_column_of(grid, cell), key)
+        if extra is not None:
+            return extra
+    rows, cols = grid.shape
+    return _next_smallest(grid, marks, [(i, j) for i in range(rows) for j in range(cols)], key)
 
 
 def _classic_rule(grid: Grid, marks: dict[Cell, str]) -> bool:
@@ -118,23 +207,31 @@ def _classic_rule(grid: Grid, marks: dict[Cell, str]) -> bool:
         for parts, total in grid.equations:
             line = [*parts, total]
             if sum(1 for cell in line if cell in marks) == 1:
-                extra = _next_smallest(grid, marks, line)
+                extra = _next_smallest(grid, marks, line, _classic_key)
                 if extra is not None:
                     marks[extra] = SECONDARY
                     again = changed = True
     return changed
 
 
-def _next_smallest(grid: Grid, marks: dict[Cell, str], line: list[Cell]) -> Cell | None:
+def _next_smallest(grid: Grid, marks: dict[Cell, str], line: list[Cell], key) -> Cell | None:
     candidates = [cell for cell in line if cell not in marks]
     if not candidates:
         return None
+    return min(candidates, key=lambda cell: key(grid, cell))
 
-    def key(cell: Cell):
-        value = grid.values[cell[0]][cell[1]]
-        return (cell in grid.total_cells, value == 0, value, cell)
 
-    return min(candidates, key=key)
+def _classic_key(grid: Grid, cell: Cell):
+    """Body cells before totals, non-zero before zero, smallest first."""
+    value = grid.values[cell[0]][cell[1]]
+    return (cell in grid.total_cells, value == 0, value, cell)
+
+
+def _bounds_key(grid: Grid, cell: Cell):
+    """A hidden zero widens no range (a secondary cell is 0 or at least the threshold),
+    so non-zero cells first, then body before totals, smallest first."""
+    value = grid.values[cell[0]][cell[1]]
+    return (value == 0, cell in grid.total_cells, value, cell)
 
 
 def _row_and_column_of(grid: Grid, cell: Cell) -> list[Cell]:
@@ -147,16 +244,19 @@ def _determined_cells(grid: Grid, hidden: set[Cell]) -> list[Cell]:
     """Hidden cells whose value the published cells and the equations pin down."""
     if not hidden:
         return []
-    unknowns = sorted(hidden)
+    # The unpublished slack of a distinct total is one more unknown of its equation.
+    unknowns = [*sorted(hidden), *(("slack", k) for k in sorted(grid.slack))]
     index = {cell: k for k, cell in enumerate(unknowns)}
     matrix: list[list[Fraction]] = []
-    for parts, total in grid.equations:
+    for k, (parts, total) in enumerate(grid.equations):
         row = [Fraction(0)] * len(unknowns)
         for cell in parts:
             if cell in index:
                 row[index[cell]] += 1
         if total in index:
             row[index[total]] -= 1
+        if k in grid.slack:
+            row[index[("slack", k)]] -= 1
         if any(row):
             matrix.append(row)
     reduced = _rref(matrix, len(unknowns))
@@ -164,7 +264,7 @@ def _determined_cells(grid: Grid, hidden: set[Cell]) -> list[Cell]:
     # A variable is determined iff a row of the reduced matrix has its only non-zero there.
     for row in reduced:
         nonzero = [k for k, v in enumerate(row) if v != 0]
-        if len(nonzero) == 1:
+        if len(nonzero) == 1 and unknowns[nonzero[0]] in hidden:
             determined.append(unknowns[nonzero[0]])
     return sorted(determined)
 

@@ -9,19 +9,10 @@ columns), never loading a person row or decrypting anything.
 Modules in this package are imported automatically (see `load`), so adding a
 figure is adding one module here that calls `register(Figure(...))`.
 
-Still to be added when the models exist (do not fake them before that):
-
-- issue #4 (cases: signals, threats, contacts) -> `steering/figures/signals.py`:
-  landlord signals by kind; median days from a signal to the first contact;
-  `steering/figures/threats.py`: new eviction threats; open threats by stage;
-  threat outcomes (lease kept, recovered by payment, moved, evicted).
-- issue #5 (handovers) -> `steering/figures/handovers.py`: handovers between
-  units (rows: sending unit, columns: receiving unit); median time to acknowledge.
-- issue #6 (housing) -> `steering/figures/housing.py`: shelter nights and their
-  cost (a money figure: `money=True`, with the number of people behind each
-  sum), compared with the same period a year earlier; placements in training
-  and trial apartments; contract takeovers; cost-forecast totals (`cost_forecast`,
-  from `housing.selectors.forecasts_for_cases`).
+Providers now: `cases.py` (new, open and closed cases), `workflow.py` (landlord
+signals, eviction threats by stage and outcome, children, days to the first contact),
+`housing.py` (shelter nights and their cost, placements, takeovers, cost forecast) and
+`handovers.py` (handovers per pair of units and the median hours until acknowledged).
 
 How to add one, e.g. shelter nights:
 
@@ -111,10 +102,22 @@ class Figure:
     # the statistics module computes each unit's and the district's median and hides a
     # median over fewer values than the threshold. Its columns are the median and n.
     median: bool = False
-    # Things that belong to no district yet (e.g. landlord signals not linked to a case)
-    # are published in a row of their own below the district total, never in a unit's
-    # row or in the total: {column_key: count}, counted over the whole municipality.
-    unassigned: Callable[[Period], dict] | None = None
+    # Things not yet tied to a unit (e.g. landlord signals not linked to a case):
+    # `unassigned(period, district)` returns {column_key: count}. For a district they are
+    # one more row of the table ("not yet assigned to a unit", inside the district total);
+    # with `district=None`, what has no district at all, published in a row of its own
+    # below the district total for the whole municipality.
+    unassigned: Callable[[Period, District | None], dict] | None = None
+    # Columns counting distinct people or households: {column_key: count} for the whole
+    # district, counted with its own aggregate (a person in two units' rows counts once),
+    # published as the district total instead of the sum of the units. For a money
+    # figure: {column_key: people behind the district's sum}. No total column allowed.
+    district_total: Callable[[Scope], dict] | None = None
+    # A median per pair of units: the key of a count figure whose rows are the sending
+    # units and columns the receiving ones; `compute` returns {(unit_id, column_key):
+    # [durations]}. Each pair's count is that figure's published (suppressed) cell, and
+    # its median is shown only with a published count and over at least the threshold.
+    pairs_of: str | None = None
 
 
 _registry: dict[str, Figure] = {}
@@ -134,6 +137,11 @@ def load() -> None:
     for info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{info.name}")
     _loaded = True
+
+
+def get(key: str) -> Figure:
+    load()
+    return _registry[key]
 
 
 def all_figures() -> list[Figure]:

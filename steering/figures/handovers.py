@@ -1,8 +1,9 @@
-"""Figures of handovers between units (issue #5): how many went from each unit to
-each kind of unit, and how long the receiving units took to acknowledge them.
+"""Figures of handovers between units (issue #5): for each pair of units, how many
+handovers went from one to the other and how long the receiving unit took to
+acknowledge them (the median hours).
 
-Rows are the district's units; the pair table's columns are the receiving unit's
-kind (a district has one unit of each kind). Acknowledged means accepted or returned.
+Rows are the sending units of the district; columns the receiving unit's kind (a
+district has one unit of each kind). Acknowledged means accepted or returned.
 """
 
 from __future__ import annotations
@@ -37,15 +38,17 @@ def handovers_between_units(scope: Scope) -> dict:
 
 
 def hours_to_acknowledge(scope: Scope) -> dict:
+    """{(sending unit, receiving kind): [hours until acceptance or return]}."""
     rows = (
         _sent_in(scope)
         .annotate(decided=Coalesce("accepted_at", "returned_at"))
         .filter(decided__isnull=False)
-        .values_list("to_unit_id", "sent_at", "decided")
+        .values_list("from_unit_id", "to_unit__kind", "sent_at", "decided")
     )
-    out: dict[int, list[float]] = {}
-    for unit_id, sent, decided in rows:
-        out.setdefault(unit_id, []).append(round((decided - sent).total_seconds() / 3600, 1))
+    out: dict[tuple, list[float]] = {}
+    for unit_id, kind, sent, decided in rows:
+        hours = round((decided - sent).total_seconds() / 3600, 1)
+        out.setdefault((unit_id, kind), []).append(hours)
     return out
 
 
@@ -64,12 +67,18 @@ register(
 )
 register(
     Figure(
-        key="hours_to_acknowledge",
-        title=_("Hours until a handover is acknowledged"),
-        description=_("The median hours from sending to acceptance or return, by receiving unit."),
-        columns=(Column("median", _("Median hours")), Column("n", _("Handovers"))),
+        key="handovers_by_pair",
+        title=_("Handovers per pair of units and hours until acknowledged"),
+        description=_(
+            "For each pair of units (sending unit → receiving unit), the handovers sent "
+            "during the period and the median hours from sending to acceptance or return."
+        ),
+        columns=(
+            Column("n", _("Handovers")),
+            Column("median", _("Median hours to acknowledge")),
+        ),
         compute=hours_to_acknowledge,
-        median=True,
+        pairs_of="handovers_between_units",
         order=71,
     )
 )

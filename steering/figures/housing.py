@@ -34,6 +34,23 @@ def shelter_nights(scope: Scope) -> dict:
     return out
 
 
+def _nights(scope: Scope):
+    return ShelterNight.objects.filter(
+        paying_unit__district=scope.district, night__range=scope.dates
+    )
+
+
+def shelter_people_district(scope: Scope) -> dict:
+    """The people who stayed, for the whole district: one person paid for by two units
+    is one person (the units' rows count them in each)."""
+    people = _nights(scope).aggregate(n=Count("person", distinct=True))["n"]
+    return {"people": people}
+
+
+def shelter_cost_people_district(scope: Scope) -> dict:
+    return {"cost": shelter_people_district(scope)["people"]}
+
+
 def shelter_cost(scope: Scope) -> dict:
     rows = (
         ShelterNight.objects.filter(paying_unit__district=scope.district, night__range=scope.dates)
@@ -74,7 +91,11 @@ def takeovers(scope: Scope) -> dict:
     return {(r["case__responsible_unit_id"], "takeovers"): r["n"] for r in rows}
 
 
-def cost_forecast(scope: Scope) -> dict:
+def cost_forecast_households(scope: Scope) -> dict:
+    return cost_forecast(scope, district=True)
+
+
+def cost_forecast(scope: Scope, *, district: bool = False) -> dict:
     """The forecast cost of the period's year, as known at the end of the period (or today,
     if the period has not ended), by the unit responsible for the case.
 
@@ -92,6 +113,10 @@ def cost_forecast(scope: Scope) -> dict:
             continue
         totals[row.unit_id] = totals.get(row.unit_id, Decimal("0")) + row.forecast
         households.setdefault(row.unit_id, set()).add(row.household_id)
+    if district:
+        # The households behind the district's sum, each once (the sum itself adds up).
+        households_anywhere = set().union(*households.values()) if households else set()
+        return {"forecast": len(households_anywhere)}
     return {
         (unit_id, "forecast"): (
             int(total.quantize(Decimal("1"), rounding=ROUND_HALF_UP)),
@@ -110,6 +135,7 @@ register(
         ),
         columns=(Column("nights", _("Nights")), Column("people", _("People"))),
         compute=shelter_nights,
+        district_total=shelter_people_district,
         order=60,
     )
 )
@@ -120,6 +146,7 @@ register(
         description=_("What the nights of the period cost, at the price valid each night."),
         columns=(Column("cost", _("Cost (SEK)")),),
         compute=shelter_cost,
+        district_total=shelter_cost_people_district,
         money=True,
         order=61,
     )
@@ -159,6 +186,7 @@ register(
         ),
         columns=(Column("forecast", _("Forecast (SEK)")),),
         compute=cost_forecast,
+        district_total=cost_forecast_households,
         money=True,
         order=64,
     )

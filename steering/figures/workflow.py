@@ -2,16 +2,21 @@
 threats by stage and outcome, children, and days from a signal to the first contact.
 
 Signals count towards the unit responsible for the case they were linked to. A signal
-not (yet) linked to a case belongs to no district (neither the signal nor the landlord
-records one), so the signals figure counts those in a row of their own, for the whole
-municipality, below the district total.
+not (yet) linked to a case counts for its own district (set on arrival or at triage) in
+the row "not yet assigned to a unit", inside the district total; one with no district
+either is counted in a row of its own below the district total, for the whole
+municipality. Children are counted when under 18 at the end of the period, by birth
+year (the only thing recorded about a child).
 Every query groups plain columns (kind, dates, outcome, child rows by birth year).
 """
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import EvictionThreat, HouseholdChild, LandlordSignal
@@ -36,10 +41,11 @@ def signals_by_kind(scope: Scope) -> dict:
     return _by_unit(_signals(scope).filter(received_on__range=scope.dates), "kind")
 
 
-def unassigned_signals_by_kind(period) -> dict:
+def unassigned_signals_by_kind(period, district) -> dict:
+    """Signals of the period not linked to a case: of `district`, or with no district."""
     rows = (
         LandlordSignal.objects.filter(
-            case__isnull=True, received_on__range=(period.start, period.end)
+            case__isnull=True, district=district, received_on__range=(period.start, period.end)
         )
         .values("kind")
         .annotate(n=Count("id"))
@@ -83,11 +89,24 @@ STAGES = [
 ]
 
 
+def _eviction_date_set_by(end):
+    """The eviction date was known by `end`: it has passed by then, or the threat's change
+    history (plain columns: the date and when it was recorded) shows it set by then."""
+    recorded = EvictionThreat.history.model.objects.filter(
+        id=OuterRef("id"),
+        eviction_on__isnull=False,
+        history_date__lt=datetime.combine(
+            end + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
+        ),
+    )
+    return Q(eviction_on__isnull=False) & (Q(eviction_on__lte=end) | Q(Exists(recorded)))
+
+
 def open_threats_by_stage(scope: Scope) -> dict:
     """Threats not concluded by the end of the period, at the furthest stage reached."""
     end = scope.end
     stage = models.Case(
-        models.When(eviction_on__isnull=False, then=models.Value("eviction_date")),
+        models.When(_eviction_date_set_by(end), then=models.Value("eviction_date")),
         models.When(application_on__lte=end, then=models.Value("application")),
         models.When(termination_served_on__lte=end, then=models.Value("termination")),
         default=models.Value("arrears"),
@@ -104,46 +123,74 @@ def threat_outcomes(scope: Scope) -> dict:
     )
 
 
-def _with_children():
-    return Exists(HouseholdChild.objects.filter(household_id=OuterRef("case__household_id")))
+def _minor_years(scope: Scope) -> tuple[int, int]:
+    """Birth years of children under 18 at the end of the period (a child born in the
+    year that is 18 years before counts as 18: only the birth year is recorded)."""
+    return (scope.end.year - 17, scope.end.year)
+
+
+def _with_children(scope: Scope):
+    return Exists(
+        HouseholdChild.objects.filter(
+            household_id=OuterRef("case__household_id"), birth_year__range=_minor_years(scope)
+        )
+    )
+
+
+def _count_households_and_children(qs, scope: Scope) -> dict:
+    minors = Q(case__household__children__birth_year__range=_minor_years(scope))
+    rows = (
+        qs.filter(_with_children(scope))
+        .values("case__responsible_unit_id")
+        .annotate(
+            households=Count("case__household", distinct=True),
+            children=Count("case__household__children", distinct=True, filter=minors),
+        )
+        .order_by()
+    )
+    out = {}
+    for r in rows:
+        out[(r["case__responsible_unit_id"], "households")] = r["households"]
+        out[(r["case__responsible_unit_id"], "children")] = r["children"]
+    return out
+
+
+def _district_households_and_children(qs, scope: Scope) -> dict:
+    """The same, for the whole district with its own aggregate: a household with threats
+    in two units is one household (and its children counted once)."""
+    minors = Q(case__household__children__birth_year__range=_minor_years(scope))
+    return qs.filter(_with_children(scope)).aggregate(
+        households=Count("case__household", distinct=True),
+        children=Count("case__household__children", distinct=True, filter=minors),
+    )
+
+
+def _active_threats(scope: Scope):
+    started = Q(arrears_notice_on__lte=scope.end) | Q(termination_served_on__lte=scope.end)
+    active = Q(concluded_on__isnull=True) | Q(concluded_on__gte=scope.start)
+    return _threats(scope).filter(started, active)
+
+
+def _evicted(scope: Scope):
+    return _threats(scope).filter(
+        outcome=EvictionThreat.Outcome.EVICTED, concluded_on__range=scope.dates
+    )
 
 
 def children_under_threat(scope: Scope) -> dict:
-    started = Q(arrears_notice_on__lte=scope.end) | Q(termination_served_on__lte=scope.end)
-    active = Q(concluded_on__isnull=True) | Q(concluded_on__gte=scope.start)
-    rows = (
-        _threats(scope)
-        .filter(started, active, _with_children())
-        .values("case__responsible_unit_id")
-        .annotate(
-            households=Count("case__household", distinct=True),
-            children=Count("case__household__children", distinct=True),
-        )
-        .order_by()
-    )
-    out = {}
-    for r in rows:
-        out[(r["case__responsible_unit_id"], "households")] = r["households"]
-        out[(r["case__responsible_unit_id"], "children")] = r["children"]
-    return out
+    return _count_households_and_children(_active_threats(scope), scope)
+
+
+def children_under_threat_district(scope: Scope) -> dict:
+    return _district_households_and_children(_active_threats(scope), scope)
 
 
 def children_in_evictions(scope: Scope) -> dict:
-    rows = (
-        _threats(scope)
-        .filter(outcome=EvictionThreat.Outcome.EVICTED, concluded_on__range=scope.dates)
-        .values("case__responsible_unit_id")
-        .annotate(
-            households=Count("case__household", distinct=True),
-            children=Count("case__household__children", distinct=True),
-        )
-        .order_by()
-    )
-    out = {}
-    for r in rows:
-        out[(r["case__responsible_unit_id"], "households")] = r["households"]
-        out[(r["case__responsible_unit_id"], "children")] = r["children"]
-    return out
+    return _count_households_and_children(_evicted(scope), scope)
+
+
+def children_in_evictions_district(scope: Scope) -> dict:
+    return _district_households_and_children(_evicted(scope), scope)
 
 
 register(
@@ -152,7 +199,8 @@ register(
         title=_("Landlord signals by kind"),
         description=_(
             "Signals received during the period, by the unit responsible for the case they "
-            "concern; signals not yet linked to a case are counted for the whole municipality."
+            "concern; signals not yet linked to a case are counted for their district, or for "
+            "the whole municipality when they have no district yet."
         ),
         columns=tuple(Column(value, label) for value, label in LandlordSignal.Kind.choices),
         compute=signals_by_kind,
@@ -215,13 +263,16 @@ register(
         key="children_under_threat",
         title=_("Households with children under an eviction threat"),
         description=_(
-            "Households with children whose eviction threat was active during the period."
+            "Households with children under 18 at the end of the period whose eviction "
+            "threat was active during the period; the district total counts each household "
+            "and child once."
         ),
         columns=(
             Column("households", _("Households with children")),
             Column("children", _("Children")),
         ),
         compute=children_under_threat,
+        district_total=children_under_threat_district,
         order=58,
     )
 )
@@ -229,9 +280,13 @@ register(
     Figure(
         key="children_in_evictions",
         title=_("Children in households evicted after an eviction threat"),
-        description=_("Eviction threats concluded during the period with the outcome evicted."),
+        description=_(
+            "Eviction threats concluded during the period with the outcome evicted, and the "
+            "children under 18 at the end of the period in those households."
+        ),
         columns=(Column("households", _("Evicted households")), Column("children", _("Children"))),
         compute=children_in_evictions,
+        district_total=children_in_evictions_district,
         order=59,
         goal=_("The goal is zero."),
     )

@@ -45,7 +45,7 @@ def test_every_figure_the_steering_group_follows_is_registered():
         "takeovers",
         "cost_forecast",
         "handovers_between_units",
-        "hours_to_acknowledge",
+        "handovers_by_pair",
     ]
 
 

@@ -174,7 +174,121 @@ def test_handover_figures(org, make_case):
     adult = next(r for r in pairs["rows"] if r["label"] == org.units[Unit.Kind.ADULT].name)
     kinds = [c["key"] for c in pairs["columns"]]
     assert adult["cells"][kinds.index("income_support")]["value"] == 6
-    assert _total(report, "hours_to_acknowledge") == [6.0, 5]
+    by_pair = _figure(report, "handovers_by_pair")
+    adult_name = org.units[Unit.Kind.ADULT].name
+    assert [r["pair"] for r in by_pair["rows"]] == [[adult_name, "Income support"]]
+    assert [c["value"] for c in by_pair["rows"][0]["cells"]] == [6, 6.0]
+    assert _total(report, "handovers_by_pair") == [6, 6.0]
+
+
+def _send(org, make_case, *, to_kind, from_kind, hours, sent):
+    from datetime import timedelta
+
+    from cases.handovers import services as handovers
+
+    case = make_case(unit_kind=from_kind)
+    handover, _ = handovers.send_handover(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        kind="consultation",
+        to_unit=org.units[to_kind],
+        reason="Samråd",
+        now=sent,
+    )
+    if hours is not None:
+        receiver = {Unit.Kind.INCOME_SUPPORT: "caseworker2", Unit.Kind.ADULT: "caseworker"}
+        handovers.accept_handover(
+            actor=org.users[receiver[to_kind]],
+            handover_id=handover.pk,
+            now=sent + timedelta(hours=hours),
+        )
+
+
+def test_handovers_per_pair_of_units_count_and_median(org, make_case):
+    """Adult unit → income support: 6 sent, acknowledged after 1, 3, 5, 7, 9 hours (one
+    pending): median 5. Income support → adult unit: 2 sent, after 4 and 8 hours.
+    Both directions are their own pair."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    sent = datetime(2026, 3, 3, 9, 0, tzinfo=timezone.get_current_timezone())
+    for hours in (1, 3, 5, 7, 9, None):
+        _send(
+            org,
+            make_case,
+            from_kind=Unit.Kind.ADULT,
+            to_kind=Unit.Kind.INCOME_SUPPORT,
+            hours=hours,
+            sent=sent,
+        )
+    for hours in (4, 8):
+        _send(
+            org,
+            make_case,
+            from_kind=Unit.Kind.INCOME_SUPPORT,
+            to_kind=Unit.Kind.ADULT,
+            hours=hours,
+            sent=sent,
+        )
+    names = {kind: org.units[kind].name for kind in Unit.Kind.values if kind in org.units}
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
+    figure = _figure(report, "handovers_by_pair")
+    rows = {tuple(r["pair"]): [c["value"] for c in r["cells"]] for r in figure["rows"]}
+    assert rows == {
+        (names[Unit.Kind.ADULT], "Income support"): [6, 5.0],
+        (names[Unit.Kind.INCOME_SUPPORT], "Adult unit"): [2, 6.0],
+    }
+    assert _total(report, "handovers_by_pair") == [8, 5.0]  # median of 1,3,4,5,7,8,9
+
+    # Suppressed: the pair of 2 is "<5" with its median hidden, and the count matches the
+    # pair's cell in the table of handovers between units (one suppression for both).
+    hidden = stats.build_report(district=org.district, period=parse_period("2026-03"))
+    figure = _figure(hidden, "handovers_by_pair")
+    rows = {tuple(r["pair"]): r["cells"] for r in figure["rows"]}
+    small = rows[(names[Unit.Kind.INCOME_SUPPORT], "Adult unit")]
+    assert small[0]["display"] == "<5" and small[1]["value"] is None
+    matrix = _figure(hidden, "handovers_between_units")
+    kinds = [c["key"] for c in matrix["columns"]]
+    adult = next(r for r in matrix["rows"] if r["label"] == names[Unit.Kind.ADULT])
+    big = rows[(names[Unit.Kind.ADULT], "Income support")]
+    assert big[0] == adult["cells"][kinds.index("income_support")]
+    assert big[1]["value"] in (5.0, None)
+    if big[0]["value"] is not None:
+        assert big[1]["value"] == 5.0
+    # A median over fewer acknowledged handovers than the threshold is hidden.
+    strict = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=6)
+    cells = {tuple(r["pair"]): r["cells"] for r in _figure(strict, "handovers_by_pair")["rows"]}
+    assert cells[(names[Unit.Kind.ADULT], "Income support")][1]["value"] is None
+
+
+def test_pairs_are_shown_and_exported_with_translated_labels(client, org, make_case):
+    from datetime import datetime
+
+    from django.utils import timezone, translation
+
+    from steering import exports
+
+    sent = datetime(2026, 3, 3, 9, 0, tzinfo=timezone.get_current_timezone())
+    for hours in (1, 2, 3, 4, 5):
+        _send(
+            org,
+            make_case,
+            from_kind=Unit.Kind.ADULT,
+            to_kind=Unit.Kind.INCOME_SUPPORT,
+            hours=hours,
+            sent=sent,
+        )
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"))
+    adult = org.units[Unit.Kind.ADULT].name
+    with translation.override("en"):
+        lines = [r for r in exports.rows(report) if r[0].startswith("Handovers per pair")]
+    assert any(r[1] == f"{adult} → Income support" for r in lines)
+    client.force_login(org.users["steering"])
+    html = client.get("/steering/statistics/", {"period": "2026-03"}).content.decode()
+    assert f"{adult} →" in html
+    client.force_login(org.users["caseworker"])
+    assert client.get("/steering/statistics/", {"period": "2026-03"}).status_code in (403, 404)
 
 
 @pytest.fixture
@@ -245,10 +359,10 @@ def test_cost_forecast_over_few_households_is_suppressed(org, forecast_cases):
     assert adult["value"] is None or total["value"] is None
 
 
-def test_signals_not_linked_to_a_case_are_counted_in_a_row_of_their_own(org, workflow):
-    """Neither a signal nor its landlord records a district, so the 3 + 1 signals of March
-    not linked to a case are counted below the district total, for the whole municipality;
-    the district's rows and total stay the 8 linked signals."""
+def test_signals_with_no_district_are_counted_in_a_row_of_their_own(org, workflow):
+    """The 3 + 1 signals of March not linked to a case and with no district are counted
+    below the district total, for the whole municipality; the district's rows and total
+    stay the 8 linked signals."""
     landlord = Landlord.objects.create(
         kind="housing_company", organisation_name="Andra bolaget", name_bidx="y"
     )
@@ -284,6 +398,53 @@ def test_signals_not_linked_to_a_case_are_counted_in_a_row_of_their_own(org, wor
     assert all(c["value"] in (None, 0) for c in cells)
 
 
+def test_unlinked_signals_of_the_district_are_a_row_of_the_district(org, workflow):
+    """Unlinked signals that have a district count in that district's row "not yet
+    assigned to a unit", inside the district total; another district's do not count, and
+    the municipality row keeps only the signals with no district."""
+    from bokvar.models import District
+
+    landlord = Landlord.objects.create(
+        kind="housing_company", organisation_name="Fjärde bolaget", name_bidx="w"
+    )
+    other = District.objects.create(name="Annat distrikt")
+    for n, (kind, district) in enumerate(
+        [("rent_arrears", org.district)] * 2
+        + [("disturbance", org.district), ("rent_arrears", other), ("other", None)]
+    ):
+        LandlordSignal.objects.create(
+            landlord=landlord,
+            kind=kind,
+            channel="letter",
+            received_on=date(2026, 3, 10 + n),
+            district=district,
+        )
+    report = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
+    figure = _figure(report, "signals_by_kind")
+    kinds = [c["key"] for c in figure["columns"]]
+    row = figure["rows"][-1]
+    assert row["label"] == "Not yet assigned to a unit" and row["unassigned"] is True
+    assert all("unassigned" not in r for r in figure["rows"][:-1])
+    assert len(figure["rows"]) == len(stats.district_units(org.district)) + 1
+    counts = dict(zip(kinds, [c["value"] for c in row["cells"]], strict=True))
+    assert counts["rent_arrears"] == 2 and counts["disturbance"] == 1 and counts["total"] == 3
+    total = dict(zip(kinds, _total(report, "signals_by_kind"), strict=True))
+    assert total["total"] == 8 + 3 and total["rent_arrears"] == 6 + 2
+    municipality = dict(
+        zip(kinds, [c["value"] for c in figure["unassigned"]["cells"]], strict=True)
+    )
+    assert municipality["other"] == 1 and municipality["total"] == 1
+    # Suppressed with the table: 2 and 1 are small counts.
+    hidden = _figure(
+        stats.build_report(district=org.district, period=parse_period("2026-03")),
+        "signals_by_kind",
+    )
+    cells = dict(zip(kinds, hidden["rows"][-1]["cells"], strict=True))
+    assert cells["rent_arrears"]["display"] == "<5" and cells["rent_arrears"]["value"] is None
+    # Other figures have no such row.
+    assert all("unassigned" not in r for r in _figure(report, "new_threats")["rows"])
+
+
 def test_the_unassigned_row_is_shown_and_exported(client, org, workflow):
     from django.utils import translation
 
@@ -297,10 +458,21 @@ def test_the_unassigned_row_is_shown_and_exported(client, org, workflow):
         channel="letter",
         received_on=date(2026, 3, 10),
     )
+    LandlordSignal.objects.create(
+        landlord=Landlord.objects.get(organisation_name="Tredje bolaget"),
+        kind="other",
+        channel="letter",
+        received_on=date(2026, 3, 11),
+        district=org.district,
+    )
     report = stats.build_report(district=org.district, period=parse_period("2026-03"))
     with translation.override("en"):
         lines = [r for r in exports.rows(report) if r[1].startswith("Not yet assigned")]
     assert lines and all(r[0] == "Landlord signals by kind" for r in lines)
+    assert {r[1] for r in lines} == {
+        "Not yet assigned to a unit",
+        "Not yet assigned to a district (whole municipality)",
+    }
     client.force_login(org.users["steering"])
     html = client.get("/steering/statistics/", {"period": "2026-03"}).content.decode()
     assert 'class="unassigned"' in html

@@ -80,8 +80,80 @@ def _texts(response) -> str:
     return response.content.decode()
 
 
+@pytest.fixture
+def domain_data(org, cases):
+    """Personal data in the workflow, housing and handover records the figures count:
+    a private landlord's signal about a tenant, a threat, shelter nights and a handover."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from bokvar.models import Unit
+    from cases.handovers import services as handovers
+    from cases.models import EvictionThreat, Landlord, LandlordSignal
+    from housing.models import Shelter, ShelterNight
+
+    landlord = Landlord.objects.create(
+        kind="private",
+        private_name="Ragnhild Hyresvärdsson",
+        contact_person="Sixten Kontaktsson",
+        phone="073-555 12 34",
+        email="ragnhild@hyresvard.example.se",
+        address="Värdvägen 9",
+        name_bidx="reach-private",
+    )
+    for district in (org.district, None):
+        LandlordSignal.objects.create(
+            landlord=landlord,
+            kind="rent_arrears",
+            channel="letter",
+            received_on=date(2026, 3, 4),
+            tenant_name="Tilda Hyresgästsson",
+            tenant_personal_number="19700707-1238",
+            tenant_address="Signalgränd 7",
+            description="Skuld sedan maj, grannarna klagar",
+            district=district,
+        )
+    EvictionThreat.objects.create(
+        case=cases.a, arrears_notice_on=date(2026, 3, 2), eviction_on=date(2026, 3, 30)
+    )
+    shelter = Shelter.objects.create(name="Härbärget", district=org.district)
+    ShelterNight.objects.create(
+        person=cases.a.household.head,
+        shelter=shelter,
+        night=date(2026, 3, 5),
+        cost=Decimal(300),
+        paying_unit=org.units[Unit.Kind.ADULT],
+    )
+    handovers.send_handover(
+        actor=org.users["coordinator"],
+        case_id=cases.a.pk,
+        kind="consultation",
+        to_unit=org.units[Unit.Kind.INCOME_SUPPORT],
+        reason="Astrid behöver hjälp med skulden",
+        now=timezone.make_aware(datetime(2026, 3, 6, 9)),
+    )
+    return [
+        "Ragnhild",
+        "Hyresvärdsson",
+        "Sixten",
+        "Kontaktsson",
+        "073-555",
+        "hyresvard.example",
+        "Värdvägen",
+        "Tilda",
+        "Hyresgästsson",
+        "19700707-1238",
+        "700707-1238",
+        "Signalgränd",
+        "Skuld sedan maj",
+        "behöver hjälp med skulden",
+    ]
+
+
 def test_nothing_the_steering_role_reaches_shows_personal_data(
-    client, org, steering, cases, stats_cases
+    client, org, steering, cases, stats_cases, domain_data
 ):
     today_year = str(cases.a.opened_on.year)
     report = freeze_month(
@@ -96,13 +168,23 @@ def test_nothing_the_steering_role_reaches_shows_personal_data(
         reverse("steering:dashboard") + "?period=2026-03",
         reverse("steering:export_csv") + f"?period={today_year}",
         reverse("steering:export_xlsx") + f"?period={today_year}",
+        reverse("steering:export_csv") + "?period=2026-03",
         reverse("steering:reports"),
         reverse("steering:report", args=[report.pk]),
         reverse("steering:report_csv", args=[report.pk]),
         reverse("steering:report_xlsx", args=[report.pk]),
         f"/api/v1/stats/?period={today_year}",
+        "/api/v1/stats/?period=2026-03",
         "/api/v1/stats/?from=2026-01&to=2026-12",
         reverse("api-schema"),
+        reverse("api-docs"),
+    ]
+    # Bad input: the error pages and responses the steering role can provoke.
+    refused = [
+        reverse("steering:dashboard") + "?period=last-spring",
+        reverse("steering:export_csv") + "?period=2026-13",
+        "/api/v1/stats/?period=2026-00",
+        "/api/v1/stats/?from=2026-09&to=2026-01",
     ]
     secrets = [
         "Astrid",
@@ -128,9 +210,13 @@ def test_nothing_the_steering_role_reaches_shows_personal_data(
         "BK-20",
     ]
     secrets += [c.number for c in (cases.a, cases.b, cases.p, cases.g, *stats_cases)]
-    for url in urls:
+    # The stats_cases fixture's people: "Stat Adult0" ... "Stat Earlier".
+    secrets += [f"Adult{n}" for n in range(6)] + ["Homeless0", "Homeless1"]
+    secrets += [f"Team{n}" for n in range(7)] + ["Stat Earlier"]
+    secrets += domain_data
+    for url in urls + refused:
         response = client.get(url)
-        assert response.status_code == 200, url
+        assert response.status_code == (400 if url in refused else 200), url
         text = _texts(response)
         leaked = [s for s in secrets if s in text]
         assert not leaked, (url, leaked)
