@@ -371,6 +371,9 @@ BOKVAR = {
     ),
     # The statistics pages serve a pre-computed report at most this old (see steering.snapshots).
     "STATS_MAX_AGE_MINUTES": int(os.environ.get("BOKVAR_STATS_MAX_AGE_MINUTES", "30")),
+    # Whole years before last year change rarely: their reports are pre-computed once a
+    # day for this many years back and served while younger than a day and a bit.
+    "STATS_PAST_YEARS": int(os.environ.get("BOKVAR_STATS_PAST_YEARS", "5")),
 }
 # Statistics: counts below this are published as "<5" (and sums over fewer people hidden).
 BOKVAR_STATS_THRESHOLD = int(os.environ.get("BOKVAR_STATS_THRESHOLD", "5"))

@@ -73,6 +73,7 @@ def dashboard(request):
             "picked": _picked(period),
             "computed_at": datetime.fromisoformat(report["generated_at"]),
             "max_age_minutes": int(snapshots.max_age().total_seconds() // 60),
+            "past_year": snapshots.is_past_year(period, timezone.localdate()),
             **_picker_choices(timezone.localdate()),
         }
     )

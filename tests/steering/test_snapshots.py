@@ -152,3 +152,65 @@ def test_snapshots_do_not_open_the_statistics_to_other_roles(client, org, role, 
     _as(client, org.users[role])
     assert client.get("/api/v1/stats/", {"period": "2026-03"}).status_code == 403
     assert client.get(reverse("steering:dashboard"), {"period": "2026-03"}).status_code == 403
+
+
+def test_refresh_all_precomputes_past_years_once_a_day(org, stats_cases, make_case, settings):
+    settings.BOKVAR = {**settings.BOKVAR, "STATS_PAST_YEARS": 5}
+    _add_cases(make_case, 1, opened_on=date(2022, 5, 1))
+    today = date(2026, 4, 15)
+    # Quick periods (4) and the whole years before last year back to the first case.
+    assert snapshots.refresh_all(today) == 4 + 3
+    stored = set(
+        StatisticsSnapshot.objects.filter(district=org.district).values_list("period", flat=True)
+    )
+    assert {"2024", "2023", "2022"} <= stored
+    assert "2021" not in stored
+    # Within the day only the quick periods are remade.
+    assert snapshots.refresh_all(today) == 4
+    StatisticsSnapshot.objects.filter(period="2023").update(
+        computed_at=timezone.now() - timedelta(hours=24)
+    )
+    assert snapshots.refresh_all(today) == 4 + 1
+
+
+def test_past_years_are_limited_by_the_setting(org, settings):
+    settings.BOKVAR = {**settings.BOKVAR, "STATS_PAST_YEARS": 2}
+    keys = [p.key for p in snapshots.past_years(2010, date(2026, 4, 15))]
+    assert keys == ["2024", "2023"]
+    assert snapshots.past_years(None, date(2026, 4, 15)) == []
+    assert snapshots.past_years(2026, date(2026, 4, 15)) == []
+
+
+def test_a_past_years_snapshot_is_served_for_a_day(client, steering, stats_cases, make_case):
+    old = str(timezone.localdate().year - 3)
+    _as(client, steering)
+    _add_cases(make_case, 1, opened_on=date(int(old), 6, 1))
+    assert _new_cases_total(client, old) == "<5"
+    StatisticsSnapshot.objects.filter(period=old).update(
+        computed_at=timezone.now() - timedelta(hours=25)
+    )
+    _add_cases(make_case, 5, opened_on=date(int(old), 6, 2))
+    # Still yesterday's figures: past years are remade by the daily refresh...
+    assert _new_cases_total(client, old) == "<5"
+    page = client.get(reverse("steering:dashboard"), {"period": old})
+    assert page.context["past_year"] is True
+    # ...and a snapshot older than a day and a bit is recomputed on request.
+    StatisticsSnapshot.objects.filter(period=old).update(
+        computed_at=timezone.now() - timedelta(hours=27)
+    )
+    assert _new_cases_total(client, old) == "6"
+
+
+def test_refresh_all_keeps_past_year_snapshots_but_drops_other_old_ones(org, stats_cases):
+    today = date(2026, 4, 15)
+    for period in ("2024", "2024-Q2"):
+        StatisticsSnapshot.objects.create(
+            district=org.district,
+            period=period,
+            computed_at=timezone.now() - timedelta(hours=25),
+            data={},
+        )
+    snapshots.refresh_all(today)
+    periods_left = set(StatisticsSnapshot.objects.values_list("period", flat=True))
+    assert "2024" in periods_left
+    assert "2024-Q2" not in periods_left
