@@ -396,11 +396,10 @@ def test_opening_a_case_for_a_person_known_elsewhere_forwards_the_signal(
     north = org.users["coordinator"]
     client = login(north)
     url = reverse("cases:signal_open_case", args=[signal.pk])
-    with translation.override("en"):
-        response = client.post(url, _open_body(org, TENANT_PN), follow=True)
+    response = client.post(url, _open_body(org, TENANT_PN), follow=True)
     assert response.redirect_chain[-1][0] == reverse("cases:signals")
     shown = [str(m) for m in response.context["messages"]]
-    assert shown == ["The signal was forwarded to the responsible district."]
+    assert shown == ["Signalen skickades vidare till den ansvariga stadsdelen."]
     body = response.content.decode()
     assert "redan registrerad" not in body and case.number not in body
     assert Case.objects.count() == 1
@@ -428,11 +427,10 @@ def test_a_protected_person_is_not_revealed_when_opening_a_case(org, landlord, c
     signal = _receive(landlord, personal_number="", name="")
     client = login(other)
     url = reverse("cases:signal_open_case", args=[signal.pk])
-    with translation.override("en"):
-        response = client.post(url, _open_body(org, "19900303-5624"), follow=True)
+    response = client.post(url, _open_body(org, "19900303-5624"), follow=True)
     # The same answer as for any person out of sight: forwarded, nothing else.
     shown = [str(m) for m in response.context["messages"]]
-    assert shown == ["The signal was forwarded to the responsible district."]
+    assert shown == ["Signalen skickades vidare till den ansvariga stadsdelen."]
     body = response.content.decode()
     assert "redan registrerad" not in body and cases.p.number not in body
     assert "Skyddadsdotter" not in body
