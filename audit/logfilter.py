@@ -9,10 +9,11 @@ import re
 
 PATTERNS = [
     # Swedish personal identity / coordination numbers: (YY)YYMMDD[-+]?NNNN.
-    re.compile(r"(?<!\d)(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\d)"),
+    # (Not the decimals of a number: a task's run time "0.001234567890s" is no one's.)
+    re.compile(r"(?<!\d)(?<!\d\.)(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\d)"),
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
     # Phone numbers: 0 or +46 then 6-12 more digits with optional spaces/dashes.
-    re.compile(r"(?<![\w])(?:\+46|0)[\d\s-]{6,16}\d"),
+    re.compile(r"(?<![\w])(?<!\d\.)(?:\+46|0)[\d\s-]{6,16}\d"),
 ]
 REDACTED = "[redacted]"
 

@@ -24,6 +24,13 @@ def test_redact_keeps_ordinary_text():
     assert redact("case 42 opened by user 7 at 12:30") == "case 42 opened by user 7 at 12:30"
 
 
+def test_redact_keeps_the_decimals_of_a_run_time():
+    # Celery logs "succeeded in 0.0123456789s": digits after a decimal point are no phone.
+    line = "Task x succeeded in 0.0123456789s: 0 (and 0.198001012387s)"
+    assert redact(line) == line
+    assert redact("ring 0.5 eller 070-123 45 67") == "ring 0.5 eller [redacted]"
+
+
 def _redacting_handler():
     for handler in logging.getLogger().handlers + logging.getLogger("django.request").handlers:
         if any(isinstance(f, RedactPersonalData) for f in handler.filters):
