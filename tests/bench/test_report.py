@@ -10,7 +10,7 @@ def test_the_published_city_results_print_as_a_markdown_table(capsys):
     assert report.main(["city"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("### city (measured 20")
-    assert "| steering dashboard for a year not pre-computed |" in out
+    assert "| steering dashboard for nine months not pre-computed (first request) |" in out
     assert "| case list (coordinator): first page |" in out
 
 
