@@ -210,14 +210,41 @@ def create_case(
         persons.append(person)
     household.head = persons[0]
     attribute(household, user=actor, reason=reason).save(update_fields=["head"])
-    this_year = timezone.localdate().year
     for year in children_birth_years:
         _check_birth_year(year, "children")
         attribute(
             HouseholdChild(household=household, birth_year=year), user=actor, reason=reason
         ).save()
+    case = open_case_row(
+        household=household,
+        kind=kind,
+        responsible_unit=responsible_unit,
+        assignees=assignees,
+        opened_on=opened_on,
+        actor=actor,
+        reason=reason,
+    )
+    for person in persons:
+        if person.is_protected:
+            for user in {actor, *assignees}:
+                grant_perm(PROTECTED_PERM, user, person, actor=actor, reason=reason)
+    return case
+
+
+def open_case_row(
+    *,
+    household: Household,
+    kind: str,
+    responsible_unit: Unit,
+    assignees: list[User],
+    opened_on: date | None,
+    actor: User,
+    reason: str,
+) -> Case:
+    """The case row of a new case, granted to its unit and assigned: the part every way
+    of opening a case shares (a new household, a returning one)."""
     case = Case(
-        number=_next_case_number(this_year),
+        number=_next_case_number(timezone.localdate().year),
         household=household,
         kind=kind,
         responsible_unit=responsible_unit,
@@ -227,10 +254,6 @@ def create_case(
     attribute(case, user=actor, reason=reason).save()
     _grant_case(case, responsible_unit.group, actor=actor, reason=reason)
     _set_assignees(case, assignees, actor=actor, reason=reason)
-    for person in persons:
-        if person.is_protected:
-            for user in {actor, *assignees}:
-                grant_perm(PROTECTED_PERM, user, person, actor=actor, reason=reason)
     return case
 
 

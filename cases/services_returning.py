@@ -10,22 +10,18 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bokvar.history import attribute
 from bokvar.models import Unit, User
 
 from . import selectors
 from .models import Case, Household, Person, ProtectedIdentity
 from .services import (
     PROTECTED_PERM,
-    _grant_case,
     _household_touched,
-    _next_case_number,
-    _set_assignees,
     grant_perm,
     may_create_case_for,
+    open_case_row,
 )
 
 
@@ -51,17 +47,15 @@ def open_case_for_household(
     household = Household.objects.select_for_update().get(pk=household_id)
     if Case.objects.filter(household=household, status=Case.Status.OPEN).exists():
         raise ValidationError({"household": _("This household already has an open case.")})
-    case = Case(
-        number=_next_case_number(timezone.localdate().year),
+    case = open_case_row(
         household=household,
         kind=kind,
         responsible_unit=responsible_unit,
-        opened_on=opened_on or timezone.localdate(),
+        assignees=assignees,
+        opened_on=opened_on,
+        actor=actor,
+        reason=reason,
     )
-    case.full_clean()
-    attribute(case, user=actor, reason=reason).save()
-    _grant_case(case, responsible_unit.group, actor=actor, reason=reason)
-    _set_assignees(case, assignees, actor=actor, reason=reason)
     _household_touched(household, actor=actor, reason=reason)
     # The actor may pass on sight of the protected people they see themselves, as when
     # a case is created; people hidden from the actor stay hidden from the new staff.
