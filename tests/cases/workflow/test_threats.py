@@ -376,3 +376,31 @@ def test_timeline_shows_every_kind_of_event_in_date_order(org, make_case, login,
     titles = [str(e.title) for e in events]
     positions = [html.index(title.split(",")[0].split(" (")[0]) for title in titles]
     assert positions == sorted(positions)
+
+
+def test_the_data_migration_closes_recovery_deadlines_recorded_before_the_rule(org, make_case):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cases.migrations.0010_close_passed_recovery_deadlines")
+    coordinator = org.users["coordinator"]
+    served = TODAY - timedelta(days=60)
+    data = ThreatData(termination_served_on=served, board_notified_on=served)
+    moved_on = threats.create_threat(actor=coordinator, case_id=make_case().pk, data=data)
+    waiting = threats.create_threat(actor=coordinator, case_id=make_case().pk, data=data)
+    # As stored before the rule: an application recorded, the recovery deadline still open.
+    EvictionThreat.objects.filter(pk=moved_on.pk).update(
+        application_to="enforcement", application_on=TODAY - timedelta(days=5)
+    )
+    Deadline.objects.filter(threat=moved_on).update(done_at=None)
+
+    migration.close_passed_recovery_deadlines(apps, None)
+
+    closed = Deadline.objects.get(threat=moved_on, kind=Deadline.Kind.RECOVERY)
+    assert closed.done_at is not None
+    latest = closed.history.order_by("-history_id").first()
+    assert latest.history_change_reason == migration.REASON
+    assert latest.done_at == closed.done_at
+    # Nothing has happened after this one's recovery period: it stays open.
+    assert Deadline.objects.get(threat=waiting, kind=Deadline.Kind.RECOVERY).done_at is None
