@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bokvar.models import Unit, User
+from bokvar.models import Role, Unit, User
+from bokvar.selectors import roles_of
 
 from . import selectors
 from .models import Case, Household, Person, ProtectedIdentity
@@ -23,6 +24,18 @@ from .services import (
     may_create_case_for,
     open_case_row,
 )
+
+CREATE_ROLES = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
+
+
+def may_open_new_case(user: User, case: Case) -> bool:
+    """Whether a case page offers a new case for its household: the case is closed, the
+    household has no open case, and the user is one who creates cases."""
+    return (
+        case.status == case.Status.CLOSED
+        and roles_of(user).has(*CREATE_ROLES)
+        and selectors.open_case_of_household(case.household_id) is None
+    )
 
 
 @transaction.atomic

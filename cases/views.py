@@ -33,7 +33,8 @@ from .forms import (
 )
 from .history import case_changes
 from .panels import panels_for, person_panels_for, timeline_for
-from .views_returning import clash_offer, may_open_new_case, new_case_url
+from .services_returning import may_open_new_case
+from .views_returning import clash_offer, new_case_url
 
 CASE_ROLES = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER, Role.ADMINISTRATOR)
 CREATE_ROLES = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)

@@ -11,31 +11,18 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from bokvar.models import Role
 from bokvar.permissions import role_required
 from bokvar.selectors import roles_of
 
 from . import selectors
 from .forms import CaseCreateForm
-from .services_returning import open_case_for_household
-
-CREATE_ROLES = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
+from .services_returning import CREATE_ROLES, open_case_for_household
 
 
 def new_case_url(household_id: int, **initial) -> str:
     url = reverse("cases:household_new_case", args=[household_id])
     initial = {k: v for k, v in initial.items() if v}
     return url + ("?" + urlencode(initial) if initial else "")
-
-
-def may_open_new_case(user, case) -> bool:
-    """Whether a case page offers a new case for its household: the case is closed, the
-    household has no open case, and the user is one who creates cases."""
-    return (
-        case.status == case.Status.CLOSED
-        and roles_of(user).has(*CREATE_ROLES)
-        and selectors.open_case_of_household(case.household_id) is None
-    )
 
 
 def clash_offer(clash) -> dict | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-RECOVERY_DAYS = 21
+from cases.workflow.threats import recovery_deadline
 
 
 @dataclass
@@ -68,7 +68,8 @@ def plan_threat(rng, *, opened: date, today: date) -> ThreatPlan:
     board = min(max(board, plan.arrears_notice_on), today)
     plan.termination_served_on, plan.board_notified_on = served, board
     plan.termination_notice = "correct" if rng.random() < 0.7 else ""
-    plan.recovery_deadline = max(served, board) + timedelta(days=RECOVERY_DAYS)
+    # The workflow's own rule and configured period, not a copy of them.
+    plan.recovery_deadline = recovery_deadline(served, board, plan.termination_notice)
     if rng.random() < 0.35:  # the arrears paid within the recovery period
         paid = served + timedelta(days=rng.randint(0, (plan.recovery_deadline - served).days))
         if paid > today:

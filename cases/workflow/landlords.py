@@ -26,7 +26,8 @@ def may_edit_landlord(user: User, landlord: Landlord) -> bool:
     mine = roles_of(user).coordinator_district_ids
     if not mine:
         return False
-    theirs = set(landlord.districts.values_list("pk", flat=True))
+    # .all() so that a list with prefetched districts asks nothing per landlord.
+    theirs = {district.pk for district in landlord.districts.all()}
     return not theirs or bool(theirs & set(mine))
 
 

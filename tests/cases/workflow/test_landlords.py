@@ -188,3 +188,28 @@ def test_districts_the_editor_does_not_coordinate_are_kept(client, org, landlord
     assert set(landlord.districts.all()) == {org.district, south}
     refused = _post(client, coordinator, landlord, _body(landlord, districts=[south.pk]))
     assert refused.status_code == 200 and "districts" in refused.context["form"].errors
+
+
+def test_the_landlord_list_asks_the_same_queries_however_many_landlords(org, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases import services
+
+    coordinator = org.users["coordinator"]
+    client.force_login(coordinator, backend="django.contrib.auth.backends.ModelBackend")
+
+    def list_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("cases:landlords")).status_code == 200
+        return len(ctx)
+
+    services.register_landlord(
+        actor=coordinator, kind=Landlord.Kind.HOUSING_COMPANY, name="Bostadsbolaget 0"
+    )
+    few = list_queries()
+    for n in range(1, 6):
+        services.register_landlord(
+            actor=coordinator, kind=Landlord.Kind.HOUSING_COMPANY, name=f"Bostadsbolaget {n}"
+        )
+    assert list_queries() == few
