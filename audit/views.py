@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from bokvar.models import Role, Unit
 from bokvar.permissions import role_required
-from cases import selectors as case_selectors
+from cases.core.selectors import history_access as case_selectors
 
 from . import extract as extract_service
 from . import history, review, services

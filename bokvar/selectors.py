@@ -1,12 +1,17 @@
-"""Reads about the organisation: which roles a user holds, in which units and districts."""
+"""Reads about the organisation: which roles a user holds, in which units and districts,
+and who works where (the staff of a unit, the coordinators of a district), for one or
+many units or districts in one query."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import F
 
 from .models import Membership, Role, Unit, User
+from .roles import CASE_STAFF
 
 
 @dataclass(frozen=True)
@@ -50,3 +55,56 @@ def roles_of(user: User | AnonymousUser) -> Roles:
 
 def units_of(user: User) -> list[Unit]:
     return list(Unit.objects.filter(memberships__user=user).distinct().order_by("name"))
+
+
+def staff_unit_ids(user: User, roles: Iterable[str] = CASE_STAFF) -> set[int]:
+    """The active units in which `user` holds one of `roles`."""
+    return set(
+        Membership.objects.filter(
+            user=user, role__in=list(roles), unit__is_active=True
+        ).values_list("unit_id", flat=True)
+    )
+
+
+def unit_staff_by_unit(unit_ids: Iterable[int]) -> dict[int, list[User]]:
+    """The active case staff (coordinators, guides, caseworkers) of each of these units,
+    ordered by id, in one query: {unit id: staff} (a unit without staff is left out)."""
+    by_unit: dict[int, dict[int, User]] = {}
+    members = (
+        User.objects.filter(
+            is_active=True,
+            memberships__unit_id__in=list(unit_ids),
+            memberships__role__in=list(CASE_STAFF),
+        )
+        .annotate(for_unit=F("memberships__unit_id"))
+        .order_by("id")
+    )
+    for user in members:
+        # Several staff roles in one unit make several rows; each person once.
+        by_unit.setdefault(user.for_unit, {}).setdefault(user.pk, user)
+    return {unit_id: list(users.values()) for unit_id, users in by_unit.items()}
+
+
+def unit_staff(unit_id: int) -> list[User]:
+    return unit_staff_by_unit({unit_id}).get(unit_id, [])
+
+
+def coordinators_by_district(district_ids: Iterable[int]) -> dict[int, list[User]]:
+    """The active coordinators of each of these districts, ordered by id, in one query."""
+    by_district: dict[int, dict[int, User]] = {}
+    members = (
+        User.objects.filter(
+            is_active=True,
+            memberships__unit__district_id__in=list(district_ids),
+            memberships__role=Role.COORDINATOR,
+        )
+        .annotate(for_district=F("memberships__unit__district_id"))
+        .order_by("id")
+    )
+    for user in members:
+        by_district.setdefault(user.for_district, {}).setdefault(user.pk, user)
+    return {district: list(users.values()) for district, users in by_district.items()}
+
+
+def district_coordinators(district_id: int) -> list[User]:
+    return coordinators_by_district({district_id}).get(district_id, [])

@@ -17,6 +17,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from bokvar.conf import from_environment
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("BOKVAR_DATA_DIR", BASE_DIR / "var"))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -329,7 +331,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # Personal data never reaches a log: the handler redacts identity numbers, e-mail
     # addresses and phone numbers (message, arguments, traceback) and drops the request.
-    "filters": {"redact": {"()": "audit.logfilter.RedactPersonalData"}},
+    "filters": {"redact": {"()": "bokvar.logfilter.RedactPersonalData"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
     },
@@ -347,33 +349,8 @@ LOGGING = {
     },
 }
 
-# Bo Kvar's own knobs.
-BOKVAR = {
-    "DEFAULT_DISTRICT": os.environ.get("BOKVAR_DISTRICT", "Norrmalm"),
-    # Legal periods live here, not in code. Återvinning: three weeks (JB 12 kap. 44 §).
-    "RECOVERY_PERIOD_DAYS": int(os.environ.get("BOKVAR_RECOVERY_PERIOD_DAYS", "21")),
-    # Days before a deadline that the responsible staff are reminded.
-    "REMINDER_LEAD_DAYS": [
-        int(d) for d in os.environ.get("BOKVAR_REMINDER_LEAD_DAYS", "7,2,0").split(",")
-    ],
-    # A deadline that passed while reminders were not running (downtime) still gets its
-    # missed reminders if it is at most this many days overdue; older ones are only listed.
-    "REMINDER_CATCH_UP_DAYS": int(os.environ.get("BOKVAR_REMINDER_CATCH_UP_DAYS", "7")),
-    # A signal for the same tenant and landlord within this many days joins the open case.
-    "REPEAT_SIGNAL_DAYS": 30,
-    # A household with children and an eviction date this close is flagged to coordinators.
-    "CHILD_EVICTION_ALERT_DAYS": 14,
-    # After a transfer the sending unit keeps read access this many days.
-    "HANDOVER_READ_ACCESS_DAYS": int(os.environ.get("BOKVAR_HANDOVER_READ_ACCESS_DAYS", "30")),
-    # A handover nobody has decided on is escalated after this many working days.
-    "HANDOVER_ESCALATION_WORKING_DAYS": int(
-        os.environ.get("BOKVAR_HANDOVER_ESCALATION_WORKING_DAYS", "2")
-    ),
-    # The statistics pages serve a pre-computed report at most this old (see steering.snapshots).
-    "STATS_MAX_AGE_MINUTES": int(os.environ.get("BOKVAR_STATS_MAX_AGE_MINUTES", "30")),
-    # Whole years before last year change rarely: their reports are pre-computed once a
-    # day for this many years back and served while younger than a day and a bit.
-    "STATS_PAST_YEARS": int(os.environ.get("BOKVAR_STATS_PAST_YEARS", "5")),
-}
+# Bo Kvar's own knobs: every one, its environment variable and its default are listed
+# in bokvar/conf.py; code reads them with bokvar.conf.setting(name).
+BOKVAR = from_environment()
 # Statistics: counts below this are published as "<5" (and sums over fewer people hidden).
 BOKVAR_STATS_THRESHOLD = int(os.environ.get("BOKVAR_STATS_THRESHOLD", "5"))

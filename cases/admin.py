@@ -7,7 +7,8 @@ from django.contrib import admin
 from bokvar.models import Role
 from bokvar.selectors import roles_of
 
-from . import selectors
+from .core.selectors import cases as case_selectors
+from .core.selectors import people as people_selectors
 from .models import Case, Household, Landlord, Person
 
 
@@ -16,7 +17,7 @@ def _admin_cases(user):
     nothing for the administrator role (they configure, they do not read cases)."""
     if roles_of(user).has(Role.ADMINISTRATOR):
         return Case.objects.none()
-    return selectors.visible_cases(user)
+    return case_selectors.visible_cases(user)
 
 
 class NoPersonalDataAdmin(admin.ModelAdmin):
@@ -70,7 +71,7 @@ class PersonAdmin(NoPersonalDataAdmin):
             super()
             .get_queryset(request)
             .filter(household_id__in=households)
-            .filter(selectors.persons_visible_q(request.user))
+            .filter(people_selectors.persons_visible_q(request.user))
         )
 
 

@@ -34,6 +34,9 @@ class CasesConfig(AppConfig):
 
         handover_audit.register()
         # Issue #7: history, extract and retention know these models only from here.
-        from . import audit_registration
+        from .core import audit as core_audit
+        from .core.services import households
+        from .workflow import threats
 
-        audit_registration.register()
+        core_audit.register()
+        households.on_child_added(threats.flag_children_now)

@@ -11,11 +11,10 @@ from django.utils import timezone
 from bokvar.demo import DemoContext
 from bokvar.models import Unit
 
-from . import services
-from .demo import fake_person
+from .core.demo import fake_person
 from .models import Case, Landlord, LandlordSignal
-from .selectors import find_landlord_by_name
-from .workflow import contacts, signals, threats
+from .workflow import contacts, landlords, signals, threats
+from .workflow.selectors import find_landlord_by_name
 from .workflow.signals import SignalInput
 from .workflow.threats import ThreatData
 
@@ -39,7 +38,7 @@ def _landlords(ctx: DemoContext) -> list[Landlord]:
     for kind, name, phone in LANDLORDS:
         landlord = find_landlord_by_name(name)
         if landlord is None:
-            landlord = services.register_landlord(
+            landlord = landlords.register_landlord(
                 actor=ctx.users["admin"], kind=kind, name=name, phone=phone
             )
         out.append(landlord)

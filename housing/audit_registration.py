@@ -13,7 +13,7 @@ from audit.registry import (
     register_personal_data_view,
     register_retention,
 )
-from cases.audit_registration import (
+from cases.core.audit import (
     cases_of_people,
     hidden_by,
     protected_cases,

@@ -31,7 +31,8 @@ from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from bokvar.models import User
-from cases import selectors as case_selectors
+from cases.core.selectors import cases as case_selectors
+from cases.core.selectors import people as people_selectors
 from cases.models import Case
 
 from .models import CostItem, Placement, ShelterNight
@@ -138,7 +139,7 @@ def forecasts_for_cases(
         # A protected person's nights count only for those granted to see them, as on
         # the housing chain: a sum per household would otherwise reveal their stays.
         # (Statistics pass no user: their sums are aggregated and suppressed.)
-        night_rows = night_rows.filter(case_selectors.persons_visible_q(user, prefix="person__"))
+        night_rows = night_rows.filter(people_selectors.persons_visible_q(user, prefix="person__"))
     open_case, owner = night_case_ids(as_of)
     nights: dict[int, tuple[Decimal, Decimal]] = {
         r["owner"]: (r["total"] or ZERO, r["in_period"] or ZERO)

@@ -26,8 +26,10 @@ from django.utils.translation import gettext as _
 from bokvar import bulk
 from bokvar.history import attribute, system_user
 from bokvar.models import Unit, User
-from cases import selectors as case_selectors
-from cases.identity import InvalidPersonalNumber, parse_personal_number
+from bokvar.selectors import roles_of
+from cases.core.identity import InvalidPersonalNumber, parse_personal_number, personal_number_index
+from cases.core.selectors import cases as case_selectors
+from cases.core.selectors import people as people_selectors
 from cases.models import Person
 
 from .models import Shelter, ShelterNight, ShelterPrice
@@ -82,7 +84,7 @@ def visible_people(user: User | None):
     if user is None:
         return people
     return people.filter(household__cases__in=case_selectors.writable_cases(user)).filter(
-        case_selectors.persons_visible_q(user)
+        people_selectors.persons_visible_q(user)
     )
 
 
@@ -140,12 +142,12 @@ def remove_night(*, actor: User, case_id: int, night_id: int) -> None:
     who register nights there (staff who may work on the case, a person they may see).
     The history keeps the night, and who removed it."""
     case = case_selectors.get_case_for_user(actor, case_id, write=True)
-    if not case_selectors.roles_of(actor).has(*COST_STAFF):
+    if not roles_of(actor).has(*COST_STAFF):
         raise PermissionDenied
     night = (
         ShelterNight.objects.select_for_update()
         .filter(pk=night_id, person__household_id=case.household_id)
-        .filter(case_selectors.persons_visible_q(actor, prefix="person__"))
+        .filter(people_selectors.persons_visible_q(actor, prefix="person__"))
         .first()
     )
     if night is None:
@@ -188,7 +190,7 @@ def _units_by_name(actor: User | None) -> dict[str, list[Unit]]:
     importer's districts, or every district for a command, which is run by no one."""
     units = Unit.objects.filter(is_active=True)
     if actor is not None:
-        units = units.filter(district_id__in=case_selectors.roles_of(actor).district_ids)
+        units = units.filter(district_id__in=roles_of(actor).district_ids)
     out: dict[str, list[Unit]] = {}
     for unit in units.only("pk", "name", "district_id"):
         out.setdefault(unit.name.casefold(), []).append(unit)
@@ -208,7 +210,7 @@ def _paying_unit(candidates: list[Unit], shelter: Shelter, *, by_command: bool) 
 @transaction.atomic
 def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> BatchResult:
     result = BatchResult()
-    if actor is not None and not case_selectors.roles_of(actor).has("coordinator", "guide"):
+    if actor is not None and not roles_of(actor).has("coordinator", "guide"):
         raise PermissionDenied
     parsed = {}
     # An invoice names the same person on many nights: parse and hash each number once.
@@ -230,7 +232,7 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
             result.errors.append((row.line, _("night: give the date as YYYY-MM-DD")))
             continue
         parsed[row.line] = (row, canonical, night)
-    index_of = {c: case_selectors.personal_number_index(c) for c in set(canonical_of.values()) if c}
+    index_of = {c: personal_number_index(c) for c in set(canonical_of.values()) if c}
     indexes = set(index_of.values())
     people = {
         p.personal_number_bidx: p.pk

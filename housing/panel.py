@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from bokvar.selectors import roles_of
-from cases import selectors as case_selectors
+from cases.core.selectors import cases as case_selectors
 
 from . import selectors
 from .models import Placement

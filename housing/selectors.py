@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from bokvar.models import Membership, Role, Unit, User
 from bokvar.selectors import roles_of
-from cases import selectors as case_selectors
+from cases.core.selectors import cases as case_selectors
+from cases.core.selectors import people as people_selectors
 from cases.models import Case
 
 from .forecast import (  # noqa: F401  (the forecast's public names, read from here too)
@@ -111,7 +112,7 @@ def housing_chain(user: User, case: Case) -> list[ChainStep]:
     """The household's chain: shelter stays of its members the user may see, and the
     case's placements."""
     nights = ShelterNight.objects.filter(person__household_id=case.household_id).filter(
-        case_selectors.persons_visible_q(user, prefix="person__")
+        people_selectors.persons_visible_q(user, prefix="person__")
     )
     return _chain(nights, Placement.objects.filter(case=case))
 
@@ -271,7 +272,7 @@ def case_shelter_nights(user: User, case: Case, *, today: date) -> list[ShelterN
             night__gte=date(today.year, 1, 1),
             night__lte=today,
         )
-        .filter(case_selectors.persons_visible_q(user, prefix="person__"))
+        .filter(people_selectors.persons_visible_q(user, prefix="person__"))
         .annotate(owner=owner)
         .filter(owner=case.pk)
         .select_related("shelter")

@@ -16,7 +16,8 @@ from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
 from bokvar.models import User
 from bokvar.selectors import roles_of
-from cases import selectors as case_selectors
+from cases.core.selectors import cases as case_selectors
+from cases.core.services.access import grant_case
 from cases.models import Landlord
 
 from . import selectors
@@ -198,9 +199,7 @@ def start_placement(
         update_fields=["status", "status_since", "version"]
     )
     if guide is not None:
-        from cases.services import _grant_case
-
-        _grant_case(case, guide, actor=actor, reason="guide of the placement")
+        grant_case(case, guide, actor=actor, reason="guide of the placement")
     return placement
 
 

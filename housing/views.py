@@ -16,7 +16,8 @@ from bokvar.concurrency import ConflictError
 from bokvar.models import District, Role, Unit, User
 from bokvar.permissions import role_required
 from bokvar.selectors import roles_of
-from cases import selectors as case_selectors
+from cases.core.selectors import cases as case_selectors
+from cases.core.selectors import people as people_selectors
 from cases.models import Case, Person
 
 from . import nights, selectors, services
@@ -158,7 +159,7 @@ def apartment_status(request, apartment_id: int):
 def _people_of(user, case):
     people = list(
         Person.objects.filter(household_id=case.household_id).filter(
-            case_selectors.persons_visible_q(user)
+            people_selectors.persons_visible_q(user)
         )
     )
     return people, {p.pk: p.full_name for p in people}

@@ -5,12 +5,13 @@ from types import SimpleNamespace
 import pytest
 
 from bokvar.models import Unit
-from cases import services
+from cases.core.services.cases import create_case
+from cases.core.services.people import PersonData
 from cases.models import ProtectedIdentity
 
 
-def person(given: str, family: str, pn: str = "", **extra) -> services.PersonData:
-    return services.PersonData(
+def person(given: str, family: str, pn: str = "", **extra) -> PersonData:
+    return PersonData(
         given_name=given,
         family_name=family,
         personal_number=pn,
@@ -27,7 +28,7 @@ def make_case(org):
     def _make(
         *, unit_kind=Unit.Kind.ADULT, assignees=(), people=None, children=(), actor=None, **kwargs
     ):
-        return services.create_case(
+        return create_case(
             actor=actor or org.users["coordinator"],
             kind=kwargs.pop("kind", "eviction_prevention"),
             responsible_unit=org.units[unit_kind],

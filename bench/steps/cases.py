@@ -10,8 +10,8 @@ from tqdm import tqdm
 
 from bokvar import bulk
 from bokvar.models import Role
-from cases.demo import FAMILY, MEN, STREETS, WOMEN, random_personal_number
-from cases.identity import birth_year_band
+from cases.core.demo import FAMILY, MEN, STREETS, WOMEN, random_personal_number
+from cases.core.identity import birth_year_band, name_index, personal_number_index
 from cases.models import (
     Case,
     CaseAssignment,
@@ -21,7 +21,6 @@ from cases.models import (
     HouseholdChild,
     Person,
 )
-from cases.selectors import name_index, personal_number_index
 
 from ..generate import GenContext, batched
 from . import plans

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from bokvar import bulk
 from cases.models import Case, Contact, Deadline, EvictionThreat, Landlord, LandlordSignal
-from cases.selectors import landlord_name_index
+from cases.workflow.selectors import landlord_name_index
 
 from ..generate import GenContext, batched
 

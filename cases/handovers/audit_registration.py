@@ -12,7 +12,7 @@ from audit.registry import (
     register_retention,
 )
 
-from ..audit_registration import cases_of_people, register_case_record
+from ..core.audit import cases_of_people, register_case_record
 from ..models import Handover, HandoverReadAccess
 
 

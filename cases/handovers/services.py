@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from bokvar.history import attribute
 from bokvar.models import Membership, Unit, User
-from cases import selectors as case_selectors
+from cases.core.selectors import cases as case_selectors
+from cases.core.services.access import grant_perm, revoke_perm
 from cases.models import Case, CaseAssignment, Handover, HandoverReadAccess
-from cases.services import grant_perm, revoke_perm
 
 from . import selectors
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit.hooks import How, record_read, record_reads
 from bokvar.models import Role, Unit
 from bokvar.permissions import role_required
-from cases import selectors as case_selectors
+from cases.core.selectors import cases as case_selectors
 from cases.models import Handover
 
 from . import selectors, services

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from bokvar.history import attribute
 from bokvar.models import User
-from cases import selectors as case_selectors
+from cases.core.selectors import cases as case_selectors
 from cases.models import Contact, Deadline, Intervention
 
 from . import selectors

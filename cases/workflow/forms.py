@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bokvar.models import District, Unit, User
-from cases.identity import InvalidPersonalNumber, parse_personal_number
+from cases.core.identity import InvalidPersonalNumber, parse_personal_number
 from cases.models import Contact, EvictionThreat, Intervention, Landlord, LandlordSignal
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

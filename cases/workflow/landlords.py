@@ -1,5 +1,6 @@
-"""Keeping the landlord register current: a coordinator corrects a landlord's details,
-the districts where it has flats, or deactivates it (its API tokens stop working)."""
+"""The landlord register: administrators and coordinators register landlords; a
+coordinator corrects a landlord's details, the districts where it has flats, or
+deactivates it (its API tokens stop working)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from django.utils.translation import gettext as _
 
 from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
-from bokvar.models import District, User
+from bokvar.models import District, Role, User
 from bokvar.selectors import roles_of
-from cases import selectors as case_selectors
 from cases.models import Landlord
 
+from . import selectors
 from .tokens import revoke_tokens
 
 FIELDS = ["kind", "organisation_name", "private_name", "organisation_number"]
@@ -75,7 +76,7 @@ def update_landlord(
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Enter the landlord's name.")})
-    index = case_selectors.landlord_name_index(name)
+    index = selectors.landlord_name_index(name)
     if Landlord.objects.filter(name_bidx=index).exclude(pk=landlord.pk).exists():
         raise ValidationError({"name": _("A landlord with this name is already registered.")})
     private = kind == Landlord.Kind.PRIVATE
@@ -109,4 +110,54 @@ def update_landlord(
     if deactivated:
         # A landlord no longer active reports nothing: its systems' keys stop working.
         revoke_tokens(landlord=landlord, actor=actor)
+    return landlord
+
+
+@transaction.atomic
+def register_landlord(
+    *,
+    actor: User,
+    kind: str,
+    name: str,
+    organisation_number: str = "",
+    contact_person: str = "",
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    districts: list[District] | None = None,
+) -> Landlord:
+    """Landlords are configuration: administrators and coordinators register them, with
+    the districts where the landlord has flats (by default all of the actor's own)."""
+    roles = roles_of(actor)
+    if not roles.has(Role.ADMINISTRATOR, Role.COORDINATOR):
+        raise PermissionDenied
+    allowed = selectors.landlord_district_ids(actor)
+    district_ids = allowed if districts is None else {d.pk for d in districts}
+    if not district_ids:
+        raise ValidationError(
+            {"districts": _("Choose the districts where the landlord has flats.")}
+        )
+    if not district_ids <= allowed:
+        raise ValidationError({"districts": _("Choose among your own districts.")})
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the landlord's name.")})
+    index = selectors.landlord_name_index(name)
+    if Landlord.objects.filter(name_bidx=index).exists():
+        raise ValidationError({"name": _("A landlord with this name is already registered.")})
+    private = kind == Landlord.Kind.PRIVATE
+    landlord = Landlord(
+        kind=kind,
+        organisation_name="" if private else name,
+        private_name=name if private else "",
+        name_bidx=index,
+        organisation_number=organisation_number.strip(),
+        contact_person=contact_person.strip(),
+        phone=phone.strip(),
+        email=email.strip(),
+        address=address.strip(),
+    )
+    landlord.full_clean()
+    attribute(landlord, user=actor, reason="landlord registered").save()
+    landlord.districts.set(sorted(district_ids))
     return landlord

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from bokvar.models import Role
 from bokvar.navigation import NavItem
 from bokvar.navigation import register as register_nav
-from cases import selectors as case_selectors
+from cases.core.selectors import cases as case_selectors
 from cases.models import Contact, Deadline, EvictionThreat, Intervention, LandlordSignal
 from cases.panels import Panel, TimelineEvent, register_panel, register_summary, register_timeline
 

@@ -14,10 +14,12 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from bokvar.crypto import blind_index, normalise_name
 from bokvar.models import Membership, Role, User
 from bokvar.selectors import roles_of
-from cases import selectors as case_selectors
-from cases.identity import InvalidPersonalNumber, parse_personal_number
+from cases.core.identity import InvalidPersonalNumber, parse_personal_number, personal_number_index
+from cases.core.selectors import cases as case_selectors
+from cases.core.selectors import people as people_selectors
 from cases.models import (
     Case,
     CaseAssignment,
@@ -146,7 +148,7 @@ def suggestions_for(user: User, signal: LandlordSignal) -> list[Case]:
     if key is None:
         return []
     people = Person.objects.filter(household_id=OuterRef("household_id"), **key).filter(
-        case_selectors.persons_visible_q(user)
+        people_selectors.persons_visible_q(user)
     )
     return list(
         case_selectors.visible_cases(user)
@@ -188,7 +190,7 @@ def triage_suggestions(user: User, signal: LandlordSignal) -> list[Suggestion]:
 
 def tenant_index(value: str) -> str:
     try:
-        return case_selectors.personal_number_index(parse_personal_number(value))
+        return personal_number_index(parse_personal_number(value))
     except InvalidPersonalNumber:
         return ""
 
@@ -263,9 +265,30 @@ def person_visible_to(user: User, person: Person) -> bool:
     """Whether the user may know the person exists: a case of theirs they see, and not a
     protected identity they are not granted."""
     return (
-        Person.objects.filter(case_selectors.persons_visible_q(user), pk=person.pk).exists()
+        Person.objects.filter(people_selectors.persons_visible_q(user), pk=person.pk).exists()
         and case_selectors.visible_cases(user).filter(household_id=person.household_id).exists()
     )
+
+
+# --- Landlords ---------------------------------------------------------------------------
+
+
+def landlord_district_ids(user: User) -> set[int]:
+    """Districts a user may place landlords in: those they coordinate, and for an
+    administrator the districts of their units."""
+    roles = roles_of(user)
+    allowed = set(roles.coordinator_district_ids)
+    if roles.has(Role.ADMINISTRATOR):
+        allowed |= roles.district_ids
+    return allowed
+
+
+def landlord_name_index(name: str) -> str:
+    return blind_index(normalise_name(name), purpose="landlord_name")
+
+
+def find_landlord_by_name(name: str):
+    return Landlord.objects.filter(name_bidx=landlord_name_index(name)).first()
 
 
 # --- Threats and deadlines -------------------------------------------------------------

@@ -17,9 +17,15 @@ from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
 from bokvar.models import District, Unit, User
 from bokvar.selectors import roles_of
-from cases import selectors as case_selectors
-from cases import services as case_services
-from cases.identity import InvalidPersonalNumber, parse_personal_number
+from cases.core.identity import (
+    InvalidPersonalNumber,
+    name_index,
+    parse_personal_number,
+    personal_number_index,
+)
+from cases.core.selectors import cases as case_selectors
+from cases.core.services import cases as case_services
+from cases.core.services.people import PersonData
 from cases.models import Case, Landlord, LandlordSignal, Person
 
 from . import selectors
@@ -87,11 +93,9 @@ def build_signal(landlord: Landlord, data: SignalInput, *, today: date) -> Landl
         channel=data.channel,
         received_on=data.received_on,
         tenant_personal_number=canonical,
-        tenant_personal_number_bidx=case_selectors.personal_number_index(canonical)
-        if canonical
-        else "",
+        tenant_personal_number_bidx=personal_number_index(canonical) if canonical else "",
         tenant_name=name,
-        tenant_name_bidx=case_selectors.name_index(name) if name else "",
+        tenant_name_bidx=name_index(name) if name else "",
         tenant_address=data.address.strip(),
         arrears_amount=amount,
         description=data.description.strip(),
@@ -380,7 +384,7 @@ def _open_case_or_forward(
         responsible_unit=responsible_unit,
         assignees=assignees,
         people=[
-            case_services.PersonData(
+            PersonData(
                 given_name=given_name,
                 family_name=family_name,
                 personal_number=personal_number,
@@ -408,7 +412,7 @@ def _registered_person(personal_number: str) -> Person | None:
         canonical = parse_personal_number(personal_number)
     except InvalidPersonalNumber:
         return None  # create_case reports the invalid number on its field
-    index = case_selectors.personal_number_index(canonical)
+    index = personal_number_index(canonical)
     return Person.objects.filter(personal_number_bidx=index).first()
 
 
@@ -421,7 +425,7 @@ def _forward(signal: LandlordSignal, *, person: Person, personal_number: str, ac
     if not signal.tenant_personal_number:
         canonical = parse_personal_number(personal_number)
         signal.tenant_personal_number = canonical
-        signal.tenant_personal_number_bidx = case_selectors.personal_number_index(canonical)
+        signal.tenant_personal_number_bidx = personal_number_index(canonical)
         changed += ["tenant_personal_number", "tenant_personal_number_bidx"]
     bump(signal)
     attribute(signal, user=actor, reason="signal forwarded to the responsible district").save(

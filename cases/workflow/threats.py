@@ -17,8 +17,8 @@ from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
 from bokvar.models import User
 from bokvar.notifications import notify
-from cases import selectors as case_selectors
-from cases.models import Case, Deadline, EvictionThreat
+from cases.core.selectors import cases as case_selectors
+from cases.models import Case, Deadline, EvictionThreat, Household
 
 from . import selectors
 
@@ -262,6 +262,20 @@ def notify_eviction_date(threat: EvictionThreat, *, case: Case) -> None:
         % {"date": threat.eviction_on.isoformat()},
         url=_case_url(case),
     )
+
+
+def flag_children_now(household: Household) -> None:
+    """A child added to a household whose eviction is close is flagged at once, not at
+    the next scheduled scan (the core calls this when a household gains a child)."""
+    today = timezone.localdate()
+    threats = EvictionThreat.objects.filter(
+        case__household=household,
+        case__status=Case.Status.OPEN,
+        outcome="",
+        eviction_on__gte=today,
+    ).select_related("case__responsible_unit", "case__household")
+    for threat in threats:
+        flag_children_at_risk(threat, case=threat.case, today=today)
 
 
 def flag_children_at_risk(threat: EvictionThreat, *, case: Case, today: date) -> bool:

@@ -15,7 +15,7 @@ from bokvar.concurrency import ConflictError
 from bokvar.models import Role, Unit
 from bokvar.permissions import role_required
 from bokvar.selectors import roles_of
-from cases import selectors as case_selectors
+from cases.core.selectors import cases as case_selectors
 
 from . import contacts, imports, selectors, signals, threats
 from .forms import (

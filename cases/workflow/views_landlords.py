@@ -13,10 +13,10 @@ from bokvar.concurrency import ConflictError
 from bokvar.models import District, Role
 from bokvar.permissions import role_required
 from bokvar.selectors import roles_of
-from cases import selectors, services
 from cases.models import Landlord
 
 from . import landlords as landlord_services
+from . import selectors
 
 ROLES = (Role.COORDINATOR, Role.ADMINISTRATOR)
 
@@ -146,7 +146,7 @@ def landlord_new(request):
         try:
             data = dict(form.cleaned_data)
             data["districts"] = list(data["districts"]) or None
-            services.register_landlord(actor=request.user, **data)
+            landlord_services.register_landlord(actor=request.user, **data)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

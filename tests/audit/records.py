@@ -19,8 +19,8 @@ def fill_case(org, case, *, tag: str, transfer_to=None, accept_as=None) -> Simpl
     income support's caseworker: the sender may not decide their own handover)."""
     from cases.handovers import services as handovers
     from cases.models import Landlord
-    from cases.services import register_landlord
     from cases.workflow import contacts, signals, threats
+    from cases.workflow.landlords import register_landlord
     from housing import nights
     from housing import services as housing
     from housing.models import CostCategory, Shelter, ShelterPrice

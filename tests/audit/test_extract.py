@@ -121,7 +121,8 @@ def test_extract_holds_every_registered_record_with_its_known_values(client, org
 
     from audit import services
     from audit.registry import registry
-    from cases import services as case_services
+    from cases.core.services.access import grant_case_access
+    from cases.core.services.cases import update_case
     from cases.models import Deadline, Landlord, LandlordSignal
     from cases.workflow import signals
 
@@ -134,14 +135,14 @@ def test_extract_holds_every_registered_record_with_its_known_values(client, org
     )
     # After the transfer: an assignee of the receiving unit, and an ad hoc grant.
     cases.a.refresh_from_db()
-    case_services.update_case(
+    update_case(
         actor=coordinator,
         case_id=cases.a.pk,
         expected_version=cases.a.version,
         kind=cases.a.kind,
         assignees=[org.users["caseworker2"]],
     )
-    case_services.grant_case_access(actor=coordinator, case_id=cases.a.pk, user=org.users["guide"])
+    grant_case_access(actor=coordinator, case_id=cases.a.pk, user=org.users["guide"])
     # A signal about Astrid never linked to her case: found through the blind index.
     unlinked = signals.register_signal(
         actor=coordinator,

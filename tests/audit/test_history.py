@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from audit import history
-from cases import services
+from cases.core.services.people import update_person
 from tests.case_fixtures import person
 
 from .records import fill_case
@@ -19,7 +19,7 @@ def _get(client, user, url, method="get"):
 
 def test_case_history_lists_changes_old_to_new_with_who_and_why(client, cases, caseworker):
     head = cases.a.household.head
-    services.update_person(
+    update_person(
         actor=caseworker,
         case_id=cases.a.pk,
         person_id=head.pk,
@@ -47,9 +47,7 @@ def test_case_history_lists_changes_old_to_new_with_who_and_why(client, cases, c
     assert reverse("audit:case_history", args=[cases.a.pk]) in page
 
 
-def test_protected_person_values_are_hidden_without_grant(
-    client, org, cases, caseworker, auditor
-):
+def test_protected_person_values_are_hidden_without_grant(client, org, cases, caseworker, auditor):
     # Every kind of record on the protected person's case, each with known values,
     # the signal among them (its tenant's name and address are the person's).
     made = fill_case(org, cases.p, tag="Skyddat")

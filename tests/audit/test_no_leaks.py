@@ -6,7 +6,7 @@ import logging
 import pytest
 from django.test import Client
 
-from audit.logfilter import RedactPersonalData, redact
+from bokvar.logfilter import RedactPersonalData, redact
 
 pytestmark = pytest.mark.django_db
 

@@ -42,9 +42,9 @@ def test_recent_entry_keeps_a_person(cases, caseworker):
     ids = heads(cases)
     backdate_everything()
     head = Person.objects.get(pk=ids["a"])
-    from cases import services as case_services
+    from cases.core.services.people import update_person
 
-    case_services.update_person(
+    update_person(
         actor=caseworker,
         case_id=cases.a.pk,
         person_id=head.pk,

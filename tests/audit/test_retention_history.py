@@ -12,7 +12,8 @@ from audit import retention, services
 from audit.models import LegalHold
 from audit.registry import registry
 from bokvar.history import attribute
-from cases import services as case_services
+from cases.core.services.access import grant_case_access, revoke_perm
+from cases.core.services.households import remove_household_child
 from cases.models import (
     CaseAssignment,
     CaseUserObjectPermission,
@@ -38,7 +39,7 @@ def _remove_things(org, case, made):
     household = case.household
     child = household.children.order_by("pk").first()
     household.refresh_from_db()
-    case_services.remove_household_child(
+    remove_household_child(
         actor=coordinator, case_id=case.pk, child_id=child.pk, expected_version=household.version
     )
     deadline = Deadline.objects.create(
@@ -102,10 +103,8 @@ def test_history_of_rows_removed_earlier_goes_with_the_person(org, cases):
 def test_access_grants_and_their_history_go_with_the_person(org, cases, auditor):
     coordinator = org.users["coordinator"]
     # A grant given and taken back again: only its history names the case now.
-    case_services.grant_case_access(
-        actor=coordinator, case_id=cases.a.pk, user=org.users["caseworker2"]
-    )
-    case_services.revoke_perm(
+    grant_case_access(actor=coordinator, case_id=cases.a.pk, user=org.users["caseworker2"])
+    revoke_perm(
         "cases.view_case",
         org.users["caseworker2"],
         cases.a,

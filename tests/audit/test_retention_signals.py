@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from audit import retention
 from cases.models import Landlord, LandlordSignal
-from cases.services import register_landlord
 from cases.workflow import signals
+from cases.workflow.landlords import register_landlord
 
 from .test_retention import backdate_everything
 

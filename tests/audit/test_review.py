@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from audit.models import AccessLogEntry
 from audit.review import LogFilters, entries, flag
-from cases import services as case_services
+from cases.core.services.access import grant_case_access
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +48,7 @@ def test_flags(client, cases, caseworker, coordinator, settings):
     # The protected main tenant's case.
     _read(client, caseworker, cases.p)
     # An ad hoc grant to a user of another unit is no handover: the read is flagged.
-    case_services.grant_case_access(
-        actor=coordinator, case_id=cases.a.pk, user=_user(cases, "caseworker2")
-    )
+    grant_case_access(actor=coordinator, case_id=cases.a.pk, user=_user(cases, "caseworker2"))
     _read(client, _user(cases, "caseworker2"), cases.a)
     rows = {(r.entry.user_id, r.entry.case_id): r.flags for r in flag(list(entries(LogFilters())))}
     assert rows[(coordinator.pk, cases.b.pk)] == ()
@@ -106,9 +104,7 @@ def test_reads_through_a_handover_are_not_flagged(client, org, cases, caseworker
     # Once the consultation is closed, the unit's reads are no longer explained by it
     # (here the unit keeps reading through an ad hoc grant to the user).
     handovers.close_consultation(actor=caseworker, handover_id=consultation.pk)
-    case_services.grant_case_access(
-        actor=org.users["coordinator"], case_id=cases.a.pk, user=caseworker2
-    )
+    grant_case_access(actor=org.users["coordinator"], case_id=cases.a.pk, user=caseworker2)
     _read(client, caseworker2, cases.a)
     last = AccessLogEntry.objects.order_by("-seq").first()
     assert (last.outside_unit, last.via_handover) == (True, False)
@@ -249,9 +245,7 @@ def test_person_page_read_outside_the_unit_without_a_handover_is_flagged(
     page = reverse("cases:person", args=[cases.a.pk, head])
     assert _login(client, caseworker2).get(page).status_code == 404  # no access: no read
     assert not AccessLogEntry.objects.filter(user_id=caseworker2.pk).exists()
-    case_services.grant_case_access(
-        actor=org.users["coordinator"], case_id=cases.a.pk, user=caseworker2
-    )
+    grant_case_access(actor=org.users["coordinator"], case_id=cases.a.pk, user=caseworker2)
     assert client.get(page).status_code == 200
     entry = AccessLogEntry.objects.get(user_id=caseworker2.pk)
     assert (entry.object_type, entry.object_id, entry.person_id, entry.case_id) == (

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(org, cases, make_case):
-    from cases import services
     from cases.models import Landlord, ProtectedIdentity
+    from cases.workflow.landlords import register_landlord
     from tests.case_fixtures import person
 
     # Q: the main tenant is not protected but another member of the household is, so the
@@ -37,7 +37,7 @@ def world(org, cases, make_case):
         ],
     )
 
-    landlord = services.register_landlord(
+    landlord = register_landlord(
         actor=org.users["admin"], kind=Landlord.Kind.HOUSING_COMPANY, name="Walkbostäder"
     )
     today = timezone.localdate()
@@ -308,7 +308,7 @@ def test_each_read_writes_exactly_one_entry_per_record(client, world):
         user = org.users[username]
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         if expected == "cases":
-            from cases.selectors import CaseFilters, case_list
+            from cases.core.selectors.cases import CaseFilters, case_list
 
             expected = min(case_list(user, CaseFilters()).count(), 25)
             assert expected >= 1

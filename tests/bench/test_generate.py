@@ -13,7 +13,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from audit import chain
 from bench.runner import Scenario, measure, percentile
 from bench.steps import plans
-from cases import selectors
+from cases.core.selectors.people import find_person_by_personal_number
 from cases.models import (
     Case,
     CaseGroupObjectPermission,
@@ -41,7 +41,7 @@ def test_district_scale_has_the_seed_proportions_and_works_with_the_app():
     assert CaseGroupObjectPermission.objects.count() == 2 * 660
     # Generated people are encrypted and findable like any other.
     person = Person.objects.order_by("id").first()
-    found = selectors.find_person_by_personal_number(
+    found = find_person_by_personal_number(
         Case.objects.get(household=person.household).assignments.first().user,
         person.personal_number,
     )

@@ -71,8 +71,8 @@ def test_seed_demo_has_the_shape_the_issue_asks_for():
 def test_every_demo_identity_number_is_a_skatteverket_test_number():
     """Demo people never carry a number that could be a real person's: each one, read
     back decrypted, is on Skatteverket's list of test personal identity numbers."""
-    from cases.demo_numbers import is_test_number
-    from cases.identity import parse_personal_number
+    from cases.core.demo import is_test_number
+    from cases.core.identity import parse_personal_number
     from cases.models import LandlordSignal, Person
 
     call_command("seed_demo", "--password", "pw-for-test-1")
@@ -87,8 +87,8 @@ def test_every_demo_identity_number_is_a_skatteverket_test_number():
 
 
 def test_the_test_number_list_is_well_formed():
-    from cases.demo_numbers import TEST_PERSONAL_NUMBERS
-    from cases.identity import parse_personal_number
+    from cases.core.demo import TEST_PERSONAL_NUMBERS
+    from cases.core.identity import parse_personal_number
 
     assert len(set(TEST_PERSONAL_NUMBERS)) == len(TEST_PERSONAL_NUMBERS) >= 600
     for number in TEST_PERSONAL_NUMBERS:

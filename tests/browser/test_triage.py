@@ -13,11 +13,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_coordinator_triages_a_signal_into_a_new_case(page, org, sign_in):
-    from cases import services
     from cases.models import Landlord
+    from cases.workflow.landlords import register_landlord
     from cases.workflow.signals import SignalInput, receive_signal
 
-    landlord = services.register_landlord(
+    landlord = register_landlord(
         actor=org.users["admin"], kind=Landlord.Kind.HOUSING_COMPANY, name="Svenska Bostäder"
     )
     signal = receive_signal(

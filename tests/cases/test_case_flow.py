@@ -199,21 +199,20 @@ def test_history_names_the_actor_and_reason(cases, org):
 def test_landlords_are_found_by_name_and_private_names_are_encrypted(org):
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from cases import selectors, services
+    from cases.workflow.landlords import register_landlord
+    from cases.workflow.selectors import find_landlord_by_name
 
-    company = services.register_landlord(
+    company = register_landlord(
         actor=org.users["admin"], kind="housing_company", name="Familjebostäder"
     )
-    private = services.register_landlord(
+    private = register_landlord(
         actor=org.users["coordinator"], kind="private", name="Greta Hyresvärd"
     )
-    assert selectors.find_landlord_by_name("familjebostäder") == company
-    assert selectors.find_landlord_by_name("GRETA  hyresvärd") == private
+    assert find_landlord_by_name("familjebostäder") == company
+    assert find_landlord_by_name("GRETA  hyresvärd") == private
     assert str(private) == f"#{private.pk}" and private.display_name == "Greta Hyresvärd"
     with pytest.raises(ValidationError) as exc:
-        services.register_landlord(actor=org.users["admin"], kind="private", name="Greta Hyresvärd")
+        register_landlord(actor=org.users["admin"], kind="private", name="Greta Hyresvärd")
     assert "name" in exc.value.message_dict
     with pytest.raises(PermissionDenied):
-        services.register_landlord(
-            actor=org.users["caseworker"], kind="private", name="Nils Nilsson"
-        )
+        register_landlord(actor=org.users["caseworker"], kind="private", name="Nils Nilsson")

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from bokvar.models import Unit
-from cases import services
-from cases.views import PAGE_SIZE
+from cases.core.services.cases import close_case
+from cases.core.views.cases import PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def listing(client, org):
 
 
 def test_filter_by_status(org, cases, listing):
-    services.close_case(
+    close_case(
         actor=org.users["coordinator"],
         case_id=cases.b.pk,
         expected_version=cases.b.version,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cases import services
+from cases.core.services.access import grant_case_access, grant_protected_person
+from cases.core.services.cases import update_case
 from cases.models import (
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_grant_to_a_user_leaves_history_naming_the_actor(org, cases):
     coordinator, colleague = org.users["coordinator"], org.users["caseworker2"]
-    services.grant_case_access(actor=coordinator, case_id=cases.a.pk, user=colleague)
+    grant_case_access(actor=coordinator, case_id=cases.a.pk, user=colleague)
     rows = CaseUserObjectPermission.history.filter(content_object=cases.a, user=colleague)
     assert rows.count() == 2  # view and change
     assert {(r.history_type, r.history_user_id, r.history_change_reason) for r in rows} == {
@@ -26,7 +27,7 @@ def test_grant_to_a_user_leaves_history_naming_the_actor(org, cases):
 
 def test_grant_to_a_unit_leaves_history_naming_the_actor(org, cases, income_support):
     coordinator = org.users["coordinator"]
-    services.grant_case_access(actor=coordinator, case_id=cases.a.pk, unit=income_support)
+    grant_case_access(actor=coordinator, case_id=cases.a.pk, unit=income_support)
     rows = CaseGroupObjectPermission.history.filter(
         content_object=cases.a, group=income_support.group
     )
@@ -36,7 +37,7 @@ def test_grant_to_a_unit_leaves_history_naming_the_actor(org, cases, income_supp
 
 def test_revoke_leaves_history_naming_the_actor(org, cases):
     coordinator, caseworker = org.users["coordinator"], org.users["caseworker"]
-    services.update_case(
+    update_case(
         actor=coordinator,
         case_id=cases.a.pk,
         expected_version=cases.a.version,
@@ -63,7 +64,7 @@ def test_case_creation_grants_are_attributed(org, cases):
 def test_protected_person_grant_leaves_history_naming_the_actor(org, cases):
     coordinator, caseworker = org.users["coordinator"], org.users["caseworker"]
     person_id = cases.p.household.head_id
-    services.grant_protected_person(
+    grant_protected_person(
         actor=coordinator, case_id=cases.p.pk, person_id=person_id, user=caseworker
     )
     row = PersonUserObjectPermission.history.get(content_object_id=person_id, user=caseworker)
@@ -75,7 +76,7 @@ def test_protected_person_grant_leaves_history_naming_the_actor(org, cases):
 def test_case_page_names_the_system_for_rows_without_a_user(org, cases):
     from django.utils import translation
 
-    from cases.history import case_changes
+    from cases.core.history import case_changes
     from cases.models import Case
 
     Case.history.filter(id=cases.a.pk).update(history_user=None)

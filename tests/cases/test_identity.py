@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cases.identity import (
+from cases.core.identity import (
     InvalidPersonalNumber,
     birth_year_band,
     is_coordination_number,

@@ -57,10 +57,10 @@ def test_second_person_editor_gets_a_conflict(org, cases):
 
 def test_stale_close_does_not_overwrite(org, cases):
     from bokvar.concurrency import ConflictError
-    from cases import services
+    from cases.core.services.cases import close_case, update_case
 
     version = cases.a.version
-    services.update_case(
+    update_case(
         actor=org.users["coordinator"],
         case_id=cases.a.pk,
         expected_version=version,
@@ -68,7 +68,7 @@ def test_stale_close_does_not_overwrite(org, cases):
         assignees=[],
     )
     with pytest.raises(ConflictError):
-        services.close_case(
+        close_case(
             actor=org.users["caseworker"],
             case_id=cases.a.pk,
             expected_version=version,

@@ -129,10 +129,10 @@ def _second_adult(org, case) -> Person:
 
 def test_granting_the_protected_person_makes_the_clash_plain(client, org, cases):
     """The same caseworker is told clearly once granted Petra: visibility decides."""
-    from cases import services
+    from cases.core.services.access import grant_protected_person
 
     caseworker = org.users["caseworker"]
-    services.grant_protected_person(
+    grant_protected_person(
         actor=org.users["coordinator"],
         case_id=cases.p.pk,
         person_id=cases.p.household.head_id,

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from cases import selectors, services
+from cases.core.selectors.people import may_see_person
+from cases.core.services.access import PROTECTED_PERM, grant_case_access, grant_protected_person
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def _person(cases):
 
 
 def _sees(user, person) -> bool:
-    return selectors.may_see_person(user, person)
+    return may_see_person(user, person)
 
 
 def test_granted_writer_lets_a_colleague_with_access_see_the_person(client, org, cases):
@@ -50,10 +51,10 @@ def test_a_granted_caseworker_may_pass_the_person_on(client, org, cases):
         org.users["caseworker2"],
     )
     person = _person(cases)
-    services.grant_protected_person(
+    grant_protected_person(
         actor=coordinator, case_id=cases.p.pk, person_id=person.pk, user=caseworker
     )
-    services.grant_case_access(actor=coordinator, case_id=cases.p.pk, user=colleague)
+    grant_case_access(actor=coordinator, case_id=cases.p.pk, user=colleague)
     client.force_login(caseworker, backend=BACKEND)
     response = client.post(_url(cases.p), {"person": person.pk, "user": colleague.pk})
     assert response.status_code == 302
@@ -90,7 +91,7 @@ def test_a_read_only_grant_is_not_enough(client, org, cases):
 
     colleague = org.users["caseworker2"]
     assign_perm("cases.view_case", colleague, cases.p)
-    assign_perm(services.PROTECTED_PERM, colleague, _person(cases))
+    assign_perm(PROTECTED_PERM, colleague, _person(cases))
     client.force_login(colleague, backend=BACKEND)
     assert client.get(_url(cases.p)).status_code == 403
     response = client.post(

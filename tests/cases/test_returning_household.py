@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bokvar.models import Unit
-from cases import selectors, services
+from cases.core.selectors.cases import assignees_of, may_see_case
+from cases.core.selectors.people import may_see_person
+from cases.core.services.cases import close_case
+from cases.core.services.households import open_case_for_household
 from cases.models import Case, Person
-from cases.services_returning import open_case_for_household
 
 from .test_case_flow import create_payload
 
@@ -25,7 +27,7 @@ ROLES = ["coordinator", "guide", "caseworker", "caseworker2", "steering", "audit
 
 def _close(case, actor):
     case.refresh_from_db()
-    return services.close_case(
+    return close_case(
         actor=actor,
         case_id=case.pk,
         expected_version=case.version,
@@ -76,8 +78,8 @@ def test_from_the_create_form_to_a_new_case_for_the_household(client, org, cases
     assert response.url == reverse("cases:detail", args=[new.pk])
     assert (new.status, new.kind, new.responsible_unit.kind) == ("open", "homelessness", "adult")
     assert Person.objects.count() == people_before  # the household's people, not copies
-    assert selectors.assignees_of(new) == [caseworker]
-    assert selectors.may_see_case(caseworker, new)
+    assert assignees_of(new) == [caseworker]
+    assert may_see_case(caseworker, new)
     row = new.history.get()
     assert (row.history_user, row.history_change_reason) == (
         caseworker,
@@ -190,7 +192,7 @@ def test_protected_people_pass_only_from_an_actor_who_sees_them(org, cases):
         responsible_unit=org.units[Unit.Kind.ADULT],
         assignees=[caseworker],
     )
-    assert not selectors.may_see_person(caseworker, petra)
+    assert not may_see_person(caseworker, petra)
     _close(Case.objects.get(household_id=cases.p.household_id, status="open"), coordinator)
     open_case_for_household(
         actor=coordinator,  # granted Petra when creating case P
@@ -199,4 +201,4 @@ def test_protected_people_pass_only_from_an_actor_who_sees_them(org, cases):
         responsible_unit=org.units[Unit.Kind.ADULT],
         assignees=[caseworker],
     )
-    assert selectors.may_see_person(caseworker, petra)
+    assert may_see_person(caseworker, petra)

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
-from cases import search
+from cases.core import search
 from tests.case_fixtures import search_cases
 
 pytestmark = pytest.mark.django_db

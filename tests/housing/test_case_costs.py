@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.services import grant_case_access
+from cases.core.services.access import grant_case_access
 from housing import nights, services
 from housing.models import CostCategory, CostItem, ShelterNight
 
@@ -73,7 +73,7 @@ def test_the_panel_lists_the_years_costs_and_nights(login, coordinator, cases, c
 def test_a_reader_who_may_not_write_sees_the_list_but_no_remove_button(
     client, login, org, coordinator, cases, costs
 ):
-    from cases.services import grant_perm
+    from cases.core.services.access import grant_perm
     from tests.factories import UserFactory, member
 
     # Income support's second caseworker is given read access to case A only.

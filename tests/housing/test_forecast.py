@@ -173,7 +173,7 @@ def test_one_current_placement_per_apartment_and_a_takeover(org, cases, coordina
     chain = [s.step for s in selectors.housing_chain(coordinator, cases.a)]
     assert chain == ["trial", "own_contract"]
     # The guide now follows the case.
-    from cases.selectors import visible_cases
+    from cases.core.selectors.cases import visible_cases
 
     assert visible_cases(guide).filter(pk=cases.a.pk).exists()
 

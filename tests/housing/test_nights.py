@@ -254,7 +254,7 @@ def test_register_form_does_not_offer_a_protected_person(
 def test_api_batch_rejects_a_protected_person_like_an_unknown_one(
     client, login, org, cases, shelter, coordinator, guide
 ):
-    from cases.services import grant_case_access
+    from cases.core.services.access import grant_case_access
 
     # The guide works on case P (may write it) but is not granted to see Petra.
     grant_case_access(actor=coordinator, case_id=cases.p.pk, user=guide)

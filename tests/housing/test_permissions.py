@@ -304,7 +304,7 @@ def test_writes_by_those_who_may(client, org, cases, placement, vacant, shelter,
 
 def test_only_the_placements_guide_ends_it(client, org, placement):
     from bokvar.services import add_membership
-    from cases.services import grant_case_access
+    from cases.core.services.access import grant_case_access
 
     other_guide = org.users["guide"].__class__.objects.create(username="guide2")
     add_membership(user=other_guide, unit=org.units["housing_team"], role="guide")
@@ -359,7 +359,7 @@ NIGHT = {
     [("guide", 201), ("coordinator", 201), ("steering", 403), ("auditor", 403), ("anon", 403)],
 )
 def test_api_batch_by_role(client, org, outsider, cases, shelter, role, expected):
-    from cases.services import grant_case_access
+    from cases.core.services.access import grant_case_access
     from housing.models import ShelterNight
 
     # The guide registers nights for the clients they work with.

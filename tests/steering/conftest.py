@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from bokvar.models import Unit
-from cases import services as case_services
+from cases.core.services.cases import close_case
 from tests.case_fixtures import person
 
 
@@ -50,7 +50,7 @@ def stats_cases(org, make_case):
         opened_on=date(2025, 3, 5),
     )
     for case, outcome in [(made[2], "lease_kept"), (made[3], "lease_kept"), (made[0], "evicted")]:
-        case_services.close_case(
+        close_case(
             actor=coordinator,
             case_id=case.pk,
             expected_version=case.version,

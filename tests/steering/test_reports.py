@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from bokvar.history import SYSTEM_USERNAME
 from bokvar.models import Unit
-from cases import services as case_services
+from cases.core.services.cases import close_case
 from steering import tasks
 from steering.models import MonthlyReport
 from steering.periods import last_full_month, parse_period
@@ -66,7 +66,7 @@ def test_frozen_report_does_not_change_when_cases_change(
     # A later correction: another March case closed, as evicted.
     coordinator = org.users["coordinator"]
     case = stats_cases[4]
-    case_services.close_case(
+    close_case(
         actor=coordinator,
         case_id=case.pk,
         expected_version=case.version,

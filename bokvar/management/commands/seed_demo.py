@@ -13,7 +13,7 @@ from bokvar.demo import DEMO_USERS, DemoContext
 # Modules that do not exist (yet) are skipped.
 SEEDERS = [
     "bokvar.demo",
-    "cases.demo",
+    "cases.core.demo",
     "cases.demo_workflow",
     "cases.demo_handovers",
     "housing.demo",

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.selectors import find_landlord_by_name
+from cases.workflow.selectors import find_landlord_by_name
 from cases.workflow.tokens import create_token, revoke_tokens
 
 

@@ -11,9 +11,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from bokvar.models import Unit
+from cases.core.selectors.cases import can_write_case, get_case_for_user, visible_cases
 from cases.handovers import selectors, services
 from cases.models import Case, Handover, HandoverReadAccess
-from cases.selectors import can_write_case, get_case_for_user, visible_cases
 
 from .conftest import send
 

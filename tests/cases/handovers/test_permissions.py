@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from bokvar.models import Unit
-from cases import services as case_services
+from cases.core.services.access import grant_case_access
 from cases.handovers import services
 from cases.models import Handover
 
@@ -29,7 +29,7 @@ def api():
 @pytest.fixture
 def granted_guide(cases, coordinator, guide):
     """The guide may read case A (granted), but is no member of its unit."""
-    case_services.grant_case_access(actor=coordinator, case_id=cases.a.pk, user=guide)
+    grant_case_access(actor=coordinator, case_id=cases.a.pk, user=guide)
     return guide
 
 

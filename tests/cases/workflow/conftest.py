@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cases import services
 from cases.models import Landlord
+from cases.workflow.landlords import register_landlord
 from cases.workflow.tokens import create_token
 
 TENANT_PN = "19720304-2382"  # valid test number, not used elsewhere in the suite
@@ -15,7 +15,7 @@ OTHER_PN = "19660812-5537"
 
 
 def valid_pn(year: int, month: int, day: int, serial: int) -> str:
-    from cases.demo import luhn_digit
+    from cases.core.demo import luhn_digit
 
     short = f"{year % 100:02d}{month:02d}{day:02d}{serial:03d}"
     return f"{year}{month:02d}{day:02d}-{serial:03d}{luhn_digit(short)}"
@@ -23,14 +23,14 @@ def valid_pn(year: int, month: int, day: int, serial: int) -> str:
 
 @pytest.fixture
 def landlord(org):
-    return services.register_landlord(
+    return register_landlord(
         actor=org.users["admin"], kind=Landlord.Kind.HOUSING_COMPANY, name="Familjebostäder"
     )
 
 
 @pytest.fixture
 def other_landlord(org):
-    return services.register_landlord(
+    return register_landlord(
         actor=org.users["admin"], kind=Landlord.Kind.PRIVATE, name="Privat Värdsson"
     )
 

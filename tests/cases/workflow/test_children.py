@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from bokvar.concurrency import ConflictError
 from bokvar.models import Notification
-from cases import services
+from cases.core.services.households import add_household_child
 from cases.models import HouseholdChild
 from cases.workflow import threats
 from cases.workflow.threats import ThreatData
@@ -58,11 +58,11 @@ def test_read_only_access_may_not_change_children(client, org, cases):
     assert _status(client, reader, "post", add, {"birth_year": 2020, "version": version}) == 403
     assert _status(client, reader, "post", remove, {"version": version}) == 403
     with pytest.raises(PermissionDenied):
-        services.add_household_child(
+        add_household_child(
             actor=reader, case_id=cases.a.pk, expected_version=version, birth_year=2020
         )
     with pytest.raises(Http404):
-        services.add_household_child(
+        add_household_child(
             actor=org.users["guide"], case_id=cases.a.pk, expected_version=version, birth_year=2020
         )
     assert cases.a.household.children.count() == 2
@@ -106,7 +106,7 @@ def test_bad_birth_year_names_the_field_and_saves_nothing(client, org, cases):
         assert response.status_code == 400, bad
         assert "birth_year" in response.context["form"].errors, bad
     with pytest.raises(ValidationError) as exc:
-        services.add_household_child(
+        add_household_child(
             actor=org.users["caseworker"],
             case_id=cases.a.pk,
             expected_version=version,
@@ -119,11 +119,11 @@ def test_bad_birth_year_names_the_field_and_saves_nothing(client, org, cases):
 def test_concurrent_edits_are_refused(client, org, cases):
     household = cases.a.household
     stale = household.version
-    services.add_household_child(
+    add_household_child(
         actor=org.users["coordinator"], case_id=cases.a.pk, expected_version=stale, birth_year=2020
     )
     with pytest.raises(ConflictError):
-        services.add_household_child(
+        add_household_child(
             actor=org.users["caseworker"],
             case_id=cases.a.pk,
             expected_version=stale,
@@ -154,7 +154,7 @@ def test_adding_a_child_flags_a_close_eviction_to_coordinators(org, make_case):
     )
     flagged = Notification.objects.filter(kind="children_eviction")
     assert not flagged.exists()
-    services.add_household_child(
+    add_household_child(
         actor=org.users["caseworker"],
         case_id=case.pk,
         expected_version=case.household.version,

@@ -62,7 +62,7 @@ def test_coordinator_edits_a_landlord(client, org, landlord):
     record = landlord.history.latest()
     assert (record.history_change_reason, record.history_user) == ("landlord updated", coordinator)
     # The blind index follows the name: found by the new one, not the old one.
-    from cases.selectors import find_landlord_by_name
+    from cases.workflow.selectors import find_landlord_by_name
 
     assert find_landlord_by_name("familjebostäder ab") == landlord
     assert find_landlord_by_name("Familjebostäder") is None
@@ -194,7 +194,7 @@ def test_the_landlord_list_asks_the_same_queries_however_many_landlords(org, cli
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from cases import services
+    from cases.workflow.landlords import register_landlord
 
     coordinator = org.users["coordinator"]
     client.force_login(coordinator, backend="django.contrib.auth.backends.ModelBackend")
@@ -204,12 +204,12 @@ def test_the_landlord_list_asks_the_same_queries_however_many_landlords(org, cli
             assert client.get(reverse("cases:landlords")).status_code == 200
         return len(ctx)
 
-    services.register_landlord(
+    register_landlord(
         actor=coordinator, kind=Landlord.Kind.HOUSING_COMPANY, name="Bostadsbolaget 0"
     )
     few = list_queries()
     for n in range(1, 6):
-        services.register_landlord(
+        register_landlord(
             actor=coordinator, kind=Landlord.Kind.HOUSING_COMPANY, name=f"Bostadsbolaget {n}"
         )
     assert list_queries() == few

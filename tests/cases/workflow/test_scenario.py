@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from bokvar.models import Notification
 from bokvar.notifications import SUPERSEDED
-from cases import services as case_services
+from cases.core.services.cases import close_case
 from cases.models import Case, Deadline, EvictionThreat, LandlordSignal
 from cases.workflow import reminders, threats
 from cases.workflow.threats import ThreatData, recovery_deadline
@@ -132,7 +132,7 @@ def test_signal_to_closed_case(org, token, api_as, signal_payload, board_offset,
     assert threat.stage == EvictionThreat.Stage.CONCLUDED
     deadline.refresh_from_db()
     assert deadline.done_at is not None
-    case = case_services.close_case(
+    case = close_case(
         actor=coordinator,
         case_id=case.pk,
         expected_version=Case.objects.get(pk=case.pk).version,

@@ -15,9 +15,10 @@ from django.utils import timezone, translation
 from bokvar import services as org_services
 from bokvar.concurrency import ConflictError
 from bokvar.models import District, Role, Unit
-from cases import services
+from cases.core.services.cases import close_case, create_case
 from cases.models import Case, Landlord, LandlordSignal
 from cases.workflow import selectors, signals
+from cases.workflow.landlords import register_landlord
 from cases.workflow.signals import SignalInput, receive_signal
 
 from .conftest import OTHER_PN, TENANT_PN
@@ -92,7 +93,7 @@ def test_signal_of_another_district_is_unknown_to_its_coordinator(
 
 
 def test_each_district_sees_its_own_landlords_signals(org, south, landlord):
-    south_landlord = services.register_landlord(
+    south_landlord = register_landlord(
         actor=south.coordinator, kind=Landlord.Kind.HOUSING_COMPANY, name="Söderhem"
     )
     assert set(south_landlord.districts.all()) == {south.district}
@@ -103,7 +104,7 @@ def test_each_district_sees_its_own_landlords_signals(org, south, landlord):
 
 
 def test_unplaced_signal_waits_for_the_landlords_districts_until_triaged(org, south, make_case):
-    both = services.register_landlord(
+    both = register_landlord(
         actor=org.users["admin"],
         kind=Landlord.Kind.HOUSING_COMPANY,
         name="Stadshem",
@@ -242,7 +243,7 @@ def _person(pn: str):
 
 def _closed_case(org, make_case) -> Case:
     case = make_case(people=[_person(TENANT_PN)])
-    return services.close_case(
+    return close_case(
         actor=org.users["coordinator"],
         case_id=case.pk,
         expected_version=case.version,
@@ -351,7 +352,7 @@ def test_open_case_from_signal_records_children(org, landlord, login):
 
 
 def _south_case(south, pn: str = TENANT_PN) -> Case:
-    return services.create_case(
+    return create_case(
         actor=south.coordinator,
         kind=Case.Kind.EVICTION_PREVENTION,
         responsible_unit=south.team,

@@ -1,10 +1,13 @@
 """Swedish personal identity numbers (personnummer) and coordination numbers
-(samordningsnummer), validated by the `personnummer` library."""
+(samordningsnummer), validated by the `personnummer` library, and the blind indexes that
+find a person by number or name without storing either in plain text."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from personnummer import personnummer
+
+from bokvar.crypto import blind_index, normalise_name
 
 
 class InvalidPersonalNumber(ValueError):
@@ -37,3 +40,13 @@ def birth_year_band(canonical: str) -> int:
 
 def is_coordination_number(canonical: str) -> bool:
     return int(canonical[6:8]) > 60
+
+
+def personal_number_index(canonical: str) -> str:
+    """The blind index of a canonical identity number (exact search without plaintext)."""
+    return blind_index(canonical, purpose="personal_number")
+
+
+def name_index(full_name: str) -> str:
+    """The blind index of a full name, normalised (case, spacing, accents)."""
+    return blind_index(normalise_name(full_name), purpose="name")

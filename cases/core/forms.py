@@ -1,3 +1,6 @@
+"""Forms of the case pages: the case list's filters, a new case with its people and
+children, editing a case or a person, closing, access grants."""
+
 from __future__ import annotations
 
 from django import forms
@@ -7,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from bokvar.models import Unit, User
 
+from ..models import Case, Person, ProtectedIdentity, Sex
 from .identity import InvalidPersonalNumber, parse_personal_number
-from .models import Case, Person, ProtectedIdentity, Sex
-from .services import PersonData
+from .services.people import PersonData
 
 
 class CaseFilterForm(forms.Form):

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from .models import Case, CaseAssignment, Household, HouseholdChild, Person
+from ..models import Case, CaseAssignment, Household, HouseholdChild, Person
 
 IGNORED = {"version", "name_bidx", "personal_number_bidx"}
 

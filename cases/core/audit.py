@@ -22,7 +22,7 @@ from audit.registry import (
     register_retention,
 )
 
-from .models import (
+from ..models import (
     Case,
     CaseAssignment,
     CaseGroupObjectPermission,
@@ -157,7 +157,7 @@ def describe_signals(signals: list[LandlordSignal], via=None) -> list[Subject]:
 
 def hidden_persons(user):
     """People with a protected identity not granted to `user` (a subquery)."""
-    from .selectors import persons_visible_q
+    from .selectors.people import persons_visible_q
 
     return Person.objects.exclude(persons_visible_q(user))
 
@@ -186,7 +186,7 @@ def hidden_by(model, field: str, scope: Callable) -> Callable[[object, set[int]]
 def hidden_people(user, ids: set[int]) -> set[int]:
     """Protected now or at any time in their history, and not granted to `user`: an
     earlier address of someone protected since is as secret as the current one."""
-    from .selectors import granted_person_ids
+    from .selectors.people import granted_person_ids
 
     ever_protected = (
         Person.history.filter(id__in=ids)

@@ -14,8 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
 
-from .identity import InvalidPersonalNumber, parse_personal_number
-from .models import (
+from ..models import (
     Case,
     CaseAssignment,
     CaseGroupObjectPermission,
@@ -30,6 +29,7 @@ from .models import (
     Person,
     PersonUserObjectPermission,
 )
+from .identity import InvalidPersonalNumber, parse_personal_number
 
 
 def is_research_day(number: str) -> bool:

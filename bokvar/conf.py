@@ -1,0 +1,71 @@
+"""Bo Kvar's own settings, read one way: `setting("RECOVERY_PERIOD_DAYS")`.
+
+Every knob is listed once, here, with the environment variable that sets it (if any) and
+its default. `bokvar/settings.py` builds `settings.BOKVAR` from the environment with
+`from_environment()`; `setting()` reads `settings.BOKVAR` and falls back on the default,
+so a deployment's (or a test's) `BOKVAR` that leaves a knob out still gets its default.
+An unknown name is a programming error and raises KeyError.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+
+def _int_list(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Knob:
+    default: Any
+    # The environment variable that sets it, read with `parse`; "" when only code sets it.
+    env: str = ""
+    parse: Callable[[str], Any] = int
+
+
+KNOBS: dict[str, Knob] = {
+    "DEFAULT_DISTRICT": Knob("Norrmalm", "BOKVAR_DISTRICT", str),
+    # Återvinning: three weeks (JB 12 kap. 44 §). Legal periods live here, not in code.
+    "RECOVERY_PERIOD_DAYS": Knob(21, "BOKVAR_RECOVERY_PERIOD_DAYS"),
+    # Days before a deadline that the responsible staff are reminded.
+    "REMINDER_LEAD_DAYS": Knob([7, 2, 0], "BOKVAR_REMINDER_LEAD_DAYS", _int_list),
+    # A deadline that passed while reminders were not running (downtime) still gets its
+    # missed reminders if it is at most this many days overdue; older ones get one
+    # "overdue" reminder instead.
+    "REMINDER_CATCH_UP_DAYS": Knob(7, "BOKVAR_REMINDER_CATCH_UP_DAYS"),
+    # A signal for the same tenant and landlord within this many days joins the open case.
+    "REPEAT_SIGNAL_DAYS": Knob(30),
+    # A household with children and an eviction date this close is flagged to coordinators.
+    "CHILD_EVICTION_ALERT_DAYS": Knob(14),
+    # After a transfer the sending unit keeps read access this many days.
+    "HANDOVER_READ_ACCESS_DAYS": Knob(30, "BOKVAR_HANDOVER_READ_ACCESS_DAYS"),
+    # A handover nobody has decided on is escalated after this many working days.
+    "HANDOVER_ESCALATION_WORKING_DAYS": Knob(2, "BOKVAR_HANDOVER_ESCALATION_WORKING_DAYS"),
+    # The statistics pages serve a pre-computed report at most this old (steering.snapshots).
+    "STATS_MAX_AGE_MINUTES": Knob(30, "BOKVAR_STATS_MAX_AGE_MINUTES"),
+    # Whole years before last year change rarely: their reports are pre-computed once a
+    # day for this many years back and served while younger than a day and a bit.
+    "STATS_PAST_YEARS": Knob(5, "BOKVAR_STATS_PAST_YEARS"),
+}
+
+
+def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """`settings.BOKVAR`: every knob, from its environment variable or its default."""
+    values: dict[str, Any] = {}
+    for name, knob in KNOBS.items():
+        raw = environ.get(knob.env) if knob.env else None
+        values[name] = knob.parse(raw) if raw is not None else copy.copy(knob.default)
+    return values
+
+
+def setting(name: str) -> Any:
+    """The value of Bo Kvar knob `name` (see KNOBS)."""
+    knob = KNOBS[name]
+    return getattr(settings, "BOKVAR", {}).get(name, knob.default)

@@ -1,0 +1,101 @@
+"""The seam between a form and a service: one way to put what a service refused on the
+form, and one way to tell the user that someone else saved first.
+
+A service raises `ValidationError` naming the field at fault (or none), or
+`ConflictError` when the record moved on since the form was shown (optimistic locking,
+`bokvar.concurrency`). A view calls the service inside `submitting(form)`::
+
+    with submitting(form) as result:
+        services.update_case(...)
+    if result.ok:
+        return redirect(...)
+    return render(request, "...", {"form": form, "conflict": result.conflict})
+
+The refusal's messages land on the form's fields (`add_service_errors`); a conflict's
+message is `result.conflict`, which the page shows in its "Edit conflict" box
+(`includes/conflict.html`). Nothing else is caught.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .concurrency import ConflictError
+
+
+def add_service_errors(
+    form: forms.BaseForm,
+    exc: ValidationError,
+    *,
+    rename: Mapping[str, str] | None = None,
+    formsets: Mapping[str, forms.BaseFormSet] | None = None,
+) -> None:
+    """Put each of a service's messages on the field it names when the form has that field,
+    otherwise on the form as a whole. `rename` maps a service's field name to the form's
+    (e.g. "children" → "children_birth_years"); `formsets` routes a "<prefix>-<n>-<field>"
+    key to form n of the formset with that prefix (a case's people)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for key, messages in exc.message_dict.items():
+        name = (rename or {}).get(key, key)
+        prefix, _, rest = name.partition("-")
+        if formsets and prefix in formsets and rest:
+            index, _, field_name = rest.partition("-")
+            if index.isdigit() and int(index) < len(formsets[prefix].forms):
+                target = formsets[prefix].forms[int(index)]
+                target.add_error(field_name if field_name in target.fields else None, messages)
+                continue
+        form.add_error(name if name in form.fields else None, messages)
+
+
+@dataclass
+class Submission:
+    """What became of a service call made for a form."""
+
+    # Who saved the record in between, and which fields (never values): the page says so.
+    conflict: str = ""
+    # The service refused the input (its messages are on the form, or in `messages`).
+    refused: bool = False
+    messages: list[str] = field(default_factory=list)
+    # The refusal itself, for a page that offers more than its messages (a clash's offer).
+    error: ValidationError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not (self.conflict or self.refused)
+
+    @property
+    def message(self) -> str:
+        """Everything to tell the user in one line (pages that redirect with a message)."""
+        return self.conflict or " ".join(self.messages)
+
+
+@contextmanager
+def submitting(
+    form: forms.BaseForm | None = None,
+    *,
+    rename: Mapping[str, str] | None = None,
+    formsets: Mapping[str, forms.BaseFormSet] | None = None,
+    conflict_on_form: bool = False,
+) -> Iterator[Submission]:
+    """Run a service call for `form`: a `ValidationError` goes onto the form (or, without
+    a form, into `Submission.messages`); a `ConflictError` becomes `Submission.conflict`,
+    and with `conflict_on_form` also the form's error (pages without a conflict box)."""
+    result = Submission()
+    try:
+        yield result
+    except ConflictError as exc:
+        result.conflict = exc.message
+        if form is not None and conflict_on_form:
+            form.add_error(None, exc.message)
+    except ValidationError as exc:
+        result.refused, result.error = True, exc
+        result.messages = list(exc.messages)
+        if form is not None:
+            add_service_errors(form, exc, rename=rename, formsets=formsets)

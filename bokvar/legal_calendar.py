@@ -1,0 +1,45 @@
+"""The Swedish legal calendar: which days are working days (vardagar).
+
+Not a working day: Saturday, Sunday, the public holidays of lag (1989:253) om allmänna
+helgdagar 1 § (New Year's Day, Epiphany, Good Friday, Easter Monday, 1 May, Ascension
+Day, the National Day, Midsummer Day, All Saints' Day, Christmas Day and Boxing Day; the
+dates come from the `holidays` library), and the three eves that lag (1930:173) om
+beräkning av lagstadgad tid 2 § puts beside them: Midsummer Eve, Christmas Eve and New
+Year's Eve. Every working-day count in Bo Kvar goes through this module (DESIGN §4,
+"Legal calendar"); handover escalation counts its steps here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+
+@lru_cache(maxsize=32)
+def holidays_of(year: int) -> frozenset[date]:
+    """Public holidays of `year` and the eves of lag (1930:173) 2 § (weekdays or not)."""
+    days = set(holidays.Sweden(years=year))
+    # Midsummer Eve is the Friday before Midsummer Day (the Saturday 20-26 June).
+    for day in list(days):
+        if day.month == 6 and day.weekday() == 5 and 20 <= day.day <= 26:
+            days.add(day - timedelta(days=1))
+    days.add(date(year, 12, 24))
+    days.add(date(year, 12, 31))
+    return frozenset(days)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in holidays_of(day.year)
+
+
+def add_working_days(start: date, count: int) -> date:
+    """The `count`th working day after `start` (start itself not counted)."""
+    day = start
+    remaining = count
+    while remaining > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day

@@ -1,0 +1,34 @@
+"""Named groupings of the roles, the one place that says which roles do what.
+
+Roles come from unit memberships (`bokvar.models.Role`); views, permission checks and
+the navigation name one of these groupings instead of spelling the roles out again.
+"""
+
+from __future__ import annotations
+
+from .models import Role
+
+# Staff who work on clients' cases: they open cases, are assigned to them, are reminded
+# of their deadlines, send and receive handovers and record costs.
+CASE_STAFF: tuple[str, ...] = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
+# Who opens the case pages: the case staff, and administrators (who see no case through
+# a unit, so their list is empty unless a case is granted to them).
+CASE_PAGES: tuple[str, ...] = (*CASE_STAFF, Role.ADMINISTRATOR)
+# Roles that work on every case granted to their unit (guides see only the cases assigned
+# to them); the same roles decide on a handover sent to their unit.
+UNIT_CASE_ROLES: tuple[str, ...] = (Role.COORDINATOR, Role.CASEWORKER)
+# Coordinators triage the landlord signals of their districts.
+TRIAGE: tuple[str, ...] = (Role.COORDINATOR,)
+# The landlord register is kept by coordinators and administrators.
+LANDLORD_REGISTER: tuple[str, ...] = (Role.COORDINATOR, Role.ADMINISTRATOR)
+# The housing chain: apartments, placements and their follow-up.
+HOUSING: tuple[str, ...] = (Role.COORDINATOR, Role.GUIDE)
+# The access log, the data-subject extract and legal holds.
+AUDITORS: tuple[str, ...] = (Role.AUDITOR,)
+# Who may open a case's or a person's readable change history.
+HISTORY: tuple[str, ...] = (*CASE_PAGES, Role.AUDITOR)
+# The steering group's anonymised statistics; coordinators may make a new report version.
+STATISTICS: tuple[str, ...] = (Role.STEERING, Role.COORDINATOR)
+STATISTICS_REGENERATE: tuple[str, ...] = (Role.COORDINATOR,)
+# Everyone with a role: notifications.
+EVERYONE: tuple[str, ...] = tuple(Role.values)

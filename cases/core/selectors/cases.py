@@ -1,0 +1,263 @@
+"""Reads of cases, always scoped to what the user may see.
+
+One way in: views reach a case only through `get_case_for_user` and lists only
+through `visible_cases`; both are single SQL queries whatever the number of grants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from bokvar.models import Unit, User
+from bokvar.roles import CASE_STAFF
+from bokvar.selectors import roles_of, unit_staff_by_unit
+
+from ...models import (
+    Case,
+    CaseAssignment,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    Person,
+    PersonUserObjectPermission,
+)
+from ..identity import (
+    InvalidPersonalNumber,
+    name_index,
+    parse_personal_number,
+    personal_number_index,
+)
+from .people import PROTECTED_PLACEHOLDER, may_see_person, object_perm, persons_visible_q
+
+CASE_NUMBER_PREFIX = "BK-"
+
+
+def _granted_case_ids(user: User, codename: str):
+    """Subqueries: cases granted to the user directly or to one of their groups."""
+    direct = CaseUserObjectPermission.objects.filter(user=user, **object_perm(codename)).values(
+        "content_object_id"
+    )
+    via_group = CaseGroupObjectPermission.objects.filter(
+        group__user=user, **object_perm(codename)
+    ).values("content_object_id")
+    return direct, via_group
+
+
+def _case_filter(user: User, codename: str) -> Q:
+    roles = roles_of(user)
+    direct, via_group = _granted_case_ids(user, codename)
+    condition = Q(pk__in=direct)
+    condition |= Q(pk__in=via_group)
+    if roles.coordinator_district_ids:
+        # A semi-join on the units, not a join: keeps the case index usable.
+        district_units = Unit.objects.filter(district_id__in=roles.coordinator_district_ids).values(
+            "pk"
+        )
+        condition |= Q(responsible_unit_id__in=district_units)
+    return condition
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    return Case.objects.filter(_case_filter(user, "view_case"))
+
+
+def writable_cases(user: User) -> QuerySet[Case]:
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    return Case.objects.filter(_case_filter(user, "change_case"))
+
+
+def get_case_for_user(user: User, case_id: int, *, write: bool = False) -> Case:
+    """404 where the user may not know the case exists; 403 where they may read but not write."""
+    case = (
+        visible_cases(user)
+        .select_related("household", "household__head", "responsible_unit")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    if write and not writable_cases(user).filter(pk=case.pk).exists():
+        raise PermissionDenied
+    return case
+
+
+def can_write_case(user: User, case: Case) -> bool:
+    return writable_cases(user).filter(pk=case.pk).exists()
+
+
+def may_see_case(user: User, case: Case) -> bool:
+    return visible_cases(user).filter(pk=case.pk).exists()
+
+
+# --- Lists and search -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    q: str = ""
+    status: str = ""
+    unit_id: int | None = None
+    assignee_id: int | None = None
+
+
+def search_condition(user: User, q: str) -> Q | None:
+    """A case number, an identity number in any written form, or an exact full name."""
+    q = q.strip()
+    if not q:
+        return None
+    if q.upper().startswith(CASE_NUMBER_PREFIX):
+        return Q(number=q.upper())
+    try:
+        key = {"personal_number_bidx": personal_number_index(parse_personal_number(q))}
+    except InvalidPersonalNumber:
+        key = {"name_bidx": name_index(q)}
+    matches = Person.objects.filter(household_id=OuterRef("household_id"), **key).filter(
+        persons_visible_q(user)
+    )
+    return Q(Exists(matches))
+
+
+def case_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
+    """The rows of the case list: one query, with the main tenant and whether they are hidden."""
+    qs = visible_cases(user).select_related("household__head", "responsible_unit")
+    condition = search_condition(user, filters.q)
+    if condition is not None:
+        qs = qs.filter(condition)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.unit_id:
+        qs = qs.filter(responsible_unit_id=filters.unit_id)
+    if filters.assignee_id:
+        qs = qs.filter(
+            Exists(CaseAssignment.objects.filter(case=OuterRef("pk"), user_id=filters.assignee_id))
+        )
+    head_granted = PersonUserObjectPermission.objects.filter(
+        user=user,
+        content_object_id=OuterRef("household__head_id"),
+        **object_perm("view_protected_person"),
+    )
+    return qs.annotate(head_granted=Exists(head_granted)).order_by("-opened_on", "-id")
+
+
+def head_name(case: Case) -> str:
+    head = case.household.head
+    if head is None:
+        return ""
+    if head.is_protected and not getattr(case, "head_granted", False):
+        return str(PROTECTED_PLACEHOLDER)
+    return head.full_name
+
+
+@dataclass(frozen=True)
+class NumberClash:
+    """Another person already holds an identity number the user entered. `visible` only
+    when the user may see that person and their household's cases (an open case
+    included): everyone else must not learn that such a person exists."""
+
+    visible: bool
+    household_id: int | None = None
+    open_case: Case | None = None
+
+
+def personal_number_clash(user: User, index: str, *, exclude_pk: int | None = None):
+    """The clash for blind index `index`, or None when nobody else holds the number."""
+    other = Person.objects.filter(personal_number_bidx=index).exclude(pk=exclude_pk).first()
+    if other is None:
+        return None
+    hidden = NumberClash(visible=False)
+    if not may_see_person(user, other):
+        return hidden
+    open_case = open_case_of_household(other.household_id)
+    if open_case is not None:
+        # An open case the user may not see would be revealed by naming it: stay silent.
+        if not may_see_case(user, open_case):
+            return hidden
+        return NumberClash(visible=True, household_id=other.household_id, open_case=open_case)
+    if not visible_cases(user).filter(household_id=other.household_id).exists():
+        return hidden
+    return NumberClash(visible=True, household_id=other.household_id)
+
+
+def get_household_case_for_user(user: User, household_id: int) -> Case:
+    """The household's latest case the user may see: the way in to opening a new case
+    for a returning household. 404 when the user sees none of its cases."""
+    case = (
+        visible_cases(user)
+        .filter(household_id=household_id)
+        .select_related("household", "responsible_unit")
+        .order_by("-opened_on", "-pk")
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def open_case_of_household(household_id: int) -> Case | None:
+    return (
+        Case.objects.filter(household_id=household_id, status=Case.Status.OPEN)
+        .order_by("-pk")
+        .first()
+    )
+
+
+# --- Staff ------------------------------------------------------------------------------
+
+
+def assignees_of(case: Case) -> list[User]:
+    return [a.user for a in case.assignments.select_related("user").order_by("user__last_name")]
+
+
+def units_for_new_cases(user: User) -> QuerySet[Unit]:
+    """Units a user may make responsible for a new case: the coordinated districts'
+    units, else the user's own."""
+    roles = roles_of(user)
+    if roles.coordinator_district_ids:
+        return Unit.objects.filter(district_id__in=roles.coordinator_district_ids, is_active=True)
+    return Unit.objects.filter(pk__in=roles.unit_ids, is_active=True)
+
+
+def staff_choices(user: User) -> QuerySet[User]:
+    """Staff a case may be assigned to: active members of units in the user's districts."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__unit__district_id__in=roles_of(user).district_ids,
+            memberships__role__in=list(CASE_STAFF),
+        )
+        .distinct()
+        .order_by("first_name", "last_name")
+    )
+
+
+def responsible_staff(case: Case) -> list[User]:
+    """Who answers for a case: its assigned staff; if none, the responsible unit's staff."""
+    return responsible_staff_by_case({case.pk: case.responsible_unit_id})[case.pk]
+
+
+def responsible_staff_by_case(unit_of_case: dict[int, int]) -> dict[int, list[User]]:
+    """`responsible_staff` for many cases ({case id: responsible unit id}) in at most
+    two queries, whatever the number of cases: {case id: staff ordered by id}."""
+    staff: dict[int, list[User]] = {case_id: [] for case_id in unit_of_case}
+    if not staff:
+        return staff
+    assigned = (
+        User.objects.filter(is_active=True, case_assignments__case_id__in=list(staff))
+        .annotate(for_case=F("case_assignments__case_id"))
+        .order_by("id")
+    )
+    for user in assigned:
+        staff[user.for_case].append(user)
+    unassigned_units = {unit_of_case[case_id] for case_id, users in staff.items() if not users}
+    if unassigned_units:
+        by_unit = unit_staff_by_unit(unassigned_units)
+        for case_id, users in staff.items():
+            if not users:
+                users.extend(by_unit.get(unit_of_case[case_id], []))
+    return staff

@@ -1,0 +1,124 @@
+"""The people of a household: their details, identity numbers kept unique (without
+telling a user about someone they may not see), and a child's birth year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bokvar.concurrency import bump, lock_version
+from bokvar.history import attribute
+from bokvar.models import User
+
+from ...models import Person, ProtectedIdentity
+from ..identity import birth_year_band, name_index, parse_personal_number, personal_number_index
+from ..selectors import cases as case_selectors
+from ..selectors import people as people_selectors
+from .access import PROTECTED_PERM, grant_perm
+
+
+@dataclass
+class PersonData:
+    given_name: str
+    family_name: str
+    personal_number: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    needs_interpreter: bool = False
+    interpreter_language: str = ""
+    notes: str = ""
+    sex: str = ""
+    protected_identity: str = ProtectedIdentity.NONE
+    protected_identity_noted_on: date | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def apply_person_data(person: Person, data: PersonData) -> None:
+    """Copy the entered details onto `person` (unsaved), with their blind indexes."""
+    canonical = parse_personal_number(data.personal_number) if data.personal_number else ""
+    person.given_name = data.given_name.strip()
+    person.family_name = data.family_name.strip()
+    person.personal_number = canonical
+    person.personal_number_bidx = personal_number_index(canonical) if canonical else ""
+    person.name_bidx = name_index(person.full_name) if person.full_name else ""
+    person.birth_year_band = birth_year_band(canonical) if canonical else None
+    person.address = data.address.strip()
+    person.phone = data.phone.strip()
+    person.email = data.email.strip()
+    person.needs_interpreter = data.needs_interpreter
+    person.interpreter_language = (
+        data.interpreter_language.strip() if data.needs_interpreter else ""
+    )
+    person.notes = data.notes.strip()
+    person.sex = data.sex
+    person.protected_identity = data.protected_identity or ProtectedIdentity.NONE
+    person.protected_identity_noted_on = (
+        data.protected_identity_noted_on or timezone.localdate()
+        if person.protected_identity != ProtectedIdentity.NONE
+        else None
+    )
+
+
+class PersonalNumberTaken(ValidationError):
+    """The identity number belongs to someone else; `clash` says what the actor may know."""
+
+    def __init__(self, message, *, clash: case_selectors.NumberClash):
+        super().__init__(message)
+        self.clash = clash
+
+
+def ensure_unique_personal_number(
+    person: Person, *, actor: User, field_name: str = "personal_number"
+) -> None:
+    """Identity numbers are unique, so a clash must be refused. Only a user who may see
+    the other person is told that they exist; everyone else gets a neutral refusal that
+    names neither a person nor a case."""
+    if not person.personal_number_bidx:
+        return
+    clash = case_selectors.personal_number_clash(
+        actor, person.personal_number_bidx, exclude_pk=person.pk
+    )
+    if clash is None:
+        return
+    if clash.visible:
+        message = _("A person with this identity number is already registered.")
+    else:
+        message = _(
+            "This identity number cannot be registered here. Contact a housing coordinator."
+        )
+    raise PersonalNumberTaken({field_name: message}, clash=clash)
+
+
+def check_birth_year(year: int | None, field_name: str) -> int:
+    """A child's birth year: between 1900 and this year."""
+    this_year = timezone.localdate().year
+    if year is None or not 1900 <= year <= this_year:
+        raise ValidationError(
+            {field_name: _("A child's birth year must be between 1900 and this year.")}
+        )
+    return year
+
+
+@transaction.atomic
+def update_person(
+    *, actor: User, case_id: int, person_id: int, expected_version: int, data: PersonData
+) -> Person:
+    case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    people_selectors.get_person_for_user(actor, case, person_id)
+    person = lock_version(Person, person_id, expected_version)
+    was_protected = person.is_protected
+    apply_person_data(person, data)
+    ensure_unique_personal_number(person, actor=actor)
+    bump(person)
+    person.full_clean(exclude=["household"])
+    attribute(person, user=actor, reason="person edited").save()
+    if person.is_protected and not was_protected:
+        # Whoever marks a person as protected keeps sight of them; nobody else gains it.
+        grant_perm(PROTECTED_PERM, actor, person, actor=actor, reason="protected identity marked")
+    return person

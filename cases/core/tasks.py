@@ -1,0 +1,1 @@
+"""The core has no Celery tasks: nothing about people and cases happens on a schedule."""

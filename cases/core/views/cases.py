@@ -1,0 +1,250 @@
+"""The case list, a new case, the case page, editing and closing a case."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from audit.hooks import How, record_read, record_reads
+from bokvar.forms import submitting
+from bokvar.models import Unit
+from bokvar.permissions import role_required
+from bokvar.roles import CASE_PAGES, CASE_STAFF
+from bokvar.selectors import roles_of
+
+from ... import panels
+from .. import search
+from ..forms import (
+    CaseCreateForm,
+    CaseEditForm,
+    CaseFilterForm,
+    CloseCaseForm,
+    child_formset,
+    person_formset,
+)
+from ..history import case_changes
+from ..selectors import cases as case_selectors
+from ..selectors import people as people_selectors
+from ..services import access
+from ..services import cases as case_services
+from ..services.households import may_open_new_case
+from .households import new_case_offer
+
+PAGE_SIZE = 25
+
+FILTERS = ("status", "unit", "assignee")
+
+
+@role_required(*CASE_PAGES)
+@require_http_methods(["GET", "POST"])
+def case_list(request):
+    units = Unit.objects.filter(district_id__in=roles_of(request.user).district_ids)
+    staff = case_selectors.staff_choices(request.user)
+    if request.method == "POST":
+        form = CaseFilterForm(request.POST, units=units, staff=staff)
+        if form.is_valid():
+            return redirect(_list_url(request, form.cleaned_data))
+        return _render_list(request, form, case_selectors.CaseFilters(), status=400)
+    data = {name: request.GET[name] for name in FILTERS if name in request.GET}
+    token = request.GET.get("search", "")
+    searched = search.recall(request.session, token) if token else ""
+    if searched is not None:
+        data["q"] = searched
+    form = CaseFilterForm(data, units=units, staff=staff)
+    filters = case_selectors.CaseFilters()
+    if searched is None:
+        form.is_valid()
+        form.add_error("q", _("This search has expired. Search again."))
+        return _render_list(request, form, None)
+    if form.is_valid():
+        c = form.cleaned_data
+        filters = case_selectors.CaseFilters(
+            q=c["q"],
+            status=c["status"],
+            unit_id=c["unit"].pk if c["unit"] else None,
+            assignee_id=c["assignee"].pk if c["assignee"] else None,
+        )
+    return _render_list(request, form, filters)
+
+
+def _list_url(request, cleaned: dict) -> str:
+    """The result page's address: the filters, and a token instead of the search text."""
+    params = {}
+    if cleaned["q"].strip():
+        params["search"] = search.remember(request.session, cleaned["q"].strip())
+    if cleaned["status"]:
+        params["status"] = cleaned["status"]
+    for name in ("unit", "assignee"):
+        if cleaned[name]:
+            params[name] = cleaned[name].pk
+    return reverse("cases:list") + ("?" + urlencode(params) if params else "")
+
+
+def _render_list(request, form, filters, status: int = 200):
+    found = case_selectors.case_list(request.user, filters) if filters is not None else []
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"case": case, "name": case_selectors.head_name(case)} for case in page.object_list]
+    if rows:
+        # The list shows each case's main tenant by name: one read per case shown.
+        record_reads(request, objs=[row["case"] for row in rows], how=How.PAGE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "may_create": roles_of(request.user).has(*CASE_STAFF),
+        },
+        status=status,
+    )
+
+
+@role_required(*CASE_STAFF)
+@require_http_methods(["GET", "POST"])
+def case_create(request):
+    units = case_selectors.units_for_new_cases(request.user)
+    staff = case_selectors.staff_choices(request.user)
+    offer = None
+    if request.method == "POST":
+        form = CaseCreateForm(request.POST, units=units, staff=staff)
+        people = person_formset()(request.POST, prefix="people")
+        children = child_formset()(request.POST, prefix="children")
+        if form.is_valid() and people.is_valid() and children.is_valid():
+            with submitting(form, formsets={"people": people}) as result:
+                case = case_services.create_case(
+                    actor=request.user,
+                    kind=form.cleaned_data["kind"],
+                    responsible_unit=form.cleaned_data["responsible_unit"],
+                    assignees=list(form.cleaned_data["assignees"]),
+                    people=[f.to_data() for f in people.forms if f.cleaned_data],
+                    children_birth_years=[
+                        f.cleaned_data["birth_year"]
+                        for f in children.forms
+                        if f.cleaned_data.get("birth_year")
+                    ],
+                )
+            if result.ok:
+                messages.success(
+                    request, _("Case %(number)s was created.") % {"number": case.number}
+                )
+                return redirect("cases:detail", case_id=case.pk)
+            offer = new_case_offer(result.error, form.cleaned_data)
+    else:
+        # More rows on request (?adults=3&children=6): plain links, no JavaScript needed.
+        adults = _rows(request.GET.get("adults"), default=2, most=8)
+        kids = _rows(request.GET.get("children"), default=4, most=12)
+        initial_unit = units.filter(pk__in=roles_of(request.user).unit_ids).first()
+        form = CaseCreateForm(
+            units=units,
+            staff=staff,
+            initial={"responsible_unit": initial_unit, "assignees": [request.user]},
+        )
+        people = person_formset(extra=adults - 1)(prefix="people")
+        children = child_formset(extra=kids)(prefix="children")
+    return render(
+        request,
+        "cases/case_create.html",
+        {"form": form, "people": people, "children": children, "offer": offer},
+    )
+
+
+def _rows(value, *, default: int, most: int) -> int:
+    try:
+        return max(1, min(int(value), most))
+    except (TypeError, ValueError):
+        return default
+
+
+@role_required(*CASE_PAGES)
+@require_http_methods(["GET"])
+def case_detail(request, case_id: int):
+    case = case_selectors.get_case_for_user(request.user, case_id)
+    record_read(request, obj=case, how=How.PAGE)
+    context = {
+        "case": case,
+        "people": people_selectors.household_cards(request.user, case),
+        "children": list(case.household.children.all()),
+        "assignees": case_selectors.assignees_of(case),
+        "may_write": case_selectors.can_write_case(request.user, case),
+        "may_grant": access.may_grant(request.user, case),
+        "may_grant_protected": access.may_grant_protected(request.user, case),
+        "may_open_new_case": may_open_new_case(request.user, case),
+        "panels": panels.panels_for(request, case),
+        "timeline": panels.timeline_for(request, case),
+        "changes": case_changes(case, limit=15),
+    }
+    return render(request, "cases/case_detail.html", context)
+
+
+@role_required(*CASE_PAGES)
+@require_http_methods(["GET", "POST"])
+def case_edit(request, case_id: int):
+    case = case_selectors.get_case_for_user(request.user, case_id, write=True)
+    staff = case_selectors.staff_choices(request.user)
+    conflict = ""
+    if request.method == "POST":
+        form = CaseEditForm(request.POST, staff=staff)
+        if form.is_valid():
+            with submitting(form) as result:
+                case_services.update_case(
+                    actor=request.user,
+                    case_id=case.pk,
+                    expected_version=form.cleaned_data["version"],
+                    kind=form.cleaned_data["kind"],
+                    assignees=list(form.cleaned_data["assignees"]),
+                )
+            if result.ok:
+                messages.success(request, _("The case was saved."))
+                return redirect("cases:detail", case_id=case.pk)
+            conflict = result.conflict
+    else:
+        form = CaseEditForm(
+            staff=staff,
+            initial={
+                "kind": case.kind,
+                "assignees": [u.pk for u in case_selectors.assignees_of(case)],
+                "version": case.version,
+            },
+        )
+    # Logged whenever the page is shown (a refused or conflicting save re-renders it too),
+    # never on the redirect after a save.
+    record_read(request, obj=case, how=How.PAGE)
+    return render(
+        request, "cases/case_edit.html", {"case": case, "form": form, "conflict": conflict}
+    )
+
+
+@role_required(*CASE_PAGES)
+@require_http_methods(["GET", "POST"])
+def case_close(request, case_id: int):
+    case = case_selectors.get_case_for_user(request.user, case_id, write=True)
+    conflict = ""
+    if request.method == "POST":
+        form = CloseCaseForm(request.POST, case=case)
+        if form.is_valid():
+            with submitting(form) as result:
+                case_services.close_case(
+                    actor=request.user,
+                    case_id=case.pk,
+                    expected_version=form.cleaned_data["version"],
+                    outcome=form.cleaned_data["outcome"],
+                    closed_on=form.cleaned_data["closed_on"],
+                )
+            if result.ok:
+                messages.success(request, _("The case was closed."))
+                return redirect("cases:detail", case_id=case.pk)
+            conflict = result.conflict
+    else:
+        form = CloseCaseForm(case=case, initial={"version": case.version})
+    return render(
+        request, "cases/case_close.html", {"case": case, "form": form, "conflict": conflict}
+    )

@@ -1,0 +1,88 @@
+"""One person of a case: their page (with what other apps know of them) and editing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from audit.hooks import How, record_read
+from bokvar.forms import submitting
+from bokvar.permissions import role_required
+from bokvar.roles import CASE_PAGES
+
+from ... import panels
+from ..forms import PersonEditForm
+from ..selectors import cases as case_selectors
+from ..selectors import people as people_selectors
+from ..services import people as people_services
+from .households import new_case_offer
+
+
+@role_required(*CASE_PAGES)
+@require_http_methods(["GET"])
+def person_detail(request, case_id: int, person_id: int):
+    """One person of the case: their details and what other apps know of them (the
+    housing chain). A protected person not granted to the user answers 404."""
+    case = case_selectors.get_case_for_user(request.user, case_id)
+    person = people_selectors.get_person_for_user(request.user, case, person_id)
+    record_read(request, obj=person, how=How.PAGE, via=case)
+    return render(
+        request,
+        "cases/person_detail.html",
+        {
+            "case": case,
+            "p": people_selectors.person_card(person, hidden=False),
+            "may_write": case_selectors.can_write_case(request.user, case),
+            "panels": panels.person_panels_for(request, person),
+        },
+    )
+
+
+@role_required(*CASE_PAGES)
+@require_http_methods(["GET", "POST"])
+def person_edit(request, case_id: int, person_id: int):
+    case = case_selectors.get_case_for_user(request.user, case_id, write=True)
+    person = people_selectors.get_person_for_user(request.user, case, person_id)
+    conflict, offer = "", None
+    if request.method == "POST":
+        form = PersonEditForm(request.POST)
+        if form.is_valid():
+            with submitting(form) as result:
+                people_services.update_person(
+                    actor=request.user,
+                    case_id=case.pk,
+                    person_id=person.pk,
+                    expected_version=form.cleaned_data["version"],
+                    data=form.to_data(),
+                )
+            if result.ok:
+                messages.success(request, _("The person's details were saved."))
+                return redirect("cases:detail", case_id=case.pk)
+            conflict = result.conflict
+            offer = new_case_offer(result.error, {})
+    else:
+        form = PersonEditForm(
+            initial={
+                "given_name": person.given_name,
+                "family_name": person.family_name,
+                "personal_number": person.personal_number,
+                "address": person.address,
+                "phone": person.phone,
+                "email": person.email,
+                "sex": person.sex,
+                "needs_interpreter": person.needs_interpreter,
+                "interpreter_language": person.interpreter_language,
+                "protected_identity": person.protected_identity,
+                "protected_identity_noted_on": person.protected_identity_noted_on,
+                "notes": person.notes,
+                "version": person.version,
+            }
+        )
+    record_read(request, obj=person, how=How.PAGE, via=case)
+    return render(
+        request,
+        "cases/person_edit.html",
+        {"case": case, "person": person, "form": form, "conflict": conflict, "offer": offer},
+    )
