@@ -1,4 +1,7 @@
-"""Demo data for the audit app: a few logged reads and a legal hold. Idempotent."""
+"""Demo data for the audit app: a few logged reads and a legal hold. Idempotent.
+
+The audit app never imports the domain: the demo reads are of the first cases the cases
+app registered (`audit.registry`), described by the cases app's own `describe_many`."""
 
 from __future__ import annotations
 
@@ -6,32 +9,40 @@ from bokvar.history import attribute
 
 from . import chain
 from .models import AccessLogEntry, LegalHold
+from .registry import registry
+
+# The registered model whose records the demo reads (a label, as the access log stores it).
+CASE_LABEL = "cases.case"
 
 
 def seed(ctx) -> None:
-    from cases.models import Case
-
     auditor = ctx.users.get("auditor")
     caseworker = ctx.users.get("caseworker")
-    cases = list(
-        Case.objects.select_related("household").exclude(household__head=None).order_by("id")[:3]
-    )
-    if not cases or auditor is None or caseworker is None:
+    case_model = registry.models.get(CASE_LABEL)
+    if case_model is None or case_model.describe_many is None:
+        return
+    first = list(case_model.model._default_manager.order_by("id")[:10])
+    reads = [
+        (case, subject)
+        for case, subject in zip(first, case_model.describe_many(first, None), strict=True)
+        if subject.person_id is not None
+    ][:3]
+    if not reads or auditor is None or caseworker is None:
         return
     if not AccessLogEntry.objects.exists():
-        for case in cases:
+        for case, subject in reads:
             chain.append(
                 user_id=caseworker.pk,
-                object_type="cases.case",
+                object_type=CASE_LABEL,
                 object_id=case.pk,
                 how="page",
                 ip="127.0.0.1",
-                person_id=case.household.head_id,
-                case_id=case.pk,
-                unit_id=case.responsible_unit_id,
+                person_id=subject.person_id,
+                case_id=subject.case_id,
+                unit_id=subject.unit_id,
             )
-        ctx.log(f"Access log: {len(cases)} demo reads.")
-    head = cases[0].household.head_id
+        ctx.log(f"Access log: {len(reads)} demo reads.")
+    head = reads[0][1].person_id
     if not LegalHold.objects.filter(person_id=head).exists():
         hold = LegalHold(
             person_id=head, reason="Demo: pågående tvist i förvaltningsrätten", set_by=auditor

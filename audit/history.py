@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from .registry import registry
 
-SKIP = {"id"}
+# Never shown in the history: the row id and version counters (blind indexes neither).
+SKIP = {"id", "version"}
 
 
 @dataclass
@@ -53,14 +54,11 @@ def _display(f, value) -> str:
     return str(value)
 
 
-def _tracked(history_model, ignored) -> list:
+def _tracked(history_model) -> list:
     return [
         f
         for f in history_model._meta.concrete_fields
-        if not f.name.startswith("history_")
-        and f.name not in SKIP
-        and f.name not in ignored
-        and not f.name.endswith("_bidx")
+        if not f.name.startswith("history_") and f.name not in SKIP and not f.name.endswith("_bidx")
     ]
 
 
@@ -78,7 +76,7 @@ def changes(user, *, case_id: int | None = None, person_id: int | None = None) -
         if not rows:
             continue
         hidden = reg.hidden_ids(user, {r.id for r in rows}) if reg.hidden_ids else set()
-        tracked = _tracked(type(rows[0]), reg.ignored_fields)
+        tracked = _tracked(type(rows[0]))
         previous = {}
         for row in rows:
             prev = previous.get(row.id)

@@ -45,10 +45,6 @@ def subjects_of(objs: list[models.Model], *, via: models.Model | None = None) ->
     return out
 
 
-def subject_of(obj: models.Model, *, via: models.Model | None = None) -> Subject:
-    return subjects_of([obj], via=via)[0]
-
-
 def record_read(
     request: HttpRequest, *, obj: models.Model, how: str = How.PAGE, via: models.Model | None = None
 ):

@@ -1,21 +1,23 @@
-"""What the domain apps tell the audit app. The audit app never imports their models:
-each app registers its models here from its AppConfig.ready(), and the history page,
-the access log, the data-subject extract and retention only use what is registered.
+"""What the domain apps tell the audit app: a registry, and deliberately so.
 
-One call per model::
+The audit app sits on top of the domain (DESIGN §3) yet must never import it: it reads
+every domain record's history, extract and retention, and the domain calls its hooks
+(`audit.hooks.record_read`) from below. So the domain registers what audit needs, from
+its AppConfig.ready() (cases: `cases/apps.py`; housing: `housing/apps.py`), and the
+history page, the access log, the data-subject extract and retention use only that:
 
-    from audit import registry
-
-    registry.register_model(
-        Threat,
-        history_for_case=lambda case_id: Threat.history.filter(case_id=case_id),
-        history_for_person=lambda person_id: Threat.history.filter(case__household__members=person_id),
-        records_of_person=lambda person_id: Threat.objects.filter(case__household__members=person_id),
-        describe_many=None, # only for objects passed to record_read(s)
-    )
-
-and once per app a retention provider (`register_retention`) that knows how to cull a
-person's records (with their history rows and blind indexes).
+- `register_model(Model, ...)`: once per model with personal data (its history for a
+  case and a person, its live rows about a person, who a read concerns, what a reader
+  may not see);
+- `register_retention(...)`: once per part that holds records about people, and
+  `register_orphan_rule(...)` for records about nobody registered (unlinked signals);
+- `register_extract_section(...)`: what an extract holds besides the models (grants);
+- `register_handover_checker(...)`: which cases were handed to a reader's units;
+- `register_subjects(...)`: once, by the app that owns people and cases: the ways in for
+  the audit pages (a case's or a person's history, the auditor's search and extract)
+  and the cases a person belongs to;
+- `register_personal_data_view(url_name)`: every page and endpoint that shows personal
+  data (the walk test visits them all).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import QuerySet
 
@@ -56,8 +60,6 @@ class ModelRegistration:
     # number of queries however many objects (a list page logs one read per row). `via`
     # is the object the page reached them through (a person's case), or None.
     describe_many: Callable[[list[models.Model], models.Model | None], list[Subject]] | None = None
-    # Fields never shown in the history (blind indexes, version counters).
-    ignored_fields: frozenset[str] = frozenset({"version"})
 
     @property
     def label(self) -> str:
@@ -103,6 +105,24 @@ class ExtractSection:
     history: Callable[[int], dict[str, QuerySet]] = lambda person_id: {}
 
 
+@dataclass(frozen=True)
+class SubjectAccess:
+    """The domain's ways in for the audit pages, each with the domain's own permission
+    rules (404 where the reader may not know the record exists, 403 where the role may
+    not): the audit app never queries people or cases itself."""
+
+    # (user, case id) -> the case, for its history page.
+    case_for_history: Callable[[Any, int], models.Model]
+    # (user, person id) -> the person, for their history page.
+    person_for_history: Callable[[Any, int], models.Model]
+    # (auditor, identity number as typed) -> the person or None (the extract's search).
+    find_person_for_auditor: Callable[[Any, str], models.Model | None]
+    # (auditor, person id) -> the person, for the extract and legal holds.
+    person_for_auditor: Callable[[Any, int], models.Model]
+    # person id -> ids of the cases the person belongs to ("who looked at this person").
+    cases_of_person: Callable[[int], Iterable[int]]
+
+
 @dataclass
 class Registry:
     models: dict[str, ModelRegistration] = field(default_factory=dict)
@@ -113,8 +133,7 @@ class Registry:
     handover_checkers: dict[str, Callable[[set[int], set[int]], set[int]]] = field(
         default_factory=dict
     )
-    # person id -> case ids the person belongs to ("who looked at this person").
-    cases_of_person: dict[str, Callable[[int], Iterable[int]]] = field(default_factory=dict)
+    subjects: SubjectAccess | None = None
 
 
 registry = Registry()
@@ -142,12 +161,15 @@ def register_handover_checker(key: str, checker: Callable[[set[int], set[int]], 
     registry.handover_checkers[key] = checker
 
 
-def register_cases_of_person(key: str, provider: Callable[[int], Iterable[int]]) -> None:
-    registry.cases_of_person[key] = provider
+def register_subjects(access: SubjectAccess) -> None:
+    registry.subjects = access
 
 
-def for_model(model_or_obj) -> ModelRegistration | None:
-    return registry.models.get(model_or_obj._meta.label_lower)
+def subjects() -> SubjectAccess:
+    """The registered ways in; an installation without the app owning people has none."""
+    if registry.subjects is None:
+        raise ImproperlyConfigured("No app has registered its subjects with the audit app.")
+    return registry.subjects
 
 
 def last_entry_of(person_id: int) -> datetime | None:
@@ -174,10 +196,7 @@ def _midnight(day) -> datetime:
 
 
 def case_ids_of_person(person_id: int) -> set[int]:
-    ids: set[int] = set()
-    for provider in registry.cases_of_person.values():
-        ids.update(provider(person_id))
-    return ids
+    return set(subjects().cases_of_person(person_id))
 
 
 def handed_over(case_ids: set[int], unit_ids: set[int]) -> set[int]:

@@ -12,27 +12,26 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from bokvar.models import Role, Unit
+from bokvar import roles
+from bokvar.models import Unit
 from bokvar.permissions import role_required
-from cases.core.selectors import history_access as case_selectors
 
 from . import extract as extract_service
 from . import history, review, services
 from .forms import HoldForm, LogFilterForm, PersonSearchForm
 from .hooks import How, record_read
 from .models import LegalHold
+from .registry import subjects
 
-AUDITOR = (Role.AUDITOR,)
-HISTORY_ROLES = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER, Role.ADMINISTRATOR, Role.AUDITOR)
 PAGE_SIZE = 50
 
 
-@role_required(*AUDITOR)
+@role_required(*roles.AUDITORS)
 @require_http_methods(["GET", "POST"])
 def index(request):
     form = PersonSearchForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        person = case_selectors.find_person_for_auditor(
+        person = subjects().find_person_for_auditor(
             request.user, form.cleaned_data["personal_number"]
         )
         if person is None:
@@ -43,11 +42,11 @@ def index(request):
     return render(request, "audit/index.html", {"form": form})
 
 
-@role_required(*AUDITOR)
+@role_required(*roles.AUDITORS)
 @require_http_methods(["GET", "POST"])
 def subject(request, person_id: int):
     """What an auditor can do about one person: ids only on this page, no personal data."""
-    person = case_selectors.get_person_for_auditor(request.user, person_id)
+    person = subjects().person_for_auditor(request.user, person_id)
     form = HoldForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,10 +64,10 @@ def subject(request, person_id: int):
     )
 
 
-@role_required(*AUDITOR)
+@role_required(*roles.AUDITORS)
 @require_http_methods(["POST"])
 def hold_release(request, person_id: int, hold_id: int):
-    case_selectors.get_person_for_auditor(request.user, person_id)
+    subjects().person_for_auditor(request.user, person_id)
     try:
         services.release_legal_hold(actor=request.user, hold_id=hold_id)
     except ValidationError:
@@ -95,7 +94,7 @@ def _filters(request) -> tuple[LogFilterForm, review.LogFilters]:
     return form, review.LogFilters()
 
 
-@role_required(*AUDITOR)
+@role_required(*roles.AUDITORS)
 @require_http_methods(["GET"])
 def log(request):
     form, filters = _filters(request)
@@ -114,7 +113,7 @@ def log(request):
     )
 
 
-@role_required(*AUDITOR)
+@role_required(*roles.AUDITORS)
 @require_http_methods(["GET"])
 def log_csv(request):
     form, filters = _filters(request)
@@ -162,37 +161,37 @@ def log_csv(request):
     return response
 
 
-@role_required(*HISTORY_ROLES)
+@role_required(*roles.HISTORY)
 @require_http_methods(["GET"])
 def case_history(request, case_id: int):
-    case = case_selectors.get_case_for_history(request.user, case_id)
+    case = subjects().case_for_history(request.user, case_id)
     record_read(request, obj=case, how=How.PAGE)
     rows = history.changes(request.user, case_id=case.pk)
     return render(request, "audit/history.html", {"case": case, "rows": rows})
 
 
-@role_required(*HISTORY_ROLES)
+@role_required(*roles.HISTORY)
 @require_http_methods(["GET"])
 def person_history(request, person_id: int):
-    person = case_selectors.get_person_for_history(request.user, person_id)
+    person = subjects().person_for_history(request.user, person_id)
     record_read(request, obj=person, how=How.PAGE)
     rows = history.changes(request.user, person_id=person.pk)
     return render(request, "audit/history.html", {"person_id": person.pk, "rows": rows})
 
 
-@role_required(*AUDITOR)
+@role_required(*roles.AUDITORS)
 @require_http_methods(["GET"])
 def extract_page(request, person_id: int):
-    person = case_selectors.get_person_for_auditor(request.user, person_id)
+    person = subjects().person_for_auditor(request.user, person_id)
     record_read(request, obj=person, how=How.EXTRACT)
     data = extract_service.build(person.pk)
     return render(request, "audit/extract.html", {"data": data, "person_id": person.pk})
 
 
-@role_required(*AUDITOR)
+@role_required(*roles.AUDITORS)
 @require_http_methods(["GET"])
 def extract_json(request, person_id: int):
-    person = case_selectors.get_person_for_auditor(request.user, person_id)
+    person = subjects().person_for_auditor(request.user, person_id)
     record_read(request, obj=person, how=How.EXTRACT)
     response = JsonResponse(
         extract_service.build(person.pk), json_dumps_params={"ensure_ascii": False, "indent": 2}

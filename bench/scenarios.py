@@ -168,8 +168,8 @@ def workflow(scale: str) -> list[Scenario]:
     from datetime import date, timedelta
 
     from bokvar.models import Notification
+    from cases.evictions.services.deadlines import send_due_reminders
     from cases.models import Deadline
-    from cases.workflow.reminders import send_due_reminders
 
     budget = PAGE_BUDGET_MS[scale]
     caseworker, coordinator = _first_user(Role.CASEWORKER), _first_user(Role.COORDINATOR)

@@ -18,7 +18,7 @@ message is `result.conflict`, which the page shows in its "Edit conflict" box
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -27,23 +27,25 @@ from django.core.exceptions import ValidationError
 
 from .concurrency import ConflictError
 
+Rename = Mapping[str, str] | Callable[[str], str]
+
 
 def add_service_errors(
     form: forms.BaseForm,
     exc: ValidationError,
     *,
-    rename: Mapping[str, str] | None = None,
+    rename: Rename | None = None,
     formsets: Mapping[str, forms.BaseFormSet] | None = None,
 ) -> None:
     """Put each of a service's messages on the field it names when the form has that field,
     otherwise on the form as a whole. `rename` maps a service's field name to the form's
-    (e.g. "children" → "children_birth_years"); `formsets` routes a "<prefix>-<n>-<field>"
+    (e.g. "children" → "children_birth_years"), as a mapping or a function; `formsets` routes a "<prefix>-<n>-<field>"
     key to form n of the formset with that prefix (a case's people)."""
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)
         return
     for key, messages in exc.message_dict.items():
-        name = (rename or {}).get(key, key)
+        name = rename(key) if callable(rename) else (rename or {}).get(key, key)
         prefix, _, rest = name.partition("-")
         if formsets and prefix in formsets and rest:
             index, _, field_name = rest.partition("-")
@@ -80,7 +82,7 @@ class Submission:
 def submitting(
     form: forms.BaseForm | None = None,
     *,
-    rename: Mapping[str, str] | None = None,
+    rename: Rename | None = None,
     formsets: Mapping[str, forms.BaseFormSet] | None = None,
     conflict_on_form: bool = False,
 ) -> Iterator[Submission]:

@@ -69,7 +69,7 @@ def notify_many(notes: Iterable[Notification], *, email: bool = True) -> list[No
     Returns those that did not exist yet, unsaved-looking (without primary keys on
     PostgreSQL). A concurrent writer of the same key loses nothing: the unique
     constraint keeps one row, ignoring the other; callers that need an exact count
-    serialise their runs (see cases.workflow.reminders)."""
+    serialise their runs (see bokvar.scan)."""
     wanted = {(n.recipient.pk, n.dedupe_key): n for n in notes}
     if not wanted:
         return []

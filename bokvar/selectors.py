@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F
 
-from .models import Membership, Role, Unit, User
+from .models import Membership, Role, User
 from .roles import CASE_STAFF
 
 
@@ -51,10 +51,6 @@ def roles_of(user: User | AnonymousUser) -> Roles:
     )
     user._bokvar_roles = result
     return result
-
-
-def units_of(user: User) -> list[Unit]:
-    return list(Unit.objects.filter(memberships__user=user).distinct().order_by("name"))
 
 
 def staff_unit_ids(user: User, roles: Iterable[str] = CASE_STAFF) -> set[int]:

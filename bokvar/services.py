@@ -8,6 +8,7 @@ from django.utils.text import slugify
 
 from .history import attribute, system_user
 from .models import District, Membership, Role, Unit, User
+from .roles import UNIT_CASE_ROLES
 
 
 def _unit_group_name(district: District, name: str) -> str:
@@ -32,16 +33,16 @@ def create_unit(
     return unit
 
 
-# Roles that work on the cases granted to their unit. Guides see only the cases
-# assigned to them; steering, auditors and administrators see no case through a unit.
-UNIT_CASE_ROLES = [Role.CASEWORKER, Role.COORDINATOR]
+# Members in UNIT_CASE_ROLES work on the cases granted to their unit (through the unit's
+# group). Guides see only the cases assigned to them; steering, auditors and
+# administrators see no case through a unit.
 
 
 def sync_unit_groups(user: User) -> None:
     """Make the user's unit-group membership match their case-working memberships."""
     wanted = set(
         Unit.objects.filter(
-            memberships__user=user, memberships__role__in=UNIT_CASE_ROLES
+            memberships__user=user, memberships__role__in=list(UNIT_CASE_ROLES)
         ).values_list("group_id", flat=True)
     )
     current = set(user.groups.filter(unit__isnull=False).values_list("id", flat=True))

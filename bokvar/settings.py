@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "housing",
     "audit",
     "steering",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -116,7 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "bokvar.context_processors.navigation",
+                "home.context_processors.navigation",
             ],
         },
     },
@@ -320,8 +321,8 @@ SPECTACULAR_SETTINGS = {
         "HandoverKindEnum": "cases.models.handovers.Handover.Kind",
         "HandoverStatusEnum": "cases.models.handovers.Handover.Status",
         "HandoverUrgencyEnum": "cases.models.handovers.Handover.Urgency",
-        "SignalKindEnum": "cases.models.signals.LandlordSignal.Kind",
-        "SignalStatusEnum": "cases.models.signals.LandlordSignal.Status",
+        "SignalKindEnum": "cases.models.landlord_signals.LandlordSignal.Kind",
+        "SignalStatusEnum": "cases.models.landlord_signals.LandlordSignal.Status",
     },
 }
 

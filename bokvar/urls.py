@@ -14,7 +14,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("home.urls")),
     path("notifications/", views.notifications, name="notifications"),
     path(
         "login/",

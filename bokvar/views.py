@@ -1,19 +1,10 @@
+"""The kernel's pages: error pages and the user's notifications."""
+
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
 
-from .models import Membership, Role
-
-
-@login_required
-def home(request):
-    memberships = (
-        Membership.objects.filter(user=request.user).select_related("unit").order_by("unit__name")
-    )
-    return render(
-        request,
-        "bokvar/home.html",
-        {"memberships": memberships, "role_labels": dict(Role.choices)},
-    )
+from .notifications import listed, mark_read
 
 
 def error_403(request, exception=None):
@@ -31,11 +22,6 @@ def error_500(request):
 
 @login_required
 def notifications(request):
-    from django.core.paginator import Paginator
-    from django.shortcuts import redirect
-
-    from .notifications import listed, mark_read
-
     if request.method == "POST":
         note_id = request.POST.get("notification")
         mark_read(

@@ -7,36 +7,17 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from bokvar.models import Role
-        from bokvar.navigation import NavItem, register
-
-        register(
-            NavItem(
-                key="cases",
-                label=_("Cases"),
-                url_name="cases:list",
-                roles=frozenset(
-                    {Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER, Role.ADMINISTRATOR}
-                ),
-                order=10,
-            )
-        )
-
-        from .workflow import registry as workflow_registry
-
-        workflow_registry.register()
-
-        from .handovers import registry as handover_registry
-
-        handover_registry.register()
-
-        from .handovers import audit_registration as handover_audit
-
-        handover_audit.register()
-        # Issue #7: history, extract and retention know these models only from here.
         from .core import audit as core_audit
         from .core.services import households
-        from .workflow import threats
+        from .evictions import audit as evictions_audit
+        from .evictions.services import threats
+        from .handovers import audit as handovers_audit
 
+        # What each part registers with the audit app (history, extract, retention, the
+        # access log's subjects): the audit app knows these records only from here.
         core_audit.register()
+        evictions_audit.register()
+        handovers_audit.register()
+        # Evictions sits above the core: a child added to a household with a close
+        # eviction date is flagged at once (the core's one hook, see households).
         households.on_child_added(threats.flag_children_now)

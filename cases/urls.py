@@ -3,6 +3,6 @@ from django.urls import include, path
 app_name = "cases"
 urlpatterns = [
     path("", include("cases.core.urls")),
-    path("", include("cases.workflow.urls")),
+    path("", include("cases.evictions.urls")),
     path("handovers/", include("cases.handovers.urls")),
 ]

@@ -6,7 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bokvar.models import Role
+from bokvar.roles import HOUSING
 from bokvar.selectors import roles_of
 
 from . import nights
@@ -23,21 +23,13 @@ class NightBatchSerializer(serializers.Serializer):
     nights = NightRowSerializer(many=True, allow_empty=False, max_length=100_000)
 
 
-class BatchResultSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    duplicates = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Row numbers (1-based)."
-    )
-    errors = serializers.ListField(child=serializers.DictField())
-
-
 class ShelterNightBatch(APIView):
     """Register a batch of shelter nights: all or nothing; duplicates are reported and skipped."""
 
     serializer_class = NightBatchSerializer
 
     def post(self, request):
-        if not roles_of(request.user).has(Role.COORDINATOR, Role.GUIDE):
+        if not roles_of(request.user).has(*HOUSING):
             return Response(
                 {"detail": "Only coordinators and housing guides register nights."}, status=403
             )

@@ -7,39 +7,17 @@ class HousingConfig(AppConfig):
     verbose_name = _("Housing")
 
     def ready(self) -> None:
-        from bokvar.models import Role
-        from bokvar.navigation import NavItem, register
-        from cases.panels import Panel, register_panel, register_person_panel
-
-        from .panel import case_panel, person_panel
-
-        register(
-            NavItem(
-                key="housing",
-                label=_("Apartments"),
-                url_name="housing:apartments",
-                roles=frozenset({Role.COORDINATOR, Role.GUIDE}),
-                order=40,
-            )
-        )
-        register(
-            NavItem(
-                key="forecast",
-                label=_("Cost forecast"),
-                url_name="housing:forecast",
-                roles=frozenset({Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER}),
-                order=45,
-            )
-        )
-        register_panel(
-            Panel(key="housing", order=50, template="housing/case_panel.html", context=case_panel)
-        )
-        register_person_panel(
-            Panel(
-                key="housing", order=50, template="housing/person_panel.html", context=person_panel
-            )
-        )
+        from cases import case_page
 
         from . import audit_registration
+        from .panel import case_panel, person_panel
 
+        # Housing sits above cases, so it fills the case page's and the person page's
+        # "housing" slots (cases/case_page.py) instead of being imported there.
+        case_page.fill_slot(
+            "housing", case_page.Section("housing", "housing/case_panel.html", case_panel)
+        )
+        case_page.fill_person_slot(
+            "housing", case_page.Section("housing", "housing/person_panel.html", person_panel)
+        )
         audit_registration.register()

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from bokvar import bulk
 from bokvar.history import attribute, system_user
 from bokvar.models import Unit, User
+from bokvar.roles import CASE_STAFF, HOUSING
 from bokvar.selectors import roles_of
 from cases.core.identity import InvalidPersonalNumber, parse_personal_number, personal_number_index
 from cases.core.selectors import cases as case_selectors
@@ -33,7 +34,6 @@ from cases.core.selectors import people as people_selectors
 from cases.models import Person
 
 from .models import Shelter, ShelterNight, ShelterPrice
-from .selectors import COST_STAFF
 
 MAX_RANGE_DAYS = 92
 HEADER_ALIASES = {
@@ -142,7 +142,7 @@ def remove_night(*, actor: User, case_id: int, night_id: int) -> None:
     who register nights there (staff who may work on the case, a person they may see).
     The history keeps the night, and who removed it."""
     case = case_selectors.get_case_for_user(actor, case_id, write=True)
-    if not roles_of(actor).has(*COST_STAFF):
+    if not roles_of(actor).has(*CASE_STAFF):
         raise PermissionDenied
     night = (
         ShelterNight.objects.select_for_update()
@@ -210,7 +210,7 @@ def _paying_unit(candidates: list[Unit], shelter: Shelter, *, by_command: bool) 
 @transaction.atomic
 def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> BatchResult:
     result = BatchResult()
-    if actor is not None and not roles_of(actor).has("coordinator", "guide"):
+    if actor is not None and not roles_of(actor).has(*HOUSING):
         raise PermissionDenied
     parsed = {}
     # An invoice names the same person on many nights: parse and hash each number once.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
 
@@ -26,7 +27,7 @@ def case_panel(request, case) -> dict:
         "cost_items": selectors.case_cost_items(case, year=today.year),
         "nights": selectors.case_shelter_nights(request.user, case, today=today),
         # Who may add a cost or a night here may also remove a wrong one.
-        "may_remove": may_write and roles_of(request.user).has(*selectors.COST_STAFF),
+        "may_remove": may_write and roles_of(request.user).has(*CASE_STAFF),
     }
 
 

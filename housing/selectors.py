@@ -13,7 +13,8 @@ from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from bokvar.models import Membership, Role, Unit, User
+from bokvar.models import Membership, Unit, User
+from bokvar.roles import HOUSING
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import people as people_selectors
@@ -209,7 +210,7 @@ def housing_district_ids(user: User) -> frozenset[int]:
         return frozenset()
     return frozenset(
         Membership.objects.filter(
-            user=user, unit__is_active=True, role__in=[Role.COORDINATOR, Role.GUIDE]
+            user=user, unit__is_active=True, role__in=list(HOUSING)
         ).values_list("unit__district_id", flat=True)
     )
 
@@ -245,15 +246,11 @@ def get_placement_for_user(user: User, placement_id: int) -> Placement:
     return placement
 
 
-def visible_placements(user: User):
-    return Placement.objects.filter(case__in=case_selectors.visible_cases(user))
-
-
 # --- A case's costs this year ----------------------------------------------------------
 
-# Who adds cost items and shelter nights to a case they may work on, and removes a
-# wrong one: the district's coordinators, the case's guide, its unit's caseworkers.
-COST_STAFF = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
+# Cost items and shelter nights are added to a case, and a wrong one removed, by the case
+# staff (bokvar.roles.CASE_STAFF) who may work on the case: the district's coordinators,
+# the case's guide, its unit's caseworkers.
 
 
 def case_cost_items(case: Case, *, year: int) -> list[CostItem]:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
 from bokvar.models import User
+from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
 from cases.core.services.access import grant_case
@@ -286,7 +287,7 @@ def add_cost_item(
     *, actor: User, case_id: int, category: CostCategory, on: date, amount: Decimal, note: str = ""
 ) -> CostItem:
     case = case_selectors.get_case_for_user(actor, case_id, write=True)
-    if not roles_of(actor).has(*selectors.COST_STAFF):
+    if not roles_of(actor).has(*CASE_STAFF):
         raise PermissionDenied
     if amount < 0:
         raise ValidationError({"amount": _("The amount cannot be negative.")})
@@ -302,7 +303,7 @@ def add_cost_item(
 def remove_cost_item(*, actor: User, case_id: int, item_id: int) -> None:
     """Remove a cost item entered by mistake; the history keeps it, and who removed it."""
     case = case_selectors.get_case_for_user(actor, case_id, write=True)
-    if not roles_of(actor).has(*selectors.COST_STAFF):
+    if not roles_of(actor).has(*CASE_STAFF):
         raise PermissionDenied
     item = CostItem.objects.select_for_update().filter(case=case, pk=item_id).first()
     if item is None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from audit.hooks import How, record_read, record_reads
-from bokvar.concurrency import ConflictError
+from bokvar.forms import submitting
 from bokvar.models import District, Role, Unit, User
 from bokvar.permissions import role_required
+from bokvar.roles import CASE_STAFF, HOUSING
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import people as people_selectors
@@ -34,15 +35,8 @@ from .forms import (
 )
 from .models import Apartment
 
-STAFF = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
 
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
-@role_required(Role.COORDINATOR, Role.GUIDE)
+@role_required(*HOUSING)
 @require_http_methods(["GET"])
 def apartment_list(request):
     apartments = list(
@@ -69,7 +63,7 @@ def apartment_new(request):
     )
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        try:
+        with submitting(form) as result:
             apartment = services.create_apartment(
                 actor=request.user,
                 # A coordinator of several districts chooses; of one, it is that one.
@@ -82,9 +76,7 @@ def apartment_new(request):
                 municipality_first_hand=c["municipality_first_hand"],
                 status_since=c["status_since"],
             )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
+        if result.ok:
             messages.success(request, _("The apartment was registered."))
             return redirect("housing:apartment", apartment_id=apartment.pk)
     return render(request, "housing/form.html", {"form": form, "title": _("New apartment")})
@@ -123,14 +115,14 @@ def _apartment_page(request, apartment, *, status_form=None, conflict=None):
     )
 
 
-@role_required(Role.COORDINATOR, Role.GUIDE)
+@role_required(*HOUSING)
 @require_http_methods(["GET"])
 def apartment_detail(request, apartment_id: int):
     apartment = selectors.get_apartment_for_user(request.user, apartment_id)
     return _apartment_page(request, apartment)
 
 
-@role_required(Role.COORDINATOR, Role.GUIDE)
+@role_required(*HOUSING)
 @require_http_methods(["POST"])
 def apartment_status(request, apartment_id: int):
     apartment = selectors.get_apartment_for_user(request.user, apartment_id, write=True)
@@ -138,7 +130,7 @@ def apartment_status(request, apartment_id: int):
     conflict = None
     if form.is_valid():
         c = form.cleaned_data
-        try:
+        with submitting(form) as result:
             services.set_apartment_status(
                 actor=request.user,
                 apartment_id=apartment.pk,
@@ -146,13 +138,10 @@ def apartment_status(request, apartment_id: int):
                 status=c["status"],
                 since=c["since"],
             )
-        except ConflictError as exc:
-            conflict = exc.message
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
+        if result.ok:
             messages.success(request, _("The apartment's status was changed."))
             return redirect("housing:apartment", apartment_id=apartment.pk)
+        conflict = result.conflict
     return _apartment_page(request, apartment, status_form=form, conflict=conflict)
 
 
@@ -165,7 +154,7 @@ def _people_of(user, case):
     return people, {p.pk: p.full_name for p in people}
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
 def nights_new(request, case_id: int):
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
@@ -180,7 +169,7 @@ def nights_new(request, case_id: int):
     )
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        try:
+        with submitting(form) as result:
             created = nights.register_range(
                 actor=request.user,
                 person=c["person"],
@@ -189,9 +178,7 @@ def nights_new(request, case_id: int):
                 last=c["last"],
                 paying_unit=c["paying_unit"],
             )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
+        if result.ok:
             messages.success(
                 request, _("%(n)s shelter nights were registered.") % {"n": len(created)}
             )
@@ -205,7 +192,7 @@ def nights_new(request, case_id: int):
     )
 
 
-@role_required(Role.COORDINATOR, Role.GUIDE)
+@role_required(*HOUSING)
 @require_http_methods(["GET", "POST"])
 def nights_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -238,7 +225,7 @@ def placement_new(request, case_id: int):
     form = PlacementForm(request.POST or None, apartments=apartments, guides=guides.distinct())
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        try:
+        with submitting(form) as result:
             placement = services.start_placement(
                 actor=request.user,
                 case_id=case.pk,
@@ -250,9 +237,7 @@ def placement_new(request, case_id: int):
                 contract_type=c["contract_type"],
                 goals={k: c[k] for k in ("running_home", "managing_money", "social_skills")},
             )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
+        if result.ok:
             messages.success(request, _("The placement was started."))
             return redirect("housing:placement", placement_id=placement.pk)
     return render(
@@ -260,7 +245,7 @@ def placement_new(request, case_id: int):
     )
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
 def placement_detail(request, placement_id: int):
     placement = selectors.get_placement_for_user(request.user, placement_id)
@@ -270,16 +255,14 @@ def placement_detail(request, placement_id: int):
         if not may_follow:
             raise PermissionDenied
         if form.is_valid():
-            try:
+            with submitting(form) as result:
                 services.add_progress_note(
                     actor=request.user,
                     placement_id=placement.pk,
                     on=form.cleaned_data["on"],
                     note=form.cleaned_data["note"],
                 )
-            except ValidationError as exc:
-                _errors_to_form(form, exc)
-            else:
+            if result.ok:
                 messages.success(request, _("The note was saved."))
                 return redirect("housing:placement", placement_id=placement.pk)
     record_read(request, obj=placement.case, how=How.PAGE)
@@ -295,7 +278,7 @@ def placement_detail(request, placement_id: int):
     )
 
 
-@role_required(Role.COORDINATOR, Role.GUIDE)
+@role_required(*HOUSING)
 @require_http_methods(["GET", "POST"])
 def placement_end(request, placement_id: int):
     placement = selectors.get_placement_for_user(request.user, placement_id)
@@ -306,7 +289,7 @@ def placement_end(request, placement_id: int):
     conflict = None
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        try:
+        with submitting(form) as result:
             services.end_placement(
                 actor=request.user,
                 placement_id=placement.pk,
@@ -315,13 +298,10 @@ def placement_end(request, placement_id: int):
                 outcome=c["outcome"],
                 takeover_on=c["takeover_on"],
             )
-        except ConflictError as exc:
-            conflict = exc.message
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
+        if result.ok:
             messages.success(request, _("The placement was ended."))
             return redirect("housing:placement", placement_id=placement.pk)
+        conflict = result.conflict
     return render(
         request,
         "housing/form.html",
@@ -329,14 +309,14 @@ def placement_end(request, placement_id: int):
     )
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
 def cost_new(request, case_id: int):
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     form = CostItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        try:
+        with submitting(form) as result:
             services.add_cost_item(
                 actor=request.user,
                 case_id=case.pk,
@@ -345,9 +325,7 @@ def cost_new(request, case_id: int):
                 amount=c["amount"],
                 note=c["note"],
             )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
+        if result.ok:
             messages.success(request, _("The cost was added."))
             return redirect("cases:detail", case_id=case.pk)
     return render(
@@ -355,7 +333,7 @@ def cost_new(request, case_id: int):
     )
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_http_methods(["POST"])
 def cost_remove(request, case_id: int, item_id: int):
     services.remove_cost_item(actor=request.user, case_id=case_id, item_id=item_id)
@@ -363,7 +341,7 @@ def cost_remove(request, case_id: int, item_id: int):
     return redirect("cases:detail", case_id=case_id)
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_http_methods(["POST"])
 def night_remove(request, case_id: int, night_id: int):
     nights.remove_night(actor=request.user, case_id=case_id, night_id=night_id)
@@ -378,7 +356,7 @@ def _year(request) -> int:
         return timezone.localdate().year
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
 def forecast(request):
     year = _year(request)
@@ -405,7 +383,7 @@ def forecast(request):
 
 # The districts' housing teams, coordinators and guides alike: compare_for_user counts
 # the districts where the user is either.
-@role_required(Role.COORDINATOR, Role.GUIDE)
+@role_required(*HOUSING)
 @require_http_methods(["GET"])
 def comparison(request):
     today = timezone.localdate()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from bokvar import roles as role_groups
 from bokvar.models import District, Role
 from bokvar.selectors import roles_of
 
@@ -12,8 +13,8 @@ from .models import MonthlyReport
 # Who reads the statistics: the steering group, and coordinators, who run the
 # work the figures describe and regenerate the monthly reports. The figures are
 # anonymised, so reading them gives a coordinator nothing their cases do not.
-READ_ROLES = (Role.STEERING, Role.COORDINATOR)
-REGENERATE_ROLES = (Role.COORDINATOR,)
+READ_ROLES = role_groups.STATISTICS
+REGENERATE_ROLES = role_groups.STATISTICS_REGENERATE
 
 
 def stats_district_ids(user) -> frozenset[int]:

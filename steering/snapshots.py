@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from bokvar.conf import setting
 from bokvar.models import District
 from cases.models import Case
 
@@ -38,7 +38,7 @@ def max_age(period: periods.Period | None = None, *, today: date | None = None) 
     """How old a served snapshot of `period` may be."""
     if period is not None and is_past_year(period, today or timezone.localdate()):
         return PAST_YEAR_MAX_AGE
-    return timedelta(minutes=settings.BOKVAR["STATS_MAX_AGE_MINUTES"])
+    return timedelta(minutes=setting("STATS_MAX_AGE_MINUTES"))
 
 
 def is_past_year(period: periods.Period, today: date) -> bool:
@@ -91,7 +91,7 @@ def past_years(district_first_year: int | None, today: date) -> list[periods.Per
     them and none before the district's first case."""
     if district_first_year is None:
         return []
-    oldest = max(district_first_year, today.year - 1 - settings.BOKVAR["STATS_PAST_YEARS"])
+    oldest = max(district_first_year, today.year - 1 - setting("STATS_PAST_YEARS"))
     return [periods.parse_period(str(y)) for y in range(today.year - 2, oldest - 1, -1)]
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from tests.cases.test_case_flow import create_payload
+from tests.cases.core.test_case_flow import create_payload
 
 pytestmark = pytest.mark.django_db
 

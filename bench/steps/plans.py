@@ -2,7 +2,7 @@
 status and outcome agree with it (a closed case has a concluded threat, and the
 case's outcome is the threat's).
 
-The dates follow the workflow's order (cases/workflow/threats.py): arrears notice ≤
+The dates follow the workflow's order (cases/evictions/services/threats.py): arrears notice ≤
 termination served and board notified ≤ application ≤ eviction date, the payment after
 the arrears notice; dates of what has happened are not in the future, the eviction
 date may be; an outcome has its date. Where the next date would lie ahead, the threat
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from cases.workflow.threats import recovery_deadline
+from cases.evictions.services.threats import recovery_deadline
 
 
 @dataclass

@@ -9,8 +9,8 @@ from decimal import Decimal
 from tqdm import tqdm
 
 from bokvar import bulk
+from cases.evictions.selectors import landlord_name_index
 from cases.models import Case, Contact, Deadline, EvictionThreat, Landlord, LandlordSignal
-from cases.workflow.selectors import landlord_name_index
 
 from ..generate import GenContext, batched
 

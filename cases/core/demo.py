@@ -307,11 +307,3 @@ _NUMBERS = """
 """
 
 TEST_PERSONAL_NUMBERS: tuple[str, ...] = tuple(_NUMBERS.split())
-
-
-def is_test_number(canonical: str) -> bool:
-    """Whether a canonical 12-digit number (YYYYMMDDNNNN) is one of these."""
-    return canonical.replace("-", "") in _SET
-
-
-_SET = frozenset(TEST_PERSONAL_NUMBERS)

@@ -38,10 +38,6 @@ def birth_year_band(canonical: str) -> int:
     return birth_year(canonical) // 10 * 10
 
 
-def is_coordination_number(canonical: str) -> bool:
-    return int(canonical[6:8]) > 60
-
-
 def personal_number_index(canonical: str) -> str:
     """The blind index of a canonical identity number (exact search without plaintext)."""
     return blind_index(canonical, purpose="personal_number")

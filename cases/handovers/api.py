@@ -13,15 +13,18 @@ from rest_framework.views import APIView
 
 from audit.hooks import How, record_read, record_reads
 from bokvar.models import Unit
+from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
+from cases import case_page
 from cases.models import Handover
 
-from . import selectors, services
+from . import selectors
+from .services import deciding, sending
 
 
 class IsStaff(BasePermission):
     def has_permission(self, request, view):
-        return roles_of(request.user).has(*selectors.STAFF_ROLES)
+        return roles_of(request.user).has(*CASE_STAFF)
 
 
 class HandoverSerializer(serializers.ModelSerializer):
@@ -83,7 +86,9 @@ class HandoverDetailSerializer(HandoverSerializer):
 
     @extend_schema_field(DecisionSummarySerializer)
     def get_summary(self, handover):
-        return DecisionSummarySerializer(selectors.decision_summary(handover)).data
+        return DecisionSummarySerializer(
+            selectors.decision_summary(handover, lines=case_page.summary_for(handover.case))
+        ).data
 
 
 class SendSerializer(serializers.Serializer):
@@ -108,7 +113,7 @@ def _call(fn):
     """Translate service outcomes to HTTP: 403, 404, 400 naming the field, 409."""
     try:
         return fn()
-    except services.HandoverConflict as exc:
+    except deciding.HandoverConflict as exc:
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
     except PermissionDenied as exc:
         raise exceptions.PermissionDenied() from exc
@@ -147,9 +152,7 @@ class HandoverList(generics.ListAPIView):
         case_id = values.pop("case_id")
 
         def send():
-            handover, created = services.send_handover(
-                actor=request.user, case_id=case_id, **values
-            )
+            handover, created = sending.send_handover(actor=request.user, case_id=case_id, **values)
             return Response(
                 HandoverSerializer(handover).data,
                 status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -167,7 +170,7 @@ class HandoverDetail(generics.RetrieveAPIView):
 
     def get_object(self):
         handover = selectors.get_handover_for_user(self.request.user, self.kwargs["pk"])
-        handover = services.mark_seen(actor=self.request.user, handover_id=handover.pk)
+        handover = deciding.mark_seen(actor=self.request.user, handover_id=handover.pk)
         # The decision summary is case data too (household, threat), so the read is recorded.
         record_read(self.request, obj=handover.case, how=How.API)
         return handover
@@ -181,7 +184,7 @@ class HandoverAccept(APIView):
         return _call(
             lambda: Response(
                 HandoverSerializer(
-                    services.accept_handover(actor=request.user, handover_id=pk)
+                    deciding.accept_handover(actor=request.user, handover_id=pk)
                 ).data
             )
         )
@@ -199,7 +202,7 @@ class HandoverReturn(APIView):
         return _call(
             lambda: Response(
                 HandoverSerializer(
-                    services.return_handover(
+                    deciding.return_handover(
                         actor=request.user, handover_id=pk, reason=data.validated_data["reason"]
                     )
                 ).data
@@ -217,7 +220,7 @@ class HandoverClose(APIView):
         return _call(
             lambda: Response(
                 HandoverSerializer(
-                    services.close_consultation(actor=request.user, handover_id=pk)
+                    deciding.close_consultation(actor=request.user, handover_id=pk)
                 ).data
             )
         )
@@ -233,7 +236,7 @@ class HandoverAcknowledge(APIView):
         return _call(
             lambda: Response(
                 HandoverSerializer(
-                    services.acknowledge_return(actor=request.user, handover_id=pk)
+                    deciding.acknowledge_return(actor=request.user, handover_id=pk)
                 ).data
             )
         )

@@ -4,54 +4,17 @@ pending handover shows its receiving unit a decision summary, never the record."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from statistics import median
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    Q,
-    QuerySet,
-)
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bokvar.models import Membership, Role, Unit, User
-from bokvar.selectors import roles_of
+from bokvar.models import Unit, User
+from bokvar.roles import UNIT_CASE_ROLES
+from bokvar.selectors import roles_of, staff_unit_ids
 from cases.models import Case, Handover, Person
-from cases.panels import summary_for
-
-STAFF_ROLES = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
-# Who decides for a receiving unit: its caseworkers and coordinators, and its lead.
-DECIDING_ROLES = (Role.COORDINATOR, Role.CASEWORKER)
-
-
-def handover_setting(name: str, default):
-    return settings.BOKVAR.get(name, default)
-
-
-def read_access_days() -> int:
-    return int(handover_setting("HANDOVER_READ_ACCESS_DAYS", 30))
-
-
-def escalation_working_days() -> int:
-    return int(handover_setting("HANDOVER_ESCALATION_WORKING_DAYS", 2))
-
-
-def _staff_unit_ids(user: User, roles=STAFF_ROLES) -> set[int]:
-    return set(
-        Membership.objects.filter(
-            user=user, role__in=list(roles), unit__is_active=True
-        ).values_list("unit_id", flat=True)
-    )
 
 
 def visible_handovers(user: User) -> QuerySet[Handover]:
@@ -73,7 +36,7 @@ def may_decide(user: User, handover: Handover) -> bool:
     roles = roles_of(user)
     if handover.to_unit_id in roles.lead_unit_ids:
         return True
-    return handover.to_unit_id in _staff_unit_ids(user, DECIDING_ROLES)
+    return handover.to_unit_id in staff_unit_ids(user, UNIT_CASE_ROLES)
 
 
 def may_close(user: User, handover: Handover) -> bool:
@@ -81,12 +44,12 @@ def may_close(user: User, handover: Handover) -> bool:
     roles = roles_of(user)
     if handover.case.responsible_unit.district_id in roles.coordinator_district_ids:
         return True
-    return bool({handover.from_unit_id, handover.to_unit_id} & _staff_unit_ids(user))
+    return bool({handover.from_unit_id, handover.to_unit_id} & staff_unit_ids(user))
 
 
 def may_acknowledge(user: User, handover: Handover) -> bool:
     """A returned handover is marked read by the sending unit's staff."""
-    return handover.from_unit_id in _staff_unit_ids(user)
+    return handover.from_unit_id in staff_unit_ids(user)
 
 
 def get_handover_for_user(user: User, handover_id: int, *, action: str = "") -> Handover:
@@ -116,14 +79,14 @@ def may_hand_over(user: User, case: Case) -> bool:
         return False
     if case.responsible_unit.district_id in roles.coordinator_district_ids:
         return True
-    return case.responsible_unit_id in _staff_unit_ids(user)
+    return case.responsible_unit_id in staff_unit_ids(user)
 
 
 def requesting_units(user: User, case: Case) -> list[Unit]:
     """Units of the user that may ask for a case they can already see."""
     if case.status != Case.Status.OPEN:
         return []
-    ids = _staff_unit_ids(user) - {case.responsible_unit_id}
+    ids = staff_unit_ids(user) - {case.responsible_unit_id}
     return list(
         Unit.objects.filter(
             pk__in=ids, district_id=case.responsible_unit.district_id, is_active=True
@@ -181,7 +144,8 @@ class DecisionSummary:
     lines: list[tuple[str, str]]
 
 
-def decision_summary(handover: Handover) -> DecisionSummary:
+def decision_summary(handover: Handover, *, lines: list[tuple[str, str]]) -> DecisionSummary:
+    """`lines`: what the case page's parts tell a deciding unit (`case_page.summary_for`)."""
     case = handover.case
     year = timezone.localdate().year
     ages = sorted(
@@ -189,63 +153,7 @@ def decision_summary(handover: Handover) -> DecisionSummary:
         reverse=True,
     )
     adults = Person.objects.filter(household_id=case.household_id).count()
-    return DecisionSummary(
-        case_number=case.number, adults=adults, children_ages=ages, lines=summary_for(case)
-    )
-
-
-# --- Figures for the steering group -----------------------------------------------------
-
-
-class Median(Aggregate):
-    """PostgreSQL's percentile_cont(0.5) over an interval."""
-
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-
-@dataclass(frozen=True)
-class PairFigure:
-    from_unit_id: int
-    to_unit_id: int
-    period: datetime
-    count: int
-    decided: int
-    median_to_acknowledge: object  # timedelta | None
-
-
-def figures(*, start: datetime, end: datetime) -> list[PairFigure]:
-    """Per (from unit, to unit) and month: handovers sent, how many were acknowledged
-    (accepted or returned) and the median time until then. One aggregate query on
-    PostgreSQL; other databases compute the median in Python."""
-    qs = (
-        Handover.objects.filter(sent_at__gte=start, sent_at__lt=end)
-        .annotate(
-            period=TruncMonth("sent_at"),
-            wait=ExpressionWrapper(
-                Coalesce("accepted_at", "returned_at") - F("sent_at"), output_field=DurationField()
-            ),
-        )
-        .values("from_unit_id", "to_unit_id", "period")
-        .order_by("from_unit_id", "to_unit_id", "period")
-    )
-    if connection.vendor == "postgresql":
-        rows = qs.annotate(
-            count=Count("id"), decided=Count("wait"), median=Median("wait")
-        ).values_list("from_unit_id", "to_unit_id", "period", "count", "decided", "median")
-        return [PairFigure(*row) for row in rows]
-    groups: dict[tuple, list] = {}
-    for row in qs.values_list(
-        "from_unit_id", "to_unit_id", "period", "sent_at", "accepted_at", "returned_at"
-    ):
-        decided_at = row[4] or row[5]
-        groups.setdefault(row[:3], []).append(decided_at - row[3] if decided_at else None)
-    out = []
-    for key, waits in groups.items():
-        done = [w for w in waits if w is not None]
-        out.append(PairFigure(*key, len(waits), len(done), median(done) if done else None))
-    return out
+    return DecisionSummary(case_number=case.number, adults=adults, children_ages=ages, lines=lines)
 
 
 def describe(handover: Handover) -> str:

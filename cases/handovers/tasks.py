@@ -7,7 +7,7 @@ from celery import shared_task
 def escalate_handovers(now: str | None = None) -> int:
     from datetime import datetime
 
-    from .escalation import escalate_overdue
+    from .services.escalation import escalate_overdue
 
     return escalate_overdue(now=datetime.fromisoformat(now) if now else None)
 
@@ -16,6 +16,6 @@ def escalate_handovers(now: str | None = None) -> int:
 def revoke_handover_read_access(now: str | None = None) -> int:
     from datetime import datetime
 
-    from .services import revoke_expired_access
+    from .services.access import revoke_expired_access
 
     return revoke_expired_access(now=datetime.fromisoformat(now) if now else None)

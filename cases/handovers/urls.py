@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import api, views
 
 # Included into cases.urls under "handovers/" (namespace "cases").
 urlpatterns = [
@@ -12,4 +12,18 @@ urlpatterns = [
     path("<int:handover_id>/acknowledge/", views.handover_acknowledge, name="handover_acknowledge"),
     path("new/<int:case_id>/", views.handover_send, name="handover_send"),
     path("request/<int:case_id>/", views.handover_request, name="handover_request"),
+]
+
+# Included into /api/v1/ by cases.api_urls (no namespace).
+api_urlpatterns = [
+    path("handovers/", api.HandoverList.as_view(), name="api-handovers"),
+    path("handovers/<int:pk>/", api.HandoverDetail.as_view(), name="api-handover"),
+    path("handovers/<int:pk>/accept/", api.HandoverAccept.as_view(), name="api-handover-accept"),
+    path("handovers/<int:pk>/return/", api.HandoverReturn.as_view(), name="api-handover-return"),
+    path("handovers/<int:pk>/close/", api.HandoverClose.as_view(), name="api-handover-close"),
+    path(
+        "handovers/<int:pk>/acknowledge/",
+        api.HandoverAcknowledge.as_view(),
+        name="api-handover-acknowledge",
+    ),
 ]

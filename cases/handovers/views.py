@@ -10,23 +10,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.hooks import How, record_read, record_reads
-from bokvar.models import Role, Unit
+from bokvar.forms import submitting
+from bokvar.models import Unit
 from bokvar.permissions import role_required
+from bokvar.roles import CASE_STAFF
+from cases import case_page
 from cases.core.selectors import cases as case_selectors
 from cases.models import Handover
 
-from . import selectors, services
+from . import selectors
 from .forms import RequestForm, ReturnForm, SendForm
-
-STAFF = (Role.COORDINATOR, Role.GUIDE, Role.CASEWORKER)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+from .services import deciding, sending
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
 def inbox(request):
     rows = list(selectors.inbox(request.user))
@@ -44,11 +41,11 @@ def inbox(request):
     )
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
 def handover_detail(request, handover_id: int):
     handover = selectors.get_handover_for_user(request.user, handover_id)
-    handover = services.mark_seen(actor=request.user, handover_id=handover.pk)
+    handover = deciding.mark_seen(actor=request.user, handover_id=handover.pk)
     may_open_case = case_selectors.visible_cases(request.user).filter(pk=handover.case_id).exists()
     # The decision summary is case data too (household, threat), so the read is recorded.
     record_read(request, obj=handover.case, how=How.PAGE)
@@ -58,7 +55,9 @@ def handover_detail(request, handover_id: int):
         "cases/handovers/detail.html",
         {
             "handover": handover,
-            "summary": selectors.decision_summary(handover),
+            "summary": selectors.decision_summary(
+                handover, lines=case_page.summary_for(handover.case)
+            ),
             "may_open_case": may_open_case,
             "may_decide": pending and selectors.may_decide(request.user, handover),
             "may_close": handover.kind == Handover.Kind.CONSULTATION
@@ -75,70 +74,69 @@ def handover_detail(request, handover_id: int):
 def _decided(request, handover_id, action):
     try:
         action()
-    except services.HandoverConflict as exc:
+    except deciding.HandoverConflict as exc:
         messages.error(request, exc.message)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("cases:handover", handover_id=handover_id)
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_POST
 def handover_accept(request, handover_id: int):
     selectors.get_handover_for_user(request.user, handover_id, action="decide")
 
     def act():
-        services.accept_handover(actor=request.user, handover_id=handover_id)
+        deciding.accept_handover(actor=request.user, handover_id=handover_id)
         messages.success(request, _("The handover was accepted."))
 
     return _decided(request, handover_id, act)
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
 def handover_return(request, handover_id: int):
     handover = selectors.get_handover_for_user(request.user, handover_id, action="decide")
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.return_handover(
-                actor=request.user, handover_id=handover.pk, reason=form.cleaned_data["reason"]
-            )
-        except services.HandoverConflict as exc:
+            with submitting(form) as result:
+                deciding.return_handover(
+                    actor=request.user, handover_id=handover.pk, reason=form.cleaned_data["reason"]
+                )
+        except deciding.HandoverConflict as exc:
             messages.error(request, exc.message)
             return redirect("cases:handover", handover_id=handover.pk)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+        if result.ok:
             messages.success(request, _("The handover was returned to the sender."))
             return redirect("cases:handovers")
     return render(request, "cases/handovers/return.html", {"handover": handover, "form": form})
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_POST
 def handover_close(request, handover_id: int):
     selectors.get_handover_for_user(request.user, handover_id, action="close")
 
     def act():
-        services.close_consultation(actor=request.user, handover_id=handover_id)
+        deciding.close_consultation(actor=request.user, handover_id=handover_id)
         messages.success(request, _("The consultation was closed."))
 
     return _decided(request, handover_id, act)
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_POST
 def handover_acknowledge(request, handover_id: int):
     selectors.get_handover_for_user(request.user, handover_id, action="acknowledge")
 
     def act():
-        services.acknowledge_return(actor=request.user, handover_id=handover_id)
+        deciding.acknowledge_return(actor=request.user, handover_id=handover_id)
 
     return _decided(request, handover_id, act)
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
 def handover_send(request, case_id: int):
     case = case_selectors.get_case_for_user(request.user, case_id)
@@ -146,13 +144,11 @@ def handover_send(request, case_id: int):
         raise PermissionDenied
     form = SendForm(request.POST or None, units=selectors.target_units(case))
     if request.method == "POST" and form.is_valid():
-        try:
-            handover, created = services.send_handover(
+        with submitting(form) as result:
+            handover, created = sending.send_handover(
                 actor=request.user, case_id=case.pk, **form.cleaned_data
             )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+        if result.ok:
             if created:
                 messages.success(request, _("The handover was sent."))
             else:
@@ -165,7 +161,7 @@ def handover_send(request, case_id: int):
     )
 
 
-@role_required(*STAFF)
+@role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
 def handover_request(request, case_id: int):
     case = case_selectors.get_case_for_user(request.user, case_id)
@@ -176,16 +172,14 @@ def handover_request(request, case_id: int):
         request.POST or None, units=Unit.objects.filter(pk__in=[u.pk for u in units])
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            _handover, created = services.send_handover(
+        with submitting(form) as result:
+            _handover, created = sending.send_handover(
                 actor=request.user,
                 case_id=case.pk,
                 kind=Handover.Kind.TRANSFER_REQUEST,
                 **form.cleaned_data,
             )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+        if result.ok:
             messages.success(
                 request,
                 _("The request was sent.") if created else _("This request had already been sent."),

@@ -8,6 +8,7 @@ from .cases import (
 from .contacts import Contact, Intervention
 from .deadlines import Deadline
 from .handovers import Handover, HandoverReadAccess
+from .landlord_signals import LandlordSignal
 from .landlords import Landlord
 from .people import (
     Household,
@@ -17,7 +18,6 @@ from .people import (
     ProtectedIdentity,
     Sex,
 )
-from .signals import LandlordSignal
 from .threats import EvictionThreat
 from .tokens import LandlordToken
 

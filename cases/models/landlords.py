@@ -31,8 +31,8 @@ class Landlord(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1)
     # Where the landlord's flats are: a signal from a landlord of one district belongs
-    # to that district's coordinators from the moment it arrives (see
-    # cases.workflow.signals.district_for). Not personal data; not kept in history.
+    # to that district's coordinators from the moment it arrives (see district_for in
+    # cases.evictions.services.landlord_signals). Not personal data; not kept in history.
     districts = models.ManyToManyField(
         District, blank=True, related_name="landlords", verbose_name=_("districts")
     )

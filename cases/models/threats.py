@@ -1,5 +1,6 @@
 """Eviction threats: the stage dates of one threat on a case. The recovery deadline is
-derived (see cases.workflow.threats.recovery_deadline) and stored so lists can sort on it."""
+derived (see recovery_deadline in cases.evictions.services.threats) and stored so lists
+can sort on it."""
 
 from __future__ import annotations
 

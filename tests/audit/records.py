@@ -17,10 +17,13 @@ def fill_case(org, case, *, tag: str, transfer_to=None, accept_as=None) -> Simpl
     With `transfer_to`, a transfer to that unit is accepted, which leaves the old unit
     read access (a HandoverReadAccess row); it is accepted by `accept_as` (by default
     income support's caseworker: the sender may not decide their own handover)."""
-    from cases.handovers import services as handovers
+    from cases.evictions.services import contacts, threats
+    from cases.evictions.services.landlord_signals import SignalInput, register_signal
+    from cases.evictions.services.landlords import register_landlord
+    from cases.evictions.services.triage import link_signal
+    from cases.handovers.services.deciding import accept_handover
+    from cases.handovers.services.sending import send_handover
     from cases.models import Landlord
-    from cases.workflow import contacts, signals, threats
-    from cases.workflow.landlords import register_landlord
     from housing import nights
     from housing import services as housing
     from housing.models import CostCategory, Shelter, ShelterPrice
@@ -31,10 +34,10 @@ def fill_case(org, case, *, tag: str, transfer_to=None, accept_as=None) -> Simpl
     landlord = register_landlord(
         actor=org.users["admin"], kind=Landlord.Kind.HOUSING_COMPANY, name=f"Bolaget {tag}"
     )
-    signal = signals.register_signal(
+    signal = register_signal(
         actor=coordinator,
         landlord=landlord,
-        data=signals.SignalInput(
+        data=SignalInput(
             kind="rent_arrears",
             received_on=today,
             channel="phone",
@@ -43,7 +46,7 @@ def fill_case(org, case, *, tag: str, transfer_to=None, accept_as=None) -> Simpl
             description=f"Signalen {tag}",
         ),
     )
-    signal = signals.link_signal(
+    signal = link_signal(
         actor=coordinator, signal_id=signal.pk, expected_version=signal.version, case_id=case.pk
     )
     contact = contacts.record_contact(
@@ -105,7 +108,7 @@ def fill_case(org, case, *, tag: str, transfer_to=None, accept_as=None) -> Simpl
         last=date(2025, 1, 10),
         paying_unit=case.responsible_unit,
     )[0]
-    handover, _ = handovers.send_handover(
+    handover, _ = send_handover(
         actor=coordinator,
         case_id=case.pk,
         kind="transfer" if transfer_to is not None else "consultation",
@@ -114,9 +117,7 @@ def fill_case(org, case, *, tag: str, transfer_to=None, accept_as=None) -> Simpl
     )
     read_access = None
     if transfer_to is not None:
-        handovers.accept_handover(
-            actor=accept_as or org.users["caseworker2"], handover_id=handover.pk
-        )
+        accept_handover(actor=accept_as or org.users["caseworker2"], handover_id=handover.pk)
         read_access = handover.read_access.get()
     return SimpleNamespace(
         signal=signal,

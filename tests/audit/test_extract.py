@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AccessLogEntry
+from cases.evictions.services import contacts
 from cases.models import Contact
-from cases.workflow import contacts
 
 pytestmark = pytest.mark.django_db
 
@@ -123,8 +123,8 @@ def test_extract_holds_every_registered_record_with_its_known_values(client, org
     from audit.registry import registry
     from cases.core.services.access import grant_case_access
     from cases.core.services.cases import update_case
+    from cases.evictions.services import landlord_signals as signals
     from cases.models import Deadline, Landlord, LandlordSignal
-    from cases.workflow import signals
 
     from .records import fill_case
 

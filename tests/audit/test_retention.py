@@ -132,7 +132,7 @@ def test_culling_takes_the_housing_chain_and_handovers_with_it(org, cases):
     from datetime import date
     from decimal import Decimal
 
-    from cases.handovers import services as handovers
+    from cases.handovers.services import sending as handovers
     from cases.models import Handover
     from housing import nights
     from housing import services as housing

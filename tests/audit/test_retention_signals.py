@@ -13,9 +13,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audit import retention
+from cases.evictions.services.landlord_signals import SignalInput, register_signal
+from cases.evictions.services.landlords import register_landlord
+from cases.evictions.services.triage import dismiss_signal
 from cases.models import Landlord, LandlordSignal
-from cases.workflow import signals
-from cases.workflow.landlords import register_landlord
 
 from .test_retention import backdate_everything
 
@@ -32,10 +33,10 @@ def _signal(org, *, number: str, years_old: float, dismiss: bool = False) -> Lan
     landlord = Landlord.objects.first() or register_landlord(
         actor=org.users["admin"], kind=Landlord.Kind.HOUSING_COMPANY, name="Bolaget"
     )
-    signal = signals.register_signal(
+    signal = register_signal(
         actor=coordinator,
         landlord=landlord,
-        data=signals.SignalInput(
+        data=SignalInput(
             kind="rent_arrears",
             received_on=timezone.localdate(),
             channel="phone",
@@ -45,7 +46,7 @@ def _signal(org, *, number: str, years_old: float, dismiss: bool = False) -> Lan
         ),
     )
     if dismiss:
-        signal = signals.dismiss_signal(
+        signal = dismiss_signal(
             actor=coordinator,
             signal_id=signal.pk,
             expected_version=signal.version,
@@ -82,7 +83,7 @@ def test_old_unlinked_signals_go_young_and_research_ones_stay(org, cases):
 def test_a_recent_change_keeps_an_old_signal(org):
     signal = _signal(org, number=PLAIN, years_old=6)
     signal.refresh_from_db()
-    signals.dismiss_signal(
+    dismiss_signal(
         actor=org.users["coordinator"],
         signal_id=signal.pk,
         expected_version=signal.version,

@@ -85,15 +85,16 @@ def test_outside_unit_without_grant_is_flagged(cases, caseworker2):
 def test_reads_through_a_handover_are_not_flagged(client, org, cases, caseworker, caseworker2):
     """Decided at read time: a pending or accepted handover to the reader's unit, or the
     read access a unit keeps after handing a case over."""
-    from cases.handovers import services as handovers
+    from cases.handovers.services.deciding import accept_handover, close_consultation
+    from cases.handovers.services.sending import send_handover
 
     income = org.units["income_support"]
-    consultation, _ = handovers.send_handover(
+    consultation, _ = send_handover(
         actor=caseworker, case_id=cases.a.pk, kind="consultation", to_unit=income, reason="Råd"
     )
     page = reverse("cases:handover", args=[consultation.pk])
     assert _login(client, caseworker2).get(page).status_code == 200  # pending
-    handovers.accept_handover(actor=caseworker2, handover_id=consultation.pk)
+    accept_handover(actor=caseworker2, handover_id=consultation.pk)
     _read(client, caseworker2, cases.a)  # accepted
     reads = list(AccessLogEntry.objects.filter(user_id=caseworker2.pk).order_by("seq"))
     assert [(e.case_id, e.outside_unit, e.via_handover) for e in reads] == [
@@ -103,17 +104,17 @@ def test_reads_through_a_handover_are_not_flagged(client, org, cases, caseworker
     assert all(r.flags == () for r in flag(reads))
     # Once the consultation is closed, the unit's reads are no longer explained by it
     # (here the unit keeps reading through an ad hoc grant to the user).
-    handovers.close_consultation(actor=caseworker, handover_id=consultation.pk)
+    close_consultation(actor=caseworker, handover_id=consultation.pk)
     grant_case_access(actor=org.users["coordinator"], case_id=cases.a.pk, user=caseworker2)
     _read(client, caseworker2, cases.a)
     last = AccessLogEntry.objects.order_by("-seq").first()
     assert (last.outside_unit, last.via_handover) == (True, False)
     assert flag([last])[0].flags == ("outside_unit",)
     # A transfer: the case moves to income support, the adult unit keeps read access.
-    transfer, _ = handovers.send_handover(
+    transfer, _ = send_handover(
         actor=caseworker, case_id=cases.a.pk, kind="transfer", to_unit=income, reason="Flytt"
     )
-    handovers.accept_handover(actor=caseworker2, handover_id=transfer.pk)
+    accept_handover(actor=caseworker2, handover_id=transfer.pk)
     _read(client, caseworker, cases.a)
     last = AccessLogEntry.objects.order_by("-seq").first()
     assert (last.user_id, last.unit_id) == (caseworker.pk, income.pk)
@@ -239,7 +240,7 @@ def test_person_page_read_outside_the_unit_without_a_handover_is_flagged(
 ):
     """A person's page is logged with the case it was opened through: a user of another
     unit reading it on an ad hoc grant is flagged; through a handover it is not."""
-    from cases.handovers import services as handovers
+    from cases.handovers.services import sending as handovers
 
     head = cases.a.household.head_id
     page = reverse("cases:person", args=[cases.a.pk, head])

@@ -10,16 +10,16 @@ from django.utils import timezone
 
 from audit.models import AccessLogEntry
 from audit.registry import personal_data_views
-from cases.workflow import signals
-from cases.workflow.signals import SignalInput
+from cases.evictions.services import landlord_signals as signals
+from cases.evictions.services.landlord_signals import SignalInput
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world(org, cases, make_case):
+    from cases.evictions.services.landlords import register_landlord
     from cases.models import Landlord, ProtectedIdentity
-    from cases.workflow.landlords import register_landlord
     from tests.case_fixtures import person
 
     # Q: the main tenant is not protected but another member of the household is, so the
@@ -49,7 +49,7 @@ def world(org, cases, make_case):
     from datetime import date
     from decimal import Decimal
 
-    from cases.handovers import services as handovers
+    from cases.handovers.services import sending as handovers
     from housing import services as housing
 
     handover, _ = handovers.send_handover(
@@ -77,8 +77,8 @@ def world(org, cases, make_case):
         monthly_cost=Decimal(3000),
         goals={},
     )
-    from cases.workflow import threats
-    from cases.workflow.threats import ThreatData
+    from cases.evictions.services import threats
+    from cases.evictions.services.threats import ThreatData
 
     threat = threats.create_threat(
         actor=org.users["coordinator"],
@@ -301,7 +301,7 @@ def test_every_registered_personal_data_view_is_walked(world):
 
 
 def test_each_read_writes_exactly_one_entry_per_record(client, world):
-    from cases.workflow import selectors as wf
+    from cases.evictions import selectors as wf
 
     org = world["org"]
     for name, (username, url, expected, expected_case) in walks(world).items():

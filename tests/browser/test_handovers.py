@@ -3,7 +3,7 @@
 import pytest
 
 from bokvar.models import Unit
-from cases.handovers import services
+from cases.handovers.services import sending as services
 from cases.models import Handover
 from tests.browser.conftest import assert_accessible
 from tests.conftest import DEMO_PASSWORD

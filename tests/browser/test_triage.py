@@ -3,9 +3,9 @@
 import pytest
 from django.utils import timezone
 
+from cases.evictions.services import threats
+from cases.evictions.services.threats import ThreatData
 from cases.models import LandlordSignal
-from cases.workflow import threats
-from cases.workflow.threats import ThreatData
 from tests.browser.conftest import assert_accessible
 from tests.conftest import DEMO_PASSWORD
 
@@ -13,9 +13,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_coordinator_triages_a_signal_into_a_new_case(page, org, sign_in):
+    from cases.evictions.services.landlord_signals import SignalInput, receive_signal
+    from cases.evictions.services.landlords import register_landlord
     from cases.models import Landlord
-    from cases.workflow.landlords import register_landlord
-    from cases.workflow.signals import SignalInput, receive_signal
 
     landlord = register_landlord(
         actor=org.users["admin"], kind=Landlord.Kind.HOUSING_COMPANY, name="Svenska Bostäder"

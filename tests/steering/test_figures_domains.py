@@ -150,14 +150,15 @@ def test_handover_figures(org, make_case):
 
     from django.utils import timezone
 
-    from cases.handovers import services as handovers
+    from cases.handovers.services.deciding import accept_handover
+    from cases.handovers.services.sending import send_handover
 
     tz = timezone.get_current_timezone()
     coordinator, caseworker2 = org.users["coordinator"], org.users["caseworker2"]
     sent = datetime(2026, 3, 2, 9, 0, tzinfo=tz)
     for n in range(6):
         case = make_case(unit_kind=Unit.Kind.ADULT)
-        handover, _ = handovers.send_handover(
+        handover, _ = send_handover(
             actor=coordinator,
             case_id=case.pk,
             kind="transfer",
@@ -166,7 +167,7 @@ def test_handover_figures(org, make_case):
             now=sent,
         )
         if n < 5:  # acknowledged after 2, 4, 6, 8, 10 hours
-            handovers.accept_handover(
+            accept_handover(
                 actor=caseworker2, handover_id=handover.pk, now=sent + timedelta(hours=2 * (n + 1))
             )
     report = stats.build_report(district=org.district, period=parse_period("2026-03"), limit=1)
@@ -184,10 +185,11 @@ def test_handover_figures(org, make_case):
 def _send(org, make_case, *, to_kind, from_kind, hours, sent):
     from datetime import timedelta
 
-    from cases.handovers import services as handovers
+    from cases.handovers.services.deciding import accept_handover
+    from cases.handovers.services.sending import send_handover
 
     case = make_case(unit_kind=from_kind)
-    handover, _ = handovers.send_handover(
+    handover, _ = send_handover(
         actor=org.users["coordinator"],
         case_id=case.pk,
         kind="consultation",
@@ -197,7 +199,7 @@ def _send(org, make_case, *, to_kind, from_kind, hours, sent):
     )
     if hours is not None:
         receiver = {Unit.Kind.INCOME_SUPPORT: "caseworker2", Unit.Kind.ADULT: "caseworker"}
-        handovers.accept_handover(
+        accept_handover(
             actor=org.users[receiver[to_kind]],
             handover_id=handover.pk,
             now=sent + timedelta(hours=hours),

@@ -90,7 +90,7 @@ def domain_data(org, cases):
     from django.utils import timezone
 
     from bokvar.models import Unit
-    from cases.handovers import services as handovers
+    from cases.handovers.services import sending as handovers
     from cases.models import EvictionThreat, Landlord, LandlordSignal
     from housing.models import Shelter, ShelterNight
 

@@ -236,14 +236,10 @@ def staff_choices(user: User) -> QuerySet[User]:
     )
 
 
-def responsible_staff(case: Case) -> list[User]:
-    """Who answers for a case: its assigned staff; if none, the responsible unit's staff."""
-    return responsible_staff_by_case({case.pk: case.responsible_unit_id})[case.pk]
-
-
 def responsible_staff_by_case(unit_of_case: dict[int, int]) -> dict[int, list[User]]:
-    """`responsible_staff` for many cases ({case id: responsible unit id}) in at most
-    two queries, whatever the number of cases: {case id: staff ordered by id}."""
+    """Who answers for each case ({case id: responsible unit id}): its assigned staff; if
+    none, the responsible unit's staff. At most two queries, whatever the number of cases:
+    {case id: staff ordered by id}."""
     staff: dict[int, list[User]] = {case_id: [] for case_id in unit_of_case}
     if not staff:
         return staff

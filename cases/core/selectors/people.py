@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from bokvar.models import User
 
 from ...models import Case, Person, PersonUserObjectPermission, ProtectedIdentity
-from ..identity import InvalidPersonalNumber, parse_personal_number, personal_number_index
 
 PROTECTED_PLACEHOLDER = _("Protected identity")
 
@@ -134,16 +133,3 @@ def get_person_for_user(user: User, case: Case, person_id: int) -> Person:
     if person is None:
         raise Http404
     return person
-
-
-def find_person_by_personal_number(user: User, value: str) -> Person | None:
-    """Exact match through the blind index, respecting protected identity."""
-    try:
-        canonical = parse_personal_number(value)
-    except InvalidPersonalNumber:
-        return None
-    return (
-        Person.objects.filter(personal_number_bidx=personal_number_index(canonical))
-        .filter(persons_visible_q(user))
-        .first()
-    )

@@ -17,7 +17,7 @@ from bokvar.permissions import role_required
 from bokvar.roles import CASE_PAGES, CASE_STAFF
 from bokvar.selectors import roles_of
 
-from ... import panels
+from ... import case_page
 from .. import search
 from ..forms import (
     CaseCreateForm,
@@ -178,8 +178,8 @@ def case_detail(request, case_id: int):
         "may_grant": access.may_grant(request.user, case),
         "may_grant_protected": access.may_grant_protected(request.user, case),
         "may_open_new_case": may_open_new_case(request.user, case),
-        "panels": panels.panels_for(request, case),
-        "timeline": panels.timeline_for(request, case),
+        "panels": case_page.sections_for(request, case),
+        "timeline": case_page.timeline_for(request, case),
         "changes": case_changes(case, limit=15),
     }
     return render(request, "cases/case_detail.html", context)

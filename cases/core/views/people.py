@@ -12,7 +12,7 @@ from bokvar.forms import submitting
 from bokvar.permissions import role_required
 from bokvar.roles import CASE_PAGES
 
-from ... import panels
+from ... import case_page
 from ..forms import PersonEditForm
 from ..selectors import cases as case_selectors
 from ..selectors import people as people_selectors
@@ -35,7 +35,7 @@ def person_detail(request, case_id: int, person_id: int):
             "case": case,
             "p": people_selectors.person_card(person, hidden=False),
             "may_write": case_selectors.can_write_case(request.user, case),
-            "panels": panels.person_panels_for(request, person),
+            "panels": case_page.person_sections_for(request, person),
         },
     )
 

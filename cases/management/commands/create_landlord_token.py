@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.workflow.selectors import find_landlord_by_name
-from cases.workflow.tokens import create_token, revoke_tokens
+from cases.evictions.selectors import find_landlord_by_name
+from cases.evictions.services.tokens import create_token, revoke_tokens
 
 
 class Command(BaseCommand):

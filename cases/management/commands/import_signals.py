@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.workflow.imports import ImportRejected, import_signals
-from cases.workflow.selectors import find_landlord_by_name
+from cases.evictions.selectors import find_landlord_by_name
+from cases.evictions.services.imports import ImportRejected, import_signals
 
 
 class Command(BaseCommand):

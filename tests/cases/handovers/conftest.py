@@ -7,7 +7,7 @@ import pytest
 
 from bokvar import services as org_services
 from bokvar.models import Role, Unit
-from cases.handovers import services
+from cases.handovers.services import sending as services
 from cases.models import Handover
 from tests.factories import UserFactory
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from audit import retention
 from bokvar.models import Unit
-from cases.handovers import services
+from cases.handovers.services.access import revoke_expired_access
+from cases.handovers.services.deciding import accept_handover, close_consultation
 from cases.models import Case, CaseGroupObjectPermission, Handover, HandoverReadAccess
 from tests.audit.test_retention import backdate_everything
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_accepting_a_transfer_records_every_grant_with_its_actor(transfer, caseworker2):
-    services.accept_handover(actor=caseworker2, handover_id=transfer.pk)
+    accept_handover(actor=caseworker2, handover_id=transfer.pk)
     rows = CaseGroupObjectPermission.history.filter(content_object_id=transfer.case_id)
     newest = rows.filter(history_date__gte=transfer.sent_at)
     assert newest.exists()
@@ -39,8 +40,8 @@ def test_accepting_a_transfer_records_every_grant_with_its_actor(transfer, casew
 
 
 def test_a_consultation_grant_and_its_closing_name_the_actor(consultation, caseworker2):
-    services.accept_handover(actor=caseworker2, handover_id=consultation.pk)
-    services.close_consultation(actor=caseworker2, handover_id=consultation.pk)
+    accept_handover(actor=caseworker2, handover_id=consultation.pk)
+    close_consultation(actor=caseworker2, handover_id=consultation.pk)
     unit_group = consultation.to_unit.group
     rows = CaseGroupObjectPermission.history.filter(
         content_object_id=consultation.case_id, group=unit_group
@@ -55,12 +56,12 @@ def test_a_consultation_grant_and_its_closing_name_the_actor(consultation, casew
 def test_moving_back_supersedes_read_access_with_a_history_row(
     cases, org, transfer, caseworker, caseworker2
 ):
-    services.accept_handover(actor=caseworker2, handover_id=transfer.pk)
+    accept_handover(actor=caseworker2, handover_id=transfer.pk)
     adult_access = HandoverReadAccess.objects.get(unit=org.units[Unit.Kind.ADULT])
     back = send(
         Case.objects.get(pk=cases.a.pk), actor=caseworker2, to_unit=org.units[Unit.Kind.ADULT]
     )
-    services.accept_handover(actor=caseworker, handover_id=back.pk)
+    accept_handover(actor=caseworker, handover_id=back.pk)
     adult_access.refresh_from_db()
     assert adult_access.revoked_at is not None
     record = adult_access.history.first()
@@ -69,8 +70,8 @@ def test_moving_back_supersedes_read_access_with_a_history_row(
 
 
 def test_read_access_shows_on_the_case_history_page(cases, org, transfer, caseworker2, login):
-    services.accept_handover(actor=caseworker2, handover_id=transfer.pk)
-    services.revoke_expired_access(now=timezone.now() + timedelta(days=31))
+    accept_handover(actor=caseworker2, handover_id=transfer.pk)
+    revoke_expired_access(now=timezone.now() + timedelta(days=31))
     page = login(org.users["coordinator"]).get(
         reverse("audit:case_history", kwargs={"case_id": cases.a.pk})
     )
@@ -81,7 +82,7 @@ def test_read_access_shows_on_the_case_history_page(cases, org, transfer, casewo
 
 
 def test_retention_takes_read_access_history_with_the_case(cases, transfer, caseworker2):
-    services.accept_handover(actor=caseworker2, handover_id=transfer.pk)
+    accept_handover(actor=caseworker2, handover_id=transfer.pk)
     assert HandoverReadAccess.history.exists()
     backdate_everything()
     retention.apply(dry_run=False)

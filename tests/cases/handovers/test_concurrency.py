@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, connections
 
 from bokvar.models import Unit
-from cases.handovers import services
+from cases.handovers.services import deciding as services
 from cases.models import Case, Handover, HandoverReadAccess
 
 from .conftest import send

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bokvar.models import Unit
-from cases.handovers import escalation
+from cases.handovers.services import escalation
 from cases.models import Handover
 
 from .conftest import send

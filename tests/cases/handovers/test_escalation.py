@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bokvar.legal_calendar import add_working_days, is_working_day
 from bokvar.models import Notification, Unit
-from cases.handovers import escalation, services
-from cases.handovers.working_days import add_working_days, is_working_day
+from cases.handovers.services import deciding as services
+from cases.handovers.services import escalation
 from cases.models import Handover
 
 from .conftest import send
@@ -93,7 +96,7 @@ def test_decided_handover_is_not_escalated(cases, org, caseworker, caseworker2):
 
 
 def test_escalation_task_and_beat_schedule(settings, cases, org, caseworker):
-    from cases.tasks import escalate_handovers, revoke_handover_read_access
+    from cases.handovers.tasks import escalate_handovers, revoke_handover_read_access
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"cases.escalate_handovers", "cases.revoke_handover_read_access"} <= tasks
@@ -106,3 +109,26 @@ def test_escalation_task_and_beat_schedule(settings, cases, org, caseworker):
     assert escalate_handovers(now=at(2026, 4, 8).isoformat()) == 2
     assert escalate_handovers(now=at(2026, 4, 8).isoformat()) == 0
     assert revoke_handover_read_access() == 0
+
+
+def test_an_escalation_run_costs_the_same_queries_for_three_times_the_handovers(
+    make_case, org, caseworker
+):
+    """Issue 14: escalation asked one query per handover and recipient; now the due rows are
+    one query, the recipients a constant number, the notifications one batch."""
+    income = org.units[Unit.Kind.INCOME_SUPPORT]
+
+    def run(n_more: int) -> tuple[int, int]:
+        for _ in range(n_more):
+            send(make_case(assignees=["caseworker"]), actor=caseworker, to_unit=income,
+                 now=at(2026, 4, 2, 10))  # fmt: skip
+        Notification.objects.filter(kind="handover_escalation").delete()
+        with CaptureQueriesContext(connection) as ctx:
+            created = escalation.escalate_overdue(now=at(2026, 4, 8, 7))
+        return created, len(ctx)
+
+    created_n, queries_n = run(2)
+    created_3n, queries_3n = run(4)
+    # Step 1 to the district's coordinator and the sender, for each handover.
+    assert (created_n, created_3n) == (2 * 2, 6 * 2)
+    assert queries_n == queries_3n

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from bokvar.models import Notification, Unit
-from cases.tasks import escalate_handovers
+from cases.handovers.tasks import escalate_handovers
 
 from .conftest import send
 

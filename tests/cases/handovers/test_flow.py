@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from bokvar.models import Unit
 from cases.core.selectors.cases import can_write_case, get_case_for_user, visible_cases
-from cases.handovers import selectors, services
+from cases.handovers import selectors
+from cases.handovers.services.access import revoke_expired_access
+from cases.handovers.services.deciding import (
+    HandoverConflict,
+    accept_handover,
+    acknowledge_return,
+    close_consultation,
+    return_handover,
+)
 from cases.models import Case, Handover, HandoverReadAccess
 
 from .conftest import send
@@ -49,13 +57,13 @@ def test_full_transfer(cases, org, login, caseworker, caseworker2, guide):
     handover.refresh_from_db()
     assert handover.seen_by == caseworker2 and handover.seen_at is not None
     with pytest.raises(PermissionDenied):
-        services.accept_handover(actor=caseworker, handover_id=handover.pk)
+        accept_handover(actor=caseworker, handover_id=handover.pk)
     with pytest.raises(Http404):
-        services.accept_handover(actor=guide, handover_id=handover.pk)
+        accept_handover(actor=guide, handover_id=handover.pk)
     assert selectors.inbox_count(type("R", (), {"user": caseworker2})()) == 1
 
     accepted_at = timezone.now()
-    services.accept_handover(actor=caseworker2, handover_id=handover.pk, now=accepted_at)
+    accept_handover(actor=caseworker2, handover_id=handover.pk, now=accepted_at)
 
     # After: responsibility and write access moved; the sender only reads.
     a.refresh_from_db()
@@ -79,10 +87,10 @@ def test_full_transfer(cases, org, login, caseworker, caseworker2, guide):
     # The read access ends with its period, once, and the case keeps its unit.
     access = HandoverReadAccess.objects.get(case=a)
     assert access.expires_at == accepted_at + timedelta(days=30)
-    assert services.revoke_expired_access(now=accepted_at + timedelta(days=29)) == 0
+    assert revoke_expired_access(now=accepted_at + timedelta(days=29)) == 0
     assert sees(caseworker, a)
-    assert services.revoke_expired_access(now=accepted_at + timedelta(days=31)) == 1
-    assert services.revoke_expired_access(now=accepted_at + timedelta(days=32)) == 0
+    assert revoke_expired_access(now=accepted_at + timedelta(days=31)) == 1
+    assert revoke_expired_access(now=accepted_at + timedelta(days=32)) == 0
     assert not sees(caseworker, a)
     assert login(caseworker).get(f"/cases/{a.pk}/").status_code == 404
     assert sees(caseworker2, a) and can_write_case(caseworker2, a)
@@ -91,7 +99,7 @@ def test_full_transfer(cases, org, login, caseworker, caseworker2, guide):
 def test_read_access_period_is_configurable(settings, transfer, caseworker2):
     settings.BOKVAR = {**settings.BOKVAR, "HANDOVER_READ_ACCESS_DAYS": 5}
     now = timezone.now()
-    services.accept_handover(actor=caseworker2, handover_id=transfer.pk, now=now)
+    accept_handover(actor=caseworker2, handover_id=transfer.pk, now=now)
     assert HandoverReadAccess.objects.get().expires_at == now + timedelta(days=5)
 
 
@@ -107,7 +115,7 @@ def test_full_consultation(cases, org, login, caseworker, caseworker2):
     assert not sees(caseworker2, a)
     assert login(caseworker2).get(f"/cases/{a.pk}/").status_code == 404
 
-    services.accept_handover(actor=caseworker2, handover_id=handover.pk)
+    accept_handover(actor=caseworker2, handover_id=handover.pk)
     a.refresh_from_db()
     assert a.responsible_unit == adult  # responsibility stays
     assert sees(caseworker2, a) and not can_write_case(caseworker2, a)
@@ -122,12 +130,12 @@ def test_full_consultation(cases, org, login, caseworker, caseworker2):
         from_unit=org.units[Unit.Kind.INCOME_SUPPORT],
     )
     assert request.to_unit == adult
-    services.return_handover(actor=caseworker, handover_id=request.pk, reason="Vi behåller ärendet")
+    return_handover(actor=caseworker, handover_id=request.pk, reason="Vi behåller ärendet")
     a.refresh_from_db()
     assert a.responsible_unit == adult
     assert request in selectors.inbox(caseworker2)
 
-    services.close_consultation(actor=caseworker, handover_id=handover.pk)
+    close_consultation(actor=caseworker, handover_id=handover.pk)
     assert not sees(caseworker2, a)
     assert login(caseworker2).get(f"/cases/{a.pk}/").status_code == 404
     handover.refresh_from_db()
@@ -140,29 +148,29 @@ def test_transfer_request_moves_case_to_the_asking_unit(
     a = cases.a
     income = org.units[Unit.Kind.INCOME_SUPPORT]
     consult = send(a, actor=coordinator, kind=Handover.Kind.CONSULTATION, to_unit=income)
-    services.accept_handover(actor=caseworker2, handover_id=consult.pk)
+    accept_handover(actor=caseworker2, handover_id=consult.pk)
     request = send(a, actor=caseworker2, kind=Handover.Kind.TRANSFER_REQUEST, from_unit=income)
     with pytest.raises(PermissionDenied):
-        services.accept_handover(actor=caseworker2, handover_id=request.pk)
-    services.accept_handover(actor=caseworker, handover_id=request.pk)
+        accept_handover(actor=caseworker2, handover_id=request.pk)
+    accept_handover(actor=caseworker, handover_id=request.pk)
     a.refresh_from_db()
     assert a.responsible_unit == income
     assert can_write_case(caseworker2, a) and not can_write_case(caseworker, a)
     # Still consulted: closing the consultation keeps what responsibility gives.
-    services.close_consultation(actor=caseworker2, handover_id=consult.pk)
+    close_consultation(actor=caseworker2, handover_id=consult.pk)
     assert can_write_case(caseworker2, a)
 
 
 def test_returned_handover_goes_back_to_the_sender(transfer, caseworker, caseworker2, login):
     with pytest.raises(Exception):  # noqa: B017 - the reason is required
-        services.return_handover(actor=caseworker2, handover_id=transfer.pk, reason=" ")
-    services.return_handover(actor=caseworker2, handover_id=transfer.pk, reason="Fel enhet")
+        return_handover(actor=caseworker2, handover_id=transfer.pk, reason=" ")
+    return_handover(actor=caseworker2, handover_id=transfer.pk, reason="Fel enhet")
     transfer.refresh_from_db()
     assert transfer.case.responsible_unit.kind == Unit.Kind.ADULT
     assert list(selectors.inbox(caseworker)) == [transfer]
     assert list(selectors.inbox(caseworker2)) == []
     assert transfer.case.number in login(caseworker).get("/cases/handovers/").content.decode()
-    services.acknowledge_return(actor=caseworker, handover_id=transfer.pk)
+    acknowledge_return(actor=caseworker, handover_id=transfer.pk)
     assert list(selectors.inbox(caseworker)) == []
     # A new handover to the same unit is possible once the first is decided.
     assert send(transfer.case, actor=caseworker, to_unit=transfer.to_unit).pk != transfer.pk
@@ -199,11 +207,11 @@ def test_unit_lead_acts_for_the_unit(cases, org, caseworker, guide):
     handover = send(cases.a, actor=caseworker, to_unit=team)
     # A guide is no decider of the unit...
     with pytest.raises(PermissionDenied):
-        services.accept_handover(actor=guide, handover_id=handover.pk)
+        accept_handover(actor=guide, handover_id=handover.pk)
     # ...unless they lead it.
     org_services.add_membership(user=guide, unit=team, role=Role.GUIDE, is_lead=True)
     guide = type(guide).objects.get(pk=guide.pk)  # roles are cached per user object
-    services.accept_handover(actor=guide, handover_id=handover.pk)
+    accept_handover(actor=guide, handover_id=handover.pk)
     assert Case.objects.get(pk=cases.a.pk).responsible_unit == team
 
 
@@ -211,8 +219,8 @@ def test_revocation_is_in_the_history_as_the_system(transfer, caseworker2):
     from bokvar.history import SYSTEM_USERNAME
 
     now = timezone.now()
-    services.accept_handover(actor=caseworker2, handover_id=transfer.pk, now=now)
-    services.revoke_expired_access(now=now + timedelta(days=31))
+    accept_handover(actor=caseworker2, handover_id=transfer.pk, now=now)
+    revoke_expired_access(now=now + timedelta(days=31))
     record = HandoverReadAccess.objects.get().history.first()
     assert record.history_user.username == SYSTEM_USERNAME
     assert record.history_change_reason == "read access period ended"
@@ -227,14 +235,14 @@ def test_accepting_one_transfer_returns_the_others(
     income, team = org.units[Unit.Kind.INCOME_SUPPORT], org.units[Unit.Kind.HOUSING_TEAM]
     to_income = send(a, actor=caseworker, to_unit=income)
     to_team = send(a, actor=caseworker, to_unit=team)
-    services.accept_handover(actor=coordinator, handover_id=to_team.pk)
+    accept_handover(actor=coordinator, handover_id=to_team.pk)
 
     to_income.refresh_from_db()
     assert to_income.status == Handover.Status.RETURNED
     assert team.name in to_income.return_reason
     assert to_income.history.first().history_user == coordinator
-    with pytest.raises(services.HandoverConflict):
-        services.accept_handover(actor=caseworker2, handover_id=to_income.pk)
+    with pytest.raises(HandoverConflict):
+        accept_handover(actor=caseworker2, handover_id=to_income.pk)
     a.refresh_from_db()
     assert a.responsible_unit == team
     assert not can_write_case(caseworker2, a)
@@ -251,7 +259,7 @@ def test_a_transfer_of_a_case_that_moved_cannot_be_accepted(cases, org, casework
     # The case moved by another way meanwhile (say an administrator's correction).
     Case.objects.filter(pk=a.pk).update(responsible_unit=team)
     with pytest.raises(ValidationError) as raised:
-        services.accept_handover(actor=caseworker2, handover_id=handover.pk)
+        accept_handover(actor=caseworker2, handover_id=handover.pk)
     assert "case" in raised.value.message_dict
     handover.refresh_from_db()
     assert handover.status == Handover.Status.PENDING

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from bokvar.models import Unit
 from cases.core.services.access import grant_case_access
-from cases.handovers import services
+from cases.handovers.services import deciding as services
 from cases.models import Handover
 
 from .conftest import send
@@ -220,8 +220,8 @@ def test_api_detail_gives_the_decision_summary_and_marks_it_seen(
 ):
     from datetime import timedelta
 
-    from cases.workflow import threats
-    from cases.workflow.threats import ThreatData
+    from cases.evictions.services import threats
+    from cases.evictions.services.threats import ThreatData
 
     today = transfer.sent_at.date()
     threats.create_threat(

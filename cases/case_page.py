@@ -1,0 +1,132 @@
+"""What a case page shows, in order. Read this module to know; change it to change that.
+
+- `SECTIONS`: the sections of the case page (`cases:detail`), below the household, the
+  case's own facts and its people, top to bottom.
+- `TIMELINE`: where the case's timeline comes from; the events are merged, newest first.
+- `PERSON_SECTIONS`: the sections of a person's page (`cases:person`).
+- `DECISION_SUMMARY`: the lines a unit sees of a case it is asked to take over, before
+  it may see the case itself (a pending handover): enough to decide, not the record.
+
+A section is a template and a function `context(request, case)` that returns the
+template's context, or None to leave the section out (e.g. for a user who may do
+nothing there). The case history link names the audit app's page by URL name only, so
+nothing of the audit app is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from .core.timeline import TimelineEvent
+from .evictions import page as evictions_page
+from .handovers import page as handovers_page
+
+Context = Callable[[HttpRequest, Any], dict | None]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    template: str
+    context: Context
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A named place for a section of an app above cases (see `fill_slot`)."""
+
+    name: str
+
+
+def _history_link(request: HttpRequest, case: Any) -> dict:
+    return {"history_url": reverse("audit:case_history", kwargs={"case_id": case.pk})}
+
+
+SECTIONS: list[Section | Slot] = [
+    Section("eviction_threat", "cases/evictions/threat_panel.html", evictions_page.threat_panel),
+    Section("handovers", "cases/handovers/panel.html", handovers_page.handover_panel),
+    Slot("housing"),  # the household's housing chain and this year's cost (housing app)
+    Section("audit-history", "audit/history_panel.html", _history_link),
+]
+
+PERSON_SECTIONS: list[Section | Slot] = [
+    Slot("housing"),  # the person's housing chain as a timeline (housing app)
+]
+
+TIMELINE: list[Callable[[HttpRequest, Any], Iterable[TimelineEvent]]] = [
+    evictions_page.timeline,
+    handovers_page.timeline,
+]
+
+DECISION_SUMMARY: list[Callable[[Any], Iterable[tuple[str, str]]]] = [
+    evictions_page.summary,
+]
+
+
+# --- Slots: sections of the apps above cases ----------------------------------------------
+# A registry, kept because housing sits above cases (bokvar ← cases ← housing) and cases
+# may not import it: housing fills its named slot from its AppConfig.ready(). Apps inside
+# cases are listed above by plain import; nothing else registers here.
+
+_slots: dict[str, Section] = {}
+_person_slots: dict[str, Section] = {}
+
+
+def fill_slot(name: str, section: Section) -> None:
+    """Put an upper app's section in the case page's slot `name`."""
+    _fill(SECTIONS, _slots, name, section)
+
+
+def fill_person_slot(name: str, section: Section) -> None:
+    """Put an upper app's section in the person page's slot `name`."""
+    _fill(PERSON_SECTIONS, _person_slots, name, section)
+
+
+def _fill(layout: list[Section | Slot], filled: dict[str, Section], name: str, section: Section):
+    if Slot(name) not in layout:
+        raise ValueError(f"the page has no slot named {name!r}")
+    filled[name] = section
+
+
+# --- What the views call ----------------------------------------------------------------
+
+
+def sections_for(request: HttpRequest, case: Any) -> list[dict]:
+    return _contexts(SECTIONS, _slots, request, case)
+
+
+def person_sections_for(request: HttpRequest, person: Any) -> list[dict]:
+    return _contexts(PERSON_SECTIONS, _person_slots, request, person)
+
+
+def _contexts(
+    layout: list[Section | Slot], filled: dict[str, Section], request: HttpRequest, obj: Any
+) -> list[dict]:
+    out = []
+    for entry in layout:
+        section = filled.get(entry.name) if isinstance(entry, Slot) else entry
+        if section is None:  # an empty slot: its app is not installed
+            continue
+        context = section.context(request, obj)
+        if context is not None:
+            out.append({"key": section.key, "template": section.template, **context})
+    return out
+
+
+def timeline_for(request: HttpRequest, case: Any) -> list[TimelineEvent]:
+    events: list[TimelineEvent] = []
+    for source in TIMELINE:
+        events.extend(source(request, case))
+    return sorted(events, key=lambda e: e.sort_key, reverse=True)
+
+
+def summary_for(case: Any) -> list[tuple[str, str]]:
+    lines: list[tuple[str, str]] = []
+    for source in DECISION_SUMMARY:
+        lines.extend(source(case))
+    return lines

@@ -1,0 +1,170 @@
+"""How the core joins the audit mechanism: one `register_model` call per model, a
+retention provider, the access grants in a data-subject extract, the pages that show
+personal data, and the ways in for the audit app's history and extract pages. Evictions,
+handovers and housing do the same for their own records (`register_case_record` and
+`cases_of_people` are theirs to use)."""
+
+from __future__ import annotations
+
+from django.db.models import Subquery
+
+from audit.registry import (
+    ExtractSection,
+    RetentionProvider,
+    SubjectAccess,
+    register_extract_section,
+    register_model,
+    register_personal_data_view,
+    register_retention,
+    register_subjects,
+)
+
+from ...models import (
+    Case,
+    CaseAssignment,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    Household,
+    HouseholdChild,
+    Person,
+    PersonUserObjectPermission,
+)
+from ..selectors import history_access
+from .retention import cull, entangled, research_kept
+from .subjects import (
+    describe_cases,
+    describe_people,
+    hidden_by,
+    hidden_people,
+    protected_cases,
+    protected_households,
+)
+
+
+def _household_of_case(case_id: int):
+    return Subquery(Case.objects.filter(pk=case_id).values("household_id")[:1])
+
+
+def _household_of_person(person_id: int):
+    return Subquery(Person.objects.filter(pk=person_id).values("household_id")[:1])
+
+
+def cases_of_person(person_id: int):
+    """The person's household's cases (a subquery of ids)."""
+    return Case.objects.filter(household_id=_household_of_person(person_id)).values("pk")
+
+
+def _grants(manager_of, person_id: int) -> dict:
+    """Access grants on the person and on their cases (who was let in, by whom, when)."""
+    cases = cases_of_person(person_id)
+    return {
+        model._meta.label_lower: manager_of(model).filter(**where)
+        for model, where in (
+            (CaseUserObjectPermission, {"content_object_id__in": cases}),
+            (CaseGroupObjectPermission, {"content_object_id__in": cases}),
+            (PersonUserObjectPermission, {"content_object_id": person_id}),
+        )
+    }
+
+
+def register() -> None:
+    register_model(
+        Person,
+        history_for_case=lambda c: Person.history.filter(household_id=_household_of_case(c)),
+        history_for_person=lambda p: Person.history.filter(id=p),
+        records_of_person=lambda p: Person.objects.filter(pk=p),
+        hidden_ids=hidden_people,
+        describe_many=describe_people,
+    )
+    register_model(
+        Household,
+        history_for_case=lambda c: Household.history.filter(id=_household_of_case(c)),
+        history_for_person=lambda p: Household.history.filter(id=_household_of_person(p)),
+        records_of_person=lambda p: Household.objects.filter(pk=_household_of_person(p)),
+    )
+    register_model(
+        HouseholdChild,
+        history_for_case=lambda c: HouseholdChild.history.filter(
+            household_id=_household_of_case(c)
+        ),
+        history_for_person=lambda p: HouseholdChild.history.filter(
+            household_id=_household_of_person(p)
+        ),
+        records_of_person=lambda p: HouseholdChild.objects.filter(
+            household_id=_household_of_person(p)
+        ),
+        date_field="",
+        hidden_ids=hidden_by(HouseholdChild, "household_id", protected_households),
+    )
+    register_model(
+        Case,
+        history_for_case=lambda c: Case.history.filter(id=c),
+        history_for_person=lambda p: Case.history.filter(id__in=cases_of_person(p)),
+        records_of_person=lambda p: Case.objects.filter(pk__in=cases_of_person(p)),
+        describe_many=describe_cases,
+    )
+    register_model(
+        CaseAssignment,
+        history_for_case=lambda c: CaseAssignment.history.filter(case_id=c),
+        history_for_person=lambda p: CaseAssignment.history.filter(case_id__in=cases_of_person(p)),
+        records_of_person=lambda p: CaseAssignment.objects.filter(case_id__in=cases_of_person(p)),
+        date_field="assigned_at",
+    )
+    register_retention(
+        RetentionProvider(
+            key="cases",
+            subjects=lambda: Person.objects.values_list("pk", flat=True),
+            research_kept=research_kept,
+            entangled=entangled,
+            cull=cull,
+            order=1000,  # the core last: what builds on it culls its rows first
+        )
+    )
+    register_extract_section(
+        ExtractSection(
+            key="cases.grants",
+            records=lambda p: _grants(lambda m: m.objects, p),
+            history=lambda p: _grants(lambda m: m.history, p),
+        )
+    )
+    for name in (
+        "cases:detail",
+        "cases:person_edit",
+        "cases:person",
+        "cases:edit",
+        "cases:children",
+        "cases:protected_access",
+    ):
+        register_personal_data_view(name)
+    # Lists: one entry per record shown.
+    register_personal_data_view("cases:list", reads="one per case listed")
+    register_subjects(
+        SubjectAccess(
+            case_for_history=history_access.get_case_for_history,
+            person_for_history=history_access.get_person_for_history,
+            find_person_for_auditor=history_access.find_person_for_auditor,
+            person_for_auditor=history_access.get_person_for_auditor,
+            cases_of_person=lambda p: Case.objects.filter(pk__in=cases_of_person(p)).values_list(
+                "pk", flat=True
+            ),
+        )
+    )
+
+
+def register_case_record(model, *, date_field: str = "created_at") -> None:
+    """Rows that hang on one case (threats, contacts, handovers, placements, …). Their
+    values are hidden from whoever was not granted a protected member of the household."""
+    register_model(
+        model,
+        history_for_case=lambda c: model.history.filter(case_id=c),
+        history_for_person=lambda p: model.history.filter(case_id__in=cases_of_person(p)),
+        records_of_person=lambda p: model.objects.filter(case_id__in=cases_of_person(p)),
+        date_field=date_field,
+        hidden_ids=hidden_by(model, "case_id", protected_cases),
+    )
+
+
+def cases_of_people(ids: set[int]) -> set[int]:
+    """Case ids of the households of these people (what retention culls with them)."""
+    households = Person.objects.filter(pk__in=ids).values("household_id")
+    return set(Case.objects.filter(household_id__in=households).values_list("pk", flat=True))

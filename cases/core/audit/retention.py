@@ -1,0 +1,101 @@
+"""Retention (gallring) for the core: which people are kept for research or bound up with
+others, and culling a person's households, cases, access grants and every history row
+about them. The records evictions and handovers keep on a case are culled by their own
+providers first (lower `order`).
+
+History is deleted by parent key (the household, the case, the person), not by the ids
+of rows that still exist: a child or an assignment removed earlier left history rows
+that name the household or case, and they go too."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Model, Q
+
+from ...models import (
+    Case,
+    CaseAssignment,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    Household,
+    HouseholdChild,
+    Person,
+    PersonUserObjectPermission,
+)
+from ..identity import InvalidPersonalNumber, parse_personal_number
+
+
+def is_research_day(number: str) -> bool:
+    """Born on the 5th, 15th or 25th. `number` is the decrypted identity number, held in
+    memory for the run only; an unreadable number is not a research day."""
+    try:
+        canonical = parse_personal_number(number)
+    except InvalidPersonalNumber:
+        return False
+    day = int(canonical[6:8])
+    day = day - 60 if day > 60 else day  # coordination numbers add 60 to the day
+    return day in settings.RETENTION_RESEARCH_DAYS
+
+
+def research_kept(ids: set[int]) -> set[int]:
+    """Born on a research day: the birth day is inside the encrypted identity number, so it
+    is decrypted here, in memory, for the run only; nothing plain is ever stored."""
+    rows = Person.objects.filter(pk__in=ids).values_list("pk", "personal_number")
+    return {pk for pk, number in rows if is_research_day(number)}  # decrypted on load
+
+
+def entangled(ids: set[int]) -> set[int]:
+    """A household is culled whole or not at all: if one member stays, all stay."""
+    mixed = (
+        Person.objects.filter(household__members__in=ids).exclude(pk__in=ids).values("household_id")
+    )
+    return set(
+        Person.objects.filter(pk__in=ids, household_id__in=mixed).values_list("pk", flat=True)
+    )
+
+
+def ids_of(qs) -> set[int]:
+    return set(qs.values_list("pk", flat=True))
+
+
+def delete_with_history(doomed: dict[type[Model], tuple[Q, Q]]) -> dict[str, int]:
+    """Delete each model's live rows, children first, then its history rows: after every
+    delete, since a deletion (cascades included) leaves a history row too. `doomed` maps
+    a model to (live rows to delete, history rows to delete); returns the live counts."""
+    counts: dict[str, int] = {}
+    for model, (rows, _history) in doomed.items():
+        qs = model.objects.filter(rows)
+        counts[model._meta.label_lower] = qs.count()
+        qs.delete()
+    for model, (_rows, history) in doomed.items():
+        model.history.filter(history).delete()
+    return counts
+
+
+def cull(ids: set[int]) -> dict[str, int]:
+    """Delete the people's households, cases and everything on them (access grants
+    included), then every history row of all of it, found by household, case and person.
+    Blind indexes are columns of the deleted rows and go with them."""
+    with transaction.atomic():
+        households = set(Person.objects.filter(pk__in=ids).values_list("household_id", flat=True))
+        people = ids_of(Person.objects.filter(household_id__in=households))
+        cases = ids_of(Case.objects.filter(household_id__in=households))
+        by_case = Q(case_id__in=cases)
+        by_grant_case = Q(content_object_id__in=cases)
+        # model -> (live rows to delete, history rows to delete), children first.
+        doomed = {
+            CaseAssignment: (by_case, by_case),
+            CaseUserObjectPermission: (by_grant_case, by_grant_case),
+            CaseGroupObjectPermission: (by_grant_case, by_grant_case),
+            PersonUserObjectPermission: (
+                Q(content_object_id__in=people),
+                Q(content_object_id__in=people),
+            ),
+            Case: (Q(pk__in=cases), Q(id__in=cases)),
+            Person: (Q(pk__in=people), Q(id__in=people) | Q(household_id__in=households)),
+            HouseholdChild: (Q(household_id__in=households), Q(household_id__in=households)),
+            Household: (Q(pk__in=households), Q(id__in=households)),
+        }
+        Household.objects.filter(pk__in=households).update(head=None)
+        return delete_with_history(doomed)

@@ -1,0 +1,117 @@
+"""Who a record concerns and what a reader may not see of it: the core's answers to the
+audit app's questions (`describe_many` and `hidden_ids` of `audit.registry`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from django.db.models import Exists, OuterRef
+
+from audit.registry import Subject
+
+from ...models import Case, Person, ProtectedIdentity
+from ..selectors.people import granted_person_ids, persons_visible_q
+
+# --- Who a read concerns (the access log) -------------------------------------------------
+# Loaded here, not taken from what a view happened to select: a case is described the same
+# whichever page read it, and a list costs the same few queries whatever its length.
+
+
+def case_subjects(case_ids: set[int]) -> dict[int, Subject]:
+    """Main tenant, unit, district and protection of these cases, in one query. A case is
+    protected when any member of its household is, not only its main tenant."""
+    if not case_ids:
+        return {}
+    protected_member = Person.objects.filter(household_id=OuterRef("household_id")).exclude(
+        protected_identity=ProtectedIdentity.NONE
+    )
+    rows = (
+        Case.objects.filter(pk__in=case_ids)
+        .annotate(any_protected=Exists(protected_member))
+        .values_list(
+            "pk",
+            "household__head_id",
+            "responsible_unit_id",
+            "responsible_unit__district_id",
+            "any_protected",
+        )
+    )
+    return {
+        pk: Subject(
+            person_id=head, case_id=pk, unit_id=unit, district_id=district, protected=protected
+        )
+        for pk, head, unit, district, protected in rows
+    }
+
+
+def describe_cases(cases: list[Case], via=None) -> list[Subject]:
+    facts = case_subjects({c.pk for c in cases})
+    return [facts.get(c.pk, Subject(case_id=c.pk)) for c in cases]
+
+
+def describe_people(people: list[Person], via=None) -> list[Subject]:
+    """A person read through a case (their page on it) concerns that case; otherwise the
+    newest case of their household, so the read shows under a unit and can be flagged."""
+    households = {p.household_id for p in people}
+    if isinstance(via, Case):
+        case_of = {via.household_id: via.pk}
+    else:
+        case_of = {}
+        newest = Case.objects.filter(household_id__in=households).order_by(
+            "household_id", "-opened_on", "-pk"
+        )
+        for household_id, pk in newest.values_list("household_id", "pk"):
+            case_of.setdefault(household_id, pk)
+    facts = case_subjects(set(case_of.values()))
+    out = []
+    for p in people:
+        fact = facts.get(case_of.get(p.household_id))
+        if fact is None:
+            out.append(Subject(person_id=p.pk, protected=p.is_protected))
+        else:
+            out.append(replace(fact, person_id=p.pk, protected=fact.protected or p.is_protected))
+    return out
+
+
+# --- What the history page hides --------------------------------------------------------
+# A record concerns a protected person when it hangs on a household (or a case of a
+# household) with a protected member the reader was not granted: its values are hidden.
+# Decided on the history rows, so the history of a record deleted since is hidden too.
+
+
+def hidden_persons(user):
+    """People with a protected identity not granted to `user` (a subquery)."""
+    return Person.objects.exclude(persons_visible_q(user))
+
+
+def protected_households(user):
+    return hidden_persons(user).values("household_id")
+
+
+def protected_cases(user):
+    """Cases whose household has a protected member not granted to `user` (a subquery)."""
+    return Case.objects.filter(household_id__in=protected_households(user)).values("pk")
+
+
+def hidden_by(model, field: str, scope: Callable) -> Callable[[object, set[int]], set[int]]:
+    """hidden_ids for `model`: rows whose `field` ever pointed into `scope(user)`."""
+
+    def hidden(user, ids: set[int]) -> set[int]:
+        if not ids:
+            return set()
+        rows = model.history.filter(id__in=ids, **{f"{field}__in": scope(user)})
+        return set(rows.values_list("id", flat=True).distinct())
+
+    return hidden
+
+
+def hidden_people(user, ids: set[int]) -> set[int]:
+    """Protected now or at any time in their history, and not granted to `user`: an
+    earlier address of someone protected since is as secret as the current one."""
+    ever_protected = (
+        Person.history.filter(id__in=ids)
+        .exclude(protected_identity=ProtectedIdentity.NONE)
+        .exclude(id__in=granted_person_ids(user))
+    )
+    return set(ever_protected.values_list("id", flat=True).distinct())

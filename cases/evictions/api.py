@@ -1,0 +1,201 @@
+"""Signals API. A landlord's system authenticates with its token and may only create
+signals and read back the receipts of its own; staff use their session and see the
+signals their role allows."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import extend_schema
+from rest_framework import authentication, exceptions, generics, permissions, serializers
+from rest_framework.response import Response
+
+from audit.hooks import How, record_read, record_reads
+from bokvar.roles import CASE_STAFF
+from bokvar.selectors import roles_of
+from cases.models import LandlordSignal
+
+from . import selectors
+from .services.landlord_signals import SignalInput, receive_signal
+from .services.tokens import landlord_for_key
+
+
+class LandlordClient:
+    """The authenticated principal of a landlord token: not a user, holds no role."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    pk = None
+
+    def __init__(self, landlord):
+        self.landlord = landlord
+
+
+class LandlordTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Invalid token header.")
+        landlord = landlord_for_key(header[1].decode("latin-1"))
+        if landlord is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        return LandlordClient(landlord), None
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class LandlordTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "cases.evictions.api.LandlordTokenAuthentication"
+    name = "landlordToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization"}
+
+
+def is_landlord(request) -> bool:
+    return isinstance(request.user, LandlordClient)
+
+
+class IsStaffOrLandlord(permissions.BasePermission):
+    """Landlord clients may create and read receipts; staff need a workflow role."""
+
+    def has_permission(self, request, view):
+        if is_landlord(request):
+            return True
+        return roles_of(request.user).has(*CASE_STAFF)
+
+
+class SignalCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=LandlordSignal.Kind.choices)
+    received_on = serializers.DateField()
+    personal_number = serializers.CharField(required=False, allow_blank=True, default="")
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+    address = serializers.CharField(required=False, allow_blank=True, default="")
+    arrears_amount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, required=False, allow_null=True, min_value=0
+    )
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    landlord_warned_tenant = serializers.BooleanField(required=False, allow_null=True, default=None)
+    landlord_notified_board = serializers.BooleanField(
+        required=False, allow_null=True, default=None
+    )
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    """What a landlord reads back: that we have it and where it stands, nothing more."""
+
+    class Meta:
+        model = LandlordSignal
+        fields = ["id", "kind", "received_on", "status", "created_at"]
+        read_only_fields = fields
+
+
+class StaffSignalSerializer(serializers.ModelSerializer):
+    landlord = serializers.CharField(source="landlord.display_name", read_only=True)
+    case = serializers.CharField(source="case.number", read_only=True, default=None)
+    district = serializers.CharField(source="district.code", read_only=True, default=None)
+
+    class Meta:
+        model = LandlordSignal
+        fields = [
+            "id",
+            "landlord",
+            "district",
+            "kind",
+            "channel",
+            "received_on",
+            "status",
+            "arrears_amount",
+            "description",
+            "landlord_warned_tenant",
+            "landlord_notified_board",
+            "case",
+            "repeat_of",
+            "first_contact_days",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class SignalList(generics.ListCreateAPIView):
+    authentication_classes = [
+        LandlordTokenAuthentication,
+        authentication.SessionAuthentication,
+    ]
+    permission_classes = [IsStaffOrLandlord]
+
+    def get_serializer_class(self):
+        if self.request is not None and self.request.method == "POST":
+            return SignalCreateSerializer
+        if self.request is not None and is_landlord(self.request):
+            return ReceiptSerializer
+        return StaffSignalSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return LandlordSignal.objects.none()
+        if is_landlord(self.request):
+            return LandlordSignal.objects.filter(landlord=self.request.user.landlord).order_by(
+                "-id"
+            )
+        return (
+            selectors.visible_signals(self.request.user)
+            .select_related("landlord", "case", "district")
+            .order_by("-received_on", "-id")
+        )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        if not is_landlord(request):
+            record_reads(request, objs=page, how=How.API)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=SignalCreateSerializer, responses={201: ReceiptSerializer})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        if not is_landlord(request):
+            # Staff register signals through the triage pages, where they are checked.
+            raise exceptions.PermissionDenied("Only a landlord's system may post signals here.")
+        serializer = SignalCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            signal = receive_signal(
+                landlord=request.user.landlord,
+                data=SignalInput(channel=LandlordSignal.Channel.API, **serializer.validated_data),
+            )
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return Response(ReceiptSerializer(signal).data, status=201)
+
+
+class SignalDetail(generics.RetrieveAPIView):
+    authentication_classes = [
+        LandlordTokenAuthentication,
+        authentication.SessionAuthentication,
+    ]
+    permission_classes = [IsStaffOrLandlord]
+    queryset = LandlordSignal.objects.none()
+
+    def get_serializer_class(self):
+        if self.request is not None and is_landlord(self.request):
+            return ReceiptSerializer
+        return StaffSignalSerializer
+
+    def get_object(self):
+        if is_landlord(self.request):
+            # Another landlord's signal is as unknown as a missing one.
+            return get_object_or_404(
+                LandlordSignal, pk=self.kwargs["pk"], landlord=self.request.user.landlord
+            )
+        signal = selectors.get_signal_for_user(self.request.user, self.kwargs["pk"])
+        record_read(self.request, obj=signal, how=How.API)
+        return signal

@@ -1,0 +1,203 @@
+"""How eviction prevention joins the audit mechanism: its records in case and person
+history, the extract and retention (culled before the core culls the person), who a read
+of a landlord signal concerns, the rule for signals about nobody registered, and the
+pages that show personal data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Max, Q, Subquery
+
+from audit.registry import (
+    OrphanRule,
+    RetentionProvider,
+    Subject,
+    register_model,
+    register_orphan_rule,
+    register_personal_data_view,
+    register_retention,
+)
+from cases.core.audit import cases_of_people, cases_of_person, register_case_record
+from cases.core.audit.retention import delete_with_history, ids_of, is_research_day
+from cases.core.audit.subjects import case_subjects, hidden_by, hidden_persons, protected_cases
+from cases.models import (
+    Contact,
+    Deadline,
+    EvictionThreat,
+    Intervention,
+    LandlordSignal,
+    Person,
+    ProtectedIdentity,
+)
+
+
+def register() -> None:
+    register_model(
+        LandlordSignal,
+        history_for_case=lambda c: LandlordSignal.history.filter(case_id=c),
+        history_for_person=_signal_history_of_person,
+        records_of_person=lambda p: LandlordSignal.objects.filter(_signals_of_person(p)),
+        hidden_ids=hidden_signals,
+        describe_many=describe_signals,
+    )
+    for model in (EvictionThreat, Contact, Intervention, Deadline):
+        register_case_record(model)
+    register_retention(
+        RetentionProvider(
+            key="evictions",
+            subjects=lambda: [],  # every person with these records also has a case
+            cull=cull,
+            order=950,  # before the core culls the cases these records hang on
+        )
+    )
+    register_orphan_rule(
+        OrphanRule(
+            key=LandlordSignal._meta.label_lower,
+            due=unlinked_signals_due,
+            cull=cull_unlinked_signals,
+        )
+    )
+    for name in ("cases:signal", "api-signal", "cases:threat_edit"):
+        register_personal_data_view(name)
+    # Lists: one entry per record shown.
+    register_personal_data_view("cases:deadlines", reads="one per case with a deadline listed")
+    register_personal_data_view("cases:signals", reads="one per signal listed")
+    register_personal_data_view("api-signals", reads="one per signal listed")
+
+
+# --- Who a read concerns, what a reader may not see ------------------------------------
+
+
+def describe_signals(signals: list[LandlordSignal], via=None) -> list[Subject]:
+    """A linked signal concerns its case; an unlinked one the registered person its tenant's
+    identity number matches, if any (so 'who looked at this person' finds it too)."""
+    rows = dict(
+        (pk, (case_id, bidx))
+        for pk, case_id, bidx in LandlordSignal.objects.filter(
+            pk__in={s.pk for s in signals}
+        ).values_list("pk", "case_id", "tenant_personal_number_bidx")
+    )
+    facts = case_subjects({case_id for case_id, _ in rows.values() if case_id})
+    bidxs = {bidx for case_id, bidx in rows.values() if not case_id and bidx}
+    tenants = {}
+    if bidxs:
+        tenants = {
+            bidx: Subject(person_id=pk, protected=level != ProtectedIdentity.NONE)
+            for pk, bidx, level in Person.objects.filter(
+                personal_number_bidx__in=bidxs
+            ).values_list("pk", "personal_number_bidx", "protected_identity")
+        }
+    out = []
+    for s in signals:
+        case_id, bidx = rows.get(s.pk, (None, ""))
+        if case_id:
+            out.append(facts.get(case_id, Subject(case_id=case_id)))
+        else:
+            out.append(tenants.get(bidx, Subject()))
+    return out
+
+
+def hidden_signals(user, ids: set[int]) -> set[int]:
+    """Signals linked to a protected household, or naming a protected person as tenant."""
+    by_tenant = (
+        LandlordSignal.objects.filter(pk__in=ids)
+        .exclude(tenant_personal_number_bidx="")
+        .filter(tenant_personal_number_bidx__in=hidden_persons(user).values("personal_number_bidx"))
+    )
+    return hidden_by(LandlordSignal, "case_id", protected_cases)(user, ids) | set(
+        by_tenant.values_list("pk", flat=True)
+    )
+
+
+def _signals_of_person(person_id: int) -> Q:
+    bidx = Subquery(Person.objects.filter(pk=person_id).values("personal_number_bidx")[:1])
+    return Q(case__in=cases_of_person(person_id)) | (
+        Q(tenant_personal_number_bidx=bidx) & ~Q(tenant_personal_number_bidx="")
+    )
+
+
+def _signal_history_of_person(person_id: int):
+    """Signals linked to the person's cases, or naming them (blind index) unlinked."""
+    return LandlordSignal.history.filter(
+        Q(case_id__in=cases_of_person(person_id))
+        | Q(id__in=LandlordSignal.objects.filter(_signals_of_person(person_id)).values("pk"))
+    )
+
+
+# --- Retention ------------------------------------------------------------------------
+
+
+def cull(ids: set[int]) -> dict[str, int]:
+    """The signals, threats, deadlines, contacts and interventions of these people's cases,
+    and the signals naming one of their households' members, then every history row of
+    them by case (a deadline removed earlier left history naming the case)."""
+    with transaction.atomic():
+        cases = cases_of_people(ids)
+        households = Person.objects.filter(pk__in=ids).values("household_id")
+        bidxs = [
+            b
+            for b in Person.objects.filter(household_id__in=households).values_list(
+                "personal_number_bidx", flat=True
+            )
+            if b
+        ]
+        signal_q = Q(case_id__in=cases)
+        if bidxs:
+            signal_q |= Q(tenant_personal_number_bidx__in=bidxs)
+        signals = ids_of(LandlordSignal.objects.filter(signal_q))
+        by_case = Q(case_id__in=cases)
+        # model -> (live rows to delete, history rows to delete), children first.
+        doomed = {
+            LandlordSignal: (Q(pk__in=signals), Q(id__in=signals) | by_case),
+            Deadline: (by_case, by_case),
+            EvictionThreat: (by_case, by_case),
+            Contact: (by_case, by_case),
+            Intervention: (by_case, by_case),
+        }
+        return delete_with_history(doomed)
+
+
+# --- Landlord signals about nobody registered -------------------------------------------
+
+
+def unlinked_signals_due(cutoff: datetime) -> tuple[set[int], set[int]]:
+    """(signals to cull, signals kept for research) among those never linked to a case
+    and naming no registered person: due once received and last changed before the
+    cut-off. A tenant born on a research day keeps the signal; the identity number is
+    decrypted in memory for the run only."""
+    registered = Person.objects.exclude(personal_number_bidx="").values("personal_number_bidx")
+    candidates = (
+        LandlordSignal.objects.filter(case__isnull=True, received_on__lt=cutoff.date())
+        .exclude(tenant_personal_number_bidx__in=registered)
+        .exclude(created_at__gte=cutoff)
+        .exclude(triaged_at__gte=cutoff)
+    )
+    candidate_ids = ids_of(candidates)
+    # Changed since (or ever linked to a case): history says so.
+    touched = set(
+        LandlordSignal.history.filter(id__in=candidate_ids)
+        .values("id")
+        .annotate(last=Max("history_date"))
+        .filter(last__gte=cutoff)
+        .values_list("id", flat=True)
+    ) | set(
+        LandlordSignal.history.filter(id__in=candidate_ids, case_id__isnull=False).values_list(
+            "id", flat=True
+        )
+    )
+    due, research = set(), set()
+    rows = LandlordSignal.objects.filter(pk__in=candidate_ids - touched).values_list(
+        "pk", "tenant_personal_number"
+    )
+    for pk, number in rows:  # decrypted on load
+        (research if number and is_research_day(number) else due).add(pk)
+    return due, research
+
+
+def cull_unlinked_signals(ids: set[int]) -> int:
+    with transaction.atomic():
+        n, _ = LandlordSignal.objects.filter(pk__in=ids, case__isnull=True).delete()
+        LandlordSignal.history.filter(id__in=ids).delete()
+    return n

@@ -1,0 +1,277 @@
+"""Forms of the eviction-prevention pages: signals and their triage, imports, threats,
+contacts and interventions, the landlord register."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bokvar.models import District, Unit, User
+from cases.core.identity import InvalidPersonalNumber, parse_personal_number
+from cases.models import Contact, EvictionThreat, Intervention, Landlord, LandlordSignal
+
+from .services.landlord_signals import SignalInput
+from .services.threats import ThreatData
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MAX_CHILDREN = 12
+YES_NO = [("", _("Unknown")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+def _yes_no(value):
+    return {"yes": True, "no": False}.get(value)
+
+
+class SignalForm(forms.Form):
+    landlord = forms.ModelChoiceField(label=_("Landlord"), queryset=Landlord.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=LandlordSignal.Kind.choices)
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[
+            c
+            for c in LandlordSignal.Channel.choices
+            if c[0] not in (LandlordSignal.Channel.API, LandlordSignal.Channel.IMPORT)
+        ],
+    )
+    received_on = forms.DateField(label=_("Received"), widget=DATE)
+    personal_number = forms.CharField(
+        label=_("Tenant's identity number"), required=False, max_length=20
+    )
+    name = forms.CharField(label=_("Tenant's name"), required=False, max_length=200)
+    address = forms.CharField(label=_("Tenant's address"), required=False, max_length=300)
+    arrears_amount = forms.DecimalField(
+        label=_("Arrears amount (SEK)"), required=False, min_value=0, decimal_places=2
+    )
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    landlord_warned_tenant = forms.ChoiceField(
+        label=_("Disturbance: has the landlord warned the tenant?"), choices=YES_NO, required=False
+    )
+    landlord_notified_board = forms.ChoiceField(
+        label=_("Disturbance: has the landlord notified the social welfare board?"),
+        choices=YES_NO,
+        required=False,
+    )
+
+    def __init__(self, *args, districts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["landlord"].queryset = Landlord.objects.filter(is_active=True)
+        # A coordinator of several districts says whose signal it is; with one, it is theirs.
+        if districts is not None and len(districts) > 1:
+            self.fields["district"] = forms.ModelChoiceField(
+                label=_("District"), queryset=District.objects.filter(pk__in=districts)
+            )
+
+    def clean_personal_number(self):
+        value = self.cleaned_data["personal_number"]
+        if value.strip():
+            try:
+                return parse_personal_number(value)
+            except InvalidPersonalNumber as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return ""
+
+    def to_input(self) -> SignalInput:
+        c = self.cleaned_data
+        return SignalInput(
+            kind=c["kind"],
+            received_on=c["received_on"],
+            channel=c["channel"],
+            personal_number=c["personal_number"],
+            name=c["name"],
+            address=c["address"],
+            arrears_amount=c["arrears_amount"],
+            description=c["description"],
+            landlord_warned_tenant=_yes_no(c["landlord_warned_tenant"]),
+            landlord_notified_board=_yes_no(c["landlord_notified_board"]),
+        )
+
+
+class LinkForm(forms.Form):
+    case = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReopenForm(LinkForm):
+    case_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def parse_birth_years(value: str) -> list[int]:
+    """ "2015, 2019" (commas, semicolons or spaces) into years; each one checked."""
+    years = []
+    for part in value.replace(";", ",").replace(" ", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not (part.isdigit() and len(part) == 4):
+            raise forms.ValidationError(
+                _("Write each birth year with four digits, e.g. 2015, 2019.")
+            )
+        year = int(part)
+        if not 1900 <= year <= timezone.localdate().year:
+            raise forms.ValidationError(
+                _("A child's birth year must be between 1900 and this year.")
+            )
+        years.append(year)
+    if len(years) > MAX_CHILDREN:
+        raise forms.ValidationError(
+            _("Enter at most %(count)s children here; add more on the case.")
+            % {"count": MAX_CHILDREN}
+        )
+    return years
+
+
+class OpenCaseForm(forms.Form):
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=100)
+    personal_number = forms.CharField(
+        label=_("Personal identity number"), required=False, max_length=20
+    )
+    responsible_unit = forms.ModelChoiceField(
+        label=_("Responsible unit"), queryset=Unit.objects.none()
+    )
+    assignees = forms.ModelMultipleChoiceField(
+        label=_("Assigned staff"), queryset=User.objects.none(), required=False
+    )
+    children_birth_years = forms.CharField(
+        label=_("Children's birth years"),
+        required=False,
+        max_length=200,
+        help_text=_("Children living in the household, by birth year only, e.g. 2015, 2019."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, units=None, staff=None, **kwargs):
+        # Two forms share the signal page: distinct ids keep labels unambiguous.
+        kwargs.setdefault("auto_id", "open_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_unit"].queryset = (
+            units if units is not None else Unit.objects.none()
+        )
+        self.fields["assignees"].queryset = staff if staff is not None else User.objects.none()
+
+    def clean_personal_number(self):
+        value = self.cleaned_data["personal_number"]
+        if value.strip():
+            try:
+                return parse_personal_number(value)
+            except InvalidPersonalNumber as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return ""
+
+    def clean_children_birth_years(self) -> list[int]:
+        return parse_birth_years(self.cleaned_data["children_birth_years"])
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for dismissal"), widget=forms.Textarea)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "dismiss_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ImportForm(forms.Form):
+    landlord = forms.ModelChoiceField(label=_("Landlord"), queryset=Landlord.objects.none())
+    file = forms.FileField(label=_("CSV file"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["landlord"].queryset = Landlord.objects.filter(is_active=True)
+
+
+class ThreatForm(forms.Form):
+    arrears_notice_on = forms.DateField(label=_("Rent-arrears notice"), required=False, widget=DATE)
+    arrears_amount = forms.DecimalField(
+        label=_("Rent arrears (SEK)"), required=False, decimal_places=2
+    )
+    termination_served_on = forms.DateField(
+        label=_("Notice of termination served on the tenant"), required=False, widget=DATE
+    )
+    termination_notice = forms.ChoiceField(
+        label=_("Was the notice of termination correct?"),
+        choices=EvictionThreat.NoticeCheck.choices,
+        required=False,
+        help_text=EvictionThreat._meta.get_field("termination_notice").help_text,
+    )
+    board_notified_on = forms.DateField(
+        label=_("Notice reached the social welfare board"), required=False, widget=DATE
+    )
+    recovery_amount = forms.DecimalField(
+        label=_("Amount needed to recover the lease (SEK)"), required=False, decimal_places=2
+    )
+    application_to = forms.ChoiceField(
+        label=_("Application to"), choices=EvictionThreat.ApplicationTo.choices, required=False
+    )
+    application_on = forms.DateField(label=_("Application date"), required=False, widget=DATE)
+    eviction_on = forms.DateField(label=_("Eviction date"), required=False, widget=DATE)
+    paid_on = forms.DateField(label=_("Payment made"), required=False, widget=DATE)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=EvictionThreat.Outcome.choices, required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def to_data(self) -> ThreatData:
+        c = dict(self.cleaned_data)
+        c.pop("version", None)
+        return ThreatData(**c)
+
+
+class ContactForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Contact.Kind.choices)
+    on = forms.DateField(label=_("Date"), widget=DATE)
+    reached = forms.BooleanField(label=_("Reached the person"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea)
+    follow_up_on = forms.DateField(label=_("Agreed follow-up"), required=False, widget=DATE)
+
+
+class InterventionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Intervention.Kind.choices)
+    on = forms.DateField(label=_("Date"), widget=DATE)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea)
+
+
+class LandlordForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Landlord.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    organisation_number = forms.CharField(
+        label=_("Organisation number"), max_length=20, required=False
+    )
+    contact_person = forms.CharField(label=_("Contact person"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    districts = forms.ModelMultipleChoiceField(
+        label=_("Districts where the landlord has flats"),
+        queryset=District.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "None ticked means all of yours. Signals from a landlord of one district go "
+            "straight to its coordinators."
+        ),
+    )
+
+    def __init__(self, *args, districts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["districts"].queryset = (
+            districts if districts is not None else District.objects.none()
+        )
+
+
+class LandlordEditForm(LandlordForm):
+    is_active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        help_text=_(
+            "A landlord that is not active cannot report signals; its API tokens are revoked."
+        ),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["districts"].help_text = _(
+            "Among the districts you coordinate; other districts are kept as they are."
+        )

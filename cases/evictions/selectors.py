@@ -1,0 +1,367 @@
+"""Reads of the eviction-prevention work, scoped like the cases they belong to.
+
+One way in: a signal through `get_signal_for_user`, a threat through
+`get_threat_for_user`, a deadline through `get_deadline_for_user`, a landlord through
+`get_landlord_for_user`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from bokvar.conf import setting
+from bokvar.crypto import blind_index, normalise_name
+from bokvar.models import Membership, Role, User
+from bokvar.roles import CASE_STAFF
+from bokvar.selectors import roles_of
+from cases.core.selectors import cases as case_selectors
+from cases.core.selectors import people as people_selectors
+from cases.models import (
+    Case,
+    CaseAssignment,
+    Deadline,
+    EvictionThreat,
+    Landlord,
+    LandlordSignal,
+    Person,
+)
+
+
+def may_triage(user: User) -> bool:
+    return bool(roles_of(user).coordinator_district_ids)
+
+
+def _landlords_of(district_ids) -> QuerySet:
+    return Landlord.districts.through.objects.filter(district_id__in=district_ids).values(
+        "landlord_id"
+    )
+
+
+def triage_scope_q(user: User) -> Q:
+    """Signals a coordinator triages: those of the districts they coordinate, and those
+    whose district nobody knows yet if the landlord has flats in one of those districts.
+    Only when the landlord has no district registered at all is there no better rule,
+    and then any coordinator may take the signal (triage gives it a district)."""
+    district_ids = roles_of(user).coordinator_district_ids
+    if not district_ids:
+        return Q(pk__in=[])
+    placed_landlords = Landlord.districts.through.objects.values("landlord_id")
+    return (
+        Q(district_id__in=district_ids)
+        | Q(district__isnull=True, landlord_id__in=_landlords_of(district_ids))
+        | (Q(district__isnull=True) & ~Q(landlord_id__in=placed_landlords))
+    )
+
+
+def visible_signals(user: User) -> QuerySet[LandlordSignal]:
+    """Coordinators see the signals of their districts (they triage them); all staff see
+    the signals of cases they may see. One query, however the user is scoped."""
+    if not user.is_authenticated or not user.is_active:
+        return LandlordSignal.objects.none()
+    condition = Q(case_id__in=case_selectors.visible_cases(user).values("pk"))
+    if may_triage(user):
+        condition |= triage_scope_q(user)
+    return LandlordSignal.objects.filter(condition)
+
+
+def may_triage_signal(user: User, signal: LandlordSignal) -> bool:
+    return (
+        may_triage(user)
+        and LandlordSignal.objects.filter(triage_scope_q(user), pk=signal.pk).exists()
+    )
+
+
+def get_signal_for_user(user: User, signal_id: int, *, write: bool = False) -> LandlordSignal:
+    """404 where the user may not know the signal exists; 403 where they may read it (it
+    belongs to a case they see) but it is not theirs to triage."""
+    signal = (
+        visible_signals(user)
+        .select_related("landlord", "case", "repeat_of")
+        .filter(pk=signal_id)
+        .first()
+    )
+    if signal is None:
+        raise Http404
+    if write and not may_triage_signal(user, signal):
+        raise PermissionDenied
+    return signal
+
+
+def _waiting(user: User) -> QuerySet[LandlordSignal]:
+    """Untriaged signals of the user's districts that are queue items of their own: a
+    repeat is not, unless the signal it repeats was triaged without it (which triage
+    prevents; this is a safety net so nothing can drop out of sight)."""
+    if not may_triage(user):
+        return LandlordSignal.objects.none()
+    waiting = LandlordSignal.Status.UNTRIAGED
+    return LandlordSignal.objects.filter(triage_scope_q(user), status=waiting).filter(
+        Q(repeat_of__isnull=True) | ~Q(repeat_of__status=waiting)
+    )
+
+
+def triage_queue(user: User) -> QuerySet[LandlordSignal]:
+    """The queue, oldest first, each signal with the number of repeats waiting with it."""
+    repeats = (
+        LandlordSignal.objects.filter(
+            repeat_of_id=OuterRef("pk"), status=LandlordSignal.Status.UNTRIAGED
+        )
+        .order_by()
+        .values("repeat_of_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        _waiting(user)
+        .annotate(repeat_count=Coalesce(Subquery(repeats), 0))
+        .select_related("landlord")
+        .order_by("received_on", "id")
+    )
+
+
+def untriaged_count(request) -> int:
+    """The navigation badge: the items of the user's own queue, one query."""
+    return _waiting(request.user).count()
+
+
+def repeats_of(signal: LandlordSignal) -> list[LandlordSignal]:
+    return list(signal.repeats.order_by("received_on", "id"))
+
+
+def suggestions_for(user: User, signal: LandlordSignal) -> list[Case]:
+    """Open cases of people matching the signal's tenant (identity number, else exact
+    name) through the blind indexes, among the cases the user may see."""
+    key = None
+    if signal.tenant_personal_number_bidx:
+        key = {"personal_number_bidx": signal.tenant_personal_number_bidx}
+    elif signal.tenant_name_bidx:
+        key = {"name_bidx": signal.tenant_name_bidx}
+    if key is None:
+        return []
+    people = Person.objects.filter(household_id=OuterRef("household_id"), **key).filter(
+        people_selectors.persons_visible_q(user)
+    )
+    return list(
+        case_selectors.visible_cases(user)
+        .filter(Exists(people))
+        .select_related("responsible_unit")
+        # Open cases first ("open" sorts after "closed").
+        .order_by("-status", "-opened_on")[:10]
+    )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A case offered at triage and what the user may do with it: link the signal to it
+    (open case), reopen it and link (closed case, when the tenant has no open one), or
+    nothing (read-only access)."""
+
+    case: Case
+    action: str  # "link", "reopen" or ""
+
+
+def triage_suggestions(user: User, signal: LandlordSignal) -> list[Suggestion]:
+    cases = suggestions_for(user, signal)
+    writable = set(
+        case_selectors.writable_cases(user)
+        .filter(pk__in=[c.pk for c in cases])
+        .values_list("pk", flat=True)
+    )
+    any_open = any(c.status == Case.Status.OPEN for c in cases)
+    out = []
+    for case in cases:
+        action = ""
+        if case.pk in writable and case.status == Case.Status.OPEN:
+            action = "link"
+        elif case.pk in writable and not any_open:
+            action = "reopen"
+        out.append(Suggestion(case=case, action=action))
+    return out
+
+
+def repeated_signal(signal: LandlordSignal) -> LandlordSignal | None:
+    """The earlier signal `signal` repeats: same landlord and tenant, received within the
+    repeat window of this signal's own date (either side: letters arrive out of order).
+    One already linked to an open case wins; otherwise the first one still waiting for
+    triage (the head of its repeats). System-wide: used when a signal arrives."""
+    if not (signal.tenant_personal_number_bidx or signal.tenant_name_bidx):
+        return None
+    days = timedelta(days=setting("REPEAT_SIGNAL_DAYS"))
+    tenant = (
+        Q(tenant_personal_number_bidx=signal.tenant_personal_number_bidx)
+        if signal.tenant_personal_number_bidx
+        else Q(tenant_name_bidx=signal.tenant_name_bidx, tenant_personal_number_bidx="")
+    )
+    nearby = (
+        LandlordSignal.objects.filter(tenant, landlord_id=signal.landlord_id)
+        .filter(received_on__range=(signal.received_on - days, signal.received_on + days))
+        .exclude(pk=signal.pk)
+    )
+    linked = (
+        nearby.filter(case__status=Case.Status.OPEN)
+        .exclude(status=LandlordSignal.Status.DISMISSED)
+        .select_related("case", "case__responsible_unit")
+        .order_by("-received_on", "-id")
+        .first()
+    )
+    if linked is not None:
+        return linked
+    waiting = (
+        nearby.filter(status=LandlordSignal.Status.UNTRIAGED)
+        .select_related("repeat_of")
+        .order_by("received_on", "id")
+        .first()
+    )
+    if waiting is None:
+        return None
+    return waiting.repeat_of or waiting
+
+
+def district_of_tenant(signal: LandlordSignal) -> int | None:
+    """The district of the tenant's open cases, if they all lie in one district."""
+    if signal.tenant_personal_number_bidx:
+        key = {"personal_number_bidx": signal.tenant_personal_number_bidx}
+    elif signal.tenant_name_bidx:
+        key = {"name_bidx": signal.tenant_name_bidx}
+    else:
+        return None
+    people = Person.objects.filter(household_id=OuterRef("household_id"), **key)
+    districts = set(
+        Case.objects.filter(Exists(people), status=Case.Status.OPEN)
+        .values_list("responsible_unit__district_id", flat=True)
+        .distinct()[:2]
+    )
+    return districts.pop() if len(districts) == 1 else None
+
+
+def district_of_person(person: Person) -> int | None:
+    """The district responsible for a registered person: of their household's open case,
+    else of its latest case."""
+    return (
+        Case.objects.filter(household_id=person.household_id)
+        .order_by("-status", "-opened_on", "-id")  # open sorts after closed
+        .values_list("responsible_unit__district_id", flat=True)
+        .first()
+    )
+
+
+def person_visible_to(user: User, person: Person) -> bool:
+    """Whether the user may know the person exists: a case of theirs they see, and not a
+    protected identity they are not granted."""
+    return (
+        Person.objects.filter(people_selectors.persons_visible_q(user), pk=person.pk).exists()
+        and case_selectors.visible_cases(user).filter(household_id=person.household_id).exists()
+    )
+
+
+# --- Landlords ---------------------------------------------------------------------------
+
+
+def landlord_district_ids(user: User) -> set[int]:
+    """Districts a user may place landlords in: those they coordinate, and for an
+    administrator the districts of their units."""
+    roles = roles_of(user)
+    allowed = set(roles.coordinator_district_ids)
+    if roles.has(Role.ADMINISTRATOR):
+        allowed |= roles.district_ids
+    return allowed
+
+
+def landlord_name_index(name: str) -> str:
+    return blind_index(normalise_name(name), purpose="landlord_name")
+
+
+def find_landlord_by_name(name: str) -> Landlord | None:
+    return Landlord.objects.filter(name_bidx=landlord_name_index(name)).first()
+
+
+def may_edit_landlord(user: User, landlord: Landlord) -> bool:
+    """A coordinator of one of the landlord's districts (any coordinator when it has none)."""
+    mine = roles_of(user).coordinator_district_ids
+    if not mine:
+        return False
+    # .all() so that a list with prefetched districts asks nothing per landlord.
+    theirs = {district.pk for district in landlord.districts.all()}
+    return not theirs or bool(theirs & set(mine))
+
+
+def get_landlord_for_user(user: User, landlord_id: int, *, write: bool = False) -> Landlord:
+    """The register is open to its keepers: 404 for a landlord that does not exist, 403
+    where the user may read the register but the landlord is not theirs to change."""
+    landlord = Landlord.objects.filter(pk=landlord_id).first()
+    if landlord is None:
+        raise Http404
+    if write and not may_edit_landlord(user, landlord):
+        raise PermissionDenied
+    return landlord
+
+
+# --- Threats and deadlines -------------------------------------------------------------
+
+
+def get_threat_for_user(
+    user: User, case_id: int, threat_id: int, *, write: bool = False
+) -> tuple[Case, EvictionThreat]:
+    case = case_selectors.get_case_for_user(user, case_id, write=write)
+    threat = EvictionThreat.objects.filter(case=case, pk=threat_id).first()
+    if threat is None:
+        raise Http404
+    return case, threat
+
+
+def _responsible_q(user: User) -> Q:
+    """Deadlines this user answers for: assigned cases, or unassigned cases of their units.
+
+    Both sides are sets of case ids driven by the user (their assignments, their units'
+    cases), so the database never walks every assignment of the installation."""
+    mine = CaseAssignment.objects.filter(user=user).values("case_id")
+    units = Membership.objects.filter(user=user, role__in=list(CASE_STAFF)).values("unit_id")
+    unassigned = (
+        Case.objects.filter(responsible_unit_id__in=units, status=Case.Status.OPEN)
+        .exclude(Exists(CaseAssignment.objects.filter(case_id=OuterRef("pk"))))
+        .values("pk")
+    )
+    return Q(case_id__in=mine) | Q(case_id__in=unassigned)
+
+
+def my_deadlines(user: User) -> QuerySet[Deadline]:
+    """Open deadlines of open cases the user answers for, overdue first (earliest due)."""
+    return (
+        Deadline.objects.filter(done_at__isnull=True, case__status=Case.Status.OPEN)
+        .filter(_responsible_q(user))
+        .select_related("case", "case__responsible_unit")
+        .order_by("due_on", "id")
+    )
+
+
+def my_deadline_count(request, *, today: date | None = None) -> int:
+    """The navigation badge: overdue or due within the longest lead time. One query."""
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=max(setting("REMINDER_LEAD_DAYS")))
+    return my_deadlines(request.user).filter(due_on__lte=horizon).count()
+
+
+def get_deadline_for_user(user: User, deadline_id: int) -> Deadline:
+    deadline = (
+        Deadline.objects.filter(case__in=case_selectors.visible_cases(user), pk=deadline_id)
+        .select_related("case")
+        .first()
+    )
+    if deadline is None:
+        raise Http404
+    if not case_selectors.can_write_case(user, deadline.case):
+        raise PermissionDenied
+    return deadline
+
+
+def upcoming_deadlines(case: Case, *, limit: int = 5) -> list[Deadline]:
+    return list(case.deadlines.filter(done_at__isnull=True).order_by("due_on", "id")[:limit])
+
+
+def current_threat(case: Case) -> EvictionThreat | None:
+    return case.threats.order_by("-created_at", "-id").first()

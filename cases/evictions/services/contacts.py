@@ -1,0 +1,64 @@
+"""Contacts and interventions on a case, with a follow-up agreed at a contact."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bokvar.history import attribute
+from bokvar.models import User
+from cases.core.selectors import cases as case_selectors
+from cases.models import Contact, Intervention
+
+from .deadlines import add_follow_up
+from .landlord_signals import record_first_contact
+
+
+def _check_date(value: date | None, *, today: date, field: str = "on") -> None:
+    if value is None:
+        raise ValidationError({field: _("Enter the date.")})
+    if value > today:
+        raise ValidationError({field: _("This date cannot be in the future.")})
+
+
+@transaction.atomic
+def record_contact(
+    *,
+    actor: User,
+    case_id: int,
+    kind: str,
+    on: date,
+    reached: bool,
+    note: str = "",
+    follow_up_on: date | None = None,
+    today: date | None = None,
+) -> Contact:
+    case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    today = today or timezone.localdate()
+    _check_date(on, today=today)
+    if follow_up_on is not None and follow_up_on < on:
+        raise ValidationError({"follow_up_on": _("A follow-up cannot be before the contact.")})
+    contact = Contact(case=case, kind=kind, on=on, reached=reached, author=actor, note=note.strip())
+    contact.full_clean()
+    attribute(contact, user=actor, reason="contact recorded").save()
+    if reached:
+        record_first_contact(case=case, contact_on=on, actor=actor)
+    if follow_up_on is not None:
+        add_follow_up(actor=actor, case=case, due_on=follow_up_on, note=note)
+    return contact
+
+
+@transaction.atomic
+def record_intervention(
+    *, actor: User, case_id: int, kind: str, on: date, note: str = "", today: date | None = None
+) -> Intervention:
+    case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    _check_date(on, today=today or timezone.localdate())
+    intervention = Intervention(case=case, kind=kind, on=on, author=actor, note=note.strip())
+    intervention.full_clean()
+    attribute(intervention, user=actor, reason="intervention recorded").save()
+    return intervention

@@ -1,0 +1,163 @@
+"""Deadlines and their reminders.
+
+A deadline is a row: the legal dates of a threat (kept in step by `threats`) and the
+follow-ups agreed at a contact. Responsible staff are reminded of each open deadline of an
+open case at every lead time (`REMINDER_LEAD_DAYS`, e.g. a week, two days and the day
+itself), through the kernel's scan-and-notify job (`bokvar.scan`): each reminder is keyed
+per (recipient, deadline, due date, lead time), so it goes out exactly once however often,
+late or concurrently the task runs; reminders missed while the scheduler was down are sent,
+late, by the next run, and their text says how things stand on the day they go out. When
+several lead times of one deadline arrive in the same run, only the most urgent is
+notified and e-mailed; the others get their row too (so they are never sent later), silent.
+A deadline more than `REMINDER_CATCH_UP_DAYS` overdue whose due-day reminder never went
+out gets one "overdue" reminder instead, so no reminder is silently lost however long the
+outage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from bokvar import scan
+from bokvar.conf import setting
+from bokvar.history import attribute
+from bokvar.models import User
+from cases.core.selectors.cases import responsible_staff_by_case
+from cases.models import Case, Deadline
+
+from .. import selectors
+from .threats import CHILDREN_AT_RISK
+
+
+def add_follow_up(*, actor: User, case: Case, due_on: date, note: str = "") -> Deadline:
+    deadline = Deadline(case=case, kind=Deadline.Kind.FOLLOW_UP, due_on=due_on, note=note.strip())
+    deadline.full_clean()
+    attribute(deadline, user=actor, reason="follow-up agreed").save()
+    return deadline
+
+
+@transaction.atomic
+def complete_deadline(*, actor: User, deadline_id: int) -> Deadline:
+    deadline = selectors.get_deadline_for_user(actor, deadline_id)
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    if deadline.done_at is None:
+        deadline.done_at = timezone.now()
+        attribute(deadline, user=actor, reason="deadline done").save(update_fields=["done_at"])
+    return deadline
+
+
+# --- Reminders --------------------------------------------------------------------------
+
+
+def send_due_reminders(*, today: date | None = None) -> int:
+    """Send the reminders due on `today` and flag children at risk whose eviction date has
+    come within the window; returns how many reminders this run notified (silent rows are
+    not counted: nobody is told of them)."""
+    today = today or timezone.localdate()
+    sent = scan.run(REMINDERS, at=today)
+    scan.run(CHILDREN_AT_RISK, at=today)
+    return sent
+
+
+def leads_due(due_on: date, *, today: date, leads: list[int], catch_up_days: int) -> list[int]:
+    """Every lead time whose reminder day has arrived, unless the deadline is more than
+    `catch_up_days` overdue (then one overdue reminder stands for them all)."""
+    if (today - due_on).days > catch_up_days:
+        return []
+    return [lead for lead in leads if due_on - timedelta(days=lead) <= today]
+
+
+def dedupe_key(deadline_id: int, due_on: date, lead: int | str) -> str:
+    # The due date is part of the key: a moved deadline is reminded about afresh.
+    return f"deadline:{deadline_id}:{due_on.isoformat()}:{lead}"
+
+
+def status_text(due_on: date, *, today: date) -> str:
+    days = (due_on - today).days
+    if days == 0:
+        return _("Due today.")
+    if days > 0:
+        return ngettext("Due in %(days)s day.", "Due in %(days)s days.", days) % {"days": days}
+    return ngettext("Overdue by %(days)s day.", "Overdue by %(days)s days.", -days) % {
+        "days": -days
+    }
+
+
+def _leads() -> list[int]:
+    return sorted(set(setting("REMINDER_LEAD_DAYS")))
+
+
+def _due(today: date) -> list[dict]:
+    """Open deadlines of open cases whose earliest reminder day has come. Plain values:
+    the encrypted note is never needed, so never decrypted."""
+    return list(
+        Deadline.objects.filter(
+            done_at__isnull=True,
+            case__status=Case.Status.OPEN,
+            due_on__lte=today + timedelta(days=max(_leads())),
+        )
+        .values("id", "kind", "due_on", "case_id", "case__number", "case__responsible_unit_id")
+        .order_by("due_on", "id")
+    )
+
+
+def _recipients(rows: list[dict]) -> dict[int, list[User]]:
+    """Who is reminded: each case's assigned staff, else its unit's staff (two queries)."""
+    return responsible_staff_by_case(
+        {row["case_id"]: row["case__responsible_unit_id"] for row in rows}
+    )
+
+
+def _notices(rows: list[dict], staff: dict[int, list[User]], today: date) -> Iterator[scan.Notice]:
+    leads = _leads()
+    catch_up = setting("REMINDER_CATCH_UP_DAYS")
+    kinds = dict(Deadline.Kind.choices)
+    for row in rows:
+
+        def notice(lead: int | str, user: User, *, row: dict = row, **extra) -> scan.Notice:
+            return scan.Notice(
+                recipient=user,
+                kind="deadline_reminder",
+                dedupe_key=dedupe_key(row["id"], row["due_on"], lead),
+                subject=_("%(kind)s in case %(number)s on %(date)s")
+                % {
+                    "kind": kinds[row["kind"]],
+                    "number": row["case__number"],
+                    "date": row["due_on"].isoformat(),
+                },
+                body=status_text(row["due_on"], today=today),
+                url=reverse("cases:detail", kwargs={"case_id": row["case_id"]}),
+                **extra,
+            )
+
+        recipients = staff.get(row["case_id"], [])
+        if (today - row["due_on"]).days > catch_up:
+            # Long overdue: one reminder, unless the last one before the deadline (the
+            # shortest lead time, normally the due day's) went out.
+            due_day = dedupe_key(row["id"], row["due_on"], leads[0])
+            yield from (notice("overdue", user, unless_told=due_day) for user in recipients)
+            continue
+        arrived = leads_due(row["due_on"], today=today, leads=leads, catch_up_days=catch_up)
+        if not arrived:
+            continue
+        # The most urgent lead speaks for the run; earlier ones that arrived with it are
+        # kept as rows (never sent later) but tell nobody.
+        urgent, *older = arrived
+        yield from (notice(urgent, user) for user in recipients)
+        for lead in older:
+            yield from (notice(lead, user, silent=True) for user in recipients)
+
+
+REMINDERS = scan.Scan(
+    name="deadline reminders",
+    lock_key=7_700_004,
+    due=_due,
+    recipients=_recipients,
+    notices=_notices,
+)

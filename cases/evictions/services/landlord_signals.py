@@ -1,0 +1,209 @@
+"""Landlord signals arriving: taken down by staff, sent by a landlord's system (API) or
+imported from a CSV batch; each is validated, filed under a district and joined to an
+earlier signal it repeats. Triage is in `triage`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bokvar.history import attribute, system_user
+from bokvar.models import District, User
+from bokvar.selectors import roles_of
+from cases.core.identity import (
+    InvalidPersonalNumber,
+    name_index,
+    parse_personal_number,
+    personal_number_index,
+)
+from cases.models import Case, Landlord, LandlordSignal
+
+from .. import selectors
+
+
+@dataclass
+class SignalInput:
+    kind: str
+    received_on: date | None
+    channel: str
+    personal_number: str = ""
+    name: str = ""
+    address: str = ""
+    arrears_amount: Decimal | str | None = None
+    description: str = ""
+    landlord_warned_tenant: bool | None = None
+    landlord_notified_board: bool | None = None
+
+
+def parse_amount(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value).replace(" ", "").replace(",", "."))
+    except InvalidOperation as exc:
+        raise ValidationError({"arrears_amount": _("Enter the amount as a number.")}) from exc
+    if not amount.is_finite():
+        raise ValidationError({"arrears_amount": _("Enter the amount as a number.")})
+    return amount
+
+
+def build_signal(landlord: Landlord, data: SignalInput, *, today: date) -> LandlordSignal:
+    """Validate the input into an unsaved signal; every problem names its field."""
+    errors: dict[str, list[str]] = {}
+    if data.kind not in LandlordSignal.Kind.values:
+        errors["kind"] = [_("Choose one of the kinds of signal.")]
+    if data.channel not in LandlordSignal.Channel.values:
+        errors["channel"] = [_("Choose how the signal arrived.")]
+    if data.received_on is None:
+        errors["received_on"] = [_("Enter the date the signal was received.")]
+    elif data.received_on > today:
+        errors["received_on"] = [_("The date received cannot be in the future.")]
+    canonical = ""
+    if data.personal_number.strip():
+        try:
+            canonical = parse_personal_number(data.personal_number)
+        except InvalidPersonalNumber as exc:
+            errors["personal_number"] = [str(exc.message)]
+    amount = None
+    try:
+        amount = parse_amount(data.arrears_amount)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if amount is not None and amount < 0:
+        errors["arrears_amount"] = [_("The amount cannot be negative.")]
+    if not landlord.is_active:
+        errors["landlord"] = [_("This landlord is no longer active.")]
+    if errors:
+        raise ValidationError(errors)
+    name = data.name.strip()
+    disturbance = data.kind == LandlordSignal.Kind.DISTURBANCE
+    signal = LandlordSignal(
+        landlord=landlord,
+        kind=data.kind,
+        channel=data.channel,
+        received_on=data.received_on,
+        tenant_personal_number=canonical,
+        tenant_personal_number_bidx=personal_number_index(canonical) if canonical else "",
+        tenant_name=name,
+        tenant_name_bidx=name_index(name) if name else "",
+        tenant_address=data.address.strip(),
+        arrears_amount=amount,
+        description=data.description.strip(),
+        landlord_warned_tenant=data.landlord_warned_tenant if disturbance else None,
+        landlord_notified_board=data.landlord_notified_board if disturbance else None,
+    )
+    signal.full_clean(exclude=["case", "triaged_by", "created_by"])
+    return signal
+
+
+def district_for(signal: LandlordSignal) -> int | None:
+    """The district a newly arrived signal belongs to, from what is known of it.
+
+    A tenant with open cases in one district belongs to that district's team, whoever
+    the landlord is: their coordinator sees the case to link the signal to (a landlord
+    of one district may own a flat elsewhere, or the tenant's case may have moved).
+    Otherwise a landlord registered with one district sends that district's signals.
+    Otherwise nobody knows yet: the signal waits without a district and triage gives it
+    one."""
+    tenant = selectors.district_of_tenant(signal)
+    if tenant is not None:
+        return tenant
+    landlord_districts = set(signal.landlord.districts.values_list("pk", flat=True))
+    if len(landlord_districts) == 1:
+        return landlord_districts.pop()
+    return None
+
+
+def coordinated_district(actor: User, district: District | None) -> int | None:
+    """The district a coordinator files a signal under: the one they chose (it must be
+    one they coordinate), else the only one they coordinate."""
+    ids = roles_of(actor).coordinator_district_ids
+    if district is not None:
+        if district.pk not in ids:
+            raise ValidationError({"district": _("Choose one of the districts you coordinate.")})
+        return district.pk
+    return next(iter(ids)) if len(ids) == 1 else None
+
+
+def save_new(
+    signal: LandlordSignal,
+    *,
+    actor: User,
+    reason: str,
+    district_id: int | None = None,
+    fallback_district_id: int | None = None,
+) -> LandlordSignal:
+    # Arrivals from one landlord take turns, so two signals for the same tenant arriving
+    # at once cannot both miss each other and wait in the queue as duplicates.
+    Landlord.objects.select_for_update().filter(pk=signal.landlord_id).first()
+    signal.created_by = actor
+    signal.district_id = district_id or district_for(signal) or fallback_district_id
+    attribute(signal, user=actor, reason=reason).save()
+    earlier = selectors.repeated_signal(signal)
+    if earlier is None:
+        return signal
+    if earlier.status == LandlordSignal.Status.UNTRIAGED:
+        # Lock the first signal so it cannot be triaged without this one following it.
+        earlier = LandlordSignal.objects.select_for_update().get(pk=earlier.pk)
+    if earlier.status == LandlordSignal.Status.UNTRIAGED:
+        signal.repeat_of = earlier
+        signal.district_id = signal.district_id or earlier.district_id
+        attribute(signal, user=actor, reason="repeat of a signal waiting for triage").save(
+            update_fields=["repeat_of", "district"]
+        )
+        return signal
+    case = Case.objects.select_related("responsible_unit").filter(pk=earlier.case_id).first()
+    if case is not None and case.status == Case.Status.OPEN:
+        # The same tenant and landlord again: it belongs to the open case, not the queue.
+        signal.case = case
+        signal.district_id = case.responsible_unit.district_id
+        signal.status = LandlordSignal.Status.LINKED
+        signal.triaged_at = timezone.now()
+        attribute(signal, user=actor, reason="repeat signal linked to open case").save(
+            update_fields=["case", "district", "status", "triaged_at"]
+        )
+    return signal
+
+
+@transaction.atomic
+def register_signal(
+    *,
+    actor: User,
+    landlord: Landlord,
+    data: SignalInput,
+    district: District | None = None,
+    today: date | None = None,
+) -> LandlordSignal:
+    """A signal taken down by staff (phone, letter, e-mail): filed under the district the
+    coordinator chose, or the only one they coordinate."""
+    if not selectors.may_triage(actor):
+        raise PermissionDenied
+    today = today or timezone.localdate()
+    signal = build_signal(landlord, data, today=today)
+    district_id = coordinated_district(actor, district)
+    return save_new(signal, actor=actor, reason="signal registered", district_id=district_id)
+
+
+@transaction.atomic
+def receive_signal(
+    *, landlord: Landlord, data: SignalInput, today: date | None = None
+) -> LandlordSignal:
+    """A signal from a landlord's own system (API or import): acts as the system user."""
+    today = today or timezone.localdate()
+    signal = build_signal(landlord, data, today=today)
+    return save_new(signal, actor=system_user(), reason="signal received")
+
+
+def record_first_contact(*, case: Case, contact_on: date, actor: User) -> None:
+    """Time from signal to first contact, for every signal of the case still without it."""
+    for signal in case.signals.filter(first_contact_days__isnull=True):
+        signal.first_contact_days = max((contact_on - signal.received_on).days, 0)
+        attribute(signal, user=actor, reason="first contact").save(
+            update_fields=["first_contact_days"]
+        )

@@ -1,0 +1,46 @@
+"""My deadlines: the open deadlines of the cases a user answers for, overdue first."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from audit.hooks import How, record_reads
+from bokvar.permissions import role_required
+from bokvar.roles import CASE_STAFF
+
+from .. import selectors
+from ..services import deadlines
+
+
+@role_required(*CASE_STAFF)
+@require_http_methods(["GET"])
+def my_deadlines(request):
+    today = timezone.localdate()
+    rows = list(selectors.my_deadlines(request.user)[:200])
+    # Deadlines (eviction dates, recovery deadlines) are the cases' data: one read per case.
+    cases_shown = {d.case_id: d.case for d in rows}
+    if cases_shown:
+        record_reads(request, objs=list(cases_shown.values()), how=How.PAGE)
+    return render(
+        request,
+        "cases/evictions/my_deadlines.html",
+        {
+            "overdue": [d for d in rows if d.due_on < today],
+            "upcoming": [d for d in rows if d.due_on >= today],
+            "today": today,
+        },
+    )
+
+
+@role_required(*CASE_STAFF)
+@require_POST
+def deadline_done(request, deadline_id: int):
+    deadline = deadlines.complete_deadline(actor=request.user, deadline_id=deadline_id)
+    messages.success(request, _("The deadline was marked as done."))
+    if request.POST.get("next") == "case":
+        return redirect("cases:detail", case_id=deadline.case_id)
+    return redirect("cases:deadlines")

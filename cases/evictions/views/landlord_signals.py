@@ -1,0 +1,230 @@
+"""Landlord signals: the triage queue, a signal's page and its triage, registering a
+signal taken down by staff, and importing a landlord's CSV batch."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from audit.hooks import How, record_read, record_reads
+from bokvar.forms import submitting
+from bokvar.models import Unit
+from bokvar.permissions import role_required
+from bokvar.roles import CASE_STAFF, TRIAGE
+from bokvar.selectors import roles_of
+from cases.core.selectors import cases as case_selectors
+
+from .. import selectors
+from ..forms import DismissForm, ImportForm, LinkForm, OpenCaseForm, ReopenForm, SignalForm
+from ..services import imports, landlord_signals, triage
+
+# Where create_case's errors belong on the open-case form: its one person's fields carry
+# no "people-0-" prefix there, and the children are one field.
+OPEN_CASE_FIELDS = {"children": "children_birth_years"}
+
+
+def _open_case_field(key: str) -> str:
+    return OPEN_CASE_FIELDS.get(key, key.removeprefix("people-0-"))
+
+
+@role_required(*TRIAGE)
+@require_http_methods(["GET"])
+def signal_queue(request):
+    rows = list(selectors.triage_queue(request.user))
+    record_reads(request, objs=rows, how=How.PAGE)
+    return render(request, "cases/evictions/signal_queue.html", {"signals": rows})
+
+
+@role_required(*TRIAGE)
+@require_http_methods(["GET", "POST"])
+def signal_new(request):
+    form = SignalForm(
+        request.POST or None, districts=sorted(roles_of(request.user).coordinator_district_ids)
+    )
+    if request.method == "POST" and form.is_valid():
+        with submitting(form) as result:
+            signal = landlord_signals.register_signal(
+                actor=request.user,
+                landlord=form.cleaned_data["landlord"],
+                data=form.to_input(),
+                district=form.cleaned_data.get("district"),
+            )
+        if result.ok:
+            messages.success(request, _("The signal was registered."))
+            return redirect("cases:signal", signal_id=signal.pk)
+    return render(request, "cases/evictions/signal_form.html", {"form": form})
+
+
+def _units(user):
+    return Unit.objects.filter(
+        district_id__in=roles_of(user).coordinator_district_ids, is_active=True
+    )
+
+
+@role_required(*CASE_STAFF)
+@require_http_methods(["GET"])
+def signal_detail(request, signal_id: int):
+    signal = selectors.get_signal_for_user(request.user, signal_id)
+    return _render_signal(request, signal)
+
+
+def _render_signal(request, signal, *, open_form=None, dismiss_form=None, status=200):
+    # Every rendering of the page is a read, a refused triage form included.
+    record_read(request, obj=signal, how=How.PAGE)
+    repeat_of = signal.repeat_of if signal.repeat_of_id else None
+    waits_for_first = repeat_of is not None and repeat_of.status == "untriaged"
+    may_triage = (
+        signal.status == "untriaged"
+        and not waits_for_first
+        and selectors.may_triage_signal(request.user, signal)
+    )
+    context = {
+        "signal": signal,
+        "may_triage": may_triage,
+        "repeat_of": repeat_of,
+        "repeats": selectors.repeats_of(signal),
+    }
+    if may_triage:
+        context["suggestions"] = selectors.triage_suggestions(request.user, signal)
+        context["open_form"] = open_form or OpenCaseForm(
+            units=_units(request.user),
+            staff=case_selectors.staff_choices(request.user),
+            initial={
+                "personal_number": signal.tenant_personal_number,
+                "version": signal.version,
+                "assignees": [request.user.pk],
+                "responsible_unit": _units(request.user)
+                .filter(pk__in=roles_of(request.user).unit_ids)
+                .first(),
+            },
+        )
+        context["dismiss_form"] = dismiss_form or DismissForm(initial={"version": signal.version})
+    return render(request, "cases/evictions/signal_detail.html", context, status=status)
+
+
+@role_required(*CASE_STAFF)
+@require_POST
+def signal_link(request, signal_id: int):
+    signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a case to link the signal to."))
+        return redirect("cases:signal", signal_id=signal.pk)
+    with submitting() as result:
+        triage.link_signal(
+            actor=request.user,
+            signal_id=signal.pk,
+            expected_version=form.cleaned_data["version"],
+            case_id=form.cleaned_data["case"],
+        )
+    if not result.ok:
+        messages.error(request, result.message)
+        return redirect("cases:signal", signal_id=signal.pk)
+    messages.success(request, _("The signal was linked to the case."))
+    return redirect("cases:detail", case_id=form.cleaned_data["case"])
+
+
+@role_required(*CASE_STAFF)
+@require_POST
+def signal_reopen_case(request, signal_id: int):
+    signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a case to reopen."))
+        return redirect("cases:signal", signal_id=signal.pk)
+    c = form.cleaned_data
+    with submitting() as result:
+        case = triage.reopen_case_for_signal(
+            actor=request.user,
+            signal_id=signal.pk,
+            expected_version=c["version"],
+            case_id=c["case"],
+            case_version=c["case_version"],
+        )
+    if not result.ok:
+        messages.error(request, result.message)
+        return redirect("cases:signal", signal_id=signal.pk)
+    messages.success(
+        request,
+        _("Case %(number)s was reopened and the signal linked to it.") % {"number": case.number},
+    )
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@role_required(*CASE_STAFF)
+@require_POST
+def signal_open_case(request, signal_id: int):
+    signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
+    form = OpenCaseForm(
+        request.POST, units=_units(request.user), staff=case_selectors.staff_choices(request.user)
+    )
+    if form.is_valid():
+        c = form.cleaned_data
+        try:
+            with submitting(form, rename=_open_case_field, conflict_on_form=True) as result:
+                case = triage.open_case_from_signal(
+                    actor=request.user,
+                    signal_id=signal.pk,
+                    expected_version=c["version"],
+                    responsible_unit=c["responsible_unit"],
+                    assignees=list(c["assignees"]),
+                    given_name=c["given_name"],
+                    family_name=c["family_name"],
+                    personal_number=c["personal_number"],
+                    children_birth_years=c["children_birth_years"],
+                )
+        except triage.SignalForwarded:
+            messages.info(request, _("The signal was forwarded to the responsible district."))
+            return redirect("cases:signals")
+        if result.ok:
+            messages.success(request, _("Case %(number)s was opened.") % {"number": case.number})
+            return redirect("cases:detail", case_id=case.pk)
+    return _render_signal(request, signal, open_form=form, status=400)
+
+
+@role_required(*CASE_STAFF)
+@require_POST
+def signal_dismiss(request, signal_id: int):
+    signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
+    form = DismissForm(request.POST)
+    if form.is_valid():
+        with submitting(form, conflict_on_form=True) as result:
+            triage.dismiss_signal(
+                actor=request.user,
+                signal_id=signal.pk,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        if result.ok:
+            messages.success(request, _("The signal was dismissed."))
+            return redirect("cases:signals")
+    return _render_signal(request, signal, dismiss_form=form, status=400)
+
+
+@role_required(*TRIAGE)
+@require_http_methods(["GET", "POST"])
+def signal_import(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    rejected = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = imports.import_signals(
+                landlord=form.cleaned_data["landlord"],
+                data=form.cleaned_data["file"].read(),
+                actor=request.user,
+            )
+        except imports.ImportRejected as exc:
+            rejected = exc.errors
+        else:
+            messages.success(
+                request, _("%(count)s signals were imported.") % {"count": len(created)}
+            )
+            return redirect("cases:signals")
+    return render(
+        request,
+        "cases/evictions/signal_import.html",
+        {"form": form, "rejected": rejected, "columns": imports.COLUMNS},
+        status=400 if rejected else 200,
+    )
