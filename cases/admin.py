@@ -1,6 +1,7 @@
 """The admin shows cases and people by number and status only: personal data is read
 in the application, where object permissions and the access log apply. Even a superuser
-sees only the cases and people cases.selectors lets them see, and an administrator none."""
+sees only the cases and people the core's selectors let them see, and an administrator
+none."""
 
 from django.contrib import admin
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
+from bokvar import scan
 from bokvar.models import Notification
 from cases.evictions.services import deadlines as reminders
 from cases.evictions.services import threats
@@ -82,7 +83,7 @@ def test_two_runs_at_once_create_each_reminder_once(due):
 def test_unserialised_runs_still_create_each_reminder_once(due, monkeypatch):
     """Without the lock that makes the counts exact, the unique constraint alone keeps
     the reminders to one each and neither run fails."""
-    monkeypatch.setattr(reminders, "_serialise_runs", lambda: None)
+    monkeypatch.setattr(scan, "serialise", lambda lock_key: None)
     results = race(
         lambda: reminders.send_due_reminders(today=due),
         lambda: reminders.send_due_reminders(today=due),

@@ -1,16 +1,16 @@
 """Escalation exactly once per step, counted in Swedish working days across a weekend
-and public holidays (Easter 2026: Good Friday 3 April, Easter Monday 6 April)."""
+and public holidays (Easter 2026: Good Friday 3 April, Easter Monday 6 April; the
+calendar itself is tested in tests/bokvar/test_legal_calendar.py)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bokvar.legal_calendar import add_working_days, is_working_day
 from bokvar.models import Notification, Unit
 from cases.handovers.services import deciding as services
 from cases.handovers.services import escalation
@@ -23,15 +23,6 @@ pytestmark = pytest.mark.django_db
 
 def at(y, m, d, h=9) -> datetime:
     return timezone.make_aware(datetime(y, m, d, h))
-
-
-def test_working_days_skip_weekends_and_swedish_holidays():
-    assert not is_working_day(date(2026, 4, 3))  # Good Friday
-    assert not is_working_day(date(2026, 4, 6))  # Easter Monday
-    assert not is_working_day(date(2026, 6, 19))  # Midsummer Eve
-    assert not is_working_day(date(2026, 11, 21))  # Saturday
-    assert add_working_days(date(2026, 4, 2), 2) == date(2026, 4, 8)
-    assert add_working_days(date(2026, 11, 20), 2) == date(2026, 11, 24)
 
 
 def keys(handover) -> dict[str, set[str]]:
