@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bokvar import roles
+from bokvar.forms import submitting
 from bokvar.models import Unit
 from bokvar.permissions import role_required
 
@@ -49,13 +49,11 @@ def subject(request, person_id: int):
     person = subjects().person_for_auditor(request.user, person_id)
     form = HoldForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with submitting(form) as result:
             services.place_legal_hold(
                 actor=request.user, person_id=person.pk, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as exc:
-            form.add_error("reason", exc.message_dict.get("reason"))
-        else:
+        if result.ok:
             messages.success(request, _("The legal hold was placed."))
             return redirect("audit:subject", person_id=person.pk)
     holds = LegalHold.objects.filter(person_id=person.pk).order_by("-set_at")
@@ -68,12 +66,12 @@ def subject(request, person_id: int):
 @require_http_methods(["POST"])
 def hold_release(request, person_id: int, hold_id: int):
     subjects().person_for_auditor(request.user, person_id)
-    try:
+    with submitting() as result:
         services.release_legal_hold(actor=request.user, hold_id=hold_id)
-    except ValidationError:
-        messages.error(request, _("There is no such active legal hold."))
-    else:
+    if result.ok:
         messages.success(request, _("The legal hold was released."))
+    else:
+        messages.error(request, result.message)
     return redirect("audit:subject", person_id=person_id)
 
 

@@ -3,10 +3,8 @@ permissions as the pages. A decision someone else made first answers 409."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -110,17 +108,12 @@ class ReturnSerializer(serializers.Serializer):
 
 
 def _call(fn):
-    """Translate service outcomes to HTTP: 403, 404, 400 naming the field, 409."""
+    """A decision someone else made first answers 409 (403, 404 and a refusal naming the
+    field come from the shared exception handler, bokvar.api)."""
     try:
         return fn()
     except deciding.HandoverConflict as exc:
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
-    except PermissionDenied as exc:
-        raise exceptions.PermissionDenied() from exc
-    except Http404 as exc:
-        raise exceptions.NotFound() from exc
-    except ValidationError as exc:
-        raise serializers.ValidationError(exc.message_dict) from exc
 
 
 class HandoverList(generics.ListAPIView):

@@ -79,3 +79,9 @@ def test_the_api_answers_a_conflict_with_409_naming_who_and_which_fields():
     response = exception_handler(_conflict(), {})
     assert response.status_code == 409
     assert "Anna" in response.data["detail"] and "name" in response.data["detail"]
+
+
+def test_the_api_answers_a_service_refusal_with_400_naming_the_field():
+    response = exception_handler(ValidationError({"reason": ["Give the reason."]}), {})
+    assert response.status_code == 400
+    assert response.data == {"detail": "invalid", "errors": {"reason": ["Give the reason."]}}
