@@ -13,15 +13,22 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
-from bokvar.demo import ensure_organisation
 from bokvar.models import Unit
 
 from .factories import UserFactory
 from .services import required
+from .shared_data import (  # the hook and fixture build the shared data once, not per test
+    DEMO_PASSWORD,
+    TEST_PASSWORD_HASHERS,
+    django_db_setup,
+    group_by_layers,
+    load_organisation,
+    pytest_fixture_setup,
+)
 
 pytest_plugins = ["tests.case_fixtures"]
 
-DEMO_PASSWORD = "demo-pass-2026"
+__all__ = ["DEMO_PASSWORD", "django_db_setup", "pytest_fixture_setup"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -36,7 +43,8 @@ def _ci_uses_postgresql(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def org(db):
-    district, units, users = ensure_organisation(DEMO_PASSWORD)
+    """The demo organisation, built once per test database (tests/shared_data.py)."""
+    district, units, users = load_organisation()
     return SimpleNamespace(district=district, units=units, users=users)
 
 
@@ -120,13 +128,13 @@ def login(client):
 @pytest.fixture(autouse=True)
 def _swedish_by_default(settings):
     settings.LANGUAGE_CODE = "sv"
-    # Demo users are created in most tests; a slow password hash would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = TEST_PASSWORD_HASHERS
 
 
 def pytest_collection_modifyitems(config, items):
     # Browser tests are slow; run them last so a fast failure shows first.
     items.sort(key=lambda item: "tests/browser/" in str(item.fspath).replace(os.sep, "/"))
+    group_by_layers(items)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -1,0 +1,187 @@
+"""Shared test data built once for many tests instead of once per test.
+
+Most tests start from the same rows: the demo organisation (a district, eight units,
+one user per role) and often the four cases of the `cases` fixture. Building them
+through the services for every test took over half of the suite's time. Here such
+data is a *layer*: built once in a savepoint that stays open across consecutive tests
+asking for it, and rolled back when a test that does not ask for it comes next.
+
+- Each test still runs in its own transaction (a savepoint inside the layers) that is
+  rolled back, so every test sees exactly the rows it would have built itself: a test
+  that does not ask for the organisation finds an empty database, as before.
+- Which layers a test gets follows from its fixtures (`org`, `cases`, ...): a fixture
+  registered with `register_layer` reads its rows from the open layer, and builds
+  them itself when there is none.
+- Transactional tests (live server, Celery worker, concurrency) never run inside a
+  layer, which would hide the rows from other connections: their fixtures build the
+  data as before, committed, and the flush at their end removes it.
+- `pytest_collection_modifyitems` in conftest.py sorts the tests of each module by the
+  layers they use, so a module builds each layer about once.
+
+The layers are opened in `pytest_fixture_setup` of pytest-django's per-test database
+fixture, because they must exist before the test's own transaction is opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import transaction
+from pytest_django.fixtures import validate_django_db
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+@dataclass
+class Layer:
+    name: str
+    atomic: Any
+    data: Any
+
+
+@dataclass
+class SharedData:
+    """What is in the test database besides what the current test makes."""
+
+    layers: list[Layer] = field(default_factory=list)
+
+    def layer_data(self, name: str) -> Any:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer.data
+        return None
+
+    def close_layers(self, keep: int = 0) -> None:
+        while len(self.layers) > keep:
+            layer = self.layers.pop()
+            transaction.set_rollback(True)
+            layer.atomic.__exit__(None, None, None)
+
+    def prepare(self, wanted: list[str]) -> None:
+        """Leave exactly the layers `wanted` open, in that order, reusing open ones."""
+        from django.db import connection
+
+        if self.layers and not connection.in_atomic_block:
+            # A test closed the connection: its open transaction, the layers, is gone.
+            self.layers.clear()
+        same = 0
+        for layer, name in zip(self.layers, wanted, strict=False):
+            if layer.name != name:
+                break
+            same += 1
+        self.close_layers(keep=same)
+        for name in wanted[same:]:
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            try:
+                data = LAYERS[name]()
+            except BaseException:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+                raise
+            self.layers.append(Layer(name=name, atomic=atomic, data=data))
+
+
+SHARED = SharedData()
+
+# name of a fixture -> builds its rows once and returns what the fixture needs to
+# load them again (ids). Filled in by `register_layer`, in the order layers nest:
+# a layer may use the rows of those registered before it.
+LAYERS: dict[str, Callable[[], Any]] = {}
+
+
+def register_layer(name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Mark `name` (a fixture) as a layer whose rows `build()` makes once."""
+
+    def decorator(build: Callable[[], Any]) -> Callable[[], Any]:
+        LAYERS[name] = build
+        return build
+
+    return decorator
+
+
+# Demo users are created in most tests; a slow password hash would dominate the run.
+TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def build_organisation():
+    from django.test.utils import override_settings
+
+    from bokvar.demo import ensure_organisation
+
+    with override_settings(PASSWORD_HASHERS=TEST_PASSWORD_HASHERS):
+        return ensure_organisation(DEMO_PASSWORD)
+
+
+@register_layer("org")
+def _build_organisation_layer() -> bool:
+    build_organisation()
+    return True
+
+
+def load_organisation():
+    """The demo organisation as fresh objects, in the order `ensure_organisation` gives:
+    read from the open layer, else built for this test."""
+    from bokvar.demo import DEMO_UNITS, DEMO_USERS
+    from bokvar.models import District, Unit, User
+
+    if SHARED.layer_data("org") is None:
+        return build_organisation()
+    district = District.objects.get(code="norrmalm")
+    by_kind = {u.kind: u for u in Unit.objects.filter(district=district)}
+    by_name = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])}
+    units = {kind: by_kind[kind] for _name, kind in DEMO_UNITS}
+    users = {username: by_name[username] for username, *_rest in DEMO_USERS}
+    return district, units, users
+
+
+def is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = set(getattr(item, "fixturenames", ()))
+    if marker:
+        transactional, reset_sequences, *_ = validate_django_db(marker)
+        if transactional or reset_sequences:
+            return True
+    return bool(names & {"transactional_db", "live_server", "django_db_reset_sequences"})
+
+
+def wanted_layers(item: pytest.Item) -> list[str]:
+    if is_transactional(item):
+        return []
+    names = set(getattr(item, "fixturenames", ()))
+    return [name for name in LAYERS if name in names]
+
+
+def group_by_layers(items: list[pytest.Item]) -> None:
+    """Within each run of a module's tests, put those using the same layers together
+    (tests without layers first), keeping the order otherwise."""
+    start = 0
+    while start < len(items):
+        end = start
+        while end < len(items) and items[end].path == items[start].path:
+            end += 1
+        items[start:end] = sorted(
+            items[start:end], key=lambda item: (is_transactional(item), wanted_layers(item))
+        )
+        start = end
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    if fixturedef.argname == "_django_db_helper":
+        item = request.node
+        blocker = request.getfixturevalue("django_db_blocker")
+        with blocker.unblock():
+            SHARED.prepare(wanted_layers(item))
+    return (yield)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's (migrations); the open layers are rolled back at the end."""
+    yield
+    with django_db_blocker.unblock():
+        SHARED.close_layers()
