@@ -19,8 +19,12 @@ from .factories import UserFactory
 from .services import required
 from .shared_data import (  # the hook and fixture build the shared data once, not per test
     DEMO_PASSWORD,
+    DEMO_SEED_ARGS,
+    DISTRICT_SEED_ARGS,
     TEST_PASSWORD_HASHERS,
+    _fast_flush,
     django_db_setup,
+    ensure_seeded,
     group_by_layers,
     load_organisation,
     pytest_fixture_setup,
@@ -28,7 +32,7 @@ from .shared_data import (  # the hook and fixture build the shared data once, n
 
 pytest_plugins = ["tests.case_fixtures"]
 
-__all__ = ["DEMO_PASSWORD", "django_db_setup", "pytest_fixture_setup"]
+__all__ = ["DEMO_PASSWORD", "_fast_flush", "django_db_setup", "pytest_fixture_setup"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -46,6 +50,19 @@ def org(db):
     """The demo organisation, built once per test database (tests/shared_data.py)."""
     district, units, users = load_organisation()
     return SimpleNamespace(district=district, units=units, users=users)
+
+
+@pytest.fixture
+def demo_seeded(db):
+    """The database after `manage.py seed_demo --password pw-for-test-1` (built once for
+    consecutive tests, see tests/shared_data.py)."""
+    ensure_seeded("demo_seeded", DEMO_SEED_ARGS)
+
+
+@pytest.fixture
+def district_seeded(db):
+    """The database after `manage.py seed_demo --scale district --password pw`."""
+    ensure_seeded("district_seeded", DISTRICT_SEED_ARGS)
 
 
 @pytest.fixture

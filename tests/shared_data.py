@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.test.utils import override_settings
 from pytest_django.fixtures import validate_django_db
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -42,11 +43,21 @@ class Layer:
     data: Any
 
 
+def default_connection():
+    from django.db import connections
+
+    return connections[DEFAULT_DB_ALIAS]
+
+
 @dataclass
 class SharedData:
     """What is in the test database besides what the current test makes."""
 
     layers: list[Layer] = field(default_factory=list)
+    # The connection object whose open transaction holds the layers. Django keeps one
+    # per thread and context: Playwright's event loop gives the browser tests another
+    # one, so the layers are closed on theirs, not on whichever is current.
+    connection: Any = None
 
     def layer_data(self, name: str) -> Any:
         for layer in self.layers:
@@ -55,29 +66,37 @@ class SharedData:
         return None
 
     def close_layers(self, keep: int = 0) -> None:
-        while len(self.layers) > keep:
-            layer = self.layers.pop()
-            transaction.set_rollback(True)
-            layer.atomic.__exit__(None, None, None)
+        if len(self.layers) <= keep:
+            return
+        from django.db import connections
+
+        current = connections[DEFAULT_DB_ALIAS]
+        connections[DEFAULT_DB_ALIAS] = self.connection
+        try:
+            while len(self.layers) > keep:
+                layer = self.layers.pop()
+                transaction.set_rollback(True)
+                layer.atomic.__exit__(None, None, None)
+        finally:
+            connections[DEFAULT_DB_ALIAS] = current
 
     def prepare(self, wanted: list[str]) -> None:
         """Leave exactly the layers `wanted` open, in that order, reusing open ones."""
-        from django.db import connection
-
-        if self.layers and not connection.in_atomic_block:
-            # A test closed the connection: its open transaction, the layers, is gone.
-            self.layers.clear()
+        if self.layers and self.connection is not default_connection():
+            self.close_layers()
         same = 0
         for layer, name in zip(self.layers, wanted, strict=False):
             if layer.name != name:
                 break
             same += 1
         self.close_layers(keep=same)
+        self.connection = default_connection()
         for name in wanted[same:]:
             atomic = transaction.atomic()
             atomic.__enter__()
             try:
-                data = LAYERS[name]()
+                with override_settings(PASSWORD_HASHERS=TEST_PASSWORD_HASHERS):
+                    data = LAYERS[name]()
             except BaseException:
                 transaction.set_rollback(True)
                 atomic.__exit__(None, None, None)
@@ -108,8 +127,6 @@ TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def build_organisation():
-    from django.test.utils import override_settings
-
     from bokvar.demo import ensure_organisation
 
     with override_settings(PASSWORD_HASHERS=TEST_PASSWORD_HASHERS):
@@ -120,6 +137,37 @@ def build_organisation():
 def _build_organisation_layer() -> bool:
     build_organisation()
     return True
+
+
+def seed_demo(*args: str) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", *args, stdout=io.StringIO())
+
+
+# `seed_demo` as the tests run it, built once for the tests reading what it made.
+DEMO_SEED_ARGS = ("--password", "pw-for-test-1")
+DISTRICT_SEED_ARGS = ("--scale", "district", "--password", "pw")
+
+
+@register_layer("demo_seeded")
+def _build_demo_layer() -> bool:
+    seed_demo(*DEMO_SEED_ARGS)
+    return True
+
+
+@register_layer("district_seeded")
+def _build_district_layer() -> bool:
+    seed_demo(*DISTRICT_SEED_ARGS)
+    return True
+
+
+def ensure_seeded(layer: str, args: tuple[str, ...]) -> None:
+    """For the fixture `layer`: the rows are in the open layer, else seeded for this test."""
+    if SHARED.layer_data(layer) is None:
+        seed_demo(*args)
 
 
 def load_organisation():
@@ -185,3 +233,53 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         SHARED.close_layers()
+
+
+# Tables whose rows come from the migrations' post_migrate signal, not from a test: the
+# flush after a transactional test leaves them (post_migrate would make them again).
+KEPT_BY_FLUSH = {"django_content_type", "auth_permission"}
+# The access log refuses DELETE on PostgreSQL (audit migration 0002); TRUNCATE is allowed.
+TRUNCATED_BY_FLUSH = {"audit_accesslogentry"}
+
+
+def empty_only_filled_tables(original):
+    """`DatabaseOperations.sql_flush` that empties only the tables holding rows.
+
+    Django's flush after a transactional test truncates every table in one statement,
+    which on PostgreSQL makes new files for each of them: seconds per test. Deleting
+    the few rows a test left is milliseconds. Foreign keys are deferred to the commit."""
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or not tables:
+            return original(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        quote = self.quote_name
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                " UNION ALL ".join(
+                    f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quote(table)})" for table in tables
+                ),
+                list(tables),
+            )
+            filled = [row[0] for row in cursor.fetchall()]
+        sql = ["SET CONSTRAINTS ALL DEFERRED;"]
+        for table in filled:
+            if table in TRUNCATED_BY_FLUSH:
+                sql.append(f"TRUNCATE {quote(table)} CASCADE;")
+            elif table not in KEPT_BY_FLUSH:
+                sql.append(f"DELETE FROM {quote(table)};")
+        return sql
+
+    return sql_flush
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_flush():
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            DatabaseOperations, "sql_flush", empty_only_filled_tables(DatabaseOperations.sql_flush)
+        )
+        yield
