@@ -203,9 +203,20 @@ def wanted_layers(item: pytest.Item) -> list[str]:
     return [name for name in LAYERS if name in names]
 
 
+# Layers that take seconds to build: the tests using them run together, after the
+# other tests of the same kind (transactional or not), whatever their module.
+EXPENSIVE_LAYERS = ("demo_seeded", "district_seeded")
+
+
 def group_by_layers(items: list[pytest.Item]) -> None:
-    """Within each run of a module's tests, put those using the same layers together
-    (tests without layers first), keeping the order otherwise."""
+    """Put the tests using the same layers together, keeping the order otherwise: those
+    using an expensive layer across modules, the others within each run of a module's
+    tests (tests without layers first)."""
+
+    def expensive(item: pytest.Item) -> tuple[str, ...]:
+        return tuple(name for name in wanted_layers(item) if name in EXPENSIVE_LAYERS)
+
+    items.sort(key=lambda item: (is_transactional(item), expensive(item)))
     start = 0
     while start < len(items):
         end = start
