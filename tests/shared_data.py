@@ -16,7 +16,10 @@ asking for it, and rolled back when a test that does not ask for it comes next.
   layer, which would hide the rows from other connections: their fixtures build the
   data as before, committed, and the flush at their end removes it.
 - `pytest_collection_modifyitems` in conftest.py sorts the tests of each module by the
-  layers they use, so a module builds each layer about once.
+  layers they use, so a module builds each layer about once, and runs the tests using
+  `seed_demo`'s data together whatever their module (`group_by_layers`).
+- After a transactional test, the flush empties only the tables holding rows
+  (`empty_only_filled_tables`) instead of truncating every table.
 
 The layers are opened in `pytest_fixture_setup` of pytest-django's per-test database
 fixture, because they must exist before the test's own transaction is opened.
