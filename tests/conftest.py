@@ -47,7 +47,8 @@ def _ci_uses_postgresql(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def org(db):
-    """The demo organisation, built once per test database (tests/shared_data.py)."""
+    """The demo organisation, built once for consecutive tests that use it
+    (tests/shared_data.py)."""
     district, units, users = load_organisation()
     return SimpleNamespace(district=district, units=units, users=users)
 

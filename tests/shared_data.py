@@ -27,14 +27,21 @@ fixture, because they must exist before the test's own transaction is opened.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.test.utils import override_settings
 from pytest_django.fixtures import validate_django_db
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    from bokvar.models import District, Unit, User
+
+    Organisation = tuple[District, dict[str, Unit], dict[str, User]]
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -46,7 +53,7 @@ class Layer:
     data: Any
 
 
-def default_connection():
+def default_connection() -> BaseDatabaseWrapper:
     from django.db import connections
 
     return connections[DEFAULT_DB_ALIAS]
@@ -129,7 +136,7 @@ def register_layer(name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]
 TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def build_organisation():
+def build_organisation() -> Organisation:
     from bokvar.demo import ensure_organisation
 
     with override_settings(PASSWORD_HASHERS=TEST_PASSWORD_HASHERS):
@@ -173,7 +180,7 @@ def ensure_seeded(layer: str, args: tuple[str, ...]) -> None:
         seed_demo(*args)
 
 
-def load_organisation():
+def load_organisation() -> Organisation:
     """The demo organisation as fresh objects, in the order `ensure_organisation` gives:
     read from the open layer, else built for this test."""
     from bokvar.demo import DEMO_UNITS, DEMO_USERS
@@ -232,7 +239,9 @@ def group_by_layers(items: list[pytest.Item]) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_fixture_setup(fixturedef, request):
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest
+) -> Generator[None, Any, Any]:
     if fixturedef.argname == "_django_db_helper":
         item = request.node
         blocker = request.getfixturevalue("django_db_blocker")
@@ -242,7 +251,7 @@ def pytest_fixture_setup(fixturedef, request):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Generator[None]:
     """pytest-django's (migrations); the open layers are rolled back at the end."""
     yield
     with django_db_blocker.unblock():
@@ -256,14 +265,21 @@ KEPT_BY_FLUSH = {"django_content_type", "auth_permission"}
 TRUNCATED_BY_FLUSH = {"audit_accesslogentry"}
 
 
-def empty_only_filled_tables(original):
+def empty_only_filled_tables(original: Callable[..., list[str]]) -> Callable[..., list[str]]:
     """`DatabaseOperations.sql_flush` that empties only the tables holding rows.
 
     Django's flush after a transactional test truncates every table in one statement,
     which on PostgreSQL makes new files for each of them: seconds per test. Deleting
     the few rows a test left is milliseconds. Foreign keys are deferred to the commit."""
 
-    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    def sql_flush(
+        self: Any,
+        style: Any,
+        tables: list[str],
+        *,
+        reset_sequences: bool = False,
+        allow_cascade: bool = False,
+    ) -> list[str]:
         if reset_sequences or not tables:
             return original(
                 self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
@@ -289,7 +305,7 @@ def empty_only_filled_tables(original):
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _fast_flush():
+def _fast_flush() -> Generator[None]:
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     with pytest.MonkeyPatch.context() as patch:
