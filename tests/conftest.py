@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
-from bokvar.models import Unit
+from bokvar.models import Unit, User
 
 from .factories import UserFactory
 from .services import required
@@ -21,6 +21,7 @@ from .shared_data import (  # the hook and fixture build the shared data once, n
     DEMO_PASSWORD,
     DEMO_SEED_ARGS,
     DISTRICT_SEED_ARGS,
+    SHARED,
     TEST_PASSWORD_HASHERS,
     _fast_flush,
     django_db_setup,
@@ -28,6 +29,7 @@ from .shared_data import (  # the hook and fixture build the shared data once, n
     group_by_layers,
     load_organisation,
     pytest_fixture_setup,
+    register_layer,
 )
 
 pytest_plugins = ["tests.case_fixtures"]
@@ -116,9 +118,21 @@ def admin_user(org):
     return org.users["admin"]
 
 
+def make_outsider() -> User:
+    return UserFactory(username="outsider", first_name="Olle", last_name="Utomstående")
+
+
+@register_layer("outsider")
+def _build_outsider_layer() -> int:
+    return make_outsider().pk
+
+
 @pytest.fixture
 def outsider(org):
-    return UserFactory(username="outsider", first_name="Olle", last_name="Utomstående")
+    """Signed in, no role: built once for consecutive tests that use it
+    (tests/shared_data.py), else here."""
+    pk = SHARED.layer_data("outsider")
+    return make_outsider() if pk is None else User.objects.get(pk=pk)
 
 
 ROLE_USERNAMES = [

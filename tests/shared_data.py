@@ -9,9 +9,10 @@ asking for it, and rolled back when a test that does not ask for it comes next.
 - Each test still runs in its own transaction (a savepoint inside the layers) that is
   rolled back, so every test sees exactly the rows it would have built itself: a test
   that does not ask for the organisation finds an empty database, as before.
-- Which layers a test gets follows from its fixtures (`org`, `cases`, ...): a fixture
-  registered with `register_layer` reads its rows from the open layer, and builds
-  them itself when there is none.
+- Which layers a test gets follows from its fixtures (`org`, `outsider`, `cases`,
+  `stats_cases`, `demo_seeded`, `district_seeded`): a fixture registered with
+  `register_layer` reads its rows from the open layer, and builds them itself when
+  there is none.
 - Transactional tests (live server, Celery worker, concurrency) never run inside a
   layer, which would hide the rows from other connections: their fixtures build the
   data as before, committed, and the flush at their end removes it.
