@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 .PHONY: run test lint format messages bench bench-data clean
 
 SCALE ?= city
+# Test processes for `make test` (pytest-xdist): one per core.
+TEST_WORKERS ?= auto
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit("Bo Kvar needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -24,7 +26,7 @@ run: $(STAMP)
 	DEBUG=1 scripts/run-dev
 
 test: $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -7,7 +7,9 @@ import pytest
 from bokvar.models import Unit
 from cases.core.services.cases import create_case
 from cases.core.services.people import PersonData
-from cases.models import ProtectedIdentity
+from cases.models import Case, ProtectedIdentity
+
+from .shared_data import SHARED, load_organisation, register_layer
 
 
 def person(given: str, family: str, pn: str = "", **extra) -> PersonData:
@@ -23,8 +25,7 @@ def person(given: str, family: str, pn: str = "", **extra) -> PersonData:
     )
 
 
-@pytest.fixture
-def make_case(org):
+def case_maker(org):
     def _make(
         *, unit_kind=Unit.Kind.ADULT, assignees=(), people=None, children=(), actor=None, **kwargs
     ):
@@ -42,9 +43,11 @@ def make_case(org):
 
 
 @pytest.fixture
-def cases(make_case):
-    """A: the adult unit's case; B: income support's; P: adult unit, protected main tenant;
-    G: the housing team's case assigned to the guide."""
+def make_case(org):
+    return case_maker(org)
+
+
+def build_cases(make_case) -> SimpleNamespace:
     a = make_case(
         unit_kind=Unit.Kind.ADULT,
         assignees=["caseworker"],
@@ -74,6 +77,27 @@ def cases(make_case):
         people=[person("Gustav", "Guidesson", "19851212-8730")],
     )
     return SimpleNamespace(a=a, b=b, p=p, g=g)
+
+
+@register_layer("cases")
+def _build_cases_layer() -> dict[str, int]:
+    district, units, users = load_organisation()
+    org = SimpleNamespace(district=district, units=units, users=users)
+    built = build_cases(case_maker(org))
+    return {key: case.pk for key, case in vars(built).items()}
+
+
+@pytest.fixture
+def cases(make_case):
+    """A: the adult unit's case; B: income support's; P: adult unit, protected main tenant;
+    G: the housing team's case assigned to the guide.
+
+    Built once for consecutive tests that use them (tests/shared_data.py), else here."""
+    ids = SHARED.layer_data("cases")
+    if ids is None:
+        return build_cases(make_case)
+    by_id = Case.objects.in_bulk(ids.values())
+    return SimpleNamespace(**{key: by_id[pk] for key, pk in ids.items()})
 
 
 def search_cases(client, q: str = "", **filters):

@@ -13,15 +13,28 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
-from bokvar.demo import ensure_organisation
-from bokvar.models import Unit
+from bokvar.models import Unit, User
 
 from .factories import UserFactory
 from .services import required
+from .shared_data import (  # the hook and fixture build the shared data once, not per test
+    DEMO_PASSWORD,
+    DEMO_SEED_ARGS,
+    DISTRICT_SEED_ARGS,
+    SHARED,
+    TEST_PASSWORD_HASHERS,
+    _fast_flush,
+    django_db_setup,
+    ensure_seeded,
+    group_by_layers,
+    load_organisation,
+    pytest_fixture_setup,
+    register_layer,
+)
 
 pytest_plugins = ["tests.case_fixtures"]
 
-DEMO_PASSWORD = "demo-pass-2026"
+__all__ = ["DEMO_PASSWORD", "_fast_flush", "django_db_setup", "pytest_fixture_setup"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -36,8 +49,23 @@ def _ci_uses_postgresql(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def org(db):
-    district, units, users = ensure_organisation(DEMO_PASSWORD)
+    """The demo organisation, built once for consecutive tests that use it
+    (tests/shared_data.py)."""
+    district, units, users = load_organisation()
     return SimpleNamespace(district=district, units=units, users=users)
+
+
+@pytest.fixture
+def demo_seeded(db):
+    """The database after `manage.py seed_demo --password pw-for-test-1` (built once for
+    consecutive tests, see tests/shared_data.py)."""
+    ensure_seeded("demo_seeded", DEMO_SEED_ARGS)
+
+
+@pytest.fixture
+def district_seeded(db):
+    """The database after `manage.py seed_demo --scale district --password pw`."""
+    ensure_seeded("district_seeded", DISTRICT_SEED_ARGS)
 
 
 @pytest.fixture
@@ -90,9 +118,21 @@ def admin_user(org):
     return org.users["admin"]
 
 
+def make_outsider() -> User:
+    return UserFactory(username="outsider", first_name="Olle", last_name="Utomstående")
+
+
+@register_layer("outsider")
+def _build_outsider_layer() -> int:
+    return make_outsider().pk
+
+
 @pytest.fixture
 def outsider(org):
-    return UserFactory(username="outsider", first_name="Olle", last_name="Utomstående")
+    """Signed in, no role: built once for consecutive tests that use it
+    (tests/shared_data.py), else here."""
+    pk = SHARED.layer_data("outsider")
+    return make_outsider() if pk is None else User.objects.get(pk=pk)
 
 
 ROLE_USERNAMES = [
@@ -120,13 +160,13 @@ def login(client):
 @pytest.fixture(autouse=True)
 def _swedish_by_default(settings):
     settings.LANGUAGE_CODE = "sv"
-    # Demo users are created in most tests; a slow password hash would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = TEST_PASSWORD_HASHERS
 
 
 def pytest_collection_modifyitems(config, items):
     # Browser tests are slow; run them last so a fast failure shows first.
     items.sort(key=lambda item: "tests/browser/" in str(item.fspath).replace(os.sep, "/"))
+    group_by_layers(items)
 
 
 @pytest.fixture(autouse=True, scope="session")

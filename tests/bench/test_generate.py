@@ -28,12 +28,7 @@ from housing.models import Apartment, Placement, ShelterNight
 pytestmark = pytest.mark.django_db
 
 
-def _generate():
-    call_command("seed_demo", "--scale", "district", "--password", "pw", stdout=io.StringIO())
-
-
-def test_district_scale_has_the_seed_proportions_and_works_with_the_app():
-    _generate()
+def test_district_scale_has_the_seed_proportions_and_works_with_the_app(district_seeded):
     assert Case.objects.count() == 660
     assert Person.objects.count() == 660
     assert Person.history.count() == 660 and Case.history.count() == 660
@@ -48,8 +43,7 @@ def test_district_scale_has_the_seed_proportions_and_works_with_the_app():
         call_command("seed_demo", "--scale", "district", stdout=io.StringIO())
 
 
-def test_district_scale_fills_every_steering_figure_with_realistic_numbers():
-    _generate()
+def test_district_scale_fills_every_steering_figure_with_realistic_numbers(district_seeded):
     year = date.today().year - 1  # a whole year inside the generated data
     in_year = (date(year, 1, 1), date(year, 12, 31))
 
@@ -116,8 +110,7 @@ def _threat_outcome():
     return Subquery(EvictionThreat.objects.filter(case=OuterRef("pk")).values("outcome")[:1])
 
 
-def test_every_generated_row_has_its_history_and_the_access_log_verifies():
-    _generate()
+def test_every_generated_row_has_its_history_and_the_access_log_verifies(district_seeded):
     checked = 0
     for model in apps.get_models():
         history = getattr(model, "history", None)

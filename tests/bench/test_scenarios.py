@@ -1,10 +1,8 @@
 """Every benchmark scenario runs, once, on the district scale (a smoke test: the timing
 itself is measured against PostgreSQL by `python -m bench`, not here)."""
 
-import io
 
 import pytest
-from django.core.management import call_command
 
 from bench import scenarios
 from bench.runner import Scenario, measure
@@ -13,8 +11,7 @@ from cases.models import Case
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-def test_every_scenario_runs_and_reports_a_result(monkeypatch):
-    call_command("seed_demo", "--scale", "district", "--password", "pw", stdout=io.StringIO())
+def test_every_scenario_runs_and_reports_a_result(monkeypatch, district_seeded):
     monkeypatch.setattr(scenarios, "IMPORT_ROWS", 2_000)
     built = [s for build in scenarios.builders for s in build("district")]
     names = [s.name for s in built]
@@ -50,8 +47,7 @@ def test_every_scenario_runs_and_reports_a_result(monkeypatch):
             assert result.floor_ms is not None and result.ratio_to_floor > 0, scenario.name
 
 
-def test_an_uncached_steering_period_is_counted_cold():
-    call_command("seed_demo", "--scale", "district", "--password", "pw", stdout=io.StringIO())
+def test_an_uncached_steering_period_is_counted_cold(district_seeded):
     by_name = {s.name: s for build in (scenarios.steering_year,) for s in build("district")}
     warm = measure(by_name["steering dashboard for a year"], repeat=2)
     cold_name = "steering dashboard for nine months not pre-computed (first request)"

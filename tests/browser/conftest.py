@@ -54,8 +54,10 @@ def sign_in(page):
         page.goto("/login/")
         page.get_by_label("Användarnamn").fill(username)
         page.get_by_label("Lösenord").fill(password)
-        page.get_by_role("button", name="Logga in").click()
-        page.wait_for_load_state("networkidle")
+        # Wait for the page the form posts to (home, or the login page with its error),
+        # not for half a second of network silence as "networkidle" would.
+        with page.expect_navigation():
+            page.get_by_role("button", name="Logga in").click()
         return page
 
     return _sign_in

@@ -27,16 +27,14 @@ def test_seed_demo_creates_one_user_per_role_and_prints_logins(capsys):
         assert User.objects.get(username=username).check_password("pw-for-test-1")
 
 
-def test_seed_demo_twice_changes_nothing():
-    call_command("seed_demo", "--password", "pw-for-test-1")
+def test_seed_demo_twice_changes_nothing(demo_seeded):
     first = _counts()
     call_command("seed_demo", "--password", "pw-for-test-1")
     assert _counts() == first
 
 
-def test_every_history_row_of_seed_demo_names_a_user():
+def test_every_history_row_of_seed_demo_names_a_user(demo_seeded):
     """Seeding acts as a named user or the system account: no anonymous history."""
-    call_command("seed_demo", "--password", "pw-for-test-1")
     anonymous = {}
     for model in apps.get_models():
         if model._meta.app_label not in {"cases", "bokvar"}:
@@ -49,12 +47,11 @@ def test_every_history_row_of_seed_demo_names_a_user():
     assert anonymous == {}
 
 
-def test_seed_demo_has_the_shape_the_issue_asks_for():
+def test_seed_demo_has_the_shape_the_issue_asks_for(demo_seeded):
     """About 40 households, about a third with children, exactly two with a person of
     protected identity."""
     from cases.models import Household, Person, ProtectedIdentity
 
-    call_command("seed_demo", "--password", "pw-for-test-1")
     households = Household.objects.count()
     assert 36 <= households <= 44
     with_children = Household.objects.filter(children__isnull=False).distinct().count()
@@ -68,14 +65,13 @@ def test_seed_demo_has_the_shape_the_issue_asks_for():
     assert protected == 2
 
 
-def test_every_demo_identity_number_is_a_skatteverket_test_number():
+def test_every_demo_identity_number_is_a_skatteverket_test_number(demo_seeded):
     """Demo people never carry a number that could be a real person's: each one, read
     back decrypted, is on Skatteverket's list of test personal identity numbers."""
     from cases.core.demo import TEST_PERSONAL_NUMBERS
     from cases.core.identity import parse_personal_number
     from cases.models import LandlordSignal, Person
 
-    call_command("seed_demo", "--password", "pw-for-test-1")
     numbers = [n for n in Person.objects.values_list("personal_number", flat=True) if n]
     numbers += [
         s.tenant_personal_number for s in LandlordSignal.objects.all() if s.tenant_personal_number

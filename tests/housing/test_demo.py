@@ -27,9 +27,7 @@ def _state() -> dict:
     }
 
 
-def test_seed_demo_places_households_in_every_kind_of_apartment(capsys):
-    call_command("seed_demo", "--password", "pw-for-test-1")
-    capsys.readouterr()
+def test_seed_demo_places_households_in_every_kind_of_apartment(demo_seeded):
     today = timezone.localdate()
     for kind in Apartment.Kind.values:
         placements = Placement.objects.filter(apartment__kind=kind)
@@ -53,8 +51,7 @@ def test_seed_demo_places_households_in_every_kind_of_apartment(capsys):
             assert apartment.status == Apartment.Status.OCCUPIED
 
 
-def test_seed_demo_twice_changes_no_housing_data(capsys):
-    call_command("seed_demo", "--password", "pw-for-test-1")
+def test_seed_demo_twice_changes_no_housing_data(capsys, demo_seeded):
     first = _state()
     call_command("seed_demo", "--password", "pw-for-test-1")
     capsys.readouterr()

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
 from bokvar.models import Unit
 from cases.core.services.cases import close_case
-from tests.case_fixtures import person
+from cases.models import Case
+from tests.case_fixtures import case_maker, person
+from tests.shared_data import SHARED, load_organisation, register_layer
 
 
-@pytest.fixture
-def stats_cases(org, make_case):
+def build_stats_cases(org, make_case):
     """Known answers for March 2026 in the adult unit and the housing team.
 
     Adult unit: 6 eviction-prevention cases opened in March 2026 (two with
@@ -58,3 +60,21 @@ def stats_cases(org, make_case):
             closed_on=date(2026, 3, 28),
         )
     return made
+
+
+@register_layer("stats_cases")
+def _build_stats_cases_layer() -> list[int]:
+    district, units, users = load_organisation()
+    org = SimpleNamespace(district=district, units=units, users=users)
+    return [case.pk for case in build_stats_cases(org, case_maker(org))]
+
+
+@pytest.fixture
+def stats_cases(org, make_case):
+    """The cases of `build_stats_cases`, built once for consecutive tests that use them
+    (tests/shared_data.py), else here."""
+    ids = SHARED.layer_data("stats_cases")
+    if ids is None:
+        return build_stats_cases(org, make_case)
+    by_id = Case.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids]

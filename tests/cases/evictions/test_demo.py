@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from cases.models import (
@@ -18,9 +17,7 @@ from cases.models import (
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_adds_the_workflow(capsys):
-    call_command("seed_demo", "--password", "pw-for-test-1")
-    capsys.readouterr()
+def test_seed_demo_adds_the_workflow(demo_seeded):
     today = timezone.localdate()
     kinds = set(Landlord.objects.values_list("kind", flat=True))
     assert kinds == set(Landlord.Kind.values)

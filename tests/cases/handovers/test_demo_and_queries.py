@@ -17,8 +17,7 @@ from .conftest import send
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_has_pending_accepted_returned_and_overdue_handovers():
-    call_command("seed_demo", "--password", "pw-for-test-1")
+def test_demo_has_pending_accepted_returned_and_overdue_handovers(demo_seeded):
     statuses = set(Handover.objects.values_list("status", flat=True))
     assert {"pending", "accepted", "returned"} <= statuses
     now = timezone.now()
