@@ -280,14 +280,14 @@ def steering_year(scale: str) -> list[Scenario]:
 
     from steering import snapshots
     from steering.models import StatisticsSnapshot
-    from steering.periods import parse_period, parse_range
+    from steering.periods import parse_period, ytd
 
     steering = _first_user(Role.STEERING)
     year = parse_period(str(date.today().year - 1))
     # Every year is pre-computed (steering.snapshots); a range of months is not, so its
     # first request aggregates. It has no budget of its own: it shows what a first
     # request for an unusual period costs.
-    cold = parse_range(f"{date.today().year - 2}-01", f"{date.today().year - 2}-09")
+    cold = ytd(date.today().year - 2, 9)
     district = steering.memberships.first().unit.district
 
     def forget_cold_year():
@@ -309,11 +309,11 @@ def steering_year(scale: str) -> list[Scenario]:
         # every figure for it, the same months a year before and the comparisons, then
         # stores it.
         Scenario(
-            "steering dashboard for nine months not pre-computed (first request)",
+            "steering dashboard for a year to date not pre-computed (first request)",
             _get(
                 _client(steering),
                 "/steering/statistics/",
-                {"from": f"{cold.start:%Y-%m}", "to": f"{cold.end:%Y-%m}"},
+                {"period": cold.key},
             ),
             setup=forget_cold_year,
             floor_sql=_STEERING_FLOOR,

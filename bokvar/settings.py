@@ -370,7 +370,6 @@ BOKVAR = {
         os.environ.get("BOKVAR_HANDOVER_ESCALATION_WORKING_DAYS", "2")
     ),
     # The statistics pages serve a pre-computed report at most this old (see steering.snapshots).
-    "STATS_MAX_AGE_MINUTES": int(os.environ.get("BOKVAR_STATS_MAX_AGE_MINUTES", "30")),
     # Whole years before last year change rarely: their reports are pre-computed once a
     # day for this many years back and served while younger than a day and a bit.
     "STATS_PAST_YEARS": int(os.environ.get("BOKVAR_STATS_PAST_YEARS", "5")),

@@ -101,9 +101,11 @@ class Attack:
         period = report["period"]
         months = months_of(period)
         for figure in report["figures"]:
-            if figure["key"] in SKIP or figure["kind"] == "median" and figure["key"] not in {
-                "days_to_first_contact"
-            }:
+            if (
+                figure["key"] in SKIP
+                or figure["kind"] == "median"
+                and figure["key"] not in {"days_to_first_contact"}
+            ):
                 continue
             self._add_figure(figure, period, months, source, version)
 
@@ -141,9 +143,7 @@ class Attack:
         def distinct_total(col):
             # A distinct count (people, households) for the district is not the sum of
             # the units: its own unknown, at most the sum of the units' cells.
-            if key in ADDITIVE or key in STOCKS or (key, col) in ADDITIVE_COLUMNS:
-                return False
-            return True
+            return not (key in ADDITIVE or key in STOCKS or (key, col) in ADDITIVE_COLUMNS)
 
         lines = [(rk, r["cells"]) for rk, r in zip(rows, figure["rows"], strict=True)]
         for rk, cells in lines:
@@ -158,7 +158,10 @@ class Attack:
         if figure.get("unassigned"):
             for col, cell in zip(cols, figure["unassigned"]["cells"], strict=True):
                 self._publish(
-                    expr_for(["__municipality__"], col), cell, f"{where} municipality col={col}", figure
+                    expr_for(["__municipality__"], col),
+                    cell,
+                    f"{where} municipality col={col}",
+                    figure,
                 )
         self._sums_over_few(figure, lines, cols, where)
 
@@ -326,7 +329,12 @@ def _bounds(expr, fixed, comp, comps, eq_rows, eq_vals, lo_rows, lo_vals, hi_row
     if key not in _cache:
         _cache.clear() if len(_cache) > 64 else None
         atoms = sorted(
-            {a for r in [*eq_rows, *lo_rows] for a in r if a not in fixed and comps.find(a) == comp},
+            {
+                a
+                for r in [*eq_rows, *lo_rows]
+                for a in r
+                if a not in fixed and comps.find(a) == comp
+            },
             key=str,
         )
         index = {a: i for i, a in enumerate(atoms)}
@@ -381,7 +389,7 @@ def _bounds(expr, fixed, comp, comps, eq_rows, eq_vals, lo_rows, lo_vals, hi_row
 def recovered(results: dict) -> list[tuple]:
     """Hidden small counts left with one possible whole value."""
     found = []
-    for low, high, k, where in results.values():
+    for low, high, _k, where in results.values():
         if math.isnan(low) or math.isnan(high):
             continue
         if math.floor(high + 1e-6) - math.ceil(low - 1e-6) < 1:

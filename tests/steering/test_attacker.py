@@ -177,7 +177,10 @@ def _candidate_periods() -> list[dict]:
     out = []
     months = [(2024, 12), *MONTHS, (2026, 3)]
     out += [{"period": f"{y}-{m:02d}"} for y, m in months]
-    out += [{"period": f"{y}-Q{q}"} for y, q in [(2024, 4), *[(2025, q) for q in range(1, 5)], (2026, 1)]]
+    out += [
+        {"period": f"{y}-Q{q}"}
+        for y, q in [(2024, 4), *[(2025, q) for q in range(1, 5)], (2026, 1)]
+    ]
     out += [{"period": str(y)} for y in (2024, 2025, 2026)]
     out += [{"period": f"{y}-YTD{m:02d}"} for y, m in months]
     for i, (y1, m1) in enumerate(MONTHS):
@@ -226,7 +229,9 @@ def gather(client, org, make_case) -> attacker.Attack:
     }
     exported = client.get(reverse("steering:export_csv"), sample)
     assert exported.status_code == 200
-    numbers = {c.replace("\u202f", "").replace("\xa0", "").replace(" ", "") for c in _csv_numbers(exported)}
+    numbers = {
+        c.replace("\u202f", "").replace("\xa0", "").replace(" ", "") for c in _csv_numbers(exported)
+    }
     stray = {c for c in numbers if c.isdigit() and c not in published and int(c) < 5 and c != "0"}
     assert not stray
     versions = list(MonthlyReport.objects.filter(period=FROZEN).order_by("version"))

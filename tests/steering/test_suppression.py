@@ -169,7 +169,9 @@ def _solution_exists(grid, marks, fixed):
     within their ranges that agrees with every published cell, with `fixed` imposed?"""
     domains = _domains(grid, marks)
     published = {
-        (i, j): v for i, row in enumerate(grid.values) for j, v in enumerate(row)
+        (i, j): v
+        for i, row in enumerate(grid.values)
+        for j, v in enumerate(row)
         if (i, j) not in marks
     }
     lines = [([(c, 1) for c in parts] + [(total, -1)]) for parts, total in grid.equations]
@@ -268,9 +270,14 @@ def test_a_table_that_cannot_be_protected_is_withheld_whole():
 def test_a_hidden_zero_does_not_count_as_protection():
     # 3 + a hidden 0 = 3: a secondary cell is 0 or at least 5, so the 3 is known.
     grid = build_grid([[3, 0, 40], [20, 30, 40]], row_totals=True)
-    naive = {(0, 0): PRIMARY, (0, 1): suppression.SECONDARY, (2, 0): suppression.SECONDARY,
-             (2, 1): suppression.SECONDARY, (1, 0): suppression.SECONDARY,
-             (1, 1): suppression.SECONDARY}
+    naive = {
+        (0, 0): PRIMARY,
+        (0, 1): suppression.SECONDARY,
+        (2, 0): suppression.SECONDARY,
+        (2, 1): suppression.SECONDARY,
+        (1, 0): suppression.SECONDARY,
+        (1, 1): suppression.SECONDARY,
+    }
     assert (0, 0) in _pinned_by_enumeration(grid, naive)
     assert (0, 0) in suppression.pinned_cells(grid, naive, THRESHOLD)
     marks = suppress(grid, THRESHOLD)
@@ -301,7 +308,9 @@ def test_bounds_audit_agrees_with_enumeration(body, row_totals, data):
     grid = build_grid(body, row_totals=row_totals)
     primary = suppression.primary_cells(grid, THRESHOLD)
     rest = sorted(
-        (i, j) for i, row in enumerate(grid.values) for j, _ in enumerate(row)
+        (i, j)
+        for i, row in enumerate(grid.values)
+        for j, _ in enumerate(row)
         if (i, j) not in primary
     )
     extra = data.draw(st.sets(st.sampled_from(rest), max_size=3)) if rest else set()
