@@ -47,7 +47,11 @@ def published_tables(district: District) -> stats.Tables:
     def source(period: periods.Period) -> dict:
         if period.key in cache:
             return cache[period.key]
-        data = _month(district, period) if period.kind == periods.MONTH else _coarse(district, period, source)
+        data = (
+            _month(district, period)
+            if period.kind == periods.MONTH
+            else _coarse(district, period, source)
+        )
         cache[period.key] = data
         return data
 

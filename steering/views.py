@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from bokvar.permissions import role_required
 
 from . import exports, periods, selectors, services, snapshots, stats
-from .presenters import page_context
+from .presenters import describe_changes, page_context
 from .selectors import READ_ROLES, REGENERATE_ROLES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -135,7 +135,7 @@ def report_detail(request, report_id: int):
     context.update(
         {
             "stored": report,
-            "versions": versions,
+            "versions": [{"report": v, "changes": describe_changes(v.data)} for v in versions],
             "may_regenerate": selectors.may_regenerate(request.user, report.district),
         }
     )

@@ -167,7 +167,7 @@ class Attack:
 
     def _sums_over_few(self, figure, lines, cols, where):
         for (fig, sum_col), (people_fig, people_col) in SUMS.items():
-            if figure["key"] != fig or people_fig != fig or sum_col not in cols:
+            if figure["key"] != fig or people_fig != fig or people_col not in cols:
                 continue
             s, p = cols.index(sum_col), cols.index(people_col)
             for rk, cells in lines:
@@ -176,7 +176,7 @@ class Attack:
                 few = few or bool(SMALL.match(str(people["display"])))
                 if few and cells[s]["value"] is not None:
                     self.sums_over_few.append(f"{where} row={rk} {sum_col}={cells[s]['value']}")
-        if figure["kind"] == "money":
+        if figure["kind"] in ("money", "nights"):
             for rk, cells in lines:
                 for cell in cells:
                     people = cell.get("people")
@@ -186,7 +186,7 @@ class Attack:
     def _publish(self, expr, cell, where, figure):
         if not expr:
             return
-        money = figure["kind"] == "money"
+        money = figure["kind"] in ("money", "nights")
         small = SMALL.match(str(cell.get("display", "")))
         if cell["value"] is not None:
             self.cells.append(Cell(expr, float(cell["value"]), None, where, money))
