@@ -13,8 +13,8 @@ are offered), over the API and the exports, and every version of every stored re
 from __future__ import annotations
 
 import csv
-import math
 import io
+import math
 import random
 import re
 from datetime import date, timedelta
