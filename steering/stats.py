@@ -191,7 +191,8 @@ def _grid_table(fig, scope, limit, marks_of, before, in_months) -> dict:
         # worked out from the other (the pattern, not the values, decides what is solvable).
         marks = marks_of[fig.same_cells_as]
     else:
-        marks = _protect_changes(grid, limit, _hidden_in_months(grid, in_months), before)
+        forced = _hidden_in_months(grid, in_months, _labels(fig, scope))
+        marks = _protect_changes(grid, limit, forced, before)
     marks_of[fig.key] = marks
     published = [
         [_cell(grid, marks, (i, j), limit) for j in range(len(grid.values[i]))]
@@ -200,7 +201,7 @@ def _grid_table(fig, scope, limit, marks_of, before, in_months) -> dict:
     if in_months is not None and fig.money and fig.over_time != DISTINCT:
         # A sum over time is the sum of the published months: consistent with them
         # whatever was corrected since (a correction shows in a new version only).
-        published = _sums_from_months(published, in_months)
+        published = _sums_from_months(published, in_months, _labels(fig, scope))
     table = {
         "rows": _rows(fig, scope, published[:-1]),
         "total": {"label": DISTRICT_TOTAL, "cells": published[-1]},
@@ -210,28 +211,30 @@ def _grid_table(fig, scope, limit, marks_of, before, in_months) -> dict:
     return table
 
 
-def _month_line(month_fig: dict, i: int, rows: int) -> list[dict]:
-    return month_fig["rows"][i]["cells"] if i < rows else month_fig["total"]["cells"]
+def _month_line(month_fig: dict, i: int, labels: list[str]) -> list[dict] | None:
+    """Line `i` of a longer period's grid (a row by its label, or the district total) in
+    one month's published table; None where the month has no such row (a unit added or
+    renamed since): treated as hidden, so nothing unpublished is summed."""
+    if i == len(labels):
+        return month_fig["total"]["cells"]
+    return next((r["cells"] for r in month_fig["rows"] if r["label"] == labels[i]), None)
 
 
-def _hidden_in_months(grid, in_months) -> set:
-    """Cells of a longer period whose cell is hidden in one of its months."""
+def _hidden_in_months(grid, in_months, labels: list[str]) -> set:
+    """Cells of a longer period whose cell is hidden (or missing) in one of its months."""
     forced: set = set()
     if not in_months:
         return forced
-    rows = len(grid.values) - 1
     for month_fig in in_months:
-        if month_fig is None or len(month_fig["rows"]) != rows:
-            continue
-        for i in range(rows + 1):
-            for j, cell in enumerate(_month_line(month_fig, i, rows)):
-                if cell["value"] is None:
+        for i, row in enumerate(grid.values):
+            line = _month_line(month_fig, i, labels) if month_fig else None
+            for j in range(len(row)):
+                if line is None or j >= len(line) or line[j]["value"] is None:
                     forced.add((i, j))
     return forced
 
 
-def _sums_from_months(published, in_months) -> list[list[dict]]:
-    rows = len(published) - 1
+def _sums_from_months(published, in_months, labels: list[str]) -> list[list[dict]]:
     out = []
     for i, line in enumerate(published):
         new_line = []
@@ -239,7 +242,7 @@ def _sums_from_months(published, in_months) -> list[list[dict]]:
             if cell["value"] is None:
                 new_line.append(cell)
                 continue
-            parts = [_month_line(m, i, rows)[j]["value"] for m in in_months]
+            parts = [_month_line(m, i, labels)[j]["value"] for m in in_months]
             total = sum(parts)
             new_line.append(cell | {"value": total, "display": str(total)})
         out.append(new_line)
@@ -264,9 +267,12 @@ def _sum_line(lines: list[list[dict]]) -> list[dict]:
 
 
 def _sum_of_months(fig, scope, in_months) -> dict:
+    labels = _labels(fig, scope)
+    width = len(fig.columns) + (1 if fig.additive else 0)
+    missing = [{"value": None}] * width
     rows = [
-        _sum_line([m["rows"][i]["cells"] for m in in_months])
-        for i in range(len(in_months[0]["rows"]))
+        _sum_line([_month_line(m, i, labels) or missing for m in in_months])
+        for i in range(len(labels))
     ]
     table = {
         "rows": _rows(fig, scope, rows) if rows else [],
@@ -420,9 +426,11 @@ def _median_table(fig: Figure, scope: Scope, limit: int, in_months) -> dict:
     per_unit = [sorted(values.get(unit.pk, [])) for unit in scope.units]
     everything = sorted(v for vals in per_unit for v in vals)
     if in_months:
+        labels = [unit.name for unit in scope.units]
+        missing = [{"value": None}, {"value": None}]
         counts = [
-            _sum_line([[m["rows"][i]["cells"][1]] for m in in_months])[0]
-            for i in range(len(in_months[0]["rows"]))
+            _sum_line([[(_month_line(m, i, labels) or missing)[1]] for m in in_months])[0]
+            for i in range(len(labels))
         ]
         counts.append(_sum_line([[m["total"]["cells"][1]] for m in in_months])[0])
     else:
