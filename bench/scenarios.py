@@ -279,7 +279,7 @@ def steering_year(scale: str) -> list[Scenario]:
     from datetime import date
 
     from steering import stats
-    from steering.models import StatisticsSnapshot
+    from steering.models import MonthlyReport, StatisticsSnapshot
     from steering.periods import parse_period, ytd
 
     steering = _first_user(Role.STEERING)
@@ -292,7 +292,11 @@ def steering_year(scale: str) -> list[Scenario]:
     district = steering.memberships.first().unit.district
 
     def forget_cold_year():
-        StatisticsSnapshot.objects.filter(district=district, period=cold.key).delete()
+        # As if never published: the period, its months and the same months a year before.
+        keys = [cold.key, cold.year_earlier().key]
+        months = [m.key for p in (cold, cold.year_earlier()) for m in p.month_periods()]
+        StatisticsSnapshot.objects.filter(district=district, period__in=keys).delete()
+        MonthlyReport.objects.filter(district=district, period__in=months).delete()
 
     return [
         # What the steering group waits for: the page, served from the snapshot the
@@ -310,7 +314,7 @@ def steering_year(scale: str) -> list[Scenario]:
         # every figure for it, the same months a year before and the comparisons, then
         # stores it.
         Scenario(
-            "steering dashboard for a year to date not pre-computed (first request)",
+            "steering dashboard for nine months not pre-computed (first request)",
             _get(
                 _client(steering),
                 "/steering/statistics/",
