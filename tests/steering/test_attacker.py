@@ -281,7 +281,8 @@ def test_the_attacker_recovers_no_hidden_count(client, org, make_case, district_
     print(
         f"\nattacker: {len(results)} distinct hidden small counts, {len(recovered)} recovered, "
         f"{len(narrowed)} narrowed below 1..4; {len(attack.sums_over_few)} sums over fewer "
-        f"than 5 people published; {len(changed)} small differences between versions"
+        f"than 5 people published; {len(changed)} small differences between versions; "
+        f"{sum(1 for r in results.values() if math.isnan(r[0]))} infeasible"
     )
     months = [w for _, w in recovered if re.search(r" \d{4}-\d{2} ", w)]
     print(f"  of which {len(months)} in single months")
