@@ -150,3 +150,22 @@ def test_the_versions_list_says_what_changed(client, org, make_case):
         "numbers shown before are now hidden" in page or "tal som visades förut är nu dolda" in page
     )
     assert "Nya ärenden per slag" in page
+
+
+def test_the_api_gives_key_figures_and_24_months_of_trend(client, steering, stats_cases):
+    api = _as(client, steering).get("/api/v1/stats/", {"period": "2026-03"}).json()
+    assert [k["key"] for k in api["key_figures"]] == [
+        "evictions",
+        "children_evicted",
+        "home_kept",
+        "shelter_nights",
+        "shelter_cost",
+        "takeovers",
+        "back_6",
+        "back_12",
+    ]
+    assert [p["month"] for p in api["trend"]][0] == "2024-04"
+    assert [p["month"] for p in api["trend"]][-1] == "2026-03" and len(api["trend"]) == 24
+    # Each point is a published cell of that month (the same everywhere it is shown).
+    march = next(p for p in api["trend"] if p["month"] == "2026-03")
+    assert march["values"]["evictions"] == api["key_figures"][0]["current"]
