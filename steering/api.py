@@ -24,18 +24,22 @@ class StatsView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("period", str, description="2026-10, 2026-Q3 or 2026"),
-            OpenApiParameter("from", str, description="First month YYYY-MM (with to)"),
-            OpenApiParameter("to", str, description="Last month YYYY-MM (with from)"),
+            OpenApiParameter(
+                "period",
+                str,
+                description="A completed month (2026-10), quarter (2026-Q3), year (2026) or "
+                "year to date (2026-YTD09). Ranges of months (from/to) are refused with a 400.",
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT},
         summary="Anonymised, suppressed statistics for the steering group",
     )
     def get(self, request):
         district = selectors.district_for_user(request.user)
-        default = periods.last_full_month(timezone.localdate())
+        today = timezone.localdate()
+        default = periods.last_full_month(today)
         try:
-            period = periods.from_query(request.query_params, default=default)
+            period = periods.from_query(request.query_params, default=default, today=today)
         except periods.PeriodError as exc:
             return Response(
                 {"detail": exc.message, "errors": {exc.param: [exc.message]}}, status=400

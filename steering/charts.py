@@ -43,6 +43,8 @@ def series_labels() -> dict[str, str]:
 
 def bar_chart(figure: dict, *, chart_id: str, title: str, columns: list[str]) -> SafeString:
     """An SVG of `figure["comparison"]`; `columns` are the translated column labels."""
+    from .presenters import shown
+
     rows = figure["comparison"]
     values = [
         row[name]["value"]
@@ -68,7 +70,7 @@ def bar_chart(figure: dict, *, chart_id: str, title: str, columns: list[str]) ->
         )
         said = []
         for k, (name, fill) in enumerate(SERIES):
-            cell = row[name]
+            cell = row[name] or {"value": None, "display": "–"}
             y = y0 + k * BAR
             if cell["value"] is None:
                 text = _("hidden")
@@ -85,13 +87,13 @@ def bar_chart(figure: dict, *, chart_id: str, title: str, columns: list[str]) ->
                         fill,
                     )
                 )
-                text = cell["display"]
+                text = shown(cell)
             parts.append(
                 format_html(
                     '<text x="{}" y="{}" font-size="11" fill="#1b1b1b">{}</text>',
                     LABEL_WIDTH + 4 + (0 if cell["value"] is None else _bar(cell["value"], top)),
                     y + BAR - 3,
-                    cell["display"],
+                    shown(cell),
                 )
             )
             said.append(f"{labels[name]} {text}")
@@ -144,4 +146,71 @@ def legend() -> SafeString:
     return format_html(
         '<ul class="chart-legend">{}</ul>',
         mark_safe("".join(map(str, items))),  # noqa: S308 - items escaped above
+    )
+
+
+TREND_WIDTH = 240
+TREND_HEIGHT = 70
+TREND_PAD = 6
+
+
+def trend_chart(points: list[dict], *, chart_id: str, title: str, kind: str) -> SafeString:
+    """A small line chart of a key figure over 24 months: the last 12 months as a solid
+    line, the 12 months before as a dashed one (so this year's trend and last year's are
+    read against each other). A hidden month is a gap in the line, never a guess. The
+    same numbers are in the table beside the chart."""
+    from .presenters import shown
+
+    recent, before = points[-12:], points[-24:-12]
+    values = [p["value"] for p in points if p.get("value") is not None]
+    top = max(values or [0]) or 1
+    step = (TREND_WIDTH - 2 * TREND_PAD) / 11
+
+    def path(series: list[dict]) -> str:
+        parts, pen_down = [], False
+        for k, point in enumerate(series):
+            if point.get("value") is None:
+                pen_down = False
+                continue
+            x = TREND_PAD + k * step
+            y = TREND_HEIGHT - TREND_PAD - (TREND_HEIGHT - 2 * TREND_PAD) * point["value"] / top
+            parts.append(f"{'L' if pen_down else 'M'}{x:.1f},{y:.1f}")
+            pen_down = True
+        return " ".join(parts)
+
+    def dots(series: list[dict], fill: str) -> str:
+        out = []
+        for k, point in enumerate(series):
+            if point.get("value") is None:
+                continue
+            x = TREND_PAD + k * step
+            y = TREND_HEIGHT - TREND_PAD - (TREND_HEIGHT - 2 * TREND_PAD) * point["value"] / top
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{fill}"/>')
+        return "".join(out)
+
+    def said(series: list[dict]) -> str:
+        return ", ".join(f"{p['month']} {shown(p, kind)}" for p in series)
+
+    desc = _("Last 12 months: %(recent)s. The 12 months before: %(before)s.") % {
+        "recent": said(recent),
+        "before": said(before) or "–",
+    }
+    body = (
+        f'<line x1="{TREND_PAD}" y1="{TREND_HEIGHT - TREND_PAD}" x2="{TREND_WIDTH - TREND_PAD}" '
+        f'y2="{TREND_HEIGHT - TREND_PAD}" stroke="#6b6b6b" stroke-width="0.5"/>'
+        f'<path d="{path(before)}" fill="none" stroke="#6b6b6b" stroke-width="1.5" '
+        f'stroke-dasharray="4 3"/>'
+        f'<path d="{path(recent)}" fill="none" stroke="#0b4f6c" stroke-width="2.5"/>'
+        + dots(recent, "#0b4f6c")
+    )
+    return format_html(
+        '<svg class="trend" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {w} {h}" '
+        'width="100%" preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg">'
+        '<title id="{id}-t">{title}</title><desc id="{id}-d">{desc}</desc>{body}</svg>',
+        id=chart_id,
+        w=TREND_WIDTH,
+        h=TREND_HEIGHT,
+        title=_("%(figure)s, month by month") % {"figure": title},
+        desc=desc,
+        body=mark_safe(body),  # noqa: S308 - numbers and constants only
     )

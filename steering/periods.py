@@ -1,4 +1,10 @@
-"""Reporting periods: a month, a quarter, a year or a range of whole months."""
+"""Reporting periods: fixed calendar periods only, a month, a quarter, a year, or a year
+to date (January to a given month).
+
+Free ranges of months are not offered: every pair of overlapping ranges would be a new
+way to difference a hidden count out of the published ones (see docs/statistics.md).
+Only completed months are published, so a figure never changes while it is shown.
+"""
 
 from __future__ import annotations
 
@@ -22,11 +28,12 @@ class PeriodError(ValueError):
 MONTH = "month"
 QUARTER = "quarter"
 YEAR = "year"
-RANGE = "range"
+YTD = "ytd"
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER_RE = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _YEAR_RE = re.compile(r"^(\d{4})$")
+_YTD_RE = re.compile(r"^(\d{4})-[Yy][Tt][Dd](\d{2})$")
 
 
 def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
@@ -60,15 +67,28 @@ class Period:
             return f"{self.start_year}-Q{(self.start_month - 1) // 3 + 1}"
         if self.kind == YEAR:
             return f"{self.start_year}"
-        end = self.end
-        return f"{self.start_year}-{self.start_month:02d}..{end.year}-{end.month:02d}"
+        return f"{self.start_year}-YTD{self.months:02d}"
 
     def shifted(self, months: int) -> Period:
         year, month = _add_months(self.start_year, self.start_month, months)
         return Period(self.kind, year, month, self.months)
 
-    def previous(self) -> Period:
+    def previous(self) -> Period | None:
+        """The period just before; a year to date has none (its comparison is the same
+        months a year earlier)."""
+        if self.kind == YTD:
+            return None
         return self.shifted(-self.months)
+
+    def month_periods(self) -> list[Period]:
+        """The calendar months this period is made of, in order."""
+        return [
+            month(*_add_months(self.start_year, self.start_month, k)) for k in range(self.months)
+        ]
+
+    @property
+    def last_month(self) -> Period:
+        return self.month_periods()[-1]
 
     def year_earlier(self) -> Period:
         return self.shifted(-12)
@@ -107,9 +127,27 @@ def parse_month(text: str, param: str) -> tuple[int, int]:
     return _year(match.group(1), param), month_
 
 
+def ytd(year: int, last_month: int) -> Period:
+    """January to `last_month`; the same months under their own name where they are one
+    (January is a month, January to March the first quarter, to December the year)."""
+    if last_month == 1:
+        return month(year, 1)
+    if last_month == 3:
+        return Period(QUARTER, year, 1, 3)
+    if last_month == 12:
+        return Period(YEAR, year, 1, 12)
+    return Period(YTD, year, 1, last_month)
+
+
 def parse_period(text: str, param: str = "period") -> Period:
-    """Read '2026-10' (month), '2026-Q3' (quarter) or '2026' (year)."""
+    """Read '2026-10' (month), '2026-Q3' (quarter), '2026' (year) or '2026-YTD09'
+    (January to September 2026)."""
     text = (text or "").strip()
+    if match := _YTD_RE.match(text):
+        last = int(match.group(2))
+        if not 1 <= last <= 12:
+            raise PeriodError(param, _("%(param)s: the month must be 01 to 12.") % {"param": param})
+        return ytd(_year(match.group(1), param), last)
     if match := _QUARTER_RE.match(text):
         quarter = int(match.group(2))
         return Period(QUARTER, _year(match.group(1), param), 3 * quarter - 2, 3)
@@ -120,37 +158,35 @@ def parse_period(text: str, param: str = "period") -> Period:
         return month(year, month_)
     raise PeriodError(
         param,
-        _("%(param)s: write a month (2026-10), a quarter (2026-Q3) or a year (2026).")
+        _(
+            "%(param)s: write a month (2026-10), a quarter (2026-Q3), a year (2026) or a "
+            "year to date (2026-YTD09)."
+        )
         % {"param": param},
     )
 
 
-def parse_range(start: str, end: str) -> Period:
-    """Whole months from `start` to `end`, both YYYY-MM and inclusive."""
-    first = parse_month(start, "from")
-    last = parse_month(end, "to")
-    months = (last[0] * 12 + last[1]) - (first[0] * 12 + first[1]) + 1
-    if months < 1:
-        raise PeriodError("to", _("to: the last month must not be before the first (from)."))
-    if months > 60:
-        raise PeriodError("to", _("to: a range may cover at most 60 months."))
-    return Period(RANGE, first[0], first[1], months)
-
-
-def from_query(params, *, default: Period) -> Period:
-    """The period a request asks for: ?period=… or ?from=…&to=…, else `default`."""
-    has_from, has_to = bool(params.get("from")), bool(params.get("to"))
-    if has_from or has_to:
-        if params.get("period"):
-            raise PeriodError("period", _("period: give either period or from and to, not both."))
-        if not has_from:
-            raise PeriodError("from", _("from: give the first month as YYYY-MM."))
-        if not has_to:
-            raise PeriodError("to", _("to: give the last month as YYYY-MM."))
-        return parse_range(params["from"], params["to"])
-    if params.get("period"):
-        return parse_period(params["period"])
-    return default
+def from_query(params, *, default: Period, today: date) -> Period:
+    """The period a request asks for (?period=…), else `default`; only completed periods."""
+    for param in ("from", "to"):
+        if params.get(param):
+            raise PeriodError(
+                param,
+                _(
+                    "%(param)s: ranges of months are not offered; ask for a month, a quarter, "
+                    "a year or a year to date with period (e.g. period=2026-YTD09)."
+                )
+                % {"param": param},
+            )
+    period = parse_period(params["period"]) if params.get("period") else default
+    latest = last_full_month(today)
+    if period.end > latest.end:
+        raise PeriodError(
+            "period",
+            _("period: figures are published for completed months only; the latest is %(month)s.")
+            % {"month": latest.key},
+        )
+    return period
 
 
 def last_full_month(today: date) -> Period:

@@ -1,10 +1,9 @@
-"""Writes: freezing a month's figures as a stored report."""
+"""Writes: publishing a month's figures as a stored report, and new versions of it."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from bokvar.history import attribute
@@ -21,13 +20,18 @@ ON_REQUEST = "regenerated on request"
 def _store(*, district: District, period: Period, actor: User, reason: str) -> MonthlyReport:
     # Lock the district row so two regenerations cannot draw the same version number.
     District.objects.select_for_update().get(pk=district.pk)
-    last = MonthlyReport.objects.filter(district=district, period=period.key).aggregate(
-        v=Max("version")
-    )["v"]
-    version = (last or 0) + 1
-    data = stats.build_report(district=district, period=period)
+    latest = (
+        MonthlyReport.objects.filter(district=district, period=period.key)
+        .order_by("-version")
+        .first()
+    )
+    version = (latest.version if latest else 0) + 1
+    previous = latest.data if latest is not None else None
+    data = stats.month_tables(district=district, month=period, previous=previous)
     # The stored JSON names its own version, so an exported copy says which one it is.
     data["version"] = version
+    if previous is not None:
+        data["changes"] = changes(previous, data)
     report = MonthlyReport(
         district=district,
         period=period.key,
@@ -42,26 +46,72 @@ def _store(*, district: District, period: Period, actor: User, reason: str) -> M
     return report
 
 
+def changes(old: dict, new: dict) -> dict:
+    """What a new version changed, for the versions list: per figure the published
+    numbers that differ and the cells hidden now but shown before (a change smaller than
+    the threshold, or a partner of one)."""
+    before = {f["key"]: f for f in old.get("figures", [])}
+    out = []
+    for figure in new["figures"]:
+        earlier = before.get(figure["key"])
+        if earlier is None:
+            continue
+        lines_new = [r["cells"] for r in figure["rows"]] + [figure["total"]["cells"]]
+        lines_old = [r["cells"] for r in earlier["rows"]] + [earlier["total"]["cells"]]
+        changed = hidden = 0
+        if len(lines_new) == len(lines_old):
+            for a_line, b_line in zip(lines_old, lines_new, strict=True):
+                for a, b in zip(a_line, b_line, strict=False):
+                    if a["value"] is not None and b["value"] is None:
+                        hidden += 1
+                    elif a["value"] is not None and a["value"] != b["value"]:
+                        changed += 1
+        if changed or hidden:
+            out.append({"title": figure["title"], "changed": changed, "hidden": hidden})
+    return {"figures": out}
+
+
+def _check_month(period: Period) -> None:
+    if period.kind != MONTH:
+        raise ValueError("Only a month is frozen as a monthly report.")
+
+
 @transaction.atomic
 def freeze_month(*, district: District, period: Period, actor: User) -> MonthlyReport | None:
     """The scheduled freeze: once per district and month; later runs change nothing."""
-    if period.kind != MONTH:
-        raise ValueError("Only a month is frozen as a monthly report.")
+    _check_month(period)
     if MonthlyReport.objects.filter(district=district, period=period.key).exists():
         return None
     return _store(district=district, period=period, actor=actor, reason=SCHEDULED)
 
 
 @transaction.atomic
+def publish_month(*, district: District, period: Period, actor: User, reason: str) -> MonthlyReport:
+    """A month needed before the scheduled freeze made it (or stored under the earlier
+    method): published now as its next version."""
+    _check_month(period)
+    District.objects.select_for_update().get(pk=district.pk)
+    latest = (
+        MonthlyReport.objects.filter(district=district, period=period.key)
+        .order_by("-version")
+        .first()
+    )
+    if latest is not None and latest.data.get("schema") == stats.SCHEMA_VERSION:
+        return latest  # another reader published it first
+    return _store(district=district, period=period, actor=actor, reason=reason)
+
+
+@transaction.atomic
 def regenerate_report(*, actor: User, report_id: int) -> MonthlyReport:
-    """A coordinator's new version of a stored month; the earlier versions stay."""
+    """A coordinator's new version of a stored month; the earlier versions stay, and the
+    quarter, year and years to date made of the month are remade with it."""
+    from .snapshots import republish_containing
+
     report = selectors.get_report_for_user(actor, report_id)
     if not selectors.may_regenerate(actor, report.district):
         raise PermissionDenied
     year, month_ = (int(x) for x in report.period.split("-"))
-    return _store(
-        district=report.district,
-        period=Period(MONTH, year, month_, 1),
-        actor=actor,
-        reason=ON_REQUEST,
-    )
+    period = Period(MONTH, year, month_, 1)
+    made = _store(district=report.district, period=period, actor=actor, reason=ON_REQUEST)
+    republish_containing(report.district, period)
+    return made

@@ -1,66 +1,88 @@
-"""Pre-computed statistics: the dashboard, its exports and the API read the latest
-snapshot of a district's report for a period, at most `STATS_MAX_AGE_MINUTES` old.
+"""Publication: every table the steering group sees is published once and then kept.
 
-A year of a large district takes over a second to aggregate (see
-docs/performance.md), so aggregation happens in the background task
-`steering.refresh_statistics`, which keeps the periods the steering group opens
-most (the quick periods) fresh for every district, and once a day the whole
-years before last year (up to `STATS_PAST_YEARS` back, from the district's first
-case): those change only through late corrections, so their snapshots are served
-for a day and a bit. Any other period (a range of months, an old month or quarter)
-is computed on first request and then served from its snapshot until it ages out.
+A month's tables are frozen the first time they are needed (or by the scheduled freeze on
+the 1st) as a monthly report; the latest version is what every page, export and API
+response shows for that month. A quarter, a year or a year to date is made from its
+months' published tables (`steering.stats.period_tables`) and kept as a snapshot, remade
+only when one of its months gets a new version. So a reader who asks again, tomorrow or
+in another format, gets the same cells: published numbers never move behind the reader's
+back, and a correction shows only in a new version that hides small changes
+(docs/statistics.md, rule 3).
 
-Monthly reports do not use snapshots: a freeze always aggregates afresh.
+The background task `steering.refresh_statistics` publishes, ahead of the first reader,
+every completed month back to `STATS_PAST_YEARS` before last year and the quick periods.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils import timezone
 
 from bokvar.conf import setting
+from bokvar.history import system_user
 from bokvar.models import District
 from cases.models import Case
 
 from . import periods, stats
-from .models import StatisticsSnapshot
+from .models import MonthlyReport, StatisticsSnapshot
 
-# A past year's snapshot is remade daily; it is served a little longer than a day so
-# that a refresh running late never leaves the steering group waiting.
-PAST_YEAR_MAX_AGE = timedelta(hours=26)
-PAST_YEAR_REFRESH_AGE = timedelta(hours=23)
+PUBLISHED = "published"  # frozen the first time a reader needed it
 
 
-def max_age(period: periods.Period | None = None, *, today: date | None = None) -> timedelta:
-    """How old a served snapshot of `period` may be."""
-    if period is not None and is_past_year(period, today or timezone.localdate()):
-        return PAST_YEAR_MAX_AGE
-    return timedelta(minutes=setting("STATS_MAX_AGE_MINUTES"))
-
-
-def is_past_year(period: periods.Period, today: date) -> bool:
-    """A whole year before last year: pre-computed daily (see `past_years`)."""
-    return period.kind == periods.YEAR and period.start_year < today.year - 1
-
-
-def report_for(*, district: District, period: periods.Period) -> dict:
-    """The report for `period`, from a snapshot younger than `max_age(period)` or made now."""
-    snapshot = (
-        StatisticsSnapshot.objects.filter(district=district, period=period.key)
-        .only("computed_at", "data")
+def latest_version(district: District, period: periods.Period) -> MonthlyReport | None:
+    return (
+        MonthlyReport.objects.filter(district=district, period=period.key)
+        .order_by("-version")
         .first()
     )
-    if snapshot is not None and snapshot.computed_at >= timezone.now() - max_age(period):
+
+
+def published_tables(district: District) -> stats.Tables:
+    """The published tables of any completed period, publishing what is not yet."""
+    cache: dict[str, dict] = {}
+
+    def source(period: periods.Period) -> dict:
+        if period.key in cache:
+            return cache[period.key]
+        data = (
+            _month(district, period)
+            if period.kind == periods.MONTH
+            else _coarse(district, period, source)
+        )
+        cache[period.key] = data
+        return data
+
+    return source
+
+
+def _month(district: District, period: periods.Period) -> dict:
+    from .services import publish_month
+
+    report = latest_version(district, period)
+    if report is not None and report.data.get("schema") == stats.SCHEMA_VERSION:
+        return report.data
+    # Not published yet, or only under the earlier method: a (new) version now.
+    return publish_month(
+        district=district, period=period, actor=system_user(), reason=PUBLISHED
+    ).data
+
+
+def _coarse(district: District, period: periods.Period, source) -> dict:
+    snapshot = (
+        StatisticsSnapshot.objects.filter(district=district, period=period.key).only("data").first()
+    )
+    if snapshot is not None and snapshot.data.get("schema") == stats.SCHEMA_VERSION:
         return snapshot.data
-    return refresh(district=district, period=period)
+    previous = snapshot.data if snapshot is not None else None
+    data = stats.period_tables(district=district, period=period, tables=source, previous=previous)
+    store(district=district, period=period, data=data)
+    return data
 
 
-def refresh(*, district: District, period: periods.Period) -> dict:
-    """Aggregate `period` afresh and store it as the district's snapshot."""
-    data = stats.build_report(district=district, period=period)
+def store(*, district: District, period: periods.Period, data: dict) -> None:
     values = {"computed_at": timezone.now(), "data": data}
     try:
         with transaction.atomic():
@@ -70,7 +92,37 @@ def refresh(*, district: District, period: periods.Period) -> dict:
     except IntegrityError:
         # Two requests made the same new snapshot at once; the other one's insert won.
         StatisticsSnapshot.objects.filter(district=district, period=period.key).update(**values)
-    return data
+
+
+def containing(period: periods.Period) -> list[periods.Period]:
+    """The longer periods a month is part of: its quarter, its year, and the years to
+    date from it to December."""
+    quarter = periods.parse_period(f"{period.start_year}-Q{(period.start_month - 1) // 3 + 1}")
+    ytds = [periods.ytd(period.start_year, m) for m in range(period.start_month, 13)]
+    out = {p.key: p for p in [quarter, *ytds] if p.kind != periods.MONTH}
+    return list(out.values())
+
+
+def republish_containing(district: District, month: periods.Period) -> None:
+    """After a new version of `month`: remake every stored longer period it is part of,
+    against its earlier version (small changes of its own counts hidden)."""
+    source = published_tables(district)
+    for period in containing(month):
+        snapshot = StatisticsSnapshot.objects.filter(district=district, period=period.key).first()
+        if snapshot is None:
+            continue
+        data = stats.period_tables(
+            district=district, period=period, tables=source, previous=snapshot.data
+        )
+        store(district=district, period=period, data=data)
+
+
+def report_for(*, district: District, period: periods.Period) -> dict:
+    """The report of `period` (comparisons, key figures and trends) from published tables."""
+    source = published_tables(district)
+    report = stats.build_report(district=district, period=period, tables=source)
+    report["trend"] = stats.trend(source, period)
+    return report
 
 
 def quick_periods(today: date) -> list[periods.Period]:
@@ -81,7 +133,7 @@ def quick_periods(today: date) -> list[periods.Period]:
     return [
         month,
         periods.parse_period(f"{year}-Q{q}"),
-        periods.parse_period(str(today.year)),
+        periods.ytd(month.start_year, month.start_month),
         periods.parse_period(str(today.year - 1)),
     ]
 
@@ -96,36 +148,21 @@ def past_years(district_first_year: int | None, today: date) -> list[periods.Per
 
 
 def refresh_all(today: date | None = None) -> int:
-    """Refresh the quick periods of every district and, when their snapshot is older
-    than `PAST_YEAR_REFRESH_AGE`, the past years; then drop snapshots nobody can be
-    served any more (older than a day: a request would recompute them anyway)."""
+    """Publish ahead of the readers: the quick periods of every district and the years
+    before (back to `STATS_PAST_YEARS` and the district's first case), with the months
+    they are made of and the months a year before them. Idempotent: what is published
+    stays as it is. Returns how many periods were looked at."""
     today = today or timezone.localdate()
-    now = timezone.now()
     first_years = {
         row["responsible_unit__district_id"]: row["first"].year
         for row in Case.objects.order_by()
         .values("responsible_unit__district_id")
         .annotate(first=Min("opened_on"))
     }
-    fresh = set(
-        StatisticsSnapshot.objects.filter(computed_at__gte=now - PAST_YEAR_REFRESH_AGE).values_list(
-            "district_id", "period"
-        )
-    )
     made = 0
     for district in District.objects.order_by("pk"):
-        wanted = quick_periods(today) + [
-            year
-            for year in past_years(first_years.get(district.pk), today)
-            if (district.pk, year.key) not in fresh
-        ]
-        for period in wanted:
-            refresh(district=district, period=period)
+        source = published_tables(district)
+        for period in quick_periods(today) + past_years(first_years.get(district.pk), today):
+            stats.build_report(district=district, period=period, tables=source)
             made += 1
-    stale = now - max(max_age(), timedelta(days=1))
-    past_keys = [p.key for p in past_years(today.year - 100, today)]
-    StatisticsSnapshot.objects.filter(computed_at__lt=stale).exclude(period__in=past_keys).delete()
-    StatisticsSnapshot.objects.filter(
-        computed_at__lt=now - PAST_YEAR_MAX_AGE, period__in=past_keys
-    ).delete()
     return made

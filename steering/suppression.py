@@ -147,9 +147,18 @@ def primary_cells(grid: Grid, threshold: int) -> set[Cell]:
     return hidden
 
 
-def suppress(grid: Grid, threshold: int) -> dict[Cell, str]:
-    """Return the hidden cells of `grid`, each marked primary or secondary."""
+def suppress(
+    grid: Grid, threshold: int, forced: set[Cell] | frozenset = frozenset()
+) -> dict[Cell, str]:
+    """Return the hidden cells of `grid`, each marked primary or secondary.
+
+    `forced` cells are hidden whatever their value (a cell of a quarter whose month is
+    hidden, a cell whose change since the last version is small): they are protected like
+    secondary cells, so neither can be worked out from the rest of the table.
+    """
     marks: dict[Cell, str] = {cell: PRIMARY for cell in primary_cells(grid, threshold)}
+    for cell in forced:
+        marks.setdefault(cell, SECONDARY)
     if not marks:
         return marks
     while True:

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from bokvar.permissions import role_required
 
-from . import exports, periods, selectors, services, snapshots
-from .presenters import page_context
+from . import exports, periods, selectors, services, snapshots, stats
+from .presenters import describe_changes, page_context
 from .selectors import READ_ROLES, REGENERATE_ROLES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,9 +33,14 @@ def _quick_periods(today) -> list[dict]:
 def _picker_choices(today) -> dict:
     months = [(f"{m:02d}", date_format(date(2000, m, 1), "F")) for m in range(1, 13)]
     quarters = [(f"Q{q}", _("Quarter %(number)s") % {"number": q}) for q in range(1, 5)]
+    to_date = [
+        (f"YTD{m:02d}", _("January to %(month)s") % {"month": date_format(date(2000, m, 1), "F")})
+        for m in range(2, 12)
+        if m != 3
+    ]
     return {
         "years": [str(y) for y in range(today.year, today.year - 6, -1)],
-        "parts": [("", _("The whole year")), *quarters, *months],
+        "parts": [("", _("The whole year")), *quarters, *months, *to_date],
     }
 
 
@@ -50,9 +55,10 @@ def _query(request):
 
 
 def _period_or_error(request):
-    default = periods.last_full_month(timezone.localdate())
+    today = timezone.localdate()
+    default = periods.last_full_month(today)
     try:
-        return periods.from_query(_query(request), default=default), None
+        return periods.from_query(_query(request), default=default, today=today), None
     except periods.PeriodError as exc:
         return default, exc
 
@@ -69,11 +75,8 @@ def dashboard(request):
             "error": error,
             "quick": _quick_periods(timezone.localdate()),
             "query": _query(request).urlencode() if error is None else "",
-            "values": {k: request.GET.get(k, "") for k in ("from", "to")},
             "picked": _picked(period),
             "computed_at": datetime.fromisoformat(report["generated_at"]),
-            "max_age_minutes": int(snapshots.max_age().total_seconds() // 60),
-            "past_year": snapshots.is_past_year(period, timezone.localdate()),
             **_picker_choices(timezone.localdate()),
         }
     )
@@ -85,6 +88,8 @@ def _picked(period: periods.Period) -> dict:
         return {"year": str(period.start_year), "part": period.key[-2:]}
     if period.kind == periods.MONTH:
         return {"year": str(period.start_year), "part": f"{period.start_month:02d}"}
+    if period.kind == periods.YTD:
+        return {"year": str(period.start_year), "part": f"YTD{period.months:02d}"}
     return {"year": str(period.start_year), "part": ""}
 
 
@@ -107,7 +112,7 @@ def export(request, fmt: str):
     if error is not None:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
     report = snapshots.report_for(district=district, period=period)
-    return _export(report, fmt, f"bokvar-statistik-{period.key.replace('..', '_')}")
+    return _export(report, fmt, f"bokvar-statistik-{period.key}")
 
 
 @role_required(*READ_ROLES)
@@ -126,11 +131,11 @@ def report_detail(request, report_id: int):
     versions = selectors.reports_for_user(request.user).filter(
         district=report.district, period=report.period
     )
-    context = page_context(report.data)
+    context = page_context(_stored_report(report))
     context.update(
         {
             "stored": report,
-            "versions": versions,
+            "versions": [{"report": v, "changes": describe_changes(v.data)} for v in versions],
             "may_regenerate": selectors.may_regenerate(request.user, report.district),
         }
     )
@@ -141,7 +146,21 @@ def report_detail(request, report_id: int):
 @require_http_methods(["GET"])
 def report_export(request, report_id: int, fmt: str):
     report = selectors.get_report_for_user(request.user, report_id)
-    return _export(report.data, fmt, f"bokvar-rapport-{report.period}-v{report.version}")
+    return _export(_stored_report(report), fmt, f"bokvar-rapport-{report.period}-v{report.version}")
+
+
+def _stored_report(stored) -> dict:
+    """A stored version exactly as stored, with the comparisons from the published months
+    (a report stored under the earlier method is shown as it was stored)."""
+    if stored.data.get("schema") != stats.SCHEMA_VERSION:
+        return stored.data
+    year, month = (int(x) for x in stored.period.split("-"))
+    return stats.build_report(
+        district=stored.district,
+        period=periods.month(year, month),
+        tables=snapshots.published_tables(stored.district),
+        current=stored.data,
+    )
 
 
 @role_required(*REGENERATE_ROLES)

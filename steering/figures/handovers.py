@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from bokvar.models import Unit
 from cases.models import Handover
 
-from . import Column, Figure, Scope, register
+from .base import Column, Figure, Scope
 
 
 def _sent_in(scope: Scope):
@@ -52,33 +52,27 @@ def hours_to_acknowledge(scope: Scope) -> dict:
     return out
 
 
-register(
-    Figure(
-        key="handovers_between_units",
-        title=_("Handovers between units"),
-        description=_(
-            "Handovers sent during the period: rows are the sending units, columns the receiving kind of unit."
-        ),
-        columns=tuple(Column(value, label) for value, label in Unit.Kind.choices),
-        compute=handovers_between_units,
-        additive=True,
-        order=70,
-    )
+HANDOVERS_BETWEEN_UNITS = Figure(
+    key="handovers_between_units",
+    title=_("Handovers between units"),
+    description=_(
+        "Handovers sent during the period: rows are the sending units, columns the receiving kind of unit."
+    ),
+    columns=tuple(Column(value, label) for value, label in Unit.Kind.choices),
+    compute=handovers_between_units,
+    additive=True,
 )
-register(
-    Figure(
-        key="handovers_by_pair",
-        title=_("Handovers per pair of units and hours until acknowledged"),
-        description=_(
-            "For each pair of units (sending unit → receiving unit), the handovers sent "
-            "during the period and the median hours from sending to acceptance or return."
-        ),
-        columns=(
-            Column("n", _("Handovers")),
-            Column("median", _("Median hours to acknowledge")),
-        ),
-        compute=hours_to_acknowledge,
-        pairs_of="handovers_between_units",
-        order=71,
-    )
+HANDOVERS_BY_PAIR = Figure(
+    key="handovers_by_pair",
+    title=_("Handovers per pair of units and hours until acknowledged"),
+    description=_(
+        "For each pair of units (sending unit → receiving unit), the handovers sent "
+        "during the period and the median hours from sending to acceptance or return."
+    ),
+    columns=(
+        Column("n", _("Handovers")),
+        Column("median", _("Median hours to acknowledge")),
+    ),
+    compute=hours_to_acknowledge,
+    pairs_of="handovers_between_units",
 )

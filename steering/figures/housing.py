@@ -17,21 +17,19 @@ from cases.models import Case
 from housing.models import Apartment, Placement, ShelterNight
 from housing.selectors import forecasts_for_cases
 
-from . import Column, Figure, Scope, register
+from .base import DISTINCT, END, Column, Figure, Scope
 
 
 def shelter_nights(scope: Scope) -> dict:
+    """{(unit, "nights"): (nights, people)}: a number of nights is a sum over the people
+    who stayed, so it follows the rule of sums (none over fewer than the threshold)."""
     rows = (
         ShelterNight.objects.filter(paying_unit__district=scope.district, night__range=scope.dates)
         .values("paying_unit_id")
         .annotate(n=Count("id"), people=Count("person", distinct=True))
         .order_by()
     )
-    out = {}
-    for r in rows:
-        out[(r["paying_unit_id"], "nights")] = r["n"]
-        out[(r["paying_unit_id"], "people")] = r["people"]
-    return out
+    return {(r["paying_unit_id"], "nights"): (r["n"], r["people"]) for r in rows}
 
 
 def _nights(scope: Scope):
@@ -44,11 +42,11 @@ def shelter_people_district(scope: Scope) -> dict:
     """The people who stayed, for the whole district: one person paid for by two units
     is one person (the units' rows count them in each)."""
     people = _nights(scope).aggregate(n=Count("person", distinct=True))["n"]
-    return {"people": people}
+    return {"nights": people}
 
 
 def shelter_cost_people_district(scope: Scope) -> dict:
-    return {"cost": shelter_people_district(scope)["people"]}
+    return {"cost": shelter_people_district(scope)["nights"]}
 
 
 def shelter_cost(scope: Scope) -> dict:
@@ -126,68 +124,58 @@ def cost_forecast(scope: Scope, *, district: bool = False) -> dict:
     }
 
 
-register(
-    Figure(
-        key="shelter_nights",
-        title=_("Shelter nights"),
-        description=_(
-            "Nights in night shelters during the period, by paying unit, and the people who stayed."
-        ),
-        columns=(Column("nights", _("Nights")), Column("people", _("People"))),
-        compute=shelter_nights,
-        district_total=shelter_people_district,
-        order=60,
-    )
+SHELTER_NIGHTS = Figure(
+    key="shelter_nights",
+    title=_("Shelter nights"),
+    description=_(
+        "Nights in night shelters during the period, by paying unit, and the people who stayed."
+    ),
+    columns=(Column("nights", _("Nights")),),
+    compute=shelter_nights,
+    district_total=shelter_people_district,
+    money=True,
+    unit="nights",
 )
-register(
-    Figure(
-        key="shelter_cost",
-        title=_("Cost of shelter nights (SEK)"),
-        description=_("What the nights of the period cost, at the price valid each night."),
-        columns=(Column("cost", _("Cost (SEK)")),),
-        compute=shelter_cost,
-        district_total=shelter_cost_people_district,
-        money=True,
-        order=61,
-    )
+SHELTER_COST = Figure(
+    key="shelter_cost",
+    title=_("Cost of shelter nights (SEK)"),
+    description=_("What the nights of the period cost, at the price valid each night."),
+    columns=(Column("cost", _("Cost (SEK)")),),
+    compute=shelter_cost,
+    district_total=shelter_cost_people_district,
+    money=True,
+    same_cells_as="shelter_nights",
 )
-register(
-    Figure(
-        key="placements",
-        title=_("Placements in training and trial apartments"),
-        description=_("Placements current at some time during the period."),
-        columns=(
-            Column(Apartment.Kind.TRAINING, _("Training apartment")),
-            Column(Apartment.Kind.TRIAL, _("Trial apartment")),
-        ),
-        compute=placements,
-        additive=True,
-        order=62,
-    )
+PLACEMENTS = Figure(
+    key="placements",
+    title=_("Placements in training and trial apartments"),
+    description=_("Placements current at some time during the period."),
+    columns=(
+        Column(Apartment.Kind.TRAINING, _("Training apartment")),
+        Column(Apartment.Kind.TRIAL, _("Trial apartment")),
+    ),
+    compute=placements,
+    additive=True,
+    over_time=DISTINCT,
 )
-register(
-    Figure(
-        key="takeovers",
-        title=_("Contract takeovers"),
-        description=_("Clients who took over the first-hand contract during the period."),
-        columns=(Column("takeovers", _("Takeovers")),),
-        compute=takeovers,
-        order=63,
-    )
+TAKEOVERS = Figure(
+    key="takeovers",
+    title=_("Contract takeovers"),
+    description=_("Clients who took over the first-hand contract during the period."),
+    columns=(Column("takeovers", _("Takeovers")),),
+    compute=takeovers,
 )
-register(
-    Figure(
-        key="cost_forecast",
-        title=_("Cost forecast for the year (SEK)"),
-        description=_(
-            "The expected cost of the whole year of the period (shelter nights, placements "
-            "and other costs so far, projected to 31 December at the current daily rate), "
-            "by the unit responsible for the case, and the households behind it."
-        ),
-        columns=(Column("forecast", _("Forecast (SEK)")),),
-        compute=cost_forecast,
-        district_total=cost_forecast_households,
-        money=True,
-        order=64,
-    )
+COST_FORECAST = Figure(
+    key="cost_forecast",
+    title=_("Cost forecast for the year (SEK)"),
+    description=_(
+        "The expected cost of the whole year of the period (shelter nights, placements "
+        "and other costs so far, projected to 31 December at the current daily rate), "
+        "by the unit responsible for the case, and the households behind it."
+    ),
+    columns=(Column("forecast", _("Forecast (SEK)")),),
+    compute=cost_forecast,
+    district_total=cost_forecast_households,
+    money=True,
+    over_time=END,
 )

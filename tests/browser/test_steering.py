@@ -24,11 +24,46 @@ def test_dashboard_period_picker_and_charts(page, org, sign_in):
     assert "period 2026-03" in page.locator("main").inner_text()
     charts = page.get_by_role("img")
     assert charts.count() >= 5
-    assert page.get_by_role(
-        "heading", name="Barn i hushåll som vräktes efter vräkningshot"
-    ).is_visible()
+    # The detailed tables wait behind a disclosure until asked for.
+    heading = page.get_by_role("heading", name="Barn i hushåll som vräktes efter vräkningshot")
+    assert not heading.is_visible()
+    page.get_by_text("Detaljerade tabeller för varje mått").click()
+    assert heading.is_visible()
     assert page.get_by_role("table", name="Nya ärenden per slag per enhet").is_visible()
     assert_accessible(page)
+
+
+@pytest.mark.usefixtures("stats_cases")
+def test_key_figures_and_trends_fit_the_first_screen(page, org, sign_in):
+    """Read in a minute: at 1280×800 every key figure and its trend line is on the first
+    screen, without scrolling."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in("steering", DEMO_PASSWORD)
+    page.goto("/steering/statistics/?period=2026-03")
+    cards = page.locator(".key-figure")
+    assert cards.count() == 8
+    for k in range(cards.count()):
+        card = cards.nth(k)
+        trend = card.locator("svg.trend")
+        assert card.is_visible() and trend.is_visible()
+        box = trend.bounding_box()
+        assert box["y"] + box["height"] <= 800, (k, box)
+        label = card.locator(".key-value").bounding_box()
+        assert label["y"] + label["height"] <= 800
+    assert page.evaluate("window.scrollY") == 0
+    assert_accessible(page)
+
+
+@pytest.mark.usefixtures("stats_cases")
+def test_no_horizontal_scrolling_on_a_narrow_screen(page, org, sign_in):
+    page.set_viewport_size({"width": 320, "height": 640})
+    sign_in("steering", DEMO_PASSWORD)
+    for url in ("/steering/statistics/?period=2026-03", "/steering/statistics/?period=2026-YTD09"):
+        page.goto(url)
+        page.get_by_text("Detaljerade tabeller för varje mått").click()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, (url, width)
+        assert_accessible(page)
 
 
 def test_bad_period_is_announced(page, org, sign_in):

@@ -1,4 +1,4 @@
-"""Adding a figure is registering one provider: a money figure, as housing will add,
+"""Adding a figure is adding one provider to the list: a money figure, as housing will add,
 goes through the same suppression (sums over fewer than 5 people hidden)."""
 
 from __future__ import annotations
@@ -23,19 +23,20 @@ def money_figure(org, monkeypatch):
             return {(adult, "nights"): (4200, 3), (team, "nights"): (27000, 9)}
         return {(team, "nights"): (30000, 10)}
 
-    figures.load()  # the real providers first, so the copy holds them
-    registry = dict(figures._registry)
-    monkeypatch.setattr(figures, "_registry", registry)
-    figures.register(
-        Figure(
-            key="test_cost",
-            title="Shelter cost",
-            description="Test only",
-            columns=(Column("nights", "Cost"),),
-            compute=compute,
-            money=True,
-            order=999,
-        )
+    monkeypatch.setattr(
+        figures,
+        "FIGURES",
+        [
+            *figures.FIGURES,
+            Figure(
+                key="test_cost",
+                title="Shelter cost",
+                description="Test only",
+                columns=(Column("nights", "Cost"),),
+                compute=compute,
+                money=True,
+            ),
+        ],
     )
 
 

@@ -83,15 +83,18 @@ def test_dashboard_bad_period_names_the_parameter(client, steering):
     response = _as(client, steering).get(reverse("steering:dashboard"), {"period": "2026-13"})
     assert response.status_code == 400
     assert "period" in response.content.decode()
+    # Ranges of months are not offered: a 400 naming the parameter.
     response = _as(client, steering).get(reverse("steering:dashboard"), {"from": "2026-01"})
-    assert response.status_code == 400 and "to:" in response.content.decode()
+    assert response.status_code == 400 and "from:" in response.content.decode()
 
 
 def test_csv_export_has_the_same_suppressed_cells(client, org, steering, stats_cases):
     response = _as(client, steering).get(reverse("steering:export_csv"), {"period": "2026-03"})
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # the byte-order mark Swedish Excel needs
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
     adult = org.units["adult"].name
     homeless = [
         r for r in rows if r[1] == adult and r[2] == "Hemlöshet" and r[0] == "Nya ärenden per slag"
@@ -110,8 +113,10 @@ def test_xlsx_export(client, org, steering, stats_cases):
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames[0] == "Om rapporten"
-    assert len(book.sheetnames) == 1 + len(all_figures())
-    sheet = book.worksheets[1]
+    # About, how the figures are protected, the key figures, then one sheet per figure.
+    assert book.sheetnames[1] == "Så skyddas siffrorna"
+    assert len(book.sheetnames) == 3 + len(all_figures())
+    sheet = book.worksheets[3]
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     adult_row = next(r for r in values if r[0] == org.units["adult"].name)
     assert adult_row[2] == "<5"
@@ -130,7 +135,9 @@ def test_api_returns_the_same_figures(client, org, steering, stats_cases):
     new = next(f for f in api["figures"] if f["key"] == "new_cases")
     # The only new cases are the adult unit's, so its 2 hidden ones hide the district too.
     assert [c["display"] for c in new["total"]["cells"]] == ["–", "<5", "8"]
-    csv_rows = list(csv.reader(io.StringIO(page.content.decode())))
+    csv_rows = list(
+        csv.reader(io.StringIO(page.content.decode("utf-8").removeprefix("\ufeff")), delimiter=";")
+    )
     for cell, label in zip(
         new["total"]["cells"], ["Vräkningsförebyggande", "Hemlöshet"], strict=False
     ):
@@ -140,11 +147,11 @@ def test_api_returns_the_same_figures(client, org, steering, stats_cases):
     assert adult["cells"][1] == {"value": None, "display": "<5", "hidden": "primary"}
 
 
-def test_api_range_and_quarter(client, steering, stats_cases):
+def test_api_year_to_date_and_quarter(client, steering, stats_cases):
     _as(client, steering)
-    ranged = client.get("/api/v1/stats/", {"from": "2026-01", "to": "2026-09"}).json()
-    assert ranged["period"]["kind"] == "range"
-    assert ranged["period"]["start"] == "2026-01-01" and ranged["period"]["end"] == "2026-09-30"
+    to_date = client.get("/api/v1/stats/", {"period": "2026-YTD09"}).json()
+    assert to_date["period"]["kind"] == "ytd"
+    assert to_date["period"]["start"] == "2026-01-01" and to_date["period"]["end"] == "2026-09-30"
     assert client.get("/api/v1/stats/", {"period": "2026-Q1"}).json()["period"]["kind"] == "quarter"
 
 
@@ -153,11 +160,14 @@ def test_api_range_and_quarter(client, steering, stats_cases):
     [
         ({"period": "2026-13"}, "period"),
         ({"period": "october"}, "period"),
-        ({"from": "2026-01"}, "to"),
-        ({"to": "2026-01"}, "from"),
-        ({"from": "2026-9", "to": "2026-10"}, "from"),
-        ({"from": "2026-05", "to": "2026-01"}, "to"),
-        ({"period": "2026-01", "from": "2026-01", "to": "2026-02"}, "period"),
+        ({"period": "2026-YTD13"}, "period"),
+        # Ranges of months are no longer offered: a clear 400 naming the parameter.
+        ({"from": "2026-01"}, "from"),
+        ({"to": "2026-01"}, "to"),
+        ({"from": "2026-01", "to": "2026-09"}, "from"),
+        ({"period": "2026-01", "from": "2026-01", "to": "2026-02"}, "from"),
+        # Only completed months are published.
+        ({"period": "2099-01"}, "period"),
     ],
 )
 def test_api_bad_period_is_a_400_naming_the_parameter(client, steering, params, param):
@@ -178,7 +188,7 @@ def test_api_wrong_method(client, steering):
 
 
 def test_coordinator_reads_the_api(client, coordinator):
-    assert _as(client, coordinator).get("/api/v1/stats/", {"period": "2026"}).status_code == 200
+    assert _as(client, coordinator).get("/api/v1/stats/", {"period": "2025"}).status_code == 200
 
 
 def test_navigation_shows_statistics_to_steering_only_among_staff(client, org):

@@ -1,0 +1,104 @@
+"""What a figure is: its columns, how its provider counts, and how it behaves over time.
+
+A provider only counts, with aggregate queries (COUNT/SUM over plain, coarse columns),
+never loading a person row or decrypting anything. Everything else (district totals,
+suppression, the periods, comparisons, charts and exports) is `steering.stats`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.functional import Promise
+
+from bokvar.models import District, Unit
+
+from ..periods import Period
+
+# How a figure's cell over a quarter, a year or a year to date relates to its months.
+# SUM: the count of the period is the sum of its months' counts (things that happen on a
+# day: new cases, evictions, nights). Such a cell is published only as the sum of the
+# published month cells, so it can tell nothing the months do not.
+SUM = "sum"
+# DISTINCT: counted over the period on its own (people, households, placements current
+# during the period): not a sum of months; suppressed with the months' hidden cells kept
+# hidden.
+DISTINCT = "distinct"
+# END: as known at the end of the period (the cost forecast): the last month's cell.
+END = "end"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Promise | str
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a provider counts for: one district, its units, one period."""
+
+    district: District
+    units: tuple[Unit, ...]
+    period: Period
+
+    @property
+    def start(self) -> date:
+        return self.period.start
+
+    @property
+    def end(self) -> date:
+        return self.period.end
+
+    @property
+    def dates(self) -> tuple[date, date]:
+        return (self.period.start, self.period.end)
+
+
+# A count figure returns {(unit_id, column_key): count};
+# a sum figure (money, nights) returns {(unit_id, column_key): (sum, people)}.
+Compute = Callable[[Scope], dict]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    title: Promise | str
+    description: Promise | str
+    columns: tuple[Column, ...]
+    compute: Compute
+    # The columns are parts of a whole, so each row gets a total column.
+    additive: bool = False
+    # A sum over people (kronor, nights): each cell carries the people behind it, and a
+    # sum over fewer than the threshold of people is hidden like a small count.
+    money: bool = False
+    # What the sum counts: "money" (kronor) or "nights".
+    unit: str = "money"
+    over_time: str = SUM
+    # A sentence the steering group reads beside the figure, e.g. "The goal is zero."
+    goal: Promise | str = ""
+    # A median figure's provider returns {unit_id: [durations]} (numbers, never rows);
+    # the statistics module computes each unit's and the district's median and hides a
+    # median over fewer values than the threshold. Its columns are the median and n.
+    median: bool = False
+    # Things not yet tied to a unit (e.g. landlord signals not linked to a case):
+    # `unassigned(period, district)` returns {column_key: count}. For a district they are
+    # one more row of the table ("not yet assigned to a unit", inside the district total);
+    # with `district=None`, what has no district at all, published in a row of its own
+    # below the district total for the whole municipality.
+    unassigned: Callable[[Period, District | None], dict] | None = None
+    # Columns counting distinct people or households: {column_key: count} for the whole
+    # district, counted with its own aggregate (a person in two units' rows counts once),
+    # published as the district total instead of the sum of the units. For a sum
+    # figure: {column_key: people behind the district's sum}. No total column allowed.
+    district_total: Callable[[Scope], dict] | None = None
+    # A median per pair of units: the key of a count figure whose rows are the sending
+    # units and columns the receiving ones; `compute` returns {(unit_id, column_key):
+    # [durations]}. Each pair's count is that figure's published (suppressed) cell, and
+    # its median is shown only with a published count and over at least the threshold.
+    pairs_of: str | None = None
+    # Another sum figure over the same people (shelter cost and shelter nights): both are
+    # hidden in the same cells, so that one cannot be worked out from the other.
+    same_cells_as: str | None = None
