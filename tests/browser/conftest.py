@@ -67,6 +67,15 @@ def assert_accessible(page) -> None:
     """Fail on any axe-core violation, listing each with its nodes."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # A click on a link returns before the next page has loaded; axe run on a
+    # document still being replaced fails with "reading 'documentElement'".
+    page.wait_for_load_state("load")
     results = Axe().run(page)
     if results.violations_count:
         pytest.fail(f"Accessibility violations on {page.url}:\n{results.generate_report()}")
+
+
+def follow(page, locator) -> None:
+    """Click a link or submit button and wait for the page it leads to."""
+    with page.expect_navigation():
+        locator.click()

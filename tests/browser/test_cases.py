@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, follow
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,9 +14,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_coordinator_creates_finds_and_edits_a_case(page, org, sign_in):
     sign_in("coordinator", DEMO_PASSWORD)
-    page.get_by_role("link", name="Ärenden").first.click()
+    follow(page, page.get_by_role("link", name="Ärenden").first)
     assert_accessible(page)
-    page.get_by_role("link", name="Nytt ärende").click()
+    follow(page, page.get_by_role("link", name="Nytt ärende"))
     assert_accessible(page)
 
     page.get_by_label("Typ av ärende").select_option("eviction_prevention")
@@ -26,7 +26,7 @@ def test_coordinator_creates_finds_and_edits_a_case(page, org, sign_in):
     page.locator("#id_people-0-address").fill("Dalagatan 12")
     page.locator("#id_children-0-birth_year").fill("2014")
     page.locator("#id_children-1-birth_year").fill("2018")
-    page.get_by_role("button", name="Skapa ärende").click()
+    follow(page, page.get_by_role("button", name="Skapa ärende"))
 
     heading = page.get_by_role("heading", level=1).inner_text()
     assert re.match(r"Ärende BK-\d{4}-\d{4}", heading)
@@ -38,12 +38,12 @@ def test_coordinator_creates_finds_and_edits_a_case(page, org, sign_in):
     page.locator("#id_q").fill("6007071290")
     page.get_by_role("button", name="Sök").click()
     assert "6007071290" not in page.url  # the search is posted, never put in the address
-    page.get_by_role("link", name=number).click()
+    follow(page, page.get_by_role("link", name=number))
 
-    page.get_by_role("link", name=re.compile("Redigera uppgifter")).click()
+    follow(page, page.get_by_role("link", name=re.compile("Redigera uppgifter")))
     assert_accessible(page)
     page.get_by_label("Telefon").fill("070-123 45 67")
-    page.get_by_role("button", name="Spara").click()
+    follow(page, page.get_by_role("button", name="Spara"))
     assert "Personuppgifterna sparades" in page.locator(".messages").inner_text()
     changes = page.locator("#changes-heading + table").inner_text()
     assert "Anette Sjöberg" in changes and "telefon" in changes

@@ -19,6 +19,9 @@ from cases.models import Deadline, EvictionThreat
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+# "In the future" is two days ahead, not one: TODAY is read when the module is
+# collected, and a run that crosses midnight in Stockholm would make tomorrow today.
+FUTURE = TODAY + timedelta(days=2)
 
 
 @pytest.mark.parametrize(
@@ -69,12 +72,12 @@ TODAY = timezone.localdate()
             "eviction_on",
         ),
         (
-            ThreatData(application_to="enforcement", application_on=TODAY + timedelta(days=1)),
+            ThreatData(application_to="enforcement", application_on=FUTURE),
             "application_on",
         ),
         (ThreatData(arrears_amount=-1), "arrears_amount"),
         (ThreatData(recovery_amount=-100), "recovery_amount"),
-        (ThreatData(termination_served_on=TODAY + timedelta(days=1)), "termination_served_on"),
+        (ThreatData(termination_served_on=FUTURE), "termination_served_on"),
         (ThreatData(application_to="enforcement"), "application_on"),
         (ThreatData(outcome="recovered_by_payment"), "paid_on"),
     ],
