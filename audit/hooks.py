@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.http import HttpRequest
 
+from bokvar import net
 from bokvar.models import Role
 from bokvar.selectors import roles_of
 
@@ -25,8 +26,7 @@ class How:
 
 
 def client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded header is set by the client and proves nothing.
-    return (request.META.get("REMOTE_ADDR") or "")[:45]
+    return net.client_ip(request)
 
 
 def subjects_of(objs: list[models.Model], *, via: models.Model | None = None) -> list[Subject]:

@@ -22,6 +22,10 @@ def _int_list(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
 
+def _str_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 @dataclass(frozen=True)
 class Knob:
     default: Any
@@ -51,6 +55,9 @@ KNOBS: dict[str, Knob] = {
     # Whole years before last year change rarely: their reports are pre-computed once a
     # day for this many years back and served while younger than a day and a bit.
     "STATS_PAST_YEARS": Knob(5, "BOKVAR_STATS_PAST_YEARS"),
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is
+    # believed; see bokvar/net.py. Empty: the header is ignored.
+    "TRUSTED_PROXIES": Knob([], "BOKVAR_TRUSTED_PROXIES", _str_list),
 }
 
 

@@ -168,6 +168,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# One rule for the client address (trusted proxies only), shared with the access log.
+AXES_CLIENT_IP_CALLABLE = "bokvar.net.client_ip"
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
