@@ -15,7 +15,7 @@ cells can solve those equations for a hidden one.
    (body cells before totals, non-zero before zero), repeated to a fixed point.
 3. Audit: the classic rule is not sufficient in general (a hidden cell that is a
    "bridge" between two groups of hidden cells is still determined), so the
-   equations are solved exactly (fractions, Gaussian elimination); while any
+   equations are solved exactly (integer Gaussian elimination on sparse rows); while any
    hidden cell has a unique value, one more cell of its row or column is hidden.
 4. Bounds audit (`steering.bounds`): an attacker also knows that a "<5" cell holds
    1–4 and a secondary one 0 or at least 5, so e.g. two "<5" cells adding up to 8
@@ -33,7 +33,7 @@ is cheap.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
+from math import gcd
 
 from . import bounds
 
@@ -256,46 +256,70 @@ def _determined_cells(grid: Grid, hidden: set[Cell]) -> list[Cell]:
     # The unpublished slack of a distinct total is one more unknown of its equation.
     unknowns = [*sorted(hidden), *(("slack", k) for k in sorted(grid.slack))]
     index = {cell: k for k, cell in enumerate(unknowns)}
-    matrix: list[list[Fraction]] = []
+    matrix: list[dict[int, int]] = []
     for k, (parts, total) in enumerate(grid.equations):
-        row = [Fraction(0)] * len(unknowns)
+        row: dict[int, int] = {}
         for cell in parts:
             if cell in index:
-                row[index[cell]] += 1
+                row[index[cell]] = row.get(index[cell], 0) + 1
         if total in index:
-            row[index[total]] -= 1
+            row[index[total]] = row.get(index[total], 0) - 1
         if k in grid.slack:
-            row[index[("slack", k)]] -= 1
-        if any(row):
+            row[index[("slack", k)]] = row.get(index[("slack", k)], 0) - 1
+        row = {col: v for col, v in row.items() if v}
+        if row:
             matrix.append(row)
-    reduced = _rref(matrix, len(unknowns))
+    # A variable is determined iff it is alone in a row of the reduced matrix.
     determined = []
-    # A variable is determined iff a row of the reduced matrix has its only non-zero there.
-    for row in reduced:
-        nonzero = [k for k, v in enumerate(row) if v != 0]
-        if len(nonzero) == 1 and unknowns[nonzero[0]] in hidden:
-            determined.append(unknowns[nonzero[0]])
+    for row in reduced_basis(matrix):
+        if len(row) == 1:
+            (col,) = row
+            if unknowns[col] in hidden:
+                determined.append(unknowns[col])
     return sorted(determined)
 
 
-def _rref(matrix: list[list[Fraction]], width: int) -> list[list[Fraction]]:
-    rows = [list(r) for r in matrix]
-    pivot_row = 0
-    for col in range(width):
-        pivot = next((r for r in range(pivot_row, len(rows)) if rows[r][col] != 0), None)
-        if pivot is None:
+def reduced_basis(rows: list[dict[int, int]]) -> list[dict[int, int]]:
+    """A fully reduced basis of the row space: each pivot column is non-zero in its own
+    row only. Then a unit vector e_j lies in the row space exactly when some basis row is
+    a multiple of it (its coefficient on each pivot column must be that row's weight).
+
+    Exact and sparse: rows are {column: integer}, combined fraction-free and divided by
+    their gcd, so nothing is rounded and only non-zero entries are touched (the equations
+    of a table have a handful of cells each; a dense rational elimination was the bulk of
+    the statistics' run time).
+    """
+    basis: dict[int, dict[int, int]] = {}
+    for original in rows:
+        row = dict(original)
+        while True:
+            col = next((c for c in row if c in basis), None)
+            if col is None:
+                break
+            row = _eliminate(row, basis[col], col)
+        if not row:
             continue
-        rows[pivot_row], rows[pivot] = rows[pivot], rows[pivot_row]
-        lead = rows[pivot_row][col]
-        rows[pivot_row] = [v / lead for v in rows[pivot_row]]
-        for r in range(len(rows)):
-            if r != pivot_row and rows[r][col] != 0:
-                factor = rows[r][col]
-                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[pivot_row], strict=True)]
-        pivot_row += 1
-        if pivot_row == len(rows):
-            break
-    return rows[:pivot_row]
+        pivot = min(row)
+        for other_col, other in list(basis.items()):
+            if pivot in other:
+                basis[other_col] = _eliminate(other, row, pivot)
+        basis[pivot] = row
+    return list(basis.values())
+
+
+def _eliminate(row: dict[int, int], by: dict[int, int], col: int) -> dict[int, int]:
+    """`row` with column `col` cancelled by a multiple of `by` (integers, gcd-normalised)."""
+    a, b = by[col], row[col]
+    out = {c: a * v for c, v in row.items()}
+    for c, v in by.items():
+        out[c] = out.get(c, 0) - b * v
+    out = {c: v for c, v in out.items() if v}
+    divisor = 0
+    for v in out.values():
+        divisor = gcd(divisor, v)
+    if divisor > 1:
+        out = {c: v // divisor for c, v in out.items()}
+    return out
 
 
 def determined_cells(grid: Grid, hidden: set[Cell]) -> list[Cell]:

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from steering import suppression
-from steering.suppression import PRIMARY, build_grid, determined_cells, suppress
+from steering.suppression import PRIMARY, build_grid, determined_cells, reduced_basis, suppress
 
 THRESHOLD = 5
 
@@ -322,3 +322,70 @@ def test_bounds_audit_agrees_with_enumeration(body, row_totals, data):
     assert brute <= audit
     if not any(grid.values[c[0]][c[1]] == 0 for c in extra):
         assert audit == brute
+
+
+def _unit_vectors_in_row_space(rows: list[list[int]], width: int) -> set[int]:
+    """The oracle: dense rational Gauss–Jordan, the textbook way."""
+    from fractions import Fraction
+
+    matrix = [[Fraction(v) for v in row] for row in rows]
+    pivot_row = 0
+    for col in range(width):
+        pivot = next((r for r in range(pivot_row, len(matrix)) if matrix[r][col]), None)
+        if pivot is None:
+            continue
+        matrix[pivot_row], matrix[pivot] = matrix[pivot], matrix[pivot_row]
+        lead = matrix[pivot_row][col]
+        matrix[pivot_row] = [v / lead for v in matrix[pivot_row]]
+        for r in range(len(matrix)):
+            if r != pivot_row and matrix[r][col]:
+                factor = matrix[r][col]
+                matrix[r] = [
+                    a - factor * b for a, b in zip(matrix[r], matrix[pivot_row], strict=True)
+                ]
+        pivot_row += 1
+    alone = set()
+    for row in matrix[:pivot_row]:
+        nonzero = [k for k, v in enumerate(row) if v]
+        if len(nonzero) == 1:
+            alone.add(nonzero[0])
+    return alone
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=9).flatmap(
+        lambda width: st.tuples(
+            st.just(width),
+            st.lists(
+                st.lists(st.integers(min_value=-2, max_value=2), min_size=width, max_size=width),
+                max_size=10,
+            ),
+        )
+    )
+)
+def test_the_sparse_elimination_finds_what_rational_gauss_jordan_finds(case):
+    width, rows = case
+    sparse = [{k: v for k, v in enumerate(row) if v} for row in rows]
+    basis = reduced_basis(sparse)
+    found = {next(iter(row)) for row in basis if len(row) == 1}
+    assert found == _unit_vectors_in_row_space(rows, width)
+    # A basis: as many rows as the rank, each pivot column in one row only.
+    assert len(basis) == len(_rank_rows(rows, width))
+
+
+def _rank_rows(rows: list[list[int]], width: int) -> list[int]:
+    from fractions import Fraction
+
+    matrix = [[Fraction(v) for v in row] for row in rows]
+    rank = 0
+    for col in range(width):
+        pivot = next((r for r in range(rank, len(matrix)) if matrix[r][col]), None)
+        if pivot is None:
+            continue
+        matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
+        for r in range(rank + 1, len(matrix)):
+            factor = matrix[r][col] / matrix[rank][col]
+            matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[rank], strict=True)]
+        rank += 1
+    return list(range(rank))
