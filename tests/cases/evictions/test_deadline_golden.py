@@ -494,3 +494,43 @@ def test_reminders_of_the_table_go_out_once_each_on_working_days(org, make_case,
         kind="deadline_reminder", dedupe_key__startswith=prefix
     ).count()
     assert per_lead == 3
+
+
+def _form(s: Scenario) -> dict:
+    post = {
+        "termination_served_on": s.served.isoformat() if s.served else "",
+        "board_notice_given_on": s.given.isoformat() if s.given else "",
+        "board_notified_on": s.received.isoformat() if s.received else "",
+    }
+    if s.application_on:
+        post["application_to"] = "enforcement"
+        post["application_on"] = s.application_on.isoformat()
+    if s.application_served:
+        post["application_served_on"] = s.application_served.isoformat()
+    if s.illness:
+        post["prevented_by_illness"] = "on"
+    return post
+
+
+def test_the_pages_give_the_same_last_days(org, make_case, login):
+    """Through the form, as staff enter it: every scenario whose dates have all passed
+    (the form refuses dates ahead of the real today, read here at test time)."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from cases.models import EvictionThreat
+
+    today = timezone.localdate()
+    client = login(org.users["coordinator"])
+    checked = 0
+    for s in G:
+        recorded = [s.served, s.given, s.received, s.application_on, s.application_served]
+        if max(d for d in recorded if d) > today:
+            continue
+        case = make_case()
+        response = client.post(reverse("cases:threat_new", args=[case.pk]), _form(s))
+        assert response.status_code == 302, (s.name, response.context["form"].errors)
+        threat = EvictionThreat.objects.get(case=case)
+        assert threat.recovery_deadline == s.expected, s.name
+        checked += 1
+    assert checked >= 20  # the 2025-2026 rows at least

@@ -584,3 +584,34 @@ def reminders_order(html: str, threat) -> list[str]:
     recovery = html.rfind(threat.recovery_deadline.isoformat() + ": ")
     assert eviction > 0 and recovery > 0
     return ["eviction", "recovery"] if eviction < recovery else ["recovery", "eviction"]
+
+
+def test_only_the_receipt_known_shows_the_deadline_at_the_latest(org, make_case, login):
+    case = make_case()
+    threat = threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(
+            termination_served_on=TODAY - timedelta(days=2),
+            board_notified_on=TODAY - timedelta(days=1),
+        ),
+    )
+    assert threat.recovery_deadline_at_the_latest
+    html = login(org.users["coordinator"]).get(reverse("cases:detail", args=[case.pk]))
+    html = html.content.decode()
+    assert "Tidsfrist för återvinning (senast)" in html
+    assert "den lagliga tidsfristen kan vara tidigare" in html
+    # The day the notice was given, once recorded, is what counts: no "at the latest".
+    threat = threats.update_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=ThreatData(
+            termination_served_on=TODAY - timedelta(days=2),
+            board_notice_given_on=TODAY - timedelta(days=2),
+            board_notified_on=TODAY - timedelta(days=1),
+        ),
+    )
+    assert not threat.recovery_deadline_at_the_latest
+    assert threat.recovery_deadline == statutory_last_day(TODAY + timedelta(days=19))
