@@ -43,3 +43,36 @@ def add_working_days(start: date, count: int) -> date:
         if is_working_day(day):
             remaining -= 1
     return day
+
+
+def statutory_last_day(day: date) -> date:
+    """The day an act due by law on `day` may still be done: lag (1930:173) om beräkning
+    av lagstadgad tid 2 §: "Infaller den tid, då enligt lag eller särskild författning en
+    åtgärd senast ska vidtas, på en söndag, annan allmän helgdag, lördag, midsommarafton,
+    julafton eller nyårsafton, får åtgärden vidtas nästa vardag." Every statutory last
+    day Bo Kvar computes goes through here."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def working_day_on_or_before(day: date) -> date:
+    """`day` if it is a working day, else the working day before it (reminders are sent
+    on working days, never later than their day)."""
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end`; negative when `end` is
+    before `start` (the working days from `end` up to, not including, `start`)."""
+    if end < start:
+        return -working_days_between(end, start)
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count

@@ -126,12 +126,13 @@ def _done_at(on: date) -> datetime:
 
 def _deadlines(rng, threat: EvictionThreat, *, today: date) -> list[Deadline]:
     """The deadline rows the workflow keeps for a threat (threats.sync_deadlines): one
-    for the recovery deadline and one for the eviction date, done once the threat has
-    moved past them; coordinators act on all but a few past recovery deadlines."""
+    for the recovery deadline and one for the eviction date. The recovery deadline is
+    done at the outcome or at its expiry (an application does not end it, JB 12:44);
+    the eviction date at the outcome."""
     out = []
     if threat.recovery_deadline:
-        over = threat.concluded_on or threat.application_on
-        if over is None and threat.recovery_deadline < today and rng.random() < 0.97:
+        over = threat.concluded_on
+        if over is None and threat.recovery_deadline < today:
             over = threat.recovery_deadline
         out.append(
             Deadline(

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from bokvar.demo import DemoContext
+from bokvar.legal_calendar import statutory_last_day
 from bokvar.models import Unit
 from cases.core.demo import fake_person
 from cases.models import Case, Landlord, LandlordSignal
@@ -133,6 +134,7 @@ def seed(ctx: DemoContext) -> None:
         ThreatData(
             arrears_notice_on=today - timedelta(days=25),
             termination_served_on=today - timedelta(days=12),
+            board_notice_given_on=today - timedelta(days=16),
             board_notified_on=today - timedelta(days=14),
             recovery_amount=31500,
         ),
@@ -141,6 +143,9 @@ def seed(ctx: DemoContext) -> None:
             termination_served_on=today - timedelta(days=18),
             board_notified_on=today - timedelta(days=17),
             recovery_amount=18000,
+            # The landlord applied at once: the recovery period still runs (JB 12:44).
+            application_to="enforcement",
+            application_on=today - timedelta(days=2),
         ),
         ThreatData(
             arrears_notice_on=today - timedelta(days=60),
@@ -155,7 +160,8 @@ def seed(ctx: DemoContext) -> None:
             board_notified_on=today - timedelta(days=69),
             application_to="enforcement",
             application_on=today - timedelta(days=40),
-            eviction_on=today + timedelta(days=12),
+            # The Enforcement Authority evicts on working days.
+            eviction_on=statutory_last_day(today + timedelta(days=12)),
         ),
         ThreatData(
             arrears_notice_on=today - timedelta(days=60),
@@ -174,7 +180,8 @@ def seed(ctx: DemoContext) -> None:
             on=today - timedelta(days=rng.randint(0, 5)),
             reached=rng.random() < 0.7,
             note="Gick igenom ekonomin och möjligheten att söka försörjningsstöd.",
-            follow_up_on=today + timedelta(days=rng.randint(1, 14)),
+            # A follow-up agreed for a working day, never a weekend or holiday.
+            follow_up_on=statutory_last_day(today + timedelta(days=rng.randint(1, 14))),
             today=today,
         )
         contacts.record_intervention(

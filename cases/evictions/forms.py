@@ -195,8 +195,25 @@ class ThreatForm(forms.Form):
         required=False,
         help_text=EvictionThreat._meta.get_field("termination_notice").help_text,
     )
+    board_notice_given_on = forms.DateField(
+        label=_("Notice given to the social welfare board"),
+        required=False,
+        widget=DATE,
+        help_text=EvictionThreat._meta.get_field("board_notice_given_on").help_text,
+    )
     board_notified_on = forms.DateField(
-        label=_("Notice reached the social welfare board"), required=False, widget=DATE
+        label=_("Notice reached the social welfare board"),
+        required=False,
+        widget=DATE,
+        help_text=_(
+            "When only this date is known, the recovery deadline is shown as at the latest: "
+            "the lawful one may be earlier."
+        ),
+    )
+    board_notice_amount_wrong = forms.BooleanField(
+        label=_("The notice to the board states a wrong amount"),
+        required=False,
+        help_text=EvictionThreat._meta.get_field("board_notice_amount_wrong").help_text,
     )
     recovery_amount = forms.DecimalField(
         label=_("Amount needed to recover the lease (SEK)"), required=False, decimal_places=2
@@ -205,6 +222,17 @@ class ThreatForm(forms.Form):
         label=_("Application to"), choices=EvictionThreat.ApplicationTo.choices, required=False
     )
     application_on = forms.DateField(label=_("Application date"), required=False, widget=DATE)
+    application_served_on = forms.DateField(
+        label=_("Application served on the tenant"),
+        required=False,
+        widget=DATE,
+        help_text=EvictionThreat._meta.get_field("application_served_on").help_text,
+    )
+    prevented_by_illness = forms.BooleanField(
+        label=_("The tenant was prevented by illness or a similar unforeseen circumstance"),
+        required=False,
+        help_text=EvictionThreat._meta.get_field("prevented_by_illness").help_text,
+    )
     eviction_on = forms.DateField(label=_("Eviction date"), required=False, widget=DATE)
     paid_on = forms.DateField(label=_("Payment made"), required=False, widget=DATE)
     outcome = forms.ChoiceField(

@@ -8,11 +8,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bokvar.conf import setting
+from bokvar.legal_calendar import working_days_between
 from cases.core.selectors import cases as case_selectors
 from cases.core.timeline import TimelineEvent
 from cases.models import Contact, Deadline, EvictionThreat, Intervention, LandlordSignal
 
 from . import selectors
+from .services import deadlines
 
 
 def threat_panel(request, case) -> dict | None:
@@ -22,17 +25,65 @@ def threat_panel(request, case) -> dict | None:
         return None
     today = timezone.localdate()
     current = next((t for t in threats if not t.outcome), None)
-    days_left = (
-        (current.recovery_deadline - today).days if current and current.recovery_deadline else None
+    open_dates = date_lines(selectors.upcoming_deadlines(case), today=today)
+    has_children = case.household_id is not None and case.household.children.exists()
+    for line in open_dates:
+        line["children"] = has_children and line["urgent"]
+    # Only an open deadline row is pending: a recovery deadline closed by a payment in
+    # time, an outcome or its expiry is never shown as counting down.
+    recovery = next(
+        (
+            line
+            for line in open_dates
+            if line["deadline"].kind == Deadline.Kind.RECOVERY
+            and current is not None
+            and line["deadline"].threat_id == current.pk
+        ),
+        None,
     )
     return {
         "threats": threats,
         "current": current,
-        "days_left": days_left,
-        "deadlines": selectors.upcoming_deadlines(case),
+        "recovery": recovery,
+        "days_left": recovery["days"] if recovery else None,
+        "deadlines": open_dates,
+        "eviction_before_recovery": current is not None and eviction_before_recovery_ends(current),
         "may_write": may_write and case.status == "open",
         "today": today,
     }
+
+
+def eviction_before_recovery_ends(threat: EvictionThreat) -> bool:
+    """An eviction date on or before the recovery deadline cannot be carried out: the
+    tenant may still recover the lease by paying up to that day (JB 12 kap. 44 §)."""
+    return bool(
+        not threat.outcome
+        and threat.eviction_on
+        and threat.recovery_deadline
+        and threat.eviction_on <= threat.recovery_deadline
+    )
+
+
+def date_lines(rows, *, today) -> list[dict]:
+    """Open deadlines, soonest first, each with its days left in calendar and working
+    days and the wording the reminder e-mails use. An eviction date within
+    CHILD_EVICTION_ALERT_DAYS (14) is urgent, as prominent as a recovery deadline."""
+    window = setting("CHILD_EVICTION_ALERT_DAYS")
+    lines = []
+    for d in sorted(rows, key=lambda d: (d.due_on, d.pk)):
+        days = (d.due_on - today).days
+        lines.append(
+            {
+                "deadline": d,
+                "days": days,
+                "working_days": working_days_between(today, d.due_on),
+                "status": deadlines.status_text(d.due_on, today=today),
+                "urgent": d.kind == Deadline.Kind.RECOVERY
+                or (d.kind == Deadline.Kind.EVICTION and days <= window),
+                "children": False,
+            }
+        )
+    return lines
 
 
 def timeline(request, case):

@@ -59,8 +59,25 @@ class EvictionThreat(models.Model):
             "paying within three weeks does not start the recovery period (NJA 1985 s. 586)."
         ),
     )
+    board_notice_given_on = models.DateField(
+        _("notice given to the social welfare board"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The date on the landlord's notice to the board, or the day it was sent. The "
+            "recovery period counts from it (jordabalken 12 kap. 44 §: lämnats)."
+        ),
+    )
     board_notified_on = models.DateField(
         _("notice reached the social welfare board"), null=True, blank=True
+    )
+    board_notice_amount_wrong = models.BooleanField(
+        _("the notice to the board states a wrong amount"),
+        default=False,
+        help_text=_(
+            "A notice to the board with a wrong amount to pay does not lawfully start the "
+            "recovery period (RH 1995:34)."
+        ),
     )
     recovery_deadline = models.DateField(_("recovery deadline"), null=True, blank=True)
     recovery_amount = models.DecimalField(
@@ -74,6 +91,24 @@ class EvictionThreat(models.Model):
         _("application to"), max_length=16, choices=ApplicationTo.choices, blank=True
     )
     application_on = models.DateField(_("application date"), null=True, blank=True)
+    application_served_on = models.DateField(
+        _("application served on the tenant"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "An application for eviction served on the tenant counts as the notice of "
+            "termination (jordabalken 12 kap. 8 §)."
+        ),
+    )
+    prevented_by_illness = models.BooleanField(
+        _("tenant prevented by illness or a similar circumstance"),
+        default=False,
+        help_text=_(
+            "Jordabalken 12 kap. 44 § second paragraph: payment as soon as possible can "
+            "still recover the lease until the rent tribunal or the Enforcement Authority "
+            "decides."
+        ),
+    )
     eviction_on = models.DateField(_("eviction date"), null=True, blank=True)
     paid_on = models.DateField(_("payment made"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
@@ -110,11 +145,19 @@ class EvictionThreat(models.Model):
             models.CheckConstraint(
                 condition=Q(recovery_deadline__isnull=True)
                 | (
-                    Q(termination_served_on__isnull=False)
-                    & Q(board_notified_on__isnull=False)
+                    (
+                        Q(termination_served_on__isnull=False)
+                        | Q(application_served_on__isnull=False)
+                    )
+                    & (Q(board_notified_on__isnull=False) | Q(board_notice_given_on__isnull=False))
                     & ~Q(termination_notice="defective")
+                    & Q(board_notice_amount_wrong=False)
                 ),
-                name="threat_deadline_needs_correct_notice",
+                name="threat_deadline_needs_lawful_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(application_served_on__isnull=True) | Q(application_on__isnull=False),
+                name="threat_application_served_needs_application",
             ),
             models.CheckConstraint(
                 condition=Q(termination_notice="") | Q(termination_served_on__isnull=False),
@@ -143,9 +186,15 @@ class EvictionThreat(models.Model):
             return self.Stage.EVICTION_DATE
         if self.application_on:
             return self.Stage.APPLICATION
-        if self.termination_served_on or self.board_notified_on:
+        if self.termination_served_on or self.board_notified_on or self.board_notice_given_on:
             return self.Stage.TERMINATION
         return self.Stage.ARREARS
+
+    @property
+    def recovery_deadline_at_the_latest(self) -> bool:
+        """Counted from the board's receipt because the day the notice was given is not
+        known: the lawful last day may be earlier (12 kap. 44 §: lämnats)."""
+        return self.recovery_deadline is not None and self.board_notice_given_on is None
 
     def get_stage_display(self) -> str:
         return str(self.Stage(self.stage).label)

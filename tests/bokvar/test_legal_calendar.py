@@ -26,3 +26,30 @@ def test_the_eves_of_the_rule_of_lag_are_not_working_days():
     # Wednesday 23 Dec 2026 + 1 working day: past Christmas Eve, Christmas and Boxing Day
     # (a Saturday) and the Sunday, to Monday 28 December.
     assert add_working_days(date(2026, 12, 23), 1) == date(2026, 12, 28)
+
+
+def test_statutory_last_day_moves_to_the_next_weekday():
+    """Lag (1930:173) 2 §: a last day on a weekend, holiday or one of the three eves
+    moves to the next weekday (vardag); a working day stays."""
+    from bokvar.legal_calendar import statutory_last_day
+
+    assert statutory_last_day(date(2025, 12, 24)) == date(2025, 12, 29)  # Christmas Eve
+    assert statutory_last_day(date(2025, 6, 20)) == date(2025, 6, 23)  # Midsummer Eve
+    assert statutory_last_day(date(2026, 4, 3)) == date(2026, 4, 7)  # Good Friday
+    assert statutory_last_day(date(2025, 12, 31)) == date(2026, 1, 2)  # New Year's Eve
+    assert statutory_last_day(date(2026, 1, 31)) == date(2026, 2, 2)  # Saturday
+    assert statutory_last_day(date(2025, 6, 9)) == date(2025, 6, 9)  # Whit Monday works
+    assert statutory_last_day(date(2028, 2, 29)) == date(2028, 2, 29)  # leap day, Tuesday
+
+
+def test_working_day_on_or_before_and_counting_between():
+    from bokvar.legal_calendar import working_day_on_or_before, working_days_between
+
+    assert working_day_on_or_before(date(2026, 12, 27)) == date(2026, 12, 23)
+    assert working_day_on_or_before(date(2026, 6, 21)) == date(2026, 6, 18)
+    assert working_day_on_or_before(date(2026, 6, 18)) == date(2026, 6, 18)
+    # Wed 23 Dec 2026 to Mon 28 Dec: one working day after; back again it is minus one.
+    assert working_days_between(date(2026, 12, 23), date(2026, 12, 28)) == 1
+    assert working_days_between(date(2026, 12, 28), date(2026, 12, 23)) == -1
+    assert working_days_between(date(2026, 3, 2), date(2026, 3, 2)) == 0
+    assert working_days_between(date(2026, 3, 2), date(2026, 3, 9)) == 5

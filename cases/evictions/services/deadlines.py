@@ -3,7 +3,8 @@
 A deadline is a row: the legal dates of a threat (kept in step by `threats`) and the
 follow-ups agreed at a contact. Responsible staff are reminded of each open deadline of an
 open case at every lead time (`REMINDER_LEAD_DAYS`, e.g. a week, two days and the day
-itself), through the kernel's scan-and-notify job (`bokvar.scan`): each reminder is keyed
+itself; a reminder whose day is not a working day goes out on the working day before),
+through the kernel's scan-and-notify job (`bokvar.scan`): each reminder is keyed
 per (recipient, deadline, due date, lead time), so it goes out exactly once however often,
 late or concurrently the task runs; reminders missed while the scheduler was down are sent,
 late, by the next run, and their text says how things stand on the day they go out. When
@@ -27,6 +28,7 @@ from django.utils.translation import ngettext
 from bokvar import scan
 from bokvar.conf import setting
 from bokvar.history import attribute
+from bokvar.legal_calendar import working_day_on_or_before
 from bokvar.models import User
 from cases.core.selectors.cases import responsible_staff_by_case
 from cases.models import Case, Deadline
@@ -65,12 +67,25 @@ def send_due_reminders(*, today: date | None = None) -> int:
     return sent
 
 
+# A reminder's day moves back to a working day by at most this many days (Christmas Eve
+# to Boxing Day plus a weekend is the longest run of non-working days).
+_LONGEST_NON_WORKING_RUN = 7
+
+
+def reminder_day(due_on: date, lead: int) -> date:
+    """The day the `lead`-day reminder of a deadline goes out: `lead` calendar days
+    before it, or the working day before that when that day is a weekend, a public
+    holiday or an eve of lag (1930:173) 2 § (nobody reads a reminder sent on a Saturday,
+    and "two days before" must not shrink to nothing over a weekend)."""
+    return working_day_on_or_before(due_on - timedelta(days=lead))
+
+
 def leads_due(due_on: date, *, today: date, leads: list[int], catch_up_days: int) -> list[int]:
     """Every lead time whose reminder day has arrived, unless the deadline is more than
     `catch_up_days` overdue (then one overdue reminder stands for them all)."""
     if (today - due_on).days > catch_up_days:
         return []
-    return [lead for lead in leads if due_on - timedelta(days=lead) <= today]
+    return [lead for lead in leads if reminder_day(due_on, lead) <= today]
 
 
 def dedupe_key(deadline_id: int, due_on: date, lead: int | str) -> str:
@@ -100,7 +115,7 @@ def _due(today: date) -> list[dict]:
         Deadline.objects.filter(
             done_at__isnull=True,
             case__status=Case.Status.OPEN,
-            due_on__lte=today + timedelta(days=max(_leads())),
+            due_on__lte=today + timedelta(days=max(_leads()) + _LONGEST_NON_WORKING_RUN),
         )
         .values("id", "kind", "due_on", "case_id", "case__number", "case__responsible_unit_id")
         .order_by("due_on", "id")

@@ -20,6 +20,7 @@ from bokvar import scan
 from bokvar.concurrency import bump, lock_version
 from bokvar.conf import setting
 from bokvar.history import attribute
+from bokvar.legal_calendar import statutory_last_day
 from bokvar.models import User
 from bokvar.notifications import notify
 from bokvar.selectors import coordinators_by_district, district_coordinators, unit_staff
@@ -33,18 +34,54 @@ def recovery_deadline(
     termination_served_on: date | None,
     board_notified_on: date | None,
     termination_notice: str = "",
-):
-    """Återvinning (JB 12 kap. 44 §): the period runs from the later of service on the
-    tenant and the board's notice; it does not start until both exist, nor while the
-    notice served is known to lack the information on the right to recover (NJA 1985
-    s. 586). A notice not yet checked is assumed correct: better an early reminder than
-    a missed deadline."""
-    if termination_served_on is None or board_notified_on is None:
+    *,
+    board_notice_given_on: date | None = None,
+    application_served_on: date | None = None,
+    board_notice_amount_wrong: bool = False,
+) -> date | None:
+    """The last day to pay and recover the lease (återvinning), or None while the period
+    has not lawfully started.
+
+    Jordabalken 12 kap. 44 § första stycket: the tenant who pays within three weeks from
+    being served the notice of the right to recover (delgavs underrättelse) and from the
+    landlord's notice being given (lämnats) to the social welfare board keeps the lease.
+    The period runs from the later of the two; the board's notice counts from the day it
+    was given or sent (NJA 1985 s. 586: from the day the corrected notice was sent), so
+    the day it reached the board is used only when that is all we know, and the last day
+    is then "at the latest" (EvictionThreat.recovery_deadline_at_the_latest).
+
+    12 kap. 8 §: an application for eviction served on the tenant counts as the notice of
+    termination (förordning 1978:314, formulär 1: "Som uppsägning räknas också
+    stämningsansökan eller ansökan om avhysning"), so the first of a termination served
+    and an application served starts the tenant's side.
+
+    No period while the notice served lacks the information on the right to recover
+    (NJA 1985 s. 586) or the notice to the board states a wrong amount (RH 1995:34). A
+    notice not yet checked is assumed correct: better an early reminder than a missed
+    deadline.
+
+    Lag (1930:173) 1 §: three weeks end on the same weekday; 2 §: a last day on a
+    weekend, public holiday, Midsummer Eve, Christmas Eve or New Year's Eve moves to the
+    next weekday (bokvar.legal_calendar.statutory_last_day)."""
+    served = min((d for d in (termination_served_on, application_served_on) if d), default=None)
+    board = board_notice_given_on or board_notified_on
+    if served is None or board is None:
         return None
-    if termination_notice == EvictionThreat.NoticeCheck.DEFECTIVE:
+    if termination_notice == EvictionThreat.NoticeCheck.DEFECTIVE or board_notice_amount_wrong:
         return None
-    start = max(termination_served_on, board_notified_on)
-    return start + timedelta(days=setting("RECOVERY_PERIOD_DAYS"))
+    start = max(served, board)
+    return statutory_last_day(start + timedelta(days=setting("RECOVERY_PERIOD_DAYS")))
+
+
+def threat_recovery_deadline(threat: EvictionThreat) -> date | None:
+    return recovery_deadline(
+        threat.termination_served_on,
+        threat.board_notified_on,
+        threat.termination_notice,
+        board_notice_given_on=threat.board_notice_given_on,
+        application_served_on=threat.application_served_on,
+        board_notice_amount_wrong=threat.board_notice_amount_wrong,
+    )
 
 
 @dataclass
@@ -53,40 +90,56 @@ class ThreatData:
     arrears_amount: Decimal | None = None
     termination_served_on: date | None = None
     termination_notice: str = ""
+    board_notice_given_on: date | None = None
     board_notified_on: date | None = None
+    board_notice_amount_wrong: bool = False
     recovery_amount: Decimal | None = None
     application_to: str = ""
     application_on: date | None = None
+    application_served_on: date | None = None
+    prevented_by_illness: bool = False
     eviction_on: date | None = None
     paid_on: date | None = None
     outcome: str = ""
     concluded_on: date | None = None
 
 
-# The stages in the order they happen; dates of one stage may fall on the same day.
-# Termination and the board's notice are one stage (either may come first).
-STAGES = [
-    ("arrears_notice_on",),
-    ("termination_served_on", "board_notified_on"),
-    ("application_on",),
-    ("eviction_on",),
-]
-# (earlier field, later field): each pair must be in this order when both are given:
-# every date of a stage against every date of each later stage, and the payment after
-# the arrears notice.
-ORDER = [
-    (earlier, later)
-    for i, stage in enumerate(STAGES)
-    for earlier in stage
-    for later_stage in STAGES[i + 1 :]
-    for later in later_stage
-] + [("arrears_notice_on", "paid_on")]
+# (earlier field, later field): each pair must be in this order when both are given.
+# The termination, the board's notice and the application are not ordered among
+# themselves: an application served may itself be the termination (12 kap. 8 §), made
+# before any separate notice, and the landlord may tell the board before or after.
+_AFTER_ARREARS = (
+    "termination_served_on",
+    "board_notice_given_on",
+    "board_notified_on",
+    "application_on",
+    "application_served_on",
+    "eviction_on",
+    "paid_on",
+)
+_BEFORE_EVICTION = (
+    "termination_served_on",
+    "board_notice_given_on",
+    "board_notified_on",
+    "application_on",
+    "application_served_on",
+)
+ORDER = (
+    [("arrears_notice_on", later) for later in _AFTER_ARREARS]
+    + [
+        ("board_notice_given_on", "board_notified_on"),
+        ("application_on", "application_served_on"),
+    ]
+    + [(earlier, "eviction_on") for earlier in _BEFORE_EVICTION]
+)
 # Dates that record what has happened, so cannot lie ahead.
 PAST_ONLY = (
     "arrears_notice_on",
     "termination_served_on",
+    "board_notice_given_on",
     "board_notified_on",
     "application_on",
+    "application_served_on",
     "paid_on",
 )
 
@@ -117,6 +170,10 @@ def validate(data: ThreatData, *, today: date) -> None:
         )
     if data.application_to and not data.application_on:
         errors["application_on"] = [_("Enter the date of the application.")]
+    if data.application_served_on and not data.application_on:
+        errors.setdefault("application_on", []).append(
+            _("Enter the date of the application that was served.")
+        )
     if data.application_on and not data.application_to:
         errors["application_to"] = [_("Choose where the application was made.")]
     if data.outcome and data.outcome not in EvictionThreat.Outcome.values:
@@ -135,15 +192,15 @@ def _apply(threat: EvictionThreat, data: ThreatData, *, today: date) -> list[str
             value = value or ""
         if f.name in ("application_to", "termination_notice"):
             value = value or ""
+        if f.name in ("board_notice_amount_wrong", "prevented_by_illness"):
+            value = bool(value)
         if f.name == "concluded_on":
             # Set once, when an outcome is first recorded; later edits keep the date.
             value = (value or threat.concluded_on or today) if data.outcome else None
         if getattr(threat, f.name) != value:
             setattr(threat, f.name, value)
             changed.append(f.name)
-    deadline = recovery_deadline(
-        threat.termination_served_on, threat.board_notified_on, threat.termination_notice
-    )
+    deadline = threat_recovery_deadline(threat)
     if threat.recovery_deadline != deadline:
         threat.recovery_deadline = deadline
         changed.append("recovery_deadline")
@@ -192,32 +249,46 @@ def update_threat(
         actor=actor,
         eviction_changed="eviction_on" in changed and threat.eviction_on,
         today=today,
+        reopen=bool({"outcome", "paid_on", "prevented_by_illness"} & set(changed)),
     )
     return threat
 
 
-def _after_change(threat: EvictionThreat, *, actor: User, eviction_changed, today: date) -> None:
-    sync_deadlines(threat, actor=actor)
+def _after_change(
+    threat: EvictionThreat, *, actor: User, eviction_changed, today: date, reopen: bool = False
+) -> None:
+    sync_deadlines(threat, actor=actor, today=today, reopen=reopen)
     case = Case.objects.select_related("responsible_unit").get(pk=threat.case_id)
     if eviction_changed:
         notify_eviction_date(threat, case=case)
+    flag_eviction_before_recovery_ends(threat, case=case)
     flag_children_at_risk(threat, case=case, today=today)
 
 
-def _deadline_over(threat: EvictionThreat, kind: str) -> bool:
-    """Whether the threat has moved past the deadline, so nobody need act on it: any
-    deadline once an outcome is recorded; the recovery deadline also once the landlord
-    has applied for eviction or an eviction date is set (the window to recover is over,
-    the next date is what matters)."""
+def _deadline_over(threat: EvictionThreat, kind: str, *, today: date) -> bool:
+    """Whether nobody need act on the deadline any more: any deadline once an outcome is
+    recorded; the recovery deadline also once payment is recorded on or before it, or
+    once it has expired (a payment after it no longer recovers the lease), unless the
+    tenant was prevented by illness (12 kap. 44 § andra stycket: payment as soon as
+    possible still recovers the lease until the tribunal or Kronofogden decides). An
+    application or an eviction date does not close it: the three weeks of 12 kap. 44 §
+    keep running after the landlord applies (the application may even be what starts
+    them, 12 kap. 8 §), and an eviction cannot be carried out while they run."""
     if threat.outcome:
         return True
-    if kind == Deadline.Kind.RECOVERY:
-        return bool(threat.application_on or threat.eviction_on)
+    if kind == Deadline.Kind.RECOVERY and threat.recovery_deadline:
+        if threat.paid_on and threat.paid_on <= threat.recovery_deadline:
+            return True
+        return threat.recovery_deadline < today and not threat.prevented_by_illness
     return False
 
 
-def sync_deadlines(threat: EvictionThreat, *, actor: User) -> None:
-    """One deadline row per legal date of the threat; a stage past a deadline closes it."""
+def sync_deadlines(
+    threat: EvictionThreat, *, actor: User, today: date, reopen: bool = False
+) -> None:
+    """One deadline row per legal date of the threat; an outcome, or a payment in time,
+    closes it. `reopen`: a row closed by the threat whose reason has gone (an outcome or
+    payment removed) is opened again."""
     wanted = {
         Deadline.Kind.RECOVERY: threat.recovery_deadline,
         Deadline.Kind.EVICTION: threat.eviction_on,
@@ -230,7 +301,7 @@ def sync_deadlines(threat: EvictionThreat, *, actor: User) -> None:
             if row is not None:
                 attribute(row, user=actor, reason="date removed from threat").delete()
             continue
-        over = _deadline_over(threat, kind)
+        over = _deadline_over(threat, kind, today=today)
         if row is None:
             row = Deadline(case_id=threat.case_id, threat=threat, kind=kind, due_on=due)
             row.done_at = now if over else None
@@ -244,7 +315,7 @@ def sync_deadlines(threat: EvictionThreat, *, actor: User) -> None:
         if over and row.done_at is None:
             row.done_at = now
             changed.append("done_at")
-        if not over and row.done_at is not None and "due_on" in changed:
+        if not over and row.done_at is not None and ("due_on" in changed or reopen):
             row.done_at = None
             changed.append("done_at")
         if changed:
@@ -268,6 +339,36 @@ def notify_eviction_date(threat: EvictionThreat, *, case: Case) -> None:
         % {"date": threat.eviction_on.isoformat()},
         url=_case_url(case.pk),
     )
+
+
+def flag_eviction_before_recovery_ends(threat: EvictionThreat, *, case: Case) -> bool:
+    """An eviction date on or before the last day to recover the lease cannot be carried
+    out (JB 12 kap. 44 §: payment up to that day recovers it): the district's
+    coordinators are told, once per pair of dates."""
+    if threat.outcome or not (threat.eviction_on and threat.recovery_deadline):
+        return False
+    if threat.eviction_on > threat.recovery_deadline:
+        return False
+    notify(
+        recipients=district_coordinators(case.responsible_unit.district_id),
+        kind="eviction_before_recovery",
+        dedupe_key=(
+            f"threat:{threat.pk}:eviction-before-recovery:"
+            f"{threat.eviction_on.isoformat()}:{threat.recovery_deadline.isoformat()}"
+        ),
+        subject=_("Eviction date before the recovery deadline in case %(number)s")
+        % {"number": case.number},
+        body=_(
+            "The eviction date (%(eviction)s) is not after the last day to recover the lease "
+            "(%(recovery)s): it cannot be carried out while the tenant may still pay."
+        )
+        % {
+            "eviction": threat.eviction_on.isoformat(),
+            "recovery": threat.recovery_deadline.isoformat(),
+        },
+        url=_case_url(case.pk),
+    )
+    return True
 
 
 def flag_children_now(household: Household) -> None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.hooks import How, record_reads
+from bokvar.legal_calendar import working_days_between
 from bokvar.permissions import role_required
 from bokvar.roles import CASE_STAFF
 
@@ -21,6 +22,10 @@ from ..services import deadlines
 def my_deadlines(request):
     today = timezone.localdate()
     rows = list(selectors.my_deadlines(request.user)[:200])
+    for d in rows:
+        # The wording of the reminder e-mails, and the working days left beside it.
+        d.status = deadlines.status_text(d.due_on, today=today)
+        d.working_days = working_days_between(today, d.due_on)
     # Deadlines (eviction dates, recovery deadlines) are the cases' data: one read per case.
     cases_shown = {d.case_id: d.case for d in rows}
     if cases_shown:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from bokvar.legal_calendar import is_working_day
 from cases.models import (
     Contact,
     Deadline,
@@ -32,11 +33,13 @@ def test_seed_demo_adds_the_workflow(demo_seeded):
         Deadline.Kind.EVICTION,
         Deadline.Kind.FOLLOW_UP,
     }
-    # No threat past the recovery stage leaves its recovery deadline open and overdue.
-    stale = Deadline.objects.filter(
-        kind=Deadline.Kind.RECOVERY, done_at__isnull=True, due_on__lt=today
-    ).filter(threat__application_on__isnull=False)
-    assert not stale.exists()
-    assert not Deadline.objects.filter(
-        kind=Deadline.Kind.RECOVERY, done_at__isnull=True, threat__eviction_on__isnull=False
-    ).exists()
+    # An expired recovery deadline is closed; one with an application recorded inside
+    # the period still counts down (JB 12 kap. 44 §).
+    recovery = Deadline.objects.filter(kind=Deadline.Kind.RECOVERY, done_at__isnull=True)
+    assert not recovery.filter(due_on__lt=today).exists()
+    assert recovery.filter(threat__application_on__isnull=False).exists()
+    # No deadline of the demo falls on a weekend, holiday or eve (lag 1930:173 2 §).
+    open_days = Deadline.objects.filter(done_at__isnull=True).values_list("due_on", flat=True)
+    assert [d for d in open_days if not is_working_day(d)] == []
+    stored = EvictionThreat.objects.exclude(recovery_deadline=None)
+    assert all(is_working_day(t.recovery_deadline) for t in stored)

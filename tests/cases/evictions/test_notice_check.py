@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from bokvar.legal_calendar import statutory_last_day
 from cases.evictions.services import deadlines as reminders
 from cases.evictions.services import threats
 from cases.evictions.services.threats import ThreatData, recovery_deadline
@@ -22,8 +23,12 @@ SERVED, NOTIFIED = TODAY - timedelta(days=5), TODAY - timedelta(days=3)
 
 
 def test_the_deadline_needs_a_notice_not_known_to_be_defective():
-    assert recovery_deadline(SERVED, NOTIFIED, "") == NOTIFIED + timedelta(days=21)
-    assert recovery_deadline(SERVED, NOTIFIED, "correct") == NOTIFIED + timedelta(days=21)
+    assert recovery_deadline(SERVED, NOTIFIED, "") == statutory_last_day(
+        NOTIFIED + timedelta(days=21)
+    )
+    assert recovery_deadline(SERVED, NOTIFIED, "correct") == statutory_last_day(
+        NOTIFIED + timedelta(days=21)
+    )
     assert recovery_deadline(SERVED, NOTIFIED, "defective") is None
 
 
@@ -51,7 +56,7 @@ def test_marking_a_notice_defective_removes_the_deadline_and_correcting_it_resto
     case = make_case()
     threat = _threat(org, case)
     assert Deadline.objects.get(threat=threat, kind=Deadline.Kind.RECOVERY).due_on == (
-        NOTIFIED + timedelta(days=21)
+        statutory_last_day(NOTIFIED + timedelta(days=21))
     )
     data = ThreatData(
         termination_served_on=SERVED, board_notified_on=NOTIFIED, termination_notice="defective"
@@ -78,7 +83,7 @@ def test_marking_a_notice_defective_removes_the_deadline_and_correcting_it_resto
             termination_notice="correct",
         ),
     )
-    assert threat.recovery_deadline == new_service + timedelta(days=21)
+    assert threat.recovery_deadline == statutory_last_day(new_service + timedelta(days=21))
     history = list(
         threat.history.order_by("history_id").values_list("termination_notice", flat=True)
     )
@@ -124,7 +129,7 @@ def test_the_form_and_the_case_page_say_the_period_has_not_started(org, make_cas
     page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "Återvinningsfristen har inte börjat löpa: uppsägningen saknade upplysning" in page
     assert "Uppsägning delgiven (bristfällig" in page  # the timeline says so too
-    assert (NOTIFIED + timedelta(days=21)).isoformat() not in page
+    assert statutory_last_day(NOTIFIED + timedelta(days=21)).isoformat() not in page
 
 
 def test_an_unchecked_notice_shows_the_deadline_with_a_reminder_to_check(org, make_case, login):
@@ -132,7 +137,7 @@ def test_an_unchecked_notice_shows_the_deadline_with_a_reminder_to_check(org, ma
     _threat(org, case)
     page = login(org.users["coordinator"]).get(reverse("cases:detail", args=[case.pk]))
     html = page.content.decode()
-    assert (NOTIFIED + timedelta(days=21)).isoformat() in html
+    assert statutory_last_day(NOTIFIED + timedelta(days=21)).isoformat() in html
     assert "Kontrollera att uppsägningen upplyste hyresgästen" in html
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from bokvar.legal_calendar import statutory_last_day
 from bokvar.models import Notification
 from bokvar.notifications import SUPERSEDED
 from cases.core.services.cases import close_case
@@ -21,8 +22,11 @@ from .conftest import TENANT_PN
 
 pytestmark = pytest.mark.django_db
 
-# Dates in the past, so nothing is "in the future" for the real clock.
-D = timezone.localdate() - timedelta(days=60)
+# A fixed Wednesday in the past: nothing is "in the future" for the real clock, and the
+# reminder days of its deadlines (Wednesday + 21 and + 23 days, less 7 and 2) are working
+# days, so no reminder moves to the working day before (lag 1930:173 2 §; that rule has
+# its own dated scenarios in test_deadline_golden.py).
+D = date(2026, 9, 2)
 
 
 def _reminders(case) -> list[Notification]:
@@ -30,13 +34,13 @@ def _reminders(case) -> list[Notification]:
 
 
 def test_recovery_deadline_counts_from_the_later_date(settings):
-    assert recovery_deadline(D, D - timedelta(days=2)) == D + timedelta(days=21)
-    assert recovery_deadline(D, D + timedelta(days=2)) == D + timedelta(days=23)
+    assert recovery_deadline(D, D - timedelta(days=2)) == statutory_last_day(D + timedelta(days=21))
+    assert recovery_deadline(D, D + timedelta(days=2)) == statutory_last_day(D + timedelta(days=23))
     # NJA 1985 s. 586: no period until the board has had its notice.
     assert recovery_deadline(D, None) is None
     assert recovery_deadline(None, D) is None
     settings.BOKVAR = {**settings.BOKVAR, "RECOVERY_PERIOD_DAYS": 30}
-    assert recovery_deadline(D, D) == D + timedelta(days=30)
+    assert recovery_deadline(D, D) == statutory_last_day(D + timedelta(days=30))
 
 
 @pytest.mark.parametrize(

@@ -3,13 +3,15 @@ the children flag to every coordinator."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from bokvar.history import attribute
+from bokvar.legal_calendar import statutory_last_day
 from bokvar.models import Notification
 from cases.evictions.services import deadlines as reminders
 from cases.evictions.services import threats
@@ -49,11 +51,19 @@ FUTURE = TODAY + timedelta(days=2)
         ),
         (
             ThreatData(
-                board_notified_on=TODAY,
                 application_to="enforcement",
                 application_on=TODAY - timedelta(days=1),
+                application_served_on=TODAY - timedelta(days=2),
             ),
-            "application_on",
+            "application_served_on",
+        ),
+        (ThreatData(application_served_on=TODAY - timedelta(days=2)), "application_on"),
+        (
+            ThreatData(
+                board_notice_given_on=TODAY - timedelta(days=1),
+                board_notified_on=TODAY - timedelta(days=2),
+            ),
+            "board_notified_on",
         ),
         (
             ThreatData(board_notified_on=TODAY, eviction_on=TODAY - timedelta(days=1)),
@@ -160,7 +170,8 @@ def test_no_deadline_until_both_dates(org, make_case, login):
     )
     assert response.status_code == 302
     threat.refresh_from_db()
-    assert threat.recovery_deadline == TODAY + timedelta(days=20)
+    # Three weeks from the later date, moved off a weekend or holiday (lag 1930:173 2 §).
+    assert threat.recovery_deadline == statutory_last_day(TODAY + timedelta(days=20))
     page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert threat.recovery_deadline.isoformat() in page
     # A stale version is refused, nothing overwritten.
@@ -234,7 +245,7 @@ def test_summary_gives_stage_and_deadlines(org, make_case):
     lines = dict(summary_for(case))
     assert "Vräkningshot" in lines or "Eviction threat" in lines
     values = " ".join(str(v) for v in lines.values())
-    assert (TODAY + timedelta(days=21)).isoformat() in values
+    assert statutory_last_day(TODAY + timedelta(days=21)).isoformat() in values
 
 
 def test_contacts_and_interventions_on_timeline(org, make_case, login):
@@ -266,16 +277,18 @@ def test_contacts_and_interventions_on_timeline(org, make_case, login):
     assert bad.status_code == 200 and "on" in bad.context["form"].errors
 
 
-def test_recovery_deadline_is_done_once_the_threat_has_moved_past_it(org, make_case, login):
+def test_recovery_deadline_stays_open_after_application_and_eviction_date(org, make_case, login):
+    """JB 12 kap. 44 §: the three weeks keep running after the landlord applies; only a
+    payment in time, an outcome or the expiry close the deadline (issue 15)."""
     coordinator = org.users["coordinator"]
     case = make_case(assignees=["coordinator"])
-    served = TODAY - timedelta(days=60)
+    served = TODAY - timedelta(days=3)
     data = ThreatData(termination_served_on=served, board_notified_on=served)
     threat = threats.create_threat(actor=coordinator, case_id=case.pk, data=data)
     recovery = threat.deadlines.get(kind=Deadline.Kind.RECOVERY)
-    assert recovery.done_at is None  # long overdue, nothing recorded after it: still open
-    # The landlord applied to the Enforcement Authority: the recovery window is over.
-    data.application_to, data.application_on = "enforcement", TODAY - timedelta(days=5)
+    assert recovery.done_at is None
+    # The landlord applied to the Enforcement Authority at once: the window is still open.
+    data.application_to, data.application_on = "enforcement", TODAY - timedelta(days=1)
     threat = threats.update_threat(
         actor=coordinator,
         case_id=case.pk,
@@ -284,11 +297,11 @@ def test_recovery_deadline_is_done_once_the_threat_has_moved_past_it(org, make_c
         data=data,
     )
     recovery.refresh_from_db()
-    assert recovery.done_at is not None
+    assert recovery.done_at is None
     page = login(coordinator).get(reverse("cases:deadlines"))
-    assert page.context["overdue"] == [] and page.context["upcoming"] == []
-    # The eviction date is the next thing to act on, and stays open until the outcome.
-    data.eviction_on = TODAY - timedelta(days=1)
+    assert [d.kind for d in page.context["upcoming"]] == [Deadline.Kind.RECOVERY]
+    # An eviction date does not close it either; both stay open until the outcome.
+    data.eviction_on = TODAY + timedelta(days=30)
     threat = threats.update_threat(
         actor=coordinator,
         case_id=case.pk,
@@ -296,9 +309,33 @@ def test_recovery_deadline_is_done_once_the_threat_has_moved_past_it(org, make_c
         expected_version=threat.version,
         data=data,
     )
+    recovery.refresh_from_db()
     eviction = threat.deadlines.get(kind=Deadline.Kind.EVICTION)
-    assert eviction.done_at is None
-    data.outcome = "evicted"
+    assert recovery.done_at is None and eviction.done_at is None
+    # Paid in time: the recovery deadline is done, the eviction date waits for the outcome.
+    data.paid_on = TODAY
+    threat = threats.update_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=data,
+    )
+    recovery.refresh_from_db()
+    eviction.refresh_from_db()
+    assert recovery.done_at is not None and eviction.done_at is None
+    # The payment was recorded by mistake: removing it opens the deadline again.
+    data.paid_on = None
+    threat = threats.update_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=data,
+    )
+    recovery.refresh_from_db()
+    assert recovery.done_at is None
+    data.outcome = "lease_kept"
     threats.update_threat(
         actor=coordinator,
         case_id=case.pk,
@@ -306,8 +343,28 @@ def test_recovery_deadline_is_done_once_the_threat_has_moved_past_it(org, make_c
         expected_version=threat.version,
         data=data,
     )
+    recovery.refresh_from_db()
     eviction.refresh_from_db()
-    assert eviction.done_at is not None
+    assert recovery.done_at is not None and eviction.done_at is not None
+
+
+def test_illness_keeps_an_expired_recovery_deadline_open(org, make_case):
+    """JB 12 kap. 44 § andra stycket: a tenant prevented by illness may still recover the
+    lease by paying as soon as possible, so the expired deadline is not closed."""
+    case = make_case()
+    served = TODAY - timedelta(days=70)
+    data = ThreatData(termination_served_on=served, board_notified_on=served)
+    threat = threats.create_threat(actor=org.users["coordinator"], case_id=case.pk, data=data)
+    assert threat.deadlines.get(kind=Deadline.Kind.RECOVERY).done_at is not None
+    data.prevented_by_illness = True
+    threat = threats.update_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=data,
+    )
+    assert threat.deadlines.get(kind=Deadline.Kind.RECOVERY).done_at is None
 
 
 def test_a_threat_recorded_late_has_no_open_recovery_deadline(org, make_case):
@@ -398,7 +455,8 @@ def test_the_data_migration_closes_recovery_deadlines_recorded_before_the_rule(o
     EvictionThreat.objects.filter(pk=moved_on.pk).update(
         application_to="enforcement", application_on=TODAY - timedelta(days=5)
     )
-    Deadline.objects.filter(threat=moved_on).update(done_at=None)
+    # Both open, as the old rule left them (today's rule closes an expired one itself).
+    Deadline.objects.filter(threat__in=[moved_on, waiting]).update(done_at=None)
 
     migration.close_passed_recovery_deadlines(apps, None)
 
@@ -409,3 +467,151 @@ def test_the_data_migration_closes_recovery_deadlines_recorded_before_the_rule(o
     assert latest.done_at == closed.done_at
     # Nothing has happened after this one's recovery period: it stays open.
     assert Deadline.objects.get(threat=waiting, kind=Deadline.Kind.RECOVERY).done_at is None
+
+
+def test_the_data_migration_recomputes_and_reopens_recovery_deadlines(org, make_case):
+    """Migration 0012: stored deadlines move off weekends and holidays (lag 1930:173 2 §)
+    and those closed only because an application was recorded open again (JB 12:44),
+    each with a history row saying why; one a user marked done stays done."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "cases.migrations.0012_recompute_recovery_deadlines_under_the_law"
+    )
+    coordinator = org.users["coordinator"]
+
+    def stored_the_old_way(served, *, application_on=None, done_by_user=False):
+        data = ThreatData(termination_served_on=served, board_notified_on=served)
+        threat = threats.create_threat(
+            actor=coordinator, case_id=make_case().pk, data=data, today=served
+        )
+        old_due = served + timedelta(days=21)  # the old rule: no weekday rule
+        EvictionThreat.objects.filter(pk=threat.pk).update(
+            recovery_deadline=old_due,
+            application_to="enforcement" if application_on else "",
+            application_on=application_on,
+        )
+        row = threat.deadlines.get(kind=Deadline.Kind.RECOVERY)
+        Deadline.objects.filter(pk=row.pk).update(
+            due_on=old_due, done_at=timezone.now() if application_on else None
+        )
+        if done_by_user:  # a history row as complete_deadline leaves it
+            attribute(
+                Deadline.objects.get(pk=row.pk), user=coordinator, reason="deadline done"
+            ).save()
+        return threat, row.pk
+
+    christmas, christmas_row = stored_the_old_way(date(2025, 12, 3))
+    served = TODAY - timedelta(days=3)
+    applied, applied_row = stored_the_old_way(served, application_on=served)
+    by_user, by_user_row = stored_the_old_way(served, application_on=served, done_by_user=True)
+
+    migration.recompute(apps, None)
+
+    christmas.refresh_from_db()
+    assert christmas.recovery_deadline == date(2025, 12, 29)
+    row = Deadline.objects.get(pk=christmas_row)
+    assert row.due_on == date(2025, 12, 29)
+    assert row.history.order_by("-history_id").first().history_change_reason == migration.MOVED
+    assert christmas.history.order_by("-history_id").first().history_change_reason == (
+        migration.MOVED
+    )
+    row = Deadline.objects.get(pk=applied_row)
+    assert row.done_at is None and row.due_on == statutory_last_day(served + timedelta(days=21))
+    reason = row.history.order_by("-history_id").first().history_change_reason
+    assert reason in (migration.REOPENED, migration.BOTH)
+    assert Deadline.objects.get(pk=by_user_row).done_at is not None
+
+
+def test_application_and_early_eviction_date_keep_the_countdown_and_flag_the_clash(
+    org, make_case, login
+):
+    """Issue 15, done when: a coordinator who records an application and an eviction
+    date still sees the recovery deadline counting down, sees the eviction date first
+    when it is sooner, and the eviction date inside the recovery period is flagged on
+    the threat and to the district's coordinators."""
+    coordinator = org.users["coordinator"]
+    case = make_case(assignees=["coordinator"], children=[2016, 2019])
+    served = TODAY - timedelta(days=3)
+    threat = threats.create_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        data=ThreatData(
+            termination_served_on=served,
+            board_notice_given_on=served,
+            board_notified_on=served,
+            application_to="enforcement",
+            application_on=TODAY - timedelta(days=1),
+            eviction_on=TODAY + timedelta(days=5),
+        ),
+    )
+    assert threat.recovery_deadline >= TODAY + timedelta(days=18)
+    assert threat.deadlines.get(kind=Deadline.Kind.RECOVERY).done_at is None
+    flagged = Notification.objects.filter(kind="eviction_before_recovery")
+    assert set(flagged.values_list("recipient__username", flat=True)) >= {"coordinator"}
+    response = login(coordinator).get(reverse("cases:detail", args=[case.pk]))
+    html = response.content.decode()
+    assert "Tidsfrist för återvinning" in html and "dagar kvar" in html
+    assert "kan inte verkställas" in html  # the clash, on the threat
+    assert "Barn bor i hushållet." in html  # the eviction date soon, with children
+    # The soonest open date first: the eviction date, then the recovery deadline.
+    lines = reminders_order(html, threat)
+    assert lines == ["eviction", "recovery"]
+    # Nothing is said twice to the coordinators for the same pair of dates.
+    threats.update_threat(
+        actor=coordinator,
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=ThreatData(
+            termination_served_on=served,
+            board_notice_given_on=served,
+            board_notified_on=served,
+            application_to="enforcement",
+            application_on=TODAY - timedelta(days=1),
+            eviction_on=TODAY + timedelta(days=5),
+            recovery_amount=1000,
+        ),
+    )
+    assert flagged.filter(recipient__username="coordinator").count() == 1
+
+
+def reminders_order(html: str, threat) -> list[str]:
+    """The kinds of the open dates in the order the panel's list shows them."""
+    eviction = html.rfind(threat.eviction_on.isoformat() + ": ")
+    recovery = html.rfind(threat.recovery_deadline.isoformat() + ": ")
+    assert eviction > 0 and recovery > 0
+    return ["eviction", "recovery"] if eviction < recovery else ["recovery", "eviction"]
+
+
+def test_only_the_receipt_known_shows_the_deadline_at_the_latest(org, make_case, login):
+    case = make_case()
+    threat = threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(
+            termination_served_on=TODAY - timedelta(days=2),
+            board_notified_on=TODAY - timedelta(days=1),
+        ),
+    )
+    assert threat.recovery_deadline_at_the_latest
+    html = login(org.users["coordinator"]).get(reverse("cases:detail", args=[case.pk]))
+    html = html.content.decode()
+    assert "Tidsfrist för återvinning (senast)" in html
+    assert "den lagliga tidsfristen kan vara tidigare" in html
+    # The day the notice was given, once recorded, is what counts: no "at the latest".
+    threat = threats.update_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=threat.version,
+        data=ThreatData(
+            termination_served_on=TODAY - timedelta(days=2),
+            board_notice_given_on=TODAY - timedelta(days=2),
+            board_notified_on=TODAY - timedelta(days=1),
+        ),
+    )
+    assert not threat.recovery_deadline_at_the_latest
+    assert threat.recovery_deadline == statutory_last_day(TODAY + timedelta(days=19))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from bokvar.legal_calendar import statutory_last_day
 from bokvar.models import Unit
 from cases.core.services.access import grant_case_access
 from cases.handovers.services import deciding as services
@@ -241,7 +242,9 @@ def test_api_detail_gives_the_decision_summary_and_marks_it_seen(
     ]
     text = " ".join(f"{line['label']}: {line['value']}" for line in summary["lines"])
     assert "Uppsägning" in text  # the threat's stage
-    assert (today + timedelta(days=21)).isoformat() in text  # the next legal deadline
+    assert (
+        statutory_last_day(today + timedelta(days=21)).isoformat() in text
+    )  # the next legal deadline
     # No name or identity number of anyone in the household.
     assert "Adultsson" not in str(body) and "2387" not in str(body)
     seen = Handover.objects.get(pk=transfer.pk)
