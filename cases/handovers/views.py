@@ -16,6 +16,7 @@ from bokvar.permissions import role_required
 from bokvar.roles import CASE_STAFF
 from cases import case_page
 from cases.core.selectors import cases as case_selectors
+from cases.core.selectors.people import Sight
 from cases.models import Handover
 
 from . import selectors
@@ -55,6 +56,8 @@ def handover_detail(request, handover_id: int):
         "cases/handovers/detail.html",
         {
             "handover": handover,
+            # The reason, expectations and return reason are free text about the household.
+            "withheld": Sight(request.user).hides_case(handover.case),
             "summary": selectors.decision_summary(
                 handover, lines=case_page.summary_for(handover.case)
             ),

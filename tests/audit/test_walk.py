@@ -244,6 +244,7 @@ NO_PERSONAL_DATA = {
     "cases:signal_new": "an empty form",
     "cases:signal_import": "an upload form",
     "cases:signal_dismiss": "POST only",
+    "cases:signal_route": "POST only",
     "cases:signal_link": "POST only",
     "cases:signal_open_case": "POST only",
     "cases:signal_reopen_case": "POST only",
