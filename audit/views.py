@@ -17,7 +17,7 @@ from bokvar.models import Unit
 from bokvar.permissions import role_required
 
 from . import extract as extract_service
-from . import history, review, services
+from . import history, pdf, presentation, review, services
 from .forms import HoldForm, LogFilterForm, PersonSearchForm
 from .hooks import How, record_read
 from .models import LegalHold
@@ -182,8 +182,9 @@ def person_history(request, person_id: int):
 def extract_page(request, person_id: int):
     person = subjects().person_for_auditor(request.user, person_id)
     record_read(request, obj=person, how=How.EXTRACT)
-    data = extract_service.build(person.pk)
-    return render(request, "audit/extract.html", {"data": data, "person_id": person.pk})
+    # The readable extract: grouped by topic, local times, display values, no ids.
+    extract = presentation.readable(person.pk)
+    return render(request, "audit/extract.html", {"extract": extract, "person_id": person.pk})
 
 
 @role_required(*roles.AUDITORS)
@@ -195,4 +196,15 @@ def extract_json(request, person_id: int):
         extract_service.build(person.pk), json_dumps_params={"ensure_ascii": False, "indent": 2}
     )
     response["Content-Disposition"] = f'attachment; filename="extract-{person.pk}.json"'
+    return response
+
+
+@role_required(*roles.AUDITORS)
+@require_http_methods(["GET"])
+def extract_pdf(request, person_id: int):
+    """The readable extract as a file to hand over (PDF)."""
+    person = subjects().person_for_auditor(request.user, person_id)
+    record_read(request, obj=person, how=How.EXTRACT)
+    response = HttpResponse(pdf.render(presentation.readable(person.pk)), "application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="registerutdrag.pdf"'
     return response

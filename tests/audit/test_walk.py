@@ -130,6 +130,7 @@ def walks(world):
         ),
         "audit:extract": ("auditor", reverse("audit:extract", args=[person_a]), 1, c.a),
         "audit:extract_json": ("auditor", reverse("audit:extract_json", args=[person_a]), 1, c.a),
+        "audit:extract_pdf": ("auditor", reverse("audit:extract_pdf", args=[person_a]), 1, c.a),
         "cases:handover": (
             "caseworker2",
             reverse("cases:handover", args=[world["handover"].pk]),
