@@ -171,3 +171,46 @@ def test_the_json_file_has_the_name_matched_signal_and_the_notifications(
     signal_ids = {s["id"] for s in data["records"]["cases.landlordsignal"]}
     assert household_case["by_name"].pk in signal_ids
     assert data["records"]["bokvar.notification"]
+
+
+def test_the_pdf_is_a_file_and_producing_it_is_logged(client, org, household_case):
+    from audit.models import AccessLogEntry
+
+    client.force_login(org.users["auditor"], backend=BACKEND)
+    before = AccessLogEntry.objects.count()
+    response = client.get(reverse("audit:extract_pdf", args=[household_case["head"].pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF") and len(response.content) > 1500
+    entry = AccessLogEntry.objects.order_by("-seq").first()
+    assert AccessLogEntry.objects.count() == before + 1 and entry.how == "extract"
+
+
+def test_an_extract_is_approved_before_it_is_released_and_both_are_logged(
+    client, org, household_case
+):
+    from audit.models import ExtractRelease
+
+    head = household_case["head"].pk
+    url = reverse("audit:extract_review", args=[head])
+    auditor = org.users["auditor"]
+    client.force_login(auditor, backend=BACKEND)
+    # Releasing what nobody approved is refused.
+    response = client.post(url, {"step": "release"}, follow=True)
+    assert "Granska och godkänn registerutdraget först." in response.content.decode()
+    assert not ExtractRelease.objects.exists()
+    assert client.post(url, {"step": "publish"}).status_code == 400
+    client.post(url, {"step": "approve"})
+    release = ExtractRelease.objects.get()
+    assert release.approved_by == auditor and release.released_at is None
+    page = client.get(reverse("audit:extract", args=[head])).content.decode()
+    assert "ännu inte utlämnat" in page
+    client.post(url, {"step": "release"})
+    release.refresh_from_db()
+    assert release.released_by == auditor and release.released_at is not None
+    steps = list(release.history.order_by("history_date").values_list("history_user_id", flat=True))
+    assert steps == [auditor.pk, auditor.pk]
+    # Someone who is not an auditor may do neither.
+    client.force_login(org.users["caseworker"], backend=BACKEND)
+    assert client.post(url, {"step": "approve"}).status_code in (403, 404)
+    assert ExtractRelease.objects.count() == 1

@@ -224,6 +224,7 @@ NO_PERSONAL_DATA = {
     "audit:log_csv": "access-log entries: ids, no personal data",
     "audit:subject": "a person id and its legal holds",
     "audit:hold_release": "POST only",
+    "audit:extract_review": "POST only: approving or releasing an extract",
     "cases:access": "grant form: case number and staff names only",
     "cases:close": "close form: case number only",
     "cases:child_remove": "POST only",

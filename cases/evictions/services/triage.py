@@ -254,8 +254,15 @@ def _forward(signal: LandlordSignal, *, person: Person, personal_number: str, ac
     )
     if district_id is None:
         return
+    # A protected person's signal goes only to those granted the person (who may triage
+    # it); to the actor it looks the same as a signal forwarded to another district.
+    recipients = (
+        selectors.protected_signal_contacts(signal)
+        if person.is_protected
+        else district_coordinators(district_id)
+    )
     notify(
-        recipients=[u for u in district_coordinators(district_id) if u.pk != actor.pk],
+        recipients=[u for u in recipients if u.pk != actor.pk],
         kind="signal_forwarded",
         dedupe_key=f"signal:{signal.pk}:forwarded:{district_id}",
         subject=_("A landlord signal was forwarded to your district"),
