@@ -123,6 +123,9 @@ class SendSerializer(serializers.Serializer):
     reason = serializers.CharField()
     expectations = serializers.CharField(required=False, allow_blank=True, default="")
     urgency = serializers.ChoiceField(choices=Handover.Urgency.choices, default="normal")
+    # Let the accepting unit see the household's protected people (only for a sender
+    # granted them; refused with a 400 naming the field otherwise).
+    grants_protected = serializers.BooleanField(required=False, default=False)
 
 
 class ReturnSerializer(serializers.Serializer):

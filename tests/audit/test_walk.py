@@ -238,6 +238,7 @@ NO_PERSONAL_DATA = {
     "cases:handover_acknowledge": "POST only",
     "cases:handover_close": "POST only",
     "cases:handover_return": "POST only",
+    "cases:handover_revoke_grant": "POST only",
     "cases:handover_request": "a form: case number and units",
     "cases:handover_send": "a form: case number and units",
     "cases:landlord_new": "an empty form",
