@@ -131,3 +131,40 @@ def test_typing_a_protected_number_forwards_like_any_number_out_of_sight(org, wo
     forwarded = Notification.objects.filter(kind="signal_forwarded")
     assert {n.recipient for n in forwarded} == {org.users["coordinator"]}
     assert not Notification.objects.filter(recipient=third).exists()
+
+
+def test_withholding_costs_the_same_queries_whatever_the_number_of_signals(client, org, world):
+    """The rule is loaded once per page, not per signal (queue, API list)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.evictions.services import landlord_signals as signals
+    from cases.evictions.services.landlord_signals import SignalInput
+
+    client.force_login(world["coordinator2"], backend=BACKEND)
+    landlord = world["by_name"].landlord
+
+    def add(n: int) -> None:
+        for i in range(n):
+            signals.register_signal(
+                actor=org.users["coordinator"],
+                landlord=landlord,
+                data=SignalInput(
+                    kind="neglect",
+                    received_on=timezone.localdate(),
+                    channel="phone",
+                    name="Hemlig Hemligsson" if i % 2 else f"Annan Person{i}",
+                    description=f"Text {i}",
+                ),
+            )
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    add(2)
+    small = {url: count(url) for url in (reverse("cases:signals"), reverse("api-signals"))}
+    add(6)
+    large = {url: count(url) for url in small}
+    assert small == large
