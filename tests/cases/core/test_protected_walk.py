@@ -330,6 +330,8 @@ def _readers(world):
         "guide": users["guide"],
         "steering": users["steering"],
         "admin": users["admin"],
+        # Signed in, no role (the product has no meeting-place role on this branch).
+        "signed in without a role": UserFactory(username="norole"),
     }
 
 
