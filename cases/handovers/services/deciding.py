@@ -114,6 +114,10 @@ def accept_handover(*, actor: User, handover_id: int, now: datetime | None = Non
     )
     if handover.moves_responsibility:
         _move_responsibility(handover, case, actor=actor, now=now)
+        _return_superseded(handover, actor=actor, now=now)
+    else:
+        # A consultation: the consulted unit reads the case until it is closed.
+        grant_perm(VIEW, handover.to_unit.group, case, actor=actor, reason="consultation accepted")
     if handover.grants_protected:
         # Granting is part of accepting: the acceptor sees the household's protected
         # people, as the sender decided; logged, and reversible by the sender's lead.
@@ -125,10 +129,6 @@ def accept_handover(*, actor: User, handover_id: int, now: datetime | None = Non
                 actor=actor,
                 reason="protected person granted on accepting a handover",
             )
-        _return_superseded(handover, actor=actor, now=now)
-    else:
-        # A consultation: the consulted unit reads the case until it is closed.
-        grant_perm(VIEW, handover.to_unit.group, case, actor=actor, reason="consultation accepted")
     transaction.on_commit(
         lambda: notify_unit(
             handover,
