@@ -206,20 +206,6 @@ def sight_of(user) -> Sight:
     return Sight(user)
 
 
-def hidden_signals_q(user) -> Q:
-    """Signals the reader may not see the tenant data of, as one condition (for lists)."""
-    hidden = _hidden_people(user)
-    return (
-        Q(case__household_id__in=hidden.values("household_id"))
-        | Q(
-            tenant_personal_number_bidx__in=hidden.exclude(personal_number_bidx="").values(
-                "personal_number_bidx"
-            )
-        )
-        | Q(tenant_name_bidx__in=hidden.exclude(name_bidx="").values("name_bidx"))
-    )
-
-
 def protected_people_named_by(
     *, number_index: str = "", name_index: str = "", case_id: int | None = None
 ) -> QuerySet[Person]:
