@@ -14,5 +14,6 @@ class AuditConfig(AppConfig):
             "audit:person_history",
             "audit:extract",
             "audit:extract_json",
+            "audit:extract_pdf",
         ):
             register_personal_data_view(name)

@@ -129,6 +129,50 @@ class LegalHold(models.Model):
         return f"#{self.pk}"
 
 
+class ExtractRelease(models.Model):
+    """A register extract's review: an auditor approves it, then it is released (handed
+    to the person). Producing it is logged in the access log (how "extract"); approving
+    and releasing are this row and its history, each with the acting user."""
+
+    person_id = models.PositiveBigIntegerField(_("person id"), db_index=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved on"))
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("released by"),
+    )
+    released_at = models.DateTimeField(_("released to the person"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("extract release")
+        verbose_name_plural = _("extract releases")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True) | Q(released_by__isnull=False),
+                name="extractrelease_released_by_someone",
+            ),
+            # One approval waiting for release per person at a time.
+            models.UniqueConstraint(
+                fields=["person_id"],
+                condition=Q(released_at__isnull=True),
+                name="extractrelease_one_pending_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
 class ChainCheckpoint(models.Model):
     """The end of the chain as last verified: a chain cut short after it is detected."""
 

@@ -129,6 +129,11 @@ class Registry:
     retention: dict[str, RetentionProvider] = field(default_factory=dict)
     orphans: dict[str, OrphanRule] = field(default_factory=dict)
     extract_sections: dict[str, ExtractSection] = field(default_factory=dict)
+    # model label -> (person id, row) -> names of the row's fields that are about someone
+    # else (a co-tenant named by a signal): the readable extract withholds them.
+    extract_redactions: dict[str, Callable[[int, models.Model], set[str]]] = field(
+        default_factory=dict
+    )
     # (case ids, the reader's unit ids) -> the case ids handed to one of those units.
     handover_checkers: dict[str, Callable[[set[int], set[int]], set[int]]] = field(
         default_factory=dict
@@ -155,6 +160,12 @@ def register_orphan_rule(rule: OrphanRule) -> None:
 
 def register_extract_section(section: ExtractSection) -> None:
     registry.extract_sections[section.key] = section
+
+
+def register_extract_redaction(
+    label: str, fields_about_others: Callable[[int, models.Model], set[str]]
+) -> None:
+    registry.extract_redactions[label] = fields_about_others
 
 
 def register_handover_checker(key: str, checker: Callable[[set[int], set[int]], set[int]]) -> None:

@@ -1,4 +1,4 @@
-"""Writes of the audit app: legal holds."""
+"""Writes of the audit app: legal holds, and the review of register extracts."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from bokvar.history import attribute
 from bokvar.models import Role
 from bokvar.selectors import roles_of
 
-from .models import LegalHold
+from .models import ExtractRelease, LegalHold
 
 
 def _require_auditor(actor) -> None:
@@ -47,3 +47,38 @@ def release_legal_hold(*, actor, hold_id: int) -> LegalHold:
         attribute(hold, user=actor, reason="legal hold released")
         hold.save(update_fields=["released_at"])
     return hold
+
+
+def approve_extract(*, actor, person_id: int) -> ExtractRelease:
+    """The auditor has reviewed the person's extract and approves it for release."""
+    _require_auditor(actor)
+    with transaction.atomic():
+        pending = ExtractRelease.objects.select_for_update().filter(
+            person_id=person_id, released_at__isnull=True
+        )
+        if pending.exists():
+            raise ValidationError(
+                {"extract": _("The extract is already approved and waiting to be released.")}
+            )
+        release = ExtractRelease(person_id=person_id, approved_by=actor, approved_at=timezone.now())
+        release.full_clean(validate_constraints=False)
+        attribute(release, user=actor, reason="register extract approved").save()
+    return release
+
+
+def release_extract(*, actor, person_id: int) -> ExtractRelease:
+    """Hand the approved extract to the person: only an approved extract is released."""
+    _require_auditor(actor)
+    with transaction.atomic():
+        release = (
+            ExtractRelease.objects.select_for_update()
+            .filter(person_id=person_id, released_at__isnull=True)
+            .first()
+        )
+        if release is None:
+            raise ValidationError({"extract": _("Review and approve the extract first.")})
+        release.released_by, release.released_at = actor, timezone.now()
+        attribute(release, user=actor, reason="register extract released").save(
+            update_fields=["released_by", "released_at"]
+        )
+    return release

@@ -16,5 +16,7 @@ urlpatterns = [
     path("people/<int:person_id>/history/", views.person_history, name="person_history"),
     path("people/<int:person_id>/extract/", views.extract_page, name="extract"),
     path("people/<int:person_id>/extract.json", views.extract_json, name="extract_json"),
+    path("people/<int:person_id>/extract/review/", views.extract_review, name="extract_review"),
+    path("people/<int:person_id>/extract.pdf", views.extract_pdf, name="extract_pdf"),
     path("cases/<int:case_id>/history/", views.case_history, name="case_history"),
 ]

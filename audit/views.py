@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from bokvar import roles
 from bokvar.forms import submitting
@@ -17,10 +17,10 @@ from bokvar.models import Unit
 from bokvar.permissions import role_required
 
 from . import extract as extract_service
-from . import history, review, services
+from . import history, pdf, presentation, review, services
 from .forms import HoldForm, LogFilterForm, PersonSearchForm
 from .hooks import How, record_read
-from .models import LegalHold
+from .models import ExtractRelease, LegalHold
 from .registry import subjects
 
 PAGE_SIZE = 50
@@ -182,8 +182,42 @@ def person_history(request, person_id: int):
 def extract_page(request, person_id: int):
     person = subjects().person_for_auditor(request.user, person_id)
     record_read(request, obj=person, how=How.EXTRACT)
-    data = extract_service.build(person.pk)
-    return render(request, "audit/extract.html", {"data": data, "person_id": person.pk})
+    # The readable extract: grouped by topic, local times, display values, no ids.
+    extract = presentation.readable(person.pk)
+    releases = ExtractRelease.objects.filter(person_id=person.pk).select_related(
+        "approved_by", "released_by"
+    )
+    return render(
+        request,
+        "audit/extract.html",
+        {
+            "extract": extract,
+            "person_id": person.pk,
+            "releases": releases.order_by("-approved_at"),
+            "pending": releases.filter(released_at__isnull=True).first(),
+        },
+    )
+
+
+@role_required(*roles.AUDITORS)
+@require_POST
+def extract_review(request, person_id: int):
+    """Approve the reviewed extract, or release an approved one; each step is logged."""
+    person = subjects().person_for_auditor(request.user, person_id)
+    step = request.POST.get("step")
+    if step not in ("approve", "release"):
+        return HttpResponse(_("Choose approve or release."), status=400, content_type="text/plain")
+    action = services.approve_extract if step == "approve" else services.release_extract
+    with submitting() as result:
+        action(actor=request.user, person_id=person.pk)
+    if result.ok:
+        messages.success(
+            request,
+            _("The extract was approved.") if step == "approve" else _("The extract was released."),
+        )
+    else:
+        messages.error(request, result.message)
+    return redirect("audit:extract", person_id=person.pk)
 
 
 @role_required(*roles.AUDITORS)
@@ -195,4 +229,15 @@ def extract_json(request, person_id: int):
         extract_service.build(person.pk), json_dumps_params={"ensure_ascii": False, "indent": 2}
     )
     response["Content-Disposition"] = f'attachment; filename="extract-{person.pk}.json"'
+    return response
+
+
+@role_required(*roles.AUDITORS)
+@require_http_methods(["GET"])
+def extract_pdf(request, person_id: int):
+    """The readable extract as a file to hand over (PDF)."""
+    person = subjects().person_for_auditor(request.user, person_id)
+    record_read(request, obj=person, how=How.EXTRACT)
+    response = HttpResponse(pdf.render(presentation.readable(person.pk)), "application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="registerutdrag.pdf"'
     return response

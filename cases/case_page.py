@@ -16,12 +16,13 @@ nothing of the audit app is imported.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 
+from .core.selectors.people import Sight
 from .core.timeline import TimelineEvent
 from .evictions import page as evictions_page
 from .handovers import page as handovers_page
@@ -122,6 +123,11 @@ def timeline_for(request: HttpRequest, case: Any) -> list[TimelineEvent]:
     events: list[TimelineEvent] = []
     for source in TIMELINE:
         events.extend(source(request, case))
+    sight = Sight(request.user)
+    if sight.hides_case(case):
+        # No free text about a household with a protected member the reader was not
+        # granted: the entry stays (what happened, when), its text is withheld.
+        events = [replace(e, detail=sight.text(True, e.detail)) for e in events]
     return sorted(events, key=lambda e: e.sort_key, reverse=True)
 
 

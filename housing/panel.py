@@ -7,6 +7,7 @@ from django.utils import timezone
 from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
+from cases.core.selectors import people as people_selectors
 
 from . import selectors
 from .models import Placement
@@ -25,6 +26,8 @@ def case_panel(request, case) -> dict:
         "may_write_housing": may_write,
         "year": today.year,
         "cost_items": selectors.case_cost_items(case, year=today.year),
+        # Cost notes are free text about the household (the one rule).
+        "withheld": people_selectors.Sight(request.user).hides_case(case),
         "nights": selectors.case_shelter_nights(request.user, case, today=today),
         # Who may add a cost or a night here may also remove a wrong one.
         "may_remove": may_write and roles_of(request.user).has(*CASE_STAFF),

@@ -271,6 +271,8 @@ def placement_detail(request, placement_id: int):
         "housing/placement_detail.html",
         {
             "placement": placement,
+            # The plan and the notes are free text about the household (the one rule).
+            "withheld": people_selectors.Sight(request.user).hides_case(placement.case),
             "notes": placement.notes.select_related("author"),
             "form": form,
             "may_follow": may_follow,

@@ -100,10 +100,15 @@ class StaffSignalSerializer(serializers.ModelSerializer):
     landlord = serializers.CharField(source="landlord.display_name", read_only=True)
     case = serializers.CharField(source="case.number", read_only=True, default=None)
     district = serializers.CharField(source="district.code", read_only=True, default=None)
+    # The one visibility rule (`selectors.mark_withheld`): no free text of a signal naming
+    # a person with protected identity the reader was not granted.
+    description = serializers.SerializerMethodField()
+    protected_identity = serializers.SerializerMethodField()
 
     class Meta:
         model = LandlordSignal
         fields = [
+            "protected_identity",
             "id",
             "landlord",
             "district",
@@ -121,6 +126,13 @@ class StaffSignalSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_description(self, signal) -> str:
+        return "" if getattr(signal, "withheld", True) else signal.description
+
+    def get_protected_identity(self, signal) -> bool:
+        """True where the signal's text is withheld from this reader."""
+        return getattr(signal, "withheld", True)
 
 
 class SignalList(generics.ListCreateAPIView):
@@ -153,6 +165,7 @@ class SignalList(generics.ListCreateAPIView):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         if not is_landlord(request):
+            page = selectors.mark_withheld(request.user, page)
             record_reads(request, objs=page, how=How.API)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -194,5 +207,6 @@ class SignalDetail(generics.RetrieveAPIView):
                 LandlordSignal, pk=self.kwargs["pk"], landlord=self.request.user.landlord
             )
         signal = selectors.get_signal_for_user(self.request.user, self.kwargs["pk"])
+        (signal,) = selectors.mark_withheld(self.request.user, [signal])
         record_read(self.request, obj=signal, how=How.API)
         return signal

@@ -14,6 +14,7 @@ from audit.registry import (
     OrphanRule,
     RetentionProvider,
     Subject,
+    register_extract_redaction,
     register_model,
     register_orphan_rule,
     register_personal_data_view,
@@ -34,6 +35,7 @@ from cases.models import (
 
 
 def register() -> None:
+    register_extract_redaction(LandlordSignal._meta.label_lower, signal_fields_about_others)
     register_model(
         LandlordSignal,
         history_for_case=lambda c: LandlordSignal.history.filter(case_id=c),
@@ -111,10 +113,34 @@ def hidden_signals(user, ids: set[int]) -> set[int]:
     )
 
 
+TENANT_FIELDS = {"tenant_personal_number", "tenant_name", "tenant_address"}
+
+
+def signal_fields_about_others(person_id: int, signal: LandlordSignal) -> set[str]:
+    """A signal on the household's case may name another member (a co-tenant): its
+    tenant fields are then about someone else and are withheld from this person's
+    extract (GDPR art. 15(4))."""
+    me = Person.objects.filter(pk=person_id).values("personal_number_bidx", "name_bidx").first()
+    if me is None:
+        return TENANT_FIELDS
+    if signal.tenant_personal_number_bidx:
+        about_me = signal.tenant_personal_number_bidx == me["personal_number_bidx"]
+    else:
+        about_me = not signal.tenant_name_bidx or signal.tenant_name_bidx == me["name_bidx"]
+    return set() if about_me else TENANT_FIELDS
+
+
 def _signals_of_person(person_id: int) -> Q:
-    bidx = Subquery(Person.objects.filter(pk=person_id).values("personal_number_bidx")[:1])
-    return Q(case__in=cases_of_person(person_id)) | (
-        Q(tenant_personal_number_bidx=bidx) & ~Q(tenant_personal_number_bidx="")
+    """Signals linked to the person's cases, or naming them by identity number or by name
+    (blind index): the product matches both to the person, so both are about them."""
+    me = Person.objects.filter(pk=person_id)
+    bidx = Subquery(me.values("personal_number_bidx")[:1])
+    name = Subquery(me.values("name_bidx")[:1])
+    return (
+        Q(case__in=cases_of_person(person_id))
+        | (Q(tenant_personal_number_bidx=bidx) & ~Q(tenant_personal_number_bidx=""))
+        # By name only when the signal names no number (else it is someone else's).
+        | (Q(tenant_name_bidx=name) & ~Q(tenant_name_bidx="") & Q(tenant_personal_number_bidx=""))
     )
 
 

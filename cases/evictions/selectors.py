@@ -67,7 +67,32 @@ def visible_signals(user: User) -> QuerySet[LandlordSignal]:
     condition = Q(case_id__in=case_selectors.visible_cases(user).values("pk"))
     if may_triage(user):
         condition |= triage_scope_q(user)
-    return LandlordSignal.objects.filter(condition)
+    return LandlordSignal.objects.filter(condition).select_related("case")
+
+
+def mark_withheld(user: User, signals) -> list[LandlordSignal]:
+    """Apply the one visibility rule (`people_selectors.Sight`) to signals about to be
+    shown: `withheld` is set on each, and templates and serializers show no tenant data,
+    description or dismissal reason of a withheld signal. One query for the whole list."""
+    sight = people_selectors.Sight(user)
+    signals = list(signals)
+    for signal in signals:
+        signal.withheld = sight.hides_signal(signal)
+    return signals
+
+
+def protected_signal_contacts(signal: LandlordSignal) -> list[User]:
+    """Who to ask about a signal naming a protected person: the users granted that person
+    who may triage the signal (so the signal routed to them reaches someone who can act
+    on it)."""
+    people = people_selectors.protected_people_named_by(
+        number_index=signal.tenant_personal_number_bidx,
+        name_index=signal.tenant_name_bidx,
+        case_id=signal.case_id,
+    )
+    return [
+        user for user in people_selectors.users_granted(people) if may_triage_signal(user, signal)
+    ]
 
 
 def may_triage_signal(user: User, signal: LandlordSignal) -> bool:
@@ -89,6 +114,10 @@ def get_signal_for_user(user: User, signal_id: int, *, write: bool = False) -> L
     if signal is None:
         raise Http404
     if write and not may_triage_signal(user, signal):
+        raise PermissionDenied
+    if write and people_selectors.Sight(user).hides_signal(signal):
+        # Only those granted the protected person it names may triage it; the others
+        # route it to them (`triage.route_protected_signal`).
         raise PermissionDenied
     return signal
 

@@ -14,6 +14,7 @@ from bokvar.models import Unit
 from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
 from cases import case_page
+from cases.core.selectors.people import Sight
 from cases.models import Handover
 
 from . import selectors
@@ -29,6 +30,11 @@ class HandoverSerializer(serializers.ModelSerializer):
     case = serializers.CharField(source="case.number", read_only=True)
     from_unit = serializers.CharField(source="from_unit.name", read_only=True)
     to_unit = serializers.CharField(source="to_unit.name", read_only=True)
+    # Free text about the household: withheld from a reader not granted its protected
+    # member (the one visibility rule, `cases.core.selectors.people.Sight`).
+    reason = serializers.SerializerMethodField()
+    expectations = serializers.SerializerMethodField()
+    return_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = Handover
@@ -51,6 +57,22 @@ class HandoverSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
         read_only_fields = fields
+
+    def _shown(self, handover, value: str) -> str:
+        if "sight" not in self.context:
+            request = self.context.get("request")
+            self.context["sight"] = Sight(getattr(request, "user", None))
+        sight = self.context["sight"]
+        return sight.text(sight.hides_case(handover.case), value)
+
+    def get_reason(self, handover) -> str:
+        return self._shown(handover, handover.reason)
+
+    def get_expectations(self, handover) -> str:
+        return self._shown(handover, handover.expectations)
+
+    def get_return_reason(self, handover) -> str:
+        return self._shown(handover, handover.return_reason)
 
 
 class SummaryLineSerializer(serializers.Serializer):
@@ -101,6 +123,9 @@ class SendSerializer(serializers.Serializer):
     reason = serializers.CharField()
     expectations = serializers.CharField(required=False, allow_blank=True, default="")
     urgency = serializers.ChoiceField(choices=Handover.Urgency.choices, default="normal")
+    # Let the accepting unit see the household's protected people (only for a sender
+    # granted them; refused with a 400 naming the field otherwise).
+    grants_protected = serializers.BooleanField(required=False, default=False)
 
 
 class ReturnSerializer(serializers.Serializer):
@@ -147,7 +172,7 @@ class HandoverList(generics.ListAPIView):
         def send():
             handover, created = sending.send_handover(actor=request.user, case_id=case_id, **values)
             return Response(
-                HandoverSerializer(handover).data,
+                HandoverSerializer(handover, context={"request": request}).data,
                 status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             )
 
@@ -177,7 +202,8 @@ class HandoverAccept(APIView):
         return _call(
             lambda: Response(
                 HandoverSerializer(
-                    deciding.accept_handover(actor=request.user, handover_id=pk)
+                    deciding.accept_handover(actor=request.user, handover_id=pk),
+                    context={"request": request},
                 ).data
             )
         )
@@ -197,7 +223,8 @@ class HandoverReturn(APIView):
                 HandoverSerializer(
                     deciding.return_handover(
                         actor=request.user, handover_id=pk, reason=data.validated_data["reason"]
-                    )
+                    ),
+                    context={"request": request},
                 ).data
             )
         )
@@ -213,7 +240,8 @@ class HandoverClose(APIView):
         return _call(
             lambda: Response(
                 HandoverSerializer(
-                    deciding.close_consultation(actor=request.user, handover_id=pk)
+                    deciding.close_consultation(actor=request.user, handover_id=pk),
+                    context={"request": request},
                 ).data
             )
         )
@@ -229,7 +257,8 @@ class HandoverAcknowledge(APIView):
         return _call(
             lambda: Response(
                 HandoverSerializer(
-                    deciding.acknowledge_return(actor=request.user, handover_id=pk)
+                    deciding.acknowledge_return(actor=request.user, handover_id=pk),
+                    context={"request": request},
                 ).data
             )
         )

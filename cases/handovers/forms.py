@@ -22,10 +22,17 @@ class SendForm(forms.Form):
         required=False,
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Handover.Urgency.choices)
+    grants_protected = forms.BooleanField(
+        label=_("Let the receiving unit see the people with protected identity once it accepts"),
+        required=False,
+    )
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, may_grant_protected=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_unit"].queryset = units
+        if not may_grant_protected:
+            # Offered only to those granted the household's protected people.
+            del self.fields["grants_protected"]
 
 
 class RequestForm(forms.Form):

@@ -10,6 +10,11 @@ urlpatterns = [
     path("<int:handover_id>/return/", views.handover_return, name="handover_return"),
     path("<int:handover_id>/close/", views.handover_close, name="handover_close"),
     path("<int:handover_id>/acknowledge/", views.handover_acknowledge, name="handover_acknowledge"),
+    path(
+        "<int:handover_id>/revoke-grant/",
+        views.handover_revoke_grant,
+        name="handover_revoke_grant",
+    ),
     path("new/<int:case_id>/", views.handover_send, name="handover_send"),
     path("request/<int:case_id>/", views.handover_request, name="handover_request"),
 ]

@@ -16,6 +16,7 @@ from bokvar.permissions import role_required
 from bokvar.roles import CASE_STAFF
 from cases import case_page
 from cases.core.selectors import cases as case_selectors
+from cases.core.selectors.people import Sight, grantable_protected_people
 from cases.models import Handover
 
 from . import selectors
@@ -55,6 +56,8 @@ def handover_detail(request, handover_id: int):
         "cases/handovers/detail.html",
         {
             "handover": handover,
+            # The reason, expectations and return reason are free text about the household.
+            "withheld": Sight(request.user).hides_case(handover.case),
             "summary": selectors.decision_summary(
                 handover, lines=case_page.summary_for(handover.case)
             ),
@@ -67,6 +70,7 @@ def handover_detail(request, handover_id: int):
             and handover.return_acknowledged_at is None
             and selectors.may_acknowledge(request.user, handover),
             "return_form": ReturnForm(),
+            "may_revoke_grant": deciding.may_revoke_protected_grant(request.user, handover),
         },
     )
 
@@ -137,12 +141,28 @@ def handover_acknowledge(request, handover_id: int):
 
 
 @role_required(*CASE_STAFF)
+@require_POST
+def handover_revoke_grant(request, handover_id: int):
+    """The sending unit's lead takes back the sight of the protected people."""
+    selectors.get_handover_for_user(request.user, handover_id)
+
+    def act():
+        deciding.revoke_protected_grant(actor=request.user, handover_id=handover_id)
+
+    return _decided(request, handover_id, act)
+
+
+@role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
 def handover_send(request, case_id: int):
     case = case_selectors.get_case_for_user(request.user, case_id)
     if not selectors.may_hand_over(request.user, case):
         raise PermissionDenied
-    form = SendForm(request.POST or None, units=selectors.target_units(case))
+    form = SendForm(
+        request.POST or None,
+        units=selectors.target_units(case),
+        may_grant_protected=grantable_protected_people(request.user, case).exists(),
+    )
     if request.method == "POST" and form.is_valid():
         with submitting(form) as result:
             handover, created = sending.send_handover(

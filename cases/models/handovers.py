@@ -80,6 +80,11 @@ class Handover(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The sender, granted the household's protected people, lets the unit that accepts
+    # see them: the grant is given when the handover is accepted (issue 16).
+    grants_protected = models.BooleanField(
+        _("the receiver may see the protected people once accepted"), default=False
+    )
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 

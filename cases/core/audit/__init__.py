@@ -7,6 +7,7 @@ handovers and housing do the same for their own records (`register_case_record` 
 from __future__ import annotations
 
 from django.db.models import Subquery
+from django.urls import reverse
 
 from audit.registry import (
     ExtractSection,
@@ -18,14 +19,17 @@ from audit.registry import (
     register_retention,
     register_subjects,
 )
+from bokvar.models import Notification
 
 from ...models import (
     Case,
     CaseAssignment,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
+    Handover,
     Household,
     HouseholdChild,
+    LandlordSignal,
     Person,
     PersonUserObjectPermission,
 )
@@ -65,6 +69,18 @@ def _grants(manager_of, person_id: int) -> dict:
             (PersonUserObjectPermission, {"content_object_id": person_id}),
         )
     }
+
+
+def _notifications(person_id: int) -> dict:
+    """The notifications and e-mails about the person's cases: each names its case, a
+    handover of it or a signal about it by URL (their texts never name a person)."""
+    cases = list(cases_of_person(person_id).values_list("pk", flat=True))
+    handovers = Handover.objects.filter(case_id__in=cases).values_list("pk", flat=True)
+    signals = LandlordSignal.objects.filter(case_id__in=cases).values_list("pk", flat=True)
+    urls = [reverse("cases:detail", kwargs={"case_id": pk}) for pk in cases]
+    urls += [reverse("cases:handover", kwargs={"handover_id": pk}) for pk in handovers]
+    urls += [reverse("cases:signal", kwargs={"signal_id": pk}) for pk in signals]
+    return {Notification._meta.label_lower: Notification.objects.filter(url__in=urls)}
 
 
 def register() -> None:
@@ -127,6 +143,7 @@ def register() -> None:
             history=lambda p: _grants(lambda m: m.history, p),
         )
     )
+    register_extract_section(ExtractSection(key="cases.notifications", records=_notifications))
     for name in (
         "cases:detail",
         "cases:person_edit",

@@ -114,4 +114,9 @@ def hidden_people(user, ids: set[int]) -> set[int]:
         .exclude(protected_identity=ProtectedIdentity.NONE)
         .exclude(id__in=granted_person_ids(user))
     )
-    return set(ever_protected.values_list("id", flat=True).distinct())
+    # A co-tenant of a hidden protected person is hidden with them (the one rule,
+    # `cases.core.selectors.people.Sight`): their address is the protected address.
+    housemates = Person.history.filter(id__in=ids, household_id__in=protected_households(user))
+    return set(ever_protected.values_list("id", flat=True).distinct()) | set(
+        housemates.values_list("id", flat=True).distinct()
+    )

@@ -163,6 +163,9 @@ class NumberClash:
     visible: bool
     household_id: int | None = None
     open_case: Case | None = None
+    # Who holds the number, for routing the matter to those who may see them
+    # (`people.route_refused_registration`); never shown to the user.
+    holder_id: int | None = None
 
 
 def personal_number_clash(user: User, index: str, *, exclude_pk: int | None = None):
@@ -170,7 +173,7 @@ def personal_number_clash(user: User, index: str, *, exclude_pk: int | None = No
     other = Person.objects.filter(personal_number_bidx=index).exclude(pk=exclude_pk).first()
     if other is None:
         return None
-    hidden = NumberClash(visible=False)
+    hidden = NumberClash(visible=False, holder_id=other.pk)
     if not may_see_person(user, other):
         return hidden
     open_case = open_case_of_household(other.household_id)

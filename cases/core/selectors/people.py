@@ -120,16 +120,112 @@ def household_cards(user: User, case: Case) -> list[PersonCard]:
         .annotate(granted=Exists(granted))
         .order_by("id")
     )
-    return [person_card(p, hidden=p.is_protected and not p.granted) for p in people]
+    # The whole household is hidden when one member is (the one rule, `Sight` below): a
+    # co-tenant's address is the protected person's address.
+    hidden = any(p.is_protected and not p.granted for p in people)
+    return [person_card(p, hidden=hidden) for p in people]
 
 
 def get_person_for_user(user: User, case: Case, person_id: int) -> Person:
-    """A person of a case the user already reached; hidden protected people answer 404."""
-    person = (
-        Person.objects.filter(household_id=case.household_id, pk=person_id)
-        .filter(persons_visible_q(user))
-        .first()
-    )
+    """A person of a case the user already reached; the members of a household hidden from
+    the user (one of them protected and not granted) answer 404."""
+    person = Person.objects.filter(household_id=case.household_id, pk=person_id).first()
     if person is None:
         raise Http404
+    if Sight(user).hides_household(case.household_id):
+        raise Http404
     return person
+
+
+# --- The one rule: what a reader may see of people and of text about them -----------------
+# Issue 16. A household with a protected member (skyddade personuppgifter) is hidden from
+# every reader not granted that member: their names, numbers, addresses and contact
+# details, and every free text written about the household (contact, intervention and
+# deadline notes, signal descriptions, handover texts, placement plans, cost notes). A
+# landlord signal is hidden when it belongs to such a household's case, or when its
+# identity number or name matches such a person through the blind index, because the
+# product itself matches it to them. Every page, API response, export and notice asks
+# this one object; nothing decides it page by page.
+
+WITHHELD = _("Withheld: concerns a person with protected identity")
+
+
+def _hidden_people(user) -> QuerySet[Person]:
+    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+        # Anonymous readers and landlord tokens are granted nobody.
+        return Person.objects.exclude(protected_identity=ProtectedIdentity.NONE)
+    return Person.objects.exclude(persons_visible_q(user))
+
+
+class Sight:
+    """What one reader may see of people: one query when built, none per row after.
+
+    `hides_household`/`hides_case`: the household has a protected member the reader was
+    not granted. `hides_signal`: the signal belongs to such a household's case or names
+    such a person by identity number or by name. `text(...)` gives a free text or the
+    withheld note; `WITHHELD` tells the reader something is withheld, not what."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+        rows = list(
+            _hidden_people(user).values_list("household_id", "personal_number_bidx", "name_bidx")
+        )
+        self.households = {household for household, _n, _m in rows}
+        self.numbers = {number for _h, number, _m in rows if number}
+        self.names = {name for _h, _n, name in rows if name}
+
+    def hides_household(self, household_id: int | None) -> bool:
+        return household_id is not None and household_id in self.households
+
+    def hides_case(self, case) -> bool:
+        return case is not None and self.hides_household(case.household_id)
+
+    def hides_case_id(self, case_id: int | None) -> bool:
+        """For rows that carry only a case id: one query, only when anything is hidden."""
+        if case_id is None or not self.households:
+            return False
+        return Case.objects.filter(pk=case_id, household_id__in=self.households).exists()
+
+    def hides_signal(self, signal) -> bool:
+        if (
+            signal.tenant_personal_number_bidx
+            and signal.tenant_personal_number_bidx in self.numbers
+        ):
+            return True
+        if signal.tenant_name_bidx and signal.tenant_name_bidx in self.names:
+            return True
+        return signal.case_id is not None and self.hides_case(signal.case)
+
+    def text(self, hidden: bool, value: str) -> str:
+        if not hidden:
+            return value
+        return str(WITHHELD) if value else ""
+
+
+def sight_of(user) -> Sight:
+    return Sight(user)
+
+
+def protected_people_named_by(
+    *, number_index: str = "", name_index: str = "", case_id: int | None = None
+) -> QuerySet[Person]:
+    """The protected people a record names: by identity number or name (blind index), or
+    as members of its case's household."""
+    condition = Q(pk__in=[])
+    if number_index:
+        condition |= Q(personal_number_bidx=number_index)
+    if name_index:
+        condition |= Q(name_bidx=name_index)
+    if case_id is not None:
+        condition |= Q(household__cases__pk=case_id)
+    return Person.objects.filter(condition).exclude(protected_identity=ProtectedIdentity.NONE)
+
+
+def users_granted(people: QuerySet[Person]) -> QuerySet[User]:
+    """Active users granted any of these protected people, by name."""
+    granted = PersonUserObjectPermission.objects.filter(
+        content_object__in=people, **object_perm("view_protected_person")
+    ).values("user_id")
+    return User.objects.filter(pk__in=granted, is_active=True).order_by(
+        "first_name", "last_name", "pk"
+    )

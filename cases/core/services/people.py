@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
 from bokvar.models import User
+from bokvar.notifications import notify
+from bokvar.selectors import district_coordinators
 
-from ...models import Person, ProtectedIdentity
+from ...models import Case, Person, ProtectedIdentity
 from ..identity import birth_year_band, name_index, parse_personal_number, personal_number_index
 from ..selectors import cases as case_selectors
 from ..selectors import people as people_selectors
@@ -122,3 +124,37 @@ def update_person(
         # Whoever marks a person as protected keeps sight of them; nobody else gains it.
         grant_perm(PROTECTED_PERM, actor, person, actor=actor, reason="protected identity marked")
     return person
+
+
+def route_refused_registration(*, actor: User, clash: case_selectors.NumberClash) -> list[User]:
+    """An identity number the actor could not register because its holder is out of
+    their sight: the matter goes to those who may see the holder (for a protected
+    person, the users granted them; otherwise the coordinators of the holder's
+    district), naming the colleague to contact, never the person. The actor is told
+    only the neutral refusal. Once per actor and holder."""
+    if clash.visible or clash.holder_id is None:
+        return []
+    holder = Person.objects.filter(pk=clash.holder_id).first()
+    if holder is None:
+        return []
+    if holder.is_protected:
+        people = Person.objects.filter(pk=holder.pk)
+        recipients = list(people_selectors.users_granted(people))
+    else:
+        district_id = (
+            Case.objects.filter(household_id=holder.household_id)
+            .order_by("-opened_on", "-pk")
+            .values_list("responsible_unit__district_id", flat=True)
+            .first()
+        )
+        recipients = list(district_coordinators(district_id)) if district_id else []
+    recipients = [u for u in recipients if u.pk != actor.pk]
+    notify(
+        recipients=recipients,
+        kind="registration_refused",
+        dedupe_key=f"registration-refused:{actor.pk}:{holder.pk}",
+        subject=_("A colleague could not register an identity number held in your care"),
+        body=_("%(name)s tried to open a case with it. Contact them.")
+        % {"name": actor.get_full_name() or actor.username},
+    )
+    return recipients

@@ -32,6 +32,7 @@ from ..selectors import cases as case_selectors
 from ..selectors import people as people_selectors
 from ..services import access
 from ..services import cases as case_services
+from ..services import people as person_services
 from ..services.households import may_open_new_case
 from .households import new_case_offer
 
@@ -138,6 +139,11 @@ def case_create(request):
                 )
                 return redirect("cases:detail", case_id=case.pk)
             offer = new_case_offer(result.error, form.cleaned_data)
+            clash = getattr(result.error, "clash", None)
+            if clash is not None and not clash.visible:
+                # Out of sight: the neutral refusal, and the matter goes to someone who
+                # may see the holder (issue 16, no existence oracle).
+                person_services.route_refused_registration(actor=request.user, clash=clash)
     else:
         # More rows on request (?adults=3&children=6): plain links, no JavaScript needed.
         adults = _rows(request.GET.get("adults"), default=2, most=8)

@@ -254,8 +254,15 @@ def _forward(signal: LandlordSignal, *, person: Person, personal_number: str, ac
     )
     if district_id is None:
         return
+    # A protected person's signal goes only to those granted the person (who may triage
+    # it); to the actor it looks the same as a signal forwarded to another district.
+    recipients = (
+        selectors.protected_signal_contacts(signal)
+        if person.is_protected
+        else district_coordinators(district_id)
+    )
     notify(
-        recipients=[u for u in district_coordinators(district_id) if u.pk != actor.pk],
+        recipients=[u for u in recipients if u.pk != actor.pk],
         kind="signal_forwarded",
         dedupe_key=f"signal:{signal.pk}:forwarded:{district_id}",
         subject=_("A landlord signal was forwarded to your district"),
@@ -281,3 +288,21 @@ def dismiss_signal(
         district_id=signal.district_id or coordinated_district(actor, None),
     )
     return signal
+
+
+def route_protected_signal(*, actor: User, signal_id: int) -> list[User]:
+    """A signal naming a person with protected identity goes to those granted the person
+    who may triage it; the actor, not granted, learns their names and nothing of the
+    person. Returns whom it reached (none: nobody granted may triage it). Logged as a
+    notification to each, once per signal."""
+    signal = selectors.get_signal_for_user(actor, signal_id)
+    recipients = [u for u in selectors.protected_signal_contacts(signal) if u.pk != actor.pk]
+    notify(
+        recipients=recipients,
+        kind="signal_routed",
+        dedupe_key=f"signal:{signal.pk}:routed",
+        subject=_("A landlord signal about a person with protected identity needs you"),
+        body=_("Only those who may see the person can triage it."),
+        url=reverse("cases:signal", kwargs={"signal_id": signal.pk}),
+    )
+    return recipients

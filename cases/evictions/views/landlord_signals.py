@@ -32,7 +32,7 @@ def _open_case_field(key: str) -> str:
 @role_required(*TRIAGE)
 @require_http_methods(["GET"])
 def signal_queue(request):
-    rows = list(selectors.triage_queue(request.user))
+    rows = selectors.mark_withheld(request.user, selectors.triage_queue(request.user))
     record_reads(request, objs=rows, how=How.PAGE)
     return render(request, "cases/evictions/signal_queue.html", {"signals": rows})
 
@@ -75,17 +75,21 @@ def _render_signal(request, signal, *, open_form=None, dismiss_form=None, status
     record_read(request, obj=signal, how=How.PAGE)
     repeat_of = signal.repeat_of if signal.repeat_of_id else None
     waits_for_first = repeat_of is not None and repeat_of.status == "untriaged"
+    (signal,) = selectors.mark_withheld(request.user, [signal])
     may_triage = (
         signal.status == "untriaged"
         and not waits_for_first
+        and not signal.withheld
         and selectors.may_triage_signal(request.user, signal)
     )
     context = {
         "signal": signal,
         "may_triage": may_triage,
         "repeat_of": repeat_of,
-        "repeats": selectors.repeats_of(signal),
+        "repeats": selectors.mark_withheld(request.user, selectors.repeats_of(signal)),
     }
+    if signal.withheld:
+        context["contacts"] = selectors.protected_signal_contacts(signal)
     if may_triage:
         context["suggestions"] = selectors.triage_suggestions(request.user, signal)
         context["open_form"] = open_form or OpenCaseForm(
@@ -124,6 +128,21 @@ def signal_link(request, signal_id: int):
         return redirect("cases:signal", signal_id=signal.pk)
     messages.success(request, _("The signal was linked to the case."))
     return redirect("cases:detail", case_id=form.cleaned_data["case"])
+
+
+@role_required(*TRIAGE)
+@require_POST
+def signal_route(request, signal_id: int):
+    """Send a signal naming a protected person to those granted that person."""
+    signal = selectors.get_signal_for_user(request.user, signal_id)
+    routed = triage.route_protected_signal(actor=request.user, signal_id=signal.pk)
+    if routed:
+        messages.success(request, _("The signal was sent to those who may see the person."))
+    else:
+        messages.error(
+            request, _("Nobody who may see the person can triage it. Ask the unit lead.")
+        )
+    return redirect("cases:signal", signal_id=signal.pk)
 
 
 @role_required(*CASE_STAFF)

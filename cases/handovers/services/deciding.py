@@ -16,8 +16,16 @@ from django.utils.translation import gettext as _
 from bokvar.conf import setting
 from bokvar.history import attribute
 from bokvar.models import Membership, Unit, User
-from cases.core.services.access import grant_perm, revoke_perm
-from cases.models import Case, CaseAssignment, Handover, HandoverReadAccess
+from bokvar.selectors import roles_of
+from cases.core.services.access import PROTECTED_PERM, grant_perm, revoke_perm
+from cases.models import (
+    Case,
+    CaseAssignment,
+    Handover,
+    HandoverReadAccess,
+    Person,
+    ProtectedIdentity,
+)
 
 from .. import selectors
 from .access import CHANGE, VIEW, keeps_view
@@ -110,6 +118,17 @@ def accept_handover(*, actor: User, handover_id: int, now: datetime | None = Non
     else:
         # A consultation: the consulted unit reads the case until it is closed.
         grant_perm(VIEW, handover.to_unit.group, case, actor=actor, reason="consultation accepted")
+    if handover.grants_protected:
+        # Granting is part of accepting: the acceptor sees the household's protected
+        # people, as the sender decided; logged, and reversible by the sender's lead.
+        for person in _protected_members(case):
+            grant_perm(
+                PROTECTED_PERM,
+                actor,
+                person,
+                actor=actor,
+                reason="protected person granted on accepting a handover",
+            )
     transaction.on_commit(
         lambda: notify_unit(
             handover,
@@ -269,4 +288,43 @@ def close_consultation(*, actor: User, handover_id: int, now: datetime | None = 
     case = Case.objects.select_for_update().get(pk=handover.case_id)
     if not keeps_view(case, handover.to_unit_id, now=now, exclude_handover=handover.pk):
         revoke_perm(VIEW, handover.to_unit.group, case, actor=actor, reason="consultation closed")
+    return handover
+
+
+def _protected_members(case: Case):
+    return Person.objects.filter(household_id=case.household_id).exclude(
+        protected_identity=ProtectedIdentity.NONE
+    )
+
+
+def may_revoke_protected_grant(actor: User, handover: Handover) -> bool:
+    """The sending unit's lead may take back the sight given with an accepted handover."""
+    return (
+        handover.grants_protected
+        and handover.accepted_by_id is not None
+        and handover.from_unit_id in roles_of(actor).lead_unit_ids
+    )
+
+
+@transaction.atomic
+def revoke_protected_grant(*, actor: User, handover_id: int) -> Handover:
+    """Take back the grant given when the handover was accepted (logged per person)."""
+    handover = _lock(handover_id)
+    if not may_revoke_protected_grant(actor, handover):
+        raise ValidationError(
+            {"grants_protected": _("Only the sending unit's lead may take this grant back.")}
+        )
+    for person in _protected_members(handover.case):
+        revoke_perm(
+            PROTECTED_PERM,
+            handover.accepted_by,
+            person,
+            actor=actor,
+            reason="protected-person grant of a handover taken back",
+        )
+    handover.grants_protected = False
+    handover.version += 1
+    attribute(handover, user=actor, reason="protected-person grant taken back").save(
+        update_fields=["grants_protected", "version"]
+    )
     return handover

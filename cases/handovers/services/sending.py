@@ -17,6 +17,7 @@ from bokvar.models import Unit, User
 from bokvar.notifications import notify
 from bokvar.selectors import unit_staff
 from cases.core.selectors import cases as case_selectors
+from cases.core.selectors.people import grantable_protected_people
 from cases.models import Case, Handover
 
 from .. import selectors
@@ -43,6 +44,7 @@ def send_handover(
     reason: str,
     expectations: str = "",
     urgency: str = Handover.Urgency.NORMAL,
+    grants_protected: bool = False,
     now: datetime | None = None,
 ) -> tuple[Handover, bool]:
     """Send a transfer or consultation (to `to_unit`) or a transfer request (from the
@@ -70,6 +72,11 @@ def send_handover(
         raise ValidationError({"kind": _("Choose the kind of handover.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the handover.")})
+    if grants_protected and not grantable_protected_people(actor, case).exists():
+        # Only someone granted the household's protected people may pass sight of them on.
+        raise ValidationError(
+            {"grants_protected": _("You may not let anyone see this household's people.")}
+        )
     existing = Handover.objects.filter(
         case=case, to_unit=to_unit, kind=kind, status=Handover.Status.PENDING
     ).first()
@@ -83,6 +90,7 @@ def send_handover(
         reason=reason.strip(),
         expectations=expectations.strip(),
         urgency=urgency,
+        grants_protected=grants_protected,
         sent_at=now or timezone.now(),
         sent_by=actor,
     )
