@@ -1,0 +1,182 @@
+"""A hostile insider (issue 17, point 7).
+
+Two attackers:
+- one holding the application's own database credentials, who tries to rewrite or
+  shorten the access log and its checkpoints with SQL;
+- a database superuser who also holds every key the application processes hold (the
+  chain's HMAC key is in each of them), so whatever they change they re-chain and make
+  the checkpoints agree with. Only what left the database beforehand can catch them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from audit import chain
+from audit.models import AccessLogEntry, ChainCheckpoint
+from audit.tasks import check_access_log
+
+from .helpers import add_entries, tampering
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="roles and triggers exist on PostgreSQL only"
+)
+
+LOG = AccessLogEntry._meta.db_table
+CHECKPOINTS = ChainCheckpoint._meta.db_table
+
+
+def _sql(sql: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# --- As the application's role --------------------------------------------------------
+
+
+def _application_role() -> str:
+    """Today there is one role: the one `migrate` ran as owns every table (README)."""
+    role = f"{connection.settings_dict['NAME']}_app"[:60]
+    _sql(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s) THEN "
+        f'CREATE ROLE "{role}" NOLOGIN; END IF; END $$',
+        [role],
+    )
+    for table in (LOG, CHECKPOINTS):
+        _sql(f'ALTER TABLE {table} OWNER TO "{role}"')
+    return role
+
+
+FORBIDDEN = [
+    ("TRUNCATE", "TRUNCATE {t}"),
+    ("DELETE", "DELETE FROM {t}"),
+    ("UPDATE", "UPDATE {t} SET hash = repeat('0', 64)"),
+    ("DISABLE TRIGGER", "ALTER TABLE {t} DISABLE TRIGGER ALL"),
+    ("DROP TRIGGER", "DROP TRIGGER IF EXISTS audit_accesslog_append_only ON {t}"),
+    ("ALTER OWNER", "ALTER TABLE {t} OWNER TO CURRENT_USER"),
+]
+
+
+@pytest.mark.parametrize("table", [LOG, CHECKPOINTS])
+@pytest.mark.parametrize(("what", "statement"), FORBIDDEN, ids=[f[0] for f in FORBIDDEN])
+def test_application_role_is_refused(caseworker, table, what, statement):
+    add_entries(caseworker, 3)
+    check_access_log()  # a clean verification leaves a checkpoint
+    role = _application_role()
+    with transaction.atomic():
+        _sql(f'SET LOCAL ROLE "{role}"')
+        # What the application must still do: append and read.
+        add_entries(caseworker, 1)
+        assert chain.verify().ok
+        with pytest.raises(DatabaseError), transaction.atomic():
+            _sql(statement.format(t=table))
+    assert AccessLogEntry.objects.count() == 4
+
+
+# --- As a superuser with every application key ----------------------------------------
+
+
+def _rechain() -> None:
+    """Make the chain consistent again after a change, as the key holder can, and make
+    every checkpoint agree with it (a checkpoint past the end is dropped)."""
+    prev = chain.GENESIS
+    rows = list(AccessLogEntry.objects.order_by("seq").values_list(*chain.FIELDS[:-1]))
+    with tampering():
+        for index, row in enumerate(rows, start=1):
+            values = [index, *row[1:13], prev]
+            new = chain.entry_hash(*values)
+            _sql(
+                f"UPDATE {LOG} SET seq = %s, prev_hash = %s, hash = %s WHERE seq = %s",
+                [index, prev, new, row[0]],
+            )
+            prev = new
+        hashes = dict(AccessLogEntry.objects.values_list("seq", "hash"))
+        _sql(f"DELETE FROM {CHECKPOINTS} WHERE seq > %s", [len(rows)])
+        for seq, new in hashes.items():
+            _sql(f"UPDATE {CHECKPOINTS} SET hash = %s WHERE seq = %s", [new, seq])
+
+
+def _edit():
+    with tampering():
+        _sql(f"UPDATE {LOG} SET user_id = user_id + 1 WHERE seq = 3")
+    _rechain()
+
+
+def _insert():
+    with tampering():
+        _sql(f"UPDATE {LOG} SET seq = seq + 1000 WHERE seq >= 4")
+        _sql(
+            f"INSERT INTO {LOG} (seq, at, user_id, object_type, object_id, how, ip, person_id,"
+            " case_id, unit_id, protected, outside_unit, via_handover, prev_hash, hash)"
+            " SELECT 4, at, user_id, object_type, 999, how, ip, person_id, case_id, unit_id,"
+            f" protected, outside_unit, via_handover, '', '' FROM {LOG} WHERE seq = 3"
+        )
+    _rechain()
+
+
+def _delete():
+    with tampering():
+        _sql(f"DELETE FROM {LOG} WHERE seq = 4")
+    _rechain()
+
+
+def _reorder():
+    with tampering():
+        _sql(f"UPDATE {LOG} SET seq = 1003 WHERE seq = 4")
+        _sql(f"UPDATE {LOG} SET seq = 4 WHERE seq = 3")
+        _sql(f"UPDATE {LOG} SET seq = 3 WHERE seq = 1003")
+    _rechain()
+
+
+def _truncate_tail():
+    # The last three entries, written after the nightly verification.
+    with tampering():
+        _sql(f"DELETE FROM {LOG} WHERE seq > 7")
+
+
+def _truncate_everything():
+    _sql(f"TRUNCATE {LOG}, {CHECKPOINTS}")
+
+
+def _delete_checkpoint_and_tail():
+    _sql(f"DELETE FROM {CHECKPOINTS}")
+    with tampering():
+        _sql(f"DELETE FROM {LOG} WHERE seq > 4")
+
+
+def _move_checkpoint_back():
+    _sql(
+        f"UPDATE {CHECKPOINTS} SET seq = 4, hash = (SELECT hash FROM {LOG} WHERE seq = 4)"
+        " WHERE seq = (SELECT max(seq) FROM " + CHECKPOINTS + ")"
+    )
+    with tampering():
+        _sql(f"DELETE FROM {LOG} WHERE seq > 4")
+
+
+SCENARIOS = {
+    "edit": _edit,
+    "insert": _insert,
+    "delete": _delete,
+    "reorder": _reorder,
+    "truncate-tail": _truncate_tail,
+    "truncate-everything": _truncate_everything,
+    "delete-checkpoint": _delete_checkpoint_and_tail,
+    "move-checkpoint-back": _move_checkpoint_back,
+}
+
+
+def _hourly_head() -> None:
+    """Today nothing leaves the database between two nightly verifications."""
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_superuser_with_every_application_key_is_detected(caseworker, scenario):
+    add_entries(caseworker, 6)
+    call_command("verify_access_log")  # nightly: clean, checkpoint at 6
+    add_entries(caseworker, 4)
+    _hourly_head()
+    SCENARIOS[scenario]()
+    with pytest.raises(CommandError, match="verification failed"):
+        call_command("verify_access_log")
