@@ -130,14 +130,30 @@ class LegalHold(models.Model):
 
 
 class ChainCheckpoint(models.Model):
-    """The end of the chain as last verified: a chain cut short after it is detected."""
+    """The end of the chain as last verified: a chain cut short after it is detected.
+    Append-only like the log (model, queryset, trigger, privileges)."""
 
     seq = models.PositiveBigIntegerField()
     hash = models.CharField(max_length=64)
     verified_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         get_latest_by = "seq"
 
     def __str__(self) -> str:
         return f"#{self.seq}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("checkpoints cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("checkpoints cannot be deleted")
+
+
+# Tables the application may only append to and read: the database refuses the rest
+# (triggers, and the grants of `manage.py setup_database_roles`).
+APPEND_ONLY_MODELS = [AccessLogEntry, ChainCheckpoint]

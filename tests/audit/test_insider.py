@@ -10,6 +10,8 @@ Two attackers:
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
@@ -37,16 +39,12 @@ def _sql(sql: str, params=()) -> None:
 
 
 def _application_role() -> str:
-    """Today there is one role: the one `migrate` ran as owns every table (README)."""
-    role = f"{connection.settings_dict['NAME']}_app"[:60]
-    _sql(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s) THEN "
-        f'CREATE ROLE "{role}" NOLOGIN; END IF; END $$',
-        [role],
-    )
-    for table in (LOG, CHECKPOINTS):
-        _sql(f'ALTER TABLE {table} OWNER TO "{role}"')
-    return role
+    """The roles as the product sets them up, in this test database (names per database:
+    roles are shared by the whole PostgreSQL cluster). Undone with the test's transaction."""
+    prefix = connection.settings_dict["NAME"][:40]
+    owner, app = f"{prefix}_owner", f"{prefix}_app"
+    call_command("setup_database_roles", owner=owner, app=app, stdout=StringIO())
+    return app
 
 
 FORBIDDEN = [
@@ -54,7 +52,7 @@ FORBIDDEN = [
     ("DELETE", "DELETE FROM {t}"),
     ("UPDATE", "UPDATE {t} SET hash = repeat('0', 64)"),
     ("DISABLE TRIGGER", "ALTER TABLE {t} DISABLE TRIGGER ALL"),
-    ("DROP TRIGGER", "DROP TRIGGER IF EXISTS audit_accesslog_append_only ON {t}"),
+    ("DROP TRIGGER", "DROP TRIGGER {t}_append_only ON {t}"),
     ("ALTER OWNER", "ALTER TABLE {t} OWNER TO CURRENT_USER"),
 ]
 
@@ -73,6 +71,47 @@ def test_application_role_is_refused(caseworker, table, what, statement):
         with pytest.raises(DatabaseError), transaction.atomic():
             _sql(statement.format(t=table))
     assert AccessLogEntry.objects.count() == 4
+    assert ChainCheckpoint.objects.count() == 1
+
+
+PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"]
+
+
+def test_application_role_holds_insert_and_select_only_and_owns_nothing(caseworker):
+    role = _application_role()
+    with connection.cursor() as cursor:
+        for table in (LOG, CHECKPOINTS):
+            held = []
+            for privilege in PRIVILEGES:
+                cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [role, table, privilege])
+                if cursor.fetchone()[0]:
+                    held.append(privilege)
+            assert held == ["SELECT", "INSERT"], table
+        cursor.execute(
+            "SELECT count(*) FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles"
+            " WHERE rolname = %s)",
+            [role],
+        )
+        assert cursor.fetchone()[0] == 0
+        # Ordinary tables stay writable: the application works as before.
+        cursor.execute(
+            "SELECT has_table_privilege(%s, 'bokvar_user', 'UPDATE'),"
+            " has_table_privilege(%s, 'bokvar_user', 'TRUNCATE')",
+            [role, role],
+        )
+        assert cursor.fetchone() == (True, False)
+
+
+def test_roles_command_is_idempotent_and_refuses_a_superuser(caseworker):
+    _application_role()
+    _application_role()  # a second run changes nothing and does not fail
+    with pytest.raises(CommandError, match="superuser"):
+        call_command(
+            "setup_database_roles",
+            owner=connection.settings_dict["USER"],
+            app=f"{connection.settings_dict['NAME'][:40]}_app",
+            stdout=StringIO(),
+        )
 
 
 # --- As a superuser with every application key ----------------------------------------
@@ -141,17 +180,17 @@ def _truncate_everything():
 
 
 def _delete_checkpoint_and_tail():
-    _sql(f"DELETE FROM {CHECKPOINTS}")
     with tampering():
+        _sql(f"DELETE FROM {CHECKPOINTS}")
         _sql(f"DELETE FROM {LOG} WHERE seq > 4")
 
 
 def _move_checkpoint_back():
-    _sql(
-        f"UPDATE {CHECKPOINTS} SET seq = 4, hash = (SELECT hash FROM {LOG} WHERE seq = 4)"
-        " WHERE seq = (SELECT max(seq) FROM " + CHECKPOINTS + ")"
-    )
     with tampering():
+        _sql(
+            f"UPDATE {CHECKPOINTS} SET seq = 4, hash = (SELECT hash FROM {LOG} WHERE seq = 4)"
+            f" WHERE seq = (SELECT max(seq) FROM {CHECKPOINTS})"
+        )
         _sql(f"DELETE FROM {LOG} WHERE seq > 4")
 
 
