@@ -87,7 +87,8 @@ def _normalised(values: dict) -> dict:
     return out
 
 
-def _lock() -> None:
+def lock() -> None:
+    """Serialise with appends until the end of the current transaction."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
@@ -99,7 +100,7 @@ def _lock() -> None:
 def append(**values) -> AccessLogEntry:
     """Append one entry. Appends are serialised so sequence numbers have no gaps."""
     with transaction.atomic():
-        _lock()
+        lock()
         last = AccessLogEntry.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         entry = AccessLogEntry(seq=seq, prev_hash=prev, **_normalised(values))
@@ -113,7 +114,7 @@ def append_many(rows: list[dict]) -> list[AccessLogEntry]:
     if not rows:
         return []
     with transaction.atomic():
-        _lock()
+        lock()
         last = AccessLogEntry.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev = (last[0], last[1]) if last else (0, GENESIS)
         entries = []
@@ -129,12 +130,29 @@ def append_many(rows: list[dict]) -> list[AccessLogEntry]:
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "altered", "inserted", "removed"
+    # "altered", "inserted", "removed": seen in the chain itself;
+    # "truncated", "rewritten", "checkpoint": seen against the exported signed heads;
+    # "head": an exported head that is not genuine (seq is its line in the export).
+    kind: str
     seq: int
 
     def __str__(self) -> str:
         if self.kind == "removed":
             return f"entry {self.seq} was removed (the chain breaks there)"
+        if self.kind == "truncated":
+            return (
+                f"entries from {self.seq} on were removed "
+                "(a signed head exported earlier reaches further)"
+            )
+        if self.kind == "rewritten":
+            return (
+                f"the chain up to entry {self.seq} was rewritten "
+                "(it differs from the signed head exported for it)"
+            )
+        if self.kind == "checkpoint":
+            return f"the checkpoint at entry {self.seq} was removed or moved"
+        if self.kind == "head":
+            return f"the exported head on line {self.seq} is not genuine (bad signature)"
         return f"entry {self.seq} was {self.kind}"
 
 
@@ -142,6 +160,8 @@ class Problem:
 class Verdict:
     checked: int
     problem: Problem | None
+    # How many exported signed heads the database was compared with (None: no export).
+    heads: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -149,7 +169,8 @@ class Verdict:
 
 
 def verify(chunk_size: int = 20_000) -> Verdict:
-    """Walk the chain in order and report the first altered, inserted or removed entry."""
+    """Walk the chain in order and report the first altered, inserted or removed entry.
+    (audit.heads.verify adds the comparison with the exported signed heads.)"""
     checkpoint = ChainCheckpoint.objects.order_by("-seq").values_list("seq", "hash").first()
     verdict, last_seq, hash_at_checkpoint = _walk(chunk_size, checkpoint[0] if checkpoint else 0)
     if verdict.ok and checkpoint is not None:

@@ -136,6 +136,8 @@ class ChainCheckpoint(models.Model):
     seq = models.PositiveBigIntegerField()
     hash = models.CharField(max_length=64)
     verified_at = models.DateTimeField(auto_now_add=True)
+    # A sealed head's Ed25519 signature (audit/heads.py); empty for an unsigned checkpoint.
+    signature = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     objects = AccessLogQuerySet.as_manager()
 

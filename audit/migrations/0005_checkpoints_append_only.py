@@ -1,9 +1,14 @@
 """Checkpoints are append-only like the log: on PostgreSQL a trigger refuses UPDATE and
-DELETE of a checkpoint (the function is the log's own refusal)."""
+DELETE of a checkpoint (the log's own refusal, now naming the table it refused for)."""
 
 from django.db import migrations
 
 CREATE = """
+CREATE OR REPLACE FUNCTION audit_accesslog_refuse() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only (% refused)', TG_TABLE_NAME, TG_OP;
+END;
+$$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_chaincheckpoint_append_only
     BEFORE UPDATE OR DELETE ON audit_chaincheckpoint
     FOR EACH ROW EXECUTE FUNCTION audit_accesslog_refuse();

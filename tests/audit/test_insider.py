@@ -170,9 +170,11 @@ def _reorder():
 
 
 def _truncate_tail():
-    # The last three entries, written after the nightly verification.
+    # The last three entries, written after the nightly verification, and the
+    # checkpoints that would tell.
     with tampering():
         _sql(f"DELETE FROM {LOG} WHERE seq > 7")
+        _sql(f"DELETE FROM {CHECKPOINTS} WHERE seq > 7")
 
 
 def _truncate_everything():
@@ -187,6 +189,9 @@ def _delete_checkpoint_and_tail():
 
 def _move_checkpoint_back():
     with tampering():
+        _sql(
+            f"DELETE FROM {CHECKPOINTS} WHERE seq > 4 AND seq < (SELECT max(seq) FROM {CHECKPOINTS})"
+        )
         _sql(
             f"UPDATE {CHECKPOINTS} SET seq = 4, hash = (SELECT hash FROM {LOG} WHERE seq = 4)"
             f" WHERE seq = (SELECT max(seq) FROM {CHECKPOINTS})"
@@ -206,16 +211,53 @@ SCENARIOS = {
 }
 
 
-def _hourly_head() -> None:
-    """Today nothing leaves the database between two nightly verifications."""
+EXPECTED = {
+    "edit": "chain up to entry 6 was rewritten",
+    "insert": "chain up to entry 6 was rewritten",
+    "delete": "chain up to entry 6 was rewritten",
+    "reorder": "chain up to entry 6 was rewritten",
+    "truncate-tail": "entries from 8 on were removed",
+    "truncate-everything": "entries from 1 on were removed",
+    "delete-checkpoint": "entries from 5 on were removed",
+    "move-checkpoint-back": "entries from 5 on were removed",
+}
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_superuser_with_every_application_key_is_detected(caseworker, scenario):
+def test_superuser_with_every_application_key_is_detected(signed_heads, caseworker, scenario):
     add_entries(caseworker, 6)
-    call_command("verify_access_log")  # nightly: clean, checkpoint at 6
+    call_command("verify_access_log", stdout=StringIO())  # nightly: clean, head 6 sealed
     add_entries(caseworker, 4)
-    _hourly_head()
+    call_command("seal_chain_head", stdout=StringIO())  # hourly: head 10 exported
     SCENARIOS[scenario]()
-    with pytest.raises(CommandError, match="verification failed"):
+    with pytest.raises(CommandError, match="verification failed") as failed:
         call_command("verify_access_log")
+    assert EXPECTED[scenario] in str(failed.value)
+
+
+def test_a_checkpoint_removed_or_moved_alone_is_detected(signed_heads, caseworker):
+    add_entries(caseworker, 6)
+    call_command("seal_chain_head", stdout=StringIO())
+    add_entries(caseworker, 2)
+    call_command("seal_chain_head", stdout=StringIO())
+    with tampering():
+        _sql(
+            f"UPDATE {CHECKPOINTS} SET seq = 5, hash = (SELECT hash FROM {LOG} WHERE seq = 5)"
+            " WHERE seq = 6"
+        )
+    with pytest.raises(CommandError, match="checkpoint at entry 6 was removed or moved"):
+        call_command("verify_access_log")
+    with tampering():
+        _sql(f"DELETE FROM {CHECKPOINTS} WHERE seq = 8")
+    with pytest.raises(CommandError, match="checkpoint at entry 6 was removed or moved"):
+        call_command("verify_access_log")
+
+
+def test_without_exported_heads_a_rewritten_chain_goes_unnoticed_and_says_so(caseworker):
+    # The residual case the README states: no export, no protection from the key holder.
+    add_entries(caseworker, 4)
+    _edit()
+    out, err = StringIO(), StringIO()
+    call_command("verify_access_log", stdout=out, stderr=err)
+    assert "intact: 4 entries" in out.getvalue()
+    assert "No exported heads" in err.getvalue()
