@@ -23,6 +23,7 @@ class How:
     API = HowChoices.API.value
     EXPORT = HowChoices.EXPORT.value
     EXTRACT = HowChoices.EXTRACT.value
+    LOOKUP = HowChoices.LOOKUP.value
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -38,6 +38,8 @@ class How(models.TextChoices):
     API = "api", _("API")
     EXPORT = "export", _("Export")
     EXTRACT = "extract", _("Data-subject extract")
+    # The auditor's identity-number search: finding someone is reading who they are.
+    LOOKUP = "lookup", _("Identity-number lookup")
 
 
 class AccessLogEntry(models.Model):
