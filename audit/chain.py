@@ -33,6 +33,7 @@ FIELDS = [
     "protected",
     "outside_unit",
     "via_handover",
+    "denied",
     "prev_hash",
     "hash",
 ]
@@ -40,6 +41,8 @@ FIELDS = [
 # of the canonical text only when true, so every entry written before it (all false)
 # keeps the text its hash was made over, and flipping it either way is still detected.
 HANDOVER_SUFFIX = "|handover"
+# `denied` came later still, the same way: "|denied" at the very end, only when true.
+DENIED_SUFFIX = "|denied"
 
 
 def _key() -> bytes:
@@ -60,6 +63,7 @@ def _canonical(
     protected,
     outside_unit,
     via_handover,
+    denied,
     prev_hash,
 ) -> bytes:
     # Hot path of verification (target 100,000 entries/s): plain str() of each value
@@ -70,7 +74,7 @@ def _canonical(
     return (
         f"{seq}|{at.isoformat(timespec='microseconds')}|{user_id}|{object_type}|{object_id}|"
         f"{how}|{ip}|{person_id}|{case_id}|{unit_id}|{protected}|{outside_unit}|{prev_hash}"
-        f"{HANDOVER_SUFFIX if via_handover else ''}"
+        f"{HANDOVER_SUFFIX if via_handover else ''}{DENIED_SUFFIX if denied else ''}"
     ).encode()
 
 
@@ -81,7 +85,7 @@ def entry_hash(*values) -> str:
 def _normalised(values: dict) -> dict:
     """Values as they will read back from the database, so the hash matches then."""
     out = dict(values)
-    for name in ("protected", "outside_unit", "via_handover"):
+    for name in ("protected", "outside_unit", "via_handover", "denied"):
         out[name] = bool(out.get(name, False))
     out["ip"] = out.get("ip") or ""
     return out
@@ -202,6 +206,7 @@ SELECT seq, prev_hash, hash, concat_ws('|',
     CASE WHEN protected THEN 'True' ELSE 'False' END,
     CASE WHEN outside_unit THEN 'True' ELSE 'False' END,
     prev_hash) || CASE WHEN via_handover THEN '|handover' ELSE '' END
+    || CASE WHEN denied THEN '|denied' ELSE '' END
 FROM audit_accesslogentry ORDER BY seq
 """
 
@@ -220,7 +225,7 @@ def _rows(chunk_size: int):
         AccessLogEntry.objects.order_by("seq").values_list(*FIELDS).iterator(chunk_size=chunk_size)
     )
     for row in rows:
-        yield row[0], row[13], row[14], _canonical(*row[:14])
+        yield row[0], row[14], row[15], _canonical(*row[:15])
 
 
 def _walk(chunk_size: int, checkpoint_seq: int):

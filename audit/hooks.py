@@ -56,6 +56,13 @@ def record_read(
     return append(**_values(request, [obj], how, via)[0])
 
 
+def record_denied(request: HttpRequest, *, obj: models.Model, how: str = How.PAGE):
+    """Record that the signed-in user was refused `obj` (403/404 although it exists)."""
+    from .chain import append
+
+    return append(**_values(request, [obj], how, None)[0], denied=True)
+
+
 def record_reads(request: HttpRequest, *, objs, how: str = How.PAGE):
     """A list page or list response: one entry per record shown, written in one INSERT."""
     from .chain import append_many

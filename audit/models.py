@@ -65,6 +65,8 @@ class AccessLogEntry(models.Model):
     # Decided at read time: the case was handed to one of the reader's units (a pending or
     # accepted handover, or read access left after one). An ad hoc grant is not one.
     via_handover = models.BooleanField(_("through a handover"), default=False, db_default=False)
+    # The reader was refused (403/404) a case or person that exists: an attempt, flagged.
+    denied = models.BooleanField(_("denied"), default=False, db_default=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 

@@ -100,6 +100,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so it sees the answer every view gave: refusals of existing cases and people
+    # are logged (issue 17).
+    "audit.middleware.DeniedReadMiddleware",
 ]
 
 ROOT_URLCONF = "bokvar.urls"

@@ -26,7 +26,7 @@ def test_a_hidden_case_is_logged_as_denied_and_flagged(login, cases, caseworker2
     assert [(e.user_id, e.object_type, e.object_id, e.case_id, e.denied) for e in entries] == [
         (caseworker2.pk, "cases.case", cases.a.pk, cases.a.pk, True)
     ]
-    assert review.flag(entries)[0].flags == ("denied",)
+    assert review.flag(entries)[0].flags == ("denied", "outside_unit")
     flagged = review.entries(review.LogFilters(flagged=True))
     assert entries[0].pk in set(flagged.values_list("pk", flat=True))
     assert chain.verify().ok

@@ -124,7 +124,7 @@ def _rechain() -> None:
     rows = list(AccessLogEntry.objects.order_by("seq").values_list(*chain.FIELDS[:-1]))
     with tampering():
         for index, row in enumerate(rows, start=1):
-            values = [index, *row[1:13], prev]
+            values = [index, *row[1:14], prev]
             new = chain.entry_hash(*values)
             _sql(
                 f"UPDATE {LOG} SET seq = %s, prev_hash = %s, hash = %s WHERE seq = %s",
