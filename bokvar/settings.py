@@ -294,6 +294,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "audit.verify_access_log",
         "schedule": crontab(minute=30, hour=1),
     },
+    # Daily: expired sessions go (`clearsessions`); idempotent.
+    "clear-sessions": {"task": "bokvar.clear_sessions", "schedule": 24 * 3600.0},
     # Hourly: the access log's head, signed, leaves the database (audit/heads.py). What
     # an insider with the database and every key but the signing key can still remove
     # unseen is at most the last hour's entries (README).
