@@ -3,8 +3,8 @@
 A page or API answer of 403 or 404 about a case or a person that exists is an attempt to
 see what the reader may not: it is logged (flagged `denied`), with the same context as a
 read. Which URL keyword names which model comes from the audit registry (`url_kwarg`);
-the most specific one in the URL (the last, e.g. the person of `/cases/<case_id>/people/
-<person_id>/`) is the object refused. An id that does not exist reveals nothing and is
+the page is about the object its last URL keyword names (the person of
+`/cases/<case_id>/people/<person_id>/`), and only such a page counts. An id that does not exist reveals nothing and is
 not logged, so probing ids cannot flood the log with entries about nobody.
 """
 
@@ -34,10 +34,13 @@ class DeniedReadMiddleware:
         if user is None or not user.is_authenticated or match is None:
             return
         by_kwarg = {reg.url_kwarg: reg for reg in registry.models.values() if reg.url_kwarg}
-        named = [(k, v) for k, v in match.kwargs.items() if k in by_kwarg]
-        if not named:
+        if not match.kwargs:
             return
-        kwarg, value = named[-1]
+        # The page is about the object its last URL keyword names; a 404 for a deadline
+        # of a case (`…/<case_id>/deadlines/<deadline_id>/`) is not a refused case.
+        kwarg, value = list(match.kwargs.items())[-1]
+        if kwarg not in by_kwarg:
+            return
         obj = by_kwarg[kwarg].model._default_manager.filter(pk=value).first()
         if obj is None:
             return

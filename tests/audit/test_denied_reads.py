@@ -51,3 +51,13 @@ def test_an_id_that_does_not_exist_is_not_logged(login, cases, caseworker2):
     before = AccessLogEntry.objects.count()
     assert client.get(reverse("cases:detail", args=[10**9])).status_code == 404
     assert _new_entries(before) == []
+
+
+def test_a_missing_record_under_a_visible_case_is_not_a_denied_case(login, cases, caseworker):
+    client = login(caseworker)
+    before = AccessLogEntry.objects.count()
+    # A threat that does not exist, under the caseworker's own (existing) case.
+    url = reverse("cases:threat_edit", args=[cases.a.pk, 10**9])
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("cases:person", args=[cases.a.pk, 10**9])).status_code == 404
+    assert _new_entries(before) == []
