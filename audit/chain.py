@@ -33,6 +33,7 @@ FIELDS = [
     "protected",
     "outside_unit",
     "via_handover",
+    "denied",
     "prev_hash",
     "hash",
 ]
@@ -40,6 +41,8 @@ FIELDS = [
 # of the canonical text only when true, so every entry written before it (all false)
 # keeps the text its hash was made over, and flipping it either way is still detected.
 HANDOVER_SUFFIX = "|handover"
+# `denied` came later still, the same way: "|denied" at the very end, only when true.
+DENIED_SUFFIX = "|denied"
 
 
 def _key() -> bytes:
@@ -60,6 +63,7 @@ def _canonical(
     protected,
     outside_unit,
     via_handover,
+    denied,
     prev_hash,
 ) -> bytes:
     # Hot path of verification (target 100,000 entries/s): plain str() of each value
@@ -70,7 +74,7 @@ def _canonical(
     return (
         f"{seq}|{at.isoformat(timespec='microseconds')}|{user_id}|{object_type}|{object_id}|"
         f"{how}|{ip}|{person_id}|{case_id}|{unit_id}|{protected}|{outside_unit}|{prev_hash}"
-        f"{HANDOVER_SUFFIX if via_handover else ''}"
+        f"{HANDOVER_SUFFIX if via_handover else ''}{DENIED_SUFFIX if denied else ''}"
     ).encode()
 
 
@@ -81,13 +85,14 @@ def entry_hash(*values) -> str:
 def _normalised(values: dict) -> dict:
     """Values as they will read back from the database, so the hash matches then."""
     out = dict(values)
-    for name in ("protected", "outside_unit", "via_handover"):
+    for name in ("protected", "outside_unit", "via_handover", "denied"):
         out[name] = bool(out.get(name, False))
     out["ip"] = out.get("ip") or ""
     return out
 
 
-def _lock() -> None:
+def lock() -> None:
+    """Serialise with appends until the end of the current transaction."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
@@ -99,7 +104,7 @@ def _lock() -> None:
 def append(**values) -> AccessLogEntry:
     """Append one entry. Appends are serialised so sequence numbers have no gaps."""
     with transaction.atomic():
-        _lock()
+        lock()
         last = AccessLogEntry.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         entry = AccessLogEntry(seq=seq, prev_hash=prev, **_normalised(values))
@@ -113,7 +118,7 @@ def append_many(rows: list[dict]) -> list[AccessLogEntry]:
     if not rows:
         return []
     with transaction.atomic():
-        _lock()
+        lock()
         last = AccessLogEntry.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev = (last[0], last[1]) if last else (0, GENESIS)
         entries = []
@@ -129,12 +134,29 @@ def append_many(rows: list[dict]) -> list[AccessLogEntry]:
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "altered", "inserted", "removed"
+    # "altered", "inserted", "removed": seen in the chain itself;
+    # "truncated", "rewritten", "checkpoint": seen against the exported signed heads;
+    # "head": an exported head that is not genuine (seq is its line in the export).
+    kind: str
     seq: int
 
     def __str__(self) -> str:
         if self.kind == "removed":
             return f"entry {self.seq} was removed (the chain breaks there)"
+        if self.kind == "truncated":
+            return (
+                f"entries from {self.seq} on were removed "
+                "(a signed head exported earlier reaches further)"
+            )
+        if self.kind == "rewritten":
+            return (
+                f"the chain up to entry {self.seq} was rewritten "
+                "(it differs from the signed head exported for it)"
+            )
+        if self.kind == "checkpoint":
+            return f"the checkpoint at entry {self.seq} was removed or moved"
+        if self.kind == "head":
+            return f"the exported head on line {self.seq} is not genuine (bad signature)"
         return f"entry {self.seq} was {self.kind}"
 
 
@@ -142,6 +164,8 @@ class Problem:
 class Verdict:
     checked: int
     problem: Problem | None
+    # How many exported signed heads the database was compared with (None: no export).
+    heads: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -149,7 +173,8 @@ class Verdict:
 
 
 def verify(chunk_size: int = 20_000) -> Verdict:
-    """Walk the chain in order and report the first altered, inserted or removed entry."""
+    """Walk the chain in order and report the first altered, inserted or removed entry.
+    (audit.heads.verify adds the comparison with the exported signed heads.)"""
     checkpoint = ChainCheckpoint.objects.order_by("-seq").values_list("seq", "hash").first()
     verdict, last_seq, hash_at_checkpoint = _walk(chunk_size, checkpoint[0] if checkpoint else 0)
     if verdict.ok and checkpoint is not None:
@@ -181,6 +206,7 @@ SELECT seq, prev_hash, hash, concat_ws('|',
     CASE WHEN protected THEN 'True' ELSE 'False' END,
     CASE WHEN outside_unit THEN 'True' ELSE 'False' END,
     prev_hash) || CASE WHEN via_handover THEN '|handover' ELSE '' END
+    || CASE WHEN denied THEN '|denied' ELSE '' END
 FROM audit_accesslogentry ORDER BY seq
 """
 
@@ -199,7 +225,7 @@ def _rows(chunk_size: int):
         AccessLogEntry.objects.order_by("seq").values_list(*FIELDS).iterator(chunk_size=chunk_size)
     )
     for row in rows:
-        yield row[0], row[13], row[14], _canonical(*row[:14])
+        yield row[0], row[14], row[15], _canonical(*row[:15])
 
 
 def _walk(chunk_size: int, checkpoint_seq: int):

@@ -23,6 +23,7 @@ class How:
     API = HowChoices.API.value
     EXPORT = HowChoices.EXPORT.value
     EXTRACT = HowChoices.EXTRACT.value
+    LOOKUP = HowChoices.LOOKUP.value
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -53,6 +54,13 @@ def record_read(
     from .chain import append
 
     return append(**_values(request, [obj], how, via)[0])
+
+
+def record_denied(request: HttpRequest, *, obj: models.Model, how: str = How.PAGE):
+    """Record that the signed-in user was refused `obj` (403/404 although it exists)."""
+    from .chain import append
+
+    return append(**_values(request, [obj], how, None)[0], denied=True)
 
 
 def record_reads(request: HttpRequest, *, objs, how: str = How.PAGE):

@@ -38,6 +38,8 @@ class How(models.TextChoices):
     API = "api", _("API")
     EXPORT = "export", _("Export")
     EXTRACT = "extract", _("Data-subject extract")
+    # The auditor's identity-number search: finding someone is reading who they are.
+    LOOKUP = "lookup", _("Identity-number lookup")
 
 
 class AccessLogEntry(models.Model):
@@ -63,6 +65,8 @@ class AccessLogEntry(models.Model):
     # Decided at read time: the case was handed to one of the reader's units (a pending or
     # accepted handover, or read access left after one). An ad hoc grant is not one.
     via_handover = models.BooleanField(_("through a handover"), default=False, db_default=False)
+    # The reader was refused (403/404) a case or person that exists: an attempt, flagged.
+    denied = models.BooleanField(_("denied"), default=False, db_default=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 
@@ -174,14 +178,32 @@ class ExtractRelease(models.Model):
 
 
 class ChainCheckpoint(models.Model):
-    """The end of the chain as last verified: a chain cut short after it is detected."""
+    """The end of the chain as last verified: a chain cut short after it is detected.
+    Append-only like the log (model, queryset, trigger, privileges)."""
 
     seq = models.PositiveBigIntegerField()
     hash = models.CharField(max_length=64)
     verified_at = models.DateTimeField(auto_now_add=True)
+    # A sealed head's Ed25519 signature (audit/heads.py); empty for an unsigned checkpoint.
+    signature = models.CharField(max_length=100, blank=True, default="", db_default="")
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         get_latest_by = "seq"
 
     def __str__(self) -> str:
         return f"#{self.seq}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("checkpoints cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("checkpoints cannot be deleted")
+
+
+# Tables the application may only append to and read: the database refuses the rest
+# (triggers, and the grants of `manage.py setup_database_roles`).
+APPEND_ONLY_MODELS = [AccessLogEntry, ChainCheckpoint]

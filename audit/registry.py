@@ -60,6 +60,9 @@ class ModelRegistration:
     # number of queries however many objects (a list page logs one read per row). `via`
     # is the object the page reached them through (a person's case), or None.
     describe_many: Callable[[list[models.Model], models.Model | None], list[Subject]] | None = None
+    # The URL keyword naming this model's id in pages ("case_id"): a 403/404 on such a
+    # page, for an object that exists, is logged as a denied read (audit.middleware).
+    url_kwarg: str = ""
 
     @property
     def label(self) -> str:

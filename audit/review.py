@@ -15,6 +15,7 @@ from .models import AccessLogEntry
 from .registry import case_ids_of_person
 
 FLAG_LABELS = {
+    "denied": _("Refused: tried to open what the user may not see"),
     "outside_unit": _("Outside own unit without a handover"),
     "protected": _("Protected identity"),
     "many": _("Unusually many reads that day"),
@@ -71,8 +72,9 @@ def entries(filters: LogFilters) -> QuerySet[AccessLogEntry]:
     if filters.case_id:
         qs = qs.filter(case_id=filters.case_id)
     if filters.flagged:
-        # Exactly the flags `flag` shows: protected, outside without a handover, many.
-        flagged = Q(protected=True) | Q(outside_unit=True, via_handover=False)
+        # Exactly the flags `flag` shows: denied, protected, outside without a handover,
+        # many.
+        flagged = Q(denied=True) | Q(protected=True) | Q(outside_unit=True, via_handover=False)
         period = _in_period(AccessLogEntry.objects.all(), filters.start, filters.end)
         if filters.user_id:
             period = period.filter(user_id=filters.user_id)
@@ -109,6 +111,8 @@ def flag(page: list[AccessLogEntry]) -> list[ReviewRow]:
     rows = []
     for e in page:
         flags = []
+        if e.denied:
+            flags.append("denied")
         if e.outside_unit and not e.via_handover:
             flags.append("outside_unit")
         if e.protected:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from bokvar.models import Role, User
 from bokvar.notifications import notify
 
-from . import chain, retention
+from . import chain, heads, retention
 
 
 def auditors():
@@ -19,10 +19,16 @@ def auditors():
     ).distinct()
 
 
-def check_access_log() -> chain.Verdict:
-    verdict = chain.verify()
+def check_access_log(heads_file=None) -> chain.Verdict:
+    """Verify the chain and compare it with the exported signed heads; a clean result is
+    sealed as a new head where this process holds the signing key (else an unsigned
+    checkpoint is kept)."""
+    verdict = heads.verify(heads_file)
     if verdict.ok:
-        chain.save_checkpoint()
+        if heads.can_seal():
+            heads.seal()
+        else:
+            chain.save_checkpoint()
     else:
         # One notification per auditor per day and problem: reruns add nothing.
         notify(
@@ -40,6 +46,12 @@ def check_access_log() -> chain.Verdict:
 @shared_task(name="audit.verify_access_log")
 def verify_access_log() -> str:
     return str(check_access_log().problem or "ok")
+
+
+@shared_task(name="audit.seal_chain_head")
+def seal_chain_head() -> int:
+    """Hourly: sign the chain's head and export it (file, syslog, auditors' e-mail)."""
+    return heads.seal().seq
 
 
 @shared_task(name="audit.apply_retention")

@@ -38,6 +38,7 @@ def index(request):
             # Never echo the number back: the message names the field only.
             form.add_error("personal_number", _("Nobody with this identity number is registered."))
         else:
+            record_read(request, obj=person, how=How.LOOKUP)
             return redirect("audit:subject", person_id=person.pk)
     return render(request, "audit/index.html", {"form": form})
 

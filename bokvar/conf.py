@@ -58,6 +58,15 @@ KNOBS: dict[str, Knob] = {
     # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is
     # believed; see bokvar/net.py. Empty: the header is ignored.
     "TRUSTED_PROXIES": Knob([], "BOKVAR_TRUSTED_PROXIES", _str_list),
+    # Signed heads of the access log (audit/heads.py). The private Ed25519 key (PEM file)
+    # is given only to the workers and beat, never to the web processes; the public key
+    # (base64 of the raw 32 bytes) verifies. Heads are appended to AUDIT_HEAD_FILE (make
+    # it append-only: chattr +a), sent to syslog ("/dev/log" or "host:port", UDP) and
+    # e-mailed to the auditors.
+    "AUDIT_HEAD_SIGNING_KEY_FILE": Knob("", "BOKVAR_AUDIT_HEAD_SIGNING_KEY_FILE", str),
+    "AUDIT_HEAD_PUBLIC_KEY": Knob("", "BOKVAR_AUDIT_HEAD_PUBLIC_KEY", str),
+    "AUDIT_HEAD_FILE": Knob("", "BOKVAR_AUDIT_HEAD_FILE", str),
+    "AUDIT_HEAD_SYSLOG": Knob("", "BOKVAR_AUDIT_HEAD_SYSLOG", str),
 }
 
 

@@ -100,6 +100,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so it sees the answer every view gave: refusals of existing cases and people
+    # are logged (issue 17).
+    "audit.middleware.DeniedReadMiddleware",
 ]
 
 ROOT_URLCONF = "bokvar.urls"
@@ -291,6 +294,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "audit.verify_access_log",
         "schedule": crontab(minute=30, hour=1),
     },
+    # Daily: expired sessions go (`clearsessions`); idempotent.
+    "clear-sessions": {"task": "bokvar.clear_sessions", "schedule": 24 * 3600.0},
+    # Hourly: the access log's head, signed, leaves the database (audit/heads.py). What
+    # an insider with the database and every key but the signing key can still remove
+    # unseen is at most the last hour's entries (README).
+    "seal-access-log-head": {"task": "audit.seal_chain_head", "schedule": 3600.0},
     # Nightly: cull records past retention (idempotent: culled rows are gone).
     "apply-retention": {"task": "audit.apply_retention", "schedule": crontab(minute=0, hour=3)},
 }

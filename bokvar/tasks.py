@@ -16,3 +16,14 @@ def send_notification_emails() -> int:
     while ids := claim_outbox():
         total += send_claimed(ids)
     return total
+
+
+@shared_task(name="bokvar.clear_sessions")
+def clear_expired_sessions() -> int:
+    """Delete expired sessions (what `manage.py clearsessions` does), returning how many:
+    they hold encrypted searches that key rotation does not re-encrypt."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

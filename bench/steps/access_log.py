@@ -14,7 +14,8 @@ from ..generate import GenContext, batched
 
 COLUMNS = [
     "seq", "at", "user_id", "object_type", "object_id", "how", "ip", "person_id",
-    "case_id", "unit_id", "protected", "outside_unit", "via_handover", "prev_hash", "hash",
+    "case_id", "unit_id", "protected", "outside_unit", "via_handover", "denied", "prev_hash",
+    "hash",
 ]  # fmt: skip
 
 
@@ -54,6 +55,7 @@ def run(ctx: GenContext) -> None:
                 person_of_household.get(household),
                 case_id,
                 unit_id,
+                False,
                 False,
                 False,
                 False,

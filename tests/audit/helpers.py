@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from django.db import connection
 
 from audit import chain
-from audit.models import AccessLogEntry
+from audit.models import APPEND_ONLY_MODELS
 
 
 def add_entries(user, n: int, **extra) -> None:
@@ -25,14 +25,16 @@ def add_entries(user, n: int, **extra) -> None:
 @contextmanager
 def tampering():
     """Only inside a test: switch the append-only trigger off to play the attacker."""
-    table = AccessLogEntry._meta.db_table
+    tables = [model._meta.db_table for model in APPEND_ONLY_MODELS]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         try:
             yield
         finally:
             with connection.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+                for table in tables:
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     else:
         yield

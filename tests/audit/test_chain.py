@@ -140,6 +140,7 @@ def test_verification_streams_fast(auditor):
             False,
             False,
             False,
+            False,
             prev,
         ]
         digest = chain.entry_hash(*values)
@@ -214,8 +215,12 @@ def test_database_and_python_build_the_same_canonical_text(auditor):
         case_id=9, unit_id=2, outside_unit=True, via_handover=True,
         at=datetime(2026, 7, 2, tzinfo=UTC),
     )  # fmt: skip
+    chain.append(
+        user_id=auditor.pk, object_type="cases.case", object_id=10, how="page",
+        case_id=10, unit_id=2, denied=True, at=datetime(2026, 7, 3, tzinfo=UTC),
+    )  # fmt: skip
     expected = [
-        chain._canonical(*row[:14])
+        chain._canonical(*row[:15])
         for row in AccessLogEntry.objects.order_by("seq").values_list(*chain.FIELDS)
     ]
     with chain.closing(chain._rows(100)) as rows:
@@ -224,7 +229,8 @@ def test_database_and_python_build_the_same_canonical_text(auditor):
     # Only an entry read through a handover carries the suffix (older entries keep their
     # text and so their hashes).
     assert not expected[1].endswith(b"|handover") and expected[2].endswith(b"|handover")
-    assert chain.verify().ok and chain.verify().checked == 3
+    assert expected[3].endswith(b"|denied") and not expected[2].endswith(b"|denied")
+    assert chain.verify().ok and chain.verify().checked == 4
 
 
 def test_flipping_the_handover_mark_is_detected(auditor):

@@ -244,11 +244,13 @@ def test_person_page_read_outside_the_unit_without_a_handover_is_flagged(
 
     head = cases.a.household.head_id
     page = reverse("cases:person", args=[cases.a.pk, head])
-    assert _login(client, caseworker2).get(page).status_code == 404  # no access: no read
-    assert not AccessLogEntry.objects.filter(user_id=caseworker2.pk).exists()
+    assert _login(client, caseworker2).get(page).status_code == 404  # no access: no read,
+    # but the attempt is logged and flagged (issue 17).
+    denied = AccessLogEntry.objects.get(user_id=caseworker2.pk)
+    assert (denied.object_id, denied.denied) == (head, True)
     grant_case_access(actor=org.users["coordinator"], case_id=cases.a.pk, user=caseworker2)
     assert client.get(page).status_code == 200
-    entry = AccessLogEntry.objects.get(user_id=caseworker2.pk)
+    entry = AccessLogEntry.objects.get(user_id=caseworker2.pk, denied=False)
     assert (entry.object_type, entry.object_id, entry.person_id, entry.case_id) == (
         "cases.person",
         head,
@@ -262,7 +264,7 @@ def test_person_page_read_outside_the_unit_without_a_handover_is_flagged(
     )
     assert flag([entry])[0].flags == ("outside_unit",)
     flagged = entries(LogFilters(person_id=head, flagged=True))
-    assert [e.pk for e in flagged] == [entry.pk]
+    assert [e.pk for e in flagged] == [entry.pk, denied.pk]
     # Through a consultation sent to the reader's unit: not flagged.
     handovers.send_handover(
         actor=org.users["caseworker"],

@@ -331,13 +331,14 @@ def test_each_read_writes_exactly_one_entry_per_record(client, world):
         for entry in written:
             assert entry.user_id == user.pk, name
             check_subject(name, entry, expected_case)
-    # A refused read writes nothing.
+    # A refused read shows nothing: it writes one entry, marked denied (issue 17).
     client.force_login(
         org.users["caseworker2"], backend="django.contrib.auth.backends.ModelBackend"
     )
     before = AccessLogEntry.objects.count()
     assert client.get(reverse("cases:detail", args=[world["cases"].a.pk])).status_code == 404
-    assert AccessLogEntry.objects.count() == before
+    assert AccessLogEntry.objects.count() == before + 1
+    assert AccessLogEntry.objects.order_by("-seq").first().denied
 
 
 def invalid_posts(world):

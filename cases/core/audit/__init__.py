@@ -91,6 +91,7 @@ def register() -> None:
         records_of_person=lambda p: Person.objects.filter(pk=p),
         hidden_ids=hidden_people,
         describe_many=describe_people,
+        url_kwarg="person_id",
     )
     register_model(
         Household,
@@ -118,6 +119,7 @@ def register() -> None:
         history_for_person=lambda p: Case.history.filter(id__in=cases_of_person(p)),
         records_of_person=lambda p: Case.objects.filter(pk__in=cases_of_person(p)),
         describe_many=describe_cases,
+        url_kwarg="case_id",
     )
     register_model(
         CaseAssignment,
