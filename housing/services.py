@@ -290,6 +290,9 @@ def add_progress_note(*, actor: User, placement_id: int, on: date, note: str) ->
         raise PermissionDenied
     if not note.strip():
         raise ValidationError({"note": _("Write the note.")})
+    if on > timezone.localdate():
+        # A follow-up note records a visit or talk that has happened.
+        raise ValidationError({"on": _("This date cannot be in the future.")})
     item = ProgressNote(placement=placement, on=on, author=actor, note=note.strip())
     attribute(item, user=actor, reason="progress note").save()
     return item
