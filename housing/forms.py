@@ -23,6 +23,10 @@ class NightsForm(forms.Form):
         label=_("Last night"), required=False, help_text=_("Leave empty for one night."), **DATE
     )
     paying_unit = forms.ModelChoiceField(label=_("Paying unit"), queryset=Unit.objects.none())
+    during_placement_confirmed = forms.BooleanField(
+        label=_("Register them even if the household is placed in an apartment then"),
+        required=False,
+    )
 
     def __init__(self, *args, people=None, units=None, names=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -177,6 +177,7 @@ def nights_new(request, case_id: int):
                 first=c["first"],
                 last=c["last"],
                 paying_unit=c["paying_unit"],
+                during_placement_confirmed=c["during_placement_confirmed"],
             )
         if result.ok:
             messages.success(

@@ -207,6 +207,8 @@ def _post(client, name, *, cases, placement, vacant, shelter, org):
                 "shelter": shelter.pk,
                 "first": "2026-03-14",
                 "paying_unit": org.units["adult"].pk,
+                # Case A's household is placed then (the `placement` fixture).
+                "during_placement_confirmed": "on",
             },
         ),
         "cost_new": (
