@@ -23,6 +23,7 @@ $(STAMP): $(PY) pyproject.toml
 run: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py run_scans
 	DEBUG=1 scripts/run-dev
 
 test: $(STAMP)

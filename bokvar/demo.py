@@ -40,6 +40,9 @@ DEMO_USERS = [
 # Models the administrator role configures in the admin (no client data).
 ADMIN_MODELS = {
     "bokvar": ["user", "unit", "membership", "district"],
+    # Shelters and their prices per night, and the kinds of cost (DESIGN §2: shelters
+    # are configuration; the README sends the demo admin here to set prices).
+    "housing": ["shelter", "shelterprice", "costcategory"],
 }
 
 

@@ -24,10 +24,27 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .concurrency import ConflictError
 
 Rename = Mapping[str, str] | Callable[[str], str]
+
+# The longest free text (a note, a description, an outcome) a form accepts.
+NOTE_MAX = 4000
+
+
+def choose(choices) -> list:
+    """A choice that matters starts unchosen: saving the form untouched must not record
+    the first option as if somebody had picked it."""
+    return [("", _("— choose —")), *choices]
+
+
+def not_in_future(value) -> None:
+    """For the date of something that has happened."""
+    if value is not None and value > timezone.localdate():
+        raise ValidationError(_("This date cannot be in the future."), code="future")
 
 
 def add_service_errors(

@@ -9,6 +9,7 @@ stops start-up with a message naming it.
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -126,11 +127,16 @@ TEMPLATES = [
     },
 ]
 
+# The development server serves every browser socket (kept alive between requests) in a
+# thread of its own; a connection kept there for reuse stays open as long as the socket
+# does, so a few browsers held dozens of PostgreSQL connections and exhausted the server's
+# limit. Under runserver each request therefore closes its connection.
+RUNSERVER = sys.argv[1:2] == ["runserver"]
 DATABASES = {
     "default": dj_database_url.parse(
         # SQLite is a development default: without DEBUG the database must be named.
         secret("DATABASE_URL", f"sqlite:///{DATA_DIR / 'bokvar.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_max_age=0 if RUNSERVER else int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -140,7 +146,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-backed test database lets a worker in another process see the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    DATABASES["default"]["OPTIONS"] = {
+        # Colleagues clicking at once on the embedded default: readers never wait for a
+        # writer in WAL mode; a transaction takes the write lock when it begins
+        # (IMMEDIATE), so one that read first never fails on upgrading its lock with
+        # "database is locked" (a busy wait cannot help there), and a writer waits up
+        # to 20 s for another instead of failing at once.
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

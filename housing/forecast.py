@@ -18,6 +18,11 @@ open on that night (opened_on ≤ night ≤ closed_on, or still open; if several
 opened last), otherwise the next case opened after the night (a cost from before the
 case opened), otherwise the case closed last. So a household with two cases never has
 the same night counted twice.
+
+A shelter night when the household was placed in an apartment (registered only after a
+confirmation) counts in the cost so far, since it was paid, but not in the rate: the
+running placement's cost is what goes on, and projecting both would count the
+household's housing twice for the rest of the year.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from bokvar.models import User
@@ -141,12 +146,20 @@ def forecasts_for_cases(
         # (Statistics pass no user: their sums are aggregated and suppressed.)
         night_rows = night_rows.filter(people_selectors.persons_visible_q(user, prefix="person__"))
     open_case, owner = night_case_ids(as_of)
+    placed = Exists(
+        Placement.objects.filter(
+            household_id=OuterRef("person__household_id"), start_on__lte=OuterRef("night")
+        ).filter(Q(end_on__isnull=True) | Q(end_on__gte=OuterRef("night")))
+    )
     nights: dict[int, tuple[Decimal, Decimal]] = {
         r["owner"]: (r["total"] or ZERO, r["in_period"] or ZERO)
-        for r in night_rows.annotate(open_case=open_case, owner=owner)
+        for r in night_rows.annotate(open_case=open_case, owner=owner, placed=placed)
         .order_by()
         .values("owner")
-        .annotate(total=Sum("cost"), in_period=Sum("cost", filter=Q(open_case__isnull=False)))
+        .annotate(
+            total=Sum("cost"),
+            in_period=Sum("cost", filter=Q(open_case__isnull=False, placed=False)),
+        )
     }
     others: dict[int, tuple[Decimal, Decimal]] = {
         r["case_id"]: (r["total"] or ZERO, r["in_period"] or ZERO)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bokvar.forms import NOTE_MAX
 from bokvar.models import District, Unit, User
 from cases.models import Landlord, Person
 
@@ -22,6 +23,10 @@ class NightsForm(forms.Form):
         label=_("Last night"), required=False, help_text=_("Leave empty for one night."), **DATE
     )
     paying_unit = forms.ModelChoiceField(label=_("Paying unit"), queryset=Unit.objects.none())
+    during_placement_confirmed = forms.BooleanField(
+        label=_("Register them even if the household is placed in an apartment then"),
+        required=False,
+    )
 
     def __init__(self, *args, people=None, units=None, names=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +56,9 @@ class ApartmentForm(forms.Form):
     district = forms.ModelChoiceField(label=_("District"), queryset=District.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=Apartment.Kind.choices)
     reference = forms.CharField(label=_("Reference"), max_length=40)
-    address = forms.CharField(label=_("Address"), widget=forms.Textarea(attrs={"rows": 2}))
+    address = forms.CharField(
+        max_length=NOTE_MAX, label=_("Address"), widget=forms.Textarea(attrs={"rows": 2})
+    )
     landlord = forms.ModelChoiceField(
         label=_("Landlord"), queryset=Landlord.objects.filter(is_active=True), required=False
     )
@@ -107,7 +114,10 @@ class PlacementForm(forms.Form):
     managing_money = forms.BooleanField(label=_("Goal: managing money"), required=False)
     social_skills = forms.BooleanField(label=_("Goal: social skills"), required=False)
     plan = forms.CharField(
-        label=_("Follow-up plan"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=NOTE_MAX,
+        label=_("Follow-up plan"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, apartments=None, guides=None, **kwargs):
@@ -135,7 +145,9 @@ class EndPlacementForm(forms.Form):
 
 class NoteForm(forms.Form):
     on = forms.DateField(label=_("Date"), initial=timezone.localdate, **DATE)
-    note = forms.CharField(label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX
+    )
 
 
 class CostItemForm(forms.Form):
@@ -147,7 +159,10 @@ class CostItemForm(forms.Form):
         label=_("Amount (SEK)"), min_value=0, max_digits=10, decimal_places=2
     )
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX,
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

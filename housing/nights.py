@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -33,7 +34,7 @@ from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import people as people_selectors
 from cases.models import Person
 
-from .models import Shelter, ShelterNight, ShelterPrice
+from .models import Placement, Shelter, ShelterNight, ShelterPrice
 
 MAX_RANGE_DAYS = 92
 HEADER_ALIASES = {
@@ -89,10 +90,30 @@ def visible_people(user: User | None):
 
 
 @transaction.atomic
+def placed_nights(person: Person, nights: list[date]) -> list[date]:
+    """The nights among `nights` when the person's household was placed in an apartment
+    (a placement started and not ended by then)."""
+    placements = list(
+        Placement.objects.filter(household_id=person.household_id, start_on__lte=max(nights))
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=min(nights)))
+        .values_list("start_on", "end_on")
+    )
+    return [n for n in nights if any(s <= n and (e is None or n <= e) for s, e in placements)]
+
+
 def register_range(
-    *, actor: User, person: Person, shelter: Shelter, first: date, last: date, paying_unit: Unit
+    *,
+    actor: User,
+    person: Person,
+    shelter: Shelter,
+    first: date,
+    last: date,
+    paying_unit: Unit,
+    during_placement_confirmed: bool = False,
 ) -> list[ShelterNight]:
-    """One night (first == last) or every night of a range; refused whole if any is taken."""
+    """One night (first == last) or every night of a range; refused whole if any is taken.
+    Nights when the household is placed in an apartment are usually a mistake (the wrong
+    person, the wrong dates): they are registered only when the user confirms them."""
     if not visible_people(actor).filter(pk=person.pk).exists():
         raise PermissionDenied
     if last < first:
@@ -110,6 +131,17 @@ def register_range(
             {
                 "first": _("Already registered: %(dates)s.")
                 % {"dates": ", ".join(d.isoformat() for d in taken)}
+            }
+        )
+    placed = placed_nights(person, nights)
+    if placed and not during_placement_confirmed:
+        raise ValidationError(
+            {
+                "during_placement_confirmed": _(
+                    "The household is placed in an apartment on %(dates)s. Tick the box to "
+                    "register these nights all the same."
+                )
+                % {"dates": ", ".join(d.isoformat() for d in placed)}
             }
         )
     prices = _prices_by_shelter([shelter.pk]).get(shelter.pk, [])

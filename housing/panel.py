@@ -24,6 +24,7 @@ def case_panel(request, case) -> dict:
         ),
         "forecast": forecast[0] if forecast else None,
         "may_write_housing": may_write,
+        "may_place": may_write and selectors.may_place(request.user, case),
         "year": today.year,
         "cost_items": selectors.case_cost_items(case, year=today.year),
         # Cost notes are free text about the household (the one rule).

@@ -215,6 +215,12 @@ def housing_district_ids(user: User) -> frozenset[int]:
     )
 
 
+def may_place(user: User, case: Case) -> bool:
+    """Who records a placement on a case they may write: the district's coordinators and
+    guides (DESIGN §2); the caller has checked the write access."""
+    return case.responsible_unit.district_id in housing_district_ids(user)
+
+
 def apartments_for(user: User):
     roles = roles_of(user)
     return Apartment.objects.filter(district_id__in=roles.district_ids).select_related("landlord")

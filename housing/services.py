@@ -30,6 +30,19 @@ def _require_coordinator(actor: User, district_id: int) -> None:
         raise PermissionDenied
 
 
+def _placement_guide(actor: User, district_id: int, guide: User | None) -> User | None:
+    """Who follows a new placement. DESIGN §2 gives placements to the guide as well as
+    to the coordinator: a guide records them on her cases and follows them herself (she
+    could not write the training follow-up of a placement another guide follows)."""
+    if district_id in roles_of(actor).coordinator_district_ids:
+        return guide
+    if district_id not in selectors.housing_district_ids(actor):
+        raise PermissionDenied
+    if guide is not None and guide.pk != actor.pk:
+        raise ValidationError({"guide": _("A guide records the placements she follows herself.")})
+    return actor
+
+
 @transaction.atomic
 def create_apartment(
     *,
@@ -169,7 +182,7 @@ def start_placement(
 ) -> Placement:
     case = case_selectors.get_case_for_user(actor, case_id, write=True)
     apartment = Apartment.objects.select_for_update().get(pk=apartment_id)
-    _require_coordinator(actor, apartment.district_id)
+    guide = _placement_guide(actor, apartment.district_id, guide)
     if apartment.status != Apartment.Status.VACANT:
         raise ValidationError({"apartment": _("The apartment is not vacant.")})
     _check_start(apartment, start_on)
@@ -277,6 +290,9 @@ def add_progress_note(*, actor: User, placement_id: int, on: date, note: str) ->
         raise PermissionDenied
     if not note.strip():
         raise ValidationError({"note": _("Write the note.")})
+    if on > timezone.localdate():
+        # A follow-up note records a visit or talk that has happened.
+        raise ValidationError({"on": _("This date cannot be in the future.")})
     item = ProgressNote(placement=placement, on=on, author=actor, note=note.strip())
     attribute(item, user=actor, reason="progress note").save()
     return item

@@ -177,6 +177,7 @@ def nights_new(request, case_id: int):
                 first=c["first"],
                 last=c["last"],
                 paying_unit=c["paying_unit"],
+                during_placement_confirmed=c["during_placement_confirmed"],
             )
         if result.ok:
             messages.success(
@@ -213,16 +214,26 @@ def nights_import(request):
     return render(request, "housing/import.html", {"form": form, "result": result})
 
 
-@role_required(Role.COORDINATOR)
+@role_required(*HOUSING)
 @require_http_methods(["GET", "POST"])
 def placement_new(request, case_id: int):
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
+    district_id = case.responsible_unit.district_id
+    if not selectors.may_place(request.user, case):
+        raise PermissionDenied
     apartments = selectors.apartments_for(request.user).filter(status=Apartment.Status.VACANT)
     guides = User.objects.filter(
-        memberships__role=Role.GUIDE,
-        memberships__unit__district_id=case.responsible_unit.district_id,
+        memberships__role=Role.GUIDE, memberships__unit__district_id=district_id
     )
-    form = PlacementForm(request.POST or None, apartments=apartments, guides=guides.distinct())
+    if district_id not in roles_of(request.user).coordinator_district_ids:
+        # A guide records the placements she follows herself.
+        guides = guides.filter(pk=request.user.pk)
+    form = PlacementForm(
+        request.POST or None,
+        apartments=apartments,
+        guides=guides.distinct(),
+        initial={"guide": request.user.pk if guides.filter(pk=request.user.pk).exists() else None},
+    )
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
         with submitting(form) as result:

@@ -8,6 +8,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bokvar.forms import NOTE_MAX
 from bokvar.models import Unit, User
 
 from ..models import Case, Person, ProtectedIdentity, Sex
@@ -93,7 +94,10 @@ class PersonForm(forms.Form):
         ),
     )
     address = forms.CharField(
-        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX,
+        label=_("Address"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
     email = forms.EmailField(label=_("E-mail"), required=False)
@@ -113,7 +117,10 @@ class PersonForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=NOTE_MAX,
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean_personal_number(self) -> str:

@@ -61,7 +61,7 @@ def register() -> None:
             cull=cull_unlinked_signals,
         )
     )
-    for name in ("cases:signal", "api-signal", "cases:threat_edit"):
+    for name in ("cases:signal", "api-signal", "cases:threat_edit", "cases:intervention_edit"):
         register_personal_data_view(name)
     # Lists: one entry per record shown.
     register_personal_data_view("cases:deadlines", reads="one per case with a deadline listed")

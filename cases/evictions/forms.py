@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bokvar.forms import NOTE_MAX, choose, not_in_future
 from bokvar.models import District, Unit, User
 from cases.core.identity import InvalidPersonalNumber, parse_personal_number
 from cases.models import Contact, EvictionThreat, Intervention, Landlord, LandlordSignal
@@ -23,9 +24,17 @@ def _yes_no(value):
     return {"yes": True, "no": False}.get(value)
 
 
+class LandlordChoiceField(forms.ModelChoiceField):
+    """Landlords by name: a private landlord's `str()` is only its number, kept out of
+    logs; the coordinator choosing one needs the name."""
+
+    def label_from_instance(self, obj):
+        return obj.display_name or str(obj)
+
+
 class SignalForm(forms.Form):
-    landlord = forms.ModelChoiceField(label=_("Landlord"), queryset=Landlord.objects.none())
-    kind = forms.ChoiceField(label=_("Kind"), choices=LandlordSignal.Kind.choices)
+    landlord = LandlordChoiceField(label=_("Landlord"), queryset=Landlord.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=choose(LandlordSignal.Kind.choices))
     channel = forms.ChoiceField(
         label=_("Channel"),
         choices=[
@@ -34,7 +43,7 @@ class SignalForm(forms.Form):
             if c[0] not in (LandlordSignal.Channel.API, LandlordSignal.Channel.IMPORT)
         ],
     )
-    received_on = forms.DateField(label=_("Received"), widget=DATE)
+    received_on = forms.DateField(label=_("Received"), widget=DATE, validators=[not_in_future])
     personal_number = forms.CharField(
         label=_("Tenant's identity number"), required=False, max_length=20
     )
@@ -43,7 +52,9 @@ class SignalForm(forms.Form):
     arrears_amount = forms.DecimalField(
         label=_("Arrears amount (SEK)"), required=False, min_value=0, decimal_places=2
     )
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea, max_length=NOTE_MAX
+    )
     landlord_warned_tenant = forms.ChoiceField(
         label=_("Disturbance: has the landlord warned the tenant?"), choices=YES_NO, required=False
     )
@@ -164,7 +175,9 @@ class OpenCaseForm(forms.Form):
 
 
 class DismissForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for dismissal"), widget=forms.Textarea)
+    reason = forms.CharField(
+        max_length=NOTE_MAX, label=_("Reason for dismissal"), widget=forms.Textarea
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -173,7 +186,7 @@ class DismissForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    landlord = forms.ModelChoiceField(label=_("Landlord"), queryset=Landlord.objects.none())
+    landlord = LandlordChoiceField(label=_("Landlord"), queryset=Landlord.objects.none())
     file = forms.FileField(label=_("CSV file"))
 
     def __init__(self, *args, **kwargs):
@@ -247,17 +260,40 @@ class ThreatForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=Contact.Kind.choices)
-    on = forms.DateField(label=_("Date"), widget=DATE)
+    kind = forms.ChoiceField(label=_("Kind"), choices=choose(Contact.Kind.choices))
+    on = forms.DateField(label=_("Date"), widget=DATE, validators=[not_in_future])
     reached = forms.BooleanField(label=_("Reached the person"), required=False)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea, max_length=NOTE_MAX
+    )
     follow_up_on = forms.DateField(label=_("Agreed follow-up"), required=False, widget=DATE)
 
 
 class InterventionForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=Intervention.Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=choose(Intervention.Kind.choices))
+    status = forms.ChoiceField(label=_("Status"), choices=choose(Intervention.Status.choices))
+    on = forms.DateField(
+        label=_("Date"),
+        widget=DATE,
+        help_text=_("When it started or ended; for a planned intervention, when it starts."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea, max_length=NOTE_MAX
+    )
+    outcome = forms.CharField(
+        label=_("Outcome"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE_MAX,
+        help_text=_("What came of it; needed when it is done or cancelled."),
+    )
+
+
+class InterventionUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Intervention.Status.choices)
     on = forms.DateField(label=_("Date"), widget=DATE)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea)
+    outcome = InterventionForm.base_fields["outcome"]
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class LandlordForm(forms.Form):

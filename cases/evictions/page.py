@@ -121,12 +121,17 @@ def timeline(request, case):
             title=f"{c.get_kind_display()} ({reached}), {c.author.get_full_name()}",
             detail=c.note,
         )
+    may_write = case_selectors.can_write_case(request.user, case)
     for i in Intervention.objects.filter(case=case).select_related("author"):
+        outcome = f" {_('Outcome')}: {i.outcome}" if i.outcome else ""
         yield TimelineEvent(
             when=i.on,
             kind="intervention",
-            title=f"{i.get_kind_display()}, {i.author.get_full_name()}",
-            detail=i.note,
+            title=f"{i.get_kind_display()} ({i.get_status_display().lower()}), "
+            f"{i.author.get_full_name()}",
+            detail=f"{i.note}{outcome}".strip(),
+            # Who may write the case moves the intervention on from here.
+            url=reverse("cases:intervention_edit", args=[case.pk, i.pk]) if may_write else "",
         )
     for d in Deadline.objects.filter(case=case):
         done = f" ({_('done')})" if d.done_at else ""

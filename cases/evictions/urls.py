@@ -33,6 +33,11 @@ urlpatterns = [
     path("<int:case_id>/threats/<int:threat_id>/", threats.threat_edit, name="threat_edit"),
     path("<int:case_id>/contacts/new/", contacts.contact_new, name="contact_new"),
     path("<int:case_id>/interventions/new/", contacts.intervention_new, name="intervention_new"),
+    path(
+        "<int:case_id>/interventions/<int:intervention_id>/",
+        contacts.intervention_edit,
+        name="intervention_edit",
+    ),
 ]
 
 # Included into /api/v1/ by cases.api_urls (no namespace).

@@ -1,5 +1,6 @@
-"""Demo handovers between the demo units: pending, accepted, returned and overdue.
-Idempotent: nothing is added when handovers already exist."""
+"""Demo handovers between the demo units: pending, accepted, returned, overdue, and one
+that escalates on the next working day. Idempotent: nothing is added when handovers
+already exist."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from bokvar.conf import setting
 from bokvar.demo import DemoContext
+from bokvar.legal_calendar import add_working_days
 from bokvar.models import Unit
 from cases.models import Case, Handover
 
@@ -23,6 +26,17 @@ def _open_case(unit: Unit, skip: set[int]) -> Case | None:
     )
 
 
+def days_before_escalation(today) -> int:
+    """How many days ago a handover was sent that is still unanswered in time today and
+    escalates on the next working day (the escalation scan's rule), so a first demo
+    shows one about to escalate whatever the weekday."""
+    per_step = setting("HANDOVER_ESCALATION_WORKING_DAYS")
+    days = 0
+    while add_working_days(today - timedelta(days=days + 1), per_step) > today:
+        days += 1
+    return days
+
+
 def seed(ctx: DemoContext) -> None:
     if Handover.objects.exists():
         ctx.log("Handovers: already present, left as they are.")
@@ -35,10 +49,13 @@ def seed(ctx: DemoContext) -> None:
     adult, income = ctx.units[Unit.Kind.ADULT], ctx.units[Unit.Kind.INCOME_SUPPORT]
     team = ctx.units[Unit.Kind.HOUSING_TEAM]
     now = timezone.now()
+    about_to_escalate = days_before_escalation(timezone.localdate())
     used: set[int] = set()
     plans = [
         # (from unit, sender, to unit, kind, days ago, outcome)
         (adult, caseworker, income, Handover.Kind.TRANSFER, 1, "pending"),
+        # Escalates on the next working day (DESIGN §1.4: the classic way a case is lost).
+        (team, coordinator, adult, Handover.Kind.CONSULTATION, about_to_escalate, "pending"),
         (adult, caseworker, team, Handover.Kind.CONSULTATION, 3, "accepted"),
         (team, coordinator, income, Handover.Kind.TRANSFER, 5, "returned"),
         (income, caseworker2, adult, Handover.Kind.TRANSFER, 8, "pending"),  # overdue

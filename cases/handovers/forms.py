@@ -3,20 +3,26 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from bokvar.forms import NOTE_MAX, choose
 from cases.models import Handover
 
 
 class SendForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
-        choices=[
-            (Handover.Kind.TRANSFER, _("Transfer: the receiving unit takes over the case")),
-            (Handover.Kind.CONSULTATION, _("Consultation: the receiving unit takes part")),
-        ],
+        choices=choose(
+            [
+                (Handover.Kind.TRANSFER, _("Transfer: the receiving unit takes over the case")),
+                (Handover.Kind.CONSULTATION, _("Consultation: the receiving unit takes part")),
+            ]
+        ),
     )
     to_unit = forms.ModelChoiceField(label=_("To unit"), queryset=None)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        max_length=NOTE_MAX, label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     expectations = forms.CharField(
+        max_length=NOTE_MAX,
         label=_("What the receiving unit is expected to do"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
@@ -37,8 +43,11 @@ class SendForm(forms.Form):
 
 class RequestForm(forms.Form):
     from_unit = forms.ModelChoiceField(label=_("Your unit"), queryset=None)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        max_length=NOTE_MAX, label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     expectations = forms.CharField(
+        max_length=NOTE_MAX,
         label=_("What the responsible unit is expected to do"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
@@ -52,5 +61,7 @@ class RequestForm(forms.Form):
 
 class ReturnForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason for returning"), widget=forms.Textarea(attrs={"rows": 3})
+        max_length=NOTE_MAX,
+        label=_("Reason for returning"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

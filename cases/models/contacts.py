@@ -53,11 +53,24 @@ class Intervention(models.Model):
         TRUSTEE = "trustee", _("Trustee")
         PARTNER_REFERRAL = "partner_referral", _("Referral to a partner organisation")
 
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ONGOING = "ongoing", _("Ongoing")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="interventions", verbose_name=_("case")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     on = models.DateField(_("date"))
+    # Interventions recorded before there was a status had been started: "ongoing".
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ONGOING
+    )
+    # What came of it (free text about the client: encrypted like the note).
+    outcome = EncryptedTextField(_("outcome"), blank=True, default="")
+    version = models.PositiveIntegerField(default=1)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -85,7 +85,13 @@ def world(org, cases, make_case):
         case_id=q.pk,
         data=ThreatData(termination_served_on=today, board_notified_on=today),
     )
+    from cases.evictions.services import contacts
+
+    intervention = contacts.record_intervention(
+        actor=org.users["coordinator"], case_id=q.pk, kind="home_help", on=today
+    )
     return {
+        "intervention": intervention,
         "threat": threat,
         "cases": cases,
         "q": q,
@@ -162,6 +168,12 @@ def walks(world):
         "cases:threat_edit": (
             "caseworker",
             reverse("cases:threat_edit", args=[q.pk, world["threat"].pk]),
+            1,
+            q,
+        ),
+        "cases:intervention_edit": (
+            "caseworker",
+            reverse("cases:intervention_edit", args=[q.pk, world["intervention"].pk]),
             1,
             q,
         ),

@@ -266,6 +266,7 @@ def test_forecast_with_placements_over_a_leap_years_february(
         first=date(2024, 2, 29),
         last=date(2024, 2, 29),
         paying_unit=org.units["adult"],
+        during_placement_confirmed=True,
     )
     # Case G: a placement from 15 January to 15 March 2024 that has ended.
     ended = services.start_placement(
@@ -295,12 +296,12 @@ def test_forecast_with_placements_over_a_leap_years_february(
     # 3,050 × 12 × 60 / 366 = 2,196,000 / 366 = 6,000.00; with the night, 6,400.
     assert a.placement_cost == Decimal("6000.00") and a.shelter_cost == Decimal("400")
     assert a.so_far == Decimal("6400.00")
-    # The night goes on at its rate: 1 Jan–31 Mar 2024 is 31 + 29 + 31 = 91 days, and
-    # 1 Apr–31 Dec the other 366 − 91 = 275: 400 × 275 / 91 = 110,000 / 91 = 1,208.791…
-    # → 1,208.79. The flat goes on at 3,050 a month for those 275 days:
+    # The night was during the placement (confirmed): it is paid, but not projected on
+    # top of the flat (issue 19; it used to add 400 × 275 / 91 = 1,208.79). 1 Apr–31 Dec
+    # is 366 − 91 = 275 days, and the flat goes on at 3,050 a month for them:
     # 3,050 × 12 × 275 / 366 = 36,600 × 275 / 366 = 27,500.00.
-    # 6,400 + 1,208.79 + 27,500 = 35,108.79.
-    assert a.forecast == Decimal("35108.79")
+    # 6,400 + 27,500 = 33,900.00.
+    assert a.forecast == Decimal("33900.00")
     # G: 15 Jan–15 Mar is 17 + 29 + 15 = 61 days: 1,830 × 12 × 61 / 366 = 3,660.00.
     # The placement has ended, so it costs nothing more this year.
     assert g.placement_cost == Decimal("3660.00") and g.so_far == Decimal("3660.00")

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from housing import services
@@ -72,7 +73,8 @@ def test_pages_without_objects(client, org, outsider, role, name):
 CASE_PAGES = {
     "nights_new": {"coordinator": 200, "guide": 200, "caseworker": 200, "caseworker2": 404},
     "cost_new": {"coordinator": 200, "guide": 200, "caseworker": 200, "caseworker2": 404},
-    "placement_new": {"coordinator": 200, "guide": 403, "caseworker": 403, "caseworker2": 403},
+    # DESIGN §2: the guide records placements on her cases (issue 19, point 3).
+    "placement_new": {"coordinator": 200, "guide": 200, "caseworker": 403, "caseworker2": 403},
 }
 
 
@@ -170,7 +172,7 @@ OTHERS = {"steering": 403, "auditor": 403, "admin": 403, "outsider": 403, "anon"
 POST_DENIED = {
     "nights_new": {"caseworker2": 404, **OTHERS},
     "cost_new": {"caseworker2": 404, **OTHERS},
-    "placement_new": {"guide": 403, "caseworker": 403, "caseworker2": 403, **OTHERS},
+    "placement_new": {"caseworker": 403, "caseworker2": 403, **OTHERS},
     "apartment_new": {"guide": 403, "caseworker": 403, "caseworker2": 403, **OTHERS},
     "nights_import": {"caseworker": 403, "caseworker2": 403, **OTHERS},
     "placement_end": {"caseworker": 403, "caseworker2": 403, **OTHERS},
@@ -205,6 +207,8 @@ def _post(client, name, *, cases, placement, vacant, shelter, org):
                 "shelter": shelter.pk,
                 "first": "2026-03-14",
                 "paying_unit": org.units["adult"].pk,
+                # Case A's household is placed then (the `placement` fixture).
+                "during_placement_confirmed": "on",
             },
         ),
         "cost_new": (
@@ -369,3 +373,88 @@ def test_api_batch_by_role(client, org, outsider, cases, shelter, role, expected
     response = client.post(API, {"nights": [NIGHT]}, content_type="application/json")
     assert response.status_code == expected
     assert ShelterNight.objects.count() == (1 if expected == 201 else 0)
+
+
+# --- The guide's placements (issue 19, point 3; DESIGN §2) -----------------------------
+
+
+def test_the_guide_records_a_placement_on_her_case_and_follows_it(
+    client, org, cases, placement, vacant
+):
+    """Case A is hers (she follows its first placement); "New placement" answered 403."""
+    guide = org.users["guide"]
+    _login(client, org, None, "guide")
+    response = client.post(
+        reverse("housing:placement_new", args=[cases.a.pk]),
+        {
+            "apartment": vacant.pk,
+            "start_on": "2026-03-01",
+            "contract_type": "second_hand",
+            "monthly_cost": "1000",
+            "plan": "Hembesök varannan vecka",
+        },
+    )
+    assert response.status_code == 302
+    new = vacant.placements.get(case=cases.a)
+    assert new.guide == guide
+    assert new.history.get().history_user == guide
+    # And she writes its training follow-up.
+    note = client.post(
+        reverse("housing:placement", args=[new.pk]), {"on": "2026-03-05", "note": "Första besöket"}
+    )
+    assert note.status_code == 302 and new.notes.count() == 1
+
+
+def test_a_guide_cannot_name_another_guide_for_her_placement(
+    client, org, cases, placement, vacant, guide
+):
+    from bokvar.services import add_membership
+
+    other_guide = org.users["guide"].__class__.objects.create(username="guide2")
+    add_membership(user=other_guide, unit=org.units["housing_team"], role="guide")
+    _login(client, org, None, "guide")
+    response = client.post(
+        reverse("housing:placement_new", args=[cases.a.pk]),
+        {
+            "apartment": vacant.pk,
+            "start_on": "2026-03-01",
+            "contract_type": "second_hand",
+            "monthly_cost": "1000",
+            "guide": other_guide.pk,
+        },
+    )
+    # Her form offers only herself; the service says the same to any other caller.
+    assert response.context["form"].errors["guide"]
+    vacant.refresh_from_db()
+    assert vacant.status == Apartment.Status.VACANT
+    with pytest.raises(ValidationError) as refused:
+        services.start_placement(
+            actor=guide,
+            case_id=cases.a.pk,
+            apartment_id=vacant.pk,
+            start_on=date(2026, 3, 1),
+            guide=other_guide,
+            monthly_cost=Decimal("1000"),
+            goals={},
+        )
+    assert "guide" in refused.value.message_dict
+
+
+def test_a_guide_cannot_place_on_a_case_that_is_not_hers(client, org, cases, vacant):
+    """Case B is the income-support unit's and not assigned to her: she may not know it."""
+    _login(client, org, None, "guide")
+    url = reverse("housing:placement_new", args=[cases.b.pk])
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "role, shown", [("coordinator", True), ("guide", True), ("caseworker", False)]
+)
+def test_new_placement_is_shown_only_to_those_who_may_record_one(
+    client, org, cases, placement, role, shown
+):
+    _login(client, org, None, role)
+    body = client.get(reverse("cases:detail", args=[cases.a.pk])).content.decode()
+    assert (reverse("housing:placement_new", args=[cases.a.pk]) in body) is shown
+    # Shelter nights and costs stay open to every case worker on the case.
+    assert reverse("housing:nights_new", args=[cases.a.pk]) in body

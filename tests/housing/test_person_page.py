@@ -159,6 +159,7 @@ def test_query_count_does_not_grow_with_the_chain(login, caseworker, cases, chai
             first=date(chain, month, 1),
             last=date(chain, month, 1) + timedelta(days=4),
             paying_unit=org.units["adult"],
+            during_placement_confirmed=True,
         )
     with CaptureQueriesContext(connection) as large:
         assert client.get(_url(cases.a)).status_code == 200

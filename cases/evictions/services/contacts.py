@@ -6,9 +6,11 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
 from bokvar.models import User
 from cases.core.selectors import cases as case_selectors
@@ -52,13 +54,71 @@ def record_contact(
     return contact
 
 
+def _check_intervention(*, status: str, on: date, outcome: str, today: date) -> None:
+    # A planned intervention may lie ahead; one that has started or ended has happened.
+    if status != Intervention.Status.PLANNED:
+        _check_date(on, today=today)
+    if status in (Intervention.Status.DONE, Intervention.Status.CANCELLED) and not outcome:
+        raise ValidationError({"outcome": _("Say what came of it.")})
+
+
 @transaction.atomic
 def record_intervention(
-    *, actor: User, case_id: int, kind: str, on: date, note: str = "", today: date | None = None
+    *,
+    actor: User,
+    case_id: int,
+    kind: str,
+    on: date,
+    status: str = Intervention.Status.ONGOING,
+    note: str = "",
+    outcome: str = "",
+    today: date | None = None,
 ) -> Intervention:
     case = case_selectors.get_case_for_user(actor, case_id, write=True)
-    _check_date(on, today=today or timezone.localdate())
-    intervention = Intervention(case=case, kind=kind, on=on, author=actor, note=note.strip())
+    if on is None:
+        raise ValidationError({"on": _("Enter the date.")})
+    _check_intervention(
+        status=status, on=on, outcome=outcome.strip(), today=today or timezone.localdate()
+    )
+    intervention = Intervention(
+        case=case,
+        kind=kind,
+        on=on,
+        status=status,
+        author=actor,
+        note=note.strip(),
+        outcome=outcome.strip(),
+    )
     intervention.full_clean()
     attribute(intervention, user=actor, reason="intervention recorded").save()
+    return intervention
+
+
+@transaction.atomic
+def update_intervention(
+    *,
+    actor: User,
+    case_id: int,
+    intervention_id: int,
+    expected_version: int,
+    status: str,
+    on: date,
+    outcome: str = "",
+    today: date | None = None,
+) -> Intervention:
+    """Move an intervention on (planned, ongoing, done, cancelled) and say what came of it;
+    refused when someone else saved it since the form was opened."""
+    case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    if not Intervention.objects.filter(pk=intervention_id, case=case).exists():
+        raise Http404
+    intervention = lock_version(Intervention, intervention_id, expected_version)
+    _check_intervention(
+        status=status, on=on, outcome=outcome.strip(), today=today or timezone.localdate()
+    )
+    intervention.status, intervention.on, intervention.outcome = status, on, outcome.strip()
+    intervention.full_clean()
+    bump(intervention)
+    attribute(intervention, user=actor, reason="intervention updated").save(
+        update_fields=["status", "on", "outcome", "version"]
+    )
     return intervention

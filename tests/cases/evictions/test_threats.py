@@ -264,7 +264,12 @@ def test_contacts_and_interventions_on_timeline(org, make_case, login):
     assert response.status_code == 302
     response = client.post(
         reverse("cases:intervention_new", args=[case.pk]),
-        {"kind": "debt_counselling", "on": TODAY.isoformat(), "note": "Remiss till BUS"},
+        {
+            "kind": "debt_counselling",
+            "status": "ongoing",
+            "on": TODAY.isoformat(),
+            "note": "Remiss till BUS",
+        },
     )
     assert response.status_code == 302
     page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()

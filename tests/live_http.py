@@ -1,0 +1,146 @@
+"""A real Bo Kvar development server in its own process, and signed-in HTTP clients.
+
+The concurrency tests need what `make run` gives a team trying Bo Kvar out: the
+`runserver` process (one thread per connection) on SQLite or PostgreSQL, and several
+people clicking at once, each with their own session, CSRF token and keep-alive socket.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from html import unescape
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+# Servers the tests start listen on these ports (the first free one is taken).
+PORTS = os.environ.get("BOKVAR_TEST_PORTS", "8190-8199")
+# Inherited variables that would point the server at the test runner's own services.
+NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "BOKVAR_DATA_DIR"}
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def free_port() -> int:
+    first, _, last = PORTS.partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"No free port in {PORTS} for a test server")
+
+
+def server_env(*, data_dir: Path, database_url: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    env.update({"DEBUG": "1", "BOKVAR_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def manage(*args: str, env: dict[str, str], timeout: int = 600) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}"
+
+
+@contextmanager
+def dev_server(env: dict[str, str], log: Path):
+    """`manage.py runserver` exactly as scripts/run-dev starts it; yields the port."""
+    port = free_port()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, f"runserver stopped:\n{log.read_text()[-3000:]}"
+            try:
+                with socket.create_connection(("127.0.0.1", port), 0.5):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "runserver did not start within 120 s"
+                time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+class Client:
+    """One person's browser: a keep-alive connection, cookies and the CSRF token."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def request(self, method: str, path: str, data: dict | None = None) -> tuple[int, str]:
+        headers = {"Host": f"127.0.0.1:{self.port}", "Accept-Language": "sv"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if data is not None:
+            body = urlencode(data, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (ConnectionError, http.client.HTTPException):
+            # The server closed an idle keep-alive socket: a browser simply reconnects.
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, text
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self.request("GET", path)
+
+    def post_form(self, path: str, fields: dict) -> tuple[int, str]:
+        """Open the form page (for its CSRF token), then post it as a browser would."""
+        status, page = self.get(path)
+        if status != 200:
+            return status, page
+        token = CSRF_INPUT.search(page)
+        assert token, f"no CSRF token on {path}"
+        return self.request("POST", path, {"csrfmiddlewaretoken": unescape(token[1]), **fields})
+
+    def sign_in(self, username: str, password: str) -> None:
+        status, _page = self.post_form(
+            "/login/", {"username": username, "password": password, "next": ""}
+        )
+        assert status == 302, f"{username} could not sign in ({status})"
