@@ -35,11 +35,21 @@ DEMO_USERS = [
     ("steering", "Ulla", "Berg", Unit.Kind.HOUSING_TEAM, Role.STEERING, False),
     ("auditor", "Per", "Ekström", Unit.Kind.HOUSING_TEAM, Role.AUDITOR, False),
     ("admin", "Sara", "Nilsson", Unit.Kind.HOUSING_TEAM, Role.ADMINISTRATOR, False),
+    # Works at the meeting place Balder (partners.demo assigns the place).
+    (
+        "skotare",
+        "Leif",
+        "Åkerlund",
+        Unit.Kind.SOCIAL_PSYCHIATRY,
+        Role.MEETING_PLACE_STAFF,
+        False,
+    ),
 ]
 
 # Models the administrator role configures in the admin (no client data).
 ADMIN_MODELS = {
     "bokvar": ["user", "unit", "membership", "district"],
+    "partners": ["placestaff"],
 }
 
 

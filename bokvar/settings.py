@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "bokvar",
     "cases",
     "housing",
+    "partners",
     "audit",
     "steering",
     "home",
