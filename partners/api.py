@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import authentication, exceptions, serializers
+from rest_framework import authentication, exceptions, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -59,9 +59,20 @@ class PlaceTokenScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "header", "name": "Authorization"}
 
 
+class MeetingPlaceRole(permissions.BasePermission):
+    """Staff who may open meeting places; checked before the method, so a user without
+    the role learns nothing, not even which methods an endpoint has."""
+
+    def has_permission(self, request, view):
+        return roles_of(request.user).has(*MEETING_PLACES)
+
+
+class PlaceClientOrRole(MeetingPlaceRole):
+    def has_permission(self, request, view):
+        return isinstance(request.user, PlaceClient) or super().has_permission(request, view)
+
+
 def _staff_place(request, place_id: int, action: str = "read") -> MeetingPlace:
-    if not roles_of(request.user).has(*MEETING_PLACES):
-        raise exceptions.PermissionDenied
     try:
         return selectors.get_meeting_place_for_user(request.user, place_id, action=action)
     except Http404 as exc:
@@ -74,6 +85,7 @@ class YearSerializer(serializers.Serializer):
 
 class MeetingPlaceReport(APIView):
     authentication_classes = [authentication.SessionAuthentication]
+    permission_classes = [MeetingPlaceRole]
 
     @extend_schema(parameters=[OpenApiParameter("year", int, required=True)], responses=dict)
     def get(self, request, place_id: int):
@@ -133,6 +145,7 @@ class TallyReceiptSerializer(serializers.ModelSerializer):
 
 class MeetingPlaceTallies(APIView):
     authentication_classes = [PlaceTokenAuthentication, authentication.SessionAuthentication]
+    permission_classes = [PlaceClientOrRole]
 
     @extend_schema(request=TallySerializer, responses={201: TallyReceiptSerializer})
     def post(self, request, place_id: int):

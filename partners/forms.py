@@ -121,8 +121,12 @@ class TallyForm(forms.Form):
 
 class ReportForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
+    # None chosen: every place the reader may open.
     place = forms.TypedMultipleChoiceField(
-        label=_("Meeting places"), coerce=int, widget=forms.CheckboxSelectMultiple
+        label=_("Meeting places"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args, places=(), **kwargs):

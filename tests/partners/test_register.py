@@ -192,3 +192,28 @@ def test_only_meeting_place_staff_can_be_assigned(org, balder):
             actor=org.users["coordinator"], place_id=balder.pk, user=org.users["caseworker"]
         )
     assert "user" in exc.value.message_dict
+
+
+def test_the_lists_take_the_same_queries_however_many_partners(login, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    coordinator = org.users["coordinator"]
+    client = login(coordinator)
+
+    def measure(n: int, offset: int) -> tuple[int, int]:
+        for i in range(n):
+            for kind in ("association", "meeting_place"):
+                services.create_partner(
+                    actor=coordinator,
+                    district=org.district,
+                    data=PartnerData(name=f"{kind} {offset + i}", kind=kind),
+                )
+        counts = []
+        for name in ("partners:list", "partners:places"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(reverse(name)).status_code == 200
+            counts.append(len(ctx.captured_queries))
+        return tuple(counts)
+
+    assert measure(1, 0) == measure(3, 10)

@@ -73,9 +73,7 @@ def test_bad_input_names_the_field_and_saves_nothing(login, skotare, balder, ove
 def test_a_future_day_is_refused(login, skotare, balder):
     tomorrow = timezone.localdate() + timedelta(days=1)
     with pytest.raises(ValidationError) as exc:
-        services.record_tally(
-            actor=skotare, place=balder, data=TallyInput(day=tomorrow, visits=3)
-        )
+        services.record_tally(actor=skotare, place=balder, data=TallyInput(day=tomorrow, visits=3))
     assert "day" in exc.value.message_dict
 
 
