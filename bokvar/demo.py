@@ -35,6 +35,15 @@ DEMO_USERS = [
     ("steering", "Ulla", "Berg", Unit.Kind.HOUSING_TEAM, Role.STEERING, False),
     ("auditor", "Per", "Ekström", Unit.Kind.HOUSING_TEAM, Role.AUDITOR, False),
     ("admin", "Sara", "Nilsson", Unit.Kind.HOUSING_TEAM, Role.ADMINISTRATOR, False),
+    # Works at the meeting place Balder (partners.demo assigns the place).
+    (
+        "skotare",
+        "Leif",
+        "Åkerlund",
+        Unit.Kind.SOCIAL_PSYCHIATRY,
+        Role.MEETING_PLACE_STAFF,
+        False,
+    ),
 ]
 
 # Models the administrator role configures in the admin (no client data).
@@ -43,6 +52,7 @@ ADMIN_MODELS = {
     # Shelters and their prices per night, and the kinds of cost (DESIGN §2: shelters
     # are configuration; the README sends the demo admin here to set prices).
     "housing": ["shelter", "shelterprice", "costcategory"],
+    "partners": ["placestaff"],
 }
 
 

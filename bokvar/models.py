@@ -15,6 +15,8 @@ class Role(models.TextChoices):
     STEERING = "steering", _("Steering group")
     AUDITOR = "auditor", _("Auditor")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # Skötare of a drop-in meeting place: its anonymous tallies only, never a person.
+    MEETING_PLACE_STAFF = "meeting_place_staff", _("Meeting-place staff")
 
 
 class User(AbstractUser):

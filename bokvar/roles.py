@@ -30,5 +30,12 @@ HISTORY: tuple[str, ...] = (*CASE_PAGES, Role.AUDITOR)
 # The steering group's anonymised statistics; coordinators may make a new report version.
 STATISTICS: tuple[str, ...] = (Role.STEERING, Role.COORDINATOR)
 STATISTICS_REGENERATE: tuple[str, ...] = (Role.COORDINATOR,)
+# The register of partner organisations and meeting places is kept by coordinators and
+# administrators.
+PARTNER_REGISTER: tuple[str, ...] = (Role.COORDINATOR, Role.ADMINISTRATOR)
+# Meeting-place staff (skötare): their own places' anonymous tallies, nothing else.
+MEETING_PLACE_STAFF: tuple[str, ...] = (Role.MEETING_PLACE_STAFF,)
+# Who opens the meeting-place pages (each place further scoped by partners.selectors).
+MEETING_PLACES: tuple[str, ...] = (*PARTNER_REGISTER, Role.MEETING_PLACE_STAFF)
 # Everyone with a role: notifications.
 EVERYONE: tuple[str, ...] = tuple(Role.values)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "bokvar",
     "cases",
     "housing",
+    "partners",
     "audit",
     "steering",
     "home",

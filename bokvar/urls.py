@@ -9,6 +9,7 @@ from . import views
 api_v1 = [
     path("", include("cases.api_urls")),
     path("", include("housing.api_urls")),
+    path("", include("partners.api_urls")),
     path("", include("audit.api_urls")),
     path("", include("steering.api_urls")),
 ]
@@ -26,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("cases/", include("cases.urls")),
     path("housing/", include("housing.urls")),
+    path("partners/", include("partners.urls")),
     path("audit/", include("audit.urls")),
     path("steering/", include("steering.urls")),
     path("api/v1/", include(api_v1)),

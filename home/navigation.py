@@ -42,6 +42,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("landlords", _("Landlords"), "cases:landlords", roles.LANDLORD_REGISTER),
     NavItem("housing", _("Apartments"), "housing:apartments", roles.HOUSING),
     NavItem("forecast", _("Cost forecast"), "housing:forecast", roles.CASE_STAFF),
+    NavItem("partners", _("Partners"), "partners:list", roles.PARTNER_REGISTER),
+    NavItem("meeting-places", _("Meeting places"), "partners:places", roles.MEETING_PLACES),
     NavItem("audit", _("Audit"), "audit:index", roles.AUDITORS),
     NavItem("statistics", _("Statistics"), "steering:dashboard", roles.STATISTICS),
     NavItem("monthly-reports", _("Monthly reports"), "steering:reports", roles.STATISTICS),

@@ -5,7 +5,17 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["bokvar", "cases", "housing", "audit", "steering", "bench", "tests", "scripts"]
+SOURCES = [
+    "bokvar",
+    "cases",
+    "housing",
+    "partners",
+    "audit",
+    "steering",
+    "bench",
+    "tests",
+    "scripts",
+]
 # os.environ.get("X"), os.environ["X"], getenv("X") and settings' env_bool/env_list/secret("X").
 READ = re.compile(
     r"""(?:environ\.get|environ\[|getenv|env_bool|env_list|secret)\(?\s*["']([A-Z][A-Z0-9_]+)["']"""

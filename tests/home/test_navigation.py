@@ -21,6 +21,8 @@ EXPECTED = {
         "cases:landlords",
         "housing:apartments",
         "housing:forecast",
+        "partners:list",
+        "partners:places",
         "steering:dashboard",
         "steering:reports",
         "notifications",
@@ -49,7 +51,15 @@ EXPECTED = {
     },
     "steering": {"steering:dashboard", "steering:reports", "notifications"},
     "auditor": {"audit:index", "notifications"},
-    "admin": {"cases:list", "cases:landlords", "notifications"},
+    "admin": {
+        "cases:list",
+        "cases:landlords",
+        "partners:list",
+        "partners:places",
+        "notifications",
+    },
+    # Meeting-place staff: their places' tallies and reports, nothing about a person.
+    "skotare": {"partners:places", "notifications"},
 }
 ALL_ENTRIES = set().union(*EXPECTED.values())
 

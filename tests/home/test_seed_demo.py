@@ -22,6 +22,7 @@ def test_seed_demo_creates_one_user_per_role_and_prints_logins(capsys):
         "steering",
         "auditor",
         "admin",
+        "skotare",
     ]:
         assert username in out
         assert User.objects.get(username=username).check_password("pw-for-test-1")
@@ -37,7 +38,7 @@ def test_every_history_row_of_seed_demo_names_a_user(demo_seeded):
     """Seeding acts as a named user or the system account: no anonymous history."""
     anonymous = {}
     for model in apps.get_models():
-        if model._meta.app_label not in {"cases", "bokvar"}:
+        if model._meta.app_label not in {"cases", "bokvar", "partners"}:
             continue
         if not model.__name__.startswith("Historical") or not hasattr(model, "history_user"):
             continue

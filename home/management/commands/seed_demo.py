@@ -12,6 +12,7 @@ from cases.core import demo as cases_demo
 from cases.evictions import demo as evictions_demo
 from cases.handovers import demo as handovers_demo
 from housing import demo as housing_demo
+from partners import demo as partners_demo
 from steering import demo as steering_demo
 
 # Dependency order of the apps (DESIGN §3): each may build on what came before.
@@ -21,6 +22,7 @@ SEEDERS = [
     evictions_demo,
     handovers_demo,
     housing_demo,
+    partners_demo,
     audit_demo,
     steering_demo,
 ]

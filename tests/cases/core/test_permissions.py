@@ -19,6 +19,8 @@ ROLES = [
     "auditor",
     "admin",
     "outsider",
+    # Meeting-place staff: their place's anonymous tallies, never a person or a case.
+    "skotare",
 ]
 
 # Who may open a case page: A adult unit (caseworker assigned), B income support
@@ -32,6 +34,7 @@ READ = {
     "auditor": {"a": 403, "b": 403, "p": 403, "g": 403},
     "admin": {"a": 404, "b": 404, "p": 404, "g": 404},
     "outsider": {"a": 403, "b": 403, "p": 403, "g": 403},
+    "skotare": {"a": 403, "b": 403, "p": 403, "g": 403},
 }
 # Giving access: coordinators, and leads of the responsible unit.
 GRANT = {
@@ -78,7 +81,7 @@ def test_case_list_shows_only_visible_cases(client, org, outsider, cases, role):
         _user(org, outsider, role), backend="django.contrib.auth.backends.ModelBackend"
     )
     response = client.get(reverse("cases:list"))
-    if role in {"steering", "auditor", "outsider"}:
+    if role in {"steering", "auditor", "outsider", "skotare"}:
         assert response.status_code == 403
         return
     assert response.status_code == 200

@@ -22,7 +22,16 @@ from .test_case_flow import create_payload
 pytestmark = pytest.mark.django_db
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
-ROLES = ["coordinator", "guide", "caseworker", "caseworker2", "steering", "auditor", "admin"]
+ROLES = [
+    "coordinator",
+    "guide",
+    "caseworker",
+    "caseworker2",
+    "steering",
+    "auditor",
+    "admin",
+    "skotare",
+]
 
 
 def _close(case, actor):
@@ -136,6 +145,7 @@ EXPECTED = {
     "steering": 403,
     "auditor": 403,
     "admin": 403,
+    "skotare": 403,
 }
 
 

@@ -17,7 +17,16 @@ from cases.evictions.services.triage import link_signal
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["coordinator", "guide", "caseworker", "caseworker2", "steering", "auditor", "admin"]
+ROLES = [
+    "coordinator",
+    "guide",
+    "caseworker",
+    "caseworker2",
+    "steering",
+    "auditor",
+    "admin",
+    "skotare",
+]
 
 
 @pytest.fixture
@@ -66,7 +75,7 @@ def test_signal_detail(client, org, world, outsider):
     # An untriaged signal belongs to no case: other staff may not know it exists.
     for username in ("guide", "caseworker", "caseworker2"):
         assert _status(client, org.users[username], "get", url) == 404, username
-    for username in ("steering", "auditor", "admin"):
+    for username in ("steering", "auditor", "admin", "skotare"):
         assert _status(client, org.users[username], "get", url) == 403, username
     assert _status(client, outsider, "get", url) == 403
     assert _status(client, org.users["coordinator"], "post", url) == 405

@@ -1,0 +1,13 @@
+from .meeting_places import MeetingPlace, OpeningPeriod, PlaceCost, PlaceStaff, PlaceToken
+from .partners import Partner
+from .tallies import DailyTally
+
+__all__ = [
+    "DailyTally",
+    "MeetingPlace",
+    "OpeningPeriod",
+    "Partner",
+    "PlaceCost",
+    "PlaceStaff",
+    "PlaceToken",
+]

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "partners"
+urlpatterns = [
+    path("", views.partner_list, name="list"),
+    path("new/", views.partner_new, name="new"),
+    path("<int:partner_id>/edit/", views.partner_edit, name="edit"),
+    path("places/", views.place_list, name="places"),
+    path("places/<int:place_id>/", views.place_detail, name="place"),
+    path("places/<int:place_id>/staffing/", views.place_staffing, name="staffing"),
+    path("places/<int:place_id>/opening/new/", views.opening_new, name="opening_new"),
+    path("places/<int:place_id>/costs/", views.cost_set, name="cost_set"),
+    path("places/<int:place_id>/token/", views.token_new, name="token_new"),
+    path("places/<int:place_id>/tally/", views.tally, name="tally"),
+    path("report/", views.report, name="report"),
+    path("report.csv", views.report_csv, name="report_csv"),
+    path("report.xlsx", views.report_xlsx, name="report_xlsx"),
+]

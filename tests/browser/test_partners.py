@@ -1,0 +1,49 @@
+"""A skötare tallies a day on a phone: sign in, open their place, fill in the counts,
+save; the pages pass axe and the form fits the phone's width."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from partners import services
+from partners.models import DailyTally, Partner
+from partners.services import PartnerData
+from tests.browser.conftest import assert_accessible, follow
+from tests.conftest import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_skotare_tallies_a_day_on_a_phone(page, org, sign_in):
+    coordinator, skotare = org.users["coordinator"], org.users["skotare"]
+    partner = services.create_partner(
+        actor=coordinator,
+        district=org.district,
+        data=PartnerData(name="Träfflokalen Balder", kind=Partner.Kind.MEETING_PLACE),
+    )
+    place = partner.meeting_place
+    services.assign_staff(actor=coordinator, place_id=place.pk, user=skotare)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in("skotare", DEMO_PASSWORD)
+    follow(page, page.get_by_role("link", name="Mötesplatser").first)
+    follow(page, page.get_by_role("link", name="Träfflokalen Balder"))
+    assert_accessible(page)
+    follow(page, page.get_by_role("link", name="Räkna i dag"))
+    # Every count is labelled (axe below), and opens the numeric keypad.
+    assert page.get_by_label("Varav första besöket i år").get_attribute("inputmode") == "numeric"
+    yesterday = date.today() - timedelta(days=1)
+    page.locator("#id_day").fill(yesterday.isoformat())
+    page.locator("#id_visits").fill("16")
+    page.locator("#id_new_visitors").fill("1")
+    page.locator("#id_women").fill("5")
+    page.locator("#id_men").fill("10")
+    page.locator("#id_from_other_district").fill("11")
+    page.locator("#id_meals").fill("12")
+    # The whole form fits a phone's width: no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(page)
+    follow(page, page.get_by_role("button", name="Spara"))
+    tally = DailyTally.objects.get(place=place, day=yesterday)
+    assert (tally.visits, tally.women, tally.gender_other_or_unknown) == (16, 5, 1)
+    assert (tally.from_other_district, tally.residence_unknown, tally.meals) == (11, 5, 12)
+    assert "Dagens räkning sparades" in page.content()
