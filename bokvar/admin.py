@@ -1,9 +1,34 @@
+from urllib.parse import urlencode
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import District, Membership, Unit, User
+from .models import District, Membership, SecondFactorReset, Unit, User
+
+
+def _sign_in_first(request, extra_context=None):
+    """The admin has no sign-in of its own: its password-only form would skip the second
+    factor. It sends to the product's sign-in, which comes back here."""
+    target = request.GET.get("next") or reverse("admin:index")
+    return redirect(reverse("login") + "?" + urlencode({"next": target}))
+
+
+admin.site.login = _sign_in_first
+
+# django-otp's own admin pages show and edit every user's authenticator keys: an
+# administrator could read a colleague's key. Second factors are reset through
+# `reset-second-factor` only (another administrator, logged).
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 class MembershipInline(admin.TabularInline):
@@ -16,6 +41,23 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
+    readonly_fields = ["second_factor"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, (_("Second factor"), {"fields": ["second_factor"]})]
+
+    @admin.display(description=_("Second factor"))
+    def second_factor(self, obj):
+        if obj.pk is None:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("reset-second-factor", args=[obj.pk]),
+            _("Reset second factor"),
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -64,3 +106,19 @@ class MembershipAdmin(SimpleHistoryAdmin):
         services.remove_membership(
             membership=obj, actor=request.user, reason="membership removed in the admin"
         )
+
+
+@admin.register(SecondFactorReset)
+class SecondFactorResetAdmin(admin.ModelAdmin):
+    """Read only: the record of who reset whose second factor, and why."""
+
+    list_display = ["at", "actor", "user", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

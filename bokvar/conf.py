@@ -58,6 +58,9 @@ KNOBS: dict[str, Knob] = {
     # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is
     # believed; see bokvar/net.py. Empty: the header is ignored.
     "TRUSTED_PROXIES": Knob([], "BOKVAR_TRUSTED_PROXIES", _str_list),
+    # After a sign-in with a second factor, the browser may be remembered and skip the code
+    # for this many days (0: never). Resetting the user's second factor ends it at once.
+    "REMEMBER_DEVICE_DAYS": Knob(14, "BOKVAR_REMEMBER_DEVICE_DAYS"),
 }
 
 

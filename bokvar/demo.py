@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group, Permission
 
-from . import services
+from . import second_factor, services
 from .history import attribute, system_user
 from .models import District, Role, Unit, User
 
@@ -78,6 +78,8 @@ def ensure_organisation(password: str) -> tuple[District, dict[str, Unit], dict[
             user.set_password(password)
             attribute(user, user=system_user(), reason="demo data").save()
         services.add_membership(user=user, unit=units[unit_kind], role=role, is_lead=lead)
+        # A known authenticator key, so the demo can be signed into (README, demo_code).
+        second_factor.ensure_demo_device(user)
         users[username] = user
     _ensure_admin_rights(users["admin"])
     return district, units, users

@@ -157,3 +157,30 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class SecondFactorReset(models.Model):
+    """One administrator removed another user's second factor (issue 21): kept for the
+    auditor, never edited. The reason is the administrator's own words, no client data."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("administrator")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("second-factor reset")
+        verbose_name_plural = _("second-factor resets")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(actor=models.F("user")), name="second_factor_reset_by_another"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.at:%Y-%m-%d}"

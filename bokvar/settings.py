@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -95,6 +98,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which device verified the session; a session no device verified is signed out.
+    "django_otp.middleware.OTPMiddleware",
+    "bokvar.middleware.RequireSecondFactor",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -170,6 +176,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # One rule for the client address (trusted proxies only), shared with the access log.
 AXES_CLIENT_IP_CALLABLE = "bokvar.net.client_ip"
+
+# The name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = "Bo Kvar"
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None

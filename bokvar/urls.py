@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 
-from . import views
+from . import signin, views
 
 api_v1 = [
     path("", include("cases.api_urls")),
@@ -16,10 +16,14 @@ api_v1 = [
 urlpatterns = [
     path("", include("home.urls")),
     path("notifications/", views.notifications, name="notifications"),
+    path("login/", signin.PasswordStepView.as_view(), name="login"),
+    path("login/code/", signin.code_step, name="login-code"),
+    path("login/enrol/", signin.enrol, name="login-enrol"),
+    path("login/recovery-codes/", signin.recovery_codes, name="recovery-codes"),
     path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
+        "staff/<int:user_id>/reset-second-factor/",
+        signin.reset_second_factor,
+        name="reset-second-factor",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

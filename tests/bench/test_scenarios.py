@@ -1,7 +1,6 @@
 """Every benchmark scenario runs, once, on the district scale (a smoke test: the timing
 itself is measured against PostgreSQL by `python -m bench`, not here)."""
 
-
 import pytest
 
 from bench import scenarios
