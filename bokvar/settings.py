@@ -167,11 +167,15 @@ SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Throttle guessing: lock a username from an address after repeated failures.
+# Throttle guessing (bokvar/lockout.py): failures per account from any address, and per
+# address over any account, each against its own limit. A locked account still signs in
+# with its second factor.
 AXES_FAILURE_LIMIT = int(os.environ.get("BOKVAR_LOGIN_FAILURE_LIMIT", "5"))
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("BOKVAR_LOGIN_IP_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("BOKVAR_LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "bokvar.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "bokvar.signin.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # One rule for the client address (trusted proxies only), shared with the access log.

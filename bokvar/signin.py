@@ -9,9 +9,11 @@ The password step never signs anyone in: it remembers who gave the right passwor
 from __future__ import annotations
 
 import segno
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import second_factor
+from . import lockout, second_factor
 from .models import Role, User
 from .selectors import roles_of
 
@@ -45,6 +47,17 @@ class EnrolForm(forms.Form):
         max_length=32,
         help_text=_("The six digits the app shows after you added Bo Kvar."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class LockedSignInForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )
 
 
@@ -168,6 +181,56 @@ def _base32(device) -> str:
 
     text = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """Axes' answer to a locked sign-in (AXES_LOCKOUT_CALLABLE): when only the account is
+    locked, not the address, it offers the sign-in with password and code together."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    return render(
+        request,
+        "registration/locked_out.html",
+        {
+            "form": None
+            if lockout.address_locked(request)
+            else LockedSignInForm(initial={"username": username}),
+        },
+        status=429,
+    )
+
+
+@never_cache
+@sensitive_post_parameters("password", "code")
+def locked_sign_in(request):
+    """A locked account signs in with its password and a second-factor code at once
+    (bokvar/lockout.py). Every failure here counts against the address and the account."""
+    AxesProxyHandler.update_request(request)
+    if lockout.address_locked(request):
+        return locked_out(request)
+    form = LockedSignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = User.objects.filter(username=data["username"], is_active=True).first()
+        if user is None:
+            User().set_password(data["password"])  # same time as for a real account
+        elif user.check_password(data["password"]):
+            device = second_factor.verify(user=user, code=data["code"])
+            if device is not None:
+                user.backend = "django.contrib.auth.backends.ModelBackend"
+                second_factor.complete(request, user, device)
+                return redirect(_next(request))
+        user_login_failed.send(
+            sender=__name__, credentials={"username": data["username"]}, request=request
+        )
+        # Counted; this page, not Axes' lock-out page, tells the user what happened.
+        request.axes_locked_out = False
+        form.add_error(None, _("The username, password or code is wrong."))
+    return render(
+        request,
+        "registration/locked_sign_in.html",
+        {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
+        status=400 if form.errors else 200,
+    )
 
 
 @never_cache

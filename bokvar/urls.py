@@ -19,6 +19,7 @@ urlpatterns = [
     path("login/", signin.PasswordStepView.as_view(), name="login"),
     path("login/code/", signin.code_step, name="login-code"),
     path("login/enrol/", signin.enrol, name="login-enrol"),
+    path("login/locked/", signin.locked_sign_in, name="login-locked"),
     path("login/recovery-codes/", signin.recovery_codes, name="recovery-codes"),
     path(
         "staff/<int:user_id>/reset-second-factor/",
