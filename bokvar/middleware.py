@@ -22,3 +22,41 @@ class RequireSecondFactor:
         if user.is_authenticated and not user.is_verified():
             logout(request)
         return self.get_response(request)
+
+
+class PrivateResponses:
+    """Headers for every response the application makes (issue 21, point 7).
+
+    `Cache-Control: no-store`: pages and API answers carry personal data, and no browser
+    cache, proxy or back button may keep a copy. Static files are served before this
+    (WhiteNoise) and stay cacheable. `Permissions-Policy` turns off the browser features
+    Bo Kvar never uses. The Content-Security-Policy is django-csp's (settings.CONTENT_
+    SECURITY_POLICY).
+    """
+
+    PERMISSIONS_POLICY = ", ".join(
+        f"{feature}=()"
+        for feature in (
+            "accelerometer",
+            "autoplay",
+            "camera",
+            "display-capture",
+            "geolocation",
+            "gyroscope",
+            "magnetometer",
+            "microphone",
+            "payment",
+            "usb",
+            "interest-cohort",
+        )
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        response.setdefault("Permissions-Policy", self.PERMISSIONS_POLICY)
+        return response

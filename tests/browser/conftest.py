@@ -44,8 +44,16 @@ def page(browser, live_server):
     context = browser.new_context(locale="sv-SE", base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # The Content-Security-Policy (issue 21) must not break a page: Chromium reports
+    # every blocked script, style or image on the console.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     yield page
     context.close()
+    assert not violations, violations
 
 
 @pytest.fixture
