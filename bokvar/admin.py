@@ -1,7 +1,9 @@
 from urllib.parse import urlencode
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -11,7 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import District, Membership, SecondFactorReset, Unit, User
+from .models import District, Membership, RoleGrant, SecondFactorReset, Unit, User
+from .roles import CLIENT_DATA
 
 
 def _sign_in_first(request, extra_context=None):
@@ -31,8 +34,30 @@ for _model in (TOTPDevice, StaticDevice):
         admin.site.unregister(_model)
 
 
+class MembershipForm(forms.ModelForm):
+    """The admin gives roles without client data directly; a role that sees client data
+    only through a role request a second administrator approves (RoleGrant)."""
+
+    class Meta:
+        model = Membership
+        fields = ["user", "unit", "role", "is_lead"]
+
+    def clean_role(self):
+        role = self.cleaned_data.get("role")
+        before = self.instance.role if self.instance.pk else None
+        if role in CLIENT_DATA and role != before:
+            raise forms.ValidationError(
+                _(
+                    "A role that sees client data is given only with a second "
+                    "administrator's approval: ask for it under Role requests."
+                )
+            )
+        return role
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     extra = 0
     autocomplete_fields = ["unit"]
 
@@ -42,12 +67,32 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
     readonly_fields = ["second_factor"]
+    # Superuser status, groups and permissions reach past the roles: only the break-glass
+    # superuser sees them here.
+    RESERVED_FIELDS = ("is_superuser", "groups", "user_permissions")
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if not request.user.is_superuser:
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **opts,
+                        "fields": [f for f in opts["fields"] if f not in self.RESERVED_FIELDS],
+                    },
+                )
+                for name, opts in fieldsets
+            ]
         if obj is None:
             return fieldsets
         return [*fieldsets, (_("Second factor"), {"fields": ["second_factor"]})]
+
+    def user_change_password(self, request, id, form_url=""):
+        # Setting a colleague's password would let an administrator sign in as them.
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     @admin.display(description=_("Second factor"))
     def second_factor(self, obj):
@@ -94,6 +139,7 @@ class UnitAdmin(SimpleHistoryAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(SimpleHistoryAdmin):
+    form = MembershipForm
     list_display = ["user", "unit", "role", "is_lead"]
     list_filter = ["role", "unit"]
     autocomplete_fields = ["unit"]
@@ -122,3 +168,41 @@ class SecondFactorResetAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(admin.ModelAdmin):
+    """Role requests: one administrator asks, another approves (the action below)."""
+
+    list_display = ["user", "unit", "role", "is_lead", "requested_by", "approved_by"]
+    list_filter = ["role"]
+    fields = ["user", "unit", "role", "is_lead"]
+    autocomplete_fields = ["unit"]
+    actions = ["approve"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or self.has_add_permission(request)
+
+    def save_model(self, request, obj, form, change):
+        obj.requested_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Approve the selected role requests"))
+    def approve(self, request, queryset):
+        for grant in queryset:
+            try:
+                services.approve_role_grant(grant_id=grant.pk, actor=request.user)
+            except services.GrantRefused:
+                self.message_user(
+                    request,
+                    _(
+                        "%(grant)s: a second administrator must approve, not the one who asked or the user."
+                    )
+                    % {"grant": grant},
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(request, _("%(grant)s: approved.") % {"grant": grant})

@@ -39,7 +39,7 @@ DEMO_USERS = [
 
 # Models the administrator role configures in the admin (no client data).
 ADMIN_MODELS = {
-    "bokvar": ["user", "unit", "membership", "district"],
+    "bokvar": ["user", "unit", "membership", "district", "rolegrant"],
 }
 
 

@@ -32,3 +32,6 @@ STATISTICS: tuple[str, ...] = (Role.STEERING, Role.COORDINATOR)
 STATISTICS_REGENERATE: tuple[str, ...] = (Role.COORDINATOR,)
 # Everyone with a role: notifications.
 EVERYONE: tuple[str, ...] = tuple(Role.values)
+# Roles that see client data (cases, people, the access log's subjects): the admin gives
+# them only with a second administrator's approval (bokvar.models.RoleGrant).
+CLIENT_DATA: tuple[str, ...] = (*CASE_STAFF, Role.AUDITOR)
