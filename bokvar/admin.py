@@ -1,13 +1,63 @@
-from django.contrib import admin
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import District, Membership, Unit, User
+from .models import District, Membership, RoleGrant, SecondFactorReset, Unit, User
+from .roles import CLIENT_DATA
+
+
+def _sign_in_first(request, extra_context=None):
+    """The admin has no sign-in of its own: its password-only form would skip the second
+    factor. It sends to the product's sign-in, which comes back here."""
+    target = request.GET.get("next") or reverse("admin:index")
+    return redirect(reverse("login") + "?" + urlencode({"next": target}))
+
+
+admin.site.login = _sign_in_first
+
+# django-otp's own admin pages show and edit every user's authenticator keys: an
+# administrator could read a colleague's key. Second factors are reset through
+# `reset-second-factor` only (another administrator, logged).
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+class MembershipForm(forms.ModelForm):
+    """The admin gives roles without client data directly; a role that sees client data
+    only through a role request a second administrator approves (RoleGrant)."""
+
+    class Meta:
+        model = Membership
+        fields = ["user", "unit", "role", "is_lead"]
+
+    def clean_role(self):
+        role = self.cleaned_data.get("role")
+        before = self.instance.role if self.instance.pk else None
+        if role in CLIENT_DATA and role != before:
+            raise forms.ValidationError(
+                _(
+                    "A role that sees client data is given only with a second "
+                    "administrator's approval: ask for it under Role requests."
+                )
+            )
+        return role
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     extra = 0
     autocomplete_fields = ["unit"]
 
@@ -16,6 +66,43 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
+    readonly_fields = ["second_factor"]
+    # Superuser status, groups and permissions reach past the roles: only the break-glass
+    # superuser sees them here.
+    RESERVED_FIELDS = ("is_superuser", "groups", "user_permissions")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not request.user.is_superuser:
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **opts,
+                        "fields": [f for f in opts["fields"] if f not in self.RESERVED_FIELDS],
+                    },
+                )
+                for name, opts in fieldsets
+            ]
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, (_("Second factor"), {"fields": ["second_factor"]})]
+
+    def user_change_password(self, request, id, form_url=""):
+        # Setting a colleague's password would let an administrator sign in as them.
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+    @admin.display(description=_("Second factor"))
+    def second_factor(self, obj):
+        if obj.pk is None:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("reset-second-factor", args=[obj.pk]),
+            _("Reset second factor"),
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -52,6 +139,7 @@ class UnitAdmin(SimpleHistoryAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(SimpleHistoryAdmin):
+    form = MembershipForm
     list_display = ["user", "unit", "role", "is_lead"]
     list_filter = ["role", "unit"]
     autocomplete_fields = ["unit"]
@@ -64,3 +152,57 @@ class MembershipAdmin(SimpleHistoryAdmin):
         services.remove_membership(
             membership=obj, actor=request.user, reason="membership removed in the admin"
         )
+
+
+@admin.register(SecondFactorReset)
+class SecondFactorResetAdmin(admin.ModelAdmin):
+    """Read only: the record of who reset whose second factor, and why."""
+
+    list_display = ["at", "actor", "user", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(admin.ModelAdmin):
+    """Role requests: one administrator asks, another approves (the action below)."""
+
+    list_display = ["user", "unit", "role", "is_lead", "requested_by", "approved_by"]
+    list_filter = ["role"]
+    fields = ["user", "unit", "role", "is_lead"]
+    autocomplete_fields = ["unit"]
+    actions = ["approve"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or self.has_add_permission(request)
+
+    def save_model(self, request, obj, form, change):
+        obj.requested_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Approve the selected role requests"))
+    def approve(self, request, queryset):
+        for grant in queryset:
+            try:
+                services.approve_role_grant(grant_id=grant.pk, actor=request.user)
+            except services.GrantRefused:
+                self.message_user(
+                    request,
+                    _(
+                        "%(grant)s: a second administrator must approve, not the one who asked or the user."
+                    )
+                    % {"grant": grant},
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(request, _("%(grant)s: approved.") % {"grant": grant})

@@ -67,6 +67,9 @@ KNOBS: dict[str, Knob] = {
     "AUDIT_HEAD_PUBLIC_KEY": Knob("", "BOKVAR_AUDIT_HEAD_PUBLIC_KEY", str),
     "AUDIT_HEAD_FILE": Knob("", "BOKVAR_AUDIT_HEAD_FILE", str),
     "AUDIT_HEAD_SYSLOG": Knob("", "BOKVAR_AUDIT_HEAD_SYSLOG", str),
+    # After a sign-in with a second factor, the browser may be remembered and skip the code
+    # for this many days (0: never). Resetting the user's second factor ends it at once.
+    "REMEMBER_DEVICE_DAYS": Knob(14, "BOKVAR_REMEMBER_DEVICE_DAYS"),
 }
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group, Permission
 
-from . import services
+from . import second_factor, services
 from .history import attribute, system_user
 from .models import District, Role, Unit, User
 
@@ -48,7 +48,7 @@ DEMO_USERS = [
 
 # Models the administrator role configures in the admin (no client data).
 ADMIN_MODELS = {
-    "bokvar": ["user", "unit", "membership", "district"],
+    "bokvar": ["user", "unit", "membership", "district", "rolegrant"],
     # Shelters and their prices per night, and the kinds of cost (DESIGN §2: shelters
     # are configuration; the README sends the demo admin here to set prices).
     "housing": ["shelter", "shelterprice", "costcategory"],
@@ -91,6 +91,8 @@ def ensure_organisation(password: str) -> tuple[District, dict[str, Unit], dict[
             user.set_password(password)
             attribute(user, user=system_user(), reason="demo data").save()
         services.add_membership(user=user, unit=units[unit_kind], role=role, is_lead=lead)
+        # A known authenticator key, so the demo can be signed into (README, demo_code).
+        second_factor.ensure_demo_device(user)
         users[username] = user
     _ensure_admin_rights(users["admin"])
     return district, units, users

@@ -159,3 +159,75 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class SecondFactorReset(models.Model):
+    """One administrator removed another user's second factor (issue 21): kept for the
+    auditor, never edited. The reason is the administrator's own words, no client data."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("administrator")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("second-factor reset")
+        verbose_name_plural = _("second-factor resets")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(actor=models.F("user")), name="second_factor_reset_by_another"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.at:%Y-%m-%d}"
+
+
+class RoleGrant(models.Model):
+    """A role that sees client data, asked for by one administrator and given only when
+    a second one approves (issue 21, point 3): no single administrator can give anyone,
+    themselves included, access to clients' cases."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_lead = models.BooleanField(_("unit lead"), default=False)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role request")
+        verbose_name_plural = _("role requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("requested_by")),
+                name="role_grant_second_administrator",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("user")), name="role_grant_not_own"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"

@@ -39,3 +39,6 @@ MEETING_PLACE_STAFF: tuple[str, ...] = (Role.MEETING_PLACE_STAFF,)
 MEETING_PLACES: tuple[str, ...] = (*PARTNER_REGISTER, Role.MEETING_PLACE_STAFF)
 # Everyone with a role: notifications.
 EVERYONE: tuple[str, ...] = tuple(Role.values)
+# Roles that see client data (cases, people, the access log's subjects): the admin gives
+# them only with a second administrator's approval (bokvar.models.RoleGrant).
+CLIENT_DATA: tuple[str, ...] = (*CASE_STAFF, Role.AUDITOR)

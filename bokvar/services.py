@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from .history import attribute, system_user
@@ -83,3 +84,34 @@ def remove_membership(
     user = membership.user
     attribute(membership, user=actor or system_user(), reason=reason).delete()
     sync_unit_groups(user)
+
+
+class GrantRefused(Exception):
+    pass
+
+
+@transaction.atomic
+def approve_role_grant(*, grant_id: int, actor: User) -> Membership:
+    """A second administrator approves a requested client-data role: never the one who
+    asked, never for their own account."""
+    from .models import RoleGrant
+    from .selectors import roles_of
+
+    grant = RoleGrant.objects.select_for_update().get(pk=grant_id)
+    if grant.approved_at is not None:
+        raise GrantRefused("already approved")
+    if not roles_of(actor).has(Role.ADMINISTRATOR):
+        raise GrantRefused("not an administrator")
+    if actor.pk in (grant.requested_by_id, grant.user_id):
+        raise GrantRefused("needs a second administrator")
+    grant.approved_by = actor
+    grant.approved_at = timezone.now()
+    grant.save(update_fields=["approved_by", "approved_at"])
+    return add_membership(
+        user=grant.user,
+        unit=grant.unit,
+        role=grant.role,
+        is_lead=grant.is_lead,
+        actor=actor,
+        reason=f"role request {grant.pk} approved",
+    )

@@ -1,10 +1,11 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 
-from . import views
+from . import signin, views
 
 api_v1 = [
     path("", include("cases.api_urls")),
@@ -17,10 +18,15 @@ api_v1 = [
 urlpatterns = [
     path("", include("home.urls")),
     path("notifications/", views.notifications, name="notifications"),
+    path("login/", signin.PasswordStepView.as_view(), name="login"),
+    path("login/code/", signin.code_step, name="login-code"),
+    path("login/enrol/", signin.enrol, name="login-enrol"),
+    path("login/locked/", signin.locked_sign_in, name="login-locked"),
+    path("login/recovery-codes/", signin.recovery_codes, name="recovery-codes"),
     path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
+        "staff/<int:user_id>/reset-second-factor/",
+        signin.reset_second_factor,
+        name="reset-second-factor",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -38,7 +44,13 @@ urlpatterns = [
     ),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[IsAuthenticated]),
+        # The split view serves its start-up script as a file: no inline script (CSP).
+        # Swagger UI sets inline styles as it draws; its page alone allows them.
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api-schema", permission_classes=[IsAuthenticated]
+            )
+        ),
         name="api-docs",
     ),
 ]

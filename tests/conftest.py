@@ -37,6 +37,35 @@ pytest_plugins = ["tests.case_fixtures"]
 __all__ = ["DEMO_PASSWORD", "_fast_flush", "django_db_setup", "pytest_fixture_setup"]
 
 
+def _force_login_with_second_factor(original):
+    """`force_login` stands for "this user is signed in", which since issue 21 means
+    signed in with a second factor: it also marks the session verified by a (test)
+    recovery-code device, as the sign-in views do. Tests of the sign-in itself go
+    through the real forms with real codes (tests/bokvar/test_second_factor.py)."""
+
+    def force_login(self, user, backend=None):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_static.models import StaticDevice
+
+        original(self, user, backend)
+        device = StaticDevice.objects.filter(user=user, name="test sign-in").first()
+        if device is None:
+            device = StaticDevice.objects.create(user=user, name="test sign-in", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    force_login.__wrapped__ = original
+    return force_login
+
+
+def pytest_configure(config):
+    from django.test.client import ClientMixin
+
+    if not hasattr(ClientMixin.force_login, "__wrapped__"):
+        ClientMixin.force_login = _force_login_with_second_factor(ClientMixin.force_login)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _ci_uses_postgresql(django_db_setup, django_db_blocker):
     """In CI the suite must really run on PostgreSQL, not fall back to SQLite."""

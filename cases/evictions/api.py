@@ -88,11 +88,17 @@ class SignalCreateSerializer(serializers.Serializer):
 
 
 class ReceiptSerializer(serializers.ModelSerializer):
-    """What a landlord reads back: that we have it and where it stands, nothing more."""
+    """What a landlord reads back: that we have the signal and when, nothing more.
+
+    Never its status: "linked" or "dismissed" would tell the landlord whether the tenant
+    is a client of social services, which is itself secret (offentlighets- och
+    sekretesslagen (2009:400) 26 kap. 1 §: secrecy for "uppgift om enskilds personliga
+    förhållanden" in social services). Nothing here may depend on what social services know
+    or did (tests/cases/evictions/test_landlord_learns_nothing.py)."""
 
     class Meta:
         model = LandlordSignal
-        fields = ["id", "kind", "received_on", "status", "created_at"]
+        fields = ["id", "kind", "received_on", "created_at"]
         read_only_fields = fields
 
 

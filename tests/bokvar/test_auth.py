@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from bokvar.second_factor import current_code
 from tests.conftest import DEMO_PASSWORD, ROLE_USERNAMES
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +32,11 @@ def test_sign_in_leads_home(client, org):
         REMOTE_ADDR="10.0.0.1",
     )
     assert response.status_code == 302
+    assert response["Location"] == reverse("login-code")
+    device = TOTPDevice.objects.get(user=org.users["coordinator"])
+    response = client.post(
+        reverse("login-code"), {"code": current_code(device)}, REMOTE_ADDR="10.0.0.1"
+    )
     assert response["Location"] == reverse("home")
     home = client.get(reverse("home"))
     assert "Välkommen, Anette Sjöberg" in home.content.decode()

@@ -44,23 +44,50 @@ def page(browser, live_server):
     context = browser.new_context(locale="sv-SE", base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # The Content-Security-Policy (issue 21) must not break a page: Chromium reports
+    # every blocked script, style or image on the console.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     yield page
     context.close()
+    assert not violations, violations
 
 
 @pytest.fixture
 def sign_in(page):
+    """Sign in as a person does: the password, then the current code of the demo user's
+    authenticator (its known key, as `manage.py demo_code` prints it)."""
+
     def _sign_in(username: str, password: str):
         page.goto("/login/")
         page.get_by_label("Användarnamn").fill(username)
         page.get_by_label("Lösenord").fill(password)
-        # Wait for the page the form posts to (home, or the login page with its error),
-        # not for half a second of network silence as "networkidle" would.
+        # Wait for the page the form posts to (the code step, or the login page with its
+        # error), not for half a second of network silence as "networkidle" would.
         with page.expect_navigation():
             page.get_by_role("button", name="Logga in").click()
+        if "/login/code/" in page.url:
+            page.get_by_label("Kod", exact=True).fill(_demo_code(username))
+            with page.expect_navigation():
+                page.get_by_role("button", name="Verifiera").click()
         return page
 
     return _sign_in
+
+
+def _demo_code(username: str) -> str:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from bokvar import second_factor
+
+    device = TOTPDevice.objects.get(user__username=username, name="demo")
+    # A code is accepted once: a second sign-in of the same user within the same 30
+    # seconds would otherwise be refused as a replay.
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    return second_factor.current_code(device)
 
 
 def assert_accessible(page) -> None:

@@ -61,3 +61,18 @@ def test_language_switch_remembers_english(page, org, sign_in):
     page.goto("/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
     assert_accessible(page)
+
+
+def test_enrolment_page_and_api_docs_work_under_the_csp(page, org, sign_in):
+    """The pages with the most outside parts (the QR code, Swagger UI) load without a
+    Content-Security-Policy violation (the `page` fixture fails on any)."""
+    from tests.factories import UserFactory
+
+    UserFactory(username="newcomer", password="a-new-Password-7")
+    sign_in("newcomer", "a-new-Password-7")
+    assert "/login/enrol/" in page.url
+    assert page.locator("svg.segno").is_visible()
+    assert_accessible(page)
+    sign_in("coordinator", DEMO_PASSWORD)
+    page.goto("/api/docs/")
+    page.locator(".swagger-ui .info").wait_for()
