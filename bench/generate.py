@@ -74,8 +74,12 @@ def generate(*, scale: str, password: str, stdout) -> GenContext:
             module.run(ctx)
         ctx.log(f"{name.rsplit('.', 1)[-1]}: {time.perf_counter() - step_started:.1f} s")
     if connection.vendor == "postgresql":
+        # The generated tables only: a bare ANALYZE also takes locks on the cluster-wide
+        # catalogs (pg_authid), so one idle transaction in any other database on the
+        # server would block it.
+        tables = connection.introspection.django_table_names(only_existing=True)
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("ANALYZE " + ", ".join(map(connection.ops.quote_name, tables)))
     ctx.log(f"Scale '{scale}' generated in {time.perf_counter() - started:.1f} s.")
     return ctx
 
