@@ -220,6 +220,11 @@ def check_subject(name: str, entry, expected_case) -> None:
 NO_PERSONAL_DATA = {
     "home": "the user's own roles and counts",
     "login": "sign-in form",
+    "login-code": "second-factor code form",
+    "login-enrol": "the user's own authenticator key",
+    "login-locked": "sign-in form with password and code",
+    "recovery-codes": "the user's own recovery codes",
+    "reset-second-factor": "administrators only; a staff member's name, no client data",
     "logout": "POST only",
     "set_language": "POST only",
     "notifications": "notification texts carry case numbers only, never personal data",

@@ -83,7 +83,8 @@ def test_every_page_has_the_headers(client, org, cases, username):
         _check(response, url, problems)
     assert not problems, f"{len(problems)} of {len(pages)} pages: {problems[:20]}"
     if username:
-        assert statuses.get(200, 0) > 10, statuses
+        # The walk reaches real pages, not only refusals (the auditor opens the fewest).
+        assert statuses.get(200, 0) >= 8, statuses
 
 
 def test_case_page_and_api_answer_are_not_stored(login, org, cases):

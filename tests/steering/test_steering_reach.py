@@ -20,6 +20,11 @@ STEERING_NAMES = {
     "home",
     "notifications",
     "login",  # signed in: redirected home
+    # The sign-in's further steps: without a pending sign-in, redirected to "login".
+    "login-code",
+    "login-enrol",
+    "login-locked",
+    "recovery-codes",  # signed in, nothing to show: redirected home
     "logout",
     "set_language",
     "api-stats",
