@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -35,7 +36,7 @@ def add_service_errors(
     exc: ValidationError,
     *,
     rename: Rename | None = None,
-    formsets: Mapping[str, forms.BaseFormSet] | None = None,
+    formsets: Mapping[str, forms.BaseFormSet[Any]] | None = None,
 ) -> None:
     """Put each of a service's messages on the field it names when the form has that field,
     otherwise on the form as a whole. `rename` maps a service's field name to the form's
@@ -83,7 +84,7 @@ def submitting(
     form: forms.BaseForm | None = None,
     *,
     rename: Rename | None = None,
-    formsets: Mapping[str, forms.BaseFormSet] | None = None,
+    formsets: Mapping[str, forms.BaseFormSet[Any]] | None = None,
     conflict_on_form: bool = False,
 ) -> Iterator[Submission]:
     """Run a service call for `form`: a `ValidationError` goes onto the form (or, without

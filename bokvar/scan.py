@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from django.db import connection, transaction
@@ -116,7 +117,7 @@ def _untold(notices: list[Notice]) -> list[Notice]:
     return [n for n in notices if (n.recipient.pk, n.unless_told) not in told]
 
 
-def _notification(notice: Notice, *, read_at=None) -> Notification:
+def _notification(notice: Notice, *, read_at: datetime | None = None) -> Notification:
     return Notification(
         recipient=notice.recipient,
         kind=SUPERSEDED if notice.silent else notice.kind,
