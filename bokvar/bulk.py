@@ -19,6 +19,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .fields import column
+from .history import history_of
 
 COPY_BATCH = 10_000
 
@@ -187,7 +188,7 @@ def _db_value(field: models.Field[Any, Any], conn: BaseDatabaseWrapper) -> Calla
 def _copy_history(
     model: type[models.Model], rows: list[tuple[Any, ...]], *, user_id: int | None, reason: str
 ) -> None:
-    history_model = model.history.model  # type: ignore[attr-defined]  # simple-history's manager, untyped
+    history_model = history_of(model).model
     own = [f.column for f in model._meta.local_concrete_fields]
     position = {column: i for i, column in enumerate(own)}
     columns: list[str] = []

@@ -11,6 +11,8 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from django.db import models
 from django.utils.translation import gettext as _
 
+from .history import field_label
+
 
 @dataclass
 class Change:
@@ -79,7 +81,7 @@ def changes_since(instance: models.Model, version: int) -> list[Change]:
     changes: list[Change] = []
     for previous, current in zip(records, records[1:], strict=False):
         delta = current.diff_against(previous)
-        names = [_label(instance, c.field) for c in delta.changes if c.field != "version"]
+        names = [field_label(instance, c.field) for c in delta.changes if c.field != "version"]
         who = current.history_user.get_full_name() if current.history_user else _("the system")
         changes.append(
             Change(
@@ -87,13 +89,6 @@ def changes_since(instance: models.Model, version: int) -> list[Change]:
             )
         )
     return changes
-
-
-def _label(instance: models.Model, name: str) -> str:
-    field = instance._meta.get_field(name)
-    # History diffs list columns, so this is always a concrete field; a relation's
-    # reverse side has no verbose name and would show by its attribute name.
-    return str(field.verbose_name) if isinstance(field, models.Field) else name
 
 
 def bump(instance: models.Model) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from .concurrency import ConflictError
 
@@ -102,3 +103,17 @@ def submitting(
         result.messages = list(exc.messages)
         if form is not None:
             add_service_errors(form, exc, rename=rename, formsets=formsets)
+
+
+def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any] | None) -> None:
+    """Offer `queryset` in the model choice field `name` of `form`, and nothing when it is
+    None: what a form may offer depends on who asks, so its fields declare an empty
+    queryset and each form's `__init__` fills it in here."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name} is not a model choice field")
+    if queryset is None:
+        if field.queryset is None:
+            raise TypeError(f"{name} declares no queryset to offer none of")
+        queryset = field.queryset.none()
+    field.queryset = queryset

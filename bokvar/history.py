@@ -3,7 +3,7 @@ the middleware; services, tasks and commands name the actor explicitly."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 
@@ -36,4 +36,25 @@ def attribute(instance: M, *, user: User | None, reason: str) -> M:
     # simple-history reads these two private attributes when it writes the history row.
     instance._history_user = user  # type: ignore[attr-defined]  # simple-history's hook, set on any model
     instance._change_reason = reason  # type: ignore[attr-defined]  # as above
+    return instance
+
+
+def history_of(model: type[models.Model]) -> Any:
+    """simple-history's manager of `model`'s history rows. simple-history ships no
+    types, so here, in one place, its manager becomes `Any`."""
+    return model.history  # type: ignore[attr-defined]  # added by HistoricalRecords, untyped
+
+
+def field_label(model: type[models.Model] | models.Model, name: str) -> str:
+    """The verbose name of the column `name` changed in a history diff (a diff lists
+    columns, so this is a concrete field; anything else shows by its name)."""
+    field = model._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, models.Field) else name
+
+
+def give_reason(instance: M, reason: str) -> M:
+    """Name only the reason on the next history row of `instance`: the actor is left to
+    simple-history, which records the request's user (unlike `attribute(user=None)`,
+    which records no one)."""
+    instance._change_reason = reason  # type: ignore[attr-defined]  # simple-history's hook
     return instance

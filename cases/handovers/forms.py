@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from bokvar.forms import limit_choices
+from bokvar.models import Unit
 from cases.models import Handover
 
 
@@ -14,7 +19,7 @@ class SendForm(forms.Form):
             (Handover.Kind.CONSULTATION, _("Consultation: the receiving unit takes part")),
         ],
     )
-    to_unit = forms.ModelChoiceField(label=_("To unit"), queryset=None)
+    to_unit = forms.ModelChoiceField(label=_("To unit"), queryset=Unit.objects.none())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     expectations = forms.CharField(
         label=_("What the receiving unit is expected to do"),
@@ -23,13 +28,13 @@ class SendForm(forms.Form):
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Handover.Urgency.choices)
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_unit"].queryset = units
+        limit_choices(self, "to_unit", units)
 
 
 class RequestForm(forms.Form):
-    from_unit = forms.ModelChoiceField(label=_("Your unit"), queryset=None)
+    from_unit = forms.ModelChoiceField(label=_("Your unit"), queryset=Unit.objects.none())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     expectations = forms.CharField(
         label=_("What the responsible unit is expected to do"),
@@ -38,9 +43,9 @@ class RequestForm(forms.Form):
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Handover.Urgency.choices)
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["from_unit"].queryset = units
+        limit_choices(self, "from_unit", units)
 
 
 class ReturnForm(forms.Form):

@@ -4,6 +4,7 @@ signal taken down by staff, and importing a landlord's CSV batch."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit.hooks import How, record_read, record_reads
 from bokvar.forms import submitting
 from bokvar.models import Unit
-from bokvar.permissions import role_required
+from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF, TRIAGE
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
@@ -31,7 +32,7 @@ def _open_case_field(key: str) -> str:
 
 @role_required(*TRIAGE)
 @require_http_methods(["GET"])
-def signal_queue(request):
+def signal_queue(request: AuthenticatedRequest) -> HttpResponse:
     rows = list(selectors.triage_queue(request.user))
     record_reads(request, objs=rows, how=How.PAGE)
     return render(request, "cases/evictions/signal_queue.html", {"signals": rows})
@@ -39,7 +40,7 @@ def signal_queue(request):
 
 @role_required(*TRIAGE)
 @require_http_methods(["GET", "POST"])
-def signal_new(request):
+def signal_new(request: AuthenticatedRequest) -> HttpResponse:
     form = SignalForm(
         request.POST or None, districts=sorted(roles_of(request.user).coordinator_district_ids)
     )
@@ -65,7 +66,7 @@ def _units(user):
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
-def signal_detail(request, signal_id: int):
+def signal_detail(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
     signal = selectors.get_signal_for_user(request.user, signal_id)
     return _render_signal(request, signal)
 
@@ -106,7 +107,7 @@ def _render_signal(request, signal, *, open_form=None, dismiss_form=None, status
 
 @role_required(*CASE_STAFF)
 @require_POST
-def signal_link(request, signal_id: int):
+def signal_link(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
     signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
     form = LinkForm(request.POST)
     if not form.is_valid():
@@ -128,7 +129,7 @@ def signal_link(request, signal_id: int):
 
 @role_required(*CASE_STAFF)
 @require_POST
-def signal_reopen_case(request, signal_id: int):
+def signal_reopen_case(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
     signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
     form = ReopenForm(request.POST)
     if not form.is_valid():
@@ -155,7 +156,7 @@ def signal_reopen_case(request, signal_id: int):
 
 @role_required(*CASE_STAFF)
 @require_POST
-def signal_open_case(request, signal_id: int):
+def signal_open_case(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
     signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
     form = OpenCaseForm(
         request.POST, units=_units(request.user), staff=case_selectors.staff_choices(request.user)
@@ -186,7 +187,7 @@ def signal_open_case(request, signal_id: int):
 
 @role_required(*CASE_STAFF)
 @require_POST
-def signal_dismiss(request, signal_id: int):
+def signal_dismiss(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
     signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
     form = DismissForm(request.POST)
     if form.is_valid():
@@ -205,7 +206,7 @@ def signal_dismiss(request, signal_id: int):
 
 @role_required(*TRIAGE)
 @require_http_methods(["GET", "POST"])
-def signal_import(request):
+def signal_import(request: AuthenticatedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     rejected = []
     if request.method == "POST" and form.is_valid():
