@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as ServiceRefusal
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .concurrency import ConflictError
+from .models import User
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -26,3 +28,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
         response.data = {"detail": "invalid", "errors": response.data}
     return response
+
+
+def signed_in_user(request: Request) -> User:
+    """The staff member behind an API request that passed a permission class requiring a
+    role: a signed-in `bokvar.User`. Anyone else never gets this far; if they did, they
+    are told to sign in rather than served as someone they are not."""
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.NotAuthenticated()
+    return user

@@ -4,18 +4,22 @@ decision summary a unit sees before accepting a handover. Listed in cases/case_p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bokvar.permissions import AuthenticatedRequest
 from cases.core.selectors import cases as case_selectors
 from cases.core.timeline import TimelineEvent
-from cases.models import Contact, Deadline, EvictionThreat, Intervention, LandlordSignal
+from cases.models import Case, Contact, Deadline, EvictionThreat, Intervention, LandlordSignal
 
 from . import selectors
 
 
-def threat_panel(request, case) -> dict | None:
+def threat_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | None:
     threats = list(case.threats.order_by("-created_at", "-id"))
     may_write = case_selectors.can_write_case(request.user, case)
     if not threats and not (may_write and case.status == "open"):
@@ -35,7 +39,7 @@ def threat_panel(request, case) -> dict | None:
     }
 
 
-def timeline(request, case):
+def timeline(request: AuthenticatedRequest, case: Case) -> Iterator[TimelineEvent]:
     for s in LandlordSignal.objects.filter(case=case).select_related("landlord"):
         yield TimelineEvent(
             when=s.received_on,
@@ -88,7 +92,7 @@ def timeline(request, case):
         )
 
 
-def summary(case):
+def summary(case: Case) -> Iterator[tuple[str, str]]:
     """For a unit deciding on a handover: the threat's stage and what is due next."""
     threat = selectors.current_threat(case)
     if threat is not None:

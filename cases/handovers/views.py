@@ -3,6 +3,8 @@ and deciding. Thin: parse, call a selector or service, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -72,7 +74,9 @@ def handover_detail(request: AuthenticatedRequest, handover_id: int) -> HttpResp
     )
 
 
-def _decided(request, handover_id, action):
+def _decided(
+    request: AuthenticatedRequest, handover_id: int, action: Callable[[], None]
+) -> HttpResponse:
     try:
         action()
     except deciding.HandoverConflict as exc:
@@ -87,7 +91,7 @@ def _decided(request, handover_id, action):
 def handover_accept(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
     selectors.get_handover_for_user(request.user, handover_id, action="decide")
 
-    def act():
+    def act() -> None:
         deciding.accept_handover(actor=request.user, handover_id=handover_id)
         messages.success(request, _("The handover was accepted."))
 
@@ -119,7 +123,7 @@ def handover_return(request: AuthenticatedRequest, handover_id: int) -> HttpResp
 def handover_close(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
     selectors.get_handover_for_user(request.user, handover_id, action="close")
 
-    def act():
+    def act() -> None:
         deciding.close_consultation(actor=request.user, handover_id=handover_id)
         messages.success(request, _("The consultation was closed."))
 
@@ -131,7 +135,7 @@ def handover_close(request: AuthenticatedRequest, handover_id: int) -> HttpRespo
 def handover_acknowledge(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
     selectors.get_handover_for_user(request.user, handover_id, action="acknowledge")
 
-    def act():
+    def act() -> None:
         deciding.acknowledge_return(actor=request.user, handover_id=handover_id)
 
     return _decided(request, handover_id, act)

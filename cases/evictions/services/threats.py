@@ -6,6 +6,7 @@ hand (at once when the date or a child is recorded, and by the scheduled scan
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,7 +34,7 @@ def recovery_deadline(
     termination_served_on: date | None,
     board_notified_on: date | None,
     termination_notice: str = "",
-):
+) -> date | None:
     """Återvinning (JB 12 kap. 44 §): the period runs from the later of service on the
     tenant and the board's notice; it does not start until both exist, nor while the
     notice served is known to lack the information on the right to recover (NJA 1985
@@ -190,13 +191,15 @@ def update_threat(
     _after_change(
         threat,
         actor=actor,
-        eviction_changed="eviction_on" in changed and threat.eviction_on,
+        eviction_changed="eviction_on" in changed and threat.eviction_on is not None,
         today=today,
     )
     return threat
 
 
-def _after_change(threat: EvictionThreat, *, actor: User, eviction_changed, today: date) -> None:
+def _after_change(
+    threat: EvictionThreat, *, actor: User, eviction_changed: bool, today: date
+) -> None:
     sync_deadlines(threat, actor=actor)
     case = Case.objects.select_related("responsible_unit").get(pk=threat.case_id)
     if eviction_changed:
@@ -259,6 +262,8 @@ def _case_url(case_id: int) -> str:
 
 def notify_eviction_date(threat: EvictionThreat, *, case: Case) -> None:
     """The responsible unit opens or updates an investigation (no personal data in text)."""
+    if threat.eviction_on is None:
+        raise ValueError("the threat has no eviction date to tell of")
     notify(
         recipients=unit_staff(case.responsible_unit_id),
         kind="eviction_date",
@@ -320,7 +325,7 @@ def _children_message(number: str, eviction_on: date) -> tuple[str, str]:
 # --- The scheduled scan: an eviction date recorded weeks ahead comes within the window ---
 
 
-def _children_due(today: date) -> list[dict]:
+def _children_due(today: date) -> list[scan.ValuesRow]:
     window = today + timedelta(days=setting("CHILD_EVICTION_ALERT_DAYS"))
     return list(
         EvictionThreat.objects.filter(
@@ -338,11 +343,13 @@ def _children_due(today: date) -> list[dict]:
     )
 
 
-def _children_recipients(rows: list[dict]) -> dict[int, list[User]]:
+def _children_recipients(rows: Sequence[scan.ValuesRow]) -> dict[int, list[User]]:
     return coordinators_by_district({row["case__responsible_unit__district_id"] for row in rows})
 
 
-def _children_notices(rows: list[dict], coordinators: dict, today: date):
+def _children_notices(
+    rows: Sequence[scan.ValuesRow], coordinators: Mapping[int, list[User]], today: date
+) -> Iterator[scan.Notice]:
     for row in rows:
         subject, body = _children_message(row["case__number"], row["eviction_on"])
         for user in coordinators.get(row["case__responsible_unit__district_id"], []):

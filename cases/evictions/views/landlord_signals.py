@@ -3,7 +3,10 @@ signal taken down by staff, and importing a landlord's CSV batch."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,11 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.hooks import How, record_read, record_reads
 from bokvar.forms import submitting
-from bokvar.models import Unit
+from bokvar.models import Unit, User
 from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF, TRIAGE
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
+from cases.models import LandlordSignal
 
 from .. import selectors
 from ..forms import DismissForm, ImportForm, LinkForm, OpenCaseForm, ReopenForm, SignalForm
@@ -58,7 +62,7 @@ def signal_new(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "cases/evictions/signal_form.html", {"form": form})
 
 
-def _units(user):
+def _units(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(
         district_id__in=roles_of(user).coordinator_district_ids, is_active=True
     )
@@ -71,7 +75,14 @@ def signal_detail(request: AuthenticatedRequest, signal_id: int) -> HttpResponse
     return _render_signal(request, signal)
 
 
-def _render_signal(request, signal, *, open_form=None, dismiss_form=None, status=200):
+def _render_signal(
+    request: AuthenticatedRequest,
+    signal: LandlordSignal,
+    *,
+    open_form: OpenCaseForm | None = None,
+    dismiss_form: DismissForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     # Every rendering of the page is a read, a refused triage form included.
     record_read(request, obj=signal, how=How.PAGE)
     repeat_of = signal.repeat_of if signal.repeat_of_id else None
@@ -81,7 +92,7 @@ def _render_signal(request, signal, *, open_form=None, dismiss_form=None, status
         and not waits_for_first
         and selectors.may_triage_signal(request.user, signal)
     )
-    context = {
+    context: dict[str, Any] = {
         "signal": signal,
         "may_triage": may_triage,
         "repeat_of": repeat_of,
