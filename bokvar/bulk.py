@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -24,6 +24,15 @@ from .history import history_of
 COPY_BATCH = 10_000
 
 M = TypeVar("M", bound=models.Model)
+
+
+class Attribution(TypedDict):
+    """Who and why for the history rows of an insert, to pass on as `**attribution`."""
+
+    user_id: int | None
+    reason: str
+
+
 # One column's value as COPY sends it, or None for "the attribute's value as it is".
 Prepare = Callable[[Any], Any] | None
 
