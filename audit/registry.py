@@ -54,7 +54,7 @@ class ModelRegistration:
     # The field dating an entry (retention: the last entry about a person).
     date_field: str = "created_at"
     # Object ids (of this model) whose values `user` may not see: shown as hidden.
-    hidden_ids: Callable[[object, set[int]], set[int]] | None = None
+    hidden_ids: Callable[[Any, set[int]], set[int]] | None = None
     # For objects passed to audit.hooks.record_read(s): which person/case/unit each
     # concerns, in the objects' order. It loads what the objects lack itself, in a constant
     # number of queries however many objects (a list page logs one read per row). `via`

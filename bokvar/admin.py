@@ -1,9 +1,14 @@
+from __future__ import annotations
+
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.forms import BaseFormSet, ModelForm
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -11,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
+
+from bokvar.permissions import AuthenticatedRequest
 
 from . import services
 from .models import District, Membership, RoleGrant, SecondFactorReset, Unit, User
@@ -55,7 +62,7 @@ class MembershipForm(forms.ModelForm):
         return role
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, User]):
     model = Membership
     form = MembershipForm
     extra = 0
@@ -63,7 +70,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(BaseUserAdmin[User], SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
     readonly_fields = ["second_factor"]
@@ -104,25 +111,33 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
             _("Reset second factor"),
         )
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm[User],
+        formsets: list[BaseFormSet[Any]],
+        change: bool,
+    ) -> None:
         super().save_related(request, form, formsets, change)
         # Inline edits bypass the services; bring the unit groups in line afterwards.
         services.sync_unit_groups(form.instance)
 
 
 @admin.register(District)
-class DistrictAdmin(SimpleHistoryAdmin):
+class DistrictAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
+class UnitAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
     list_display = ["name", "kind", "district", "is_active"]
     list_filter = ["district", "kind", "is_active"]
     search_fields = ["name"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: AuthenticatedRequest, obj: Unit, form: ModelForm[Unit], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
@@ -138,17 +153,23 @@ class UnitAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
     form = MembershipForm
     list_display = ["user", "unit", "role", "is_lead"]
     list_filter = ["role", "unit"]
     autocomplete_fields = ["unit"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self,
+        request: AuthenticatedRequest,
+        obj: Membership,
+        form: ModelForm[Membership],
+        change: bool,
+    ) -> None:
         super().save_model(request, obj, form, change)
         services.sync_unit_groups(obj.user)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: AuthenticatedRequest, obj: Membership) -> None:
         services.remove_membership(
             membership=obj, actor=request.user, reason="membership removed in the admin"
         )

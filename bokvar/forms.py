@@ -21,9 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +54,7 @@ def add_service_errors(
     exc: ValidationError,
     *,
     rename: Rename | None = None,
-    formsets: Mapping[str, forms.BaseFormSet] | None = None,
+    formsets: Mapping[str, forms.BaseFormSet[Any]] | None = None,
 ) -> None:
     """Put each of a service's messages on the field it names when the form has that field,
     otherwise on the form as a whole. `rename` maps a service's field name to the form's
@@ -100,7 +102,7 @@ def submitting(
     form: forms.BaseForm | None = None,
     *,
     rename: Rename | None = None,
-    formsets: Mapping[str, forms.BaseFormSet] | None = None,
+    formsets: Mapping[str, forms.BaseFormSet[Any]] | None = None,
     conflict_on_form: bool = False,
 ) -> Iterator[Submission]:
     """Run a service call for `form`: a `ValidationError` goes onto the form (or, without
@@ -118,3 +120,17 @@ def submitting(
         result.messages = list(exc.messages)
         if form is not None:
             add_service_errors(form, exc, rename=rename, formsets=formsets)
+
+
+def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any] | None) -> None:
+    """Offer `queryset` in the model choice field `name` of `form`, and nothing when it is
+    None: what a form may offer depends on who asks, so its fields declare an empty
+    queryset and each form's `__init__` fills it in here."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name} is not a model choice field")
+    if queryset is None:
+        if field.queryset is None:
+            raise TypeError(f"{name} declares no queryset to offer none of")
+        queryset = field.queryset.none()
+    field.queryset = queryset

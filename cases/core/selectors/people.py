@@ -4,6 +4,7 @@ show of a person (their details, or a placeholder where they are hidden)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -16,13 +17,13 @@ from ...models import Case, Person, PersonUserObjectPermission, ProtectedIdentit
 PROTECTED_PLACEHOLDER = _("Protected identity")
 
 
-def object_perm(codename: str) -> dict:
+def object_perm(codename: str) -> dict[str, str]:
     """Filter on a cases permission by codename. (Not cached by id: permission rows are
     recreated when a database is flushed, so a cached id would silently go stale.)"""
     return {"permission__codename": codename, "permission__content_type__app_label": "cases"}
 
 
-def granted_person_ids(user: User):
+def granted_person_ids(user: User) -> QuerySet[PersonUserObjectPermission, Any]:
     """Ids of the protected people explicitly granted to the user (a subquery)."""
     return PersonUserObjectPermission.objects.filter(
         user=user, **object_perm("view_protected_person")

@@ -7,6 +7,7 @@ case's responsibility and object permissions; the old unit keeps read access for
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -163,14 +164,16 @@ def _return_superseded(accepted: Handover, *, actor: User, now: datetime) -> Non
         attribute(other, user=actor, reason="handover superseded").save(
             update_fields=["status", "returned_at", "returned_by", "return_reason", "version"]
         )
-        transaction.on_commit(
-            lambda other=other: notify_unit(
-                other,
-                unit_id=other.from_unit_id,
-                kind="handover_returned",
-                subject=_("Returned: %(what)s") % {"what": selectors.describe(other)},
-            )
-        )
+        transaction.on_commit(partial(_tell_returned, other))
+
+
+def _tell_returned(handover: Handover) -> None:
+    notify_unit(
+        handover,
+        unit_id=handover.from_unit_id,
+        kind="handover_returned",
+        subject=_("Returned: %(what)s") % {"what": selectors.describe(handover)},
+    )
 
 
 def _move_responsibility(handover: Handover, case: Case, *, actor: User, now: datetime) -> None:
