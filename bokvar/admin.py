@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.forms import BaseFormSet, ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -23,15 +24,21 @@ from . import services
 from .models import District, Membership, RoleGrant, SecondFactorReset, Unit, User
 from .roles import CLIENT_DATA
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec
+    from django.utils.safestring import SafeString
 
-def _sign_in_first(request, extra_context=None):
+
+def _sign_in_first(
+    request: HttpRequest, extra_context: dict[str, Any] | None = None
+) -> HttpResponse:
     """The admin has no sign-in of its own: its password-only form would skip the second
     factor. It sends to the product's sign-in, which comes back here."""
     target = request.GET.get("next") or reverse("admin:index")
     return redirect(reverse("login") + "?" + urlencode({"next": target}))
 
 
-admin.site.login = _sign_in_first
+admin.site.login = _sign_in_first  # type: ignore[method-assign]  # the product's sign-in replaces the admin's
 
 # django-otp's own admin pages show and edit every user's authenticator keys: an
 # administrator could read a colleague's key. Second factors are reset through
@@ -41,7 +48,7 @@ for _model in (TOTPDevice, StaticDevice):
         admin.site.unregister(_model)
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(forms.ModelForm[Membership]):
     """The admin gives roles without client data directly; a role that sees client data
     only through a role request a second administrator approves (RoleGrant)."""
 
@@ -49,7 +56,7 @@ class MembershipForm(forms.ModelForm):
         model = Membership
         fields = ["user", "unit", "role", "is_lead"]
 
-    def clean_role(self):
+    def clean_role(self) -> str | None:
         role = self.cleaned_data.get("role")
         before = self.instance.role if self.instance.pk else None
         if role in CLIENT_DATA and role != before:
@@ -78,7 +85,7 @@ class UserAdmin(BaseUserAdmin[User], SimpleHistoryAdmin):  # type: ignore[misc] 
     # superuser sees them here.
     RESERVED_FIELDS = ("is_superuser", "groups", "user_permissions")
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> _FieldsetSpec:
         fieldsets = super().get_fieldsets(request, obj)
         if not request.user.is_superuser:
             fieldsets = [
@@ -95,14 +102,16 @@ class UserAdmin(BaseUserAdmin[User], SimpleHistoryAdmin):  # type: ignore[misc] 
             return fieldsets
         return [*fieldsets, (_("Second factor"), {"fields": ["second_factor"]})]
 
-    def user_change_password(self, request, id, form_url=""):
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
         # Setting a colleague's password would let an administrator sign in as them.
         if not request.user.is_superuser:
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
 
     @admin.display(description=_("Second factor"))
-    def second_factor(self, obj):
+    def second_factor(self, obj: User) -> SafeString | str:
         if obj.pk is None:
             return ""
         return format_html(
@@ -176,23 +185,27 @@ class MembershipAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-histo
 
 
 @admin.register(SecondFactorReset)
-class SecondFactorResetAdmin(admin.ModelAdmin):
+class SecondFactorResetAdmin(admin.ModelAdmin[SecondFactorReset]):
     """Read only: the record of who reset whose second factor, and why."""
 
     list_display = ["at", "actor", "user", "reason"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: SecondFactorReset | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(
+        self, request: HttpRequest, obj: SecondFactorReset | None = None
+    ) -> bool:
         return False
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(admin.ModelAdmin):
+class RoleGrantAdmin(admin.ModelAdmin[RoleGrant]):
     """Role requests: one administrator asks, another approves (the action below)."""
 
     list_display = ["user", "unit", "role", "is_lead", "requested_by", "approved_by"]
@@ -201,18 +214,25 @@ class RoleGrantAdmin(admin.ModelAdmin):
     autocomplete_fields = ["unit"]
     actions = ["approve"]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: RoleGrant | None = None) -> bool:
         return False
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: RoleGrant | None = None) -> bool:
         return super().has_view_permission(request, obj) or self.has_add_permission(request)
 
-    def save_model(self, request, obj, form, change):
-        obj.requested_by = request.user
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: RoleGrant,
+        form: ModelForm[RoleGrant],
+        change: bool,
+    ) -> None:
+        # The admin serves signed-in staff only (AdminSite.admin_view): a bokvar.User.
+        obj.requested_by = cast(User, request.user)
         super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Approve the selected role requests"))
-    def approve(self, request, queryset):
+    def approve(self, request: AuthenticatedRequest, queryset: QuerySet[RoleGrant]) -> None:
         for grant in queryset:
             try:
                 services.approve_role_grant(grant_id=grant.pk, actor=request.user)

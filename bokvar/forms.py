@@ -18,9 +18,10 @@ message is `result.conflict`, which the page shows in its "Edit conflict" box
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -28,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from .concurrency import ConflictError
 
@@ -37,13 +39,13 @@ Rename = Mapping[str, str] | Callable[[str], str]
 NOTE_MAX = 4000
 
 
-def choose(choices) -> list:
+def choose(choices: Iterable[tuple[str, StrOrPromise]]) -> list[tuple[str, StrOrPromise]]:
     """A choice that matters starts unchosen: saving the form untouched must not record
     the first option as if somebody had picked it."""
     return [("", _("— choose —")), *choices]
 
 
-def not_in_future(value) -> None:
+def not_in_future(value: date | None) -> None:
     """For the date of something that has happened."""
     if value is not None and value > timezone.localdate():
         raise ValidationError(_("This date cannot be in the future."), code="future")
