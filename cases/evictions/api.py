@@ -147,10 +147,10 @@ class StaffSignalSerializer(serializers.ModelSerializer[LandlordSignal]):
         ]
         read_only_fields = fields
 
-    def get_description(self, signal) -> str:
+    def get_description(self, signal: LandlordSignal) -> str:
         return "" if getattr(signal, "withheld", True) else signal.description
 
-    def get_protected_identity(self, signal) -> bool:
+    def get_protected_identity(self, signal: LandlordSignal) -> bool:
         """True where the signal's text is withheld from this reader."""
         return getattr(signal, "withheld", True)
 
@@ -181,7 +181,8 @@ class SignalList(generics.ListCreateAPIView[LandlordSignal]):
         )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # Always a page: REST_FRAMEWORK's DEFAULT_PAGINATION_CLASS paginates every list.
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
         if not is_landlord(request):
             page = selectors.mark_withheld(request.user, page)
             record_reads(request, objs=page, how=How.API)

@@ -73,15 +73,15 @@ def visible_signals(user: User) -> QuerySet[LandlordSignal]:
     return LandlordSignal.objects.filter(condition).select_related("case")
 
 
-def mark_withheld(user: User, signals) -> list[LandlordSignal]:
+def mark_withheld(user: object, signals: Iterable[LandlordSignal]) -> list[LandlordSignal]:
     """Apply the one visibility rule (`people_selectors.Sight`) to signals about to be
     shown: `withheld` is set on each, and templates and serializers show no tenant data,
     description or dismissal reason of a withheld signal. One query for the whole list."""
     sight = people_selectors.Sight(user)
-    signals = list(signals)
-    for signal in signals:
+    shown = list(signals)
+    for signal in shown:
         signal.withheld = sight.hides_signal(signal)
-    return signals
+    return shown
 
 
 def protected_signal_contacts(signal: LandlordSignal) -> list[User]:

@@ -4,7 +4,7 @@ permissions as the pages. A decision someone else made first answers 409."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
@@ -65,20 +65,23 @@ class HandoverSerializer(serializers.ModelSerializer[Handover]):
         ]
         read_only_fields = fields
 
-    def _shown(self, handover, value: str) -> str:
-        if "sight" not in self.context:
-            request = self.context.get("request")
-            self.context["sight"] = Sight(getattr(request, "user", None))
-        sight = self.context["sight"]
+    def _shown(self, handover: Handover, value: str) -> str:
+        # One Sight per response: the context is the root serializer's dict, shared by the
+        # rows of a list (drf-stubs type it as a read-only Mapping).
+        context = cast(dict[str, Any], self.context)
+        if "sight" not in context:
+            request = context.get("request")
+            context["sight"] = Sight(getattr(request, "user", None))
+        sight: Sight = context["sight"]
         return sight.text(sight.hides_case(handover.case), value)
 
-    def get_reason(self, handover) -> str:
+    def get_reason(self, handover: Handover) -> str:
         return self._shown(handover, handover.reason)
 
-    def get_expectations(self, handover) -> str:
+    def get_expectations(self, handover: Handover) -> str:
         return self._shown(handover, handover.expectations)
 
-    def get_return_reason(self, handover) -> str:
+    def get_return_reason(self, handover: Handover) -> str:
         return self._shown(handover, handover.return_reason)
 
 
@@ -238,7 +241,9 @@ class HandoverReturn(APIView):
             lambda: Response(
                 HandoverSerializer(
                     deciding.return_handover(
-                        actor=signed_in_user(request), handover_id=pk, reason=data.validated_data["reason"]
+                        actor=signed_in_user(request),
+                        handover_id=pk,
+                        reason=data.validated_data["reason"],
                     ),
                     context={"request": request},
                 ).data

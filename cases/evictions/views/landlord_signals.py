@@ -144,7 +144,7 @@ def signal_link(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
 
 @role_required(*TRIAGE)
 @require_POST
-def signal_route(request, signal_id: int):
+def signal_route(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
     """Send a signal naming a protected person to those granted that person."""
     signal = selectors.get_signal_for_user(request.user, signal_id)
     routed = triage.route_protected_signal(actor=request.user, signal_id=signal.pk)
