@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -165,10 +165,17 @@ def register_extract_section(section: ExtractSection) -> None:
     registry.extract_sections[section.key] = section
 
 
+_M = TypeVar("_M", bound=models.Model)
+
+
 def register_extract_redaction(
-    label: str, fields_about_others: Callable[[int, models.Model], set[str]]
+    label: str, fields_about_others: Callable[[int, _M], set[str]]
 ) -> None:
-    registry.extract_redactions[label] = fields_about_others
+    """`fields_about_others` is only ever called with objects of the model `label` names
+    (audit.presentation looks it up by the object's own label), so it may take that model."""
+    registry.extract_redactions[label] = cast(
+        Callable[[int, models.Model], set[str]], fields_about_others
+    )
 
 
 def register_handover_checker(key: str, checker: Callable[[set[int], set[int]], set[int]]) -> None:

@@ -27,11 +27,11 @@ def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
-class LandlordChoiceField(forms.ModelChoiceField):
+class LandlordChoiceField(forms.ModelChoiceField[Landlord]):
     """Landlords by name: a private landlord's `str()` is only its number, kept out of
     logs; the coordinator choosing one needs the name."""
 
-    def label_from_instance(self, obj):
+    def label_from_instance(self, obj: Landlord) -> str:
         return obj.display_name or str(obj)
 
 

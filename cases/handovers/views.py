@@ -147,11 +147,11 @@ def handover_acknowledge(request: AuthenticatedRequest, handover_id: int) -> Htt
 
 @role_required(*CASE_STAFF)
 @require_POST
-def handover_revoke_grant(request, handover_id: int):
+def handover_revoke_grant(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
     """The sending unit's lead takes back the sight of the protected people."""
     selectors.get_handover_for_user(request.user, handover_id)
 
-    def act():
+    def act() -> None:
         deciding.revoke_protected_grant(actor=request.user, handover_id=handover_id)
 
     return _decided(request, handover_id, act)

@@ -77,7 +77,7 @@ def _grants(
     }
 
 
-def _notifications(person_id: int) -> dict:
+def _notifications(person_id: int) -> dict[str, QuerySet[Notification]]:
     """The notifications and e-mails about the person's cases: each names its case, a
     handover of it or a signal about it by URL (their texts never name a person)."""
     cases = list(cases_of_person(person_id).values_list("pk", flat=True))

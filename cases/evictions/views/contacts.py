@@ -58,7 +58,9 @@ def intervention_new(request: AuthenticatedRequest, case_id: int) -> HttpRespons
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
-def intervention_edit(request, case_id: int, intervention_id: int):
+def intervention_edit(
+    request: AuthenticatedRequest, case_id: int, intervention_id: int
+) -> HttpResponse:
     """Move an intervention on and record its outcome."""
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     intervention = get_object_or_404(Intervention, pk=intervention_id, case=case)
