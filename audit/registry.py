@@ -29,7 +29,7 @@ from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 
 @dataclass(frozen=True)
@@ -134,9 +134,7 @@ class Registry:
     extract_sections: dict[str, ExtractSection] = field(default_factory=dict)
     # model label -> (person id, row) -> names of the row's fields that are about someone
     # else (a co-tenant named by a signal): the readable extract withholds them.
-    extract_redactions: dict[str, Callable[[int, models.Model], set[str]]] = field(
-        default_factory=dict
-    )
+    extract_redactions: dict[str, Callable[[int, Model], set[str]]] = field(default_factory=dict)
     # (case ids, the reader's unit ids) -> the case ids handed to one of those units.
     handover_checkers: dict[str, Callable[[set[int], set[int]], set[int]]] = field(
         default_factory=dict
