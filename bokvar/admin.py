@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Required, TypedDict, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -25,8 +26,20 @@ from .models import District, Membership, RoleGrant, SecondFactorReset, Unit, Us
 from .roles import CLIENT_DATA
 
 if TYPE_CHECKING:
-    from django.contrib.admin.options import _FieldsetSpec
     from django.utils.safestring import SafeString
+    from django_stubs_ext import StrOrPromise
+
+    # django-stubs names a fieldset's options only privately (_FieldOpts); the same shape.
+    _Names = list[str] | tuple[str, ...] | tuple[()]
+    _FieldGroups = list[str | _Names] | tuple[str | _Names, ...] | tuple[()]
+
+    class _FieldOpts(TypedDict, total=False):
+        classes: Sequence[str]
+        description: StrOrPromise
+        fields: Required[_FieldGroups]
+
+    _Fieldset = tuple[StrOrPromise | None, _FieldOpts]
+    _Fieldsets = list[_Fieldset] | tuple[_Fieldset, ...] | tuple[()]
 
 
 def _sign_in_first(
@@ -85,7 +98,7 @@ class UserAdmin(BaseUserAdmin[User], SimpleHistoryAdmin):  # type: ignore[misc] 
     # superuser sees them here.
     RESERVED_FIELDS = ("is_superuser", "groups", "user_permissions")
 
-    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> _FieldsetSpec:
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> _Fieldsets:
         fieldsets = super().get_fieldsets(request, obj)
         if not request.user.is_superuser:
             fieldsets = [
