@@ -25,11 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class ModelRegistration:
     # The field dating an entry (retention: the last entry about a person).
     date_field: str = "created_at"
     # Object ids (of this model) whose values `user` may not see: shown as hidden.
-    hidden_ids: Callable[[object, set[int]], set[int]] | None = None
+    hidden_ids: Callable[[Any, set[int]], set[int]] | None = None
     # For objects passed to audit.hooks.record_read(s): which person/case/unit each
     # concerns, in the objects' order. It loads what the objects lack itself, in a constant
     # number of queries however many objects (a list page logs one read per row). `via`
@@ -134,9 +134,7 @@ class Registry:
     extract_sections: dict[str, ExtractSection] = field(default_factory=dict)
     # model label -> (person id, row) -> names of the row's fields that are about someone
     # else (a co-tenant named by a signal): the readable extract withholds them.
-    extract_redactions: dict[str, Callable[[int, models.Model], set[str]]] = field(
-        default_factory=dict
-    )
+    extract_redactions: dict[str, Callable[[int, Model], set[str]]] = field(default_factory=dict)
     # (case ids, the reader's unit ids) -> the case ids handed to one of those units.
     handover_checkers: dict[str, Callable[[set[int], set[int]], set[int]]] = field(
         default_factory=dict
@@ -165,10 +163,17 @@ def register_extract_section(section: ExtractSection) -> None:
     registry.extract_sections[section.key] = section
 
 
+_M = TypeVar("_M", bound=models.Model)
+
+
 def register_extract_redaction(
-    label: str, fields_about_others: Callable[[int, models.Model], set[str]]
+    label: str, fields_about_others: Callable[[int, _M], set[str]]
 ) -> None:
-    registry.extract_redactions[label] = fields_about_others
+    """`fields_about_others` is only ever called with objects of the model `label` names
+    (audit.presentation looks it up by the object's own label), so it may take that model."""
+    registry.extract_redactions[label] = cast(
+        Callable[[int, models.Model], set[str]], fields_about_others
+    )
 
 
 def register_handover_checker(key: str, checker: Callable[[set[int], set[int]], set[int]]) -> None:

@@ -9,13 +9,32 @@ databases (SQLite in development) take the ordinary bulk path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypedDict, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from .fields import column
+from .history import history_of
+
 COPY_BATCH = 10_000
+
+M = TypeVar("M", bound=models.Model)
+
+
+class Attribution(TypedDict):
+    """Who and why for the history rows of an insert, to pass on as `**attribution`."""
+
+    user_id: int | None
+    reason: str
+
+
+# One column's value as COPY sends it, or None for "the attribute's value as it is".
+Prepare = Callable[[Any], Any] | None
 
 
 def _has_history(model: type[models.Model]) -> bool:
@@ -23,13 +42,13 @@ def _has_history(model: type[models.Model]) -> bool:
 
 
 def insert(
-    model: type[models.Model],
-    objs: Sequence[models.Model],
+    model: type[M],
+    objs: Sequence[M],
     *,
     user_id: int | None = None,
     reason: str = "",
     history: bool | None = None,
-) -> Sequence[models.Model]:
+) -> Sequence[M]:
     """Insert `objs`, set their primary keys, and write one '+' history row each when
     the model keeps history (attributed to `user_id`, with `reason`)."""
     if not objs:
@@ -40,10 +59,11 @@ def insert(
             from bokvar.models import User
 
             user = User(pk=user_id) if user_id is not None else None
-            return bulk_create_with_history(
+            created: list[M] = bulk_create_with_history(
                 objs, model, batch_size=5000, default_user=user, default_change_reason=reason
             )
-        return model.objects.bulk_create(objs, batch_size=5000)
+            return created
+        return model._default_manager.bulk_create(objs, batch_size=5000)
     now = timezone.now()
     for start in range(0, len(objs), COPY_BATCH):
         chunk = objs[start : start + COPY_BATCH]
@@ -64,7 +84,7 @@ def insert(
 
 def insert_values(
     model: type[models.Model],
-    values: Sequence[dict],
+    values: Sequence[dict[str, Any]],
     *,
     user_id: int | None = None,
     reason: str = "",
@@ -111,7 +131,7 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _auto_now_fields(model) -> list[models.Field]:
+def _auto_now_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [
         f
         for f in model._meta.local_concrete_fields
@@ -142,33 +162,46 @@ _AS_IS = (
 )
 
 
-def _copy_values(model: type[models.Model], values: Sequence[dict], *, now) -> list[tuple]:
+def _copy_values(
+    model: type[models.Model], values: Sequence[dict[str, Any]], *, now: datetime
+) -> list[tuple[Any, ...]]:
     """COPY one batch of attribute dicts (primary keys already set); returns the rows
     as sent, database values, for the history rows."""
     conn = connections[DEFAULT_DB_ALIAS]
     fields = list(model._meta.local_concrete_fields)
     auto_now = {f.attname for f in _auto_now_fields(model)}
-    plan = []
+    plan: list[tuple[str, Prepare]] = []
     for f in fields:
         if f.attname in auto_now:
-            plan.append((f.attname, lambda _value, now=now: now))
+            plan.append((f.attname, _constant(now)))
         elif type(f) in _AS_IS:
             plan.append((f.attname, None))
         else:
-            plan.append((f.attname, lambda value, f=f: f.get_db_prep_save(value, conn)))
+            plan.append((f.attname, _db_value(f, conn)))
     rows = [
         tuple(v[name] if prepare is None else prepare(v.get(name)) for name, prepare in plan)
         for v in values
     ]
-    copy_rows(model._meta.db_table, [f.column for f in fields], rows)
+    copy_rows(model._meta.db_table, [column(f) for f in fields], rows)
     return rows
 
 
-def _copy_history(model, rows, *, user_id, reason) -> None:
-    history_model = model.history.model
+def _constant(value: Any) -> Callable[[Any], Any]:
+    return lambda _value: value
+
+
+def _db_value(field: models.Field[Any, Any], conn: BaseDatabaseWrapper) -> Callable[[Any], Any]:
+    return lambda value: field.get_db_prep_save(value, conn)
+
+
+def _copy_history(
+    model: type[models.Model], rows: list[tuple[Any, ...]], *, user_id: int | None, reason: str
+) -> None:
+    history_model = history_of(model).model
     own = [f.column for f in model._meta.local_concrete_fields]
     position = {column: i for i, column in enumerate(own)}
-    columns, picks = [], []
+    columns: list[str] = []
+    picks: list[int | str] = []
     now = timezone.now()
     extra = {
         "history_date": now,
@@ -193,7 +226,7 @@ def _copy_history(model, rows, *, user_id, reason) -> None:
     copy_rows(history_model._meta.db_table, columns, history_rows)
 
 
-def copy_rows(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
+def copy_rows(table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from django.db import models
 from django.utils.translation import gettext as _
+
+from .history import field_label
 
 
 @dataclass
@@ -39,28 +42,46 @@ class ConflictError(Exception):
         ) + (" " + "; ".join(parts) + "." if parts else "")
 
 
-def lock_version(model: type[models.Model], pk: int, expected_version: int) -> models.Model:
-    """Lock the row; raise ConflictError if it moved on from `expected_version`."""
+M = TypeVar("M", bound=models.Model)
+
+
+@runtime_checkable
+class Versioned(Protocol):
+    """A record under optimistic locking: a `version` column counted up on each save,
+    and simple-history's `history` manager to tell what changed in between."""
+
+    version: int
+    history: Any  # simple-history ships no types
+
+
+def versioned(instance: models.Model) -> Versioned:
+    """`instance` as a versioned record; a model without a version column is a
+    programming error, refused here rather than as an AttributeError later."""
+    if not isinstance(instance, Versioned):
+        raise TypeError(f"{type(instance).__name__} has no version column to lock on")
+    return instance
+
+
+def lock_version(model: type[M], pk: int, expected_version: int) -> M:
+    """Lock the row; raise ConflictError if it moved on from `expected_version`.
+    Returns the row as its own model class, so callers keep its fields' types."""
     instance = model._default_manager.select_for_update().get(pk=pk)
-    if instance.version != expected_version:
+    if versioned(instance).version != expected_version:
         raise ConflictError(changes_since(instance, expected_version))
     return instance
 
 
 def changes_since(instance: models.Model, version: int) -> list[Change]:
     records = list(
-        instance.history.filter(version__gte=version)
+        versioned(instance)
+        .history.filter(version__gte=version)
         .select_related("history_user")
         .order_by("history_date")
     )
     changes: list[Change] = []
     for previous, current in zip(records, records[1:], strict=False):
         delta = current.diff_against(previous)
-        names = [
-            str(instance._meta.get_field(c.field).verbose_name)
-            for c in delta.changes
-            if c.field != "version"
-        ]
+        names = [field_label(instance, c.field) for c in delta.changes if c.field != "version"]
         who = current.history_user.get_full_name() if current.history_user else _("the system")
         changes.append(
             Change(
@@ -71,4 +92,4 @@ def changes_since(instance: models.Model, version: int) -> list[Change]:
 
 
 def bump(instance: models.Model) -> None:
-    instance.version += 1
+    versioned(instance).version += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import Group, Permission
 
@@ -55,12 +56,15 @@ ADMIN_MODELS = {
     "partners": ["placestaff"],
 }
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
 
 @dataclass
 class DemoContext:
     password: str
     scale: str = "demo"
-    stdout: object = None
+    stdout: SupportsWrite[str] | None = None
     rng: random.Random = field(default_factory=lambda: random.Random(2026))  # noqa: S311 - demo data
     district: District | None = None
     units: dict[str, Unit] = field(default_factory=dict)

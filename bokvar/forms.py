@@ -18,14 +18,18 @@ message is `result.conflict`, which the page shows in its "Edit conflict" box
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from .concurrency import ConflictError
 
@@ -35,13 +39,13 @@ Rename = Mapping[str, str] | Callable[[str], str]
 NOTE_MAX = 4000
 
 
-def choose(choices) -> list:
+def choose(choices: Iterable[tuple[str, StrOrPromise]]) -> list[tuple[str, StrOrPromise]]:
     """A choice that matters starts unchosen: saving the form untouched must not record
     the first option as if somebody had picked it."""
     return [("", _("— choose —")), *choices]
 
 
-def not_in_future(value) -> None:
+def not_in_future(value: date | None) -> None:
     """For the date of something that has happened."""
     if value is not None and value > timezone.localdate():
         raise ValidationError(_("This date cannot be in the future."), code="future")
@@ -52,7 +56,7 @@ def add_service_errors(
     exc: ValidationError,
     *,
     rename: Rename | None = None,
-    formsets: Mapping[str, forms.BaseFormSet] | None = None,
+    formsets: Mapping[str, forms.BaseFormSet[Any]] | None = None,
 ) -> None:
     """Put each of a service's messages on the field it names when the form has that field,
     otherwise on the form as a whole. `rename` maps a service's field name to the form's
@@ -100,7 +104,7 @@ def submitting(
     form: forms.BaseForm | None = None,
     *,
     rename: Rename | None = None,
-    formsets: Mapping[str, forms.BaseFormSet] | None = None,
+    formsets: Mapping[str, forms.BaseFormSet[Any]] | None = None,
     conflict_on_form: bool = False,
 ) -> Iterator[Submission]:
     """Run a service call for `form`: a `ValidationError` goes onto the form (or, without
@@ -118,3 +122,17 @@ def submitting(
         result.messages = list(exc.messages)
         if form is not None:
             add_service_errors(form, exc, rename=rename, formsets=formsets)
+
+
+def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any] | None) -> None:
+    """Offer `queryset` in the model choice field `name` of `form`, and nothing when it is
+    None: what a form may offer depends on who asks, so its fields declare an empty
+    queryset and each form's `__init__` fills it in here."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name} is not a model choice field")
+    if queryset is None:
+        if field.queryset is None:
+            raise TypeError(f"{name} declares no queryset to offer none of")
+        queryset = field.queryset.none()
+    field.queryset = queryset

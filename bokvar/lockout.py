@@ -13,42 +13,45 @@ its password and a second-factor code together (`bokvar.signin.locked_sign_in`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
+from django.http import HttpRequest
 
 
-def _failures(**filters) -> int:
+def _failures(**filters: Any) -> int:
     total = AccessAttempt.objects.filter(**filters).aggregate(n=Sum("failures_since_start"))["n"]
-    return total or 0
+    return int(total or 0)
 
 
-def _since(request) -> dict:
+def _since(request: HttpRequest) -> dict[str, Any]:
     if settings.AXES_COOLOFF_TIME is None:
         return {}
     return {"attempt_time__gte": get_cool_off_threshold(request)}
 
 
-def account_locked(request, username: str | None) -> bool:
+def account_locked(request: HttpRequest, username: str | None) -> bool:
     if not username:
         return False
     return _failures(username=username, **_since(request)) >= settings.AXES_FAILURE_LIMIT
 
 
-def address_locked(request) -> bool:
+def address_locked(request: HttpRequest) -> bool:
     ip = getattr(request, "axes_ip_address", None)
     if not ip:
         return False
     return _failures(ip_address=ip, **_since(request)) >= settings.AXES_IP_FAILURE_LIMIT
 
 
-class LockoutHandler(AxesDatabaseHandler):
+class LockoutHandler(AxesDatabaseHandler):  # type: ignore[misc]  # django-axes ships no types
     """Axes' database handler with one limit per account and another per address."""
 
-    def get_failures(self, request, credentials=None) -> int:
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         # Axes locks when this reaches AXES_FAILURE_LIMIT; report that once either count
         # has reached its own limit, else the account's count (below its limit).
         username = get_client_username(request, credentials)

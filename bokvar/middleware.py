@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+
+GetResponse = Callable[[HttpRequest], HttpResponse]
 
 
 class RequireSecondFactor:
@@ -14,12 +19,13 @@ class RequireSecondFactor:
     own sign-in rule answers it.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not user.is_verified():
+        # is_verified is set on the user by django-otp's OTPMiddleware, which runs first.
+        if user.is_authenticated and not user.is_verified():  # type: ignore[attr-defined]
             logout(request)
         return self.get_response(request)
 
@@ -51,10 +57,10 @@ class PrivateResponses:
         )
     )
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"

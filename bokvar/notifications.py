@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Notification, User
@@ -154,7 +155,7 @@ def _email_body(note: Notification) -> str:
     return "\n\n".join(lines)
 
 
-def listed(user: User):
+def listed(user: User) -> QuerySet[Notification]:
     """The notifications a user sees on their page."""
     return user.notifications.exclude(kind=SUPERSEDED)
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from django.db import connection, transaction
@@ -46,6 +47,12 @@ from .models import Notification, User
 from .notifications import SUPERSEDED, notify_many
 
 Row = TypeVar("Row")
+# What `recipients` files the users under (a district id, a case id, …).
+Key = TypeVar("Key", bound=Hashable)
+# The moment a run looks at: a date for day-based scans, a datetime for the others.
+At = TypeVar("At")
+# A due row read with `.values()`: plain columns by name, nothing decrypted.
+ValuesRow = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -65,18 +72,18 @@ class Notice:
 
 
 @dataclass(frozen=True)
-class Scan(Generic[Row]):
+class Scan(Generic[Row, Key, At]):
     name: str
     lock_key: int
     # at -> the due rows (one query).
-    due: Callable[[Any], Sequence[Row]]
+    due: Callable[[At], Sequence[Row]]
     # rows -> {whatever the notices look recipients up by: [users]} (constant queries).
-    recipients: Callable[[Sequence[Row]], Mapping[Hashable, list[User]]]
+    recipients: Callable[[Sequence[Row]], Mapping[Key, list[User]]]
     # (rows, recipients, at) -> the notices (no queries).
-    notices: Callable[[Sequence[Row], Mapping[Hashable, list[User]], Any], Iterable[Notice]]
+    notices: Callable[[Sequence[Row], Mapping[Key, list[User]], At], Iterable[Notice]]
 
 
-def run(scan: Scan[Any], *, at: Any) -> int:
+def run(scan: Scan[Any, Any, At], *, at: At) -> int:
     """Notify everything `scan` finds due at `at`; returns how many notifications this run
     created and will tell someone of (silent ones are not counted)."""
     with transaction.atomic():
@@ -116,7 +123,7 @@ def _untold(notices: list[Notice]) -> list[Notice]:
     return [n for n in notices if (n.recipient.pk, n.unless_told) not in told]
 
 
-def _notification(notice: Notice, *, read_at=None) -> Notification:
+def _notification(notice: Notice, *, read_at: datetime | None = None) -> Notification:
     return Notification(
         recipient=notice.recipient,
         kind=SUPERSEDED if notice.silent else notice.kind,

@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -23,6 +25,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .conf import setting
 from .models import Role, SecondFactorReset, User
+
+if TYPE_CHECKING:
+    # django-otp ships no types: a device is Any to mypy, named here for the reader.
+    from django_otp.models import Device
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +76,7 @@ def current_code(device: TOTPDevice, *, at: float | None = None) -> str:
 
 
 def has_authenticator(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def start_enrolment(*, user: User) -> TOTPDevice:
@@ -109,7 +115,7 @@ def _clean(code: str) -> str:
     return "".join((code or "").split())[:32]
 
 
-def verify(*, user: User, code: str):
+def verify(*, user: User, code: str) -> Device | None:
     """The user's device that accepts `code` (an authenticator code or an unused recovery
     code, which is used up), or None. django-otp throttles each device after failures."""
     code = _clean(code)
@@ -150,7 +156,7 @@ def reset(*, actor: User, user: User, reason: str) -> SecondFactorReset:
 # --- The pending sign-in (between the password and the code) ---------------------------
 
 
-def start_pending(request, user: User) -> None:
+def start_pending(request: HttpRequest, user: User) -> None:
     # A new session key: whatever an attacker planted before the password is worthless.
     request.session.cycle_key()
     request.session[PENDING_KEY] = {
@@ -161,7 +167,7 @@ def start_pending(request, user: User) -> None:
     }
 
 
-def pending_user(request) -> User | None:
+def pending_user(request: HttpRequest) -> User | None:
     data = request.session.get(PENDING_KEY)
     if not data or int(time.time()) - data.get("at", 0) > PENDING_SECONDS:
         request.session.pop(PENDING_KEY, None)
@@ -172,7 +178,7 @@ def pending_user(request) -> User | None:
     return user
 
 
-def count_failure(request) -> bool:
+def count_failure(request: HttpRequest) -> bool:
     """Count a wrong code; False once the pending sign-in is used up."""
     data = request.session.get(PENDING_KEY) or {}
     data["attempts"] = data.get("attempts", 0) + 1
@@ -183,7 +189,7 @@ def count_failure(request) -> bool:
     return True
 
 
-def complete(request, user: User, device) -> None:
+def complete(request: HttpRequest, user: User, device: Device) -> None:
     """Sign the user in, verified by `device`."""
     from django.contrib.auth import login
     from django_otp import login as otp_login
@@ -200,7 +206,7 @@ def remember_days() -> int:
     return int(setting("REMEMBER_DEVICE_DAYS"))
 
 
-def remember(response, user: User, device) -> None:
+def remember(response: HttpResponse, user: User, device: Device) -> None:
     """Let this browser skip the code for REMEMBER_DEVICE_DAYS (0: never). The signed
     cookie names the device: resetting the second factor deletes it, which ends it."""
     days = remember_days()
@@ -220,7 +226,7 @@ def remember(response, user: User, device) -> None:
     )
 
 
-def remembered_device(request, user: User):
+def remembered_device(request: HttpRequest, user: User) -> Device | None:
     """The device this browser was remembered with, if still valid for this user."""
     days = remember_days()
     raw = request.COOKIES.get(f"{REMEMBER_COOKIE}_{user.pk}")

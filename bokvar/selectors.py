@@ -33,7 +33,7 @@ def roles_of(user: User | AnonymousUser) -> Roles:
     if not user.is_authenticated:
         return Roles()
     cached = getattr(user, "_bokvar_roles", None)
-    if cached is not None:
+    if isinstance(cached, Roles):
         return cached
     rows = list(
         Membership.objects.filter(user=user, unit__is_active=True).values_list(
@@ -49,7 +49,7 @@ def roles_of(user: User | AnonymousUser) -> Roles:
             district for role, _, _, district in rows if role == Role.COORDINATOR
         ),
     )
-    user._bokvar_roles = result
+    user._bokvar_roles = result  # type: ignore[attr-defined]  # a per-request cache on the user object
     return result
 
 

@@ -12,13 +12,19 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from bokvar.conf import from_environment
+
+# Django's generic classes written as the type checker reads them, e.g. a model admin's
+# inline as TabularInline[Membership, User], must be subscriptable at run time too.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("BOKVAR_DATA_DIR", BASE_DIR / "var"))
@@ -289,7 +295,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
+        "visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT
+    }
 else:
     # The embedded broker and result store are folders; they must exist before any task is sent.
     for _folder in ("queue", "processed", "results", "control"):
@@ -317,7 +325,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Apps add their periodic scans here (see each app's tasks module).
-CELERY_BEAT_SCHEDULE: dict = {
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "send-notification-emails": {"task": "bokvar.send_notification_emails", "schedule": 60.0},
     # Freeze last month's statistics early on the 1st (idempotent: once per month).
     "freeze-monthly-reports": {

@@ -8,13 +8,17 @@ The password step never signs anyone in: it remembers who gave the right passwor
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,7 +28,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from . import lockout, second_factor
 from .models import Role, User
+from .permissions import AuthenticatedRequest
 from .selectors import roles_of
+
+if TYPE_CHECKING:
+    from django_otp.models import Device
 
 CODES_SESSION_KEY = "bokvar_new_recovery_codes"
 
@@ -65,7 +73,7 @@ class ResetForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
-def _next(request) -> str:
+def _next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -74,7 +82,7 @@ def _next(request) -> str:
     return reverse("home")
 
 
-def _with_next(name: str, request) -> str:
+def _with_next(name: str, request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next")
     url = reverse(name)
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -89,7 +97,7 @@ class PasswordStepView(auth_views.LoginView):
 
     redirect_authenticated_user = True
 
-    def form_valid(self, form):
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         device = second_factor.remembered_device(self.request, user)
         if device is not None:
@@ -103,7 +111,7 @@ class PasswordStepView(auth_views.LoginView):
 
 @never_cache
 @sensitive_post_parameters("code")
-def code_step(request):
+def code_step(request: HttpRequest) -> HttpResponse:
     user = second_factor.pending_user(request)
     if user is None:
         return redirect("login")
@@ -135,7 +143,7 @@ def code_step(request):
 
 @never_cache
 @sensitive_post_parameters("code")
-def enrol(request):
+def enrol(request: HttpRequest) -> HttpResponse:
     user = second_factor.pending_user(request)
     if user is None:
         return redirect("login")
@@ -170,20 +178,24 @@ def enrol(request):
     )
 
 
-def _next_query(request) -> str:
+def _next_query(request: HttpRequest) -> str:
     from urllib.parse import urlencode
 
     return urlencode({"next": _next(request)})
 
 
-def _base32(device) -> str:
+def _base32(device: Device) -> str:
     import base64
 
     text = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
-def locked_out(request, original_response=None, credentials=None):
+def locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
     """Axes' answer to a locked sign-in (AXES_LOCKOUT_CALLABLE): when only the account is
     locked, not the address, it offers the sign-in with password and code together."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
@@ -201,7 +213,7 @@ def locked_out(request, original_response=None, credentials=None):
 
 @never_cache
 @sensitive_post_parameters("password", "code")
-def locked_sign_in(request):
+def locked_sign_in(request: HttpRequest) -> HttpResponse:
     """A locked account signs in with its password and a second-factor code at once
     (bokvar/lockout.py). Every failure here counts against the address and the account."""
     AxesProxyHandler.update_request(request)
@@ -223,7 +235,7 @@ def locked_sign_in(request):
             sender=__name__, credentials={"username": data["username"]}, request=request
         )
         # Counted; this page, not Axes' lock-out page, tells the user what happened.
-        request.axes_locked_out = False
+        request.axes_locked_out = False  # type: ignore[attr-defined]  # django-axes' flag on the request
         form.add_error(None, _("The username, password or code is wrong."))
     return render(
         request,
@@ -235,7 +247,7 @@ def locked_sign_in(request):
 
 @never_cache
 @login_required
-def recovery_codes(request):
+def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
     """The recovery codes, shown once right after enrolment."""
     codes = request.session.pop(CODES_SESSION_KEY, None)
     if not codes:
@@ -247,7 +259,7 @@ def recovery_codes(request):
 
 @never_cache
 @login_required
-def reset_second_factor(request, user_id: int):
+def reset_second_factor(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     """An administrator removes another user's second factor; logged."""
     if not roles_of(request.user).has(Role.ADMINISTRATOR):
         raise PermissionDenied

@@ -1,27 +1,31 @@
 """The kernel's pages: error pages and the user's notifications."""
 
+from __future__ import annotations
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from .notifications import listed, mark_read
+from .permissions import AuthenticatedRequest
 
 
-def error_403(request, exception=None):
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "errors/403.html", status=403)
 
 
-def error_404(request, exception=None):
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # Never echo the path or the exception: both may carry personal data.
     return render(request, "errors/404.html", status=404)
 
 
-def error_500(request):
+def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "errors/500.html", status=500)
 
 
 @login_required
-def notifications(request):
+def notifications(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         note_id = request.POST.get("notification")
         mark_read(

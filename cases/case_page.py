@@ -19,15 +19,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.http import HttpRequest
 from django.urls import reverse
+
+from bokvar.permissions import AuthenticatedRequest
 
 from .core.selectors.people import Sight
 from .core.timeline import TimelineEvent
 from .evictions import page as evictions_page
 from .handovers import page as handovers_page
 
-Context = Callable[[HttpRequest, Any], dict | None]
+Context = Callable[[AuthenticatedRequest, Any], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Slot:
     name: str
 
 
-def _history_link(request: HttpRequest, case: Any) -> dict:
+def _history_link(request: AuthenticatedRequest, case: Any) -> dict:
     return {"history_url": reverse("audit:case_history", kwargs={"case_id": case.pk})}
 
 
@@ -59,7 +60,7 @@ PERSON_SECTIONS: list[Section | Slot] = [
     Slot("housing"),  # the person's housing chain as a timeline (housing app)
 ]
 
-TIMELINE: list[Callable[[HttpRequest, Any], Iterable[TimelineEvent]]] = [
+TIMELINE: list[Callable[[AuthenticatedRequest, Any], Iterable[TimelineEvent]]] = [
     evictions_page.timeline,
     handovers_page.timeline,
 ]
@@ -97,16 +98,19 @@ def _fill(layout: list[Section | Slot], filled: dict[str, Section], name: str, s
 # --- What the views call ----------------------------------------------------------------
 
 
-def sections_for(request: HttpRequest, case: Any) -> list[dict]:
+def sections_for(request: AuthenticatedRequest, case: Any) -> list[dict]:
     return _contexts(SECTIONS, _slots, request, case)
 
 
-def person_sections_for(request: HttpRequest, person: Any) -> list[dict]:
+def person_sections_for(request: AuthenticatedRequest, person: Any) -> list[dict]:
     return _contexts(PERSON_SECTIONS, _person_slots, request, person)
 
 
 def _contexts(
-    layout: list[Section | Slot], filled: dict[str, Section], request: HttpRequest, obj: Any
+    layout: list[Section | Slot],
+    filled: dict[str, Section],
+    request: AuthenticatedRequest,
+    obj: Any,
 ) -> list[dict]:
     out = []
     for entry in layout:
@@ -119,7 +123,7 @@ def _contexts(
     return out
 
 
-def timeline_for(request: HttpRequest, case: Any) -> list[TimelineEvent]:
+def timeline_for(request: AuthenticatedRequest, case: Any) -> list[TimelineEvent]:
     events: list[TimelineEvent] = []
     for source in TIMELINE:
         events.extend(source(request, case))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -12,7 +13,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from bokvar import roles
+from bokvar.models import User
 from bokvar.notifications import unread_count
+from bokvar.permissions import AuthenticatedRequest
 from bokvar.selectors import roles_of
 from cases.evictions.selectors import my_deadline_count, untriaged_count
 from cases.handovers.selectors import inbox_count
@@ -25,10 +28,10 @@ class NavItem:
     url_name: str
     roles: tuple[str, ...]
     # A number shown beside the entry (e.g. pending handovers); one query at most.
-    badge: Callable[[HttpRequest], int] | None = None
+    badge: Callable[[AuthenticatedRequest], int] | None = None
 
 
-def _unread(request: HttpRequest) -> int:
+def _unread(request: AuthenticatedRequest) -> int:
     return unread_count(request.user)
 
 
@@ -52,6 +55,10 @@ NAVIGATION: list[NavItem] = [
 
 
 def items_for(request: HttpRequest) -> list[dict]:
+    if not isinstance(request.user, User):
+        return []  # the anonymous hold no role: no entry
+    # Signed in, as the badges' functions need (a narrowed user does not narrow the request).
+    signed_in = cast(AuthenticatedRequest, request)
     user_roles = roles_of(request.user)
     entries = []
     for item in NAVIGATION:
@@ -63,7 +70,7 @@ def items_for(request: HttpRequest) -> list[dict]:
                 "key": item.key,
                 "label": item.label,
                 "url": url,
-                "badge": item.badge(request) if item.badge else None,
+                "badge": item.badge(signed_in) if item.badge else None,
                 "current": request.path.startswith(url) if url != "/" else request.path == "/",
             }
         )

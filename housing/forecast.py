@@ -146,14 +146,14 @@ def forecasts_for_cases(
         # (Statistics pass no user: their sums are aggregated and suppressed.)
         night_rows = night_rows.filter(people_selectors.persons_visible_q(user, prefix="person__"))
     open_case, owner = night_case_ids(as_of)
-    placed = Exists(
+    in_apartment = Exists(
         Placement.objects.filter(
             household_id=OuterRef("person__household_id"), start_on__lte=OuterRef("night")
         ).filter(Q(end_on__isnull=True) | Q(end_on__gte=OuterRef("night")))
     )
     nights: dict[int, tuple[Decimal, Decimal]] = {
         r["owner"]: (r["total"] or ZERO, r["in_period"] or ZERO)
-        for r in night_rows.annotate(open_case=open_case, owner=owner, placed=placed)
+        for r in night_rows.annotate(open_case=open_case, owner=owner, placed=in_apartment)
         .order_by()
         .values("owner")
         .annotate(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +12,8 @@ from cases.models import Landlord, Person
 
 from .models import Apartment, CostCategory, Placement, Shelter
 
-DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
+# Keyword arguments of a date field (**DATE): typed as such, not as a dict of widgets.
+DATE: dict[str, Any] = {"widget": forms.DateInput(attrs={"type": "date"})}
 
 
 class NightsForm(forms.Form):

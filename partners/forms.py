@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,10 +10,21 @@ from bokvar.models import District
 
 from .models import Partner, PlaceCost
 
-DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
-TIME = {"widget": forms.TimeInput(attrs={"type": "time"})}
+
+# The keyword arguments the fields below share (typed, so each field checks them).
+class _Widget(TypedDict):
+    widget: forms.Widget
+
+
+class _Count(TypedDict):
+    min_value: int
+    widget: forms.Widget
+
+
+DATE: _Widget = {"widget": forms.DateInput(attrs={"type": "date"})}
+TIME: _Widget = {"widget": forms.TimeInput(attrs={"type": "time"})}
 # A count on a phone: the numeric keypad, big enough to hit.
-COUNT = {
+COUNT: _Count = {
     "min_value": 0,
     "widget": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "class": "count"}),
 }

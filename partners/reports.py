@@ -19,9 +19,10 @@ Definitions (also in the README):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
 
 from django.db.models import Count, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear, TruncWeek
@@ -167,7 +168,9 @@ def annual_report(places: Iterable[MeetingPlace], year: int) -> Report:
         )
         .order_by()
     )
-    for row in per_place:
+    # The SUMMED columns are annotated from a list, which the django-stubs plugin cannot
+    # see: its row type lacks them, so the rows are read as plain mappings.
+    for row in cast("Iterable[Mapping[str, Any]]", per_place):
         f = figures[(row["place_id"], row["y"])]
         f.openings, f.weeks_open = row["openings"], row["weeks"]
         for name in SUMMED:

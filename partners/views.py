@@ -4,6 +4,7 @@ partners.services, partners.selectors and partners.reports."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -223,7 +224,7 @@ def tally(request, place_id: int):
     place = selectors.get_meeting_place_for_user(request.user, place_id, action="tally")
     day = _parse_day(request.POST.get("day") or request.GET.get("day"))
     existing = DailyTally.objects.filter(place=place, day=day).first()
-    initial = {"day": day}
+    initial: dict[str, Any] = {"day": day}
     if existing is not None:
         initial |= {name: getattr(existing, name) for name in TallyForm.base_fields}
         initial["version"] = existing.version

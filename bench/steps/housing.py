@@ -17,7 +17,8 @@ from ..generate import GenContext, batched
 def run(ctx: GenContext) -> None:
     today = date.today()
     start = date(today.year - 2, 1, 1)
-    history = {"user_id": ctx.system_user_id, "reason": "generated"}
+    # Every generated row's history row: by the system account, "generated".
+    history: bulk.Attribution = {"user_id": ctx.system_user_id, "reason": "generated"}
     shelters = bulk.insert(
         Shelter,
         [

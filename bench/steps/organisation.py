@@ -17,7 +17,8 @@ UNIT_KINDS = [kind for kind, _ in Unit.Kind.choices]
 def run(ctx: GenContext) -> None:
     scale = ctx.scale
     ctx.system_user_id = system_user().pk
-    history = {"user_id": ctx.system_user_id, "reason": "generated"}
+    # Every generated row's history row: by the system account, "generated".
+    history: bulk.Attribution = {"user_id": ctx.system_user_id, "reason": "generated"}
     districts = bulk.insert(
         District,
         [

@@ -69,14 +69,17 @@ def plan_threat(rng, *, opened: date, today: date) -> ThreatPlan:
     plan.termination_served_on, plan.board_notified_on = served, board
     plan.termination_notice = "correct" if rng.random() < 0.7 else ""
     # The workflow's own rule and configured period, not a copy of them.
-    plan.recovery_deadline = recovery_deadline(served, board, plan.termination_notice)
+    deadline = recovery_deadline(served, board, plan.termination_notice)
+    plan.recovery_deadline = deadline
+    if deadline is None:  # only for a defective notice, which is never generated here
+        return plan
     if rng.random() < 0.35:  # the arrears paid within the recovery period
-        paid = served + timedelta(days=rng.randint(0, (plan.recovery_deadline - served).days))
+        paid = served + timedelta(days=rng.randint(0, (deadline - served).days))
         if paid > today:
             return plan
         plan.paid_on = paid
         return conclude("recovered_by_payment", paid + timedelta(days=rng.randint(0, 7)))
-    application = plan.recovery_deadline + timedelta(days=rng.randint(1, 30))
+    application = deadline + timedelta(days=rng.randint(1, 30))
     if application > today:
         return plan
     plan.application_on = application

@@ -15,6 +15,7 @@ digit when copied. Add only numbers taken from that list."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 from django.utils import timezone
@@ -98,7 +99,7 @@ def luhn_digit(digits: str) -> int:
     return (10 - total % 10) % 10
 
 
-def fake_personal_number(rng, year: int, *, female: bool) -> str:
+def fake_personal_number(rng: random.Random, year: int, *, female: bool) -> str:
     """A test personal identity number from Skatteverket's list (never a real person's),
     of the given sex, born as near `year` as the list allows and not yet registered."""
     wanted = [n for n in TEST_PERSONAL_NUMBERS if (int(n[10]) % 2 == 0) == female]
@@ -112,7 +113,7 @@ def fake_personal_number(rng, year: int, *, female: bool) -> str:
     raise RuntimeError("every test personal identity number is already registered")
 
 
-def random_personal_number(rng, year: int, *, female: bool) -> str:
+def random_personal_number(rng: random.Random, year: int, *, female: bool) -> str:
     """A random valid number, for benchmark volumes only: far more people than the
     published test numbers, in a throw-away database never shown to anyone. Such a
     number may belong to a real person, so demo data never uses it."""
@@ -124,7 +125,9 @@ def random_personal_number(rng, year: int, *, female: bool) -> str:
     return f"{year}{month:02d}{day:02d}-{serial:03d}{luhn_digit(short)}"
 
 
-def fake_person(rng, *, female: bool, year: int, protected: bool = False) -> PersonData:
+def fake_person(
+    rng: random.Random, *, female: bool, year: int, protected: bool = False
+) -> PersonData:
     given = rng.choice(WOMEN if female else MEN)
     family = rng.choice(FAMILY)
     interpreter = rng.random() < 0.15

@@ -3,12 +3,16 @@ children, editing a case or a person, closing, access grants."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django import forms
-from django.forms import formset_factory
+from django.db.models import QuerySet
+from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import NOTE_MAX
+from bokvar.forms import NOTE_MAX, limit_choices
 from bokvar.models import Unit, User
 
 from ..models import Case, Person, ProtectedIdentity, Sex
@@ -36,14 +40,20 @@ class CaseFilterForm(forms.Form):
         empty_label=_("Anyone"),
     )
 
-    def __init__(self, *args, units=None, staff=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        units: QuerySet[Unit] | None = None,
+        staff: QuerySet[User] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
-        self.fields["assignee"].queryset = staff if staff is not None else User.objects.none()
+        limit_choices(self, "unit", units)
+        limit_choices(self, "assignee", staff)
 
 
-class StaffChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
+class StaffChoiceField(forms.ModelMultipleChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.username
 
 
@@ -59,12 +69,16 @@ class CaseCreateForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, units=None, staff=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        units: QuerySet[Unit] | None = None,
+        staff: QuerySet[User] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible_unit"].queryset = (
-            units if units is not None else Unit.objects.none()
-        )
-        self.fields["assignees"].queryset = staff if staff is not None else User.objects.none()
+        limit_choices(self, "responsible_unit", units)
+        limit_choices(self, "assignees", staff)
 
 
 class CaseEditForm(forms.Form):
@@ -77,9 +91,9 @@ class CaseEditForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, staff=None, **kwargs):
+    def __init__(self, *args: Any, staff: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignees"].queryset = staff if staff is not None else User.objects.none()
+        limit_choices(self, "assignees", staff)
 
 
 class PersonForm(forms.Form):
@@ -132,8 +146,9 @@ class PersonForm(forms.Form):
         except InvalidPersonalNumber as exc:
             raise forms.ValidationError(InvalidPersonalNumber.message) from exc
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("needs_interpreter") and not cleaned.get("interpreter_language"):
             self.add_error(
                 "interpreter_language", _("Say which language the interpreter is needed for.")
@@ -168,8 +183,8 @@ class PersonEditForm(PersonForm):
 class ChildForm(forms.Form):
     birth_year = forms.IntegerField(label=_("Child's birth year"), min_value=1900, required=False)
 
-    def clean_birth_year(self):
-        year = self.cleaned_data["birth_year"]
+    def clean_birth_year(self) -> int | None:
+        year: int | None = self.cleaned_data["birth_year"]
         if year is not None and year > timezone.localdate().year:
             raise forms.ValidationError(_("The birth year cannot be in the future."))
         return year
@@ -180,7 +195,7 @@ class HouseholdChildForm(ChildForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["birth_year"].required = True
 
@@ -189,19 +204,19 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-def person_formset(extra: int = 0):
+def person_formset(extra: int = 0) -> type[BaseFormSet[PersonForm]]:
     """The first adult is required; further rows may be left empty."""
     return formset_factory(
         PersonForm, extra=extra, min_num=1, validate_min=True, max_num=8, validate_max=True
     )
 
 
-def child_formset(extra: int = 0):
+def child_formset(extra: int = 0) -> type[BaseFormSet[ChildForm]]:
     return formset_factory(ChildForm, extra=extra, max_num=12, validate_max=True)
 
 
 class CloseCaseForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—")] + Case.Outcome.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *Case.Outcome.choices])
     closed_on = forms.DateField(
         label=_("Closed on"),
         initial=timezone.localdate,
@@ -209,12 +224,12 @@ class CloseCaseForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, case: Case | None = None, **kwargs):
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
 
-    def clean_closed_on(self):
-        closed_on = self.cleaned_data["closed_on"]
+    def clean_closed_on(self) -> date:
+        closed_on: date = self.cleaned_data["closed_on"]
         if closed_on > timezone.localdate():
             raise forms.ValidationError(_("The closing date cannot be in the future."))
         if self.case and closed_on < self.case.opened_on:
@@ -228,25 +243,32 @@ class GrantForm(forms.Form):
     )
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
 
-    def __init__(self, *args, staff=None, units=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        staff: QuerySet[User] | None = None,
+        units: QuerySet[Unit] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = staff if staff is not None else User.objects.none()
-        self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
+        limit_choices(self, "user", staff)
+        limit_choices(self, "unit", units)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if bool(cleaned.get("user")) == bool(cleaned.get("unit")):
             raise forms.ValidationError(_("Choose either a staff member or a unit."))
         return cleaned
 
 
-class ColleagueChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
+class ColleagueChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.username
 
 
-class ProtectedPersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
+class ProtectedPersonChoiceField(forms.ModelChoiceField[Person]):
+    def label_from_instance(self, obj: Person) -> str:
         return obj.full_name or str(obj)
 
 
@@ -268,7 +290,13 @@ class ProtectedGrantForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, people=None, staff=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        people: QuerySet[Person] | None = None,
+        staff: QuerySet[User] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people if people is not None else Person.objects.none()
-        self.fields["user"].queryset = staff if staff is not None else User.objects.none()
+        limit_choices(self, "person", people)
+        limit_choices(self, "user", staff)

@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.db.models import Model
 from django.utils.translation import gettext as _
+
+from bokvar.history import field_label
 
 from ..models import Case, CaseAssignment, Household, HouseholdChild, Person
 
@@ -23,17 +28,13 @@ class ChangeRow:
     kind: str
 
 
-def _rows(model, records) -> list[ChangeRow]:
+def _rows(model: type[Model], records: Iterable[Any]) -> list[ChangeRow]:
     rows = []
     for record in records:
         previous = record.prev_record
         if record.history_type == "~" and previous is not None:
             delta = record.diff_against(previous)
-            fields = [
-                str(model._meta.get_field(c.field).verbose_name)
-                for c in delta.changes
-                if c.field not in IGNORED
-            ]
+            fields = [field_label(model, c.field) for c in delta.changes if c.field not in IGNORED]
         else:
             fields = []
         user = record.history_user

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import secrets
 
+from django.contrib.sessions.backends.base import SessionBase
+
 from bokvar import crypto
 
 SESSION_KEY = "case_searches"
@@ -16,7 +18,7 @@ SESSION_KEY = "case_searches"
 KEPT = 10
 
 
-def remember(session, text: str) -> str:
+def remember(session: SessionBase, text: str) -> str:
     token = secrets.token_urlsafe(9)
     kept = dict(session.get(SESSION_KEY, {}))
     kept[token] = crypto.encrypt(text)
@@ -24,7 +26,7 @@ def remember(session, text: str) -> str:
     return token
 
 
-def recall(session, token: str) -> str | None:
+def recall(session: SessionBase, token: str) -> str | None:
     """The text searched under `token`, or None when the session no longer has it or it
     can no longer be read (its key was rotated out): both are an expired search."""
     kept = session.get(SESSION_KEY, {})

@@ -4,16 +4,22 @@ signals their role allows."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, exceptions, generics, permissions, serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from audit.hooks import How, record_read, record_reads
+from bokvar.api import signed_in_user
 from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
-from cases.models import LandlordSignal
+from cases.models import Landlord, LandlordSignal
 
 from . import selectors
 from .services.landlord_signals import SignalInput, receive_signal
@@ -28,14 +34,14 @@ class LandlordClient:
     is_anonymous = False
     pk = None
 
-    def __init__(self, landlord):
+    def __init__(self, landlord: Landlord) -> None:
         self.landlord = landlord
 
 
 class LandlordTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Token"
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[LandlordClient, None] | None:
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
@@ -46,32 +52,40 @@ class LandlordTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         return LandlordClient(landlord), None
 
-    def authenticate_header(self, request):
+    def authenticate_header(self, request: Request) -> str:
         return self.keyword
 
 
-class LandlordTokenScheme(OpenApiAuthenticationExtension):
+class LandlordTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # drf-spectacular's registration hook is untyped
     target_class = "cases.evictions.api.LandlordTokenAuthentication"
     name = "landlordToken"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "apiKey", "in": "header", "name": "Authorization"}
 
 
-def is_landlord(request) -> bool:
+def is_landlord(request: Request) -> bool:
     return isinstance(request.user, LandlordClient)
+
+
+def landlord_of(request: Request) -> Landlord:
+    """The landlord whose token authenticated `request` (callers ask `is_landlord` first)."""
+    client = request.user
+    if not isinstance(client, LandlordClient):
+        raise exceptions.PermissionDenied("Only a landlord's system may do this.")
+    return client.landlord
 
 
 class IsStaffOrLandlord(permissions.BasePermission):
     """Landlord clients may create and read receipts; staff need a workflow role."""
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if is_landlord(request):
             return True
         return roles_of(request.user).has(*CASE_STAFF)
 
 
-class SignalCreateSerializer(serializers.Serializer):
+class SignalCreateSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=LandlordSignal.Kind.choices)
     received_on = serializers.DateField()
     personal_number = serializers.CharField(required=False, allow_blank=True, default="")
@@ -87,7 +101,7 @@ class SignalCreateSerializer(serializers.Serializer):
     )
 
 
-class ReceiptSerializer(serializers.ModelSerializer):
+class ReceiptSerializer(serializers.ModelSerializer[LandlordSignal]):
     """What a landlord reads back: that we have the signal and when, nothing more.
 
     Never its status: "linked" or "dismissed" would tell the landlord whether the tenant
@@ -102,7 +116,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StaffSignalSerializer(serializers.ModelSerializer):
+class StaffSignalSerializer(serializers.ModelSerializer[LandlordSignal]):
     landlord = serializers.CharField(source="landlord.display_name", read_only=True)
     case = serializers.CharField(source="case.number", read_only=True, default=None)
     district = serializers.CharField(source="district.code", read_only=True, default=None)
@@ -133,53 +147,52 @@ class StaffSignalSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_description(self, signal) -> str:
+    def get_description(self, signal: LandlordSignal) -> str:
         return "" if getattr(signal, "withheld", True) else signal.description
 
-    def get_protected_identity(self, signal) -> bool:
+    def get_protected_identity(self, signal: LandlordSignal) -> bool:
         """True where the signal's text is withheld from this reader."""
         return getattr(signal, "withheld", True)
 
 
-class SignalList(generics.ListCreateAPIView):
+class SignalList(generics.ListCreateAPIView[LandlordSignal]):
     authentication_classes = [
         LandlordTokenAuthentication,
         authentication.SessionAuthentication,
     ]
     permission_classes = [IsStaffOrLandlord]
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         if self.request is not None and self.request.method == "POST":
             return SignalCreateSerializer
         if self.request is not None and is_landlord(self.request):
             return ReceiptSerializer
         return StaffSignalSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[LandlordSignal]:
         if getattr(self, "swagger_fake_view", False):
             return LandlordSignal.objects.none()
         if is_landlord(self.request):
-            return LandlordSignal.objects.filter(landlord=self.request.user.landlord).order_by(
-                "-id"
-            )
+            return LandlordSignal.objects.filter(landlord=landlord_of(self.request)).order_by("-id")
         return (
-            selectors.visible_signals(self.request.user)
+            selectors.visible_signals(signed_in_user(self.request))
             .select_related("landlord", "case", "district")
             .order_by("-received_on", "-id")
         )
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Always a page: REST_FRAMEWORK's DEFAULT_PAGINATION_CLASS paginates every list.
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
         if not is_landlord(request):
             page = selectors.mark_withheld(request.user, page)
             record_reads(request, objs=page, how=How.API)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=SignalCreateSerializer, responses={201: ReceiptSerializer})
-    def post(self, request, *args, **kwargs):
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not is_landlord(request):
             # Staff register signals through the triage pages, where they are checked.
             raise exceptions.PermissionDenied("Only a landlord's system may post signals here.")
@@ -187,13 +200,13 @@ class SignalList(generics.ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         # A refusal answers 400 naming the field (bokvar.api.exception_handler).
         signal = receive_signal(
-            landlord=request.user.landlord,
+            landlord=landlord_of(request),
             data=SignalInput(channel=LandlordSignal.Channel.API, **serializer.validated_data),
         )
         return Response(ReceiptSerializer(signal).data, status=201)
 
 
-class SignalDetail(generics.RetrieveAPIView):
+class SignalDetail(generics.RetrieveAPIView[LandlordSignal]):
     authentication_classes = [
         LandlordTokenAuthentication,
         authentication.SessionAuthentication,
@@ -201,18 +214,19 @@ class SignalDetail(generics.RetrieveAPIView):
     permission_classes = [IsStaffOrLandlord]
     queryset = LandlordSignal.objects.none()
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         if self.request is not None and is_landlord(self.request):
             return ReceiptSerializer
         return StaffSignalSerializer
 
-    def get_object(self):
+    def get_object(self) -> LandlordSignal:
         if is_landlord(self.request):
             # Another landlord's signal is as unknown as a missing one.
             return get_object_or_404(
-                LandlordSignal, pk=self.kwargs["pk"], landlord=self.request.user.landlord
+                LandlordSignal, pk=self.kwargs["pk"], landlord=landlord_of(self.request)
             )
-        signal = selectors.get_signal_for_user(self.request.user, self.kwargs["pk"])
-        (signal,) = selectors.mark_withheld(self.request.user, [signal])
+        user = signed_in_user(self.request)
+        signal = selectors.get_signal_for_user(user, self.kwargs["pk"])
+        (signal,) = selectors.mark_withheld(user, [signal])
         record_read(self.request, obj=signal, how=How.API)
         return signal

@@ -6,9 +6,10 @@ pages that show personal data."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q, Subquery
+from django.db.models import Max, Model, Q, Subquery
 
 from audit.registry import (
     OrphanRule,
@@ -20,6 +21,7 @@ from audit.registry import (
     register_personal_data_view,
     register_retention,
 )
+from bokvar.models import User
 from cases.core.audit import cases_of_people, cases_of_person, register_case_record
 from cases.core.audit.retention import delete_with_history, ids_of, is_research_day
 from cases.core.audit.subjects import case_subjects, hidden_by, hidden_persons, protected_cases
@@ -72,7 +74,7 @@ def register() -> None:
 # --- Who a read concerns, what a reader may not see ------------------------------------
 
 
-def describe_signals(signals: list[LandlordSignal], via=None) -> list[Subject]:
+def describe_signals(signals: list[LandlordSignal], via: Model | None = None) -> list[Subject]:
     """A linked signal concerns its case; an unlinked one the registered person its tenant's
     identity number matches, if any (so 'who looked at this person' finds it too)."""
     rows = dict(
@@ -101,7 +103,7 @@ def describe_signals(signals: list[LandlordSignal], via=None) -> list[Subject]:
     return out
 
 
-def hidden_signals(user, ids: set[int]) -> set[int]:
+def hidden_signals(user: User, ids: set[int]) -> set[int]:
     """Signals linked to a protected household, or naming a protected person as tenant."""
     by_tenant = (
         LandlordSignal.objects.filter(pk__in=ids)
@@ -144,7 +146,7 @@ def _signals_of_person(person_id: int) -> Q:
     )
 
 
-def _signal_history_of_person(person_id: int):
+def _signal_history_of_person(person_id: int) -> Any:  # simple-history's queryset, untyped
     """Signals linked to the person's cases, or naming them (blind index) unlinked."""
     return LandlordSignal.history.filter(
         Q(case_id__in=cases_of_person(person_id))
@@ -213,7 +215,8 @@ def unlinked_signals_due(cutoff: datetime) -> tuple[set[int], set[int]]:
             "id", flat=True
         )
     )
-    due, research = set(), set()
+    due: set[int] = set()
+    research: set[int] = set()
     rows = LandlordSignal.objects.filter(pk__in=candidate_ids - touched).values_list(
         "pk", "tenant_personal_number"
     )

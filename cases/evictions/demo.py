@@ -5,6 +5,7 @@ Idempotent: nothing is added when signals already exist."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -75,7 +76,7 @@ def seed(ctx: DemoContext) -> None:
                 channel=rng.choice(["phone", "letter", "email"]),
                 personal_number=head.personal_number if head and index % 2 == 0 else "",
                 name=head.full_name if head else "",
-                arrears_amount=rng.randint(4, 60) * 1000
+                arrears_amount=Decimal(rng.randint(4, 60) * 1000)
                 if kind in ("missed_payment", "rent_arrears")
                 else None,
                 description=rng.choice(DESCRIPTIONS),
@@ -109,7 +110,7 @@ def seed(ctx: DemoContext) -> None:
             channel="letter",
             personal_number=tenant.personal_number,
             name=f"{tenant.given_name} {tenant.family_name}",
-            arrears_amount=9500,
+            arrears_amount=Decimal(9500),
             description=DESCRIPTIONS[1],
         ),
         today=today,
@@ -125,24 +126,24 @@ def seed(ctx: DemoContext) -> None:
     )
     # Threats at every stage on the first cases.
     stages = [
-        ThreatData(arrears_notice_on=today - timedelta(days=10), arrears_amount=14000),
+        ThreatData(arrears_notice_on=today - timedelta(days=10), arrears_amount=Decimal(14000)),
         ThreatData(
             arrears_notice_on=today - timedelta(days=20),
             termination_served_on=today - timedelta(days=6),
-            arrears_amount=22000,
+            arrears_amount=Decimal(22000),
         ),
         ThreatData(
             arrears_notice_on=today - timedelta(days=25),
             termination_served_on=today - timedelta(days=12),
             board_notice_given_on=today - timedelta(days=16),
             board_notified_on=today - timedelta(days=14),
-            recovery_amount=31500,
+            recovery_amount=Decimal(31500),
         ),
         ThreatData(
             arrears_notice_on=today - timedelta(days=30),
             termination_served_on=today - timedelta(days=18),
             board_notified_on=today - timedelta(days=17),
-            recovery_amount=18000,
+            recovery_amount=Decimal(18000),
             # The landlord applied at once: the recovery period still runs (JB 12:44).
             application_to="enforcement",
             application_on=today - timedelta(days=2),

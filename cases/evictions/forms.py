@@ -3,11 +3,14 @@ contacts and interventions, the landlord register."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import NOTE_MAX, choose, not_in_future
+from bokvar.forms import NOTE_MAX, choose, limit_choices, not_in_future
 from bokvar.models import District, Unit, User
 from cases.core.identity import InvalidPersonalNumber, parse_personal_number
 from cases.models import Contact, EvictionThreat, Intervention, Landlord, LandlordSignal
@@ -20,15 +23,15 @@ MAX_CHILDREN = 12
 YES_NO = [("", _("Unknown")), ("yes", _("Yes")), ("no", _("No"))]
 
 
-def _yes_no(value):
+def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
-class LandlordChoiceField(forms.ModelChoiceField):
+class LandlordChoiceField(forms.ModelChoiceField[Landlord]):
     """Landlords by name: a private landlord's `str()` is only its number, kept out of
     logs; the coordinator choosing one needs the name."""
 
-    def label_from_instance(self, obj):
+    def label_from_instance(self, obj: Landlord) -> str:
         return obj.display_name or str(obj)
 
 
@@ -64,16 +67,16 @@ class SignalForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, districts=None, **kwargs):
+    def __init__(self, *args: Any, districts: list[int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["landlord"].queryset = Landlord.objects.filter(is_active=True)
+        limit_choices(self, "landlord", Landlord.objects.filter(is_active=True))
         # A coordinator of several districts says whose signal it is; with one, it is theirs.
         if districts is not None and len(districts) > 1:
             self.fields["district"] = forms.ModelChoiceField(
                 label=_("District"), queryset=District.objects.filter(pk__in=districts)
             )
 
-    def clean_personal_number(self):
+    def clean_personal_number(self) -> str:
         value = self.cleaned_data["personal_number"]
         if value.strip():
             try:
@@ -152,16 +155,20 @@ class OpenCaseForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, units=None, staff=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        units: QuerySet[Unit] | None = None,
+        staff: QuerySet[User] | None = None,
+        **kwargs: Any,
+    ) -> None:
         # Two forms share the signal page: distinct ids keep labels unambiguous.
         kwargs.setdefault("auto_id", "open_%s")
         super().__init__(*args, **kwargs)
-        self.fields["responsible_unit"].queryset = (
-            units if units is not None else Unit.objects.none()
-        )
-        self.fields["assignees"].queryset = staff if staff is not None else User.objects.none()
+        limit_choices(self, "responsible_unit", units)
+        limit_choices(self, "assignees", staff)
 
-    def clean_personal_number(self):
+    def clean_personal_number(self) -> str:
         value = self.cleaned_data["personal_number"]
         if value.strip():
             try:
@@ -180,7 +187,7 @@ class DismissForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "dismiss_%s")
         super().__init__(*args, **kwargs)
 
@@ -189,9 +196,9 @@ class ImportForm(forms.Form):
     landlord = LandlordChoiceField(label=_("Landlord"), queryset=Landlord.objects.none())
     file = forms.FileField(label=_("CSV file"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["landlord"].queryset = Landlord.objects.filter(is_active=True)
+        limit_choices(self, "landlord", Landlord.objects.filter(is_active=True))
 
 
 class ThreatForm(forms.Form):
@@ -317,11 +324,11 @@ class LandlordForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, districts=None, **kwargs):
+    def __init__(
+        self, *args: Any, districts: QuerySet[District] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["districts"].queryset = (
-            districts if districts is not None else District.objects.none()
-        )
+        limit_choices(self, "districts", districts)
 
 
 class LandlordEditForm(LandlordForm):
@@ -334,7 +341,7 @@ class LandlordEditForm(LandlordForm):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["districts"].help_text = _(
             "Among the districts you coordinate; other districts are kept as they are."

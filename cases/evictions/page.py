@@ -4,21 +4,26 @@ decision summary a unit sees before accepting a handover. Listed in cases/case_p
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bokvar.conf import setting
 from bokvar.legal_calendar import working_days_between
+from bokvar.permissions import AuthenticatedRequest
 from cases.core.selectors import cases as case_selectors
 from cases.core.timeline import TimelineEvent
-from cases.models import Contact, Deadline, EvictionThreat, Intervention, LandlordSignal
+from cases.models import Case, Contact, Deadline, EvictionThreat, Intervention, LandlordSignal
 
 from . import selectors
 from .services import deadlines
 
 
-def threat_panel(request, case) -> dict | None:
+def threat_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | None:
     threats = list(case.threats.order_by("-created_at", "-id"))
     may_write = case_selectors.can_write_case(request.user, case)
     if not threats and not (may_write and case.status == "open"):
@@ -64,12 +69,12 @@ def eviction_before_recovery_ends(threat: EvictionThreat) -> bool:
     )
 
 
-def date_lines(rows, *, today) -> list[dict]:
+def date_lines(rows: Iterable[Deadline], *, today: date) -> list[dict[str, Any]]:
     """Open deadlines, soonest first, each with its days left in calendar and working
     days and the wording the reminder e-mails use. An eviction date within
     CHILD_EVICTION_ALERT_DAYS (14) is urgent, as prominent as a recovery deadline."""
     window = setting("CHILD_EVICTION_ALERT_DAYS")
-    lines = []
+    lines: list[dict[str, Any]] = []
     for d in sorted(rows, key=lambda d: (d.due_on, d.pk)):
         days = (d.due_on - today).days
         lines.append(
@@ -86,7 +91,7 @@ def date_lines(rows, *, today) -> list[dict]:
     return lines
 
 
-def timeline(request, case):
+def timeline(request: AuthenticatedRequest, case: Case) -> Iterator[TimelineEvent]:
     for s in LandlordSignal.objects.filter(case=case).select_related("landlord"):
         yield TimelineEvent(
             when=s.received_on,
@@ -144,7 +149,7 @@ def timeline(request, case):
         )
 
 
-def summary(case):
+def summary(case: Case) -> Iterator[tuple[str, str]]:
     """For a unit deciding on a handover: the threat's stage and what is due next."""
     threat = selectors.current_threat(case)
     if threat is not None:

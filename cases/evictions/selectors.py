@@ -6,8 +6,10 @@ One way in: a signal through `get_signal_for_user`, a threat through
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -18,6 +20,7 @@ from django.utils import timezone
 from bokvar.conf import setting
 from bokvar.crypto import blind_index, normalise_name
 from bokvar.models import Membership, Role, User
+from bokvar.permissions import AuthenticatedRequest
 from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
@@ -37,7 +40,7 @@ def may_triage(user: User) -> bool:
     return bool(roles_of(user).coordinator_district_ids)
 
 
-def _landlords_of(district_ids) -> QuerySet:
+def _landlords_of(district_ids: Iterable[int]) -> QuerySet[Any, Any]:
     return Landlord.districts.through.objects.filter(district_id__in=district_ids).values(
         "landlord_id"
     )
@@ -70,15 +73,15 @@ def visible_signals(user: User) -> QuerySet[LandlordSignal]:
     return LandlordSignal.objects.filter(condition).select_related("case")
 
 
-def mark_withheld(user: User, signals) -> list[LandlordSignal]:
+def mark_withheld(user: object, signals: Iterable[LandlordSignal]) -> list[LandlordSignal]:
     """Apply the one visibility rule (`people_selectors.Sight`) to signals about to be
     shown: `withheld` is set on each, and templates and serializers show no tenant data,
     description or dismissal reason of a withheld signal. One query for the whole list."""
     sight = people_selectors.Sight(user)
-    signals = list(signals)
-    for signal in signals:
+    shown = list(signals)
+    for signal in shown:
         signal.withheld = sight.hides_signal(signal)
-    return signals
+    return shown
 
 
 def protected_signal_contacts(signal: LandlordSignal) -> list[User]:
@@ -153,7 +156,7 @@ def triage_queue(user: User) -> QuerySet[LandlordSignal]:
     )
 
 
-def untriaged_count(request) -> int:
+def untriaged_count(request: AuthenticatedRequest) -> int:
     """The navigation badge: the items of the user's own queue, one query."""
     return _waiting(request.user).count()
 
@@ -368,7 +371,7 @@ def my_deadlines(user: User) -> QuerySet[Deadline]:
     )
 
 
-def my_deadline_count(request, *, today: date | None = None) -> int:
+def my_deadline_count(request: AuthenticatedRequest, *, today: date | None = None) -> int:
     """The navigation badge: overdue or due within the longest lead time. One query."""
     today = today or timezone.localdate()
     horizon = today + timedelta(days=max(setting("REMINDER_LEAD_DAYS")))

@@ -4,7 +4,7 @@ already exist."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ def _open_case(unit: Unit, skip: set[int]) -> Case | None:
     )
 
 
-def days_before_escalation(today) -> int:
+def days_before_escalation(today: date) -> int:
     """How many days ago a handover was sent that is still unanswered in time today and
     escalates on the next working day (the escalation scan's rule), so a first demo
     shows one about to escalate whatever the weekday."""

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import NOTE_MAX, choose
+from bokvar.forms import NOTE_MAX, choose, limit_choices
+from bokvar.models import Unit
 from cases.models import Handover
 
 
@@ -17,7 +21,7 @@ class SendForm(forms.Form):
             ]
         ),
     )
-    to_unit = forms.ModelChoiceField(label=_("To unit"), queryset=None)
+    to_unit = forms.ModelChoiceField(label=_("To unit"), queryset=Unit.objects.none())
     reason = forms.CharField(
         max_length=NOTE_MAX, label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -33,16 +37,22 @@ class SendForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, units, may_grant_protected=False, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        units: QuerySet[Unit],
+        may_grant_protected: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_unit"].queryset = units
+        limit_choices(self, "to_unit", units)
         if not may_grant_protected:
             # Offered only to those granted the household's protected people.
             del self.fields["grants_protected"]
 
 
 class RequestForm(forms.Form):
-    from_unit = forms.ModelChoiceField(label=_("Your unit"), queryset=None)
+    from_unit = forms.ModelChoiceField(label=_("Your unit"), queryset=Unit.objects.none())
     reason = forms.CharField(
         max_length=NOTE_MAX, label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -54,9 +64,9 @@ class RequestForm(forms.Form):
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Handover.Urgency.choices)
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["from_unit"].queryset = units
+        limit_choices(self, "from_unit", units)
 
 
 class ReturnForm(forms.Form):

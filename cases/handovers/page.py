@@ -3,16 +3,21 @@ handover (sent, accepted, returned, closed). Listed in cases/case_page.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from bokvar.models import User
+from bokvar.permissions import AuthenticatedRequest
 from cases.core.timeline import TimelineEvent
-from cases.models import Handover
+from cases.models import Case, Handover
 
 from . import selectors
 
 
-def handover_panel(request, case) -> dict | None:
+def handover_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | None:
     handovers = selectors.handovers_of_case(case)
     may_send = selectors.may_hand_over(request.user, case)
     may_request = bool(selectors.requesting_units(request.user, case))
@@ -21,11 +26,11 @@ def handover_panel(request, case) -> dict | None:
     return {"handovers": handovers, "may_send": may_send, "may_request": may_request}
 
 
-def _who(user) -> str:
+def _who(user: User | None) -> str:
     return (user.get_full_name() or user.username) if user else ""
 
 
-def timeline(request, case):
+def timeline(request: AuthenticatedRequest, case: Case) -> Iterator[TimelineEvent]:
     for h in selectors.handovers_of_case(case):
         url = reverse("cases:handover", kwargs={"handover_id": h.pk})
         what = _("%(kind)s from %(from)s to %(to)s") % {

@@ -3,6 +3,7 @@ pending handover shows its receiving unit a decision summary, never the record."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bokvar.models import Unit, User
+from bokvar.permissions import AuthenticatedRequest
 from bokvar.roles import UNIT_CASE_ROLES
 from bokvar.selectors import roles_of, staff_unit_ids
 from cases.models import Case, Handover, Person
@@ -100,7 +102,7 @@ def target_units(case: Case) -> QuerySet[Unit]:
     ).exclude(pk=case.responsible_unit_id)
 
 
-def inbox_q(unit_ids) -> Q:
+def inbox_q(unit_ids: Iterable[int]) -> Q:
     """Pending handovers waiting for these units, and returned ones back with them."""
     return Q(status=Handover.Status.PENDING, to_unit_id__in=unit_ids) | Q(
         status=Handover.Status.RETURNED,
@@ -118,7 +120,7 @@ def inbox(user: User) -> QuerySet[Handover]:
     )
 
 
-def inbox_count(request) -> int:
+def inbox_count(request: AuthenticatedRequest) -> int:
     """The navigation badge: one query."""
     unit_ids = roles_of(request.user).unit_ids
     if not unit_ids:

@@ -3,8 +3,11 @@ and deciding. Thin: parse, call a selector or service, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit.hooks import How, record_read, record_reads
 from bokvar.forms import submitting
 from bokvar.models import Unit
-from bokvar.permissions import role_required
+from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF
 from cases import case_page
 from cases.core.selectors import cases as case_selectors
@@ -26,7 +29,7 @@ from .services import deciding, sending
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
-def inbox(request):
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     rows = list(selectors.inbox(request.user))
     # Reasons and return reasons are free text about the case: one read per case listed.
     cases_shown = {h.case_id: h.case for h in rows}
@@ -44,7 +47,7 @@ def inbox(request):
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
-def handover_detail(request, handover_id: int):
+def handover_detail(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
     handover = selectors.get_handover_for_user(request.user, handover_id)
     handover = deciding.mark_seen(actor=request.user, handover_id=handover.pk)
     may_open_case = case_selectors.visible_cases(request.user).filter(pk=handover.case_id).exists()
@@ -75,7 +78,9 @@ def handover_detail(request, handover_id: int):
     )
 
 
-def _decided(request, handover_id, action):
+def _decided(
+    request: AuthenticatedRequest, handover_id: int, action: Callable[[], None]
+) -> HttpResponse:
     try:
         action()
     except deciding.HandoverConflict as exc:
@@ -87,10 +92,10 @@ def _decided(request, handover_id, action):
 
 @role_required(*CASE_STAFF)
 @require_POST
-def handover_accept(request, handover_id: int):
+def handover_accept(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
     selectors.get_handover_for_user(request.user, handover_id, action="decide")
 
-    def act():
+    def act() -> None:
         deciding.accept_handover(actor=request.user, handover_id=handover_id)
         messages.success(request, _("The handover was accepted."))
 
@@ -99,7 +104,7 @@ def handover_accept(request, handover_id: int):
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
-def handover_return(request, handover_id: int):
+def handover_return(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
     handover = selectors.get_handover_for_user(request.user, handover_id, action="decide")
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -119,10 +124,10 @@ def handover_return(request, handover_id: int):
 
 @role_required(*CASE_STAFF)
 @require_POST
-def handover_close(request, handover_id: int):
+def handover_close(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
     selectors.get_handover_for_user(request.user, handover_id, action="close")
 
-    def act():
+    def act() -> None:
         deciding.close_consultation(actor=request.user, handover_id=handover_id)
         messages.success(request, _("The consultation was closed."))
 
@@ -131,10 +136,10 @@ def handover_close(request, handover_id: int):
 
 @role_required(*CASE_STAFF)
 @require_POST
-def handover_acknowledge(request, handover_id: int):
+def handover_acknowledge(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
     selectors.get_handover_for_user(request.user, handover_id, action="acknowledge")
 
-    def act():
+    def act() -> None:
         deciding.acknowledge_return(actor=request.user, handover_id=handover_id)
 
     return _decided(request, handover_id, act)
@@ -142,11 +147,11 @@ def handover_acknowledge(request, handover_id: int):
 
 @role_required(*CASE_STAFF)
 @require_POST
-def handover_revoke_grant(request, handover_id: int):
+def handover_revoke_grant(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
     """The sending unit's lead takes back the sight of the protected people."""
     selectors.get_handover_for_user(request.user, handover_id)
 
-    def act():
+    def act() -> None:
         deciding.revoke_protected_grant(actor=request.user, handover_id=handover_id)
 
     return _decided(request, handover_id, act)
@@ -154,7 +159,7 @@ def handover_revoke_grant(request, handover_id: int):
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
-def handover_send(request, case_id: int):
+def handover_send(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_id)
     if not selectors.may_hand_over(request.user, case):
         raise PermissionDenied
@@ -183,7 +188,7 @@ def handover_send(request, case_id: int):
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
-def handover_request(request, case_id: int):
+def handover_request(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_id)
     units = selectors.requesting_units(request.user, case)
     if not units:

@@ -15,6 +15,11 @@ from .threats import EvictionThreat
 
 
 class Deadline(models.Model):
+    # Not columns: set by the "my deadlines" view on the rows it shows (the reminder
+    # e-mails' wording and the working days left).
+    status: str
+    working_days: int
+
     class Kind(models.TextChoices):
         RECOVERY = "recovery", _("Recovery deadline")
         EVICTION = "eviction", _("Eviction date")

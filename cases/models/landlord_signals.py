@@ -18,6 +18,10 @@ from .landlords import Landlord
 
 
 class LandlordSignal(models.Model):
+    # Not a column: set by cases.evictions.selectors.mark_withheld on signals about to be
+    # shown (the one visibility rule, people_selectors.Sight).
+    withheld: bool
+
     class Kind(models.TextChoices):
         MISSED_PAYMENT = "missed_payment", _("Missed rent payment")
         RENT_ARREARS = "rent_arrears", _("Rent arrears")

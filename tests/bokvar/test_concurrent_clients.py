@@ -16,6 +16,7 @@ import threading
 import time
 from collections import Counter
 from datetime import date
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -105,7 +106,7 @@ def click_for(port: int, username: str, pages: list[str], writes: bool, until: f
 
 def drive(port: int, env) -> dict:
     before = count_contacts(env)
-    out = {"errors": [], "done": Counter(), "posted": Counter()}
+    out: dict[str, Any] = {"errors": [], "done": Counter(), "posted": Counter()}
     until = time.monotonic() + DURATION
     threads = [
         threading.Thread(target=click_for, args=(port, name, pages, writes, until, out))

@@ -136,9 +136,9 @@ class Walk:
                 if self.wanted(target):
                     self.queue.append((target, url))
         for href in LINK.findall(page):
-            target = self.local(url, href)
-            if target and self.wanted(target):
-                self.queue.append((target, url))
+            link = self.local(url, href)
+            if link and self.wanted(link):
+                self.queue.append((link, url))
 
     def submit(self, action: str, body: str, source: str) -> None:
         key = "POST " + shape(action)

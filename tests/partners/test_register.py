@@ -214,6 +214,7 @@ def test_the_lists_take_the_same_queries_however_many_partners(login, org):
             with CaptureQueriesContext(connection) as ctx:
                 assert client.get(reverse(name)).status_code == 200
             counts.append(len(ctx.captured_queries))
-        return tuple(counts)
+        listed, places = counts
+        return listed, places
 
     assert measure(1, 0) == measure(3, 10)

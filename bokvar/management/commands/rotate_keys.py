@@ -6,25 +6,30 @@ so an interrupted run is resumed simply by running the command again.
 
 from __future__ import annotations
 
+from argparse import ArgumentParser
+from typing import Any
+
 from django.apps import apps
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from tqdm import tqdm
 
 from bokvar import crypto
-from bokvar.fields import encrypted_fields
+from bokvar.fields import EncryptedTextField, column, encrypted_fields
 
 
 class Command(BaseCommand):
     help = "Re-encrypt all encrypted fields (and their history) with the current primary key."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--batch-size", type=int, default=2000)
         parser.add_argument(
             "--dry-run", action="store_true", help="Only count what would be re-encrypted."
         )
 
-    def handle(self, *args, batch_size: int, dry_run: bool, verbosity: int, **options):
+    def handle(
+        self, *args: Any, batch_size: int, dry_run: bool, verbosity: int, **options: Any
+    ) -> None:
         prefix = f"{crypto.PREFIX}:{crypto.keyring().primary_id}:"
         grand_total = 0
         for model in apps.get_models():
@@ -51,20 +56,26 @@ class Command(BaseCommand):
 
 
 def rotate_table(
-    model, fields, prefix: str, *, batch_size: int, dry_run: bool, progress: bool
+    model: type[models.Model],
+    fields: list[EncryptedTextField],
+    prefix: str,
+    *,
+    batch_size: int,
+    dry_run: bool,
+    progress: bool,
 ) -> int:
     qn = connection.ops.quote_name
-    table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
-    columns = [qn(f.column) for f in fields]
+    table, pk = qn(model._meta.db_table), qn(column(model._meta.pk))
+    columns = [qn(column(f)) for f in fields]
     stale = " OR ".join(
         f"({c} IS NOT NULL AND {c} <> '' AND SUBSTR({c}, 1, %s) <> %s)" for c in columns
     )
-    stale_params: list = []
+    stale_params: list[Any] = []
     for _ in columns:
         stale_params += [len(prefix), prefix]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {stale}", stale_params)  # noqa: S608
-        total = cursor.fetchone()[0]
+        total: int = cursor.fetchone()[0]
     if dry_run or not total:
         return total
     done, last_pk = 0, None

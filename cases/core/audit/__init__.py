@@ -6,7 +6,10 @@ handovers and housing do the same for their own records (`register_case_record` 
 
 from __future__ import annotations
 
-from django.db.models import Subquery
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Model, QuerySet, Subquery
 from django.urls import reverse
 
 from audit.registry import (
@@ -19,6 +22,7 @@ from audit.registry import (
     register_retention,
     register_subjects,
 )
+from bokvar.history import history_of
 from bokvar.models import Notification
 
 from ...models import (
@@ -45,20 +49,22 @@ from .subjects import (
 )
 
 
-def _household_of_case(case_id: int):
+def _household_of_case(case_id: int) -> Subquery:
     return Subquery(Case.objects.filter(pk=case_id).values("household_id")[:1])
 
 
-def _household_of_person(person_id: int):
+def _household_of_person(person_id: int) -> Subquery:
     return Subquery(Person.objects.filter(pk=person_id).values("household_id")[:1])
 
 
-def cases_of_person(person_id: int):
+def cases_of_person(person_id: int) -> QuerySet[Case, Any]:
     """The person's household's cases (a subquery of ids)."""
     return Case.objects.filter(household_id=_household_of_person(person_id)).values("pk")
 
 
-def _grants(manager_of, person_id: int) -> dict:
+def _grants(
+    manager_of: Callable[[type[Model]], Any], person_id: int
+) -> dict[str, QuerySet[Any, Any]]:
     """Access grants on the person and on their cases (who was let in, by whom, when)."""
     cases = cases_of_person(person_id)
     return {
@@ -71,7 +77,7 @@ def _grants(manager_of, person_id: int) -> dict:
     }
 
 
-def _notifications(person_id: int) -> dict:
+def _notifications(person_id: int) -> dict[str, QuerySet[Notification]]:
     """The notifications and e-mails about the person's cases: each names its case, a
     handover of it or a signal about it by URL (their texts never name a person)."""
     cases = list(cases_of_person(person_id).values_list("pk", flat=True))
@@ -141,8 +147,8 @@ def register() -> None:
     register_extract_section(
         ExtractSection(
             key="cases.grants",
-            records=lambda p: _grants(lambda m: m.objects, p),
-            history=lambda p: _grants(lambda m: m.history, p),
+            records=lambda p: _grants(lambda m: m._default_manager, p),
+            history=lambda p: _grants(history_of, p),
         )
     )
     register_extract_section(ExtractSection(key="cases.notifications", records=_notifications))
@@ -170,14 +176,14 @@ def register() -> None:
     )
 
 
-def register_case_record(model, *, date_field: str = "created_at") -> None:
+def register_case_record(model: type[Model], *, date_field: str = "created_at") -> None:
     """Rows that hang on one case (threats, contacts, handovers, placements, …). Their
     values are hidden from whoever was not granted a protected member of the household."""
     register_model(
         model,
-        history_for_case=lambda c: model.history.filter(case_id=c),
-        history_for_person=lambda p: model.history.filter(case_id__in=cases_of_person(p)),
-        records_of_person=lambda p: model.objects.filter(case_id__in=cases_of_person(p)),
+        history_for_case=lambda c: history_of(model).filter(case_id=c),
+        history_for_person=lambda p: history_of(model).filter(case_id__in=cases_of_person(p)),
+        records_of_person=lambda p: model._default_manager.filter(case_id__in=cases_of_person(p)),
         date_field=date_field,
         hidden_ids=hidden_by(model, "case_id", protected_cases),
     )

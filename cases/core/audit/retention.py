@@ -9,9 +9,13 @@ that name the household or case, and they go too."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Model, Q, QuerySet
+
+from bokvar.history import history_of
 
 from ...models import (
     Case,
@@ -55,7 +59,7 @@ def entangled(ids: set[int]) -> set[int]:
     )
 
 
-def ids_of(qs) -> set[int]:
+def ids_of(qs: QuerySet[Any]) -> set[int]:
     return set(qs.values_list("pk", flat=True))
 
 
@@ -65,11 +69,11 @@ def delete_with_history(doomed: dict[type[Model], tuple[Q, Q]]) -> dict[str, int
     a model to (live rows to delete, history rows to delete); returns the live counts."""
     counts: dict[str, int] = {}
     for model, (rows, _history) in doomed.items():
-        qs = model.objects.filter(rows)
+        qs = model._default_manager.filter(rows)
         counts[model._meta.label_lower] = qs.count()
         qs.delete()
     for model, (_rows, history) in doomed.items():
-        model.history.filter(history).delete()
+        history_of(model).filter(history).delete()
     return counts
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Model, OuterRef, QuerySet
 
 from audit.registry import Subject
+from bokvar.history import history_of
+from bokvar.models import User
 
 from ...models import Case, Person, ProtectedIdentity
 from ..selectors.people import granted_person_ids, persons_visible_q
@@ -45,19 +48,19 @@ def case_subjects(case_ids: set[int]) -> dict[int, Subject]:
     }
 
 
-def describe_cases(cases: list[Case], via=None) -> list[Subject]:
+def describe_cases(cases: list[Case], via: Model | None = None) -> list[Subject]:
     facts = case_subjects({c.pk for c in cases})
     return [facts.get(c.pk, Subject(case_id=c.pk)) for c in cases]
 
 
-def describe_people(people: list[Person], via=None) -> list[Subject]:
+def describe_people(people: list[Person], via: Model | None = None) -> list[Subject]:
     """A person read through a case (their page on it) concerns that case; otherwise the
     newest case of their household, so the read shows under a unit and can be flagged."""
     households = {p.household_id for p in people}
+    case_of: dict[int, int] = {}
     if isinstance(via, Case):
         case_of = {via.household_id: via.pk}
     else:
-        case_of = {}
         newest = Case.objects.filter(household_id__in=households).order_by(
             "household_id", "-opened_on", "-pk"
         )
@@ -66,7 +69,8 @@ def describe_people(people: list[Person], via=None) -> list[Subject]:
     facts = case_subjects(set(case_of.values()))
     out = []
     for p in people:
-        fact = facts.get(case_of.get(p.household_id))
+        case_id = case_of.get(p.household_id)
+        fact = facts.get(case_id) if case_id is not None else None
         if fact is None:
             out.append(Subject(person_id=p.pk, protected=p.is_protected))
         else:
@@ -80,33 +84,35 @@ def describe_people(people: list[Person], via=None) -> list[Subject]:
 # Decided on the history rows, so the history of a record deleted since is hidden too.
 
 
-def hidden_persons(user):
+def hidden_persons(user: User) -> QuerySet[Person]:
     """People with a protected identity not granted to `user` (a subquery)."""
     return Person.objects.exclude(persons_visible_q(user))
 
 
-def protected_households(user):
+def protected_households(user: User) -> QuerySet[Person, Any]:
     return hidden_persons(user).values("household_id")
 
 
-def protected_cases(user):
+def protected_cases(user: User) -> QuerySet[Case, Any]:
     """Cases whose household has a protected member not granted to `user` (a subquery)."""
     return Case.objects.filter(household_id__in=protected_households(user)).values("pk")
 
 
-def hidden_by(model, field: str, scope: Callable) -> Callable[[object, set[int]], set[int]]:
+def hidden_by(
+    model: type[Model], field: str, scope: Callable[[User], QuerySet[Any, Any]]
+) -> Callable[[User, set[int]], set[int]]:
     """hidden_ids for `model`: rows whose `field` ever pointed into `scope(user)`."""
 
-    def hidden(user, ids: set[int]) -> set[int]:
+    def hidden(user: User, ids: set[int]) -> set[int]:
         if not ids:
             return set()
-        rows = model.history.filter(id__in=ids, **{f"{field}__in": scope(user)})
+        rows = history_of(model).filter(id__in=ids, **{f"{field}__in": scope(user)})
         return set(rows.values_list("id", flat=True).distinct())
 
     return hidden
 
 
-def hidden_people(user, ids: set[int]) -> set[int]:
+def hidden_people(user: User, ids: set[int]) -> set[int]:
     """Protected now or at any time in their history, and not granted to `user`: an
     earlier address of someone protected since is as secret as the current one."""
     ever_protected = (

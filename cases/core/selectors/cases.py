@@ -7,6 +7,7 @@ through `visible_cases`; both are single SQL queries whatever the number of gran
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -35,7 +36,7 @@ from .people import PROTECTED_PLACEHOLDER, may_see_person, object_perm, persons_
 CASE_NUMBER_PREFIX = "BK-"
 
 
-def _granted_case_ids(user: User, codename: str):
+def _granted_case_ids(user: User, codename: str) -> tuple[QuerySet[Any, Any], QuerySet[Any, Any]]:
     """Subqueries: cases granted to the user directly or to one of their groups."""
     direct = CaseUserObjectPermission.objects.filter(user=user, **object_perm(codename)).values(
         "content_object_id"
@@ -168,9 +169,14 @@ class NumberClash:
     holder_id: int | None = None
 
 
-def personal_number_clash(user: User, index: str, *, exclude_pk: int | None = None):
+def personal_number_clash(
+    user: User, index: str, *, exclude_pk: int | None = None
+) -> NumberClash | None:
     """The clash for blind index `index`, or None when nobody else holds the number."""
-    other = Person.objects.filter(personal_number_bidx=index).exclude(pk=exclude_pk).first()
+    holders = Person.objects.filter(personal_number_bidx=index)
+    if exclude_pk is not None:
+        holders = holders.exclude(pk=exclude_pk)
+    other = holders.first()
     if other is None:
         return None
     hidden = NumberClash(visible=False, holder_id=other.pk)

@@ -4,6 +4,7 @@ show of a person (their details, or a placeholder where they are hidden)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -11,18 +12,18 @@ from django.utils.translation import gettext_lazy as _
 
 from bokvar.models import User
 
-from ...models import Case, Person, PersonUserObjectPermission, ProtectedIdentity
+from ...models import Case, LandlordSignal, Person, PersonUserObjectPermission, ProtectedIdentity
 
 PROTECTED_PLACEHOLDER = _("Protected identity")
 
 
-def object_perm(codename: str) -> dict:
+def object_perm(codename: str) -> dict[str, str]:
     """Filter on a cases permission by codename. (Not cached by id: permission rows are
     recreated when a database is flushed, so a cached id would silently go stale.)"""
     return {"permission__codename": codename, "permission__content_type__app_label": "cases"}
 
 
-def granted_person_ids(user: User):
+def granted_person_ids(user: User) -> QuerySet[PersonUserObjectPermission, Any]:
     """Ids of the protected people explicitly granted to the user (a subquery)."""
     return PersonUserObjectPermission.objects.filter(
         user=user, **object_perm("view_protected_person")
@@ -150,9 +151,10 @@ def get_person_for_user(user: User, case: Case, person_id: int) -> Person:
 WITHHELD = _("Withheld: concerns a person with protected identity")
 
 
-def _hidden_people(user) -> QuerySet[Person]:
-    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
-        # Anonymous readers and landlord tokens are granted nobody.
+def _hidden_people(user: object) -> QuerySet[Person]:
+    if not isinstance(user, User) or not user.is_authenticated or user.pk is None:
+        # Anonymous readers, landlord tokens (their client is no User) and no reader at
+        # all are granted nobody.
         return Person.objects.exclude(protected_identity=ProtectedIdentity.NONE)
     return Person.objects.exclude(persons_visible_q(user))
 
@@ -165,7 +167,9 @@ class Sight:
     such a person by identity number or by name. `text(...)` gives a free text or the
     withheld note; `WITHHELD` tells the reader something is withheld, not what."""
 
-    def __init__(self, user) -> None:
+    def __init__(self, user: object) -> None:
+        """`user`: whoever reads (a User, the anonymous user, a landlord token's client
+        or None); only a signed-in User can have been granted anybody."""
         self.user = user
         rows = list(
             _hidden_people(user).values_list("household_id", "personal_number_bidx", "name_bidx")
@@ -177,7 +181,7 @@ class Sight:
     def hides_household(self, household_id: int | None) -> bool:
         return household_id is not None and household_id in self.households
 
-    def hides_case(self, case) -> bool:
+    def hides_case(self, case: Case | None) -> bool:
         return case is not None and self.hides_household(case.household_id)
 
     def hides_case_id(self, case_id: int | None) -> bool:
@@ -186,7 +190,7 @@ class Sight:
             return False
         return Case.objects.filter(pk=case_id, household_id__in=self.households).exists()
 
-    def hides_signal(self, signal) -> bool:
+    def hides_signal(self, signal: LandlordSignal) -> bool:
         if (
             signal.tenant_personal_number_bidx
             and signal.tenant_personal_number_bidx in self.numbers
@@ -202,7 +206,7 @@ class Sight:
         return str(WITHHELD) if value else ""
 
 
-def sight_of(user) -> Sight:
+def sight_of(user: object) -> Sight:
     return Sight(user)
 
 

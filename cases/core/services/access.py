@@ -4,13 +4,15 @@ names the actor and the reason."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bokvar.history import attribute
+from bokvar.history import attribute, give_reason
 from bokvar.models import Unit, User
 from bokvar.selectors import roles_of
 
@@ -28,12 +30,22 @@ CASE_PERMS = ["cases.view_case", "cases.change_case"]
 PROTECTED_PERM = "cases.view_protected_person"
 
 
-def _grant_rows(perm: str, grantee: User | Group, obj: Case | Person):
+GrantModel = (
+    type[CaseGroupObjectPermission]
+    | type[CaseUserObjectPermission]
+    | type[PersonUserObjectPermission]
+)
+
+
+def _grant_rows(
+    perm: str, grantee: User | Group, obj: Case | Person
+) -> tuple[GrantModel, dict[str, Any]]:
     """The direct-foreign-key permission rows for (perm, grantee, obj), unsaved filter."""
     app_label, codename = perm.split(".")
     permission = Permission.objects.get(
         content_type=ContentType.objects.get_for_model(obj), codename=codename
     )
+    model: GrantModel
     if isinstance(obj, Case):
         model, key = (
             (CaseGroupObjectPermission, "group")
@@ -47,25 +59,29 @@ def _grant_rows(perm: str, grantee: User | Group, obj: Case | Person):
     return model, {key: grantee, "permission": permission, "content_object": obj}
 
 
-def grant_perm(perm: str, grantee: User | Group, obj, *, actor: User | None, reason: str) -> None:
+def grant_perm(
+    perm: str, grantee: User | Group, obj: Case | Person, *, actor: User | None, reason: str
+) -> None:
     """Give `grantee` the object permission, with a history row naming actor and reason.
     (guardian's assign_perm leaves the history row without either.) Without an actor
     the request's user is recorded, as simple-history's middleware does."""
     model, values = _grant_rows(perm, grantee, obj)
-    if not model.objects.filter(**values).exists():
+    if not model._default_manager.filter(**values).exists():
         row = model(**values)
         if actor is None:
-            row._change_reason = reason
+            give_reason(row, reason)
         else:
             attribute(row, user=actor, reason=reason)
         row.save()
 
 
-def revoke_perm(perm: str, grantee: User | Group, obj, *, actor: User, reason: str) -> None:
+def revoke_perm(
+    perm: str, grantee: User | Group, obj: Case | Person, *, actor: User, reason: str
+) -> None:
     """Take the object permission away, one row at a time so that every deletion leaves
     a history row (a bulk delete would not name the actor)."""
     model, values = _grant_rows(perm, grantee, obj)
-    for row in model.objects.filter(**values):
+    for row in model._default_manager.filter(**values):
         attribute(row, user=actor, reason=reason).delete()
 
 
@@ -97,9 +113,14 @@ def grant_case_access(
     case = case_selectors.get_case_for_user(actor, case_id)
     if not may_grant(actor, case):
         raise PermissionDenied
-    if (user is None) == (unit is None):
+    grantee: User | Group
+    if user is not None and unit is None:
+        grantee = user
+    elif unit is not None and user is None:
+        grantee = unit.group
+    else:
         raise ValidationError({"grantee": _("Choose either a user or a unit.")})
-    grant_case(case, user if user is not None else unit.group, actor=actor, reason="access granted")
+    grant_case(case, grantee, actor=actor, reason="access granted")
 
 
 def may_grant_protected(actor: User, case: Case) -> bool:

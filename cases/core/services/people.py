@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -38,7 +39,7 @@ class PersonData:
     sex: str = ""
     protected_identity: str = ProtectedIdentity.NONE
     protected_identity_noted_on: date | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def apply_person_data(person: Person, data: PersonData) -> None:
@@ -70,7 +71,7 @@ def apply_person_data(person: Person, data: PersonData) -> None:
 class PersonalNumberTaken(ValidationError):
     """The identity number belongs to someone else; `clash` says what the actor may know."""
 
-    def __init__(self, message, *, clash: case_selectors.NumberClash):
+    def __init__(self, message: dict[str, str], *, clash: case_selectors.NumberClash) -> None:
         super().__init__(message)
         self.clash = clash
 

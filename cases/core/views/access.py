@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from audit.hooks import How, record_read
 from bokvar.forms import submitting
 from bokvar.models import Unit
-from bokvar.permissions import role_required
+from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_PAGES
 
 from ..forms import GrantForm, ProtectedGrantForm
@@ -23,7 +24,7 @@ from ..services import access
 
 @role_required(*CASE_PAGES)
 @require_http_methods(["GET", "POST"])
-def case_access(request, case_id: int):
+def case_access(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_id)
     if not access.may_grant(request.user, case):
         raise PermissionDenied
@@ -52,7 +53,7 @@ def case_access(request, case_id: int):
 
 @role_required(*CASE_PAGES)
 @require_http_methods(["GET", "POST"])
-def protected_access(request, case_id: int):
+def protected_access(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     """Let a colleague with access to the case see one of its protected people."""
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     if not access.may_grant_protected(request.user, case):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -13,9 +17,10 @@ from django.views.decorators.http import require_http_methods
 from audit.hooks import How, record_read, record_reads
 from bokvar.forms import submitting
 from bokvar.models import Unit
-from bokvar.permissions import role_required
+from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_PAGES, CASE_STAFF
 from bokvar.selectors import roles_of
+from cases.models import Case
 
 from ... import case_page
 from .. import search
@@ -43,7 +48,7 @@ FILTERS = ("status", "unit", "assignee")
 
 @role_required(*CASE_PAGES)
 @require_http_methods(["GET", "POST"])
-def case_list(request):
+def case_list(request: AuthenticatedRequest) -> HttpResponse:
     units = Unit.objects.filter(district_id__in=roles_of(request.user).district_ids)
     staff = case_selectors.staff_choices(request.user)
     if request.method == "POST":
@@ -73,9 +78,9 @@ def case_list(request):
     return _render_list(request, form, filters)
 
 
-def _list_url(request, cleaned: dict) -> str:
+def _list_url(request: AuthenticatedRequest, cleaned: dict[str, Any]) -> str:
     """The result page's address: the filters, and a token instead of the search text."""
-    params = {}
+    params: dict[str, str | int] = {}
     if cleaned["q"].strip():
         params["search"] = search.remember(request.session, cleaned["q"].strip())
     if cleaned["status"]:
@@ -86,9 +91,16 @@ def _list_url(request, cleaned: dict) -> str:
     return reverse("cases:list") + ("?" + urlencode(params) if params else "")
 
 
-def _render_list(request, form, filters, status: int = 200):
-    found = case_selectors.case_list(request.user, filters) if filters is not None else []
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+def _render_list(
+    request: AuthenticatedRequest,
+    form: CaseFilterForm,
+    filters: case_selectors.CaseFilters | None,
+    status: int = 200,
+) -> HttpResponse:
+    found: QuerySet[Case] | list[Case] = (
+        case_selectors.case_list(request.user, filters) if filters is not None else []
+    )
+    page: Page[Case] = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"case": case, "name": case_selectors.head_name(case)} for case in page.object_list]
     if rows:
         # The list shows each case's main tenant by name: one read per case shown.
@@ -111,7 +123,7 @@ def _render_list(request, form, filters, status: int = 200):
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
-def case_create(request):
+def case_create(request: AuthenticatedRequest) -> HttpResponse:
     units = case_selectors.units_for_new_cases(request.user)
     staff = case_selectors.staff_choices(request.user)
     offer = None
@@ -163,16 +175,18 @@ def case_create(request):
     )
 
 
-def _rows(value, *, default: int, most: int) -> int:
+def _rows(value: str | None, *, default: int, most: int) -> int:
+    if value is None:
+        return default
     try:
         return max(1, min(int(value), most))
-    except (TypeError, ValueError):
+    except ValueError:
         return default
 
 
 @role_required(*CASE_PAGES)
 @require_http_methods(["GET"])
-def case_detail(request, case_id: int):
+def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_id)
     record_read(request, obj=case, how=How.PAGE)
     context = {
@@ -193,7 +207,7 @@ def case_detail(request, case_id: int):
 
 @role_required(*CASE_PAGES)
 @require_http_methods(["GET", "POST"])
-def case_edit(request, case_id: int):
+def case_edit(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     staff = case_selectors.staff_choices(request.user)
     conflict = ""
@@ -231,7 +245,7 @@ def case_edit(request, case_id: int):
 
 @role_required(*CASE_PAGES)
 @require_http_methods(["GET", "POST"])
-def case_close(request, case_id: int):
+def case_close(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     conflict = ""
     if request.method == "POST":

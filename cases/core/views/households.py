@@ -4,8 +4,11 @@ identity number is already registered."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -14,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.hooks import How, record_read
 from bokvar.forms import submitting
-from bokvar.permissions import role_required
+from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_PAGES, CASE_STAFF
 from bokvar.selectors import roles_of
 
@@ -25,7 +28,7 @@ from ..services import households
 
 @role_required(*CASE_PAGES)
 @require_http_methods(["GET", "POST"])
-def household_children(request, case_id: int):
+def household_children(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     """The household's children (birth years only): list, add, and remove buttons."""
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     conflict = ""
@@ -62,7 +65,9 @@ def household_children(request, case_id: int):
 
 @role_required(*CASE_PAGES)
 @require_POST
-def household_child_remove(request, case_id: int, child_id: int):
+def household_child_remove(
+    request: AuthenticatedRequest, case_id: int, child_id: int
+) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     form = VersionForm(request.POST)
     if not form.is_valid():
@@ -85,13 +90,13 @@ def household_child_remove(request, case_id: int, child_id: int):
 # --- A returning household --------------------------------------------------------------
 
 
-def new_case_url(household_id: int, **initial) -> str:
+def new_case_url(household_id: int, **initial: Any) -> str:
     url = reverse("cases:household_new_case", args=[household_id])
     initial = {k: v for k, v in initial.items() if v}
     return url + ("?" + urlencode(initial) if initial else "")
 
 
-def clash_offer(clash) -> dict | None:
+def clash_offer(clash: case_selectors.NumberClash | None) -> dict[str, Any] | None:
     """What the new-case and person forms offer beside a visible identity-number clash:
     the household's open case, or a new case for the household."""
     if clash is None or not clash.visible:
@@ -99,7 +104,7 @@ def clash_offer(clash) -> dict | None:
     return {"open_case": clash.open_case, "household_id": clash.household_id}
 
 
-def new_case_offer(error: ValidationError | None, cleaned: dict) -> dict | None:
+def new_case_offer(error: ValidationError | None, cleaned: dict[str, Any]) -> dict[str, Any] | None:
     """Beside a registered identity number the user may see: their household's open
     case, or a new case for it carrying over the kind and unit already chosen."""
     offer = clash_offer(getattr(error, "clash", None))
@@ -113,7 +118,7 @@ def new_case_offer(error: ValidationError | None, cleaned: dict) -> dict | None:
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
-def household_new_case(request, household_id: int):
+def household_new_case(request: AuthenticatedRequest, household_id: int) -> HttpResponse:
     previous = case_selectors.get_household_case_for_user(request.user, household_id)
     open_case = case_selectors.open_case_of_household(household_id)
     if open_case is not None:

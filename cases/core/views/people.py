@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from audit.hooks import How, record_read
 from bokvar.forms import submitting
-from bokvar.permissions import role_required
+from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_PAGES
 
 from ... import case_page
@@ -22,7 +23,7 @@ from .households import new_case_offer
 
 @role_required(*CASE_PAGES)
 @require_http_methods(["GET"])
-def person_detail(request, case_id: int, person_id: int):
+def person_detail(request: AuthenticatedRequest, case_id: int, person_id: int) -> HttpResponse:
     """One person of the case: their details and what other apps know of them (the
     housing chain). A protected person not granted to the user answers 404."""
     case = case_selectors.get_case_for_user(request.user, case_id)
@@ -42,7 +43,7 @@ def person_detail(request, case_id: int, person_id: int):
 
 @role_required(*CASE_PAGES)
 @require_http_methods(["GET", "POST"])
-def person_edit(request, case_id: int, person_id: int):
+def person_edit(request: AuthenticatedRequest, case_id: int, person_id: int) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     person = people_selectors.get_person_for_user(request.user, case, person_id)
     conflict, offer = "", None

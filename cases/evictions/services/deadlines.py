@@ -16,8 +16,9 @@ outage."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -108,7 +109,7 @@ def _leads() -> list[int]:
     return sorted(set(setting("REMINDER_LEAD_DAYS")))
 
 
-def _due(today: date) -> list[dict]:
+def _due(today: date) -> list[scan.ValuesRow]:
     """Open deadlines of open cases whose earliest reminder day has come. Plain values:
     the encrypted note is never needed, so never decrypted."""
     return list(
@@ -122,20 +123,24 @@ def _due(today: date) -> list[dict]:
     )
 
 
-def _recipients(rows: list[dict]) -> dict[int, list[User]]:
+def _recipients(rows: Sequence[scan.ValuesRow]) -> dict[int, list[User]]:
     """Who is reminded: each case's assigned staff, else its unit's staff (two queries)."""
     return responsible_staff_by_case(
         {row["case_id"]: row["case__responsible_unit_id"] for row in rows}
     )
 
 
-def _notices(rows: list[dict], staff: dict[int, list[User]], today: date) -> Iterator[scan.Notice]:
+def _notices(
+    rows: Sequence[scan.ValuesRow], staff: Mapping[int, list[User]], today: date
+) -> Iterator[scan.Notice]:
     leads = _leads()
     catch_up = setting("REMINDER_CATCH_UP_DAYS")
     kinds = dict(Deadline.Kind.choices)
     for row in rows:
 
-        def notice(lead: int | str, user: User, *, row: dict = row, **extra) -> scan.Notice:
+        def notice(
+            lead: int | str, user: User, *, row: scan.ValuesRow = row, **extra: Any
+        ) -> scan.Notice:
             return scan.Notice(
                 recipient=user,
                 kind="deadline_reminder",

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -54,7 +56,7 @@ class ImportRejected(Exception):
         super().__init__(f"{len(errors)} rejected rows")
 
 
-def _bool(value: str, field: str):
+def _bool(value: str, field: str) -> bool | None:
     value = (value or "").strip().lower()
     if not value:
         return None
@@ -81,7 +83,7 @@ def separator(text: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
-def read_rows(text: str) -> list[tuple[int, dict]]:
+def read_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
     """(line, row) for each row, the line being where the row starts in the file (a
     quoted cell may run over several lines)."""
     reader = csv.reader(io.StringIO(text), delimiter=separator(text))
@@ -92,7 +94,7 @@ def read_rows(text: str) -> list[tuple[int, dict]]:
         raise ImportRejected(
             [RowError(1, ", ".join(missing), _("The header lacks required columns."))]
         )
-    rows = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     ended = reader.line_num
     for cells in reader:
         start, ended = ended + 1, reader.line_num
@@ -103,6 +105,23 @@ def read_rows(text: str) -> list[tuple[int, dict]]:
             continue
         rows.append((start, dict(zip(fieldnames, cells, strict=False))))
     return rows
+
+
+T = TypeVar("T")
+
+
+def _parse_cell(
+    row: dict[str, Any],
+    field: str,
+    parse: Callable[[str, str], T | None],
+    found: dict[str, list[str]],
+) -> T | None:
+    """A cell the CSV spells its own way, parsed; its problem goes into `found`."""
+    try:
+        return parse(row.get(field, ""), field)
+    except ValidationError as exc:
+        found.update(exc.message_dict)
+        return None
 
 
 def import_signals(
@@ -127,17 +146,9 @@ def import_signals(
         # Parse what the CSV spells its own way first, so one bad cell does not hide
         # the problems in the others.
         found: dict[str, list[str]] = {}
-        parsed = {}
-        for field, parse in [
-            ("received_on", parse_date),
-            ("landlord_warned_tenant", _bool),
-            ("landlord_notified_board", _bool),
-        ]:
-            try:
-                parsed[field] = parse(row.get(field, ""), field)
-            except ValidationError as exc:
-                found.update(exc.message_dict)
-                parsed[field] = None
+        received_on = _parse_cell(row, "received_on", parse_date, found)
+        warned = _parse_cell(row, "landlord_warned_tenant", _bool, found)
+        notified = _parse_cell(row, "landlord_notified_board", _bool, found)
         try:
             signal = build_signal(
                 landlord,
@@ -149,7 +160,9 @@ def import_signals(
                     address=row.get("address") or "",
                     arrears_amount=row.get("arrears_amount") or None,
                     description=row.get("description") or "",
-                    **parsed,
+                    received_on=received_on,
+                    landlord_warned_tenant=warned,
+                    landlord_notified_board=notified,
                 ),
                 today=today,
             )

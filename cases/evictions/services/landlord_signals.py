@@ -41,7 +41,7 @@ class SignalInput:
     landlord_notified_board: bool | None = None
 
 
-def parse_amount(value) -> Decimal | None:
+def parse_amount(value: Decimal | str | int | None) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
@@ -81,6 +81,7 @@ def build_signal(landlord: Landlord, data: SignalInput, *, today: date) -> Landl
         errors["landlord"] = [_("This landlord is no longer active.")]
     if errors:
         raise ValidationError(errors)
+    assert data.received_on is not None  # a missing date is among the errors above
     name = data.name.strip()
     disturbance = data.kind == LandlordSignal.Kind.DISTURBANCE
     signal = LandlordSignal(
@@ -158,7 +159,11 @@ def save_new(
             update_fields=["repeat_of", "district"]
         )
         return signal
-    case = Case.objects.select_related("responsible_unit").filter(pk=earlier.case_id).first()
+    case = (
+        Case.objects.select_related("responsible_unit").filter(pk=earlier.case_id).first()
+        if earlier.case_id is not None
+        else None
+    )
     if case is not None and case.status == Case.Status.OPEN:
         # The same tenant and landlord again: it belongs to the open case, not the queue.
         signal.case = case

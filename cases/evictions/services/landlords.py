@@ -29,7 +29,10 @@ def _unique_name(name: str, *, exclude_pk: int | None = None) -> tuple[str, str]
     if not name:
         raise ValidationError({"name": _("Enter the landlord's name.")})
     index = selectors.landlord_name_index(name)
-    if Landlord.objects.filter(name_bidx=index).exclude(pk=exclude_pk).exists():
+    same_name = Landlord.objects.filter(name_bidx=index)
+    if exclude_pk is not None:
+        same_name = same_name.exclude(pk=exclude_pk)
+    if same_name.exists():
         raise ValidationError({"name": _("A landlord with this name is already registered.")})
     return name, index
 

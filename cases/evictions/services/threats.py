@@ -6,6 +6,7 @@ hand (at once when the date or a child is recorded, and by the scheduled scan
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
@@ -247,7 +248,7 @@ def update_threat(
     _after_change(
         threat,
         actor=actor,
-        eviction_changed="eviction_on" in changed and threat.eviction_on,
+        eviction_changed="eviction_on" in changed and threat.eviction_on is not None,
         today=today,
         reopen=bool({"outcome", "paid_on", "prevented_by_illness"} & set(changed)),
     )
@@ -255,7 +256,7 @@ def update_threat(
 
 
 def _after_change(
-    threat: EvictionThreat, *, actor: User, eviction_changed, today: date, reopen: bool = False
+    threat: EvictionThreat, *, actor: User, eviction_changed: bool, today: date, reopen: bool = False
 ) -> None:
     sync_deadlines(threat, actor=actor, today=today, reopen=reopen)
     case = Case.objects.select_related("responsible_unit").get(pk=threat.case_id)
@@ -330,6 +331,8 @@ def _case_url(case_id: int) -> str:
 
 def notify_eviction_date(threat: EvictionThreat, *, case: Case) -> None:
     """The responsible unit opens or updates an investigation (no personal data in text)."""
+    if threat.eviction_on is None:
+        raise ValueError("the threat has no eviction date to tell of")
     notify(
         recipients=unit_staff(case.responsible_unit_id),
         kind="eviction_date",
@@ -421,7 +424,7 @@ def _children_message(number: str, eviction_on: date) -> tuple[str, str]:
 # --- The scheduled scan: an eviction date recorded weeks ahead comes within the window ---
 
 
-def _children_due(today: date) -> list[dict]:
+def _children_due(today: date) -> list[scan.ValuesRow]:
     window = today + timedelta(days=setting("CHILD_EVICTION_ALERT_DAYS"))
     return list(
         EvictionThreat.objects.filter(
@@ -439,11 +442,13 @@ def _children_due(today: date) -> list[dict]:
     )
 
 
-def _children_recipients(rows: list[dict]) -> dict[int, list[User]]:
+def _children_recipients(rows: Sequence[scan.ValuesRow]) -> dict[int, list[User]]:
     return coordinators_by_district({row["case__responsible_unit__district_id"] for row in rows})
 
 
-def _children_notices(rows: list[dict], coordinators: dict, today: date):
+def _children_notices(
+    rows: Sequence[scan.ValuesRow], coordinators: Mapping[int, list[User]], today: date
+) -> Iterator[scan.Notice]:
     for row in rows:
         subject, body = _children_message(row["case__number"], row["eviction_on"])
         for user in coordinators.get(row["case__responsible_unit__district_id"], []):

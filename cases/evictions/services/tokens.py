@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bokvar.history import attribute, system_user
+from bokvar.models import User
 from cases.models import Landlord, LandlordToken
 
 PREFIX = "bk_"
@@ -27,7 +28,7 @@ def create_token(*, landlord: Landlord) -> str:
 
 
 @transaction.atomic
-def revoke_tokens(*, landlord: Landlord, actor=None) -> int:
+def revoke_tokens(*, landlord: Landlord, actor: User | None = None) -> int:
     count = 0
     for token in landlord.tokens.filter(revoked_at__isnull=True):
         token.revoked_at = timezone.now()

@@ -4,6 +4,8 @@ repeat. A tenant registered out of the coordinator's sight is forwarded, never s
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -29,7 +31,9 @@ from .. import selectors
 from .landlord_signals import coordinated_district
 
 
-def _triage(signal: LandlordSignal, *, actor: User, status: str, reason: str, **values) -> None:
+def _triage(
+    signal: LandlordSignal, *, actor: User, status: str, reason: str, **values: Any
+) -> None:
     signal.status = status
     signal.triaged_at = timezone.now()
     signal.triaged_by = actor

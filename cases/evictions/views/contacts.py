@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.hooks import How, record_read
 from bokvar.forms import submitting
-from bokvar.permissions import role_required
+from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF
 from cases.core.selectors import cases as case_selectors
 from cases.models import Intervention
@@ -21,7 +22,7 @@ from ..services import contacts
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
-def contact_new(request, case_id: int):
+def contact_new(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     form = ContactForm(request.POST or None, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -39,7 +40,7 @@ def contact_new(request, case_id: int):
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
-def intervention_new(request, case_id: int):
+def intervention_new(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     form = InterventionForm(request.POST or None, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -57,7 +58,9 @@ def intervention_new(request, case_id: int):
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
-def intervention_edit(request, case_id: int, intervention_id: int):
+def intervention_edit(
+    request: AuthenticatedRequest, case_id: int, intervention_id: int
+) -> HttpResponse:
     """Move an intervention on and record its outcome."""
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     intervention = get_object_or_404(Intervention, pk=intervention_id, case=case)

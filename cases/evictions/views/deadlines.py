@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.hooks import How, record_reads
 from bokvar.legal_calendar import working_days_between
-from bokvar.permissions import role_required
+from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF
 
 from .. import selectors
@@ -19,7 +20,7 @@ from ..services import deadlines
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
-def my_deadlines(request):
+def my_deadlines(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = list(selectors.my_deadlines(request.user)[:200])
     for d in rows:
@@ -43,7 +44,7 @@ def my_deadlines(request):
 
 @role_required(*CASE_STAFF)
 @require_POST
-def deadline_done(request, deadline_id: int):
+def deadline_done(request: AuthenticatedRequest, deadline_id: int) -> HttpResponse:
     deadline = deadlines.complete_deadline(actor=request.user, deadline_id=deadline_id)
     messages.success(request, _("The deadline was marked as done."))
     if request.POST.get("next") == "case":

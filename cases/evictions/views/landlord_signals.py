@@ -3,18 +3,23 @@ signal taken down by staff, and importing a landlord's CSV batch."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.hooks import How, record_read, record_reads
 from bokvar.forms import submitting
-from bokvar.models import Unit
-from bokvar.permissions import role_required
+from bokvar.models import Unit, User
+from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF, TRIAGE
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
+from cases.models import LandlordSignal
 
 from .. import selectors
 from ..forms import DismissForm, ImportForm, LinkForm, OpenCaseForm, ReopenForm, SignalForm
@@ -31,7 +36,7 @@ def _open_case_field(key: str) -> str:
 
 @role_required(*TRIAGE)
 @require_http_methods(["GET"])
-def signal_queue(request):
+def signal_queue(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.mark_withheld(request.user, selectors.triage_queue(request.user))
     record_reads(request, objs=rows, how=How.PAGE)
     return render(request, "cases/evictions/signal_queue.html", {"signals": rows})
@@ -39,7 +44,7 @@ def signal_queue(request):
 
 @role_required(*TRIAGE)
 @require_http_methods(["GET", "POST"])
-def signal_new(request):
+def signal_new(request: AuthenticatedRequest) -> HttpResponse:
     form = SignalForm(
         request.POST or None, districts=sorted(roles_of(request.user).coordinator_district_ids)
     )
@@ -57,7 +62,7 @@ def signal_new(request):
     return render(request, "cases/evictions/signal_form.html", {"form": form})
 
 
-def _units(user):
+def _units(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(
         district_id__in=roles_of(user).coordinator_district_ids, is_active=True
     )
@@ -65,12 +70,19 @@ def _units(user):
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
-def signal_detail(request, signal_id: int):
+def signal_detail(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
     signal = selectors.get_signal_for_user(request.user, signal_id)
     return _render_signal(request, signal)
 
 
-def _render_signal(request, signal, *, open_form=None, dismiss_form=None, status=200):
+def _render_signal(
+    request: AuthenticatedRequest,
+    signal: LandlordSignal,
+    *,
+    open_form: OpenCaseForm | None = None,
+    dismiss_form: DismissForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     # Every rendering of the page is a read, a refused triage form included.
     record_read(request, obj=signal, how=How.PAGE)
     repeat_of = signal.repeat_of if signal.repeat_of_id else None
@@ -82,7 +94,7 @@ def _render_signal(request, signal, *, open_form=None, dismiss_form=None, status
         and not signal.withheld
         and selectors.may_triage_signal(request.user, signal)
     )
-    context = {
+    context: dict[str, Any] = {
         "signal": signal,
         "may_triage": may_triage,
         "repeat_of": repeat_of,
@@ -110,7 +122,7 @@ def _render_signal(request, signal, *, open_form=None, dismiss_form=None, status
 
 @role_required(*CASE_STAFF)
 @require_POST
-def signal_link(request, signal_id: int):
+def signal_link(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
     signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
     form = LinkForm(request.POST)
     if not form.is_valid():
@@ -132,7 +144,7 @@ def signal_link(request, signal_id: int):
 
 @role_required(*TRIAGE)
 @require_POST
-def signal_route(request, signal_id: int):
+def signal_route(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
     """Send a signal naming a protected person to those granted that person."""
     signal = selectors.get_signal_for_user(request.user, signal_id)
     routed = triage.route_protected_signal(actor=request.user, signal_id=signal.pk)
@@ -147,7 +159,7 @@ def signal_route(request, signal_id: int):
 
 @role_required(*CASE_STAFF)
 @require_POST
-def signal_reopen_case(request, signal_id: int):
+def signal_reopen_case(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
     signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
     form = ReopenForm(request.POST)
     if not form.is_valid():
@@ -174,7 +186,7 @@ def signal_reopen_case(request, signal_id: int):
 
 @role_required(*CASE_STAFF)
 @require_POST
-def signal_open_case(request, signal_id: int):
+def signal_open_case(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
     signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
     form = OpenCaseForm(
         request.POST, units=_units(request.user), staff=case_selectors.staff_choices(request.user)
@@ -205,7 +217,7 @@ def signal_open_case(request, signal_id: int):
 
 @role_required(*CASE_STAFF)
 @require_POST
-def signal_dismiss(request, signal_id: int):
+def signal_dismiss(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
     signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
     form = DismissForm(request.POST)
     if form.is_valid():
@@ -224,7 +236,7 @@ def signal_dismiss(request, signal_id: int):
 
 @role_required(*TRIAGE)
 @require_http_methods(["GET", "POST"])
-def signal_import(request):
+def signal_import(request: AuthenticatedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     rejected = []
     if request.method == "POST" and form.is_valid():

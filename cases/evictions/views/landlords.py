@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from bokvar.forms import submitting
 from bokvar.models import District, Role
-from bokvar.permissions import role_required
+from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import LANDLORD_REGISTER
 from bokvar.selectors import roles_of
 from cases.models import Landlord
@@ -21,7 +22,7 @@ from ..services import landlords as landlord_services
 
 @role_required(*LANDLORD_REGISTER)
 @require_http_methods(["GET"])
-def landlord_list(request):
+def landlord_list(request: AuthenticatedRequest) -> HttpResponse:
     landlords = list(
         Landlord.objects.prefetch_related("districts").order_by("kind", "organisation_name", "id")
     )
@@ -37,7 +38,7 @@ def landlord_list(request):
 
 @role_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
-def landlord_edit(request, landlord_id: int):
+def landlord_edit(request: AuthenticatedRequest, landlord_id: int) -> HttpResponse:
     landlord = selectors.get_landlord_for_user(request.user, landlord_id, write=True)
     mine = roles_of(request.user).coordinator_district_ids
     districts = District.objects.filter(pk__in=mine)
@@ -84,7 +85,7 @@ def landlord_edit(request, landlord_id: int):
 
 @role_required(*LANDLORD_REGISTER)
 @require_http_methods(["GET", "POST"])
-def landlord_new(request):
+def landlord_new(request: AuthenticatedRequest) -> HttpResponse:
     districts = District.objects.filter(pk__in=selectors.landlord_district_ids(request.user))
     form = LandlordForm(
         request.POST or None, districts=districts, initial={"districts": list(districts)}

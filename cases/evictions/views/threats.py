@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from audit.hooks import How, record_read
 from bokvar.forms import submitting
-from bokvar.permissions import role_required
+from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF
 from cases.core.selectors import cases as case_selectors
 
@@ -20,7 +21,7 @@ from ..services import threats
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
-def threat_new(request, case_id: int):
+def threat_new(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     form = ThreatForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -36,7 +37,7 @@ def threat_new(request, case_id: int):
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET", "POST"])
-def threat_edit(request, case_id: int, threat_id: int):
+def threat_edit(request: AuthenticatedRequest, case_id: int, threat_id: int) -> HttpResponse:
     case, threat = selectors.get_threat_for_user(request.user, case_id, threat_id, write=True)
     conflict = ""
     if request.method == "POST":

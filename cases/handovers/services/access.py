@@ -28,7 +28,9 @@ def keeps_view(
         to_unit_id=unit_id,
         kind=Handover.Kind.CONSULTATION,
         status=Handover.Status.ACCEPTED,
-    ).exclude(pk=exclude_handover)
+    )
+    if exclude_handover is not None:
+        consulted = consulted.exclude(pk=exclude_handover)
     if consulted.exists():
         return True
     return HandoverReadAccess.objects.filter(

@@ -7,9 +7,11 @@ case's responsibility and object permissions; the old unit keeps read access for
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,14 +165,16 @@ def _return_superseded(accepted: Handover, *, actor: User, now: datetime) -> Non
         attribute(other, user=actor, reason="handover superseded").save(
             update_fields=["status", "returned_at", "returned_by", "return_reason", "version"]
         )
-        transaction.on_commit(
-            lambda other=other: notify_unit(
-                other,
-                unit_id=other.from_unit_id,
-                kind="handover_returned",
-                subject=_("Returned: %(what)s") % {"what": selectors.describe(other)},
-            )
-        )
+        transaction.on_commit(partial(_tell_returned, other))
+
+
+def _tell_returned(handover: Handover) -> None:
+    notify_unit(
+        handover,
+        unit_id=handover.from_unit_id,
+        kind="handover_returned",
+        subject=_("Returned: %(what)s") % {"what": selectors.describe(handover)},
+    )
 
 
 def _move_responsibility(handover: Handover, case: Case, *, actor: User, now: datetime) -> None:
@@ -291,7 +295,7 @@ def close_consultation(*, actor: User, handover_id: int, now: datetime | None = 
     return handover
 
 
-def _protected_members(case: Case):
+def _protected_members(case: Case) -> QuerySet[Person]:
     return Person.objects.filter(household_id=case.household_id).exclude(
         protected_identity=ProtectedIdentity.NONE
     )
@@ -310,14 +314,16 @@ def may_revoke_protected_grant(actor: User, handover: Handover) -> bool:
 def revoke_protected_grant(*, actor: User, handover_id: int) -> Handover:
     """Take back the grant given when the handover was accepted (logged per person)."""
     handover = _lock(handover_id)
-    if not may_revoke_protected_grant(actor, handover):
+    # Only an accepted handover has a grant to take back (may_revoke_protected_grant).
+    granted_to = handover.accepted_by
+    if granted_to is None or not may_revoke_protected_grant(actor, handover):
         raise ValidationError(
             {"grants_protected": _("Only the sending unit's lead may take this grant back.")}
         )
     for person in _protected_members(handover.case):
         revoke_perm(
             PROTECTED_PERM,
-            handover.accepted_by,
+            granted_to,
             person,
             actor=actor,
             reason="protected-person grant of a handover taken back",

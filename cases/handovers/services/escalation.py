@@ -7,7 +7,7 @@ runs. A run that comes late sends every step that has arrived and was not sent y
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 from django.urls import reverse
@@ -55,13 +55,13 @@ def _due(now: datetime) -> list[Handover]:
     )
 
 
-def _recipients(handovers: list[Handover]) -> dict[int, list[User]]:
+def _recipients(handovers: Sequence[Handover]) -> dict[int, list[User]]:
     """The coordinators of each receiving district (one query); the sender is on the row."""
     return coordinators_by_district({h.to_unit.district_id for h in handovers})
 
 
 def _notices(
-    handovers: list[Handover], coordinators: dict[int, list[User]], now: datetime
+    handovers: Sequence[Handover], coordinators: Mapping[int, list[User]], now: datetime
 ) -> Iterator[scan.Notice]:
     for handover in handovers:
         steps = arrived_steps(handover, now=now)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -297,7 +298,7 @@ def _urls(world) -> list[str]:
     for route, params in _patterns():
         unknown = [p for p in params if p not in values]
         assert not unknown, f"teach the walk URL parameter(s) {unknown} of {route}"
-        combos = [{}]
+        combos: list[dict[str, Any]] = [{}]
         for p in params:
             combos = [{**c, p: v} for c in combos for v in values[p]]
         for combo in combos:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -420,7 +421,7 @@ def test_every_expected_last_day_is_a_working_day():
 
 def _data(s: Scenario) -> ThreatData:
     """Only the fields a scenario uses, so the table runs against older code too."""
-    values = {"termination_served_on": s.served, "board_notified_on": s.received}
+    values: dict[str, Any] = {"termination_served_on": s.served, "board_notified_on": s.received}
     if s.given:
         values["board_notice_given_on"] = s.given
     if s.application_on:
