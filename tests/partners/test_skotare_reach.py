@@ -19,7 +19,12 @@ pytestmark = pytest.mark.django_db
 SKOTARE_NAMES = {
     "home",
     "notifications",
-    "login",
+    "login",  # signed in: redirected home
+    # The sign-in's further steps: without a pending sign-in, redirected to "login".
+    "login-code",
+    "login-enrol",
+    "login-locked",
+    "recovery-codes",  # signed in, nothing to show: redirected home
     "logout",
     "set_language",
     "api-schema",

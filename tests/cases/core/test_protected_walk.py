@@ -249,6 +249,7 @@ def protected_world(org, make_case):
         "token": create_token(landlord=landlord),
         "coordinator2": coordinator2,
         "deadline": case.deadlines.order_by("pk").first(),
+        "intervention": case.interventions.order_by("pk").first(),
         "notifications": list(Notification.objects.order_by("pk")),
     }
 
@@ -279,6 +280,7 @@ def _values(world) -> dict[str, list]:
         "apartment_id": [world["apartment"].pk],
         "threat_id": [world["threat"].pk],
         "deadline_id": [world["deadline"].pk],
+        "intervention_id": [world["intervention"].pk],
         "landlord_id": [world["landlord"].pk],
         "night_id": [0],
         "cost_id": [0],
@@ -287,6 +289,11 @@ def _values(world) -> dict[str, list]:
         "report_id": [report.pk if report else 0],
         "household_id": [world["case"].household_id],
         "item_id": [0],
+        # The administrator's second-factor reset of a colleague: no personal data.
+        "user_id": [0],
+        # Partners and meeting places hold no person (issue 20): walked all the same.
+        "partner_id": [0],
+        "place_id": [0],
         # The API's detail routes: signals and handovers.
         "pk": [*(s.pk for s in world["signals"]), world["handover"].pk],
     }
