@@ -27,7 +27,7 @@ run: $(STAMP)
 	DEBUG=1 scripts/run-dev
 
 test: $(STAMP)
-	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # Ruff, then the type check: mypy strict on the kernel and the parts of cases/, and no
 # more errors than recorded in mypy-baseline.txt elsewhere (scripts/mypy_ratchet.py).
