@@ -19,6 +19,7 @@ class Deadline(models.Model):
     # e-mails' wording and the working days left).
     status: str
     working_days: int
+    case_openable: bool
 
     class Kind(models.TextChoices):
         RECOVERY = "recovery", _("Recovery deadline")

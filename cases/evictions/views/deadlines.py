@@ -29,6 +29,11 @@ def my_deadlines(request: AuthenticatedRequest) -> HttpResponse:
         d.working_days = working_days_between(today, d.due_on)
     # Deadlines (eviction dates, recovery deadlines) are the cases' data: one read per case.
     cases_shown = {d.case_id: d.case for d in rows}
+    # A row an income-support unit sees only for its application links nowhere it may
+    # not go: the case number and the responsible unit, to know whom to call.
+    openable = selectors.openable_case_ids(request.user, cases_shown)
+    for d in rows:
+        d.case_openable = d.case_id in openable
     if cases_shown:
         record_reads(request, objs=list(cases_shown.values()), how=How.PAGE)
     return render(
