@@ -641,3 +641,26 @@ def test_the_amount_is_encrypted_in_the_table_and_its_history(org, make_case):
     assert route.history.count() == 1
     leaks = [(t, c) for t, c, v in raw_text_values() if "28413" in v]
     assert leaks == []
+
+
+# --- Demo data --------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_route_in_progress_and_one_saved_in_time(demo_seeded):
+    from bokvar.models import User
+
+    today = timezone.localdate()
+    routes = list(PaymentRoute.objects.select_related("threat"))
+    running = [r for r in routes if r.applied_on and not r.decision]
+    saved = [
+        r
+        for r in routes
+        if r.threat.recovery_deadline
+        and r.settles_by(r.threat.recovery_deadline, r.threat.recovery_amount)
+        and r.landlord_confirmed_on
+    ]
+    assert running and saved
+    assert running[0].threat.recovery_deadline >= today
+    # The demo's income-support caseworker has the running one on their list.
+    omar = User.objects.get(username="caseworker2")
+    assert (running[0].threat.case_id, "recovery") in _listed(omar)
