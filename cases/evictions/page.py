@@ -203,7 +203,8 @@ def payment_route_panel(request: AuthenticatedRequest, case: Case) -> dict[str, 
         "steps": steps,
         "late": any(step.warning for step in steps),
         "settled_in_time": bool(
-            route and current.recovery_deadline
+            route
+            and current.recovery_deadline
             and route.settles_by(current.recovery_deadline, current.recovery_amount)
         ),
         "may_write": case.status == "open" and case_selectors.can_write_case(request.user, case),

@@ -423,9 +423,7 @@ def get_payment_route_for_user(
 ) -> tuple[Case, EvictionThreat, PaymentRoute | None]:
     """The payment route of a threat, through the threat's way in (None: none recorded)."""
     case, threat = get_threat_for_user(user, case_id, threat_id, write=write)
-    route = (
-        PaymentRoute.objects.filter(threat=threat).select_related("income_support_unit").first()
-    )
+    route = PaymentRoute.objects.filter(threat=threat).select_related("income_support_unit").first()
     return case, threat, route
 
 
@@ -443,5 +441,7 @@ def openable_case_ids(user: User, case_ids: Iterable[int]) -> set[int]:
     """Of `case_ids`, those the user may open (one query): a deadline row shown to an
     income-support unit only because of an application links to nothing it may not see."""
     return set(
-        case_selectors.visible_cases(user).filter(pk__in=list(case_ids)).values_list("pk", flat=True)
+        case_selectors.visible_cases(user)
+        .filter(pk__in=list(case_ids))
+        .values_list("pk", flat=True)
     )

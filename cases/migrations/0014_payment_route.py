@@ -8,63 +8,293 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bokvar', '0006_role_grant_meeting_place_staff_choice'),
-        ('cases', '0013_merge_grants_interventions_and_deadlines'),
+        ("bokvar", "0006_role_grant_meeting_place_staff_choice"),
+        ("cases", "0013_merge_grants_interventions_and_deadlines"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalPaymentRoute',
+            name="HistoricalPaymentRoute",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('applied_on', models.DateField(blank=True, null=True, verbose_name='income-support application made')),
-                ('decision', models.CharField(blank=True, choices=[('', 'No decision yet'), ('granted', 'Granted'), ('partly_granted', 'Partly granted'), ('refused', 'Refused')], max_length=16, verbose_name='decision')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='decision made')),
-                ('settlement', models.CharField(blank=True, choices=[('', 'Not yet'), ('payment', 'Payment to the landlord'), ('commitment', 'Written commitment to the landlord (betalningsförbindelse)')], max_length=12, verbose_name='payment or commitment')),
-                ('settled_on', models.DateField(blank=True, null=True, verbose_name='paid or committed on')),
-                ('settled_amount', bokvar.fields.EncryptedTextField(blank=True, default='', verbose_name='amount paid or committed (SEK)')),
-                ('landlord_confirmed_on', models.DateField(blank=True, null=True, verbose_name='landlord confirmed receipt')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('income_support_unit', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='bokvar.unit', verbose_name='income-support unit')),
-                ('threat', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.evictionthreat', verbose_name='eviction threat')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "applied_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="income-support application made"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "No decision yet"),
+                            ("granted", "Granted"),
+                            ("partly_granted", "Partly granted"),
+                            ("refused", "Refused"),
+                        ],
+                        max_length=16,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "decided_on",
+                    models.DateField(blank=True, null=True, verbose_name="decision made"),
+                ),
+                (
+                    "settlement",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not yet"),
+                            ("payment", "Payment to the landlord"),
+                            (
+                                "commitment",
+                                "Written commitment to the landlord (betalningsförbindelse)",
+                            ),
+                        ],
+                        max_length=12,
+                        verbose_name="payment or commitment",
+                    ),
+                ),
+                (
+                    "settled_on",
+                    models.DateField(blank=True, null=True, verbose_name="paid or committed on"),
+                ),
+                (
+                    "settled_amount",
+                    bokvar.fields.EncryptedTextField(
+                        blank=True, default="", verbose_name="amount paid or committed (SEK)"
+                    ),
+                ),
+                (
+                    "landlord_confirmed_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="landlord confirmed receipt"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "income_support_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="bokvar.unit",
+                        verbose_name="income-support unit",
+                    ),
+                ),
+                (
+                    "threat",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.evictionthreat",
+                        verbose_name="eviction threat",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical payment route',
-                'verbose_name_plural': 'historical payment routes',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical payment route",
+                "verbose_name_plural": "historical payment routes",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='PaymentRoute',
+            name="PaymentRoute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('applied_on', models.DateField(blank=True, null=True, verbose_name='income-support application made')),
-                ('decision', models.CharField(blank=True, choices=[('', 'No decision yet'), ('granted', 'Granted'), ('partly_granted', 'Partly granted'), ('refused', 'Refused')], max_length=16, verbose_name='decision')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='decision made')),
-                ('settlement', models.CharField(blank=True, choices=[('', 'Not yet'), ('payment', 'Payment to the landlord'), ('commitment', 'Written commitment to the landlord (betalningsförbindelse)')], max_length=12, verbose_name='payment or commitment')),
-                ('settled_on', models.DateField(blank=True, null=True, verbose_name='paid or committed on')),
-                ('settled_amount', bokvar.fields.EncryptedTextField(blank=True, default='', verbose_name='amount paid or committed (SEK)')),
-                ('landlord_confirmed_on', models.DateField(blank=True, null=True, verbose_name='landlord confirmed receipt')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('income_support_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='bokvar.unit', verbose_name='income-support unit')),
-                ('threat', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='payment_route', to='cases.evictionthreat', verbose_name='eviction threat')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "applied_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="income-support application made"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "No decision yet"),
+                            ("granted", "Granted"),
+                            ("partly_granted", "Partly granted"),
+                            ("refused", "Refused"),
+                        ],
+                        max_length=16,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "decided_on",
+                    models.DateField(blank=True, null=True, verbose_name="decision made"),
+                ),
+                (
+                    "settlement",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not yet"),
+                            ("payment", "Payment to the landlord"),
+                            (
+                                "commitment",
+                                "Written commitment to the landlord (betalningsförbindelse)",
+                            ),
+                        ],
+                        max_length=12,
+                        verbose_name="payment or commitment",
+                    ),
+                ),
+                (
+                    "settled_on",
+                    models.DateField(blank=True, null=True, verbose_name="paid or committed on"),
+                ),
+                (
+                    "settled_amount",
+                    bokvar.fields.EncryptedTextField(
+                        blank=True, default="", verbose_name="amount paid or committed (SEK)"
+                    ),
+                ),
+                (
+                    "landlord_confirmed_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="landlord confirmed receipt"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "income_support_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="bokvar.unit",
+                        verbose_name="income-support unit",
+                    ),
+                ),
+                (
+                    "threat",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payment_route",
+                        to="cases.evictionthreat",
+                        verbose_name="eviction threat",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'payment route',
-                'verbose_name_plural': 'payment routes',
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('applied_on__isnull', True), ('income_support_unit__isnull', True)), models.Q(('applied_on__isnull', False), ('income_support_unit__isnull', False)), _connector='OR'), name='route_application_has_unit'), models.CheckConstraint(condition=models.Q(models.Q(('decided_on__isnull', True), ('decision', '')), models.Q(models.Q(('decision', ''), _negated=True), ('decided_on__isnull', False), ('applied_on__isnull', False)), _connector='OR'), name='route_decision_has_date_and_application'), models.CheckConstraint(condition=models.Q(models.Q(('settled_on__isnull', True), ('settlement', '')), models.Q(models.Q(('settlement', ''), _negated=True), ('settled_on__isnull', False), ('decision__in', ['granted', 'partly_granted'])), _connector='OR'), name='route_settlement_has_date_and_grant'), models.CheckConstraint(condition=models.Q(('landlord_confirmed_on__isnull', True), models.Q(('settlement', ''), _negated=True), _connector='OR'), name='route_confirmation_needs_settlement'), models.CheckConstraint(condition=models.Q(('decided_on__isnull', True), ('decided_on__gte', models.F('applied_on')), _connector='OR'), name='route_decision_after_application'), models.CheckConstraint(condition=models.Q(('settled_on__isnull', True), ('settled_on__gte', models.F('decided_on')), _connector='OR'), name='route_settlement_after_decision'), models.CheckConstraint(condition=models.Q(('landlord_confirmed_on__isnull', True), ('landlord_confirmed_on__gte', models.F('settled_on')), _connector='OR'), name='route_confirmation_after_settlement')],
+                "verbose_name": "payment route",
+                "verbose_name_plural": "payment routes",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("applied_on__isnull", True), ("income_support_unit__isnull", True)
+                            ),
+                            models.Q(
+                                ("applied_on__isnull", False),
+                                ("income_support_unit__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="route_application_has_unit",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("decided_on__isnull", True), ("decision", "")),
+                            models.Q(
+                                models.Q(("decision", ""), _negated=True),
+                                ("decided_on__isnull", False),
+                                ("applied_on__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="route_decision_has_date_and_application",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("settled_on__isnull", True), ("settlement", "")),
+                            models.Q(
+                                models.Q(("settlement", ""), _negated=True),
+                                ("settled_on__isnull", False),
+                                ("decision__in", ["granted", "partly_granted"]),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="route_settlement_has_date_and_grant",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("landlord_confirmed_on__isnull", True),
+                            models.Q(("settlement", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="route_confirmation_needs_settlement",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("decided_on__isnull", True),
+                            ("decided_on__gte", models.F("applied_on")),
+                            _connector="OR",
+                        ),
+                        name="route_decision_after_application",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("settled_on__isnull", True),
+                            ("settled_on__gte", models.F("decided_on")),
+                            _connector="OR",
+                        ),
+                        name="route_settlement_after_decision",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("landlord_confirmed_on__isnull", True),
+                            ("landlord_confirmed_on__gte", models.F("settled_on")),
+                            _connector="OR",
+                        ),
+                        name="route_confirmation_after_settlement",
+                    ),
+                ],
             },
         ),
     ]

@@ -48,9 +48,7 @@ class PaymentRoute(models.Model):
         related_name="+",
         verbose_name=_("income-support unit"),
     )
-    decision = models.CharField(
-        _("decision"), max_length=16, choices=Decision.choices, blank=True
-    )
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
     decided_on = models.DateField(_("decision made"), null=True, blank=True)
     settlement = models.CharField(
         _("payment or commitment"), max_length=12, choices=Settlement.choices, blank=True
@@ -59,9 +57,7 @@ class PaymentRoute(models.Model):
     # Money a client owes and social services pays is sensitive: encrypted, as text
     # holding a decimal (the services write it; `amount` reads it).
     settled_amount = EncryptedTextField(_("amount paid or committed (SEK)"))
-    landlord_confirmed_on = models.DateField(
-        _("landlord confirmed receipt"), null=True, blank=True
-    )
+    landlord_confirmed_on = models.DateField(_("landlord confirmed receipt"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()

@@ -244,8 +244,7 @@ def route_steps(
         application.warning = after(r.applied_on)
     elif due("PAYMENT_ROUTE_APPLICATION_WORKING_DAYS"):
         application.warning = _(
-            "No income-support application yet, %(days)s working days before the recovery "
-            "deadline."
+            "No income-support application yet, %(days)s working days before the recovery deadline."
         ) % {"days": left}
     steps.append(application)
 
@@ -258,7 +257,9 @@ def route_steps(
     )
     if r.decision == PaymentRoute.Decision.REFUSED:
         decision.warning = (
-            _("Income support was refused: the arrears must be paid some other way by %(deadline)s.")
+            _(
+                "Income support was refused: the arrears must be paid some other way by %(deadline)s."
+            )
             % {"deadline": deadline.isoformat()}
             if deadline_open and deadline
             else _("Income support was refused.")

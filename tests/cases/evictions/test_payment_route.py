@@ -276,16 +276,16 @@ def test_a_commitment_on_the_last_day_closes_the_deadline_and_one_after_does_not
     # and the step says so.
     route = _save(org, case, threat, commitment(D("2025-12-30")), today=D("2025-12-30"))
     assert not threats.paid_in_time(threat)
-    steps = {s.key: s for s in route_steps(threat, route, today=D("2025-12-30"), deadline_open=True)}
+    steps = {
+        s.key: s for s in route_steps(threat, route, today=D("2025-12-30"), deadline_open=True)
+    }
     assert "2025-12-29" in steps["settlement"].warning
 
 
 def test_an_amount_short_of_what_recovers_the_lease_keeps_the_deadline_open(org, make_case):
     served, last = EASTER
     unit = org.units[Unit.Kind.INCOME_SUPPORT].pk
-    case, threat = _threat(
-        org, make_case, served, today=served, recovery_amount=Decimal("24000")
-    )
+    case, threat = _threat(org, make_case, served, today=served, recovery_amount=Decimal("24000"))
     route = _save(
         org,
         case,
@@ -302,7 +302,9 @@ def test_an_amount_short_of_what_recovers_the_lease_keeps_the_deadline_open(org,
         today=D("2026-03-30"),
     )
     assert _recovery_row(threat).done_at is None
-    steps = {s.key: s for s in route_steps(threat, route, today=D("2026-03-30"), deadline_open=True)}
+    steps = {
+        s.key: s for s in route_steps(threat, route, today=D("2026-03-30"), deadline_open=True)
+    }
     assert "4000" in steps["settlement"].warning
     # The threat's own payment of the rest closes it, the one rule for both.
     threats.update_threat(
@@ -416,7 +418,9 @@ def test_no_lateness_once_the_deadline_is_closed_and_a_refusal_warns(org, make_c
         _granted(unit, D("2026-03-16"), D("2026-03-18"), decision="refused"),
         today=D("2026-03-18"),
     )
-    steps = {s.key: s for s in route_steps(threat, route, today=D("2026-03-18"), deadline_open=True)}
+    steps = {
+        s.key: s for s in route_steps(threat, route, today=D("2026-03-18"), deadline_open=True)
+    }
     assert "2026-04-07" in steps["decision"].warning
     assert not steps["settlement"].warning  # nothing to pay after a refusal
 
@@ -440,8 +444,12 @@ def test_an_unconfirmed_payment_asks_for_the_landlords_confirmation(org, make_ca
         today=D("2026-03-20"),
     )
     # Fri 03-20 + three working days = Wed 03-25.
-    early = {s.key: s for s in route_steps(threat, route, today=D("2026-03-24"), deadline_open=False)}
-    late = {s.key: s for s in route_steps(threat, route, today=D("2026-03-25"), deadline_open=False)}
+    early = {
+        s.key: s for s in route_steps(threat, route, today=D("2026-03-24"), deadline_open=False)
+    }
+    late = {
+        s.key: s for s in route_steps(threat, route, today=D("2026-03-25"), deadline_open=False)
+    }
     assert not early["confirmation"].warning
     assert late["confirmation"].warning
 
@@ -610,7 +618,9 @@ def test_the_case_page_shows_the_route_in_constant_queries(
         data=ThreatData(termination_served_on=TODAY, board_notice_given_on=TODAY),
         today=TODAY,
     )
-    _save(org, case, again, RouteData(applied_on=TODAY, income_support_unit_id=unit.pk), today=TODAY)
+    _save(
+        org, case, again, RouteData(applied_on=TODAY, income_support_unit_id=unit.pk), today=TODAY
+    )
     with django_assert_max_num_queries(len(before)):
         client.get(url)
 
