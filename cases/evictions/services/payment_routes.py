@@ -95,10 +95,13 @@ def validate(data: RouteData, *, today: date) -> None:
         add("settlement", _("Choose whether it was a payment or a written commitment."))
     if data.settlement and data.settled_amount is None:
         add("settled_amount", _("Enter the amount paid or committed."))
-    if data.settled_amount is not None:
-        if data.settled_amount <= 0:
+    amount = data.settled_amount
+    if amount is not None:
+        if not amount.is_finite():
+            add("settled_amount", _("Enter an amount in kronor with at most two decimals."))
+        elif amount <= 0:
             add("settled_amount", _("The amount must be more than zero."))
-        elif data.settled_amount > MAX_AMOUNT or data.settled_amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        elif amount > MAX_AMOUNT or -int(amount.as_tuple().exponent) > 2:
             add("settled_amount", _("Enter an amount in kronor with at most two decimals."))
         elif not data.settlement:
             add("settlement", _("Choose whether it was a payment or a written commitment."))

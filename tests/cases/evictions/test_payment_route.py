@@ -5,11 +5,14 @@ income-support unit sees the deadline on its own list, and nobody else does."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -149,6 +152,8 @@ def _bad_inputs(unit_id: int, adult_id: int) -> list[tuple[RouteData, str]]:
             "landlord_confirmed_on",
         ),
         (RouteData(landlord_confirmed_on=a), "landlord_confirmed_on"),
+        (RouteData(settled_amount=Decimal("NaN")), "settled_amount"),
+        (RouteData(settled_amount=Decimal("12.345")), "settled_amount"),
         # Events that happened cannot lie ahead (today is 2026-03-20 below).
         (RouteData(applied_on=D("2026-03-23"), income_support_unit_id=unit_id), "applied_on"),
         (
@@ -585,11 +590,6 @@ def test_the_case_page_shows_the_route_in_constant_queries(
     client = login(org.users["coordinator"])
     url = reverse("cases:detail", args=[case.pk])
     client.get(url)
-    import re
-
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as before:
         html = client.get(url).content.decode()
     assert unit.name in html
