@@ -14,7 +14,7 @@ deadline by itself. When a step is late for the deadline is set by the
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from bokvar.concurrency import ConflictError, bump, changes_since, lock_version
 from bokvar.conf import setting
 from bokvar.history import attribute
-from bokvar.legal_calendar import working_days_between
+from bokvar.legal_calendar import working_day_on_or_before, working_days_between
 from bokvar.models import Unit, User
 from cases.models import EvictionThreat, PaymentRoute
 
@@ -201,6 +201,26 @@ class Step:
     done: bool = False
     # Late for the recovery deadline: the panel shows it as a warning.
     warning: str = ""
+    # A step not yet taken is in time up to this working day (None: no deadline to meet).
+    in_time_until: date | None = None
+
+
+# Which setting says when each step is late.
+LEAD_KNOBS = {
+    "application": "PAYMENT_ROUTE_APPLICATION_WORKING_DAYS",
+    "decision": "PAYMENT_ROUTE_DECISION_WORKING_DAYS",
+    "settlement": "PAYMENT_ROUTE_PAYMENT_WORKING_DAYS",
+}
+
+
+def in_time_until(deadline: date, knob: str) -> date:
+    """The last working day on which a step not yet taken is still in time for
+    `deadline`: the last one with more than `setting(knob)` working days left."""
+    lead = setting(knob)
+    day = deadline - timedelta(days=1)
+    while working_days_between(day, deadline) <= lead:
+        day -= timedelta(days=1)
+    return working_day_on_or_before(day)
 
 
 def route_steps(
@@ -318,4 +338,18 @@ def route_steps(
             "commitment: ask the landlord to confirm it."
         ) % {"days": working_days_between(r.settled_on, today)}
     steps.append(confirmation)
+    for step in steps:
+        if deadline and not step.done and step.key in LEAD_KNOBS:
+            step.in_time_until = in_time_until(deadline, LEAD_KNOBS[step.key])
     return steps
+
+
+def next_step_due(threat: EvictionThreat, route: PaymentRoute | None) -> Step | None:
+    """The income-support unit's next step (the decision, then the payment or
+    commitment) with the day it is in time until: what its deadline list says."""
+    if route is None or threat.recovery_deadline is None:
+        return None
+    if route.decision == PaymentRoute.Decision.REFUSED:
+        return None
+    steps = route_steps(threat, route, today=threat.recovery_deadline, deadline_open=False)
+    return next((s for s in steps if s.key in ("decision", "settlement") and not s.done), None)

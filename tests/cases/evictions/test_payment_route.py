@@ -402,6 +402,25 @@ def test_a_missing_step_is_late_counted_in_working_days(org, make_case, golden, 
     assert not any(s.warning for s in steps.values() if s.key != step)
 
 
+@pytest.mark.parametrize(
+    ("golden", "knob", "lead", "until"),
+    [
+        (CHRISTMAS, "PAYMENT_ROUTE_DECISION_WORKING_DAYS", 5, D("2025-12-16")),
+        (EASTER, "PAYMENT_ROUTE_DECISION_WORKING_DAYS", 5, D("2026-03-26")),
+        (EASTER, "PAYMENT_ROUTE_PAYMENT_WORKING_DAYS", 2, D("2026-03-31")),
+        (MIDSUMMER, "PAYMENT_ROUTE_APPLICATION_WORKING_DAYS", 10, D("2025-06-04")),
+        (EASTER, "PAYMENT_ROUTE_APPLICATION_WORKING_DAYS", 10, D("2026-03-19")),
+        # Nine working days from Mon 03-23 on: Sunday 03-22 is the last day in time, and
+        # the Friday before is named (nobody decides on a Sunday).
+        (EASTER, "PAYMENT_ROUTE_APPLICATION_WORKING_DAYS", 9, D("2026-03-20")),
+    ],
+)
+def test_each_step_says_the_working_day_it_is_in_time_until(settings, golden, knob, lead, until):
+    settings.BOKVAR = {**settings.BOKVAR, knob: lead}
+    _served, last = golden
+    assert payment_routes.in_time_until(last, knob) == until
+
+
 def test_the_thresholds_are_settings(org, make_case, settings):
     served, _last = CHRISTMAS
     case, threat = _threat(org, make_case, served, today=served)
@@ -513,6 +532,11 @@ def test_the_income_support_unit_sees_the_recovery_deadline_once_an_application_
     assert threat.recovery_deadline.isoformat() in html
     assert reverse("cases:detail", args=[case.pk]) not in html
     assert "Testsson" not in html
+    # What the unit needs: its next step and the day it is in time until.
+    decision_by = payment_routes.in_time_until(
+        threat.recovery_deadline, "PAYMENT_ROUTE_DECISION_WORKING_DAYS"
+    )
+    assert decision_by.isoformat() in html
     row = Deadline.objects.get(threat=threat, kind="recovery")
     assert reverse("cases:deadline_done", args=[row.pk]) not in html
     assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
