@@ -16,6 +16,7 @@ from audit.registry import (
     RetentionProvider,
     Subject,
     register_extract_redaction,
+    register_handover_checker,
     register_model,
     register_orphan_rule,
     register_personal_data_view,
@@ -82,6 +83,7 @@ def register() -> None:
             cull=cull_unlinked_signals,
         )
     )
+    register_handover_checker("payment_routes", applied_to)
     for name in (
         "cases:signal",
         "api-signal",
@@ -176,6 +178,21 @@ def _signal_history_of_person(person_id: int) -> Any:  # simple-history's querys
     return LandlordSignal.history.filter(
         Q(case_id__in=cases_of_person(person_id))
         | Q(id__in=LandlordSignal.objects.filter(_signals_of_person(person_id)).values("pk"))
+    )
+
+
+def applied_to(case_ids: set[int], unit_ids: set[int]) -> set[int]:
+    """Cases with an income-support application to one of these units: the unit reads
+    their recovery deadline on its own deadline list (issue 15, point 7), as a unit reads
+    a case handed to it: explained, not a surprise for the access-log review."""
+    return set(
+        PaymentRoute.objects.filter(
+            threat__case_id__in=case_ids,
+            income_support_unit_id__in=unit_ids,
+            applied_on__isnull=False,
+        )
+        .order_by()
+        .values_list("threat__case_id", flat=True)
     )
 
 

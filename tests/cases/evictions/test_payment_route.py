@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AccessLogEntry
 from bokvar import services as org_services
 from bokvar.concurrency import ConflictError
 from bokvar.models import District, Role, Unit
@@ -537,6 +538,9 @@ def test_the_income_support_unit_sees_the_recovery_deadline_once_an_application_
         threat.recovery_deadline, "PAYMENT_ROUTE_DECISION_WORKING_DAYS"
     )
     assert decision_by.isoformat() in html
+    # The read is logged, outside the unit's cases but explained by the application.
+    entry = AccessLogEntry.objects.filter(user_id=omar.pk, case_id=case.pk).get()
+    assert entry.outside_unit and entry.via_handover
     row = Deadline.objects.get(threat=threat, kind="recovery")
     assert reverse("cases:deadline_done", args=[row.pk]) not in html
     assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
