@@ -183,9 +183,11 @@ def save_payment_route(
     else:
         attribute(route, user=actor, reason=reason).save(update_fields=[*changed, "version"])
     # A payment or commitment in time closes the recovery deadline; one removed or moved
-    # past the deadline opens it again (the same rule as a payment on the threat).
+    # past the deadline opens it again (the same rule as a payment on the threat). A new
+    # route reopens nothing: no payment of it can have closed the deadline before.
     settled = {"settlement", "settled_on", "settled_amount"} & set(changed)
-    sync_deadlines(threat, actor=actor, today=today, reopen=bool(settled))
+    reopen = existing is not None and bool(settled)
+    sync_deadlines(threat, actor=actor, today=today, reopen=reopen)
     return route
 
 

@@ -22,6 +22,7 @@ from bokvar.concurrency import ConflictError
 from bokvar.models import District, Role, Unit
 from cases.evictions import selectors
 from cases.evictions.services import payment_routes, threats
+from cases.evictions.services.deadlines import complete_deadline
 from cases.evictions.services.payment_routes import RouteData, route_steps
 from cases.evictions.services.threats import ThreatData
 from cases.models import Deadline, PaymentRoute
@@ -286,6 +287,22 @@ def test_a_commitment_on_the_last_day_closes_the_deadline_and_one_after_does_not
         s.key: s for s in route_steps(threat, route, today=D("2025-12-30"), deadline_open=True)
     }
     assert "2025-12-29" in steps["settlement"].warning
+
+
+def test_a_new_route_does_not_reopen_a_deadline_marked_done_by_hand(org, make_case):
+    served, _last = EASTER
+    case, threat = _threat(org, make_case, served, today=served)
+    row = _recovery_row(threat)
+    complete_deadline(actor=org.users["coordinator"], deadline_id=row.pk)
+    unit = org.units[Unit.Kind.INCOME_SUPPORT].pk
+    _save(
+        org,
+        case,
+        threat,
+        RouteData(applied_on=D("2026-03-16"), income_support_unit_id=unit),
+        today=D("2026-03-16"),
+    )
+    assert _recovery_row(threat).done_at is not None
 
 
 def test_an_amount_short_of_what_recovers_the_lease_keeps_the_deadline_open(org, make_case):
