@@ -48,6 +48,20 @@ KNOBS: dict[str, Knob] = {
     "REPEAT_SIGNAL_DAYS": Knob(30),
     # A household with children and an eviction date this close is flagged to coordinators.
     "CHILD_EVICTION_ALERT_DAYS": Knob(14),
+    # The payment route against the recovery deadline (docs/deadlines.md): a step not
+    # taken this many working days before the deadline is late for it. The application
+    # needs time to be decided, the decision time to be paid out, the payment time to
+    # reach the landlord before the last day.
+    "PAYMENT_ROUTE_APPLICATION_WORKING_DAYS": Knob(
+        10, "BOKVAR_PAYMENT_ROUTE_APPLICATION_WORKING_DAYS"
+    ),
+    "PAYMENT_ROUTE_DECISION_WORKING_DAYS": Knob(5, "BOKVAR_PAYMENT_ROUTE_DECISION_WORKING_DAYS"),
+    "PAYMENT_ROUTE_PAYMENT_WORKING_DAYS": Knob(2, "BOKVAR_PAYMENT_ROUTE_PAYMENT_WORKING_DAYS"),
+    # The landlord is asked to confirm a payment or commitment; without a confirmation
+    # this many working days after it, the route says to ask.
+    "PAYMENT_ROUTE_CONFIRMATION_WORKING_DAYS": Knob(
+        3, "BOKVAR_PAYMENT_ROUTE_CONFIRMATION_WORKING_DAYS"
+    ),
     # After a transfer the sending unit keeps read access this many days.
     "HANDOVER_READ_ACCESS_DAYS": Knob(30, "BOKVAR_HANDOVER_READ_ACCESS_DAYS"),
     # A handover nobody has decided on is escalated after this many working days.

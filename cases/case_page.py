@@ -51,6 +51,11 @@ def _history_link(request: AuthenticatedRequest, case: Any) -> dict:
 
 SECTIONS: list[Section | Slot] = [
     Section("eviction_threat", "cases/evictions/threat_panel.html", evictions_page.threat_panel),
+    Section(
+        "payment_route",
+        "cases/evictions/payment_route_panel.html",
+        evictions_page.payment_route_panel,
+    ),
     Section("handovers", "cases/handovers/panel.html", handovers_page.handover_panel),
     Slot("housing"),  # the household's housing chain and this year's cost (housing app)
     Section("audit-history", "audit/history_panel.html", _history_link),
@@ -62,6 +67,7 @@ PERSON_SECTIONS: list[Section | Slot] = [
 
 TIMELINE: list[Callable[[AuthenticatedRequest, Any], Iterable[TimelineEvent]]] = [
     evictions_page.timeline,
+    evictions_page.payment_route_timeline,
     handovers_page.timeline,
 ]
 

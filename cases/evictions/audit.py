@@ -16,6 +16,7 @@ from audit.registry import (
     RetentionProvider,
     Subject,
     register_extract_redaction,
+    register_handover_checker,
     register_model,
     register_orphan_rule,
     register_personal_data_view,
@@ -26,11 +27,13 @@ from cases.core.audit import cases_of_people, cases_of_person, register_case_rec
 from cases.core.audit.retention import delete_with_history, ids_of, is_research_day
 from cases.core.audit.subjects import case_subjects, hidden_by, hidden_persons, protected_cases
 from cases.models import (
+    Case,
     Contact,
     Deadline,
     EvictionThreat,
     Intervention,
     LandlordSignal,
+    PaymentRoute,
     Person,
     ProtectedIdentity,
 )
@@ -48,6 +51,23 @@ def register() -> None:
     )
     for model in (EvictionThreat, Contact, Intervention, Deadline):
         register_case_record(model)
+    # The payment route hangs on a threat, not on the case: found through the threats'
+    # history, so rows stay found after their threat is gone.
+    register_model(
+        PaymentRoute,
+        history_for_case=lambda c: PaymentRoute.history.filter(
+            threat_id__in=_threats_of(Case.objects.filter(pk=c).values("pk"))
+        ),
+        history_for_person=lambda p: PaymentRoute.history.filter(
+            threat_id__in=_threats_of(cases_of_person(p))
+        ),
+        records_of_person=lambda p: PaymentRoute.objects.filter(
+            threat__case_id__in=cases_of_person(p)
+        ),
+        hidden_ids=hidden_by(
+            PaymentRoute, "threat_id", lambda user: _threats_of(protected_cases(user))
+        ),
+    )
     register_retention(
         RetentionProvider(
             key="evictions",
@@ -63,7 +83,14 @@ def register() -> None:
             cull=cull_unlinked_signals,
         )
     )
-    for name in ("cases:signal", "api-signal", "cases:threat_edit", "cases:intervention_edit"):
+    register_handover_checker("payment_routes", applied_to)
+    for name in (
+        "cases:signal",
+        "api-signal",
+        "cases:threat_edit",
+        "cases:payment_route_edit",
+        "cases:intervention_edit",
+    ):
         register_personal_data_view(name)
     # Lists: one entry per record shown.
     register_personal_data_view("cases:deadlines", reads="one per case with a deadline listed")
@@ -154,11 +181,32 @@ def _signal_history_of_person(person_id: int) -> Any:  # simple-history's querys
     )
 
 
+def applied_to(case_ids: set[int], unit_ids: set[int]) -> set[int]:
+    """Cases with an income-support application to one of these units: the unit reads
+    their recovery deadline on its own deadline list (issue 15, point 7), as a unit reads
+    a case handed to it: explained, not a surprise for the access-log review."""
+    return set(
+        PaymentRoute.objects.filter(
+            threat__case_id__in=case_ids,
+            income_support_unit_id__in=unit_ids,
+            applied_on__isnull=False,
+        )
+        .order_by()
+        .values_list("threat__case_id", flat=True)
+    )
+
+
+def _threats_of(cases: Any) -> Any:  # simple-history's queryset, untyped
+    """Ids of every threat these cases ever had (a subquery over the threats' history)."""
+    return EvictionThreat.history.filter(case_id__in=cases).values("id")
+
+
 # --- Retention ------------------------------------------------------------------------
 
 
 def cull(ids: set[int]) -> dict[str, int]:
-    """The signals, threats, deadlines, contacts and interventions of these people's cases,
+    """The signals, threats (and their payment routes), deadlines, contacts and interventions
+    of these people's cases,
     and the signals naming one of their households' members, then every history row of
     them by case (a deadline removed earlier left history naming the case)."""
     with transaction.atomic():
@@ -178,6 +226,10 @@ def cull(ids: set[int]) -> dict[str, int]:
         by_case = Q(case_id__in=cases)
         # model -> (live rows to delete, history rows to delete), children first.
         doomed = {
+            PaymentRoute: (
+                Q(threat__case_id__in=cases),
+                Q(threat_id__in=_threats_of(list(cases))),
+            ),
             LandlordSignal: (Q(pk__in=signals), Q(id__in=signals) | by_case),
             Deadline: (by_case, by_case),
             EvictionThreat: (by_case, by_case),

@@ -4,7 +4,7 @@ Idempotent: nothing is added when signals already exist."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -13,11 +13,12 @@ from bokvar.demo import DemoContext
 from bokvar.legal_calendar import statutory_last_day
 from bokvar.models import Unit
 from cases.core.demo import fake_person
-from cases.models import Case, Landlord, LandlordSignal
+from cases.models import Case, EvictionThreat, Landlord, LandlordSignal, PaymentRoute
 
 from .selectors import find_landlord_by_name
-from .services import contacts, landlord_signals, landlords, threats, triage
+from .services import contacts, landlord_signals, landlords, payment_routes, threats, triage
 from .services.landlord_signals import SignalInput
+from .services.payment_routes import RouteData
 from .services.threats import ThreatData
 
 LANDLORDS = [
@@ -172,8 +173,11 @@ def seed(ctx: DemoContext) -> None:
             outcome="recovered_by_payment",
         ),
     ]
+    created = []
     for case, data in zip(open_cases, stages, strict=False):
-        threats.create_threat(actor=coordinator, case_id=case.pk, data=data, today=today)
+        created.append(
+            threats.create_threat(actor=coordinator, case_id=case.pk, data=data, today=today)
+        )
         contacts.record_contact(
             actor=coordinator,
             case_id=case.pk,
@@ -193,4 +197,42 @@ def seed(ctx: DemoContext) -> None:
             note="Remiss skickad.",
             today=today,
         )
+    _payment_routes(ctx, created, today=today)
     ctx.log("Signals: landlords, 19 signals, threats at every stage, contacts and deadlines.")
+
+
+def _payment_routes(ctx: DemoContext, created: list[EvictionThreat], *, today: date) -> None:
+    """Two payment routes (issue 15, point 7): one in progress, the income-support
+    application waiting for a decision while the recovery period runs (the income-support
+    unit sees the deadline on its own list), and one that saved the home in time with a
+    written commitment the landlord confirmed."""
+    if len(created) < 5:
+        return
+    unit = ctx.units[Unit.Kind.INCOME_SUPPORT]
+    coordinator = ctx.users["coordinator"]
+    running, saved = created[2], created[4]
+    payment_routes.save_payment_route(
+        actor=coordinator,
+        case_id=running.case_id,
+        threat_id=running.pk,
+        expected_version=0,
+        data=RouteData(applied_on=today - timedelta(days=8), income_support_unit_id=unit.pk),
+        today=today,
+    )
+    payment_routes.save_payment_route(
+        actor=coordinator,
+        case_id=saved.case_id,
+        threat_id=saved.pk,
+        expected_version=0,
+        data=RouteData(
+            applied_on=today - timedelta(days=40),
+            income_support_unit_id=unit.pk,
+            decision=PaymentRoute.Decision.GRANTED,
+            decided_on=today - timedelta(days=33),
+            settlement=PaymentRoute.Settlement.COMMITMENT,
+            settled_on=today - timedelta(days=30),
+            settled_amount=Decimal(16500),
+            landlord_confirmed_on=today - timedelta(days=28),
+        ),
+        today=today,
+    )

@@ -13,9 +13,18 @@ from django.utils.translation import gettext_lazy as _
 from bokvar.forms import NOTE_MAX, choose, limit_choices, not_in_future
 from bokvar.models import District, Unit, User
 from cases.core.identity import InvalidPersonalNumber, parse_personal_number
-from cases.models import Contact, EvictionThreat, Intervention, Landlord, LandlordSignal
+from cases.models import (
+    Contact,
+    EvictionThreat,
+    Intervention,
+    Landlord,
+    LandlordSignal,
+    PaymentRoute,
+)
 
+from .selectors import income_support_units
 from .services.landlord_signals import SignalInput
+from .services.payment_routes import RouteData
 from .services.threats import ThreatData
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -264,6 +273,72 @@ class ThreatForm(forms.Form):
         c = dict(self.cleaned_data)
         c.pop("version", None)
         return ThreatData(**c)
+
+
+class UnitChoiceField(forms.ModelChoiceField[Unit]):
+    """An income-support unit by name and district (it may sit in another district)."""
+
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"{obj.name} ({obj.district.name})"
+
+
+class PaymentRouteForm(forms.Form):
+    """The payment route of a threat. Dates in order, amounts above zero and no step in
+    the future are the service's rules (`services.payment_routes.validate`): its refusals
+    land on these fields by name."""
+
+    applied_on = forms.DateField(
+        label=_("Income-support application made"), required=False, widget=DATE
+    )
+    income_support_unit = UnitChoiceField(
+        label=_("Income-support unit"), required=False, queryset=Unit.objects.none()
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=PaymentRoute.Decision.choices, required=False
+    )
+    decided_on = forms.DateField(label=_("Decision made"), required=False, widget=DATE)
+    settlement = forms.ChoiceField(
+        label=_("Payment or written commitment to the landlord"),
+        choices=PaymentRoute.Settlement.choices,
+        required=False,
+    )
+    settled_on = forms.DateField(label=_("Paid or committed on"), required=False, widget=DATE)
+    settled_amount = forms.DecimalField(
+        label=_("Amount paid or committed (SEK)"),
+        required=False,
+        max_digits=10,
+        decimal_places=2,
+    )
+    landlord_confirmed_on = forms.DateField(
+        label=_("Landlord confirmed receipt"), required=False, widget=DATE
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "income_support_unit", income_support_units())
+
+    @staticmethod
+    def initial_from(route: PaymentRoute | None) -> dict[str, Any]:
+        if route is None:
+            return {"version": 0}
+        return {
+            "applied_on": route.applied_on,
+            "income_support_unit": route.income_support_unit_id,
+            "decision": route.decision,
+            "decided_on": route.decided_on,
+            "settlement": route.settlement,
+            "settled_on": route.settled_on,
+            "settled_amount": route.amount,
+            "landlord_confirmed_on": route.landlord_confirmed_on,
+            "version": route.version,
+        }
+
+    def to_data(self) -> RouteData:
+        c = dict(self.cleaned_data)
+        c.pop("version", None)
+        unit = c.pop("income_support_unit")
+        return RouteData(**c, income_support_unit_id=unit.pk if unit else None)
 
 
 class ContactForm(forms.Form):

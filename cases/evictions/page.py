@@ -17,10 +17,18 @@ from bokvar.legal_calendar import working_days_between
 from bokvar.permissions import AuthenticatedRequest
 from cases.core.selectors import cases as case_selectors
 from cases.core.timeline import TimelineEvent
-from cases.models import Case, Contact, Deadline, EvictionThreat, Intervention, LandlordSignal
+from cases.models import (
+    Case,
+    Contact,
+    Deadline,
+    EvictionThreat,
+    Intervention,
+    LandlordSignal,
+    PaymentRoute,
+)
 
 from . import selectors
-from .services import deadlines
+from .services import deadlines, payment_routes
 
 
 def threat_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | None:
@@ -164,3 +172,70 @@ def summary(case: Case) -> Iterator[tuple[str, str]]:
             _("Upcoming deadlines"),
             ", ".join(f"{d.get_kind_display()} {d.due_on.isoformat()}" for d in upcoming),
         )
+
+
+# --- The payment route (issue 15, point 7) ----------------------------------------------
+
+
+def payment_route_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | None:
+    """The current threat's payment route, each step against the recovery deadline. Left
+    out when there is no open threat. Three queries whatever the route holds."""
+    current = case.threats.filter(outcome="").order_by("-created_at", "-id").first()
+    if current is None:
+        return None
+    route = (
+        PaymentRoute.objects.filter(threat=current).select_related("income_support_unit").first()
+    )
+    deadline_open = current.deadlines.filter(
+        kind=Deadline.Kind.RECOVERY, done_at__isnull=True
+    ).exists()
+    unit = route.income_support_unit if route else None
+    steps = payment_routes.route_steps(
+        current,
+        route,
+        today=timezone.localdate(),
+        deadline_open=deadline_open,
+        unit_name=unit.name if unit else "",
+    )
+    return {
+        "threat": current,
+        "route": route,
+        "steps": steps,
+        "late": any(step.warning for step in steps),
+        "settled_in_time": bool(
+            route
+            and current.recovery_deadline
+            and route.settles_by(current.recovery_deadline, current.recovery_amount)
+        ),
+        "may_write": case.status == "open" and case_selectors.can_write_case(request.user, case),
+    }
+
+
+def payment_route_timeline(request: AuthenticatedRequest, case: Case) -> Iterator[TimelineEvent]:
+    """The route's steps as they happened (the amount stays on the threat page)."""
+    routes = PaymentRoute.objects.filter(threat__case=case).select_related("income_support_unit")
+    for r in routes:
+        if r.applied_on:
+            unit = r.income_support_unit.name if r.income_support_unit else ""
+            yield TimelineEvent(
+                when=r.applied_on,
+                kind="stage",
+                title=_("Income-support application to %(unit)s") % {"unit": unit},
+            )
+        if r.decided_on:
+            yield TimelineEvent(
+                when=r.decided_on,
+                kind="stage",
+                title=_("Income-support decision: %(decision)s")
+                % {"decision": r.get_decision_display()},
+            )
+        if r.settled_on:
+            yield TimelineEvent(
+                when=r.settled_on, kind="stage", title=str(r.get_settlement_display())
+            )
+        if r.landlord_confirmed_on:
+            yield TimelineEvent(
+                when=r.landlord_confirmed_on,
+                kind="stage",
+                title=_("The landlord confirmed the payment or commitment"),
+            )

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from bokvar.conf import setting
 from bokvar.crypto import blind_index, normalise_name
-from bokvar.models import Membership, Role, User
+from bokvar.models import Membership, Role, Unit, User
 from bokvar.permissions import AuthenticatedRequest
-from bokvar.roles import CASE_STAFF
+from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import people as people_selectors
@@ -32,6 +32,7 @@ from cases.models import (
     EvictionThreat,
     Landlord,
     LandlordSignal,
+    PaymentRoute,
     Person,
 )
 
@@ -361,11 +362,29 @@ def _responsible_q(user: User) -> Q:
     return Q(case_id__in=mine) | Q(case_id__in=unassigned)
 
 
+def _income_support_q(user: User) -> Q:
+    """Recovery deadlines of threats whose payment route has an income-support application
+    to one of the user's units (as coordinator or caseworker there): the unit that
+    decides on the money must see the day it is needed by, as soon as the application is
+    linked, and until it refuses. Only the recovery deadline: the eviction date and
+    follow-ups are the case's, which the unit need not see."""
+    units = Membership.objects.filter(
+        user=user, role__in=list(UNIT_CASE_ROLES), unit__kind=Unit.Kind.INCOME_SUPPORT
+    ).values("unit_id")
+    routes = (
+        PaymentRoute.objects.filter(income_support_unit_id__in=units, applied_on__isnull=False)
+        .exclude(decision=PaymentRoute.Decision.REFUSED)
+        .values("threat_id")
+    )
+    return Q(kind=Deadline.Kind.RECOVERY, threat_id__in=routes)
+
+
 def my_deadlines(user: User) -> QuerySet[Deadline]:
-    """Open deadlines of open cases the user answers for, overdue first (earliest due)."""
+    """Open deadlines of open cases the user answers for, overdue first (earliest due),
+    and the recovery deadlines an income-support unit of theirs has an application for."""
     return (
         Deadline.objects.filter(done_at__isnull=True, case__status=Case.Status.OPEN)
-        .filter(_responsible_q(user))
+        .filter(_responsible_q(user) | _income_support_q(user))
         .select_related("case", "case__responsible_unit")
         .order_by("due_on", "id")
     )
@@ -397,3 +416,38 @@ def upcoming_deadlines(case: Case, *, limit: int = 5) -> list[Deadline]:
 
 def current_threat(case: Case) -> EvictionThreat | None:
     return case.threats.order_by("-created_at", "-id").first()
+
+
+def get_payment_route_for_user(
+    user: User, case_id: int, threat_id: int, *, write: bool = False
+) -> tuple[Case, EvictionThreat, PaymentRoute | None]:
+    """The payment route of a threat, through the threat's way in (None: none recorded)."""
+    case, threat = get_threat_for_user(user, case_id, threat_id, write=write)
+    route = PaymentRoute.objects.filter(threat=threat).select_related("income_support_unit").first()
+    return case, threat, route
+
+
+def income_support_units() -> QuerySet[Unit]:
+    """Units an income-support application can be made to: the income-support units of
+    every district (income support may sit in another district than the case)."""
+    return (
+        Unit.objects.filter(kind=Unit.Kind.INCOME_SUPPORT)
+        .select_related("district")
+        .order_by("district__name", "name")
+    )
+
+
+def openable_case_ids(user: User, case_ids: Iterable[int]) -> set[int]:
+    """Of `case_ids`, those the user may open (one query): a deadline row shown to an
+    income-support unit only because of an application links to nothing it may not see."""
+    return set(
+        case_selectors.visible_cases(user)
+        .filter(pk__in=list(case_ids))
+        .values_list("pk", flat=True)
+    )
+
+
+def payment_routes_of_threats(threat_ids: Iterable[int]) -> dict[int, PaymentRoute]:
+    """{threat id: its payment route, with the threat}, in one query."""
+    routes = PaymentRoute.objects.filter(threat_id__in=list(threat_ids)).select_related("threat")
+    return {route.threat_id: route for route in routes}

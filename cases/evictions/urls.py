@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import api
-from .views import contacts, deadlines, landlord_signals, landlords, threats
+from .views import contacts, deadlines, landlord_signals, landlords, payment_routes, threats
 
 # Included into cases.urls (namespace "cases").
 urlpatterns = [
@@ -31,6 +31,11 @@ urlpatterns = [
     path("deadlines/<int:deadline_id>/done/", deadlines.deadline_done, name="deadline_done"),
     path("<int:case_id>/threats/new/", threats.threat_new, name="threat_new"),
     path("<int:case_id>/threats/<int:threat_id>/", threats.threat_edit, name="threat_edit"),
+    path(
+        "<int:case_id>/threats/<int:threat_id>/payment-route/",
+        payment_routes.payment_route_edit,
+        name="payment_route_edit",
+    ),
     path("<int:case_id>/contacts/new/", contacts.contact_new, name="contact_new"),
     path("<int:case_id>/interventions/new/", contacts.intervention_new, name="intervention_new"),
     path(

@@ -10,6 +10,7 @@ from .deadlines import Deadline
 from .handovers import Handover, HandoverReadAccess
 from .landlord_signals import LandlordSignal
 from .landlords import Landlord
+from .payment_routes import PaymentRoute
 from .people import (
     Household,
     HouseholdChild,
@@ -31,6 +32,7 @@ __all__ = [
     "Intervention",
     "LandlordSignal",
     "LandlordToken",
+    "PaymentRoute",
     "CaseAssignment",
     "CaseGroupObjectPermission",
     "CaseNumberSequence",

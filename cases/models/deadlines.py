@@ -3,6 +3,8 @@ dedupe key names the deadline, its date and the lead time, so each goes out once
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +21,8 @@ class Deadline(models.Model):
     # e-mails' wording and the working days left).
     status: str
     working_days: int
+    case_openable: bool
+    route_step: Any
 
     class Kind(models.TextChoices):
         RECOVERY = "recovery", _("Recovery deadline")

@@ -17,7 +17,7 @@ def fill_case(org, case, *, tag: str, transfer_to=None, accept_as=None) -> Simpl
     With `transfer_to`, a transfer to that unit is accepted, which leaves the old unit
     read access (a HandoverReadAccess row); it is accepted by `accept_as` (by default
     income support's caseworker: the sender may not decide their own handover)."""
-    from cases.evictions.services import contacts, threats
+    from cases.evictions.services import contacts, payment_routes, threats
     from cases.evictions.services.landlord_signals import SignalInput, register_signal
     from cases.evictions.services.landlords import register_landlord
     from cases.evictions.services.triage import link_signal
@@ -65,6 +65,21 @@ def fill_case(org, case, *, tag: str, transfer_to=None, accept_as=None) -> Simpl
         actor=coordinator,
         case_id=case.pk,
         data=threats.ThreatData(arrears_notice_on=today, arrears_amount=Decimal("12345.00")),
+    )
+    route = payment_routes.save_payment_route(
+        actor=coordinator,
+        case_id=case.pk,
+        threat_id=threat.pk,
+        expected_version=0,
+        data=payment_routes.RouteData(
+            applied_on=today,
+            income_support_unit_id=org.units["income_support"].pk,
+            decision="granted",
+            decided_on=today,
+            settlement="commitment",
+            settled_on=today,
+            settled_amount=Decimal("4321.00"),
+        ),
     )
     apartment = housing.create_apartment(
         actor=coordinator,
@@ -124,6 +139,7 @@ def fill_case(org, case, *, tag: str, transfer_to=None, accept_as=None) -> Simpl
         contact=contact,
         intervention=intervention,
         threat=threat,
+        route=route,
         placement=placement,
         note=note,
         cost=cost,

@@ -100,6 +100,7 @@ WITH_A_ROW = {
     "cases.caseassignment",
     "cases.landlordsignal",
     "cases.evictionthreat",
+    "cases.paymentroute",
     "cases.contact",
     "cases.intervention",
     "cases.deadline",

@@ -171,6 +171,12 @@ def walks(world):
             1,
             q,
         ),
+        "cases:payment_route_edit": (
+            "caseworker",
+            reverse("cases:payment_route_edit", args=[q.pk, world["threat"].pk]),
+            1,
+            q,
+        ),
         "cases:intervention_edit": (
             "caseworker",
             reverse("cases:intervention_edit", args=[q.pk, world["intervention"].pk]),
@@ -399,6 +405,12 @@ def invalid_posts(world):
             "caseworker",
             reverse("cases:threat_edit", args=[q.pk, world["threat"].pk]),
             {"arrears_notice_on": "not a date"},
+            q,
+        ),
+        "cases:payment_route_edit": (
+            "caseworker",
+            reverse("cases:payment_route_edit", args=[q.pk, world["threat"].pk]),
+            {"applied_on": "not a date"},
             q,
         ),
         "housing:placement": (

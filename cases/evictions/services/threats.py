@@ -26,7 +26,7 @@ from bokvar.models import User
 from bokvar.notifications import notify
 from bokvar.selectors import coordinators_by_district, district_coordinators, unit_staff
 from cases.core.selectors import cases as case_selectors
-from cases.models import Case, Deadline, EvictionThreat, Household
+from cases.models import Case, Deadline, EvictionThreat, Household, PaymentRoute
 
 from .. import selectors
 
@@ -250,13 +250,20 @@ def update_threat(
         actor=actor,
         eviction_changed="eviction_on" in changed and threat.eviction_on is not None,
         today=today,
-        reopen=bool({"outcome", "paid_on", "prevented_by_illness"} & set(changed)),
+        reopen=bool(
+            {"outcome", "paid_on", "prevented_by_illness", "recovery_amount"} & set(changed)
+        ),
     )
     return threat
 
 
 def _after_change(
-    threat: EvictionThreat, *, actor: User, eviction_changed: bool, today: date, reopen: bool = False
+    threat: EvictionThreat,
+    *,
+    actor: User,
+    eviction_changed: bool,
+    today: date,
+    reopen: bool = False,
 ) -> None:
     sync_deadlines(threat, actor=actor, today=today, reopen=reopen)
     case = Case.objects.select_related("responsible_unit").get(pk=threat.case_id)
@@ -278,10 +285,25 @@ def _deadline_over(threat: EvictionThreat, kind: str, *, today: date) -> bool:
     if threat.outcome:
         return True
     if kind == Deadline.Kind.RECOVERY and threat.recovery_deadline:
-        if threat.paid_on and threat.paid_on <= threat.recovery_deadline:
+        if paid_in_time(threat):
             return True
         return threat.recovery_deadline < today and not threat.prevented_by_illness
     return False
+
+
+def paid_in_time(threat: EvictionThreat) -> bool:
+    """Whether the arrears were paid on or before the recovery deadline: a payment
+    recorded on the threat, or a payment or written commitment of the payment route
+    (social services paying, or committing to pay, the landlord) that covers the amount
+    needed to recover the lease when that is known. The one rule both close the
+    recovery deadline by (see `_deadline_over`)."""
+    deadline = threat.recovery_deadline
+    if deadline is None:
+        return False
+    if threat.paid_on and threat.paid_on <= deadline:
+        return True
+    route = PaymentRoute.objects.filter(threat_id=threat.pk).first() if threat.pk else None
+    return route is not None and route.settles_by(deadline, threat.recovery_amount)
 
 
 def sync_deadlines(

@@ -15,7 +15,7 @@ from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF
 
 from .. import selectors
-from ..services import deadlines
+from ..services import deadlines, payment_routes
 
 
 @role_required(*CASE_STAFF)
@@ -29,6 +29,18 @@ def my_deadlines(request: AuthenticatedRequest) -> HttpResponse:
         d.working_days = working_days_between(today, d.due_on)
     # Deadlines (eviction dates, recovery deadlines) are the cases' data: one read per case.
     cases_shown = {d.case_id: d.case for d in rows}
+    # A row an income-support unit sees only for its application links nowhere it may
+    # not go: the case number and the responsible unit, to know whom to call.
+    openable = selectors.openable_case_ids(request.user, cases_shown)
+    for d in rows:
+        d.case_openable = d.case_id in openable
+    # The unit's next step and the day it is in time until: what it needs to act on.
+    routes = selectors.payment_routes_of_threats(
+        {d.threat_id for d in rows if not d.case_openable and d.threat_id}
+    )
+    for d in rows:
+        route = routes.get(d.threat_id) if d.threat_id else None
+        d.route_step = payment_routes.next_step_due(route.threat, route) if route else None
     if cases_shown:
         record_reads(request, objs=list(cases_shown.values()), how=How.PAGE)
     return render(
