@@ -57,7 +57,7 @@ Tables = Callable[[Period], dict]
 
 
 def threshold() -> int:
-    return int(getattr(settings, "BOKVAR_STATS_THRESHOLD", 5))
+    return suppression.threshold()
 
 
 def district_units(district: District) -> tuple[Unit, ...]:
