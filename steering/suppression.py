@@ -15,6 +15,7 @@ from bokvar.suppression import (
     reduced_basis,
     share_percent,
     suppress,
+    threshold,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "reduced_basis",
     "share_percent",
     "suppress",
+    "threshold",
 ]
