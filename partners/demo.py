@@ -263,11 +263,7 @@ VISTET_TEXTS = {
 def vistet_answers(i: int) -> dict[str, list[str]]:
     """Guest `i` (0-49)'s answers as option indexes / values, by question position."""
     often = "1" if i < 25 else ("0" if i < 40 else "2")
-    reasons = [
-        str(k)
-        for k, chosen in enumerate((i < 31, i >= 23, 5 <= i < 27, i < 8))
-        if chosen
-    ]
+    reasons = [str(k) for k, chosen in enumerate((i < 31, i >= 23, 5 <= i < 27, i < 8)) if chosen]
     satisfied = "5" if i < 22 else ("4" if i < 40 else ("3" if i < 47 else "2"))
     answers = {1: ["0" if i < 40 else "1"], 2: [often], 3: reasons, 4: [satisfied]}
     if i in VISTET_TEXTS:

@@ -27,6 +27,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<![\w.,])(?:\+\s?46|0)[\d\s-]{6,16}\d")
 LONG_NUMBER = re.compile(r"(?<![\d.,])\d(?:[\s-]?\d){7,}(?![\d])")
 
+
 def luhn_ok(digits: str) -> bool:
     """The check digit of the last ten digits (Luhn, weights 2,1,2,1...)."""
     total = 0

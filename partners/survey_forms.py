@@ -32,14 +32,15 @@ class SurveyForm(forms.Form):
             (f"unit-{u.pk}", _("Clients of %(team)s") % {"team": u.name}) for u in units
         ]
         choices += [
-            (f"place-{p.pk}", _("Guests of %(place)s") % {"place": p.partner.name})
-            for p in places
+            (f"place-{p.pk}", _("Guests of %(place)s") % {"place": p.partner.name}) for p in places
         ]
         self.fields["owner"].choices = choose(choices)
 
 
 class QuestionForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of question"), choices=choose(SurveyQuestion.Kind.choices))
+    kind = forms.ChoiceField(
+        label=_("Kind of question"), choices=choose(SurveyQuestion.Kind.choices)
+    )
     text = forms.CharField(label=_("Question"), max_length=300)
     options = forms.CharField(
         label=_("Options"),

@@ -66,9 +66,7 @@ def _cell(label: str, value: int, mark: str | None, limit: int) -> Cell:
 
 def _protected(labels: list[str], counts: list[int], *, additive: bool, limit: int):
     """The question's cells and its total (respondents), suppressed together."""
-    grid = suppression.build_grid(
-        [counts], row_totals=additive, column_totals=False
-    )
+    grid = suppression.build_grid([counts], row_totals=additive, column_totals=False)
     marks = suppression.suppress(grid, limit)
     cells = [_cell(label, counts[j], marks.get((0, j)), limit) for j, label in enumerate(labels)]
     return cells, marks
@@ -115,15 +113,15 @@ def survey_results(survey: Survey, *, free_text: bool, limit: int | None = None)
     ):
         numbers[qid][number] = n
     respondents = dict(
-        answers.values_list("question_id")
-        .annotate(n=Count("response", distinct=True))
-        .order_by()
+        answers.values_list("question_id").annotate(n=Count("response", distinct=True)).order_by()
     )
     texts: dict[int, list[tuple[str, bool]]] = defaultdict(list)
     if free_text:
-        for qid, text, masked in answers.filter(
-            question__kind=SurveyQuestion.Kind.TEXT
-        ).values_list("question_id", "text", "masked").order_by("question_id", "response_id"):
+        for qid, text, masked in (
+            answers.filter(question__kind=SurveyQuestion.Kind.TEXT)
+            .values_list("question_id", "text", "masked")
+            .order_by("question_id", "response_id")
+        ):
             texts[qid].append((text, masked))
 
     results = []
@@ -157,6 +155,8 @@ def survey_results(survey: Survey, *, free_text: bool, limit: int | None = None)
         threshold=limit,
         responses=_total(total, limit),
         # The split by source only where neither part is a small count.
-        paper=paper if total >= limit and not ({paper, total - paper} & set(range(1, limit))) else None,
+        paper=paper
+        if total >= limit and not ({paper, total - paper} & set(range(1, limit)))
+        else None,
         questions=results,
     )

@@ -113,9 +113,7 @@ def _check_question(data: QuestionData) -> list[str]:
         )
     if choice and len({o.casefold() for o in options}) != len(options):
         raise ValidationError({"options": _("Each option must be different.")})
-    if data.kind == SurveyQuestion.Kind.SCALE and not (
-        0 <= data.scale_min < data.scale_max <= 10
-    ):
+    if data.kind == SurveyQuestion.Kind.SCALE and not (0 <= data.scale_min < data.scale_max <= 10):
         raise ValidationError({"scale_max": _("A scale runs upwards, between 0 and 10.")})
     return options if choice else []
 
@@ -138,7 +136,9 @@ def add_question(
     options = _check_question(data)
     last = survey.questions.aggregate(m=Max("position"))["m"] or 0
     if survey.questions.count() >= MAX_QUESTIONS:
-        raise ValidationError({"text": _("A short survey: at most %(n)d questions.") % {"n": MAX_QUESTIONS}})
+        raise ValidationError(
+            {"text": _("A short survey: at most %(n)d questions.") % {"n": MAX_QUESTIONS}}
+        )
     question = SurveyQuestion(
         survey=survey,
         position=last + 1,
@@ -166,9 +166,7 @@ def remove_question(
         raise ValidationError({"question": _("No such question in this survey.")})
     question.delete()
     bump(survey)
-    attribute(survey, user=actor, reason="survey question removed").save(
-        update_fields=["version"]
-    )
+    attribute(survey, user=actor, reason="survey question removed").save(update_fields=["version"])
 
 
 @transaction.atomic
@@ -187,7 +185,9 @@ def set_status(*, actor: User, survey_id: int, expected_version: int, status: st
         raise ValidationError({"status": _("Add at least one question first.")})
     survey.status = status
     bump(survey)
-    attribute(survey, user=actor, reason=f"survey {status}").save(update_fields=["status", "version"])
+    attribute(survey, user=actor, reason=f"survey {status}").save(
+        update_fields=["status", "version"]
+    )
     return survey
 
 
@@ -201,8 +201,12 @@ def issue_codes(*, actor: User, survey_id: int, count: int) -> list[str]:
         )
     if survey.status == Survey.Status.CLOSED:
         raise ValidationError({"count": _("The survey is closed.")})
-    codes = ["".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in range(count)]
-    SurveyCode.objects.bulk_create([SurveyCode(survey=survey, code_hash=code_hash(c)) for c in codes])
+    codes = [
+        "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in range(count)
+    ]
+    SurveyCode.objects.bulk_create(
+        [SurveyCode(survey=survey, code_hash=code_hash(c)) for c in codes]
+    )
     return codes
 
 
@@ -233,9 +237,7 @@ def _one(values: Sequence[str]) -> str:
     return values[-1].strip() if values else ""
 
 
-def clean_answers(
-    survey: Survey, data: Mapping[str, Sequence[str]]
-) -> list[CleanAnswer]:
+def clean_answers(survey: Survey, data: Mapping[str, Sequence[str]]) -> list[CleanAnswer]:
     """Check the answers to `survey`'s questions; `data` maps "q<id>" to the values
     posted. Refuses with a ValidationError naming the first bad question's field."""
     answers: list[CleanAnswer] = []
@@ -288,7 +290,9 @@ def _save_response(survey: Survey, answers: list[CleanAnswer], source: str) -> S
     rows: list[SurveyAnswer] = []
     for a in answers:
         if a.options:
-            rows += [SurveyAnswer(response=response, question=a.question, option=o) for o in a.options]
+            rows += [
+                SurveyAnswer(response=response, question=a.question, option=o) for o in a.options
+            ]
         elif a.number is not None:
             rows.append(SurveyAnswer(response=response, question=a.question, number=a.number))
         else:

@@ -23,7 +23,15 @@ from bokvar.roles import SURVEY_OWNERS, SURVEYS
 
 from . import selectors, survey_services
 from .models import MeetingPlace, Survey
-from .survey_forms import AnswerForm, CodeForm, CodesForm, QuestionForm, SurveyForm, VersionForm, owner_of
+from .survey_forms import (
+    AnswerForm,
+    CodeForm,
+    CodesForm,
+    QuestionForm,
+    SurveyForm,
+    VersionForm,
+    owner_of,
+)
 from .survey_results import survey_results
 from .survey_services import CodeUsed, QuestionData, SurveyData
 
@@ -279,7 +287,9 @@ def _count_failure(request: HttpRequest) -> None:
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
-    response = render(request, "partners/survey_public_message.html", {"too_many": True}, status=429)
+    response = render(
+        request, "partners/survey_public_message.html", {"too_many": True}, status=429
+    )
     response["Retry-After"] = str(WINDOW_SECONDS)
     return response
 
@@ -295,7 +305,10 @@ def public_start(request):
         if form.is_valid() and len(code) == survey_services.CODE_LENGTH:
             return redirect("survey:answer", code)
         if form.is_valid():
-            form.add_error("code", _("A code has %(n)d letters and digits.") % {"n": survey_services.CODE_LENGTH})
+            form.add_error(
+                "code",
+                _("A code has %(n)d letters and digits.") % {"n": survey_services.CODE_LENGTH},
+            )
         return render(request, "partners/survey_start.html", {"form": form}, status=400)
     return render(request, "partners/survey_start.html", {"form": form})
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 

@@ -157,6 +157,9 @@ class SurveyCode(models.Model):
         verbose_name = _("survey code")
         verbose_name_plural = _("survey codes")
 
+    def __str__(self) -> str:
+        return f"{self.survey_id}: {self.code_hash[:8]}"
+
 
 class SurveyResponse(models.Model):
     """One person's answers. No history, no code, no time of day: see the module's doc."""
@@ -175,17 +178,16 @@ class SurveyResponse(models.Model):
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
 
+    def __str__(self) -> str:
+        return f"{self.survey_id}: {self.answered_on}"
+
 
 class SurveyAnswer(models.Model):
     """An answer to one question: an option's index (one row per option chosen), a
     number (scale or number) or a screened free text."""
 
-    response = models.ForeignKey(
-        SurveyResponse, on_delete=models.CASCADE, related_name="answers"
-    )
-    question = models.ForeignKey(
-        SurveyQuestion, on_delete=models.PROTECT, related_name="answers"
-    )
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.PROTECT, related_name="answers")
     option = models.PositiveSmallIntegerField(null=True, blank=True)
     number = models.IntegerField(null=True, blank=True)
     # Screened before it is stored: only the masked text is ever kept.
@@ -196,3 +198,6 @@ class SurveyAnswer(models.Model):
         verbose_name = _("survey answer")
         verbose_name_plural = _("survey answers")
         indexes = [models.Index(fields=["question", "option"])]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}"

@@ -61,7 +61,12 @@ def _period():
 def test_scale_bands():
     assert [scale_band(v, 1, 5) for v in range(1, 6)] == ["low", "low", "middle", "high", "high"]
     assert [scale_band(v, 0, 10) for v in (0, 3, 4, 6, 7, 10)] == [
-        "low", "low", "middle", "middle", "high", "high"
+        "low",
+        "low",
+        "middle",
+        "middle",
+        "high",
+        "high",
     ]
 
 
@@ -98,6 +103,8 @@ def test_the_steering_group_never_sees_free_text(client, org):
         response = client.get(url)
         assert response.status_code == 200, url
         assert SECRET_TEXT not in response.content.decode(), url
-    client.force_login(org.users["coordinator"], backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(
+        org.users["coordinator"], backend="django.contrib.auth.backends.ModelBackend"
+    )
     owner = client.get(reverse("partners:survey_results", args=[survey.pk])).content.decode()
     assert SECRET_TEXT in owner  # the check above could fail
