@@ -36,8 +36,10 @@ is cheap.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import gcd
+from typing import Any
 
 from django.conf import settings
 
@@ -50,6 +52,8 @@ SECONDARY = "secondary"
 WITHHELD = "withheld"
 
 Cell = tuple[int, int]
+# The order in which the cells of a line are hidden next (smallest key first).
+Key = Callable[["Grid", Cell], tuple[bool, bool, int, Cell]]
 
 
 def threshold() -> int:
@@ -108,7 +112,7 @@ def build_grid(
         for i in range(rows):
             values[i].append(sum(body[i]))
             if counts is not None:
-                counts[i].append(sum(people[i]))
+                counts[i].append(sum(counts[i]))  # the copy of people[i]
             equations.append(([(i, j) for j in range(cols)], (i, cols)))
             sides.append("row")
             totals.add((i, cols))
@@ -159,7 +163,7 @@ def primary_cells(grid: Grid, threshold: int) -> set[Cell]:
 
 
 def suppress(
-    grid: Grid, threshold: int, forced: set[Cell] | frozenset = frozenset()
+    grid: Grid, threshold: int, forced: set[Cell] | frozenset[Cell] = frozenset()
 ) -> dict[Cell, str]:
     """Return the hidden cells of `grid`, each marked primary or secondary.
 
@@ -191,7 +195,7 @@ def suppress(
 
 def pinned_cells(grid: Grid, marks: dict[Cell, str], threshold: int) -> list[Cell]:
     """Primary cells the ranges of the hidden cells pin down (see `bokvar.bounds`)."""
-    common = {
+    common: dict[str, Any] = {
         "equations": grid.equations,
         "sides": grid.sides,
         "marks": marks,
@@ -206,7 +210,7 @@ def pinned_cells(grid: Grid, marks: dict[Cell, str], threshold: int) -> list[Cel
     return sorted(set(money) | set(heads))
 
 
-def _protect(grid: Grid, marks: dict[Cell, str], exposed: list[Cell], key) -> Cell | None:
+def _protect(grid: Grid, marks: dict[Cell, str], exposed: list[Cell], key: Key) -> Cell | None:
     """The cell to hide next for the first exposed cell: the best of its row and column,
     else (everything there hidden already) the best cell left anywhere in the grid."""
     if not exposed:
@@ -234,20 +238,20 @@ def _classic_rule(grid: Grid, marks: dict[Cell, str]) -> bool:
     return changed
 
 
-def _next_smallest(grid: Grid, marks: dict[Cell, str], line: list[Cell], key) -> Cell | None:
+def _next_smallest(grid: Grid, marks: dict[Cell, str], line: list[Cell], key: Key) -> Cell | None:
     candidates = [cell for cell in line if cell not in marks]
     if not candidates:
         return None
     return min(candidates, key=lambda cell: key(grid, cell))
 
 
-def _classic_key(grid: Grid, cell: Cell):
+def _classic_key(grid: Grid, cell: Cell) -> tuple[bool, bool, int, Cell]:
     """Body cells before totals, non-zero before zero, smallest first."""
     value = grid.values[cell[0]][cell[1]]
     return (cell in grid.total_cells, value == 0, value, cell)
 
 
-def _bounds_key(grid: Grid, cell: Cell):
+def _bounds_key(grid: Grid, cell: Cell) -> tuple[bool, bool, int, Cell]:
     """A hidden zero widens no range (a secondary cell is 0 or at least the threshold),
     so non-zero cells first, then body before totals, smallest first."""
     value = grid.values[cell[0]][cell[1]]
@@ -265,7 +269,7 @@ def _determined_cells(grid: Grid, hidden: set[Cell]) -> list[Cell]:
     if not hidden:
         return []
     # The unpublished slack of a distinct total is one more unknown of its equation.
-    unknowns = [*sorted(hidden), *(("slack", k) for k in sorted(grid.slack))]
+    unknowns: list[Any] = [*sorted(hidden), *(("slack", k) for k in sorted(grid.slack))]
     index = {cell: k for k, cell in enumerate(unknowns)}
     matrix: list[dict[int, int]] = []
     for k, (parts, total) in enumerate(grid.equations):
@@ -281,7 +285,7 @@ def _determined_cells(grid: Grid, hidden: set[Cell]) -> list[Cell]:
         if row:
             matrix.append(row)
     # A variable is determined iff it is alone in a row of the reduced matrix.
-    determined = []
+    determined: list[Cell] = []
     for row in reduced_basis(matrix):
         if len(row) == 1:
             (col,) = row

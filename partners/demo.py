@@ -292,6 +292,6 @@ def vistet_survey(*, actor, place: MeetingPlace) -> Survey:
     )
     fields = {str(q.position): q.field_name for q in survey.questions.all()}
     for i in range(50):
-        data = {fields[k]: v for k, v in vistet_answers(i).items()}
-        services_surveys.enter_paper_answers(actor=actor, survey_id=survey.pk, data=data)
+        answers = {fields[k]: v for k, v in vistet_answers(i).items()}
+        services_surveys.enter_paper_answers(actor=actor, survey_id=survey.pk, data=answers)
     return survey

@@ -34,7 +34,9 @@ class SurveyForm(forms.Form):
         choices += [
             (f"place-{p.pk}", _("Guests of %(place)s") % {"place": p.partner.name}) for p in places
         ]
-        self.fields["owner"].choices = choose(choices)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ChoiceField)
+        owner.choices = choose(choices)
 
 
 class QuestionForm(forms.Form):

@@ -92,7 +92,7 @@ class Survey(models.Model):
 
     @property
     def owner_name(self) -> str:
-        return self.place.partner.name if self.place_id else str(self.unit)
+        return self.place.partner.name if self.place is not None else str(self.unit)
 
 
 class SurveyQuestion(models.Model):

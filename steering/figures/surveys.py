@@ -54,7 +54,7 @@ def scale_answers(scope: Scope) -> dict:
     )
     out: dict[tuple[int, str], int] = {}
     for r in rows:
-        band = scale_band(r["number"], r["question__scale_min"], r["question__scale_max"])
+        band = scale_band(r["number"] or 0, r["question__scale_min"], r["question__scale_max"])
         key = (r["response__survey__unit_id"], band)
         out[key] = out.get(key, 0) + r["n"]
     return out
