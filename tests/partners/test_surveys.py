@@ -368,3 +368,38 @@ def test_seed_demo_holds_vistets_answered_survey(demo_seeded):
     result = survey_results(survey, free_text=False)
     assert result.responses.value == 50
     assert result.questions[0].cells[0].share == 80
+
+
+def test_a_stale_version_is_an_edit_conflict(skotare, balder):
+    from bokvar.concurrency import ConflictError
+
+    survey = survey_services.create_survey(
+        actor=skotare, data=SurveyData(title="Vår"), place=balder
+    )
+    data = QuestionData(kind="number", text="Hur många år?")
+    survey_services.add_question(
+        actor=skotare, survey_id=survey.pk, expected_version=survey.version, data=data
+    )
+    with pytest.raises(ConflictError):
+        survey_services.add_question(
+            actor=skotare, survey_id=survey.pk, expected_version=survey.version, data=data
+        )
+    assert survey.questions.count() == 1
+
+
+def test_drafts_are_the_owners_and_closed_surveys_take_no_codes(org, skotare, balder):
+    draft = survey_services.create_survey(
+        actor=skotare, data=SurveyData(title="Utkast"), place=balder
+    )
+    with pytest.raises(Http404):
+        selectors.get_survey_for_user(org.users["steering"], draft.pk)
+    survey = _survey(skotare, place=balder)
+    [code] = survey_services.issue_codes(actor=skotare, survey_id=survey.pk, count=1)
+    survey_services.set_status(
+        actor=skotare, survey_id=survey.pk, expected_version=survey.version, status="closed"
+    )
+    with pytest.raises(CodeUsed):
+        survey_services.submit_with_code(code=code, data={_q(survey, 1): ["0"]})
+    with pytest.raises(ValidationError) as exc:
+        survey_services.issue_codes(actor=skotare, survey_id=survey.pk, count=1)
+    assert "count" in exc.value.message_dict
