@@ -99,3 +99,33 @@ def test_a_guest_answers_a_survey_on_a_small_phone(page, live_server, org):
     page.goto(f"{live_server.url}/enkat/{code}/")
     assert "Kommer du varje vecka?" not in page.content()
     assert_accessible(page)
+
+
+def test_a_skotare_hands_out_codes_and_reads_results(page, org, sign_in):
+    """The owners' survey pages pass axe: the survey, its codes with QR codes, the results."""
+    from partners import survey_services
+    from partners.demo import vistet_survey
+
+    coordinator, skotare = org.users["coordinator"], org.users["skotare"]
+    partner = services.create_partner(
+        actor=coordinator,
+        district=org.district,
+        data=PartnerData(name="Träfflokalen Vistet", kind=Partner.Kind.MEETING_PLACE),
+    )
+    services.assign_staff(actor=coordinator, place_id=partner.meeting_place.pk, user=skotare)
+    survey = vistet_survey(actor=coordinator, place=partner.meeting_place)
+    assert survey_services.survey_for_code("NOSUCHCODE") is None
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in("skotare", DEMO_PASSWORD)
+    follow(page, page.get_by_role("link", name="Enkäter").first)
+    assert_accessible(page)
+    follow(page, page.get_by_role("link", name="Gästenkät Vistet"))
+    assert_accessible(page)
+    follow(page, page.get_by_role("link", name="Dela ut koder (länk och QR-kod)"))
+    page.locator("#id_count").fill("2")
+    follow(page, page.locator("main form button[type=submit]"))
+    assert page.locator("svg.segno").count() == 2
+    assert_accessible(page)
+    page.goto(f"/partners/surveys/{survey.pk}/results/")
+    assert "80 %" in page.content() and "16 %" in page.content()
+    assert_accessible(page)
