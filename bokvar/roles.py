@@ -37,6 +37,11 @@ PARTNER_REGISTER: tuple[str, ...] = (Role.COORDINATOR, Role.ADMINISTRATOR)
 MEETING_PLACE_STAFF: tuple[str, ...] = (Role.MEETING_PLACE_STAFF,)
 # Who opens the meeting-place pages (each place further scoped by partners.selectors).
 MEETING_PLACES: tuple[str, ...] = (*PARTNER_REGISTER, Role.MEETING_PLACE_STAFF)
+# Client surveys (issue 20, point 6): coordinators build their teams' surveys, meeting-
+# place staff their places' (each survey further scoped by partners.selectors); the
+# steering group reads the results, suppressed, without free text.
+SURVEY_OWNERS: tuple[str, ...] = (Role.COORDINATOR, Role.MEETING_PLACE_STAFF)
+SURVEYS: tuple[str, ...] = (*SURVEY_OWNERS, Role.STEERING)
 # Everyone with a role: notifications.
 EVERYONE: tuple[str, ...] = tuple(Role.values)
 # Roles that see client data (cases, people, the access log's subjects): the admin gives

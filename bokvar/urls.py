@@ -34,6 +34,8 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("housing/", include("housing.urls")),
     path("partners/", include("partners.urls")),
+    # Client surveys answered on a phone with a code, no login ("enkät").
+    path("enkat/", include("partners.public_urls")),
     path("audit/", include("audit.urls")),
     path("steering/", include("steering.urls")),
     path("api/v1/", include(api_v1)),

@@ -47,6 +47,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("forecast", _("Cost forecast"), "housing:forecast", roles.CASE_STAFF),
     NavItem("partners", _("Partners"), "partners:list", roles.PARTNER_REGISTER),
     NavItem("meeting-places", _("Meeting places"), "partners:places", roles.MEETING_PLACES),
+    NavItem("surveys", _("Surveys"), "partners:surveys", roles.SURVEYS),
     NavItem("audit", _("Audit"), "audit:index", roles.AUDITORS),
     NavItem("statistics", _("Statistics"), "steering:dashboard", roles.STATISTICS),
     NavItem("monthly-reports", _("Monthly reports"), "steering:reports", roles.STATISTICS),

@@ -20,8 +20,10 @@ from bokvar.demo import DemoContext
 from bokvar.history import system_user
 
 from . import services
-from .models import DailyTally, MeetingPlace, Partner
+from . import survey_services as services_surveys
+from .models import DailyTally, MeetingPlace, Partner, Survey
 from .services import PartnerData, TallyInput
+from .survey_services import QuestionData, SurveyData
 
 
 @dataclass(frozen=True)
@@ -218,4 +220,78 @@ def seed(ctx: DemoContext) -> None:
         services.set_cost(
             actor=actor, place_id=point.pk, year=last, kind="rent", amount=Decimal(120000)
         )
-    ctx.log("Partners: Balans, Balder, Vistet and two meeting points with a year of tallies.")
+    survey = vistet_survey(actor=actor, place=vistet)
+    services_surveys.set_status(
+        actor=actor, survey_id=survey.pk, expected_version=survey.version, status="closed"
+    )
+    ctx.log(
+        "Partners: Balans, Balder, Vistet and two meeting points with a year of tallies;"
+        " Vistet's answered survey."
+    )
+
+
+# Vistet's guest survey of November 2014 (004_*): 50 guests answered; nearly 80 % come
+# every week, 25 come 3-5 times a week, 16 % come for the afternoon activities. The
+# individual answers are invented so that these figures come out.
+VISTET_QUESTIONS = [
+    QuestionData(kind="single", text="Kommer du till Vistet varje vecka?", options=["Ja", "Nej"]),
+    QuestionData(
+        kind="single",
+        text="Hur ofta kommer du till Vistet?",
+        options=["1–2 gånger i veckan", "3–5 gånger i veckan", "Mer sällan än varje vecka"],
+    ),
+    QuestionData(
+        kind="multiple",
+        text="Varför kommer du till Vistet?",
+        options=[
+            "Träffa vänner",
+            "Äta frukost",
+            "Få hjälp av personalen",
+            "Delta i eftermiddagsaktiviteter",
+        ],
+    ),
+    QuestionData(kind="scale", text="Hur nöjd är du med Vistet?", scale_min=1, scale_max=5),
+    QuestionData(kind="text", text="Något mer du vill säga?"),
+]
+VISTET_TEXTS = {
+    0: "Personalen är jättebra, jag känner mig välkommen.",
+    1: "Fler grupper på eftermiddagen! Ring mig gärna på 070-123 45 67 om det behövs ledare.",
+    2: "Frukosten är det bästa.",
+}
+
+
+def vistet_answers(i: int) -> dict[str, list[str]]:
+    """Guest `i` (0-49)'s answers as option indexes / values, by question position."""
+    often = "1" if i < 25 else ("0" if i < 40 else "2")
+    reasons = [str(k) for k, chosen in enumerate((i < 31, i >= 23, 5 <= i < 27, i < 8)) if chosen]
+    satisfied = "5" if i < 22 else ("4" if i < 40 else ("3" if i < 47 else "2"))
+    answers = {1: ["0" if i < 40 else "1"], 2: [often], 3: reasons, 4: [satisfied]}
+    if i in VISTET_TEXTS:
+        answers[5] = [VISTET_TEXTS[i]]
+    return {str(k): v for k, v in answers.items()}
+
+
+def vistet_survey(*, actor, place: MeetingPlace) -> Survey:
+    """Vistet's survey, built and answered (typed in from paper, as it was in 2014)."""
+    survey = services_surveys.create_survey(
+        actor=actor,
+        data=SurveyData(
+            title="Gästenkät Vistet",
+            introduction="Vad tycker du om Vistet? Enkäten är anonym.",
+        ),
+        place=place,
+    )
+    for data in VISTET_QUESTIONS:
+        survey.refresh_from_db()
+        services_surveys.add_question(
+            actor=actor, survey_id=survey.pk, expected_version=survey.version, data=data
+        )
+    survey.refresh_from_db()
+    survey = services_surveys.set_status(
+        actor=actor, survey_id=survey.pk, expected_version=survey.version, status="open"
+    )
+    fields = {str(q.position): q.field_name for q in survey.questions.all()}
+    for i in range(50):
+        answers = {fields[k]: v for k, v in vistet_answers(i).items()}
+        services_surveys.enter_paper_answers(actor=actor, survey_id=survey.pk, data=answers)
+    return survey

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import survey_views, views
 
 app_name = "partners"
 urlpatterns = [
@@ -17,4 +17,21 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("report.csv", views.report_csv, name="report_csv"),
     path("report.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("surveys/", survey_views.survey_list, name="surveys"),
+    path("surveys/new/", survey_views.survey_new, name="survey_new"),
+    path("surveys/<int:survey_id>/", survey_views.survey_detail, name="survey"),
+    path(
+        "surveys/<int:survey_id>/questions/new/",
+        survey_views.question_new,
+        name="survey_question_new",
+    ),
+    path(
+        "surveys/<int:survey_id>/questions/<int:question_id>/remove/",
+        survey_views.question_remove,
+        name="survey_question_remove",
+    ),
+    path("surveys/<int:survey_id>/status/", survey_views.survey_status, name="survey_status"),
+    path("surveys/<int:survey_id>/codes/", survey_views.survey_codes, name="survey_codes"),
+    path("surveys/<int:survey_id>/paper/", survey_views.survey_paper, name="survey_paper"),
+    path("surveys/<int:survey_id>/results/", survey_views.results, name="survey_results"),
 ]

@@ -33,7 +33,6 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
@@ -57,7 +56,7 @@ Tables = Callable[[Period], dict]
 
 
 def threshold() -> int:
-    return int(getattr(settings, "BOKVAR_STATS_THRESHOLD", 5))
+    return suppression.threshold()
 
 
 def district_units(district: District) -> tuple[Unit, ...]:

@@ -1,5 +1,6 @@
 from .meeting_places import MeetingPlace, OpeningPeriod, PlaceCost, PlaceStaff, PlaceToken
 from .partners import Partner
+from .surveys import Survey, SurveyAnswer, SurveyCode, SurveyQuestion, SurveyResponse
 from .tallies import DailyTally
 
 __all__ = [
@@ -10,4 +11,9 @@ __all__ = [
     "PlaceCost",
     "PlaceStaff",
     "PlaceToken",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyCode",
+    "SurveyQuestion",
+    "SurveyResponse",
 ]

@@ -12,7 +12,7 @@ write its provider in a module here, add it to `FIGURES`, and say how it behaves
 
 from __future__ import annotations
 
-from . import cases, handovers, housing, returns, workflow
+from . import cases, handovers, housing, returns, surveys, workflow
 from .base import DISTINCT, END, SUM, Column, Compute, Figure, Scope
 
 __all__ = ["DISTINCT", "END", "FIGURES", "SUM", "Column", "Compute", "Figure", "Scope"]
@@ -34,6 +34,9 @@ FIGURES: list[Figure] = [
     housing.COST_FORECAST,
     handovers.HANDOVERS_BETWEEN_UNITS,
     handovers.HANDOVERS_BY_PAIR,
+    # Client surveys (issue 20, point 6), kept together at the end.
+    surveys.SURVEY_ANSWERS,
+    surveys.SURVEY_SCALES,
 ]
 
 

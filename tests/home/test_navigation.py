@@ -23,6 +23,7 @@ EXPECTED = {
         "housing:forecast",
         "partners:list",
         "partners:places",
+        "partners:surveys",
         "steering:dashboard",
         "steering:reports",
         "notifications",
@@ -49,7 +50,7 @@ EXPECTED = {
         "housing:forecast",
         "notifications",
     },
-    "steering": {"steering:dashboard", "steering:reports", "notifications"},
+    "steering": {"steering:dashboard", "steering:reports", "partners:surveys", "notifications"},
     "auditor": {"audit:index", "notifications"},
     "admin": {
         "cases:list",
@@ -59,7 +60,7 @@ EXPECTED = {
         "notifications",
     },
     # Meeting-place staff: their places' tallies and reports, nothing about a person.
-    "skotare": {"partners:places", "notifications"},
+    "skotare": {"partners:places", "partners:surveys", "notifications"},
 }
 ALL_ENTRIES = set().union(*EXPECTED.values())
 

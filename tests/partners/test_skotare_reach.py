@@ -37,6 +37,20 @@ SKOTARE_NAMES = {
     "partners:report_xlsx",
     "api-meeting-place-report",
     "api-meeting-place-tallies",
+    # Surveys of their own place (each further scoped by partners.selectors).
+    "partners:surveys",
+    "partners:survey_new",
+    "partners:survey",
+    "partners:survey_question_new",
+    "partners:survey_question_remove",
+    "partners:survey_status",
+    "partners:survey_codes",
+    "partners:survey_paper",
+    "partners:survey_results",
+    # The public answer pages: anyone, signed in or not, with a code.
+    "survey:start",
+    "survey:answer",
+    "survey:thanks",
 }
 
 
@@ -84,16 +98,47 @@ def _texts(response) -> str:
     return response.content.decode()
 
 
+def _answered_survey(skotare, place):
+    """A guest wrote an identity number into the free text: screened before the owner
+    (the skötare) sees it."""
+    from partners import survey_services
+    from partners.survey_services import QuestionData, SurveyData
+
+    survey = survey_services.create_survey(
+        actor=skotare, data=SurveyData(title="Enkät"), place=place
+    )
+    survey_services.add_question(
+        actor=skotare,
+        survey_id=survey.pk,
+        expected_version=survey.version,
+        data=QuestionData(kind="text", text="Övrigt?"),
+    )
+    survey.refresh_from_db()
+    survey_services.set_status(
+        actor=skotare, survey_id=survey.pk, expected_version=survey.version, status="open"
+    )
+    field = survey.questions.get().field_name
+    survey_services.enter_paper_answers(
+        actor=skotare, survey_id=survey.pk, data={field: ["Jag är 19800101-2387, ring mig"]}
+    )
+    return survey
+
+
 def test_nothing_a_skotare_reaches_shows_personal_data(login, org, skotare, cases, balder):
     from datetime import date
 
     services.record_tally(
         actor=skotare, place=balder, data=TallyInput(date(2026, 3, 2), 12, 2, 4, 8, 3, 9)
     )
+    survey = _answered_survey(skotare, balder)
     client = login(skotare)
     urls = [
         reverse("home"),
         reverse("notifications"),
+        reverse("partners:surveys"),
+        reverse("partners:survey", args=[survey.pk]),
+        reverse("partners:survey_paper", args=[survey.pk]),
+        reverse("partners:survey_results", args=[survey.pk]),
         reverse("partners:places"),
         reverse("partners:place", args=[balder.pk]),
         reverse("partners:tally", args=[balder.pk]) + "?day=2026-03-02",

@@ -31,8 +31,12 @@ STEERING_NAMES = {
     # The OpenAPI description of the endpoints: no data, and the steering group's tools need it.
     "api-schema",
     "api-docs",
+    # Client surveys: the list and the results, suppressed, without free text.
+    "surveys",
+    "survey_results",
 }
-STEERING_NAMESPACES = {"steering"}
+# "survey": the public answer pages, open to anyone with a code (no login).
+STEERING_NAMESPACES = {"steering", "survey"}
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -157,6 +161,34 @@ def domain_data(org, cases):
     ]
 
 
+def _team_survey_with_free_text(org):
+    """A client wrote their name and case number into a team survey's free text: the
+    steering group never sees free text."""
+    from bokvar.models import Unit
+    from partners import survey_services
+    from partners.survey_services import QuestionData, SurveyData
+
+    coordinator = org.users["coordinator"]
+    survey = survey_services.create_survey(
+        actor=coordinator, data=SurveyData(title="Enkät"), unit=org.units[Unit.Kind.HOUSING_TEAM]
+    )
+    survey_services.add_question(
+        actor=coordinator,
+        survey_id=survey.pk,
+        expected_version=survey.version,
+        data=QuestionData(kind="text", text="Övrigt?"),
+    )
+    survey.refresh_from_db()
+    survey_services.set_status(
+        actor=coordinator, survey_id=survey.pk, expected_version=survey.version, status="open"
+    )
+    field = survey.questions.get().field_name
+    survey_services.enter_paper_answers(
+        actor=coordinator, survey_id=survey.pk, data={field: ["Tilda Hyresgästsson tackar"]}
+    )
+    return survey
+
+
 def test_nothing_the_steering_role_reaches_shows_personal_data(
     client, org, steering, cases, stats_cases, domain_data
 ):
@@ -169,10 +201,13 @@ def test_nothing_the_steering_role_reaches_shows_personal_data(
     report = freeze_month(
         district=org.district, period=parse_period("2026-03"), actor=org.users["coordinator"]
     )
+    survey = _team_survey_with_free_text(org)
     client.force_login(steering, backend="django.contrib.auth.backends.ModelBackend")
     urls = [
         reverse("home"),
         reverse("notifications"),
+        reverse("partners:surveys"),
+        reverse("partners:survey_results", args=[survey.pk]),
         reverse("steering:dashboard"),
         reverse("steering:dashboard") + f"?period={today_year}",
         reverse("steering:dashboard") + "?period=2026-03",

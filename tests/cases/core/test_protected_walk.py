@@ -294,6 +294,10 @@ def _values(world) -> dict[str, list]:
         # Partners and meeting places hold no person (issue 20): walked all the same.
         "partner_id": [0],
         "place_id": [0],
+        # Client surveys (issue 20): anonymous answers, no person either.
+        "survey_id": [0],
+        "question_id": [0],
+        "code": ["NOSUCHCODE"],
         # The API's detail routes: signals and handovers.
         "pk": [*(s.pk for s in world["signals"]), world["handover"].pk],
     }

@@ -30,6 +30,16 @@ a path search in a small directed graph.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+Cell = tuple[int, int]
+# A domain: what the attacker knows of a hidden value, (low, high), None for unbounded.
+Domain = Callable[[int, str, int], tuple[int | None, int | None]]
+# A variable of the audit is a hidden cell or ("slack", equation); a node an equation
+# number or GROUND.
+Var = Any
+Node = Any
 
 PRIMARY = "primary"
 GROUND = "ground"
@@ -52,13 +62,13 @@ def money_domain(value: int, mark: str, threshold: int) -> tuple[int | None, int
 def pinned_primary_cells(
     *,
     values: list[list[int]],
-    equations: list[tuple[list, tuple]],
+    equations: list[tuple[list[Cell], Cell]],
     sides: list[str],
     slack: dict[int, int],
-    marks: dict[tuple, str],
+    marks: dict[Cell, str],
     threshold: int,
-    domain=count_domain,
-) -> list[tuple]:
+    domain: Domain = count_domain,
+) -> list[Cell]:
     """The primary cells whose value is the only one the published table allows.
 
     `sides[k]` is "row" or "col" for equation k; `slack[k]` is the unpublished excess of
@@ -66,9 +76,9 @@ def pinned_primary_cells(
     """
     # Variables: the hidden cells and one slack per distinct total; each with the
     # equations it appears in and its coefficient there (+1 as a part, -1 as the total).
-    incidences: dict = {cell: [] for cell in marks}
-    ranges: dict = {}
-    current: dict = {}
+    incidences: dict[Var, list[tuple[int, int]]] = {cell: [] for cell in marks}
+    ranges: dict[Var, tuple[int | None, int | None]] = {}
+    current: dict[Var, int] = {}
     for cell, mark in marks.items():
         value = values[cell[0]][cell[1]]
         current[cell] = value
@@ -85,8 +95,8 @@ def pinned_primary_cells(
             current[var] = slack[k]
             ranges[var] = (0, None)
     sign = _signs(incidences)
-    arcs = []  # (from node, to node, variable)
-    ends = {}
+    arcs: list[tuple[Node, Node, Var]] = []  # (from node, to node, variable)
+    ends: dict[Var, tuple[Node, Node]] = {}
     for var, incs in incidences.items():
         row_end = next((k for k, _ in incs if sides[k] == "row"), GROUND)
         col_end = next((k for k, _ in incs if sides[k] == "col"), GROUND)
@@ -101,7 +111,7 @@ def pinned_primary_cells(
             arcs.append((row_end, col_end, var))
         if dec_y:
             arcs.append((col_end, row_end, var))
-    pinned = []
+    pinned: list[Cell] = []
     for cell, mark in marks.items():
         if mark != PRIMARY:
             continue
@@ -114,13 +124,13 @@ def pinned_primary_cells(
     return sorted(pinned)
 
 
-def _signs(incidences: dict) -> dict:
+def _signs(incidences: dict[Var, list[tuple[int, int]]]) -> dict[Var, int]:
     """Signs s(var), e(eq) with e*coef*s = +1 everywhere (a BFS over the incidences)."""
-    by_eq: dict[int, list] = {}
+    by_eq: dict[int, list[tuple[Var, int]]] = {}
     for var, incs in incidences.items():
         for k, coef in incs:
             by_eq.setdefault(k, []).append((var, coef))
-    var_sign: dict = {}
+    var_sign: dict[Var, int] = {}
     eq_sign: dict[int, int] = {}
     for start in by_eq:
         if start in eq_sign:
@@ -147,7 +157,7 @@ def _signs(incidences: dict) -> dict:
     return var_sign
 
 
-def _reaches(arcs: list, *, start, goal) -> bool:
+def _reaches(arcs: list[tuple[Node, Node, Var]], *, start: Node, goal: Node) -> bool:
     if start == goal:
         return True
     seen = {start}
