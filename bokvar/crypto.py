@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -198,8 +200,82 @@ def normalise_name(value: str) -> str:
     return " ".join(text.replace("-", " ").split())
 
 
+@dataclass(frozen=True)
+class IndexKeyring:
+    """Blind-index root keys: the first writes, all are searched (issue 17, point 4)."""
+
+    primary_id: str
+    secrets: dict[str, bytes]  # in configured order
+
+
+INDEX_SEPARATOR = "$"
+INDEX_HEX = 32  # 128 bits of the HMAC: ample for exact search and uniqueness
+
+
+def parse_index_keys(spec: str) -> IndexKeyring:
+    secrets: dict[str, bytes] = {}
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        key_id, sep, secret = item.partition(":")
+        if not sep or not key_id or not secret:
+            raise ImproperlyConfigured("BOKVAR_BLIND_INDEX_KEYS: each key must be 'id:secret'.")
+        if not key_id.replace("_", "").replace("-", "").isalnum() or len(key_id) > 20:
+            raise ImproperlyConfigured(
+                f"BOKVAR_BLIND_INDEX_KEYS: key id '{key_id}' must be letters, digits, '-' or"
+                " '_', at most 20."
+            )
+        if key_id in secrets:
+            raise ImproperlyConfigured(f"BOKVAR_BLIND_INDEX_KEYS: key id '{key_id}' appears twice.")
+        secrets[key_id] = secret.encode("utf-8")
+    if not secrets:
+        raise ImproperlyConfigured("BOKVAR_BLIND_INDEX_KEYS holds no key.")
+    return IndexKeyring(primary_id=next(iter(secrets)), secrets=secrets)
+
+
+@lru_cache(maxsize=4)
+def _index_keyring_for(spec: str) -> IndexKeyring:
+    return parse_index_keys(spec)
+
+
+def index_keyring() -> IndexKeyring:
+    return _index_keyring_for(settings.BLIND_INDEX_KEYS)
+
+
+@lru_cache(maxsize=256)
+def _purpose_key(secret: bytes, purpose: str) -> bytes:
+    """One key per purpose, derived from the root key (as CipherSweet does): indexes of
+    different purposes cannot be joined or compared, and a purpose can be as narrow as
+    a column or a kind of token (``name:family-token``)."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"bokvar-blind-index-v2", info=purpose.encode()
+    ).derive(secret)
+
+
+def _index_with(key_id: str, secret: bytes, value: str, purpose: str) -> str:
+    digest = hmac.new(_purpose_key(secret, purpose), value.encode("utf-8"), hashlib.sha256)
+    return f"{key_id}{INDEX_SEPARATOR}{digest.hexdigest()[:INDEX_HEX]}"
+
+
+def _legacy_index(secret: bytes, value: str, purpose: str) -> str:
+    # Before issue 17: one HMAC key for every purpose, no key id. Searched until the
+    # rebuild has replaced every such value.
+    return hmac.new(secret, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+
 def blind_index(value: str, *, purpose: str) -> str:
-    """Keyed hash for exact search; `purpose` keeps indexes of different fields apart."""
-    key = settings.BLIND_INDEX_KEY.encode("utf-8")
-    message = f"{purpose}\x00{value}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    """The keyed hash to store for exact search: ``<key id>$<hex>``, with the first key."""
+    ring = index_keyring()
+    return _index_with(ring.primary_id, ring.secrets[ring.primary_id], value, purpose)
+
+
+def blind_indexes(value: str, *, purpose: str) -> list[str]:
+    """Every form `value` may be stored under while keys rotate, the current one first:
+    search and uniqueness checks look for all of them."""
+    ring = index_keyring()
+    found = [_index_with(kid, secret, value, purpose) for kid, secret in ring.secrets.items()]
+    return found + [_legacy_index(secret, value, purpose) for secret in ring.secrets.values()]
+
+
+def index_is_current(stored: str) -> bool:
+    return stored.startswith(f"{index_keyring().primary_id}{INDEX_SEPARATOR}")

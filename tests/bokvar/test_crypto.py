@@ -1,4 +1,5 @@
 import base64
+import hmac
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -120,11 +121,36 @@ def test_bad_key_configuration_is_named(spec, message):
 
 
 def test_blind_index_is_keyed_and_purpose_bound(settings):
+    settings.BLIND_INDEX_KEYS = "k1:dev-only-blind-index-key"
     a = crypto.blind_index("19800101-2387", purpose="personal_number")
     assert a == crypto.blind_index("19800101-2387", purpose="personal_number")
-    assert a != crypto.blind_index("19800101-2387", purpose="name")
-    settings.BLIND_INDEX_KEY = "another-key"
-    assert a != crypto.blind_index("19800101-2387", purpose="personal_number")
+    assert a.startswith("k1$") and len(a) == len("k1$") + 32
+    assert a.split("$")[1] != crypto.blind_index("19800101-2387", purpose="name").split("$")[1]
+    settings.BLIND_INDEX_KEYS = "k2:another-key"
+    assert a.split("$")[1] != crypto.blind_index("19800101-2387", purpose="personal_number")[3:]
+
+
+def test_every_configured_key_is_searched_the_first_written(settings):
+    settings.BLIND_INDEX_KEYS = "k1:dev-only-blind-index-key"
+    old = crypto.blind_index("19800101-2387", purpose="personal_number")
+    settings.BLIND_INDEX_KEYS = f"k2:the-new-key,{settings.BLIND_INDEX_KEYS}"
+    new = crypto.blind_index("19800101-2387", purpose="personal_number")
+    assert new.startswith("k2$") and crypto.index_is_current(new)
+    assert not crypto.index_is_current(old)
+    forms = crypto.blind_indexes("19800101-2387", purpose="personal_number")
+    assert forms[:2] == [new, old]
+    # The index before issue 17 (one key for every purpose, no key id) is found too.
+    legacy = hmac.new(b"dev-only-blind-index-key", b"personal_number\x0019800101-2387", "sha256")
+    assert legacy.hexdigest() in forms
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [("", "holds no key"), ("nokey", "id:secret"), ("a b:x", "letters"), ("a:x,a:y", "twice")],
+)
+def test_bad_blind_index_key_configuration_is_named(spec, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        crypto.parse_index_keys(spec)
 
 
 @given(st.text(alphabet=st.characters(categories=["L", "Zs"]), min_size=1))
