@@ -46,6 +46,12 @@ def _rebind(stored: str | None, place: str, new_key: str) -> str | None:
     return crypto.encrypt(plain, place=place, row_key=new_key)
 
 
+def _uuid_for_db(model: type[models.Model]) -> Any:
+    """A UUID as the database takes it (uuid on PostgreSQL, hex text on SQLite)."""
+    field = model._meta.get_field("row_key")
+    return lambda value: field.get_db_prep_value(value, connection)
+
+
 def _history_model(
     apps: Apps, model: type[models.Model]
 ) -> type[models.Model] | None:
@@ -65,17 +71,18 @@ def _reseal_rows(
     cols = [qn(f.column) for f in fields]
     places = [place_of(f) for f in fields]
     ids = list(keys)
+    as_db = _uuid_for_db(model)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {pk}, {qn(key_column)}, {', '.join(cols)} FROM {table}"  # noqa: S608
             f" WHERE row_key = %s AND {qn(key_column)} IN ({', '.join(['%s'] * len(ids))})",
-            [UNBOUND_ROW_KEY, *ids],
+            [as_db(UNBOUND_ROW_KEY), *ids],
         )
         updates = []
         for row_pk, row_id, *values in cursor.fetchall():
             key = keys[row_id]
             new = [_rebind(v, p, key.hex) for v, p in zip(values, places, strict=True)]
-            updates.append([key, *new, row_pk])
+            updates.append([as_db(key), *new, row_pk])
         assignments = ", ".join(["row_key = %s", *(f"{c} = %s" for c in cols)])
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", updates)  # noqa: S608
 
@@ -88,7 +95,7 @@ def _pending_ids(model: type[models.Model], id_column: str) -> Iterable[list[Any
             cursor.execute(
                 f"SELECT DISTINCT {qn(id_column)} FROM {table} WHERE row_key = %s"  # noqa: S608
                 f" ORDER BY 1 LIMIT {BATCH}",
-                [UNBOUND_ROW_KEY],
+                [_uuid_for_db(model)(UNBOUND_ROW_KEY)],
             )
             ids = [row[0] for row in cursor.fetchall()]
         if not ids:

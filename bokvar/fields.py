@@ -131,8 +131,16 @@ class EncryptedTextField(models.TextField[str, str]):
         value = super().get_prep_value(value)
         if value is None or value == "" or isinstance(value, Sealed):
             return value
-        # Without the row there is nothing to bind the value to (QuerySet.update,
-        # bulk_update, a lookup on the plaintext): refuse rather than write it unbound.
+        # A comparison without a row: a lookup, or a check constraint validated in
+        # Python (`full_clean`). As before, a fresh ciphertext equals no stored value and
+        # is not empty; it is sealed for no row, so it could never be read as a value.
+        return crypto.encrypt(str(value), place=place_of(self), row_key="none")
+
+    def get_db_prep_save(self, value: Any, connection: BaseDatabaseWrapper) -> Any:
+        if value is None or value == "" or isinstance(value, Sealed):
+            return super().get_db_prep_save(value, connection)
+        # A write without its row (QuerySet.update): there is nothing to bind the value
+        # to, so refuse rather than write something no one can read.
         raise TypeError(
             f"{place_of(self)}: encrypted values are written through save() or bokvar.bulk"
         )

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 PERSON = Person._meta.db_table
 HISTORY = Person.history.model._meta.db_table
-PLACEHOLDER = "[withheld: this value failed its integrity check]"
+PLACEHOLDER = "[undanhållet: värdet klarade inte sin integritetskontroll]"  # Swedish default
 
 
 def _sql(sql: str, params=()) -> list:
@@ -83,6 +83,20 @@ def test_a_value_moved_to_another_row_is_withheld_and_logged(two, target, caplog
     assert flagged and f"cases.person.{column}" in flagged[0].getMessage()
     assert "Hemligvägen" not in caplog.text
     assert "sealed for another" in _check_fails()
+
+
+def test_the_page_shows_the_placeholder_and_no_error(two, cases, caseworker, login):
+    secret, other = two
+    _sql(
+        f"UPDATE {PERSON} SET address = (SELECT address FROM {PERSON} WHERE id = %s)"
+        " WHERE id = %s",
+        [secret.pk, other.pk],
+    )
+    page = login(caseworker).get(f"/cases/{cases.a.pk}/people/{other.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert PLACEHOLDER in html and "Hemligvägen" not in html
+    assert "Astrid" in html  # the rest of the page as usual
 
 
 def test_a_value_moved_into_another_table_is_withheld(two):
