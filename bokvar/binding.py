@@ -17,7 +17,7 @@ from django.apps.registry import Apps
 from django.db import connection, models, transaction
 
 from . import crypto
-from .fields import encrypted_fields, place_of, report_tampering
+from .fields import column, encrypted_fields, place_of, report_tampering
 
 UNBOUND_ROW_KEY = uuid.UUID(int=0)
 BATCH = 1000
@@ -49,26 +49,23 @@ def _rebind(stored: str | None, place: str, new_key: str) -> str | None:
 def _uuid_for_db(model: type[models.Model]) -> Any:
     """A UUID as the database takes it (uuid on PostgreSQL, hex text on SQLite)."""
     field = model._meta.get_field("row_key")
+    assert isinstance(field, models.UUIDField)
     return lambda value: field.get_db_prep_value(value, connection)
 
 
-def _history_model(
-    apps: Apps, model: type[models.Model]
-) -> type[models.Model] | None:
+def _history_model(apps: Apps, model: type[models.Model]) -> type[models.Model] | None:
     try:
         return apps.get_model(model._meta.app_label, f"historical{model._meta.model_name}")
     except LookupError:
         return None
 
 
-def _reseal_rows(
-    model: type[models.Model], key_column: str, keys: dict[Any, uuid.UUID]
-) -> None:
+def _reseal_rows(model: type[models.Model], key_column: str, keys: dict[Any, uuid.UUID]) -> None:
     """Give the rows whose `key_column` (the id) is in `keys` their key, values re-sealed."""
     qn = connection.ops.quote_name
     fields = encrypted_fields(model)
-    table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
-    cols = [qn(f.column) for f in fields]
+    table, pk = qn(model._meta.db_table), qn(column(model._meta.pk))
+    cols = [qn(column(f)) for f in fields]
     places = [place_of(f) for f in fields]
     ids = list(keys)
     as_db = _uuid_for_db(model)
@@ -107,10 +104,10 @@ def bind_app(apps: Apps, app_label: str) -> int:
     """Bind every unbound row of `app_label`'s models and their history; returns rows."""
     done = 0
     for model in apps.get_app_config(app_label).get_models():
-        if not encrypted_fields(model) or model._meta.model_name.startswith("historical"):
+        if not encrypted_fields(model) or str(model._meta.model_name).startswith("historical"):
             continue
         history = _history_model(apps, model)
-        pk_column = model._meta.pk.column
+        pk_column = column(model._meta.pk)
         for ids in _pending_ids(model, pk_column):
             with transaction.atomic():
                 keys = {i: uuid.uuid4() for i in ids}

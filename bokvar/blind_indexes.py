@@ -25,7 +25,7 @@ from django.apps import apps
 from django.db import connection, models, transaction
 
 from . import crypto
-from .fields import Tampered
+from .fields import Tampered, column
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _replace(purpose_columns: list[IndexedColumn], mapping: dict[str, str]) -> N
         for col in purpose_columns:
             model = col.model_class
             table = qn(model._meta.db_table)
-            target = qn(model._meta.get_field(col.column).column)
+            target = qn(column(model._meta.get_field(col.column)))  # type: ignore[arg-type]
             cursor.execute(
                 f"UPDATE {table} SET {target} = m.new FROM (VALUES {values}) AS m(old, new)"  # noqa: S608
                 f" WHERE {table}.{target} = m.old",
@@ -97,7 +97,9 @@ def _replace(purpose_columns: list[IndexedColumn], mapping: dict[str, str]) -> N
             )
 
 
-def rebuild(*, batch_size: int = 1000, progress: Callable[[str, int], None] | None = None) -> Result:
+def rebuild(
+    *, batch_size: int = 1000, progress: Callable[[str, int], None] | None = None
+) -> Result:
     result = Result()
     by_purpose: dict[str, list[IndexedColumn]] = defaultdict(list)
     for col in registered():

@@ -43,9 +43,7 @@ class Tampered(str):
     stored: str
 
     def __new__(cls, stored: str) -> Tampered:
-        obj = super().__new__(
-            cls, gettext("[withheld: this value failed its integrity check]")
-        )
+        obj = super().__new__(cls, gettext("[withheld: this value failed its integrity check]"))
         obj.stored = stored
         return obj
 
@@ -90,8 +88,10 @@ class EncryptedTextField(models.TextField[str, str]):
         kwargs.setdefault("default", "")
         super().__init__(*args, **kwargs)
 
-    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
-        super().contribute_to_class(cls, name, **kwargs)
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, private_only: bool = False
+    ) -> None:
+        super().contribute_to_class(cls, name, private_only)
         if not cls._meta.abstract:
             post_init.connect(_check_row_keys, sender=cls)
 

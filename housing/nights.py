@@ -29,7 +29,11 @@ from bokvar.history import attribute, system_user
 from bokvar.models import Unit, User
 from bokvar.roles import CASE_STAFF, HOUSING
 from bokvar.selectors import roles_of
-from cases.core.identity import InvalidPersonalNumber, parse_personal_number, personal_number_indexes
+from cases.core.identity import (
+    InvalidPersonalNumber,
+    parse_personal_number,
+    personal_number_indexes,
+)
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import people as people_selectors
 from cases.models import Person

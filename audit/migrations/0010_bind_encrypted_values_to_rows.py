@@ -3,34 +3,34 @@
 # migration gives each its own and re-seals its values. New rows get a random one.
 
 import uuid
+
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0009_merge_extract_release_and_insider'),
+        ("audit", "0009_merge_extract_release_and_insider"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicallegalhold',
-            name='row_key',
+            model_name="historicallegalhold",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='legalhold',
-            name='row_key',
+            model_name="legalhold",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
-            migrations.AlterField(
-            model_name='historicallegalhold',
-            name='row_key',
+        migrations.AlterField(
+            model_name="historicallegalhold",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='legalhold',
-            name='row_key',
+            model_name="legalhold",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
     ]

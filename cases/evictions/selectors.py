@@ -341,8 +341,9 @@ def register_blind_indexes() -> None:
             "cases.Landlord",
             "name_bidx",
             LANDLORD_NAME,
-            lambda landlord: normalise_name(landlord.private_name or landlord.organisation_name)
-            or None,
+            lambda landlord: (
+                normalise_name(landlord.private_name or landlord.organisation_name) or None
+            ),
             ("private_name", "organisation_name"),
         ),
     )

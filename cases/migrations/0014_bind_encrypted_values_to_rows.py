@@ -3,154 +3,154 @@
 # migration gives each its own and re-seals its values. New rows get a random one.
 
 import uuid
+
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0013_merge_grants_interventions_and_deadlines'),
+        ("cases", "0013_merge_grants_interventions_and_deadlines"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='row_key',
+            model_name="contact",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='deadline',
-            name='row_key',
+            model_name="deadline",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='handover',
-            name='row_key',
+            model_name="handover",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='historicalcontact',
-            name='row_key',
+            model_name="historicalcontact",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='historicaldeadline',
-            name='row_key',
+            model_name="historicaldeadline",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='historicalhandover',
-            name='row_key',
+            model_name="historicalhandover",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='historicalintervention',
-            name='row_key',
+            model_name="historicalintervention",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='historicallandlord',
-            name='row_key',
+            model_name="historicallandlord",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='historicallandlordsignal',
-            name='row_key',
+            model_name="historicallandlordsignal",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='historicalperson',
-            name='row_key',
+            model_name="historicalperson",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='intervention',
-            name='row_key',
+            model_name="intervention",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='landlord',
-            name='row_key',
+            model_name="landlord",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='landlordsignal',
-            name='row_key',
+            model_name="landlordsignal",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='person',
-            name='row_key',
+            model_name="person",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
-            migrations.AlterField(
-            model_name='contact',
-            name='row_key',
+        migrations.AlterField(
+            model_name="contact",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='deadline',
-            name='row_key',
+            model_name="deadline",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='handover',
-            name='row_key',
+            model_name="handover",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='historicalcontact',
-            name='row_key',
+            model_name="historicalcontact",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='historicaldeadline',
-            name='row_key',
+            model_name="historicaldeadline",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='historicalhandover',
-            name='row_key',
+            model_name="historicalhandover",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='historicalintervention',
-            name='row_key',
+            model_name="historicalintervention",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='historicallandlord',
-            name='row_key',
+            model_name="historicallandlord",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='historicallandlordsignal',
-            name='row_key',
+            model_name="historicallandlordsignal",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='historicalperson',
-            name='row_key',
+            model_name="historicalperson",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='intervention',
-            name='row_key',
+            model_name="intervention",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='landlord',
-            name='row_key',
+            model_name="landlord",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='landlordsignal',
-            name='row_key',
+            model_name="landlordsignal",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='person',
-            name='row_key',
+            model_name="person",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
     ]

@@ -3,94 +3,94 @@
 # migration gives each its own and re-seals its values. New rows get a random one.
 
 import uuid
+
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('housing', '0003_apartment_left_stock'),
+        ("housing", "0003_apartment_left_stock"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apartment',
-            name='row_key',
+            model_name="apartment",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='costitem',
-            name='row_key',
+            model_name="costitem",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='historicalapartment',
-            name='row_key',
+            model_name="historicalapartment",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='historicalcostitem',
-            name='row_key',
+            model_name="historicalcostitem",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='historicalplacement',
-            name='row_key',
+            model_name="historicalplacement",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='historicalprogressnote',
-            name='row_key',
+            model_name="historicalprogressnote",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='placement',
-            name='row_key',
+            model_name="placement",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
         migrations.AddField(
-            model_name='progressnote',
-            name='row_key',
+            model_name="progressnote",
+            name="row_key",
             field=models.UUIDField(default=uuid.UUID(int=0), editable=False),
         ),
-            migrations.AlterField(
-            model_name='apartment',
-            name='row_key',
+        migrations.AlterField(
+            model_name="apartment",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='costitem',
-            name='row_key',
+            model_name="costitem",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='historicalapartment',
-            name='row_key',
+            model_name="historicalapartment",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='historicalcostitem',
-            name='row_key',
+            model_name="historicalcostitem",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='historicalplacement',
-            name='row_key',
+            model_name="historicalplacement",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='historicalprogressnote',
-            name='row_key',
+            model_name="historicalprogressnote",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='placement',
-            name='row_key',
+            model_name="placement",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
         migrations.AlterField(
-            model_name='progressnote',
-            name='row_key',
+            model_name="progressnote",
+            name="row_key",
             field=models.UUIDField(default=uuid.uuid4, editable=False),
         ),
     ]

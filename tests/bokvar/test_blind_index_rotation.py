@@ -42,7 +42,10 @@ def _index_keys() -> set[str]:
     keys = set()
     for col in blind_indexes.registered():
         values = col.model_class._default_manager.exclude(**{col.column: ""})
-        keys |= {v.split("$")[0] if "$" in v else "legacy" for v in values.values_list(col.column, flat=True)}
+        keys |= {
+            v.split("$")[0] if "$" in v else "legacy"
+            for v in values.values_list(col.column, flat=True)
+        }
     return keys
 
 
@@ -51,10 +54,8 @@ def _reindex_everything_under(settings, spec: str) -> None:
     settings.BLIND_INDEX_KEYS = spec
     for col in blind_indexes.registered():
         for obj in col.model_class._default_manager.exclude(**{col.column: ""}):
-            setattr(obj, col.column, crypto.blind_index(col.text(obj), purpose=col.purpose))
-            col.model_class._default_manager.filter(pk=obj.pk).update(
-                **{col.column: getattr(obj, col.column)}
-            )
+            index = crypto.blind_index(col.text(obj) or "", purpose=col.purpose)
+            col.model_class._default_manager.filter(pk=obj.pk).update(**{col.column: index})
 
 
 @pytest.mark.django_db

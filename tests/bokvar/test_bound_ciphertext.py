@@ -88,8 +88,7 @@ def test_a_value_moved_to_another_row_is_withheld_and_logged(two, target, caplog
 def test_the_page_shows_the_placeholder_and_no_error(two, cases, caseworker, login):
     secret, other = two
     _sql(
-        f"UPDATE {PERSON} SET address = (SELECT address FROM {PERSON} WHERE id = %s)"
-        " WHERE id = %s",
+        f"UPDATE {PERSON} SET address = (SELECT address FROM {PERSON} WHERE id = %s) WHERE id = %s",
         [secret.pk, other.pk],
     )
     page = login(caseworker).get(f"/cases/{cases.a.pk}/people/{other.pk}/")

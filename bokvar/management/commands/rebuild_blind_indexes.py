@@ -35,9 +35,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{total} indexes would be rebuilt with key '{key}'.")
             return
         result = blind_indexes.rebuild(batch_size=batch_size)
-        self.stdout.write(
-            self.style.SUCCESS(f"{result.rebuilt} indexes rebuilt with key '{key}'.")
-        )
+        self.stdout.write(self.style.SUCCESS(f"{result.rebuilt} indexes rebuilt with key '{key}'."))
         if result.withheld:
             raise CommandError(
                 f"{len(result.withheld)} rows hold values that failed their integrity check"
