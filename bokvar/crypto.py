@@ -57,11 +57,15 @@ class Opened(str):
     row_key: str
     stored: str
 
-    def __new__(cls, text: str, row_key: str, stored: str) -> Opened:
+    def __new__(cls, text: str, row_key: str = "", stored: str = "") -> Opened:
         obj = super().__new__(cls, text)
         obj.row_key = row_key
         obj.stored = stored
         return obj
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        # Copied or pickled (a cache, deepcopy): plain text, the check is done.
+        return (str, (str(self),))
 
 
 @dataclass(frozen=True)

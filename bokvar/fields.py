@@ -47,6 +47,9 @@ class Tampered(str):
         obj.stored = stored
         return obj
 
+    def __reduce__(self) -> tuple[type[Tampered], tuple[str]]:
+        return (Tampered, (self.stored,))
+
 
 def original_model_name(meta: Any) -> str:
     """The model a history model records (``historicalperson`` -> ``person``): history

@@ -221,3 +221,20 @@ def test_the_migration_binds_old_values_in_batches_and_resumes(two, monkeypatch)
         assert {h.notes for h in p.history.all()} == {f"Anteckning {p.pk}"}
     assert Person.history.get(id=gone).given_name == "Borttagen"
     assert isinstance(Person.history.get(id=gone).row_key, uuid.UUID)
+
+
+def test_withheld_and_opened_values_survive_copying(two):
+    import copy
+    import pickle
+
+    secret, other = two
+    _sql(
+        f"UPDATE {PERSON} SET notes = %s WHERE id = %s",
+        [_raw(PERSON, "address", secret.pk), other.pk],
+    )
+    read = Person.objects.get(pk=other.pk)
+    for copied in (copy.deepcopy(read), pickle.loads(pickle.dumps(read))):
+        assert isinstance(copied.notes, Tampered) and copied.notes.stored == read.notes.stored
+        assert copied.given_name == "Astrid"
+    opened = crypto.decrypt(_raw(PERSON, "given_name", other.pk), place="cases.person.given_name")
+    assert type(pickle.loads(pickle.dumps(opened))) is str
