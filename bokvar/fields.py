@@ -41,6 +41,7 @@ class Tampered(str):
     ciphertext so that saving the row again writes the evidence back unchanged."""
 
     stored: str
+    row_named: bool = False  # whether the log line named the row yet
 
     def __new__(cls, stored: str) -> Tampered:
         obj = super().__new__(cls, gettext("[withheld: this value failed its integrity check]"))
@@ -156,6 +157,11 @@ def _check_row_keys(sender: type[models.Model], instance: models.Model, **kwargs
     row_key: str | None = None
     for field in encrypted_fields(sender):
         value = loaded.get(field.attname)
+        if isinstance(value, Tampered) and not value.row_named:
+            # from_db_value could not name the row; the loaded instance can.
+            report_tampering(place_of(field), instance.pk, "sealed for another place")
+            value.row_named = True
+            continue
         if not isinstance(value, crypto.Opened):
             continue
         if row_key is None:
@@ -167,7 +173,9 @@ def _check_row_keys(sender: type[models.Model], instance: models.Model, **kwargs
         else:
             place = place_of(field)
             report_tampering(place, instance.pk, "sealed for another row")
-            loaded[field.attname] = Tampered(value.stored)
+            withheld = Tampered(value.stored)
+            withheld.row_named = True
+            loaded[field.attname] = withheld
 
 
 def column(field: models.Field[Any, Any]) -> str:

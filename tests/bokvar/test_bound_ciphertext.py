@@ -81,6 +81,7 @@ def test_a_value_moved_to_another_row_is_withheld_and_logged(two, target, caplog
     assert read.given_name == "Astrid"  # the row's own values are untouched
     flagged = [r for r in caplog.records if getattr(r, "tampering", False)]
     assert flagged and f"cases.person.{column}" in flagged[0].getMessage()
+    assert any(f"(row {other.pk})" in r.getMessage() for r in flagged)
     assert "Hemligvägen" not in caplog.text
     assert "sealed for another" in _check_fails()
 
