@@ -27,7 +27,11 @@ def _plain(value):
 def _row(obj, *, history: bool = False) -> dict:
     data = {}
     for f in obj._meta.concrete_fields:
-        if f.name.endswith("_bidx") or (history and f.name == "history_user"):
+        if (
+            f.name.endswith("_bidx")
+            or f.name == "row_key"
+            or (history and f.name == "history_user")
+        ):
             continue
         data[f.attname] = _plain(getattr(obj, f.attname))
     return data

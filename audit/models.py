@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bokvar.fields import EncryptedTextField
+from bokvar.fields import EncryptedTextField, row_key_field
 
 
 class AppendOnlyError(Exception):
@@ -107,6 +107,7 @@ class LegalHold(models.Model):
     """An auditor's order that a person's records are kept whatever retention says."""
 
     person_id = models.PositiveBigIntegerField(_("person id"), db_index=True)
+    row_key = row_key_field()  # binds its encrypted values to this row
     reason = EncryptedTextField(_("reason"))
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

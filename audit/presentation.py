@@ -30,7 +30,16 @@ from .models import AccessLogEntry, LegalHold
 from .registry import case_ids_of_person, registry
 
 # Columns never shown to the citizen: keys, codes for machines, bookkeeping.
-SKIPPED = {"id", "version", "dedupe_key", "url", "email_claimed_at", "email_attempts", "seq"}
+SKIPPED = {
+    "id",
+    "version",
+    "dedupe_key",
+    "url",
+    "email_claimed_at",
+    "email_attempts",
+    "seq",
+    "row_key",
+}
 
 
 @dataclass

@@ -135,7 +135,7 @@ def key_rotation(scale: str) -> list[Scenario]:
         try:
             primary = keys.split(":", 1)[0]
             rotate_table(
-                Person, fields, f"enc1:{primary}:", batch_size=5000, dry_run=False, progress=False
+                Person, fields, f"enc2:{primary}:", batch_size=5000, dry_run=False, progress=False
             )
         finally:
             settings.FIELD_ENCRYPTION_KEYS = original if state["flip"] else f"{original},{other}"

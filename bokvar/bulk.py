@@ -18,7 +18,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from .fields import column
+from .fields import ROW_KEY, EncryptedTextField, column
 from .history import history_of
 
 COPY_BATCH = 10_000
@@ -169,6 +169,14 @@ def _copy_values(
     as sent, database values, for the history rows."""
     conn = connections[DEFAULT_DB_ALIAS]
     fields = list(model._meta.local_concrete_fields)
+    sealed = [f for f in fields if isinstance(f, EncryptedTextField)]
+    if sealed:
+        # Sealed for their row (its row key), as pre_save does on save(); copies, so
+        # that the caller's instances keep their plaintext.
+        values = [
+            {**v, **{f.attname: f.seal(v.get(f.attname), v.get(ROW_KEY)) for f in sealed}}
+            for v in values
+        ]
     auto_now = {f.attname for f in _auto_now_fields(model)}
     plan: list[tuple[str, Prepare]] = []
     for f in fields:

@@ -62,8 +62,13 @@ FIELD_ENCRYPTION_KEYS = secret(
     "BOKVAR_FIELD_KEYS",
     "dev1:ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc=",
 )
-# Keyed hash for exact search (blind index); its own key, never rotated with the above.
-BLIND_INDEX_KEY = secret("BOKVAR_BLIND_INDEX_KEY", "dev-only-blind-index-key")
+# Keyed hashes for exact search (blind indexes): their own keys, a comma-separated list
+# of "key_id:secret"; the first writes, all are searched, and `rebuild_blind_indexes`
+# moves every index to the first (docs/security.md). BOKVAR_BLIND_INDEX_KEY, the single
+# key before issue 17, still works as the key "k1".
+BLIND_INDEX_KEYS = os.environ.get("BOKVAR_BLIND_INDEX_KEYS", "").strip() or (
+    "k1:" + secret("BOKVAR_BLIND_INDEX_KEY", "dev-only-blind-index-key")
+)
 # Keys the access log's hash chain (audit.chain); changing it makes old entries fail.
 AUDIT_CHAIN_KEY = secret("BOKVAR_AUDIT_CHAIN_KEY", "dev-only-audit-chain-key")
 

@@ -8,8 +8,10 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from .core import audit as core_audit
+        from .core import identity
         from .core.services import households
         from .evictions import audit as evictions_audit
+        from .evictions import selectors as evictions_selectors
         from .evictions.services import threats
         from .handovers import audit as handovers_audit
 
@@ -18,6 +20,8 @@ class CasesConfig(AppConfig):
         core_audit.register()
         evictions_audit.register()
         handovers_audit.register()
+        identity.register_blind_indexes()
+        evictions_selectors.register_blind_indexes()
         # Evictions sits above the core: a child added to a household with a close
         # eviction date is flagged at once (the core's one hook, see households).
         households.on_child_added(threats.flag_children_now)

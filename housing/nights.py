@@ -29,7 +29,11 @@ from bokvar.history import attribute, system_user
 from bokvar.models import Unit, User
 from bokvar.roles import CASE_STAFF, HOUSING
 from bokvar.selectors import roles_of
-from cases.core.identity import InvalidPersonalNumber, parse_personal_number, personal_number_index
+from cases.core.identity import (
+    InvalidPersonalNumber,
+    parse_personal_number,
+    personal_number_indexes,
+)
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import people as people_selectors
 from cases.models import Person
@@ -264,13 +268,19 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
             result.errors.append((row.line, _("night: give the date as YYYY-MM-DD")))
             continue
         parsed[row.line] = (row, canonical, night)
-    index_of = {c: personal_number_index(c) for c in set(canonical_of.values()) if c}
-    indexes = set(index_of.values())
-    people = {
+    # Every form of each number's index (the blind-index keys may be rotating).
+    forms_of = {c: personal_number_indexes(c) for c in set(canonical_of.values()) if c}
+    by_index = {
         p.personal_number_bidx: p.pk
         for p in visible_people(actor)
-        .filter(personal_number_bidx__in=indexes)
+        .filter(personal_number_bidx__in={i for forms in forms_of.values() for i in forms})
         .only("pk", "personal_number_bidx")
+    }
+    people = {
+        canonical: by_index[i]
+        for canonical, forms in forms_of.items()
+        for i in reversed(forms)  # the current key's form last, so it wins
+        if i in by_index
     }
     shelters = {s.name.casefold(): s for s in Shelter.objects.filter(is_active=True)}
     units = _units_by_name(actor)
@@ -289,7 +299,7 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
     seen: dict[tuple[int, date], tuple[int, str]] = {}
     to_create = []
     for line, (row, canonical, night) in sorted(parsed.items()):
-        person_id = people.get(index_of[canonical])
+        person_id = people.get(canonical)
         shelter = shelters.get(row.shelter.casefold())
         unit = None
         if shelter is not None:

@@ -15,7 +15,7 @@ from bokvar.history import field_label
 
 from ..models import Case, CaseAssignment, Household, HouseholdChild, Person
 
-IGNORED = {"version", "name_bidx", "personal_number_bidx"}
+IGNORED = {"version", "name_bidx", "personal_number_bidx", "row_key"}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from personnummer import personnummer
 
-from bokvar.crypto import blind_index, normalise_name
+from bokvar.crypto import blind_index, blind_indexes, normalise_name
 
 
 class InvalidPersonalNumber(ValueError):
@@ -40,9 +40,47 @@ def birth_year_band(canonical: str) -> int:
 
 def personal_number_index(canonical: str) -> str:
     """The blind index of a canonical identity number (exact search without plaintext)."""
-    return blind_index(canonical, purpose="personal_number")
+    return blind_index(canonical, purpose=PERSONAL_NUMBER)
 
 
 def name_index(full_name: str) -> str:
     """The blind index of a full name, normalised (case, spacing, accents)."""
-    return blind_index(normalise_name(full_name), purpose="name")
+    return blind_index(normalise_name(full_name), purpose=NAME)
+
+
+# Purposes: each has its own derived key (bokvar.crypto). A person's and a landlord
+# signal's tenant share them on purpose: the product matches the one to the other.
+PERSONAL_NUMBER = "personal_number"
+NAME = "name"
+
+
+def personal_number_indexes(canonical: str) -> list[str]:
+    """Every form the number's index may be stored under while blind-index keys rotate:
+    what searches and the uniqueness check look for."""
+    return blind_indexes(canonical, purpose=PERSONAL_NUMBER)
+
+
+def name_indexes(full_name: str) -> list[str]:
+    return blind_indexes(normalise_name(full_name), purpose=NAME)
+
+
+def register_blind_indexes() -> None:
+    """The core's blind-index columns, for `rebuild_blind_indexes` (bokvar.blind_indexes)."""
+    from bokvar.blind_indexes import IndexedColumn, register
+
+    register(
+        IndexedColumn(
+            "cases.Person",
+            "personal_number_bidx",
+            PERSONAL_NUMBER,
+            lambda p: p.personal_number or None,
+            ("personal_number",),
+        ),
+        IndexedColumn(
+            "cases.Person",
+            "name_bidx",
+            NAME,
+            lambda p: normalise_name(p.full_name) or None,
+            ("given_name", "family_name"),
+        ),
+    )

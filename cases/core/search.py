@@ -14,6 +14,8 @@ from django.contrib.sessions.backends.base import SessionBase
 from bokvar import crypto
 
 SESSION_KEY = "case_searches"
+# What a kept search is bound to (the token is its row key): it cannot be read elsewhere.
+PLACE = "session.case_search"
 # Enough for a few tabs; the oldest is forgotten first.
 KEPT = 10
 
@@ -21,7 +23,7 @@ KEPT = 10
 def remember(session: SessionBase, text: str) -> str:
     token = secrets.token_urlsafe(9)
     kept = dict(session.get(SESSION_KEY, {}))
-    kept[token] = crypto.encrypt(text)
+    kept[token] = crypto.encrypt(text, place=PLACE, row_key=token)
     session[SESSION_KEY] = dict(list(kept.items())[-KEPT:])
     return token
 
@@ -34,7 +36,7 @@ def recall(session: SessionBase, token: str) -> str | None:
     if not stored:
         return None
     try:
-        return crypto.decrypt(stored)
+        return str(crypto.decrypt(stored, place=PLACE))
     except crypto.DecryptionError:
         # Never shown or passed on as text; forgotten so the session stops carrying it.
         session[SESSION_KEY] = {k: v for k, v in kept.items() if k != token}

@@ -18,11 +18,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from bokvar.conf import setting
-from bokvar.crypto import blind_index, normalise_name
+from bokvar.crypto import blind_index, blind_indexes, normalise_name
 from bokvar.models import Membership, Role, Unit, User
 from bokvar.permissions import AuthenticatedRequest
 from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
 from bokvar.selectors import roles_of
+from cases.core.identity import NAME, PERSONAL_NUMBER
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import people as people_selectors
 from cases.models import (
@@ -305,12 +306,52 @@ def landlord_district_ids(user: User) -> set[int]:
     return allowed
 
 
+LANDLORD_NAME = "landlord_name"
+
+
 def landlord_name_index(name: str) -> str:
-    return blind_index(normalise_name(name), purpose="landlord_name")
+    return blind_index(normalise_name(name), purpose=LANDLORD_NAME)
+
+
+def landlord_name_indexes(name: str) -> list[str]:
+    """Every form the name's index may have while blind-index keys rotate."""
+    return blind_indexes(normalise_name(name), purpose=LANDLORD_NAME)
+
+
+def register_blind_indexes() -> None:
+    """Evictions' blind-index columns, for `rebuild_blind_indexes`. A signal's tenant is
+    indexed with the person's purposes: matching the two is what they are for."""
+    from bokvar.blind_indexes import IndexedColumn, register
+
+    register(
+        IndexedColumn(
+            "cases.LandlordSignal",
+            "tenant_personal_number_bidx",
+            PERSONAL_NUMBER,
+            lambda s: s.tenant_personal_number or None,
+            ("tenant_personal_number",),
+        ),
+        IndexedColumn(
+            "cases.LandlordSignal",
+            "tenant_name_bidx",
+            NAME,
+            lambda s: normalise_name(s.tenant_name) or None,
+            ("tenant_name",),
+        ),
+        IndexedColumn(
+            "cases.Landlord",
+            "name_bidx",
+            LANDLORD_NAME,
+            lambda landlord: (
+                normalise_name(landlord.private_name or landlord.organisation_name) or None
+            ),
+            ("private_name", "organisation_name"),
+        ),
+    )
 
 
 def find_landlord_by_name(name: str) -> Landlord | None:
-    return Landlord.objects.filter(name_bidx=landlord_name_index(name)).first()
+    return Landlord.objects.filter(name_bidx__in=landlord_name_indexes(name)).first()
 
 
 def may_edit_landlord(user: User, landlord: Landlord) -> bool:

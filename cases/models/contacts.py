@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bokvar.fields import EncryptedTextField
+from bokvar.fields import EncryptedTextField, row_key_field
 
 from .cases import Case
 
@@ -31,6 +31,7 @@ class Contact(models.Model):
         related_name="+",
         verbose_name=_("author"),
     )
+    row_key = row_key_field()  # binds its encrypted values to this row
     note = EncryptedTextField(_("note"))
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -69,6 +70,7 @@ class Intervention(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.ONGOING
     )
     # What came of it (free text about the client: encrypted like the note).
+    row_key = row_key_field()  # binds its encrypted values to this row
     outcome = EncryptedTextField(_("outcome"), blank=True, default="")
     version = models.PositiveIntegerField(default=1)
     author = models.ForeignKey(

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bokvar.fields import EncryptedTextField
+from bokvar.fields import EncryptedTextField, row_key_field
 
 from .cases import Case
 from .threats import EvictionThreat
@@ -42,6 +42,7 @@ class Deadline(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     due_on = models.DateField(_("due"))
+    row_key = row_key_field()  # binds its encrypted values to this row
     note = EncryptedTextField(_("note"))
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

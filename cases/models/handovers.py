@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bokvar.fields import EncryptedTextField
+from bokvar.fields import EncryptedTextField, row_key_field
 from bokvar.models import Unit
 
 from .cases import Case
@@ -46,6 +46,7 @@ class Handover(models.Model):
     to_unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="handovers_received", verbose_name=_("to unit")
     )
+    row_key = row_key_field()  # binds its encrypted values to this row
     reason = EncryptedTextField(_("reason"))
     expectations = EncryptedTextField(_("what the receiver is expected to do"))
     urgency = models.CharField(

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bokvar.fields import EncryptedTextField
+from bokvar.fields import EncryptedTextField, row_key_field
 from bokvar.models import District
 
 from .cases import Case
@@ -61,6 +61,7 @@ class LandlordSignal(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     received_on = models.DateField(_("received"))
+    row_key = row_key_field()  # binds its encrypted values to this row
     tenant_personal_number = EncryptedTextField(_("tenant's identity number"))
     tenant_name = EncryptedTextField(_("tenant's name"))
     tenant_address = EncryptedTextField(_("tenant's address"))

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bokvar.fields import EncryptedTextField
+from bokvar.fields import EncryptedTextField, row_key_field
 from bokvar.models import District
 
 
@@ -22,6 +22,7 @@ class Landlord(models.Model):
     # Companies and cooperatives are not personal data; their name stays readable.
     organisation_name = models.CharField(_("organisation name"), max_length=200, blank=True)
     organisation_number = models.CharField(_("organisation number"), max_length=20, blank=True)
+    row_key = row_key_field()  # binds its encrypted values to this row
     private_name = EncryptedTextField(_("name (private landlord)"))
     name_bidx = models.CharField(max_length=64, unique=True, editable=False)
     contact_person = EncryptedTextField(_("contact person"))

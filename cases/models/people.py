@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from bokvar.fields import EncryptedTextField
+from bokvar.fields import EncryptedTextField, row_key_field
 
 BLIND_INDEXES = ["name_bidx", "personal_number_bidx"]
 
@@ -77,6 +77,7 @@ class Person(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("household")
     )
+    row_key = row_key_field()  # binds its encrypted values to this row
     given_name = EncryptedTextField(_("given name"))
     family_name = EncryptedTextField(_("family name"))
     personal_number = EncryptedTextField(_("personal identity number"))

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bokvar.fields import EncryptedTextField
+from bokvar.fields import EncryptedTextField, row_key_field
 from bokvar.models import District
 from cases.models import Case, Household, Landlord
 
@@ -38,6 +38,7 @@ class Apartment(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     # A home's address says where a client lives once placed: encrypted.
+    row_key = row_key_field()  # binds its encrypted values to this row
     address = EncryptedTextField(_("address"))
     reference = models.CharField(
         _("reference"), max_length=40, help_text=_("The landlord's object number.")
@@ -115,6 +116,7 @@ class Placement(models.Model):
     goal_running_home = models.BooleanField(_("goal: running a home"), default=False)
     goal_managing_money = models.BooleanField(_("goal: managing money"), default=False)
     goal_social_skills = models.BooleanField(_("goal: social skills"), default=False)
+    row_key = row_key_field()  # binds its encrypted values to this row
     plan = EncryptedTextField(_("follow-up plan"))
     monthly_cost = models.DecimalField(
         _("monthly cost to the district (SEK)"), max_digits=9, decimal_places=2, default=0
@@ -163,6 +165,7 @@ class ProgressNote(models.Model):
     )
     on = models.DateField(_("date"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    row_key = row_key_field()  # binds its encrypted values to this row
     note = EncryptedTextField(_("note"))
     history = HistoricalRecords()
 

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bokvar.fields import EncryptedTextField
+from bokvar.fields import EncryptedTextField, row_key_field
 from cases.models import Case
 
 
@@ -34,6 +34,7 @@ class CostItem(models.Model):
     category = models.ForeignKey(CostCategory, on_delete=models.PROTECT, verbose_name=_("category"))
     on = models.DateField(_("date"))
     amount = models.DecimalField(_("amount (SEK)"), max_digits=10, decimal_places=2)
+    row_key = row_key_field()  # binds its encrypted values to this row
     note = EncryptedTextField(_("note"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()

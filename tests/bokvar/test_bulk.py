@@ -34,7 +34,7 @@ def test_insert_encrypts_sets_keys_and_writes_history():
 
     assert [p.pk for p in people] == sorted(p.pk for p in people)
     stored = _raw("cases_person", "given_name", people[0].pk)
-    assert stored.startswith("enc1:") and "Anna0" not in stored
+    assert stored.startswith("enc2:") and "Anna0" not in stored
     assert Person.objects.get(pk=people[0].pk).given_name == "Anna0"
     assert Person.objects.get(pk=people[1].pk).notes == "Hyresskuld"
 
@@ -47,7 +47,7 @@ def test_insert_encrypts_sets_keys_and_writes_history():
     history_raw = _raw(
         "cases_historicalperson", "family_name", rows[0].history_id, key="history_id"
     )
-    assert history_raw.startswith("enc1:") and "Andersson" not in history_raw
+    assert history_raw.startswith("enc2:") and "Andersson" not in history_raw
 
     # The sequence moved on: an ordinary save afterwards gets a fresh key.
     later = Household.objects.create()

@@ -84,11 +84,11 @@ def test_an_interrupted_rotation_resumes_where_it_stopped(settings, make_case, m
     real = crypto.reencrypt
     calls = {"n": 0}
 
-    def failing(stored):
+    def failing(stored, **where):
         calls["n"] += 1
         if calls["n"] > 30:  # the machine dies partway, a few batches in
             raise KeyboardInterrupt
-        return real(stored)
+        return real(stored, **where)
 
     monkeypatch.setattr(crypto, "reencrypt", failing)
     with pytest.raises(KeyboardInterrupt):
@@ -99,7 +99,9 @@ def test_an_interrupted_rotation_resumes_where_it_stopped(settings, make_case, m
     monkeypatch.setattr(crypto, "reencrypt", real)
     reencrypted = []
     monkeypatch.setattr(
-        crypto, "reencrypt", lambda stored: reencrypted.append(stored) or real(stored)
+        crypto,
+        "reencrypt",
+        lambda stored, **where: reencrypted.append(stored) or real(stored, **where),
     )
     call_command("rotate_keys", "--batch-size", "2", verbosity=0)
     # Only values still on the old key were touched the second time.

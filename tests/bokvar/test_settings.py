@@ -54,6 +54,23 @@ def test_missing_field_keys_stops_start_up_naming_them():
     assert "BOKVAR_FIELD_KEYS must be set" in result.stderr
 
 
+def test_blind_index_keys_are_a_list_or_the_single_key_as_before():
+    env = dict(PRODUCTION_ENV)
+    del env["BOKVAR_BLIND_INDEX_KEY"]
+    result = run_manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "BOKVAR_BLIND_INDEX_KEY must be set" in result.stderr
+    env["BOKVAR_BLIND_INDEX_KEYS"] = "new:prod-new-index-key-0123456789,k1:prod-old-key-0123456789"
+    result = run_manage(
+        "shell",
+        "-v0",
+        "-c",
+        "from bokvar import crypto; print(list(crypto.index_keyring().secrets))",
+        env_overrides=env,
+    )
+    assert result.stdout.strip() == "['new', 'k1']", result.stderr
+
+
 @pytest.mark.parametrize("name", ["DATABASE_URL", "REDIS_URL"])
 def test_missing_database_or_broker_stops_start_up_naming_it(name):
     """SQLite and the file-system broker are development defaults, not production ones."""

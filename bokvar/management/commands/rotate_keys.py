@@ -1,7 +1,9 @@
 """Re-encrypt every encrypted value with the first configured key, history tables included.
 
 Each batch commits on its own and only values not yet on the first key are read,
-so an interrupted run is resumed simply by running the command again.
+so an interrupted run is resumed simply by running the command again. Each value is
+re-sealed for the place and row it is stored in; a value that does not belong there
+(moved: tampering) is left as it is and counted, for `check_encryption` to name.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from tqdm import tqdm
 
 from bokvar import crypto
-from bokvar.fields import EncryptedTextField, column, encrypted_fields
+from bokvar.fields import EncryptedTextField, column, encrypted_fields, place_of
 
 
 class Command(BaseCommand):
@@ -32,6 +34,7 @@ class Command(BaseCommand):
     ) -> None:
         prefix = f"{crypto.PREFIX}:{crypto.keyring().primary_id}:"
         grand_total = 0
+        refused: list[int] = []
         for model in apps.get_models():
             fields = encrypted_fields(model)
             if not fields:
@@ -43,6 +46,7 @@ class Command(BaseCommand):
                 batch_size=batch_size,
                 dry_run=dry_run,
                 progress=verbosity > 0,
+                refused=refused,
             )
             grand_total += done
             if verbosity > 1 or (verbosity and done):
@@ -53,6 +57,11 @@ class Command(BaseCommand):
                 f"{grand_total} rows {verb} with key '{crypto.keyring().primary_id}'."
             )
         )
+        if refused:
+            raise CommandError(
+                f"{len(refused)} values do not belong where they are stored and were left"
+                " as they are (possible tampering): run check_encryption."
+            )
 
 
 def rotate_table(
@@ -63,6 +72,7 @@ def rotate_table(
     batch_size: int,
     dry_run: bool,
     progress: bool,
+    refused: list[int] | None = None,
 ) -> int:
     qn = connection.ops.quote_name
     table, pk = qn(model._meta.db_table), qn(column(model._meta.pk))
@@ -82,7 +92,9 @@ def rotate_table(
     bar = tqdm(
         total=total, desc=model._meta.db_table, unit="row", disable=not progress, leave=False
     )
-    select = f"SELECT {pk}, {', '.join(columns)} FROM {table} WHERE ({stale})"  # noqa: S608
+    places = [place_of(f) for f in fields]
+    refused = [] if refused is None else refused
+    select = f"SELECT {pk}, row_key, {', '.join(columns)} FROM {table} WHERE ({stale})"  # noqa: S608
     update = f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in columns)} WHERE {pk} = %s"  # noqa: S608
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -93,8 +105,12 @@ def rotate_table(
             if not rows:
                 break
             updates = []
-            for row_pk, *values in rows:
-                new = [crypto.reencrypt(v) if v and not v.startswith(prefix) else v for v in values]
+            for row_pk, row_key, *values in rows:
+                own = row_key.hex if hasattr(row_key, "hex") else str(row_key).replace("-", "")
+                new = [
+                    _reseal(v, place, own, refused) if v and not v.startswith(prefix) else v
+                    for v, place in zip(values, places, strict=True)
+                ]
                 updates.append([*new, row_pk])
             cursor.executemany(update, updates)
             last_pk = rows[-1][0]
@@ -102,3 +118,13 @@ def rotate_table(
             bar.update(len(rows))
     bar.close()
     return done
+
+
+def _reseal(stored: str, place: str, row_key: str, refused: list[int]) -> str:
+    try:
+        return crypto.reencrypt(stored, place=place, row_key=row_key)
+    except crypto.UnknownKeyError:
+        raise
+    except crypto.DecryptionError:
+        refused.append(1)
+        return stored

@@ -27,9 +27,9 @@ from ...models import (
 )
 from ..identity import (
     InvalidPersonalNumber,
-    name_index,
+    name_indexes,
     parse_personal_number,
-    personal_number_index,
+    personal_number_indexes,
 )
 from .people import PROTECTED_PLACEHOLDER, may_see_person, object_perm, persons_visible_q
 
@@ -115,9 +115,9 @@ def search_condition(user: User, q: str) -> Q | None:
     if q.upper().startswith(CASE_NUMBER_PREFIX):
         return Q(number=q.upper())
     try:
-        key = {"personal_number_bidx": personal_number_index(parse_personal_number(q))}
+        key = {"personal_number_bidx__in": personal_number_indexes(parse_personal_number(q))}
     except InvalidPersonalNumber:
-        key = {"name_bidx": name_index(q)}
+        key = {"name_bidx__in": name_indexes(q)}
     matches = Person.objects.filter(household_id=OuterRef("household_id"), **key).filter(
         persons_visible_q(user)
     )
@@ -170,10 +170,13 @@ class NumberClash:
 
 
 def personal_number_clash(
-    user: User, index: str, *, exclude_pk: int | None = None
+    user: User, canonical: str, *, exclude_pk: int | None = None
 ) -> NumberClash | None:
-    """The clash for blind index `index`, or None when nobody else holds the number."""
-    holders = Person.objects.filter(personal_number_bidx=index)
+    """The clash for identity number `canonical`, or None when nobody else holds it.
+    Looks for the number under every configured blind-index key: while the keys rotate
+    another person may still be indexed under the old one (the unique constraint
+    catches the same key only)."""
+    holders = Person.objects.filter(personal_number_bidx__in=personal_number_indexes(canonical))
     if exclude_pk is not None:
         holders = holders.exclude(pk=exclude_pk)
     other = holders.first()

@@ -11,7 +11,7 @@ from bokvar.models import Role, User
 from bokvar.selectors import roles_of
 
 from ...models import Case, Person
-from ..identity import InvalidPersonalNumber, parse_personal_number, personal_number_index
+from ..identity import InvalidPersonalNumber, parse_personal_number, personal_number_indexes
 from .cases import get_case_for_user, visible_cases
 from .people import persons_visible_q
 
@@ -56,7 +56,9 @@ def find_person_for_auditor(user: User, value: str) -> Person | None:
         canonical = parse_personal_number(value)
     except InvalidPersonalNumber:
         return None
-    return Person.objects.filter(personal_number_bidx=personal_number_index(canonical)).first()
+    return Person.objects.filter(
+        personal_number_bidx__in=personal_number_indexes(canonical)
+    ).first()
 
 
 def get_person_for_auditor(user: User, person_id: int) -> Person:

@@ -82,10 +82,10 @@ def ensure_unique_personal_number(
     """Identity numbers are unique, so a clash must be refused. Only a user who may see
     the other person is told that they exist; everyone else gets a neutral refusal that
     names neither a person nor a case."""
-    if not person.personal_number_bidx:
+    if not person.personal_number:
         return
     clash = case_selectors.personal_number_clash(
-        actor, person.personal_number_bidx, exclude_pk=person.pk
+        actor, person.personal_number, exclude_pk=person.pk
     )
     if clash is None:
         return

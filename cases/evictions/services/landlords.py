@@ -29,7 +29,7 @@ def _unique_name(name: str, *, exclude_pk: int | None = None) -> tuple[str, str]
     if not name:
         raise ValidationError({"name": _("Enter the landlord's name.")})
     index = selectors.landlord_name_index(name)
-    same_name = Landlord.objects.filter(name_bidx=index)
+    same_name = Landlord.objects.filter(name_bidx__in=selectors.landlord_name_indexes(name))
     if exclude_pk is not None:
         same_name = same_name.exclude(pk=exclude_pk)
     if same_name.exists():

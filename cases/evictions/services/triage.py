@@ -21,6 +21,7 @@ from cases.core.identity import (
     InvalidPersonalNumber,
     parse_personal_number,
     personal_number_index,
+    personal_number_indexes,
 )
 from cases.core.selectors import cases as case_selectors
 from cases.core.services import cases as case_services
@@ -239,8 +240,10 @@ def _registered_person(personal_number: str) -> Person | None:
         canonical = parse_personal_number(personal_number)
     except InvalidPersonalNumber:
         return None  # create_case reports the invalid number on its field
-    index = personal_number_index(canonical)
-    return Person.objects.filter(personal_number_bidx=index).first()
+    # Every configured blind-index key: found while the keys rotate too.
+    return Person.objects.filter(
+        personal_number_bidx__in=personal_number_indexes(canonical)
+    ).first()
 
 
 def _forward(signal: LandlordSignal, *, person: Person, personal_number: str, actor: User) -> None:
