@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bokvar.fields import EncryptedTextField
+from bokvar.fields import EncryptedTextField, row_key_field
 from bokvar.models import Unit
 
 from .threats import EvictionThreat
@@ -54,6 +54,7 @@ class PaymentRoute(models.Model):
         _("payment or commitment"), max_length=12, choices=Settlement.choices, blank=True
     )
     settled_on = models.DateField(_("paid or committed on"), null=True, blank=True)
+    row_key = row_key_field()  # binds its encrypted values to this row
     # Money a client owes and social services pays is sensitive: encrypted, as text
     # holding a decimal (the services write it; `amount` reads it).
     settled_amount = EncryptedTextField(_("amount paid or committed (SEK)"))

@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bokvar.fields import EncryptedTextField
+from bokvar.fields import EncryptedTextField, row_key_field
 from bokvar.models import Unit
 
 from .meeting_places import MeetingPlace
@@ -190,6 +190,7 @@ class SurveyAnswer(models.Model):
     question = models.ForeignKey(SurveyQuestion, on_delete=models.PROTECT, related_name="answers")
     option = models.PositiveSmallIntegerField(null=True, blank=True)
     number = models.IntegerField(null=True, blank=True)
+    row_key = row_key_field()  # binds its encrypted text to this row
     # Screened before it is stored: only the masked text is ever kept.
     text = EncryptedTextField()
     masked = models.BooleanField(default=False)
