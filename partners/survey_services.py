@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bokvar.concurrency import bump, lock_version
-from bokvar.crypto import blind_index
+from bokvar.crypto import blind_index, blind_indexes
 from bokvar.history import attribute
 from bokvar.models import Unit, User
 
@@ -54,6 +54,11 @@ def normalise_code(code: str) -> str:
 def code_hash(code: str) -> str:
     """Keyed hash (HMAC with the blind-index key): a stolen table gives no codes."""
     return blind_index(normalise_code(code), purpose="survey-code")
+
+
+def code_hashes(code: str) -> list[str]:
+    """Every form a handed-out code may be stored under while blind-index keys rotate."""
+    return blind_indexes(normalise_code(code), purpose="survey-code")
 
 
 @dataclass
@@ -216,7 +221,7 @@ def survey_for_code(code: str) -> Survey | None:
         return None
     row = (
         SurveyCode.objects.filter(
-            code_hash=code_hash(code), used=False, survey__status=Survey.Status.OPEN
+            code_hash__in=code_hashes(code), used=False, survey__status=Survey.Status.OPEN
         )
         .select_related("survey")
         .first()
@@ -321,7 +326,7 @@ def submit_with_code(*, code: str, data: Mapping[str, Sequence[str]]) -> SurveyR
     answers = clean_answers(survey, data)
     # A plain UPDATE on the code's own columns (no join): PostgreSQL re-checks
     # "used = false" on the row the first transaction changed, so the second one spends 0.
-    spent = SurveyCode.objects.filter(code_hash=code_hash(code), used=False).update(used=True)
+    spent = SurveyCode.objects.filter(code_hash__in=code_hashes(code), used=False).update(used=True)
     if spent != 1:
         raise CodeUsed
     return _save_response(survey, answers, SurveyResponse.Source.WEB)
