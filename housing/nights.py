@@ -32,6 +32,7 @@ from bokvar.selectors import roles_of
 from cases.core.identity import InvalidPersonalNumber, parse_personal_number, personal_number_index
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import people as people_selectors
+from cases.core.services import people as person_services
 from cases.models import Person
 
 from .models import Placement, Shelter, ShelterNight, ShelterPrice
@@ -240,6 +241,28 @@ def _paying_unit(candidates: list[Unit], shelter: Shelter, *, by_command: bool) 
 
 
 @transaction.atomic
+def _route_held_out_of_sight(actor: User, indexes: set[str]) -> None:
+    """Rows refused with "no person you may register nights for" whose number is held by
+    someone out of the actor's sight: the answer stays the same as for an unknown number,
+    and the matter goes to those who may see the holder (issue 16, point 4). One query
+    for the whole batch, run whether or not anybody holds the numbers."""
+    if not indexes:
+        return
+    for holder in Person.objects.filter(personal_number_bidx__in=indexes).order_by("pk"):
+        person_services.route_to_those_who_see(
+            actor=actor,
+            holder=holder,
+            kind="nights_refused",
+            dedupe_key=f"nights-refused:{actor.pk}:{holder.pk}",
+            subject=_("Shelter nights for a person in your care could not be registered"),
+            body=_(
+                "%(name)s tried to register shelter nights for a person in your care, "
+                "who is out of their sight. Nothing was saved: contact them."
+            )
+            % {"name": actor.get_full_name() or actor.username},
+        )
+
+
 def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> BatchResult:
     result = BatchResult()
     if actor is not None and not roles_of(actor).has(*HOUSING):
@@ -352,6 +375,8 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
                     "registered_by_id": actor.pk if actor else None,
                 }
             )
+    if actor is not None:
+        _route_held_out_of_sight(actor, set(index_of.values()) - set(people))
     if result.errors:
         result.errors.sort()
         return result

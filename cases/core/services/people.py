@@ -128,16 +128,37 @@ def update_person(
 
 
 def route_refused_registration(*, actor: User, clash: case_selectors.NumberClash) -> list[User]:
-    """An identity number the actor could not register because its holder is out of
-    their sight: the matter goes to those who may see the holder (for a protected
-    person, the users granted them; otherwise the coordinators of the holder's
-    district), naming the colleague to contact, never the person. The actor is told
-    only the neutral refusal. Once per actor and holder."""
+    """A registration request: the actor registered an identity number whose holder is
+    out of their sight, so nothing was saved. The matter goes to those who may see the
+    holder, naming the colleague to contact, never the person. The actor is answered
+    exactly as for a registration that was made. Once per actor and holder (a
+    notification is the request's record)."""
     if clash.visible or clash.holder_id is None:
         return []
     holder = Person.objects.filter(pk=clash.holder_id).first()
     if holder is None:
         return []
+    return route_to_those_who_see(
+        actor=actor,
+        holder=holder,
+        kind="registration_refused",
+        dedupe_key=f"registration-refused:{actor.pk}:{holder.pk}",
+        subject=_("Registration request: an identity number held in your care"),
+        body=_(
+            "%(name)s registered a new case with an identity number held in your care. "
+            "Nothing was saved: contact them to complete the registration."
+        )
+        % {"name": actor.get_full_name() or actor.username},
+    )
+
+
+def route_to_those_who_see(
+    *, actor: User, holder: Person, kind: str, dedupe_key: str, subject: str, body: str
+) -> list[User]:
+    """Something the actor could not do because `holder` is out of their sight goes to
+    those who may see the holder: for a protected person the users granted them,
+    otherwise the coordinators of the district of the holder's latest case. `subject`
+    and `body` must name the actor, never the person (issue 16, point 4)."""
     if holder.is_protected:
         people = Person.objects.filter(pk=holder.pk)
         recipients = list(people_selectors.users_granted(people))
@@ -150,12 +171,5 @@ def route_refused_registration(*, actor: User, clash: case_selectors.NumberClash
         )
         recipients = list(district_coordinators(district_id)) if district_id else []
     recipients = [u for u in recipients if u.pk != actor.pk]
-    notify(
-        recipients=recipients,
-        kind="registration_refused",
-        dedupe_key=f"registration-refused:{actor.pk}:{holder.pk}",
-        subject=_("A colleague could not register an identity number held in your care"),
-        body=_("%(name)s tried to open a case with it. Contact them.")
-        % {"name": actor.get_full_name() or actor.username},
-    )
+    notify(recipients=recipients, kind=kind, dedupe_key=dedupe_key, subject=subject, body=body)
     return recipients
