@@ -268,3 +268,27 @@ def test_a_signal_matched_by_name_brings_its_notifications(client, org, cases):
     client.force_login(org.users["auditor"], backend=BACKEND)
     page = client.get(reverse("audit:extract", args=[head.pk])).content.decode()
     assert "Notisen om namnsignalen" in page
+
+
+def test_a_registration_request_about_the_person_is_in_their_extract(client, org, cases):
+    """Someone out of sight registered Astrid's number: the request routed about her is
+    data about her (its text names only the colleague)."""
+    from cases.core.services.cases import register_case
+    from cases.core.services.people import PersonData
+
+    actor = org.users["caseworker2"]
+    made = register_case(
+        actor=actor,
+        kind=Case.Kind.EVICTION_PREVENTION,
+        responsible_unit=org.units["income_support"],
+        assignees=[actor],
+        people=[PersonData(given_name="A", family_name="B", personal_number="19800101-2387")],
+        children_birth_years=[],
+    )
+    assert made is None
+    note = Notification.objects.get(kind="registration_refused")
+    client.force_login(org.users["auditor"], backend=BACKEND)
+    page = client.get(reverse("audit:extract", args=[cases.a.household.head_id])).content
+    assert note.subject in page.decode()
+    other = client.get(reverse("audit:extract", args=[cases.b.household.head_id])).content
+    assert note.subject not in other.decode()

@@ -94,7 +94,7 @@ def signals_of_person(person_id: int) -> Q:
 def _notifications(person_id: int) -> dict[str, QuerySet[Notification]]:
     """The notifications and e-mails about the person: each names their case, a handover
     of it or a signal about them (linked, or matched by number or name) by URL, or is a
-    registration or shelter-night request about them (by its key; issue 16, point 4).
+    registration request about them (by its key; issue 16, point 4).
     Their texts never name a person."""
     cases = list(cases_of_person(person_id).values_list("pk", flat=True))
     handovers = Handover.objects.filter(case_id__in=cases).values_list("pk", flat=True)
@@ -104,7 +104,7 @@ def _notifications(person_id: int) -> dict[str, QuerySet[Notification]]:
     urls = [reverse("cases:detail", kwargs={"case_id": pk}) for pk in cases]
     urls += [reverse("cases:handover", kwargs={"handover_id": pk}) for pk in handovers]
     urls += [reverse("cases:signal", kwargs={"signal_id": pk}) for pk in signals]
-    requests = Q(dedupe_key__regex=rf"^(registration|nights)-refused:[0-9]+:{int(person_id)}$")
+    requests = Q(dedupe_key__regex=rf"^registration-refused:[0-9]+:{int(person_id)}$")
     return {Notification._meta.label_lower: Notification.objects.filter(Q(url__in=urls) | requests)}
 
 

@@ -16,7 +16,7 @@ from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
 from bokvar.models import User
 from bokvar.notifications import notify
-from bokvar.selectors import district_coordinators
+from bokvar.selectors import coordinators_by_district
 
 from ...models import Case, Person, ProtectedIdentity
 from ..identity import birth_year_band, name_index, parse_personal_number, personal_number_index
@@ -153,23 +153,39 @@ def route_refused_registration(*, actor: User, clash: case_selectors.NumberClash
 
 
 def route_to_those_who_see(
-    *, actor: User, holder: Person, kind: str, dedupe_key: str, subject: str, body: str
+    *,
+    actor: User,
+    holder: Person | None = None,
+    holders: list[Person] | None = None,
+    kind: str,
+    dedupe_key: str,
+    subject: str,
+    body: str,
 ) -> list[User]:
-    """Something the actor could not do because `holder` is out of their sight goes to
-    those who may see the holder: for a protected person the users granted them,
-    otherwise the coordinators of the district of the holder's latest case. `subject`
-    and `body` must name the actor, never the person (issue 16, point 4)."""
-    if holder.is_protected:
-        people = Person.objects.filter(pk=holder.pk)
-        recipients = list(people_selectors.users_granted(people))
-    else:
-        district_id = (
-            Case.objects.filter(household_id=holder.household_id)
-            .order_by("-opened_on", "-pk")
-            .values_list("responsible_unit__district_id", flat=True)
-            .first()
-        )
-        recipients = list(district_coordinators(district_id)) if district_id else []
-    recipients = [u for u in recipients if u.pk != actor.pk]
-    notify(recipients=recipients, kind=kind, dedupe_key=dedupe_key, subject=subject, body=body)
-    return recipients
+    """Something the actor could not do because `holder` (or each of `holders`) is out
+    of their sight goes to those who may see them: for a protected person the users
+    granted them, otherwise the coordinators of the district of the person's latest
+    case. One notification per recipient, however many holders; a constant number of
+    queries. `subject` and `body` must name the actor, never a person (issue 16,
+    point 4)."""
+    people = [holder] if holder is not None else list(holders or [])
+    protected = [p.pk for p in people if p.is_protected]
+    recipients: dict[int, User] = {}
+    if protected:
+        granted = people_selectors.users_granted(Person.objects.filter(pk__in=protected))
+        recipients.update({u.pk: u for u in granted})
+    households = {p.household_id for p in people if not p.is_protected}
+    if households:
+        latest: dict[int, int] = {}
+        for household_id, district_id in (
+            Case.objects.filter(household_id__in=households)
+            .order_by("opened_on", "pk")
+            .values_list("household_id", "responsible_unit__district_id")
+        ):
+            latest[household_id] = district_id  # the last one read is the latest case
+        by_district = coordinators_by_district({d for d in latest.values() if d is not None})
+        for users in by_district.values():
+            recipients.update({u.pk: u for u in users})
+    chosen = [u for pk, u in recipients.items() if pk != actor.pk]
+    notify(recipients=chosen, kind=kind, dedupe_key=dedupe_key, subject=subject, body=body)
+    return chosen
