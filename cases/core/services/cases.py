@@ -21,23 +21,12 @@ from .access import PROTECTED_PERM, grant_case, grant_perm, revoke_case
 from .people import (
     PersonalNumberTaken,
     PersonData,
+    RegistrationRequested,
     apply_person_data,
     check_birth_year,
     ensure_unique_personal_number,
     route_refused_registration,
 )
-
-
-class RegistrationRequested(Exception):
-    """A registration that was valid in every respect, but an identity number in it is
-    held by a person out of the actor's sight (issue 16, point 4: no existence oracle).
-    Nothing was saved (the transaction is rolled back); the caller routes the matter as
-    a registration request to those who may see the holder and answers the actor exactly
-    as for a registration that was made."""
-
-    def __init__(self, clashes: list[case_selectors.NumberClash]) -> None:
-        super().__init__("registration requested")
-        self.clashes = clashes
 
 
 def may_create_case_for(actor: User, unit: Unit) -> bool:

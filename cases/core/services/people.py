@@ -76,6 +76,18 @@ class PersonalNumberTaken(ValidationError):
         self.clash = clash
 
 
+class RegistrationRequested(Exception):
+    """A registration that was valid in every respect, but an identity number in it is
+    held by a person out of the actor's sight (issue 16, point 4: no existence oracle).
+    Nothing was saved (the transaction is rolled back); the caller routes the matter as
+    a registration request to those who may see the holder and answers the actor exactly
+    as for a registration that was made."""
+
+    def __init__(self, clashes: list[case_selectors.NumberClash]) -> None:
+        super().__init__("registration requested")
+        self.clashes = clashes
+
+
 def ensure_unique_personal_number(
     person: Person, *, actor: User, field_name: str = "personal_number"
 ) -> None:
@@ -117,14 +129,45 @@ def update_person(
     person = lock_version(Person, person_id, expected_version)
     was_protected = person.is_protected
     apply_person_data(person, data)
-    ensure_unique_personal_number(person, actor=actor)
+    held = None
+    try:
+        ensure_unique_personal_number(person, actor=actor)
+    except PersonalNumberTaken as exc:
+        if exc.clash.visible:
+            raise
+        # Held out of sight: every other check still runs (so an error elsewhere reads
+        # the same), then nothing is saved (issue 16, point 4).
+        held = exc.clash
+        person.personal_number_bidx = ""
     bump(person)
     person.full_clean(exclude=["household"])
+    if held is not None:
+        raise RegistrationRequested([held])
     attribute(person, user=actor, reason="person edited").save()
     if person.is_protected and not was_protected:
         # Whoever marks a person as protected keeps sight of them; nobody else gains it.
         grant_perm(PROTECTED_PERM, actor, person, actor=actor, reason="protected identity marked")
     return person
+
+
+def change_person(
+    *, actor: User, case_id: int, person_id: int, expected_version: int, data: PersonData
+) -> Person | None:
+    """The person form: `update_person`, or, when the identity number entered is held by
+    someone out of the actor's sight, a registration request routed to those who may
+    see the holder and None (nothing saved). The caller must answer both alike."""
+    try:
+        return update_person(
+            actor=actor,
+            case_id=case_id,
+            person_id=person_id,
+            expected_version=expected_version,
+            data=data,
+        )
+    except RegistrationRequested as exc:
+        for clash in exc.clashes:
+            route_refused_registration(actor=actor, clash=clash)
+        return None
 
 
 def route_refused_registration(*, actor: User, clash: case_selectors.NumberClash) -> list[User]:
@@ -145,8 +188,9 @@ def route_refused_registration(*, actor: User, clash: case_selectors.NumberClash
         dedupe_key=f"registration-refused:{actor.pk}:{holder.pk}",
         subject=_("Registration request: an identity number held in your care"),
         body=_(
-            "%(name)s registered a new case with an identity number held in your care. "
-            "Nothing was saved: contact them to complete the registration."
+            "%(name)s registered an identity number held in your care (a new case or a "
+            "person's details). Nothing was saved: contact them to complete the "
+            "registration."
         )
         % {"name": actor.get_full_name() or actor.username},
     )

@@ -114,12 +114,15 @@ def test_person_edit_to_a_registered_number(client, org, cases, role, which, vis
             "version": person.version,
         },
     )
-    assert response.status_code == 200
     person.refresh_from_db()
     assert person.version == 1 and person.personal_number != NUMBERS[which]
-    assert response.context["form"].errors["personal_number"] == [
-        REGISTERED if visible else NEUTRAL
-    ]
+    if not visible:
+        # Answered as a change that was saved (issue 16, point 4).
+        assert response.status_code == 302
+        assert response["Location"] == reverse("cases:registration_received")
+        return
+    assert response.status_code == 200
+    assert response.context["form"].errors["personal_number"] == [REGISTERED]
     _assert_told(
         response.content.decode(), visible=visible, which=which, case=getattr(cases, which)
     )

@@ -95,6 +95,32 @@ def test_registering_a_held_number_answers_as_a_new_one(client, login, org, case
     assert answers["petra"][1] == [("registration_refused", coordinator)]
 
 
+def test_changing_a_persons_number_to_a_held_one_answers_as_to_a_new_one(client, login, org, cases):
+    actor = org.users["caseworker2"]  # case B is theirs; Astrid and Petra out of sight
+    login(actor)
+    person = cases.b.household.head
+    url = reverse("cases:person_edit", args=[cases.b.pk, person.pk])
+    answers = {}
+    for name, number in {"unknown": UNKNOWN, "astrid": ASTRID, "petra": PETRA}.items():
+        body = {
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "personal_number": number,
+            "protected_identity": "none",
+            "version": person.version,
+        }
+        answers[name] = _answer(client, url, body)
+    unknown, astrid, petra = (answers[k][0] for k in ("unknown", "astrid", "petra"))
+    assert unknown[0] == [(reverse("cases:registration_received"), 302)]
+    assert unknown == astrid == petra
+    coordinator = org.users["coordinator"].username
+    assert answers["unknown"][1] == []
+    assert answers["astrid"][1] == [("registration_refused", coordinator)]
+    assert answers["petra"][1] == [("registration_refused", coordinator)]
+    person.refresh_from_db()
+    assert person.version == 1  # every try was rolled back; a held number is never saved
+
+
 def test_an_error_elsewhere_in_the_form_is_reported_alike(client, login, org, cases):
     """A held number must not hide (or cause) another error: both forms are refused
     with the same page, naming the child's birth year only."""
