@@ -49,7 +49,11 @@ def render(extract: ReadableExtract) -> bytes:
         pdf.multi_cell(
             width,
             5,
-            _latin1(f"{read['at']}  {read['who']}  ({read['how']})"),
+            _latin1(
+                f"{read['at']}  {read['who']}"
+                + (f", {read['posts']}" if read["posts"] else "")
+                + f"  ({read['how']})"
+            ),
             new_x="LMARGIN",
             new_y="NEXT",
         )

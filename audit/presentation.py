@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bokvar.models import User
+from bokvar.models import Membership, Role, Unit, User
 
 from .models import AccessLogEntry, LegalHold
 from .registry import case_ids_of_person, registry
@@ -127,6 +127,74 @@ def _topic(person_id: int, model, qs, history_count: int) -> Topic:
     return topic
 
 
+Post = tuple[datetime, int, str]  # when, which membership, "Unit (role)" ("" once ended)
+
+
+def _posts_at(entries: list[AccessLogEntry]) -> dict[int, list[Post]]:
+    """{user id: [(when a post began or changed, "Unit (role)" or "" when it ended)]}:
+    every change of the readers' memberships, from the memberships' history, so that a
+    read is told with the unit and role the reader had at the time (one query)."""
+    changes: dict[int, list[Post]] = {}
+    readers = {e.user_id for e in entries if e.user_id}
+    rows = list(
+        Membership.history.filter(user_id__in=readers)
+        .order_by("history_date", "history_id")
+        .values_list("history_date", "id", "user_id", "unit_id", "role", "history_type")
+    )
+    units = Unit.objects.in_bulk({unit_id for _d, _i, _u, unit_id, _r, _t in rows})
+    roles = dict(Role.choices)
+    for when, membership, user_id, unit_id, role, kind in rows:
+        label = ""
+        unit = units.get(unit_id)
+        if kind != "-" and unit is not None:
+            label = _("%(unit)s (%(role)s)") % {
+                "unit": unit.name,
+                "role": str(roles.get(role, role)).lower(),
+            }
+        changes.setdefault(user_id, []).append((when, membership, label))
+    return changes
+
+
+def _posts(changes: list[Post], at: datetime) -> str:
+    """The posts held at `at`, from the changes in time order."""
+    held: dict[int, str] = {}
+    for when, membership, label in changes:
+        if when > at:
+            break
+        if label:
+            held[membership] = label
+        else:
+            held.pop(membership, None)
+    return ", ".join(sorted(held.values()))
+
+
+def _reads(entries: list[AccessLogEntry]) -> list[dict]:
+    """Who has read the data: when, the unit and role the reader had then, how, and the
+    reader's name where the rule below allows.
+
+    The rule. Every read names the unit and role (GDPR art. 15(1)(c) and the dates and
+    purposes of consultations, CJEU C-579/21 Pankki S, paras. 72-75). Staff who read as
+    members of a unit are named: they act as officials of the municipality, whose names
+    in a matter are public under the principle of public access (TF 2 kap.) and not
+    secret under OSL (OSL 26 kap. 1 § protects the client's circumstances, not the
+    official's name), and a citizen needs the name to pursue a read they believe was
+    unlawful, which is where Pankki S (paras. 80-83) lets the employee's identity be
+    given. A reader who held no post in any unit at the time (an account without a
+    unit, the system) is not named: nothing ties the read to a public office, so the
+    balancing of art. 15(4) and Pankki S falls to the reader's own privacy; the read is
+    still listed, as "a member of staff without a unit"."""
+    staff = User.objects.in_bulk({e.user_id for e in entries if e.user_id})
+    posts_of = _posts_at(entries)
+    reads = []
+    for e in entries:
+        posts = _posts(posts_of.get(e.user_id, []), e.at) if e.user_id else ""
+        # Named only with a post at the time (the rule above).
+        name = _staff(staff.get(e.user_id)) or _("Unknown user")
+        who = name if posts else _("A member of staff without a unit")
+        reads.append({"at": local(e.at), "who": who, "posts": posts, "how": e.get_how_display()})
+    return reads
+
+
 def readable(person_id: int) -> ReadableExtract:
     topics: list[Topic] = []
     earliest: list[datetime] = []
@@ -161,15 +229,7 @@ def readable(person_id: int) -> ReadableExtract:
     entries = list(
         AccessLogEntry.objects.filter(Q(person_id=person_id) | Q(case_id__in=cases)).order_by("seq")
     )
-    staff = User.objects.in_bulk({e.user_id for e in entries if e.user_id})
-    reads = [
-        {
-            "at": local(e.at),
-            "who": _staff(staff.get(e.user_id)) or _("Unknown user"),
-            "how": e.get_how_display(),
-        }
-        for e in entries
-    ]
+    reads = _reads(entries)
     return ReadableExtract(
         produced_at=local(timezone.now()),
         since=local(min(earliest)) if earliest else "",
@@ -178,3 +238,29 @@ def readable(person_id: int) -> ReadableExtract:
         retention_years=settings.RETENTION_YEARS,
         withheld_total=sum(t.withheld for t in topics),
     )
+
+
+def as_json(extract: ReadableExtract) -> dict:
+    """The readable extract for machines (the JSON file handed over with the PDF): the
+    same topics, words and values as the page and the PDF, in the reader's language, with
+    no internal id and other people's data withheld. Only the keys are fixed English
+    words, for programs. The complete dump with ids (`extract.build`) stays internal."""
+    return {
+        "produced_at": extract.produced_at,
+        "held_since": extract.since,
+        "retention_years": extract.retention_years,
+        "withheld_values": extract.withheld_total,
+        "topics": [
+            {
+                "title": topic.title,
+                "entries": [dict(row) for row in topic.rows],
+                "earlier_versions": topic.earlier_versions,
+                "withheld_values": topic.withheld,
+            }
+            for topic in extract.topics
+        ],
+        "reads": [
+            {"at": r["at"], "who": r["who"], "unit_and_role": r["posts"], "how": r["how"]}
+            for r in extract.reads
+        ],
+    }

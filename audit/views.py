@@ -16,7 +16,6 @@ from bokvar.forms import submitting
 from bokvar.models import Unit
 from bokvar.permissions import role_required
 
-from . import extract as extract_service
 from . import history, pdf, presentation, review, services
 from .forms import HoldForm, LogFilterForm, PersonSearchForm
 from .hooks import How, record_read
@@ -226,10 +225,12 @@ def extract_review(request, person_id: int):
 def extract_json(request, person_id: int):
     person = subjects().person_for_auditor(request.user, person_id)
     record_read(request, obj=person, how=How.EXTRACT)
+    # The readable extract for machines, not the internal dump: no ids, others withheld.
     response = JsonResponse(
-        extract_service.build(person.pk), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        presentation.as_json(presentation.readable(person.pk)),
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
     )
-    response["Content-Disposition"] = f'attachment; filename="extract-{person.pk}.json"'
+    response["Content-Disposition"] = 'attachment; filename="registerutdrag.json"'
     return response
 
 

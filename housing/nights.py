@@ -12,6 +12,7 @@ is done in bulk (a handful of queries for the whole batch) so large invoices imp
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -36,6 +37,7 @@ from cases.core.identity import (
 )
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import people as people_selectors
+from cases.core.services import people as person_services
 from cases.models import Person
 
 from .models import Placement, Shelter, ShelterNight, ShelterPrice
@@ -244,6 +246,37 @@ def _paying_unit(candidates: list[Unit], shelter: Shelter, *, by_command: bool) 
 
 
 @transaction.atomic
+def _route_held_out_of_sight(actor: User, indexes: set[str]) -> None:
+    """Rows refused with "no person you may register nights for" whose number is held by
+    someone out of the actor's sight: the answer stays the same as for an unknown number,
+    and the matter goes to those who may see the holders (issue 16, point 4): one
+    notice per recipient and batch, naming no person (an invoice may name hundreds).
+    The holders are looked up whether or not anybody holds the numbers."""
+    if not indexes:
+        return
+    holders = list(
+        Person.objects.filter(personal_number_bidx__in=indexes)
+        .only("pk", "household_id", "protected_identity")
+        .order_by("pk")
+    )
+    if not holders:
+        return
+    # The same batch sent again is the same matter: one notice, not one per try.
+    digest = hashlib.sha256(",".join(str(p.pk) for p in holders).encode()).hexdigest()[:16]
+    person_services.route_to_those_who_see(
+        actor=actor,
+        holders=holders,
+        kind="nights_refused",
+        dedupe_key=f"nights-refused:{actor.pk}:{digest}",
+        subject=_("Shelter nights for people in your care could not be registered"),
+        body=_(
+            "%(name)s tried to register shelter nights for people in your care who are "
+            "out of their sight. Nothing was saved: contact them."
+        )
+        % {"name": actor.get_full_name() or actor.username},
+    )
+
+
 def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> BatchResult:
     result = BatchResult()
     if actor is not None and not roles_of(actor).has(*HOUSING):
@@ -362,6 +395,8 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
                     "registered_by_id": actor.pk if actor else None,
                 }
             )
+    if actor is not None:
+        _route_held_out_of_sight(actor, set(index_of.values()) - set(people))
     if result.errors:
         result.errors.sort()
         return result

@@ -6,6 +6,7 @@ from .views import access, cases, households, people
 urlpatterns = [
     path("", cases.case_list, name="list"),
     path("new/", cases.case_create, name="create"),
+    path("new/received/", cases.registration_received, name="registration_received"),
     path("<int:case_id>/", cases.case_detail, name="detail"),
     path("<int:case_id>/edit/", cases.case_edit, name="edit"),
     path("<int:case_id>/close/", cases.case_close, name="close"),

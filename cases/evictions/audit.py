@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Model, Q, Subquery
+from django.db.models import Max, Model, Q
 
 from audit.registry import (
     OrphanRule,
@@ -23,7 +23,12 @@ from audit.registry import (
     register_retention,
 )
 from bokvar.models import User
-from cases.core.audit import cases_of_people, cases_of_person, register_case_record
+from cases.core.audit import (
+    cases_of_people,
+    cases_of_person,
+    register_case_record,
+    signals_of_person,
+)
 from cases.core.audit.retention import delete_with_history, ids_of, is_research_day
 from cases.core.audit.subjects import case_subjects, hidden_by, hidden_persons, protected_cases
 from cases.models import (
@@ -161,16 +166,8 @@ def signal_fields_about_others(person_id: int, signal: LandlordSignal) -> set[st
 
 def _signals_of_person(person_id: int) -> Q:
     """Signals linked to the person's cases, or naming them by identity number or by name
-    (blind index): the product matches both to the person, so both are about them."""
-    me = Person.objects.filter(pk=person_id)
-    bidx = Subquery(me.values("personal_number_bidx")[:1])
-    name = Subquery(me.values("name_bidx")[:1])
-    return (
-        Q(case__in=cases_of_person(person_id))
-        | (Q(tenant_personal_number_bidx=bidx) & ~Q(tenant_personal_number_bidx=""))
-        # By name only when the signal names no number (else it is someone else's).
-        | (Q(tenant_name_bidx=name) & ~Q(tenant_name_bidx="") & Q(tenant_personal_number_bidx=""))
-    )
+    (blind index): the same rule as the notifications about them (core)."""
+    return signals_of_person(person_id)
 
 
 def _signal_history_of_person(person_id: int) -> Any:  # simple-history's queryset, untyped

@@ -134,8 +134,13 @@ def _waiting(user: User) -> QuerySet[LandlordSignal]:
     if not may_triage(user):
         return LandlordSignal.objects.none()
     waiting = LandlordSignal.Status.UNTRIAGED
-    return LandlordSignal.objects.filter(triage_scope_q(user), status=waiting).filter(
-        Q(repeat_of__isnull=True) | ~Q(repeat_of__status=waiting)
+    routed_away = Q(routed_at__isnull=False) & people_selectors.names_hidden_person_q(
+        user, number_field="tenant_personal_number_bidx", name_field="tenant_name_bidx"
+    )
+    return (
+        LandlordSignal.objects.filter(triage_scope_q(user), status=waiting)
+        .filter(Q(repeat_of__isnull=True) | ~Q(repeat_of__status=waiting))
+        .exclude(routed_away)
     )
 
 

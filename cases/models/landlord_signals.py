@@ -112,6 +112,11 @@ class LandlordSignal(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Set when a coordinator not granted the protected person the signal names sent it
+    # to those granted (opening a case with that person's number): from then on it is
+    # theirs and leaves the queue of everyone not granted, so that the sender's queue
+    # looks as if a case had been opened (issue 16, point 4: no existence oracle).
+    routed_at = models.DateTimeField(_("sent to those granted"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords(excluded_fields=["tenant_personal_number_bidx", "tenant_name_bidx"])

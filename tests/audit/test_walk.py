@@ -252,6 +252,7 @@ NO_PERSONAL_DATA = {
     "cases:close": "close form: case number only",
     "cases:child_remove": "POST only",
     "cases:create": "an empty form",
+    "cases:registration_received": "the same words for every registration: no case, no person",
     "cases:household_new_case": "a form: the household's case numbers and units only",
     "cases:contact_new": "an empty form",
     "cases:intervention_new": "an empty form",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Model, QuerySet, Subquery
+from django.db.models import Model, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from audit.registry import (
@@ -77,16 +77,35 @@ def _grants(
     }
 
 
+def signals_of_person(person_id: int) -> Q:
+    """Signals linked to the person's cases, or naming them by identity number or by name
+    (blind index): the product matches both to the person, so both are about them."""
+    me = Person.objects.filter(pk=person_id)
+    bidx = Subquery(me.values("personal_number_bidx")[:1])
+    name = Subquery(me.values("name_bidx")[:1])
+    return (
+        Q(case__in=cases_of_person(person_id))
+        | (Q(tenant_personal_number_bidx=bidx) & ~Q(tenant_personal_number_bidx=""))
+        # By name only when the signal names no number (else it is someone else's).
+        | (Q(tenant_name_bidx=name) & ~Q(tenant_name_bidx="") & Q(tenant_personal_number_bidx=""))
+    )
+
+
 def _notifications(person_id: int) -> dict[str, QuerySet[Notification]]:
-    """The notifications and e-mails about the person's cases: each names its case, a
-    handover of it or a signal about it by URL (their texts never name a person)."""
+    """The notifications and e-mails about the person: each names their case, a handover
+    of it or a signal about them (linked, or matched by number or name) by URL, or is a
+    registration request about them (by its key; issue 16, point 4).
+    Their texts never name a person."""
     cases = list(cases_of_person(person_id).values_list("pk", flat=True))
     handovers = Handover.objects.filter(case_id__in=cases).values_list("pk", flat=True)
-    signals = LandlordSignal.objects.filter(case_id__in=cases).values_list("pk", flat=True)
+    signals = LandlordSignal.objects.filter(signals_of_person(person_id)).values_list(
+        "pk", flat=True
+    )
     urls = [reverse("cases:detail", kwargs={"case_id": pk}) for pk in cases]
     urls += [reverse("cases:handover", kwargs={"handover_id": pk}) for pk in handovers]
     urls += [reverse("cases:signal", kwargs={"signal_id": pk}) for pk in signals]
-    return {Notification._meta.label_lower: Notification.objects.filter(url__in=urls)}
+    requests = Q(dedupe_key__regex=rf"^registration-refused:[0-9]+:{int(person_id)}$")
+    return {Notification._meta.label_lower: Notification.objects.filter(Q(url__in=urls) | requests)}
 
 
 def register() -> None:

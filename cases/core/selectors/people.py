@@ -159,6 +159,19 @@ def _hidden_people(user: object) -> QuerySet[Person]:
     return Person.objects.exclude(persons_visible_q(user))
 
 
+def names_hidden_person_q(user: object, *, number_field: str, name_field: str) -> Q:
+    """Rows whose blind index `number_field` or `name_field` matches a person hidden from
+    `user`: a condition with subqueries, so a list filtered by it costs no extra query."""
+    hidden = _hidden_people(user)
+    return Q(
+        **{
+            f"{number_field}__in": hidden.exclude(personal_number_bidx="").values(
+                "personal_number_bidx"
+            )
+        }
+    ) | Q(**{f"{name_field}__in": hidden.exclude(name_bidx="").values("name_bidx")})
+
+
 class Sight:
     """What one reader may see of people: one query when built, none per row after.
 

@@ -18,7 +18,15 @@ from bokvar.selectors import roles_of
 from ...models import Case, CaseAssignment, CaseNumberSequence, Household, HouseholdChild, Person
 from ..selectors import cases as case_selectors
 from .access import PROTECTED_PERM, grant_case, grant_perm, revoke_case
-from .people import PersonData, apply_person_data, check_birth_year, ensure_unique_personal_number
+from .people import (
+    PersonalNumberTaken,
+    PersonData,
+    RegistrationRequested,
+    apply_person_data,
+    check_birth_year,
+    ensure_unique_personal_number,
+    route_refused_registration,
+)
 
 
 def may_create_case_for(actor: User, unit: Unit) -> bool:
@@ -55,12 +63,22 @@ def create_case(
     household = attribute(Household(), user=actor, reason=reason)
     household.save()
     persons = []
+    held: list[case_selectors.NumberClash] = []
     for index, data in enumerate(people):
         person = Person(household=household)
         apply_person_data(person, data)
-        ensure_unique_personal_number(
-            person, actor=actor, field_name=f"people-{index}-personal_number"
-        )
+        try:
+            ensure_unique_personal_number(
+                person, actor=actor, field_name=f"people-{index}-personal_number"
+            )
+        except PersonalNumberTaken as exc:
+            if exc.clash.visible:
+                raise
+            # Held out of sight. Every other check still runs, so that an error elsewhere
+            # in the form is reported alike whether or not the number is held; the rows
+            # are rolled back below (without the index, the unique constraint is not hit).
+            held.append(exc.clash)
+            person.personal_number_bidx = ""
         person.full_clean(exclude=["household"])
         attribute(person, user=actor, reason=reason).save()
         persons.append(person)
@@ -80,11 +98,41 @@ def create_case(
         actor=actor,
         reason=reason,
     )
+    if held:
+        raise RegistrationRequested(held)  # rolls back everything written above
     for person in persons:
         if person.is_protected:
             for user in {actor, *assignees}:
                 grant_perm(PROTECTED_PERM, user, person, actor=actor, reason=reason)
     return case
+
+
+def register_case(
+    *,
+    actor: User,
+    kind: str,
+    responsible_unit: Unit,
+    assignees: list[User],
+    people: list[PersonData],
+    children_birth_years: list[int],
+) -> Case | None:
+    """A new case from the new-case form: `create_case`, or, when an identity number in
+    it is held by someone out of the actor's sight, a registration request routed to
+    those who may see the holder (`people.route_refused_registration`) and None. The
+    caller must answer both alike (issue 16, point 4)."""
+    try:
+        return create_case(
+            actor=actor,
+            kind=kind,
+            responsible_unit=responsible_unit,
+            assignees=assignees,
+            people=people,
+            children_birth_years=children_birth_years,
+        )
+    except RegistrationRequested as exc:
+        for clash in exc.clashes:
+            route_refused_registration(actor=actor, clash=clash)
+        return None
 
 
 def open_case_row(

@@ -16,7 +16,7 @@ from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute
 from bokvar.models import User
 from bokvar.notifications import notify
-from bokvar.selectors import district_coordinators
+from bokvar.selectors import coordinators_by_district
 
 from ...models import Case, Person, ProtectedIdentity
 from ..identity import birth_year_band, name_index, parse_personal_number, personal_number_index
@@ -76,6 +76,18 @@ class PersonalNumberTaken(ValidationError):
         self.clash = clash
 
 
+class RegistrationRequested(Exception):
+    """A registration that was valid in every respect, but an identity number in it is
+    held by a person out of the actor's sight (issue 16, point 4: no existence oracle).
+    Nothing was saved (the transaction is rolled back); the caller routes the matter as
+    a registration request to those who may see the holder and answers the actor exactly
+    as for a registration that was made."""
+
+    def __init__(self, clashes: list[case_selectors.NumberClash]) -> None:
+        super().__init__("registration requested")
+        self.clashes = clashes
+
+
 def ensure_unique_personal_number(
     person: Person, *, actor: User, field_name: str = "personal_number"
 ) -> None:
@@ -117,9 +129,20 @@ def update_person(
     person = lock_version(Person, person_id, expected_version)
     was_protected = person.is_protected
     apply_person_data(person, data)
-    ensure_unique_personal_number(person, actor=actor)
+    held = None
+    try:
+        ensure_unique_personal_number(person, actor=actor)
+    except PersonalNumberTaken as exc:
+        if exc.clash.visible:
+            raise
+        # Held out of sight: every other check still runs (so an error elsewhere reads
+        # the same), then nothing is saved (issue 16, point 4).
+        held = exc.clash
+        person.personal_number_bidx = ""
     bump(person)
     person.full_clean(exclude=["household"])
+    if held is not None:
+        raise RegistrationRequested([held])
     attribute(person, user=actor, reason="person edited").save()
     if person.is_protected and not was_protected:
         # Whoever marks a person as protected keeps sight of them; nobody else gains it.
@@ -127,35 +150,86 @@ def update_person(
     return person
 
 
+def change_person(
+    *, actor: User, case_id: int, person_id: int, expected_version: int, data: PersonData
+) -> Person | None:
+    """The person form: `update_person`, or, when the identity number entered is held by
+    someone out of the actor's sight, a registration request routed to those who may
+    see the holder and None (nothing saved). The caller must answer both alike."""
+    try:
+        return update_person(
+            actor=actor,
+            case_id=case_id,
+            person_id=person_id,
+            expected_version=expected_version,
+            data=data,
+        )
+    except RegistrationRequested as exc:
+        for clash in exc.clashes:
+            route_refused_registration(actor=actor, clash=clash)
+        return None
+
+
 def route_refused_registration(*, actor: User, clash: case_selectors.NumberClash) -> list[User]:
-    """An identity number the actor could not register because its holder is out of
-    their sight: the matter goes to those who may see the holder (for a protected
-    person, the users granted them; otherwise the coordinators of the holder's
-    district), naming the colleague to contact, never the person. The actor is told
-    only the neutral refusal. Once per actor and holder."""
+    """A registration request: the actor registered an identity number whose holder is
+    out of their sight, so nothing was saved. The matter goes to those who may see the
+    holder, naming the colleague to contact, never the person. The actor is answered
+    exactly as for a registration that was made. Once per actor and holder (a
+    notification is the request's record)."""
     if clash.visible or clash.holder_id is None:
         return []
     holder = Person.objects.filter(pk=clash.holder_id).first()
     if holder is None:
         return []
-    if holder.is_protected:
-        people = Person.objects.filter(pk=holder.pk)
-        recipients = list(people_selectors.users_granted(people))
-    else:
-        district_id = (
-            Case.objects.filter(household_id=holder.household_id)
-            .order_by("-opened_on", "-pk")
-            .values_list("responsible_unit__district_id", flat=True)
-            .first()
-        )
-        recipients = list(district_coordinators(district_id)) if district_id else []
-    recipients = [u for u in recipients if u.pk != actor.pk]
-    notify(
-        recipients=recipients,
+    return route_to_those_who_see(
+        actor=actor,
+        holder=holder,
         kind="registration_refused",
         dedupe_key=f"registration-refused:{actor.pk}:{holder.pk}",
-        subject=_("A colleague could not register an identity number held in your care"),
-        body=_("%(name)s tried to open a case with it. Contact them.")
+        subject=_("Registration request: an identity number held in your care"),
+        body=_(
+            "%(name)s registered an identity number held in your care (a new case or a "
+            "person's details). Nothing was saved: contact them to complete the "
+            "registration."
+        )
         % {"name": actor.get_full_name() or actor.username},
     )
-    return recipients
+
+
+def route_to_those_who_see(
+    *,
+    actor: User,
+    holder: Person | None = None,
+    holders: list[Person] | None = None,
+    kind: str,
+    dedupe_key: str,
+    subject: str,
+    body: str,
+) -> list[User]:
+    """Something the actor could not do because `holder` (or each of `holders`) is out
+    of their sight goes to those who may see them: for a protected person the users
+    granted them, otherwise the coordinators of the district of the person's latest
+    case. One notification per recipient, however many holders; a constant number of
+    queries. `subject` and `body` must name the actor, never a person (issue 16,
+    point 4)."""
+    people = [holder] if holder is not None else list(holders or [])
+    protected = [p.pk for p in people if p.is_protected]
+    recipients: dict[int, User] = {}
+    if protected:
+        granted = people_selectors.users_granted(Person.objects.filter(pk__in=protected))
+        recipients.update({u.pk: u for u in granted})
+    households = {p.household_id for p in people if not p.is_protected}
+    if households:
+        latest: dict[int, int] = {}
+        for household_id, district_id in (
+            Case.objects.filter(household_id__in=households)
+            .order_by("opened_on", "pk")
+            .values_list("household_id", "responsible_unit__district_id")
+        ):
+            latest[household_id] = district_id  # the last one read is the latest case
+        by_district = coordinators_by_district({d for d in latest.values() if d is not None})
+        for users in by_district.values():
+            recipients.update({u.pk: u for u in users})
+    chosen = [u for pk, u in recipients.items() if pk != actor.pk]
+    notify(recipients=chosen, kind=kind, dedupe_key=dedupe_key, subject=subject, body=body)
+    return chosen

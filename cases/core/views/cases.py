@@ -37,7 +37,6 @@ from ..selectors import cases as case_selectors
 from ..selectors import people as people_selectors
 from ..services import access
 from ..services import cases as case_services
-from ..services import people as person_services
 from ..services.households import may_open_new_case
 from .households import new_case_offer
 
@@ -132,13 +131,14 @@ def case_create(request: AuthenticatedRequest) -> HttpResponse:
         people = person_formset()(request.POST, prefix="people")
         children = child_formset()(request.POST, prefix="children")
         if form.is_valid() and people.is_valid() and children.is_valid():
+            entered = [f.to_data() for f in people.forms if f.cleaned_data]
             with submitting(form, formsets={"people": people}) as result:
-                case = case_services.create_case(
+                case = case_services.register_case(
                     actor=request.user,
                     kind=form.cleaned_data["kind"],
                     responsible_unit=form.cleaned_data["responsible_unit"],
                     assignees=list(form.cleaned_data["assignees"]),
-                    people=[f.to_data() for f in people.forms if f.cleaned_data],
+                    people=entered,
                     children_birth_years=[
                         f.cleaned_data["birth_year"]
                         for f in children.forms
@@ -146,16 +146,16 @@ def case_create(request: AuthenticatedRequest) -> HttpResponse:
                     ],
                 )
             if result.ok:
+                if any(data.personal_number for data in entered):
+                    # Made, or a registration request (a number held out of sight): the
+                    # same answer, so that trying a number tells nothing (issue 16).
+                    return registration_received_redirect(request)
+                assert case is not None  # without a number nothing can be held
                 messages.success(
                     request, _("Case %(number)s was created.") % {"number": case.number}
                 )
                 return redirect("cases:detail", case_id=case.pk)
             offer = new_case_offer(result.error, form.cleaned_data)
-            clash = getattr(result.error, "clash", None)
-            if clash is not None and not clash.visible:
-                # Out of sight: the neutral refusal, and the matter goes to someone who
-                # may see the holder (issue 16, no existence oracle).
-                person_services.route_refused_registration(actor=request.user, clash=clash)
     else:
         # More rows on request (?adults=3&children=6): plain links, no JavaScript needed.
         adults = _rows(request.GET.get("adults"), default=2, most=8)
@@ -173,6 +173,21 @@ def case_create(request: AuthenticatedRequest) -> HttpResponse:
         "cases/case_create.html",
         {"form": form, "people": people, "children": children, "offer": offer},
     )
+
+
+def registration_received_redirect(request: AuthenticatedRequest) -> HttpResponse:
+    """The one answer to a registration with an identity number, whether the case was
+    opened or the matter became a registration request because the number is held by
+    someone out of the user's sight: same message, same address, same page. Opening the
+    new case directly would tell the user that the number was free (issue 16, point 4)."""
+    messages.success(request, _("The registration was received."))
+    return redirect("cases:registration_received")
+
+
+@role_required(*CASE_STAFF)
+@require_http_methods(["GET"])
+def registration_received(request: AuthenticatedRequest) -> HttpResponse:
+    return render(request, "cases/registration_received.html")
 
 
 def _rows(value: str | None, *, default: int, most: int) -> int:

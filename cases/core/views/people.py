@@ -12,12 +12,15 @@ from audit.hooks import How, record_read
 from bokvar.forms import submitting
 from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_PAGES
+from cases.models import Person
 
 from ... import case_page
 from ..forms import PersonEditForm
+from ..identity import InvalidPersonalNumber, parse_personal_number
 from ..selectors import cases as case_selectors
 from ..selectors import people as people_selectors
 from ..services import people as people_services
+from .cases import registration_received_redirect
 from .households import new_case_offer
 
 
@@ -50,15 +53,20 @@ def person_edit(request: AuthenticatedRequest, case_id: int, person_id: int) -> 
     if request.method == "POST":
         form = PersonEditForm(request.POST)
         if form.is_valid():
+            data = form.to_data()
             with submitting(form) as result:
-                people_services.update_person(
+                people_services.change_person(
                     actor=request.user,
                     case_id=case.pk,
                     person_id=person.pk,
                     expected_version=form.cleaned_data["version"],
-                    data=form.to_data(),
+                    data=data,
                 )
             if result.ok:
+                if _number_changed(person, data.personal_number):
+                    # Saved, or a registration request (the number is held out of
+                    # sight): the same answer either way (issue 16, point 4).
+                    return registration_received_redirect(request)
                 messages.success(request, _("The person's details were saved."))
                 return redirect("cases:detail", case_id=case.pk)
             conflict = result.conflict
@@ -87,3 +95,14 @@ def person_edit(request: AuthenticatedRequest, case_id: int, person_id: int) -> 
         "cases/person_edit.html",
         {"case": case, "person": person, "form": form, "conflict": conflict, "offer": offer},
     )
+
+
+def _number_changed(person: Person, entered: str) -> bool:
+    """Whether the form changed the identity number (decided by the input alone, never
+    by whether somebody holds the new number)."""
+    if not entered:
+        return False
+    try:
+        return parse_personal_number(entered) != person.personal_number
+    except InvalidPersonalNumber:
+        return False  # the service refused it on its field already

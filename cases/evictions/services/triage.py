@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from cases.core.identity import (
 )
 from cases.core.selectors import cases as case_selectors
 from cases.core.services import cases as case_services
-from cases.core.services.people import PersonData
+from cases.core.services.people import PersonData, check_birth_year
 from cases.models import Case, LandlordSignal, Person
 
 from .. import selectors
@@ -201,6 +201,12 @@ def _open_case_or_forward(
             }
         )
     if known is not None:
+        # Refuse first what would be refused for a number nobody holds, so that the
+        # forward below is the only difference, and the user cannot see it (issue 16).
+        if not case_services.may_create_case_for(actor, responsible_unit):
+            raise PermissionDenied
+        for year in children_birth_years or []:
+            check_birth_year(year, "children")
         # Out of this user's sight (another district's case, or a protected identity):
         # saying so would tell them the person exists. The signal goes to whoever is
         # responsible for the person, with the number, so their triage suggests the case.
@@ -250,6 +256,10 @@ def _forward(signal: LandlordSignal, *, person: Person, personal_number: str, ac
     district_id = selectors.district_of_person(person) or signal.district_id
     changed = ["district", "version"]
     signal.district_id = district_id
+    if person.is_protected:
+        # Theirs from now on: it leaves the queue of everyone not granted the person.
+        signal.routed_at = timezone.now()
+        changed.append("routed_at")
     if not signal.tenant_personal_number:
         canonical = parse_personal_number(personal_number)
         signal.tenant_personal_number = canonical

@@ -19,6 +19,7 @@ from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF, TRIAGE
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
+from cases.core.views.cases import registration_received_redirect
 from cases.models import LandlordSignal
 
 from .. import selectors
@@ -207,9 +208,12 @@ def signal_open_case(request: AuthenticatedRequest, signal_id: int) -> HttpRespo
                     children_birth_years=c["children_birth_years"],
                 )
         except triage.SignalForwarded:
-            messages.info(request, _("The signal was forwarded to the responsible district."))
-            return redirect("cases:signals")
+            # The tenant is registered out of the user's sight: answered exactly as a
+            # case opened for an identity number (issue 16, point 4: no existence oracle).
+            return registration_received_redirect(request)
         if result.ok:
+            if c["personal_number"] or signal.tenant_personal_number:
+                return registration_received_redirect(request)
             messages.success(request, _("Case %(number)s was opened.") % {"number": case.number})
             return redirect("cases:detail", case_id=case.pk)
     return _render_signal(request, signal, open_form=form, status=400)

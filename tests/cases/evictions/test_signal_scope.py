@@ -397,9 +397,10 @@ def test_opening_a_case_for_a_person_known_elsewhere_forwards_the_signal(
     client = login(north)
     url = reverse("cases:signal_open_case", args=[signal.pk])
     response = client.post(url, _open_body(org, TENANT_PN), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("cases:signals")
+    # Answered as a case opened for a number nobody holds (issue 16, point 4).
+    assert response.redirect_chain[-1][0] == reverse("cases:registration_received")
     shown = [str(m) for m in response.context["messages"]]
-    assert shown == ["Signalen skickades vidare till den ansvariga stadsdelen."]
+    assert shown == ["Registreringen är mottagen."]
     body = response.content.decode()
     assert "redan registrerad" not in body and case.number not in body
     assert Case.objects.count() == 1
@@ -428,15 +429,19 @@ def test_a_protected_person_is_not_revealed_when_opening_a_case(org, landlord, c
     client = login(other)
     url = reverse("cases:signal_open_case", args=[signal.pk])
     response = client.post(url, _open_body(org, "19900303-5624"), follow=True)
-    # The same answer as for any person out of sight: forwarded, nothing else.
+    # The same answer as for a number nobody holds: received, nothing else.
     shown = [str(m) for m in response.context["messages"]]
-    assert shown == ["Signalen skickades vidare till den ansvariga stadsdelen."]
+    assert shown == ["Registreringen är mottagen."]
     body = response.content.decode()
     assert "redan registrerad" not in body and cases.p.number not in body
     assert "Skyddadsdotter" not in body
     assert Case.objects.count() == 4  # no new case
     signal.refresh_from_db()
     assert signal.status == LandlordSignal.Status.UNTRIAGED and signal.case is None
+    # Sent to those granted: it leaves the sender's queue, as if a case had been opened.
+    assert signal.routed_at is not None
+    assert signal not in selectors.triage_queue(other)
+    assert signal in selectors.triage_queue(org.users["coordinator"])
 
 
 def test_a_person_the_coordinator_sees_is_still_refused_with_the_reason(
