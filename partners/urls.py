@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .referrals import views as referrals
 
 app_name = "partners"
 urlpatterns = [
@@ -17,4 +18,6 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("report.csv", views.report_csv, name="report_csv"),
     path("report.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("cases/<int:case_id>/referrals/new/", referrals.referral_new, name="referral_new"),
+    path("referrals/<int:referral_id>/", referrals.referral_detail, name="referral"),
 ]

@@ -1,5 +1,6 @@
 from .meeting_places import MeetingPlace, OpeningPeriod, PlaceCost, PlaceStaff, PlaceToken
 from .partners import Partner
+from .referrals import Referral
 from .tallies import DailyTally
 
 __all__ = [
@@ -10,4 +11,5 @@ __all__ = [
     "PlaceCost",
     "PlaceStaff",
     "PlaceToken",
+    "Referral",
 ]
