@@ -109,6 +109,7 @@ WITH_A_ROW = {
     "housing.progressnote",
     "housing.costitem",
     "housing.shelternight",
+    "partners.referral",
 }
 
 
