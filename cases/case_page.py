@@ -58,6 +58,7 @@ SECTIONS: list[Section | Slot] = [
     ),
     Section("handovers", "cases/handovers/panel.html", handovers_page.handover_panel),
     Slot("housing"),  # the household's housing chain and this year's cost (housing app)
+    Slot("partners"),  # referrals to partner organisations (partners app)
     Section("audit-history", "audit/history_panel.html", _history_link),
 ]
 
@@ -65,10 +66,13 @@ PERSON_SECTIONS: list[Section | Slot] = [
     Slot("housing"),  # the person's housing chain as a timeline (housing app)
 ]
 
-TIMELINE: list[Callable[[AuthenticatedRequest, Any], Iterable[TimelineEvent]]] = [
+TimelineSource = Callable[[AuthenticatedRequest, Any], Iterable[TimelineEvent]]
+
+TIMELINE: list[TimelineSource | Slot] = [
     evictions_page.timeline,
     evictions_page.payment_route_timeline,
     handovers_page.timeline,
+    Slot("partners"),  # the steps of referrals to partner organisations (partners app)
 ]
 
 DECISION_SUMMARY: list[Callable[[Any], Iterable[tuple[str, str]]]] = [
@@ -77,12 +81,14 @@ DECISION_SUMMARY: list[Callable[[Any], Iterable[tuple[str, str]]]] = [
 
 
 # --- Slots: sections of the apps above cases ----------------------------------------------
-# A registry, kept because housing sits above cases (bokvar ← cases ← housing) and cases
-# may not import it: housing fills its named slot from its AppConfig.ready(). Apps inside
+# A registry, kept because housing and partners sit above cases (bokvar ← cases ← housing,
+# partners) and cases may not import them: they fill their named slots from their
+# AppConfig.ready(). Apps inside
 # cases are listed above by plain import; nothing else registers here.
 
 _slots: dict[str, Section] = {}
 _person_slots: dict[str, Section] = {}
+_timeline_slots: dict[str, TimelineSource] = {}
 
 
 def fill_slot(name: str, section: Section) -> None:
@@ -93,6 +99,13 @@ def fill_slot(name: str, section: Section) -> None:
 def fill_person_slot(name: str, section: Section) -> None:
     """Put an upper app's section in the person page's slot `name`."""
     _fill(PERSON_SECTIONS, _person_slots, name, section)
+
+
+def fill_timeline_slot(name: str, source: TimelineSource) -> None:
+    """Put an upper app's timeline source in the timeline's slot `name`."""
+    if Slot(name) not in TIMELINE:
+        raise ValueError(f"the timeline has no slot named {name!r}")
+    _timeline_slots[name] = source
 
 
 def _fill(layout: list[Section | Slot], filled: dict[str, Section], name: str, section: Section):
@@ -131,8 +144,10 @@ def _contexts(
 
 def timeline_for(request: AuthenticatedRequest, case: Any) -> list[TimelineEvent]:
     events: list[TimelineEvent] = []
-    for source in TIMELINE:
-        events.extend(source(request, case))
+    for entry in TIMELINE:
+        source = _timeline_slots.get(entry.name) if isinstance(entry, Slot) else entry
+        if source is not None:  # an empty slot: its app is not installed
+            events.extend(source(request, case))
     sight = Sight(request.user)
     if sight.hides_case(case):
         # No free text about a household with a protected member the reader was not

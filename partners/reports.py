@@ -60,6 +60,9 @@ class YearFigures:
     cost: Decimal = Decimal(0)
     sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUMMED, 0))
     visits_by_month: list[int] = field(default_factory=lambda: [0] * 12)
+    # First visits this year per month: their sum over months is the unique visitors of
+    # those months (the steering figures sum them per month: steering/figures/partners.py).
+    new_visitors_by_month: list[int] = field(default_factory=lambda: [0] * 12)
 
     @property
     def visits(self) -> int:
@@ -190,11 +193,14 @@ def annual_report(places: Iterable[MeetingPlace], year: int) -> Report:
     for row in (
         tallies.annotate(y=ExtractYear("day"), m=ExtractMonth("day"))
         .values("place_id", "y", "m")
-        .annotate(visits=Sum("visits"))
+        .annotate(visits=Sum("visits"), new_visitors=Sum("new_visitors"))
         .order_by()
     ):
-        figures[(row["place_id"], row["y"])].visits_by_month[row["m"] - 1] = row["visits"]
-        total[row["y"]].visits_by_month[row["m"] - 1] += row["visits"]
+        month = row["m"] - 1
+        figures[(row["place_id"], row["y"])].visits_by_month[month] = row["visits"]
+        figures[(row["place_id"], row["y"])].new_visitors_by_month[month] = row["new_visitors"]
+        total[row["y"]].visits_by_month[month] += row["visits"]
+        total[row["y"]].new_visitors_by_month[month] += row["new_visitors"]
 
     for cost in PlaceCost.objects.filter(place_id__in=ids, year__in=years):
         f = figures[(cost.place_id, cost.year)]

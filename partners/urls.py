@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import survey_views, views
+from .referrals import views as referrals
 
 app_name = "partners"
 urlpatterns = [
@@ -34,4 +35,6 @@ urlpatterns = [
     path("surveys/<int:survey_id>/codes/", survey_views.survey_codes, name="survey_codes"),
     path("surveys/<int:survey_id>/paper/", survey_views.survey_paper, name="survey_paper"),
     path("surveys/<int:survey_id>/results/", survey_views.results, name="survey_results"),
+    path("cases/<int:case_id>/referrals/new/", referrals.referral_new, name="referral_new"),
+    path("referrals/<int:referral_id>/", referrals.referral_detail, name="referral"),
 ]

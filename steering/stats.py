@@ -133,15 +133,22 @@ def _figure_table(fig, scope, limit, built, marks_of, before, in_months) -> dict
     return head | body
 
 
+def _row_keys(fig: Figure, scope: Scope) -> list[tuple[object, str]]:
+    """The table's rows: the district's units, or the figure's own rows (organisations)."""
+    if fig.rows is not None:
+        return fig.rows(scope)
+    return [(unit.pk, unit.name) for unit in scope.units]
+
+
 def _labels(fig: Figure, scope: Scope) -> list[str]:
-    labels = [unit.name for unit in scope.units]
+    labels = [label for _key, label in _row_keys(fig, scope)]
     if fig.unassigned is not None:
         labels.append(UNASSIGNED_ROW)
     return labels
 
 
 def _rows(fig, scope, lines: list[list[dict]]) -> list[dict]:
-    units = len(scope.units)
+    units = len(_row_keys(fig, scope))
     return [
         {"label": label, "cells": cells} | ({"unassigned": True} if i >= units else {})
         for i, (label, cells) in enumerate(zip(_labels(fig, scope), lines, strict=True))
@@ -150,8 +157,8 @@ def _rows(fig, scope, lines: list[list[dict]]) -> list[dict]:
 
 def _raw(fig: Figure, scope: Scope):
     """The unsuppressed body of a table: counts, or sums and the people behind them."""
-    raw = fig.compute(scope) if scope.units else {}
-    keys: list = [unit.pk for unit in scope.units]
+    keys: list = [key for key, _label in _row_keys(fig, scope)]
+    raw = fig.compute(scope) if keys else {}
     if fig.unassigned is not None:
         raw = raw | {(None, k): v for k, v in fig.unassigned(scope.period, scope.district).items()}
         keys.append(None)

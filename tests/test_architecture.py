@@ -27,7 +27,8 @@ ALLOWED = {
     # Partners sit on the kernel and may read cases; no domain app imports them.
     "partners": {"bokvar", "cases", *AUDIT_INTERFACE},
     "audit": {"bokvar"},
-    # Steering counts the partners' plain columns too (survey answers, issue 20).
+    # Steering reads the partners' referrals, the meeting places' annual figures and the
+    # survey answers' plain columns (issue 20).
     "steering": {"bokvar", "cases", "housing", "partners"},
     "home": {"bokvar", "cases", "housing", "partners", "audit", "steering", "bench"},
 }

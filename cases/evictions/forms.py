@@ -352,7 +352,15 @@ class ContactForm(forms.Form):
 
 
 class InterventionForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=choose(Intervention.Kind.choices))
+    # A referral to a partner is recorded as a referral (partners app, issue 20) with its
+    # partner, steps, outcome and the client's consent; the old kind is kept only so
+    # that interventions recorded before read as they did.
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=choose(
+            [c for c in Intervention.Kind.choices if c[0] != Intervention.Kind.PARTNER_REFERRAL]
+        ),
+    )
     status = forms.ChoiceField(label=_("Status"), choices=choose(Intervention.Status.choices))
     on = forms.DateField(
         label=_("Date"),

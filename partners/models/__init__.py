@@ -1,6 +1,7 @@
 from .meeting_places import MeetingPlace, OpeningPeriod, PlaceCost, PlaceStaff, PlaceToken
 from .partners import Partner
 from .surveys import Survey, SurveyAnswer, SurveyCode, SurveyQuestion, SurveyResponse
+from .referrals import Referral
 from .tallies import DailyTally
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "SurveyCode",
     "SurveyQuestion",
     "SurveyResponse",
+    "Referral",
 ]

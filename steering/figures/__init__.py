@@ -5,14 +5,14 @@ Each provider module counts one domain with aggregate queries and defines its fi
 exist and in which order. `steering.stats` does everything else: suppression, periods,
 comparisons, key figures; the pages, exports, API and monthly reports follow it.
 
-To add a figure (or a new source, such as the meeting places' visit tallies of issue 20),
+To add a figure (or a new source, such as the survey results of issue 20),
 write its provider in a module here, add it to `FIGURES`, and say how it behaves over time
 (`over_time`: SUM, DISTINCT or END). See docs/statistics.md.
 """
 
 from __future__ import annotations
 
-from . import cases, handovers, housing, returns, surveys, workflow
+from . import cases, handovers, housing, partners, returns, surveys, workflow
 from .base import DISTINCT, END, SUM, Column, Compute, Figure, Scope
 
 __all__ = ["DISTINCT", "END", "FIGURES", "SUM", "Column", "Compute", "Figure", "Scope"]
@@ -34,6 +34,8 @@ FIGURES: list[Figure] = [
     housing.COST_FORECAST,
     handovers.HANDOVERS_BETWEEN_UNITS,
     handovers.HANDOVERS_BY_PAIR,
+    partners.REFERRALS_BY_PARTNER,
+    partners.MEETING_PLACE_VISITS,
     # Client surveys (issue 20, point 6), kept together at the end.
     surveys.SURVEY_ANSWERS,
     surveys.SURVEY_SCALES,

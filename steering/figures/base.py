@@ -102,3 +102,8 @@ class Figure:
     # Another sum figure over the same people (shelter cost and shelter nights): both are
     # hidden in the same cells, so that one cannot be worked out from the other.
     same_cells_as: str | None = None
+    # Rows other than the district's units: `rows(scope)` returns [(key, label)] (e.g.
+    # the district's partner organisations or meeting places: organisations, never
+    # people) and `compute` counts {(row key, column_key): count} for them. Such a table
+    # is suppressed like any other; its labels are names of organisations.
+    rows: Callable[[Scope], list[tuple[object, str]]] | None = None

@@ -123,6 +123,30 @@ def fill_case(org, case, *, tag: str, transfer_to=None, accept_as=None) -> Simpl
         last=date(2025, 1, 10),
         paying_unit=case.responsible_unit,
     )[0]
+    from partners import services as partner_services
+    from partners.models import Partner
+    from partners.referrals import services as referrals
+
+    partner = Partner.objects.filter(district=org.district, name=f"Balans {tag}").first()
+    if partner is None:
+        partner = partner_services.create_partner(
+            actor=coordinator,
+            district=org.district,
+            data=partner_services.PartnerData(name=f"Balans {tag}", kind="association"),
+        )
+    referral = referrals.propose_referral(
+        actor=coordinator,
+        case_id=case.pk,
+        data=referrals.ReferralData(
+            partner_id=partner.pk,
+            person_id=head.pk,
+            proposed_on=today,
+            consent_on=today,
+            share_need=True,
+            need=f"Behovet {tag}",
+        ),
+        today=today,
+    )
     handover, _ = send_handover(
         actor=coordinator,
         case_id=case.pk,
@@ -146,8 +170,10 @@ def fill_case(org, case, *, tag: str, transfer_to=None, accept_as=None) -> Simpl
         night=night,
         handover=handover,
         read_access=read_access,
+        referral=referral,
         # Text that only these records hold.
         texts=[
+            f"Behovet {tag}",
             f"Hyresgäst {tag}",
             f"Signalgatan {tag}",
             f"Signalen {tag}",

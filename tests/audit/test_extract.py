@@ -112,6 +112,7 @@ WITH_A_ROW = {
     "housing.progressnote",
     "housing.costitem",
     "housing.shelternight",
+    "partners.referral",
 }
 
 

@@ -90,7 +90,26 @@ def world(org, cases, make_case):
     intervention = contacts.record_intervention(
         actor=org.users["coordinator"], case_id=q.pk, kind="home_help", on=today
     )
+    from partners import services as partner_services
+    from partners.referrals import services as referrals
+
+    balans = partner_services.create_partner(
+        actor=org.users["coordinator"],
+        district=org.district,
+        data=partner_services.PartnerData(name="Balans", kind="association"),
+    )
+    referral = referrals.propose_referral(
+        actor=org.users["caseworker"],
+        case_id=q.pk,
+        data=referrals.ReferralData(
+            partner_id=balans.pk,
+            person_id=q.household.head_id,
+            proposed_on=today,
+            consent_on=today,
+        ),
+    )
     return {
+        "referral": referral,
         "intervention": intervention,
         "threat": threat,
         "cases": cases,
@@ -193,6 +212,18 @@ def walks(world):
         "cases:deadlines": ("caseworker", reverse("cases:deadlines"), 1, q),
         # The pending consultation of case Q waits in income support's inbox.
         "cases:handovers": ("caseworker2", reverse("cases:handovers"), 1, q),
+        "partners:referral": (
+            "caseworker",
+            reverse("partners:referral", args=[world["referral"].pk]),
+            1,
+            q,
+        ),
+        "partners:referral_new": (
+            "caseworker",
+            reverse("partners:referral_new", args=[q.pk]),
+            1,
+            q,
+        ),
         # Only case Q has costs this year (its placement).
         "housing:forecast": ("coordinator", reverse("housing:forecast"), 1, q),
     }

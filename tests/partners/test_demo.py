@@ -48,3 +48,13 @@ def test_the_demo_skotare_opens_balder_and_its_report(client, demo_seeded):
     assert report.status_code == 200
     body = report.content.decode()
     assert "Träfflokalen Balder" in body and "Vistet" not in body
+
+
+def test_demo_referrals_to_balans_and_balder(demo_seeded):
+    from partners.models import Referral
+
+    rows = list(Referral.objects.values_list("partner__name", "status"))
+    assert {name for name, _s in rows} == {"Balans Stockholm", "Träfflokalen Balder"}
+    assert {"proposed", "accepted", "declined", "attended", "ended"} <= {s for _n, s in rows}
+    # Each carries its consent and a history of its steps.
+    assert all(r.consent_on and r.history.exists() for r in Referral.objects.all())

@@ -45,6 +45,8 @@ def test_every_figure_the_steering_group_follows_is_registered():
         "cost_forecast",
         "handovers_between_units",
         "handovers_by_pair",
+        "referrals_by_partner",
+        "meeting_place_visits",
         "survey_answers",
         "survey_scales",
     ]

@@ -143,7 +143,45 @@ def domain_data(org, cases):
         reason="Astrid behöver hjälp med skulden",
         now=timezone.make_aware(datetime(2026, 3, 6, 9)),
     )
+    # A referral to a partner (issue 20): the figures count it by partner and outcome; its
+    # texts, the client and the partner's contact person must never show.
+    from partners.models import DailyTally, Partner, Referral
+
+    partner = Partner.objects.create(
+        name="Balans",
+        kind="association",
+        district=org.district,
+        contact_person="Greta Kontaktsdotter",
+    )
+    Referral.objects.create(
+        case=cases.a,
+        person=cases.a.household.head,
+        partner=partner,
+        referred_by=org.users["caseworker"],
+        consent_on=date(2026, 3, 1),
+        proposed_on=date(2026, 3, 1),
+        sent_on=date(2026, 3, 2),
+        answered_on=date(2026, 3, 3),
+        status="declined",
+        need="Vill träffa andra med ångest",
+        share_need=True,
+        decline_reason="Fullt för Astrid i vår",
+    )
+    place = Partner.objects.create(name="Balder", kind="meeting_place", district=org.district)
+    from partners.models import MeetingPlace
+
+    DailyTally.objects.create(
+        place=MeetingPlace.objects.create(partner=place),
+        day=date(2026, 3, 4),
+        visits=7,
+        new_visitors=2,
+        women=7,
+        from_this_district=7,
+    )
     return [
+        "Kontaktsdotter",
+        "träffa andra med ångest",
+        "Fullt för Astrid",
         "Ragnhild",
         "Hyresvärdsson",
         "Sixten",
@@ -269,3 +307,13 @@ def test_nothing_the_steering_role_reaches_shows_personal_data(
     # The figures are really there: this year's cases are counted.
     api = client.get(f"/api/v1/stats/?period={today_year}", HTTP_ACCEPT_LANGUAGE="en").json()
     assert any(c["value"] or c["hidden"] for f in api["figures"] for c in f["total"]["cells"])
+    # The partners' figures are there too (issue 20): the referral's partner and the
+    # meeting place as rows, their small counts hidden.
+    march = client.get("/api/v1/stats/?period=2026-03").json()
+    rows = {
+        f["key"]: {r["label"]: r["cells"] for r in f["rows"]}
+        for f in march["figures"]
+        if f["key"] in ("referrals_by_partner", "meeting_place_visits")
+    }
+    assert rows["referrals_by_partner"]["Balans"][0]["display"] == "<5"
+    assert rows["meeting_place_visits"]["Balder"][1]["display"] == "<5"

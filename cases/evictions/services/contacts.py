@@ -75,6 +75,11 @@ def record_intervention(
     today: date | None = None,
 ) -> Intervention:
     case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    if kind == Intervention.Kind.PARTNER_REFERRAL:
+        # Kept readable on the interventions recorded before; new ones are referrals.
+        raise ValidationError(
+            {"kind": _("Record a referral to a partner as a referral, on the case page.")}
+        )
     if on is None:
         raise ValidationError({"on": _("Enter the date.")})
     _check_intervention(

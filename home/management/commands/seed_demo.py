@@ -13,6 +13,7 @@ from cases.evictions import demo as evictions_demo
 from cases.handovers import demo as handovers_demo
 from housing import demo as housing_demo
 from partners import demo as partners_demo
+from partners.referrals import demo as referrals_demo
 from steering import demo as steering_demo
 
 # Dependency order of the apps (DESIGN §3): each may build on what came before.
@@ -23,6 +24,7 @@ SEEDERS = [
     handovers_demo,
     housing_demo,
     partners_demo,
+    referrals_demo,  # on the cases above, to the partners just seeded
     audit_demo,
     steering_demo,
 ]

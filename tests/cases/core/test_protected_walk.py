@@ -57,6 +57,8 @@ MARKERS = {
     "placement_plan": "Zyxplacementplan",
     "progress_note": "Zyxprogressnote",
     "cost_note": "Zyxcostnote",
+    "referral_need": "Zyxreferralneed",
+    "referral_reason": "Zyxreferralreason",
     "personal_number": PROTECTED_PN,
     "personal_number_compact": PROTECTED_PN.replace("-", "")[2:],
 }
@@ -231,6 +233,35 @@ def protected_world(org, make_case):
         case_id=case.pk,
         data=ThreatData(termination_served_on=today, board_notified_on=today),
     )
+    from partners import services as partner_services
+    from partners.referrals import services as referrals
+
+    partner = partner_services.create_partner(
+        actor=users["coordinator"],
+        district=org.district,
+        data=partner_services.PartnerData(name="Balans", kind="association"),
+    )
+    referral = referrals.propose_referral(
+        actor=caseworker,
+        case_id=case.pk,
+        data=referrals.ReferralData(
+            partner_id=partner.pk,
+            person_id=case.household.head_id,
+            proposed_on=today,
+            consent_on=today,
+            share_need=True,
+            need=MARKERS["referral_need"],
+        ),
+    )
+    for status, reason in (("sent", ""), ("declined", MARKERS["referral_reason"])):
+        referral = referrals.advance_referral(
+            actor=caseworker,
+            referral_id=referral.pk,
+            expected_version=referral.version,
+            status=status,
+            on=today,
+            reason=reason,
+        )
     # Reminders and notices about the case (deadline reminders, the handover's notice).
     deadlines.send_due_reminders(today=today)
     from bokvar.models import Notification
@@ -250,6 +281,7 @@ def protected_world(org, make_case):
         "coordinator2": coordinator2,
         "deadline": case.deadlines.order_by("pk").first(),
         "intervention": case.interventions.order_by("pk").first(),
+        "referral": referral,
         "notifications": list(Notification.objects.order_by("pk")),
     }
 
@@ -298,6 +330,8 @@ def _values(world) -> dict[str, list]:
         "survey_id": [0],
         "question_id": [0],
         "code": ["NOSUCHCODE"],
+        # A referral to a partner (issue 20): its need and decline reason are markers.
+        "referral_id": [world["referral"].pk],
         # The API's detail routes: signals and handovers.
         "pk": [*(s.pk for s in world["signals"]), world["handover"].pk],
     }
@@ -358,8 +392,16 @@ def test_the_granted_caseworker_sees_the_markers(client, protected_world):
     client.force_login(protected_world["org"].users["caseworker"], backend=BACKEND)
     case = protected_world["case"]
     body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-    for name in ("given_name", "contact_note", "deadline_note", "linked_signal_description"):
+    for name in (
+        "given_name",
+        "contact_note",
+        "deadline_note",
+        "linked_signal_description",
+        "referral_reason",
+    ):
         assert MARKERS[name] in body, name
+    referral = client.get(reverse("partners:referral", args=[protected_world["referral"].pk]))
+    assert MARKERS["referral_need"] in referral.content.decode()
 
 
 def test_no_reader_without_a_grant_finds_any_marker(client, protected_world):

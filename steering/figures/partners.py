@@ -1,0 +1,133 @@
+"""Figures of the partners app (issue 20, point 8): referrals to partner organisations by
+step and outcome, and the meeting places' visits and unique visitors.
+
+Rows are organisations of the district (its partners, its meeting places), not units:
+nothing here names or counts a person's record beyond a count. Visits and unique visitors
+are not counted again here: they are the meeting places' annual figures
+(`partners.reports.annual_report`, the one definition of "unique visitors": the sum of
+"first visit this year" tallies), read month by month for the period.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import MeetingPlace, Partner, Referral
+from partners.reports import annual_report
+
+from .base import Column, Figure, Scope
+
+# --- Referrals --------------------------------------------------------------------------
+
+
+def _partners(scope: Scope) -> list[tuple[object, str]]:
+    """The district's partners that are active or were ever referred to."""
+    rows = (
+        Partner.objects.filter(district=scope.district)
+        .filter(Q(is_active=True) | Q(referrals__isnull=False))
+        .values_list("pk", "name")
+        .distinct()
+        .order_by("name", "pk")
+    )
+    return list(rows)
+
+
+S = Referral.Status
+# Column key -> (the step's date field, what else the referral must be).
+REFERRAL_STEPS: dict[str, tuple[str, Q]] = {
+    "sent": ("sent_on", Q()),
+    "accepted": ("answered_on", ~Q(status=S.DECLINED)),
+    "declined": ("answered_on", Q(status=S.DECLINED)),
+    "attended": ("attended_on", Q()),
+    **{f"ended_{value}": ("ended_on", Q(outcome=value)) for value in Referral.Outcome.values},
+}
+
+
+def referrals_by_partner(scope: Scope) -> dict:
+    """Each referral counts in the period in which it took a step, under that step (a
+    step's date never moves once taken, so a published month does not either)."""
+    partners = Referral.objects.filter(partner__district=scope.district)
+    out: dict = {}
+    for key, (field, condition) in REFERRAL_STEPS.items():
+        rows = (
+            partners.filter(condition, **{f"{field}__range": scope.dates})
+            .values("partner_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            out[(row["partner_id"], key)] = row["n"]
+    return out
+
+
+REFERRALS_BY_PARTNER = Figure(
+    key="referrals_by_partner",
+    title=_("Referrals to partners by step and outcome"),
+    description=_(
+        "Referrals from cases to the district's partner organisations: how many were sent, "
+        "accepted, declined and first attended during the period, and how many ended, by "
+        "outcome. Rows are partner organisations."
+    ),
+    columns=(
+        Column("sent", _("Sent")),
+        Column("accepted", _("Accepted")),
+        Column("declined", _("Declined")),
+        Column("attended", _("Attended")),
+        # One column per Referral.Outcome, spelled out so that each label is translated.
+        Column("ended_completed", _("Ended: completed as planned")),
+        Column("ended_partly", _("Ended: partly completed")),
+        Column("ended_interrupted", _("Ended: interrupted")),
+        Column("ended_never_started", _("Ended: never started")),
+    ),
+    compute=referrals_by_partner,
+    rows=_partners,
+)
+
+
+# --- Meeting places ---------------------------------------------------------------------
+
+
+def _places(scope: Scope) -> list[MeetingPlace]:
+    return list(
+        MeetingPlace.objects.filter(partner__district=scope.district)
+        .select_related("partner")
+        .order_by("partner__name", "pk")
+    )
+
+
+def _place_rows(scope: Scope) -> list[tuple[object, str]]:
+    return [(place.pk, place.partner.name) for place in _places(scope)]
+
+
+def meeting_place_visits(scope: Scope) -> dict:
+    """The months of the period from the places' annual report (a period never spans two
+    calendar years)."""
+    places = _places(scope)
+    if not places:
+        return {}
+    report = annual_report(places, scope.start.year)
+    months = range(scope.start.month - 1, scope.end.month)
+    out: dict = {}
+    for place in places:
+        figures = report.by_place[place.pk][0]
+        out[(place.pk, "visits")] = sum(figures.visits_by_month[m] for m in months)
+        out[(place.pk, "unique_visitors")] = sum(figures.new_visitors_by_month[m] for m in months)
+    return out
+
+
+MEETING_PLACE_VISITS = Figure(
+    key="meeting_place_visits",
+    title=_("Meeting-place visits and unique visitors"),
+    description=_(
+        "Visits to the district's meeting places during the period, and unique visitors: "
+        "visitors who came for the first time this calendar year (counted without identity; "
+        "someone who visits two places counts at each)."
+    ),
+    columns=(
+        Column("visits", _("Visits")),
+        Column("unique_visitors", _("Unique visitors")),
+    ),
+    compute=meeting_place_visits,
+    rows=_place_rows,
+)
