@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0014_signal_routed_to_those_granted'),
+        ('cases', '0017_signal_routed_to_those_granted'),
         ('partners', '0002_client_surveys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0013_merge_grants_interventions_and_deadlines'),
+        ('cases', '0016_payment_route'),
     ]
 
     operations = [
