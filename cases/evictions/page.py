@@ -18,9 +18,11 @@ from bokvar.permissions import AuthenticatedRequest
 from cases.core.selectors import cases as case_selectors
 from cases.core.timeline import TimelineEvent
 from cases.models import Case, Contact, Deadline, EvictionThreat, Intervention, LandlordSignal
+from cases.models.landlord_signals import MISCONDUCT_KINDS
 
 from . import selectors
 from .services import deadlines
+from .services.landlord_signals import misconduct_doubts, terminated_on
 
 
 def threat_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | None:
@@ -53,6 +55,14 @@ def threat_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | 
         "days_left": recovery["days"] if recovery else None,
         "deadlines": open_dates,
         "eviction_before_recovery": current is not None and eviction_before_recovery_ends(current),
+        # A termination for disturbance, complaints or neglect without the landlord's
+        # warning and notice to the board may not hold (12 kap. 25 §, 43 §).
+        "misconduct_doubts": misconduct_doubts(
+            list(LandlordSignal.objects.filter(case=case, kind__in=MISCONDUCT_KINDS)),
+            terminated_on=terminated_on(current),
+        )
+        if current is not None
+        else [],
         "may_write": may_write and case.status == "open",
         "today": today,
     }

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute, system_user
 from bokvar.models import District, User
 from bokvar.selectors import roles_of
@@ -288,11 +289,7 @@ def record_misconduct_steps(
     (12 kap. 25 §) and whether they claim particularly serious disturbances. Those who
     may triage the signal record it; `version` is the one the form was drawn from."""
     signal = selectors.get_signal_for_user(actor, signal_id, write=True)
-    signal = LandlordSignal.objects.select_for_update().get(pk=signal.pk)
-    if signal.version != version:
-        raise ValidationError(
-            {"__all__": [_("Someone else changed this signal meanwhile. Reload and try again.")]}
-        )
+    signal = lock_version(LandlordSignal, signal.pk, version)
     if signal.kind not in MISCONDUCT_KINDS:
         raise ValidationError(
             {"__all__": [_("Only signals of disturbance, neighbour complaints or neglect.")]}
@@ -308,7 +305,7 @@ def record_misconduct_steps(
     signal.landlord_notified_board = clean.notified_board
     signal.landlord_notified_board_on = clean.notified_board_on
     signal.particularly_serious = clean.particularly_serious
-    signal.version += 1
+    bump(signal)
     attribute(signal, user=actor, reason="landlord's warning and notice recorded").save(
         update_fields=[
             "landlord_warned_tenant",
@@ -320,3 +317,90 @@ def record_misconduct_steps(
         ]
     )
     return signal
+
+
+def misconduct_doubts(signals: list[LandlordSignal], *, terminated_on: date | None) -> list[str]:
+    """Why a termination recorded on `terminated_on` may not hold if it is for the
+    misconduct the case's `signals` report (jordabalken 12 kap. 42 § first paragraph
+    item 6): the landlord must first have told the tenant to put it right (12 kap. 43 §,
+    rättelseanmaning; 12 kap. 25 § for disturbances) and notified the social welfare
+    board of that warning (12 kap. 25 §), both before terminating, unless the
+    disturbances are particularly serious. One sentence per doubt; nothing without a
+    termination. No person data: signals are named by number and kind."""
+    if terminated_on is None:
+        return []
+    doubts: list[str] = []
+    for signal in sorted(signals, key=lambda s: s.pk):
+        if not signal.is_misconduct:
+            continue
+        which = _("Signal #%(id)s (%(kind)s)") % {
+            "id": signal.pk,
+            "kind": signal.get_kind_display(),
+        }
+        if signal.particularly_serious and signal.kind in SERIOUS_DISTURBANCE_KINDS:
+            doubts.append(
+                _(
+                    "%(signal)s: the landlord claims particularly serious disturbances, so "
+                    "no warning was needed (12 kap. 25 §, 43 §); whether they were is for "
+                    "the rent tribunal or the court to judge."
+                )
+                % {"signal": which}
+            )
+            continue
+        if signal.landlord_warned_tenant is not True:
+            doubts.append(
+                _(
+                    "%(signal)s: no warning from the landlord to the tenant to put it right "
+                    "is recorded (rättelseanmaning, 12 kap. 43 §)."
+                )
+                % {"signal": which}
+            )
+        elif signal.landlord_warned_tenant_on and signal.landlord_warned_tenant_on > terminated_on:
+            doubts.append(
+                _(
+                    "%(signal)s: the landlord warned the tenant on %(warned)s, after the "
+                    "termination on %(terminated)s; the warning must come first (12 kap. 43 §)."
+                )
+                % {
+                    "signal": which,
+                    "warned": signal.landlord_warned_tenant_on.isoformat(),
+                    "terminated": terminated_on.isoformat(),
+                }
+            )
+        if signal.landlord_notified_board is not True:
+            doubts.append(
+                _(
+                    "%(signal)s: no notice from the landlord to the social welfare board is "
+                    "recorded (12 kap. 25 §)."
+                )
+                % {"signal": which}
+            )
+        elif (
+            signal.landlord_notified_board_on and signal.landlord_notified_board_on > terminated_on
+        ):
+            doubts.append(
+                _(
+                    "%(signal)s: the social welfare board was notified on %(notified)s, "
+                    "after the termination on %(terminated)s (12 kap. 25 §)."
+                )
+                % {
+                    "signal": which,
+                    "notified": signal.landlord_notified_board_on.isoformat(),
+                    "terminated": terminated_on.isoformat(),
+                }
+            )
+    return doubts
+
+
+def terminated_on(threat: object) -> date | None:
+    """The day the termination reached the tenant: the notice of termination or the
+    application for eviction served (12 kap. 8 §), whichever came first."""
+    days = [
+        d
+        for d in (
+            getattr(threat, "termination_served_on", None),
+            getattr(threat, "application_served_on", None),
+        )
+        if d is not None
+    ]
+    return min(days) if days else None
