@@ -30,6 +30,7 @@ from cases.models import (
     CaseAssignment,
     Deadline,
     EvictionThreat,
+    HouseholdChild,
     Landlord,
     LandlordSignal,
     Person,
@@ -362,11 +363,18 @@ def _responsible_q(user: User) -> Q:
 
 
 def my_deadlines(user: User) -> QuerySet[Deadline]:
-    """Open deadlines of open cases the user answers for, overdue first (earliest due)."""
+    """Open deadlines of open cases the user answers for, overdue first (earliest due),
+    with their threat and whether children live in the household (`has_children`), so
+    the page shows them as the threat panel does in a constant number of queries."""
     return (
         Deadline.objects.filter(done_at__isnull=True, case__status=Case.Status.OPEN)
         .filter(_responsible_q(user))
-        .select_related("case", "case__responsible_unit")
+        .select_related("case", "case__responsible_unit", "threat")
+        .annotate(
+            has_children=Exists(
+                HouseholdChild.objects.filter(household_id=OuterRef("case__household_id"))
+            )
+        )
         .order_by("due_on", "id")
     )
 
@@ -392,7 +400,11 @@ def get_deadline_for_user(user: User, deadline_id: int) -> Deadline:
 
 
 def upcoming_deadlines(case: Case, *, limit: int = 5) -> list[Deadline]:
-    return list(case.deadlines.filter(done_at__isnull=True).order_by("due_on", "id")[:limit])
+    return list(
+        case.deadlines.filter(done_at__isnull=True)
+        .select_related("threat")
+        .order_by("due_on", "id")[:limit]
+    )
 
 
 def current_threat(case: Case) -> EvictionThreat | None:
