@@ -110,7 +110,7 @@ def date_lines(rows: Iterable[Deadline], *, today: date) -> list[dict[str, Any]]
                 # Set by the caller, who knows the household (annotated on "My deadlines").
                 "children": bool(getattr(d, "has_children", False)) and urgent,
                 "eviction_before_recovery": d.kind == Deadline.Kind.EVICTION
-                and d.threat_id is not None
+                and d.threat is not None
                 and eviction_before_recovery_ends(d.threat),
             }
         )

@@ -16,14 +16,12 @@ from .threats import EvictionThreat
 
 class Deadline(models.Model):
     # Not columns: set by the "my deadlines" view on the rows it shows (the reminder
-    # e-mails' wording and the working days left, as the threat panel shows them), and by
-    # cases.evictions.selectors.my_deadlines (`has_children`).
+    # e-mails' wording and the working days left, as the threat panel shows them).
     status: str
     working_days: int
     urgent: bool
     children: bool
     eviction_before_recovery: bool
-    has_children: bool
 
     class Kind(models.TextChoices):
         RECOVERY = "recovery", _("Recovery deadline")
