@@ -192,3 +192,44 @@ def test_run_scans_and_beat_run_the_signal_job(org, landlord, settings):
     call_command("run_scans", stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("run_scans", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert len(_notes("signals_arrived")) == 1
+
+
+def test_signal_about_a_protected_person_leaks_nothing(org, make_case, landlord, north_lead, login):
+    from cases.models import ProtectedIdentity
+    from tests.case_fixtures import person
+
+    protected_pn = "19700707-1009"
+    make_case(
+        people=[
+            person(
+                "Hemlig",
+                "Hemligsson",
+                protected_pn,
+                address="Gömdavägen 3",
+                protected_identity=ProtectedIdentity.PROTECTED_REGISTRATION,
+            )
+        ]
+    )
+    _arrive(
+        landlord,
+        org.district,
+        received_on=date(2026, 12, 1),
+        pn=protected_pn,
+        name="Hemlig Hemligsson",
+        address="Gömdavägen 3",
+        description="Hyran saknas sedan oktober",
+    )
+    assert signal_alerts.notify_arrivals(now=at(2026, 12, 1, 15)) == 1
+    assert signal_alerts.escalate_untriaged(now=at(2026, 12, 3, 8)) == 2
+    notes = Notification.objects.filter(kind__in=["signals_arrived", "signal_escalation"])
+    assert notes.count() == 3
+    for note in notes:
+        text = f"{note.subject} {note.body} {note.url}"
+        for secret in ("Hemlig", "Gömda", "700707", "Hyran saknas"):
+            assert secret not in text
+    # The lead follows the link: the signal's page withholds the tenant from them (they
+    # were not granted the person), the one visibility rule.
+    escalation = notes.get(kind="signal_escalation", recipient=north_lead)
+    page = login(north_lead).get(escalation.url)
+    assert page.status_code in (200, 404)
+    assert "Hemlig" not in page.content.decode()
