@@ -4,12 +4,14 @@ signal nobody triages is escalated to the coordinators' unit lead. Both go throu
 kernel's scan-and-notify job (`bokvar.scan`), like deadline reminders and handover
 escalation.
 
-- **Arrival digest.** Each run tells every coordinator of a district, in ONE notification
-  (in-app and e-mailed), of the signals that arrived by API or import for that district
-  since the last run. A signal is in one digest only: the run marks the signals it
-  announced (`coordinators_told_at`) in the same transaction, and the digest's key names
-  the signals it covers, so a run that repeats, dies halfway or runs concurrently with
-  another announces nothing twice and loses nothing.
+- **Arrival digest.** Each run tells every coordinator, in ONE notification (in-app and
+  e-mailed), of the signals that arrived by API or import since the last run and are in
+  their triage queue: those of their districts, and those without a district yet whose
+  landlord has flats in one of them (or has no district registered at all). A signal is
+  in one digest only: the run marks the signals it announced (`coordinators_told_at`)
+  in the same transaction, and the digest's key names the signals it covers, so a run
+  that repeats, dies halfway or runs concurrently with another announces nothing twice
+  and loses nothing.
 - **Escalation.** A signal still waiting for triage `SIGNAL_ESCALATION_WORKING_DAYS`
   working days (default 2; `bokvar.legal_calendar`) after it was received is escalated
   to the leads of the units in which its district's coordinators work, once per signal
@@ -37,9 +39,9 @@ from django.utils.translation import ngettext
 from bokvar import scan
 from bokvar.conf import setting
 from bokvar.legal_calendar import add_working_days
-from bokvar.models import Membership, Role, User
+from bokvar.models import District, Membership, Role, User
 from bokvar.selectors import coordinators_by_district
-from cases.models import LandlordSignal
+from cases.models import Landlord, LandlordSignal
 
 # Signals that arrive with no person taking them down: nobody knows of them until told.
 UNATTENDED_CHANNELS = (LandlordSignal.Channel.API, LandlordSignal.Channel.IMPORT)
@@ -66,61 +68,92 @@ def notify_arrivals(*, now: datetime | None = None) -> int:
 
 
 def _arrived(_now: datetime) -> list[scan.ValuesRow]:
-    """Unannounced signals from the API or an import that wait for triage in a district
-    (a repeat follows the signal it repeats and is no queue item of its own; a signal
-    without a district is announced once triage scope gives it one)."""
+    """Unannounced signals from the API or an import that wait for triage (a repeat
+    follows the signal it repeats and is no queue item of its own)."""
     return list(
         LandlordSignal.objects.filter(
             channel__in=UNATTENDED_CHANNELS,
             coordinators_told_at__isnull=True,
             status=LandlordSignal.Status.UNTRIAGED,
             repeat_of__isnull=True,
-            district__isnull=False,
         )
-        .values("id", "kind", "district_id", "district__name")
+        .values("id", "kind", "district_id", "landlord_id")
         .order_by("id")
     )
 
 
-def _coordinators(rows: Sequence[scan.ValuesRow]) -> dict[int, list[User]]:
-    return coordinators_by_district({row["district_id"] for row in rows})
+def _coordinators(rows: Sequence[scan.ValuesRow]) -> dict[tuple[str, int], list[User]]:
+    """Whose queue each signal is in (`selectors.triage_scope_q`), in three queries:
+    ("district", id): that district's coordinators; ("landlord", id), for a signal whose
+    district nobody knows yet: the coordinators of the landlord's districts, or of every
+    district when the landlord has none registered."""
+    unplaced = {row["landlord_id"] for row in rows if row["district_id"] is None}
+    landlord_districts: dict[int, set[int]] = {}
+    if unplaced:
+        for landlord_id, district_id in Landlord.districts.through.objects.filter(
+            landlord_id__in=unplaced
+        ).values_list("landlord_id", "district_id"):
+            landlord_districts.setdefault(landlord_id, set()).add(district_id)
+    every = (
+        set(District.objects.values_list("pk", flat=True))
+        if unplaced - set(landlord_districts)
+        else set()
+    )
+    wanted = {row["district_id"] for row in rows if row["district_id"] is not None}
+    wanted |= every.union(*landlord_districts.values())
+    by_district = coordinators_by_district(wanted)
+    people: dict[tuple[str, int], list[User]] = {
+        ("district", district): users for district, users in by_district.items()
+    }
+    for landlord_id in unplaced:
+        users: dict[int, User] = {}
+        for district in sorted(landlord_districts.get(landlord_id, every)):
+            users.update((user.pk, user) for user in by_district.get(district, []))
+        people[("landlord", landlord_id)] = list(users.values())
+    return people
 
 
-def digest_key(district_id: int, signal_ids: Sequence[int]) -> str:
+def digest_key(signal_ids: Sequence[int]) -> str:
     """Names the signals a digest covers, so the same signals are never announced twice."""
     ids = ",".join(str(i) for i in sorted(signal_ids))
-    return f"signals:{district_id}:arrived:{hashlib.sha256(ids.encode()).hexdigest()[:32]}"
+    return f"signals:arrived:{hashlib.sha256(ids.encode()).hexdigest()[:32]}"
 
 
 def _digests(
-    rows: Sequence[scan.ValuesRow], coordinators: Mapping[int, list[User]], now: datetime
+    rows: Sequence[scan.ValuesRow],
+    coordinators: Mapping[tuple[str, int], list[User]],
+    now: datetime,
 ) -> Iterator[scan.Notice]:
-    by_district: dict[int, list[scan.ValuesRow]] = {}
+    """One notice per coordinator and run, however many signals and districts."""
+    per_user: dict[int, tuple[User, list[scan.ValuesRow]]] = {}
     for row in rows:
-        by_district.setdefault(row["district_id"], []).append(row)
+        key = (
+            ("district", row["district_id"])
+            if row["district_id"] is not None
+            else ("landlord", row["landlord_id"])
+        )
+        for user in coordinators.get(key, []):
+            per_user.setdefault(user.pk, (user, []))[1].append(row)
     kinds = dict(LandlordSignal.Kind.choices)
     url = reverse("cases:signals")
-    for district_id, signals in by_district.items():
+    for user, signals in per_user.values():
         count = len(signals)
         per_kind: dict[str, int] = {}
         for row in signals:
             per_kind[row["kind"]] = per_kind.get(row["kind"], 0) + 1
-        body = ", ".join(f"{kinds[kind]}: {n}" for kind, n in sorted(per_kind.items()))
-        subject = ngettext(
-            "%(count)s new signal from landlords waits for triage in %(district)s",
-            "%(count)s new signals from landlords wait for triage in %(district)s",
-            count,
-        ) % {"count": count, "district": signals[0]["district__name"]}
-        key = digest_key(district_id, [row["id"] for row in signals])
-        for user in coordinators.get(district_id, []):
-            yield scan.Notice(
-                recipient=user,
-                kind="signals_arrived",
-                dedupe_key=key,
-                subject=subject,
-                body=body,
-                url=url,
+        yield scan.Notice(
+            recipient=user,
+            kind="signals_arrived",
+            dedupe_key=digest_key([row["id"] for row in signals]),
+            subject=ngettext(
+                "%(count)s new signal from landlords waits for triage",
+                "%(count)s new signals from landlords wait for triage",
+                count,
             )
+            % {"count": count},
+            body=", ".join(f"{kinds[kind]}: {n}" for kind, n in sorted(per_kind.items())),
+            url=url,
+        )
 
 
 ARRIVALS = scan.Scan(

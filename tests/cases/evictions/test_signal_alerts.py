@@ -87,7 +87,7 @@ def test_one_digest_per_run_for_many_signals_and_none_twice(org, landlord, south
     for pn in pns:
         _arrive(landlord, north, received_on=date(2026, 12, 1), pn=pn)
     _arrive(landlord, south.district, received_on=date(2026, 12, 1), pn=OTHER_PN)
-    # Not announced: taken down by a coordinator (they know of it) and not in a district.
+    # Not announced: taken down by a coordinator (they know of it).
     phoned = _arrive(landlord, north, received_on=date(2026, 12, 1), pn=valid_pn(1981, 2, 3, 456))
     LandlordSignal.objects.filter(pk=phoned.pk).update(channel="phone")
 
@@ -115,6 +115,24 @@ def test_one_digest_per_run_for_many_signals_and_none_twice(org, landlord, south
     newest = Notification.objects.filter(kind="signals_arrived", recipient=org.users["coordinator"])
     assert sorted(n.subject[:2] for n in newest) == ["1 ", "5 "]
     assert all(s.coordinators_told_at for s in LandlordSignal.objects.filter(channel="api"))
+
+
+def test_signal_without_a_district_reaches_the_landlords_districts(org, landlord, south):
+    # The landlord has flats in both districts: nobody knows yet whose the signal is, so
+    # it is in both districts' queues, and both coordinators are told; in one digest each.
+    landlord.districts.add(org.district, south.district)
+    unplaced = receive_signal(
+        landlord=landlord,
+        data=SignalInput(kind="neglect", received_on=date(2026, 12, 1), channel="api"),
+        today=date(2026, 12, 1),
+    )
+    assert unplaced.district_id is None
+    _arrive(landlord, south.district, received_on=date(2026, 12, 1), pn=OTHER_PN)
+    assert signal_alerts.notify_arrivals(now=at(2026, 12, 2)) == 2
+    by_user = {n.recipient.username: n.subject for n in _notes("signals_arrived")}
+    assert by_user["coordinator"].startswith("1 ")
+    assert by_user["coordinator_south"].startswith("2 ")
+    assert signal_alerts.notify_arrivals(now=at(2026, 12, 2, 10)) == 0
 
 
 def test_digest_queries_do_not_grow_with_signals(org, landlord, south):
