@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from cases.evictions.services import landlord_signals as services
 from cases.evictions.services import threats
@@ -124,6 +125,7 @@ def test_bad_steps_name_their_field_and_save_nothing(org, landlord, values, fiel
         ({"particularly_serious": True}, ["particularly serious"]),
     ],
 )
+@translation.override("en")
 def test_why_a_termination_may_not_hold(steps, expected):
     signal = LandlordSignal(pk=7, kind="disturbance", **steps)
     doubts = misconduct_doubts([signal], terminated_on=date(2026, 3, 10))
