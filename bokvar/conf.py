@@ -66,6 +66,9 @@ KNOBS: dict[str, Knob] = {
     "HANDOVER_READ_ACCESS_DAYS": Knob(30, "BOKVAR_HANDOVER_READ_ACCESS_DAYS"),
     # A handover nobody has decided on is escalated after this many working days.
     "HANDOVER_ESCALATION_WORKING_DAYS": Knob(2, "BOKVAR_HANDOVER_ESCALATION_WORKING_DAYS"),
+    # A landlord signal still waiting for triage this many working days after it was
+    # received is escalated to the coordinators' unit lead (once).
+    "SIGNAL_ESCALATION_WORKING_DAYS": Knob(2, "BOKVAR_SIGNAL_ESCALATION_WORKING_DAYS"),
     # Whole years before last year change rarely: their reports are pre-computed once a
     # day for this many years back and served while younger than a day and a bit.
     "STATS_PAST_YEARS": Knob(5, "BOKVAR_STATS_PAST_YEARS"),

@@ -30,7 +30,9 @@ number of rows (tests assert it). Adding a rule means writing its three function
 Celery task that calls `run`; pick a `lock_key` not used below.
 
 Advisory lock keys in use: 7_700_001 the access log (audit.chain), 7_700_004 deadline
-reminders, 7_700_005 handover escalation, 7_700_006 children at risk of eviction.
+reminders, 7_700_005 handover escalation, 7_700_006 children at risk of eviction,
+7_700_151 the arrival digest of landlord signals and 7_700_152 the escalation of
+untriaged signals (cases.evictions.services.signal_alerts).
 """
 
 from __future__ import annotations

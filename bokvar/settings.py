@@ -344,6 +344,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
     # Idempotent: reminders are deduplicated per (deadline, date, lead time).
     "send-deadline-reminders": {"task": "cases.send_deadline_reminders", "schedule": 3600.0},
+    # Idempotent: each signal is in one arrival digest; escalated once per signal.
+    "notify-signals": {"task": "cases.notify_signals", "schedule": 3600.0},
     # Idempotent: escalations are deduplicated per (handover, step).
     "escalate-handovers": {"task": "cases.escalate_handovers", "schedule": 3600.0},
     # Idempotent: each expired read access is revoked once and marked.

@@ -99,6 +99,13 @@ class SignalCreateSerializer(serializers.Serializer[Any]):
     landlord_notified_board = serializers.BooleanField(
         required=False, allow_null=True, default=None
     )
+    # Misconduct (12 kap. 25 §, 43 §): when the landlord warned the tenant and told the
+    # board, or that they claim particularly serious disturbances.
+    landlord_warned_tenant_on = serializers.DateField(required=False, allow_null=True, default=None)
+    landlord_notified_board_on = serializers.DateField(
+        required=False, allow_null=True, default=None
+    )
+    particularly_serious = serializers.BooleanField(required=False, default=False)
 
 
 class ReceiptSerializer(serializers.ModelSerializer[LandlordSignal]):
@@ -140,6 +147,9 @@ class StaffSignalSerializer(serializers.ModelSerializer[LandlordSignal]):
             "description",
             "landlord_warned_tenant",
             "landlord_notified_board",
+            "landlord_warned_tenant_on",
+            "landlord_notified_board_on",
+            "particularly_serious",
             "case",
             "repeat_of",
             "first_contact_days",

@@ -23,7 +23,7 @@ from cases.models import (
 )
 
 from .selectors import income_support_units
-from .services.landlord_signals import SignalInput
+from .services.landlord_signals import MisconductSteps, SignalInput
 from .services.payment_routes import RouteData
 from .services.threats import ThreatData
 
@@ -68,11 +68,28 @@ class SignalForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea, max_length=NOTE_MAX
     )
     landlord_warned_tenant = forms.ChoiceField(
-        label=_("Disturbance: has the landlord warned the tenant?"), choices=YES_NO, required=False
+        label=_("Disturbance, complaints or neglect: has the landlord warned the tenant?"),
+        choices=YES_NO,
+        required=False,
+    )
+    landlord_warned_tenant_on = forms.DateField(
+        label=_("Date of the landlord's warning to the tenant"), required=False, widget=DATE
     )
     landlord_notified_board = forms.ChoiceField(
-        label=_("Disturbance: has the landlord notified the social welfare board?"),
+        label=_(
+            "Disturbance, complaints or neglect: has the landlord notified the social "
+            "welfare board?"
+        ),
         choices=YES_NO,
+        required=False,
+    )
+    landlord_notified_board_on = forms.DateField(
+        label=_("Date the landlord notified the social welfare board"),
+        required=False,
+        widget=DATE,
+    )
+    particularly_serious = forms.BooleanField(
+        label=_("The landlord claims particularly serious disturbances (no warning needed)"),
         required=False,
     )
 
@@ -107,6 +124,62 @@ class SignalForm(forms.Form):
             description=c["description"],
             landlord_warned_tenant=_yes_no(c["landlord_warned_tenant"]),
             landlord_notified_board=_yes_no(c["landlord_notified_board"]),
+            landlord_warned_tenant_on=c["landlord_warned_tenant_on"],
+            landlord_notified_board_on=c["landlord_notified_board_on"],
+            particularly_serious=c["particularly_serious"],
+        )
+
+
+class MisconductStepsForm(forms.Form):
+    """What the landlord did before terminating for misconduct (12 kap. 25 §, 43 §),
+    recorded on the signal when it becomes known."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    landlord_warned_tenant = forms.ChoiceField(
+        label=_("Has the landlord warned the tenant?"), choices=YES_NO, required=False
+    )
+    landlord_warned_tenant_on = forms.DateField(
+        label=_("Date of the landlord's warning to the tenant"), required=False, widget=DATE
+    )
+    landlord_notified_board = forms.ChoiceField(
+        label=_("Has the landlord notified the social welfare board?"),
+        choices=YES_NO,
+        required=False,
+    )
+    landlord_notified_board_on = forms.DateField(
+        label=_("Date the landlord notified the social welfare board"),
+        required=False,
+        widget=DATE,
+    )
+    particularly_serious = forms.BooleanField(
+        label=_("The landlord claims particularly serious disturbances (no warning needed)"),
+        required=False,
+    )
+
+    @classmethod
+    def for_signal(cls, signal: LandlordSignal) -> MisconductStepsForm:
+        def answer(value: bool | None) -> str:
+            return {True: "yes", False: "no"}.get(value, "") if value is not None else ""
+
+        return cls(
+            initial={
+                "version": signal.version,
+                "landlord_warned_tenant": answer(signal.landlord_warned_tenant),
+                "landlord_warned_tenant_on": signal.landlord_warned_tenant_on,
+                "landlord_notified_board": answer(signal.landlord_notified_board),
+                "landlord_notified_board_on": signal.landlord_notified_board_on,
+                "particularly_serious": signal.particularly_serious,
+            }
+        )
+
+    def to_steps(self) -> MisconductSteps:
+        c = self.cleaned_data
+        return MisconductSteps(
+            warned=_yes_no(c["landlord_warned_tenant"]),
+            warned_on=c["landlord_warned_tenant_on"],
+            notified_board=_yes_no(c["landlord_notified_board"]),
+            notified_board_on=c["landlord_notified_board_on"],
+            particularly_serious=c["particularly_serious"],
         )
 
 

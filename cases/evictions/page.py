@@ -26,9 +26,11 @@ from cases.models import (
     LandlordSignal,
     PaymentRoute,
 )
+from cases.models.landlord_signals import MISCONDUCT_KINDS
 
 from . import selectors
 from .services import deadlines, payment_routes
+from .services.landlord_signals import misconduct_doubts, terminated_on
 
 
 def threat_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | None:
@@ -58,9 +60,26 @@ def threat_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | 
         "threats": threats,
         "current": current,
         "recovery": recovery,
+        # The recovery deadline exists but its row is closed (paid in time, marked done or
+        # expired): said as closed, never as counting down nor as not started.
+        "recovery_closed": current is not None
+        and current.recovery_deadline is not None
+        and recovery is None,
+        "paid_in_time": current is not None
+        and current.paid_on is not None
+        and current.recovery_deadline is not None
+        and current.paid_on <= current.recovery_deadline,
         "days_left": recovery["days"] if recovery else None,
         "deadlines": open_dates,
         "eviction_before_recovery": current is not None and eviction_before_recovery_ends(current),
+        # A termination for disturbance, complaints or neglect without the landlord's
+        # warning and notice to the board may not hold (12 kap. 25 §, 43 §).
+        "misconduct_doubts": misconduct_doubts(
+            list(LandlordSignal.objects.filter(case=case, kind__in=MISCONDUCT_KINDS)),
+            terminated_on=terminated_on(current),
+        )
+        if current is not None
+        else [],
         "may_write": may_write and case.status == "open",
         "today": today,
     }
@@ -79,21 +98,28 @@ def eviction_before_recovery_ends(threat: EvictionThreat) -> bool:
 
 def date_lines(rows: Iterable[Deadline], *, today: date) -> list[dict[str, Any]]:
     """Open deadlines, soonest first, each with its days left in calendar and working
-    days and the wording the reminder e-mails use. An eviction date within
-    CHILD_EVICTION_ALERT_DAYS (14) is urgent, as prominent as a recovery deadline."""
+    days in the wording the reminder e-mails use (`deadlines.status_text`). An eviction
+    date within CHILD_EVICTION_ALERT_DAYS (14) is urgent, as prominent as a recovery
+    deadline. The threat panel and "My deadlines" both show these lines."""
     window = setting("CHILD_EVICTION_ALERT_DAYS")
     lines: list[dict[str, Any]] = []
     for d in sorted(rows, key=lambda d: (d.due_on, d.pk)):
         days = (d.due_on - today).days
+        urgent = d.kind == Deadline.Kind.RECOVERY or (
+            d.kind == Deadline.Kind.EVICTION and days <= window
+        )
         lines.append(
             {
                 "deadline": d,
                 "days": days,
                 "working_days": working_days_between(today, d.due_on),
                 "status": deadlines.status_text(d.due_on, today=today),
-                "urgent": d.kind == Deadline.Kind.RECOVERY
-                or (d.kind == Deadline.Kind.EVICTION and days <= window),
-                "children": False,
+                "urgent": urgent,
+                # Set by the caller, who knows the household (annotated on "My deadlines").
+                "children": bool(getattr(d, "has_children", False)) and urgent,
+                "eviction_before_recovery": d.kind == Deadline.Kind.EVICTION
+                and d.threat is not None
+                and eviction_before_recovery_ends(d.threat),
             }
         )
     return lines

@@ -12,3 +12,13 @@ def send_deadline_reminders(today: str | None = None) -> int:
     from .services.deadlines import send_due_reminders
 
     return send_due_reminders(today=date.fromisoformat(today) if today else None)
+
+
+@shared_task(name="cases.notify_signals")
+def notify_signals() -> int:
+    """Announce signals that arrived by API or import to their district's coordinators
+    (one digest per coordinator and run) and escalate signals left untriaged to the
+    coordinators' unit lead. Safe to run at any time (see services.signal_alerts)."""
+    from .services.signal_alerts import escalate_untriaged, notify_arrivals
+
+    return notify_arrivals() + escalate_untriaged()

@@ -24,6 +24,11 @@ urlpatterns = [
         "signals/<int:signal_id>/dismiss/", landlord_signals.signal_dismiss, name="signal_dismiss"
     ),
     path("signals/<int:signal_id>/route/", landlord_signals.signal_route, name="signal_route"),
+    path(
+        "signals/<int:signal_id>/misconduct/",
+        landlord_signals.signal_misconduct,
+        name="signal_misconduct",
+    ),
     path("landlords/", landlords.landlord_list, name="landlords"),
     path("landlords/new/", landlords.landlord_new, name="landlord_new"),
     path("landlords/<int:landlord_id>/edit/", landlords.landlord_edit, name="landlord_edit"),

@@ -18,11 +18,14 @@ from .threats import EvictionThreat
 
 class Deadline(models.Model):
     # Not columns: set by the "my deadlines" view on the rows it shows (the reminder
-    # e-mails' wording and the working days left).
+    # e-mails' wording and the working days left, as the threat panel shows them).
     status: str
     working_days: int
     case_openable: bool
     route_step: Any
+    urgent: bool
+    children: bool
+    eviction_before_recovery: bool
 
     class Kind(models.TextChoices):
         RECOVERY = "recovery", _("Recovery deadline")

@@ -72,13 +72,35 @@ class LandlordSignal(models.Model):
         _("arrears amount (SEK)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
     description = EncryptedTextField(_("description"))
-    # Disturbance: required before a termination for disturbance (12 kap. 25 § JB).
+    # Disturbance, neighbour complaints and neglect (misconduct, jordabalken 12 kap. 42 §
+    # first paragraph item 6): before terminating for it the landlord must have told the
+    # tenant to put it right (rättelseanmaning, 12 kap. 43 §; for disturbances 12 kap.
+    # 25 §) and, for a dwelling, notified the social welfare board of that warning (12 kap.
+    # 25 §), unless the disturbances are particularly serious (särskilt allvarliga).
     landlord_warned_tenant = models.BooleanField(
         _("landlord has warned the tenant"), null=True, blank=True
+    )
+    landlord_warned_tenant_on = models.DateField(
+        _("date of the landlord's warning to the tenant"), null=True, blank=True
     )
     landlord_notified_board = models.BooleanField(
         _("landlord has notified the social welfare board"), null=True, blank=True
     )
+    landlord_notified_board_on = models.DateField(
+        _("date the landlord notified the social welfare board"), null=True, blank=True
+    )
+    particularly_serious = models.BooleanField(
+        _("the landlord claims particularly serious disturbances"),
+        default=False,
+        help_text=_(
+            "Particularly serious disturbances (särskilt allvarliga störningar) may be "
+            "grounds for termination without a prior warning (jordabalken 12 kap. 25 § and "
+            "43 §); whether they were is for the rent tribunal or the court to judge."
+        ),
+    )
+    # When the district's coordinators were told of a signal that arrived by API or
+    # import (the arrival digest, services.signal_alerts): each signal is in one digest.
+    coordinators_told_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.UNTRIAGED
     )
@@ -119,7 +141,9 @@ class LandlordSignal(models.Model):
     routed_at = models.DateTimeField(_("sent to those granted"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords(excluded_fields=["tenant_personal_number_bidx", "tenant_name_bidx"])
+    history = HistoricalRecords(
+        excluded_fields=["tenant_personal_number_bidx", "tenant_name_bidx", "coordinators_told_at"]
+    )
 
     class Meta:
         verbose_name = _("landlord signal")
@@ -148,11 +172,19 @@ class LandlordSignal(models.Model):
         return f"#{self.pk}"
 
     @property
+    def is_misconduct(self) -> bool:
+        return self.kind in MISCONDUCT_KINDS
+
+    @property
     def disturbance_steps_missing(self) -> list[str]:
-        """For a disturbance signal, the steps the landlord must take before terminating
-        for disturbance (12 kap. 25 § JB) that are not known to be done: the tenant warned
-        and the social welfare board notified."""
-        if self.kind != self.Kind.DISTURBANCE:
+        """For a signal of misconduct (disturbance, neighbour complaints, neglect), the
+        steps the landlord must take before terminating for it that are not known to be
+        done: the tenant warned (12 kap. 43 §, 25 §) and the social welfare board notified
+        (12 kap. 25 §). None when the landlord claims particularly serious disturbances:
+        then no warning is needed (the claim is the tribunal's to judge)."""
+        if not self.is_misconduct:
+            return []
+        if self.particularly_serious and self.kind in SERIOUS_DISTURBANCE_KINDS:
             return []
         missing = []
         if self.landlord_warned_tenant is not True:
@@ -160,3 +192,20 @@ class LandlordSignal(models.Model):
         if self.landlord_notified_board is not True:
             missing.append(str(_("the landlord's notice to the social welfare board")))
         return missing
+
+
+# Signal kinds that are misconduct under jordabalken 12 kap. 42 § first paragraph item 6
+# (neglect of the flat, disturbances of the neighbours): a termination for them needs the
+# landlord's warning and notice to the board (12 kap. 25 §, 43 §).
+MISCONDUCT_KINDS = frozenset(
+    {
+        LandlordSignal.Kind.DISTURBANCE,
+        LandlordSignal.Kind.NEIGHBOUR_COMPLAINTS,
+        LandlordSignal.Kind.NEGLECT,
+    }
+)
+# Of those, the kinds that are disturbances: only they can be particularly serious
+# disturbances (12 kap. 25 §), neglect of the flat cannot.
+SERIOUS_DISTURBANCE_KINDS = frozenset(
+    {LandlordSignal.Kind.DISTURBANCE, LandlordSignal.Kind.NEIGHBOUR_COMPLAINTS}
+)

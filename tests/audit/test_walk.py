@@ -303,6 +303,7 @@ NO_PERSONAL_DATA = {
     "cases:signal_import": "an upload form",
     "cases:signal_dismiss": "POST only",
     "cases:signal_route": "POST only",
+    "cases:signal_misconduct": "POST only: the landlord's warning and notice on a signal",
     "cases:signal_link": "POST only",
     "cases:signal_open_case": "POST only",
     "cases:signal_reopen_case": "POST only",
@@ -478,6 +479,12 @@ def invalid_posts(world):
         "cases:signal_dismiss": (
             "coordinator",
             reverse("cases:signal_dismiss", args=[signal.pk]),
+            {},
+            None,
+        ),
+        "cases:signal_misconduct": (
+            "coordinator",
+            reverse("cases:signal_misconduct", args=[signal.pk]),
             {},
             None,
         ),

@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 from bokvar import scan
 from bokvar.conf import setting
 from bokvar.history import attribute
-from bokvar.legal_calendar import working_day_on_or_before
+from bokvar.legal_calendar import working_day_on_or_before, working_days_between
 from bokvar.models import User
 from cases.core.selectors.cases import responsible_staff_by_case
 from cases.models import Case, Deadline
@@ -95,14 +95,20 @@ def dedupe_key(deadline_id: int, due_on: date, lead: int | str) -> str:
 
 
 def status_text(due_on: date, *, today: date) -> str:
+    """How a deadline stands on `today`, in calendar days and working days: the words of
+    the reminder e-mails, the threat panel and "My deadlines" alike (one wording)."""
     days = (due_on - today).days
     if days == 0:
         return _("Due today.")
-    if days > 0:
-        return ngettext("Due in %(days)s day.", "Due in %(days)s days.", days) % {"days": days}
-    return ngettext("Overdue by %(days)s day.", "Overdue by %(days)s days.", -days) % {
-        "days": -days
+    working = abs(working_days_between(today, due_on))
+    counts = {
+        "calendar": ngettext("%(count)s day", "%(count)s days", abs(days)) % {"count": abs(days)},
+        "working": ngettext("%(count)s working day", "%(count)s working days", working)
+        % {"count": working},
     }
+    if days > 0:
+        return _("Due in %(calendar)s (%(working)s).") % counts
+    return _("Overdue by %(calendar)s (%(working)s).") % counts
 
 
 def _leads() -> list[int]:

@@ -31,6 +31,9 @@ COLUMNS = [
     "description",
     "landlord_warned_tenant",
     "landlord_notified_board",
+    "landlord_warned_tenant_on",
+    "landlord_notified_board_on",
+    "particularly_serious",
 ]
 REQUIRED = ["kind", "received_on"]
 TRUE, FALSE = {"1", "yes", "ja", "true", "j", "y"}, {"0", "no", "nej", "false", "n"}
@@ -149,6 +152,9 @@ def import_signals(
         received_on = _parse_cell(row, "received_on", parse_date, found)
         warned = _parse_cell(row, "landlord_warned_tenant", _bool, found)
         notified = _parse_cell(row, "landlord_notified_board", _bool, found)
+        warned_on = _parse_cell(row, "landlord_warned_tenant_on", parse_date, found)
+        notified_on = _parse_cell(row, "landlord_notified_board_on", parse_date, found)
+        serious = _parse_cell(row, "particularly_serious", _bool, found)
         try:
             signal = build_signal(
                 landlord,
@@ -163,6 +169,9 @@ def import_signals(
                     received_on=received_on,
                     landlord_warned_tenant=warned,
                     landlord_notified_board=notified,
+                    landlord_warned_tenant_on=warned_on,
+                    landlord_notified_board_on=notified_on,
+                    particularly_serious=bool(serious),
                 ),
                 today=today,
             )

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute, system_user
 from bokvar.models import District, User
 from bokvar.selectors import roles_of
@@ -23,6 +24,7 @@ from cases.core.identity import (
     personal_number_index,
 )
 from cases.models import Case, Landlord, LandlordSignal
+from cases.models.landlord_signals import MISCONDUCT_KINDS, SERIOUS_DISTURBANCE_KINDS
 
 from .. import selectors
 
@@ -39,6 +41,56 @@ class SignalInput:
     description: str = ""
     landlord_warned_tenant: bool | None = None
     landlord_notified_board: bool | None = None
+    landlord_warned_tenant_on: date | None = None
+    landlord_notified_board_on: date | None = None
+    particularly_serious: bool = False
+
+
+@dataclass
+class MisconductSteps:
+    """What the landlord did before terminating for misconduct (12 kap. 25 §, 43 §)."""
+
+    warned: bool | None = None
+    warned_on: date | None = None
+    notified_board: bool | None = None
+    notified_board_on: date | None = None
+    particularly_serious: bool = False
+
+
+def clean_misconduct_steps(
+    kind: str, steps: MisconductSteps, *, today: date, errors: dict[str, list[str]]
+) -> MisconductSteps:
+    """The steps as stored for a signal of `kind`: empty unless the kind is misconduct;
+    a date implies the step was taken. Problems go into `errors`, keyed by field."""
+    if kind not in MISCONDUCT_KINDS:
+        return MisconductSteps()
+    warned, notified = steps.warned, steps.notified_board
+    for field, flag, on in (
+        ("landlord_warned_tenant_on", warned, steps.warned_on),
+        ("landlord_notified_board_on", notified, steps.notified_board_on),
+    ):
+        if on is None:
+            continue
+        if on > today:
+            errors[field] = [_("The date cannot be in the future.")]
+        elif flag is False:
+            errors[field] = [_("A date is given, but the answer says it was not done.")]
+    if steps.warned_on is not None and warned is None:
+        warned = True
+    if steps.notified_board_on is not None and notified is None:
+        notified = True
+    serious = bool(steps.particularly_serious)
+    if serious and kind not in SERIOUS_DISTURBANCE_KINDS:
+        errors["particularly_serious"] = [
+            _("Only disturbances can be particularly serious disturbances.")
+        ]
+    return MisconductSteps(
+        warned=warned,
+        warned_on=steps.warned_on if warned else None,
+        notified_board=notified,
+        notified_board_on=steps.notified_board_on if notified else None,
+        particularly_serious=serious,
+    )
 
 
 def parse_amount(value: Decimal | str | int | None) -> Decimal | None:
@@ -79,11 +131,22 @@ def build_signal(landlord: Landlord, data: SignalInput, *, today: date) -> Landl
         errors["arrears_amount"] = [_("The amount cannot be negative.")]
     if not landlord.is_active:
         errors["landlord"] = [_("This landlord is no longer active.")]
+    steps = clean_misconduct_steps(
+        data.kind,
+        MisconductSteps(
+            warned=data.landlord_warned_tenant,
+            warned_on=data.landlord_warned_tenant_on,
+            notified_board=data.landlord_notified_board,
+            notified_board_on=data.landlord_notified_board_on,
+            particularly_serious=data.particularly_serious,
+        ),
+        today=today,
+        errors=errors,
+    )
     if errors:
         raise ValidationError(errors)
     assert data.received_on is not None  # a missing date is among the errors above
     name = data.name.strip()
-    disturbance = data.kind == LandlordSignal.Kind.DISTURBANCE
     signal = LandlordSignal(
         landlord=landlord,
         kind=data.kind,
@@ -96,8 +159,11 @@ def build_signal(landlord: Landlord, data: SignalInput, *, today: date) -> Landl
         tenant_address=data.address.strip(),
         arrears_amount=amount,
         description=data.description.strip(),
-        landlord_warned_tenant=data.landlord_warned_tenant if disturbance else None,
-        landlord_notified_board=data.landlord_notified_board if disturbance else None,
+        landlord_warned_tenant=steps.warned,
+        landlord_warned_tenant_on=steps.warned_on,
+        landlord_notified_board=steps.notified_board,
+        landlord_notified_board_on=steps.notified_board_on,
+        particularly_serious=steps.particularly_serious,
     )
     signal.full_clean(exclude=["case", "triaged_by", "created_by"])
     return signal
@@ -212,3 +278,129 @@ def record_first_contact(*, case: Case, contact_on: date, actor: User) -> None:
         attribute(signal, user=actor, reason="first contact").save(
             update_fields=["first_contact_days"]
         )
+
+
+@transaction.atomic
+def record_misconduct_steps(
+    *, actor: User, signal_id: int, version: int, steps: MisconductSteps, today: date | None = None
+) -> LandlordSignal:
+    """Record what the landlord did before terminating for misconduct: the warning to
+    the tenant (rättelseanmaning, 12 kap. 43 §), the notice to the social welfare board
+    (12 kap. 25 §) and whether they claim particularly serious disturbances. Those who
+    may triage the signal record it; `version` is the one the form was drawn from."""
+    signal = selectors.get_signal_for_user(actor, signal_id, write=True)
+    signal = lock_version(LandlordSignal, signal.pk, version)
+    if signal.kind not in MISCONDUCT_KINDS:
+        raise ValidationError(
+            {"__all__": [_("Only signals of disturbance, neighbour complaints or neglect.")]}
+        )
+    errors: dict[str, list[str]] = {}
+    clean = clean_misconduct_steps(
+        signal.kind, steps, today=today or timezone.localdate(), errors=errors
+    )
+    if errors:
+        raise ValidationError(errors)
+    signal.landlord_warned_tenant = clean.warned
+    signal.landlord_warned_tenant_on = clean.warned_on
+    signal.landlord_notified_board = clean.notified_board
+    signal.landlord_notified_board_on = clean.notified_board_on
+    signal.particularly_serious = clean.particularly_serious
+    bump(signal)
+    attribute(signal, user=actor, reason="landlord's warning and notice recorded").save(
+        update_fields=[
+            "landlord_warned_tenant",
+            "landlord_warned_tenant_on",
+            "landlord_notified_board",
+            "landlord_notified_board_on",
+            "particularly_serious",
+            "version",
+        ]
+    )
+    return signal
+
+
+def misconduct_doubts(signals: list[LandlordSignal], *, terminated_on: date | None) -> list[str]:
+    """Why a termination recorded on `terminated_on` may not hold if it is for the
+    misconduct the case's `signals` report (jordabalken 12 kap. 42 § first paragraph
+    item 6): the landlord must first have told the tenant to put it right (12 kap. 43 §,
+    rättelseanmaning; 12 kap. 25 § for disturbances) and notified the social welfare
+    board of that warning (12 kap. 25 §), both before terminating, unless the
+    disturbances are particularly serious. One sentence per doubt; nothing without a
+    termination. No person data: signals are named by number and kind."""
+    if terminated_on is None:
+        return []
+    doubts: list[str] = []
+    for signal in sorted(signals, key=lambda s: s.pk):
+        if not signal.is_misconduct:
+            continue
+        which = _("Signal #%(id)s (%(kind)s)") % {
+            "id": signal.pk,
+            "kind": signal.get_kind_display(),
+        }
+        if signal.particularly_serious and signal.kind in SERIOUS_DISTURBANCE_KINDS:
+            doubts.append(
+                _(
+                    "%(signal)s: the landlord claims particularly serious disturbances, so "
+                    "no warning was needed (12 kap. 25 §, 43 §); whether they were is for "
+                    "the rent tribunal or the court to judge."
+                )
+                % {"signal": which}
+            )
+            continue
+        if signal.landlord_warned_tenant is not True:
+            doubts.append(
+                _(
+                    "%(signal)s: no warning from the landlord to the tenant to put it right "
+                    "is recorded (rättelseanmaning, 12 kap. 43 §)."
+                )
+                % {"signal": which}
+            )
+        elif signal.landlord_warned_tenant_on and signal.landlord_warned_tenant_on > terminated_on:
+            doubts.append(
+                _(
+                    "%(signal)s: the landlord warned the tenant on %(warned)s, after the "
+                    "termination on %(terminated)s; the warning must come first (12 kap. 43 §)."
+                )
+                % {
+                    "signal": which,
+                    "warned": signal.landlord_warned_tenant_on.isoformat(),
+                    "terminated": terminated_on.isoformat(),
+                }
+            )
+        if signal.landlord_notified_board is not True:
+            doubts.append(
+                _(
+                    "%(signal)s: no notice from the landlord to the social welfare board is "
+                    "recorded (12 kap. 25 §)."
+                )
+                % {"signal": which}
+            )
+        elif (
+            signal.landlord_notified_board_on and signal.landlord_notified_board_on > terminated_on
+        ):
+            doubts.append(
+                _(
+                    "%(signal)s: the social welfare board was notified on %(notified)s, "
+                    "after the termination on %(terminated)s (12 kap. 25 §)."
+                )
+                % {
+                    "signal": which,
+                    "notified": signal.landlord_notified_board_on.isoformat(),
+                    "terminated": terminated_on.isoformat(),
+                }
+            )
+    return doubts
+
+
+def terminated_on(threat: object) -> date | None:
+    """The day the termination reached the tenant: the notice of termination or the
+    application for eviction served (12 kap. 8 §), whichever came first."""
+    days = [
+        d
+        for d in (
+            getattr(threat, "termination_served_on", None),
+            getattr(threat, "application_served_on", None),
+        )
+        if d is not None
+    ]
+    return min(days) if days else None

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.hooks import How, record_reads
-from bokvar.legal_calendar import working_days_between
 from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF
 
 from .. import selectors
+from ..page import date_lines
 from ..services import deadlines, payment_routes
 
 
@@ -23,10 +23,14 @@ from ..services import deadlines, payment_routes
 def my_deadlines(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = list(selectors.my_deadlines(request.user)[:200])
-    for d in rows:
-        # The wording of the reminder e-mails, and the working days left beside it.
-        d.status = deadlines.status_text(d.due_on, today=today)
-        d.working_days = working_days_between(today, d.due_on)
+    # The lines of the threat panel: the reminder e-mails' words with calendar and
+    # working days, urgent eviction dates as prominent as recovery deadlines (children
+    # said), eviction dates before the end of the recovery period flagged.
+    for line in date_lines(rows, today=today):
+        d = line["deadline"]
+        d.status, d.working_days = line["status"], line["working_days"]
+        d.urgent, d.children = line["urgent"], line["children"]
+        d.eviction_before_recovery = line["eviction_before_recovery"]
     # Deadlines (eviction dates, recovery deadlines) are the cases' data: one read per case.
     cases_shown = {d.case_id: d.case for d in rows}
     # A row an income-support unit sees only for its application links nowhere it may

@@ -23,7 +23,15 @@ from cases.core.views.cases import registration_received_redirect
 from cases.models import LandlordSignal
 
 from .. import selectors
-from ..forms import DismissForm, ImportForm, LinkForm, OpenCaseForm, ReopenForm, SignalForm
+from ..forms import (
+    DismissForm,
+    ImportForm,
+    LinkForm,
+    MisconductStepsForm,
+    OpenCaseForm,
+    ReopenForm,
+    SignalForm,
+)
 from ..services import imports, landlord_signals, triage
 
 # Where create_case's errors belong on the open-case form: its one person's fields carry
@@ -82,6 +90,7 @@ def _render_signal(
     *,
     open_form: OpenCaseForm | None = None,
     dismiss_form: DismissForm | None = None,
+    misconduct_form: MisconductStepsForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     # Every rendering of the page is a read, a refused triage form included.
@@ -103,6 +112,12 @@ def _render_signal(
     }
     if signal.withheld:
         context["contacts"] = selectors.protected_signal_contacts(signal)
+    if (
+        signal.is_misconduct
+        and not signal.withheld
+        and selectors.may_triage_signal(request.user, signal)
+    ):
+        context["misconduct_form"] = misconduct_form or MisconductStepsForm.for_signal(signal)
     if may_triage:
         context["suggestions"] = selectors.triage_suggestions(request.user, signal)
         context["open_form"] = open_form or OpenCaseForm(
@@ -263,3 +278,24 @@ def signal_import(request: AuthenticatedRequest) -> HttpResponse:
         {"form": form, "rejected": rejected, "columns": imports.COLUMNS},
         status=400 if rejected else 200,
     )
+
+
+@role_required(*TRIAGE)
+@require_POST
+def signal_misconduct(request: AuthenticatedRequest, signal_id: int) -> HttpResponse:
+    """Record the landlord's warning to the tenant and notice to the board, or their
+    claim of particularly serious disturbances (12 kap. 25 §, 43 §)."""
+    signal = selectors.get_signal_for_user(request.user, signal_id, write=True)
+    form = MisconductStepsForm(request.POST)
+    if form.is_valid():
+        with submitting(form, conflict_on_form=True) as result:
+            landlord_signals.record_misconduct_steps(
+                actor=request.user,
+                signal_id=signal.pk,
+                version=form.cleaned_data["version"],
+                steps=form.to_steps(),
+            )
+        if result.ok:
+            messages.success(request, _("The landlord's warning and notice were recorded."))
+            return redirect("cases:signal", signal_id=signal.pk)
+    return _render_signal(request, signal, misconduct_form=form, status=400)

@@ -1,5 +1,6 @@
-"""Run the periodic scans of the case work once, now: deadline reminders, handover
-escalations and the revocation of expired read access.
+"""Run the periodic scans of the case work once, now: deadline reminders, the arrival
+digest and escalation of landlord signals, handover escalations and the revocation of
+expired read access.
 
 The scheduler runs them hourly; `make run` runs them once at start so a first demo
 already shows its reminders and escalations instead of an hour later. Each scan is
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from cases.evictions.tasks import send_deadline_reminders
+from cases.evictions.tasks import notify_signals, send_deadline_reminders
 from cases.handovers.tasks import escalate_handovers, revoke_handover_read_access
 
 # The scans, in the order the scheduler lists them (bokvar/settings.py).
 SCANS = [
     ("deadline reminders", send_deadline_reminders),
+    ("signal arrivals and escalations", notify_signals),
     ("handover escalations", escalate_handovers),
     ("expired handover read access", revoke_handover_read_access),
 ]

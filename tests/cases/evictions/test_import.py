@@ -39,7 +39,9 @@ def broken_csv() -> str:
         + f"rent_arrears,{today},19720304-2381,,,,,,\n"  # line 4: bad identity number
         + f"rent_arrears,03/05/2026,{OTHER_PN},,,-10,,,\n"  # line 5: bad date and amount
         + f"disturbance,{today},,,,,,maybe,\n"  # line 6: yes/no
-        + f"neglect,{today},,,,,,,,,extra\n"  # line 7: too many columns
+        + f"neglect,{today}"
+        + "," * len(COLUMNS)
+        + "extra\n"  # line 7: too many columns
     )
 
 

@@ -178,7 +178,8 @@ def test_skipping_several_days_sends_each_missed_reminder_once_late(org, make_ca
         assert reminders.send_due_reminders(today=due - timedelta(days=8)) == 0
         assert reminders.send_due_reminders(today=due - timedelta(days=1)) == 1
         assert reminders.send_due_reminders(today=due - timedelta(days=1)) == 0
-        assert _sent() == [("2", "Due in 1 day.")]
+        ((lead, text),) = _sent()
+        assert lead == "2" and text.startswith("Due in 1 day (")
         assert reminders.send_due_reminders(today=due) == 1
         assert reminders.send_due_reminders(today=due + timedelta(days=1)) == 0
     assert _sent()[-1] == ("0", "Due today.")
@@ -211,8 +212,8 @@ def test_deadline_passed_during_downtime_is_reminded_however_long_the_outage(
         assert reminders.send_due_reminders(today=due + timedelta(days=days_late)) == 1
         assert reminders.send_due_reminders(today=due + timedelta(days=days_late)) == 0
         assert reminders.send_due_reminders(today=due + timedelta(days=days_late + 9)) == 0
-    expected = "Overdue by 1 day." if days_late == 1 else f"Overdue by {days_late} days."
-    assert _sent()[-1] == (lead, expected)
+    expected = "Overdue by 1 day (" if days_late == 1 else f"Overdue by {days_late} days ("
+    assert _sent()[-1][0] == lead and _sent()[-1][1].startswith(expected)
     assert len(_sent()) == 2
     deadline = Deadline.objects.get()
     assert deadline.done_at is None  # still open, on "My deadlines"
@@ -254,12 +255,17 @@ def test_reminder_text(settings):
     due = date(2025, 3, 10)
     with translation.override("en"):
         assert reminders.status_text(due, today=due) == "Due today."
-        assert reminders.status_text(due, today=due - timedelta(days=2)) == "Due in 2 days."
-        assert reminders.status_text(due, today=due + timedelta(days=1)) == "Overdue by 1 day."
+        # Monday 10 March 2025: from Saturday two days, one working day.
+        assert reminders.status_text(due, today=due - timedelta(days=2)) == (
+            "Due in 2 days (1 working day)."
+        )
+        assert reminders.status_text(due, today=due + timedelta(days=1)) == (
+            "Overdue by 1 day (1 working day)."
+        )
     with translation.override("sv"):
         assert reminders.status_text(due, today=due) == "Förfaller i dag."
         assert reminders.status_text(due, today=due + timedelta(days=5)) == (
-            "Försenad med 5 dagar."
+            "Försenad med 5 dagar (4 arbetsdagar)."
         )
 
 

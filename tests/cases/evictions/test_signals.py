@@ -124,8 +124,8 @@ def test_disturbance_records_warning_and_board_notice(org, landlord):
         landlord_notified_board=False,
     )
     assert (signal.landlord_warned_tenant, signal.landlord_notified_board) == (True, False)
-    # For other kinds the questions do not apply.
-    other = _signal(landlord, coordinator, kind="neglect", landlord_warned_tenant=True)
+    # For kinds that are not misconduct the questions do not apply.
+    other = _signal(landlord, coordinator, kind="rent_arrears", landlord_warned_tenant=True)
     assert other.landlord_warned_tenant is None
 
 

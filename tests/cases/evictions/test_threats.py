@@ -558,7 +558,9 @@ def test_application_and_early_eviction_date_keep_the_countdown_and_flag_the_cla
     assert set(flagged.values_list("recipient__username", flat=True)) >= {"coordinator"}
     response = login(coordinator).get(reverse("cases:detail", args=[case.pk]))
     html = response.content.decode()
-    assert "Tidsfrist för återvinning" in html and "dagar kvar" in html
+    # Counting down in calendar and working days, in the reminder e-mails' words.
+    assert "Tidsfrist för återvinning" in html and "Förfaller om" in html
+    assert "arbetsdagar" in html
     assert "kan inte verkställas" in html  # the clash, on the threat
     assert "Barn bor i hushållet." in html  # the eviction date soon, with children
     # The soonest open date first: the eviction date, then the recovery deadline.
