@@ -97,7 +97,9 @@ def handover_accept(request: AuthenticatedRequest, handover_id: int) -> HttpResp
     """Accepting asks who in the unit takes the case; a missing or wrong choice answers
     400 with the form and the field's error."""
     handover = selectors.get_handover_for_user(request.user, handover_id, action="decide")
-    form = AcceptForm(request.POST or None, takers=selectors.takers(handover))
+    form = AcceptForm(
+        request.POST if request.method == "POST" else None, takers=selectors.takers(handover)
+    )
     if request.method == "POST" and form.is_valid():
         taker = form.cleaned_data["taken_by"]
 
