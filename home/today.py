@@ -10,6 +10,7 @@ and the first `LIMIT` rows. Names of people follow the placeholder rule of the c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -71,7 +72,7 @@ def _head_granted(user: User, head_path: str) -> Exists:
     )
 
 
-def _visible_case_ids(user: User) -> QuerySet[Case]:
+def _visible_case_ids(user: User) -> QuerySet[Any, Any]:
     return visible_cases(user).values("pk")
 
 
@@ -84,7 +85,7 @@ class DeadlineRow:
     url: str
 
 
-def _deadline_rows(deadlines: list[Deadline], today: date) -> list[DeadlineRow]:
+def _deadline_rows(deadlines: Sequence[Deadline], today: date) -> list[DeadlineRow]:
     rows = []
     for d in deadlines:
         d.case.head_granted = d.head_granted  # type: ignore[attr-defined]  # for head_name

@@ -91,7 +91,7 @@ class AcceptForm(forms.Form):
         limit_choices(self, "taken_by", takers)
         field = self.fields["taken_by"]
         if isinstance(field, forms.ModelChoiceField):
-            field.label_from_instance = _staff_name  # type: ignore[method-assign]  # per form
+            field.label_from_instance = _staff_name  # type: ignore[assignment]  # per form
 
 
 def _staff_name(user: User) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
@@ -160,7 +160,11 @@ def escalation_of(sent_on: date, *, today: date) -> Escalation:
     )
 
 
-_URGENCY_RANK = {Handover.Urgency.ACUTE: 0, Handover.Urgency.HIGH: 1, Handover.Urgency.NORMAL: 2}
+_URGENCY_RANK: dict[str, int] = {
+    Handover.Urgency.ACUTE: 0,
+    Handover.Urgency.HIGH: 1,
+    Handover.Urgency.NORMAL: 2,
+}
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,7 @@ class InboxRow:
     deadline_working_days: int | None
 
     @property
-    def urgency_key(self) -> tuple:
+    def urgency_key(self) -> tuple[int, int, date, datetime, int]:
         """Most urgent first: escalated (further steps first), then the sender's urgency,
         then the nearest case deadline, then the longest wait."""
         deadline = self.next_deadline or date.max
@@ -186,7 +190,7 @@ class InboxRow:
             _URGENCY_RANK.get(self.handover.urgency, 3),
             deadline,
             self.handover.sent_at,
-            self.handover.pk,
+            self.handover.pk or 0,
         )
 
 
@@ -206,7 +210,7 @@ def inbox_rows(user: User, *, today: date | None = None) -> list[InboxRow]:
     rows = []
     for h in handovers:
         sent_on = timezone.localtime(h.sent_at).date()
-        deadline = h.next_deadline  # type: ignore[attr-defined]  # the annotation
+        deadline: date | None = getattr(h, "next_deadline", None)  # the annotation
         rows.append(
             InboxRow(
                 handover=h,
@@ -214,9 +218,7 @@ def inbox_rows(user: User, *, today: date | None = None) -> list[InboxRow]:
                 waited_working_days=working_days_between(sent_on, today),
                 escalation=escalation_of(sent_on, today=today),
                 next_deadline=deadline,
-                deadline_working_days=working_days_between(today, deadline)
-                if deadline
-                else None,
+                deadline_working_days=working_days_between(today, deadline) if deadline else None,
             )
         )
     return sorted(rows, key=lambda row: row.urgency_key)

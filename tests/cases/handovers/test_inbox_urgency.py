@@ -23,9 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _sent_days_ago(handover: Handover, days: int) -> None:
-    Handover.objects.filter(pk=handover.pk).update(
-        sent_at=timezone.now() - timedelta(days=days)
-    )
+    Handover.objects.filter(pk=handover.pk).update(sent_at=timezone.now() - timedelta(days=days))
 
 
 def _deadline(case, days: int) -> Deadline:
