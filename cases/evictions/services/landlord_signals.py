@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bokvar.forms import ADDRESS_MAX, NAME_MAX, NOTE_MAX, length_errors
 from bokvar.history import attribute, system_user
 from bokvar.models import District, User
 from bokvar.selectors import roles_of
@@ -79,6 +80,15 @@ def build_signal(landlord: Landlord, data: SignalInput, *, today: date) -> Landl
         errors["arrears_amount"] = [_("The amount cannot be negative.")]
     if not landlord.is_active:
         errors["landlord"] = [_("This landlord is no longer active.")]
+    errors.update(
+        length_errors(
+            {
+                "name": (data.name.strip(), NAME_MAX),
+                "address": (data.address.strip(), ADDRESS_MAX),
+                "description": (data.description.strip(), NOTE_MAX),
+            }
+        )
+    )
     if errors:
         raise ValidationError(errors)
     assert data.received_on is not None  # a missing date is among the errors above
