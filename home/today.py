@@ -195,14 +195,19 @@ class PlacementRow:
     household: str
     last_follow_up: date | None
     days_since: int
+    follow_up_due: bool
+    # The agreed end when it is within PLACEMENT_ENDING_DAYS (or has passed).
+    ending_on: date | None
     url: str
 
 
 def placements_panel(user: User, today: date) -> Panel:
     """Current placements the user follows (as the guide, or as the district's
-    coordinator) whose training follow-up is due: no progress note for
-    PLACEMENT_FOLLOW_UP_DAYS days, or none since moving in that long ago."""
+    coordinator) that are ending (the agreed period ends within PLACEMENT_ENDING_DAYS)
+    or whose training follow-up is due (no progress note for PLACEMENT_FOLLOW_UP_DAYS
+    days, or none since moving in that long ago)."""
     due_before = today - timedelta(days=setting("PLACEMENT_FOLLOW_UP_DAYS"))
+    ending_by = today + timedelta(days=setting("PLACEMENT_ENDING_DAYS"))
     mine = Q(guide=user)
     coordinated = roles_of(user).coordinator_district_ids
     if coordinated:
@@ -211,7 +216,7 @@ def placements_panel(user: User, today: date) -> Panel:
         Placement.objects.filter(mine, end_on__isnull=True, case_id__in=_visible_case_ids(user))
         .annotate(last_note=Max("notes__on"))
         .annotate(followed=Coalesce("last_note", "start_on"))
-        .filter(followed__lte=due_before)
+        .filter(Q(followed__lte=due_before) | Q(agreed_end_on__lte=ending_by))
     )
     placements = list(
         qs.select_related("case__household__head", "apartment")
@@ -221,12 +226,16 @@ def placements_panel(user: User, today: date) -> Panel:
     rows = []
     for p in placements:
         p.case.head_granted = p.head_granted  # type: ignore[attr-defined]  # for head_name
+        followed: date = p.followed  # type: ignore[attr-defined]  # the annotation
+        ending = p.agreed_end_on
         rows.append(
             PlacementRow(
                 placement=p,
                 household=head_name(p.case),
                 last_follow_up=p.last_note,  # type: ignore[attr-defined]  # the annotation
-                days_since=(today - p.followed).days,  # type: ignore[attr-defined]
+                days_since=(today - followed).days,
+                follow_up_due=followed <= due_before,
+                ending_on=ending if ending is not None and ending <= ending_by else None,
                 url=reverse("housing:placement", kwargs={"placement_id": p.pk}),
             )
         )

@@ -59,7 +59,8 @@ def test_language_switch_remembers_english(page, org, sign_in):
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "en"
     page.goto("/")
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
+    assert page.get_by_role("heading", level=1).inner_text() == "What needs you today"
+    assert page.locator("main .lead").inner_text().startswith("Welcome")
     assert_accessible(page)
 
 

@@ -167,6 +167,20 @@ def test_guide_sees_training_follow_ups_due(cases, org, login, guide):
     _follow_links(client, section)
 
 
+def test_placements_ending_are_listed(cases, org, login, guide):
+    ending = _placement(org, cases.g, guide=guide, days_ago=3, n=3)
+    Placement.objects.filter(pk=ending.pk).update(
+        agreed_end_on=timezone.localdate() + timedelta(days=10)
+    )
+    later = _placement(org, cases.g, guide=guide, days_ago=3, n=4)
+    Placement.objects.filter(pk=later.pk).update(
+        agreed_end_on=timezone.localdate() + timedelta(days=200)
+    )
+    section = _section(_page(login(guide)), "placements-heading")
+    assert "T-3" in section and "Överenskommen till" in section
+    assert "T-4" not in section
+
+
 def test_steering_sees_key_figures_never_a_person(cases, login, steering):
     _deadline(cases.a, -1)
     client = login(steering)

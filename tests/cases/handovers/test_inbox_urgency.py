@@ -170,3 +170,19 @@ def test_without_a_choice_the_acceptor_takes_it(transfer, caseworker2):
     transfer.refresh_from_db()
     assert transfer.taken_by == caseworker2
     assert transfer.case.responsible_caseworker == caseworker2
+
+
+def test_api_accept_names_who_takes_it(transfer, caseworker, caseworker2, income_colleague):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(caseworker2, backend="django.contrib.auth.backends.ModelBackend")
+    url = f"/api/v1/handovers/{transfer.pk}/accept/"
+    refused = client.post(url, {"taken_by": caseworker.pk}, format="json")
+    assert refused.status_code == 400 and "taken_by" in str(refused.json())
+    transfer.refresh_from_db()
+    assert transfer.status == Handover.Status.PENDING
+    accepted = client.post(url, {"taken_by": income_colleague.pk}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["taken_by"] == income_colleague.pk
+    transfer.case.refresh_from_db()
+    assert transfer.case.responsible_caseworker == income_colleague
