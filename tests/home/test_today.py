@@ -248,7 +248,9 @@ def _grow_case_staff(org, make_case, caseworker, n: int, offset: int) -> None:
         _placement(org, case, guide=org.users["guide"], days_ago=40 + i, n=offset + i)
 
 
-@pytest.mark.parametrize("username", ["caseworker", "caseworker2", "coordinator", "guide"])
+@pytest.mark.parametrize(
+    "username", ["caseworker", "caseworker2", "coordinator", "guide", "steering", "admin"]
+)
 def test_case_staff_queries_do_not_grow(org, make_case, login, caseworker, landlord, username):
     user = org.users[username]
     _grow_case_staff(org, make_case, caseworker, 3, 0)
