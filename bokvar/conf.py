@@ -62,6 +62,11 @@ KNOBS: dict[str, Knob] = {
     "PAYMENT_ROUTE_CONFIRMATION_WORKING_DAYS": Knob(
         3, "BOKVAR_PAYMENT_ROUTE_CONFIRMATION_WORKING_DAYS"
     ),
+    # A training placement is followed up at least this often: with no progress note for
+    # this many days (or since moving in) its follow-up is due on the start page.
+    "PLACEMENT_FOLLOW_UP_DAYS": Knob(30, "BOKVAR_PLACEMENT_FOLLOW_UP_DAYS"),
+    # A placement whose agreed period ends within this many days is on the start page.
+    "PLACEMENT_ENDING_DAYS": Knob(30, "BOKVAR_PLACEMENT_ENDING_DAYS"),
     # After a transfer the sending unit keeps read access this many days.
     "HANDOVER_READ_ACCESS_DAYS": Knob(30, "BOKVAR_HANDOVER_READ_ACCESS_DAYS"),
     # A handover nobody has decided on is escalated after this many working days.

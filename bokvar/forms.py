@@ -28,6 +28,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -37,6 +38,25 @@ Rename = Mapping[str, str] | Callable[[str], str]
 
 # The longest free text (a note, a description, an outcome) a form accepts.
 NOTE_MAX = 4000
+# The longest name (a person's given or family name, a tenant's, a landlord's) and
+# address that a form, an API or an import accepts: a name of thousands of characters is
+# a mistake, and it broke every page it was shown on (issue 19).
+NAME_MAX = 200
+ADDRESS_MAX = 300
+
+
+def length_errors(values: Mapping[str, tuple[str, int]]) -> dict[str, list[str]]:
+    """{field: [message]} for each value longer than its limit ({field: (value, limit)}).
+    For services, so that an API or an import is refused as the form is, naming the
+    field."""
+    return {
+        name: [
+            gettext("Use at most %(limit)s characters (this has %(length)s).")
+            % {"limit": limit, "length": len(value)}
+        ]
+        for name, (value, limit) in values.items()
+        if value and len(value) > limit
+    }
 
 
 def choose(choices: Iterable[tuple[str, StrOrPromise]]) -> list[tuple[str, StrOrPromise]]:

@@ -44,6 +44,7 @@ NAVIGATION: list[NavItem] = [
     ),
     NavItem("landlords", _("Landlords"), "cases:landlords", roles.LANDLORD_REGISTER),
     NavItem("housing", _("Apartments"), "housing:apartments", roles.HOUSING),
+    NavItem("comparison", _("Shelter nights year on year"), "housing:comparison", roles.HOUSING),
     NavItem("forecast", _("Cost forecast"), "housing:forecast", roles.CASE_STAFF),
     NavItem("partners", _("Partners"), "partners:list", roles.PARTNER_REGISTER),
     NavItem("meeting-places", _("Meeting places"), "partners:places", roles.MEETING_PLACES),

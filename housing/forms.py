@@ -103,6 +103,12 @@ class PlacementForm(forms.Form):
     contract_type = forms.ChoiceField(
         label=_("Contract type"), choices=Placement.ContractType.choices
     )
+    agreed_end_on = forms.DateField(
+        label=_("Agreed until"),
+        required=False,
+        help_text=_("When the training or trial period ends, if a date was agreed."),
+        **DATE,
+    )
     guide = forms.ModelChoiceField(
         label=_("Housing guide"), queryset=User.objects.none(), required=False
     )

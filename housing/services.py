@@ -179,8 +179,11 @@ def start_placement(
     goals: dict[str, bool],
     plan: str = "",
     contract_type: str = Placement.ContractType.SECOND_HAND,
+    agreed_end_on: date | None = None,
 ) -> Placement:
     case = case_selectors.get_case_for_user(actor, case_id, write=True)
+    if agreed_end_on is not None and agreed_end_on < start_on:
+        raise ValidationError({"agreed_end_on": _("The agreed end is before the move-in.")})
     apartment = Apartment.objects.select_for_update().get(pk=apartment_id)
     guide = _placement_guide(actor, apartment.district_id, guide)
     if apartment.status != Apartment.Status.VACANT:
@@ -195,6 +198,7 @@ def start_placement(
         monthly_cost=monthly_cost,
         plan=plan.strip(),
         contract_type=contract_type,
+        agreed_end_on=agreed_end_on,
         goal_running_home=goals.get("running_home", False),
         goal_managing_money=goals.get("managing_money", False),
         goal_social_skills=goals.get("social_skills", False),

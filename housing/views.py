@@ -246,6 +246,7 @@ def placement_new(request, case_id: int):
                 monthly_cost=c["monthly_cost"],
                 plan=c["plan"],
                 contract_type=c["contract_type"],
+                agreed_end_on=c.get("agreed_end_on"),
                 goals={k: c[k] for k in ("running_home", "managing_money", "social_skills")},
             )
         if result.ok:

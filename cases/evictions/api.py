@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from audit.hooks import How, record_read, record_reads
 from bokvar.api import signed_in_user
+from bokvar.forms import ADDRESS_MAX, NAME_MAX, NOTE_MAX
 from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
 from cases.models import Landlord, LandlordSignal
@@ -88,13 +89,19 @@ class IsStaffOrLandlord(permissions.BasePermission):
 class SignalCreateSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=LandlordSignal.Kind.choices)
     received_on = serializers.DateField()
-    personal_number = serializers.CharField(required=False, allow_blank=True, default="")
-    name = serializers.CharField(required=False, allow_blank=True, default="")
-    address = serializers.CharField(required=False, allow_blank=True, default="")
+    personal_number = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=20
+    )
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=NAME_MAX)
+    address = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=ADDRESS_MAX
+    )
     arrears_amount = serializers.DecimalField(
         max_digits=10, decimal_places=2, required=False, allow_null=True, min_value=0
     )
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX
+    )
     landlord_warned_tenant = serializers.BooleanField(required=False, allow_null=True, default=None)
     landlord_notified_board = serializers.BooleanField(
         required=False, allow_null=True, default=None

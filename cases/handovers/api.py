@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from audit.hooks import How, record_read, record_reads
 from bokvar.api import signed_in_user
-from bokvar.models import Unit
+from bokvar.models import Unit, User
 from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
 from cases import case_page
@@ -58,6 +58,7 @@ class HandoverSerializer(serializers.ModelSerializer[Handover]):
             "sent_at",
             "seen_at",
             "accepted_at",
+            "taken_by",
             "returned_at",
             "return_reason",
             "return_acknowledged_at",
@@ -143,6 +144,15 @@ class ReturnSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField()
 
 
+class AcceptSerializer(serializers.Serializer[Any]):
+    """Who in the unit takes the case (a user id); left out, the one accepting takes it
+    when they may (`deciding.accept_handover`)."""
+
+    taken_by = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+
 T = TypeVar("T")
 
 
@@ -216,12 +226,19 @@ class HandoverDetail(generics.RetrieveAPIView[Handover]):
 class HandoverAccept(APIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(request=None, responses={200: HandoverSerializer})
+    @extend_schema(request=AcceptSerializer, responses={200: HandoverSerializer})
     def post(self, request: Request, pk: int) -> Response:
+        selectors.get_handover_for_user(signed_in_user(request), pk, action="decide")
+        data = AcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         return _call(
             lambda: Response(
                 HandoverSerializer(
-                    deciding.accept_handover(actor=signed_in_user(request), handover_id=pk),
+                    deciding.accept_handover(
+                        actor=signed_in_user(request),
+                        handover_id=pk,
+                        taken_by=data.validated_data.get("taken_by"),
+                    ),
                     context={"request": request},
                 ).data
             )

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from bokvar.forms import NOTE_MAX, choose, limit_choices
-from bokvar.models import Unit
+from bokvar.models import Unit, User
 from cases.models import Handover
 
 
@@ -75,3 +75,24 @@ class ReturnForm(forms.Form):
         label=_("Reason for returning"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class AcceptForm(forms.Form):
+    """Accepting names who in the unit takes the case: nobody is preselected."""
+
+    taken_by = forms.ModelChoiceField(
+        label=_("Who in the unit takes the case"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose a caseworker"),
+    )
+
+    def __init__(self, *args: Any, takers: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "taken_by", takers)
+        field = self.fields["taken_by"]
+        if isinstance(field, forms.ModelChoiceField):
+            field.label_from_instance = _staff_name  # type: ignore[assignment]  # per form
+
+
+def _staff_name(user: User) -> str:
+    return user.get_full_name() or user.username

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bokvar.models import Unit, User
+from bokvar.conf import setting
+from bokvar.legal_calendar import add_working_days, working_days_between
+from bokvar.models import Membership, Unit, User
 from bokvar.permissions import AuthenticatedRequest
-from bokvar.roles import UNIT_CASE_ROLES
+from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
 from bokvar.selectors import roles_of, staff_unit_ids
-from cases.models import Case, Handover, Person
+from cases.models import Case, Deadline, Handover, Person
+
+# The most escalation steps a handover goes through (services.escalation sends them).
+ESCALATION_STEPS = 3
 
 
 def visible_handovers(user: User) -> QuerySet[Handover]:
@@ -117,6 +123,135 @@ def inbox(user: User) -> QuerySet[Handover]:
         Handover.objects.filter(inbox_q(unit_ids))
         .select_related("case", "from_unit", "to_unit", "sent_by", "returned_by")
         .order_by("sent_at", "id")
+    )
+
+
+def _next_deadline() -> Subquery:
+    """The case's earliest open deadline (overdue ones included), as a column."""
+    return Subquery(
+        Deadline.objects.filter(case_id=OuterRef("case_id"), done_at__isnull=True)
+        .order_by()
+        .values("case_id")
+        .annotate(first=Min("due_on"))
+        .values("first")[:1]
+    )
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Where a pending handover stands against escalation (services.escalation): step k
+    arrives k × HANDOVER_ESCALATION_WORKING_DAYS working days after the day it was sent."""
+
+    steps_arrived: int
+    # The day the next step arrives; None once every step has.
+    next_on: date | None
+
+    @property
+    def escalated(self) -> bool:
+        return self.steps_arrived > 0
+
+
+def escalation_of(sent_on: date, *, today: date) -> Escalation:
+    per_step = setting("HANDOVER_ESCALATION_WORKING_DAYS")
+    days = [add_working_days(sent_on, step * per_step) for step in range(1, ESCALATION_STEPS + 1)]
+    arrived = sum(1 for day in days if day <= today)
+    return Escalation(
+        steps_arrived=arrived, next_on=days[arrived] if arrived < ESCALATION_STEPS else None
+    )
+
+
+_URGENCY_RANK: dict[str, int] = {
+    Handover.Urgency.ACUTE: 0,
+    Handover.Urgency.HIGH: 1,
+    Handover.Urgency.NORMAL: 2,
+}
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """A pending handover as the inbox shows it: how long it has waited, where it stands
+    against escalation, and the case's next deadline (the date that makes it urgent)."""
+
+    handover: Handover
+    waited_days: int
+    waited_working_days: int
+    escalation: Escalation
+    next_deadline: date | None
+    # Working days from today to the next deadline; negative when it has passed.
+    deadline_working_days: int | None
+
+    @property
+    def urgency_key(self) -> tuple[int, int, date, datetime, int]:
+        """Most urgent first: escalated (further steps first), then the sender's urgency,
+        then the nearest case deadline, then the longest wait."""
+        deadline = self.next_deadline or date.max
+        return (
+            -self.escalation.steps_arrived,
+            _URGENCY_RANK.get(self.handover.urgency, 3),
+            deadline,
+            self.handover.sent_at,
+            self.handover.pk or 0,
+        )
+
+
+def inbox_rows(user: User, *, today: date | None = None) -> list[InboxRow]:
+    """The pending handovers waiting for the user's units, most urgent first. Two queries
+    whatever their number (the roles, usually cached, and the handovers with their case's
+    next deadline); the working days are counted in Python from the legal calendar."""
+    today = today or timezone.localdate()
+    unit_ids = roles_of(user).unit_ids
+    if not unit_ids:
+        return []
+    handovers = (
+        Handover.objects.filter(status=Handover.Status.PENDING, to_unit_id__in=unit_ids)
+        .select_related("case", "from_unit", "to_unit", "sent_by")
+        .annotate(next_deadline=_next_deadline())
+    )
+    rows = []
+    for h in handovers:
+        sent_on = timezone.localtime(h.sent_at).date()
+        deadline: date | None = getattr(h, "next_deadline", None)  # the annotation
+        rows.append(
+            InboxRow(
+                handover=h,
+                waited_days=(today - sent_on).days,
+                waited_working_days=working_days_between(sent_on, today),
+                escalation=escalation_of(sent_on, today=today),
+                next_deadline=deadline,
+                deadline_working_days=working_days_between(today, deadline) if deadline else None,
+            )
+        )
+    return sorted(rows, key=lambda row: row.urgency_key)
+
+
+def returned_to(user: User) -> list[Handover]:
+    """Returned handovers back with the user's units, not yet acknowledged."""
+    unit_ids = roles_of(user).unit_ids
+    if not unit_ids:
+        return []
+    return list(
+        Handover.objects.filter(
+            status=Handover.Status.RETURNED,
+            from_unit_id__in=unit_ids,
+            return_acknowledged_at__isnull=True,
+        )
+        .select_related("case", "from_unit", "to_unit", "returned_by")
+        .order_by("returned_at", "id")
+    )
+
+
+def taking_unit_id(handover: Handover) -> int:
+    """The unit that takes the case (a transfer or transfer request) or the consultation."""
+    return handover.new_unit_id if handover.moves_responsibility else handover.to_unit_id
+
+
+def takers(handover: Handover) -> QuerySet[User]:
+    """Who may be named to take the case: active case staff of the unit that takes it."""
+    members = Membership.objects.filter(
+        unit_id=taking_unit_id(handover), unit__is_active=True, role__in=list(CASE_STAFF)
+    ).values("user_id")
+    return User.objects.filter(pk__in=members, is_active=True).order_by(
+        "first_name", "last_name", "username"
     )
 
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,25 +24,24 @@ from cases.core.selectors.people import Sight, grantable_protected_people
 from cases.models import Handover
 
 from . import selectors
-from .forms import RequestForm, ReturnForm, SendForm
+from .forms import AcceptForm, RequestForm, ReturnForm, SendForm
 from .services import deciding, sending
 
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
 def inbox(request: AuthenticatedRequest) -> HttpResponse:
-    rows = list(selectors.inbox(request.user))
-    # Reasons and return reasons are free text about the case: one read per case listed.
-    cases_shown = {h.case_id: h.case for h in rows}
+    waiting = selectors.inbox_rows(request.user)
+    returned = selectors.returned_to(request.user)
+    # The case numbers and deadlines are the cases' data: one read per case listed.
+    cases_shown = {row.handover.case_id: row.handover.case for row in waiting}
+    cases_shown.update({h.case_id: h.case for h in returned})
     if cases_shown:
         record_reads(request, objs=list(cases_shown.values()), how=How.PAGE)
     return render(
         request,
         "cases/handovers/inbox.html",
-        {
-            "waiting": [h for h in rows if h.status == Handover.Status.PENDING],
-            "returned": [h for h in rows if h.status == Handover.Status.RETURNED],
-        },
+        {"waiting": waiting, "returned": returned, "today": timezone.localdate()},
     )
 
 
@@ -73,6 +73,7 @@ def handover_detail(request: AuthenticatedRequest, handover_id: int) -> HttpResp
             and handover.return_acknowledged_at is None
             and selectors.may_acknowledge(request.user, handover),
             "return_form": ReturnForm(),
+            "accept_form": AcceptForm(takers=selectors.takers(handover)) if pending else None,
             "may_revoke_grant": deciding.may_revoke_protected_grant(request.user, handover),
         },
     )
@@ -91,15 +92,26 @@ def _decided(
 
 
 @role_required(*CASE_STAFF)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def handover_accept(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
-    selectors.get_handover_for_user(request.user, handover_id, action="decide")
+    """Accepting asks who in the unit takes the case; a missing or wrong choice answers
+    400 with the form and the field's error."""
+    handover = selectors.get_handover_for_user(request.user, handover_id, action="decide")
+    form = AcceptForm(
+        request.POST if request.method == "POST" else None, takers=selectors.takers(handover)
+    )
+    if request.method == "POST" and form.is_valid():
+        taker = form.cleaned_data["taken_by"]
 
-    def act() -> None:
-        deciding.accept_handover(actor=request.user, handover_id=handover_id)
-        messages.success(request, _("The handover was accepted."))
+        def act() -> None:
+            deciding.accept_handover(actor=request.user, handover_id=handover_id, taken_by=taker)
+            messages.success(request, _("The handover was accepted."))
 
-    return _decided(request, handover_id, act)
+        return _decided(request, handover_id, act)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "cases/handovers/accept.html", {"handover": handover, "form": form}, status=status
+    )
 
 
 @role_required(*CASE_STAFF)

@@ -99,6 +99,9 @@ class Placement(models.Model):
     )
     start_on = models.DateField(_("moved in"))
     end_on = models.DateField(_("moved out"), null=True, blank=True)
+    # What was agreed: a training or trial period runs until this day (then the household
+    # moves on or takes over the contract). The start page lists placements ending soon.
+    agreed_end_on = models.DateField(_("agreed until"), null=True, blank=True)
     contract_type = models.CharField(
         _("contract type"),
         max_length=12,
@@ -139,6 +142,10 @@ class Placement(models.Model):
             models.CheckConstraint(
                 condition=Q(end_on__isnull=True) | Q(end_on__gte=F("start_on")),
                 name="placement_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(agreed_end_on__isnull=True) | Q(agreed_end_on__gte=F("start_on")),
+                name="placement_agreed_end_after_start",
             ),
             models.CheckConstraint(
                 condition=Q(end_on__isnull=True, outcome="")

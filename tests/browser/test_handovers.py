@@ -32,6 +32,8 @@ def test_receiving_unit_decides_from_its_inbox(page, org, make_case, sign_in):
     assert "Testsson" not in page.locator("main").inner_text()
     assert_accessible(page)
 
+    # Accepting asks who in the unit takes the case.
+    page.get_by_label("Vem i enheten tar ärendet").select_option(label="Omar Haddad")
     page.get_by_role("button", name="Acceptera").click()
     page.wait_for_load_state("networkidle")
     handover.refresh_from_db()

@@ -27,8 +27,10 @@ def test_wrong_password_is_reported_in_swedish(page, org, sign_in):
 def test_each_role_home_page_after_sign_in(page, org, sign_in, username):
     sign_in(username, DEMO_PASSWORD)
     assert urlparse(page.url).path == "/"
+    # The start page says what needs the user today (issue 19), then greets them.
     heading = page.get_by_role("heading", level=1)
-    assert heading.inner_text().startswith("Välkommen")
+    assert heading.inner_text() == "Det här väntar på dig i dag"
+    assert page.locator("main .lead").inner_text().startswith("Välkommen")
     memberships = org.users[username].memberships.all()
     assert memberships, "every demo user holds a role"
     role_label = {
@@ -59,7 +61,8 @@ def test_language_switch_remembers_english(page, org, sign_in):
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "en"
     page.goto("/")
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
+    assert page.get_by_role("heading", level=1).inner_text() == "What needs you today"
+    assert page.locator("main .lead").inner_text().startswith("Welcome")
     assert_accessible(page)
 
 

@@ -77,7 +77,9 @@ def get_case_for_user(user: User, case_id: int, *, write: bool = False) -> Case:
     """404 where the user may not know the case exists; 403 where they may read but not write."""
     case = (
         visible_cases(user)
-        .select_related("household", "household__head", "responsible_unit")
+        .select_related(
+            "household", "household__head", "responsible_unit", "responsible_caseworker"
+        )
         .filter(pk=case_id)
         .first()
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bokvar.concurrency import bump, lock_version
+from bokvar.forms import ADDRESS_MAX, NAME_MAX, length_errors
 from bokvar.history import attribute
 from bokvar.models import User
 from bokvar.notifications import notify
@@ -44,6 +45,15 @@ class PersonData:
 
 def apply_person_data(person: Person, data: PersonData) -> None:
     """Copy the entered details onto `person` (unsaved), with their blind indexes."""
+    too_long = length_errors(
+        {
+            "given_name": (data.given_name.strip(), NAME_MAX),
+            "family_name": (data.family_name.strip(), NAME_MAX),
+            "address": (data.address.strip(), ADDRESS_MAX),
+        }
+    )
+    if too_long:
+        raise ValidationError(too_long)
     canonical = parse_personal_number(data.personal_number) if data.personal_number else ""
     person.given_name = data.given_name.strip()
     person.family_name = data.family_name.strip()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bokvar.concurrency import bump, lock_version
+from bokvar.forms import ADDRESS_MAX, NAME_MAX, NOTE_MAX, length_errors
 from bokvar.history import attribute, system_user
 from bokvar.models import District, User
 from bokvar.selectors import roles_of
@@ -142,6 +143,15 @@ def build_signal(landlord: Landlord, data: SignalInput, *, today: date) -> Landl
         ),
         today=today,
         errors=errors,
+    )
+    errors.update(
+        length_errors(
+            {
+                "name": (data.name.strip(), NAME_MAX),
+                "address": (data.address.strip(), ADDRESS_MAX),
+                "description": (data.description.strip(), NOTE_MAX),
+            }
+        )
     )
     if errors:
         raise ValidationError(errors)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from bokvar.concurrency import bump, lock_version
+from bokvar.forms import NAME_MAX, length_errors
 from bokvar.history import attribute
 from bokvar.models import District, User
 from bokvar.roles import LANDLORD_REGISTER
@@ -28,6 +29,9 @@ def _unique_name(name: str, *, exclude_pk: int | None = None) -> tuple[str, str]
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Enter the landlord's name.")})
+    too_long = length_errors({"name": (name, NAME_MAX)})
+    if too_long:
+        raise ValidationError(too_long)
     index = selectors.landlord_name_index(name)
     same_name = Landlord.objects.filter(name_bidx__in=selectors.landlord_name_indexes(name))
     if exclude_pk is not None:

@@ -19,7 +19,7 @@ from bokvar.conf import setting
 from bokvar.history import attribute
 from bokvar.models import Membership, Unit, User
 from bokvar.selectors import roles_of
-from cases.core.services.access import PROTECTED_PERM, grant_perm, revoke_perm
+from cases.core.services.access import PROTECTED_PERM, grant_case, grant_perm, revoke_perm
 from cases.models import (
     Case,
     CaseAssignment,
@@ -84,12 +84,35 @@ def mark_seen(*, actor: User, handover_id: int, now: datetime | None = None) -> 
     return handover
 
 
+def _taker(handover: Handover, taken_by: User | None, actor: User) -> User | None:
+    """Who takes the case: the one named, who must be case staff of the unit that takes it
+    (refused naming the field otherwise); when nobody is named (the API, the demo), the
+    one accepting if they may take it, else nobody."""
+    eligible = selectors.takers(handover)
+    if taken_by is None:
+        return actor if eligible.filter(pk=actor.pk).exists() else None
+    if not eligible.filter(pk=taken_by.pk).exists():
+        raise ValidationError(
+            {"taken_by": _("Choose a caseworker of the unit that takes the case.")}
+        )
+    return taken_by
+
+
 @transaction.atomic
-def accept_handover(*, actor: User, handover_id: int, now: datetime | None = None) -> Handover:
+def accept_handover(
+    *,
+    actor: User,
+    handover_id: int,
+    taken_by: User | None = None,
+    now: datetime | None = None,
+) -> Handover:
+    """Accept, naming who in the unit takes the case (`taken_by`): on a transfer they
+    become the case's responsible caseworker and are assigned to it."""
     selectors.get_handover_for_user(actor, handover_id, action="decide")
     handover = _lock(handover_id)
     if handover.status != Handover.Status.PENDING:
         raise HandoverConflict(handover)
+    taker = _taker(handover, taken_by, actor)
     now = now or timezone.now()
     case = Case.objects.select_for_update().get(pk=handover.case_id)
     if case.status != Case.Status.OPEN:
@@ -107,15 +130,24 @@ def accept_handover(*, actor: User, handover_id: int, now: datetime | None = Non
         )
     handover.status = Handover.Status.ACCEPTED
     handover.accepted_at, handover.accepted_by = now, actor
+    handover.taken_by = taker
     if handover.seen_at is None:
         handover.seen_at, handover.seen_by = now, actor
     handover.version += 1
     handover.full_clean(validate_constraints=False)
     attribute(handover, user=actor, reason="handover accepted").save(
-        update_fields=["status", "accepted_at", "accepted_by", "seen_at", "seen_by", "version"]
+        update_fields=[
+            "status",
+            "accepted_at",
+            "accepted_by",
+            "taken_by",
+            "seen_at",
+            "seen_by",
+            "version",
+        ]
     )
     if handover.moves_responsibility:
-        _move_responsibility(handover, case, actor=actor, now=now)
+        _move_responsibility(handover, case, actor=actor, now=now, taker=taker)
         _return_superseded(handover, actor=actor, now=now)
     else:
         # A consultation: the consulted unit reads the case until it is closed.
@@ -177,13 +209,17 @@ def _tell_returned(handover: Handover) -> None:
     )
 
 
-def _move_responsibility(handover: Handover, case: Case, *, actor: User, now: datetime) -> None:
+def _move_responsibility(
+    handover: Handover, case: Case, *, actor: User, now: datetime, taker: User | None
+) -> None:
     new_unit = Unit.objects.get(pk=handover.new_unit_id)
     old_unit = Unit.objects.get(pk=handover.old_unit_id)
     case.responsible_unit = new_unit
+    # The old unit's caseworker no longer carries the case; the one named takes it.
+    case.responsible_caseworker = taker
     case.version += 1
     attribute(case, user=actor, reason="responsibility moved by handover").save(
-        update_fields=["responsible_unit", "version"]
+        update_fields=["responsible_unit", "responsible_caseworker", "version"]
     )
     why = "responsibility moved by handover"
     grant_perm(VIEW, new_unit.group, case, actor=actor, reason=why)
@@ -214,6 +250,10 @@ def _move_responsibility(handover: Handover, case: Case, *, actor: User, now: da
             revoke_perm(VIEW, assignment.user, case, actor=actor, reason=why)
             revoke_perm(CHANGE, assignment.user, case, actor=actor, reason=why)
             attribute(assignment, user=actor, reason="responsibility moved by handover").delete()
+    if taker is not None and not CaseAssignment.objects.filter(case=case, user=taker).exists():
+        # Assigned, so the case is on the taker's list and deadlines from now on.
+        attribute(CaseAssignment(case=case, user=taker), user=actor, reason=why).save()
+        grant_case(case, taker, actor=actor, reason=why)
 
 
 @transaction.atomic

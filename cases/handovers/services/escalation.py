@@ -23,7 +23,7 @@ from cases.models import Handover
 
 from .. import selectors
 
-MAX_STEPS = 3
+MAX_STEPS = selectors.ESCALATION_STEPS
 
 
 def arrived_steps(handover: Handover, *, now: datetime) -> list[int]:

@@ -69,15 +69,18 @@ def test_detail(login, transfer, caseworker2, steering, guide):
 
 def test_accept(login, transfer, caseworker, caseworker2, guide):
     url = f"/cases/handovers/{transfer.pk}/accept/"
-    assert login(caseworker2).get(url).status_code == 405
-    assert login(caseworker).post(url).status_code == 403  # the sender
-    assert login(guide).post(url).status_code == 404
-    response = login(caseworker2).post(url)
+    taker = {"taken_by": caseworker2.pk}
+    # Accepting asks who takes the case: the form is a page of its own too.
+    assert login(caseworker2).get(url).status_code == 200
+    assert login(caseworker2).put(url).status_code == 405
+    assert login(caseworker).post(url, taker).status_code == 403  # the sender
+    assert login(guide).post(url, taker).status_code == 404
+    response = login(caseworker2).post(url, taker)
     assert response.status_code == 302
     transfer.refresh_from_db()
     assert transfer.status == Handover.Status.ACCEPTED
     # A second accept is told who was first; nothing changes.
-    again = login(caseworker2).post(url, follow=True)
+    again = login(caseworker2).post(url, taker, follow=True)
     told = [str(m) for m in again.context["messages"]]
     assert "Omar Haddad" in told[-1]
 

@@ -1,0 +1,188 @@
+"""The handover inbox (issue 19, point 4): every row says how long it has waited, where it
+stands against escalation and the case's next deadline, most urgent first; accepting
+names who in the receiving unit takes the case, and the case shows them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bokvar.legal_calendar import add_working_days
+from bokvar.models import Unit
+from cases.handovers import selectors
+from cases.handovers.services import deciding
+from cases.models import CaseAssignment, Deadline, Handover
+
+from .conftest import send
+
+pytestmark = pytest.mark.django_db
+
+
+def _sent_days_ago(handover: Handover, days: int) -> None:
+    Handover.objects.filter(pk=handover.pk).update(sent_at=timezone.now() - timedelta(days=days))
+
+
+def _deadline(case, days: int) -> Deadline:
+    return Deadline.objects.create(
+        case=case, kind=Deadline.Kind.FOLLOW_UP, due_on=timezone.localdate() + timedelta(days=days)
+    )
+
+
+@pytest.fixture
+def four(make_case, org, caseworker):
+    """Four transfers to income support: plain and new, escalated, acute, and with a
+    deadline close."""
+    income = org.units[Unit.Kind.INCOME_SUPPORT]
+    made = {}
+    for name in ("plain", "escalated", "acute", "deadline"):
+        case = make_case(unit_kind=Unit.Kind.ADULT)
+        urgency = Handover.Urgency.ACUTE if name == "acute" else Handover.Urgency.NORMAL
+        made[name] = send(case, actor=caseworker, to_unit=income, urgency=urgency)
+    _sent_days_ago(made["escalated"], 15)
+    _deadline(made["deadline"].case, 4)
+    _deadline(made["plain"].case, 40)
+    return made
+
+
+def test_inbox_is_sorted_by_urgency(four, caseworker2):
+    rows = selectors.inbox_rows(caseworker2)
+    order = [row.handover.pk for row in rows]
+    expected = [four[n].pk for n in ("escalated", "acute", "deadline", "plain")]
+    assert order == expected
+
+
+def test_a_row_says_waited_escalation_and_next_deadline(four, caseworker2):
+    today = timezone.localdate()
+    rows = {row.handover.pk: row for row in selectors.inbox_rows(caseworker2)}
+    old = rows[four["escalated"].pk]
+    assert old.waited_days == 15
+    assert old.escalation.escalated and old.escalation.steps_arrived >= 2
+    new = rows[four["plain"].pk]
+    assert new.waited_days == 0 and not new.escalation.escalated
+    sent_on = timezone.localtime(new.handover.sent_at).date()
+    assert new.escalation.next_on == add_working_days(sent_on, 2)
+    near = rows[four["deadline"].pk]
+    assert near.next_deadline == today + timedelta(days=4)
+    assert near.deadline_working_days is not None and 0 < near.deadline_working_days <= 4
+
+
+def test_escalation_is_dated_on_working_days():
+    # Sent on Friday 2026-12-18: two working days later is Tuesday the 22nd, four is
+    # Monday the 28th (24-26 December are not working days), six is Wednesday the 30th.
+    sent = date(2026, 12, 18)
+    before = selectors.escalation_of(sent, today=date(2026, 12, 21))
+    assert (before.steps_arrived, before.next_on) == (0, date(2026, 12, 22))
+    first = selectors.escalation_of(sent, today=date(2026, 12, 24))
+    assert (first.steps_arrived, first.next_on) == (1, date(2026, 12, 28))
+    last = selectors.escalation_of(sent, today=date(2027, 1, 4))
+    assert (last.steps_arrived, last.next_on) == (3, None)
+
+
+def test_inbox_page_shows_the_rows(four, login, caseworker2):
+    page = login(caseworker2).get("/cases/handovers/").content.decode()
+    for name in ("plain", "escalated", "acute", "deadline"):
+        assert four[name].case.number in page
+    assert "Eskalerad (steg" in page  # the escalated one, in Swedish
+    assert "15 dagar" in page
+    assert "Eskaleras " in page
+    escalated_at = page.index(four["escalated"].case.number)
+    assert escalated_at < page.index(four["plain"].case.number)
+
+
+def _count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+def test_inbox_queries_do_not_grow(make_case, org, login, caseworker, caseworker2):
+    income = org.units[Unit.Kind.INCOME_SUPPORT]
+
+    def add(n: int) -> None:
+        for i in range(n):
+            h = send(make_case(unit_kind=Unit.Kind.ADULT), actor=caseworker, to_unit=income)
+            _deadline(h.case, i + 1)
+            _sent_days_ago(h, i)
+
+    add(3)
+    client = login(caseworker2)
+    client.get("/cases/handovers/")  # warm-up: the access log's chain head
+    few = _count(client, "/cases/handovers/")
+    add(9)
+    assert _count(client, "/cases/handovers/") == few
+
+
+def test_accept_names_who_takes_the_case(transfer, login, caseworker2, income_colleague):
+    url = f"/cases/handovers/{transfer.pk}/accept/"
+    form = login(caseworker2).get(f"/cases/handovers/{transfer.pk}/").content.decode()
+    assert 'name="taken_by"' in form and "Ida Inkomstsson" in form
+    response = login(caseworker2).post(url, {"taken_by": income_colleague.pk})
+    assert response.status_code == 302
+    transfer.refresh_from_db()
+    case = transfer.case
+    case.refresh_from_db()
+    assert transfer.taken_by == income_colleague
+    assert case.responsible_caseworker == income_colleague
+    assert CaseAssignment.objects.filter(case=case, user=income_colleague).exists()
+    page = login(income_colleague).get(f"/cases/{case.pk}/").content.decode()
+    assert "Ansvarig handläggare" in page and "Ida Inkomstsson" in page
+
+
+@pytest.mark.parametrize("chosen", ["outsider_of_unit", "missing", "garbage"])
+def test_accept_refuses_a_taker_outside_the_unit(transfer, login, caseworker, caseworker2, chosen):
+    data = {
+        "outsider_of_unit": {"taken_by": caseworker.pk},  # the adult unit's caseworker
+        "missing": {},
+        "garbage": {"taken_by": "x" * 50},
+    }[chosen]
+    response = login(caseworker2).post(f"/cases/handovers/{transfer.pk}/accept/", data)
+    assert response.status_code == 400
+    assert "taken_by" in response.context["form"].errors
+    transfer.refresh_from_db()
+    assert transfer.status == Handover.Status.PENDING
+
+
+def test_who_may_accept_and_assign(transfer, login, caseworker, steering, guide, coordinator):
+    url = f"/cases/handovers/{transfer.pk}/accept/"
+    assert login(caseworker).post(url, {"taken_by": caseworker.pk}).status_code == 403  # sender
+    assert login(steering).post(url, {"taken_by": caseworker.pk}).status_code == 403
+    assert login(guide).post(url, {"taken_by": caseworker.pk}).status_code == 404
+    # The district's coordinator sees the handover but is not of the receiving unit.
+    assert login(coordinator).post(url, {"taken_by": caseworker.pk}).status_code == 403
+    transfer.refresh_from_db()
+    assert transfer.status == Handover.Status.PENDING
+
+
+def test_service_refuses_a_taker_outside_the_unit(transfer, caseworker, caseworker2):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        deciding.accept_handover(actor=caseworker2, handover_id=transfer.pk, taken_by=caseworker)
+    assert "taken_by" in refused.value.message_dict
+
+
+def test_without_a_choice_the_acceptor_takes_it(transfer, caseworker2):
+    deciding.accept_handover(actor=caseworker2, handover_id=transfer.pk)
+    transfer.refresh_from_db()
+    assert transfer.taken_by == caseworker2
+    assert transfer.case.responsible_caseworker == caseworker2
+
+
+def test_api_accept_names_who_takes_it(transfer, caseworker, caseworker2, income_colleague):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(caseworker2, backend="django.contrib.auth.backends.ModelBackend")
+    url = f"/api/v1/handovers/{transfer.pk}/accept/"
+    refused = client.post(url, {"taken_by": caseworker.pk}, format="json")
+    assert refused.status_code == 400 and "taken_by" in str(refused.json())
+    transfer.refresh_from_db()
+    assert transfer.status == Handover.Status.PENDING
+    accepted = client.post(url, {"taken_by": income_colleague.pk}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["taken_by"] == income_colleague.pk
+    transfer.case.refresh_from_db()
+    assert transfer.case.responsible_caseworker == income_colleague
