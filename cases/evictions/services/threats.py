@@ -145,7 +145,9 @@ PAST_ONLY = (
 )
 
 
-def validate(data: ThreatData, *, today: date) -> None:
+def validate(data: ThreatData, *, today: date, settled_by_route: bool = False) -> None:
+    """`settled_by_route`: the threat's payment route records a payment or written
+    commitment to the landlord, which recovers the lease as a payment on the threat does."""
     errors: dict[str, list[str]] = {}
     labels = {f.name: str(f.verbose_name) for f in EvictionThreat._meta.fields}
     for earlier, later in ORDER:
@@ -179,8 +181,17 @@ def validate(data: ThreatData, *, today: date) -> None:
         errors["application_to"] = [_("Choose where the application was made.")]
     if data.outcome and data.outcome not in EvictionThreat.Outcome.values:
         errors["outcome"] = [_("Choose one of the outcomes.")]
-    if data.outcome == EvictionThreat.Outcome.RECOVERED_BY_PAYMENT and not data.paid_on:
-        errors["paid_on"] = [_("Enter the date of the payment that recovered the lease.")]
+    if (
+        data.outcome == EvictionThreat.Outcome.RECOVERED_BY_PAYMENT
+        and not data.paid_on
+        and not settled_by_route
+    ):
+        errors["paid_on"] = [
+            _(
+                "Enter the date of the payment that recovered the lease, or record the "
+                "payment or commitment on the payment route."
+            )
+        ]
     if errors:
         raise ValidationError(errors)
 
@@ -235,7 +246,8 @@ def update_threat(
 ) -> EvictionThreat:
     selectors.get_threat_for_user(actor, case_id, threat_id, write=True)
     today = today or timezone.localdate()
-    validate(data, today=today)
+    settled = PaymentRoute.objects.filter(threat_id=threat_id, settled_on__isnull=False).exists()
+    validate(data, today=today, settled_by_route=settled)
     threat = lock_version(EvictionThreat, threat_id, expected_version)
     changed = _apply(threat, data, today=today)
     if not changed:

@@ -25,7 +25,7 @@ from cases.evictions.services import payment_routes, threats
 from cases.evictions.services.deadlines import complete_deadline
 from cases.evictions.services.payment_routes import RouteData, route_steps
 from cases.evictions.services.threats import ThreatData
-from cases.models import Deadline, PaymentRoute
+from cases.models import Deadline, EvictionThreat, PaymentRoute
 from tests.factories import UserFactory
 from tests.test_no_plaintext import raw_text_values
 
@@ -287,6 +287,50 @@ def test_a_commitment_on_the_last_day_closes_the_deadline_and_one_after_does_not
         s.key: s for s in route_steps(threat, route, today=D("2025-12-30"), deadline_open=True)
     }
     assert "2025-12-29" in steps["settlement"].warning
+
+
+def test_the_outcome_recovered_by_payment_accepts_the_routes_commitment(org, make_case):
+    """Social services' commitment recovers the lease: the outcome may rest on the route's
+    settlement instead of a payment date on the threat, and without either it is refused
+    naming the payment date."""
+    served, _last = CHRISTMAS
+    unit = org.units[Unit.Kind.INCOME_SUPPORT].pk
+    case, threat = _threat(org, make_case, served, today=served)
+    outcome = ThreatData(
+        termination_served_on=served,
+        board_notice_given_on=served,
+        outcome="recovered_by_payment",
+    )
+
+    def conclude():
+        current = EvictionThreat.objects.get(pk=threat.pk)
+        return threats.update_threat(
+            actor=org.users["coordinator"],
+            case_id=case.pk,
+            threat_id=threat.pk,
+            expected_version=current.version,
+            data=outcome,
+            today=D("2025-12-23"),
+        )
+
+    with pytest.raises(ValidationError) as refused:
+        conclude()
+    assert "paid_on" in refused.value.message_dict
+    _save(
+        org,
+        case,
+        threat,
+        _granted(
+            unit,
+            D("2025-12-08"),
+            D("2025-12-22"),
+            settlement="commitment",
+            settled_on=D("2025-12-23"),
+            settled_amount=Decimal(18000),
+        ),
+        today=D("2025-12-23"),
+    )
+    assert conclude().outcome == "recovered_by_payment"
 
 
 def test_a_new_route_does_not_reopen_a_deadline_marked_done_by_hand(org, make_case):
