@@ -30,7 +30,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -207,7 +207,19 @@ def leads_by_district(district_ids: set[int]) -> dict[int, list[User]]:
             memberships__is_lead=True,
             memberships__unit_id__in=coordinator_units,
         )
-        .annotate(for_district=F("memberships__unit__district_id"))
+        .annotate(
+            for_district=F("memberships__unit__district_id"),
+            # Whether the lead triages that district's signals too: only then can they
+            # open the signal (the queue's visibility is the coordinators').
+            triages=Exists(
+                Membership.objects.filter(
+                    user_id=OuterRef("pk"),
+                    role=Role.COORDINATOR,
+                    unit__district_id=OuterRef("memberships__unit__district_id"),
+                    unit__is_active=True,
+                )
+            ),
+        )
         .order_by("id")
     )
     for user in leads:
@@ -247,8 +259,16 @@ def _escalations(
                     "Received %(date)s and not triaged after %(days)s working days.",
                     days,
                 )
-                % {"date": row["received_on"].isoformat(), "days": days},
-                url=reverse("cases:signal", kwargs={"signal_id": row["id"]}),
+                % {"date": row["received_on"].isoformat(), "days": days}
+                + (
+                    ""
+                    if getattr(user, "triages", False)
+                    else " " + _("Ask the district's coordinators to triage it.")
+                ),
+                # A lead who does not triage would meet a page they may not open.
+                url=reverse("cases:signal", kwargs={"signal_id": row["id"]})
+                if getattr(user, "triages", False)
+                else "",
             )
 
 

@@ -245,9 +245,23 @@ def test_signal_about_a_protected_person_leaks_nothing(org, make_case, landlord,
         text = f"{note.subject} {note.body} {note.url}"
         for secret in ("Hemlig", "Gömda", "700707", "Hyran saknas"):
             assert secret not in text
-    # The lead follows the link: the signal's page withholds the tenant from them (they
-    # were not granted the person), the one visibility rule.
-    escalation = notes.get(kind="signal_escalation", recipient=north_lead)
-    page = login(north_lead).get(escalation.url)
-    assert page.status_code in (200, 404)
-    assert "Hemlig" not in page.content.decode()
+    # A lead who does not triage gets no link to a page they may not open, and is told
+    # whom to ask; the coordinator-lead follows the link and the signal's page withholds
+    # the tenant (they were not granted the person), the one visibility rule.
+    guide_lead = notes.get(kind="signal_escalation", recipient=north_lead)
+    from django.utils.translation import gettext
+
+    assert guide_lead.url == ""
+    assert gettext("Ask the district's coordinators to triage it.") in guide_lead.body
+    from cases.core.identity import parse_personal_number, personal_number_indexes
+    from cases.core.selectors.people import may_see_person
+    from cases.models import Person
+
+    triaging_lead = notes.get(kind="signal_escalation", recipient__username="coordinator")
+    coordinator = org.users["coordinator"]
+    page = login(coordinator).get(triaging_lead.url).content.decode()
+    # The coordinator opened the case and was granted the person: they see the tenant;
+    # a coordinator without the grant would see the placeholder (test_protected_walk).
+    canonical = parse_personal_number(protected_pn)
+    hidden = Person.objects.get(personal_number_bidx__in=personal_number_indexes(canonical))
+    assert ("Hemlig" in page) == may_see_person(coordinator, hidden)
