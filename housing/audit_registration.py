@@ -13,6 +13,7 @@ from audit.registry import (
     register_personal_data_view,
     register_retention,
 )
+from cases.core.audit.dating import dated_by
 from cases.core.audit import (
     cases_of_people,
     hidden_by,
@@ -73,6 +74,9 @@ def register() -> None:
         history_for_case=lambda c: ShelterNight.history.filter(person_id__in=_people_of_case(c)),
         history_for_person=lambda p: ShelterNight.history.filter(person_id=p),
         records_of_person=lambda p: ShelterNight.objects.filter(person_id=p),
+        last_entries=dated_by(
+            ShelterNight, path="person", column="person_id", date_field="created_at"
+        ),
         # Where someone of a protected household sleeps tells where the household is.
         hidden_ids=hidden_by(
             ShelterNight,
@@ -94,6 +98,13 @@ def register() -> None:
             placement__case_id__in=_cases_of_person(p)
         ),
         date_field="",
+        last_entries=dated_by(
+            ProgressNote,
+            path="case",
+            column="pl.case_id",
+            date_field="",
+            via=f" JOIN {Placement._meta.db_table} pl ON pl.id = t.placement_id",
+        ),
         hidden_ids=hidden_by(
             ProgressNote,
             "placement_id",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Model, Q, Subquery
 
 from audit.registry import (
@@ -21,11 +21,14 @@ from audit.registry import (
     register_personal_data_view,
     register_retention,
 )
+from bokvar.history import history_of
 from bokvar.models import User
 from cases.core.audit import cases_of_people, cases_of_person, register_case_record
+from cases.core.audit.dating import Rows, newest_by_person, rows_of
 from cases.core.audit.retention import delete_with_history, ids_of, is_research_day
 from cases.core.audit.subjects import case_subjects, hidden_by, hidden_persons, protected_cases
 from cases.models import (
+    Case,
     Contact,
     Deadline,
     EvictionThreat,
@@ -43,6 +46,7 @@ def register() -> None:
         history_for_case=lambda c: LandlordSignal.history.filter(case_id=c),
         history_for_person=_signal_history_of_person,
         records_of_person=lambda p: LandlordSignal.objects.filter(_signals_of_person(p)),
+        last_entries=signals_by_person,
         hidden_ids=hidden_signals,
         describe_many=describe_signals,
     )
@@ -151,6 +155,38 @@ def _signal_history_of_person(person_id: int) -> Any:  # simple-history's querys
     return LandlordSignal.history.filter(
         Q(case_id__in=cases_of_person(person_id))
         | Q(id__in=LandlordSignal.objects.filter(_signals_of_person(person_id)).values("pk"))
+    )
+
+
+def signals_by_person() -> Rows:
+    """Retention's set-based dating of signals, the same rows as `_signals_of_person` and
+    `_signal_history_of_person`: linked to a case of the person's household, or naming
+    them by identity number, or by name when the signal names no number; history rows
+    of their cases' signals, or of a live signal about them."""
+    q = connection.ops.quote_name
+    people, signals = q(Person._meta.db_table), q(LandlordSignal._meta.db_table)
+    history = q(history_of(LandlordSignal).model._meta.db_table)
+    cases = q(Case._meta.db_table)
+    about = (
+        "({s}.tenant_personal_number_bidx <> ''"
+        " AND p.personal_number_bidx = {s}.tenant_personal_number_bidx)"
+        " OR ({s}.tenant_personal_number_bidx = '' AND {s}.tenant_name_bidx <> ''"
+        " AND p.name_bidx = {s}.tenant_name_bidx)"
+    )
+    yield from newest_by_person(LandlordSignal, "created_at", "case", "case_id")
+    yield from rows_of(
+        f"SELECT p.id, max(t.created_at) FROM {signals} t"
+        f" JOIN {people} p ON {about.format(s='t')} GROUP BY p.id"
+    )
+    yield from newest_by_person(history_of(LandlordSignal).model, "history_date", "case", "case_id")
+    yield from rows_of(
+        f"SELECT p.id, max(t.history_date) FROM {history} t JOIN {signals} s ON s.id = t.id"
+        f" JOIN {people} p ON {about.format(s='s')} GROUP BY p.id"
+    )
+    yield from rows_of(
+        f"SELECT p.id, max(t.history_date) FROM {history} t JOIN {signals} s ON s.id = t.id"
+        f" JOIN {cases} c ON c.id = s.case_id JOIN {people} p ON p.household_id = c.household_id"
+        " GROUP BY p.id"
     )
 
 

@@ -38,6 +38,7 @@ from ...models import (
     PersonUserObjectPermission,
 )
 from ..selectors import history_access
+from .dating import dated_by
 from .retention import cull, entangled, research_kept
 from .subjects import (
     describe_cases,
@@ -95,6 +96,7 @@ def register() -> None:
         history_for_case=lambda c: Person.history.filter(household_id=_household_of_case(c)),
         history_for_person=lambda p: Person.history.filter(id=p),
         records_of_person=lambda p: Person.objects.filter(pk=p),
+        last_entries=dated_by(Person, path="person", column="id", date_field="created_at"),
         hidden_ids=hidden_people,
         describe_many=describe_people,
         url_kwarg="person_id",
@@ -104,6 +106,7 @@ def register() -> None:
         history_for_case=lambda c: Household.history.filter(id=_household_of_case(c)),
         history_for_person=lambda p: Household.history.filter(id=_household_of_person(p)),
         records_of_person=lambda p: Household.objects.filter(pk=_household_of_person(p)),
+        last_entries=dated_by(Household, path="household", column="id", date_field="created_at"),
     )
     register_model(
         HouseholdChild,
@@ -117,6 +120,9 @@ def register() -> None:
             household_id=_household_of_person(p)
         ),
         date_field="",
+        last_entries=dated_by(
+            HouseholdChild, path="household", column="household_id", date_field=""
+        ),
         hidden_ids=hidden_by(HouseholdChild, "household_id", protected_households),
     )
     register_model(
@@ -124,6 +130,7 @@ def register() -> None:
         history_for_case=lambda c: Case.history.filter(id=c),
         history_for_person=lambda p: Case.history.filter(id__in=cases_of_person(p)),
         records_of_person=lambda p: Case.objects.filter(pk__in=cases_of_person(p)),
+        last_entries=dated_by(Case, path="case", column="id", date_field="created_at"),
         describe_many=describe_cases,
         url_kwarg="case_id",
     )
@@ -133,6 +140,9 @@ def register() -> None:
         history_for_person=lambda p: CaseAssignment.history.filter(case_id__in=cases_of_person(p)),
         records_of_person=lambda p: CaseAssignment.objects.filter(case_id__in=cases_of_person(p)),
         date_field="assigned_at",
+        last_entries=dated_by(
+            CaseAssignment, path="case", column="case_id", date_field="assigned_at"
+        ),
     )
     register_retention(
         RetentionProvider(
@@ -185,6 +195,7 @@ def register_case_record(model: type[Model], *, date_field: str = "created_at") 
         history_for_person=lambda p: history_of(model).filter(case_id__in=cases_of_person(p)),
         records_of_person=lambda p: model._default_manager.filter(case_id__in=cases_of_person(p)),
         date_field=date_field,
+        last_entries=dated_by(model, path="case", column="case_id", date_field=date_field),
         hidden_ids=hidden_by(model, "case_id", protected_cases),
     )
 
