@@ -197,7 +197,9 @@ def subjects() -> SubjectAccess:
     return registry.subjects
 
 
-def last_entry_of(person_id: int, regs: Iterable[ModelRegistration] | None = None) -> datetime | None:
+def last_entry_of(
+    person_id: int, regs: Iterable[ModelRegistration] | None = None
+) -> datetime | None:
     """The newest entry about a person over every registered model (or `regs`) and its
     history, asked per person (retention dates everyone at once: `newest_entries`)."""
     from django.db.models import Max
