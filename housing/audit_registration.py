@@ -13,7 +13,6 @@ from audit.registry import (
     register_personal_data_view,
     register_retention,
 )
-from cases.core.audit.dating import dated_by
 from cases.core.audit import (
     cases_of_people,
     hidden_by,
@@ -21,6 +20,7 @@ from cases.core.audit import (
     protected_households,
     register_case_record,
 )
+from cases.core.audit.dating import dated_by
 from cases.models import Case, Person
 
 from .models import CostItem, Placement, ProgressNote, ShelterNight
