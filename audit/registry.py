@@ -146,6 +146,11 @@ class Registry:
         default_factory=dict
     )
     subjects: SubjectAccess | None = None
+    # URL keyword ("threat_id"), or a view's name and keyword ("api-signal:pk") -> the
+    # record a page naming that id is about (a case, a person, or a record that
+    # `describe_many` says concerns one), None if there is no such id: a 403/404 on such
+    # a page is a denied read (audit.middleware).
+    url_subjects: dict[str, Callable[[int], Model | None]] = field(default_factory=dict)
 
 
 registry = Registry()
@@ -154,7 +159,15 @@ registry = Registry()
 def register_model(model: type[models.Model], **options) -> ModelRegistration:
     reg = ModelRegistration(model=model, **options)
     registry.models[reg.label] = reg
+    if reg.url_kwarg:
+        register_url_subject(reg.url_kwarg, lambda pk: model._default_manager.filter(pk=pk).first())
     return reg
+
+
+def register_url_subject(key: str, find: Callable[[int], Model | None]) -> None:
+    """Pages whose last URL keyword is `key` ("threat_id"; "api-signal:pk" for one view's
+    own keyword) are about `find(id)`: the case or person a denied read concerns."""
+    registry.url_subjects[key] = find
 
 
 def register_retention(provider: RetentionProvider) -> None:

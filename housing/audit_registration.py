@@ -5,13 +5,14 @@ are culled (with their history) before the cases app culls the person."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 
 from audit.registry import (
     RetentionProvider,
     register_model,
     register_personal_data_view,
     register_retention,
+    register_url_subject,
 )
 from cases.core.audit import (
     cases_of_people,
@@ -36,6 +37,12 @@ def _members_of(households):
 
 def _cases_of_person(person_id: int):
     return Case.objects.filter(household__members=person_id).values("pk")
+
+
+def _person_of_night(pk: int) -> Person | None:
+    """A shelter night's page (removing it) is about the person who slept there."""
+    of_night = ShelterNight.objects.filter(pk=pk).values("person_id")[:1]
+    return Person.objects.filter(pk=Subquery(of_night)).first()
 
 
 def cull(ids: set[int]) -> dict[str, int]:
@@ -84,8 +91,9 @@ def register() -> None:
             lambda user: _members_of(protected_households(user)),
         ),
     )
-    register_case_record(Placement, date_field="")
-    register_case_record(CostItem, date_field="")
+    register_case_record(Placement, date_field="", url_kwargs=("placement_id",))
+    register_case_record(CostItem, date_field="", url_kwargs=("item_id",))
+    register_url_subject("night_id", _person_of_night)
     register_model(
         ProgressNote,
         history_for_case=lambda c: ProgressNote.history.filter(

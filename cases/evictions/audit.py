@@ -20,6 +20,7 @@ from audit.registry import (
     register_orphan_rule,
     register_personal_data_view,
     register_retention,
+    register_url_subject,
 )
 from bokvar.history import history_of
 from bokvar.models import User
@@ -50,8 +51,13 @@ def register() -> None:
         hidden_ids=hidden_signals,
         describe_many=describe_signals,
     )
-    for model in (EvictionThreat, Contact, Intervention, Deadline):
-        register_case_record(model)
+    register_case_record(EvictionThreat, url_kwargs=("threat_id",))
+    register_case_record(Contact)
+    register_case_record(Intervention, url_kwargs=("intervention_id",))
+    register_case_record(Deadline, url_kwargs=("deadline_id",))
+    # A signal concerns its case, or the registered person it names (describe_signals).
+    for key in ("signal_id", "api-signal:pk"):
+        register_url_subject(key, lambda pk: LandlordSignal.objects.filter(pk=pk).first())
     register_retention(
         RetentionProvider(
             key="evictions",
@@ -167,22 +173,25 @@ def signals_by_person() -> Rows:
     people, signals = q(Person._meta.db_table), q(LandlordSignal._meta.db_table)
     history = q(history_of(LandlordSignal).model._meta.db_table)
     cases = q(Case._meta.db_table)
+    # Two equality joins, not one join on an OR: an OR cannot be hashed and would
+    # compare every signal with every person.
     about = (
-        "({s}.tenant_personal_number_bidx <> ''"
-        " AND p.personal_number_bidx = {s}.tenant_personal_number_bidx)"
-        " OR ({s}.tenant_personal_number_bidx = '' AND {s}.tenant_name_bidx <> ''"
-        " AND p.name_bidx = {s}.tenant_name_bidx)"
+        "p.personal_number_bidx = {s}.tenant_personal_number_bidx"
+        " AND {s}.tenant_personal_number_bidx <> ''",
+        "p.name_bidx = {s}.tenant_name_bidx"
+        " AND {s}.tenant_personal_number_bidx = '' AND {s}.tenant_name_bidx <> ''",
     )
     yield from newest_by_person(LandlordSignal, "created_at", "case", "case_id")
-    yield from rows_of(
-        f"SELECT p.id, max(t.created_at) FROM {signals} t"  # noqa: S608 (quoted table names from the models)
-        f" JOIN {people} p ON {about.format(s='t')} GROUP BY p.id"
-    )
     yield from newest_by_person(history_of(LandlordSignal).model, "history_date", "case", "case_id")
-    yield from rows_of(
-        f"SELECT p.id, max(t.history_date) FROM {history} t JOIN {signals} s ON s.id = t.id"  # noqa: S608 (quoted table names from the models)
-        f" JOIN {people} p ON {about.format(s='s')} GROUP BY p.id"
-    )
+    for on in about:
+        yield from rows_of(
+            f"SELECT p.id, max(t.created_at) FROM {signals} t"  # noqa: S608 (quoted table names from the models)
+            f" JOIN {people} p ON {on.format(s='t')} GROUP BY p.id"
+        )
+        yield from rows_of(
+            f"SELECT p.id, max(t.history_date) FROM {history} t JOIN {signals} s ON s.id = t.id"  # noqa: S608 (quoted table names from the models)
+            f" JOIN {people} p ON {on.format(s='s')} GROUP BY p.id"
+        )
     yield from rows_of(
         f"SELECT p.id, max(t.history_date) FROM {history} t JOIN {signals} s ON s.id = t.id"  # noqa: S608 (quoted table names from the models)
         f" JOIN {cases} c ON c.id = s.case_id JOIN {people} p ON p.household_id = c.household_id"

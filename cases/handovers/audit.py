@@ -55,7 +55,17 @@ def handed_over(case_ids: set[int], unit_ids: set[int]) -> set[int]:
 
 def register() -> None:
     register_handover_checker("handovers", handed_over)
-    register_case_record(Handover, date_field="sent_at")
+    register_case_record(
+        Handover,
+        date_field="sent_at",
+        url_kwargs=(
+            "handover_id",
+            *(
+                f"api-handover{action}:pk"
+                for action in ("", "-accept", "-acknowledge", "-close", "-return")
+            ),
+        ),
+    )
     # Grants and revocations of read access after a handover show in the case's history.
     register_case_record(HandoverReadAccess, date_field="expires_at")
     register_retention(

@@ -21,6 +21,7 @@ from audit.registry import (
     register_personal_data_view,
     register_retention,
     register_subjects,
+    register_url_subject,
 )
 from bokvar.history import history_of
 from bokvar.models import Notification
@@ -162,6 +163,10 @@ def register() -> None:
         )
     )
     register_extract_section(ExtractSection(key="cases.notifications", records=_notifications))
+    # Pages about a household (a new case for it) or a child of it: refused, they are
+    # denied reads of its people or its case.
+    register_url_subject("household_id", _person_of_household)
+    register_url_subject("child_id", _case_of_child)
     for name in (
         "cases:detail",
         "cases:person_edit",
@@ -186,9 +191,37 @@ def register() -> None:
     )
 
 
-def register_case_record(model: type[Model], *, date_field: str = "created_at") -> None:
+def case_of_record(model: type[Model]) -> Callable[[int], Case | None]:
+    """The case a record of `model` (with a `case` key) hangs on, by the record's id."""
+
+    def find(pk: int) -> Case | None:
+        of_record = model._default_manager.filter(pk=pk).values("case_id")[:1]
+        return Case.objects.filter(pk=Subquery(of_record)).first()
+
+    return find
+
+
+def _person_of_household(pk: int) -> Person | None:
+    household = Household.objects.filter(pk=pk).first()
+    if household is None:
+        return None
+    return household.head or Person.objects.filter(household_id=pk).order_by("pk").first()
+
+
+def _case_of_child(pk: int) -> Case | None:
+    household = HouseholdChild.objects.filter(pk=pk).values("household_id")[:1]
+    return Case.objects.filter(household_id=Subquery(household)).order_by("-pk").first()
+
+
+def register_case_record(
+    model: type[Model], *, date_field: str = "created_at", url_kwargs: tuple[str, ...] = ()
+) -> None:
     """Rows that hang on one case (threats, contacts, handovers, placements, …). Their
-    values are hidden from whoever was not granted a protected member of the household."""
+    values are hidden from whoever was not granted a protected member of the household.
+    A page whose last URL keyword is one of `url_kwargs` ("threat_id", or a view's own
+    "api-handover:pk") is about the record's case: refused, it is a denied read of it."""
+    for key in url_kwargs:
+        register_url_subject(key, case_of_record(model))
     register_model(
         model,
         history_for_case=lambda c: history_of(model).filter(case_id=c),

@@ -256,7 +256,12 @@ def update_threat(
 
 
 def _after_change(
-    threat: EvictionThreat, *, actor: User, eviction_changed: bool, today: date, reopen: bool = False
+    threat: EvictionThreat,
+    *,
+    actor: User,
+    eviction_changed: bool,
+    today: date,
+    reopen: bool = False,
 ) -> None:
     sync_deadlines(threat, actor=actor, today=today, reopen=reopen)
     case = Case.objects.select_related("responsible_unit").get(pk=threat.case_id)
