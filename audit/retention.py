@@ -15,6 +15,8 @@ next one at the same cut-off, after the last batch it finished."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -122,7 +124,7 @@ def apply(*, dry_run: bool, now: datetime | None = None, batch_size: int = BATCH
     for start in range(0, len(todo), batch_size):
         batch = todo[start : start + batch_size]
         ids = set(batch)
-        with transaction.atomic():
+        with transaction.atomic(), _no_deletion_history():
             counts: dict[str, int] = {}
             for provider in providers:
                 for label, n in provider.cull(ids).items():
@@ -151,6 +153,21 @@ def apply(*, dry_run: bool, now: datetime | None = None, batch_size: int = BATCH
     run.save(update_fields=["finished_at"])
     result.counts = dict(run.counts)
     return result
+
+
+@contextmanager
+def _no_deletion_history() -> Iterator[None]:
+    """While culling, deleting a row does not write a history row saying so: every history
+    row of the people culled goes in the same batch, so it would be written only to be
+    deleted (one INSERT per row: most of a cull's time), and a deletion row that no
+    provider deletes again would outlive the person. Only the retention worker culls,
+    one batch at a time."""
+    enabled = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+    settings.SIMPLE_HISTORY_ENABLED = False
+    try:
+        yield
+    finally:
+        settings.SIMPLE_HISTORY_ENABLED = enabled
 
 
 def _add(run: RetentionRun, counts: dict[str, int]) -> None:
