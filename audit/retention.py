@@ -134,10 +134,10 @@ def apply(*, dry_run: bool, now: datetime | None = None, batch_size: int = BATCH
             run.cursor, run.people = batch[-1], run.people + len(batch)
             run.save(update_fields=["cursor", "people", "counts"])
     for key, rule in sorted(registry.orphans.items()):
-        ids = result.orphans[key]
-        for start in range(0, len(ids), batch_size):
+        orphans = result.orphans[key]
+        for start in range(0, len(orphans), batch_size):
             with transaction.atomic():
-                _add(run, {key: rule.cull(set(ids[start : start + batch_size]))})
+                _add(run, {key: rule.cull(set(orphans[start : start + batch_size]))})
                 run.save(update_fields=["counts"])
     while True:  # notifications in batches too: a country's are millions of rows
         with transaction.atomic():

@@ -90,7 +90,7 @@ def dated_by(
     def rows() -> Rows:
         if date_field:
             field = model._meta.get_field(date_field)
-            assert isinstance(field, Field)  # a concrete column, not a relation
+            assert isinstance(field, Field) and field.column  # a concrete column
             yield from newest_by_person(model, field.column, path, column, via=via)
         yield from newest_by_person(
             history_of(model).model,
