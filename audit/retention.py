@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 
 from bokvar.models import Notification
@@ -130,6 +131,7 @@ def apply(*, dry_run: bool, now: datetime | None = None, batch_size: int = BATCH
                 for label, n in provider.cull(ids).items():
                     counts[label] = counts.get(label, 0) + n
             counts["audit.legalhold"] = _cull_released_holds(ids)
+            _check_references()
             _add(run, counts)
             run.cursor, run.people = batch[-1], run.people + len(batch)
             run.save(update_fields=["cursor", "people", "counts"])
@@ -159,15 +161,45 @@ def apply(*, dry_run: bool, now: datetime | None = None, batch_size: int = BATCH
 def _no_deletion_history() -> Iterator[None]:
     """While culling, deleting a row does not write a history row saying so: every history
     row of the people culled goes in the same batch, so it would be written only to be
-    deleted (one INSERT per row: most of a cull's time), and a deletion row that no
-    provider deletes again would outlive the person. Only the retention worker culls,
-    one batch at a time."""
+    deleted (one INSERT per row), and a deletion row that no provider deletes again
+    would outlive the person. simple-history's delete receivers are detached too: with
+    no receiver left, Django deletes rows with one DELETE per table instead of loading
+    (and decrypting) each row first, which was most of a cull's time. Process-wide for
+    the duration of one batch: only the retention worker culls."""
+    from simple_history.models import HistoricalRecords
+
+    detached = []
+    for signal in (pre_delete, post_delete):
+        with signal.lock:
+            kept = [r for r in signal.receivers if not _of_history(r[1], HistoricalRecords)]
+            detached.append((signal, signal.receivers))
+            signal.receivers = kept
+            signal.sender_receivers_cache.clear()
     enabled = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
     settings.SIMPLE_HISTORY_ENABLED = False
     try:
         yield
     finally:
         settings.SIMPLE_HISTORY_ENABLED = enabled
+        for signal, receivers in detached:
+            with signal.lock:
+                signal.receivers = receivers
+                signal.sender_receivers_cache.clear()
+
+
+def _of_history(receiver: object, kind: type) -> bool:
+    return isinstance(getattr(receiver, "__self__", None), kind)
+
+
+def _check_references() -> None:
+    """Providers delete rows without loading them, children first; on PostgreSQL the
+    foreign keys (deferred) are checked now, so a row still referring to a culled one
+    fails this batch, and nothing of it is kept, instead of failing at a later commit."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _add(run: RetentionRun, counts: dict[str, int]) -> None:

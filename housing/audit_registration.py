@@ -22,6 +22,7 @@ from cases.core.audit import (
     register_case_record,
 )
 from cases.core.audit.dating import dated_by
+from cases.core.audit.retention import delete_rows
 from cases.models import Case, Person
 
 from .models import CostItem, Placement, ProgressNote, ShelterNight
@@ -67,9 +68,7 @@ def cull(ids: set[int]) -> dict[str, int]:
         }
         counts = {}
         for model, (rows, _history) in doomed.items():
-            qs = model.objects.filter(rows)
-            counts[model._meta.label_lower] = qs.count()
-            qs.delete()
+            counts[model._meta.label_lower] = delete_rows(model.objects.filter(rows))
         for model, (_rows, history) in doomed.items():
             model.history.filter(history).delete()
     return counts

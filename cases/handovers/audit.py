@@ -12,6 +12,7 @@ from audit.registry import (
     register_retention,
 )
 from cases.core.audit import cases_of_people, register_case_record
+from cases.core.audit.retention import delete_rows
 from cases.models import Handover, HandoverReadAccess
 
 
@@ -21,8 +22,8 @@ def cull(ids: set[int]) -> dict[str, int]:
     names which units read the case and when)."""
     cases = cases_of_people(ids)
     pks = set(Handover.objects.filter(case_id__in=cases).values_list("pk", flat=True))
-    access = HandoverReadAccess.objects.filter(case_id__in=cases).count()
-    Handover.objects.filter(pk__in=pks).delete()  # read-access rows cascade
+    access = delete_rows(HandoverReadAccess.objects.filter(case_id__in=cases))
+    delete_rows(Handover.objects.filter(pk__in=pks))
     Handover.history.filter(case_id__in=cases).delete()
     HandoverReadAccess.history.filter(case_id__in=cases).delete()
     return {Handover._meta.label_lower: len(pks), HandoverReadAccess._meta.label_lower: access}

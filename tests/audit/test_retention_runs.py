@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit import retention
@@ -125,3 +126,24 @@ def test_old_notifications_and_their_emails_go(org, cases, capsys):
 def test_expired_sessions_are_cleared_on_the_schedule(settings):
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"bokvar.clear_sessions", "audit.apply_retention"} <= schedule
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="deferred foreign keys checked on PostgreSQL"
+)
+def test_a_provider_forgetting_a_child_fails_its_batch_not_orphans_it(org, cases, monkeypatch):
+    """Rows are deleted without loading them (one DELETE per table); a record left behind
+    by its provider still refers to its case, and the batch fails as a whole."""
+    from cases.models import EvictionThreat
+
+    ids = heads(cases)
+    EvictionThreat.objects.create(case=cases.p)
+    backdate_everything()
+    provider = registry.retention["evictions"]
+    monkeypatch.setitem(
+        registry.retention, "evictions", dataclasses.replace(provider, cull=lambda people: {})
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        retention.apply(dry_run=False, batch_size=10)
+    assert Person.objects.filter(pk=ids["p"]).exists()
+    assert EvictionThreat.objects.filter(case=cases.p).exists()
