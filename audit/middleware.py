@@ -1,7 +1,7 @@
 """Denied reads in the access log (issue 17, point 6).
 
-A page or API answer of 403 or 404 about a case or a person that exists is an attempt to
-see what the reader may not: it is logged (flagged `denied`), with the same context as a
+A page or API answer of 403 or 404 to a GET about a case or a person that exists is an
+attempt to see what the reader may not (a refused POST is a refused action, not a read): it is logged (flagged `denied`), with the same context as a
 read. What a URL keyword's id is about comes from the audit registry
 (`register_url_subject`, and every model's `url_kwarg`): a case, a person, or a record on
 a case (a threat, a handover, a placement: the case), by keyword (`threat_id`) or, for
@@ -28,7 +28,9 @@ class DeniedReadMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code in DENIED:
+        # A read is a GET (or HEAD); a refused POST is an action the page refused (a
+        # reader who may see the case but not add to it), not an attempt to read.
+        if response.status_code in DENIED and request.method in ("GET", "HEAD"):
             self._log(request)
         return response
 

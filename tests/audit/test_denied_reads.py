@@ -68,29 +68,27 @@ def test_a_missing_record_under_a_visible_case_is_not_a_denied_case(login, cases
 
 def _refused_entries(client, url, before):
     response = client.get(url)
-    if response.status_code == 405:  # an action: refused the same way when posted
-        response = client.post(url)
     assert response.status_code in (403, 404), url
     return [(e.object_type, e.case_id, e.denied) for e in _new_entries(before)]
 
 
 def test_records_under_a_hidden_case_are_denied_reads_of_that_case(login, cases, caseworker2):
-    """A threat, a child, the household: the page names a record of case A, which
-    caseworker2 may not see: the refusal is logged about case A (its head, for the
-    household's page)."""
+    """A threat, the household: the page names a record of case A, which caseworker2
+    may not see: the refusal is logged about case A (its head, for the household's page).
+    A refused POST is an action, not a read, and is not logged."""
     from cases.models import EvictionThreat, HouseholdChild
 
     threat = EvictionThreat.objects.create(case=cases.a)
-    child = HouseholdChild.objects.filter(household_id=cases.a.household_id).first()
     client = login(caseworker2)
-    urls = [
-        # Under case B's own URL, naming case A's threat: still about case A.
-        reverse("cases:threat_edit", args=[cases.b.pk, threat.pk]),
-        reverse("cases:child_remove", args=[cases.a.pk, child.pk]),
-    ]
-    for url in urls:
-        before = AccessLogEntry.objects.count()
-        assert _refused_entries(client, url, before) == [("cases.case", cases.a.pk, True)], url
+    # Under case B's own URL, naming case A's threat: still about case A.
+    url = reverse("cases:threat_edit", args=[cases.b.pk, threat.pk])
+    before = AccessLogEntry.objects.count()
+    assert _refused_entries(client, url, before) == [("cases.case", cases.a.pk, True)]
+    child = HouseholdChild.objects.filter(household_id=cases.a.household_id).first()
+    before = AccessLogEntry.objects.count()
+    response = client.post(reverse("cases:child_remove", args=[cases.a.pk, child.pk]))
+    assert response.status_code in (403, 404)
+    assert _new_entries(before) == []
     before = AccessLogEntry.objects.count()
     household = reverse("cases:household_new_case", args=[cases.a.household_id])
     assert _refused_entries(client, household, before) == [("cases.person", cases.a.pk, True)]
