@@ -2,12 +2,14 @@
 
 A page or API answer of 403 or 404 to a GET about a case or a person that exists is an
 attempt to see what the reader may not (a refused POST is a refused action, not a
-read): it is logged (flagged `denied`), with the same context as a read. What a URL keyword's id is about comes from the audit registry
-(`register_url_subject`, and every model's `url_kwarg`): a case, a person, or a record on
-a case (a threat, a handover, a placement: the case), by keyword (`threat_id`) or, for
-API detail endpoints, by view and keyword (`api-signal:pk`). The page is about what its
-last URL keyword names (the person of `/cases/<case_id>/people/<person_id>/`, the threat
-of `/cases/<case_id>/threats/<threat_id>/`). An id that does not exist reveals nothing and
+read): it is logged (flagged `denied`), with the same context as a read.
+
+What a URL keyword's id is about comes from the audit registry: `register_url_subject`
+and every model's `url_kwarg`. It is a case, a person, or a record on a case (a threat,
+a handover, a placement: the case), by keyword (`threat_id`) or, for API detail
+endpoints, by view and keyword (`api-signal:pk`). The page is about what its last URL
+keyword names (the person of `/cases/<case_id>/people/<person_id>/`, the threat of
+`/cases/<case_id>/threats/<threat_id>/`). An id that does not exist reveals nothing and
 is not logged, so probing ids cannot flood the log with entries about nobody; nor is a
 record that concerns no case or person.
 """
