@@ -1,18 +1,24 @@
 """Denied reads in the access log (issue 17, point 6).
 
-A page or API answer of 403 or 404 about a case or a person that exists is an attempt to
-see what the reader may not: it is logged (flagged `denied`), with the same context as a
-read. Which URL keyword names which model comes from the audit registry (`url_kwarg`);
-the page is about the object its last URL keyword names (the person of
-`/cases/<case_id>/people/<person_id>/`), and only such a page counts. An id that does not exist reveals nothing and is
-not logged, so probing ids cannot flood the log with entries about nobody.
+A page or API answer of 403 or 404 to a GET about a case or a person that exists is an
+attempt to see what the reader may not (a refused POST is a refused action, not a
+read): it is logged (flagged `denied`), with the same context as a read.
+
+What a URL keyword's id is about comes from the audit registry: `register_url_subject`
+and every model's `url_kwarg`. It is a case, a person, or a record on a case (a threat,
+a handover, a placement: the case), by keyword (`threat_id`) or, for API detail
+endpoints, by view and keyword (`api-signal:pk`). The page is about what its last URL
+keyword names (the person of `/cases/<case_id>/people/<person_id>/`, the threat of
+`/cases/<case_id>/threats/<threat_id>/`). An id that does not exist reveals nothing and
+is not logged, so probing ids cannot flood the log with entries about nobody; nor is a
+record that concerns no case or person.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from .hooks import How, record_denied
+from .hooks import How, record_denied, subjects_of
 from .registry import registry
 
 DENIED = {403, 404}
@@ -24,7 +30,9 @@ class DeniedReadMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code in DENIED:
+        # A read is a GET (or HEAD); a refused POST is an action the page refused (a
+        # reader who may see the case but not add to it), not an attempt to read.
+        if response.status_code in DENIED and request.method in ("GET", "HEAD"):
             self._log(request)
         return response
 
@@ -33,16 +41,25 @@ class DeniedReadMiddleware:
         match = getattr(request, "resolver_match", None)
         if user is None or not user.is_authenticated or match is None:
             return
-        by_kwarg = {reg.url_kwarg: reg for reg in registry.models.values() if reg.url_kwarg}
         if not match.kwargs:
             return
-        # The page is about the object its last URL keyword names; a 404 for a deadline
-        # of a case (`…/<case_id>/deadlines/<deadline_id>/`) is not a refused case.
+        # The page is about the object its last URL keyword names; a 404 for a threat
+        # that does not exist under a case (`…/<case_id>/threats/<threat_id>/`) is not a
+        # refused case.
         kwarg, value = list(match.kwargs.items())[-1]
-        if kwarg not in by_kwarg:
+        find = registry.url_subjects.get(f"{match.view_name}:{kwarg}")
+        find = find or registry.url_subjects.get(kwarg)
+        if find is None:
             return
-        obj = by_kwarg[kwarg].model._default_manager.filter(pk=value).first()
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            return
+        obj = find(pk)
         if obj is None:
+            return
+        subject = subjects_of([obj])[0]
+        if subject.case_id is None and subject.person_id is None:
             return
         how = How.API if request.path.startswith("/api/") else How.PAGE
         # The refusal was answered already; the log entry commits on its own.

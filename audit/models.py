@@ -178,6 +178,28 @@ class ExtractRelease(models.Model):
         return f"#{self.pk}"
 
 
+class RetentionRun(models.Model):
+    """One run of retention, persisted as it goes: it culls in batches that each commit
+    with this row, so a run cut short (a crash, the worker's time limit) is resumed by the
+    next one, at the same moment (so by the same cut-off) and after the last batch done.
+    Ids and counts only: nothing about the people culled."""
+
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The highest person id culled so far: the plan is sorted, the next batch starts after.
+    cursor = models.PositiveBigIntegerField(default=0)
+    people = models.PositiveIntegerField(_("people culled"), default=0)
+    # label -> rows deleted, over every batch of the run.
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
 class ChainCheckpoint(models.Model):
     """The end of the chain as last verified: a chain cut short after it is detected.
     Append-only like the log (model, queryset, trigger, privileges)."""

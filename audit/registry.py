@@ -53,6 +53,12 @@ class ModelRegistration:
     records_of_person: Callable[[int], QuerySet] | None = None
     # The field dating an entry (retention: the last entry about a person).
     date_field: str = "created_at"
+    # Retention's set-based dating: (person id, newest entry) rows for everyone this
+    # model's live rows (by `date_field`) and history rows reach, the same rows as
+    # `records_of_person` and `history_for_person`, in one grouped query per table.
+    # A person may come in several rows (the newest counts). Without it, retention
+    # falls back to asking per person (slow: kept for registrations made elsewhere).
+    last_entries: Callable[[], Iterable[tuple[int, Any]]] | None = None
     # Object ids (of this model) whose values `user` may not see: shown as hidden.
     hidden_ids: Callable[[Any, set[int]], set[int]] | None = None
     # For objects passed to audit.hooks.record_read(s): which person/case/unit each
@@ -140,6 +146,11 @@ class Registry:
         default_factory=dict
     )
     subjects: SubjectAccess | None = None
+    # URL keyword ("threat_id"), or a view's name and keyword ("api-signal:pk") -> the
+    # record a page naming that id is about (a case, a person, or a record that
+    # `describe_many` says concerns one), None if there is no such id: a 403/404 on such
+    # a page is a denied read (audit.middleware).
+    url_subjects: dict[str, Callable[[int], Model | None]] = field(default_factory=dict)
 
 
 registry = Registry()
@@ -148,7 +159,15 @@ registry = Registry()
 def register_model(model: type[models.Model], **options) -> ModelRegistration:
     reg = ModelRegistration(model=model, **options)
     registry.models[reg.label] = reg
+    if reg.url_kwarg:
+        register_url_subject(reg.url_kwarg, lambda pk: model._default_manager.filter(pk=pk).first())
     return reg
+
+
+def register_url_subject(key: str, find: Callable[[int], Model | None]) -> None:
+    """Pages whose last URL keyword is `key` ("threat_id"; "api-signal:pk" for one view's
+    own keyword) are about `find(id)`: the case or person a denied read concerns."""
+    registry.url_subjects[key] = find
 
 
 def register_retention(provider: RetentionProvider) -> None:
@@ -191,12 +210,15 @@ def subjects() -> SubjectAccess:
     return registry.subjects
 
 
-def last_entry_of(person_id: int) -> datetime | None:
-    """The newest entry about a person over every registered model and its history."""
+def last_entry_of(
+    person_id: int, regs: Iterable[ModelRegistration] | None = None
+) -> datetime | None:
+    """The newest entry about a person over every registered model (or `regs`) and its
+    history, asked per person (retention dates everyone at once: `newest_entries`)."""
     from django.db.models import Max
 
     newest: list[datetime] = []
-    for reg in registry.models.values():
+    for reg in registry.models.values() if regs is None else regs:
         if reg.records_of_person is not None and reg.date_field:
             value = reg.records_of_person(person_id).aggregate(m=Max(reg.date_field))["m"]
             if value is not None:
@@ -206,6 +228,34 @@ def last_entry_of(person_id: int) -> datetime | None:
             if value is not None:
                 newest.append(value)
     return max(newest) if newest else None
+
+
+def newest_entries(person_ids: Iterable[int]) -> dict[int, datetime]:
+    """The newest entry about each of these people over every registered model and its
+    history: one grouped query per table for registrations with `last_entries`, per
+    person for the rest. People with no dated entry are absent."""
+    wanted = set(person_ids)
+    newest: dict[int, datetime] = {}
+
+    def see(person_id: int, value: Any) -> None:
+        if value is None or person_id not in wanted:
+            return
+        if not isinstance(value, datetime):
+            value = _midnight(value)
+        if person_id not in newest or value > newest[person_id]:
+            newest[person_id] = value
+
+    slow = []
+    for reg in registry.models.values():
+        if reg.last_entries is None:
+            slow.append(reg)
+            continue
+        for person_id, value in reg.last_entries():
+            see(person_id, value)
+    if slow:
+        for person_id in wanted:
+            see(person_id, last_entry_of(person_id, slow))
+    return newest
 
 
 def _midnight(day) -> datetime:

@@ -3,19 +3,36 @@ last entry about them, over every registered model and its history. Kept: people
 a legal hold, people born on a research day, and anyone whose records are bound up with
 someone kept (a shared household). Records about nobody registered (unlinked landlord
 signals) follow their registered rule (`register_orphan_rule`). Released legal holds of a
-culled person go with them. Access-log entries stay: they hold ids only and the hash
-chain must stay whole."""
+culled person go with them. Notifications and their e-mails (the outbox is the same
+rows) go once older than the period too. Access-log entries stay: they hold ids only
+and the hash chain must stay whole; so do the exported signed heads (sequence number,
+hash and time: nothing about anyone), which verification needs.
+
+It finishes at any scale (issue 17): everyone is dated at once, one grouped query per
+table (`audit.registry.newest_entries`), and the people due are culled in batches that
+each commit with the run's row (`RetentionRun`), so a run cut short is resumed by the
+next one at the same cut-off, after the last batch it finished."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 
-from .models import LegalHold
-from .registry import last_entry_of, registry
+from bokvar.models import Notification
+
+from .models import LegalHold, RetentionRun
+from .registry import newest_entries, registry
+
+# People per batch: each batch is one transaction, short enough not to hold locks long
+# and large enough that the grouped deletes stay few (docs/performance.md).
+BATCH_SIZE = 500
 
 
 @dataclass
@@ -29,6 +46,11 @@ class Plan:
     # Records about nobody registered, by rule key: due, and kept for research.
     orphans: dict[str, list[int]] = field(default_factory=dict)
     orphans_research: dict[str, list[int]] = field(default_factory=dict)
+    # Notifications (and their e-mails) older than the period.
+    notifications: int = 0
+    # The persisted run (real runs only); `resumed` if it continued one cut short.
+    run: RetentionRun | None = None
+    resumed: bool = False
 
 
 def cutoff(now: datetime | None = None) -> datetime:
@@ -46,11 +68,8 @@ def plan(now: datetime | None = None) -> Plan:
     subjects: set[int] = set()
     for provider in providers:
         subjects.update(provider.subjects())
-    due = set()
-    for person_id in subjects:
-        last = last_entry_of(person_id)
-        if last is None or last < result.cutoff:
-            due.add(person_id)
+    newest = newest_entries(subjects)
+    due = {p for p in subjects if p not in newest or newest[p] < result.cutoff}
     held = due & set(
         LegalHold.objects.filter(released_at__isnull=True).values_list("person_id", flat=True)
     )
@@ -76,23 +95,116 @@ def plan(now: datetime | None = None) -> Plan:
         orphan_due, orphan_research = rule.due(result.cutoff)
         result.orphans[key] = sorted(orphan_due)
         result.orphans_research[key] = sorted(orphan_research)
+    result.notifications = _old_notifications(result.cutoff).count()
     return result
 
 
-def apply(*, dry_run: bool, now: datetime | None = None) -> Plan:
-    result = plan(now)
+def _old_notifications(cut: datetime):
+    """In-app notifications and their e-mails: they name case numbers and facts about a
+    case ("Barn riskerar vräkning i ärende BK-…"), so they are personal data with the
+    same period, counted from when they were made."""
+    return Notification.objects.filter(created_at__lt=cut)
+
+
+def apply(*, dry_run: bool, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Plan:
+    """Cull what `plan` finds due (a dry run only plans). A real run resumes the run left
+    unfinished, at its moment; batches of `batch_size` people each commit with the run's
+    progress. `counts` are the run's totals, earlier attempts included."""
     if dry_run:
-        return result
-    ids = set(result.cull)
-    if ids:
-        for provider in sorted(registry.retention.values(), key=lambda p: (p.order, p.key)):
-            for label, n in provider.cull(ids).items():
-                result.counts[label] = result.counts.get(label, 0) + n
-        result.counts["audit.legalhold"] = _cull_released_holds(ids)
+        return plan(now)
+    run = RetentionRun.objects.filter(finished_at__isnull=True).order_by("pk").first()
+    resumed = run is not None
+    if run is None:
+        run = RetentionRun.objects.create(started_at=now or timezone.now())
+    result = plan(run.started_at)
+    result.run, result.resumed = run, resumed
+    providers = sorted(registry.retention.values(), key=lambda p: (p.order, p.key))
+    # People culled by an earlier attempt are gone, so the plan no longer lists them;
+    # the cursor also skips anyone an interrupted batch left half-planned.
+    todo = [p for p in result.cull if p > run.cursor]
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start : start + batch_size]
+        ids = set(batch)
+        with transaction.atomic(), _no_deletion_history():
+            counts: dict[str, int] = {}
+            for provider in providers:
+                for label, n in provider.cull(ids).items():
+                    counts[label] = counts.get(label, 0) + n
+            counts["audit.legalhold"] = _cull_released_holds(ids)
+            _check_references()
+            _add(run, counts)
+            run.cursor, run.people = batch[-1], run.people + len(batch)
+            run.save(update_fields=["cursor", "people", "counts"])
     for key, rule in sorted(registry.orphans.items()):
-        if result.orphans[key]:
-            result.counts[key] = rule.cull(set(result.orphans[key]))
+        orphans = result.orphans[key]
+        for start in range(0, len(orphans), batch_size):
+            with transaction.atomic():
+                _add(run, {key: rule.cull(set(orphans[start : start + batch_size]))})
+                run.save(update_fields=["counts"])
+    while True:  # notifications in batches too: a country's are millions of rows
+        with transaction.atomic():
+            pks = list(
+                _old_notifications(result.cutoff).values_list("pk", flat=True)[: batch_size * 10]
+            )
+            if not pks:
+                break
+            deleted = Notification.objects.filter(pk__in=pks).delete()[0]
+            _add(run, {Notification._meta.label_lower: deleted})
+            run.save(update_fields=["counts"])
+    run.finished_at = timezone.now()
+    run.save(update_fields=["finished_at"])
+    result.counts = dict(run.counts)
     return result
+
+
+@contextmanager
+def _no_deletion_history() -> Iterator[None]:
+    """While culling, deleting a row does not write a history row saying so: every history
+    row of the people culled goes in the same batch, so it would be written only to be
+    deleted (one INSERT per row), and a deletion row that no provider deletes again
+    would outlive the person. simple-history's delete receivers are detached too: with
+    no receiver left, Django deletes rows with one DELETE per table instead of loading
+    (and decrypting) each row first, which was most of a cull's time. Process-wide for
+    the duration of one batch: only the retention worker culls."""
+    from simple_history.models import HistoricalRecords
+
+    detached = []
+    for signal in (pre_delete, post_delete):
+        with signal.lock:
+            kept = [r for r in signal.receivers if not _of_history(r[1], HistoricalRecords)]
+            detached.append((signal, signal.receivers))
+            signal.receivers = kept
+            signal.sender_receivers_cache.clear()
+    enabled = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+    settings.SIMPLE_HISTORY_ENABLED = False
+    try:
+        yield
+    finally:
+        settings.SIMPLE_HISTORY_ENABLED = enabled
+        for signal, receivers in detached:
+            with signal.lock:
+                signal.receivers = receivers
+                signal.sender_receivers_cache.clear()
+
+
+def _of_history(receiver: object, kind: type) -> bool:
+    return isinstance(getattr(receiver, "__self__", None), kind)
+
+
+def _check_references() -> None:
+    """Providers delete rows without loading them, children first; on PostgreSQL the
+    foreign keys (deferred) are checked now, so a row still referring to a culled one
+    fails this batch, and nothing of it is kept, instead of failing at a later commit."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _add(run: RetentionRun, counts: dict[str, int]) -> None:
+    for label, n in counts.items():
+        run.counts[label] = run.counts.get(label, 0) + n
 
 
 def _cull_released_holds(ids: set[int]) -> int:

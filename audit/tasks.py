@@ -56,4 +56,6 @@ def seal_chain_head() -> int:
 
 @shared_task(name="audit.apply_retention")
 def apply_retention() -> int:
+    """Nightly. Batches commit as they go: if the worker's time limit stops a run, the
+    next resumes it (the same cut-off, after the last batch done)."""
     return len(retention.apply(dry_run=False).cull)

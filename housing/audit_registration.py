@@ -5,13 +5,14 @@ are culled (with their history) before the cases app culls the person."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 
 from audit.registry import (
     RetentionProvider,
     register_model,
     register_personal_data_view,
     register_retention,
+    register_url_subject,
 )
 from cases.core.audit import (
     cases_of_people,
@@ -20,6 +21,8 @@ from cases.core.audit import (
     protected_households,
     register_case_record,
 )
+from cases.core.audit.dating import dated_by
+from cases.core.audit.retention import delete_rows
 from cases.models import Case, Person
 
 from .models import CostItem, Placement, ProgressNote, ShelterNight
@@ -35,6 +38,12 @@ def _members_of(households):
 
 def _cases_of_person(person_id: int):
     return Case.objects.filter(household__members=person_id).values("pk")
+
+
+def _person_of_night(pk: int) -> Person | None:
+    """A shelter night's page (removing it) is about the person who slept there."""
+    of_night = ShelterNight.objects.filter(pk=pk).values("person_id")[:1]
+    return Person.objects.filter(pk=Subquery(of_night)).first()
 
 
 def cull(ids: set[int]) -> dict[str, int]:
@@ -59,9 +68,7 @@ def cull(ids: set[int]) -> dict[str, int]:
         }
         counts = {}
         for model, (rows, _history) in doomed.items():
-            qs = model.objects.filter(rows)
-            counts[model._meta.label_lower] = qs.count()
-            qs.delete()
+            counts[model._meta.label_lower] = delete_rows(model.objects.filter(rows))
         for model, (_rows, history) in doomed.items():
             model.history.filter(history).delete()
     return counts
@@ -73,6 +80,9 @@ def register() -> None:
         history_for_case=lambda c: ShelterNight.history.filter(person_id__in=_people_of_case(c)),
         history_for_person=lambda p: ShelterNight.history.filter(person_id=p),
         records_of_person=lambda p: ShelterNight.objects.filter(person_id=p),
+        last_entries=dated_by(
+            ShelterNight, path="person", column="person_id", date_field="created_at"
+        ),
         # Where someone of a protected household sleeps tells where the household is.
         hidden_ids=hidden_by(
             ShelterNight,
@@ -80,8 +90,9 @@ def register() -> None:
             lambda user: _members_of(protected_households(user)),
         ),
     )
-    register_case_record(Placement, date_field="")
-    register_case_record(CostItem, date_field="")
+    register_case_record(Placement, date_field="", url_kwargs=("placement_id",))
+    register_case_record(CostItem, date_field="", url_kwargs=("item_id",))
+    register_url_subject("night_id", _person_of_night)
     register_model(
         ProgressNote,
         history_for_case=lambda c: ProgressNote.history.filter(
@@ -94,6 +105,13 @@ def register() -> None:
             placement__case_id__in=_cases_of_person(p)
         ),
         date_field="",
+        last_entries=dated_by(
+            ProgressNote,
+            path="case",
+            column="pl.case_id",
+            date_field="",
+            via=f" JOIN {Placement._meta.db_table} pl ON pl.id = t.placement_id",
+        ),
         hidden_ids=hidden_by(
             ProgressNote,
             "placement_id",

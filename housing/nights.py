@@ -396,7 +396,8 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
                 }
             )
     if actor is not None:
-        _route_held_out_of_sight(actor, set(index_of.values()) - set(people))
+        out_of_sight = {c for c in forms_of if c not in people}
+        _route_held_out_of_sight(actor, {i for c in out_of_sight for i in forms_of[c]})
     if result.errors:
         result.errors.sort()
         return result

@@ -253,7 +253,13 @@ def pytest_fixture_setup(
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Generator[None]:
-    """pytest-django's (migrations); the open layers are rolled back at the end."""
+    """pytest-django's (migrations as the connecting administrator), then the suite acts
+    as the application's restricted role (tests/db_roles.py); the open layers are rolled
+    back at the end."""
+    from .db_roles import become_application
+
+    with django_db_blocker.unblock():
+        become_application()
     yield
     with django_db_blocker.unblock():
         SHARED.close_layers()
@@ -263,7 +269,8 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Generator[
 # flush after a transactional test leaves them (post_migrate would make them again).
 KEPT_BY_FLUSH = {"django_content_type", "auth_permission"}
 # The access log and its checkpoints refuse DELETE on PostgreSQL (audit migrations 0002,
-# 0005); TRUNCATE is allowed to the superuser the tests run as.
+# 0005); TRUNCATE is allowed to their owner only, so the flush runs it as the owner
+# (tests/db_roles.py), never as the application's role the tests act as.
 TRUNCATED_BY_FLUSH = {"audit_accesslogentry", "audit_chaincheckpoint"}
 
 
@@ -295,13 +302,16 @@ def empty_only_filled_tables(original: Callable[..., list[str]]) -> Callable[...
                 list(tables),
             )
             filled = [row[0] for row in cursor.fetchall()]
+        from .db_roles import owner_flush_sql
+
         sql = ["SET CONSTRAINTS ALL DEFERRED;"]
+        truncates = []
         for table in filled:
             if table in TRUNCATED_BY_FLUSH:
-                sql.append(f"TRUNCATE {quote(table)} CASCADE;")
+                truncates.append(f"TRUNCATE {quote(table)} CASCADE;")
             elif table not in KEPT_BY_FLUSH:
                 sql.append(f"DELETE FROM {quote(table)};")
-        return sql
+        return sql + owner_flush_sql(truncates)
 
     return sql_flush
 

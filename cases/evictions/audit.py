@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Model, Q
 
 from audit.registry import (
@@ -21,7 +21,9 @@ from audit.registry import (
     register_orphan_rule,
     register_personal_data_view,
     register_retention,
+    register_url_subject,
 )
+from bokvar.history import history_of
 from bokvar.models import User
 from cases.core.audit import (
     cases_of_people,
@@ -29,6 +31,7 @@ from cases.core.audit import (
     register_case_record,
     signals_of_person,
 )
+from cases.core.audit.dating import Rows, dated_by, newest_by_person, rows_of
 from cases.core.audit.retention import delete_with_history, ids_of, is_research_day
 from cases.core.audit.subjects import case_subjects, hidden_by, hidden_persons, protected_cases
 from cases.models import (
@@ -51,11 +54,17 @@ def register() -> None:
         history_for_case=lambda c: LandlordSignal.history.filter(case_id=c),
         history_for_person=_signal_history_of_person,
         records_of_person=lambda p: LandlordSignal.objects.filter(_signals_of_person(p)),
+        last_entries=signals_by_person,
         hidden_ids=hidden_signals,
         describe_many=describe_signals,
     )
-    for model in (EvictionThreat, Contact, Intervention, Deadline):
-        register_case_record(model)
+    register_case_record(EvictionThreat, url_kwargs=("threat_id",))
+    register_case_record(Contact)
+    register_case_record(Intervention, url_kwargs=("intervention_id",))
+    register_case_record(Deadline, url_kwargs=("deadline_id",))
+    # A signal concerns its case, or the registered person it names (describe_signals).
+    for key in ("signal_id", "api-signal:pk"):
+        register_url_subject(key, lambda pk: LandlordSignal.objects.filter(pk=pk).first())
     # The payment route hangs on a threat, not on the case: found through the threats'
     # history, so rows stay found after their threat is gone.
     register_model(
@@ -71,6 +80,15 @@ def register() -> None:
         ),
         hidden_ids=hidden_by(
             PaymentRoute, "threat_id", lambda user: _threats_of(protected_cases(user))
+        ),
+        # Retention dates it in one grouped query per table, through its threat's case.
+        last_entries=dated_by(
+            PaymentRoute,
+            path="case",
+            column="th.case_id",
+            date_field="created_at",
+            via=f" JOIN {connection.ops.quote_name(EvictionThreat._meta.db_table)} th"
+            " ON th.id = t.threat_id",
         ),
     )
     register_retention(
@@ -196,6 +214,41 @@ def applied_to(case_ids: set[int], unit_ids: set[int]) -> set[int]:
 def _threats_of(cases: Any) -> Any:  # simple-history's queryset, untyped
     """Ids of every threat these cases ever had (a subquery over the threats' history)."""
     return EvictionThreat.history.filter(case_id__in=cases).values("id")
+
+
+def signals_by_person() -> Rows:
+    """Retention's set-based dating of signals, the same rows as `_signals_of_person` and
+    `_signal_history_of_person`: linked to a case of the person's household, or naming
+    them by identity number, or by name when the signal names no number; history rows
+    of their cases' signals, or of a live signal about them."""
+    q = connection.ops.quote_name
+    people, signals = q(Person._meta.db_table), q(LandlordSignal._meta.db_table)
+    history = q(history_of(LandlordSignal).model._meta.db_table)
+    cases = q(Case._meta.db_table)
+    # Two equality joins, not one join on an OR: an OR cannot be hashed and would
+    # compare every signal with every person.
+    about = (
+        "p.personal_number_bidx = {s}.tenant_personal_number_bidx"
+        " AND {s}.tenant_personal_number_bidx <> ''",
+        "p.name_bidx = {s}.tenant_name_bidx"
+        " AND {s}.tenant_personal_number_bidx = '' AND {s}.tenant_name_bidx <> ''",
+    )
+    yield from newest_by_person(LandlordSignal, "created_at", "case", "case_id")
+    yield from newest_by_person(history_of(LandlordSignal).model, "history_date", "case", "case_id")
+    for on in about:
+        yield from rows_of(
+            f"SELECT p.id, max(t.created_at) FROM {signals} t"  # noqa: S608 (quoted table names from the models)
+            f" JOIN {people} p ON {on.format(s='t')} GROUP BY p.id"
+        )
+        yield from rows_of(
+            f"SELECT p.id, max(t.history_date) FROM {history} t JOIN {signals} s ON s.id = t.id"  # noqa: S608 (quoted table names from the models)
+            f" JOIN {people} p ON {on.format(s='s')} GROUP BY p.id"
+        )
+    yield from rows_of(
+        f"SELECT p.id, max(t.history_date) FROM {history} t JOIN {signals} s ON s.id = t.id"  # noqa: S608 (quoted table names from the models)
+        f" JOIN {cases} c ON c.id = s.case_id JOIN {people} p ON p.household_id = c.household_id"
+        " GROUP BY p.id"
+    )
 
 
 # --- Retention ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from audit.registry import (
     register_retention,
 )
 from cases.core.audit import cases_of_people, register_case_record
+from cases.core.audit.retention import delete_rows
 from cases.models import Handover, HandoverReadAccess
 
 
@@ -21,8 +22,8 @@ def cull(ids: set[int]) -> dict[str, int]:
     names which units read the case and when)."""
     cases = cases_of_people(ids)
     pks = set(Handover.objects.filter(case_id__in=cases).values_list("pk", flat=True))
-    access = HandoverReadAccess.objects.filter(case_id__in=cases).count()
-    Handover.objects.filter(pk__in=pks).delete()  # read-access rows cascade
+    access = delete_rows(HandoverReadAccess.objects.filter(case_id__in=cases))
+    delete_rows(Handover.objects.filter(pk__in=pks))
     Handover.history.filter(case_id__in=cases).delete()
     HandoverReadAccess.history.filter(case_id__in=cases).delete()
     return {Handover._meta.label_lower: len(pks), HandoverReadAccess._meta.label_lower: access}
@@ -55,7 +56,17 @@ def handed_over(case_ids: set[int], unit_ids: set[int]) -> set[int]:
 
 def register() -> None:
     register_handover_checker("handovers", handed_over)
-    register_case_record(Handover, date_field="sent_at")
+    register_case_record(
+        Handover,
+        date_field="sent_at",
+        url_kwargs=(
+            "handover_id",
+            *(
+                f"api-handover{action}:pk"
+                for action in ("", "-accept", "-acknowledge", "-close", "-return")
+            ),
+        ),
+    )
     # Grants and revocations of read access after a handover show in the case's history.
     register_case_record(HandoverReadAccess, date_field="expires_at")
     register_retention(

@@ -1,7 +1,7 @@
 from .meeting_places import MeetingPlace, OpeningPeriod, PlaceCost, PlaceStaff, PlaceToken
 from .partners import Partner
-from .surveys import Survey, SurveyAnswer, SurveyCode, SurveyQuestion, SurveyResponse
 from .referrals import Referral
+from .surveys import Survey, SurveyAnswer, SurveyCode, SurveyQuestion, SurveyResponse
 from .tallies import DailyTally
 
 __all__ = [

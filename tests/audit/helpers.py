@@ -6,6 +6,7 @@ from django.db import connection
 
 from audit import chain
 from audit.models import APPEND_ONLY_MODELS
+from tests.db_roles import as_database_admin
 
 
 def add_entries(user, n: int, **extra) -> None:
@@ -24,17 +25,19 @@ def add_entries(user, n: int, **extra) -> None:
 
 @contextmanager
 def tampering():
-    """Only inside a test: switch the append-only trigger off to play the attacker."""
+    """Only inside a test: play the superuser attacker, who switches the append-only
+    trigger off (as the administrator: the application's role may not)."""
     tables = [model._meta.db_table for model in APPEND_ONLY_MODELS]
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        try:
-            yield
-        finally:
+        with as_database_admin():
             with connection.cursor() as cursor:
                 for table in tables:
-                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            try:
+                yield
+            finally:
+                with connection.cursor() as cursor:
+                    for table in tables:
+                        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     else:
         yield

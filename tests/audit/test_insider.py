@@ -19,6 +19,7 @@ from django.db import DatabaseError, connection, transaction
 from audit import chain
 from audit.models import AccessLogEntry, ChainCheckpoint
 from audit.tasks import check_access_log
+from tests.db_roles import as_database_admin, role_names
 
 from .helpers import add_entries, tampering
 
@@ -40,10 +41,11 @@ def _sql(sql: str, params=()) -> None:
 
 def _application_role() -> str:
     """The roles as the product sets them up, in this test database (names per database:
-    roles are shared by the whole PostgreSQL cluster). Undone with the test's transaction."""
-    prefix = connection.settings_dict["NAME"][:40]
-    owner, app = f"{prefix}_owner", f"{prefix}_app"
-    call_command("setup_database_roles", owner=owner, app=app, stdout=StringIO())
+    roles are shared by the whole PostgreSQL cluster): the ones the suite acts as
+    (tests/db_roles.py), made again here, as the administrator, so the test stands alone."""
+    owner, app = role_names(connection.settings_dict["NAME"])
+    with as_database_admin():
+        call_command("setup_database_roles", owner=owner, app=app, stdout=StringIO())
     return app
 
 
@@ -105,7 +107,7 @@ def test_application_role_holds_insert_and_select_only_and_owns_nothing(casework
 def test_roles_command_is_idempotent_and_refuses_a_superuser(caseworker):
     _application_role()
     _application_role()  # a second run changes nothing and does not fail
-    with pytest.raises(CommandError, match="superuser"):
+    with pytest.raises(CommandError, match="superuser"), as_database_admin():
         call_command(
             "setup_database_roles",
             owner=connection.settings_dict["USER"],
@@ -178,7 +180,8 @@ def _truncate_tail():
 
 
 def _truncate_everything():
-    _sql(f"TRUNCATE {LOG}, {CHECKPOINTS}")
+    with as_database_admin():
+        _sql(f"TRUNCATE {LOG}, {CHECKPOINTS}")
 
 
 def _delete_checkpoint_and_tail():
@@ -283,3 +286,28 @@ def test_a_moved_ciphertext_is_detected(login, cases, caseworker, target):
     assert protected.address not in page.content.decode()
     with pytest.raises(CommandError):
         call_command("check_encryption", stdout=StringIO())
+
+
+# --- The suite itself (point 1: CI runs as the restricted role) -------------------------
+
+
+def test_the_suite_acts_as_the_application_role(caseworker):
+    """Every test's connection is the application's role (tests/db_roles.py): what the
+    application does here, it may do in production; shortening the log it may not."""
+    from tests.db_roles import active
+
+    if not active():
+        pytest.skip("BOKVAR_TEST_DB_ROLE=admin: the suite acts as the administrator")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone()[0] == role_names(connection.settings_dict["NAME"])[1]
+    add_entries(caseworker, 2)
+    assert chain.verify().ok
+    for statement in (
+        f"TRUNCATE {LOG}",
+        f"DELETE FROM {LOG}",
+        f"ALTER TABLE {LOG} OWNER TO CURRENT_USER",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            _sql(statement)
+    assert AccessLogEntry.objects.count() == 2

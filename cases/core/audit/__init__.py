@@ -21,6 +21,7 @@ from audit.registry import (
     register_personal_data_view,
     register_retention,
     register_subjects,
+    register_url_subject,
 )
 from bokvar.history import history_of
 from bokvar.models import Notification
@@ -38,6 +39,7 @@ from ...models import (
     PersonUserObjectPermission,
 )
 from ..selectors import history_access
+from .dating import dated_by
 from .retention import cull, entangled, research_kept
 from .subjects import (
     describe_cases,
@@ -114,6 +116,7 @@ def register() -> None:
         history_for_case=lambda c: Person.history.filter(household_id=_household_of_case(c)),
         history_for_person=lambda p: Person.history.filter(id=p),
         records_of_person=lambda p: Person.objects.filter(pk=p),
+        last_entries=dated_by(Person, path="person", column="id", date_field="created_at"),
         hidden_ids=hidden_people,
         describe_many=describe_people,
         url_kwarg="person_id",
@@ -123,6 +126,7 @@ def register() -> None:
         history_for_case=lambda c: Household.history.filter(id=_household_of_case(c)),
         history_for_person=lambda p: Household.history.filter(id=_household_of_person(p)),
         records_of_person=lambda p: Household.objects.filter(pk=_household_of_person(p)),
+        last_entries=dated_by(Household, path="household", column="id", date_field="created_at"),
     )
     register_model(
         HouseholdChild,
@@ -136,6 +140,9 @@ def register() -> None:
             household_id=_household_of_person(p)
         ),
         date_field="",
+        last_entries=dated_by(
+            HouseholdChild, path="household", column="household_id", date_field=""
+        ),
         hidden_ids=hidden_by(HouseholdChild, "household_id", protected_households),
     )
     register_model(
@@ -143,6 +150,7 @@ def register() -> None:
         history_for_case=lambda c: Case.history.filter(id=c),
         history_for_person=lambda p: Case.history.filter(id__in=cases_of_person(p)),
         records_of_person=lambda p: Case.objects.filter(pk__in=cases_of_person(p)),
+        last_entries=dated_by(Case, path="case", column="id", date_field="created_at"),
         describe_many=describe_cases,
         url_kwarg="case_id",
     )
@@ -152,6 +160,9 @@ def register() -> None:
         history_for_person=lambda p: CaseAssignment.history.filter(case_id__in=cases_of_person(p)),
         records_of_person=lambda p: CaseAssignment.objects.filter(case_id__in=cases_of_person(p)),
         date_field="assigned_at",
+        last_entries=dated_by(
+            CaseAssignment, path="case", column="case_id", date_field="assigned_at"
+        ),
     )
     register_retention(
         RetentionProvider(
@@ -171,6 +182,10 @@ def register() -> None:
         )
     )
     register_extract_section(ExtractSection(key="cases.notifications", records=_notifications))
+    # Pages about a household (a new case for it) or a child of it: refused, they are
+    # denied reads of its people or its case.
+    register_url_subject("household_id", _person_of_household)
+    register_url_subject("child_id", _case_of_child)
     for name in (
         "cases:detail",
         "cases:person_edit",
@@ -195,15 +210,44 @@ def register() -> None:
     )
 
 
-def register_case_record(model: type[Model], *, date_field: str = "created_at") -> None:
+def case_of_record(model: type[Model]) -> Callable[[int], Case | None]:
+    """The case a record of `model` (with a `case` key) hangs on, by the record's id."""
+
+    def find(pk: int) -> Case | None:
+        of_record = model._default_manager.filter(pk=pk).values("case_id")[:1]
+        return Case.objects.filter(pk=Subquery(of_record)).first()
+
+    return find
+
+
+def _person_of_household(pk: int) -> Person | None:
+    household = Household.objects.filter(pk=pk).first()
+    if household is None:
+        return None
+    return household.head or Person.objects.filter(household_id=pk).order_by("pk").first()
+
+
+def _case_of_child(pk: int) -> Case | None:
+    household = HouseholdChild.objects.filter(pk=pk).values("household_id")[:1]
+    return Case.objects.filter(household_id=Subquery(household)).order_by("-pk").first()
+
+
+def register_case_record(
+    model: type[Model], *, date_field: str = "created_at", url_kwargs: tuple[str, ...] = ()
+) -> None:
     """Rows that hang on one case (threats, contacts, handovers, placements, …). Their
-    values are hidden from whoever was not granted a protected member of the household."""
+    values are hidden from whoever was not granted a protected member of the household.
+    A page whose last URL keyword is one of `url_kwargs` ("threat_id", or a view's own
+    "api-handover:pk") is about the record's case: refused, it is a denied read of it."""
+    for key in url_kwargs:
+        register_url_subject(key, case_of_record(model))
     register_model(
         model,
         history_for_case=lambda c: history_of(model).filter(case_id=c),
         history_for_person=lambda p: history_of(model).filter(case_id__in=cases_of_person(p)),
         records_of_person=lambda p: model._default_manager.filter(case_id__in=cases_of_person(p)),
         date_field=date_field,
+        last_entries=dated_by(model, path="case", column="case_id", date_field=date_field),
         hidden_ids=hidden_by(model, "case_id", protected_cases),
     )
 

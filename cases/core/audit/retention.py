@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import SET_NULL, Model, Q, QuerySet
 
 from bokvar.history import history_of
 
@@ -63,15 +63,28 @@ def ids_of(qs: QuerySet[Any]) -> set[int]:
     return set(qs.values_list("pk", flat=True))
 
 
+def delete_rows(qs: QuerySet[Any]) -> int:
+    """Delete these rows with one DELETE, without loading them (a country's people would
+    be loaded and decrypted only to be deleted): the caller deletes children first, and
+    references that clear themselves on deletion (SET_NULL) are cleared here. A child
+    forgotten by a provider is not orphaned: PostgreSQL checks the deferred foreign keys
+    when the batch ends (audit/retention.py) and the batch fails. Returns the rows gone."""
+    model = qs.model
+    for rel in model._meta.related_objects:
+        if rel.on_delete is SET_NULL and rel.field.concrete:
+            rel.related_model._default_manager.filter(
+                **{f"{rel.field.name}__in": qs.values("pk")}
+            ).update(**{rel.field.name: None})
+    return int(qs._raw_delete(qs.db) or 0)  # None when the filter matches nothing
+
+
 def delete_with_history(doomed: dict[type[Model], tuple[Q, Q]]) -> dict[str, int]:
-    """Delete each model's live rows, children first, then its history rows: after every
-    delete, since a deletion (cascades included) leaves a history row too. `doomed` maps
-    a model to (live rows to delete, history rows to delete); returns the live counts."""
+    """Delete each model's live rows, children first, then its history rows (retention
+    writes no history row for a deletion). `doomed` maps a model to (live rows to delete,
+    history rows to delete); returns the live counts."""
     counts: dict[str, int] = {}
     for model, (rows, _history) in doomed.items():
-        qs = model._default_manager.filter(rows)
-        counts[model._meta.label_lower] = qs.count()
-        qs.delete()
+        counts[model._meta.label_lower] = delete_rows(model._default_manager.filter(rows))
     for model, (_rows, history) in doomed.items():
         history_of(model).filter(history).delete()
     return counts

@@ -1,0 +1,103 @@
+"""Set-based dating for retention: the newest entry per person in one grouped query per
+table (a model's live rows, its history rows), not one query per person.
+
+Retention culls a person five years after the last entry about them over every
+registered model and its history (audit/retention.py). Asking that per person cost
+about 220 ms each: two hours for a city, thirty for the country (issue 17). Here each
+registration says how its rows reach a person, and one `GROUP BY person` query per
+table answers for everyone at once. The joins follow exactly the per-person querysets
+of the registration (`records_of_person`, `history_for_person`), which a test checks
+against the demo data (tests/audit/test_retention_dating.py):
+
+- `person`: the column holds the person's id (a person's own row, a shelter night);
+- `household`: the column holds a household's id; every member is dated by it;
+- `case`: the column holds the id of a (still existing) case; every member of its
+  household is dated by it;
+
+Records further away (a placement's progress notes) join their way to a case first (`via`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
+
+from django.db import connection
+from django.db.models import Field, Model
+
+from bokvar.history import history_of
+
+Path = Literal["person", "household", "case"]
+Rows = Iterator[tuple[int, Any]]
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _join(path: Path, column: str) -> tuple[str, str]:
+    """(joins from the table `t` to the people `p`, the expression naming the person).
+    `column` is a column of `t`, or an expression already qualified (`pl.case_id`)."""
+    from ...models import Case, Person
+
+    people, cases = _table(Person), _table(Case)
+    col = column if "." in column else f"t.{connection.ops.quote_name(column)}"
+    if path == "person":
+        return "", col
+    if path == "household":
+        return f" JOIN {people} p ON p.household_id = {col}", "p.id"
+    return (
+        f" JOIN {cases} c ON c.id = {col} JOIN {people} p ON p.household_id = c.household_id",
+        "p.id",
+    )
+
+
+def newest_by_person(
+    model: type[Model], date_column: str, path: Path, column: str, *, via: str = ""
+) -> Rows:
+    """(person id, newest `date_column`) for every person `model`'s rows (table `t`) reach
+    by `path` from `column`, after the joins `via` (SQL): one grouped query."""
+    joins, person = _join(path, column)
+    date = f"t.{connection.ops.quote_name(date_column)}"
+    yield from rows_of(
+        f"SELECT {person}, max({date}) FROM {_table(model)} t{via}{joins}"  # noqa: S608 (quoted table names from the models)
+        f" WHERE {person} IS NOT NULL GROUP BY {person}"
+    )
+
+
+def rows_of(sql: str) -> Rows:
+    """The rows of `sql`, read in chunks through a server-side cursor (a country's people
+    would not fit one fetch)."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(5000):
+            yield from rows
+
+
+def dated_by(
+    model: type[Model],
+    *,
+    path: Path,
+    column: str,
+    date_field: str,
+    history_path: Path | None = None,
+    history_column: str | None = None,
+    via: str = "",
+) -> Callable[[], Rows]:
+    """A registration's `last_entries`: its live rows by `date_field` (none if empty) and
+    its history rows by `history_date`, each reaching people by (path, column)."""
+
+    def rows() -> Rows:
+        if date_field:
+            field = model._meta.get_field(date_field)
+            assert isinstance(field, Field) and field.column  # a concrete column
+            yield from newest_by_person(model, field.column, path, column, via=via)
+        yield from newest_by_person(
+            history_of(model).model,
+            "history_date",
+            history_path or path,
+            history_column or column,
+            via=via,
+        )
+
+    return rows
