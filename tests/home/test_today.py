@@ -63,7 +63,8 @@ def test_caseworker_sees_deadlines_with_working_days_and_links(cases, login, cas
     section = _section(_page(client), "deadlines-heading")
     assert section.count(cases.a.number) == 2
     assert cases.b.number not in section
-    assert "Försenad med 2 dagar." in section
+    # The one wording of deadlines: calendar days, then working days.
+    assert "Försenad med 2 dagar (" in section
     assert "arbetsdag" in section
     assert "Adultsson" in section  # the household, by its head's name
     assert f'href="/cases/{cases.a.pk}/"' in section
