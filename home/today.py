@@ -141,7 +141,7 @@ def children_panel(user: User, today: date) -> Panel:
     rows = list(
         qs.select_related("case__household__head")
         .annotate(
-            children=Coalesce(Subquery(children), 0),
+            child_count=Coalesce(Subquery(children), 0),
             head_granted=_head_granted(user, "case__household__head_id"),
         )
         .order_by("due_on", "id")[:LIMIT]
