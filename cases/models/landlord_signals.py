@@ -180,14 +180,14 @@ class LandlordSignal(models.Model):
         """For a signal of misconduct (disturbance, neighbour complaints, neglect), the
         steps the landlord must take before terminating for it that are not known to be
         done: the tenant warned (12 kap. 43 §, 25 §) and the social welfare board notified
-        (12 kap. 25 §). None when the landlord claims particularly serious disturbances:
-        then no warning is needed (the claim is the tribunal's to judge)."""
+        (12 kap. 25 §). When the landlord claims particularly serious disturbances no
+        warning is needed (the claim is the tribunal's to judge); the board's notice is
+        still asked for (see `misconduct_doubts`)."""
         if not self.is_misconduct:
             return []
-        if self.particularly_serious and self.kind in SERIOUS_DISTURBANCE_KINDS:
-            return []
+        serious = self.particularly_serious and self.kind in SERIOUS_DISTURBANCE_KINDS
         missing = []
-        if self.landlord_warned_tenant is not True:
+        if self.landlord_warned_tenant is not True and not serious:
             missing.append(str(_("the landlord's warning to the tenant")))
         if self.landlord_notified_board is not True:
             missing.append(str(_("the landlord's notice to the social welfare board")))

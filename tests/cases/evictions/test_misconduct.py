@@ -68,7 +68,10 @@ def test_every_misconduct_kind_records_warning_and_board_notice_with_dates(org, 
 
 def test_particularly_serious_needs_no_warning_but_only_for_disturbances(org, landlord):
     serious = _signal(landlord, kind="disturbance", particularly_serious=True)
-    assert serious.particularly_serious and serious.disturbance_steps_missing == []
+    # The claim excuses the warning, not the board's notice (RH 2004:38).
+    assert serious.particularly_serious and serious.disturbance_steps_missing == [
+        translation.gettext("the landlord's notice to the social welfare board")
+    ]
     with pytest.raises(ValidationError) as exc:
         _signal(landlord, kind="neglect", particularly_serious=True)
     assert "particularly_serious" in exc.value.message_dict
@@ -122,7 +125,16 @@ def test_bad_steps_name_their_field_and_save_nothing(org, landlord, values, fiel
             },
             ["notified on 2026-03-11, after the termination on 2026-03-10"],
         ),
-        ({"particularly_serious": True}, ["particularly serious"]),
+        # The claim excuses the warning, not the board's notice (RH 2004:38).
+        ({"particularly_serious": True}, ["particularly serious", "social welfare board"]),
+        (
+            {
+                "particularly_serious": True,
+                "landlord_notified_board": True,
+                "landlord_notified_board_on": date(2026, 3, 9),
+            },
+            ["particularly serious"],
+        ),
     ],
 )
 @translation.override("en")
