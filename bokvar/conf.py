@@ -95,6 +95,27 @@ KNOBS: dict[str, Knob] = {
     # The public survey answer page: unknown or used codes tried from one address within
     # ten minutes before it answers 429 (guessing codes; partners.survey_views).
     "SURVEY_CODE_FAILURES_PER_ADDRESS": Knob(20, "BOKVAR_SURVEY_CODE_FAILURES_PER_ADDRESS"),
+    # Single sign-on (bokvar.sso, docs/security.md). The role map: a JSON list of rules
+    # {"claim", "value", "role", "district" (code), "unit" (name), "lead"}; OIDC claims and
+    # SAML attributes are matched alike.
+    "SSO_ROLE_MAP": Knob("", "BOKVAR_SSO_ROLE_MAP", str),
+    # The acr / AuthnContextClassRef values that mean the provider checked a second
+    # factor; then Bo Kvar's own code step is skipped. Swedish LoA3 and LoA4 require two
+    # factors (DIGG's Tillitsramverk för Svensk e-legitimation); REFEDS MFA says so outright.
+    "SSO_SECOND_FACTOR_ACR": Knob(
+        [
+            "http://id.elegnamnden.se/loa/1.0/loa3",
+            "http://id.elegnamnden.se/loa/1.0/loa4",
+            "https://refeds.org/profile/mfa",
+        ],
+        "BOKVAR_SSO_SECOND_FACTOR_ACR",
+        _str_list,
+    ),
+    # The claim (OIDC) and attribute (SAML) that hold the Bo Kvar username.
+    "OIDC_USERNAME_CLAIM": Knob("sub", "BOKVAR_OIDC_USERNAME_CLAIM", str),
+    "SAML_USERNAME_ATTRIBUTE": Knob("uid", "BOKVAR_SAML_USERNAME_ATTRIBUTE", str),
+    # 0: no local passwords at all, only single sign-on (no password form, change or reset).
+    "LOCAL_PASSWORDS": Knob(True, "BOKVAR_LOCAL_PASSWORDS", lambda text: text.strip() != "0"),
 }
 
 

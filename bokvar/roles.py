@@ -47,3 +47,7 @@ EVERYONE: tuple[str, ...] = tuple(Role.values)
 # Roles that see client data (cases, people, the access log's subjects): the admin gives
 # them only with a second administrator's approval (bokvar.models.RoleGrant).
 CLIENT_DATA: tuple[str, ...] = (*CASE_STAFF, Role.AUDITOR)
+# Roles that never see a person (anonymised statistics, a meeting place's tallies): an
+# identity provider's single factor is enough for them (bokvar.sso); every other role
+# signs in with two factors.
+NO_PERSON: tuple[str, ...] = (Role.STEERING, Role.MEETING_PLACE_STAFF)

@@ -36,6 +36,11 @@ PENDING_KEY = "bokvar_signin_pending"
 REMEMBER_COOKIE = "bokvar_remembered"
 _REMEMBER_SALT = "bokvar.second_factor.remembered"
 RECOVERY_DEVICE_NAME = "recovery codes"
+# The session's record of how its user signed in (bokvar.sso writes what a provider said).
+ASSURANCE_KEY = "bokvar_assurance"
+# The device that stands for an identity provider's second factor (bokvar.sso): it
+# holds no codes, so it verifies none.
+IDENTITY_PROVIDER_DEVICE = "identity provider"
 RECOVERY_CODE_COUNT = 10
 # How long the password step is good for before the code must have been given.
 PENDING_SECONDS = 5 * 60
@@ -90,7 +95,9 @@ def start_enrolment(*, user: User) -> TOTPDevice:
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
+    # Only the old codes: the user's other static device stands for an identity
+    # provider's second factor (bokvar.sso) and holds no codes.
+    StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE_NAME).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
@@ -156,7 +163,9 @@ def reset(*, actor: User, user: User, reason: str) -> SecondFactorReset:
 # --- The pending sign-in (between the password and the code) ---------------------------
 
 
-def start_pending(request: HttpRequest, user: User) -> None:
+def start_pending(request: HttpRequest, user: User, *, assurance: dict | None = None) -> None:
+    """`assurance`: what an identity provider said about the first factor (bokvar.sso),
+    kept until the sign-in completes."""
     # A new session key: whatever an attacker planted before the password is worthless.
     request.session.cycle_key()
     request.session[PENDING_KEY] = {
@@ -164,6 +173,7 @@ def start_pending(request: HttpRequest, user: User) -> None:
         "backend": user.backend,
         "at": int(time.time()),
         "attempts": 0,
+        "assurance": assurance,
     }
 
 
@@ -189,14 +199,21 @@ def count_failure(request: HttpRequest) -> bool:
     return True
 
 
-def complete(request: HttpRequest, user: User, device: Device) -> None:
-    """Sign the user in, verified by `device`."""
+def complete(
+    request: HttpRequest, user: User, device: Device, *, assurance: dict | None = None
+) -> None:
+    """Sign the user in, verified by `device`. The session records how (ASSURANCE_KEY):
+    the identity provider's word for an SSO sign-in (bokvar.sso), else the password."""
     from django.contrib.auth import login
     from django_otp import login as otp_login
 
-    request.session.pop(PENDING_KEY, None)
+    pending = request.session.pop(PENDING_KEY, None) or {}
+    record = assurance or pending.get("assurance") or {"method": "password"}
+    if device.name != IDENTITY_PROVIDER_DEVICE:
+        record = {**record, "second_factor": True, "local": True}
     login(request, user, backend=user.backend)
     otp_login(request, device)
+    request.session[ASSURANCE_KEY] = record
 
 
 # --- Remembered browsers ---------------------------------------------------------------

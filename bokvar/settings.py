@@ -21,6 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from bokvar.conf import from_environment
+from bokvar.saml_config import sp_config
 
 # Django's generic classes written as the type checker reads them, e.g. a model admin's
 # inline as TabularInline[Membership, User], must be subscriptable at run time too.
@@ -90,6 +91,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "mozilla_django_oidc",
+    "djangosaml2",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -111,6 +114,9 @@ MIDDLEWARE = [
     "bokvar.middleware.PrivateResponses",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The SAML sign-in's own session (its cookie survives the identity provider's
+    # cross-site POST back to the assertion consumer service).
+    "djangosaml2.middleware.SamlSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -184,6 +190,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+    # Single sign-on (bokvar/sso.py); each answers only its own protocol's callback.
+    "bokvar.sso.OIDCBackend",
+    "bokvar.sso.SAMLBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -194,6 +203,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A password reset link works once and for two hours (bokvar/passwords.py).
+PASSWORD_RESET_TIMEOUT = 2 * 3600
 
 # Sessions end after a period without activity: the expiry is pushed forward on every request.
 SESSION_IDLE_MINUTES = int(os.environ.get("BOKVAR_SESSION_IDLE_MINUTES", "30"))
@@ -214,6 +225,37 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # One rule for the client address (trusted proxies only), shared with the access log.
 AXES_CLIENT_IP_CALLABLE = "bokvar.net.client_ip"
+
+# Single sign-on through OpenID Connect (mozilla-django-oidc): on when a client id is
+# given. The provider's endpoints are named one by one (its discovery document lists
+# them); ID tokens are RS256-signed and checked against its JWKS.
+OIDC_RP_CLIENT_ID = os.environ.get("BOKVAR_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("BOKVAR_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("BOKVAR_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("BOKVAR_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("BOKVAR_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("BOKVAR_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = os.environ.get("BOKVAR_OIDC_SCOPES", "openid profile email")
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
+
+# Single sign-on through SAML 2.0 (djangosaml2 on pysaml2, signing with xmlsec1): on when
+# the identity provider's metadata (a URL or a file) is given. Bo Kvar's own metadata is
+# served at /saml2/metadata/.
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_SESSION_COOKIE_NAME = "bokvar_saml"
+ACS_DEFAULT_REDIRECT_URL = "/"
+SAML_ACS_FAILURE_RESPONSE_FUNCTION = "bokvar.signin.sso_failed"
+SAML_CONFIG: dict[str, object] | None = None
+if os.environ.get("BOKVAR_SAML_IDP_METADATA"):
+    SAML_CONFIG = sp_config(
+        base_url=os.environ.get("BOKVAR_SAML_BASE_URL", ""),
+        idp_metadata=os.environ["BOKVAR_SAML_IDP_METADATA"],
+        key_file=os.environ.get("BOKVAR_SAML_KEY_FILE", ""),
+        cert_file=os.environ.get("BOKVAR_SAML_CERT_FILE", ""),
+    )
 
 # The name authenticator apps show next to the code.
 OTP_TOTP_ISSUER = "Bo Kvar"

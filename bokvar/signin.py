@@ -13,20 +13,23 @@ from typing import TYPE_CHECKING, Any
 import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
+from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from djangosaml2 import views as saml_views
+from mozilla_django_oidc import views as oidc_views
 
-from . import lockout, second_factor
+from . import lockout, second_factor, sso
 from .models import Role, User
 from .permissions import AuthenticatedRequest
 from .selectors import roles_of
@@ -96,6 +99,22 @@ class PasswordStepView(auth_views.LoginView):
     """Step one: the password. Right: on to the code (or enrolment); never signed in here."""
 
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            local_passwords=sso.local_passwords(),
+            oidc_enabled=sso.oidc_enabled(),
+            saml_enabled=sso.saml_enabled(),
+            sso_failed=self.request.GET.get("sso") == "failed",
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not sso.local_passwords():
+            # Single sign-on only: there is no password form to post.
+            raise Http404
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
@@ -216,6 +235,8 @@ def locked_out(
 def locked_sign_in(request: HttpRequest) -> HttpResponse:
     """A locked account signs in with its password and a second-factor code at once
     (bokvar/lockout.py). Every failure here counts against the address and the account."""
+    if not sso.local_passwords():
+        raise Http404
     AxesProxyHandler.update_request(request)
     if lockout.address_locked(request):
         return locked_out(request)
@@ -276,3 +297,93 @@ def reset_second_factor(request: AuthenticatedRequest, user_id: int) -> HttpResp
         {"form": form, "target": target},
         status=400 if form.errors else 200,
     )
+
+
+# --- Single sign-on (bokvar/sso.py) ----------------------------------------------------
+
+
+class OIDCStartView(oidc_views.OIDCAuthenticationRequestView):  # type: ignore[misc]  # mozilla-django-oidc ships no types
+    """Off (404) until a client id is configured."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not sso.oidc_enabled():
+            raise Http404
+        response: HttpResponse = super().get(request)
+        return response
+
+
+class OIDCCallbackView(oidc_views.OIDCAuthenticationCallbackView):  # type: ignore[misc]  # as above
+    """The provider's answer: the backend has checked it and mapped the roles; here the
+    sign-in completes, or goes on to the local second factor (sso.finish_sign_in)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not sso.oidc_enabled():
+            raise Http404
+        response: HttpResponse = super().get(request)
+        return response
+
+    def login_success(self) -> HttpResponse:
+        assurance = getattr(self.user, "bokvar_assurance", None) or sso.Assurance("oidc")
+        target = sso.finish_sign_in(
+            self.request, self.user, assurance, sso.safe_next(self.request, self.success_url)
+        )
+        return HttpResponseRedirect(target)
+
+
+class SAMLStartView(saml_views.LoginView):  # type: ignore[misc]  # djangosaml2 ships no types
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not sso.saml_enabled():
+            raise Http404
+        response: HttpResponse = super().get(request, *args, **kwargs)
+        return response
+
+
+class SAMLMetadataView(saml_views.MetadataView):  # type: ignore[misc]  # as above
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not sso.saml_enabled():
+            raise Http404
+        response: HttpResponse = super().get(request, *args, **kwargs)
+        return response
+
+
+class SAMLAssertionConsumerView(saml_views.AssertionConsumerServiceView):  # type: ignore[misc]  # as above
+    """The provider's signed assertion, checked by pysaml2; the backend maps the roles,
+    and the sign-in completes here or goes on to the local second factor."""
+
+    next_url = ""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not sso.saml_enabled():
+            raise Http404
+        response: HttpResponse = super().post(request, *args, **kwargs)
+        return response
+
+    def authenticate_user(
+        self,
+        request: HttpRequest,
+        session_info: dict[str, Any],
+        attribute_mapping: Any,
+        create_unknown_user: Any,
+        assertion_info: dict[str, Any],
+    ) -> User:
+        user = authenticate(
+            request=request, session_info=session_info, assertion_info=assertion_info
+        )
+        if not isinstance(user, User):
+            raise PermissionDenied("no mapped role")
+        assurance = getattr(user, "bokvar_assurance", None) or sso.Assurance("saml")
+        self.next_url = sso.finish_sign_in(
+            request, user, assurance, sso.safe_next(request, request.POST.get("RelayState"))
+        )
+        return user
+
+    def custom_redirect(self, user: User, relay_state: str, session_info: dict[str, Any]) -> str:
+        return self.next_url
+
+
+def sso_failed(
+    request: HttpRequest, exception: Exception | None = None, status: int = 403, **kwargs: Any
+) -> HttpResponse:
+    """djangosaml2's answer to an assertion it could not use (SAML_ACS_FAILURE_RESPONSE_
+    FUNCTION): Bo Kvar's page, which names no detail of the assertion."""
+    return render(request, "registration/sso_failed.html", status=status)

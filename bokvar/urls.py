@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 
-from . import signin, views
+from . import passwords, signin, views
 
 api_v1 = [
     path("", include("cases.api_urls")),
@@ -29,6 +29,35 @@ urlpatterns = [
         name="reset-second-factor",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on (bokvar/sso.py): each answers 404 until configured.
+    path("oidc/login/", signin.OIDCStartView.as_view(), name="oidc-login"),
+    path("oidc/callback/", signin.OIDCCallbackView.as_view(), name="oidc-callback"),
+    path("saml2/login/", signin.SAMLStartView.as_view(), name="saml2_login"),
+    path("saml2/acs/", signin.SAMLAssertionConsumerView.as_view(), name="saml2_acs"),
+    path("saml2/metadata/", signin.SAMLMetadataView.as_view(), name="saml2_metadata"),
+    # Local passwords (bokvar/passwords.py): each answers 404 while they are off.
+    path("password/", passwords.PasswordChangeView.as_view(), name="password-change"),
+    path(
+        "password/changed/",
+        passwords.PasswordChangeDoneView.as_view(),
+        name="password-change-done",
+    ),
+    path("password/reset/", passwords.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password/reset/sent/",
+        passwords.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        passwords.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password/reset/done/",
+        passwords.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cases/", include("cases.urls")),

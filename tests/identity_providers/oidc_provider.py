@@ -1,0 +1,159 @@
+"""A real OpenID Connect provider for the single sign-on tests: django-oauth-toolkit with
+OIDC on, in a Django process of its own (its own settings, a SQLite database in a
+temporary folder), serving HTTP on 127.0.0.1.
+
+Run as `python -m tests.identity_providers.oidc_provider`, with the environment:
+  OIDC_TEST_PORT        the port to listen on
+  OIDC_TEST_DIR         a folder for its database
+  OIDC_TEST_KEY         the RS256 private key (PEM) that signs the ID tokens
+  OIDC_TEST_CLIENT      JSON {"client_id", "client_secret", "redirect_uri"}
+  OIDC_TEST_USERS       JSON {username: {"password", "claims": {...}}}; the claims (groups,
+                        acr, amr, names) go into the ID token and the userinfo answer
+It prints "ready" once it answers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from html import escape
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import django
+from django.conf import settings
+
+USERS: dict[str, dict] = json.loads(os.environ.get("OIDC_TEST_USERS", "{}"))
+
+
+def configure() -> None:
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="test-oidc-provider",
+        ALLOWED_HOSTS=["127.0.0.1", "localhost"],
+        ROOT_URLCONF=__name__,
+        INSTALLED_APPS=[
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "oauth2_provider",
+        ],
+        MIDDLEWARE=[
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+        ],
+        DATABASES={
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": os.path.join(os.environ["OIDC_TEST_DIR"], "provider.sqlite3"),
+                "OPTIONS": {"timeout": 20},
+            }
+        },
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        LOGIN_URL="/login/",
+        USE_TZ=True,
+        OAUTH2_PROVIDER={
+            "OIDC_ENABLED": True,
+            "OIDC_RSA_PRIVATE_KEY": os.environ["OIDC_TEST_KEY"],
+            "PKCE_REQUIRED": True,
+            "SCOPES": {"openid": "OpenID Connect", "profile": "Profile", "email": "E-mail"},
+            "OAUTH2_VALIDATOR_CLASS": f"{__name__}.Validator",
+        },
+    )
+    django.setup()
+
+
+def build_urls() -> list:
+    from django.contrib.auth import authenticate, login
+    from django.http import HttpResponse, HttpResponseRedirect
+    from django.urls import include, path
+    from django.views.decorators.csrf import csrf_exempt
+
+    @csrf_exempt
+    def login_view(request):
+        """The provider's own sign-in: a username and password form."""
+        next_url = request.POST.get("next") or request.GET.get("next") or "/"
+        if request.method == "POST":
+            user = authenticate(
+                request,
+                username=request.POST.get("username"),
+                password=request.POST.get("password"),
+            )
+            if user is not None:
+                login(request, user)
+                return HttpResponseRedirect(next_url)
+        return HttpResponse(
+            '<form method="post" action="/login/">'
+            f'<input type="hidden" name="next" value="{escape(next_url)}">'
+            '<input name="username"><input name="password" type="password">'
+            "<button>Sign in</button></form>",
+            status=200 if request.method == "GET" else 401,
+        )
+
+    return [path("login/", login_view), path("o/", include("oauth2_provider.urls"))]
+
+
+class Validator:  # replaced by a subclass of django-oauth-toolkit's validator in main()
+    pass
+
+
+def main() -> None:
+    configure()
+    global Validator, urlpatterns
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from oauth2_provider.models import Application
+    from oauth2_provider.oauth2_validators import OAuth2Validator
+
+    class TestValidator(OAuth2Validator):
+        # Every claim goes out whatever the scope: groups, acr and amr have none.
+        oidc_claim_scope = None
+
+        def get_additional_claims(self, request):
+            return dict(USERS.get(request.user.username, {}).get("claims", {}))
+
+    Validator = TestValidator  # noqa: F811  # the class named in OAUTH2_VALIDATOR_CLASS
+    urlpatterns = build_urls()
+
+    call_command("migrate", verbosity=0)
+    for username, data in USERS.items():
+        User.objects.create_user(username=username, password=data["password"])
+    client = json.loads(os.environ["OIDC_TEST_CLIENT"])
+    Application.objects.create(
+        name="Bo Kvar",
+        client_id=client["client_id"],
+        client_secret=client["client_secret"],
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=client["redirect_uri"],
+        algorithm=Application.RS256_ALGORITHM,
+        skip_authorization=True,
+    )
+
+    from django.core.wsgi import get_wsgi_application
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002  # the stdlib's signature
+            pass
+
+    server = make_server(
+        "127.0.0.1",
+        int(os.environ["OIDC_TEST_PORT"]),
+        get_wsgi_application(),
+        server_class=Server,
+        handler_class=QuietHandler,
+    )
+    print("ready", flush=True)
+    sys.stdout.flush()
+    server.serve_forever()
+
+
+urlpatterns: list = []
+
+if __name__ == "__main__":
+    main()
