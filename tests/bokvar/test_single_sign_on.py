@@ -279,3 +279,12 @@ def test_single_sign_on_answers_404_until_configured(client, settings):
         assert client.get(reverse(name)).status_code == 404, name
     page = client.get(reverse("login")).content.decode()
     assert reverse("oidc-login") not in page
+
+
+def test_with_local_passwords_off_single_sign_on_still_signs_in(client, protocol, settings):
+    flow, _method = protocol
+    settings.BOKVAR = {**settings.BOKVAR, "LOCAL_PASSWORDS": False}
+
+    flow(client, "anna.sso")
+
+    assert signed_in_user(client) == str(User.objects.get(username="anna.sso").pk)
