@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from bokvar.conf import setting
 from bokvar.selectors import roles_of
 
 from .navigation import items_for
@@ -11,5 +12,6 @@ def navigation(request):
     return {
         "nav_items": items_for(request),
         "user_roles": roles_of(request.user),
+        "local_passwords": setting("LOCAL_PASSWORDS"),
         "SESSION_IDLE_MINUTES": settings.SESSION_IDLE_MINUTES,
     }

@@ -28,6 +28,7 @@ def _mail_and_fresh_throttle(settings):
 
 def test_staff_change_their_own_password(login, coordinator):
     client = login(coordinator)
+    assert reverse("password-change") in client.get(reverse("home")).content.decode()
     page = client.get(reverse("password-change"))
     assert page.status_code == 200
 
