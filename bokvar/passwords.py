@@ -37,7 +37,8 @@ class LocalPasswordsOnly:
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not setting("LOCAL_PASSWORDS"):
             raise Http404
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]  # a mixin before a view
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]  # a mixin before a view
+        return response
 
 
 def _count(key: str, limit: int) -> bool:

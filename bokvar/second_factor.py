@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -163,7 +163,9 @@ def reset(*, actor: User, user: User, reason: str) -> SecondFactorReset:
 # --- The pending sign-in (between the password and the code) ---------------------------
 
 
-def start_pending(request: HttpRequest, user: User, *, assurance: dict | None = None) -> None:
+def start_pending(
+    request: HttpRequest, user: User, *, assurance: dict[str, Any] | None = None
+) -> None:
     """`assurance`: what an identity provider said about the first factor (bokvar.sso),
     kept until the sign-in completes."""
     # A new session key: whatever an attacker planted before the password is worthless.
@@ -200,7 +202,7 @@ def count_failure(request: HttpRequest) -> bool:
 
 
 def complete(
-    request: HttpRequest, user: User, device: Device, *, assurance: dict | None = None
+    request: HttpRequest, user: User, device: Device, *, assurance: dict[str, Any] | None = None
 ) -> None:
     """Sign the user in, verified by `device`. The session records how (ASSURANCE_KEY):
     the identity provider's word for an SSO sign-in (bokvar.sso), else the password."""

@@ -85,19 +85,16 @@ def start_oidc_provider(folder: Path, users: dict[str, dict[str, Any]]) -> OIDCP
         "client_secret": "bokvar-test-secret-" + os.urandom(8).hex(),
         "redirect_uri": f"{APP}/oidc/callback/",
     }
-    env = {
-        **os.environ,
-        "OIDC_TEST_PORT": str(port),
-        "OIDC_TEST_DIR": str(folder),
-        "OIDC_TEST_KEY": key_pem,
-        "OIDC_TEST_CLIENT": json.dumps(client),
-        "OIDC_TEST_USERS": json.dumps(users),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    config = folder / "oidc-provider.json"
+    config.write_text(
+        json.dumps(
+            {"port": port, "folder": str(folder), "key": key_pem, "client": client, "users": users}
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     log = open(folder / "oidc-provider.log", "wb")  # noqa: SIM115  # open while it runs
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.identity_providers.oidc_provider"],
+        [sys.executable, "-m", "tests.identity_providers.oidc_provider", str(config)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -2,14 +2,14 @@
 OIDC on, in a Django process of its own (its own settings, a SQLite database in a
 temporary folder), serving HTTP on 127.0.0.1.
 
-Run as `python -m tests.identity_providers.oidc_provider`, with the environment:
-  OIDC_TEST_PORT        the port to listen on
-  OIDC_TEST_DIR         a folder for its database
-  OIDC_TEST_KEY         the RS256 private key (PEM) that signs the ID tokens
-  OIDC_TEST_CLIENT      JSON {"client_id", "client_secret", "redirect_uri"}
-  OIDC_TEST_USERS       JSON {username: {"password", "claims": {...}}}; the claims (groups,
-                        acr, amr, names) go into the ID token and the userinfo answer
-It prints "ready" once it answers.
+Run as `python -m tests.identity_providers.oidc_provider CONFIG.json`, the file holding:
+  port        the port to listen on
+  folder      a folder for its database
+  key         the RS256 private key (PEM) that signs the ID tokens
+  client      {"client_id", "client_secret", "redirect_uri"}
+  users       {username: {"password", "claims": {...}}}; the claims (groups, acr, amr,
+              names) go into the ID token and the userinfo answer
+It prints "ready" once it listens.
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ import os
 import sys
 from html import escape
 from socketserver import ThreadingMixIn
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import django
 from django.conf import settings
 
-USERS: dict[str, dict] = json.loads(os.environ.get("OIDC_TEST_USERS", "{}"))
+CONFIG: dict = json.loads(open(sys.argv[1]).read()) if __name__ == "__main__" else {}  # noqa: SIM115  # read once at start
+USERS: dict[str, dict] = CONFIG.get("users", {})
 
 
 def configure() -> None:
@@ -47,7 +49,7 @@ def configure() -> None:
         DATABASES={
             "default": {
                 "ENGINE": "django.db.backends.sqlite3",
-                "NAME": os.path.join(os.environ["OIDC_TEST_DIR"], "provider.sqlite3"),
+                "NAME": os.path.join(CONFIG["folder"], "provider.sqlite3"),
                 "OPTIONS": {"timeout": 20},
             }
         },
@@ -56,7 +58,7 @@ def configure() -> None:
         USE_TZ=True,
         OAUTH2_PROVIDER={
             "OIDC_ENABLED": True,
-            "OIDC_RSA_PRIVATE_KEY": os.environ["OIDC_TEST_KEY"],
+            "OIDC_RSA_PRIVATE_KEY": CONFIG["key"],
             "PKCE_REQUIRED": True,
             "SCOPES": {"openid": "OpenID Connect", "profile": "Profile", "email": "E-mail"},
             "OAUTH2_VALIDATOR_CLASS": f"{__name__}.Validator",
@@ -95,8 +97,8 @@ def build_urls() -> list:
     return [path("login/", login_view), path("o/", include("oauth2_provider.urls"))]
 
 
-class Validator:  # replaced by a subclass of django-oauth-toolkit's validator in main()
-    pass
+# The class named in OAUTH2_VALIDATOR_CLASS: set in main(), once Django is set up.
+Validator: Any = None
 
 
 def main() -> None:
@@ -114,13 +116,13 @@ def main() -> None:
         def get_additional_claims(self, request):
             return dict(USERS.get(request.user.username, {}).get("claims", {}))
 
-    Validator = TestValidator  # noqa: F811  # the class named in OAUTH2_VALIDATOR_CLASS
+    Validator = TestValidator
     urlpatterns = build_urls()
 
     call_command("migrate", verbosity=0)
     for username, data in USERS.items():
         User.objects.create_user(username=username, password=data["password"])
-    client = json.loads(os.environ["OIDC_TEST_CLIENT"])
+    client = CONFIG["client"]
     Application.objects.create(
         name="Bo Kvar",
         client_id=client["client_id"],
@@ -143,7 +145,7 @@ def main() -> None:
 
     server = make_server(
         "127.0.0.1",
-        int(os.environ["OIDC_TEST_PORT"]),
+        int(CONFIG["port"]),
         get_wsgi_application(),
         server_class=Server,
         handler_class=QuietHandler,

@@ -59,16 +59,18 @@ class IdentityProvider:
         self.server = Server(config=conf)
         self.users = users
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == "/sso/redirect" and environ["REQUEST_METHOD"] == "GET":
-            query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+    def __call__(self, wsgi_env: dict[str, Any], start_response: Any) -> list[bytes]:
+        path = wsgi_env.get("PATH_INFO", "")
+        if path == "/sso/redirect" and wsgi_env["REQUEST_METHOD"] == "GET":
+            query = {k: v[0] for k, v in parse_qs(wsgi_env.get("QUERY_STRING", "")).items()}
             # Parsed (and so checked) before the form is shown.
             self.server.parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT)
             return self._page(start_response, "200 OK", self._form(query))
-        if path == "/sso/login" and environ["REQUEST_METHOD"] == "POST":
-            size = int(environ.get("CONTENT_LENGTH") or 0)
-            form = {k: v[0] for k, v in parse_qs(environ["wsgi.input"].read(size).decode()).items()}
+        if path == "/sso/login" and wsgi_env["REQUEST_METHOD"] == "POST":
+            size = int(wsgi_env.get("CONTENT_LENGTH") or 0)
+            form = {
+                k: v[0] for k, v in parse_qs(wsgi_env["wsgi.input"].read(size).decode()).items()
+            }
             user = self.users.get(form.get("username", ""))
             if user is None or user["password"] != form.get("password"):
                 return self._page(start_response, "401 Unauthorized", self._form(form))
