@@ -22,9 +22,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from djangosaml2 import views as saml_views
 from mozilla_django_oidc import views as oidc_views
@@ -302,25 +304,33 @@ def reset_second_factor(request: AuthenticatedRequest, user_id: int) -> HttpResp
 # --- Single sign-on (bokvar/sso.py) ----------------------------------------------------
 
 
-class OIDCStartView(oidc_views.OIDCAuthenticationRequestView):  # type: ignore[misc]  # mozilla-django-oidc ships no types
-    """Off (404) until a client id is configured."""
+class OIDCOnly:
+    """404, whatever the method, until OpenID Connect is configured."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not sso.oidc_enabled():
             raise Http404
-        response: HttpResponse = super().get(request)
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]  # a mixin before a view
         return response
 
 
-class OIDCCallbackView(oidc_views.OIDCAuthenticationCallbackView):  # type: ignore[misc]  # as above
+class SAMLOnly:
+    """404, whatever the method, until SAML is configured."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not sso.saml_enabled():
+            raise Http404
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]  # as above
+        return response
+
+
+class OIDCStartView(OIDCOnly, oidc_views.OIDCAuthenticationRequestView):  # type: ignore[misc]  # mozilla-django-oidc ships no types
+    pass
+
+
+class OIDCCallbackView(OIDCOnly, oidc_views.OIDCAuthenticationCallbackView):  # type: ignore[misc]  # as above
     """The provider's answer: the backend has checked it and mapped the roles; here the
     sign-in completes, or goes on to the local second factor (sso.finish_sign_in)."""
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        if not sso.oidc_enabled():
-            raise Http404
-        response: HttpResponse = super().get(request)
-        return response
 
     def login_success(self) -> HttpResponse:
         assurance = getattr(self.user, "bokvar_assurance", None) or sso.Assurance("oidc")
@@ -330,33 +340,22 @@ class OIDCCallbackView(oidc_views.OIDCAuthenticationCallbackView):  # type: igno
         return HttpResponseRedirect(target)
 
 
-class SAMLStartView(saml_views.LoginView):  # type: ignore[misc]  # djangosaml2 ships no types
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not sso.saml_enabled():
-            raise Http404
-        response: HttpResponse = super().get(request, *args, **kwargs)
-        return response
+class SAMLStartView(SAMLOnly, saml_views.LoginView):  # type: ignore[misc]  # djangosaml2 ships no types
+    pass
 
 
-class SAMLMetadataView(saml_views.MetadataView):  # type: ignore[misc]  # as above
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not sso.saml_enabled():
-            raise Http404
-        response: HttpResponse = super().get(request, *args, **kwargs)
-        return response
+class SAMLMetadataView(SAMLOnly, saml_views.MetadataView):  # type: ignore[misc]  # as above
+    pass
 
 
-class SAMLAssertionConsumerView(saml_views.AssertionConsumerServiceView):  # type: ignore[misc]  # as above
+# The provider's answer is a cross-site POST: the signed assertion, not a CSRF token,
+# proves where it came from (djangosaml2's own view is exempt the same way).
+@method_decorator(csrf_exempt, name="dispatch")
+class SAMLAssertionConsumerView(SAMLOnly, saml_views.AssertionConsumerServiceView):  # type: ignore[misc]  # as above
     """The provider's signed assertion, checked by pysaml2; the backend maps the roles,
     and the sign-in completes here or goes on to the local second factor."""
 
     next_url = ""
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not sso.saml_enabled():
-            raise Http404
-        response: HttpResponse = super().post(request, *args, **kwargs)
-        return response
 
     def authenticate_user(
         self,

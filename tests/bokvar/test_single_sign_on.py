@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -128,8 +129,10 @@ def protocol(request):
     return request.getfixturevalue(request.param), request.param
 
 
-def test_a_coordinator_signs_in_with_the_role_mapped_from_the_claims(client, protocol, role_map):
+def test_a_coordinator_signs_in_with_the_role_mapped_from_the_claims(protocol, role_map):
     flow, method = protocol
+    # As a browser: CSRF checked (the SAML answer is a cross-site POST).
+    client = Client(enforce_csrf_checks=True)
     assert not User.objects.filter(username="anna.sso").exists()
 
     response = flow(client, "anna.sso", next_url="/cases/")

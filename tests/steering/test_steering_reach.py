@@ -25,6 +25,13 @@ STEERING_NAMES = {
     "login-enrol",
     "login-locked",
     "recovery-codes",  # signed in, nothing to show: redirected home
+    # Their own password (change, reset by e-mail): no one else's data.
+    "password-change",
+    "password-change-done",
+    "password-reset",
+    "password-reset-done",
+    "password-reset-confirm",
+    "password-reset-complete",
     "logout",
     "set_language",
     "api-stats",
