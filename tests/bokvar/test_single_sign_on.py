@@ -291,3 +291,37 @@ def test_with_local_passwords_off_single_sign_on_still_signs_in(client, protocol
     flow(client, "anna.sso")
 
     assert signed_in_user(client) == str(User.objects.get(username="anna.sso").pk)
+
+
+def test_a_wrong_role_map_stops_rather_than_guesses():
+    from django.core.exceptions import ImproperlyConfigured
+
+    rule = {"claim": "groups", "value": "g", "district": "norrmalm", "unit": "Bo Kvar-teamet"}
+    assert (
+        sso.parse_role_map(json.dumps([{**rule, "role": "coordinator"}]))[0].role == "coordinator"
+    )
+    for wrong in ("{not json", json.dumps([{**rule, "role": "superuser"}]), json.dumps([rule])):
+        with pytest.raises(ImproperlyConfigured):
+            sso.parse_role_map(wrong)
+
+
+def test_a_rule_naming_no_existing_unit_gives_no_role(settings, housing_team):
+    rules = [
+        {
+            "claim": "groups",
+            "value": "g",
+            "role": "coordinator",
+            "district": "norrmalm",
+            "unit": "Nowhere",
+        },
+        {
+            "claim": "groups",
+            "value": "h",
+            "role": "guide",
+            "district": "norrmalm",
+            "unit": housing_team.name,
+        },
+    ]
+    settings.BOKVAR = {**settings.BOKVAR, "SSO_ROLE_MAP": json.dumps(rules)}
+    assert sso.mapped_memberships({"groups": ["g"]}) == {}
+    assert sso.mapped_memberships({"groups": "h"}) == {(housing_team.pk, Role.GUIDE): False}
