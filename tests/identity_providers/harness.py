@@ -77,13 +77,16 @@ class OIDCProvider:
         }
 
 
-def start_oidc_provider(folder: Path, users: dict[str, dict[str, Any]]) -> OIDCProvider:
+def start_oidc_provider(
+    folder: Path, users: dict[str, dict[str, Any]], *, app: str = APP
+) -> OIDCProvider:
+    """`app`: where Bo Kvar answers (the test client's, or a live server's address)."""
     _key_file, _cert_file, key_pem = write_key_and_certificate(folder, "oidc-signing")
     port = free_port()
     client = {
         "client_id": "bokvar-test",
         "client_secret": "bokvar-test-secret-" + os.urandom(8).hex(),
-        "redirect_uri": f"{APP}/oidc/callback/",
+        "redirect_uri": f"{app}/oidc/callback/",
     }
     config = folder / "oidc-provider.json"
     config.write_text(
