@@ -230,6 +230,9 @@ AXES_CLIENT_IP_CALLABLE = "bokvar.net.client_ip"
 # given. The provider's endpoints are named one by one (its discovery document lists
 # them); ID tokens are RS256-signed and checked against its JWKS.
 OIDC_RP_CLIENT_ID = os.environ.get("BOKVAR_OIDC_CLIENT_ID", "")
+# The provider's `issuer`: an ID token from any other issuer is refused (mozilla-django-
+# oidc checks signature, audience, nonce and expiry, not the issuer).
+OIDC_OP_ISSUER = os.environ.get("BOKVAR_OIDC_ISSUER", "")
 OIDC_RP_CLIENT_SECRET = os.environ.get("BOKVAR_OIDC_CLIENT_SECRET", "")
 OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("BOKVAR_OIDC_AUTHORIZATION_ENDPOINT", "")
 OIDC_OP_TOKEN_ENDPOINT = os.environ.get("BOKVAR_OIDC_TOKEN_ENDPOINT", "")

@@ -293,6 +293,14 @@ class OIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]  # mozilla-d
         user: User | None = super().authenticate(request, **kwargs)
         return user
 
+    def verify_token(self, token: str, **kwargs: Any) -> Any:
+        payload = super().verify_token(token, **kwargs)
+        issuer = getattr(settings, "OIDC_OP_ISSUER", "")
+        if payload and issuer and payload.get("iss") != issuer:
+            logger.warning("OIDC ID token from another issuer refused")
+            return None
+        return payload
+
     def get_userinfo(self, access_token: str, id_token: str, payload: dict[str, Any]) -> Any:
         # The signed ID token carries acr/amr; the userinfo endpoint may add the groups.
         claims = dict(payload)

@@ -270,6 +270,15 @@ def test_a_forged_saml_answer_is_refused(client, saml, saml_provider):
     assert not User.objects.filter(username="stina.steering").exists()
 
 
+def test_an_id_token_from_another_issuer_is_refused(client, oidc, settings):
+    settings.OIDC_OP_ISSUER = "https://someone-else.example/o"
+
+    oidc(client, "anna.sso")
+
+    assert signed_in_user(client) is None
+    assert not User.objects.filter(username="anna.sso").exists()
+
+
 def test_the_sign_in_page_offers_single_sign_on_once_configured(client, oidc, saml):
     page = client.get(reverse("login")).content.decode()
     assert reverse("oidc-login") in page and reverse("saml2_login") in page

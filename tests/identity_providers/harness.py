@@ -74,6 +74,7 @@ class OIDCProvider:
             "OIDC_OP_TOKEN_ENDPOINT": f"{self.base}/o/token/",
             "OIDC_OP_USER_ENDPOINT": f"{self.base}/o/userinfo/",
             "OIDC_OP_JWKS_ENDPOINT": f"{self.base}/o/.well-known/jwks.json",
+            "OIDC_OP_ISSUER": f"{self.base}/o",
         }
 
 
