@@ -467,6 +467,12 @@ LOGGING = {
         # the same redaction instead of Django's own unfiltered handler.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
+        # Single sign-on: pysaml2 and djangosaml2 log whole assertions (staff names and
+        # groups) below WARNING; xmlschema announces every schema it loads.
+        "saml2": {"level": "WARNING"},
+        "djangosaml2": {"level": "WARNING"},
+        "mozilla_django_oidc": {"level": "WARNING"},
+        "xmlschema": {"level": "WARNING"},
     },
 }
 
