@@ -265,6 +265,7 @@ NO_PERSONAL_DATA = {
     "logout": "POST only",
     "set_language": "POST only",
     "notifications": "notification texts carry case numbers only, never personal data",
+    "health": "public: whether the database and broker answer, nothing else",
     "api-docs": "API documentation",
     "api-schema": "API schema",
     "api-stats": "anonymised, suppressed statistics",
