@@ -302,6 +302,7 @@ NO_PERSONAL_DATA = {
     "cases:landlord_edit": "a landlord, not a client (a private landlord is not a subject of a case)",
     "cases:signal_new": "an empty form",
     "cases:signal_import": "an upload form",
+    "cases:signal_import_status": "an import's progress and its rejected rows' line numbers",
     "cases:signal_dismiss": "POST only",
     "cases:signal_route": "POST only",
     "cases:signal_misconduct": "POST only: the landlord's warning and notice on a signal",
