@@ -92,6 +92,12 @@ KNOBS: dict[str, Knob] = {
     # After a sign-in with a second factor, the browser may be remembered and skip the code
     # for this many days (0: never). Resetting the user's second factor ends it at once.
     "REMEMBER_DEVICE_DAYS": Knob(14, "BOKVAR_REMEMBER_DEVICE_DAYS"),
+    # A landlord's CSV batch (issue 22, point 6): larger files are refused at upload.
+    "SIGNAL_IMPORT_MAX_BYTES": Knob(5_000_000, "BOKVAR_SIGNAL_IMPORT_MAX_BYTES"),
+    "SIGNAL_IMPORT_MAX_ROWS": Knob(20_000, "BOKVAR_SIGNAL_IMPORT_MAX_ROWS"),
+    # Batches up to this many rows are imported within the request; larger ones by a
+    # worker, with a progress page.
+    "SIGNAL_IMPORT_BACKGROUND_ROWS": Knob(200, "BOKVAR_SIGNAL_IMPORT_BACKGROUND_ROWS"),
     # The public survey answer page: unknown or used codes tried from one address within
     # ten minutes before it answers 429 (guessing codes; partners.survey_views).
     "SURVEY_CODE_FAILURES_PER_ADDRESS": Knob(20, "BOKVAR_SURVEY_CODE_FAILURES_PER_ADDRESS"),

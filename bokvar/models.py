@@ -231,3 +231,19 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class JobHeartbeat(models.Model):
+    """When a periodic job last ran on a worker. The scheduler sends the heartbeat job
+    every minute, so an old row means the scheduler (or every worker) has stopped: the
+    health check (`bokvar/health.py`) compares it with the schedule."""
+
+    name = models.CharField(max_length=80, unique=True)
+    ran_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("job heartbeat")
+        verbose_name_plural = _("job heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.ran_at:%Y-%m-%d %H:%M}"

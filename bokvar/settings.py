@@ -184,6 +184,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
     }
+# A streaming replica (PostgreSQL hot standby) for statistics and exports, when one is
+# named: bokvar/db_router.py sends the reads of views marked `replica_reads` there.
+if REPLICA_URL := os.environ.get("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_URL,
+        conn_max_age=0 if RUNSERVER else int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    # Under test the replica is the test database itself, read through its own connection.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["bokvar.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -372,10 +383,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose broker goes away keeps trying to reconnect for as long as it takes
+# (Celery's default gives up after 100 attempts and the worker exits for good), and a
+# result it cannot store while Redis restarts is retried, not raised into the consumer.
+# tests/bokvar/test_broker_restart.py restarts a real Redis under a running worker.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_MAX_RETRIES = 30
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Apps add their periodic scans here (see each app's tasks module).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # Every minute: proves the scheduler and a worker are alive (`manage.py health`).
+    "heartbeat": {"task": "bokvar.heartbeat", "schedule": 60.0},
     "send-notification-emails": {"task": "bokvar.send_notification_emails", "schedule": 60.0},
     # Freeze last month's statistics early on the 1st (idempotent: once per month).
     "freeze-monthly-reports": {

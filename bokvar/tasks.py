@@ -27,3 +27,12 @@ def clear_expired_sessions() -> int:
 
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(name="bokvar.heartbeat")
+def heartbeat() -> None:
+    """Sent by the scheduler every minute and run by a worker: its time, kept in the
+    database, tells the health check that both are alive."""
+    from .health import record_heartbeat
+
+    record_heartbeat()

@@ -18,6 +18,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("home.urls")),
     path("notifications/", views.notifications, name="notifications"),
+    path("health/", views.health, name="health"),
     path("login/", signin.PasswordStepView.as_view(), name="login"),
     path("login/code/", signin.code_step, name="login-code"),
     path("login/enrol/", signin.enrol, name="login-enrol"),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
+from .health import web_checks
 from .notifications import listed, mark_read
 from .permissions import AuthenticatedRequest
 
@@ -22,6 +24,19 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "errors/500.html", status=500)
+
+
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """For the load balancer in front of the web processes: public, because it says only
+    whether this process reaches its database and broker, never anything about a case.
+    The workers and the scheduler are checked by `manage.py health` (docs/deploy.md)."""
+    checks = web_checks()
+    ok = all(c.ok for c in checks)
+    return JsonResponse(
+        {"status": "ok" if ok else "failing", "checks": {c.name: c.ok for c in checks}},
+        status=200 if ok else 503,
+    )
 
 
 @login_required

@@ -9,6 +9,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bokvar.db_router import replica_reads
 from bokvar.selectors import roles_of
 
 from . import periods, selectors, snapshots
@@ -34,6 +35,7 @@ class StatsView(APIView):
         responses={200: OpenApiTypes.OBJECT},
         summary="Anonymised, suppressed statistics for the steering group",
     )
+    @replica_reads
     def get(self, request):
         district = selectors.district_for_user(request.user)
         today = timezone.localdate()

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from bokvar.db_router import replica_reads
 from bokvar.permissions import role_required
 
 from . import exports, periods, selectors, services, snapshots, stats
@@ -65,6 +66,7 @@ def _period_or_error(request):
 
 @role_required(*READ_ROLES)
 @require_http_methods(["GET"])
+@replica_reads
 def dashboard(request):
     district = selectors.district_for_user(request.user)
     period, error = _period_or_error(request)
@@ -106,6 +108,7 @@ def _export(report: dict, fmt: str, stem: str) -> HttpResponse:
 
 @role_required(*READ_ROLES)
 @require_http_methods(["GET"])
+@replica_reads
 def export(request, fmt: str):
     district = selectors.district_for_user(request.user)
     period, error = _period_or_error(request)

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
 
+from celery import Celery
 from django.db import connection
 
 from bokvar.celery import app as celery_app
@@ -32,7 +33,23 @@ def database_url_for_current_test_db() -> str:
     return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
 
 
-def start_worker(redis_url: str, queue: str) -> SimpleNamespace:
+def client_for(redis_url: str) -> Celery:
+    """A client of a broker other than the test session's (e.g. a private Redis)."""
+    client = Celery("bokvar-test-client", broker=redis_url, backend=redis_url)
+    client.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"])
+    return client
+
+
+def start_worker(
+    redis_url: str,
+    queue: str,
+    *,
+    include: tuple[str, ...] = (),
+    client: Celery | None = None,
+    pool: str = "solo",
+) -> SimpleNamespace:
+    """Start a worker on `queue`; `include` adds test-only task modules (`celery -I`)."""
+    client = client or celery_app
     mail_dir = tempfile.mkdtemp(prefix="bokvar-mail-")
     env = os.environ.copy()
     env.update(
@@ -55,7 +72,9 @@ def start_worker(redis_url: str, queue: str) -> SimpleNamespace:
             "-A",
             "bokvar",
             "worker",
-            "--pool=solo",
+            f"--pool={pool}",
+            "--concurrency=1",
+            *(["--include", ",".join(include)] if include else []),
             "--loglevel=INFO",
             "-Q",
             queue,
@@ -77,7 +96,7 @@ def start_worker(redis_url: str, queue: str) -> SimpleNamespace:
                 "Celery worker exited:\n" + (worker.mail_dir / "worker.log").read_text()
             )
         try:
-            result = celery_app.send_task("bokvar.ping", args=["ready"], queue=queue)
+            result = client.send_task("bokvar.ping", args=["ready"], queue=queue)
             if result.get(timeout=5) == "pong:ready":
                 return worker
         except Exception:  # noqa: BLE001, S112 - not up yet; keep trying until the deadline

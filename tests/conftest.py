@@ -227,3 +227,19 @@ def celery_worker(django_db_setup, django_db_blocker):
         worker = start_worker(url, celery_app.conf.task_default_queue)
     yield worker
     stop_worker(worker)
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of the test's own (tests/private_redis.py), stopped at the end."""
+    import shutil
+
+    from .private_redis import PrivateRedis
+    from .services import unavailable
+
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server is not installed: no private broker to restart")
+    redis = PrivateRedis()
+    redis.start()
+    yield redis
+    redis.stop()

@@ -36,6 +36,7 @@ from cases.models import (
     LandlordSignal,
     PaymentRoute,
     Person,
+    SignalImport,
 )
 
 
@@ -126,6 +127,19 @@ def get_signal_for_user(user: User, signal_id: int, *, write: bool = False) -> L
         # route it to them (`triage.route_protected_signal`).
         raise PermissionDenied
     return signal
+
+
+def get_signal_import_for_user(user: User, import_id: int) -> SignalImport:
+    """A background import is seen only by whoever uploaded it (it names a landlord and
+    its rejected rows' line numbers, nothing about a tenant); 404 for everyone else."""
+    job = (
+        SignalImport.objects.select_related("landlord")
+        .filter(pk=import_id, requested_by=user)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job
 
 
 def _waiting(user: User) -> QuerySet[LandlordSignal]:

@@ -22,3 +22,11 @@ def notify_signals() -> int:
     from .services.signal_alerts import escalate_untriaged, notify_arrivals
 
     return notify_arrivals() + escalate_untriaged()
+
+
+@shared_task(name="cases.run_signal_import")
+def run_signal_import(import_id: int) -> str:
+    """Check and save one uploaded CSV batch, whole or not at all (services.import_jobs)."""
+    from .services.import_jobs import run_import
+
+    return run_import(import_id)

@@ -8,6 +8,11 @@ urlpatterns = [
     path("signals/", landlord_signals.signal_queue, name="signals"),
     path("signals/new/", landlord_signals.signal_new, name="signal_new"),
     path("signals/import/", landlord_signals.signal_import, name="signal_import"),
+    path(
+        "signals/import/<int:import_id>/",
+        landlord_signals.signal_import_status,
+        name="signal_import_status",
+    ),
     path("signals/<int:signal_id>/", landlord_signals.signal_detail, name="signal"),
     path("signals/<int:signal_id>/link/", landlord_signals.signal_link, name="signal_link"),
     path(

@@ -8,6 +8,7 @@ from .cases import (
 from .contacts import Contact, Intervention
 from .deadlines import Deadline
 from .handovers import Handover, HandoverReadAccess
+from .imports import SignalImport
 from .landlord_signals import LandlordSignal
 from .landlords import Landlord
 from .payment_routes import PaymentRoute
@@ -33,6 +34,7 @@ __all__ = [
     "LandlordSignal",
     "LandlordToken",
     "PaymentRoute",
+    "SignalImport",
     "CaseAssignment",
     "CaseGroupObjectPermission",
     "CaseNumberSequence",

@@ -127,22 +127,36 @@ def _parse_cell(
         return None
 
 
-def import_signals(
-    *, landlord: Landlord, data: bytes | str, actor: User | None = None, today: date | None = None
+ProgressFn = Callable[[int], None]
+
+
+def decode_upload(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected([RowError(1, "file", _("The file is not UTF-8 text."))]) from exc
+
+
+def validate_rows(
+    *,
+    landlord: Landlord,
+    data: bytes | str,
+    today: date | None = None,
+    progress: ProgressFn | None = None,
 ) -> list[LandlordSignal]:
-    """Validate every row; save all or raise ImportRejected listing every bad row."""
+    """Every row checked; the signals built (unsaved), or ImportRejected listing every
+    bad row. `progress(rows_checked)` is called as it goes."""
     today = today or timezone.localdate()
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ImportRejected([RowError(1, "file", _("The file is not UTF-8 text."))]) from exc
-    rows = read_rows(data)
+    rows = read_rows(decode_upload(data))
     if not rows:
         raise ImportRejected([RowError(1, "file", _("The file has no rows."))])
     errors: list[RowError] = []
     built: list[LandlordSignal] = []
-    for line, row in rows:
+    for checked, (line, row) in enumerate(rows, start=1):
+        if progress is not None:
+            progress(checked)
         if row.get("__extra__"):
             errors.append(RowError(line, "row", _("The row has more columns than the header.")))
             continue
@@ -184,12 +198,36 @@ def import_signals(
         built.append(signal)
     if errors:
         raise ImportRejected(errors)
+    return built
+
+
+def save_batch(
+    built: list[LandlordSignal],
+    *,
+    actor: User | None,
+    progress: ProgressFn | None = None,
+) -> list[LandlordSignal]:
+    """Save checked signals in one transaction: all of them or none."""
     # Rows the landlord and tenant do not place go to the importing coordinator's district
     # (if they coordinate just one); a batch from a landlord's system waits unplaced.
     fallback = coordinated_district(actor, None) if actor is not None else None
-    actor = actor or system_user()
+    saver = actor or system_user()
+    saved: list[LandlordSignal] = []
     with transaction.atomic():
-        return [
-            save_new(signal, actor=actor, reason="signal imported", fallback_district_id=fallback)
-            for signal in built
-        ]
+        for signal in built:
+            saved.append(
+                save_new(
+                    signal, actor=saver, reason="signal imported", fallback_district_id=fallback
+                )
+            )
+            if progress is not None:
+                progress(len(saved))
+    return saved
+
+
+def import_signals(
+    *, landlord: Landlord, data: bytes | str, actor: User | None = None, today: date | None = None
+) -> list[LandlordSignal]:
+    """Validate every row; save all or raise ImportRejected listing every bad row."""
+    built = validate_rows(landlord=landlord, data=data, today=today)
+    return save_batch(built, actor=actor)

@@ -9,10 +9,12 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.hooks import How, record_read, record_reads
+from bokvar.conf import setting
 from bokvar.forms import submitting
 from bokvar.models import Unit, User
 from bokvar.permissions import AuthenticatedRequest, role_required
@@ -32,7 +34,7 @@ from ..forms import (
     ReopenForm,
     SignalForm,
 )
-from ..services import imports, landlord_signals, triage
+from ..services import import_jobs, imports, landlord_signals, triage
 
 # Where create_case's errors belong on the open-case form: its one person's fields carry
 # no "people-0-" prefix there, and the children are one field.
@@ -257,26 +259,53 @@ def signal_dismiss(request: AuthenticatedRequest, signal_id: int) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def signal_import(request: AuthenticatedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
-    rejected = []
+    rejected: list[imports.RowError] = []
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            created = imports.import_signals(
-                landlord=form.cleaned_data["landlord"],
-                data=form.cleaned_data["file"].read(),
-                actor=request.user,
-            )
+            with submitting(form) as result:
+                # Read one byte past the limit: enough to know the file is too large.
+                submitted = import_jobs.submit(
+                    actor=request.user,
+                    landlord=form.cleaned_data["landlord"],
+                    data=upload.read(setting("SIGNAL_IMPORT_MAX_BYTES") + 1),
+                    language=translation.get_language() or "sv",
+                )
         except imports.ImportRejected as exc:
             rejected = exc.errors
         else:
-            messages.success(
-                request, _("%(count)s signals were imported.") % {"count": len(created)}
-            )
-            return redirect("cases:signals")
+            if result.ok and submitted.job is not None:
+                return redirect("cases:signal_import_status", import_id=submitted.job.pk)
+            if result.ok:
+                messages.success(
+                    request,
+                    _("%(count)s signals were imported.") % {"count": len(submitted.created)},
+                )
+                return redirect("cases:signals")
     return render(
         request,
         "cases/evictions/signal_import.html",
-        {"form": form, "rejected": rejected, "columns": imports.COLUMNS},
-        status=400 if rejected else 200,
+        {
+            "form": form,
+            "rejected": rejected,
+            "columns": imports.COLUMNS,
+            "max_megabytes": setting("SIGNAL_IMPORT_MAX_BYTES") // 1_000_000,
+            "max_rows": setting("SIGNAL_IMPORT_MAX_ROWS"),
+            "background_rows": setting("SIGNAL_IMPORT_BACKGROUND_ROWS"),
+        },
+        status=400 if rejected or form.errors else 200,
+    )
+
+
+@role_required(*TRIAGE)
+@require_http_methods(["GET"])
+def signal_import_status(request: AuthenticatedRequest, import_id: int) -> HttpResponse:
+    """How far a background import has come; the page reloads itself until it ends."""
+    job = selectors.get_signal_import_for_user(request.user, import_id)
+    return render(
+        request,
+        "cases/evictions/signal_import_status.html",
+        {"job": job, "errors": job.errors.splitlines() if job.errors else []},
     )
 
 
