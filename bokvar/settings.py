@@ -74,6 +74,9 @@ AUDIT_CHAIN_KEY = secret("BOKVAR_AUDIT_CHAIN_KEY", dev_keys.AUDIT_CHAIN_KEY)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The break-glass accounts (issue 21, point 3): the only users who may be superusers.
+# Their sign-ins are flagged in the access log for the auditor (audit.signals).
+BREAK_GLASS_USERNAMES = env_list("BOKVAR_BREAK_GLASS_USERS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
