@@ -7,6 +7,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self) -> None:
+        from . import signals  # noqa: F401  # role and membership changes into the log
         from .registry import register_personal_data_view
 
         for name in (

@@ -7,6 +7,8 @@ review needs (person, case, unit, protected identity, read outside the user's un
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.http import HttpRequest
 
@@ -19,6 +21,8 @@ from .registry import Subject, handed_over, registry
 
 
 class How:
+    ADMIN = HowChoices.ADMIN.value
+    SUPERUSER = HowChoices.SUPERUSER.value
     PAGE = HowChoices.PAGE.value
     API = HowChoices.API.value
     EXPORT = HowChoices.EXPORT.value
@@ -61,6 +65,57 @@ def record_denied(request: HttpRequest, *, obj: models.Model, how: str = How.PAG
     from .chain import append
 
     return append(**_values(request, [obj], how, None)[0], denied=True)
+
+
+def _acting(actor: Any) -> tuple[Any, str] | None:
+    """Who acts, and from where: `actor` when a service names a person, else the
+    request's user (simple-history keeps the request for its own rows). None for the
+    system account (seeding, commands, migrations): its changes are in the models'
+    history, and a person running a command has host access, outside the admin."""
+    from simple_history.models import HistoricalRecords
+
+    from bokvar.history import SYSTEM_USERNAME
+
+    request = getattr(HistoricalRecords.context, "request", None)
+    ip = client_ip(request) if request is not None else ""
+    if actor is not None and getattr(actor, "pk", None) is not None:
+        return (None, "") if actor.username == SYSTEM_USERNAME else (actor, ip)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user, ip
+    return None
+
+
+def record_admin_change(*, obj: models.Model, actor: Any = None, unit_id: int | None = None):
+    """A role, membership, role request or account status changed (issue 21, point 3): an
+    entry in the hash-chained log, always flagged for the auditor (review.FLAGGED_HOW).
+    Ids only, as every entry. `actor`: who acted, when a service names them."""
+    from .chain import append
+
+    acting = _acting(actor)
+    if acting is None or acting[0] is None:
+        return None
+    return append(
+        user=acting[0],
+        object_type=obj._meta.label_lower,
+        object_id=obj.pk,
+        how=How.ADMIN,
+        ip=acting[1],
+        unit_id=unit_id,
+    )
+
+
+def record_superuser_use(request: HttpRequest, user: Any):
+    """The break-glass superuser signed in: flagged for the auditor."""
+    from .chain import append
+
+    return append(
+        user=user,
+        object_type=user._meta.label_lower,
+        object_id=user.pk,
+        how=How.SUPERUSER,
+        ip=client_ip(request),
+    )
 
 
 def record_reads(request: HttpRequest, *, objs, how: str = How.PAGE):

@@ -40,6 +40,10 @@ class How(models.TextChoices):
     EXTRACT = "extract", _("Data-subject extract")
     # The auditor's identity-number search: finding someone is reading who they are.
     LOOKUP = "lookup", _("Identity-number lookup")
+    # Not reads: a role, membership, role request or account status changed (issue 21,
+    # point 3), and a sign-in by the break-glass superuser. Both are always flagged.
+    ADMIN = "admin", _("Role or membership change")
+    SUPERUSER = "superuser", _("Break-glass superuser sign-in")
 
 
 class AccessLogEntry(models.Model):

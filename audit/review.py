@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccessLogEntry
+from .models import AccessLogEntry, How
 from .registry import case_ids_of_person
 
 FLAG_LABELS = {
@@ -19,7 +19,11 @@ FLAG_LABELS = {
     "outside_unit": _("Outside own unit without a handover"),
     "protected": _("Protected identity"),
     "many": _("Unusually many reads that day"),
+    "role_change": _("Role or membership changed: check it was approved"),
+    "break_glass": _("Break-glass superuser used"),
 }
+# Entries flagged by what they are, not by a read's circumstances.
+FLAGGED_HOW: dict[str, str] = {How.ADMIN: "role_change", How.SUPERUSER: "break_glass"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,12 @@ def entries(filters: LogFilters) -> QuerySet[AccessLogEntry]:
     if filters.flagged:
         # Exactly the flags `flag` shows: denied, protected, outside without a handover,
         # many.
-        flagged = Q(denied=True) | Q(protected=True) | Q(outside_unit=True, via_handover=False)
+        flagged = (
+            Q(denied=True)
+            | Q(protected=True)
+            | Q(outside_unit=True, via_handover=False)
+            | Q(how__in=list(FLAGGED_HOW))
+        )
         period = _in_period(AccessLogEntry.objects.all(), filters.start, filters.end)
         if filters.user_id:
             period = period.filter(user_id=filters.user_id)
@@ -111,6 +120,8 @@ def flag(page: list[AccessLogEntry]) -> list[ReviewRow]:
     rows = []
     for e in page:
         flags = []
+        if e.how in FLAGGED_HOW:
+            flags.append(FLAGGED_HOW[e.how])
         if e.denied:
             flags.append("denied")
         if e.outside_unit and not e.via_handover:

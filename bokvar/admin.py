@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Required, TypedDict, cast
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import QuerySet
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
@@ -61,7 +65,67 @@ for _model in (TOTPDevice, StaticDevice):
         admin.site.unregister(_model)
 
 
-class MembershipForm(forms.ModelForm[Membership]):
+def _comparable(value: Any) -> Any:
+    """A form's initial value in a form that compares the same on every read."""
+    if isinstance(value, QuerySet | list | tuple | set):
+        return sorted(str(getattr(v, "pk", v)) for v in value)
+    return str(getattr(value, "pk", value))
+
+
+class LockedForm(forms.ModelForm[Any]):
+    """Optimistic locking for the admin's change forms (issue 21, point 3): the form
+    carries a digest of the values it was opened with; saved after someone else changed
+    any of them, it is refused with the conflict message, not saved over their change.
+    No version column needed: the digest is of the very fields the form shows."""
+
+    lock_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The form's own fields: a formset adds its id, DELETE and parent fields later.
+        self._locked = [name for name in self.fields if name != "lock_token"]
+        self.fields["lock_token"].initial = self.state_token()
+
+    def state_token(self) -> str:
+        values = [
+            (name, _comparable(self.get_initial_for_field(self.fields[name], name)))
+            for name in self._locked
+        ]
+        return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk and cleaned.get("lock_token") != self.state_token():
+            raise forms.ValidationError(
+                _(
+                    "Someone else saved this record while you were editing it. Nothing of"
+                    " yours was saved."
+                ),
+                code="conflict",
+            )
+        return cleaned
+
+
+def locked_for_save(request: HttpRequest, obj: Any) -> Any:
+    """The object a change form is built from, its row locked when the form is posted:
+    the lock token's check and the save cannot be overtaken. Each locked admin's
+    `get_object` passes through here."""
+    if obj is not None and request.method == "POST" and connection.in_atomic_block:
+        return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    return obj
+
+
+class LockedUserChangeForm(LockedForm, UserChangeForm[User]):
+    def clean_is_superuser(self) -> bool:
+        value = bool(self.cleaned_data.get("is_superuser"))
+        if value and self.instance.username not in settings.BREAK_GLASS_USERNAMES:
+            raise forms.ValidationError(
+                _("Only a break-glass account (BOKVAR_BREAK_GLASS_USERS) may be a superuser.")
+            )
+        return value
+
+
+class MembershipForm(LockedForm):
     """The admin gives roles without client data directly; a role that sees client data
     only through a role request a second administrator approves (RoleGrant)."""
 
@@ -69,17 +133,29 @@ class MembershipForm(forms.ModelForm[Membership]):
         model = Membership
         fields = ["user", "unit", "role", "is_lead"]
 
-    def clean_role(self) -> str | None:
-        role = self.cleaned_data.get("role")
-        before = self.instance.role if self.instance.pk else None
-        if role in CLIENT_DATA and role != before:
-            raise forms.ValidationError(
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        role = cleaned.get("role")
+        if role not in CLIENT_DATA:
+            return cleaned
+        # A client-data membership is made only by an approved role request: not added
+        # here, not made from another role, and not moved to another user or unit (taking
+        # over a colleague's caseworker membership gives its cases).
+        before = self.instance if self.instance.pk else None
+        same = before is not None and (before.role, before.user_id, before.unit_id) == (
+            role,
+            getattr(cleaned.get("user"), "pk", before.user_id),
+            getattr(cleaned.get("unit"), "pk", before.unit_id),
+        )
+        if not same:
+            self.add_error(
+                "role",
                 _(
                     "A role that sees client data is given only with a second "
                     "administrator's approval: ask for it under Role requests."
-                )
+                ),
             )
-        return role
+        return cleaned
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):
@@ -91,12 +167,18 @@ class MembershipInline(admin.TabularInline[Membership, User]):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin[User], SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+    form = LockedUserChangeForm
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
     readonly_fields = ["second_factor"]
     # Superuser status, groups and permissions reach past the roles: only the break-glass
     # superuser sees them here.
     RESERVED_FIELDS = ("is_superuser", "groups", "user_permissions")
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        return locked_for_save(request, super().get_object(request, object_id, from_field))
 
     def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> _Fieldsets:
         fieldsets = super().get_fieldsets(request, obj)
@@ -113,7 +195,11 @@ class UserAdmin(BaseUserAdmin[User], SimpleHistoryAdmin):  # type: ignore[misc] 
             ]
         if obj is None:
             return fieldsets
-        return [*fieldsets, (_("Second factor"), {"fields": ["second_factor"]})]
+        return [
+            *fieldsets,
+            # The lock token rides along hidden (LockedForm).
+            (_("Second factor"), {"fields": ["second_factor", "lock_token"]}),
+        ]
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
@@ -147,15 +233,27 @@ class UserAdmin(BaseUserAdmin[User], SimpleHistoryAdmin):  # type: ignore[misc] 
 
 @admin.register(District)
 class DistrictAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+    form = LockedForm
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        return locked_for_save(request, super().get_object(request, object_id, from_field))
 
 
 @admin.register(Unit)
 class UnitAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+    form = LockedForm
     list_display = ["name", "kind", "district", "is_active"]
     list_filter = ["district", "kind", "is_active"]
     search_fields = ["name"]
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        return locked_for_save(request, super().get_object(request, object_id, from_field))
 
     def save_model(
         self, request: AuthenticatedRequest, obj: Unit, form: ModelForm[Unit], change: bool
@@ -180,6 +278,11 @@ class MembershipAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-histo
     list_display = ["user", "unit", "role", "is_lead"]
     list_filter = ["role", "unit"]
     autocomplete_fields = ["unit"]
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        return locked_for_save(request, super().get_object(request, object_id, from_field))
 
     def save_model(
         self,

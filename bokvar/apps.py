@@ -6,3 +6,6 @@ class BokvarConfig(AppConfig):
     name = "bokvar"
     verbose_name = _("Organisation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  # registers the key checks

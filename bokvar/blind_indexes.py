@@ -12,6 +12,11 @@ and the unique constraint covers the form being written. An old form is replaced
 its new one in every column of the purpose in the same transaction, so two rows that
 agreed (a landlord's signal about a registered person) still agree after each batch.
 History tables hold no blind index (each model excludes them from its history).
+
+Token indexes (search by part of a name) are rows, one per word, not a column: the row
+does not say which word it indexes, so an old form cannot be mapped to its new one.
+They are registered as `IndexedTokens` and rebuilt per owner row: the owner's tokens
+are written anew from its decrypted values, in the same committed batches.
 """
 
 from __future__ import annotations
@@ -54,6 +59,48 @@ def register(*columns: IndexedColumn) -> None:
 
 def registered() -> list[IndexedColumn]:
     return list(_REGISTERED)
+
+
+@dataclass(frozen=True)
+class IndexedTokens:
+    owner: str  # "app_label.ModelName" of the row the tokens are taken from
+    token_model: str  # "app_label.ModelName" of the token rows
+    owner_field: str  # the token rows' foreign key to the owner
+    column: str  # the token rows' blind-index field
+    loads: tuple[str, ...]  # the owner's fields the tokens are made from
+    # Replaces the owner's token rows with its tokens under the first key.
+    write: Callable[[Any], None]
+
+    @property
+    def name(self) -> str:
+        return f"{self.token_model}.{self.column}"
+
+
+_REGISTERED_TOKENS: list[IndexedTokens] = []
+
+
+def register_tokens(*token_sets: IndexedTokens) -> None:
+    for t in token_sets:
+        if t not in _REGISTERED_TOKENS:
+            _REGISTERED_TOKENS.append(t)
+
+
+def registered_tokens() -> list[IndexedTokens]:
+    return list(_REGISTERED_TOKENS)
+
+
+def pending_owners(tokens: IndexedTokens) -> models.QuerySet[Any]:
+    """Owner rows with a token not yet under the first key."""
+    current = f"{crypto.index_keyring().primary_id}{crypto.INDEX_SEPARATOR}"
+    stale = (
+        apps.get_model(tokens.token_model)
+        ._default_manager.exclude(**{f"{tokens.column}__startswith": current})
+        .values(f"{tokens.owner_field}_id")
+    )
+    owners: models.QuerySet[Any] = apps.get_model(tokens.owner)._default_manager.filter(
+        pk__in=stale
+    )
+    return owners.order_by("pk")
 
 
 @dataclass
@@ -133,4 +180,33 @@ def rebuild(
                 last_pk = batch[-1].pk
                 if progress:
                     progress(f"{col.model}.{col.column}", len(batch))
+    for tokens in registered_tokens():
+        _rebuild_tokens(tokens, batch_size, progress, result)
     return result
+
+
+def _rebuild_tokens(
+    tokens: IndexedTokens,
+    batch_size: int,
+    progress: Callable[[str, int], None] | None,
+    result: Result,
+) -> None:
+    last_pk: Any = None
+    while True:
+        owners = pending_owners(tokens).only("pk", "row_key", *tokens.loads)
+        if last_pk is not None:
+            owners = owners.filter(pk__gt=last_pk)
+        batch = list(owners[:batch_size])
+        if not batch:
+            return
+        with transaction.atomic():
+            for obj in batch:
+                if any(isinstance(getattr(obj, f), Tampered) for f in tokens.loads):
+                    result.withheld.append(f"{tokens.owner}#{obj.pk}")
+                    continue
+                tokens.write(obj)
+                result.rebuilt += 1
+            after_batch_written()
+        last_pk = batch[-1].pk
+        if progress:
+            progress(tokens.name, len(batch))

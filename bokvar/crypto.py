@@ -204,6 +204,29 @@ def normalise_name(value: str) -> str:
     return " ".join(text.replace("-", " ").split())
 
 
+# Letters no Unicode decomposition reduces to a base letter, folded by hand.
+_FOLD = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
+_APOSTROPHES = "'’ʼ`´"  # noqa: RUF001  # the apostrophes written in names
+
+
+def name_tokens(value: str) -> list[str]:
+    """The words of a name, for search by part of a name (issue 19, point 8).
+
+    Case and diacritics do not matter: "Bergström", "BERGSTRÖM" and "Bergstrom" are one
+    token, as are "Müller" and "Muller", "José" and "Jose". Search finds a person whatever
+    the keyboard or the document the name was copied from; two names that differ only in
+    a diacritic (Öberg, Oberg) both come up, and the reader tells them apart on the list,
+    which shows only what they may see. Hyphens, spaces and other punctuation split
+    ("Anna-Karin" is "anna" and "karin"); apostrophes join ("O'Brien" is "obrien").
+    Each token once, in order."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", value).casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_FOLD)
+    for mark in _APOSTROPHES:
+        text = text.replace(mark, "")
+    words = "".join(ch if ch.isalnum() else " " for ch in text).split()
+    return list(dict.fromkeys(words))
+
+
 @dataclass(frozen=True)
 class IndexKeyring:
     """Blind-index root keys: the first writes, all are searched (issue 17, point 4)."""

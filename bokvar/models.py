@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -19,10 +23,27 @@ class Role(models.TextChoices):
     MEETING_PLACE_STAFF = "meeting_place_staff", _("Meeting-place staff")
 
 
+class BreakGlassOnly(ValidationError):
+    """Superuser status is reserved for the break-glass accounts (issue 21, point 3)."""
+
+
 class User(AbstractUser):
     """Staff account. Clients are never users."""
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Here, not only in the admin's form: `createsuperuser`, the shell and every
+        # other way of writing a user meet the same rule.
+        if self.is_superuser and self.username not in settings.BREAK_GLASS_USERNAMES:
+            raise BreakGlassOnly(
+                {
+                    "is_superuser": _(
+                        "Only a break-glass account (BOKVAR_BREAK_GLASS_USERS) may be a superuser."
+                    )
+                }
+            )
+        super().save(*args, **kwargs)
 
     class Meta:
         verbose_name = _("user")

@@ -20,6 +20,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from bokvar import dev_keys
 from bokvar.conf import from_environment
 from bokvar.saml_config import sp_config
 
@@ -59,22 +60,24 @@ SECRET_KEY = secret("SECRET_KEY", "dev-only-insecure-key-" + "x" * 40)
 
 # Field encryption: a comma-separated list of "key_id:base64-32-byte-key".
 # The first encrypts; all of them decrypt, so keys can be rotated.
-FIELD_ENCRYPTION_KEYS = secret(
-    "BOKVAR_FIELD_KEYS",
-    "dev1:ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc=",
-)
+FIELD_ENCRYPTION_KEYS = secret("BOKVAR_FIELD_KEYS", dev_keys.FIELD_KEYS)
 # Keyed hashes for exact search (blind indexes): their own keys, a comma-separated list
 # of "key_id:secret"; the first writes, all are searched, and `rebuild_blind_indexes`
 # moves every index to the first (docs/security.md). BOKVAR_BLIND_INDEX_KEY, the single
 # key before issue 17, still works as the key "k1".
 BLIND_INDEX_KEYS = os.environ.get("BOKVAR_BLIND_INDEX_KEYS", "").strip() or (
-    "k1:" + secret("BOKVAR_BLIND_INDEX_KEY", "dev-only-blind-index-key")
+    "k1:" + secret("BOKVAR_BLIND_INDEX_KEY", dev_keys.BLIND_INDEX_KEY)
 )
 # Keys the access log's hash chain (audit.chain); changing it makes old entries fail.
-AUDIT_CHAIN_KEY = secret("BOKVAR_AUDIT_CHAIN_KEY", "dev-only-audit-chain-key")
+AUDIT_CHAIN_KEY = secret("BOKVAR_AUDIT_CHAIN_KEY", dev_keys.AUDIT_CHAIN_KEY)
+# Without DEBUG, start-up refuses a key above that is malformed or one of the public
+# development keys, and `check --deploy` names it (bokvar/checks.py).
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The break-glass accounts (issue 21, point 3): the only users who may be superusers.
+# Their sign-ins are flagged in the access log for the auditor (audit.signals).
+BREAK_GLASS_USERNAMES = env_list("BOKVAR_BREAK_GLASS_USERS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

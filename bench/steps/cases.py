@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -11,7 +12,12 @@ from tqdm import tqdm
 from bokvar import bulk
 from bokvar.models import Role
 from cases.core.demo import FAMILY, MEN, STREETS, WOMEN, random_personal_number
-from cases.core.identity import birth_year_band, name_index, personal_number_index
+from cases.core.identity import (
+    birth_year_band,
+    name_index,
+    name_token_index_set,
+    personal_number_index,
+)
 from cases.models import (
     Case,
     CaseAssignment,
@@ -20,6 +26,7 @@ from cases.models import (
     Household,
     HouseholdChild,
     Person,
+    PersonNameToken,
 )
 
 from ..generate import GenContext, batched
@@ -108,6 +115,15 @@ def run(ctx: GenContext) -> None:
                 )
             )
         bulk.insert(Person, persons, user_id=ctx.system_user_id, reason="generated")
+        # Search by part of a name; the names repeat, so their indexes are computed once.
+        PersonNameToken.objects.bulk_create(
+            [
+                PersonNameToken(person_id=p.pk, token_bidx=t)
+                for p in persons
+                for t in _tokens(str(p.given_name), str(p.family_name))
+            ],
+            batch_size=5_000,
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE cases_household SET head_id = (SELECT p.id FROM cases_person p "
@@ -148,3 +164,8 @@ def run(ctx: GenContext) -> None:
         )
         bar.update(len(chunk))
     bar.close()
+
+
+@lru_cache(maxsize=4096)
+def _tokens(given: str, family: str) -> frozenset[str]:
+    return frozenset(name_token_index_set(given, family))

@@ -24,7 +24,7 @@ class CaseFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),
         required=False,
-        help_text=_("Identity number, full name or case number"),
+        help_text=_("Identity number, case number, or one or more words of a name"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     status = forms.ChoiceField(

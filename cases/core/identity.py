@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from personnummer import personnummer
 
-from bokvar.crypto import blind_index, blind_indexes, normalise_name
+from bokvar.crypto import blind_index, blind_indexes, name_tokens, normalise_name
 
 
 class InvalidPersonalNumber(ValueError):
@@ -52,6 +52,13 @@ def name_index(full_name: str) -> str:
 # signal's tenant share them on purpose: the product matches the one to the other.
 PERSONAL_NUMBER = "personal_number"
 NAME = "name"
+# Search by part of a name (issue 19, point 8): one index per word of the given and of
+# the family name, each under its own derived key, so a token cannot be compared with
+# a full name's index nor a given name's word with a family name's.
+GIVEN_NAME_TOKEN = "name:given-token"
+FAMILY_NAME_TOKEN = "name:family-token"
+# Words of a search that count; more narrow nothing a reader could not see on the list.
+SEARCH_TOKENS_MAX = 6
 
 
 def personal_number_indexes(canonical: str) -> list[str]:
@@ -64,9 +71,26 @@ def name_indexes(full_name: str) -> list[str]:
     return blind_indexes(normalise_name(full_name), purpose=NAME)
 
 
+def name_token_index_set(given_name: str, family_name: str) -> set[str]:
+    """The token indexes to store for a person, under the first blind-index key."""
+    return {blind_index(t, purpose=GIVEN_NAME_TOKEN) for t in name_tokens(given_name)} | {
+        blind_index(t, purpose=FAMILY_NAME_TOKEN) for t in name_tokens(family_name)
+    }
+
+
+def name_search_forms(text: str) -> list[list[str]]:
+    """For each word searched (at most SEARCH_TOKENS_MAX): every form it may be stored
+    under, as a given or a family name, under every configured key. A person matches
+    when each word is one of their name's words."""
+    return [
+        blind_indexes(t, purpose=GIVEN_NAME_TOKEN) + blind_indexes(t, purpose=FAMILY_NAME_TOKEN)
+        for t in name_tokens(text)[:SEARCH_TOKENS_MAX]
+    ]
+
+
 def register_blind_indexes() -> None:
     """The core's blind-index columns, for `rebuild_blind_indexes` (bokvar.blind_indexes)."""
-    from bokvar.blind_indexes import IndexedColumn, register
+    from bokvar.blind_indexes import IndexedColumn, IndexedTokens, register, register_tokens
 
     register(
         IndexedColumn(
@@ -84,3 +108,19 @@ def register_blind_indexes() -> None:
             ("given_name", "family_name"),
         ),
     )
+    register_tokens(
+        IndexedTokens(
+            owner="cases.Person",
+            token_model="cases.PersonNameToken",
+            owner_field="person",
+            column="token_bidx",
+            loads=("given_name", "family_name"),
+            write=_rewrite_name_tokens,
+        )
+    )
+
+
+def _rewrite_name_tokens(person: object) -> None:
+    from .services.people import write_name_tokens
+
+    write_name_tokens(person)  # type: ignore[arg-type]

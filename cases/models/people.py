@@ -136,6 +136,26 @@ class Person(models.Model):
         return self.protected_identity != ProtectedIdentity.NONE
 
 
+class PersonNameToken(models.Model):
+    """One word of a person's given or family name as a blind index, for search by part
+    of a name (issue 19, point 8; cases.core.identity). Never in history."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_tokens")
+    token_bidx = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "token_bidx"], name="person_name_token_unique"
+            )
+        ]
+        # Search goes from the token to the person.
+        indexes = [models.Index(fields=["token_bidx", "person"], name="person_name_token_find")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
 class PersonUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
     # Who let whom see a protected person, and why.

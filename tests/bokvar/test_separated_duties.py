@@ -55,6 +55,9 @@ def _form_of(client, url) -> dict:
 
 
 def _granted(user) -> bool:
+    """A client-data membership, or a unit's group (which carries the unit's cases)."""
+    if user.groups.filter(unit__isnull=False).exists():
+        return True
     return Membership.objects.filter(user=user, role__in=CLIENT_DATA).exists()
 
 
@@ -69,6 +72,16 @@ def test_admin_cannot_reach_a_case_page_by_admin_actions_alone(login, org, cases
     assert not _reaches_case(client, cases.a)
     attempts: dict[str, bool] = {}
 
+    # 0. Take over a colleague's caseworker membership: change its user to themselves
+    #    (and, separately, its unit), keeping the role.
+    theirs = Membership.objects.filter(user=org.users["caseworker"], role=Role.CASEWORKER).first()
+    assert theirs is not None
+    change = f"/admin/bokvar/membership/{theirs.pk}/change/"
+    form = _form_of(client, change)
+    client.post(change, {**form, "user": str(admin.pk)})
+    attempts["take over a colleague's membership"] = _granted(admin) or _reaches_case(
+        client, cases.a
+    )
     # 1. Give themselves a client-data role through the membership admin.
     for role in (Role.COORDINATOR, Role.CASEWORKER, Role.GUIDE):
         client.post(
@@ -108,8 +121,48 @@ def test_admin_cannot_reach_a_case_page_by_admin_actions_alone(login, org, cases
     admin.refresh_from_db()
     attempts["superuser on own user page"] = admin.is_superuser or _reaches_case(client, cases.a)
 
+    # 6. A role request that names its own approver.
+    client.post(
+        "/admin/bokvar/rolegrant/add/",
+        {
+            "user": admin.pk,
+            "unit": adult.pk,
+            "role": Role.CASEWORKER,
+            "approved_by": org.users["coordinator"].pk,
+            "approved_at": "2026-01-01 00:00",
+        },
+    )
+    attempts["self-approved role request"] = _granted(admin) or _reaches_case(client, cases.a)
+    # 7. Their own user page posted with a unit group and superuser status (fields the
+    #    form does not offer them).
+    unit_group = adult.group_id
+    form = _form_of(client, url)
+    client.post(url, {**form, "groups": [str(unit_group)], "is_superuser": "on"})
+    admin.refresh_from_db()
+    attempts["unit group on own user page"] = (
+        admin.groups.filter(pk=unit_group).exists()
+        or admin.is_superuser
+        or _reaches_case(client, cases.a)
+    )
+
     reached = [name for name, ok in attempts.items() if ok]
     assert not reached, f"{len(reached)} of {len(attempts)} admin paths reach a case: {reached}"
+
+
+def test_admin_cannot_take_over_a_colleagues_client_data_membership(login, org, cases):
+    """Found open before the fix: the membership's user changed to the administrator,
+    the role kept, was saved, and the case page opened (200)."""
+    admin = org.users["admin"]
+    client = login(admin)
+    theirs = Membership.objects.filter(user=org.users["caseworker"], role=Role.CASEWORKER).first()
+    change = f"/admin/bokvar/membership/{theirs.pk}/change/"
+    for changes in ({"user": str(admin.pk)}, {"unit": str(org.units["income_support"].pk)}):
+        response = client.post(change, {**_form_of(client, change), **changes})
+        assert response.status_code == 200
+        assert "role" in response.context["adminform"].form.errors
+    theirs.refresh_from_db()
+    assert (theirs.user, theirs.unit) == (org.users["caseworker"], org.units["adult"])
+    assert not _granted(admin) and not _reaches_case(client, cases.a)
 
 
 def test_admin_cannot_set_another_users_password(login, org):

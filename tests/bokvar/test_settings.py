@@ -136,3 +136,70 @@ def test_idle_session_expiry_is_configurable():
         timeout=60,
     )
     assert result.stdout.split() == ["720", "True"], result.stderr
+
+
+# Issue 21, point 10: each key malformed or equal to the public development key. The
+# production environment is otherwise complete, so only the key named can stop it.
+BAD_KEYS = [
+    ("BOKVAR_FIELD_KEYS", "prod1:not-base64!", "bokvar.E101"),
+    ("BOKVAR_FIELD_KEYS", "prod1:c2hvcnQ=", "bokvar.E101"),  # 5 bytes, not 32
+    (
+        "BOKVAR_FIELD_KEYS",
+        "prod1:cHJvZC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy0tLS0=,"
+        "dev9:ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc=",
+        "bokvar.E102",
+    ),
+    ("BOKVAR_BLIND_INDEX_KEY", "dev-only-blind-index-key", "bokvar.E104"),
+    ("BOKVAR_BLIND_INDEX_KEY", "short-index-key", "bokvar.E103"),
+    ("BOKVAR_BLIND_INDEX_KEYS", "new:prod-new-index-key-0123456789abcdef,old", "bokvar.E103"),
+    (
+        "BOKVAR_BLIND_INDEX_KEYS",
+        "new:prod-new-index-key-0123456789abcdef,k1:dev-only-blind-index-key",
+        "bokvar.E104",
+    ),
+    ("BOKVAR_AUDIT_CHAIN_KEY", "dev-only-audit-chain-key", "bokvar.E105"),
+    ("BOKVAR_AUDIT_CHAIN_KEY", "chain-key", "bokvar.E105"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "check_id"), BAD_KEYS)
+def test_check_deploy_names_a_malformed_or_public_key(name, value, check_id):
+    result = run_manage("check", "--deploy", env_overrides={**PRODUCTION_ENV, name: value})
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert check_id in output and name.rstrip("S").removesuffix("_KEY") in output, output
+    # Nothing else is wrong with this environment.
+    assert output.count("(bokvar.E") == 1, output
+
+
+@pytest.mark.parametrize(("name", "value", "check_id"), [BAD_KEYS[2], BAD_KEYS[4], BAD_KEYS[7]])
+def test_start_up_refuses_a_bad_key_without_debug(name, value, check_id):
+    env = {**PRODUCTION_ENV, name: value}
+    # A command (runserver and migrate run the same checks) ...
+    result = run_manage("check", env_overrides=env)
+    assert result.returncode != 0 and check_id in result.stdout + result.stderr
+    # ... and the web server, which runs none.
+    served = subprocess.run(
+        [sys.executable, "-c", "import bokvar.wsgi"],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k not in NOT_INHERITED}, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert served.returncode != 0
+    assert "ImproperlyConfigured" in served.stderr and check_id in served.stderr
+    # The same environment with good keys starts.
+    fine = run_manage("check", env_overrides=PRODUCTION_ENV)
+    assert fine.returncode == 0, fine.stdout + fine.stderr
+
+
+def test_development_runs_on_the_public_keys_but_check_deploy_names_them():
+    started = run_manage("check", env_overrides={"DEBUG": "1"})
+    assert started.returncode == 0, started.stdout + started.stderr
+    deploy = run_manage("check", "--deploy", env_overrides={"DEBUG": "1"})
+    output = deploy.stdout + deploy.stderr
+    assert deploy.returncode != 0
+    assert {"bokvar.E102", "bokvar.E104", "bokvar.E105"} <= set(
+        part.split(")")[0] for part in output.split("(")
+    ), output

@@ -32,6 +32,10 @@ class Command(BaseCommand):
                 count = blind_indexes.pending(col).count()
                 total += count
                 self.stdout.write(f"{col.model}.{col.column}: {count}")
+            for tokens in blind_indexes.registered_tokens():
+                count = blind_indexes.pending_owners(tokens).count()
+                total += count
+                self.stdout.write(f"{tokens.name} (rows of {tokens.owner}): {count}")
             self.stdout.write(f"{total} indexes would be rebuilt with key '{key}'.")
             return
         result = blind_indexes.rebuild(batch_size=batch_size)

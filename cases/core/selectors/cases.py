@@ -23,15 +23,22 @@ from ...models import (
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     Person,
+    PersonNameToken,
     PersonUserObjectPermission,
 )
 from ..identity import (
     InvalidPersonalNumber,
-    name_indexes,
+    name_search_forms,
     parse_personal_number,
     personal_number_indexes,
 )
-from .people import PROTECTED_PLACEHOLDER, may_see_person, object_perm, persons_visible_q
+from .people import (
+    PROTECTED_PLACEHOLDER,
+    hidden_people,
+    may_see_person,
+    object_perm,
+    persons_visible_q,
+)
 
 CASE_NUMBER_PREFIX = "BK-"
 
@@ -110,20 +117,39 @@ class CaseFilters:
 
 
 def search_condition(user: User, q: str) -> Q | None:
-    """A case number, an identity number in any written form, or an exact full name."""
+    """A case number, an identity number in any written form, or words of a name: a case
+    matches when one person of its household has every word searched among the words of
+    their given and family names ("Bergström", "anna bergstrom", "Karin" for
+    Anna-Karin; cases.core.identity.name_search_forms).
+
+    Only people the reader may see are matched, and never in a household hidden from
+    them (a member's protected identity not granted, `people.Sight`): that a name or a
+    number belongs to such a household is itself what the protection hides. One
+    condition with subqueries: the list stays one query whatever the data."""
     q = q.strip()
     if not q:
         return None
     if q.upper().startswith(CASE_NUMBER_PREFIX):
         return Q(number=q.upper())
-    try:
-        key = {"personal_number_bidx__in": personal_number_indexes(parse_personal_number(q))}
-    except InvalidPersonalNumber:
-        key = {"name_bidx__in": name_indexes(q)}
-    matches = Person.objects.filter(household_id=OuterRef("household_id"), **key).filter(
+    matches = Person.objects.filter(household_id=OuterRef("household_id")).filter(
         persons_visible_q(user)
     )
-    return Q(Exists(matches))
+    try:
+        matches = matches.filter(
+            personal_number_bidx__in=personal_number_indexes(parse_personal_number(q))
+        )
+    except InvalidPersonalNumber:
+        words = name_search_forms(q)
+        if not words:
+            return Q(pk__in=[])
+        for forms in words:
+            matches = matches.filter(
+                Exists(
+                    PersonNameToken.objects.filter(person_id=OuterRef("pk"), token_bidx__in=forms)
+                )
+            )
+    hidden = hidden_people(user).filter(household_id=OuterRef("household_id"))
+    return Q(Exists(matches)) & ~Q(Exists(hidden))
 
 
 def case_list(user: User, filters: CaseFilters) -> QuerySet[Case]:

@@ -151,7 +151,7 @@ def get_person_for_user(user: User, case: Case, person_id: int) -> Person:
 WITHHELD = _("Withheld: concerns a person with protected identity")
 
 
-def _hidden_people(user: object) -> QuerySet[Person]:
+def hidden_people(user: object) -> QuerySet[Person]:
     if not isinstance(user, User) or not user.is_authenticated or user.pk is None:
         # Anonymous readers, landlord tokens (their client is no User) and no reader at
         # all are granted nobody.
@@ -162,7 +162,7 @@ def _hidden_people(user: object) -> QuerySet[Person]:
 def names_hidden_person_q(user: object, *, number_field: str, name_field: str) -> Q:
     """Rows whose blind index `number_field` or `name_field` matches a person hidden from
     `user`: a condition with subqueries, so a list filtered by it costs no extra query."""
-    hidden = _hidden_people(user)
+    hidden = hidden_people(user)
     return Q(
         **{
             f"{number_field}__in": hidden.exclude(personal_number_bidx="").values(
@@ -185,7 +185,7 @@ class Sight:
         or None); only a signed-in User can have been granted anybody."""
         self.user = user
         rows = list(
-            _hidden_people(user).values_list("household_id", "personal_number_bidx", "name_bidx")
+            hidden_people(user).values_list("household_id", "personal_number_bidx", "name_bidx")
         )
         self.households = {household for household, _n, _m in rows}
         self.numbers = {number for _h, number, _m in rows if number}

@@ -26,6 +26,7 @@ from .people import (
     check_birth_year,
     ensure_unique_personal_number,
     route_refused_registration,
+    write_name_tokens,
 )
 
 
@@ -81,6 +82,7 @@ def create_case(
             person.personal_number_bidx = ""
         person.full_clean(exclude=["household"])
         attribute(person, user=actor, reason=reason).save()
+        write_name_tokens(person)
         persons.append(person)
     household.head = persons[0]
     attribute(household, user=actor, reason=reason).save(update_fields=["head"])

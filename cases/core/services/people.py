@@ -19,8 +19,14 @@ from bokvar.models import User
 from bokvar.notifications import notify
 from bokvar.selectors import coordinators_by_district
 
-from ...models import Case, Person, ProtectedIdentity
-from ..identity import birth_year_band, name_index, parse_personal_number, personal_number_index
+from ...models import Case, Person, PersonNameToken, ProtectedIdentity
+from ..identity import (
+    birth_year_band,
+    name_index,
+    name_token_index_set,
+    parse_personal_number,
+    personal_number_index,
+)
 from ..selectors import cases as case_selectors
 from ..selectors import people as people_selectors
 from .access import PROTECTED_PERM, grant_perm
@@ -75,6 +81,17 @@ def apply_person_data(person: Person, data: PersonData) -> None:
         data.protected_identity_noted_on or timezone.localdate()
         if person.protected_identity != ProtectedIdentity.NONE
         else None
+    )
+
+
+def write_name_tokens(person: Person) -> None:
+    """Replace the saved person's name-token indexes (search by part of a name) with those
+    of their current names, under the first blind-index key: two queries."""
+    wanted = name_token_index_set(str(person.given_name), str(person.family_name))
+    PersonNameToken.objects.filter(person=person).exclude(token_bidx__in=wanted).delete()
+    PersonNameToken.objects.bulk_create(
+        [PersonNameToken(person=person, token_bidx=t) for t in sorted(wanted)],
+        ignore_conflicts=True,
     )
 
 
@@ -154,6 +171,7 @@ def update_person(
     if held is not None:
         raise RegistrationRequested([held])
     attribute(person, user=actor, reason="person edited").save()
+    write_name_tokens(person)
     if person.is_protected and not was_protected:
         # Whoever marks a person as protected keeps sight of them; nobody else gains it.
         grant_perm(PROTECTED_PERM, actor, person, actor=actor, reason="protected identity marked")

@@ -13,7 +13,8 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 SECRETS = ["Astrid", "Adultsson", "19800101-2387", "Bertil", "Petra", "Skyddadsdotter"]
 
 
-def _as_superuser(client, user):
+def _as_superuser(client, user, settings):
+    settings.BREAK_GLASS_USERNAMES = [user.username]  # only a break-glass account may be one
     user.is_staff = user.is_superuser = True
     user.save(update_fields=["is_staff", "is_superuser"])
     client.force_login(user, backend=BACKEND)
@@ -38,8 +39,8 @@ def _household_ids(client) -> set[int]:
     return {int(i) for i in re.findall(r"/admin/cases/household/(\d+)/change/", body)}
 
 
-def test_administrator_superuser_sees_no_case_person_or_household(client, org, cases):
-    _as_superuser(client, org.users["admin"])
+def test_administrator_superuser_sees_no_case_person_or_household(client, org, cases, settings):
+    _as_superuser(client, org.users["admin"], settings)
     assert _case_numbers(client) == set()
     assert _person_ids(client) == set()
     assert _household_ids(client) == set()
@@ -52,9 +53,9 @@ def test_administrator_superuser_sees_no_case_person_or_household(client, org, c
 
 
 def test_caseworker_superuser_sees_only_their_cases_and_ungranted_protected_nobody(
-    client, org, cases
+    client, org, cases, settings
 ):
-    _as_superuser(client, org.users["caseworker"])
+    _as_superuser(client, org.users["caseworker"], settings)
     assert _case_numbers(client) == {cases.a.number, cases.p.number}
     # Petra (protected, not granted to the caseworker) does not exist for them.
     assert _person_ids(client) == {cases.a.household.head_id}
@@ -63,8 +64,8 @@ def test_caseworker_superuser_sees_only_their_cases_and_ungranted_protected_nobo
     assert response.status_code in (302, 404)
 
 
-def test_coordinator_superuser_sees_the_district_but_no_personal_data(client, org, cases):
-    _as_superuser(client, org.users["coordinator"])
+def test_coordinator_superuser_sees_the_district_but_no_personal_data(client, org, cases, settings):
+    _as_superuser(client, org.users["coordinator"], settings)
     every = {cases.a, cases.b, cases.p, cases.g}
     assert _case_numbers(client) == {c.number for c in every}
     assert _person_ids(client) == {c.household.head_id for c in every}
