@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0019_handover_taker_and_responsible_caseworker'),
+        ('cases', '0021_fill_person_name_tokens'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
