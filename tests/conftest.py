@@ -31,10 +31,17 @@ from .shared_data import (  # the hook and fixture build the shared data once, n
     pytest_fixture_setup,
     register_layer,
 )
+from .template_db import django_db_keepdb  # one migrated database per run, copied per process
 
 pytest_plugins = ["tests.case_fixtures"]
 
-__all__ = ["DEMO_PASSWORD", "_fast_flush", "django_db_setup", "pytest_fixture_setup"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "_fast_flush",
+    "django_db_keepdb",
+    "django_db_setup",
+    "pytest_fixture_setup",
+]
 
 
 def _force_login_with_second_factor(original):

@@ -263,6 +263,9 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Generator[
     yield
     with django_db_blocker.unblock():
         SHARED.close_layers()
+        from .template_db import drop_clone
+
+        drop_clone()
 
 
 # Tables whose rows come from the migrations' post_migrate signal, not from a test: the
