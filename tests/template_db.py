@@ -104,7 +104,10 @@ def clone_from_template(config: pytest.Config, verbosity: int = 0) -> None:
     from django.db import connections
 
     connection = connections[DEFAULT_DB_ALIAS]
-    own_name = connection.creation._get_test_db_name()
+    # Django's own helpers for test databases (typed private in django-stubs): the
+    # server connection without a database, as its parallel runner's cloning uses it.
+    creation: Any = connection.creation
+    own_name = creation._get_test_db_name()
     worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
     base = own_name.removesuffix(f"_{worker}")
     template = f"{base}_{TEMPLATE_SUFFIX}"
@@ -112,13 +115,13 @@ def clone_from_template(config: pytest.Config, verbosity: int = 0) -> None:
     marker = f"bokvar test template {run_id(config)}"
     quote = connection.ops.quote_name
     with _file_lock(template):
-        with connection.creation._nodb_cursor() as cursor:
+        with creation._nodb_cursor() as cursor:
             fresh = _comment(cursor, template) == marker
         if not fresh:
             _migrate_template(connection, template, verbosity)
-            with connection.creation._nodb_cursor() as cursor:
+            with creation._nodb_cursor() as cursor:
                 cursor.execute(f"COMMENT ON DATABASE {quote(template)} IS %s", [marker])
-        with connection.creation._nodb_cursor() as cursor:
+        with creation._nodb_cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {quote(own_name)}")
             cursor.execute(f"CREATE DATABASE {quote(own_name)} TEMPLATE {quote(template)}")
 
