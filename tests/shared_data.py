@@ -219,15 +219,25 @@ def wanted_layers(item: pytest.Item) -> list[str]:
 EXPENSIVE_LAYERS = ("demo_seeded", "district_seeded")
 
 
+def needs_database(item: pytest.Item) -> bool:
+    """Whether the test needs the test database set up (directly or through a fixture)."""
+    return bool(item.get_closest_marker("django_db")) or "django_db_setup" in getattr(
+        item, "fixturenames", ()
+    )
+
+
 def group_by_layers(items: list[pytest.Item]) -> None:
     """Put the tests using the same layers together, keeping the order otherwise: those
     using an expensive layer across modules, the others within each run of a module's
-    tests (tests without layers first)."""
+    tests (tests without layers first).
+
+    The tests that need no database come first: under xdist the first process runs
+    them while the other migrates the run's template database (tests/template_db.py)."""
 
     def expensive(item: pytest.Item) -> tuple[str, ...]:
         return tuple(name for name in wanted_layers(item) if name in EXPENSIVE_LAYERS)
 
-    items.sort(key=lambda item: (is_transactional(item), expensive(item)))
+    items.sort(key=lambda item: (needs_database(item), is_transactional(item), expensive(item)))
     start = 0
     while start < len(items):
         end = start
@@ -263,6 +273,9 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Generator[
     yield
     with django_db_blocker.unblock():
         SHARED.close_layers()
+        from .template_db import drop_clone
+
+        drop_clone()
 
 
 # Tables whose rows come from the migrations' post_migrate signal, not from a test: the

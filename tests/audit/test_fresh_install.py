@@ -56,7 +56,8 @@ def _manage(url: str, *args: str) -> str:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="roles exist on PostgreSQL only")
-def test_fresh_install_runs_as_the_restricted_role():
+def test_fresh_install_runs_as_the_restricted_role(django_db_setup):
+    # django_db_setup: the new database is named after this process's test database.
     settings_dict = connection.settings_dict
     name = f"{settings_dict['NAME'][:40]}_fresh"
     owner, app = f"{name}_owner", f"{name}_app"

@@ -50,7 +50,11 @@ def test_an_uncached_steering_period_is_counted_cold(district_seeded):
     by_name = {s.name: s for build in (scenarios.steering_year,) for s in build("district")}
     warm = measure(by_name["steering dashboard for a year"], repeat=2)
     cold_name = "steering dashboard for nine months not pre-computed (first request)"
-    cold = measure(by_name[cold_name], repeat=2)
+    # Once, not the scenario's five timed runs after two warm-ups: only the query count is
+    # asserted, and the counted request follows the scenario's setup (forget the
+    # period), so it is cold with or without warm-ups. Each cold request is seconds.
+    by_name[cold_name].repeat = 1
+    cold = measure(by_name[cold_name], repeat=1)
     # The cold page aggregates every figure (dozens of queries); the warm one reads a snapshot.
     assert cold.queries > 3 * warm.queries
 
