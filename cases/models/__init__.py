@@ -20,7 +20,6 @@ from .people import (
     Sex,
 )
 from .threats import EvictionThreat
-from .tokens import LandlordToken
 
 __all__ = [
     "Case",
@@ -31,7 +30,6 @@ __all__ = [
     "HandoverReadAccess",
     "Intervention",
     "LandlordSignal",
-    "LandlordToken",
     "PaymentRoute",
     "CaseAssignment",
     "CaseGroupObjectPermission",
