@@ -48,7 +48,9 @@ class BatchRefusalSerializer(serializers.Serializer):
     detail = serializers.CharField()
     created = serializers.IntegerField(required=False)
     duplicates = serializers.ListField(child=serializers.IntegerField(), required=False)
-    errors = serializers.JSONField(help_text="A list of {row, reason}, or messages by field.")
+    errors = serializers.JSONField(
+        required=False, help_text="A list of {row, reason}, or messages by field."
+    )
 
 
 class ShelterNightBatch(APIView):

@@ -303,3 +303,13 @@ def test_the_admin_lists_and_revokes_but_never_creates(client, org, subjects):
     assert api_client.revoked_at is not None
     assert api_client.history.first().history_user == admin
     assert _api(key).get("/api/v1/signals/").status_code == 401
+
+
+def test_an_api_path_no_pattern_matches_answers_json(subjects):
+    """Found by schemathesis: /api/v1/signals/-1/ matched no URL pattern and the HTML
+    error page answered an API client."""
+    _client, key = _client_of("landlord", subjects)
+    response = _api(key).get("/api/v1/signals/-1/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
