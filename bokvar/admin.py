@@ -218,24 +218,27 @@ class SecondFactorResetAdmin(admin.ModelAdmin[SecondFactorReset]):
         return False
 
 
+_API_CLIENT_COLUMNS: list[str] = [
+    "name",
+    "kind",
+    "prefix",
+    "subject_id",
+    "district",
+    "created_at",
+    "expires_at",
+    "last_used_at",
+    "revoked_at",
+]
+
+
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
     """API clients: listed and revoked here; created with `manage.py api_client create`
     (the token is printed once, and a form would have to show it on a page)."""
 
-    list_display = [
-        "name",
-        "kind",
-        "prefix",
-        "subject_id",
-        "district",
-        "created_at",
-        "expires_at",
-        "last_used_at",
-        "revoked_at",
-    ]
+    list_display = _API_CLIENT_COLUMNS
     list_filter = ["kind"]
-    readonly_fields = list_display
+    readonly_fields = _API_CLIENT_COLUMNS
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

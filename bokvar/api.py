@@ -78,18 +78,6 @@ class ApiClientScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untype
         }
 
 
-class ErrorSerializer(serializers.Serializer[Any]):
-    """Every refusal's body (exception_handler): a message, and per field where a field
-    was wrong."""
-
-    detail = serializers.CharField()
-    errors = serializers.JSONField(
-        required=False,
-        help_text="The fields that were refused, each with its messages (an object by "
-        "field; a batch of rows refuses per row).",
-    )
-
-
 # The refusals every operation may answer, documented by `document_refusals`.
 _REFUSALS = {
     "400": "Bad input: the body names each refused field.",
@@ -105,7 +93,7 @@ def document_refusals(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
     """drf-spectacular post-processing hook: every operation documents the refusals it may
-    answer, all with the shape of ErrorSerializer. 401, 403 and 429 everywhere (every
+    answer, all with the body of `exception_handler` (the "Error" component). 401, 403 and 429 everywhere (every
     endpoint needs a token or session and is throttled); 400 where there is input (a body
     or a query parameter); 404 where a path names an object or a list is paged; 409 where
     a body is written (a correction based on an old version)."""

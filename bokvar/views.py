@@ -16,7 +16,7 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def _is_api(request: HttpRequest) -> bool:
-    """An API client is answered in the API's error shape (bokvar.api.ErrorSerializer),
+    """An API client is answered in the API's error shape (the Error component of bokvar.api.document_refusals),
     also where no view was reached (a path the URL patterns do not match)."""
     return request.path.startswith("/api/")
 

@@ -15,7 +15,7 @@ from bokvar.models import ApiClient, District
 
 # What a client of each kind speaks for, named by string like INSTALLED_APPS: the
 # kernel imports no app.
-SUBJECT_MODEL = {
+SUBJECT_MODEL: dict[str, str] = {
     ApiClient.Kind.LANDLORD: "cases.Landlord",
     ApiClient.Kind.SHELTER: "housing.Shelter",
     ApiClient.Kind.MEETING_PLACE: "partners.MeetingPlace",

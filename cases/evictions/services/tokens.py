@@ -28,6 +28,6 @@ def revoke_tokens(*, landlord: Landlord, actor: User | None = None) -> int:
 
 def landlord_of_client(client: ApiClient) -> Landlord | None:
     """The active landlord a landlord client speaks for."""
-    if client.kind != ApiClient.Kind.LANDLORD:
+    if client.kind != ApiClient.Kind.LANDLORD or client.subject_id is None:
         return None
     return Landlord.objects.filter(pk=client.subject_id, is_active=True).first()
