@@ -218,7 +218,7 @@ class SecondFactorResetAdmin(admin.ModelAdmin[SecondFactorReset]):
         return False
 
 
-_API_CLIENT_COLUMNS: list[str] = [
+_API_CLIENT_COLUMNS = (
     "name",
     "kind",
     "prefix",
@@ -228,7 +228,7 @@ _API_CLIENT_COLUMNS: list[str] = [
     "expires_at",
     "last_used_at",
     "revoked_at",
-]
+)
 
 
 @admin.register(ApiClient)

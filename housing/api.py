@@ -38,7 +38,8 @@ class BatchResultSerializer(serializers.Serializer):
     duplicates = serializers.ListField(
         child=serializers.IntegerField(), help_text="Rows already registered."
     )
-    errors = RowErrorSerializer(many=True)
+    # A declared field named like Serializer.errors: DRF's metaclass moves it among the fields.
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]  # see above
 
 
 class BatchRefusalSerializer(serializers.Serializer):
@@ -48,7 +49,7 @@ class BatchRefusalSerializer(serializers.Serializer):
     detail = serializers.CharField()
     created = serializers.IntegerField(required=False)
     duplicates = serializers.ListField(child=serializers.IntegerField(), required=False)
-    errors = serializers.JSONField(
+    errors = serializers.JSONField(  # type: ignore[assignment]  # a field, as above
         required=False, help_text="A list of {row, reason}, or messages by field."
     )
 

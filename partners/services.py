@@ -266,7 +266,7 @@ def revoke_place_tokens(*, actor: User, place_id: int) -> int:
 
 def place_of_client(client: ApiClient) -> MeetingPlace | None:
     """The (active) meeting place a meeting-place client speaks for."""
-    if client.kind != ApiClient.Kind.MEETING_PLACE:
+    if client.kind != ApiClient.Kind.MEETING_PLACE or client.subject_id is None:
         return None
     return (
         MeetingPlace.objects.filter(pk=client.subject_id, partner__is_active=True)

@@ -206,4 +206,4 @@ def test_only_the_register_keepers_make_tokens(login, org, skotare, balder):
     assert login(skotare).post(url).status_code == 403
     response = login(org.users["coordinator"]).post(url)
     assert response.status_code == 200
-    assert response.context["key"].startswith("bkmp_")
+    assert response.context["key"].startswith("bk_")
