@@ -41,6 +41,10 @@ class DeniedReadMiddleware:
         match = getattr(request, "resolver_match", None)
         if user is None or not user.is_authenticated or match is None:
             return
+        # An API client's token (bokvar.api_access.ApiPrincipal) is no staff member: it
+        # reads no case, and its refusals are its scope's 403s, not refused reads.
+        if user.pk is None:
+            return
         if not match.kwargs:
             return
         # The page is about the object its last URL keyword names; a 404 for a threat

@@ -26,7 +26,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from bokvar.permissions import AuthenticatedRequest
 
 from . import services
-from .models import District, Membership, RoleGrant, SecondFactorReset, Unit, User
+from .api_clients import revoke_clients
+from .models import ApiClient, District, Membership, RoleGrant, SecondFactorReset, Unit, User
 from .roles import CLIENT_DATA
 
 if TYPE_CHECKING:
@@ -318,6 +319,47 @@ class SecondFactorResetAdmin(admin.ModelAdmin[SecondFactorReset]):
         self, request: HttpRequest, obj: SecondFactorReset | None = None
     ) -> bool:
         return False
+
+
+_API_CLIENT_COLUMNS = (
+    "name",
+    "kind",
+    "prefix",
+    "subject_id",
+    "district",
+    "created_at",
+    "expires_at",
+    "last_used_at",
+    "revoked_at",
+)
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
+    """API clients: listed and revoked here; created with `manage.py api_client create`
+    (the token is printed once, and a form would have to show it on a page)."""
+
+    list_display = _API_CLIENT_COLUMNS
+    list_filter = ["kind"]
+    readonly_fields = _API_CLIENT_COLUMNS
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected API clients"), permissions=["view"])
+    def revoke(self, request: AuthenticatedRequest, queryset: QuerySet[ApiClient]) -> None:
+        count = sum(
+            revoke_clients(kind=client.kind, pk=client.pk, actor=request.user)
+            for client in queryset
+        )
+        self.message_user(request, _("%(count)d API client(s) revoked.") % {"count": count})
 
 
 @admin.register(RoleGrant)

@@ -268,3 +268,59 @@ class JobHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} · {self.ran_at:%Y-%m-%d %H:%M}"
+
+
+class ApiClient(models.Model):
+    """An integration's system that calls the API with a token: a landlord's system
+    (signals), a shelter's (nights), a meeting place's (tallies) or the steering group's
+    tools (statistics). The kind is the scope: a token reaches its kind's endpoints and no
+    other. Only a SHA-256 hash of the token is stored; the token is shown once."""
+
+    class Kind(models.TextChoices):
+        LANDLORD = "landlord", _("Landlord's system (signals)")
+        SHELTER = "shelter", _("Shelter's system (nights)")
+        MEETING_PLACE = "meeting_place", _("Meeting place's system (tallies)")
+        STEERING = "steering", _("Steering group's tools (statistics)")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # The landlord, shelter or meeting place the client speaks for (kinds landlord,
+    # shelter, meeting_place). A plain id, not a key: the kernel depends on no app.
+    subject_id = models.PositiveBigIntegerField(_("speaks for (id)"), null=True, blank=True)
+    # The district whose statistics a steering client reads.
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters, so an administrator can tell tokens apart; not enough to use one.
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Written at most once a minute (bokvar.api_clients.LAST_USE_GRANULARITY), not per request.
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["key_hash", "last_used_at"])
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+        indexes = [models.Index(fields=["kind", "subject_id"], name="apiclient_subject")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind__in=["landlord", "meeting_place", "shelter"])
+                | models.Q(subject_id__isnull=False),
+                name="apiclient_subject_given",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="steering") | models.Q(district__isnull=False),
+                name="apiclient_steering_district",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -30,7 +30,9 @@ class Roles:
 
 
 def roles_of(user: User | AnonymousUser) -> Roles:
-    if not user.is_authenticated:
+    # An API client's principal (bokvar.api.ApiPrincipal) is authenticated but no user:
+    # it holds no role, whatever endpoint it reaches.
+    if not user.is_authenticated or not isinstance(user, User):
         return Roles()
     cached = getattr(user, "_bokvar_roles", None)
     if isinstance(cached, Roles):

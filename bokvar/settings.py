@@ -441,11 +441,36 @@ AUDIT_DAILY_READ_THRESHOLD = int(os.environ.get("BOKVAR_AUDIT_DAILY_READ_THRESHO
 RETENTION_YEARS = int(os.environ.get("BOKVAR_RETENTION_YEARS", "5"))
 RETENTION_RESEARCH_DAYS = (5, 15, 25)
 
+# API clients (bokvar.models.ApiClient): a token lives this long unless renewed.
+BOKVAR_API_CLIENT_LIFETIME_DAYS = int(os.environ.get("BOKVAR_API_CLIENT_LIFETIME_DAYS", "365"))
+# The throttle's counters (bokvar.api.ClientRateThrottle) must be shared by every worker
+# process: Redis when REDIS_URL is set; a process-local memory cache only in development.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "bokvar.api_access.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "bokvar.api_access.ClientScope",
+        "rest_framework.permissions.IsAuthenticated",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["bokvar.api_access.ClientRateThrottle"],
+    # Requests per client (by its kind) and window. A landlord's system posts signals as
+    # they arise; a shelter's posts nightly batches; the steering tools read a few figures.
+    "DEFAULT_THROTTLE_RATES": {
+        "landlord": os.environ.get("BOKVAR_THROTTLE_LANDLORD", "120/min"),
+        "shelter": os.environ.get("BOKVAR_THROTTLE_SHELTER", "60/min"),
+        "meeting_place": os.environ.get("BOKVAR_THROTTLE_MEETING_PLACE", "60/min"),
+        "steering": os.environ.get("BOKVAR_THROTTLE_STEERING", "60/min"),
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -456,9 +481,17 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Integrations for landlords, shelters and the steering group.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema as the reader sees the API: an API client its kind's endpoints (with the
+    # serializers its requests get), a staff member those of their role. Not public: the
+    # docs page then sends the token given under "Authorize" when it loads the schema.
+    "SERVE_PUBLIC": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bokvar.api.document_refusals",
+    ],
     # Handover choices share field names with signals ("kind", "status").
     "ENUM_NAME_OVERRIDES": {
         "HandoverKindEnum": "cases.models.handovers.Handover.Kind",

@@ -17,12 +17,22 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "errors/403.html", status=403)
 
 
+def _is_api(request: HttpRequest) -> bool:
+    """An API client is answered in the API's error shape (the Error component of bokvar.api.document_refusals),
+    also where no view was reached (a path the URL patterns do not match)."""
+    return request.path.startswith("/api/")
+
+
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # Never echo the path or the exception: both may carry personal data.
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "errors/404.html", status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": "Server error."}, status=500)
     return render(request, "errors/500.html", status=500)
 
 

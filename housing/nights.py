@@ -277,7 +277,11 @@ def _route_held_out_of_sight(actor: User, indexes: set[str]) -> None:
     )
 
 
-def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> BatchResult:
+def import_batch(
+    *, actor: User | None, rows: list[BatchRow], source: str, only_shelter: int | None = None
+) -> BatchResult:
+    """`only_shelter`: a shelter's own system (its API client) registers its own nights
+    only, and is never told which other shelter holds a night."""
     result = BatchResult()
     if actor is not None and not roles_of(actor).has(*HOUSING):
         raise PermissionDenied
@@ -315,7 +319,10 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
         for i in reversed(forms)  # the current key's form last, so it wins
         if i in by_index
     }
-    shelters = {s.name.casefold(): s for s in Shelter.objects.filter(is_active=True)}
+    open_shelters = Shelter.objects.filter(is_active=True)
+    if only_shelter is not None:
+        open_shelters = open_shelters.filter(pk=only_shelter)
+    shelters = {s.name.casefold(): s for s in open_shelters}
     units = _units_by_name(actor)
     prices = _prices_by_shelter([s.pk for s in shelters.values()])
     wanted_people = set(people.values())
@@ -370,6 +377,9 @@ def import_batch(*, actor: User | None, rows: list[BatchRow], source: str) -> Ba
             result.errors.append((line, _("night: the shelter has no price for this date")))
         elif taken_at is not None and taken_at[0] == shelter.pk:
             result.duplicates.append(line)
+        elif taken_at is not None and only_shelter is not None:
+            # Another shelter's guests are none of this shelter's business.
+            result.errors.append((line, _("night: already registered elsewhere on that date")))
         elif taken_at is not None:
             # One person, one night: the same night at another shelter is a conflict
             # for staff to sort out, not a copy of a night already registered.

@@ -1,62 +1,37 @@
 """Meeting-place API: the annual report for staff who may read the place, and a day's
 tally posted by the place's own system with its scoped token (or by its staff).
 
-The token is deliberately small (one place, one act: post tallies), on the pattern of the
-landlord tokens in cases/evictions; general API clients are a separate piece of work."""
+The token is an API client of kind meeting_place (bokvar.models.ApiClient): one place,
+one act (post tallies)."""
 
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import authentication, exceptions, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bokvar.api import ApiClientAuthentication, ClientScope, client_of
+from bokvar.models import ApiClient
 from bokvar.roles import MEETING_PLACES
 from bokvar.selectors import roles_of
 
 from . import reports, selectors
 from .models import DailyTally, MeetingPlace
-from .services import TallyInput, place_for_key, record_tally
+from .services import TallyInput, place_of_client, record_tally
 
 
-class PlaceClient:
-    """The authenticated principal of a meeting-place token: not a user, holds no role."""
-
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-    pk = None
-
-    def __init__(self, place: MeetingPlace):
-        self.place = place
-
-
-class PlaceTokenAuthentication(authentication.BaseAuthentication):
-    keyword = "Token"
-
-    def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
-            return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Invalid token header.")
-        place = place_for_key(header[1].decode("latin-1"))
-        if place is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        return PlaceClient(place), None
-
-    def authenticate_header(self, request):
-        return self.keyword
-
-
-class PlaceTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "partners.api.PlaceTokenAuthentication"
-    name = "meetingPlaceToken"
-
-    def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "Authorization"}
+def place_of(request) -> MeetingPlace | None:
+    """The meeting place whose client's token authenticated `request`, or None for staff."""
+    client = client_of(request)
+    if client is None:
+        return None
+    place = place_of_client(client)
+    if place is None:
+        # Its partner made inactive: the token no longer speaks for anyone.
+        raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+    return place
 
 
 class MeetingPlaceRole(permissions.BasePermission):
@@ -68,8 +43,10 @@ class MeetingPlaceRole(permissions.BasePermission):
 
 
 class PlaceClientOrRole(MeetingPlaceRole):
+    """A meeting place's client (ClientScope lets no other kind this far) or the role."""
+
     def has_permission(self, request, view):
-        return isinstance(request.user, PlaceClient) or super().has_permission(request, view)
+        return client_of(request) is not None or super().has_permission(request, view)
 
 
 def _staff_place(request, place_id: int, action: str = "read") -> MeetingPlace:
@@ -84,8 +61,9 @@ class YearSerializer(serializers.Serializer):
 
 
 class MeetingPlaceReport(APIView):
-    authentication_classes = [authentication.SessionAuthentication]
-    permission_classes = [MeetingPlaceRole]
+    authentication_classes = [ApiClientAuthentication, authentication.SessionAuthentication]
+    permission_classes = [ClientScope, MeetingPlaceRole]
+    client_kinds = ()
 
     @extend_schema(parameters=[OpenApiParameter("year", int, required=True)], responses=dict)
     def get(self, request, place_id: int):
@@ -144,16 +122,18 @@ class TallyReceiptSerializer(serializers.ModelSerializer):
 
 
 class MeetingPlaceTallies(APIView):
-    authentication_classes = [PlaceTokenAuthentication, authentication.SessionAuthentication]
-    permission_classes = [PlaceClientOrRole]
+    authentication_classes = [ApiClientAuthentication, authentication.SessionAuthentication]
+    permission_classes = [ClientScope, PlaceClientOrRole]
+    client_kinds = (ApiClient.Kind.MEETING_PLACE,)
 
     @extend_schema(request=TallySerializer, responses={201: TallyReceiptSerializer})
     def post(self, request, place_id: int):
-        if isinstance(request.user, PlaceClient):
+        own_place = place_of(request)
+        if own_place is not None:
             # A token posts for its own place only; any other place does not exist for it.
-            if request.user.place.pk != place_id:
+            if own_place.pk != place_id:
                 raise exceptions.NotFound
-            place, actor = request.user.place, None
+            place, actor = own_place, None
         else:
             place, actor = _staff_place(request, place_id, action="tally"), request.user
         serializer = TallySerializer(data=request.data)

@@ -3,8 +3,6 @@ transaction each, permission checked, history attributed."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import asdict, dataclass
 from datetime import date, time
 from decimal import Decimal
@@ -14,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bokvar.api_clients import create_client, revoke_clients
 from bokvar.concurrency import bump, lock_version
 from bokvar.history import attribute, system_user
-from bokvar.models import District, Role, User
+from bokvar.models import ApiClient, District, Role, User
 from bokvar.selectors import roles_of
 
 from . import selectors
@@ -27,7 +26,6 @@ from .models import (
     Partner,
     PlaceCost,
     PlaceStaff,
-    PlaceToken,
 )
 
 
@@ -247,40 +245,31 @@ def record_tally(
     return tally
 
 
-TOKEN_PREFIX = "bkmp_"
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 @transaction.atomic
 def create_place_token(*, actor: User, place_id: int) -> str:
-    """A key for the place's own system to post its tallies; shown once, stored hashed."""
+    """A key for the place's own system to post its tallies: an API client of kind
+    meeting_place (bokvar.api_clients), shown once, stored hashed, with an expiry."""
     place = selectors.get_meeting_place_for_user(actor, place_id, action="manage")
-    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = PlaceToken(place=place, key_hash=hash_key(key), prefix=key[:12])
-    attribute(token, user=actor, reason="token created").save()
+    _client, key = create_client(
+        kind=ApiClient.Kind.MEETING_PLACE,
+        name=f"Meeting place {place.pk}",
+        subject_id=place.pk,
+        actor=actor,
+    )
     return key
 
 
-@transaction.atomic
 def revoke_place_tokens(*, actor: User, place_id: int) -> int:
     place = selectors.get_meeting_place_for_user(actor, place_id, action="manage")
-    count = 0
-    for token in place.tokens.filter(revoked_at__isnull=True):
-        token.revoked_at = timezone.now()
-        attribute(token, user=actor, reason="token revoked").save(update_fields=["revoked_at"])
-        count += 1
-    return count
+    return revoke_clients(kind=ApiClient.Kind.MEETING_PLACE, subject_id=place.pk, actor=actor)
 
 
-def place_for_key(key: str) -> MeetingPlace | None:
-    token = (
-        PlaceToken.objects.filter(
-            key_hash=hash_key(key), revoked_at__isnull=True, place__partner__is_active=True
-        )
-        .select_related("place__partner")
+def place_of_client(client: ApiClient) -> MeetingPlace | None:
+    """The (active) meeting place a meeting-place client speaks for."""
+    if client.kind != ApiClient.Kind.MEETING_PLACE or client.subject_id is None:
+        return None
+    return (
+        MeetingPlace.objects.filter(pk=client.subject_id, partner__is_active=True)
+        .select_related("partner")
         .first()
     )
-    return token.place if token else None

@@ -5,23 +5,33 @@ from __future__ import annotations
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bokvar.api import ApiClientAuthentication, ClientScope, client_of
 from bokvar.db_router import replica_reads
+from bokvar.models import ApiClient
 from bokvar.selectors import roles_of
 
 from . import periods, selectors, snapshots
 
 
 class ReadsStatistics(BasePermission):
+    """A steering client (ClientScope lets no other kind this far) or a statistics role."""
+
     def has_permission(self, request, view) -> bool:
-        return roles_of(request.user).has(*selectors.READ_ROLES)
+        return client_of(request) is not None or roles_of(request.user).has(*selectors.READ_ROLES)
 
 
 class StatsView(APIView):
-    permission_classes = [IsAuthenticated, ReadsStatistics]
+    """The steering group's tools read with a steering client's token: its district's
+    figures, the same suppressed ones as the dashboard."""
+
+    authentication_classes = [ApiClientAuthentication, SessionAuthentication]
+    permission_classes = [ClientScope, ReadsStatistics]
+    client_kinds = (ApiClient.Kind.STEERING,)
 
     @extend_schema(
         parameters=[
@@ -37,7 +47,10 @@ class StatsView(APIView):
     )
     @replica_reads
     def get(self, request):
-        district = selectors.district_for_user(request.user)
+        client = client_of(request)
+        district = client.district if client is not None else None
+        if district is None:
+            district = selectors.district_for_user(request.user)
         today = timezone.localdate()
         default = periods.last_full_month(today)
         try:

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, exceptions, generics, permissions, serializers
 from rest_framework.request import Request
@@ -16,69 +15,36 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.hooks import How, record_read, record_reads
-from bokvar.api import signed_in_user
+from bokvar.api import ApiClientAuthentication, ClientScope, client_of, signed_in_user
 from bokvar.forms import ADDRESS_MAX, NAME_MAX, NOTE_MAX
+from bokvar.models import ApiClient
 from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
 from cases.models import Landlord, LandlordSignal
 
 from . import selectors
 from .services.landlord_signals import SignalInput, receive_signal
-from .services.tokens import landlord_for_key
-
-
-class LandlordClient:
-    """The authenticated principal of a landlord token: not a user, holds no role."""
-
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-    pk = None
-
-    def __init__(self, landlord: Landlord) -> None:
-        self.landlord = landlord
-
-
-class LandlordTokenAuthentication(authentication.BaseAuthentication):
-    keyword = "Token"
-
-    def authenticate(self, request: Request) -> tuple[LandlordClient, None] | None:
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
-            return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Invalid token header.")
-        landlord = landlord_for_key(header[1].decode("latin-1"))
-        if landlord is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        return LandlordClient(landlord), None
-
-    def authenticate_header(self, request: Request) -> str:
-        return self.keyword
-
-
-class LandlordTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # drf-spectacular's registration hook is untyped
-    target_class = "cases.evictions.api.LandlordTokenAuthentication"
-    name = "landlordToken"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "apiKey", "in": "header", "name": "Authorization"}
+from .services.tokens import landlord_of_client
 
 
 def is_landlord(request: Request) -> bool:
-    return isinstance(request.user, LandlordClient)
+    client = client_of(request)
+    return client is not None and client.kind == ApiClient.Kind.LANDLORD
 
 
 def landlord_of(request: Request) -> Landlord:
     """The landlord whose token authenticated `request` (callers ask `is_landlord` first)."""
-    client = request.user
-    if not isinstance(client, LandlordClient):
-        raise exceptions.PermissionDenied("Only a landlord's system may do this.")
-    return client.landlord
+    client = client_of(request)
+    landlord = landlord_of_client(client) if client is not None else None
+    if landlord is None:
+        # A landlord made inactive: its tokens are revoked with it (services.landlords).
+        raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+    return landlord
 
 
 class IsStaffOrLandlord(permissions.BasePermission):
-    """Landlord clients may create and read receipts; staff need a workflow role."""
+    """Landlord clients may create and read receipts (ClientScope lets no other kind of
+    client this far); staff need a workflow role."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         if is_landlord(request):
@@ -173,11 +139,9 @@ class StaffSignalSerializer(serializers.ModelSerializer[LandlordSignal]):
 
 
 class SignalList(generics.ListCreateAPIView[LandlordSignal]):
-    authentication_classes = [
-        LandlordTokenAuthentication,
-        authentication.SessionAuthentication,
-    ]
-    permission_classes = [IsStaffOrLandlord]
+    authentication_classes = [ApiClientAuthentication, authentication.SessionAuthentication]
+    permission_classes = [ClientScope, IsStaffOrLandlord]
+    client_kinds = (ApiClient.Kind.LANDLORD,)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         if self.request is not None and self.request.method == "POST":
@@ -224,11 +188,9 @@ class SignalList(generics.ListCreateAPIView[LandlordSignal]):
 
 
 class SignalDetail(generics.RetrieveAPIView[LandlordSignal]):
-    authentication_classes = [
-        LandlordTokenAuthentication,
-        authentication.SessionAuthentication,
-    ]
-    permission_classes = [IsStaffOrLandlord]
+    authentication_classes = [ApiClientAuthentication, authentication.SessionAuthentication]
+    permission_classes = [ClientScope, IsStaffOrLandlord]
+    client_kinds = (ApiClient.Kind.LANDLORD,)
     queryset = LandlordSignal.objects.none()
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:

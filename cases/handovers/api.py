@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.hooks import How, record_read, record_reads
-from bokvar.api import signed_in_user
+from bokvar.api import ClientScope, signed_in_user
 from bokvar.models import Unit, User
 from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
@@ -166,7 +166,7 @@ def _call(fn: Callable[[], T]) -> T | Response:
 
 
 class HandoverList(generics.ListAPIView[Handover]):
-    permission_classes = [IsStaff]
+    permission_classes = [ClientScope, IsStaff]
     serializer_class = HandoverSerializer
 
     def get_queryset(self) -> QuerySet[Handover]:
@@ -211,7 +211,7 @@ class HandoverList(generics.ListAPIView[Handover]):
 class HandoverDetail(generics.RetrieveAPIView[Handover]):
     """One handover with its decision summary; opening it marks it seen, as the page does."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [ClientScope, IsStaff]
     serializer_class = HandoverDetailSerializer
     queryset = Handover.objects.none()
 
@@ -224,7 +224,7 @@ class HandoverDetail(generics.RetrieveAPIView[Handover]):
 
 
 class HandoverAccept(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [ClientScope, IsStaff]
 
     @extend_schema(request=AcceptSerializer, responses={200: HandoverSerializer})
     def post(self, request: Request, pk: int) -> Response:
@@ -246,7 +246,7 @@ class HandoverAccept(APIView):
 
 
 class HandoverReturn(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [ClientScope, IsStaff]
 
     @extend_schema(request=ReturnSerializer, responses={200: HandoverSerializer})
     def post(self, request: Request, pk: int) -> Response:
@@ -271,7 +271,7 @@ class HandoverReturn(APIView):
 class HandoverClose(APIView):
     """Close an accepted consultation: the consulted unit stops reading the case."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [ClientScope, IsStaff]
 
     @extend_schema(request=None, responses={200: HandoverSerializer, 409: None})
     def post(self, request: Request, pk: int) -> Response:
@@ -288,7 +288,7 @@ class HandoverClose(APIView):
 class HandoverAcknowledge(APIView):
     """The sending unit has read why its handover came back."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [ClientScope, IsStaff]
 
     @extend_schema(request=None, responses={200: HandoverSerializer})
     def post(self, request: Request, pk: int) -> Response:

@@ -22,7 +22,6 @@ from .people import (
     Sex,
 )
 from .threats import EvictionThreat
-from .tokens import LandlordToken
 
 __all__ = [
     "Case",
@@ -33,7 +32,6 @@ __all__ = [
     "HandoverReadAccess",
     "Intervention",
     "LandlordSignal",
-    "LandlordToken",
     "PaymentRoute",
     "SignalImport",
     "CaseAssignment",

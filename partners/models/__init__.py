@@ -1,4 +1,4 @@
-from .meeting_places import MeetingPlace, OpeningPeriod, PlaceCost, PlaceStaff, PlaceToken
+from .meeting_places import MeetingPlace, OpeningPeriod, PlaceCost, PlaceStaff
 from .partners import Partner
 from .referrals import Referral
 from .surveys import Survey, SurveyAnswer, SurveyCode, SurveyQuestion, SurveyResponse
@@ -11,7 +11,6 @@ __all__ = [
     "Partner",
     "PlaceCost",
     "PlaceStaff",
-    "PlaceToken",
     "Survey",
     "SurveyAnswer",
     "SurveyCode",

@@ -140,28 +140,3 @@ class PlaceStaff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.place}"
-
-
-class PlaceToken(models.Model):
-    """A meeting place's own system posts its daily tallies with this token. Scoped to
-    one place and to that one act; only a SHA-256 hash is stored, the key is shown once
-    (the pattern of cases.models.LandlordToken)."""
-
-    place = models.ForeignKey(
-        MeetingPlace,
-        on_delete=models.CASCADE,
-        related_name="tokens",
-        verbose_name=_("meeting place"),
-    )
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    prefix = models.CharField(_("prefix"), max_length=12)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["key_hash"])
-
-    class Meta:
-        verbose_name = _("meeting-place API token")
-        verbose_name_plural = _("meeting-place API tokens")
-
-    def __str__(self) -> str:
-        return self.prefix

@@ -360,7 +360,8 @@ NIGHT = {
 
 @pytest.mark.parametrize(
     "role,expected",
-    [("guide", 201), ("coordinator", 201), ("steering", 403), ("auditor", 403), ("anon", 403)],
+    # Anonymous: 401, the API asks for a token (Authorization: Token).
+    [("guide", 201), ("coordinator", 201), ("steering", 403), ("auditor", 403), ("anon", 401)],
 )
 def test_api_batch_by_role(client, org, outsider, cases, shelter, role, expected):
     from cases.core.services.access import grant_case_access

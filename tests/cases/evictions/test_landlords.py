@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from bokvar import services as org_services
 from bokvar.concurrency import ConflictError
-from bokvar.models import District, Role, Unit
+from bokvar.models import ApiClient, District, Role, Unit
 from cases.evictions.services import landlords
 from cases.evictions.services.landlord_signals import SignalInput, register_signal
-from cases.models import Landlord, LandlordSignal, LandlordToken
+from cases.models import Landlord, LandlordSignal
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +150,7 @@ def test_deactivating_revokes_tokens_and_refuses_signals(
     landlord.refresh_from_db()
     assert not landlord.is_active
     assert landlord.history.latest().history_change_reason == "landlord deactivated"
-    assert not LandlordToken.objects.filter(landlord=landlord, revoked_at__isnull=True).exists()
+    assert not ApiClient.objects.filter(subject_id=landlord.pk, revoked_at__isnull=True).exists()
     refused = api_as(key=token).post("/api/v1/signals/", signal_payload(), format="json")
     assert refused.status_code == 401
     assert LandlordSignal.objects.count() == 1
