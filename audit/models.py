@@ -40,6 +40,9 @@ class How(models.TextChoices):
     EXTRACT = "extract", _("Data-subject extract")
     # The auditor's identity-number search: finding someone is reading who they are.
     LOOKUP = "lookup", _("Identity-number lookup")
+    # A row of a list page: shown among others, not opened (the flag for unusually many
+    # reads counts people opened, not rows listed).
+    LIST = "list", _("Listed")
 
 
 class AccessLogEntry(models.Model):
@@ -92,6 +95,36 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("access-log entries cannot be deleted")
+
+
+class ReadReview(models.Model):
+    """An auditor's review of a flagged read: done, by whom, when, with a comment. The
+    entry itself never changes (append-only); its review is this row and its history."""
+
+    entry = models.OneToOneField(
+        AccessLogEntry,
+        on_delete=models.PROTECT,
+        related_name="review",
+        verbose_name=_("access-log entry"),
+    )
+    row_key = row_key_field()  # binds its encrypted values to this row
+    # The auditor's words may name someone: encrypted like every free text.
+    comment = EncryptedTextField(_("comment"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("review of a read")
+        verbose_name_plural = _("reviews of reads")
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
 
 
 class ChainHead(models.Model):

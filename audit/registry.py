@@ -130,6 +130,13 @@ class SubjectAccess:
     person_for_auditor: Callable[[Any, int], models.Model]
     # person id -> ids of the cases the person belongs to ("who looked at this person").
     cases_of_person: Callable[[int], Iterable[int]]
+    # (auditor, case number as typed) -> the case's id or None (the access log's filter).
+    find_case_id_for_auditor: Callable[[Any, str], int | None] = lambda user, number: None
+    # (auditor, person ids, case ids) -> (person id -> name, case id -> number): what the
+    # access log names; a person hidden from the auditor is left out (shown as protected).
+    names_for_auditor: Callable[
+        [Any, set[int], set[int]], tuple[dict[int, str], dict[int, str]]
+    ] = lambda user, people, cases: ({}, {})
 
 
 @dataclass

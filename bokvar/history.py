@@ -130,6 +130,7 @@ REASONS = frozenset(
         gettext_noop("read access after handover"),
         gettext_noop("read access ended"),
         gettext_noop("read access period ended"),
+        gettext_noop("read reviewed"),
         gettext_noop("referral proposed"),
         gettext_noop("register extract approved"),
         gettext_noop("register extract released"),

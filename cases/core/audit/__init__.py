@@ -229,6 +229,8 @@ def register() -> None:
             case_for_history=history_access.get_case_for_history,
             person_for_history=history_access.get_person_for_history,
             find_person_for_auditor=history_access.find_person_for_auditor,
+            find_case_id_for_auditor=history_access.find_case_id_for_auditor,
+            names_for_auditor=history_access.names_for_auditor,
             person_for_auditor=history_access.get_person_for_auditor,
             cases_of_person=lambda p: Case.objects.filter(pk__in=cases_of_person(p)).values_list(
                 "pk", flat=True
