@@ -141,3 +141,11 @@ def test_history_query_count_does_not_grow_with_the_records(org, cases, casework
             note=f"Kontakt {n}",
         )  # fmt: skip
     assert count() == once
+
+
+def test_case_page_changes_agree_in_swedish(client, cases, caseworker):
+    """"Ärende skapad" was wrong (ett ärende: skapat); the row reads "Ärende skapades",
+    which agrees with every record's gender."""
+    text = _get(client, caseworker, reverse("cases:detail", args=[cases.a.pk])).content.decode()
+    assert "Ärende skapades" in text
+    assert "Ärende skapad<" not in text and "Ärende skapad " not in text
