@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,11 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """Staff account. Clients are never users."""
 
+    # The language they chose with the language button (empty: never chose; the default,
+    # Swedish, applies): notifications and e-mails are written in it.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:

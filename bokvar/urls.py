@@ -29,6 +29,8 @@ urlpatterns = [
         name="reset-second-factor",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Before Django's own: the same switch, remembered for a signed-in user.
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cases/", include("cases.urls")),
