@@ -31,4 +31,3 @@ def grouped(value):
     except (InvalidOperation, ValueError):
         return value
     return number_format(number, _decimals(number), force_grouping=True)
-
