@@ -150,22 +150,18 @@ def log_review(request, seq: int):
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("audit:log")
-    if not form.is_valid():
-        return HttpResponse(
-            "; ".join(f"{form[f].label}: {' '.join(e)}" for f, e in form.errors.items()),
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    with submitting(form) as result:
-        services.review_read(actor=request.user, seq=seq, comment=form.cleaned_data["comment"])
-    if not result.ok:
-        return HttpResponse(
-            " ".join(e for errors in form.errors.values() for e in errors) or result.message,
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    messages.success(request, _("The read was marked as reviewed."))
-    return redirect(back)
+    if form.is_valid():
+        with submitting(form) as result:
+            services.review_read(actor=request.user, seq=seq, comment=form.cleaned_data["comment"])
+        if result.ok:
+            messages.success(request, _("The read was marked as reviewed."))
+            return redirect(back)
+    # Refused: a 400 that names the field and says why, nothing saved.
+    problems = [f"{form[f].label}: {' '.join(str(e) for e in errors)}" for f, errors in
+                form.errors.items() if f in form.fields]  # fmt: skip
+    problems += [" ".join(str(e) for e in form.errors.get(f, [])) for f in form.errors
+                 if f not in form.fields]  # fmt: skip
+    return HttpResponse("; ".join(problems), status=400, content_type="text/plain; charset=utf-8")
 
 
 @role_required(*roles.AUDITORS)

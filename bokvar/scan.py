@@ -102,7 +102,9 @@ def run(scan: Scan[Any, Any, At], *, at: At) -> int:
     return len(created)
 
 
-def _in_their_languages(scan: Scan[Any, Any, At], rows, people, at: At) -> list[Notice]:
+def _in_their_languages(
+    scan: Scan[Any, Any, At], rows: Sequence[Any], people: Mapping[Any, list[User]], at: At
+) -> list[Notice]:
     """Each notice written in its recipient's language: the notices are made once per
     language (no queries: `notices` only formats), each kept for the recipients who read
     that language."""

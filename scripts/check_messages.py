@@ -47,19 +47,17 @@ def check(root: Path = ROOT) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="bokvar-messages-") as tmp:
         copy = Path(tmp) / "project"
         shutil.copytree(root, copy, ignore=lambda d, names: [n for n in names if n in SKIP])
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "DEBUG": "1"}
-        run = {"cwd": copy, "env": env, "check": True, "stdout": subprocess.DEVNULL}
-        subprocess.run(  # noqa: S603 - our own tools, fixed arguments
-            [sys.executable, "manage.py", "makemessages", "-l", "sv", "-l", "en",
-             "--no-obsolete", "--ignore=tests", "--ignore=bench"],
-            **run,
-        )  # fmt: skip
-        subprocess.run(  # noqa: S603 - as above
-            [sys.executable, "scripts/po_fill.py", *sorted(
-                str(p) for p in (copy / "locale" / "translations").glob("*.txt")
-            )],
-            **run,
-        )  # fmt: skip
+        env = {**os.environ, "DEBUG": "1"}
+
+        def run(*args: str) -> None:
+            subprocess.run(  # noqa: S603 - our own tools, fixed arguments
+                [sys.executable, *args], cwd=copy, env=env, check=True, stdout=subprocess.DEVNULL
+            )
+
+        run("manage.py", "makemessages", "-l", "sv", "-l", "en", "--no-obsolete",
+            "--ignore=tests", "--ignore=bench")  # fmt: skip
+        translations = sorted(str(p) for p in (copy / "locale" / "translations").glob("*.txt"))
+        run("scripts/po_fill.py", *translations)
         messages = copy / "locale"
         return [
             f"sv: {p}"

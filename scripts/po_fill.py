@@ -45,7 +45,7 @@ def main() -> None:
         pairs.update(load(path))
     with open(PO, "rb") as fh:
         catalogue = read_po(fh, locale="sv")
-    filled, missing = 0, []
+    filled, missing = 0, list[str]()
     for message in catalogue:
         if not message.id:
             continue
@@ -63,8 +63,8 @@ def main() -> None:
     with open(PO, "wb") as fh:
         write_po(fh, catalogue, width=0)
     print(f"filled {filled}; still missing {len(missing)}")
-    for key in missing:
-        print("  " + key)
+    for name in missing:
+        print("  " + name)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ that people read use these filters instead; exports for machines keep plain numb
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import template
 from django.utils.formats import number_format
@@ -21,7 +22,7 @@ def _decimals(value: Decimal) -> int:
 
 
 @register.filter
-def grouped(value):
+def grouped(value: Any) -> Any:
     """`{{ amount|grouped }}`: the number in the reader's format; anything that is not a
     number (None, "—") is shown as it is."""
     if value is None or value == "" or isinstance(value, bool):

@@ -367,6 +367,7 @@ def notify_eviction_date(threat: EvictionThreat, *, case: Case) -> None:
     """The responsible unit opens or updates an investigation (no personal data in text)."""
     if threat.eviction_on is None:
         raise ValueError("the threat has no eviction date to tell of")
+    eviction_on = threat.eviction_on.isoformat()
     notify(
         recipients=unit_staff(case.responsible_unit_id),
         kind="eviction_date",
@@ -374,7 +375,7 @@ def notify_eviction_date(threat: EvictionThreat, *, case: Case) -> None:
         subject=lambda: _("Eviction date set in case %(number)s") % {"number": case.number},
         body=lambda: (
             _("An eviction date (%(date)s) has been recorded. Open or update the investigation.")
-            % {"date": threat.eviction_on.isoformat()}
+            % {"date": eviction_on}
         ),
         url=_case_url(case.pk),
     )
@@ -388,6 +389,7 @@ def flag_eviction_before_recovery_ends(threat: EvictionThreat, *, case: Case) ->
         return False
     if threat.eviction_on > threat.recovery_deadline:
         return False
+    eviction_on, recovery = threat.eviction_on.isoformat(), threat.recovery_deadline.isoformat()
     notify(
         recipients=district_coordinators(case.responsible_unit.district_id),
         kind="eviction_before_recovery",
@@ -404,10 +406,7 @@ def flag_eviction_before_recovery_ends(threat: EvictionThreat, *, case: Case) ->
                 "The eviction date (%(eviction)s) is not after the last day to recover the lease "
                 "(%(recovery)s): it cannot be carried out while the tenant may still pay."
             )
-            % {
-                "eviction": threat.eviction_on.isoformat(),
-                "recovery": threat.recovery_deadline.isoformat(),
-            }
+            % {"eviction": eviction_on, "recovery": recovery}
         ),
         url=_case_url(case.pk),
     )
