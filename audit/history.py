@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from bokvar.history import reason_label
+from bokvar.history import label_of, reason_label
 
 from .registry import registry
 
@@ -136,7 +136,7 @@ def changes(user, *, case_id: int | None = None, person_id: int | None = None) -
                         continue
                     if prev is None and (new is None or new == ""):
                         continue
-                    label = str(f.verbose_name)
+                    label = label_of(f)
                     if row.id in hidden:
                         fields.append(FieldChange(label, "", ""))
                     else:

@@ -101,9 +101,12 @@ class ReadReview(models.Model):
     """An auditor's review of a flagged read: done, by whom, when, with a comment. The
     entry itself never changes (append-only); its review is this row and its history."""
 
+    # No database constraint, as for the log's own user column: the log's guards
+    # (append-only triggers, the insider checks that truncate it) must not meet a key.
     entry = models.OneToOneField(
         AccessLogEntry,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="review",
         verbose_name=_("access-log entry"),
     )

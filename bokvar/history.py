@@ -46,11 +46,46 @@ def history_of(model: type[models.Model]) -> Any:
     return model.history  # type: ignore[attr-defined]  # added by HistoricalRecords, untyped
 
 
+# Columns without a verbose name get one Django makes from their name, in English and
+# never translated; the history shows them, so their names are in the catalogue here.
+AUTOMATIC_LABELS = frozenset(
+    (
+        gettext_noop("created at"),
+        gettext_noop("created by"),
+        gettext_noop("assigned at"),
+        gettext_noop("accepted by"),
+        gettext_noop("closed by"),
+        gettext_noop("returned by"),
+        gettext_noop("seen by"),
+        gettext_noop("triaged by"),
+        gettext_noop("registered by"),
+        gettext_noop("return acknowledged at"),
+        gettext_noop("author"),
+        gettext_noop("source"),
+        gettext_noop("case"),
+        gettext_noop("user"),
+        gettext_noop("unit"),
+        gettext_noop("person"),
+        gettext_noop("handover"),
+        gettext_noop("status"),
+    )
+)
+
+
+def label_of(field: models.Field) -> str:
+    """A column's name in the reader's language: its verbose name, or for a column that
+    has none (a plain str Django made from the field's name) that name translated."""
+    name = field.verbose_name
+    if isinstance(name, str):
+        return gettext(name) if name in AUTOMATIC_LABELS else name
+    return str(name)
+
+
 def field_label(model: type[models.Model] | models.Model, name: str) -> str:
     """The verbose name of the column `name` changed in a history diff (a diff lists
     columns, so this is a concrete field; anything else shows by its name)."""
     field = model._meta.get_field(name)
-    return str(field.verbose_name) if isinstance(field, models.Field) else name
+    return label_of(field) if isinstance(field, models.Field) else name
 
 
 def give_reason(instance: M, reason: str) -> M:

@@ -144,8 +144,21 @@ def test_history_query_count_does_not_grow_with_the_records(org, cases, casework
 
 
 def test_case_page_changes_agree_in_swedish(client, cases, caseworker):
-    """"Ärende skapad" was wrong (ett ärende: skapat); the row reads "Ärende skapades",
+    """ "Ärende skapad" was wrong (ett ärende: skapat); the row reads "Ärende skapades",
     which agrees with every record's gender."""
     text = _get(client, caseworker, reverse("cases:detail", args=[cases.a.pk])).content.decode()
     assert "Ärende skapades" in text
     assert "Ärende skapad<" not in text and "Ärende skapad " not in text
+
+
+def test_columns_without_a_verbose_name_are_named_in_the_readers_language():
+    """Django names such a column from the field ("created at") in English; the history
+    shows it translated."""
+    from bokvar.history import label_of
+    from cases.models import CaseAssignment
+
+    with translation.override("sv"):
+        assert label_of(CaseAssignment._meta.get_field("case")) == "ärende"
+        assert label_of(CaseAssignment._meta.get_field("assigned_at")) == "tilldelad"
+    with translation.override("en"):
+        assert label_of(CaseAssignment._meta.get_field("assigned_at")) == "assigned at"
