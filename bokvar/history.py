@@ -72,7 +72,7 @@ AUTOMATIC_LABELS = frozenset(
 )
 
 
-def label_of(field: models.Field) -> str:
+def label_of(field: models.Field[Any, Any]) -> str:
     """A column's name in the reader's language: its verbose name, or for a column that
     has none (a plain str Django made from the field's name) that name translated."""
     name = field.verbose_name
