@@ -30,10 +30,13 @@ test: $(STAMP)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # Ruff, then the type check: mypy strict on the kernel and the parts of cases/, and no
-# more errors than recorded in mypy-baseline.txt elsewhere (scripts/mypy_ratchet.py).
+# more errors than recorded in mypy-baseline.txt elsewhere (scripts/mypy_ratchet.py),
+# then every user-visible string has its Swedish (scripts/check_messages.py; needs
+# GNU gettext, as `make messages` does).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) scripts/mypy_ratchet.py
+	$(PY) scripts/check_messages.py
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import How
@@ -27,6 +30,18 @@ class HoldForm(forms.Form):
     )
 
 
+# The access log reaches back no further than this, and no further ahead than a year:
+# a date outside is a typing error, refused with its field named (and never reaches the
+# database as a time it cannot represent).
+EARLIEST = date(2000, 1, 1)
+
+
+class ReaderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        name = obj.get_full_name()
+        return f"{name} ({obj.username})" if name else obj.username
+
+
 class LogFilterForm(forms.Form):
     start = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -36,17 +51,62 @@ class LogFilterForm(forms.Form):
     )
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False)
     how = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All"))] + How.choices)
-    user = forms.IntegerField(label=_("User id"), required=False, min_value=1)
-    person = forms.IntegerField(label=_("Person id"), required=False, min_value=1)
-    case = forms.IntegerField(label=_("Case id"), required=False, min_value=1)
+    user = ReaderChoiceField(label=_("User"), queryset=None, required=False)
+    case = forms.CharField(
+        label=_("Case number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "BK-2026-0001"}),
+    )
+    # Reached by a person's link in the log or by the identity-number search (which
+    # logs the lookup and redirects here): never an identity number in the address.
+    person = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     flagged = forms.BooleanField(label=_("Only flagged reads"), required=False)
+    awaiting_review = forms.BooleanField(
+        label=_("Only flagged reads awaiting review"), required=False
+    )
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, users, find_case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+        self.fields["user"].queryset = users
+        self.find_case = find_case
+
+    def _clean_day(self, name: str) -> date | None:
+        day = self.cleaned_data.get(name)
+        latest = timezone.localdate() + timedelta(days=366)
+        if day is not None and not EARLIEST <= day <= latest:
+            raise forms.ValidationError(
+                _("Choose a date from %(earliest)s to %(latest)s."),
+                params={"earliest": EARLIEST.isoformat(), "latest": latest.isoformat()},
+            )
+        return day
+
+    def clean_start(self):
+        return self._clean_day("start")
+
+    def clean_end(self):
+        return self._clean_day("end")
+
+    def clean_case(self) -> int | None:
+        number = self.cleaned_data.get("case", "").strip()
+        if not number:
+            return None
+        case_id = self.find_case(number)
+        if case_id is None:
+            raise forms.ValidationError(_("No case has this number."))
+        return case_id
 
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", _("The end date is before the start date."))
         return data
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,13 +1,20 @@
 """The readable change history of a case or a person: every change of every registered
-record, old → new, decrypted only where the reader may see the record."""
+record, old → new, in the reader's language and local time, decrypted only where the
+reader may see the record, and values that point at other records by their names."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
+from django.db import models
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from bokvar.history import label_of, reason_label
 
 from .registry import registry
 
@@ -38,7 +45,11 @@ class Change:
         return {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}.get(self.kind, self.kind)
 
 
-def _display(f, value) -> str:
+# pk -> readable name, per related model (a pk absent: the record is gone or hidden).
+Names = dict[type[models.Model], dict[int, str]]
+
+
+def _display(f, value, names: Names, hidden: dict[type[models.Model], set[int]]) -> str:
     if value is None or value == "":
         return "—"
     if f.choices:
@@ -46,11 +57,17 @@ def _display(f, value) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, datetime):
-        return date_format(value, "Y-m-d H:i")
+        # Stored in UTC; the reader reads Swedish (or their own) local time.
+        return date_format(
+            timezone.localtime(value) if timezone.is_aware(value) else value, "Y-m-d H:i"
+        )
     if isinstance(value, date):
         return value.isoformat()
     if f.is_relation:
-        return f"#{value}"
+        target = f.related_model
+        if value in hidden.get(target, ()):
+            return _("(protected identity)")
+        return names.get(target, {}).get(value) or _("(removed)")
     return str(value)
 
 
@@ -62,8 +79,28 @@ def _tracked(history_model) -> list:
     ]
 
 
+def _names(user, wanted: dict[type[models.Model], set[int]]) -> tuple[Names, dict]:
+    """Readable names of the records the history's values point at: per related model,
+    one query for the rows (and the registration's own for hidden ones and names),
+    however many history rows point at them."""
+    names: Names = {}
+    hidden: dict[type[models.Model], set[int]] = {}
+    for model, ids in wanted.items():
+        reg = registry.models.get(model._meta.label_lower)
+        hidden[model] = reg.hidden_ids(user, ids) if reg and reg.hidden_ids else set()
+        rows = model._default_manager.in_bulk(ids - hidden[model])
+        display = registry.display_names.get(model._meta.label_lower)
+        if display is not None:
+            names[model] = display(user, list(rows.values()))
+            hidden[model] |= set(rows) - set(names[model])
+        else:
+            names[model] = {pk: str(row) for pk, row in rows.items()}
+    return names, hidden
+
+
 def changes(user, *, case_id: int | None = None, person_id: int | None = None) -> list[Change]:
-    out: list[Change] = []
+    loaded: list[tuple[Any, list, set[int], list]] = []
+    wanted: dict[type[models.Model], set[int]] = defaultdict(set)
     for reg in registry.models.values():
         source = reg.history_for_case if case_id is not None else reg.history_for_person
         if source is None:
@@ -77,6 +114,15 @@ def changes(user, *, case_id: int | None = None, person_id: int | None = None) -
             continue
         hidden = reg.hidden_ids(user, {r.id for r in rows}) if reg.hidden_ids else set()
         tracked = _tracked(type(rows[0]))
+        loaded.append((reg, rows, hidden, tracked))
+        for f in tracked:
+            if f.is_relation and f.related_model is not None:
+                wanted[f.related_model] |= {
+                    v for r in rows if r.id not in hidden and (v := getattr(r, f.attname))
+                }
+    names, hidden_targets = _names(user, wanted)
+    out: list[Change] = []
+    for reg, rows, hidden, tracked in loaded:
         previous = {}
         for row in rows:
             prev = previous.get(row.id)
@@ -90,14 +136,15 @@ def changes(user, *, case_id: int | None = None, person_id: int | None = None) -
                         continue
                     if prev is None and (new is None or new == ""):
                         continue
+                    label = label_of(f)
                     if row.id in hidden:
-                        fields.append(FieldChange(str(f.verbose_name), "", ""))
+                        fields.append(FieldChange(label, "", ""))
                     else:
                         fields.append(
                             FieldChange(
-                                str(f.verbose_name),
-                                _display(f, old) if prev else "",
-                                _display(f, new),
+                                label,
+                                _display(f, old, names, hidden_targets) if prev else "",
+                                _display(f, new, names, hidden_targets),
                             )
                         )
             u = row.history_user
@@ -108,7 +155,7 @@ def changes(user, *, case_id: int | None = None, person_id: int | None = None) -
                     what=str(reg.model._meta.verbose_name),
                     object_id=row.id,
                     kind=row.history_type,
-                    reason=row.history_change_reason or "",
+                    reason=reason_label(row.history_change_reason or ""),
                     hidden=row.id in hidden,
                     fields=fields,
                 )

@@ -28,6 +28,7 @@ class How:
     EXPORT = HowChoices.EXPORT.value
     EXTRACT = HowChoices.EXTRACT.value
     LOOKUP = HowChoices.LOOKUP.value
+    LIST = HowChoices.LIST.value
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -119,9 +120,12 @@ def record_superuser_use(request: HttpRequest, user: Any):
 
 
 def record_reads(request: HttpRequest, *, objs, how: str = How.PAGE):
-    """A list page or list response: one entry per record shown, written in one INSERT."""
+    """A list page or list response: one entry per record shown, written in one INSERT.
+    A list page's rows are recorded as listed (How.LIST), not opened."""
     from .chain import append_many
 
+    if how == How.PAGE:
+        how = How.LIST
     objs = list(objs)
     return append_many(_values(request, objs, how, None)) if objs else []
 

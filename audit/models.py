@@ -45,6 +45,10 @@ class How(models.TextChoices):
     ADMIN = "admin", _("Role or membership change")
     SUPERUSER = "superuser", _("Break-glass superuser sign-in")
 
+    # A row of a list page: shown among others, not opened (the flag for unusually many
+    # reads counts people opened, not rows listed).
+    LIST = "list", _("Listed")
+
 
 class AccessLogEntry(models.Model):
     seq = models.PositiveBigIntegerField(_("sequence number"), unique=True, editable=False)
@@ -96,6 +100,39 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("access-log entries cannot be deleted")
+
+
+class ReadReview(models.Model):
+    """An auditor's review of a flagged read: done, by whom, when, with a comment. The
+    entry itself never changes (append-only); its review is this row and its history."""
+
+    # No database constraint, as for the log's own user column: the log's guards
+    # (append-only triggers, the insider checks that truncate it) must not meet a key.
+    entry = models.OneToOneField(
+        AccessLogEntry,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="review",
+        verbose_name=_("access-log entry"),
+    )
+    row_key = row_key_field()  # binds its encrypted values to this row
+    # The auditor's words may name someone: encrypted like every free text.
+    comment = EncryptedTextField(_("comment"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("review of a read")
+        verbose_name_plural = _("reviews of reads")
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
 
 
 class ChainHead(models.Model):

@@ -130,6 +130,13 @@ class SubjectAccess:
     person_for_auditor: Callable[[Any, int], models.Model]
     # person id -> ids of the cases the person belongs to ("who looked at this person").
     cases_of_person: Callable[[int], Iterable[int]]
+    # (auditor, case number as typed) -> the case's id or None (the access log's filter).
+    find_case_id_for_auditor: Callable[[Any, str], int | None] = lambda user, number: None
+    # (auditor, person ids, case ids) -> (person id -> name, case id -> number): what the
+    # access log names; a person hidden from the auditor is left out (shown as protected).
+    names_for_auditor: Callable[
+        [Any, set[int], set[int]], tuple[dict[int, str], dict[int, str]]
+    ] = lambda user, people, cases: ({}, {})
 
 
 @dataclass
@@ -146,6 +153,13 @@ class Registry:
         default_factory=dict
     )
     subjects: SubjectAccess | None = None
+    # model label -> (reader, live rows) -> pk -> readable name, for the change history's
+    # values that point at such rows ("head of household: Anna Berg", not "#12"). A row
+    # whose name the reader may not see is left out (shown as protected); rows in the
+    # model's `hidden_ids` are never asked for. Models without one show by str().
+    display_names: dict[str, Callable[[Any, list[Model]], dict[int, str]]] = field(
+        default_factory=dict
+    )
     # URL keyword ("threat_id"), or a view's name and keyword ("api-signal:pk") -> the
     # record a page naming that id is about (a case, a person, or a record that
     # `describe_many` says concerns one), None if there is no such id: a 403/404 on such
@@ -154,6 +168,8 @@ class Registry:
 
 
 registry = Registry()
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 def register_model(model: type[models.Model], **options) -> ModelRegistration:
@@ -170,6 +186,15 @@ def register_url_subject(key: str, find: Callable[[int], Model | None]) -> None:
     registry.url_subjects[key] = find
 
 
+def register_display_names(
+    model: type[_M], names: Callable[[Any, list[_M]], dict[int, str]]
+) -> None:
+    """How the change history names `model`'s rows to a reader (see Registry)."""
+    registry.display_names[model._meta.label_lower] = cast(
+        Callable[[Any, list[Model]], dict[int, str]], names
+    )
+
+
 def register_retention(provider: RetentionProvider) -> None:
     registry.retention[provider.key] = provider
 
@@ -180,9 +205,6 @@ def register_orphan_rule(rule: OrphanRule) -> None:
 
 def register_extract_section(section: ExtractSection) -> None:
     registry.extract_sections[section.key] = section
-
-
-_M = TypeVar("_M", bound=models.Model)
 
 
 def register_extract_redaction(

@@ -9,16 +9,19 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from bokvar.models import Unit
+
 from .models import AccessLogEntry, How
-from .registry import case_ids_of_person
+from .registry import case_ids_of_person, registry, subjects
 
 FLAG_LABELS = {
     "denied": _("Refused: tried to open what the user may not see"),
     "outside_unit": _("Outside own unit without a handover"),
     "protected": _("Protected identity"),
-    "many": _("Unusually many reads that day"),
+    "many": _("Unusually many people opened that day"),
     "role_change": _("Role or membership changed: check it was approved"),
     "break_glass": _("Break-glass superuser used"),
 }
@@ -36,6 +39,8 @@ class LogFilters:
     person_id: int | None = None
     case_id: int | None = None
     flagged: bool = False
+    # Flagged reads no auditor has marked as reviewed yet.
+    awaiting_review: bool = False
 
 
 def _day_start(day: date) -> datetime:
@@ -51,19 +56,27 @@ def _in_period(qs: QuerySet, start: date | None, end: date | None) -> QuerySet:
 
 
 def busy_days(qs: QuerySet) -> set[tuple[int, date]]:
-    """(user, day) pairs with more reads than the threshold, counting every read of the
-    user that day (not only those the other filters keep)."""
+    """(user, day) pairs on which the user opened more distinct people than the
+    threshold, over every read of the user that day (not only those the other filters
+    keep). Rows of a list page are not openings, and opening one person ten times is
+    one person."""
     counts = (
-        qs.annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        qs.exclude(how=How.LIST)
+        .exclude(person_id=None)
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
         .values("user_id", "day")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("person_id", distinct=True))
         .filter(n__gt=settings.AUDIT_DAILY_READ_THRESHOLD)
     )
     return {(c["user_id"], c["day"]) for c in counts}
 
 
 def entries(filters: LogFilters) -> QuerySet[AccessLogEntry]:
-    qs = _in_period(AccessLogEntry.objects.select_related("user"), filters.start, filters.end)
+    qs = _in_period(
+        AccessLogEntry.objects.select_related("user", "review__reviewed_by"),
+        filters.start,
+        filters.end,
+    )
     if filters.unit_id:
         qs = qs.filter(unit_id=filters.unit_id)
     if filters.how:
@@ -75,7 +88,7 @@ def entries(filters: LogFilters) -> QuerySet[AccessLogEntry]:
         qs = qs.filter(Q(person_id=filters.person_id) | Q(case_id__in=cases))
     if filters.case_id:
         qs = qs.filter(case_id=filters.case_id)
-    if filters.flagged:
+    if filters.flagged or filters.awaiting_review:
         # Exactly the flags `flag` shows: denied, protected, outside without a handover,
         # many.
         flagged = (
@@ -91,6 +104,8 @@ def entries(filters: LogFilters) -> QuerySet[AccessLogEntry]:
             start = _day_start(day)
             flagged |= Q(user_id=user_id, at__gte=start, at__lt=start + timezone.timedelta(days=1))
         qs = qs.filter(flagged)
+        if filters.awaiting_review:
+            qs = qs.filter(review__isnull=True)
     return qs.order_by("-seq")
 
 
@@ -132,3 +147,60 @@ def flag(page: list[AccessLogEntry]) -> list[ReviewRow]:
             flags.append("many")
         rows.append(ReviewRow(entry=e, flags=tuple(flags)))
     return rows
+
+
+@dataclass(frozen=True)
+class NamedRow:
+    """A reviewed row as the auditor reads it: who read, what kind of record, whose, which
+    case and unit, by name and number rather than by id."""
+
+    row: ReviewRow
+    reader: str
+    record: str
+    person: str
+    case: str
+    unit: str
+
+    @property
+    def entry(self) -> AccessLogEntry:
+        return self.row.entry
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return self.row.flags
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return self.row.flag_labels
+
+
+def named(rows: list[ReviewRow], auditor) -> list[NamedRow]:
+    """Names for one page of rows, in a constant number of queries: the units at once,
+    and the people and cases through the domain's registered `names_for_auditor` (which
+    never names a person whose identity is protected from the auditor)."""
+    entries = [r.entry for r in rows]
+    people, numbers = subjects().names_for_auditor(
+        auditor,
+        {e.person_id for e in entries if e.person_id},
+        {e.case_id for e in entries if e.case_id},
+    )
+    units = Unit.objects.in_bulk({e.unit_id for e in entries if e.unit_id})
+    out = []
+    for r in rows:
+        e = r.entry
+        reg = registry.models.get(e.object_type)
+        person = ""
+        if e.person_id:
+            person = people.get(e.person_id) or str(_("(protected identity)"))
+        reader = (e.user.get_full_name() or e.user.username) if e.user else str(e.user_id)
+        out.append(
+            NamedRow(
+                row=r,
+                reader=reader,
+                record=capfirst(str(reg.model._meta.verbose_name)) if reg else e.object_type,
+                person=person,
+                case=numbers.get(e.case_id, "") if e.case_id else "",
+                unit=str(units[e.unit_id]) if e.unit_id in units else "",
+            )
+        )
+    return out

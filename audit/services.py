@@ -1,9 +1,10 @@
-"""Writes of the audit app: legal holds, and the review of register extracts."""
+"""Writes of the audit app: legal holds, the review of register extracts and of flagged
+reads in the access log."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,7 +12,7 @@ from bokvar.history import attribute
 from bokvar.models import Role
 from bokvar.selectors import roles_of
 
-from .models import ExtractRelease, LegalHold
+from .models import AccessLogEntry, ExtractRelease, LegalHold, ReadReview
 
 
 def _require_auditor(actor) -> None:
@@ -82,3 +83,24 @@ def release_extract(*, actor, person_id: int) -> ExtractRelease:
             update_fields=["released_by", "released_at"]
         )
     return release
+
+
+def review_read(*, actor, seq: int, comment: str) -> ReadReview:
+    """Mark a read in the access log as reviewed, with the auditor's comment. Once: a
+    second review of the same read is refused (the first stands, with its history)."""
+    _require_auditor(actor)
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": _("Write what the review found.")})
+    with transaction.atomic():
+        entry = AccessLogEntry.objects.filter(seq=seq).first()
+        if entry is None:
+            raise ValidationError({"entry": _("There is no such entry in the access log.")})
+        review = ReadReview(entry=entry, comment=comment, reviewed_by=actor)
+        review.full_clean(exclude=["entry"])
+        try:
+            with transaction.atomic():
+                attribute(review, user=actor, reason="read reviewed").save()
+        except IntegrityError:
+            raise ValidationError({"comment": _("This read has already been reviewed.")}) from None
+    return review

@@ -35,9 +35,11 @@ def check_access_log(heads_file=None) -> chain.Verdict:
             recipients=auditors(),
             kind="audit_chain_broken",
             dedupe_key=f"audit-chain:{timezone.localdate().isoformat()}:{verdict.problem.kind}:{verdict.problem.seq}",
-            subject=_("The access log failed verification"),
-            body=_("Entry %(seq)s: %(problem)s.")
-            % {"seq": verdict.problem.seq, "problem": str(verdict.problem)},
+            subject=lambda: _("The access log failed verification"),
+            body=lambda: (
+                _("Entry %(seq)s: %(problem)s.")
+                % {"seq": verdict.problem.seq, "problem": str(verdict.problem)}
+            ),
             url=reverse("audit:log"),
         )
     return verdict

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("log/", views.log, name="log"),
     path("log.csv", views.log_csv, name="log_csv"),
+    path("log/<int:seq>/review/", views.log_review, name="log_review"),
     path("people/<int:person_id>/", views.subject, name="subject"),
     path(
         "people/<int:person_id>/holds/<int:hold_id>/release/",

@@ -8,16 +8,19 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bokvar import roles
 from bokvar.forms import submitting
-from bokvar.models import Unit
+from bokvar.models import Unit, User
 from bokvar.permissions import role_required
 
 from . import history, pdf, presentation, review, services
-from .forms import HoldForm, LogFilterForm, PersonSearchForm
+from .forms import HoldForm, LogFilterForm, PersonSearchForm, ReviewForm
 from .hooks import How, record_read
 from .models import ExtractRelease, LegalHold
 from .registry import subjects
@@ -76,7 +79,12 @@ def hold_release(request, person_id: int, hold_id: int):
 
 
 def _filters(request) -> tuple[LogFilterForm, review.LogFilters]:
-    form = LogFilterForm(request.GET or None, units=Unit.objects.filter(is_active=True))
+    form = LogFilterForm(
+        request.GET or None,
+        units=Unit.objects.filter(is_active=True),
+        users=User.objects.filter(is_active=True).order_by("first_name", "last_name"),
+        find_case=lambda number: subjects().find_case_id_for_auditor(request.user, number),
+    )
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         return form, review.LogFilters(
@@ -84,31 +92,76 @@ def _filters(request) -> tuple[LogFilterForm, review.LogFilters]:
             end=d["end"],
             unit_id=d["unit"].pk if d["unit"] else None,
             how=d["how"],
-            user_id=d["user"],
+            user_id=d["user"].pk if d["user"] else None,
             person_id=d["person"],
             case_id=d["case"],
             flagged=d["flagged"],
+            awaiting_review=d["awaiting_review"],
         )
     return form, review.LogFilters()
 
 
 @role_required(*roles.AUDITORS)
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def log(request):
+    """The access log, filtered. A POST is the search by identity number: it is logged
+    as a lookup and redirects to the person's reads (the number never enters an address)."""
+    search = PersonSearchForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and search.is_valid():
+        person = subjects().find_person_for_auditor(
+            request.user, search.cleaned_data["personal_number"]
+        )
+        if person is not None:
+            record_read(request, obj=person, how=How.LOOKUP)
+            return redirect(f"{reverse('audit:log')}?{urlencode({'person': person.pk})}")
+        search.add_error("personal_number", _("Nobody with this identity number is registered."))
     form, filters = _filters(request)
-    if form.is_bound and not form.is_valid():
-        entries = []
+    status = 200
+    if search.is_bound or (form.is_bound and not form.is_valid()):
+        # A filter or a search that cannot be used: the page says which field, as a 400.
+        rows: list[review.NamedRow] = []
         page = None
+        status = 400
     else:
         page = Paginator(review.entries(filters), PAGE_SIZE).get_page(request.GET.get("page"))
-        entries = review.flag(list(page.object_list))
+        rows = review.named(review.flag(list(page.object_list)), request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "audit/log.html",
-        {"form": form, "rows": entries, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "search": search,
+            "review_form": ReviewForm(),
+            "rows": rows,
+            "page": page,
+            "query": query.urlencode(),
+        },
+        status=status,
     )
+
+
+@role_required(*roles.AUDITORS)
+@require_POST
+def log_review(request, seq: int):
+    """Mark one read reviewed, with a comment; back to the log as it was filtered."""
+    form = ReviewForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("audit:log")
+    if form.is_valid():
+        with submitting(form) as result:
+            services.review_read(actor=request.user, seq=seq, comment=form.cleaned_data["comment"])
+        if result.ok:
+            messages.success(request, _("The read was marked as reviewed."))
+            return redirect(back)
+    # Refused: a 400 that names the field and says why, nothing saved.
+    problems = [f"{form[f].label}: {' '.join(str(e) for e in errors)}" for f, errors in
+                form.errors.items() if f in form.fields]  # fmt: skip
+    problems += [" ".join(str(e) for e in form.errors.get(f, [])) for f in form.errors
+                 if f not in form.fields]  # fmt: skip
+    return HttpResponse("; ".join(problems), status=400, content_type="text/plain; charset=utf-8")
 
 
 @role_required(*roles.AUDITORS)
@@ -126,34 +179,48 @@ def log_csv(request):
             "at",
             "user_id",
             "username",
+            "reader",
             "object_type",
             "object_id",
+            "record",
             "how",
             "ip",
             "person_id",
             "case_id",
+            "case_number",
             "unit_id",
+            "unit",
             "flags",
+            "reviewed_by",
+            "reviewed_at",
         ]
     )
     qs = review.entries(filters)
     for start in range(0, qs.count(), 2000):
-        for row in review.flag(list(qs[start : start + 2000])):
+        for row in review.named(review.flag(list(qs[start : start + 2000])), request.user):
             e = row.entry
+            done = getattr(e, "review", None)
             writer.writerow(
                 [
                     e.seq,
-                    e.at.isoformat(),
+                    timezone.localtime(e.at).isoformat(),
                     e.user_id,
                     e.user.username if e.user else "",
+                    row.reader,
                     e.object_type,
                     e.object_id,
+                    row.record,
                     e.how,
                     e.ip,
+                    # Ids only for people: a file travels, the page stays here.
                     e.person_id or "",
                     e.case_id or "",
+                    row.case,
                     e.unit_id or "",
+                    row.unit,
                     " ".join(row.flags),
+                    done.reviewed_by.username if done else "",
+                    timezone.localtime(done.reviewed_at).isoformat() if done else "",
                 ]
             )
     return response

@@ -30,6 +30,11 @@ class BreakGlassOnly(ValidationError):
 class User(AbstractUser):
     """Staff account. Clients are never users."""
 
+    # The language they chose with the language button (empty: never chose; the default,
+    # Swedish, applies): notifications and e-mails are written in it.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     def save(self, *args: Any, **kwargs: Any) -> None:

@@ -5,14 +5,15 @@ message after the claim expires: e-mail offers no stronger guarantee.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import Notification, User
 
@@ -22,18 +23,52 @@ CLAIM_EXPIRES = timedelta(minutes=10)
 SUPERSEDED = "superseded"
 MAX_ATTEMPTS = 5
 
+# A subject or body: text, or a function that writes it in the active language (called
+# once per recipient, in theirs).
+Text = str | Callable[[], str]
+
+
+def language_of(user: User) -> str:
+    """The language a user reads notifications and e-mails in: their stored choice, else
+    the installation's default (Swedish)."""
+    chosen = getattr(user, "language", "")
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+@contextmanager
+def in_language_of(user: User) -> Iterator[None]:
+    with translation.override(language_of(user)):
+        yield
+
+
+def written_for(user: User, text: Text) -> str:
+    """`text` as `user` reads it (a function is called in their language)."""
+    if callable(text):
+        with in_language_of(user):
+            return text()
+    return text
+
+
+def remember_language(*, user: User, language: str) -> None:
+    """The user switched language: what is written for them from now on is in it."""
+    if language in dict(settings.LANGUAGES) and getattr(user, "language", None) != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+
 
 def notify(
     *,
     recipients: Iterable[User],
     kind: str,
     dedupe_key: str,
-    subject: str,
-    body: str = "",
+    subject: Text,
+    body: Text = "",
     url: str = "",
     email: bool = True,
 ) -> list[Notification]:
-    """Create the notification for each recipient unless it already exists. Returns new ones."""
+    """Create the notification for each recipient unless it already exists. Returns new ones.
+    Give `subject` and `body` as functions (`lambda: _("…") % {…}`) to have each written
+    in its recipient's language; plain text is the same for everyone."""
     created: list[Notification] = []
     for recipient in {r.pk: r for r in recipients}.values():
         try:
@@ -43,8 +78,8 @@ def notify(
                     dedupe_key=dedupe_key,
                     defaults={
                         "kind": kind,
-                        "subject": subject[:200],
-                        "body": body,
+                        "subject": written_for(recipient, subject)[:200],
+                        "body": written_for(recipient, body),
                         "url": url,
                         "email_state": Notification.EmailState.PENDING
                         if email and recipient.email

@@ -42,11 +42,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import Notification, User
-from .notifications import SUPERSEDED, notify_many
+from .notifications import SUPERSEDED, language_of, notify_many
 
 Row = TypeVar("Row")
 # What `recipients` files the users under (a district id, a case id, …).
@@ -92,13 +93,28 @@ def run(scan: Scan[Any, Any, At], *, at: At) -> int:
         serialise(scan.lock_key)
         rows = scan.due(at)
         people = scan.recipients(rows) if rows else {}
-        notices = _untold(list(scan.notices(rows, people, at)))
+        notices = _untold(_in_their_languages(scan, rows, people, at))
         now = timezone.now()
         loud = [_notification(n) for n in notices if not n.silent]
         silent = [_notification(n, read_at=now) for n in notices if n.silent]
         created = notify_many(loud)
         notify_many(silent, email=False)
     return len(created)
+
+
+def _in_their_languages(
+    scan: Scan[Any, Any, At], rows: Sequence[Any], people: Mapping[Any, list[User]], at: At
+) -> list[Notice]:
+    """Each notice written in its recipient's language: the notices are made once per
+    language (no queries: `notices` only formats), each kept for the recipients who read
+    that language."""
+    out: list[Notice] = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            out += [
+                n for n in scan.notices(rows, people, at) if language_of(n.recipient) == language
+            ]
+    return out
 
 
 def serialise(lock_key: int) -> None:

@@ -59,6 +59,8 @@ urlpatterns = [
         passwords.PasswordResetCompleteView.as_view(),
         name="password-reset-complete",
     ),
+    # Before Django's own: the same switch, remembered for a signed-in user.
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cases/", include("cases.urls")),

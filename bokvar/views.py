@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from .health import web_checks
-from .notifications import listed, mark_read
+from .notifications import listed, mark_read, remember_language
 from .permissions import AuthenticatedRequest
 
 
@@ -60,3 +62,14 @@ def notifications(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("notifications")
     page = Paginator(listed(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "bokvar/notifications.html", {"page": page})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (the cookie), and for a signed-in user also their stored
+    choice: notifications and e-mails made for them later are written in it."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        remember_language(user=request.user, language=language)
+    return response

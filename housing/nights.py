@@ -268,12 +268,14 @@ def _route_held_out_of_sight(actor: User, indexes: set[str]) -> None:
         holders=holders,
         kind="nights_refused",
         dedupe_key=f"nights-refused:{actor.pk}:{digest}",
-        subject=_("Shelter nights for people in your care could not be registered"),
-        body=_(
-            "%(name)s tried to register shelter nights for people in your care who are "
-            "out of their sight. Nothing was saved: contact them."
-        )
-        % {"name": actor.get_full_name() or actor.username},
+        subject=lambda: _("Shelter nights for people in your care could not be registered"),
+        body=lambda: (
+            _(
+                "%(name)s tried to register shelter nights for people in your care who are "
+                "out of their sight. Nothing was saved: contact them."
+            )
+            % {"name": actor.get_full_name() or actor.username}
+        ),
     )
 
 

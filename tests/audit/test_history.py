@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from audit import history
+from bokvar.history import reason_label
 from cases.core.services.people import update_person
 from tests.case_fixtures import person
 
@@ -37,10 +38,11 @@ def test_case_history_lists_changes_old_to_new_with_who_and_why(client, cases, c
     text = response.content.decode()
     # The new phone with the old one, decrypted, who made it and why.
     assert "070-123 45 67 → 08-555 12 34" in text
-    assert "person edited" in text
+    # The reason in the reader's language (Swedish by default).
+    assert reason_label("person edited") in text
     assert caseworker.get_full_name() in text
     # Creation rows of the case's other records: the case, the household, its children.
-    assert "case created" in text
+    assert reason_label("case created") in text
     assert "2015" in text and "2019" in text
     # The case page links to it.
     page = _get(client, caseworker, reverse("cases:detail", args=[cases.a.pk])).content.decode()

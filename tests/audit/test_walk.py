@@ -286,8 +286,12 @@ NO_PERSONAL_DATA = {
     "api-handover-close": "POST only: the handover's status",
     "api-handover-acknowledge": "POST only: the handover's status",
     "audit:index": "auditor's search form",
-    "audit:log": "access-log entries: ids, no personal data",
+    # The log names the people its entries concern, to the auditor only, never a hidden
+    # protected identity: reading the log is the auditor's office, not a read of them
+    # (an identity-number search from it is logged as a lookup).
+    "audit:log": "access-log entries with names, to the auditor; its search logs a lookup",
     "audit:log_csv": "access-log entries: ids, no personal data",
+    "audit:log_review": "POST only: marks a read reviewed",
     "audit:subject": "a person id and its legal holds",
     "audit:hold_release": "POST only",
     "audit:extract_review": "POST only: approving or releasing an extract",

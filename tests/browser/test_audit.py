@@ -28,7 +28,9 @@ def test_history_and_auditor_pages(page, org, cases, sign_in):
     page.get_by_role("button", name="Sök").click()
     assert_accessible(page)
     page.get_by_role("link", name="Vem har tittat på personen").click()
-    assert org.users["caseworker"].username in page.locator("table").inner_text()
+    # The reader by name, the case by number (issue 19, point 6).
+    table = page.locator("table").inner_text()
+    assert org.users["caseworker"].get_full_name() in table and "BK-" in table
     assert_accessible(page)
     page.go_back()
     page.get_by_label("Skäl för bevarandebeslutet").fill("Pågående tvist")

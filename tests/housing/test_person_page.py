@@ -89,7 +89,8 @@ def test_the_page_shows_details_and_the_chain_in_order(login, caseworker, cases,
     assert "Nu: Försökslägenhet" in body
     # Shelter nights summed per year: three nights at 400 SEK.
     year_row = body[body.index("Härbärgesnätter per år") :]
-    assert f'<th scope="row">{chain}</th><td>3</td><td>1200' in year_row
+    # Grouped by thousands in Swedish (issue 19, point 9).
+    assert f'<th scope="row">{chain}</th><td class="num">3</td><td class="num">1\xa0200' in year_row
 
 
 def test_the_case_page_links_to_the_person(login, caseworker, cases):

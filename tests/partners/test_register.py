@@ -147,7 +147,8 @@ def test_opening_periods_staffing_and_costs(login, org, skotare, balder):
     )
     assert response.status_code == 302
     page = client.get(reverse("partners:place", args=[balder.pk])).content.decode()
-    assert "2,50" in page and "1314000" in page
+    # Amounts read grouped by thousands in Swedish (issue 19, point 9).
+    assert "2,50" in page and "1\xa0314\xa0000" in page
     # The skötare reads the place but changes none of it.
     staff = login(skotare)
     assert staff.get(reverse("partners:place", args=[balder.pk])).status_code == 200

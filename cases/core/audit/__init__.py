@@ -11,11 +11,13 @@ from typing import Any
 
 from django.db.models import Model, Q, QuerySet, Subquery
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from audit.registry import (
     ExtractSection,
     RetentionProvider,
     SubjectAccess,
+    register_display_names,
     register_extract_section,
     register_model,
     register_personal_data_view,
@@ -34,6 +36,7 @@ from ...models import (
     Handover,
     Household,
     HouseholdChild,
+    Landlord,
     LandlordSignal,
     Person,
     PersonUserObjectPermission,
@@ -110,7 +113,31 @@ def _notifications(person_id: int) -> dict[str, QuerySet[Notification]]:
     return {Notification._meta.label_lower: Notification.objects.filter(Q(url__in=urls) | requests)}
 
 
+def _names_of_people(user: Any, people: list[Person]) -> dict[int, str]:
+    # Rows come here only when not hidden from `user` (Person's `hidden_ids`).
+    return {p.pk: p.full_name for p in people}
+
+
+def _names_of_households(user: Any, households: list[Household]) -> dict[int, str]:
+    """A household by its head's name, unless the head is hidden from the reader."""
+    heads = {h.pk: h.head_id for h in households if h.head_id}
+    hidden = hidden_people(user, set(heads.values()))
+    people = Person.objects.in_bulk(set(heads.values()) - hidden)
+    return {
+        pk: _("household of %(name)s") % {"name": people[head].full_name}
+        for pk, head in heads.items()
+        if head in people
+    }
+
+
+def _names_of_landlords(user: Any, landlords: list[Landlord]) -> dict[int, str]:
+    return {row.pk: row.organisation_name or row.private_name or str(row) for row in landlords}
+
+
 def register() -> None:
+    register_display_names(Person, _names_of_people)
+    register_display_names(Household, _names_of_households)
+    register_display_names(Landlord, _names_of_landlords)
     register_model(
         Person,
         history_for_case=lambda c: Person.history.filter(household_id=_household_of_case(c)),
@@ -202,6 +229,8 @@ def register() -> None:
             case_for_history=history_access.get_case_for_history,
             person_for_history=history_access.get_person_for_history,
             find_person_for_auditor=history_access.find_person_for_auditor,
+            find_case_id_for_auditor=history_access.find_case_id_for_auditor,
+            names_for_auditor=history_access.names_for_auditor,
             person_for_auditor=history_access.get_person_for_auditor,
             cases_of_person=lambda p: Case.objects.filter(pk__in=cases_of_person(p)).values_list(
                 "pk", flat=True

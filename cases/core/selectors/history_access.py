@@ -68,3 +68,27 @@ def get_person_for_auditor(user: User, person_id: int) -> Person:
     if person is None:
         raise Http404
     return person
+
+
+def find_case_id_for_auditor(user: User, number: str) -> int | None:
+    """The access log's filter by case number ("BK-2026-0001"): auditors only."""
+    if not _is_auditor(user):
+        raise PermissionDenied
+    return Case.objects.filter(number__iexact=number.strip()).values_list("pk", flat=True).first()
+
+
+def names_for_auditor(
+    user: User, person_ids: set[int], case_ids: set[int]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """What the access log shows of the people and cases its entries concern, to an
+    auditor: people by name (not those hidden from the auditor: a protected identity is
+    never named, as on the history pages), cases by number. Two queries and the hidden
+    check, however many entries."""
+    from ..audit.subjects import hidden_people
+
+    if not _is_auditor(user):
+        raise PermissionDenied
+    hidden = hidden_people(user, person_ids) if person_ids else set()
+    people = {p.pk: p.full_name for p in Person.objects.filter(pk__in=person_ids - hidden)}
+    numbers = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "number"))
+    return people, numbers

@@ -16,7 +16,7 @@ from bokvar.concurrency import bump, lock_version
 from bokvar.forms import ADDRESS_MAX, NAME_MAX, length_errors
 from bokvar.history import attribute
 from bokvar.models import User
-from bokvar.notifications import notify
+from bokvar.notifications import Text, notify
 from bokvar.selectors import coordinators_by_district
 
 from ...models import Case, Person, PersonNameToken, ProtectedIdentity
@@ -214,13 +214,15 @@ def route_refused_registration(*, actor: User, clash: case_selectors.NumberClash
         holder=holder,
         kind="registration_refused",
         dedupe_key=f"registration-refused:{actor.pk}:{holder.pk}",
-        subject=_("Registration request: an identity number held in your care"),
-        body=_(
-            "%(name)s registered an identity number held in your care (a new case or a "
-            "person's details). Nothing was saved: contact them to complete the "
-            "registration."
-        )
-        % {"name": actor.get_full_name() or actor.username},
+        subject=lambda: _("Registration request: an identity number held in your care"),
+        body=lambda: (
+            _(
+                "%(name)s registered an identity number held in your care (a new case or a "
+                "person's details). Nothing was saved: contact them to complete the "
+                "registration."
+            )
+            % {"name": actor.get_full_name() or actor.username}
+        ),
     )
 
 
@@ -231,8 +233,8 @@ def route_to_those_who_see(
     holders: list[Person] | None = None,
     kind: str,
     dedupe_key: str,
-    subject: str,
-    body: str,
+    subject: Text,
+    body: Text,
 ) -> list[User]:
     """Something the actor could not do because `holder` (or each of `holders`) is out
     of their sight goes to those who may see them: for a protected person the users

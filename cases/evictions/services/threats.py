@@ -367,13 +367,16 @@ def notify_eviction_date(threat: EvictionThreat, *, case: Case) -> None:
     """The responsible unit opens or updates an investigation (no personal data in text)."""
     if threat.eviction_on is None:
         raise ValueError("the threat has no eviction date to tell of")
+    eviction_on = threat.eviction_on.isoformat()
     notify(
         recipients=unit_staff(case.responsible_unit_id),
         kind="eviction_date",
         dedupe_key=f"threat:{threat.pk}:eviction:{threat.eviction_on.isoformat()}",
-        subject=_("Eviction date set in case %(number)s") % {"number": case.number},
-        body=_("An eviction date (%(date)s) has been recorded. Open or update the investigation.")
-        % {"date": threat.eviction_on.isoformat()},
+        subject=lambda: _("Eviction date set in case %(number)s") % {"number": case.number},
+        body=lambda: (
+            _("An eviction date (%(date)s) has been recorded. Open or update the investigation.")
+            % {"date": eviction_on}
+        ),
         url=_case_url(case.pk),
     )
 
@@ -386,6 +389,7 @@ def flag_eviction_before_recovery_ends(threat: EvictionThreat, *, case: Case) ->
         return False
     if threat.eviction_on > threat.recovery_deadline:
         return False
+    eviction_on, recovery = threat.eviction_on.isoformat(), threat.recovery_deadline.isoformat()
     notify(
         recipients=district_coordinators(case.responsible_unit.district_id),
         kind="eviction_before_recovery",
@@ -393,16 +397,17 @@ def flag_eviction_before_recovery_ends(threat: EvictionThreat, *, case: Case) ->
             f"threat:{threat.pk}:eviction-before-recovery:"
             f"{threat.eviction_on.isoformat()}:{threat.recovery_deadline.isoformat()}"
         ),
-        subject=_("Eviction date before the recovery deadline in case %(number)s")
-        % {"number": case.number},
-        body=_(
-            "The eviction date (%(eviction)s) is not after the last day to recover the lease "
-            "(%(recovery)s): it cannot be carried out while the tenant may still pay."
-        )
-        % {
-            "eviction": threat.eviction_on.isoformat(),
-            "recovery": threat.recovery_deadline.isoformat(),
-        },
+        subject=lambda: (
+            _("Eviction date before the recovery deadline in case %(number)s")
+            % {"number": case.number}
+        ),
+        body=lambda: (
+            _(
+                "The eviction date (%(eviction)s) is not after the last day to recover the lease "
+                "(%(recovery)s): it cannot be carried out while the tenant may still pay."
+            )
+            % {"eviction": eviction_on, "recovery": recovery}
+        ),
         url=_case_url(case.pk),
     )
     return True
@@ -431,13 +436,14 @@ def flag_children_at_risk(threat: EvictionThreat, *, case: Case, today: date) ->
         return False
     if threat.eviction_on < today or not case.household.children.exists():
         return False
-    subject, body = _children_message(case.number, threat.eviction_on)
+    number, on = case.number, threat.eviction_on
     notify(
         recipients=district_coordinators(case.responsible_unit.district_id),
         kind="children_eviction",
         dedupe_key=_children_key(threat.pk),
-        subject=subject,
-        body=body,
+        # Written in each coordinator's language.
+        subject=lambda: _children_message(number, on)[0],
+        body=lambda: _children_message(number, on)[1],
         url=_case_url(case.pk),
     )
     return True

@@ -282,8 +282,8 @@ def _forward(signal: LandlordSignal, *, person: Person, personal_number: str, ac
         recipients=[u for u in recipients if u.pk != actor.pk],
         kind="signal_forwarded",
         dedupe_key=f"signal:{signal.pk}:forwarded:{district_id}",
-        subject=_("A landlord signal was forwarded to your district"),
-        body=_("The tenant is known in your district. Triage the signal."),
+        subject=lambda: _("A landlord signal was forwarded to your district"),
+        body=lambda: _("The tenant is known in your district. Triage the signal."),
         url=reverse("cases:signal", kwargs={"signal_id": signal.pk}),
     )
 
@@ -318,8 +318,8 @@ def route_protected_signal(*, actor: User, signal_id: int) -> list[User]:
         recipients=recipients,
         kind="signal_routed",
         dedupe_key=f"signal:{signal.pk}:routed",
-        subject=_("A landlord signal about a person with protected identity needs you"),
-        body=_("Only those who may see the person can triage it."),
+        subject=lambda: _("A landlord signal about a person with protected identity needs you"),
+        body=lambda: _("Only those who may see the person can triage it."),
         url=reverse("cases:signal", kwargs={"signal_id": signal.pk}),
     )
     return recipients

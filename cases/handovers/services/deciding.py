@@ -168,7 +168,7 @@ def accept_handover(
             handover,
             unit_id=handover.from_unit_id,
             kind="handover_accepted",
-            subject=_("Accepted: %(what)s") % {"what": selectors.describe(handover)},
+            subject=lambda: _("Accepted: %(what)s") % {"what": selectors.describe(handover)},
         )
     )
     return handover
@@ -205,7 +205,7 @@ def _tell_returned(handover: Handover) -> None:
         handover,
         unit_id=handover.from_unit_id,
         kind="handover_returned",
-        subject=_("Returned: %(what)s") % {"what": selectors.describe(handover)},
+        subject=lambda: _("Returned: %(what)s") % {"what": selectors.describe(handover)},
     )
 
 
@@ -291,7 +291,7 @@ def return_handover(
             handover,
             unit_id=handover.from_unit_id,
             kind="handover_returned",
-            subject=_("Returned: %(what)s") % {"what": selectors.describe(handover)},
+            subject=lambda: _("Returned: %(what)s") % {"what": selectors.describe(handover)},
         )
     )
     return handover

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from bokvar.history import attribute
 from bokvar.models import Unit, User
-from bokvar.notifications import notify
+from bokvar.notifications import Text, notify
 from bokvar.selectors import unit_staff
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors.people import grantable_protected_people
@@ -23,7 +23,7 @@ from cases.models import Case, Handover
 from .. import selectors
 
 
-def notify_unit(handover: Handover, *, unit_id: int, kind: str, subject: str) -> None:
+def notify_unit(handover: Handover, *, unit_id: int, kind: str, subject: Text) -> None:
     notify(
         recipients=unit_staff(unit_id),
         kind=kind,
@@ -108,7 +108,7 @@ def send_handover(
             handover,
             unit_id=handover.to_unit_id,
             kind="handover_sent",
-            subject=selectors.describe(handover),
+            subject=lambda: selectors.describe(handover),
         )
     )
     return handover, True

@@ -318,6 +318,8 @@ def _values(world) -> dict[str, list]:
         "cost_id": [0],
         "child_id": [0],
         "hold_id": [0],
+        # The auditor's review of an access-log entry (issue 19): a POST-only form.
+        "seq": [0],
         "report_id": [report.pk if report else 0],
         "household_id": [world["case"].household_id],
         "item_id": [0],

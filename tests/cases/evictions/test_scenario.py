@@ -169,8 +169,16 @@ def _sent() -> list[tuple[str, str]]:
     ]
 
 
+def _reads_english() -> None:
+    # Notices are written in the recipient's language (issue 19): these tests read English.
+    from bokvar.models import User
+
+    User.objects.update(language="en")
+
+
 def test_skipping_several_days_sends_each_missed_reminder_once_late(org, make_case):
     due = _threat_due(org, make_case)
+    _reads_english()
     # Down from due−8 to due−1: the run on due−1 finds the 7- and the 2-day reminder
     # arrived; it sends the more urgent one, late, saying how things stand that day, and
     # keeps the 7-day one as a silent row so it is never sent later either.
@@ -205,6 +213,7 @@ def test_deadline_passed_during_downtime_is_reminded_however_long_the_outage(
 ):
     settings.BOKVAR = {**settings.BOKVAR, "REMINDER_CATCH_UP_DAYS": 3}
     due = _threat_due(org, make_case, served_on=D - timedelta(days=days_late))
+    _reads_english()
     assert reminders.send_due_reminders(today=due - timedelta(days=2)) == 1
     # Down from due−1 until due + days_late: the day-0 reminder comes late within the
     # catch-up window; beyond it one "overdue" reminder stands for it. Never lost.

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit import retention
+from bokvar.history import reason_label
 from bokvar.models import Unit
 from cases.handovers.services.access import revoke_expired_access
 from cases.handovers.services.deciding import accept_handover, close_consultation
@@ -77,8 +78,9 @@ def test_read_access_shows_on_the_case_history_page(cases, org, transfer, casewo
     )
     html = page.content.decode()
     assert page.status_code == 200
-    assert "read access after handover" in html
-    assert "read access period ended" in html
+    # The reasons in the reader's language (Swedish by default).
+    assert reason_label("read access after handover") in html
+    assert reason_label("read access period ended") in html
 
 
 def test_retention_takes_read_access_history_with_the_case(cases, transfer, caseworker2):
