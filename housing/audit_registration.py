@@ -121,7 +121,9 @@ def register() -> None:
     register_retention(
         RetentionProvider(
             key="housing",
-            subjects=lambda: ShelterNight.objects.values_list("person_id", flat=True).distinct(),
+            subjects=lambda: (
+                ShelterNight.objects.order_by().values_list("person_id", flat=True).distinct()
+            ),
             cull=cull,
             order=800,
         )

@@ -32,7 +32,9 @@ def register() -> None:
     register_retention(
         RetentionProvider(
             key="partners.referrals",
-            subjects=lambda: Referral.objects.values_list("person_id", flat=True).distinct(),
+            subjects=lambda: (
+                Referral.objects.order_by().values_list("person_id", flat=True).distinct()
+            ),
             cull=cull,
             order=700,  # before the cases app (1000) culls the case and the person
         )
