@@ -33,7 +33,7 @@ from cases.core.audit import (
     signals_of_person,
 )
 from cases.core.audit.dating import dated_by, newest_by_person
-from cases.core.audit.retention import delete_with_history, ids_of, is_research_day
+from cases.core.audit.retention import delete_with_history, households_of, ids_of, is_research_day
 from cases.core.audit.subjects import case_subjects, hidden_by, hidden_persons, protected_cases
 from cases.models import (
     Case,
@@ -268,18 +268,11 @@ def cull(ids: set[int]) -> dict[str, int]:
     them by case (a deadline removed earlier left history naming the case)."""
     with transaction.atomic():
         cases = cases_of_people(ids)
-        households = Person.objects.filter(pk__in=ids).values("household_id")
-        bidxs = [
-            b
-            for b in Person.objects.filter(household_id__in=households).values_list(
-                "personal_number_bidx", flat=True
-            )
-            if b
-        ]
-        signal_q = Q(case_id__in=cases)
-        if bidxs:
-            signal_q |= Q(tenant_personal_number_bidx__in=bidxs)
-        signals = ids_of(LandlordSignal.objects.filter(signal_q))
+        members = Person.objects.filter(household_id__in=households_of(ids)).order_by()
+        bidxs = [b for b in members.values_list("personal_number_bidx", flat=True) if b]
+        signals = ids_of(LandlordSignal.objects.filter(case_id__in=cases))
+        if bidxs:  # each by its own index (an OR of the two read every signal)
+            signals |= ids_of(LandlordSignal.objects.filter(tenant_personal_number_bidx__in=bidxs))
         by_case = Q(case_id__in=cases)
         # model -> (live rows to delete, history rows to delete), children first.
         doomed = {

@@ -77,7 +77,23 @@ def entangled(ids: set[int]) -> set[int]:
 
 
 def ids_of(qs: QuerySet[Any]) -> set[int]:
-    return set(qs.values_list("pk", flat=True))
+    return set(qs.order_by().values_list("pk", flat=True))
+
+
+def households_of(ids: set[int]) -> set[int]:
+    """The households of these people, as a list of ids: the queries that use it find
+    their rows through an index (a subquery here was planned as a scan of every case)."""
+    people = Person.objects.filter(pk__in=ids).order_by()
+    return set(people.values_list("household_id", flat=True)) - {None}
+
+
+def parts(q: Q) -> list[Q]:
+    """The alternatives of an OR, each a query an index can answer on its own: PostgreSQL
+    does not use two indexes for `a IN (...) OR b IN (...)` once the lists are long, and
+    read the whole table instead (at national scale, millions of rows for every batch)."""
+    if q.connector != Q.OR or q.negated:
+        return [q]
+    return [c if isinstance(c, Q) else Q(c) for c in q.children]
 
 
 def delete_rows(qs: QuerySet[Any]) -> int:
@@ -101,9 +117,11 @@ def delete_with_history(doomed: dict[type[Model], tuple[Q, Q]]) -> dict[str, int
     history rows to delete); returns the live counts."""
     counts: dict[str, int] = {}
     for model, (rows, _history) in doomed.items():
-        counts[model._meta.label_lower] = delete_rows(model._default_manager.filter(rows))
+        manager = model._default_manager
+        counts[model._meta.label_lower] = sum(delete_rows(manager.filter(q)) for q in parts(rows))
     for model, (_rows, history) in doomed.items():
-        history_of(model).filter(history).delete()
+        for q in parts(history):
+            delete_rows(history_of(model).filter(q))
     return counts
 
 
@@ -112,7 +130,7 @@ def cull(ids: set[int]) -> dict[str, int]:
     included), then every history row of all of it, found by household, case and person.
     Blind indexes are columns of the deleted rows and go with them."""
     with transaction.atomic():
-        households = set(Person.objects.filter(pk__in=ids).values_list("household_id", flat=True))
+        households = households_of(ids)
         people = ids_of(Person.objects.filter(household_id__in=households))
         cases = ids_of(Case.objects.filter(household_id__in=households))
         by_case = Q(case_id__in=cases)
