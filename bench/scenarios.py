@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import connection
 from django.db.models import Count
 from django.test import Client
 
@@ -291,6 +292,10 @@ def steering_year(scale: str) -> list[Scenario]:
     cold = ytd(date.today().year - 2, 9)
     district = steering.memberships.first().unit.district
 
+    with connection.cursor() as cursor:
+        cursor.execute(_STEERING_FLOOR, _steering_floor_params(district.pk, year.start, year.end))
+        rows_of_year = sum(row[3] for row in cursor.fetchall())
+
     def forget_cold_year():
         # As if never published: the period, its months and the same months a year before.
         keys = [cold.key, cold.year_earlier().key]
@@ -327,14 +332,16 @@ def steering_year(scale: str) -> list[Scenario]:
         ),
         # What a district's year costs to compute from scratch: the twelve month tables and
         # the counts that are not sums over time (nothing stored).
+        # Its rate: the rows behind the main figures it counts (the floor's counts).
         Scenario(
-            "statistics refresh: one district, a year",
+            f"statistics refresh: one district, a year ({rows_of_year} rows)",
             lambda: stats.period_tables(
                 district=district, period=year, tables=stats.fresh_tables(district)
             ),
             floor_sql=_STEERING_FLOOR,
             floor_params=_steering_floor_params(district.pk, year.start, year.end),
             capture_queries=False,
+            items=rows_of_year,
             repeat=5,
         ),
     ]
@@ -416,7 +423,35 @@ def handover_inbox(scale: str) -> list[Scenario]:
     ]
 
 
-builders += [housing_jobs, steering_year, handover_inbox]
+def handover_escalation(scale: str) -> list[Scenario]:
+    """The escalation job over every pending handover (its rate: handovers looked at)."""
+    from django.utils import timezone
+
+    from bokvar.models import Notification
+    from cases.handovers.services.escalation import escalate_overdue
+    from cases.models import Handover
+
+    pending = Handover.objects.filter(status=Handover.Status.PENDING).count()
+    now = timezone.now()
+
+    def reset():
+        Notification.objects.filter(kind="handover_escalation").delete()
+
+    return [
+        Scenario(
+            f"handover escalation ({pending} pending)",
+            lambda: escalate_overdue(now=now),
+            setup=reset,
+            floor_sql="SELECT h.id, h.sent_at, u.district_id FROM cases_handover h "
+            "JOIN bokvar_unit u ON u.id = h.to_unit_id WHERE h.status = 'pending'",
+            capture_queries=False,
+            items=pending,
+            repeat=5,
+        )
+    ]
+
+
+builders += [housing_jobs, steering_year, handover_inbox, handover_escalation]
 
 
 def _audit(scale: str) -> list[Scenario]:
