@@ -153,12 +153,15 @@ def test_a_provider_forgetting_a_child_fails_its_batch_not_orphans_it(org, cases
 def _cull_queries(ids: set[int]) -> int:
     """Queries of one batch culling these people (every provider, as `apply` runs them)."""
     providers = sorted(registry.retention.values(), key=lambda p: (p.order, p.key))
-    with CaptureQueriesContext(connection) as ctx, transaction.atomic():
-        with retention._no_deletion_history():
-            for provider in providers:
-                provider.cull(ids)
-            retention._cull_released_holds(ids)
-            retention._check_references()
+    with (
+        CaptureQueriesContext(connection) as ctx,
+        transaction.atomic(),
+        retention._no_deletion_history(),
+    ):
+        for provider in providers:
+            provider.cull(ids)
+        retention._cull_released_holds(ids)
+        retention._check_references()
     return len(ctx.captured_queries)
 
 
@@ -172,4 +175,3 @@ def test_a_batch_costs_the_same_queries_for_one_person_or_many(org, cases):
     many = _cull_queries(set(due[1:]))
     assert not Person.objects.filter(pk__in=due[1:]).exists()
     assert many == one
-
