@@ -22,7 +22,7 @@ history page, the access log, the data-subject extract and retention use only th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -268,16 +268,64 @@ def newest_entries(person_ids: Iterable[int]) -> dict[int, datetime]:
             newest[person_id] = value
 
     slow = []
+    statements: list[str] = []
     for reg in registry.models.values():
         if reg.last_entries is None:
             slow.append(reg)
-            continue
-        for person_id, value in reg.last_entries():
-            see(person_id, value)
+        elif isinstance(reg.last_entries, SqlEntries):
+            statements += reg.last_entries.statements()
+        else:
+            for person_id, value in reg.last_entries():
+                see(person_id, value)
+    for person_id, value in newest_of(statements):
+        see(person_id, value)
     if slow:
         for person_id in wanted:
             see(person_id, last_entry_of(person_id, slow))
     return newest
+
+
+class SqlEntries:
+    """A registration's `last_entries` given as SQL: `statements()` are SELECTs of
+    (person id, newest entry as a timestamp with time zone), one per table. Called, it
+    yields their rows like any `last_entries`; `newest_entries` instead runs every
+    registration's statements as one `UNION ALL` grouped again by person, so PostgreSQL
+    combines the tables and Python reads one row per person (a country's 500,000) rather
+    than one per person and table (twenty times as many, most of the dating's time)."""
+
+    def __init__(self, statements: Callable[[], list[str]]) -> None:
+        self.statements = statements
+
+    def __call__(self) -> Iterator[tuple[int, Any]]:
+        for sql in self.statements():
+            yield from _rows_of(sql)
+
+
+def newest_of(statements: list[str]) -> Iterator[tuple[int, Any]]:
+    """(person id, newest entry) over all these statements, in one query."""
+    if not statements:
+        return
+    union = " UNION ALL ".join(f"({sql})" for sql in statements)
+    yield from _rows_of(
+        f"SELECT person, max(newest) FROM ({union}) AS entries(person, newest)"  # noqa: S608 (statements built from the models' quoted table names)
+        " GROUP BY person"
+    )
+
+
+def _rows_of(sql: str) -> Iterator[tuple[int, Any]]:
+    """The rows of `sql`, read in chunks through a server-side cursor (a country's people
+    would not fit one fetch). The grouping and hash joins over millions of rows get
+    more working memory than the default 4 MB, which would spill them to disk."""
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '128MB'")
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(10000):
+                yield from rows
 
 
 def _midnight(day) -> datetime:

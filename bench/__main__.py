@@ -26,7 +26,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--scale", default="city", choices=["district", "city", "national"])
     parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--only", default="", help="Run scenarios whose name contains this text.")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="Run scenarios whose name contains this text (alternatives separated by |).",
+    )
     parser.add_argument("--out", default="")
     parser.add_argument(
         "--publish",
@@ -55,7 +59,7 @@ def main() -> int:
     )
     for build in builders:
         for scenario in build(args.scale):
-            if args.only and args.only not in scenario.name:
+            if args.only and not any(part in scenario.name for part in args.only.split("|")):
                 continue
             result = measure(scenario, repeat=args.repeat)
             if hasattr(scenario, "finish"):

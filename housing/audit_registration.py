@@ -22,7 +22,7 @@ from cases.core.audit import (
     register_case_record,
 )
 from cases.core.audit.dating import dated_by
-from cases.core.audit.retention import delete_rows
+from cases.core.audit.retention import delete_with_history, households_of, ids_of
 from cases.models import Case, Person
 
 from .models import CostItem, Placement, ProgressNote, ShelterNight
@@ -51,14 +51,11 @@ def cull(ids: set[int]) -> dict[str, int]:
     history row about it by person, case and placement: rows removed earlier (a night
     entered by mistake, a cost item) leave history that goes too."""
     with transaction.atomic():
-        households = Person.objects.filter(pk__in=ids).values("household_id")
-        people = set(
-            Person.objects.filter(household_id__in=households).values_list("pk", flat=True)
-        )
+        people = ids_of(Person.objects.filter(household_id__in=households_of(ids)))
         cases = cases_of_people(ids)
-        placements = set(Placement.objects.filter(case_id__in=cases).values_list("pk", flat=True))
+        placements = ids_of(Placement.objects.filter(case_id__in=cases))
         ever_placed = placements | set(
-            Placement.history.filter(case_id__in=cases).values_list("id", flat=True)
+            Placement.history.filter(case_id__in=cases).order_by().values_list("id", flat=True)
         )
         doomed = {
             ShelterNight: (Q(person_id__in=people), Q(person_id__in=people)),
@@ -66,12 +63,7 @@ def cull(ids: set[int]) -> dict[str, int]:
             Placement: (Q(pk__in=placements), Q(case_id__in=cases) | Q(id__in=placements)),
             CostItem: (Q(case_id__in=cases), Q(case_id__in=cases)),
         }
-        counts = {}
-        for model, (rows, _history) in doomed.items():
-            counts[model._meta.label_lower] = delete_rows(model.objects.filter(rows))
-        for model, (_rows, history) in doomed.items():
-            model.history.filter(history).delete()
-    return counts
+        return delete_with_history(doomed)
 
 
 def register() -> None:
@@ -121,7 +113,9 @@ def register() -> None:
     register_retention(
         RetentionProvider(
             key="housing",
-            subjects=lambda: ShelterNight.objects.values_list("person_id", flat=True).distinct(),
+            subjects=lambda: (
+                ShelterNight.objects.order_by().values_list("person_id", flat=True).distinct()
+            ),
             cull=cull,
             order=800,
         )

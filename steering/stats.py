@@ -708,7 +708,11 @@ def key_figures(now: dict, year: dict | None, limit: int) -> list[dict]:
     return out
 
 
-def trend(tables: Tables, end: Period, months: int = 24) -> list[dict]:
+# Months a report's trend shows, up to the period's last month.
+TREND_MONTHS = 24
+
+
+def trend(tables: Tables, end: Period, months: int = TREND_MONTHS) -> list[dict]:
     """The key figures month by month over the `months` months up to `end`'s last month,
     from the published month tables (a hidden month is a gap)."""
     last = end.last_month

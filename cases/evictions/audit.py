@@ -14,6 +14,7 @@ from django.db.models import Max, Model, Q
 from audit.registry import (
     OrphanRule,
     RetentionProvider,
+    SqlEntries,
     Subject,
     register_extract_redaction,
     register_handover_checker,
@@ -31,8 +32,8 @@ from cases.core.audit import (
     register_case_record,
     signals_of_person,
 )
-from cases.core.audit.dating import Rows, dated_by, newest_by_person, rows_of
-from cases.core.audit.retention import delete_with_history, ids_of, is_research_day
+from cases.core.audit.dating import dated_by, newest_by_person
+from cases.core.audit.retention import delete_with_history, households_of, ids_of, is_research_day
 from cases.core.audit.subjects import case_subjects, hidden_by, hidden_persons, protected_cases
 from cases.models import (
     Case,
@@ -216,7 +217,7 @@ def _threats_of(cases: Any) -> Any:  # simple-history's queryset, untyped
     return EvictionThreat.history.filter(case_id__in=cases).values("id")
 
 
-def signals_by_person() -> Rows:
+def _signal_statements() -> list[str]:
     """Retention's set-based dating of signals, the same rows as `_signals_of_person` and
     `_signal_history_of_person`: linked to a case of the person's household, or naming
     them by identity number, or by name when the signal names no number; history rows
@@ -233,22 +234,28 @@ def signals_by_person() -> Rows:
         "p.name_bidx = {s}.tenant_name_bidx"
         " AND {s}.tenant_personal_number_bidx = '' AND {s}.tenant_name_bidx <> ''",
     )
-    yield from newest_by_person(LandlordSignal, "created_at", "case", "case_id")
-    yield from newest_by_person(history_of(LandlordSignal).model, "history_date", "case", "case_id")
+    out = [
+        newest_by_person(LandlordSignal, "created_at", "case", "case_id"),
+        newest_by_person(history_of(LandlordSignal).model, "history_date", "case", "case_id"),
+    ]
     for on in about:
-        yield from rows_of(
+        out.append(
             f"SELECT p.id, max(t.created_at) FROM {signals} t"  # noqa: S608 (quoted table names from the models)
             f" JOIN {people} p ON {on.format(s='t')} GROUP BY p.id"
         )
-        yield from rows_of(
+        out.append(
             f"SELECT p.id, max(t.history_date) FROM {history} t JOIN {signals} s ON s.id = t.id"  # noqa: S608 (quoted table names from the models)
             f" JOIN {people} p ON {on.format(s='s')} GROUP BY p.id"
         )
-    yield from rows_of(
+    out.append(
         f"SELECT p.id, max(t.history_date) FROM {history} t JOIN {signals} s ON s.id = t.id"  # noqa: S608 (quoted table names from the models)
         f" JOIN {cases} c ON c.id = s.case_id JOIN {people} p ON p.household_id = c.household_id"
         " GROUP BY p.id"
     )
+    return out
+
+
+signals_by_person = SqlEntries(_signal_statements)
 
 
 # --- Retention ------------------------------------------------------------------------
@@ -261,18 +268,11 @@ def cull(ids: set[int]) -> dict[str, int]:
     them by case (a deadline removed earlier left history naming the case)."""
     with transaction.atomic():
         cases = cases_of_people(ids)
-        households = Person.objects.filter(pk__in=ids).values("household_id")
-        bidxs = [
-            b
-            for b in Person.objects.filter(household_id__in=households).values_list(
-                "personal_number_bidx", flat=True
-            )
-            if b
-        ]
-        signal_q = Q(case_id__in=cases)
-        if bidxs:
-            signal_q |= Q(tenant_personal_number_bidx__in=bidxs)
-        signals = ids_of(LandlordSignal.objects.filter(signal_q))
+        members = Person.objects.filter(household_id__in=households_of(ids)).order_by()
+        bidxs = [b for b in members.values_list("personal_number_bidx", flat=True) if b]
+        signals = ids_of(LandlordSignal.objects.filter(case_id__in=cases))
+        if bidxs:  # each by its own index (an OR of the two read every signal)
+            signals |= ids_of(LandlordSignal.objects.filter(tenant_personal_number_bidx__in=bidxs))
         by_case = Q(case_id__in=cases)
         # model -> (live rows to delete, history rows to delete), children first.
         doomed = {

@@ -3,6 +3,7 @@ they are part of a data-subject extract, and retention culls them with the case.
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.registry import (
@@ -12,7 +13,7 @@ from audit.registry import (
     register_retention,
 )
 from cases.core.audit import cases_of_people, register_case_record
-from cases.core.audit.retention import delete_rows
+from cases.core.audit.retention import delete_with_history
 from cases.models import Handover, HandoverReadAccess
 
 
@@ -21,12 +22,10 @@ def cull(ids: set[int]) -> dict[str, int]:
     history row of them by case (read access revoked or expired earlier included: it
     names which units read the case and when)."""
     cases = cases_of_people(ids)
-    pks = set(Handover.objects.filter(case_id__in=cases).values_list("pk", flat=True))
-    access = delete_rows(HandoverReadAccess.objects.filter(case_id__in=cases))
-    delete_rows(Handover.objects.filter(pk__in=pks))
-    Handover.history.filter(case_id__in=cases).delete()
-    HandoverReadAccess.history.filter(case_id__in=cases).delete()
-    return {Handover._meta.label_lower: len(pks), HandoverReadAccess._meta.label_lower: access}
+    by_case = Q(case_id__in=cases)
+    return delete_with_history(
+        {HandoverReadAccess: (by_case, by_case), Handover: (by_case, by_case)}
+    )
 
 
 def handed_over(case_ids: set[int], unit_ids: set[int]) -> set[int]:

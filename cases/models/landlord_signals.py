@@ -152,6 +152,9 @@ class LandlordSignal(models.Model):
         indexes = [
             models.Index(fields=["status", "received_on"], name="signal_status_received"),
             models.Index(fields=["landlord", "tenant_personal_number_bidx"], name="signal_tenant"),
+            # Every signal naming a person, whatever the landlord: retention culls them
+            # with the person, batch by batch; without it each batch read every signal.
+            models.Index(fields=["tenant_personal_number_bidx"], name="signal_tenant_number"),
             models.Index(fields=["district", "status"], name="signal_district_status"),
         ]
         constraints = [

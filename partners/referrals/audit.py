@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from audit.registry import RetentionProvider, register_personal_data_view, register_retention
 from cases.core.audit import cases_of_people, register_case_record
+from cases.core.audit.retention import delete_with_history
 
 from ..models import Referral
 
@@ -20,11 +21,8 @@ def cull(ids: set[int]) -> dict[str, int]:
     them (a referral whose row is gone still left history naming its case)."""
     with transaction.atomic():
         cases = cases_of_people(ids)
-        doomed = Referral.objects.filter(Q(case_id__in=cases) | Q(person_id__in=ids))
-        count = doomed.count()
-        doomed.delete()
-        Referral.history.filter(Q(case_id__in=cases) | Q(person_id__in=ids)).delete()
-    return {Referral._meta.label_lower: count}
+        about = Q(case_id__in=cases) | Q(person_id__in=ids)
+        return delete_with_history({Referral: (about, about)})
 
 
 def register() -> None:
@@ -32,7 +30,9 @@ def register() -> None:
     register_retention(
         RetentionProvider(
             key="partners.referrals",
-            subjects=lambda: Referral.objects.values_list("person_id", flat=True).distinct(),
+            subjects=lambda: (
+                Referral.objects.order_by().values_list("person_id", flat=True).distinct()
+            ),
             cull=cull,
             order=700,  # before the cases app (1000) culls the case and the person
         )

@@ -245,3 +245,21 @@ def test_flipping_the_handover_mark_is_detected(auditor):
     with tampering():
         _sql("UPDATE {t} SET via_handover = %s WHERE seq = 2", [True])
     assert chain.verify().problem == chain.Problem("altered", 2)
+
+
+def test_verification_costs_the_same_queries_for_three_times_the_entries(auditor):
+    """Issue 22, point 5: verification streams the chain; no query per entry or chunk."""
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            verdict = chain.verify(chunk_size=2)
+        assert verdict.ok
+        return verdict.checked, len(ctx.captured_queries)
+
+    add_entries(auditor, 4)
+    checked_n, n = queries()
+    add_entries(auditor, 8)
+    checked_3n, three_n = queries()
+    assert (checked_n, checked_3n) == (4, 12)
+    assert three_n == n

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit import retention
@@ -147,3 +148,30 @@ def test_a_provider_forgetting_a_child_fails_its_batch_not_orphans_it(org, cases
         retention.apply(dry_run=False, batch_size=10)
     assert Person.objects.filter(pk=ids["p"]).exists()
     assert EvictionThreat.objects.filter(case=cases.p).exists()
+
+
+def _cull_queries(ids: set[int]) -> int:
+    """Queries of one batch culling these people (every provider, as `apply` runs them)."""
+    providers = sorted(registry.retention.values(), key=lambda p: (p.order, p.key))
+    with (
+        CaptureQueriesContext(connection) as ctx,
+        transaction.atomic(),
+        retention._no_deletion_history(),
+    ):
+        for provider in providers:
+            provider.cull(ids)
+        retention._cull_released_holds(ids)
+        retention._check_references()
+    return len(ctx.captured_queries)
+
+
+def test_a_batch_costs_the_same_queries_for_one_person_or_many(org, cases):
+    """Issue 22, point 5: no step of a cull costs a query per person or per case."""
+    backdate_everything()
+    due = retention.plan().cull
+    assert len(due) == 3
+    one = _cull_queries({due[0]})
+    assert Person.objects.filter(pk=due[0]).count() == 0  # it did cull
+    many = _cull_queries(set(due[1:]))
+    assert not Person.objects.filter(pk__in=due[1:]).exists()
+    assert many == one

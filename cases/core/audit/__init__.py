@@ -43,7 +43,7 @@ from ...models import (
 )
 from ..selectors import history_access
 from .dating import dated_by
-from .retention import cull, entangled, research_kept
+from .retention import cull, entangled, households_of, ids_of, research_kept
 from .subjects import (
     describe_cases,
     describe_people,
@@ -283,5 +283,4 @@ def register_case_record(
 
 def cases_of_people(ids: set[int]) -> set[int]:
     """Case ids of the households of these people (what retention culls with them)."""
-    households = Person.objects.filter(pk__in=ids).values("household_id")
-    return set(Case.objects.filter(household_id__in=households).values_list("pk", flat=True))
+    return ids_of(Case.objects.filter(household_id__in=households_of(ids)))

@@ -19,16 +19,16 @@ Records further away (a placement's progress notes) join their way to a case fir
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Literal
 
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import DateField, DateTimeField, Field, Model
+from django.utils import timezone
 
+from audit.registry import SqlEntries
 from bokvar.history import history_of
 
 Path = Literal["person", "household", "case"]
-Rows = Iterator[tuple[int, Any]]
 
 
 def _table(model: type[Model]) -> str:
@@ -54,24 +54,21 @@ def _join(path: Path, column: str) -> tuple[str, str]:
 
 def newest_by_person(
     model: type[Model], date_column: str, path: Path, column: str, *, via: str = ""
-) -> Rows:
-    """(person id, newest `date_column`) for every person `model`'s rows (table `t`) reach
-    by `path` from `column`, after the joins `via` (SQL): one grouped query."""
+) -> str:
+    """SQL for (person id, newest `date_column`) for every person `model`'s rows (table
+    `t`) reach by `path` from `column`, after the joins `via` (SQL): one grouped query. A
+    date column counts from its midnight in the installation's time zone, as
+    `audit.registry` does for rows asked per person."""
     joins, person = _join(path, column)
     date = f"t.{connection.ops.quote_name(date_column)}"
-    yield from rows_of(
+    field = next((f for f in model._meta.concrete_fields if f.column == date_column), None)
+    if isinstance(field, DateField) and not isinstance(field, DateTimeField):
+        zone = timezone.get_current_timezone_name().replace("'", "")
+        date = f"({date}::timestamp AT TIME ZONE '{zone}')"
+    return (
         f"SELECT {person}, max({date}) FROM {_table(model)} t{via}{joins}"  # noqa: S608 (quoted table names from the models)
         f" WHERE {person} IS NOT NULL GROUP BY {person}"
     )
-
-
-def rows_of(sql: str) -> Rows:
-    """The rows of `sql`, read in chunks through a server-side cursor (a country's people
-    would not fit one fetch)."""
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(5000):
-            yield from rows
 
 
 def dated_by(
@@ -83,21 +80,25 @@ def dated_by(
     history_path: Path | None = None,
     history_column: str | None = None,
     via: str = "",
-) -> Callable[[], Rows]:
+) -> SqlEntries:
     """A registration's `last_entries`: its live rows by `date_field` (none if empty) and
     its history rows by `history_date`, each reaching people by (path, column)."""
 
-    def rows() -> Rows:
+    def statements() -> list[str]:
+        out = []
         if date_field:
             field = model._meta.get_field(date_field)
             assert isinstance(field, Field) and field.column  # a concrete column
-            yield from newest_by_person(model, field.column, path, column, via=via)
-        yield from newest_by_person(
-            history_of(model).model,
-            "history_date",
-            history_path or path,
-            history_column or column,
-            via=via,
+            out.append(newest_by_person(model, field.column, path, column, via=via))
+        out.append(
+            newest_by_person(
+                history_of(model).model,
+                "history_date",
+                history_path or path,
+                history_column or column,
+                via=via,
+            )
         )
+        return out
 
-    return rows
+    return SqlEntries(statements)

@@ -68,7 +68,18 @@ def _notices(
         if not steps:
             continue
         people = [*coordinators.get(handover.to_unit.district_id, []), handover.sent_by]
+        # The same words and link for every step and recipient: made once per handover
+        # (resolving the URL and describing the handover were most of a run's time).
+        what = selectors.describe(handover)
+        body = _("Sent %(date)s and still waiting for a decision.") % {
+            "date": timezone.localtime(handover.sent_at).date().isoformat()
+        }
+        url = reverse("cases:handover", kwargs={"handover_id": handover.pk})
         for step in steps:
+            subject = _("Not acknowledged (step %(step)s): %(what)s") % {
+                "step": step,
+                "what": what,
+            }
             for user in people:
                 if not user.is_active:
                     continue
@@ -76,11 +87,9 @@ def _notices(
                     recipient=user,
                     kind="handover_escalation",
                     dedupe_key=dedupe_key(handover, step),
-                    subject=_("Not acknowledged (step %(step)s): %(what)s")
-                    % {"step": step, "what": selectors.describe(handover)},
-                    body=_("Sent %(date)s and still waiting for a decision.")
-                    % {"date": timezone.localtime(handover.sent_at).date().isoformat()},
-                    url=reverse("cases:handover", kwargs={"handover_id": handover.pk}),
+                    subject=subject,
+                    body=body,
+                    url=url,
                 )
 
 
