@@ -102,6 +102,12 @@ def give_reason(instance: M, reason: str) -> M:
 REASONS = frozenset(
     (
         gettext_noop("access granted"),
+        gettext_noop("API client created"),
+        gettext_noop("API client revoked"),
+        gettext_noop("single sign-on: account created"),
+        gettext_noop("single sign-on: details updated"),
+        gettext_noop("single sign-on: mapped from the identity provider's claims"),
+        gettext_noop("single sign-on: no longer in the identity provider's claims"),
         gettext_noop("apartment registered"),
         gettext_noop("apartment status"),
         gettext_noop("assignees changed"),

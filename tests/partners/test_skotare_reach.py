@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 SKOTARE_NAMES = {
     "home",
     "notifications",
+    "health",  # public: whether the database and broker answer
     "login",  # signed in: redirected home
     # The sign-in's further steps: without a pending sign-in, redirected to "login".
     "login-code",

@@ -26,6 +26,7 @@ from ...models import (
     Household,
     HouseholdChild,
     Person,
+    PersonNameToken,
     PersonUserObjectPermission,
 )
 from ..identity import InvalidPersonalNumber, parse_personal_number
@@ -150,4 +151,8 @@ def cull(ids: set[int]) -> dict[str, int]:
             Household: (Q(pk__in=households), Q(id__in=households)),
         }
         Household.objects.filter(pk__in=households).update(head=None)
-        return delete_with_history(doomed)
+        # The name-word indexes have no history: they go first, with one DELETE.
+        tokens = delete_rows(PersonNameToken.objects.filter(person_id__in=people))
+        counts = delete_with_history(doomed)
+        counts[PersonNameToken._meta.label_lower] = tokens
+        return counts

@@ -336,6 +336,11 @@ def _values(world) -> dict[str, list]:
         "referral_id": [world["referral"].pk],
         # The API's detail routes: signals and handovers.
         "pk": [*(s.pk for s in world["signals"]), world["handover"].pk],
+        # A background import's progress page: only its uploader's (issue 22).
+        "import_id": [0],
+        # The password-reset link of an e-mail (issue 21): a user id and a token.
+        "uidb64": ["x"],
+        "token": ["x"],
     }
 
 
