@@ -25,6 +25,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from bokvar.permissions import AuthenticatedRequest
 
@@ -41,7 +42,7 @@ class Section:
     key: str
     template: str
     context: Context
-    title: str = ""  # its entry in the page's "on this page" navigation (none if empty)
+    title: StrOrPromise = ""  # its entry in the page's "on this page" navigation (none if empty)
 
 
 @dataclass(frozen=True)
