@@ -1,7 +1,11 @@
 """What a case page shows, in order. Read this module to know; change it to change that.
 
-- `SECTIONS`: the sections of the case page (`cases:detail`), below the household, the
-  case's own facts and its people, top to bottom.
+- `FIRST_SCREEN`: what the case page shows first, above everything else, beside the
+  household's names and the latest contacts (`LATEST_CONTACTS` of them): what a worker
+  opening the case on a phone needs at once (issue 19, point 5).
+- `SECTIONS`: the sections of the case page (`cases:detail`), below the case's own facts
+  and its household, top to bottom. Each with a title is listed in the page's "on this
+  page" navigation.
 - `TIMELINE`: where the case's timeline comes from; the events are merged, newest first.
 - `PERSON_SECTIONS`: the sections of a person's page (`cases:person`).
 - `DECISION_SUMMARY`: the lines a unit sees of a case it is asked to take over, before
@@ -20,6 +24,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from bokvar.permissions import AuthenticatedRequest
 
@@ -36,6 +42,7 @@ class Section:
     key: str
     template: str
     context: Context
+    title: StrOrPromise = ""  # its entry in the page's "on this page" navigation (none if empty)
 
 
 @dataclass(frozen=True)
@@ -49,14 +56,29 @@ def _history_link(request: AuthenticatedRequest, case: Any) -> dict:
     return {"history_url": reverse("audit:case_history", kwargs={"case_id": case.pk})}
 
 
+FIRST_SCREEN: list[Section] = [
+    Section("next_deadline", "cases/evictions/next_deadline.html", evictions_page.next_deadline),
+]
+
+LATEST_CONTACTS = 3  # contacts on the first screen; the timeline has them all
+CONTACT_KINDS = ("contact",)  # the timeline events that are contacts with the household
+
 SECTIONS: list[Section | Slot] = [
-    Section("eviction_threat", "cases/evictions/threat_panel.html", evictions_page.threat_panel),
+    Section(
+        "eviction_threat",
+        "cases/evictions/threat_panel.html",
+        evictions_page.threat_panel,
+        _("Eviction threat"),
+    ),
     Section(
         "payment_route",
         "cases/evictions/payment_route_panel.html",
         evictions_page.payment_route_panel,
+        _("Payment route"),
     ),
-    Section("handovers", "cases/handovers/panel.html", handovers_page.handover_panel),
+    Section(
+        "handovers", "cases/handovers/panel.html", handovers_page.handover_panel, _("Handovers")
+    ),
     Slot("housing"),  # the household's housing chain and this year's cost (housing app)
     Slot("partners"),  # referrals to partner organisations (partners app)
     Section("audit-history", "audit/history_panel.html", _history_link),
@@ -121,6 +143,16 @@ def sections_for(request: AuthenticatedRequest, case: Any) -> list[dict]:
     return _contexts(SECTIONS, _slots, request, case)
 
 
+def first_screen_for(request: AuthenticatedRequest, case: Any) -> list[dict]:
+    return _contexts(list(FIRST_SCREEN), {}, request, case)
+
+
+def latest_contacts(timeline: list[TimelineEvent]) -> list[TimelineEvent]:
+    """The newest contacts of a timeline as `timeline_for` gave it (newest first, the
+    text already withheld where the reader may not see it)."""
+    return [e for e in timeline if e.kind in CONTACT_KINDS][:LATEST_CONTACTS]
+
+
 def person_sections_for(request: AuthenticatedRequest, person: Any) -> list[dict]:
     return _contexts(PERSON_SECTIONS, _person_slots, request, person)
 
@@ -138,7 +170,14 @@ def _contexts(
             continue
         context = section.context(request, obj)
         if context is not None:
-            out.append({"key": section.key, "template": section.template, **context})
+            out.append(
+                {
+                    "key": section.key,
+                    "template": section.template,
+                    "title": section.title,
+                    **context,
+                }
+            )
     return out
 
 

@@ -15,7 +15,8 @@ class HousingConfig(AppConfig):
         # Housing sits above cases, so it fills the case page's and the person page's
         # "housing" slots (cases/case_page.py) instead of being imported there.
         case_page.fill_slot(
-            "housing", case_page.Section("housing", "housing/case_panel.html", case_panel)
+            "housing",
+            case_page.Section("housing", "housing/case_panel.html", case_panel, _("Housing")),
         )
         case_page.fill_person_slot(
             "housing", case_page.Section("housing", "housing/person_panel.html", person_panel)

@@ -15,7 +15,12 @@ class PartnersConfig(AppConfig):
         # "partners" slots (cases/case_page.py) instead of being imported there.
         case_page.fill_slot(
             "partners",
-            case_page.Section("referrals", "partners/referrals_panel.html", page.case_panel),
+            case_page.Section(
+                "referrals",
+                "partners/referrals_panel.html",
+                page.case_panel,
+                _("Referrals to partners"),
+            ),
         )
         case_page.fill_timeline_slot("partners", page.timeline)
         audit.register()

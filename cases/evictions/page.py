@@ -96,6 +96,13 @@ def eviction_before_recovery_ends(threat: EvictionThreat) -> bool:
     )
 
 
+def next_deadline(request: AuthenticatedRequest, case: Case) -> dict[str, Any]:
+    """The case's next open deadline, for the first screen of the case page (issue 19,
+    point 5): the soonest, overdue first, as the threat panel words it."""
+    lines = date_lines(selectors.upcoming_deadlines(case, limit=1), today=timezone.localdate())
+    return {"line": lines[0] if lines else None}
+
+
 def date_lines(rows: Iterable[Deadline], *, today: date) -> list[dict[str, Any]]:
     """Open deadlines, soonest first, each with its days left in calendar and working
     days in the wording the reminder e-mails use (`deadlines.status_text`). An eviction

@@ -204,8 +204,11 @@ def _rows(value: str | None, *, default: int, most: int) -> int:
 def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_id)
     record_read(request, obj=case, how=How.PAGE)
+    timeline = case_page.timeline_for(request, case)
     context = {
         "case": case,
+        "first_screen": case_page.first_screen_for(request, case),
+        "latest_contacts": case_page.latest_contacts(timeline),
         "people": people_selectors.household_cards(request.user, case),
         "children": list(case.household.children.all()),
         "assignees": case_selectors.assignees_of(case),
@@ -214,7 +217,7 @@ def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
         "may_grant_protected": access.may_grant_protected(request.user, case),
         "may_open_new_case": may_open_new_case(request.user, case),
         "panels": case_page.sections_for(request, case),
-        "timeline": case_page.timeline_for(request, case),
+        "timeline": timeline,
         "changes": case_changes(case, limit=15),
     }
     return render(request, "cases/case_detail.html", context)

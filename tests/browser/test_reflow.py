@@ -1,0 +1,180 @@
+"""Every page fits a phone (issue 19, point 5; WCAG 2.1 SC 1.4.10 Reflow): each role
+walks every page it is shown a link to, as the role walk does (tests/home/
+test_role_walk.py), in a real Chromium. Each page must not scroll sideways at 320 and
+390 CSS px and must pass axe-core, and every form stacks: each field's label sits above
+its field, never beside it (the handover forms and the access-log filter had them
+jumbled inline).
+
+One test per role, one sign-in, the pages in a loop: a page of one shape (the same
+path with other ids, the same query keys) is visited once per role. axe-core, the slow
+part (about a second a page), checks each shape once per session, as the first role
+that reaches it sees it; the reflow is measured for every role, whose pages differ in
+their buttons and rows. Downloads (CSV, the extract) and the Django admin's own pages
+are not pages of this layout."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import pytest
+
+from bokvar.demo import DEMO_USERS
+from tests.browser.conftest import assert_accessible
+from tests.home.test_role_walk import SKIPPED, shape
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROLES = [username for username, *_rest in DEMO_USERS]
+WIDTHS = (320, 390, 1280)  # two phones and a desktop (forms stack there too)
+PASSWORD = "pw-for-test-1"  # tests.shared_data.DEMO_SEED_ARGS
+NOT_PAGES = SKIPPED + ("/admin/", "/api/", "/login/", "/accounts/")
+AXE_CHECKED: set[str] = set()  # shapes axe-core has passed in this session
+
+OVERFLOW = """() => {
+  const root = document.documentElement;
+  if (root.scrollWidth <= window.innerWidth) return null;
+  // Name the widest elements, so a failure says what to fix.
+  const wide = [];
+  const over = (el) => el.getBoundingClientRect().right > window.innerWidth + 1;
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    // The innermost too-wide elements: those none of whose children is too wide.
+    if (r.width > 0 && over(el) && ![...el.children].some(over)) {
+      wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') +
+        ' ' + Math.round(r.right));
+    }
+  }
+  return root.scrollWidth + ' > ' + window.innerWidth + ': ' + wide.slice(0, 6).join(', ');
+}"""
+
+
+# The labels of text fields, lists and text areas in the page's content that are not above
+# their field (a label wrapping its field, a visually hidden label and a box or button
+# are not asked to).
+BESIDE = """() => {
+  const bad = [];
+  const fields = document.querySelectorAll(
+    'main input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=submit])' +
+    ':not([type=button]):not([type=image]):not([type=reset]), main select, main textarea');
+  for (const field of fields) {
+    const f = field.getBoundingClientRect();
+    if (f.width === 0) continue;
+    for (const label of field.labels || []) {
+      const l = label.getBoundingClientRect();
+      if (l.width <= 1 || label.contains(field)) continue;
+      if (l.bottom > f.top + 1) bad.push((field.name || field.id) + ': label beside its field');
+    }
+  }
+  return bad.join(', ');
+}"""
+
+
+def walk(page) -> tuple[int, list[str]]:
+    """Visit every page the role can reach by its links; the pages that fail."""
+    origin = page.url.split("/", 3)[:3]
+    base = "/".join(origin)
+    queue: deque[str] = deque(["/"])
+    shapes: set[str] = set()
+    problems: list[str] = []
+    visited = 0
+    # The fixture fails the test on a blocked script or style too; here it says where.
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(f"CSP {page.url}: {msg.text}")
+            if "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    while queue:
+        path = queue.popleft()
+        if shape(path) in shapes or path.startswith(NOT_PAGES):
+            continue
+        shapes.add(shape(path))
+        page.set_viewport_size({"width": WIDTHS[0], "height": 640})
+        try:
+            response = page.goto(path)
+        except Exception as exc:  # a download (CSV, extract) is not a page
+            if "Download is starting" in str(exc):
+                continue
+            raise
+        if response is None or response.status != 200:
+            continue
+        if "html" not in (response.headers.get("content-type") or ""):
+            continue
+        visited += 1
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 640})
+            wide = page.evaluate(OVERFLOW)
+            if wide:
+                problems.append(f"{width} px {path}: {wide}")
+            beside = page.evaluate(BESIDE)
+            if beside:
+                problems.append(f"{width} px {path}: {beside}")
+        if shape(path) not in AXE_CHECKED:
+            try:
+                assert_accessible(page)
+                AXE_CHECKED.add(shape(path))
+            except pytest.fail.Exception as exc:
+                problems.append(f"axe {path}: {exc}")
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        for href in hrefs:
+            if not href.startswith(base + "/"):
+                continue
+            link = href[len(base) :].split("#")[0]
+            if link and shape(link) not in shapes:
+                queue.append(link)
+    return visited, problems
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_fits_a_phone_and_passes_axe(demo_seeded, page, sign_in, role):
+    # The steering group's start page computes the month's statistics on first sight:
+    # slow on a busy machine (CI runs on two cores), not a layout problem.
+    page.set_default_timeout(60_000)
+    sign_in(role, PASSWORD)
+    visited, problems = walk(page)
+    print(f"{role}: {visited} pages")
+    for problem in problems:
+        print("PROBLEM", role, problem.splitlines()[0])
+    assert visited >= 3, visited
+    assert not problems, f"{len(problems)} problems for {role}:\n" + "\n".join(problems)
+
+
+FIRST_SCREEN = """() => ['next-deadline', 'household-summary', 'latest-contacts'].map(
+  (id) => { const el = document.getElementById(id); return el ? el.getBoundingClientRect().bottom : null; })"""
+
+
+def test_the_longest_case_page_shows_what_matters_on_the_first_screen(demo_seeded, page, sign_in):
+    """The case page of the household with the most shelter nights (the demo's homeless
+    client): at 390 x 844 px the next deadline, the household and the latest contacts are
+    on the first screen, and the page is a few screens long, not thousands of pixels."""
+    from django.db.models import Count
+
+    from cases.models import Case
+    from housing.models import ShelterNight
+
+    household = (
+        ShelterNight.objects.values("person__household")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    assert household is not None and household["n"] > 30, household
+    case = Case.objects.filter(household_id=household["person__household"]).order_by("pk").first()
+    page.set_default_timeout(60_000)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in("coordinator", PASSWORD)
+    page.goto(f"/cases/{case.pk}/")
+    bottoms = page.evaluate(FIRST_SCREEN)
+    assert None not in bottoms, bottoms
+    assert max(bottoms) <= 844, bottoms
+    height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"case page of {household['n']} shelter nights: {height} px high at 390 px")
+    assert height <= 6 * 844, height
+    # A folded part opens for who wants it: the shelter nights are one click away.
+    nights = page.locator("#section-housing details.more")
+    assert not nights.locator("tbody tr").first.is_visible()
+    nights.locator("summary").click()
+    assert nights.locator("tbody tr").first.is_visible()
