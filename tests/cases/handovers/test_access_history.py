@@ -39,9 +39,7 @@ def test_accepting_a_transfer_records_every_grant_with_its_actor(transfer, casew
     assert access.history.get().history_user == caseworker2
 
 
-def test_a_consultation_grant_and_its_closing_name_the_actor(
-    consultation, caseworker, caseworker2
-):
+def test_a_consultation_grant_and_its_closing_name_the_actor(consultation, caseworker, caseworker2):
     accept_handover(actor=caseworker2, handover_id=consultation.pk)
     # The sending unit's lead closes it (issue 21, point 4).
     close_consultation(actor=caseworker, handover_id=consultation.pk)
