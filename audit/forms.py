@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from bokvar.forms import within_calendar
+
 from .models import How
 
 
@@ -29,10 +31,16 @@ class HoldForm(forms.Form):
 
 class LogFilterForm(forms.Form):
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        validators=[within_calendar],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        validators=[within_calendar],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False)
     how = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All"))] + How.choices)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bokvar import roles
-from bokvar.forms import submitting
+from bokvar.forms import bad_request_naming_fields, submitting
 from bokvar.models import Unit
 from bokvar.permissions import role_required
 
@@ -108,6 +108,7 @@ def log(request):
         request,
         "audit/log.html",
         {"form": form, "rows": entries, "page": page, "query": query.urlencode()},
+        status=400 if form.errors else 200,
     )
 
 
@@ -116,7 +117,7 @@ def log(request):
 def log_csv(request):
     form, filters = _filters(request)
     if form.is_bound and not form.is_valid():
-        return HttpResponse(_("The filter is not valid."), status=400, content_type="text/plain")
+        return bad_request_naming_fields(form)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
     writer = csv.writer(response)

@@ -17,8 +17,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from simple_history.admin import SimpleHistoryAdmin
 
+from bokvar.admin_history import HistoryAdmin
 from bokvar.permissions import AuthenticatedRequest
 
 from . import services
@@ -90,7 +90,7 @@ class MembershipInline(admin.TabularInline[Membership, User]):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin[User], SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+class UserAdmin(BaseUserAdmin[User], HistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
     readonly_fields = ["second_factor"]
@@ -146,13 +146,13 @@ class UserAdmin(BaseUserAdmin[User], SimpleHistoryAdmin):  # type: ignore[misc] 
 
 
 @admin.register(District)
-class DistrictAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+class DistrictAdmin(HistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+class UnitAdmin(HistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
     list_display = ["name", "kind", "district", "is_active"]
     list_filter = ["district", "kind", "is_active"]
     search_fields = ["name"]
@@ -175,7 +175,7 @@ class UnitAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history shi
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+class MembershipAdmin(HistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
     form = MembershipForm
     list_display = ["user", "unit", "role", "is_lead"]
     list_filter = ["role", "unit"]
