@@ -92,6 +92,10 @@ KNOBS: dict[str, Knob] = {
     # After a sign-in with a second factor, the browser may be remembered and skip the code
     # for this many days (0: never). Resetting the user's second factor ends it at once.
     "REMEMBER_DEVICE_DAYS": Knob(14, "BOKVAR_REMEMBER_DEVICE_DAYS"),
+    # The WebAuthn relying-party id passkeys are bound to: the site's domain name as users
+    # reach it (e.g. "bokvar.kommun.se"). Empty: the host of each request. Changing it
+    # later makes every registered passkey unusable.
+    "WEBAUTHN_RP_ID": Knob("", "BOKVAR_WEBAUTHN_RP_ID", str),
     # The public survey answer page: unknown or used codes tried from one address within
     # ten minutes before it answers 429 (guessing codes; partners.survey_views).
     "SURVEY_CODE_FAILURES_PER_ADDRESS": Knob(20, "BOKVAR_SURVEY_CODE_FAILURES_PER_ADDRESS"),
