@@ -90,7 +90,7 @@ class MembershipInline(admin.TabularInline[Membership, User]):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin[User], HistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+class UserAdmin(BaseUserAdmin[User], HistoryAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
     readonly_fields = ["second_factor"]
@@ -146,13 +146,13 @@ class UserAdmin(BaseUserAdmin[User], HistoryAdmin):  # type: ignore[misc]  # sim
 
 
 @admin.register(District)
-class DistrictAdmin(HistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+class DistrictAdmin(HistoryAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Unit)
-class UnitAdmin(HistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+class UnitAdmin(HistoryAdmin):
     list_display = ["name", "kind", "district", "is_active"]
     list_filter = ["district", "kind", "is_active"]
     search_fields = ["name"]
@@ -175,7 +175,7 @@ class UnitAdmin(HistoryAdmin):  # type: ignore[misc]  # simple-history ships no 
 
 
 @admin.register(Membership)
-class MembershipAdmin(HistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+class MembershipAdmin(HistoryAdmin):
     form = MembershipForm
     list_display = ["user", "unit", "role", "is_lead"]
     list_filter = ["role", "unit"]

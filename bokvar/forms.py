@@ -94,9 +94,7 @@ class YearForm(forms.Form):
 def bad_request_naming_fields(form: forms.BaseForm) -> HttpResponse:
     """400 for a bad query string with no page of its own to show it on: one line per
     error, each naming its field."""
-    lines = [
-        f"{name}: {message}" for name, messages in form.errors.items() for message in messages
-    ]
+    lines = [f"{name}: {message}" for name, messages in form.errors.items() for message in messages]
     return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")
 
 

@@ -20,7 +20,7 @@ class Role(models.TextChoices):
     MEETING_PLACE_STAFF = "meeting_place_staff", _("Meeting-place staff")
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # Passkey.user comes from django-otp's untyped Device
     """Staff account. Clients are never users."""
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])

@@ -114,7 +114,7 @@ def register_complete(
         raise PasskeyError("no credential data")
     if Passkey.objects.filter(credential_id=credential.credential_id).exists():
         raise PasskeyError("already registered")
-    passkey = Passkey.objects.create(
+    passkey: Passkey = Passkey.objects.create(
         user=user,
         name=(name or "passkey")[:64],
         confirmed=True,
@@ -165,7 +165,7 @@ def sign_in_complete(request: HttpRequest, response: Mapping[str, Any]) -> Passk
         raise PasskeyError("no sign-in in progress")
     expected_user = state.pop("user", None)
     credential_id = _credential_id(response)
-    passkey = (
+    passkey: Passkey | None = (
         Passkey.objects.select_for_update()
         .select_related("user")
         .filter(credential_id=credential_id, confirmed=True, user__is_active=True)
