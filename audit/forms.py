@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bokvar.forms import within_calendar
+
 from .models import How
 
 
@@ -44,10 +46,16 @@ class ReaderChoiceField(forms.ModelChoiceField):
 
 class LogFilterForm(forms.Form):
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        validators=[within_calendar],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        validators=[within_calendar],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False)
     how = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All"))] + How.choices)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bokvar import roles
-from bokvar.forms import submitting
+from bokvar.forms import bad_request_naming_fields, submitting
 from bokvar.models import Unit, User
 from bokvar.permissions import role_required
 
@@ -169,7 +169,7 @@ def log_review(request, seq: int):
 def log_csv(request):
     form, filters = _filters(request)
     if form.is_bound and not form.is_valid():
-        return HttpResponse(_("The filter is not valid."), status=400, content_type="text/plain")
+        return bad_request_naming_fields(form)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
     writer = csv.writer(response)

@@ -21,8 +21,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from simple_history.admin import SimpleHistoryAdmin
 
+from bokvar.admin_history import HistoryAdmin
 from bokvar.permissions import AuthenticatedRequest
 
 from . import services
@@ -167,7 +167,7 @@ class MembershipInline(admin.TabularInline[Membership, User]):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin[User], SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+class UserAdmin(BaseUserAdmin[User], HistoryAdmin):
     form = LockedUserChangeForm
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
@@ -233,7 +233,7 @@ class UserAdmin(BaseUserAdmin[User], SimpleHistoryAdmin):  # type: ignore[misc] 
 
 
 @admin.register(District)
-class DistrictAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+class DistrictAdmin(HistoryAdmin):
     form = LockedForm
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
@@ -245,7 +245,7 @@ class DistrictAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+class UnitAdmin(HistoryAdmin):
     form = LockedForm
     list_display = ["name", "kind", "district", "is_active"]
     list_filter = ["district", "kind", "is_active"]
@@ -274,7 +274,7 @@ class UnitAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history shi
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple-history ships no types
+class MembershipAdmin(HistoryAdmin):
     form = MembershipForm
     list_display = ["user", "unit", "role", "is_lead"]
     list_filter = ["role", "unit"]

@@ -98,6 +98,11 @@ KNOBS: dict[str, Knob] = {
     # Batches up to this many rows are imported within the request; larger ones by a
     # worker, with a progress page.
     "SIGNAL_IMPORT_BACKGROUND_ROWS": Knob(200, "BOKVAR_SIGNAL_IMPORT_BACKGROUND_ROWS"),
+
+    # The WebAuthn relying-party id passkeys are bound to: the site's domain name as users
+    # reach it (e.g. "bokvar.kommun.se"). Empty: the host of each request. Changing it
+    # later makes every registered passkey unusable.
+    "WEBAUTHN_RP_ID": Knob("", "BOKVAR_WEBAUTHN_RP_ID", str),
     # The public survey answer page: unknown or used codes tried from one address within
     # ten minutes before it answers 429 (guessing codes; partners.survey_views).
     "SURVEY_CODE_FAILURES_PER_ADDRESS": Knob(20, "BOKVAR_SURVEY_CODE_FAILURES_PER_ADDRESS"),

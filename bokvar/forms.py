@@ -27,6 +27,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -63,6 +64,38 @@ def choose(choices: Iterable[tuple[str, StrOrPromise]]) -> list[tuple[str, StrOr
     """A choice that matters starts unchosen: saving the form untouched must not record
     the first option as if somebody had picked it."""
     return [("", _("— choose —")), *choices]
+
+
+# The dates a record or a filter may name. At the calendar's edges (year 1, year 9999)
+# the date arithmetic behind reports (a year back, a day forward, a datetime in the
+# local zone) overflows: a 500 instead of an answer (issue 21, point 9).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+def within_calendar(value: date | None) -> None:
+    """For any date a user gives: between EARLIEST_DATE and LATEST_DATE."""
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            _("Give a date between %(first)s and %(last)s.")
+            % {"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
+            code="out_of_range",
+        )
+
+
+class YearForm(forms.Form):
+    """A year in a query string (?year=): within the dates `within_calendar` allows."""
+
+    year = forms.IntegerField(
+        label=_("Year"), min_value=EARLIEST_DATE.year, max_value=LATEST_DATE.year
+    )
+
+
+def bad_request_naming_fields(form: forms.BaseForm) -> HttpResponse:
+    """400 for a bad query string with no page of its own to show it on: one line per
+    error, each naming its field."""
+    lines = [f"{name}: {message}" for name, messages in form.errors.items() for message in messages]
+    return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")
 
 
 def not_in_future(value: date | None) -> None:

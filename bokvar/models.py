@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 from simple_history.models import HistoricalRecords
 
 
@@ -27,7 +28,7 @@ class BreakGlassOnly(ValidationError):
     """Superuser status is reserved for the break-glass accounts (issue 21, point 3)."""
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # Passkey.user comes from django-otp's untyped Device
     """Staff account. Clients are never users."""
 
     # The language they chose with the language button (empty: never chose; the default,
@@ -329,3 +330,27 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Passkey(Device):  # type: ignore[misc]  # django-otp ships no types
+    """A WebAuthn credential (a passkey or a security key) of a staff account (issue 21,
+    point 1), a django-otp device so a session it verified counts as signed in with a
+    second factor everywhere else. It holds no personal data: the credential id, the
+    public key (inside the attested credential data) and the signature counter."""
+
+    credential_id = models.BinaryField(_("credential id"), max_length=1023, unique=True)
+    # fido2's AttestedCredentialData: AAGUID, credential id and COSE public key.
+    credential_data = models.BinaryField(_("credential data"))
+    # The authenticator's signature counter: an assertion must raise it (a copied key
+    # repeats or lowers it), unless the authenticator keeps none (always 0).
+    sign_count = models.PositiveBigIntegerField(_("signature counter"), default=0)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+
+    def verify_token(self, token: object) -> bool:
+        # A passkey answers a challenge (bokvar.passkeys), never a typed code.
+        return False

@@ -24,7 +24,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .conf import setting
-from .models import Role, SecondFactorReset, User
+from .models import Passkey, Role, SecondFactorReset, User
 
 if TYPE_CHECKING:
     # django-otp ships no types: a device is Any to mypy, named here for the reader.
@@ -81,7 +81,11 @@ def current_code(device: TOTPDevice, *, at: float | None = None) -> str:
 
 
 def has_authenticator(user: User) -> bool:
-    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+    """An authenticator app or a passkey: either is the second factor."""
+    return bool(
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or Passkey.objects.filter(user=user, confirmed=True).exists()
+    )
 
 
 def start_enrolment(*, user: User) -> TOTPDevice:
@@ -154,6 +158,7 @@ def reset(*, actor: User, user: User, reason: str) -> SecondFactorReset:
         raise SecondFactorError("reason required")
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    Passkey.objects.filter(user=user).delete()
     event = SecondFactorReset.objects.create(actor=actor, user=user, reason=reason[:200])
     # Ids only: the log carries no names.
     logger.warning("second factor reset: user %s by administrator %s", user.pk, actor.pk)

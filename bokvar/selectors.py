@@ -24,9 +24,15 @@ class Roles:
     district_ids: frozenset[int] = field(default_factory=frozenset)
     # Districts in which the user holds the coordinator role: their scope for cases.
     coordinator_district_ids: frozenset[int] = field(default_factory=frozenset)
+    # (role, unit id) of every membership: which role the user holds in which unit.
+    unit_roles: frozenset[tuple[str, int]] = field(default_factory=frozenset)
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    def unit_ids_with(self, *roles: str) -> frozenset[int]:
+        """The units in which the user holds one of `roles`."""
+        return frozenset(unit for role, unit in self.unit_roles if role in roles)
 
 
 def roles_of(user: User | AnonymousUser) -> Roles:
@@ -50,6 +56,7 @@ def roles_of(user: User | AnonymousUser) -> Roles:
         coordinator_district_ids=frozenset(
             district for role, _, _, district in rows if role == Role.COORDINATOR
         ),
+        unit_roles=frozenset((role, unit) for role, unit, _, _ in rows),
     )
     user._bokvar_roles = result  # type: ignore[attr-defined]  # a per-request cache on the user object
     return result

@@ -87,6 +87,11 @@ def _next(request: HttpRequest) -> str:
     return reverse("home")
 
 
+def next_url(request: HttpRequest) -> str:
+    """Where to go after signing in: `next` if it is on this site, else the start page."""
+    return _next(request)
+
+
 def _with_next(name: str, request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next")
     url = reverse(name)

@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
-from . import passwords, signin, views
+from . import passkey_views, passwords, signin, views
 
 api_v1 = [
     path("", include("cases.api_urls")),
@@ -24,6 +24,15 @@ urlpatterns = [
     path("login/enrol/", signin.enrol, name="login-enrol"),
     path("login/locked/", signin.locked_sign_in, name="login-locked"),
     path("login/recovery-codes/", signin.recovery_codes, name="recovery-codes"),
+    path("login/passkey/options/", passkey_views.sign_in_options, name="passkey-sign-in-options"),
+    path("login/passkey/", passkey_views.sign_in, name="passkey-sign-in"),
+    path("account/passkeys/", passkey_views.passkey_list, name="passkeys"),
+    path(
+        "account/passkeys/options/",
+        passkey_views.register_options,
+        name="passkey-register-options",
+    ),
+    path("account/passkeys/new/", passkey_views.register, name="passkey-register"),
     path(
         "staff/<int:user_id>/reset-second-factor/",
         signin.reset_second_factor,

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from bokvar.admin_history import HistoryAdmin
 
 from .models import CostCategory, Shelter, ShelterPrice
 
@@ -10,13 +11,13 @@ class ShelterPriceInline(admin.TabularInline):
 
 
 @admin.register(Shelter)
-class ShelterAdmin(SimpleHistoryAdmin):
+class ShelterAdmin(HistoryAdmin):
     list_display = ["name", "district", "is_active"]
     inlines = [ShelterPriceInline]
 
 
 @admin.register(CostCategory)
-class CostCategoryAdmin(SimpleHistoryAdmin):
+class CostCategoryAdmin(HistoryAdmin):
     """A new kind of cost item is a row here: no code needed."""
 
     list_display = ["name", "is_active"]

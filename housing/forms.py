@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import NOTE_MAX
+from bokvar.forms import NOTE_MAX, within_calendar
 from bokvar.models import District, Unit, User
 from cases.models import Landlord, Person
 
@@ -176,8 +176,8 @@ class CostItemForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), **DATE)
-    end = forms.DateField(label=_("To"), **DATE)
+    start = forms.DateField(label=_("From"), validators=[within_calendar], **DATE)
+    end = forms.DateField(label=_("To"), validators=[within_calendar], **DATE)
 
     def clean(self):
         cleaned = super().clean()

@@ -26,6 +26,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from bokvar import bulk
+from bokvar.forms import EARLIEST_DATE, LATEST_DATE
 from bokvar.history import attribute, system_user
 from bokvar.models import Unit, User
 from bokvar.roles import CASE_STAFF, HOUSING
@@ -205,6 +206,8 @@ def parse_csv(content: bytes) -> tuple[list[BatchRow], list[tuple[int, str]]]:
         header = [h.strip().casefold() for h in next(reader)]
     except StopIteration:
         return [], [(1, _("The file is empty."))]
+    except csv.Error:
+        return [], [(1, _("file: a cell is too long or its quotes do not close."))]
     columns = {}
     for key, aliases in HEADER_ALIASES.items():
         matches = [i for i, h in enumerate(header) if h in aliases]
@@ -212,11 +215,19 @@ def parse_csv(content: bytes) -> tuple[list[BatchRow], list[tuple[int, str]]]:
             return [], [(1, _("The header lacks the column '%(column)s'.") % {"column": key})]
         columns[key] = matches[0]
     rows = []
-    for line, record in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in record):
-            continue
-        values = {key: (record[i].strip() if i < len(record) else "") for key, i in columns.items()}
-        rows.append(BatchRow(line=line, **values))
+    line = 1
+    try:
+        for line, record in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in record):
+                continue
+            values = {
+                key: (record[i].strip() if i < len(record) else "") for key, i in columns.items()
+            }
+            rows.append(BatchRow(line=line, **values))
+    except csv.Error:
+        # A cell over csv's field limit (128 KiB) or a broken quote: the whole file is
+        # refused, nothing is imported (issue 21, point 9).
+        return [], [(line + 1, _("file: a cell is too long or its quotes do not close."))]
     return rows, []
 
 
@@ -302,7 +313,12 @@ def import_batch(
                 (row.line, _("personal_number: not a valid personal identity number"))
             )
             continue
-        night = parse_date(row.night) if row.night else None
+        try:
+            night = parse_date(row.night) if row.night else None
+        except ValueError:  # well formed but no such day (2026-02-30)
+            night = None
+        if night is not None and not EARLIEST_DATE <= night <= LATEST_DATE:
+            night = None
         if night is None:
             result.errors.append((row.line, _("night: give the date as YYYY-MM-DD")))
             continue

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from audit.hooks import How, record_read, record_reads
-from bokvar.forms import submitting
+from bokvar.forms import YearForm, bad_request_naming_fields, submitting
 from bokvar.models import District, Role, Unit, User
 from bokvar.permissions import role_required
 from bokvar.roles import CASE_STAFF, HOUSING
@@ -211,7 +211,13 @@ def nights_import(request):
                 _("%(n)s nights imported; %(d)s already registered and skipped.")
                 % {"n": result.created, "d": len(result.duplicates)},
             )
-    return render(request, "housing/import.html", {"form": form, "result": result})
+    refused = bool(form.errors) or (result is not None and not result.ok)
+    return render(
+        request,
+        "housing/import.html",
+        {"form": form, "result": result},
+        status=400 if refused else 200,
+    )
 
 
 @role_required(*HOUSING)
@@ -363,17 +369,16 @@ def night_remove(request, case_id: int, night_id: int):
     return redirect("cases:detail", case_id=case_id)
 
 
-def _year(request) -> int:
-    try:
-        return int(request.GET.get("year", timezone.localdate().year))
-    except ValueError:
-        return timezone.localdate().year
-
-
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
 def forecast(request):
-    year = _year(request)
+    if "year" in request.GET:
+        form = YearForm(request.GET)
+        if not form.is_valid():
+            return bad_request_naming_fields(form)
+        year = form.cleaned_data["year"]
+    else:
+        year = timezone.localdate().year
     rows = selectors.forecasts(request.user, year=year, as_of=timezone.localdate())
     rows = [r for r in rows if r.so_far]
     if rows:
@@ -407,4 +412,9 @@ def comparison(request):
         result = selectors.compare_for_user(
             request.user, form.cleaned_data["start"], form.cleaned_data["end"]
         )
-    return render(request, "housing/comparison.html", {"form": form, "result": result})
+    return render(
+        request,
+        "housing/comparison.html",
+        {"form": form, "result": result},
+        status=400 if form.errors else 200,
+    )

@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from bokvar.admin_history import HistoryAdmin
 
 from .models import PlaceStaff
 
 
 @admin.register(PlaceStaff)
-class PlaceStaffAdmin(SimpleHistoryAdmin):
+class PlaceStaffAdmin(HistoryAdmin):
     """Which meeting places a skötare works at (the role comes from a membership)."""
 
     list_display = ["place", "user"]

@@ -176,7 +176,7 @@ class HandoverList(generics.ListAPIView[Handover]):
             "case", "from_unit", "to_unit"
         )
         if self.request.query_params.get("box") == "inbox":
-            qs = qs.filter(selectors.inbox_q(roles_of(signed_in_user(self.request)).unit_ids))
+            qs = qs.filter(selectors.inbox_q(signed_in_user(self.request)))
         return qs.order_by("-sent_at", "-id")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -3,7 +3,6 @@ pending handover shows its receiving unit a decision summary, never the record."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,25 +14,43 @@ from django.utils.translation import gettext as _
 
 from bokvar.conf import setting
 from bokvar.legal_calendar import add_working_days, working_days_between
-from bokvar.models import Membership, Unit, User
+from bokvar.models import Membership, Role, Unit, User
 from bokvar.permissions import AuthenticatedRequest
 from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
 from bokvar.selectors import roles_of, staff_unit_ids
-from cases.models import Case, Deadline, Handover, Person
+from cases.models import Case, CaseAssignment, Deadline, Handover, Person
 
 # The most escalation steps a handover goes through (services.escalation sends them).
 ESCALATION_STEPS = 3
 
 
+def deciding_unit_ids(user: User) -> frozenset[int]:
+    """Units whose handovers the user works on: those where they are a caseworker or
+    coordinator, or the lead. A guide's membership alone is not enough: she sees only the
+    handovers of cases assigned to her (issue 21, point 4)."""
+    roles = roles_of(user)
+    return roles.unit_ids_with(*UNIT_CASE_ROLES) | roles.lead_unit_ids
+
+
+def acknowledging_unit_ids(user: User) -> frozenset[int]:
+    """Units whose consultations the user closes and whose returned handovers they mark
+    read: where they are the coordinator or the lead (issue 21, point 4)."""
+    roles = roles_of(user)
+    return roles.unit_ids_with(Role.COORDINATOR) | roles.lead_unit_ids
+
+
 def visible_handovers(user: User) -> QuerySet[Handover]:
-    """Handovers of the user's units, and every handover in a coordinator's district."""
+    """Handovers of the units the user works for (not a guide's membership alone), of the
+    cases assigned to them, and every handover in a coordinator's district."""
     if not user.is_authenticated or not user.is_active:
         return Handover.objects.none()
     roles = roles_of(user)
-    condition = Q(from_unit_id__in=roles.unit_ids) | Q(to_unit_id__in=roles.unit_ids)
+    unit_ids = deciding_unit_ids(user)
+    condition = Q(from_unit_id__in=unit_ids) | Q(to_unit_id__in=unit_ids)
     if roles.coordinator_district_ids:
         condition |= Q(case__responsible_unit__district_id__in=roles.coordinator_district_ids)
     condition |= Q(sent_by=user)
+    condition |= Q(case_id__in=CaseAssignment.objects.filter(user=user).values("case_id"))
     return Handover.objects.filter(condition)
 
 
@@ -41,23 +58,26 @@ def may_decide(user: User, handover: Handover) -> bool:
     """The receiving unit's caseworkers/coordinators or its lead; never the sender."""
     if handover.sent_by_id == user.pk:
         return False
-    roles = roles_of(user)
-    if handover.to_unit_id in roles.lead_unit_ids:
+    return handover.to_unit_id in deciding_unit_ids(user)
+
+
+def _sending_unit_oversees(user: User, handover: Handover) -> bool:
+    """The sending unit's coordinator or lead, or a coordinator of the case's district:
+    not the sending unit's other staff, not the receiving unit, not a guide."""
+    if handover.from_unit_id in acknowledging_unit_ids(user):
         return True
-    return handover.to_unit_id in staff_unit_ids(user, UNIT_CASE_ROLES)
+    return handover.case.responsible_unit.district_id in roles_of(user).coordinator_district_ids
 
 
 def may_close(user: User, handover: Handover) -> bool:
-    """A consultation is closed by either unit's staff or a district coordinator."""
-    roles = roles_of(user)
-    if handover.case.responsible_unit.district_id in roles.coordinator_district_ids:
-        return True
-    return bool({handover.from_unit_id, handover.to_unit_id} & staff_unit_ids(user))
+    """A consultation is closed by the unit that asked for it (its coordinator or lead)."""
+    return _sending_unit_oversees(user, handover)
 
 
 def may_acknowledge(user: User, handover: Handover) -> bool:
-    """A returned handover is marked read by the sending unit's staff."""
-    return handover.from_unit_id in staff_unit_ids(user)
+    """A returned handover is marked read by the sending unit's coordinator or lead:
+    marking it read takes it out of their inbox, so no one else may."""
+    return _sending_unit_oversees(user, handover)
 
 
 def get_handover_for_user(user: User, handover_id: int, *, action: str = "") -> Handover:
@@ -108,19 +128,19 @@ def target_units(case: Case) -> QuerySet[Unit]:
     ).exclude(pk=case.responsible_unit_id)
 
 
-def inbox_q(unit_ids: Iterable[int]) -> Q:
-    """Pending handovers waiting for these units, and returned ones back with them."""
-    return Q(status=Handover.Status.PENDING, to_unit_id__in=unit_ids) | Q(
+def inbox_q(user: User) -> Q:
+    """Pending handovers waiting for the user's decision, and returned ones back with a
+    unit whose returned handovers the user marks read."""
+    return Q(status=Handover.Status.PENDING, to_unit_id__in=deciding_unit_ids(user)) | Q(
         status=Handover.Status.RETURNED,
-        from_unit_id__in=unit_ids,
+        from_unit_id__in=acknowledging_unit_ids(user),
         return_acknowledged_at__isnull=True,
     )
 
 
 def inbox(user: User) -> QuerySet[Handover]:
-    unit_ids = roles_of(user).unit_ids
     return (
-        Handover.objects.filter(inbox_q(unit_ids))
+        Handover.objects.filter(inbox_q(user))
         .select_related("case", "from_unit", "to_unit", "sent_by", "returned_by")
         .order_by("sent_at", "id")
     )
@@ -199,7 +219,7 @@ def inbox_rows(user: User, *, today: date | None = None) -> list[InboxRow]:
     whatever their number (the roles, usually cached, and the handovers with their case's
     next deadline); the working days are counted in Python from the legal calendar."""
     today = today or timezone.localdate()
-    unit_ids = roles_of(user).unit_ids
+    unit_ids = deciding_unit_ids(user)
     if not unit_ids:
         return []
     handovers = (
@@ -225,8 +245,9 @@ def inbox_rows(user: User, *, today: date | None = None) -> list[InboxRow]:
 
 
 def returned_to(user: User) -> list[Handover]:
-    """Returned handovers back with the user's units, not yet acknowledged."""
-    unit_ids = roles_of(user).unit_ids
+    """Returned handovers, not yet acknowledged, back with units for which the user marks
+    them read."""
+    unit_ids = acknowledging_unit_ids(user)
     if not unit_ids:
         return []
     return list(
@@ -257,10 +278,9 @@ def takers(handover: Handover) -> QuerySet[User]:
 
 def inbox_count(request: AuthenticatedRequest) -> int:
     """The navigation badge: one query."""
-    unit_ids = roles_of(request.user).unit_ids
-    if not unit_ids:
+    if not roles_of(request.user).unit_ids:
         return 0
-    return Handover.objects.filter(inbox_q(unit_ids)).count()
+    return Handover.objects.filter(inbox_q(request.user)).count()
 
 
 def handovers_of_case(case: Case) -> list[Handover]:

@@ -272,6 +272,12 @@ NO_PERSONAL_DATA = {
     "password-reset-done": "a fixed message",
     "password-reset-confirm": "a new-password form",
     "password-reset-complete": "a fixed message",
+
+    "passkeys": "the user's own passkeys (name and dates)",
+    "passkey-register-options": "a WebAuthn challenge for the user's own account",
+    "passkey-register": "registers the user's own passkey",
+    "passkey-sign-in-options": "a WebAuthn challenge for signing in",
+    "passkey-sign-in": "signs in with a passkey",
     "reset-second-factor": "administrators only; a staff member's name, no client data",
     "logout": "POST only",
     "set_language": "POST only",

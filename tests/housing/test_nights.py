@@ -116,7 +116,8 @@ def test_upload_page(client, org, cases, shelter, coordinator):
     )
     response = client.post(reverse("housing:nights_import"), {"file": upload})
     body = response.content.decode()
-    assert response.status_code == 200 and "Rad 3" in body and ShelterNight.objects.count() == 0
+    # A refused file is bad input: 400, every bad row named (issue 21, point 9).
+    assert response.status_code == 400 and "Rad 3" in body and ShelterNight.objects.count() == 0
 
 
 def test_api_batch_same_rules(client, org, cases, shelter, coordinator, caseworker):

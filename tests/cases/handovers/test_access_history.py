@@ -40,9 +40,10 @@ def test_accepting_a_transfer_records_every_grant_with_its_actor(transfer, casew
     assert access.history.get().history_user == caseworker2
 
 
-def test_a_consultation_grant_and_its_closing_name_the_actor(consultation, caseworker2):
+def test_a_consultation_grant_and_its_closing_name_the_actor(consultation, caseworker, caseworker2):
     accept_handover(actor=caseworker2, handover_id=consultation.pk)
-    close_consultation(actor=caseworker2, handover_id=consultation.pk)
+    # The sending unit's lead closes it (issue 21, point 4).
+    close_consultation(actor=caseworker, handover_id=consultation.pk)
     unit_group = consultation.to_unit.group
     rows = CaseGroupObjectPermission.history.filter(
         content_object_id=consultation.case_id, group=unit_group
@@ -51,7 +52,7 @@ def test_a_consultation_grant_and_its_closing_name_the_actor(consultation, casew
         ("+", "consultation accepted"),
         ("-", "consultation closed"),
     ]
-    assert {r.history_user_id for r in rows} == {caseworker2.pk}
+    assert [r.history_user_id for r in rows] == [caseworker2.pk, caseworker.pk]
 
 
 def test_moving_back_supersedes_read_access_with_a_history_row(

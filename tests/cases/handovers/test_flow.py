@@ -156,8 +156,9 @@ def test_transfer_request_moves_case_to_the_asking_unit(
     a.refresh_from_db()
     assert a.responsible_unit == income
     assert can_write_case(caseworker2, a) and not can_write_case(caseworker, a)
-    # Still consulted: closing the consultation keeps what responsibility gives.
-    close_consultation(actor=caseworker2, handover_id=consult.pk)
+    # Still consulted: closing the consultation (by the unit that asked, the adult
+    # unit's lead) keeps what responsibility gives.
+    close_consultation(actor=caseworker, handover_id=consult.pk)
     assert can_write_case(caseworker2, a)
 
 
@@ -205,8 +206,8 @@ def test_unit_lead_acts_for_the_unit(cases, org, caseworker, guide):
 
     team = org.units[Unit.Kind.HOUSING_TEAM]
     handover = send(cases.a, actor=caseworker, to_unit=team)
-    # A guide is no decider of the unit...
-    with pytest.raises(PermissionDenied):
+    # A guide is no decider of the unit (nor knows of its handovers)...
+    with pytest.raises(Http404):
         accept_handover(actor=guide, handover_id=handover.pk)
     # ...unless they lead it.
     org_services.add_membership(user=guide, unit=team, role=Role.GUIDE, is_lead=True)

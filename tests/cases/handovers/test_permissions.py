@@ -105,8 +105,10 @@ def test_close(login, consultation, caseworker, caseworker2, steering, guide):
     assert login(guide).post(url).status_code == 404
     assert login(caseworker).post(url).status_code == 302
     assert Handover.objects.get().status == "closed"
+    # The consulted unit does not close it (issue 21, point 4).
+    assert login(caseworker2).post(url).status_code == 403
     # Closing again is told who closed it; access stays withdrawn.
-    told = [str(m) for m in login(caseworker2).post(url, follow=True).context["messages"]]
+    told = [str(m) for m in login(caseworker).post(url, follow=True).context["messages"]]
     assert "Karin Lindqvist" in told[-1]
 
 
@@ -258,14 +260,15 @@ def test_api_close_consultation(api, consultation, caseworker, caseworker2, guid
     url = f"/api/v1/handovers/{consultation.pk}/close/"
     assert api(caseworker2).get(url).status_code == 405
     # Not yet accepted: nothing to close.
-    early = api(caseworker2).post(url)
+    early = api(caseworker).post(url)
     assert early.status_code == 400 and "status" in early.json()["errors"]
     services.accept_handover(actor=caseworker2, handover_id=consultation.pk)
     assert api(steering).post(url).status_code == 403
     assert api(guide).post(url).status_code == 404
-    ok = api(caseworker2).post(url)
+    assert api(caseworker2).post(url).status_code == 403  # the consulted unit
+    ok = api(caseworker).post(url)
     assert ok.status_code == 200 and ok.json()["status"] == "closed"
-    assert api(caseworker2).post(url).status_code == 409
+    assert api(caseworker).post(url).status_code == 409
 
 
 def test_api_close_refuses_a_transfer(api, transfer, caseworker2):
