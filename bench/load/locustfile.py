@@ -33,11 +33,13 @@ from pathlib import Path
 from django_otp.oath import TOTP
 from locust import HttpUser, LoadTestShape, between, events, task
 
-PLAN = (
-    json.loads(Path(os.environ["LOAD_PLAN"]).read_text()) if os.environ.get("LOAD_PLAN") else None
+PLAN: dict = (
+    json.loads(Path(os.environ["LOAD_PLAN"]).read_text()) if os.environ.get("LOAD_PLAN") else {}
 )
 THINK = [float(x) for x in os.environ.get("LOAD_THINK", "3,10").split(",")]
 MAX_REQUESTS = int(os.environ.get("LOAD_MAX_REQUESTS", "0"))
+# One person of each role at a time (a smoke run's five people cover every role).
+EQUAL = os.environ.get("LOAD_EQUAL_ROLES") == "1"
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CASE_LINK = re.compile(r'href="/cases/(\d+)/"')
@@ -46,14 +48,15 @@ HANDOVER_LINK = re.compile(r'href="/cases/handovers/(\d+)/"')
 SELECT = re.compile(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', re.S)
 OPTION = re.compile(r'<option value="([^"]+)"')
 
-# One event row per request: (seconds since start, page, milliseconds, failed).
-_events: list[tuple[float, str, float, bool]] = []
+# One event row per request: (seconds since start, page, milliseconds, why it failed).
+_events: list[tuple[float, str, float, str]] = []
 _started = time.monotonic()
 
 
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, exception=None, **kwargs):
-    _events.append((time.monotonic() - _started, name, response_time, exception is not None))
+    failed = "" if exception is None else str(exception)[:200]
+    _events.append((time.monotonic() - _started, name, response_time, failed))
     if MAX_REQUESTS and len(_events) >= MAX_REQUESTS:
         # Bounded in requests as well as in time.
         runner = _runner.get("runner")
@@ -215,7 +218,7 @@ def _first_options(form: str) -> dict:
 
 class Coordinator(Staff):
     role = "coordinator"
-    weight = 3
+    weight = 1 if EQUAL else 3
 
     @task(3)
     def triage_signals(self) -> None:
@@ -253,7 +256,7 @@ class Coordinator(Staff):
 
 class Caseworker(Staff):
     role = "caseworker"
-    weight = 5
+    weight = 1 if EQUAL else 5
 
     @task(3)
     def handover_inbox(self) -> None:
@@ -277,7 +280,7 @@ class Caseworker(Staff):
 
 class Guide(Staff):
     role = "guide"
-    weight = 2
+    weight = 1 if EQUAL else 2
 
     @task(3)
     def open_case(self) -> None:

@@ -26,7 +26,7 @@ def _missing_auditor(password: str) -> None:
     unit = Unit.objects.filter(kind=Unit.Kind.HOUSING_TEAM).order_by("id").first()
     if unit is None or User.objects.filter(username="load-auditor").exists():
         return
-    attribution = {"user_id": system_user().pk, "reason": "load test account"}
+    attribution: bulk.Attribution = {"user_id": system_user().pk, "reason": "load test account"}
     (user,) = bulk.insert(
         User,
         [

@@ -70,6 +70,7 @@ def analyse(events: list[list], *, steps: list[int], step_seconds: float) -> dic
             "p50_ms": round(percentile([ms for ms, _ in rows], 0.50), 1),
             "p95_ms": round(percentile([ms for ms, _ in rows], 0.95), 1),
             "p99_ms": round(percentile([ms for ms, _ in rows], 0.99), 1),
+            "failures": sorted({f for _, f in rows if f}),
         }
         for name, rows in sorted(pages.items())
     }
@@ -127,6 +128,9 @@ def markdown(result: dict) -> str:
             f"| {name} | {row['requests']} | {row['errors']} | {row['p50_ms']} | "
             f"{row['p95_ms']} | {row['p99_ms']} |"
         )
+    failures = [(n, f) for n, row in result["pages"].items() for f in row["failures"]]
+    if failures:
+        lines += ["", "Failures:", ""] + [f"- {name}: {why}" for name, why in failures]
     lines += ["", "| people | requests/s | p95 ms | errors |", "|---:|---:|---:|---:|"]
     for stage in result["stages"]:
         lines.append(
@@ -165,6 +169,7 @@ def run(
     publish: bool,
     out_dir: Path = RESULTS,
     password: str = PASSWORD,
+    equal_roles: bool = False,
 ) -> dict:
     import django
 
@@ -178,6 +183,11 @@ def run(
     work = Path(tempfile.mkdtemp(prefix="bokvar-load-"))
     plan = work / "plan.json"
     prepare(per_role=max(people), password=password, out=plan)
+    # In production Celery beat keeps the dashboard's quick periods pre-computed
+    # (steering.refresh_statistics every 20 minutes); the load test runs no beat.
+    from steering.tasks import refresh_statistics
+
+    refresh_statistics()
 
     port = free_port(os.environ.get("BOKVAR_LOAD_PORTS", "8900-8999"))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -203,6 +213,7 @@ def run(
             "LOAD_STEP_SECONDS": str(step_seconds),
             "LOAD_MAX_REQUESTS": str(max_requests),
             "LOAD_THINK": think,
+            "LOAD_EQUAL_ROLES": "1" if equal_roles else "",
         }
         subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(ROOT / "bench/load/locustfile.py"),
@@ -252,11 +263,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--publish", action="store_true", help="Copy to docs/bench-results/.")
     parser.add_argument("--out", type=Path, default=RESULTS, help="Where to write the results.")
     parser.add_argument("--password", default=PASSWORD, help="The staff's password.")
+    parser.add_argument(
+        "--equal-roles", action="store_true", help="As many people of every role (smoke runs)."
+    )
     args = parser.parse_args(argv)
     result = run(
         scale=args.scale, users=args.users, duration=args.duration, steps=args.steps,
         workers=args.workers, max_requests=args.max_requests, think=args.think,
         publish=args.publish, out_dir=args.out, password=args.password,
+        equal_roles=args.equal_roles,
     )  # fmt: skip
     print(markdown(result))
 
