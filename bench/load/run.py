@@ -170,6 +170,7 @@ def run(
     out_dir: Path = RESULTS,
     password: str = PASSWORD,
     equal_roles: bool = False,
+    refresh: bool = True,
 ) -> dict:
     import django
 
@@ -185,9 +186,11 @@ def run(
     prepare(per_role=max(people), password=password, out=plan)
     # In production Celery beat keeps the dashboard's quick periods pre-computed
     # (steering.refresh_statistics every 20 minutes); the load test runs no beat.
-    from steering.tasks import refresh_statistics
+    # At national scale a first refresh takes most of an hour (--no-refresh skips it).
+    if refresh:
+        from steering.tasks import refresh_statistics
 
-    refresh_statistics()
+        refresh_statistics()
 
     port = free_port(os.environ.get("BOKVAR_LOAD_PORTS", "8900-8999"))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -237,6 +240,7 @@ def run(
         "duration_s": duration,
         "workers": workers,
         "think_s": think,
+        "dashboard_precomputed": refresh,
         "cores": os.cpu_count(),
         "load_before": load_before,
         "load_after": load_average(),
@@ -264,6 +268,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=RESULTS, help="Where to write the results.")
     parser.add_argument("--password", default=PASSWORD, help="The staff's password.")
     parser.add_argument(
+        "--no-refresh", action="store_true", help="Do not pre-compute the dashboard first."
+    )
+    parser.add_argument(
         "--equal-roles", action="store_true", help="As many people of every role (smoke runs)."
     )
     args = parser.parse_args(argv)
@@ -271,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
         scale=args.scale, users=args.users, duration=args.duration, steps=args.steps,
         workers=args.workers, max_requests=args.max_requests, think=args.think,
         publish=args.publish, out_dir=args.out, password=args.password,
-        equal_roles=args.equal_roles,
+        equal_roles=args.equal_roles, refresh=not args.no_refresh,
     )  # fmt: skip
     print(markdown(result))
 
