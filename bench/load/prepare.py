@@ -47,11 +47,13 @@ def prepare(*, per_role: int, password: str, out: Path) -> dict:
     if not Membership.objects.filter(role=Role.AUDITOR).exists():
         _missing_auditor(password)
     plan: dict = {"password": password, "accounts": {}}
+    # The last accounts of each role: `make bench` signs its pages in as the first ones
+    # without a second factor (force_login), which a device would turn into redirects.
     for role in ROLES:
         users = list(
             User.objects.filter(memberships__role=role, is_active=True)
             .distinct()
-            .order_by("id")[:per_role]
+            .order_by("-id")[:per_role]
         )
         for user in users:
             second_factor.ensure_demo_device(user)
