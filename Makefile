@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format messages bench bench-data clean
+.PHONY: run test lint format messages bench bench-data load clean
 
 SCALE ?= city
 # Test processes for `make test` (pytest-xdist): one per core.
@@ -55,6 +55,13 @@ bench-data: $(STAMP)
 
 bench: $(STAMP)
 	DEBUG=1 $(PY) -m bench --scale $(SCALE)
+
+# The load test: gunicorn on 127.0.0.1 and locust people of every role, a stepped ramp
+# up to USERS people over DURATION seconds, on the data of `make bench-data`.
+USERS ?= 40
+DURATION ?= 240
+load: $(STAMP)
+	DEBUG=1 $(PY) -m bench.load.run --scale $(SCALE) --users $(USERS) --duration $(DURATION) $(LOAD_ARGS)
 
 clean:
 	rm -rf var .pytest_cache

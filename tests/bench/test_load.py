@@ -1,0 +1,54 @@
+"""The load test runs (a smoke run of a few seconds): real gunicorn on loopback, real
+locust people of every role signing in with password and authenticator code, against
+this test run's PostgreSQL database seeded with the demo data."""
+
+import json
+import sys
+
+import pytest
+from django.db import connection
+
+from tests.live_http import ROOT, manage, server_env
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "pw-load-smoke-1"
+
+
+def test_a_short_load_run_signs_everyone_in_and_reports_every_page(tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("the load test runs against PostgreSQL")
+    import subprocess
+
+    s = connection.settings_dict
+    url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    env = server_env(data_dir=tmp_path / "data", database_url=url)
+    manage("seed_demo", "--password", PASSWORD, env=env)
+    out = tmp_path / "results"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.load.run", "--scale", "demo", "--users", "5",
+         "--duration", "10", "--steps", "1", "--workers", "1", "--think", "0.1,0.3",
+         "--equal-roles", "--password", PASSWORD, "--out", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads((out / "load-demo.json").read_text())
+    # Every person signed in for real (the code step redirects only for a right code).
+    assert figures["pages"]["sign in: code"]["requests"] == 5
+    assert figures["errors"] == 0, figures["pages"]
+    # One person of each role worked through pages of their session.
+    for role, pages in {
+        "coordinator": ("signal triage queue", "case list"),
+        "caseworker": ("handover inbox", "my deadlines", "case list"),
+        "guide": ("case list", "apartments"),
+        "steering": ("steering dashboard", "steering reports"),
+        "auditor": ("access log", "audit start"),
+    }.items():
+        seen = [p for p in pages if figures["pages"].get(p, {}).get("requests")]
+        assert seen, f"no page of the {role}'s session: {sorted(figures['pages'])}"
+    for row in figures["pages"].values():
+        assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]
+    assert [s["people"] for s in figures["stages"]] == [5]
+    assert figures["stages"][0]["rate_per_s"] > 0
+    assert figures["throughput_per_s"] > 0
+    assert "Saturation point" in (out / "load-demo.md").read_text()
