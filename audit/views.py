@@ -148,7 +148,11 @@ def log_review(request, seq: int):
     """Mark one read reviewed, with a comment; back to the log as it was filtered."""
     form = ReviewForm(request.POST)
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    # A path on this site only: anything else (a name, a date) would be taken by
+    # `redirect` for a view's name.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
         back = reverse("audit:log")
     if form.is_valid():
         with submitting(form) as result:

@@ -21,7 +21,18 @@ READ = re.compile(
     r"""(?:environ\.get|environ\[|getenv|env_bool|env_list|secret)\(?\s*["']([A-Z][A-Z0-9_]+)["']"""
 )
 # Set by the tooling itself, not by whoever configures Bo Kvar.
-NOT_CONFIGURATION = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+NOT_CONFIGURATION = {
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    # Set by bench/load/run.py for the locust process it starts, not by anyone configuring.
+    "LOAD_EQUAL_ROLES",
+    "LOAD_EVENTS",
+    "LOAD_MAX_REQUESTS",
+    "LOAD_PLAN",
+    "LOAD_STEPS",
+    "LOAD_STEP_SECONDS",
+    "LOAD_THINK",
+}
 
 
 def _variables_read() -> set[str]:

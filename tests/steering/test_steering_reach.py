@@ -17,6 +17,12 @@ pytestmark = pytest.mark.django_db
 
 # What the steering role may open (by URL name); everything else is 403/404.
 STEERING_NAMES = {
+    # Their own passkeys and signing in with one (issue 21): no one else's data.
+    "passkeys",
+    "passkey-register-options",
+    "passkey-register",
+    "passkey-sign-in-options",
+    "passkey-sign-in",
     "home",
     "notifications",
     "health",  # public: whether the database and broker answer
