@@ -12,6 +12,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from bokvar.models import Membership, RoleGrant, User
+from bokvar.sso import membership_mapped
 
 from .hooks import record_admin_change, record_superuser_use
 
@@ -54,3 +55,12 @@ def account_status_changed(sender: Any, instance: User, **kwargs: Any) -> None:
 def superuser_signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if getattr(user, "is_superuser", False) and request is not None:
         record_superuser_use(request, user)
+
+
+@receiver(membership_mapped, dispatch_uid="audit-membership-mapped-by-sso")
+def membership_mapped_by_sso(
+    sender: Any, user: User, membership: Membership, unit_id: int, **kwargs: Any
+) -> None:
+    """Single sign-on gave or took a role at this person's sign-in: the system made the
+    change (so `membership_changed` skipped it); the log names the person it concerns."""
+    record_admin_change(obj=membership, actor=user, unit_id=unit_id)

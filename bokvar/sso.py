@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -197,19 +198,30 @@ def user_for_identity(
     return user
 
 
+# Sent for each membership single sign-on adds, changes or removes (kwargs `user`, the
+# person signing in, `membership` and `unit_id`). The change itself is the system's (its
+# history names the system account), so the access log's receivers for admin changes
+# skip it; audit/ logs this signal instead, in the hash-chained log, flagged as a role
+# change of that person. A signal, because the kernel never imports audit/.
+membership_mapped = Signal()
+
+
 def sync_memberships(user: User, wanted: dict[tuple[int, str], bool], *, actor: User) -> None:
     current = {(m.unit_id, m.role): m for m in Membership.objects.filter(user=user)}
     for (unit_id, role), membership in current.items():
         if (unit_id, role) not in wanted:
+            membership_id = membership.pk
             remove_membership(
                 membership=membership,
                 actor=actor,
                 reason="single sign-on: no longer in the identity provider's claims",
             )
+            membership.pk = membership_id  # deleted: the log names the row that was
+            membership_mapped.send(Membership, user=user, membership=membership, unit_id=unit_id)
     for (unit_id, role), lead in wanted.items():
         existing = current.get((unit_id, role))
         if existing is None or existing.is_lead != lead:
-            add_membership(
+            added = add_membership(
                 user=user,
                 unit=Unit.objects.get(pk=unit_id),
                 role=role,
@@ -217,6 +229,7 @@ def sync_memberships(user: User, wanted: dict[tuple[int, str], bool], *, actor: 
                 actor=actor,
                 reason="single sign-on: mapped from the identity provider's claims",
             )
+            membership_mapped.send(Membership, user=user, membership=added, unit_id=unit_id)
 
 
 # --- Assurance and the second factor ---------------------------------------------------
