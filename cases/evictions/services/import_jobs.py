@@ -93,9 +93,11 @@ class _Progress:
         if self.side is None:
             SignalImport.objects.filter(pk=self.job_id).update(done_rows=done)
             return
+        table = self.side.ops.quote_name(SignalImport._meta.db_table)
         with self.side.cursor() as cursor:
             cursor.execute(
-                "UPDATE cases_signalimport SET done_rows = %s WHERE id = %s", [done, self.job_id]
+                f"UPDATE {table} SET done_rows = %s WHERE id = %s",  # noqa: S608 - a model's table
+                [done, self.job_id],
             )
 
     def close(self) -> None:
