@@ -22,6 +22,10 @@ import django
 from .report import PUBLISHED
 
 
+def _blank(value) -> str:
+    return "" if value is None else str(value)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--scale", default="city", choices=["district", "city", "national"])
@@ -46,6 +50,7 @@ def main() -> int:
     from django.conf import settings
     from django.db import connection
 
+    from . import floors
     from .runner import measure
     from .scenarios import builders
 
@@ -53,9 +58,12 @@ def main() -> int:
         print("The benchmarks run against PostgreSQL: set DATABASE_URL.", file=sys.stderr)
         return 2
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # The pages' framework floors: a bare view, mounted in this process only.
+    floors.install()
     results = []
     print(
-        f"{'scenario':58} {'median':>9} {'p95':>9} {'queries':>7} {'floor':>8} {'ratio':>6} {'rate/s':>9}  ok"
+        f"{'scenario':58} {'median':>9} {'p95':>9} {'queries':>7} {'SQL fl.':>8} {'ratio':>6} "
+        f"{'fw fl.':>7} {'×fw':>5} {'rate/s':>9}  ok  near"
     )
     for build in builders:
         for scenario in build(args.scale):
@@ -69,8 +77,10 @@ def main() -> int:
                 f"{result.name[:58]:58} {result.median_ms:9.2f} {result.p95_ms:9.2f} {result.queries:7d} "
                 f"{result.floor_ms if result.floor_ms is not None else '':>8} "
                 f"{result.ratio_to_floor if result.ratio_to_floor is not None else '':>6} "
+                f"{_blank(result.framework_floor_ms):>7} {_blank(result.ratio_to_framework_floor):>5} "
                 f"{result.rate_per_s if result.rate_per_s is not None else '':>9}  "
-                f"{'yes' if result.within_budget else 'NO'}"
+                f"{'yes' if result.within_budget else 'NO':3} "
+                f"{'' if result.near_floor is None else 'yes' if result.near_floor else 'NO'}"
             )
     out = Path(args.out or Path(__file__).parent / "results" / f"{args.scale}.json")
     rows = [r.as_dict() for r in results]
@@ -88,6 +98,13 @@ def main() -> int:
             document["results"] = [r for r in previous["results"] if r["name"] not in fresh] + rows
         path.write_text(json.dumps(document, indent=2) + "\n")
         print(f"Results written to {path}")
+    pages = [r for r in results if r.near_floor is not None]
+    if pages:
+        near = sum(1 for r in pages if r.near_floor)
+        print(
+            f"Pages at most {floors.MAX_QUERIES} queries and within {floors.MAX_RATIO:g}× their "
+            f"framework floor: {near} of {len(pages)}."
+        )
     return 0 if all(r.within_budget for r in results) else 1
 
 

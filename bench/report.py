@@ -12,6 +12,8 @@ import argparse
 import json
 from pathlib import Path
 
+from .floors import MAX_QUERIES, MAX_RATIO
+
 PUBLISHED = Path(__file__).resolve().parent.parent / "docs" / "bench-results"
 
 
@@ -22,8 +24,9 @@ def _num(value) -> str:
 def table(scale: str, folder: Path = PUBLISHED) -> str:
     results = json.loads((folder / f"{scale}.json").read_text())["results"]
     lines = [
-        "| scenario | median ms | p95 ms | queries | floor ms | ratio | rate/s | budget | met |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | median ms | p95 ms | queries | SQL floor ms | × SQL floor "
+        "| framework floor ms | × framework floor | rate/s | budget | met |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         if r["budget_ms"]:
@@ -34,10 +37,28 @@ def table(scale: str, folder: Path = PUBLISHED) -> str:
             budget = "–"
         queries = r["queries"] if r["queries"] >= 0 else "–"
         met = "yes" if r["within_budget"] else "**no**"
+        framework = r.get("framework_floor_ms")
+        ratio = r.get("ratio_to_framework_floor")
+        if framework is not None:
+            # Pages: marked where they exceed issue 22's limits (queries, ratio).
+            per_request = r.get("queries_per_request")
+            if per_request is not None and per_request != r["queries"]:
+                queries = f"{queries} ({per_request} per request)"
+            if (per_request if per_request is not None else r["queries"]) > MAX_QUERIES:
+                queries = f"**{queries}**"
+            ratio = f"{ratio:,}" if ratio is not None and ratio <= MAX_RATIO else f"**{ratio}**"
         lines.append(
             f"| {r['name']} | {_num(r['median_ms'])} | {_num(r['p95_ms'])} | {queries} | "
-            f"{_num(r['floor_ms'])} | {_num(r['ratio_to_floor'])} | {_num(r['rate_per_s'])} | "
+            f"{_num(r['floor_ms'])} | {_num(r['ratio_to_floor'])} | {_num(framework)} | "
+            f"{ratio if isinstance(ratio, str) else _num(ratio)} | {_num(r['rate_per_s'])} | "
             f"{budget} | {met} |"
+        )
+    pages = [r for r in results if r.get("near_floor") is not None]
+    if pages:
+        near = sum(1 for r in pages if r["near_floor"])
+        lines.append(
+            f"\nPages at most {MAX_QUERIES} queries and within {MAX_RATIO:g}× their framework "
+            f"floor: {near} of {len(pages)} (in bold: what exceeds it)."
         )
     return "\n".join(lines)
 

@@ -13,6 +13,7 @@ from django.test import Client
 from bokvar.models import Role, User
 from cases.models import Case, Person
 
+from . import floors
 from .runner import Scenario
 
 PAGE_BUDGET_MS = {"district": 100, "city": 100, "national": 250}
@@ -58,6 +59,33 @@ def _search(client: Client, text: str) -> Callable[[], object]:
     return run
 
 
+def _page(
+    name: str,
+    client: Client,
+    url: str,
+    *,
+    floor_sql: str,
+    floor_params: list | None = None,
+    budget_ms: float | None = None,
+    params: dict | None = None,
+    search: str | None = None,
+    **options,
+) -> Scenario:
+    """A page scenario with both floors: the SQL floor (`floor_sql` alone on the
+    connection) and the framework floor (its rows in a bare template, requested by the
+    same signed-in client through the same middleware; bench.floors). A `search` posts
+    the text and follows the redirect, and so does its floor."""
+    return Scenario(
+        name,
+        _search(client, search) if search is not None else _get(client, url, params),
+        floor_sql=floor_sql,
+        floor_params=list(floor_params or []),
+        budget_ms=budget_ms,
+        framework_floor=floors.request(client, floor_sql, floor_params, post=search is not None),
+        **options,
+    )
+
+
 def _first_user(role: str) -> User:
     return User.objects.filter(memberships__role=role).order_by("id").first()
 
@@ -73,35 +101,45 @@ def case_pages(scale: str) -> list[Scenario]:
     for label, user in (("coordinator", coordinator), ("caseworker", caseworker)):
         client = _client(user)
         out += [
-            Scenario(
+            _page(
                 f"case list ({label}): first page",
-                _get(client, "/cases/"),
+                client,
+                "/cases/",
                 floor_sql=_floor_case_page(
                     label, district_id if label == "coordinator" else unit_id
                 ),
                 budget_ms=budget,
             ),
-            Scenario(
+            _page(
                 f"case list ({label}): identity-number search",
-                _search(client, person.personal_number.replace("-", "")),
-                floor_sql="SELECT c.id FROM cases_case c JOIN cases_person p ON p.household_id = c.household_id "
+                client,
+                "/cases/",
+                search=person.personal_number.replace("-", ""),
+                floor_sql="SELECT c.id, c.number, p.given_name, p.family_name FROM cases_case c "
+                "JOIN cases_person p ON p.household_id = c.household_id "
                 "WHERE p.personal_number_bidx = %s",
                 floor_params=[person.personal_number_bidx],
                 budget_ms=budget,
             ),
-            Scenario(
+            _page(
                 f"case list ({label}): filter open cases of a unit",
-                _get(client, "/cases/", {"status": "open", "unit": unit_id}),
-                floor_sql="SELECT id FROM cases_case WHERE status = 'open' AND responsible_unit_id = %s "
-                "ORDER BY opened_on DESC, id DESC LIMIT 25",
+                client,
+                "/cases/",
+                params={"status": "open", "unit": unit_id},
+                floor_sql="SELECT c.id, c.number, p.given_name, p.family_name FROM cases_case c "
+                "JOIN cases_household h ON h.id = c.household_id "
+                "LEFT JOIN cases_person p ON p.id = h.head_id "
+                "WHERE c.status = 'open' AND c.responsible_unit_id = %s "
+                "ORDER BY c.opened_on DESC, c.id DESC LIMIT 25",
                 floor_params=[unit_id],
                 budget_ms=budget,
             ),
         ]
     out.append(
-        Scenario(
+        _page(
             "case page with its timeline",
-            _get(_client(caseworker), f"/cases/{sample.pk}/"),
+            _client(caseworker),
+            f"/cases/{sample.pk}/",
             floor_sql="SELECT * FROM cases_case c JOIN cases_person p ON p.household_id = c.household_id "
             "WHERE c.id = %s",
             floor_params=[sample.pk],
@@ -196,18 +234,20 @@ def workflow(scale: str) -> list[Scenario]:
         Notification.objects.filter(kind="deadline_reminder").delete()
 
     return [
-        Scenario(
+        _page(
             "My deadlines (caseworker)",
-            _get(_client(caseworker), "/cases/deadlines/"),
+            _client(caseworker),
+            "/cases/deadlines/",
             floor_sql="SELECT d.id, d.due_on, c.number FROM cases_deadline d JOIN cases_case c ON c.id = d.case_id "
             "JOIN cases_caseassignment a ON a.case_id = c.id WHERE a.user_id = %s AND d.done_at IS NULL "
             "ORDER BY d.due_on LIMIT 50",
             floor_params=[caseworker.pk],
             budget_ms=budget,
         ),
-        Scenario(
+        _page(
             "signal triage queue (coordinator)",
-            _get(_client(coordinator), "/cases/signals/"),
+            _client(coordinator),
+            "/cases/signals/",
             floor_sql="SELECT s.id, s.kind, s.received_on, l.organisation_name "
             "FROM cases_landlordsignal s JOIN cases_landlord l ON l.id = s.landlord_id "
             "WHERE s.district_id = %s AND s.status = 'untriaged' ORDER BY s.received_on, s.id",
@@ -322,9 +362,11 @@ def steering_year(scale: str) -> list[Scenario]:
     return [
         # What the steering group waits for: the page, served from the snapshot the
         # background refresh keeps (the warm-up run makes it if none is stored yet).
-        Scenario(
+        _page(
             "steering dashboard for a year",
-            _get(_client(steering), "/steering/statistics/", {"period": year.key}),
+            _client(steering),
+            "/steering/statistics/",
+            params={"period": year.key},
             floor_sql="SELECT data FROM steering_statisticssnapshot "
             "WHERE district_id = %s AND period = %s",
             floor_params=[district.pk, year.key],
@@ -439,9 +481,10 @@ def handover_inbox(scale: str) -> list[Scenario]:
         .first()
     )
     return [
-        Scenario(
+        _page(
             f"handover inbox ({busiest['n']} pending)",
-            _get(_client(caseworker), "/cases/handovers/"),
+            _client(caseworker),
+            "/cases/handovers/",
             floor_sql="SELECT h.id, h.kind, h.sent_at, c.number FROM cases_handover h "
             "JOIN cases_case c ON c.id = h.case_id WHERE h.to_unit_id = %s "
             "AND h.status = 'pending' ORDER BY h.sent_at",
@@ -489,3 +532,159 @@ def _audit(scale: str) -> list[Scenario]:
 
 
 builders.append(_audit)
+
+
+def _bench_auditor() -> User:
+    """A scale whose generated staff has no auditor (city) gets one for the benchmark,
+    as the load test makes its own (bench.load.prepare); no password, no device: the
+    benchmark signs in with force_login."""
+    from bokvar import bulk
+    from bokvar.history import system_user
+    from bokvar.models import Membership, Unit
+
+    unit = Unit.objects.filter(kind=Unit.Kind.HOUSING_TEAM).order_by("id").first()
+    attribution: bulk.Attribution = {"user_id": system_user().pk, "reason": "benchmark account"}
+    (user,) = bulk.insert(
+        User,
+        [User(username="bench-auditor", first_name="Bench", last_name="Auditor")],
+        **attribution,
+    )
+    bulk.insert(Membership, [Membership(user=user, unit=unit, role=Role.AUDITOR)], **attribution)
+    return user
+
+
+def load_test_pages(scale: str) -> list[Scenario]:
+    """The pages the load test visits (bench/load/locustfile.py) that the scenarios
+    above do not measure: each as its role opens it, with both floors."""
+    from cases.core.selectors.cases import visible_cases
+    from cases.models import Handover, LandlordSignal
+
+    budget = PAGE_BUDGET_MS[scale]
+    coordinator, caseworker = _first_user(Role.COORDINATOR), _first_user(Role.CASEWORKER)
+    guide, steering = _first_user(Role.GUIDE), _first_user(Role.STEERING)
+    auditor = _first_user(Role.AUDITOR) or _bench_auditor()
+    district_ids = sorted({m.unit.district_id for m in coordinator.memberships.all()})
+    signal = LandlordSignal.objects.filter(district_id__in=district_ids).order_by("-id").first()
+    handover = (
+        Handover.objects.filter(to_unit__memberships__user=caseworker).order_by("-id").first()
+    )
+    # A guide with an open case assigned (the first guide may have none).
+    guide_case = (
+        Case.objects.filter(
+            status=Case.Status.OPEN, assignments__user__memberships__role=Role.GUIDE
+        )
+        .order_by("-id")
+        .first()
+    )
+    if guide_case is not None:
+        guide = (
+            User.objects.filter(case_assignments__case=guide_case, memberships__role=Role.GUIDE)
+            .order_by("id")
+            .first()
+        )
+    open_case = visible_cases(coordinator).filter(status=Case.Status.OPEN).order_by("-id").first()
+    guide_districts = sorted({m.unit.district_id for m in guide.memberships.all()})
+    steering_districts = sorted({m.unit.district_id for m in steering.memberships.all()})
+    coordinator_client, guide_client = _client(coordinator), _client(guide)
+    auditor_client = _client(auditor)
+    one_case = (
+        "SELECT c.id, c.number, c.status, c.kind, c.opened_on FROM cases_case c WHERE c.id = %s"
+    )
+    out = [
+        _page(
+            "access log (auditor)",
+            auditor_client,
+            "/audit/log/",
+            floor_sql="SELECT seq, at, user_id, object_type, object_id, how, case_id, person_id, "
+            "denied FROM audit_accesslogentry ORDER BY seq DESC LIMIT 50",
+            budget_ms=budget,
+        ),
+        # A form and a link, no rows: its floor is the bare round trip.
+        _page(
+            "audit start (auditor)",
+            auditor_client,
+            "/audit/",
+            floor_sql="SELECT 1",
+            budget_ms=budget,
+        ),
+        _page(
+            "apartments (guide)",
+            guide_client,
+            "/housing/apartments/",
+            floor_sql="SELECT a.id, a.reference, a.address, a.kind, a.status, a.status_since, "
+            "l.organisation_name FROM housing_apartment a "
+            "LEFT JOIN cases_landlord l ON l.id = a.landlord_id WHERE a.district_id = ANY(%s) "
+            "ORDER BY a.status, a.status_since, a.reference",
+            floor_params=[guide_districts],
+            budget_ms=budget,
+        ),
+        _page(
+            "steering reports (steering group)",
+            _client(steering),
+            "/steering/reports/",
+            floor_sql="SELECT r.id, r.period, r.version, r.generated_at, r.reason, d.name "
+            "FROM steering_monthlyreport r JOIN bokvar_district d ON d.id = r.district_id "
+            "WHERE r.district_id = ANY(%s) ORDER BY r.period DESC, r.version DESC",
+            floor_params=[steering_districts],
+            budget_ms=budget,
+        ),
+        _page(
+            "contact form (coordinator)",
+            coordinator_client,
+            f"/cases/{open_case.pk}/contacts/new/",
+            floor_sql=one_case,
+            floor_params=[open_case.pk],
+            budget_ms=budget,
+        ),
+        _page(
+            "threat form (coordinator)",
+            coordinator_client,
+            f"/cases/{open_case.pk}/threats/new/",
+            floor_sql=one_case,
+            floor_params=[open_case.pk],
+            budget_ms=budget,
+        ),
+    ]
+    if signal is not None:
+        out.append(
+            _page(
+                "signal page (coordinator)",
+                coordinator_client,
+                f"/cases/signals/{signal.pk}/",
+                floor_sql="SELECT s.id, s.kind, s.received_on, s.tenant_name, s.arrears_amount, "
+                "s.status, l.organisation_name FROM cases_landlordsignal s "
+                "JOIN cases_landlord l ON l.id = s.landlord_id WHERE s.id = %s",
+                floor_params=[signal.pk],
+                budget_ms=budget,
+            )
+        )
+    if handover is not None:
+        out.append(
+            _page(
+                "handover page (caseworker)",
+                _client(caseworker),
+                f"/cases/handovers/{handover.pk}/",
+                floor_sql="SELECT h.id, h.kind, h.reason, h.expectations, h.status, h.sent_at, "
+                "c.number FROM cases_handover h JOIN cases_case c ON c.id = h.case_id "
+                "WHERE h.id = %s",
+                floor_params=[handover.pk],
+                budget_ms=budget,
+            )
+        )
+    if guide_case is not None:
+        out.append(
+            _page(
+                "nights form (guide)",
+                guide_client,
+                f"/housing/cases/{guide_case.pk}/nights/new/",
+                # The form's choices: the household's members.
+                floor_sql="SELECT p.id, p.given_name, p.family_name FROM cases_person p "
+                "JOIN cases_case c ON c.household_id = p.household_id WHERE c.id = %s",
+                floor_params=[guide_case.pk],
+                budget_ms=budget,
+            )
+        )
+    return out
+
+
+builders.append(load_test_pages)

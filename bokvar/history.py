@@ -111,6 +111,7 @@ REASONS = frozenset(
         gettext_noop("apartment registered"),
         gettext_noop("apartment status"),
         gettext_noop("assignees changed"),
+        gettext_noop("benchmark account"),
         gettext_noop("case closed"),
         gettext_noop("case created"),
         gettext_noop("case edited"),

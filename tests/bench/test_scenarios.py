@@ -3,15 +3,17 @@ itself is measured against PostgreSQL by `python -m bench`, not here)."""
 
 import pytest
 
-from bench import scenarios
+from bench import floors, scenarios
 from bench.runner import Scenario, measure
 from cases.models import Case
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-def test_every_scenario_runs_and_reports_a_result(monkeypatch, district_seeded):
+def test_every_scenario_runs_and_reports_a_result(monkeypatch, settings, district_seeded):
     monkeypatch.setattr(scenarios, "IMPORT_ROWS", 2_000)
+    # The framework floors' bare view, as `python -m bench` mounts it (bench.floors).
+    settings.ROOT_URLCONF = floors.URLCONF
     built = [s for build in scenarios.builders for s in build("district")]
     names = [s.name for s in built]
     for expected in (
@@ -27,6 +29,16 @@ def test_every_scenario_runs_and_reports_a_result(monkeypatch, district_seeded):
         "reminder task over a day of deadlines",
         "key rotation (people)",
         "access log: verify the chain",
+        # The pages the load test visits (bench/load/locustfile.py).
+        "access log (auditor)",
+        "audit start (auditor)",
+        "apartments (guide)",
+        "steering reports (steering group)",
+        "contact form (coordinator)",
+        "threat form (coordinator)",
+        "signal page (coordinator)",
+        "handover page (caseworker)",
+        "nights form (guide)",
     ):
         assert any(name.startswith(expected) for name in names), expected
     for scenario in built:
@@ -41,9 +53,18 @@ def test_every_scenario_runs_and_reports_a_result(monkeypatch, district_seeded):
             assert result.queries == -1, scenario.name
         if scenario.items:
             assert result.rate_per_s > 0, scenario.name
-        # Every page has its floor: the same result from one hand-written query.
+        # Every page has both floors: the same result from one hand-written query, and
+        # its rows in a bare template through the same middleware (bench.floors).
         if scenario.budget_ms and scenario.name != "access log: record one read":
             assert result.floor_ms is not None and result.ratio_to_floor > 0, scenario.name
+            assert scenario.framework_floor is not None, scenario.name
+            assert result.framework_floor_ms > 0, scenario.name
+            assert result.ratio_to_framework_floor > 0, scenario.name
+            assert result.near_floor is not None, scenario.name
+            # The floor goes through the middleware: session, user, second factor.
+            assert result.framework_floor_queries >= 3, scenario.name
+        else:
+            assert result.framework_floor_ms is None and result.near_floor is None
 
 
 def test_an_uncached_steering_period_is_counted_cold(district_seeded):

@@ -1,0 +1,92 @@
+"""The framework floor (issue 22, point 2): a bare view that fetches a page's rows with
+its hand-written query and renders them in a bare template, reached through the same
+middleware and sign-in as the page, and mounted in the benchmark's process only."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import Resolver404, resolve
+
+from bench import floors
+from bench.runner import Scenario, measure
+from bokvar.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_bare_view_is_never_among_the_products_addresses():
+    with pytest.raises(Resolver404):
+        resolve(f"{floors.PREFIX}0/", urlconf="bokvar.urls")
+    assert resolve(f"{floors.PREFIX}0/", urlconf=floors.URLCONF).func is floors.bare_view
+
+
+def test_the_floor_renders_the_querys_rows_through_the_middleware(client, settings, org):
+    settings.ROOT_URLCONF = floors.URLCONF
+    client.force_login(org.users["caseworker"])
+    run = floors.request(
+        client, "SELECT name FROM bokvar_unit WHERE id = %s", [org.units[Unit.Kind.ADULT].pk]
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        response = run()
+    body = response.content.decode()
+    assert org.units[Unit.Kind.ADULT].name in body
+    # No base layout: no navigation, no badges.
+    assert "main-nav" not in body
+    # The middleware's own reads (session, user, second factor) are part of the floor.
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "django_session" in sql and "otp_static_staticdevice" in sql
+    # Headers of the same middleware stack as every page.
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_the_floor_refuses_a_reader_who_is_not_signed_in(client, settings):
+    settings.ROOT_URLCONF = floors.URLCONF
+    run = floors.request(client, "SELECT 1")
+    with pytest.raises(RuntimeError, match="404"):
+        run()
+
+
+def test_a_search_floor_posts_and_follows_the_redirect(client, settings, org):
+    settings.ROOT_URLCONF = floors.URLCONF
+    client.force_login(org.users["caseworker"])
+    response = floors.request(client, "SELECT 42", post=True)()
+    assert response.redirect_chain and "<td>42</td>" in response.content.decode()
+
+
+def test_runner_reports_the_ratio_and_whether_a_page_is_near_its_floor(client, settings, org):
+    settings.ROOT_URLCONF = floors.URLCONF
+    client.force_login(org.users["caseworker"])
+
+    def page():
+        assert client.get("/cases/").status_code == 200
+
+    result = measure(
+        Scenario(
+            "case list",
+            page,
+            floor_sql="SELECT 1",
+            budget_ms=1000,
+            framework_floor=floors.request(client, "SELECT 1"),
+        ),
+        repeat=3,
+        warmup=1,
+    )
+    assert result.framework_floor_ms > 0
+    assert result.ratio_to_framework_floor == round(result.median_ms / result.framework_floor_ms, 1)
+    assert result.queries_per_request == result.queries  # one request
+    assert result.near_floor == (
+        result.queries <= floors.MAX_QUERIES and result.ratio_to_framework_floor <= floors.MAX_RATIO
+    )
+
+
+def test_queries_are_counted_per_request_too(client, settings, org):
+    settings.ROOT_URLCONF = floors.URLCONF
+    client.force_login(org.users["caseworker"])
+    one = floors.request(client, "SELECT 1")
+
+    def two_requests():
+        one()
+        one()
+
+    result = measure(Scenario("two", two_requests), repeat=1, warmup=0)
+    assert result.queries_per_request * 2 == result.queries
