@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bokvar import roles
 from bokvar.forms import bad_request_naming_fields, submitting
 from bokvar.models import Unit, User
+from bokvar.paging import CappedPaginator
 from bokvar.permissions import role_required
 
 from . import history, pdf, presentation, review, services
@@ -123,7 +123,10 @@ def log(request):
         page = None
         status = 400
     else:
-        page = Paginator(review.entries(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+        # The log grows by a row per read: its pager counts at most a thousand entries
+        # past the page's start, not the whole log (bokvar.paging).
+        asked = request.GET.get("page")
+        page = CappedPaginator(review.entries(filters), PAGE_SIZE, asked=asked).get_page(asked)
         rows = review.named(review.flag(list(page.object_list)), request.user)
     query = request.GET.copy()
     query.pop("page", None)

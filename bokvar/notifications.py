@@ -203,4 +203,8 @@ def mark_read(*, user: User, notification_id: int | None = None) -> int:
 
 
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return unread(user).count()
+
+
+def unread(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)

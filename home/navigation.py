@@ -7,18 +7,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from bokvar import roles
+from bokvar.counting import count_together
 from bokvar.models import User
-from bokvar.notifications import unread_count
+from bokvar.notifications import unread
 from bokvar.permissions import AuthenticatedRequest
 from bokvar.selectors import roles_of
-from cases.evictions.selectors import my_deadline_count, untriaged_count
-from cases.handovers.selectors import inbox_count
+from cases.evictions.selectors import my_deadline_badge, untriaged_badge
+from cases.handovers.selectors import inbox_badge
 
 
 @dataclass(frozen=True)
@@ -27,20 +29,21 @@ class NavItem:
     label: str | Promise  # a lazy translation
     url_name: str
     roles: tuple[str, ...]
-    # A number shown beside the entry (e.g. pending handovers); one query at most.
-    badge: Callable[[AuthenticatedRequest], int] | None = None
+    # A number shown beside the entry (e.g. pending handovers): what it counts. Every
+    # badge of a page is counted in one query (`items_for`), whatever their number.
+    badge: Callable[[AuthenticatedRequest], QuerySet] | None = None
 
 
-def _unread(request: AuthenticatedRequest) -> int:
-    return unread_count(request.user)
+def _unread(request: AuthenticatedRequest) -> QuerySet:
+    return unread(request.user)
 
 
 NAVIGATION: list[NavItem] = [
     NavItem("cases", _("Cases"), "cases:list", roles.CASE_PAGES),
-    NavItem("signals", _("Signals"), "cases:signals", roles.TRIAGE, badge=untriaged_count),
-    NavItem("handovers", _("Handovers"), "cases:handovers", roles.CASE_STAFF, badge=inbox_count),
+    NavItem("signals", _("Signals"), "cases:signals", roles.TRIAGE, badge=untriaged_badge),
+    NavItem("handovers", _("Handovers"), "cases:handovers", roles.CASE_STAFF, badge=inbox_badge),
     NavItem(
-        "deadlines", _("My deadlines"), "cases:deadlines", roles.CASE_STAFF, badge=my_deadline_count
+        "deadlines", _("My deadlines"), "cases:deadlines", roles.CASE_STAFF, badge=my_deadline_badge
     ),
     NavItem("landlords", _("Landlords"), "cases:landlords", roles.LANDLORD_REGISTER),
     NavItem("housing", _("Apartments"), "housing:apartments", roles.HOUSING),
@@ -63,17 +66,24 @@ def items_for(request: HttpRequest) -> list[dict]:
     signed_in = cast(AuthenticatedRequest, request)
     user_roles = roles_of(request.user)
     entries = []
+    badges: list[tuple[dict, QuerySet]] = []
     for item in NAVIGATION:
         if not user_roles.has(*item.roles):
             continue
         url = reverse(item.url_name)
-        entries.append(
-            {
-                "key": item.key,
-                "label": item.label,
-                "url": url,
-                "badge": item.badge(signed_in) if item.badge else None,
-                "current": request.path.startswith(url) if url != "/" else request.path == "/",
-            }
-        )
+        entry = {
+            "key": item.key,
+            "label": item.label,
+            "url": url,
+            "badge": None,
+            "current": request.path.startswith(url) if url != "/" else request.path == "/",
+        }
+        if item.badge:
+            badges.append((entry, item.badge(signed_in)))
+        entries.append(entry)
+    # One query for every badge of the page (bokvar.counting).
+    for (entry, _query), count in zip(
+        badges, count_together([query for _entry, query in badges]), strict=True
+    ):
+        entry["badge"] = count
     return entries

@@ -180,7 +180,12 @@ def triage_queue(user: User) -> QuerySet[LandlordSignal]:
 
 def untriaged_count(request: AuthenticatedRequest) -> int:
     """The navigation badge: the items of the user's own queue, one query."""
-    return _waiting(request.user).count()
+    return untriaged_badge(request).count()
+
+
+def untriaged_badge(request: AuthenticatedRequest) -> QuerySet[LandlordSignal]:
+    """What the navigation badge counts (home.navigation counts every badge in one query)."""
+    return _waiting(request.user)
 
 
 def repeats_of(signal: LandlordSignal) -> list[LandlordSignal]:
@@ -460,9 +465,16 @@ def my_deadlines(user: User) -> QuerySet[Deadline]:
 
 def my_deadline_count(request: AuthenticatedRequest, *, today: date | None = None) -> int:
     """The navigation badge: overdue or due within the longest lead time. One query."""
+    return my_deadline_badge(request, today=today).count()
+
+
+def my_deadline_badge(
+    request: AuthenticatedRequest, *, today: date | None = None
+) -> QuerySet[Deadline]:
+    """What the navigation badge counts (home.navigation counts every badge in one query)."""
     today = today or timezone.localdate()
     horizon = today + timedelta(days=max(setting("REMINDER_LEAD_DAYS")))
-    return my_deadlines(request.user).filter(due_on__lte=horizon).count()
+    return my_deadlines(request.user).filter(due_on__lte=horizon)
 
 
 def get_deadline_for_user(user: User, deadline_id: int) -> Deadline:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from bokvar.models import Membership, Role, Unit, User
 from bokvar.permissions import AuthenticatedRequest
 from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
 from bokvar.selectors import roles_of, staff_unit_ids
+from cases.core.selectors.cases import visible_cases
 from cases.models import Case, CaseAssignment, Deadline, Handover, Person
 
 # The most escalation steps a handover goes through (services.escalation sends them).
@@ -80,15 +81,20 @@ def may_acknowledge(user: User, handover: Handover) -> bool:
     return _sending_unit_oversees(user, handover)
 
 
-def get_handover_for_user(user: User, handover_id: int, *, action: str = "") -> Handover:
+def get_handover_for_user(
+    user: User, handover_id: int, *, action: str = "", with_case_sight: bool = False
+) -> Handover:
     """404 where the user may not know the handover; 403 where they may read it but not
-    take `action` ("decide", "close", "acknowledge")."""
-    handover = (
-        visible_handovers(user)
-        .select_related("case__responsible_unit", "from_unit", "to_unit", "sent_by")
-        .filter(pk=handover_id)
-        .first()
+    take `action` ("decide", "close", "acknowledge"). `with_case_sight`: also whether
+    the user may open the handover's case (`case_visible`), in the same query."""
+    found = visible_handovers(user).select_related(
+        "case__responsible_unit", "case__household", "from_unit", "to_unit", "sent_by"
     )
+    if with_case_sight:
+        found = found.annotate(
+            case_visible=Exists(visible_cases(user).filter(pk=OuterRef("case_id")))
+        )
+    handover = found.filter(pk=handover_id).first()
     if handover is None:
         raise Http404
     if action == "decide" and not may_decide(user, handover):
@@ -280,7 +286,14 @@ def inbox_count(request: AuthenticatedRequest) -> int:
     """The navigation badge: one query."""
     if not roles_of(request.user).unit_ids:
         return 0
-    return Handover.objects.filter(inbox_q(request.user)).count()
+    return inbox_badge(request).count()
+
+
+def inbox_badge(request: AuthenticatedRequest) -> QuerySet[Handover]:
+    """What the navigation badge counts (home.navigation counts every badge in one query)."""
+    if not roles_of(request.user).unit_ids:
+        return Handover.objects.none()
+    return Handover.objects.filter(inbox_q(request.user))
 
 
 def handovers_of_case(case: Case) -> list[Handover]:

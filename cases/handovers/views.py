@@ -48,9 +48,11 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
 def handover_detail(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
-    handover = selectors.get_handover_for_user(request.user, handover_id)
-    handover = deciding.mark_seen(actor=request.user, handover_id=handover.pk)
-    may_open_case = case_selectors.visible_cases(request.user).filter(pk=handover.case_id).exists()
+    handover = selectors.get_handover_for_user(request.user, handover_id, with_case_sight=True)
+    may_open_case = handover.case_visible
+    if handover.seen_at is None and handover.status == Handover.Status.PENDING:
+        # Only a pending handover nobody has opened is marked (locked, read again).
+        handover = deciding.mark_seen(actor=request.user, handover_id=handover.pk)
     # The decision summary is case data too (household, threat), so the read is recorded.
     record_read(request, obj=handover.case, how=How.PAGE)
     pending = handover.status == Handover.Status.PENDING

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from audit.hooks import How, record_read, record_reads
 from bokvar.forms import submitting
 from bokvar.models import Unit
+from bokvar.paging import CappedPaginator
 from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_PAGES, CASE_STAFF
 from bokvar.selectors import roles_of
@@ -99,7 +100,20 @@ def _render_list(
     found: QuerySet[Case] | list[Case] = (
         case_selectors.case_list(request.user, filters) if filters is not None else []
     )
-    page: Page[Case] = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The pager counts at most a thousand cases past the page's start (bokvar.paging):
+    # a district's whole list is not counted on every page.
+    asked = request.GET.get("page")
+    pager = (
+        CappedPaginator(
+            found,
+            PAGE_SIZE,
+            asked=asked,
+            to_count=case_selectors.case_list_to_count(request.user, filters),
+        )
+        if filters is not None
+        else Paginator(found, PAGE_SIZE)
+    )
+    page: Page[Case] = pager.get_page(asked)
     rows = [{"case": case, "name": case_selectors.head_name(case)} for case in page.object_list]
     if rows:
         # The list shows each case's main tenant by name: one read per case shown.

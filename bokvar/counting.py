@@ -1,0 +1,42 @@
+"""Several counts in one query (issue 22, point 2: every page at most 20 queries).
+
+The base layout shows a badge per navigation entry (signals waiting, handovers,
+deadlines, unread notifications); counted one by one they are a query each on every
+page. `count_together` counts them all in one statement, each as a scalar subquery:
+the same querysets, the same permission filters, one round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import QuerySet
+
+
+def count_together(querysets: Sequence[QuerySet]) -> list[int]:
+    """The number of rows of each queryset, in order; one query for all of them (none
+    when every queryset is empty by construction, e.g. `pk__in=[]`)."""
+    if len({qs.db for qs in querysets}) > 1:
+        # Routed to different databases (bokvar.db_router): one count each.
+        return [qs.count() for qs in querysets]
+    parts: list[str] = []
+    params: list = []
+    positions: list[int | None] = []
+    for qs in querysets:
+        try:
+            sql, qs_params = qs.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            positions.append(None)
+            continue
+        positions.append(len(parts))
+        # The SQL is Django's own compilation of the queryset, its values bound as params.
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{len(parts)})")  # noqa: S608
+        params.extend(qs_params)
+    if not parts:
+        return [0] * len(querysets)
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return [0 if position is None else int(row[position]) for position in positions]

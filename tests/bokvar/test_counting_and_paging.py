@@ -1,0 +1,99 @@
+"""Several counts in one query (bokvar.counting, the navigation badges) and a pager
+that counts at most a thousand rows past its page (bokvar.paging, issue 22 point 2)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bokvar.counting import count_together
+from bokvar.models import Membership, Unit, User
+from bokvar.paging import CappedPaginator
+
+pytestmark = pytest.mark.django_db
+
+
+def test_counts_together_equal_the_counts_one_by_one_in_one_query(org):
+    querysets = [
+        User.objects.filter(is_active=True),
+        Unit.objects.filter(kind=Unit.Kind.ADULT),
+        Membership.objects.filter(user=org.users["coordinator"]),
+        Unit.objects.filter(name="no such unit"),
+    ]
+    expected = [qs.count() for qs in querysets]
+    assert expected[0] > 1 and expected[3] == 0
+    with CaptureQueriesContext(connection) as ctx:
+        assert count_together(querysets) == expected
+    assert len(ctx) == 1
+
+
+def test_querysets_empty_by_construction_cost_no_query():
+    with CaptureQueriesContext(connection) as ctx:
+        assert count_together([Unit.objects.none(), Unit.objects.filter(pk__in=[])]) == [0, 0]
+        assert count_together([]) == []
+    assert len(ctx) == 0
+
+
+def test_a_distinct_queryset_is_counted_distinct(org):
+    qs = User.objects.filter(memberships__isnull=False).distinct()
+    assert count_together([qs]) == [qs.count()]
+
+
+def _pager(asked, cap=10):
+    # 23 users at least: the demo organisation's staff plus some.
+    return CappedPaginator(User.objects.order_by("id"), 3, asked=asked, cap=cap)
+
+
+@pytest.fixture
+def users(org):
+    from tests.factories import UserFactory
+
+    for i in range(25 - User.objects.count()):
+        UserFactory(username=f"extra{i}")
+    return User.objects.count()
+
+
+def test_a_small_list_is_counted_exactly(users):
+    pager = _pager(None, cap=1000)
+    assert pager.count == users and not pager.more
+
+
+def test_a_long_list_counts_to_the_cap_and_says_more(users):
+    pager = _pager("1", cap=10)
+    assert pager.count == 10 and pager.more
+    page = pager.get_page("1")
+    assert page.has_next() and len(page.object_list) == 3
+    # Counting from the page asked for: page 4 starts at row 10 and counts ten more.
+    pager = _pager("4", cap=10)
+    assert pager.count == 19 and pager.more
+    assert pager.get_page("4").number == 4
+
+
+def test_every_row_stays_reachable_page_by_page(users):
+    seen, number = [], 1
+    while True:
+        pager = _pager(str(number), cap=4)
+        page = pager.get_page(str(number))
+        seen += [u.pk for u in page.object_list]
+        if not page.has_next():
+            break
+        number = page.next_page_number()
+    assert seen == list(User.objects.order_by("id").values_list("pk", flat=True))
+
+
+def test_a_page_past_the_end_lands_on_the_last_page(users):
+    pager = _pager("999")
+    assert pager.count == users and not pager.more
+    page = pager.get_page("999")
+    assert page.number == pager.num_pages and not page.has_next()
+
+
+def test_a_page_that_is_no_number_is_the_first(users):
+    assert _pager("last").get_page("last").number == 1
+    assert _pager(None).get_page(None).number == 1
+
+
+def test_the_count_is_one_bounded_query(users):
+    with CaptureQueriesContext(connection) as ctx:
+        _pager("2", cap=5).count  # noqa: B018
+    assert len(ctx) == 1
+    assert "LIMIT 6 OFFSET 3" in ctx.captured_queries[0]["sql"]
