@@ -157,6 +157,9 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer, with selects written in Python (the same markup, much faster
+# for long option lists: bokvar/rendering.py).
+FORM_RENDERER = "bokvar.rendering.Renderer"
 
 # The development server serves every browser socket (kept alive between requests) in a
 # thread of its own; a connection kept there for reuse stays open as long as the socket

@@ -1,0 +1,61 @@
+"""The form renderer: Django's, except that a `<select>` is written in Python.
+
+Django renders every option of a select through two template includes (the option and
+its attributes). A select of a few hundred options (the access log's readers, the case
+list's staff, the units) then costs more than the rest of its page together (issue 22,
+point 2: half the access log page's time at city scale, growing with the staff). The
+markup here is byte for byte what Django's templates `django/forms/widgets/select.html`,
+`select_option.html` and `attrs.html` give (tests/bokvar/test_rendering.py compares
+them), with the same escaping; any other template, or a select whose options use
+another template, goes through Django's templates as before.
+"""
+
+from __future__ import annotations
+
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+SELECT = "django/forms/widgets/select.html"
+OPTION = "django/forms/widgets/select_option.html"
+
+
+def _attrs(attrs: dict) -> str:
+    # attrs.html: `{% if value is not False %} name{% if value is not True %}="value"`
+    out = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        out.append(f" {conditional_escape(name)}")
+        if value is not True:
+            out.append(f'="{conditional_escape(str(value))}"')
+    return "".join(out)
+
+
+def render_select(widget: dict) -> SafeString:
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        for option in group_choices:
+            parts.append(
+                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+            )  # the option template's file ends with a line break, which Django keeps
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return mark_safe("".join(parts))  # noqa: S308  every value above is escaped
+
+
+class Renderer(DjangoTemplates):
+    def render(self, template_name, context, request=None):
+        if template_name == SELECT:
+            widget = context["widget"]
+            if all(
+                option.get("template_name") == OPTION
+                for _name, choices, _index in widget["optgroups"]
+                for option in choices
+            ):
+                return render_select(widget)
+        return super().render(template_name, context, request)
