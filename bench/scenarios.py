@@ -556,7 +556,7 @@ def _bench_auditor() -> User:
 def load_test_pages(scale: str) -> list[Scenario]:
     """The pages the load test visits (bench/load/locustfile.py) that the scenarios
     above do not measure: each as its role opens it, with both floors."""
-    from cases.core.selectors.cases import visible_cases
+    from cases.core.selectors.cases import visible_cases, writable_cases
     from cases.models import Handover, LandlordSignal
 
     budget = PAGE_BUDGET_MS[scale]
@@ -568,20 +568,16 @@ def load_test_pages(scale: str) -> list[Scenario]:
     handover = (
         Handover.objects.filter(to_unit__memberships__user=caseworker).order_by("-id").first()
     )
-    # A guide with an open case assigned (the first guide may have none).
-    guide_case = (
-        Case.objects.filter(
-            status=Case.Status.OPEN, assignments__user__memberships__role=Role.GUIDE
-        )
-        .order_by("-id")
-        .first()
-    )
-    if guide_case is not None:
-        guide = (
-            User.objects.filter(case_assignments__case=guide_case, memberships__role=Role.GUIDE)
-            .order_by("id")
-            .first()
-        )
+    # The nights form as a guide opens it: the first guide who may write to an open case
+    # (the generated guides may have none: then a caseworker, as the name says).
+    night_writer, night_case, night_role = caseworker, None, "caseworker"
+    for candidate in User.objects.filter(memberships__role=Role.GUIDE).order_by("id")[:50]:
+        night_case = writable_cases(candidate).filter(status=Case.Status.OPEN).first()
+        if night_case is not None:
+            night_writer, night_role = candidate, "guide"
+            break
+    if night_case is None:
+        night_case = writable_cases(caseworker).filter(status=Case.Status.OPEN).first()
     open_case = visible_cases(coordinator).filter(status=Case.Status.OPEN).order_by("-id").first()
     guide_districts = sorted({m.unit.district_id for m in guide.memberships.all()})
     steering_districts = sorted({m.unit.district_id for m in steering.memberships.all()})
@@ -671,16 +667,16 @@ def load_test_pages(scale: str) -> list[Scenario]:
                 budget_ms=budget,
             )
         )
-    if guide_case is not None:
+    if night_case is not None:
         out.append(
             _page(
-                "nights form (guide)",
-                guide_client,
-                f"/housing/cases/{guide_case.pk}/nights/new/",
+                f"nights form ({night_role})",
+                _client(night_writer),
+                f"/housing/cases/{night_case.pk}/nights/new/",
                 # The form's choices: the household's members.
                 floor_sql="SELECT p.id, p.given_name, p.family_name FROM cases_person p "
                 "JOIN cases_case c ON c.household_id = p.household_id WHERE c.id = %s",
-                floor_params=[guide_case.pk],
+                floor_params=[night_case.pk],
                 budget_ms=budget,
             )
         )

@@ -77,11 +77,17 @@ def visible_signals(user: User) -> QuerySet[LandlordSignal]:
     return LandlordSignal.objects.filter(condition).select_related("case")
 
 
-def mark_withheld(user: object, signals: Iterable[LandlordSignal]) -> list[LandlordSignal]:
+def mark_withheld(
+    user: object,
+    signals: Iterable[LandlordSignal],
+    *,
+    sight: people_selectors.Sight | None = None,
+) -> list[LandlordSignal]:
     """Apply the one visibility rule (`people_selectors.Sight`) to signals about to be
     shown: `withheld` is set on each, and templates and serializers show no tenant data,
-    description or dismissal reason of a withheld signal. One query for the whole list."""
-    sight = people_selectors.Sight(user)
+    description or dismissal reason of a withheld signal. One query for the whole list
+    (none when the caller passes the reader's `sight`, already read)."""
+    sight = sight or people_selectors.Sight(user)
     shown = list(signals)
     for signal in shown:
         signal.withheld = sight.hides_signal(signal)

@@ -19,6 +19,7 @@ from bokvar.permissions import AuthenticatedRequest
 from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
 from bokvar.selectors import roles_of, staff_unit_ids
 from cases.core.selectors.cases import visible_cases
+from cases.core.selectors.people import hidden_people
 from cases.models import Case, CaseAssignment, Deadline, Handover, Person
 
 # The most escalation steps a handover goes through (services.escalation sends them).
@@ -86,13 +87,19 @@ def get_handover_for_user(
 ) -> Handover:
     """404 where the user may not know the handover; 403 where they may read it but not
     take `action` ("decide", "close", "acknowledge"). `with_case_sight`: also whether
-    the user may open the handover's case (`case_visible`), in the same query."""
+    the user may open the handover's case (`case_visible`) and whether its household
+    has someone hidden from them (`case_hidden`), in the same query."""
     found = visible_handovers(user).select_related(
         "case__responsible_unit", "case__household", "from_unit", "to_unit", "sent_by"
     )
     if with_case_sight:
         found = found.annotate(
-            case_visible=Exists(visible_cases(user).filter(pk=OuterRef("case_id")))
+            case_visible=Exists(visible_cases(user).filter(pk=OuterRef("case_id"))),
+            # A member of the case's household hidden from the user (the rule of
+            # `people.Sight`, for this one household).
+            case_hidden=Exists(
+                hidden_people(user).filter(household_id=OuterRef("case__household_id"))
+            ),
         )
     handover = found.filter(pk=handover_id).first()
     if handover is None:

@@ -20,7 +20,7 @@ from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF
 from cases import case_page
 from cases.core.selectors import cases as case_selectors
-from cases.core.selectors.people import Sight, grantable_protected_people
+from cases.core.selectors.people import grantable_protected_people
 from cases.models import Handover
 
 from . import selectors
@@ -49,7 +49,8 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def handover_detail(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
     handover = selectors.get_handover_for_user(request.user, handover_id, with_case_sight=True)
-    may_open_case = handover.case_visible
+    # Read with the handover (mark_seen below reads it again, without them).
+    may_open_case, withheld = handover.case_visible, handover.case_hidden
     if handover.seen_at is None and handover.status == Handover.Status.PENDING:
         # Only a pending handover nobody has opened is marked (locked, read again).
         handover = deciding.mark_seen(actor=request.user, handover_id=handover.pk)
@@ -62,7 +63,7 @@ def handover_detail(request: AuthenticatedRequest, handover_id: int) -> HttpResp
         {
             "handover": handover,
             # The reason, expectations and return reason are free text about the household.
-            "withheld": Sight(request.user).hides_case(handover.case),
+            "withheld": withheld,
             "summary": selectors.decision_summary(
                 handover, lines=case_page.summary_for(handover.case)
             ),

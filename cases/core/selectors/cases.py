@@ -107,17 +107,18 @@ def writable_cases(user: User) -> QuerySet[Case]:
 
 def get_case_for_user(user: User, case_id: int, *, write: bool = False) -> Case:
     """404 where the user may not know the case exists; 403 where they may read but not write."""
-    case = (
-        visible_cases(user)
-        .select_related(
-            "household", "household__head", "responsible_unit", "responsible_caseworker"
-        )
-        .filter(pk=case_id)
-        .first()
+    found = visible_cases(user).select_related(
+        "household", "household__head", "responsible_unit", "responsible_caseworker"
     )
+    if write:
+        # Whether the user may write, read with the case (one query, not two).
+        found = found.annotate(
+            user_may_write=Exists(writable_cases(user).filter(pk=OuterRef("pk")))
+        )
+    case = found.filter(pk=case_id).first()
     if case is None:
         raise Http404
-    if write and not writable_cases(user).filter(pk=case.pk).exists():
+    if write and not case.user_may_write:
         raise PermissionDenied
     return case
 

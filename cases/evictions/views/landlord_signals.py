@@ -21,6 +21,7 @@ from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF, TRIAGE
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
+from cases.core.selectors.people import Sight
 from cases.core.views.cases import registration_received_redirect
 from cases.models import LandlordSignal
 
@@ -99,26 +100,25 @@ def _render_signal(
     record_read(request, obj=signal, how=How.PAGE)
     repeat_of = signal.repeat_of if signal.repeat_of_id else None
     waits_for_first = repeat_of is not None and repeat_of.status == "untriaged"
-    (signal,) = selectors.mark_withheld(request.user, [signal])
-    may_triage = (
-        signal.status == "untriaged"
-        and not waits_for_first
-        and not signal.withheld
+    # Who is hidden from the reader, read once for the signal and its repeats.
+    sight = Sight(request.user)
+    (signal,) = selectors.mark_withheld(request.user, [signal], sight=sight)
+    # Whether the signal is the reader's to triage: one query, asked only when it matters.
+    triager = (
+        not signal.withheld
+        and (signal.status == "untriaged" and not waits_for_first or signal.is_misconduct)
         and selectors.may_triage_signal(request.user, signal)
     )
+    may_triage = signal.status == "untriaged" and not waits_for_first and triager
     context: dict[str, Any] = {
         "signal": signal,
         "may_triage": may_triage,
         "repeat_of": repeat_of,
-        "repeats": selectors.mark_withheld(request.user, selectors.repeats_of(signal)),
+        "repeats": selectors.mark_withheld(request.user, selectors.repeats_of(signal), sight=sight),
     }
     if signal.withheld:
         context["contacts"] = selectors.protected_signal_contacts(signal)
-    if (
-        signal.is_misconduct
-        and not signal.withheld
-        and selectors.may_triage_signal(request.user, signal)
-    ):
+    if signal.is_misconduct and triager:
         context["misconduct_form"] = misconduct_form or MisconductStepsForm.for_signal(signal)
     if may_triage:
         context["suggestions"] = selectors.triage_suggestions(request.user, signal)
