@@ -91,17 +91,17 @@ def measure(scenario: Scenario, *, repeat: int, warmup: int = 2) -> Result:
             scenario.setup()
         starts: list[int] = []
 
-        def started(**kwargs):
+        def request_began(**kwargs: object) -> None:
             starts.append(len(ctx.captured_queries))
 
         # A page's queries are counted per request too: a search posts, then opens the
         # result page (two requests, each a round trip of its own).
-        request_started.connect(started)
+        request_started.connect(request_began)
         try:
             with CaptureQueriesContext(connection) as ctx:
                 scenario.run()
         finally:
-            request_started.disconnect(started)
+            request_started.disconnect(request_began)
         queries = len(ctx)
         bounds = [*starts, queries]
         most_in_one_request = max(

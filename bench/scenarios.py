@@ -578,7 +578,7 @@ def load_test_pages(scale: str) -> list[Scenario]:
             break
     if night_case is None:
         night_case = writable_cases(caseworker).filter(status=Case.Status.OPEN).first()
-    open_case = visible_cases(coordinator).filter(status=Case.Status.OPEN).order_by("-id").first()
+    open_case = visible_cases(coordinator).filter(status=Case.Status.OPEN).order_by("-id")[0]
     guide_districts = sorted({m.unit.district_id for m in guide.memberships.all()})
     steering_districts = sorted({m.unit.district_id for m in steering.memberships.all()})
     coordinator_client, guide_client = _client(coordinator), _client(guide)

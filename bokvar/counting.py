@@ -9,20 +9,21 @@ the same querysets, the same permission filters, one round trip.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
 
-def count_together(querysets: Sequence[QuerySet]) -> list[int]:
+def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
     """The number of rows of each queryset, in order; one query for all of them (none
     when every queryset is empty by construction, e.g. `pk__in=[]`)."""
     if len({qs.db for qs in querysets}) > 1:
         # Routed to different databases (bokvar.db_router): one count each.
         return [qs.count() for qs in querysets]
     parts: list[str] = []
-    params: list = []
+    params: list[Any] = []
     positions: list[int | None] = []
     for qs in querysets:
         try:

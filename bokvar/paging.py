@@ -9,22 +9,25 @@ page asked for: the pages up to there are known exactly, and beyond it the page 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 CAP = 1000
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(Paginator[Any]):
     def __init__(
         self,
-        object_list,
+        object_list: QuerySet[Any],
         per_page: int,
         *,
         asked: object = None,
         cap: int = CAP,
-        to_count=None,
-    ):
+        to_count: QuerySet[Any] | None = None,
+    ) -> None:
         """`asked`: the page number asked for (as given); `to_count`: the same rows in a
         form cheaper to count (without the page's columns), when there is one."""
         super().__init__(object_list, per_page)
@@ -44,6 +47,6 @@ class CappedPaginator(Paginator):
         ahead = self.to_count.order_by().values("pk")[start : start + self.cap + 1].count()
         if ahead == 0 and start > 0:
             # A page past the end (an old link): the exact total, to land on the last page.
-            return self.to_count.count()
+            return int(self.to_count.count())
         self.more = ahead > self.cap
-        return start + min(ahead, self.cap)
+        return int(start + min(ahead, self.cap))

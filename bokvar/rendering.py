@@ -12,7 +12,10 @@ another template, goes through Django's templates as before.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.forms.renderers import DjangoTemplates
+from django.http import HttpRequest
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -20,7 +23,7 @@ SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
 
 
-def _attrs(attrs: dict) -> str:
+def _attrs(attrs: dict[str, Any]) -> str:
     # attrs.html: `{% if value is not False %} name{% if value is not True %}="value"`
     out = []
     for name, value in attrs.items():
@@ -32,7 +35,7 @@ def _attrs(attrs: dict) -> str:
     return "".join(out)
 
 
-def render_select(widget: dict) -> SafeString:
+def render_select(widget: dict[str, Any]) -> SafeString:
     parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
@@ -49,7 +52,9 @@ def render_select(widget: dict) -> SafeString:
 
 
 class Renderer(DjangoTemplates):
-    def render(self, template_name, context, request=None):
+    def render(
+        self, template_name: str, context: dict[str, Any], request: HttpRequest | None = None
+    ) -> str:
         if template_name == SELECT:
             widget = context["widget"]
             if all(

@@ -71,7 +71,7 @@ def items_for(request: HttpRequest) -> list[dict]:
         if not user_roles.has(*item.roles):
             continue
         url = reverse(item.url_name)
-        entry = {
+        entry: dict[str, object] = {
             "key": item.key,
             "label": item.label,
             "url": url,

@@ -50,7 +50,8 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
 def handover_detail(request: AuthenticatedRequest, handover_id: int) -> HttpResponse:
     handover = selectors.get_handover_for_user(request.user, handover_id, with_case_sight=True)
     # Read with the handover (mark_seen below reads it again, without them).
-    may_open_case, withheld = handover.case_visible, handover.case_hidden
+    may_open_case = getattr(handover, "case_visible", False)
+    withheld = getattr(handover, "case_hidden", True)
     if handover.seen_at is None and handover.status == Handover.Status.PENDING:
         # Only a pending handover nobody has opened is marked (locked, read again).
         handover = deciding.mark_seen(actor=request.user, handover_id=handover.pk)

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -97,22 +96,19 @@ def _render_list(
     filters: case_selectors.CaseFilters | None,
     status: int = 200,
 ) -> HttpResponse:
-    found: QuerySet[Case] | list[Case] = (
-        case_selectors.case_list(request.user, filters) if filters is not None else []
-    )
     # The pager counts at most a thousand cases past the page's start (bokvar.paging):
     # a district's whole list is not counted on every page.
     asked = request.GET.get("page")
-    pager = (
-        CappedPaginator(
-            found,
+    pager: Paginator[Case]
+    if filters is not None:
+        pager = CappedPaginator(
+            case_selectors.case_list(request.user, filters),
             PAGE_SIZE,
             asked=asked,
             to_count=case_selectors.case_list_to_count(request.user, filters),
         )
-        if filters is not None
-        else Paginator(found, PAGE_SIZE)
-    )
+    else:
+        pager = Paginator([], PAGE_SIZE)
     page: Page[Case] = pager.get_page(asked)
     rows = [{"case": case, "name": case_selectors.head_name(case)} for case in page.object_list]
     if rows:
