@@ -422,9 +422,14 @@ def get_threat_for_user(
 def _responsible_q(user: User) -> Q:
     """Deadlines this user answers for: assigned cases, or unassigned cases of their units.
 
-    Both sides are sets of case ids driven by the user (their assignments, their units'
-    cases), so the database never walks every assignment of the installation."""
-    mine = CaseAssignment.objects.filter(user=user).values("case_id")
+    Both sides are sets of OPEN case ids driven by the user (their assignments, their
+    units' cases), so the database never walks every assignment of the installation, and
+    never the case table either: with the case's status checked here instead of by a join
+    of every deadline to its case, PostgreSQL no longer scanned all 500,000 cases to count
+    the navigation badge (150 ms on every case-staff page at national scale, issue 22)."""
+    mine = CaseAssignment.objects.filter(user=user, case__status=Case.Status.OPEN).values(
+        "case_id"
+    )
     units = Membership.objects.filter(user=user, role__in=list(CASE_STAFF)).values("unit_id")
     unassigned = (
         Case.objects.filter(responsible_unit_id__in=units, status=Case.Status.OPEN)
@@ -448,7 +453,12 @@ def _income_support_q(user: User) -> Q:
         .exclude(decision=PaymentRoute.Decision.REFUSED)
         .values("threat_id")
     )
-    return Q(kind=Deadline.Kind.RECOVERY, threat_id__in=routes)
+    # Open cases only, as a set driven by the routes (a recovery deadline is its threat's
+    # case's): a correlated EXISTS here became a hash of every open case.
+    open_cases = EvictionThreat.objects.filter(
+        pk__in=routes, case__status=Case.Status.OPEN
+    ).values("case_id")
+    return Q(kind=Deadline.Kind.RECOVERY, threat_id__in=routes, case_id__in=open_cases)
 
 
 def my_deadlines(user: User) -> QuerySet[Deadline]:
@@ -457,7 +467,8 @@ def my_deadlines(user: User) -> QuerySet[Deadline]:
     with their threat and whether children live in the household (`has_children`), so
     the page shows them as the threat panel does in a constant number of queries."""
     return (
-        Deadline.objects.filter(done_at__isnull=True, case__status=Case.Status.OPEN)
+        Deadline.objects.filter(done_at__isnull=True)
+        # Each alternative keeps only open cases' deadlines (see _responsible_q).
         .filter(_responsible_q(user) | _income_support_q(user))
         .select_related("case", "case__responsible_unit", "threat")
         .annotate(
