@@ -427,9 +427,7 @@ def _responsible_q(user: User) -> Q:
     never the case table either: with the case's status checked here instead of by a join
     of every deadline to its case, PostgreSQL no longer scanned all 500,000 cases to count
     the navigation badge (150 ms on every case-staff page at national scale, issue 22)."""
-    mine = CaseAssignment.objects.filter(user=user, case__status=Case.Status.OPEN).values(
-        "case_id"
-    )
+    mine = CaseAssignment.objects.filter(user=user, case__status=Case.Status.OPEN).values("case_id")
     units = Membership.objects.filter(user=user, role__in=list(CASE_STAFF)).values("unit_id")
     unassigned = (
         Case.objects.filter(responsible_unit_id__in=units, status=Case.Status.OPEN)
@@ -455,9 +453,9 @@ def _income_support_q(user: User) -> Q:
     )
     # Open cases only, as a set driven by the routes (a recovery deadline is its threat's
     # case's): a correlated EXISTS here became a hash of every open case.
-    open_cases = EvictionThreat.objects.filter(
-        pk__in=routes, case__status=Case.Status.OPEN
-    ).values("case_id")
+    open_cases = EvictionThreat.objects.filter(pk__in=routes, case__status=Case.Status.OPEN).values(
+        "case_id"
+    )
     return Q(kind=Deadline.Kind.RECOVERY, threat_id__in=routes, case_id__in=open_cases)
 
 
