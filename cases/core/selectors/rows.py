@@ -18,8 +18,8 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import DecimalField, F, Model, OuterRef, QuerySet, TextField
-from django.db.models.functions import Cast, JSONObject
+from django.db.models import DecimalField, Expression, F, JSONField, Model, OuterRef, QuerySet
+from django.db.models.functions import JSONObject
 
 from ...models import Case
 from .per_request import once
@@ -100,18 +100,42 @@ def _tree(paths: Iterable[str]) -> dict[str, Any]:
     return tree
 
 
+class _WholeRow(Expression):
+    """`to_jsonb(<table>)`: the whole row of the table a column is read from, as one JSON
+    object keyed by column. One expression a table, where naming each column would cost
+    the ORM thousands of expressions to compile for a page's lists."""
+
+    output_field = JSONField()
+
+    def __init__(self, column: Any) -> None:
+        super().__init__()
+        self.column = column
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        (self.column,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.column)  # '"U0"."id"': the table's alias first
+        return f"to_jsonb({sql.rsplit('.', 1)[0]})", params
+
+
 def _json(
     model: type[Model], prefix: str, related: Iterable[str], annotations: Iterable[str] = ()
 ) -> JSONObject:
-    """A row of `model` (reached by `prefix`) and its `related` rows as one JSON object,
-    with the queryset's `annotations`. Decimals go as text: a JSON number would come
-    back a float."""
+    """A row of `model` (reached by `prefix`) and its `related` rows as one JSON object
+    ("_row": the columns), with the queryset's `annotations`."""
     columns: dict[str, Any] = {name: F(name) for name in annotations}
-    for field in model._meta.concrete_fields:
-        column = F(prefix + field.attname)
-        columns[field.attname] = (
-            Cast(column, TextField()) if isinstance(field, DecimalField) else column
-        )
+    # A column other than the key, so that a related row is joined (a key is read from
+    # the referring row's foreign key, without the join).
+    column = (
+        "pk"
+        if not prefix
+        else next(f.attname for f in model._meta.concrete_fields if not f.primary_key)
+    )
+    columns["_row"] = _WholeRow(F(prefix + column))
     for name, below in _tree(related).items():
         target = model._meta.get_field(name).related_model
         columns[name] = _json(target, f"{prefix}{name}__", _paths(below))
@@ -132,7 +156,8 @@ def _instance(
     """The instance the ORM would have made of the row (`Model.from_db`), with its
     related instances cached as `select_related` caches them and its annotations set."""
     fields = model._meta.concrete_fields
-    values = [_python(field, value.get(field.attname)) for field in fields]
+    row = value.get("_row") or {}
+    values = [_python(field, row.get(field.column)) for field in fields]
     obj = model.from_db(connection.alias, [f.attname for f in fields], values)
     for name in annotations:
         setattr(obj, name, value.get(name))
@@ -140,7 +165,7 @@ def _instance(
         field = model._meta.get_field(name)
         related = value.get(name)
         target = field.related_model
-        if related is None or related.get(target._meta.pk.attname) is None:
+        if related is None or (related.get("_row") or {}).get(target._meta.pk.column) is None:
             field.set_cached_value(obj, None)
         else:
             field.set_cached_value(obj, _instance(target, related, below))
@@ -151,7 +176,10 @@ def _python(field: Any, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(field, DecimalField):
-        return Decimal(value)
+        # A JSON number comes as a float: its shortest form is the stored decimal (at most
+        # 15 digits), at the column's scale as the database gives it.
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return number.quantize(Decimal(1).scaleb(-field.decimal_places))
     if hasattr(field, "from_db_value"):  # the encrypted fields decrypt here
         return field.from_db_value(value, None, connection)
     return field.to_python(value)
