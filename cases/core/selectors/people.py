@@ -180,13 +180,20 @@ def household_children(request: Any, case: Case) -> list[HouseholdChild]:
     return CHILDREN.for_page(request, case)
 
 
-def get_person_for_user(user: User, case: Case, person_id: int) -> Person:
+def get_person_for_user(
+    user: User, case: Case, person_id: int, *, hidden: bool | None = None
+) -> Person:
     """A person of a case the user already reached; the members of a household hidden from
-    the user (one of them protected and not granted) answer 404."""
+    the user (one of them protected and not granted) answer 404. `hidden`: whether the
+    household is, when the page has decided it (`cases.hides_household`)."""
     person = Person.objects.filter(household_id=case.household_id, pk=person_id).first()
     if person is None:
         raise Http404
-    if Sight(user).hides_household(case.household_id):
+    if hidden is None:
+        # `Sight(user).hides_household`, asked of this household only (a Sight lists
+        # every hidden person of the country).
+        hidden = hidden_people(user).filter(household_id=case.household_id).exists()
+    if hidden:
         raise Http404
     return person
 
