@@ -263,12 +263,20 @@ def case_forecast(
     jan1 = date(year, 1, 1)
     if case.opened_on > as_of or (case.closed_on is not None and case.closed_on < jan1):
         return None
-    own = [n for n in nights if n.owner == case.pk and jan1 <= n.night <= as_of]
+    # `owner`, `open_case` and `placed` are the annotations of `case_nights`.
+    own = [n for n in nights if getattr(n, "owner", None) == case.pk and jan1 <= n.night <= as_of]
     items = [i for i in cost_items if jan1 <= i.on <= as_of]
     nights_sum = {
         case.pk: (
             sum((n.cost for n in own), ZERO),
-            sum((n.cost for n in own if n.open_case is not None and not n.placed), ZERO),
+            sum(
+                (
+                    n.cost
+                    for n in own
+                    if getattr(n, "open_case", None) is not None and not getattr(n, "placed", False)
+                ),
+                ZERO,
+            ),
         )
     }
     others = {

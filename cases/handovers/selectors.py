@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
@@ -121,7 +122,7 @@ def requesting_units(user: User, case: Case) -> list[Unit]:
     )
 
 
-def requesting_units_of(user: User, responsible_unit_id, district_id) -> QuerySet[Unit]:
+def requesting_units_of(user: User, responsible_unit_id: Any, district_id: Any) -> QuerySet[Unit]:
     """The user's case-staff units in the district (`district_id`, an id or a reference to
     it) other than the responsible unit: those that may ask for the case."""
     ids = roles_of(user).unit_ids_with(*CASE_STAFF)

@@ -140,7 +140,7 @@ def household_cards(
     people = household_members(user, case) if members is None else members
     # The whole household is hidden when one member is (the one rule, `Sight` below): a
     # co-tenant's address is the protected person's address.
-    hidden = any(p.is_protected and not p.granted for p in people)
+    hidden = any(p.is_protected and not getattr(p, "granted", False) for p in people)
     return [person_card(p, hidden=hidden) for p in people]
 
 

@@ -9,7 +9,7 @@ many sections ask (issue 22, point 2)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -19,4 +19,4 @@ def once(request: Any, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T
     memo = request.__dict__.setdefault("_bokvar_once", {})
     if key not in memo:
         memo[key] = compute()
-    return memo[key]
+    return cast(T, memo[key])

@@ -11,7 +11,7 @@ point 2)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -73,12 +73,16 @@ def read_together(request: Any, case: Case, lists: Iterable[CaseRows]) -> None:
     for i, (rows, qs) in enumerate(zip(lists, querysets, strict=True)):
         row = _json(qs.model, "", rows.related, annotations=list(qs.query.annotation_select))
         arrays[f"list_{i}"] = ArraySubquery(qs.values(row=row))
-    found = Case.objects.filter(pk=case.pk).values(**arrays).get()
+    found: dict[str, Any] = dict(Case.objects.filter(pk=case.pk).values(**arrays).get())
     for i, (rows, qs) in enumerate(zip(lists, querysets, strict=True)):
         tree = _tree(rows.related)
         annotations = list(qs.query.annotation_select)
         made = [_instance(qs.model, value, tree, annotations) for value in found[f"list_{i}"] or []]
-        once(request, (rows.key, case.pk), lambda made=made: made)
+        once(request, (rows.key, case.pk), _kept(made))
+
+
+def _kept(made: list[Any]) -> Callable[[], list[Any]]:
+    return lambda: made
 
 
 def json_of(model: type[Model]) -> JSONObject:
@@ -114,12 +118,12 @@ class _WholeRow(Expression):
     def get_source_expressions(self) -> list[Any]:
         return [self.column]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         (self.column,) = exprs
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.column)  # '"U0"."id"': the table's alias first
-        return f"to_jsonb({sql.rsplit('.', 1)[0]})", params
+        return f"to_jsonb({sql.rsplit('.', 1)[0]})", tuple(params)
 
 
 def _json(
@@ -137,7 +141,7 @@ def _json(
     )
     columns["_row"] = _WholeRow(F(prefix + column))
     for name, below in _tree(related).items():
-        target = model._meta.get_field(name).related_model
+        target: Any = model._meta.get_field(name).related_model
         columns[name] = _json(target, f"{prefix}{name}__", _paths(below))
     return JSONObject(**columns)
 
@@ -162,9 +166,9 @@ def _instance(
     for name in annotations:
         setattr(obj, name, value.get(name))
     for name, below in tree.items():
-        field = model._meta.get_field(name)
+        field: Any = model._meta.get_field(name)  # a forward relation (select_related)
         related = value.get(name)
-        target = field.related_model
+        target: Any = field.related_model
         if related is None or (related.get("_row") or {}).get(target._meta.pk.column) is None:
             field.set_cached_value(obj, None)
         else:

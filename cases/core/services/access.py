@@ -139,7 +139,7 @@ def may_grant_protected(
         return False
     if members is None:
         return people_selectors.grantable_protected_people(actor, case).exists()
-    return any(p.is_protected and p.granted for p in members)
+    return any(p.is_protected and getattr(p, "granted", False) for p in members)
 
 
 @transaction.atomic
