@@ -10,6 +10,9 @@
 - `PERSON_SECTIONS`: the sections of a person's page (`cases:person`).
 - `DECISION_SUMMARY`: the lines a unit sees of a case it is asked to take over, before
   it may see the case itself (a pending handover): enough to decide, not the record.
+- `ROWS`: the lists of the case's rows the sections show (`cases.core.selectors.rows`),
+  read together in one query when the page opens; each section asks for its lists by
+  the same `CaseRows` and finds them read (issue 22, point 2: at most 20 queries).
 
 A section is a template and a function `context(request, case)` that returns the
 template's context, or None to leave the section out (e.g. for a user who may do
@@ -29,7 +32,12 @@ from django_stubs_ext import StrOrPromise
 
 from bokvar.permissions import AuthenticatedRequest
 
-from .core.selectors.people import Sight
+from .core import history
+from .core.selectors import cases as case_selectors
+from .core.selectors import people as people_selectors
+from .core.selectors import rows
+from .core.selectors.people import withheld_text
+from .core.selectors.rows import CaseRows
 from .core.timeline import TimelineEvent
 from .evictions import page as evictions_page
 from .handovers import page as handovers_page
@@ -101,6 +109,17 @@ DECISION_SUMMARY: list[Callable[[Any], Iterable[tuple[str, str]]]] = [
     evictions_page.summary,
 ]
 
+ROWS: list[CaseRows] = [
+    people_selectors.MEMBERS,
+    people_selectors.CHILDREN,
+    case_selectors.ASSIGNMENTS,
+    *evictions_page.ROWS,
+    handovers_page.HANDOVERS,
+    handovers_page.REQUESTING_UNITS,
+    *history.ROWS,  # the latest changes (and the record before each)
+    # + the upper apps' lists (`read_with_the_case`): placements, cost items, referrals
+]
+
 
 # --- Slots: sections of the apps above cases ----------------------------------------------
 # A registry, kept because housing and partners sit above cases (bokvar ← cases ← housing,
@@ -123,6 +142,15 @@ def fill_person_slot(name: str, section: Section) -> None:
     _fill(PERSON_SECTIONS, _person_slots, name, section)
 
 
+def read_with_the_case(rows: CaseRows) -> None:
+    """Read an upper app's list of the case's rows with the page's others (`ROWS`)."""
+    if rows in ROWS:  # registered already (an app made ready twice)
+        return
+    if rows.key in {r.key for r in ROWS}:
+        raise ValueError(f"the case page already reads a list named {rows.key!r}")
+    ROWS.append(rows)
+
+
 def fill_timeline_slot(name: str, source: TimelineSource) -> None:
     """Put an upper app's timeline source in the timeline's slot `name`."""
     if Slot(name) not in TIMELINE:
@@ -137,6 +165,11 @@ def _fill(layout: list[Section | Slot], filled: dict[str, Section], name: str, s
 
 
 # --- What the views call ----------------------------------------------------------------
+
+
+def read_rows(request: AuthenticatedRequest, case: Any) -> None:
+    """Read every list the page shows (`ROWS`) in one query, kept for the request."""
+    rows.read_together(request, case, ROWS)
 
 
 def sections_for(request: AuthenticatedRequest, case: Any) -> list[dict]:
@@ -187,11 +220,10 @@ def timeline_for(request: AuthenticatedRequest, case: Any) -> list[TimelineEvent
         source = _timeline_slots.get(entry.name) if isinstance(entry, Slot) else entry
         if source is not None:  # an empty slot: its app is not installed
             events.extend(source(request, case))
-    sight = Sight(request.user)
-    if sight.hides_case(case):
+    if case_selectors.hides_household(request, case):  # `Sight.hides_case`, once a request
         # No free text about a household with a protected member the reader was not
         # granted: the entry stays (what happened, when), its text is withheld.
-        events = [replace(e, detail=sight.text(True, e.detail)) for e in events]
+        events = [replace(e, detail=withheld_text(True, e.detail)) for e in events]
     return sorted(events, key=lambda e: e.sort_key, reverse=True)
 
 

@@ -10,7 +10,7 @@ class HousingConfig(AppConfig):
         from cases import case_page
 
         from . import audit_registration
-        from .panel import case_panel, person_panel
+        from .panel import ROWS, case_panel, person_panel
 
         # Housing sits above cases, so it fills the case page's and the person page's
         # "housing" slots (cases/case_page.py) instead of being imported there.
@@ -18,6 +18,8 @@ class HousingConfig(AppConfig):
             "housing",
             case_page.Section("housing", "housing/case_panel.html", case_panel, _("Housing")),
         )
+        for rows in ROWS:  # the section's lists, read with the case's others
+            case_page.read_with_the_case(rows)
         case_page.fill_person_slot(
             "housing", case_page.Section("housing", "housing/person_panel.html", person_panel)
         )

@@ -174,12 +174,28 @@ def forecasts_for_cases(
     }
     # A placement costs what it did up to `as_of`; one still running goes on costing its
     # monthly cost to the end of the year (or to its end, if that is already known).
+    so_far_placed, still_to_pay = _placement_costs(
+        Placement.objects.filter(case_id__in=selected.values("id"), start_on__lte=as_of).filter(
+            Q(end_on__isnull=True) | Q(end_on__gte=jan1)
+        ),
+        year=year,
+        as_of=as_of,
+    )
+    return [
+        _forecast(c, nights, others, so_far_placed, still_to_pay, year=year, as_of=as_of)
+        for c in rows
+    ]
+
+
+def _placement_costs(
+    placements, *, year: int, as_of: date
+) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """({case id: placements' cost so far}, {case id: still to pay to the year's end}) of
+    placements active in the year up to `as_of`."""
     so_far_placed: dict[int, Decimal] = {}
     still_to_pay: dict[int, Decimal] = {}
-    dec31 = date(year, 12, 31)
-    for p in Placement.objects.filter(
-        case_id__in=selected.values("id"), start_on__lte=as_of
-    ).filter(Q(end_on__isnull=True) | Q(end_on__gte=jan1)):
+    jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
+    for p in placements:
         last = min(dec31, p.end_on) if p.end_on else dec31
         start = max(p.start_on, jan1)
         so_far_placed[p.case_id] = so_far_placed.get(p.case_id, ZERO) + placement_cost(
@@ -188,35 +204,125 @@ def forecasts_for_cases(
         still_to_pay[p.case_id] = still_to_pay.get(p.case_id, ZERO) + placement_cost(
             p.monthly_cost, as_of + timedelta(days=1), last, year
         )
-    out = []
-    for c in rows:
-        shelter, shelter_in_period = nights.get(c["id"], (ZERO, ZERO))
-        other, other_in_period = others.get(c["id"], (ZERO, ZERO))
-        placed = so_far_placed.get(c["id"], ZERO)
-        so_far = shelter + placed + other
-        closed = c["closed_on"] is not None and c["closed_on"] <= as_of
-        if closed:
-            forecast = so_far
-        else:
-            at_rate = shelter_in_period + other_in_period
-            projected = forecast_whole_year(
-                so_far=at_rate, start=c["opened_on"], as_of=as_of, year=year, ended_on=None
-            )
-            forecast = so_far + (projected - at_rate) + still_to_pay.get(c["id"], ZERO)
-        out.append(
-            Forecast(
-                case_id=c["id"],
-                number=c["number"],
-                unit_id=c["responsible_unit_id"],
-                shelter_cost=shelter,
-                placement_cost=placed,
-                other_cost=other,
-                so_far=so_far,
-                forecast=forecast,
-                household_id=c["household_id"],
-            )
+    return so_far_placed, still_to_pay
+
+
+def _forecast(
+    c: dict,
+    nights: dict[int, tuple[Decimal, Decimal]],
+    others: dict[int, tuple[Decimal, Decimal]],
+    so_far_placed: dict[int, Decimal],
+    still_to_pay: dict[int, Decimal],
+    *,
+    year: int,
+    as_of: date,
+) -> Forecast:
+    """One case's forecast from its sums: {case id: (total, inside the case's period)} of
+    nights and other items, and its placements' costs."""
+    shelter, shelter_in_period = nights.get(c["id"], (ZERO, ZERO))
+    other, other_in_period = others.get(c["id"], (ZERO, ZERO))
+    placed = so_far_placed.get(c["id"], ZERO)
+    so_far = shelter + placed + other
+    closed = c["closed_on"] is not None and c["closed_on"] <= as_of
+    if closed:
+        forecast = so_far
+    else:
+        at_rate = shelter_in_period + other_in_period
+        projected = forecast_whole_year(
+            so_far=at_rate, start=c["opened_on"], as_of=as_of, year=year, ended_on=None
         )
-    return out
+        forecast = so_far + (projected - at_rate) + still_to_pay.get(c["id"], ZERO)
+    return Forecast(
+        case_id=c["id"],
+        number=c["number"],
+        unit_id=c["responsible_unit_id"],
+        shelter_cost=shelter,
+        placement_cost=placed,
+        other_cost=other,
+        so_far=so_far,
+        forecast=forecast,
+        household_id=c["household_id"],
+    )
+
+
+def case_forecast(
+    case: Case,
+    *,
+    year: int,
+    as_of: date,
+    nights: list[ShelterNight],
+    cost_items: list[CostItem],
+    placements: list[Placement],
+) -> Forecast | None:
+    """`forecasts_for_cases` for one case the page has read already, from its rows and
+    no query: `nights`, the household's nights of the year up to `as_of` that the reader
+    may see, annotated by `case_nights` (`owner`, `open_case`, `placed`); `cost_items`,
+    the case's items of the year; `placements`, all the case's placements. None when the
+    case was not active in the year up to `as_of` (as `forecasts` leaves it out)."""
+    as_of = min(as_of, date(year, 12, 31))
+    jan1 = date(year, 1, 1)
+    if case.opened_on > as_of or (case.closed_on is not None and case.closed_on < jan1):
+        return None
+    # `owner`, `open_case` and `placed` are the annotations of `case_nights`.
+    own = [n for n in nights if getattr(n, "owner", None) == case.pk and jan1 <= n.night <= as_of]
+    items = [i for i in cost_items if jan1 <= i.on <= as_of]
+    nights_sum = {
+        case.pk: (
+            sum((n.cost for n in own), ZERO),
+            sum(
+                (
+                    n.cost
+                    for n in own
+                    if getattr(n, "open_case", None) is not None and not getattr(n, "placed", False)
+                ),
+                ZERO,
+            ),
+        )
+    }
+    others = {
+        case.pk: (
+            sum((i.amount for i in items), ZERO),
+            sum((i.amount for i in items if i.on >= case.opened_on), ZERO),
+        )
+    }
+    active = [
+        p for p in placements if p.start_on <= as_of and (p.end_on is None or p.end_on >= jan1)
+    ]
+    so_far_placed, still_to_pay = _placement_costs(active, year=year, as_of=as_of)
+    row = {
+        "id": case.pk,
+        "number": case.number,
+        "responsible_unit_id": case.responsible_unit_id,
+        "household_id": case.household_id,
+        "opened_on": case.opened_on,
+        "closed_on": case.closed_on,
+    }
+    return _forecast(row, nights_sum, others, so_far_placed, still_to_pay, year=year, as_of=as_of)
+
+
+def case_nights(user: User, household_id, *, year: int, as_of: date):
+    """The household's (`household_id`: its id or a reference to it) shelter nights of the
+    year up to `as_of` that `user` may see (a
+    protected person's only to those granted them), each with the case it belongs to
+    (`owner`), the case open that night (`open_case`) and whether the household was
+    placed then (`placed`): what `case_forecast` and the case's list of nights need."""
+    open_case, owner = night_case_ids(as_of)
+    in_apartment = Exists(
+        Placement.objects.filter(
+            household_id=OuterRef("person__household_id"), start_on__lte=OuterRef("night")
+        ).filter(Q(end_on__isnull=True) | Q(end_on__gte=OuterRef("night")))
+    )
+    return (
+        ShelterNight.objects.filter(
+            person__household_id=household_id,
+            night__gte=date(year, 1, 1),
+            night__lte=as_of,
+        )
+        .filter(people_selectors.persons_visible_q(user, prefix="person__"))
+        .annotate(open_case=open_case, owner=owner, placed=in_apartment)
+        .select_related("shelter")
+        .order_by("-night", "-id")
+    )
 
 
 def totals_per_unit(rows: list[Forecast]) -> dict[int, tuple[Decimal, Decimal]]:

@@ -7,29 +7,95 @@ from django.utils import timezone
 from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
-from cases.core.selectors import people as people_selectors
+from cases.core.selectors.rows import CaseRows
 
 from . import selectors
-from .models import Placement
+from .models import CostItem, Placement
+
+# The case's placements and this year's cost items (`selectors.case_cost_items`), read
+# with the case's other lists (housing/apps.py adds them to the case page's).
+PLACEMENTS = CaseRows(
+    "placements",
+    lambda request, of: Placement.objects.filter(case_id=of("pk")).order_by("-start_on", "-id"),
+    related=("apartment", "guide"),
+)
+COST_ITEMS = CaseRows(
+    "cost_items",
+    lambda request, of: CostItem.objects.filter(
+        case_id=of("pk"), on__year=timezone.localdate().year
+    ).order_by("-on", "-id"),
+    related=("category",),
+)
+
+# The household's shelter nights of the year that the reader may see, each with the case
+# it belongs to: the case's list of nights and its forecast come from these.
+NIGHTS = CaseRows(
+    "nights",
+    lambda request, of: selectors.case_nights(
+        request.user,
+        of("household_id"),
+        year=timezone.localdate().year,
+        as_of=timezone.localdate(),
+    ),
+    related=("shelter",),
+)
+
+# The household's nights for its housing chain (one a shelter and night), and the reader's
+# housing memberships (`selectors.may_place`): read with the case's other lists.
+CHAIN_NIGHTS = CaseRows(
+    "chain_nights",
+    lambda request, of: selectors.chain_nights(request.user, of("household_id")),
+    related=("shelter",),
+)
+HOUSING_MEMBERSHIPS = CaseRows(
+    "housing_memberships",
+    lambda request, of: selectors.housing_memberships(request.user).order_by("id"),
+    related=("unit",),
+)
+ROWS = [PLACEMENTS, COST_ITEMS, NIGHTS, CHAIN_NIGHTS, HOUSING_MEMBERSHIPS]
 
 
 def case_panel(request, case) -> dict:
+    """The housing section: the case's placements, its shelter nights and cost items of
+    the year are read once each and serve the chain, the lists and the forecast
+    (`selectors.case_forecast`, the same figures as `forecasts` without its queries)."""
     today = timezone.localdate()
-    forecast = selectors.forecasts(request.user, year=today.year, as_of=today, case_ids=[case.pk])
-    may_write = case_selectors.can_write_case(request.user, case)
+    placements = PLACEMENTS.for_page(request, case)
+    nights = NIGHTS.for_page(request, case)
+    cost_items = COST_ITEMS.for_page(request, case)
+    may_write = case_selectors.may_write(request, case)
     return {
-        "chain": selectors.housing_chain(request.user, case),
-        "placements": list(
-            Placement.objects.filter(case=case).select_related("apartment", "guide")
+        "chain": selectors.housing_chain(
+            request.user,
+            case,
+            placements=placements,
+            nights=CHAIN_NIGHTS.for_page(request, case),
         ),
-        "forecast": forecast[0] if forecast else None,
+        "placements": placements,
+        "forecast": selectors.case_forecast(
+            case,
+            year=today.year,
+            as_of=today,
+            nights=nights,
+            cost_items=cost_items,
+            placements=placements,
+        ),
         "may_write_housing": may_write,
-        "may_place": may_write and selectors.may_place(request.user, case),
+        "may_place": may_write
+        and selectors.may_place(
+            request.user,
+            case,
+            district_ids=frozenset(
+                m.unit.district_id for m in HOUSING_MEMBERSHIPS.for_page(request, case)
+            ),
+        ),
         "year": today.year,
-        "cost_items": selectors.case_cost_items(case, year=today.year),
+        "cost_items": cost_items,
         # Cost notes are free text about the household (the one rule).
-        "withheld": people_selectors.Sight(request.user).hides_case(case),
-        "nights": selectors.case_shelter_nights(request.user, case, today=today),
+        "withheld": case_selectors.hides_household(request, case),
+        # The nights that count for this case (each night belongs to one case of the
+        # household), newest first: `selectors.case_shelter_nights` from the same rows.
+        "nights": [n for n in nights if n.owner == case.pk],
         # Who may add a cost or a night here may also remove a wrong one.
         "may_remove": may_write and roles_of(request.user).has(*CASE_STAFF),
     }

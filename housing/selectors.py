@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -22,6 +22,8 @@ from cases.models import Case
 
 from .forecast import (  # noqa: F401  (the forecast's public names, read from here too)
     Forecast,
+    case_forecast,
+    case_nights,
     days_in_year,
     forecast_whole_year,
     forecasts,
@@ -109,22 +111,39 @@ class ChainStep:
     detail: str = ""
 
 
-def housing_chain(user: User, case: Case) -> list[ChainStep]:
+def housing_chain(user: User, case: Case, *, placements=None, nights=None) -> list[ChainStep]:
     """The household's chain: shelter stays of its members the user may see, and the
-    case's placements."""
-    nights = ShelterNight.objects.filter(person__household_id=case.household_id).filter(
-        people_selectors.persons_visible_q(user, prefix="person__")
+    case's placements. A page that read them passes `placements` (the case's, with their
+    apartment) and `nights` (`chain_nights`, with their shelter)."""
+    if nights is None:
+        nights = chain_nights(user, case.household_id).select_related("shelter")
+    if placements is None:
+        placements = Placement.objects.filter(case=case).select_related("apartment")
+    return _chain([(n.night, n.shelter.name) for n in nights], placements)
+
+
+def chain_nights(user: User, household_id) -> QuerySet[ShelterNight]:
+    """One night a shelter of the household's members the user may see, by shelter and
+    night (`household_id`: an id or a reference to it)."""
+    return (
+        ShelterNight.objects.filter(person__household_id=household_id)
+        .filter(people_selectors.persons_visible_q(user, prefix="person__"))
+        .order_by("shelter__name", "night")
+        .distinct("shelter__name", "night")
     )
-    return _chain(nights, Placement.objects.filter(case=case))
 
 
 def person_chain(user: User, person) -> list[ChainStep]:
     """One person's chain: their own shelter stays, and the placements of the cases of
     their household that the user may see."""
     cases = case_selectors.visible_cases(user).filter(household_id=person.household_id)
-    return _chain(
-        ShelterNight.objects.filter(person=person), Placement.objects.filter(case__in=cases)
+    nights = (
+        ShelterNight.objects.filter(person=person)
+        .order_by("shelter__name", "night")
+        .values_list("night", "shelter__name")
+        .distinct()
     )
+    return _chain(nights, Placement.objects.filter(case__in=cases))
 
 
 @dataclass(frozen=True)
@@ -152,16 +171,12 @@ def current_step(chain: list[ChainStep], today: date) -> ChainStep | None:
     return running[-1] if running else None
 
 
-def _chain(nights_qs, placements_qs) -> list[ChainStep]:
-    """Shelter stays (consecutive nights at one shelter) and placements, in time order;
-    a contract takeover ends the chain in the client's own home."""
+def _chain(nights, placements_qs) -> list[ChainStep]:
+    """Shelter stays (consecutive nights at one shelter; `nights`: (night, shelter name)
+    pairs, by shelter and night) and placements, in time order; a contract takeover ends
+    the chain in the client's own home."""
     steps: list[ChainStep] = []
     run = None
-    nights = (
-        nights_qs.order_by("shelter__name", "night")
-        .values_list("night", "shelter__name")
-        .distinct()
-    )
     for night, shelter in nights:
         if run and run[2] == shelter and night - run[1] <= timedelta(days=1):
             run[1] = night
@@ -171,7 +186,9 @@ def _chain(nights_qs, placements_qs) -> list[ChainStep]:
             run = [night, night, shelter]
     if run:
         steps.append(_shelter_step(run))
-    for p in placements_qs.select_related("apartment"):
+    if isinstance(placements_qs, QuerySet):
+        placements_qs = placements_qs.select_related("apartment")
+    for p in placements_qs:
         steps.append(
             ChainStep(
                 p.start_on,
@@ -215,10 +232,18 @@ def housing_district_ids(user: User) -> frozenset[int]:
     )
 
 
-def may_place(user: User, case: Case) -> bool:
+def may_place(user: User, case: Case, *, district_ids: frozenset[int] | None = None) -> bool:
     """Who records a placement on a case they may write: the district's coordinators and
-    guides (DESIGN §2); the caller has checked the write access."""
-    return case.responsible_unit.district_id in housing_district_ids(user)
+    guides (DESIGN §2); the caller has checked the write access. `district_ids`: the
+    user's `housing_district_ids`, when the page has read them."""
+    if district_ids is None:
+        district_ids = housing_district_ids(user)
+    return case.responsible_unit.district_id in district_ids
+
+
+def housing_memberships(user: User) -> QuerySet[Membership]:
+    """The memberships `housing_district_ids` reads (with their unit)."""
+    return Membership.objects.filter(user=user, unit__is_active=True, role__in=list(HOUSING))
 
 
 def apartments_for(user: User):

@@ -23,4 +23,5 @@ class PartnersConfig(AppConfig):
             ),
         )
         case_page.fill_timeline_slot("partners", page.timeline)
+        case_page.read_with_the_case(page.REFERRALS)
         audit.register()

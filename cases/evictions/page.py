@@ -16,6 +16,8 @@ from bokvar.conf import setting
 from bokvar.legal_calendar import working_days_between
 from bokvar.permissions import AuthenticatedRequest
 from cases.core.selectors import cases as case_selectors
+from cases.core.selectors import people as people_selectors
+from cases.core.selectors.rows import CaseRows
 from cases.core.timeline import TimelineEvent
 from cases.models import (
     Case,
@@ -32,16 +34,89 @@ from . import selectors
 from .services import deadlines, payment_routes
 from .services.landlord_signals import misconduct_doubts, terminated_on
 
+# --- What the sections read, once per request (cases.core.selectors.rows) ---------------
+# The threat panel, the payment route, the first screen and the timeline all show the
+# case's threats, deadlines and signals: each list is read once, and the case page reads
+# them all with the case's other lists in one query (`cases/case_page.py` ROWS).
+
+THREATS = CaseRows(
+    "threats",
+    lambda request, of: EvictionThreat.objects.filter(case_id=of("pk")).order_by(
+        "-created_at", "-id"
+    ),
+)
+DEADLINES = CaseRows(
+    "deadlines",
+    lambda request, of: Deadline.objects.filter(case_id=of("pk")).order_by("due_on", "id"),
+    related=("threat",),
+)
+SIGNALS = CaseRows(
+    "signals",
+    lambda request, of: LandlordSignal.objects.filter(case_id=of("pk")).order_by(
+        "-received_on", "-id"
+    ),
+    related=("landlord",),
+)
+PAYMENT_ROUTES = CaseRows(
+    "payment_routes",
+    lambda request, of: PaymentRoute.objects.filter(threat__case_id=of("pk")).order_by("id"),
+    related=("income_support_unit",),
+)
+CONTACTS = CaseRows(
+    "contacts",
+    lambda request, of: Contact.objects.filter(case_id=of("pk")).order_by("-on", "-id"),
+    related=("author",),
+)
+INTERVENTIONS = CaseRows(
+    "interventions",
+    lambda request, of: Intervention.objects.filter(case_id=of("pk")).order_by("-on", "-id"),
+    related=("author",),
+)
+ROWS = [THREATS, DEADLINES, SIGNALS, PAYMENT_ROUTES, CONTACTS, INTERVENTIONS]
+
+
+def case_threats(request: AuthenticatedRequest, case: Case) -> list[EvictionThreat]:
+    """The case's threats, newest first."""
+    return THREATS.for_page(request, case)
+
+
+def current_threat(request: AuthenticatedRequest, case: Case) -> EvictionThreat | None:
+    """The newest threat without an outcome (`selectors.current_threat` is the newest)."""
+    return next((t for t in case_threats(request, case) if not t.outcome), None)
+
+
+def case_deadlines(request: AuthenticatedRequest, case: Case) -> list[Deadline]:
+    """Every deadline of the case, soonest first, with its threat."""
+    return DEADLINES.for_page(request, case)
+
+
+def open_deadlines(request: AuthenticatedRequest, case: Case, *, limit: int = 5) -> list[Deadline]:
+    """`selectors.upcoming_deadlines` from the deadlines already read: the open ones,
+    soonest first."""
+    return [d for d in case_deadlines(request, case) if d.done_at is None][:limit]
+
+
+def case_signals(request: AuthenticatedRequest, case: Case) -> list[LandlordSignal]:
+    """The landlord signals linked to the case, with their landlord."""
+    return SIGNALS.for_page(request, case)
+
+
+def case_payment_routes(request: AuthenticatedRequest, case: Case) -> list[PaymentRoute]:
+    """The payment routes of the case's threats, with the income-support unit."""
+    return PAYMENT_ROUTES.for_page(request, case)
+
 
 def threat_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | None:
-    threats = list(case.threats.order_by("-created_at", "-id"))
-    may_write = case_selectors.can_write_case(request.user, case)
+    threats = case_threats(request, case)
+    may_write = case_selectors.may_write(request, case)
     if not threats and not (may_write and case.status == "open"):
         return None
     today = timezone.localdate()
     current = next((t for t in threats if not t.outcome), None)
-    open_dates = date_lines(selectors.upcoming_deadlines(case), today=today)
-    has_children = case.household_id is not None and case.household.children.exists()
+    open_dates = date_lines(open_deadlines(request, case), today=today)
+    has_children = case.household_id is not None and bool(
+        people_selectors.household_children(request, case)
+    )
     for line in open_dates:
         line["children"] = has_children and line["urgent"]
     # Only an open deadline row is pending: a recovery deadline closed by a payment in
@@ -75,7 +150,7 @@ def threat_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | 
         # A termination for disturbance, complaints or neglect without the landlord's
         # warning and notice to the board may not hold (12 kap. 25 §, 43 §).
         "misconduct_doubts": misconduct_doubts(
-            list(LandlordSignal.objects.filter(case=case, kind__in=MISCONDUCT_KINDS)),
+            [s for s in case_signals(request, case) if s.kind in MISCONDUCT_KINDS],
             terminated_on=terminated_on(current),
         )
         if current is not None
@@ -99,7 +174,7 @@ def eviction_before_recovery_ends(threat: EvictionThreat) -> bool:
 def next_deadline(request: AuthenticatedRequest, case: Case) -> dict[str, Any]:
     """The case's next open deadline, for the first screen of the case page (issue 19,
     point 5): the soonest, overdue first, as the threat panel words it."""
-    lines = date_lines(selectors.upcoming_deadlines(case, limit=1), today=timezone.localdate())
+    lines = date_lines(open_deadlines(request, case, limit=1), today=timezone.localdate())
     return {"line": lines[0] if lines else None}
 
 
@@ -133,7 +208,7 @@ def date_lines(rows: Iterable[Deadline], *, today: date) -> list[dict[str, Any]]
 
 
 def timeline(request: AuthenticatedRequest, case: Case) -> Iterator[TimelineEvent]:
-    for s in LandlordSignal.objects.filter(case=case).select_related("landlord"):
+    for s in case_signals(request, case):
         yield TimelineEvent(
             when=s.received_on,
             kind="signal",
@@ -142,7 +217,7 @@ def timeline(request: AuthenticatedRequest, case: Case) -> Iterator[TimelineEven
             detail=s.description,
             url=reverse("cases:signal", kwargs={"signal_id": s.pk}),
         )
-    for t in EvictionThreat.objects.filter(case=case):
+    for t in case_threats(request, case):
         stages = [
             (t.arrears_notice_on, _("Rent-arrears notice")),
             (
@@ -159,7 +234,7 @@ def timeline(request: AuthenticatedRequest, case: Case) -> Iterator[TimelineEven
         for when, title in stages:
             if when:
                 yield TimelineEvent(when=when, kind="stage", title=title)
-    for c in Contact.objects.filter(case=case).select_related("author"):
+    for c in CONTACTS.for_page(request, case):
         reached = _("reached") if c.reached else _("attempted")
         yield TimelineEvent(
             when=c.on,
@@ -167,8 +242,8 @@ def timeline(request: AuthenticatedRequest, case: Case) -> Iterator[TimelineEven
             title=f"{c.get_kind_display()} ({reached}), {c.author.get_full_name()}",
             detail=c.note,
         )
-    may_write = case_selectors.can_write_case(request.user, case)
-    for i in Intervention.objects.filter(case=case).select_related("author"):
+    may_write = case_selectors.may_write(request, case)
+    for i in INTERVENTIONS.for_page(request, case):
         outcome = f" {_('Outcome')}: {i.outcome}" if i.outcome else ""
         yield TimelineEvent(
             when=i.on,
@@ -179,7 +254,7 @@ def timeline(request: AuthenticatedRequest, case: Case) -> Iterator[TimelineEven
             # Who may write the case moves the intervention on from here.
             url=reverse("cases:intervention_edit", args=[case.pk, i.pk]) if may_write else "",
         )
-    for d in Deadline.objects.filter(case=case):
+    for d in case_deadlines(request, case):
         done = f" ({_('done')})" if d.done_at else ""
         yield TimelineEvent(
             when=d.due_on,
@@ -213,15 +288,14 @@ def summary(case: Case) -> Iterator[tuple[str, str]]:
 def payment_route_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | None:
     """The current threat's payment route, each step against the recovery deadline. Left
     out when there is no open threat. Three queries whatever the route holds."""
-    current = case.threats.filter(outcome="").order_by("-created_at", "-id").first()
+    current = current_threat(request, case)
     if current is None:
         return None
-    route = (
-        PaymentRoute.objects.filter(threat=current).select_related("income_support_unit").first()
+    route = next((r for r in case_payment_routes(request, case) if r.threat_id == current.pk), None)
+    deadline_open = any(
+        d.threat_id == current.pk and d.kind == Deadline.Kind.RECOVERY and d.done_at is None
+        for d in case_deadlines(request, case)
     )
-    deadline_open = current.deadlines.filter(
-        kind=Deadline.Kind.RECOVERY, done_at__isnull=True
-    ).exists()
     unit = route.income_support_unit if route else None
     steps = payment_routes.route_steps(
         current,
@@ -240,14 +314,13 @@ def payment_route_panel(request: AuthenticatedRequest, case: Case) -> dict[str, 
             and current.recovery_deadline
             and route.settles_by(current.recovery_deadline, current.recovery_amount)
         ),
-        "may_write": case.status == "open" and case_selectors.can_write_case(request.user, case),
+        "may_write": case.status == "open" and case_selectors.may_write(request, case),
     }
 
 
 def payment_route_timeline(request: AuthenticatedRequest, case: Case) -> Iterator[TimelineEvent]:
     """The route's steps as they happened (the amount stays on the threat page)."""
-    routes = PaymentRoute.objects.filter(threat__case=case).select_related("income_support_unit")
-    for r in routes:
+    for r in case_payment_routes(request, case):
         if r.applied_on:
             unit = r.income_support_unit.name if r.income_support_unit else ""
             yield TimelineEvent(

@@ -11,16 +11,46 @@ from django.utils.translation import gettext as _
 
 from bokvar.models import User
 from bokvar.permissions import AuthenticatedRequest
+from cases.core.selectors.rows import CaseRows
 from cases.core.timeline import TimelineEvent
 from cases.models import Case, Handover
 
 from . import selectors
 
+# `selectors.handovers_of_case`, read once per request (the panel and the timeline both
+# show them), with the case's other lists (`cases/case_page.py` ROWS).
+HANDOVERS = CaseRows(
+    "handovers",
+    lambda request, of: Handover.objects.filter(case_id=of("pk")).order_by("-sent_at", "-id"),
+    related=(
+        "from_unit",
+        "to_unit",
+        "sent_by",
+        "seen_by",
+        "accepted_by",
+        "returned_by",
+        "closed_by",
+    ),
+)
+
+
+# `selectors.requesting_units` (when the case is open), read with the case's other lists.
+REQUESTING_UNITS = CaseRows(
+    "requesting_units",
+    lambda request, of: selectors.requesting_units_of(
+        request.user, of("responsible_unit_id"), of("responsible_unit__district_id")
+    ),
+)
+
+
+def case_handovers(request: AuthenticatedRequest, case: Case) -> list[Handover]:
+    return HANDOVERS.for_page(request, case)
+
 
 def handover_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] | None:
-    handovers = selectors.handovers_of_case(case)
+    handovers = case_handovers(request, case)
     may_send = selectors.may_hand_over(request.user, case)
-    may_request = bool(selectors.requesting_units(request.user, case))
+    may_request = bool(REQUESTING_UNITS.for_page(request, case)) and case.status == Case.Status.OPEN
     if not (handovers or may_send or may_request):
         return None
     return {"handovers": handovers, "may_send": may_send, "may_request": may_request}
@@ -31,7 +61,7 @@ def _who(user: User | None) -> str:
 
 
 def timeline(request: AuthenticatedRequest, case: Case) -> Iterator[TimelineEvent]:
-    for h in selectors.handovers_of_case(case):
+    for h in case_handovers(request, case):
         url = reverse("cases:handover", kwargs={"handover_id": h.pk})
         what = _("%(kind)s from %(from)s to %(to)s") % {
             "kind": h.get_kind_display(),

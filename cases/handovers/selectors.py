@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery
@@ -17,7 +18,7 @@ from bokvar.legal_calendar import add_working_days, working_days_between
 from bokvar.models import Membership, Role, Unit, User
 from bokvar.permissions import AuthenticatedRequest
 from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
-from bokvar.selectors import roles_of, staff_unit_ids
+from bokvar.selectors import roles_of
 from cases.core.selectors.cases import visible_cases
 from cases.core.selectors.people import hidden_people
 from cases.models import Case, CaseAssignment, Deadline, Handover, Person
@@ -120,18 +121,31 @@ def may_hand_over(user: User, case: Case) -> bool:
         return False
     if case.responsible_unit.district_id in roles.coordinator_district_ids:
         return True
-    return case.responsible_unit_id in staff_unit_ids(user)
+    # `staff_unit_ids(user)` from the roles already read for the request (both are the
+    # active units where the user holds a case-staff role): no query of its own.
+    return case.responsible_unit_id in roles.unit_ids_with(*CASE_STAFF)
 
 
 def requesting_units(user: User, case: Case) -> list[Unit]:
     """Units of the user that may ask for a case they can already see."""
     if case.status != Case.Status.OPEN:
         return []
-    ids = staff_unit_ids(user) - {case.responsible_unit_id}
     return list(
-        Unit.objects.filter(
-            pk__in=ids, district_id=case.responsible_unit.district_id, is_active=True
-        ).order_by("name")
+        requesting_units_of(user, case.responsible_unit_id, case.responsible_unit.district_id)
+    )
+
+
+def requesting_units_of(user: User, responsible_unit_id: Any, district_id: Any) -> QuerySet[Unit]:
+    """The user's case-staff units in the district (`district_id`, an id or a reference to
+    it) other than the responsible unit: those that may ask for the case."""
+    ids = roles_of(user).unit_ids_with(*CASE_STAFF)
+    # No staff unit: a condition matching nothing that stays a query (an empty IN list
+    # would make the case page's one query of its lists answer nothing at all).
+    mine = Q(pk__in=ids) if ids else Q(pk__isnull=True)
+    return (
+        Unit.objects.filter(mine, district_id=district_id, is_active=True)
+        .exclude(pk=responsible_unit_id)
+        .order_by("name")
     )
 
 

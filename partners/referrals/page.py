@@ -9,10 +9,23 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.core.selectors import cases as case_selectors
+from cases.core.selectors.rows import CaseRows
 from cases.core.timeline import TimelineEvent
 
 from ..models import Referral
 from . import selectors
+
+# `selectors.referrals_of_case`, read once per request (the panel and the timeline both
+# show them), with the case's other lists (partners/apps.py adds it to the case page's).
+REFERRALS = CaseRows(
+    "referrals",
+    lambda request, of: Referral.objects.filter(case_id=of("pk")).order_by("-proposed_on", "-id"),
+    related=("partner", "person", "referred_by"),
+)
+
+
+def case_referrals(request, case) -> list[Referral]:
+    return REFERRALS.for_page(request, case)
 
 
 def case_panel(request, case) -> dict | None:
@@ -20,8 +33,8 @@ def case_panel(request, case) -> dict | None:
     if not selectors.may_refer(request.user):
         return None
     return {
-        "referrals": selectors.referrals_of_case(case),
-        "may_refer": case_selectors.can_write_case(request.user, case),
+        "referrals": case_referrals(request, case),
+        "may_refer": case_selectors.may_write(request, case),
     }
 
 
@@ -29,7 +42,7 @@ def timeline(request, case) -> Iterator[TimelineEvent]:
     if not selectors.may_refer(request.user):
         return
     S = Referral.Status
-    for r in Referral.objects.filter(case=case).select_related("partner"):
+    for r in case_referrals(request, case):
         url = reverse("partners:referral", kwargs={"referral_id": r.pk})
         answered = (
             (_("Referral declined by %(partner)s"), r.decline_reason)

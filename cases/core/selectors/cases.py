@@ -39,6 +39,8 @@ from .people import (
     object_perm,
     persons_visible_q,
 )
+from .per_request import once
+from .rows import CaseRows
 
 CASE_NUMBER_PREFIX = "BK-"
 
@@ -125,6 +127,52 @@ def get_case_for_user(user: User, case_id: int, *, write: bool = False) -> Case:
 
 def can_write_case(user: User, case: Case) -> bool:
     return writable_cases(user).filter(pk=case.pk).exists()
+
+
+# --- One page, one decision (per_request.once) -----------------------------------------
+
+
+def get_case_for_page(request: Any, case_id: int) -> Case:
+    """`get_case_for_user` for a page of the case, in the same one query: whether the
+    reader may write it and whether its household is hidden from them (a member's
+    protected identity not granted, `people.Sight`), kept for the page's sections
+    (`may_write`, `hides_household`)."""
+    user = request.user
+    case = (
+        visible_cases(user)
+        .select_related(
+            "household", "household__head", "responsible_unit", "responsible_caseworker"
+        )
+        .annotate(
+            writable=Exists(writable_cases(user).filter(pk=OuterRef("pk"))),
+            household_hidden=Exists(
+                hidden_people(user).filter(household_id=OuterRef("household_id"))
+            ),
+        )
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    once(request, ("writable", case.pk), lambda: case.writable)
+    once(request, ("household_hidden", case.household_id), lambda: case.household_hidden)
+    return case
+
+
+def may_write(request: Any, case: Case) -> bool:
+    """`can_write_case` for the request's reader, decided once per request."""
+    return once(request, ("writable", case.pk), lambda: can_write_case(request.user, case))
+
+
+def hides_household(request: Any, case: Case) -> bool:
+    """`Sight(reader).hides_case(case)`, decided once per request and by one row's
+    question (does this household have a member hidden from the reader?) instead of
+    listing every hidden person of the country."""
+    return once(
+        request,
+        ("household_hidden", case.household_id),
+        lambda: hidden_people(request.user).filter(household_id=case.household_id).exists(),
+    )
 
 
 def may_see_case(user: User, case: Case) -> bool:
@@ -300,6 +348,20 @@ def open_case_of_household(household_id: int) -> Case | None:
 
 def assignees_of(case: Case) -> list[User]:
     return [a.user for a in case.assignments.select_related("user").order_by("user__last_name")]
+
+
+# `assignees_of`, read with the case's other lists (`cases/case_page.py` ROWS).
+ASSIGNMENTS = CaseRows(
+    "assignments",
+    lambda request, of: CaseAssignment.objects.filter(case_id=of("pk")).order_by(
+        "user__last_name", "id"
+    ),
+    related=("user",),
+)
+
+
+def assignees_for_page(request: Any, case: Case) -> list[User]:
+    return [a.user for a in ASSIGNMENTS.for_page(request, case)]
 
 
 def units_for_new_cases(user: User) -> QuerySet[Unit]:

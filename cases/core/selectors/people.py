@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from bokvar.models import User
 
-from ...models import Case, LandlordSignal, Person, PersonUserObjectPermission, ProtectedIdentity
+from ...models import (
+    Case,
+    HouseholdChild,
+    LandlordSignal,
+    Person,
+    PersonUserObjectPermission,
+    ProtectedIdentity,
+)
+from .rows import CaseRows
 
 PROTECTED_PLACEHOLDER = _("Protected identity")
 
@@ -112,28 +120,80 @@ def person_card(person: Person, *, hidden: bool) -> PersonCard:
     )
 
 
-def household_cards(user: User, case: Case) -> list[PersonCard]:
+def household_members(user: User, case: Case) -> list[Person]:
+    """The household's people, each with `granted`: whether `user` was granted them (a
+    protected identity; meaningless for the others). One query."""
     granted = PersonUserObjectPermission.objects.filter(
         user=user, content_object=OuterRef("pk"), **object_perm("view_protected_person")
     )
-    people = list(
+    return list(
         Person.objects.filter(household_id=case.household_id)
         .annotate(granted=Exists(granted))
         .order_by("id")
     )
+
+
+def household_cards(
+    user: User, case: Case, *, members: list[Person] | None = None
+) -> list[PersonCard]:
+    """`members`: `household_members(user, case)` when the page has read them already."""
+    people = household_members(user, case) if members is None else members
     # The whole household is hidden when one member is (the one rule, `Sight` below): a
     # co-tenant's address is the protected person's address.
-    hidden = any(p.is_protected and not p.granted for p in people)
+    hidden = any(p.is_protected and not getattr(p, "granted", False) for p in people)
     return [person_card(p, hidden=hidden) for p in people]
 
 
-def get_person_for_user(user: User, case: Case, person_id: int) -> Person:
+# The household's people with `granted` for the request's reader, and its children: read
+# once per request, with the case's other lists (`cases/case_page.py` ROWS).
+MEMBERS = CaseRows(
+    "members",
+    lambda request, of: (
+        Person.objects.filter(household_id=of("household_id"))
+        .annotate(
+            granted=Exists(
+                PersonUserObjectPermission.objects.filter(
+                    user=request.user,
+                    content_object=OuterRef("pk"),
+                    **object_perm("view_protected_person"),
+                )
+            )
+        )
+        .order_by("id")
+    ),
+)
+CHILDREN = CaseRows(
+    "children",
+    lambda request, of: HouseholdChild.objects.filter(household_id=of("household_id")).order_by(
+        "birth_year", "id"
+    ),
+)
+
+
+def household_members_once(request: Any, case: Case) -> list[Person]:
+    """`household_members` for the request's reader, read once per request."""
+    return MEMBERS.for_page(request, case)
+
+
+def household_children(request: Any, case: Case) -> list[HouseholdChild]:
+    """The household's children (birth years only), read once per request."""
+    return CHILDREN.for_page(request, case)
+
+
+def get_person_for_user(
+    user: User, case: Case, person_id: int, *, hidden: bool | None = None
+) -> Person:
     """A person of a case the user already reached; the members of a household hidden from
-    the user (one of them protected and not granted) answer 404."""
+    the user (one of them protected and not granted) answer 404. `hidden`: whether the
+    household is, when the page has decided it (`cases.hides_household`)."""
     person = Person.objects.filter(household_id=case.household_id, pk=person_id).first()
     if person is None:
         raise Http404
-    if Sight(user).hides_household(case.household_id):
+    if hidden is None:
+        # `Sight(user).hides_household`, asked of this household only (a Sight lists
+        # every hidden person of the country).
+        hidden = hidden_people(user).filter(household_id=case.household_id).exists()
+    if hidden:
         raise Http404
     return person
 
@@ -214,9 +274,15 @@ class Sight:
         return signal.case_id is not None and self.hides_case(signal.case)
 
     def text(self, hidden: bool, value: str) -> str:
-        if not hidden:
-            return value
-        return str(WITHHELD) if value else ""
+        return withheld_text(hidden, value)
+
+
+def withheld_text(hidden: bool, value: str) -> str:
+    """A free text, or the note that it is withheld (`Sight.text`, for a page that
+    decided `hidden` itself)."""
+    if not hidden:
+        return value
+    return str(WITHHELD) if value else ""
 
 
 def sight_of(user: object) -> Sight:

@@ -123,13 +123,23 @@ def grant_case_access(
     grant_case(case, grantee, actor=actor, reason="access granted")
 
 
-def may_grant_protected(actor: User, case: Case) -> bool:
+def may_grant_protected(
+    actor: User,
+    case: Case,
+    *,
+    may_write: bool | None = None,
+    members: list[Person] | None = None,
+) -> bool:
     """Whoever may change the case and is granted one of its protected people may let a
-    colleague see that person."""
-    return (
-        case_selectors.can_write_case(actor, case)
-        and people_selectors.grantable_protected_people(actor, case).exists()
-    )
+    colleague see that person. A page that decided `may_write` and read the household's
+    `members` (`people.household_members`, with `granted`) passes them: no query."""
+    if may_write is None:
+        may_write = case_selectors.can_write_case(actor, case)
+    if not may_write:
+        return False
+    if members is None:
+        return people_selectors.grantable_protected_people(actor, case).exists()
+    return any(p.is_protected and getattr(p, "granted", False) for p in members)
 
 
 @transaction.atomic

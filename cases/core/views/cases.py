@@ -32,7 +32,7 @@ from ..forms import (
     child_formset,
     person_formset,
 )
-from ..history import case_changes
+from ..history import case_changes_for_page
 from ..selectors import cases as case_selectors
 from ..selectors import people as people_selectors
 from ..services import access
@@ -212,23 +212,31 @@ def _rows(value: str | None, *, default: int, most: int) -> int:
 @role_required(*CASE_PAGES)
 @require_http_methods(["GET"])
 def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
-    case = case_selectors.get_case_for_user(request.user, case_id)
+    # The case, whether the reader may write it and whether its household is hidden from
+    # them: one query, kept for the sections (per_request.once).
+    case = case_selectors.get_case_for_page(request, case_id)
     record_read(request, obj=case, how=How.PAGE)
+    # Every list the sections show, in one query (case_page.ROWS).
+    case_page.read_rows(request, case)
     timeline = case_page.timeline_for(request, case)
+    members = people_selectors.household_members_once(request, case)
+    may_write = case_selectors.may_write(request, case)
     context = {
         "case": case,
         "first_screen": case_page.first_screen_for(request, case),
         "latest_contacts": case_page.latest_contacts(timeline),
-        "people": people_selectors.household_cards(request.user, case),
-        "children": list(case.household.children.all()),
-        "assignees": case_selectors.assignees_of(case),
-        "may_write": case_selectors.can_write_case(request.user, case),
+        "people": people_selectors.household_cards(request.user, case, members=members),
+        "children": people_selectors.household_children(request, case),
+        "assignees": case_selectors.assignees_for_page(request, case),
+        "may_write": may_write,
         "may_grant": access.may_grant(request.user, case),
-        "may_grant_protected": access.may_grant_protected(request.user, case),
+        "may_grant_protected": access.may_grant_protected(
+            request.user, case, may_write=may_write, members=members
+        ),
         "may_open_new_case": may_open_new_case(request.user, case),
         "panels": case_page.sections_for(request, case),
         "timeline": timeline,
-        "changes": case_changes(case, limit=15),
+        "changes": case_changes_for_page(request, case),
     }
     return render(request, "cases/case_detail.html", context)
 

@@ -29,8 +29,12 @@ from .households import new_case_offer
 def person_detail(request: AuthenticatedRequest, case_id: int, person_id: int) -> HttpResponse:
     """One person of the case: their details and what other apps know of them (the
     housing chain). A protected person not granted to the user answers 404."""
-    case = case_selectors.get_case_for_user(request.user, case_id)
-    person = people_selectors.get_person_for_user(request.user, case, person_id)
+    # The case, whether the reader may write it and whether its household is hidden from
+    # them, in one query (as on the case page).
+    case = case_selectors.get_case_for_page(request, case_id)
+    person = people_selectors.get_person_for_user(
+        request.user, case, person_id, hidden=case_selectors.hides_household(request, case)
+    )
     record_read(request, obj=person, how=How.PAGE, via=case)
     return render(
         request,
@@ -38,7 +42,7 @@ def person_detail(request: AuthenticatedRequest, case_id: int, person_id: int) -
         {
             "case": case,
             "p": people_selectors.person_card(person, hidden=False),
-            "may_write": case_selectors.can_write_case(request.user, case),
+            "may_write": case_selectors.may_write(request, case),
             "panels": case_page.person_sections_for(request, person),
         },
     )

@@ -85,3 +85,162 @@ def test_the_grant_driven_form_sees_exactly_the_same_cases(org, cases, make_case
     assert set(visible_cases_by_grants(user).values_list("pk", flat=True)) == expected
     if username in ("coordinator", "caseworker"):
         assert expected  # the comparison is not between two empty sets
+# --- The case page at most 20 queries, the same whatever the case holds (issue 22) -------
+
+CASE_PAGE_MOST_QUERIES = 20
+
+
+def _case_with_history(org, make_case, n: int, tag: str):
+    """A case whose history holds `n` of everything the case page shows: household members
+    and children, contacts, interventions, follow-ups, landlord signals, eviction threats
+    (one open, with a payment route), handovers, placements, shelter nights, cost items,
+    referrals and changes. `n` = 1 and `n` = 6 give cases of the same shape."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from cases.evictions.services import contacts, deadlines, threats
+    from cases.evictions.services.threats import ThreatData
+    from cases.handovers.services import deciding, sending
+    from cases.models import EvictionThreat, Landlord, LandlordSignal, PaymentRoute
+    from housing import services as housing
+    from housing.models import CostCategory, Placement, Shelter, ShelterNight
+    from partners import services as partner_services
+    from partners.referrals import services as referrals
+    from tests.case_fixtures import person
+
+    users, today = org.users, timezone.localdate()
+    caseworker = users["caseworker"]
+    case = make_case(
+        assignees=["caseworker", "guide"],
+        people=[person("Huvud", f"{tag}son")]
+        + [person(f"Medlem{i}", f"{tag}dotter{i}") for i in range(n)],
+        children=[2010 + i for i in range(n)],
+    )
+    head = case.household.head
+    landlord = Landlord.objects.create(
+        kind="private", private_name=f"Värd {tag}", name_bidx=f"queries-{tag}"
+    )
+    category, _ = CostCategory.objects.get_or_create(name="Hemtjänst")
+    shelter, _ = Shelter.objects.get_or_create(name="Härbärget", district=org.district)
+    partner = partner_services.create_partner(
+        actor=users["coordinator"],
+        district=org.district,
+        data=partner_services.PartnerData(name=f"Balans {tag}", kind="association"),
+    )
+    apartment = housing.create_apartment(
+        actor=users["coordinator"],
+        district_id=org.district.pk,
+        kind="training",
+        reference=f"Q-{tag}",
+        address="Kommunens gata 1",
+        rent=Decimal(5000),
+        status_since=today - timedelta(days=400),
+    )
+    for i in range(n):
+        day = today - timedelta(days=3 * i + 1)
+        contacts.record_contact(
+            actor=caseworker, case_id=case.pk, kind="call", on=day, reached=True, note=f"samtal {i}"
+        )
+        contacts.record_intervention(
+            actor=caseworker, case_id=case.pk, kind="debt_counselling", on=day, note=f"insats {i}"
+        )
+        deadlines.add_follow_up(
+            actor=caseworker, case=case, due_on=today + timedelta(days=i + 2), note=f"uppf {i}"
+        )
+        LandlordSignal.objects.create(
+            landlord=landlord,
+            kind="disturbance",
+            channel="letter",
+            received_on=day,
+            description=f"störning {i}",
+            case=case,
+        )
+        EvictionThreat.objects.create(
+            case=case,
+            arrears_notice_on=day - timedelta(days=300),
+            outcome="withdrawn",
+            concluded_on=day - timedelta(days=200),
+        )
+        handover, _ = sending.send_handover(
+            actor=caseworker,
+            case_id=case.pk,
+            kind="consultation",
+            to_unit=org.units[Unit.Kind.INCOME_SUPPORT],
+            reason=f"fråga {i}",
+        )
+        # Answered and closed, so the next one is sent anew (sent, accepted, closed).
+        deciding.accept_handover(actor=users["caseworker2"], handover_id=handover.pk)
+        deciding.close_consultation(actor=users["coordinator"], handover_id=handover.pk)
+        Placement.objects.create(
+            apartment=apartment,
+            case=case,
+            household=case.household,
+            start_on=today - timedelta(days=100 + 10 * i),
+            end_on=today - timedelta(days=95 + 10 * i),
+            outcome="moved_on",
+            guide=users["guide"],
+        )
+        ShelterNight.objects.create(
+            person=head,
+            shelter=shelter,
+            night=day,
+            cost=Decimal(300),
+            paying_unit=org.units[Unit.Kind.ADULT],
+        )
+        housing.add_cost_item(
+            actor=caseworker,
+            case_id=case.pk,
+            category=category,
+            on=today,
+            amount=Decimal(100),
+            note=f"kostnad {i}",
+        )
+        referrals.propose_referral(
+            actor=caseworker,
+            case_id=case.pk,
+            data=referrals.ReferralData(
+                partner_id=partner.pk,
+                person_id=head.pk,
+                proposed_on=day,
+                consent_on=day,
+                share_need=True,
+                need=f"behov {i}",
+            ),
+        )
+    current = threats.create_threat(
+        actor=caseworker,
+        case_id=case.pk,
+        data=ThreatData(
+            arrears_notice_on=today - timedelta(days=20),
+            termination_served_on=today - timedelta(days=10),
+            board_notified_on=today - timedelta(days=9),
+        ),
+    )
+    PaymentRoute.objects.create(
+        threat=current, income_support_unit=org.units[Unit.Kind.INCOME_SUPPORT], applied_on=today
+    )
+    return case
+
+
+@pytest.mark.parametrize("username", ["caseworker", "coordinator"])
+def test_case_page_stays_within_twenty_queries_however_long_its_history(
+    client, org, make_case, username
+):
+    """The case page's sections read one query each (never one per item), the write
+    permission and the household's protection are decided once per request: a case with
+    six times the history costs the same queries, at most 20 (issue 22, point 2)."""
+    client.force_login(org.users[username], backend="django.contrib.auth.backends.ModelBackend")
+    small = _case_with_history(org, make_case, 1, "Liten")
+    large = _case_with_history(org, make_case, 6, "Stor")
+    client.get(reverse("cases:detail", args=[small.pk]))  # warm per-process caches
+    small_count, small_sql = _queries(client, reverse("cases:detail", args=[small.pk]))
+    large_count, large_sql = _queries(client, reverse("cases:detail", args=[large.pk]))
+    listing = "\n".join(f"{i:2d} {q[:300]}" for i, q in enumerate(large_sql))
+    assert large_count == small_count, listing
+    assert large_count <= CASE_PAGE_MOST_QUERIES, listing
+    page = client.get(reverse("cases:detail", args=[large.pk])).content.decode()
+    # Everything of the long history is still shown: the sixth of each.
+    for shown in ("samtal 5", "insats 5", "störning 5", "Medlem5", "kostnad 5"):
+        assert shown in page, shown

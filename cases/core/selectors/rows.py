@@ -1,0 +1,189 @@
+"""Many lists of one case's rows in one query.
+
+A case page shows a dozen lists (threats, deadlines, contacts, handovers, the
+household...). Each is a `CaseRows`: a queryset of the case's rows and the relations it
+reads with them (`select_related`). `CaseRows.for_page` reads one list once per request
+(`per_request.once`); `read_together` reads many in ONE query, each list an array of
+JSON objects beside the case's row, made back into model instances exactly as the
+ORM makes them (encrypted values decrypted by their field, numbers and dates parsed), and
+keeps them for the request: the sections that ask after it find them read (issue 22,
+point 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import DecimalField, Expression, F, JSONField, Model, OuterRef, QuerySet
+from django.db.models.functions import JSONObject
+
+from ...models import Case
+from .per_request import once
+
+# `of(name)`: the case's column `name` ("pk", "household_id"): its value when a list is
+# read alone, a reference to the case's row when read with the others; `of(name, depth)`
+# for a subquery `depth` levels inside the list's own query (depth 1: the list's query).
+Of = Callable[..., Any]
+
+
+def _value_of(case: Case) -> Of:
+    def of(name: str, depth: int = 1) -> Any:
+        if name == "pk":
+            return case.pk
+        value: Any = case
+        for part in name.split("__"):  # "responsible_unit__district_id"
+            value = getattr(value, part)
+        return value
+
+    return of
+
+
+def _reference(name: str, depth: int = 1) -> Any:
+    ref: Any = OuterRef(name)
+    for _ in range(depth - 1):
+        ref = OuterRef(ref)
+    return ref
+
+
+@dataclass(frozen=True)
+class CaseRows:
+    key: str
+    rows: Callable[[Any, Of], QuerySet[Any, Any]]  # (request, of) -> the ordered rows
+    related: tuple[str, ...] = ()  # select_related paths ("author", "threat__case")
+
+    def read(self, request: Any, case: Case) -> list[Any]:
+        return list(self.rows(request, _value_of(case)).select_related(*self.related))
+
+    def for_page(self, request: Any, case: Case) -> list[Any]:
+        """The list, read once per request (or already read by `read_together`)."""
+        return once(request, (self.key, case.pk), lambda: self.read(request, case))
+
+
+def read_together(request: Any, case: Case, lists: Iterable[CaseRows]) -> None:
+    """Read `lists` in one query and keep them for the request (`CaseRows.for_page`)."""
+    lists = [rows for rows in lists]
+    if not lists:
+        return
+    querysets = [rows.rows(request, _reference) for rows in lists]
+    arrays = {}
+    for i, (rows, qs) in enumerate(zip(lists, querysets, strict=True)):
+        row = _json(qs.model, "", rows.related, annotations=list(qs.query.annotation_select))
+        arrays[f"list_{i}"] = ArraySubquery(qs.values(row=row))
+    found: dict[str, Any] = dict(Case.objects.filter(pk=case.pk).values(**arrays).get())
+    for i, (rows, qs) in enumerate(zip(lists, querysets, strict=True)):
+        tree = _tree(rows.related)
+        annotations = list(qs.query.annotation_select)
+        made = [_instance(qs.model, value, tree, annotations) for value in found[f"list_{i}"] or []]
+        once(request, (rows.key, case.pk), _kept(made))
+
+
+def _kept(made: list[Any]) -> Callable[[], list[Any]]:
+    return lambda: made
+
+
+def json_of(model: type[Model]) -> JSONObject:
+    """A row of `model` as one JSON object (for a subquery that reads a whole row)."""
+    return _json(model, "", ())
+
+
+def instance_from_json(model: type[Model], value: dict[str, Any] | None) -> Any:
+    """The instance of a row read by `json_of` (None for none)."""
+    return None if value is None else _instance(model, value, {})
+
+
+def _tree(paths: Iterable[str]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        for part in path.split("__"):
+            node = node.setdefault(part, {})
+    return tree
+
+
+class _WholeRow(Expression):
+    """`to_jsonb(<table>)`: the whole row of the table a column is read from, as one JSON
+    object keyed by column. One expression a table, where naming each column would cost
+    the ORM thousands of expressions to compile for a page's lists."""
+
+    output_field = JSONField()
+
+    def __init__(self, column: Any) -> None:
+        super().__init__()
+        self.column = column
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.column,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        sql, params = compiler.compile(self.column)  # '"U0"."id"': the table's alias first
+        return f"to_jsonb({sql.rsplit('.', 1)[0]})", tuple(params)
+
+
+def _json(
+    model: type[Model], prefix: str, related: Iterable[str], annotations: Iterable[str] = ()
+) -> JSONObject:
+    """A row of `model` (reached by `prefix`) and its `related` rows as one JSON object
+    ("_row": the columns), with the queryset's `annotations`."""
+    columns: dict[str, Any] = {name: F(name) for name in annotations}
+    # A column other than the key, so that a related row is joined (a key is read from
+    # the referring row's foreign key, without the join).
+    column = (
+        "pk"
+        if not prefix
+        else next(f.attname for f in model._meta.concrete_fields if not f.primary_key)
+    )
+    columns["_row"] = _WholeRow(F(prefix + column))
+    for name, below in _tree(related).items():
+        target: Any = model._meta.get_field(name).related_model
+        columns[name] = _json(target, f"{prefix}{name}__", _paths(below))
+    return JSONObject(**columns)
+
+
+def _paths(tree: dict[str, Any], prefix: str = "") -> list[str]:
+    out = []
+    for name, below in tree.items():
+        out.append(prefix + name)
+        out.extend(_paths(below, f"{prefix}{name}__"))
+    return out
+
+
+def _instance(
+    model: type[Model], value: dict[str, Any], tree: dict[str, Any], annotations: Iterable[str] = ()
+) -> Any:
+    """The instance the ORM would have made of the row (`Model.from_db`), with its
+    related instances cached as `select_related` caches them and its annotations set."""
+    fields = model._meta.concrete_fields
+    row = value.get("_row") or {}
+    values = [_python(field, row.get(field.column)) for field in fields]
+    obj = model.from_db(connection.alias, [f.attname for f in fields], values)
+    for name in annotations:
+        setattr(obj, name, value.get(name))
+    for name, below in tree.items():
+        field: Any = model._meta.get_field(name)  # a forward relation (select_related)
+        related = value.get(name)
+        target: Any = field.related_model
+        if related is None or (related.get("_row") or {}).get(target._meta.pk.column) is None:
+            field.set_cached_value(obj, None)
+        else:
+            field.set_cached_value(obj, _instance(target, related, below))
+    return obj
+
+
+def _python(field: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(field, DecimalField):
+        # A JSON number comes as a float: its shortest form is the stored decimal (at most
+        # 15 digits), at the column's scale as the database gives it.
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return number.quantize(Decimal(1).scaleb(-field.decimal_places))
+    if hasattr(field, "from_db_value"):  # the encrypted fields decrypt here
+        return field.from_db_value(value, None, connection)
+    return field.to_python(value)
