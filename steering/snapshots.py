@@ -15,10 +15,12 @@ every completed month back to `STATS_PAST_YEARS` before last year and the quick 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import cast
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Exists, Field, Min, OuterRef
 from django.utils import timezone
 
 from bokvar.conf import setting
@@ -61,7 +63,7 @@ class PublishedTables:
         return data
 
     def prefetch(
-        self, months: list[periods.Period], longer: list[periods.Period] = ()
+        self, months: list[periods.Period], longer: Sequence[periods.Period] = ()
     ) -> dict[str, dict]:
         """Load, in one query, the latest published version of each of these months and
         the stored snapshots of the `longer` periods (the report's period and those it is
@@ -162,8 +164,10 @@ def store_many(*, district: District, made: dict[str, dict]) -> None:
     if not made:
         return
     meta = StatisticsSnapshot._meta
-    fields = [meta.get_field(name) for name in ("district", "period", "computed_at", "data")]
-    quoted = [connection.ops.quote_name(f.column) for f in fields]
+    fields = [
+        cast(Field, meta.get_field(name)) for name in ("district", "period", "computed_at", "data")
+    ]
+    quoted = [connection.ops.quote_name(str(f.column)) for f in fields]
     district_col, period_col, computed_col, data_col = quoted
     now = timezone.now()
     params = [

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
+from django.db import connection
 from django.db.models import BigIntegerField, QuerySet, Value
 from django.utils.functional import Promise
 
@@ -83,11 +84,23 @@ Counter = Callable[[list[Scope]], dict[tuple[str, str, str], object]]
 
 def units_and_district(qs: QuerySet, unit_field: str, aggregates: dict) -> dict:
     """{unit id: aggregates} for the units' rows and {None: aggregates} for the whole
-    district, in one query (UNION ALL of the grouped and the ungrouped aggregate): a
-    distinct count of the district is its own aggregate (someone in two units' rows
-    counts once), not the sum of the units'. The district row is there even when no
-    record is."""
+    district, in one query: a distinct count of the district is its own aggregate
+    (someone in two units' rows counts once), not the sum of the units'. The district
+    row is there even when no record is. On PostgreSQL the grouped query gets the grand
+    total as a second grouping set (one pass over the records); elsewhere it is a UNION
+    ALL with the ungrouped aggregate."""
     units = qs.values(unit_field).annotate(**aggregates).order_by()
+    if connection.vendor == "postgresql":
+        sql, params = units.query.sql_with_params()
+        head, grouped, by = sql.rpartition(" GROUP BY ")
+        if grouped and "(" not in by:
+            with connection.cursor() as cursor:
+                cursor.execute(f"{head} GROUP BY GROUPING SETS (({by}), ())", params)
+                names = [column.name for column in cursor.description]
+                found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            # The unit rows never have a null unit (the district's units), so the
+            # null row is the grand total.
+            return {row.pop(unit_field): row for row in found}
     whole = qs.values(_unit=Value(None, output_field=BigIntegerField()))
     rows = units.union(whole.annotate(**aggregates).order_by(), all=True)
     return {row.pop(unit_field): row for row in rows}

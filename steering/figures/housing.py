@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Aggregate, Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -202,7 +202,7 @@ def count_periods(scopes: list[Scope]) -> dict:
     if not paid_by:
         return {}  # no unit, no rows: nothing is counted for such a district
     nights = ShelterNight.objects.filter(paying_unit_id__in=paid_by).filter(_any(in_period))
-    aggregates = {}
+    aggregates: dict[str, Aggregate] = {}
     for i, condition in enumerate(in_period):
         aggregates[f"n_{i}"] = Count("id", filter=condition)
         aggregates[f"cost_{i}"] = Sum("cost", filter=condition)
@@ -215,16 +215,16 @@ def count_periods(scopes: list[Scope]) -> dict:
         Q(start_on__lte=scope.end) & (Q(end_on__isnull=True) | Q(end_on__gte=scope.start))
         for scope in scopes
     ]
-    placed = (
-        Placement.objects.filter(
+    placed = [
+        dict(row)
+        for row in Placement.objects.filter(
             case__responsible_unit__district=district, apartment__kind__in=kinds
         )
         .filter(_any(current))
         .values("case__responsible_unit_id", "apartment__kind")
         .annotate(**{f"n_{i}": Count("id", filter=q) for i, q in enumerate(current)})
         .order_by()
-    )
-    placed = list(placed)
+    ]
     for i, scope in enumerate(scopes):
         key = scope.period.key
         stayed = [r for r in rows if r[f"n_{i}"]]
