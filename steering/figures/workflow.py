@@ -259,8 +259,13 @@ def count_periods(scopes: list[Scope]) -> dict:
         return {}
     first = scopes[0]
     out: dict = {}
+    # The district's units by id (a scope holds all of them, `stats.district_units`): the
+    # planner then reads the district's cases from the unit index instead of scanning
+    # every case of the country to join them to the units (national scale: 82-150 ms
+    # instead of 253 ms).
+    of_units = Q(case__responsible_unit_id__in=[unit.pk for unit in first.units])
     days = (
-        _signals(first)
+        LandlordSignal.objects.filter(of_units)
         .filter(_in_any("received_on", scopes), first_contact_days__isnull=False)
         .values_list("case__responsible_unit_id", "first_contact_days", "received_on")
     )
@@ -286,7 +291,12 @@ def count_periods(scopes: list[Scope]) -> dict:
                 "case__household__children", distinct=True, filter=condition(scope) & minors
             )
     rows = units_and_district(
-        _threats(first).filter(where), "case__responsible_unit_id", aggregates
+        # Through the join to the units: with the ids the planner hashes every threat of
+        # the country (358,340 at national scale, 250-370 ms); with the join it probes
+        # the threats of the district's cases (137 ms).
+        _threats(first).filter(where),
+        "case__responsible_unit_id",
+        aggregates,
     )
     for i, scope in enumerate(scopes):
         for key in which:
