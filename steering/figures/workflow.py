@@ -272,7 +272,8 @@ def count_periods(scopes: list[Scope]) -> dict:
     by_period: dict[str, dict[int, list[int]]] = {s.period.key: {} for s in scopes}
     for unit_id, value, received in days:
         for scope in scopes:
-            if scope.start <= received <= scope.end:
+            # (value is never None: filtered above; the test is for the type checker)
+            if value is not None and scope.start <= received <= scope.end:
                 by_period[scope.period.key].setdefault(unit_id, []).append(value)
     for scope in scopes:
         out[("days_to_first_contact", "compute", scope.period.key)] = by_period[scope.period.key]
