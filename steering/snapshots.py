@@ -15,10 +15,12 @@ every completed month back to `STATS_PAST_YEARS` before last year and the quick 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import cast
 
-from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, Field, Min, OuterRef
 from django.utils import timezone
 
 from bokvar.conf import setting
@@ -60,19 +62,57 @@ class PublishedTables:
         self.cache[period.key] = data
         return data
 
-    def prefetch(self, months: list[periods.Period]) -> None:
-        """Load the latest published version of each of these months that has one under
-        the current method; the others are published when first asked for, as before."""
+    def prefetch(
+        self, months: list[periods.Period], longer: Sequence[periods.Period] = ()
+    ) -> dict[str, dict]:
+        """Load, in one query, the latest published version of each of these months and
+        the stored snapshots of the `longer` periods (the report's period and those it is
+        compared with). What is kept under the current method goes to the cache; the
+        others are published when first asked for, as before. Returns the snapshots read
+        (also those of an earlier method: `prepare` remakes them against them)."""
         keys = [m.key for m in months if m.key not in self.cache]
-        latest: dict[str, tuple[int, int]] = {}
-        versions = MonthlyReport.objects.filter(district=self.district, period__in=keys)
-        for pk, key, version in versions.values_list("pk", "period", "version"):
-            if key not in latest or version > latest[key][1]:
-                latest[key] = (pk, version)
-        rows = MonthlyReport.objects.filter(pk__in=[pk for pk, _v in latest.values()])
-        for key, data in rows.values_list("period", "data"):
+        coarse = [p.key for p in longer if p.kind != periods.MONTH and p.key not in self.cache]
+        later = MonthlyReport.objects.filter(
+            district=self.district, period=OuterRef("period"), version__gt=OuterRef("version")
+        )
+        rows = (
+            MonthlyReport.objects.filter(district=self.district, period__in=keys)
+            .exclude(Exists(later))
+            .values_list("period", "data")
+            .order_by()
+        )
+        if coarse:
+            kept = StatisticsSnapshot.objects.filter(district=self.district, period__in=coarse)
+            rows = rows.union(kept.values_list("period", "data").order_by(), all=True)
+        snapshots = {}
+        for key, data in rows:
+            if key in coarse:
+                snapshots[key] = data
             if data.get("schema") == stats.SCHEMA_VERSION:
                 self.cache[key] = data
+        return snapshots
+
+    def prepare(self, wanted: list[periods.Period], stored: dict[str, dict] | None = None) -> None:
+        """Make the longer periods among `wanted` that are neither cached nor stored under
+        the current method together: what is not a sum of months is then counted for all
+        of them at once (`stats.periods_tables`), and they are stored in one statement.
+        `stored`: their snapshots as `prefetch` read them (else read here, one query)."""
+        coarse = [p for p in wanted if p.kind != periods.MONTH and p.key not in self.cache]
+        if not coarse:
+            return
+        if stored is None:
+            stored = self.prefetch([], coarse)
+        missing = [p for p in coarse if p.key not in self.cache]
+        if not missing:
+            return
+        made = stats.periods_tables(
+            district=self.district,
+            periods=missing,
+            tables=self,
+            previous={p.key: stored.get(p.key) for p in missing},
+        )
+        store_many(district=self.district, made=made)
+        self.cache.update(made)
 
 
 def published_tables(district: District) -> PublishedTables:
@@ -116,6 +156,35 @@ def store(*, district: District, period: periods.Period, data: dict) -> None:
         StatisticsSnapshot.objects.filter(district=district, period=period.key).update(**values)
 
 
+def store_many(*, district: District, made: dict[str, dict]) -> None:
+    """Store several periods' tables in one statement (an upsert: no transaction of its
+    own around it, so no BEGIN and COMMIT around one statement); a period another request
+    stored meanwhile is overwritten with the same tables (both made from the same
+    published months and the same records)."""
+    if not made:
+        return
+    meta = StatisticsSnapshot._meta
+    fields = [
+        cast(Field, meta.get_field(name)) for name in ("district", "period", "computed_at", "data")
+    ]
+    quoted = [connection.ops.quote_name(str(f.column)) for f in fields]
+    district_col, period_col, computed_col, data_col = quoted
+    now = timezone.now()
+    params = [
+        f.get_db_prep_save(value, connection)
+        for key, data in made.items()
+        for f, value in zip(fields, (district.pk, key, now, data), strict=True)
+    ]
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(made))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({', '.join(quoted)}) "  # noqa: S608 (quoted names from the model)
+            f"VALUES {values} ON CONFLICT ({district_col}, {period_col}) DO UPDATE SET "
+            f"{computed_col} = EXCLUDED.{computed_col}, {data_col} = EXCLUDED.{data_col}",
+            params,
+        )
+
+
 def containing(period: periods.Period) -> list[periods.Period]:
     """The longer periods a month is part of: its quarter, its year, and the years to
     date from it to December."""
@@ -144,10 +213,19 @@ def report_for(*, district: District, period: periods.Period) -> dict:
     source = published_tables(district)
     # The trend's months hold the period's and the year before's months too: one read.
     last = period.last_month
-    source.prefetch([last.shifted(-back) for back in range(stats.TREND_MONTHS)])
+    compared = _compared(period)
+    stored = source.prefetch(
+        [last.shifted(-back) for back in range(stats.TREND_MONTHS)], longer=compared
+    )
+    source.prepare(compared, stored)
     report = stats.build_report(district=district, period=period, tables=source)
     report["trend"] = stats.trend(source, period)
     return report
+
+
+def _compared(period: periods.Period) -> list[periods.Period]:
+    """The period and those a report compares it with (the one before, a year before)."""
+    return [p for p in (period, period.previous(), period.year_earlier()) if p is not None]
 
 
 def quick_periods(today: date) -> list[periods.Period]:
@@ -188,6 +266,7 @@ def refresh_all(today: date | None = None) -> int:
     for district in District.objects.order_by("pk"):
         source = published_tables(district)
         for period in quick_periods(today) + past_years(first_years.get(district.pk), today):
+            source.prepare(_compared(period))
             stats.build_report(district=district, period=period, tables=source)
             made += 1
     return made

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_noop
 from bokvar.models import District, Unit
 
 from . import suppression
-from .figures import DISTINCT, END, Figure, Scope, all_figures, get
+from .figures import COUNTERS, DISTINCT, END, Figure, Scope, all_figures, get
 from .periods import MONTH, Period
 
 SCHEMA_VERSION = 2
@@ -76,9 +76,11 @@ def month_tables(
     return _tables(district=district, period=month, limit=limit or threshold(), previous=previous)
 
 
-def _tables(*, district, period, limit, previous=None, months=None) -> dict:
-    units = district_units(district)
-    scope = Scope(district=district, units=units, period=period)
+def _tables(
+    *, district, period, limit, previous=None, months=None, units=None, counted=None
+) -> dict:
+    units = district_units(district) if units is None else units
+    scope = Scope(district=district, units=units, period=period, counted=counted or {})
     built: dict[str, dict] = {}
     marks_of: dict[str, dict] = {}
     with translation.override(None):
@@ -133,10 +135,19 @@ def _figure_table(fig, scope, limit, built, marks_of, before, in_months) -> dict
     return head | body
 
 
+def _provided(fig: Figure, scope: Scope, what: str):
+    """What the figure's `compute`, `district_total` or `rows` answers for the scope:
+    counted already together with other periods (`Scope.counted`), else asked now."""
+    key = (fig.key, what)
+    if key in scope.counted:
+        return scope.counted[key]
+    return getattr(fig, what)(scope)
+
+
 def _row_keys(fig: Figure, scope: Scope) -> list[tuple[object, str]]:
     """The table's rows: the district's units, or the figure's own rows (organisations)."""
     if fig.rows is not None:
-        return fig.rows(scope)
+        return _provided(fig, scope, "rows")
     return [(unit.pk, unit.name) for unit in scope.units]
 
 
@@ -158,7 +169,7 @@ def _rows(fig, scope, lines: list[list[dict]]) -> list[dict]:
 def _raw(fig: Figure, scope: Scope):
     """The unsuppressed body of a table: counts, or sums and the people behind them."""
     keys: list = [key for key, _label in _row_keys(fig, scope)]
-    raw = fig.compute(scope) if keys else {}
+    raw = _provided(fig, scope, "compute") if keys else {}
     if fig.unassigned is not None:
         raw = raw | {(None, k): v for k, v in fig.unassigned(scope.period, scope.district).items()}
         keys.append(None)
@@ -382,7 +393,7 @@ def _pair_table(fig: Figure, scope: Scope, limit: int, counts: dict) -> dict:
     each other), the median only beside a published count and over at least `limit`
     values (no count of acknowledged handovers is published)."""
     counts_fig = get(fig.pairs_of)
-    values = fig.compute(scope) if scope.units else {}
+    values = _provided(fig, scope, "compute") if scope.units else {}
     rows = []
     for unit, line in zip(scope.units, counts["rows"], strict=False):
         for column, count in zip(counts_fig.columns, line["cells"], strict=False):
@@ -419,7 +430,7 @@ def _distinct_totals(fig: Figure, scope: Scope) -> dict[int, int]:
     households (someone in two units' rows is one person in the district)."""
     if fig.district_total is None or not scope.units:
         return {}
-    own = fig.district_total(scope)
+    own = _provided(fig, scope, "district_total")
     return {j: int(own.get(c.key, 0)) for j, c in enumerate(fig.columns) if c.key in own}
 
 
@@ -428,7 +439,7 @@ def _median_table(fig: Figure, scope: Scope, limit: int, in_months) -> dict:
     the same suppression as any table (a hidden count must not be recoverable from the
     total), and a median over a hidden or small count is hidden with it. Over a longer
     period the counts are the sums of the months'."""
-    values = fig.compute(scope) if scope.units else {}
+    values = _provided(fig, scope, "compute") if scope.units else {}
     per_unit = [sorted(values.get(unit.pk, [])) for unit in scope.units]
     everything = sorted(v for vals in per_unit for v in vals)
     if in_months:
@@ -496,14 +507,50 @@ def period_tables(
     kept hidden. `previous`: the earlier version of this period's tables, if any."""
     if period.kind == MONTH:
         return tables(period)
-    months = [tables(m) for m in period.month_periods()]
-    return _tables(
+    made = periods_tables(
         district=district,
-        period=period,
-        limit=limit or threshold(),
-        previous=previous,
-        months=months,
+        periods=[period],
+        tables=tables,
+        limit=limit,
+        previous={period.key: previous},
     )
+    return made[period.key]
+
+
+def periods_tables(
+    *,
+    district: District,
+    periods: list[Period],
+    tables: Tables,
+    limit: int | None = None,
+    previous: dict[str, dict | None] | None = None,
+) -> dict[str, dict]:
+    """The published tables of several longer periods of one district ({period key:
+    tables}), each as `period_tables` makes it. What is not a sum of months is counted
+    for all of them together by the `COUNTERS` (one query per kind of record, a FILTER
+    clause per period), so a first request for a period and the same period a year before
+    costs a fixed number of queries however long the periods and however much data.
+    `previous`: the earlier version of each period's tables, if any."""
+    units = district_units(district)
+    scopes = [Scope(district=district, units=units, period=p) for p in periods]
+    counted: dict[str, dict] = {p.key: {} for p in periods}
+    for counter in COUNTERS:
+        for (figure_key, what, period_key), value in counter(scopes).items():
+            counted[period_key][(figure_key, what)] = value
+    made = {}
+    for period in periods:
+        if period.kind == MONTH:
+            raise ValueError("periods_tables takes longer periods; a month is published")
+        made[period.key] = _tables(
+            district=district,
+            period=period,
+            limit=limit or threshold(),
+            previous=(previous or {}).get(period.key),
+            months=[tables(m) for m in period.month_periods()],
+            units=units,
+            counted=counted[period.key],
+        )
+    return made
 
 
 def fresh_tables(district: District, limit: int | None = None) -> Tables:

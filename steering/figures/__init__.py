@@ -13,9 +13,20 @@ write its provider in a module here, add it to `FIGURES`, and say how it behaves
 from __future__ import annotations
 
 from . import cases, handovers, housing, partners, returns, surveys, workflow
-from .base import DISTINCT, END, SUM, Column, Compute, Figure, Scope
+from .base import DISTINCT, END, SUM, Column, Compute, Counter, Figure, Scope
 
-__all__ = ["DISTINCT", "END", "FIGURES", "SUM", "Column", "Compute", "Figure", "Scope"]
+__all__ = [
+    "COUNTERS",
+    "DISTINCT",
+    "END",
+    "FIGURES",
+    "SUM",
+    "Column",
+    "Compute",
+    "Counter",
+    "Figure",
+    "Scope",
+]
 
 FIGURES: list[Figure] = [
     cases.NEW_CASES,
@@ -39,6 +50,18 @@ FIGURES: list[Figure] = [
     # Client surveys (issue 20, point 6), kept together at the end.
     surveys.SURVEY_ANSWERS,
     surveys.SURVEY_SCALES,
+]
+
+
+# What a longer period counts on its own (not a sum of its months: people counted once,
+# medians, placements current during it, the people behind sums, the tables' rows),
+# counted for several periods at once (`steering.stats.periods_tables`). A figure of that
+# kind without a counter is still right, but costs its own queries for each period.
+COUNTERS: list[Counter] = [
+    workflow.count_periods,
+    housing.count_periods,
+    handovers.count_periods,
+    partners.count_periods,
 ]
 
 

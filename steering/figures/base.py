@@ -7,10 +7,13 @@ suppression, the periods, comparisons, charts and exports) is `steering.stats`'s
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 
+from django.db import connection
+from django.db.models import BigIntegerField, QuerySet, Value
 from django.utils.functional import Promise
 
 from bokvar.models import District, Unit
@@ -38,11 +41,19 @@ class Column:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a provider counts for: one district, its units, one period."""
+    """What a provider counts for: one district, its units, one period.
+
+    `counted` holds what a counter (`COUNTERS` in `steering.figures`) already counted for
+    this period together with others, by (figure key, "compute" | "district_total" |
+    "rows"): the statistics module uses it instead of calling the figure's own provider.
+    Providers never read it."""
 
     district: District
     units: tuple[Unit, ...]
     period: Period
+    counted: Mapping[tuple[str, str], object] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
 
     @property
     def start(self) -> date:
@@ -60,6 +71,39 @@ class Scope:
 # A count figure returns {(unit_id, column_key): count};
 # a sum figure (money, nights) returns {(unit_id, column_key): (sum, people)}.
 Compute = Callable[[Scope], dict]
+
+# A counter answers, for several periods of one district at once (the scopes differ only
+# in their period), what some figures' `compute`, `district_total` and `rows` return for
+# each: {(figure key, "compute" | "district_total" | "rows", period key): value}. It
+# counts with one query per kind of record for all the periods together (a FILTER clause
+# per period), so a first request for a longer period and the year before costs a fixed
+# number of queries. Its answers must equal the figure's own providers' exactly
+# (tests/steering/test_counters.py compares them).
+Counter = Callable[[list[Scope]], dict[tuple[str, str, str], object]]
+
+
+def units_and_district(qs: QuerySet, unit_field: str, aggregates: dict) -> dict:
+    """{unit id: aggregates} for the units' rows and {None: aggregates} for the whole
+    district, in one query: a distinct count of the district is its own aggregate
+    (someone in two units' rows counts once), not the sum of the units'. The district
+    row is there even when no record is. On PostgreSQL the grouped query gets the grand
+    total as a second grouping set (one pass over the records); elsewhere it is a UNION
+    ALL with the ungrouped aggregate."""
+    units = qs.values(unit_field).annotate(**aggregates).order_by()
+    if connection.vendor == "postgresql":
+        sql, params = units.query.sql_with_params()
+        head, grouped, by = sql.rpartition(" GROUP BY ")
+        if grouped and "(" not in by:
+            with connection.cursor() as cursor:
+                cursor.execute(f"{head} GROUP BY GROUPING SETS (({by}), ())", params)
+                names = [column.name for column in cursor.description]
+                found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            # The unit rows never have a null unit (the district's units), so the
+            # null row is the grand total.
+            return {row.pop(unit_field): row for row in found}
+    whole = qs.values(_unit=Value(None, output_field=BigIntegerField()))
+    rows = units.union(whole.annotate(**aggregates).order_by(), all=True)
+    return {row.pop(unit_field): row for row in rows}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Aggregate, Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +17,7 @@ from cases.models import Case
 from housing.models import Apartment, Placement, ShelterNight
 from housing.selectors import forecasts_for_cases
 
-from .base import DISTINCT, END, Column, Figure, Scope
+from .base import DISTINCT, END, Column, Figure, Scope, units_and_district
 
 
 def shelter_nights(scope: Scope) -> dict:
@@ -179,3 +179,74 @@ COST_FORECAST = Figure(
     money=True,
     over_time=END,
 )
+
+
+# --- Several periods at once (a first request for a longer period) -------------------
+
+
+def count_periods(scopes: list[Scope]) -> dict:
+    """Shelter nights and their cost (sums over time, but the people behind them are
+    counted once over the period, so the period is counted on its own) and placements
+    current during the period, for every scope's period: three queries (the units' nights,
+    cost and people; the district's own people; the placements), whatever the number of
+    periods."""
+    if not scopes:
+        return {}
+    district = scopes[0].district
+    out: dict = {}
+    in_period = [Q(night__range=scope.dates) for scope in scopes]
+    # The district's units by id (a scope holds all of them, `stats.district_units`):
+    # with the ids the planner reads the (paying unit, night) index for each period; with
+    # a join to the units it scans every unit's nights of the periods.
+    paid_by = [unit.pk for unit in scopes[0].units]
+    if not paid_by:
+        return {}  # no unit, no rows: nothing is counted for such a district
+    nights = ShelterNight.objects.filter(paying_unit_id__in=paid_by).filter(_any(in_period))
+    aggregates: dict[str, Aggregate] = {}
+    for i, condition in enumerate(in_period):
+        aggregates[f"n_{i}"] = Count("id", filter=condition)
+        aggregates[f"cost_{i}"] = Sum("cost", filter=condition)
+        aggregates[f"people_{i}"] = Count("person", distinct=True, filter=condition)
+    by_unit = units_and_district(nights, "paying_unit_id", aggregates)
+    people = by_unit.pop(None)
+    rows = [{"paying_unit_id": unit} | r for unit, r in by_unit.items()]
+    kinds = [Apartment.Kind.TRAINING, Apartment.Kind.TRIAL]
+    current = [
+        Q(start_on__lte=scope.end) & (Q(end_on__isnull=True) | Q(end_on__gte=scope.start))
+        for scope in scopes
+    ]
+    placed = [
+        dict(row)
+        for row in Placement.objects.filter(
+            case__responsible_unit__district=district, apartment__kind__in=kinds
+        )
+        .filter(_any(current))
+        .values("case__responsible_unit_id", "apartment__kind")
+        .annotate(**{f"n_{i}": Count("id", filter=q) for i, q in enumerate(current)})
+        .order_by()
+    ]
+    for i, scope in enumerate(scopes):
+        key = scope.period.key
+        stayed = [r for r in rows if r[f"n_{i}"]]
+        out[("shelter_nights", "compute", key)] = {
+            (r["paying_unit_id"], "nights"): (r[f"n_{i}"], r[f"people_{i}"]) for r in stayed
+        }
+        out[("shelter_cost", "compute", key)] = {
+            (r["paying_unit_id"], "cost"): (int(r[f"cost_{i}"] or 0), r[f"people_{i}"])
+            for r in stayed
+        }
+        out[("shelter_nights", "district_total", key)] = {"nights": people[f"people_{i}"]}
+        out[("shelter_cost", "district_total", key)] = {"cost": people[f"people_{i}"]}
+        out[("placements", "compute", key)] = {
+            (r["case__responsible_unit_id"], r["apartment__kind"]): r[f"n_{i}"]
+            for r in placed
+            if r[f"n_{i}"]
+        }
+    return out
+
+
+def _any(conditions: list[Q]) -> Q:
+    out = Q()
+    for condition in conditions:
+        out |= condition
+    return out

@@ -10,7 +10,7 @@ are not counted again here: they are the meeting places' annual figures
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import MeetingPlace, Partner, Referral
@@ -114,6 +114,37 @@ def meeting_place_visits(scope: Scope) -> dict:
         out[(place.pk, "visits")] = sum(figures.visits_by_month[m] for m in months)
         out[(place.pk, "unique_visitors")] = sum(figures.new_visitors_by_month[m] for m in months)
     return out
+
+
+def count_periods(scopes: list[Scope]) -> dict:
+    """The rows of the partners' and meeting places' tables (the district's organisations,
+    the same for every period), for all the periods, in one query: the two lists of
+    `_partners` and `_place_rows` as one UNION ordered like each of them. Their counts
+    are sums of months, taken from the published months."""
+    if not scopes:
+        return {}
+    district = scopes[0].district
+    partners = (
+        Partner.objects.filter(district=district)
+        .filter(Q(is_active=True) | Q(referrals__isnull=False))
+        .annotate(table=Value(0), label=F("name"))
+        .values_list("pk", "table", "label")
+    )
+    places = (
+        MeetingPlace.objects.filter(partner__district=district)
+        .annotate(table=Value(1), label=F("partner__name"))
+        .values_list("pk", "table", "label")
+    )
+    # UNION (not ALL) drops the partners repeated by the join to their referrals, as
+    # `_partners`' DISTINCT does.
+    rows = list(partners.union(places).order_by("table", "label", "pk"))
+    found = {
+        "referrals_by_partner": [(pk, label) for pk, table, label in rows if table == 0],
+        "meeting_place_visits": [(pk, label) for pk, table, label in rows if table == 1],
+    }
+    return {
+        (key, "rows", scope.period.key): labels for scope in scopes for key, labels in found.items()
+    }
 
 
 MEETING_PLACE_VISITS = Figure(

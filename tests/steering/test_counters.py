@@ -1,0 +1,212 @@
+"""Statistics for any period (issue 22, point 4): a first request for a longer period
+counts what is not a sum of its months (people and households counted once, medians,
+placements current during it, the people behind sums, the tables' rows) for the period
+and those it is compared with together, with the `COUNTERS` (one query per kind of
+record, a FILTER clause per period). The figures must be exactly what each figure's own
+provider counts, period by period: checked here on fixtures with known data, and the
+first request's queries are counted (at most 20, the same whatever the data)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from bokvar.models import District, Unit
+from housing.models import Shelter, ShelterNight
+from steering import snapshots, stats
+from steering.figures import COUNTERS, Scope, get
+from steering.models import StatisticsSnapshot
+from steering.periods import parse_period, ytd
+from tests.case_fixtures import person
+
+# Fixtures with known data from the figures' own tests: threats, signals and nights over
+# fourteen months (the attacker's district), signals with first contacts and an evicted
+# household with children, placements, referrals and meeting places.
+from tests.steering.test_attacker import district_history  # noqa: F401
+from tests.steering.test_figures_domains import (  # noqa: F401
+    _send,
+    housing_placements,
+    workflow,
+)
+from tests.steering.test_partner_figures import places, referred  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+# Lists of periods counted together, as a report asks for them: a year to date and the
+# year before, a quarter with the one before and a year before, two whole years.
+TOGETHER = [
+    [ytd(2026, 3), ytd(2025, 3)],
+    [parse_period("2026-Q1"), parse_period("2025-Q4"), parse_period("2025-Q1")],
+    [parse_period("2025"), parse_period("2024")],
+    [ytd(2025, 9), ytd(2024, 9)],
+]
+
+
+@pytest.fixture
+def handovers(org, make_case):
+    tz = timezone.get_current_timezone()
+    for day, hours in ((3, 2), (4, 30), (5, None), (20, 5)):
+        _send(
+            org,
+            make_case,
+            to_kind=Unit.Kind.ADULT,
+            from_kind=Unit.Kind.INCOME_SUPPORT,
+            hours=hours,
+            sent=datetime(2026, 3, day, 23, 30, tzinfo=tz),
+        )
+    # Sent in the last minutes of a period: it belongs to that period only.
+    _send(
+        org,
+        make_case,
+        to_kind=Unit.Kind.ADULT,
+        from_kind=Unit.Kind.INCOME_SUPPORT,
+        hours=1,
+        sent=datetime(2025, 12, 31, 23, 59, tzinfo=tz),
+    )
+
+
+@pytest.fixture
+def several(org, workflow, housing_placements, referred, places, handovers):  # noqa: F811
+    """Every kind of record a longer period counts on its own, a few of each."""
+    return District.objects.get(pk=org.district.pk)
+
+
+@pytest.fixture
+def everything(several, district_history):  # noqa: F811
+    """And the attacker's fourteen months of small counts (built once per test: the
+    tests below go through every list of periods in one test)."""
+    return several
+
+
+def _scopes(district, periods):
+    units = stats.district_units(district)
+    return [Scope(district=district, units=units, period=p) for p in periods]
+
+
+def test_counters_answer_what_each_figures_own_provider_answers(everything):
+    for periods in TOGETHER:
+        _same_as_providers(everything, periods)
+
+
+def _same_as_providers(district, periods):
+    scopes = _scopes(district, periods)
+    by_key = {s.period.key: s for s in scopes}
+    counted = {}
+    for counter in COUNTERS:
+        counted |= counter(scopes)
+    answered = set()
+    for (figure_key, what, period_key), value in counted.items():
+        own = getattr(get(figure_key), what)(by_key[period_key])
+        if what == "compute":
+            # A provider leaves out what it did not find; a counter may say 0 (or no
+            # values) for it: the tables read both as 0.
+            own = {k: v for k, v in own.items() if v not in (0, [], (0, 0))}
+            value = {k: v for k, v in value.items() if v not in (0, [], (0, 0))}
+            if figure_key in ("days_to_first_contact", "handovers_by_pair"):
+                own = {k: sorted(v) for k, v in own.items()}
+                value = {k: sorted(v) for k, v in value.items()}
+        assert value == own, (figure_key, what, period_key)
+        if value:
+            answered.add(figure_key)
+    # Every kind of figure a longer period counts on its own has data here somewhere, so
+    # the comparison says something.
+    if periods[0].key == "2026-YTD03":
+        assert answered >= {
+            "days_to_first_contact",
+            "children_under_threat",
+            "children_in_evictions",
+            "shelter_nights",
+            "shelter_cost",
+            "placements",
+            "handovers_by_pair",
+            "referrals_by_partner",
+            "meeting_place_visits",
+        }
+
+
+def test_longer_periods_made_together_equal_those_made_figure_by_figure(everything):
+    source = stats.fresh_tables(everything)
+    for periods in TOGETHER:
+        together = stats.periods_tables(district=everything, periods=periods, tables=source)
+        for period in periods:
+            # The computation before the counters: every provider asked for this period.
+            alone = stats._tables(
+                district=everything,
+                period=period,
+                limit=stats.threshold(),
+                months=[source(m) for m in period.month_periods()],
+            )
+            assert together[period.key]["figures"] == alone["figures"], period.key
+
+
+def _cold(client, url, period):
+    """The first request for `period` with its months published: its stored tables and
+    those of the year before are forgotten first."""
+    keys = [period.key, period.year_earlier().key]
+    StatisticsSnapshot.objects.filter(period__in=keys).delete()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"period": period.key})
+    assert response.status_code == 200
+    assert StatisticsSnapshot.objects.filter(period__in=keys).count() == 2  # stored again
+    return queries
+
+
+def _more_data(org, make_case, n):
+    shelter = Shelter.objects.create(name=f"Natthärbärget {n}", district=org.district)
+    for i in range(n):
+        case = make_case(
+            unit_kind=Unit.Kind.ADULT,
+            kind="homelessness",
+            people=[person("More", f"Guest{n}x{i}")],
+            children=[2016],
+            opened_on=date(2026, 2, 1 + i),
+        )
+        ShelterNight.objects.bulk_create(
+            ShelterNight(
+                person_id=case.household.head_id,
+                shelter=shelter,
+                night=date(2026, 2, 1) + timedelta(days=k),
+                cost=Decimal(400),
+                paying_unit=org.units[Unit.Kind.ADULT],
+            )
+            for k in range(3)
+        )
+
+
+def test_a_first_request_for_a_longer_period_takes_at_most_20_queries_whatever_the_data(
+    client, org, steering, several, make_case
+):
+    client.force_login(steering, backend="django.contrib.auth.backends.ModelBackend")
+    url = reverse("steering:dashboard")
+    period = ytd(2026, 3)
+    assert client.get(url, {"period": period.key}).status_code == 200  # months published
+    small = _cold(client, url, period)
+    _more_data(org, make_case, 12)
+    large = _cold(client, url, period)
+    assert len(small) == len(large)
+    assert len(large) <= 20, "\n".join(q["sql"][:120] for q in large.captured_queries)
+    # The months are read, not counted again: no new-cases count over the period.
+    assert not any('"cases_case"."opened_on" BETWEEN' in q["sql"] for q in large.captured_queries)
+
+
+def test_refresh_publishes_longer_periods_made_together(org, stats_cases):
+    today = date(2026, 4, 15)
+    snapshots.refresh_all(today)
+    kept = dict(StatisticsSnapshot.objects.values_list("period", "data"))
+    district = District.objects.get(pk=org.district.pk)
+    source = snapshots.published_tables(district)
+    for key in ("2026-Q1", "2025-Q1", "2025"):
+        period = parse_period(key)
+        alone = stats._tables(
+            district=district,
+            period=period,
+            limit=stats.threshold(),
+            months=[source(m) for m in period.month_periods()],
+        )
+        assert kept[key]["figures"] == alone["figures"], key
