@@ -221,8 +221,62 @@ SELECT
   (SELECT count(*) FROM pg_stat_activity
     WHERE datname = current_database() AND wait_event_type = 'Lock'),
   (SELECT count(*) FROM pg_stat_activity
-    WHERE datname = current_database() AND wait_event IN ('WALSync', 'WALWrite', 'WALInsert'))
+    WHERE datname = current_database() AND wait_event IN ('WALSync', 'WALWrite', 'WALInsert')),
+  (SELECT coalesce(array_agg(pid), '{}') FROM pg_stat_activity
+    WHERE datname = current_database() AND backend_type = 'client backend'
+      AND pid <> pg_backend_pid())
 """
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU a process has used (Linux /proc), None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+class CpuMeter:
+    """CPU used by a group of processes over the run: for each process the difference
+    between the first and the last reading (a process first seen later started during
+    the run and counts from zero). What a process used after the last reading, half a
+    second at most, is not counted."""
+
+    def __init__(self) -> None:
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.readings = 0
+        self.series: list[tuple[float, float]] = []  # (wall time, seconds used so far)
+
+    def read(self, pids) -> None:
+        for pid in pids:
+            used = cpu_seconds(pid)
+            if used is None:
+                continue
+            self.first.setdefault(pid, used if self.readings == 0 else 0.0)
+            self.last[pid] = used
+        self.readings += 1
+        self.series.append((time.time(), self.seconds()))
+
+    def between(self, start: float, end: float) -> float:
+        """Seconds used between two wall times (the readings nearest inside them)."""
+        inside = [used for t, used in self.series if start <= t <= end]
+        return round(inside[-1] - inside[0], 2) if len(inside) > 1 else 0.0
+
+    def seconds(self) -> float:
+        return round(sum(self.last[p] - self.first[p] for p in self.last), 2)
 
 
 class WaitSampler(threading.Thread):
@@ -234,6 +288,11 @@ class WaitSampler(threading.Thread):
         self.samples: list[tuple[float, int, int, int, int]] = []
         self.started = time.time()
         self._halt = threading.Event()
+        # CPU of the web workers, of this database's sessions and of locust: what a page
+        # costs each, whatever else shares the machine (for docs/performance.md's sizing).
+        self.server_pid = 0
+        self.locust_pid = 0
+        self.web, self.database, self.locust = CpuMeter(), CpuMeter(), CpuMeter()
 
     def run(self) -> None:
         from django.db import connection
@@ -244,7 +303,13 @@ class WaitSampler(threading.Thread):
             with connection.cursor() as cursor:
                 while not self._halt.wait(self.every):
                     cursor.execute(WAITERS_SQL, [ADVISORY_LOCK_KEY])
-                    self.samples.append((time.time(), *cursor.fetchone()))
+                    *counts, backends = cursor.fetchone()
+                    self.samples.append((time.time(), *counts))
+                    self.database.read(backends)
+                    if self.server_pid:
+                        self.web.read(children(self.server_pid))
+                    if self.locust_pid:
+                        self.locust.read([self.locust_pid])
         finally:
             connection.close()
 
@@ -276,6 +341,30 @@ def analyse_waiters(
     return {"every_s": 0.5, **summary(rows), "stages": stages}
 
 
+def cpu_per_request(
+    sampler: WaitSampler, events: list, started: float, *, steps: list[int], step_seconds: float
+) -> dict:
+    """CPU a request costs the web workers, PostgreSQL and locust: over the whole run
+    (sign-ins included) and in each stage's second half (pages only, as the stages)."""
+    n = len(events) or 1
+    meters = {"web": sampler.web, "database": sampler.database, "locust": sampler.locust}
+    out: dict = {}
+    for name, meter in meters.items():
+        out[f"{name}_s"] = meter.seconds()
+        out[f"{name}_ms_per_request"] = round(1000 * meter.seconds() / n, 1)
+    stages = []
+    for people, (start, end) in zip(steps, _stage_windows(steps, step_seconds), strict=True):
+        requests = sum(1 for e in events if start <= e[0] < end) or 1
+        row: dict = {"people": people}
+        for name, meter in meters.items():
+            used = meter.between(started + start, started + end)
+            row[f"{name}_ms_per_request"] = round(1000 * used / requests, 1)
+            row[f"{name}_cores"] = round(used / (end - start), 2)
+        stages.append(row)
+    out["stages"] = stages
+    return out
+
+
 def markdown(result: dict) -> str:
     lines = [
         f"# Load test, {result['scale']} scale ({result['finished']})",
@@ -305,6 +394,25 @@ def markdown(result: dict) -> str:
         lines.append(
             f"| {stage['people']} | {stage['rate_per_s']} | {stage['p95_ms']} | {stage['errors']} |"
         )
+    if cpu := result.get("cpu"):
+        lines += [
+            "",
+            f"CPU used over the run (Linux /proc, every 0.5 s): web workers {cpu['web_s']} s "
+            f"({cpu['web_ms_per_request']} ms a request), this database's sessions "
+            f"{cpu['database_s']} s ({cpu['database_ms_per_request']} ms a request), locust "
+            f"{cpu['locust_s']} s ({cpu['locust_ms_per_request']} ms a request), sign-ins "
+            "included. In each stage's second half (its people have signed in), per request and in cores:",
+            "",
+            "| people | web ms | database ms | locust ms | web cores | database cores "
+            "| locust cores |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for st in cpu["stages"]:
+            lines.append(
+                f"| {st['people']} | {st['web_ms_per_request']} | "
+                f"{st['database_ms_per_request']} | {st['locust_ms_per_request']} | "
+                f"{st['web_cores']} | {st['database_cores']} | {st['locust_cores']} |"
+            )
     lines += appends_markdown(result)
     return "\n".join(lines) + "\n"
 
@@ -428,13 +536,20 @@ def run(
             "LOAD_THINK": think,
             "LOAD_EQUAL_ROLES": "1" if equal_roles else "",
         }
-        subprocess.run(
+        locust = subprocess.Popen(
             [sys.executable, "-m", "locust", "-f", str(ROOT / "bench/load/locustfile.py"),
              "--headless", "--host", f"http://127.0.0.1:{port}", "--only-summary",
              "--run-time", f"{int(duration) + 5}s", "--stop-timeout", "10",
              "--loglevel", "WARNING"],
-            cwd=ROOT, env=locust_env, check=False, timeout=duration + 120,
+            cwd=ROOT, env=locust_env,
         )  # fmt: skip
+        sampler.server_pid, sampler.locust_pid = server.pid, locust.pid
+        try:
+            locust.wait(duration + 120)
+        except subprocess.TimeoutExpired:
+            locust.kill()
+            locust.wait(10)
+        sampler.stop()
         recorded = json.loads(events_file.read_text())
         events, started = recorded["events"], recorded["started"]
     finally:
@@ -465,6 +580,7 @@ def run(
         "database": analyse_waiters(
             sampler.samples, started, steps=people, step_seconds=step_seconds
         ),
+        "cpu": cpu_per_request(sampler, events, started, steps=people, step_seconds=step_seconds),
     }
     (out_dir / f"load-{scale}.json").write_text(json.dumps(result, indent=1) + "\n")
     (out_dir / f"load-{scale}.md").write_text(markdown(result))
