@@ -58,7 +58,7 @@ _started_wall = time.time()
 
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, exception=None, **kwargs):
-    failed = "" if exception is None else str(exception)[:200]
+    failed = "" if exception is None else f"{type(exception).__name__}: {exception}"[:200]
     _events.append((time.monotonic() - _started, name, response_time, failed))
     if MAX_REQUESTS and len(_events) >= MAX_REQUESTS:
         # Bounded in requests as well as in time.
