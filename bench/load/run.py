@@ -150,7 +150,7 @@ def read_appends(path: Path, started: float) -> list[tuple[float, float, float, 
     """The server's lines (audit/chain.py _write_timing): (seconds since locust started,
     ms waiting for the chain's lock, ms holding it, entries, inside a caller's
     transaction)."""
-    rows = []
+    rows: list[tuple[float, float, float, int, bool]] = []
     if not path.exists():
         return rows
     for line in path.read_text().splitlines():
