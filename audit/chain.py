@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import time
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC
@@ -101,10 +103,43 @@ def lock() -> None:
         ChainHead.objects.select_for_update().get(id=1)
 
 
+_timing_files: dict[str, int] = {}
+
+
+def _write_timing(path: str, asked: float, got: float, rows: int, nested: bool) -> None:
+    # One short line per append, written with O_APPEND: lines from several gunicorn
+    # workers do not interleave. bench/load/run.py summarises the file.
+    done = time.perf_counter()
+    fd = _timing_files.get(path)
+    if fd is None:
+        fd = _timing_files[path] = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    line = (
+        f"{time.time():.4f} {(got - asked) * 1000:.3f} {(done - got) * 1000:.3f} "
+        f"{rows} {int(nested)}\n"
+    )
+    os.write(fd, line.encode())
+
+
+def _lock_for(rows: int) -> None:
+    """lock(), timed when AUDIT_TIMING_FILE is set (the load test, issue 22): how long
+    the append waited for the lock, and how long it held it, which is until the
+    outermost transaction's commit has flushed (hence on_commit)."""
+    path = settings.AUDIT_TIMING_FILE
+    if not path:
+        lock()
+        return
+    asked = time.perf_counter()
+    lock()
+    got = time.perf_counter()
+    # Inside a caller's transaction the lock is held until that transaction commits.
+    nested = len(connection.atomic_blocks) > 1
+    transaction.on_commit(lambda: _write_timing(path, asked, got, rows, nested))
+
+
 def append(**values) -> AccessLogEntry:
     """Append one entry. Appends are serialised so sequence numbers have no gaps."""
     with transaction.atomic():
-        lock()
+        _lock_for(1)
         last = AccessLogEntry.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         entry = AccessLogEntry(seq=seq, prev_hash=prev, **_normalised(values))
@@ -118,7 +153,7 @@ def append_many(rows: list[dict]) -> list[AccessLogEntry]:
     if not rows:
         return []
     with transaction.atomic():
-        lock()
+        _lock_for(len(rows))
         last = AccessLogEntry.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev = (last[0], last[1]) if last else (0, GENESIS)
         entries = []

@@ -443,6 +443,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 AUDIT_DAILY_READ_THRESHOLD = int(os.environ.get("BOKVAR_AUDIT_DAILY_READ_THRESHOLD", "100"))
 RETENTION_YEARS = int(os.environ.get("BOKVAR_RETENTION_YEARS", "5"))
 RETENTION_RESEARCH_DAYS = (5, 15, 25)
+# Opt-in measurement for the load test (issue 22): each access-log append writes one line
+# (time waiting for the chain's lock, time holding it) to this file. Off when empty.
+AUDIT_TIMING_FILE = os.environ.get("BOKVAR_AUDIT_TIMING_FILE", "")
 
 # API clients (bokvar.models.ApiClient): a token lives this long unless renewed.
 BOKVAR_API_CLIENT_LIFETIME_DAYS = int(os.environ.get("BOKVAR_API_CLIENT_LIFETIME_DAYS", "365"))

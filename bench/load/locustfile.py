@@ -31,7 +31,7 @@ from html import unescape
 from pathlib import Path
 
 from django_otp.oath import TOTP
-from locust import HttpUser, LoadTestShape, between, events, task
+from locust import FastHttpUser, LoadTestShape, between, events, task
 
 PLAN: dict = (
     json.loads(Path(os.environ["LOAD_PLAN"]).read_text()) if os.environ.get("LOAD_PLAN") else {}
@@ -51,11 +51,14 @@ OPTION = re.compile(r'<option value="([^"]+)"')
 # One event row per request: (seconds since start, page, milliseconds, why it failed).
 _events: list[tuple[float, str, float, str]] = []
 _started = time.monotonic()
+# The same start on the wall clock, so that bench.load.run can put the server's own
+# measurements (the access-log appends, bokvar/audit/chain.py) on the stages' clock.
+_started_wall = time.time()
 
 
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, exception=None, **kwargs):
-    failed = "" if exception is None else str(exception)[:200]
+    failed = "" if exception is None else f"{type(exception).__name__}: {exception}"[:200]
     _events.append((time.monotonic() - _started, name, response_time, failed))
     if MAX_REQUESTS and len(_events) >= MAX_REQUESTS:
         # Bounded in requests as well as in time.
@@ -76,7 +79,7 @@ def _keep_runner(environment, **kwargs):
 def _write_events(environment, **kwargs):
     if os.environ.get("LOAD_EVENTS"):
         with open(os.environ["LOAD_EVENTS"], "w") as out:
-            json.dump(_events, out)
+            json.dump({"started": _started_wall, "events": _events}, out)
 
 
 class StepRamp(LoadTestShape):
@@ -96,7 +99,7 @@ class StepRamp(LoadTestShape):
 # the next person opens a second tab of an already signed-in account (same session).
 _lock = threading.Lock()
 _turns: dict[str, itertools.cycle] = {}
-_sessions: dict[str, dict] = {}
+_sessions: dict[str, list] = {}
 
 
 def _code(key: str, step: int) -> str:
@@ -105,7 +108,9 @@ def _code(key: str, step: int) -> str:
     return f"{totp.token():06d}"
 
 
-class Staff(HttpUser):
+class Staff(FastHttpUser):
+    # FastHttpUser (geventhttpclient) costs the load generator several times less CPU a
+    # request than HttpUser (requests): locust shares the two cores with the server.
     abstract = True
     role = ""
     wait_time = between(*THINK)
@@ -117,15 +122,16 @@ class Staff(HttpUser):
             account = next(turn)
             first = account["username"] not in _sessions
             if first:
-                _sessions[account["username"]] = {}
+                _sessions[account["username"]] = []
         if first:
             self.sign_in(account)
-            _sessions[account["username"]] = self.client.cookies.get_dict()
+            _sessions[account["username"]] = list(self.client.cookiejar)
             return
         # Another person of the same account is signing in: take the session when ready.
         while not _sessions[account["username"]]:
             time.sleep(0.2)
-        self.client.cookies.update(_sessions[account["username"]])
+        for cookie in _sessions[account["username"]]:
+            self.client.cookiejar.set_cookie(cookie)
 
     def sign_in(self, account: dict) -> None:
         self.post_form(
