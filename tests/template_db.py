@@ -223,8 +223,22 @@ def django_db_keepdb(
 def drop_clone() -> None:
     """At the end of the run, drop this process's copy (pytest-django keeps databases
     it was told to reuse); the template stays for the next run."""
+    from django.conf import settings
     from django.db import connections
 
-    if STATE.original_name is not None:
-        connections[DEFAULT_DB_ALIAS].creation.destroy_test_db(STATE.original_name, verbosity=0)
-        STATE.original_name = None
+    if STATE.original_name is None:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    creation: Any = connection.creation
+    own_name = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = STATE.original_name
+    settings.DATABASES[connection.alias]["NAME"] = STATE.original_name
+    STATE.original_name = None
+    # FORCE: a server or worker a test started may still be closing its connection to
+    # the copy (seen under load: "being accessed by other users"); the run is over and
+    # the copy is this process's alone, so its last sessions are ended with it.
+    with creation._nodb_cursor() as cursor:
+        cursor.execute(
+            f"DROP DATABASE IF EXISTS {connection.ops.quote_name(own_name)} WITH (FORCE)"
+        )
