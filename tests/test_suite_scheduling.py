@@ -122,11 +122,19 @@ def test_the_longest_tests_start_first_within_their_part_of_the_run():
         FakeItem("district_b", ("district_seeded",)),
         FakeItem("unknown"),
         FakeItem("longest", tx=True),
+        FakeItem("tests/browser/test_x.py::test_long", tx=True),
     ]
-    durations = {"no_db_long": 6.0, "district_a": 3.0, "district_b": 4.0, "longest": 10.0}
+    durations = {
+        "no_db_long": 6.0,
+        "district_a": 3.0,
+        "district_b": 4.0,
+        "longest": 10.0,
+        "tests/browser/test_x.py::test_long": 20.0,
+    }
     scheduling.longest_first(items, durations)
     # The no-database tests stay ahead of the rest; the two district tests move as one
-    # block of 7 s, behind the 10-s test; the others keep their order.
+    # block of 7 s, behind the 10-s test; the others keep their order, and the browser
+    # test stays where conftest.py put it (last).
     assert names(items) == [
         "no_db_long",
         "no_db_short",
@@ -135,6 +143,7 @@ def test_the_longest_tests_start_first_within_their_part_of_the_run():
         "district_b",
         "short",
         "unknown",
+        "tests/browser/test_x.py::test_long",
     ]
 
 
