@@ -16,6 +16,7 @@ from django.db import connection
 from bokvar.models import Unit, User
 
 from .factories import UserFactory
+from .scheduling import longest_first
 from .services import required
 from .shared_data import (  # the hook and fixture build the shared data once, not per test
     DEMO_PASSWORD,
@@ -31,7 +32,7 @@ from .shared_data import (  # the hook and fixture build the shared data once, n
     pytest_fixture_setup,
     register_layer,
 )
-from .template_db import django_db_keepdb  # one migrated database per run, copied per process
+from .template_db import django_db_keepdb  # one migrated database, copied per process
 
 pytest_plugins = ["tests.case_fixtures"]
 
@@ -204,6 +205,8 @@ def pytest_collection_modifyitems(config, items):
     # Browser tests are slow; run them last so a fast failure shows first.
     items.sort(key=lambda item: "tests/browser/" in str(item.fspath).replace(os.sep, "/"))
     group_by_layers(items)
+    # Then the longest tests first, so no process ends the run on one (tests/scheduling.py).
+    longest_first(items)
 
 
 @pytest.fixture(autouse=True, scope="session")

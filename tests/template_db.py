@@ -1,27 +1,39 @@
-"""One migrated test database per run, cloned for each test process (issue 14, point 6).
+"""One migrated test database, kept while the migrations stay the same, cloned for each
+test process (issue 14, point 6).
 
 Under pytest-xdist every process used to create and migrate its own test database
 (`test_bokvar_gw0`, `_gw1`): 30 s of migrations each, both at once on a two-core
-machine. Here, on PostgreSQL, the first process to get here migrates a template
-database (`test_bokvar_template`) once per run while the others wait; then each process
-makes its own database as a copy of it (`CREATE DATABASE test_bokvar_gw1 TEMPLATE
-test_bokvar_template`, about a second), as Django's own parallel test runner and
-Zulip's do. pytest-django then finds the copy already migrated (it runs as with
-`--reuse-db`: `migrate` checks there is nothing to apply), and everything after that
-is as before: the restricted database roles are set up per process
-(tests/db_roles.py), the data layers and flushes work on the process's own copy.
+machine. Here, on PostgreSQL, the first process to get here makes sure a template
+database (`test_bokvar_template`) holds the migrations of this checkout while the others
+wait; then each process makes its own database as a copy of it (`CREATE DATABASE
+test_bokvar_gw1 TEMPLATE test_bokvar_template`, about a second), as Django's own
+parallel test runner and Zulip's do. pytest-django then finds the copy already migrated
+(it runs as with `--reuse-db`: `migrate` checks there is nothing to apply), and
+everything after that is as before: the restricted database roles are set up per
+process (tests/db_roles.py), the data layers and flushes work on the process's own copy.
+One process without xdist does the same with its one database (`test_bokvar`).
 
-The template belongs to one run (its comment carries xdist's run id): a new run,
-whose migrations may differ, migrates a new one. It is not reused across runs, so a
-run's time always includes migrating once. Without xdist, on SQLite, or with
-`--reuse-db`/`--create-db`, pytest-django's own set-up runs unchanged.
+The template is kept between runs and named by what made it (as Zulip keys its template
+on a hash of its migrations): its comment holds `fingerprint()`, a hash of every
+migration file of every installed app, of the project modules those files import, of
+the installed packages' versions and of this module. A run whose fingerprint differs
+(a migration added, changed, removed or renamed; a field class the migrations use
+changed; Django upgraded) migrates a new template before anything copies it, and a
+template whose migration did not finish has no comment, so it is never reused either.
+On SQLite, or with `--reuse-db`/`--create-db`/`--nomigrations`, pytest-django's own
+set-up runs unchanged.
 """
 
 from __future__ import annotations
 
+import ast
 import fcntl
+import hashlib
+import importlib.metadata
+import importlib.util
+import sys
 import tempfile
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +42,8 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS
 
 TEMPLATE_SUFFIX = "template"
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = "bokvar test template "
 
 
 class State:
@@ -41,23 +55,88 @@ class State:
 STATE = State()
 
 
-def run_id(config: pytest.Config) -> str | None:
-    """xdist's id of this run, shared by its processes; None outside xdist."""
+def worker_id(config: pytest.Config) -> str | None:
+    """xdist's name of this process (`gw0`, ...); None outside xdist."""
     workerinput = getattr(config, "workerinput", None)
-    return workerinput.get("testrunuid") if workerinput else None
+    return workerinput.get("workerid") if workerinput else None
 
 
 def applies(config: pytest.Config) -> bool:
     from django.conf import settings
 
-    if run_id(config) is None:
-        return False
     if config.getvalue("reuse_db") or config.getvalue("create_db"):
         return False
     if config.getvalue("nomigrations"):
         return False
     engine = settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"]
     return engine.startswith("django.db.backends.postgresql") and len(settings.DATABASES) == 1
+
+
+def _project_imports(source: bytes) -> set[str]:
+    """The modules of this project that a migration file imports (anywhere in it,
+    RunPython functions included)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in names if (ROOT / name.split(".")[0] / "__init__.py").exists()}
+
+
+def _module_file(name: str) -> Path | None:
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    return Path(spec.origin)
+
+
+def migration_files() -> list[tuple[str, Path]]:
+    """Every migration file Django would apply, named `app.migration`, in a fixed order."""
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    files = []
+    for (app_label, name), migration in sorted(loader.disk_migrations.items()):
+        path = Path(sys.modules[type(migration).__module__].__file__ or "")
+        files.append((f"{app_label}.{name}", path))
+    return files
+
+
+def fingerprint(files: Iterable[tuple[str, Path]] | None = None) -> str:
+    """What the template's contents follow from: the migration files (names and bytes),
+    the project modules they import (field classes, the legal calendar a data migration
+    uses), the installed packages (their migrations and Django's schema editor), the
+    database-related settings and this module (how the template is made)."""
+    from django.conf import settings
+
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(f"{label}\0{len(data)}\0".encode())
+        digest.update(data)
+
+    imported: set[str] = set()
+    for label, path in migration_files() if files is None else files:
+        source = path.read_bytes()
+        add(label, source)
+        imported |= _project_imports(source)
+    for name in sorted(imported):
+        module_file = _module_file(name)
+        if module_file is not None:
+            add(name, module_file.read_bytes())
+    packages = sorted(
+        f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()
+    )
+    add("packages", "\n".join(packages).encode())
+    add("apps", "\n".join(settings.INSTALLED_APPS).encode())
+    add("user model", settings.AUTH_USER_MODEL.encode())
+    add("template_db", Path(__file__).read_bytes())
+    return digest.hexdigest()
 
 
 @contextmanager
@@ -100,7 +179,8 @@ def _migrate_template(connection: Any, template: str, verbosity: int) -> None:
 
 
 def clone_from_template(config: pytest.Config, verbosity: int = 0) -> None:
-    """Give this process its test database as a copy of this run's migrated template."""
+    """Give this process its test database as a copy of the template of these migrations
+    (migrating the template first if it is missing or was made from other ones)."""
     from django.db import connections
 
     connection = connections[DEFAULT_DB_ALIAS]
@@ -108,16 +188,17 @@ def clone_from_template(config: pytest.Config, verbosity: int = 0) -> None:
     # server connection without a database, as its parallel runner's cloning uses it.
     creation: Any = connection.creation
     own_name = creation._get_test_db_name()
-    worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
-    base = own_name.removesuffix(f"_{worker}")
+    worker = worker_id(config)
+    base = own_name.removesuffix(f"_{worker}") if worker else own_name
     template = f"{base}_{TEMPLATE_SUFFIX}"
     STATE.original_name = connection.settings_dict["NAME"]
-    marker = f"bokvar test template {run_id(config)}"
+    marker = MARKER + fingerprint()
     quote = connection.ops.quote_name
     with _file_lock(template):
         with creation._nodb_cursor() as cursor:
             fresh = _comment(cursor, template) == marker
         if not fresh:
+            # Dropped and made again by Django: no comment until every migration ran.
             _migrate_template(connection, template, verbosity)
             with creation._nodb_cursor() as cursor:
                 cursor.execute(f"COMMENT ON DATABASE {quote(template)} IS %s", [marker])
@@ -130,8 +211,8 @@ def clone_from_template(config: pytest.Config, verbosity: int = 0) -> None:
 def django_db_keepdb(
     request: pytest.FixtureRequest, django_db_modify_db_settings: None, django_db_blocker: Any
 ) -> bool:
-    """pytest-django's `--reuse-db` flag; under xdist on PostgreSQL this process's test
-    database has just been copied from the run's template, and is reused as it is."""
+    """pytest-django's `--reuse-db` flag; on PostgreSQL this process's test database has
+    just been copied from the template, and is reused as it is."""
     if not applies(request.config):
         return bool(request.config.getvalue("reuse_db"))
     with django_db_blocker.unblock():
@@ -141,9 +222,23 @@ def django_db_keepdb(
 
 def drop_clone() -> None:
     """At the end of the run, drop this process's copy (pytest-django keeps databases
-    it was told to reuse)."""
+    it was told to reuse); the template stays for the next run."""
+    from django.conf import settings
     from django.db import connections
 
-    if STATE.original_name is not None:
-        connections[DEFAULT_DB_ALIAS].creation.destroy_test_db(STATE.original_name, verbosity=0)
-        STATE.original_name = None
+    if STATE.original_name is None:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    creation: Any = connection.creation
+    own_name = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = STATE.original_name
+    settings.DATABASES[connection.alias]["NAME"] = STATE.original_name
+    STATE.original_name = None
+    # FORCE: a server or worker a test started may still be closing its connection to
+    # the copy (seen under load: "being accessed by other users"); the run is over and
+    # the copy is this process's alone, so its last sessions are ended with it.
+    with creation._nodb_cursor() as cursor:
+        cursor.execute(
+            f"DROP DATABASE IF EXISTS {connection.ops.quote_name(own_name)} WITH (FORCE)"
+        )

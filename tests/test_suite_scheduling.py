@@ -1,0 +1,185 @@
+"""How the suite sets itself up (issue 14, point 6): the template database is reused only
+while what made it is unchanged, and the longest tests start first without breaking the
+grouping that saves set-up."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from tests import scheduling, template_db
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "durations_from_junit.py"
+
+# --- the template database's fingerprint -------------------------------------------
+
+
+@pytest.fixture
+def migrations(tmp_path: Path) -> list[tuple[str, Path]]:
+    """Copies of three real migration files (one with a RunPython that imports project
+    code), as `fingerprint` reads them."""
+    files = []
+    for label, path in template_db.migration_files():
+        if label in {
+            "audit.0001_initial",
+            "bokvar.0001_initial",
+            "cases.0021_fill_person_name_tokens",
+        }:
+            copy = tmp_path / f"{label}.py"
+            shutil.copy(path, copy)
+            files.append((label, copy))
+    assert len(files) == 3
+    return files
+
+
+def test_the_fingerprint_is_the_same_for_the_same_migrations(migrations):
+    assert template_db.fingerprint(migrations) == template_db.fingerprint(list(migrations))
+    # The real set is read in a fixed order: two readings agree.
+    assert template_db.fingerprint() == template_db.fingerprint()
+
+
+def test_a_changed_added_removed_or_renamed_migration_changes_the_fingerprint(migrations, tmp_path):
+    before = template_db.fingerprint(migrations)
+    label, path = migrations[0]
+    path.write_bytes(path.read_bytes() + b"\n# one more line\n")
+    assert template_db.fingerprint(migrations) != before
+    path.write_bytes(path.read_bytes().removesuffix(b"\n# one more line\n"))
+    assert template_db.fingerprint(migrations) == before
+
+    extra = tmp_path / "extra.py"
+    extra.write_text("operations = []\n")
+    assert template_db.fingerprint([*migrations, ("audit.9999_extra", extra)]) != before
+    assert template_db.fingerprint(migrations[1:]) != before
+    renamed = [(label + "_renamed", path), *migrations[1:]]
+    assert template_db.fingerprint(renamed) != before
+
+
+def test_a_changed_project_module_a_migration_imports_changes_the_fingerprint(
+    migrations, tmp_path, monkeypatch
+):
+    assert "cases.core.identity" in template_db._project_imports(migrations[2][1].read_bytes())
+    module = tmp_path / "identity.py"
+    module.write_text("def name_token_index_set(): ...\n")
+    real = template_db._module_file
+    monkeypatch.setattr(
+        template_db,
+        "_module_file",
+        lambda name: module if name == "cases.core.identity" else real(name),
+    )
+    before = template_db.fingerprint(migrations)
+    module.write_text("def name_token_index_set(): return 1\n")
+    assert template_db.fingerprint(migrations) != before
+
+
+def test_only_project_modules_count_as_a_migrations_imports():
+    source = b"""
+import uuid
+from django.db import migrations
+import bokvar.fields
+from bokvar.binding import migration_operation
+
+def forwards(apps, schema_editor):
+    from cases.core.identity import name_token_index_set
+"""
+    found = template_db._project_imports(source)
+    assert {"bokvar.fields", "bokvar.binding", "cases.core.identity"} <= found
+    assert not {name for name in found if name.split(".")[0] in {"uuid", "django"}}
+
+
+# --- the longest tests first ----------------------------------------------------------
+
+
+class FakeItem:
+    """What `longest_first` reads of a collected test."""
+
+    def __init__(self, nodeid: str, fixtures: tuple[str, ...] = (), db: bool = True, tx=False):
+        self.nodeid = nodeid
+        self.fixturenames = list(fixtures)
+        self._marker = SimpleNamespace(args=(), kwargs={"transaction": tx}) if db or tx else None
+
+    def get_closest_marker(self, name: str):
+        return self._marker if name == "django_db" else None
+
+    def __repr__(self) -> str:
+        return self.nodeid
+
+
+def names(items) -> list[str]:
+    return [item.nodeid for item in items]
+
+
+def test_the_longest_tests_start_first_within_their_part_of_the_run():
+    items = [
+        FakeItem("no_db_short", db=False),
+        FakeItem("no_db_long", db=False),
+        FakeItem("short"),
+        FakeItem("district_a", ("district_seeded",)),
+        FakeItem("district_b", ("district_seeded",)),
+        FakeItem("unknown"),
+        FakeItem("longest", tx=True),
+        FakeItem("tests/browser/test_x.py::test_long", tx=True),
+    ]
+    durations = {
+        "no_db_long": 6.0,
+        "district_a": 3.0,
+        "district_b": 4.0,
+        "longest": 10.0,
+        "tests/browser/test_x.py::test_long": 20.0,
+    }
+    scheduling.longest_first(items, durations)
+    # The no-database tests stay ahead of the rest; the two district tests move as one
+    # block of 7 s, behind the 10-s test; the others keep their order, and the browser
+    # test stays where conftest.py put it (last).
+    assert names(items) == [
+        "no_db_long",
+        "no_db_short",
+        "longest",
+        "district_a",
+        "district_b",
+        "short",
+        "unknown",
+        "tests/browser/test_x.py::test_long",
+    ]
+
+
+def test_without_listed_times_the_order_stays():
+    items = [FakeItem("b"), FakeItem("a", db=False), FakeItem("c", tx=True)]
+    scheduling.longest_first(items, {})
+    assert names(items) == ["b", "a", "c"]
+    scheduling.longest_first(items, {"b": 1.0, "c": 4.9})  # all under SLOW_SECONDS
+    assert names(items) == ["a", "b", "c"]  # only split into no-database first
+
+
+def test_the_checked_in_times_name_tests_that_exist():
+    times = scheduling.load_durations()
+    assert times, "tests/durations.json is empty"
+    root = Path(__file__).resolve().parents[1]
+    for nodeid, seconds in times.items():
+        assert seconds >= scheduling.SLOW_SECONDS, nodeid
+        assert (root / nodeid.split("::")[0]).exists(), nodeid
+
+
+def test_the_durations_script_reads_a_junit_file(tmp_path):
+    junit = tmp_path / "run.xml"
+    junit.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.bench.test_load" name="test_x" time="12.5"/>'
+        '<testcase classname="tests.bench.test_load.TestY" name="test_z[1]" time="7"/>'
+        '<testcase classname="tests.bench.test_load" name="test_quick" time="0.2"/>'
+        "</testsuite></testsuites>"
+    )
+    spec = importlib.util.spec_from_file_location("durations_from_junit", SCRIPT)
+    assert spec and spec.loader
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "durations.json"
+    assert script.main([str(junit), "--out", str(out)]) == 0
+    assert json.loads(out.read_text()) == {
+        "tests/bench/test_load.py::test_x": 12.5,
+        "tests/bench/test_load.py::TestY::test_z[1]": 7.0,
+    }
