@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignObject, Lookup
+from django.db.models.sql.compiler import SQLCompiler
 
 
 class AnyOf(Lookup):
@@ -20,14 +22,16 @@ class AnyOf(Lookup):
     def get_prep_lookup(self) -> list[Any]:
         return list(self.rhs)
 
-    def as_sql(self, compiler, connection) -> tuple[str, list[Any]]:
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
         lhs, params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*params, values]
+            return f"{lhs} = ANY(%s)", (*params, values)
         if not values:
-            return "1 = 0", list(params)
-        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*params, *values]
+            return "1 = 0", tuple(params)
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", (*params, *values)
 
 
 def register_any() -> None:
