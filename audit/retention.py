@@ -255,8 +255,14 @@ def _cull_at_once(
     threads = [threading.Thread(target=work, name=f"retention-{n}") for n in range(workers)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException as error:  # the task's time limit: stop after the batches under way
+        errors.append(error)
+        for thread in threads:
+            thread.join()
+        raise
     if errors:
         raise errors[0]
     for batch in retry:
