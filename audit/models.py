@@ -227,7 +227,8 @@ class RetentionRun(models.Model):
 
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    # The highest person id culled so far: the plan is sorted, the next batch starts after.
+    # The highest person id culled so far (progress only: batches run at once commit in
+    # any order; a resumed run re-plans, and whoever was culled is no longer in the plan).
     cursor = models.PositiveBigIntegerField(default=0)
     people = models.PositiveIntegerField(_("people culled"), default=0)
     # label -> rows deleted, over every batch of the run.

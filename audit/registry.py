@@ -87,6 +87,9 @@ class RetentionProvider:
     entangled: Callable[[set[int]], set[int]] = lambda ids: set()
     # Deletes the records of these people, their history rows and blind indexes.
     cull: Callable[[set[int]], dict[str, int]] = lambda ids: {}
+    # Groups among these ids whose records go together (a household): retention puts a
+    # group whole in one batch, so batches culled at once never delete the same rows.
+    together: Callable[[set[int]], Iterable[Iterable[int]]] = lambda ids: []
     order: int = 100  # lower runs first: apps that build on cases cull before cases
 
 

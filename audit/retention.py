@@ -15,24 +15,30 @@ next one at the same cut-off, after the last batch it finished."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 
 from bokvar.models import Notification
 
 from .models import LegalHold, RetentionRun
-from .registry import newest_entries, registry
+from .registry import RetentionProvider, newest_entries, registry
 
 # People per batch: each batch is one transaction, short enough not to hold locks long
 # and large enough that the grouped deletes stay few (docs/performance.md).
 BATCH_SIZE = 500
+# Batches culled at once, each on its own connection: PostgreSQL does most of a batch's
+# work (deletes and foreign-key checks), one backend process per connection, so a
+# second connection uses a second core (docs/performance.md).
+WORKERS = 2
 
 
 @dataclass
@@ -106,10 +112,18 @@ def _old_notifications(cut: datetime):
     return Notification.objects.filter(created_at__lt=cut)
 
 
-def apply(*, dry_run: bool, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Plan:
+def apply(
+    *,
+    dry_run: bool,
+    now: datetime | None = None,
+    batch_size: int = BATCH_SIZE,
+    workers: int = WORKERS,
+) -> Plan:
     """Cull what `plan` finds due (a dry run only plans). A real run resumes the run left
-    unfinished, at its moment; batches of `batch_size` people each commit with the run's
-    progress. `counts` are the run's totals, earlier attempts included."""
+    unfinished, at its moment; batches of `batch_size` people (whole households) each
+    commit with the run's progress, `workers` batches at once on their own connections
+    (one when called inside a transaction: other connections would not see its rows).
+    `counts` are the run's totals, earlier attempts included."""
     if dry_run:
         return plan(now)
     run = RetentionRun.objects.filter(finished_at__isnull=True).order_by("pk").first()
@@ -119,22 +133,18 @@ def apply(*, dry_run: bool, now: datetime | None = None, batch_size: int = BATCH
     result = plan(run.started_at)
     result.run, result.resumed = run, resumed
     providers = sorted(registry.retention.values(), key=lambda p: (p.order, p.key))
-    # People culled by an earlier attempt are gone, so the plan no longer lists them;
-    # the cursor also skips anyone an interrupted batch left half-planned.
-    todo = [p for p in result.cull if p > run.cursor]
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start : start + batch_size]
-        ids = set(batch)
-        with transaction.atomic(), _no_deletion_history():
-            counts: dict[str, int] = {}
-            for provider in providers:
-                for label, n in provider.cull(ids).items():
-                    counts[label] = counts.get(label, 0) + n
-            counts["audit.legalhold"] = _cull_released_holds(ids)
-            _check_references()
-            _add(run, counts)
-            run.cursor, run.people = batch[-1], run.people + len(batch)
-            run.save(update_fields=["cursor", "people", "counts"])
+    # People culled by an earlier attempt are gone, so the plan no longer lists them: a
+    # resumed run goes on after the batches that committed, in whatever order they did.
+    groups = [group for provider in providers for group in provider.together(set(result.cull))]
+    batches = _batches(result.cull, groups, batch_size)
+    parallel = workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
+    with _no_deletion_history():
+        if parallel and len(batches) > 1:
+            _cull_at_once(run.pk, batches, providers, workers)
+        else:
+            for batch in batches:
+                _cull_batch(run.pk, batch, providers)
+    run.refresh_from_db()
     for key, rule in sorted(registry.orphans.items()):
         orphans = result.orphans[key]
         for start in range(0, len(orphans), batch_size):
@@ -157,6 +167,111 @@ def apply(*, dry_run: bool, now: datetime | None = None, batch_size: int = BATCH
     return result
 
 
+def _batches(due: list[int], groups: Iterable[Iterable[int]], size: int) -> list[list[int]]:
+    """The people due in batches of about `size`, in id order, each group (a household)
+    whole in one batch: two batches culled at once then never delete the same household,
+    and a batch holds whom it says it culls."""
+    leader: dict[int, int] = {}
+
+    def find(p: int) -> int:
+        while leader.get(p, p) != p:
+            p = leader[p]
+        return p
+
+    for group in groups:  # merged when providers' groups overlap
+        members = sorted(group)
+        for member in members[1:]:
+            a, b = find(members[0]), find(member)
+            if a != b:
+                leader[max(a, b)] = min(a, b)
+    wanted = set(due)
+    members_of: dict[int, list[int]] = {}
+    for p in due:
+        members_of.setdefault(find(p), []).append(p)
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    for p in due:
+        root = find(p)
+        if root not in members_of:
+            continue  # taken with an earlier member
+        batch += [m for m in members_of.pop(root) if m in wanted]
+        if len(batch) >= size:
+            batches.append(batch)
+            batch = []
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+def _cull_batch(run_pk: int, batch: list[int], providers: list[RetentionProvider]) -> None:
+    """One batch, one transaction, committed with the run's progress (the run's row is
+    locked last, so batches running at once wait for each other only there)."""
+    ids = set(batch)
+    with transaction.atomic():
+        counts: dict[str, int] = {}
+        for provider in providers:
+            for label, n in provider.cull(ids).items():
+                counts[label] = counts.get(label, 0) + n
+        counts["audit.legalhold"] = _cull_released_holds(ids)
+        _check_references()
+        run = RetentionRun.objects.select_for_update().get(pk=run_pk)
+        _add(run, counts)
+        run.cursor, run.people = max(run.cursor, batch[-1]), run.people + len(batch)
+        run.save(update_fields=["cursor", "people", "counts"])
+
+
+def _cull_at_once(
+    run_pk: int, batches: list[list[int]], providers: list[RetentionProvider], workers: int
+) -> None:
+    """Cull the batches on `workers` threads, each with its own connection. Households
+    never span two batches, but a landlord signal can be on one household's case and name
+    another's tenant: two batches may then wait for each other, PostgreSQL breaks the
+    deadlock by failing one, and that batch is culled again once the others are done.
+    Any other error stops the run (after the batches under way): the next run resumes."""
+    todo: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+    for batch in batches:
+        todo.put(batch)
+    retry: list[list[int]] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            while not errors:
+                try:
+                    batch = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    _cull_batch(run_pk, batch, providers)
+                except OperationalError as error:
+                    if getattr(error.__cause__, "sqlstate", None) != _DEADLOCK:
+                        raise
+                    retry.append(batch)
+        except BaseException as error:  # re-raised on the calling thread
+            errors.append(error)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=work, name=f"retention-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException as error:  # the task's time limit: stop after the batches under way
+        errors.append(error)
+        for thread in threads:
+            thread.join()
+        raise
+    if errors:
+        raise errors[0]
+    for batch in retry:
+        _cull_batch(run_pk, batch, providers)
+
+
+_DEADLOCK = "40P01"
+
+
 @contextmanager
 def _no_deletion_history() -> Iterator[None]:
     """While culling, deleting a row does not write a history row saying so: every history
@@ -165,7 +280,7 @@ def _no_deletion_history() -> Iterator[None]:
     would outlive the person. simple-history's delete receivers are detached too: with
     no receiver left, Django deletes rows with one DELETE per table instead of loading
     (and decrypting) each row first, which was most of a cull's time. Process-wide for
-    the duration of one batch: only the retention worker culls."""
+    the duration of a run's batches: only the retention worker culls."""
     from simple_history.models import HistoricalRecords
 
     detached = []
@@ -210,8 +325,8 @@ def _add(run: RetentionRun, counts: dict[str, int]) -> None:
 def _cull_released_holds(ids: set[int]) -> int:
     """A released hold's reason is about the person: it goes with them (an active hold
     kept them, so none is active here)."""
-    holds = LegalHold.objects.filter(person_id__in=ids, released_at__isnull=False)
+    holds = LegalHold.objects.filter(person_id__any=ids, released_at__isnull=False)
     n = int(holds._raw_delete(holds.db) or 0)  # nothing refers to a hold: one DELETE
-    history = LegalHold.history.filter(person_id__in=ids)
+    history = LegalHold.history.filter(person_id__any=ids)
     history._raw_delete(history.db)
     return n

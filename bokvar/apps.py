@@ -9,3 +9,6 @@ class BokvarConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  # registers the key checks
+        from .lookups import register_any
+
+        register_any()  # `field__any=ids` (bokvar/lookups.py)

@@ -51,17 +51,17 @@ def cull(ids: set[int]) -> dict[str, int]:
     history row about it by person, case and placement: rows removed earlier (a night
     entered by mistake, a cost item) leave history that goes too."""
     with transaction.atomic():
-        people = ids_of(Person.objects.filter(household_id__in=households_of(ids)))
+        people = ids_of(Person.objects.filter(household_id__any=households_of(ids)))
         cases = cases_of_people(ids)
-        placements = ids_of(Placement.objects.filter(case_id__in=cases))
+        placements = ids_of(Placement.objects.filter(case_id__any=cases))
         ever_placed = placements | set(
-            Placement.history.filter(case_id__in=cases).order_by().values_list("id", flat=True)
+            Placement.history.filter(case_id__any=cases).order_by().values_list("id", flat=True)
         )
         doomed = {
-            ShelterNight: (Q(person_id__in=people), Q(person_id__in=people)),
-            ProgressNote: (Q(placement_id__in=placements), Q(placement_id__in=ever_placed)),
-            Placement: (Q(pk__in=placements), Q(case_id__in=cases) | Q(id__in=placements)),
-            CostItem: (Q(case_id__in=cases), Q(case_id__in=cases)),
+            ShelterNight: (Q(person_id__any=people), Q(person_id__any=people)),
+            ProgressNote: (Q(placement_id__any=placements), Q(placement_id__any=ever_placed)),
+            Placement: (Q(pk__any=placements), Q(case_id__any=cases) | Q(id__any=placements)),
+            CostItem: (Q(case_id__any=cases), Q(case_id__any=cases)),
         }
         return delete_with_history(doomed)
 

@@ -268,19 +268,19 @@ def cull(ids: set[int]) -> dict[str, int]:
     them by case (a deadline removed earlier left history naming the case)."""
     with transaction.atomic():
         cases = cases_of_people(ids)
-        members = Person.objects.filter(household_id__in=households_of(ids)).order_by()
+        members = Person.objects.filter(household_id__any=households_of(ids)).order_by()
         bidxs = [b for b in members.values_list("personal_number_bidx", flat=True) if b]
-        signals = ids_of(LandlordSignal.objects.filter(case_id__in=cases))
+        signals = ids_of(LandlordSignal.objects.filter(case_id__any=cases))
         if bidxs:  # each by its own index (an OR of the two read every signal)
-            signals |= ids_of(LandlordSignal.objects.filter(tenant_personal_number_bidx__in=bidxs))
-        by_case = Q(case_id__in=cases)
+            signals |= ids_of(LandlordSignal.objects.filter(tenant_personal_number_bidx__any=bidxs))
+        by_case = Q(case_id__any=cases)
         # model -> (live rows to delete, history rows to delete), children first.
         doomed = {
             PaymentRoute: (
-                Q(threat__case_id__in=cases),
-                Q(threat_id__in=_threats_of(list(cases))),
+                Q(threat__case_id__any=cases),
+                Q(threat_id__in=EvictionThreat.history.filter(case_id__any=cases).values("id")),
             ),
-            LandlordSignal: (Q(pk__in=signals), Q(id__in=signals) | by_case),
+            LandlordSignal: (Q(pk__any=signals), Q(id__any=signals) | by_case),
             Deadline: (by_case, by_case),
             EvictionThreat: (by_case, by_case),
             Contact: (by_case, by_case),

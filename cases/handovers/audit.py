@@ -22,7 +22,7 @@ def cull(ids: set[int]) -> dict[str, int]:
     history row of them by case (read access revoked or expired earlier included: it
     names which units read the case and when)."""
     cases = cases_of_people(ids)
-    by_case = Q(case_id__in=cases)
+    by_case = Q(case_id__any=cases)
     return delete_with_history(
         {HandoverReadAccess: (by_case, by_case), Handover: (by_case, by_case)}
     )

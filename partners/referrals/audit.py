@@ -21,7 +21,7 @@ def cull(ids: set[int]) -> dict[str, int]:
     them (a referral whose row is gone still left history naming its case)."""
     with transaction.atomic():
         cases = cases_of_people(ids)
-        about = Q(case_id__in=cases) | Q(person_id__in=ids)
+        about = Q(case_id__any=cases) | Q(person_id__any=ids)
         return delete_with_history({Referral: (about, about)})
 
 

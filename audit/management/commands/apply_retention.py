@@ -6,16 +6,17 @@ from audit import retention
 class Command(BaseCommand):
     help = (
         "Cull records past retention, in batches that commit as they go (a run cut short "
-        "is resumed by the next). --dry-run lists the person ids (and ids of records "
-        "about nobody registered) that would go: ids only."
+        "is resumed by the next), --workers batches at once. --dry-run lists the person "
+        "ids (and ids of records about nobody registered) that would go: ids only."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true")
         parser.add_argument("--batch-size", type=int, default=retention.BATCH_SIZE)
+        parser.add_argument("--workers", type=int, default=retention.WORKERS)
 
-    def handle(self, *args, dry_run: bool, batch_size: int, **options):
-        plan = retention.apply(dry_run=dry_run, batch_size=batch_size)
+    def handle(self, *args, dry_run: bool, batch_size: int, workers: int, **options):
+        plan = retention.apply(dry_run=dry_run, batch_size=batch_size, workers=workers)
         verb = "Would cull" if dry_run else "Culled"
         self.stdout.write(f"Cut-off: {plan.cutoff.date().isoformat()}")
         self.stdout.write(f"{verb} {len(plan.cull)} people: {' '.join(map(str, plan.cull)) or '-'}")

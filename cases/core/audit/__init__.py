@@ -43,7 +43,7 @@ from ...models import (
 )
 from ..selectors import history_access
 from .dating import dated_by
-from .retention import cull, entangled, households_of, ids_of, research_kept
+from .retention import cull, entangled, households_among, households_of, ids_of, research_kept
 from .subjects import (
     describe_cases,
     describe_people,
@@ -198,6 +198,7 @@ def register() -> None:
             research_kept=research_kept,
             entangled=entangled,
             cull=cull,
+            together=households_among,
             order=1000,  # the core last: what builds on it culls its rows first
         )
     )
@@ -283,4 +284,4 @@ def register_case_record(
 
 def cases_of_people(ids: set[int]) -> set[int]:
     """Case ids of the households of these people (what retention culls with them)."""
-    return ids_of(Case.objects.filter(household_id__in=households_of(ids)))
+    return ids_of(Case.objects.filter(household_id__any=households_of(ids)))

@@ -1,0 +1,29 @@
+"""`field__any=ids` (bokvar/lookups.py): the same rows as `__in`, sent as one array."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import Case, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_any_finds_what_in_finds_with_one_parameter(cases):
+    people = list(Person.objects.values_list("pk", flat=True))
+    wanted = set(people[:2]) | {10**9}  # and an id nobody has
+    by_in = set(Person.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as ctx:
+        by_any = set(Person.objects.filter(pk__any=wanted).values_list("pk", flat=True))
+    assert by_any == by_in and len(by_any) == 2
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in ctx.captured_queries[0]["sql"]
+    # On a relation and through a join, and nothing for no ids.
+    households = {cases.a.household_id, cases.b.household_id}
+    assert set(Case.objects.filter(household_id__any=households)) == {cases.a, cases.b}
+    assert set(Case.objects.filter(household__members__any=[cases.g.household.head_id])) == {
+        cases.g
+    }
+    assert not Person.objects.filter(pk__any=[]).exists()
