@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Min, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -125,11 +126,16 @@ def housing_chain(user: User, case: Case, *, placements=None, nights=None) -> li
 def chain_nights(user: User, household_id) -> QuerySet[ShelterNight]:
     """One night a shelter of the household's members the user may see, by shelter and
     night (`household_id`: an id or a reference to it)."""
-    return (
-        ShelterNight.objects.filter(person__household_id=household_id)
-        .filter(people_selectors.persons_visible_q(user, prefix="person__"))
-        .order_by("shelter__name", "night")
-        .distinct("shelter__name", "night")
+    nights = ShelterNight.objects.filter(person__household_id=household_id).filter(
+        people_selectors.persons_visible_q(user, prefix="person__")
+    )
+    if connection.vendor == "postgresql":
+        return nights.order_by("shelter__name", "night").distinct("shelter__name", "night")
+    # DISTINCT ON is PostgreSQL's: elsewhere (SQLite, the embedded default) the first
+    # night of each shelter and night by its key.
+    first = nights.order_by().values("shelter_id", "night").annotate(first=Min("pk"))
+    return ShelterNight.objects.filter(pk__in=first.values("first")).order_by(
+        "shelter__name", "night"
     )
 
 

@@ -98,7 +98,8 @@ def visible_cases_by_grants(user: User) -> QuerySet[Case]:
                 )
             ).values("pk")
         )
-    return Case.objects.filter(pk__in=direct.union(*sources))
+    # No ORDER BY inside the UNION's parts (SQLite refuses one in a compound statement).
+    return Case.objects.filter(pk__in=direct.order_by().union(*(s.order_by() for s in sources)))
 
 
 def writable_cases(user: User) -> QuerySet[Case]:

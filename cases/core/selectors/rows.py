@@ -13,13 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import DecimalField, Expression, F, JSONField, Model, OuterRef, QuerySet
+from django.db.models import (
+    DateTimeField,
+    DecimalField,
+    Expression,
+    F,
+    JSONField,
+    Model,
+    OuterRef,
+    QuerySet,
+)
 from django.db.models.functions import JSONObject
+from django.utils import timezone
 
 from ...models import Case
 from .per_request import once
@@ -68,6 +79,13 @@ def read_together(request: Any, case: Case, lists: Iterable[CaseRows]) -> None:
     lists = [rows for rows in lists]
     if not lists:
         return
+    if connection.vendor != "postgresql":
+        # The one query needs PostgreSQL's arrays of JSON rows (ArraySubquery, to_jsonb).
+        # The embedded default (SQLite, `make run`) reads each list on its own: a query
+        # per list, still none per item, and the same rows.
+        for rows in lists:
+            rows.for_page(request, case)
+        return
     querysets = [rows.rows(request, _reference) for rows in lists]
     arrays = {}
     for i, (rows, qs) in enumerate(zip(lists, querysets, strict=True)):
@@ -111,9 +129,10 @@ class _WholeRow(Expression):
 
     output_field = JSONField()
 
-    def __init__(self, column: Any) -> None:
+    def __init__(self, column: Any, model: type[Model]) -> None:
         super().__init__()
         self.column = column
+        self.model = model
 
     def get_source_expressions(self) -> list[Any]:
         return [self.column]
@@ -124,6 +143,16 @@ class _WholeRow(Expression):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.column)  # '"U0"."id"': the table's alias first
         return f"to_jsonb({sql.rsplit('.', 1)[0]})", tuple(params)
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        # SQLite has no row-to-JSON: name each column (the embedded default only).
+        sql, params = compiler.compile(self.column)
+        table = sql.rsplit(".", 1)[0]
+        quote = connection.ops.quote_name
+        pairs = ", ".join(
+            f"'{f.column}', {table}.{quote(f.column)}" for f in self.model._meta.concrete_fields
+        )
+        return f"json_object({pairs})", tuple(params)
 
 
 def _json(
@@ -139,7 +168,7 @@ def _json(
         if not prefix
         else next(f.attname for f in model._meta.concrete_fields if not f.primary_key)
     )
-    columns["_row"] = _WholeRow(F(prefix + column))
+    columns["_row"] = _WholeRow(F(prefix + column), model)
     for name, below in _tree(related).items():
         target: Any = model._meta.get_field(name).related_model
         columns[name] = _json(target, f"{prefix}{name}__", _paths(below))
@@ -186,4 +215,8 @@ def _python(field: Any, value: Any) -> Any:
         return number.quantize(Decimal(1).scaleb(-field.decimal_places))
     if hasattr(field, "from_db_value"):  # the encrypted fields decrypt here
         return field.from_db_value(value, None, connection)
-    return field.to_python(value)
+    found = field.to_python(value)
+    if isinstance(field, DateTimeField) and found is not None and timezone.is_naive(found):
+        # SQLite's JSON has the stored UTC text without its offset.
+        found = timezone.make_aware(found, UTC)
+    return found
