@@ -345,3 +345,12 @@ def test_a_rule_naming_no_existing_unit_gives_no_role(settings, housing_team):
     settings.BOKVAR = {**settings.BOKVAR, "SSO_ROLE_MAP": json.dumps(rules)}
     assert sso.mapped_memberships({"groups": ["g"]}) == {}
     assert sso.mapped_memberships({"groups": "h"}) == {(housing_team.pk, Role.GUIDE): False}
+
+
+@pytest.mark.django_db
+def test_a_username_longer_than_any_account_is_the_fields_error_not_a_500(client):
+    """Django's sign-in form never checked its username's length: 300 characters reached
+    the lockout's table (255) and answered 500 on PostgreSQL (the form fuzz found it)."""
+    response = client.post("/login/", {"username": "x" * 300, "password": "0"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"]
