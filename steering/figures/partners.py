@@ -137,7 +137,8 @@ def count_periods(scopes: list[Scope]) -> dict:
     )
     # UNION (not ALL) drops the partners repeated by the join to their referrals, as
     # `_partners`' DISTINCT does.
-    rows = list(partners.union(places).order_by("table", "label", "pk"))
+    # No ORDER BY in the parts (the models' default ordering): SQLite refuses one there.
+    rows = list(partners.order_by().union(places.order_by()).order_by("table", "label", "pk"))
     found = {
         "referrals_by_partner": [(pk, label) for pk, table, label in rows if table == 0],
         "meeting_place_visits": [(pk, label) for pk, table, label in rows if table == 1],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import DateTimeField
 from django.utils import timezone
 
@@ -42,7 +43,10 @@ def test_set_based_dating_agrees_with_asking_per_person(demo_seeded, django_asse
     expected = {p: when for p, when in expected.items() if when is not None}
     # One query for every table whatever the number of people (PostgreSQL combines the
     # tables' grouped queries; the working memory is set for it first).
-    with django_assert_max_num_queries(4):  # with its savepoint and release
+    if connection.vendor == "postgresql":
+        with django_assert_max_num_queries(4):  # with its savepoint and release
+            got = newest_entries(people)
+    else:  # the embedded default dates per person (audit.registry.newest_entries)
         got = newest_entries(people)
     assert got == expected
     # The dates really differ, so agreeing says something.
