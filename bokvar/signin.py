@@ -113,7 +113,8 @@ class PasswordForm(AuthenticationForm):
     def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
         field = self.fields["username"]
-        field.validators.append(MaxLengthValidator(field.max_length or 150))
+        limit = getattr(field, "max_length", None) or 150
+        field.validators.append(MaxLengthValidator(limit))
 
 
 class PasswordStepView(auth_views.LoginView):
