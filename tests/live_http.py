@@ -19,6 +19,8 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench.load.run import free_port as bench_free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 # Servers the tests start listen on these ports (the first free one is taken).
 PORTS = os.environ.get("BOKVAR_TEST_PORTS", "8190-8199")
@@ -28,15 +30,7 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def free_port() -> int:
-    first, _, last = PORTS.partition("-")
-    for port in range(int(first), int(last or first) + 1):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"No free port in {PORTS} for a test server")
+    return bench_free_port(PORTS, "a test server")
 
 
 def server_env(*, data_dir: Path, database_url: str | None) -> dict[str, str]:

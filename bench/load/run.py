@@ -75,7 +75,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def free_port(ports: str) -> int:
+def free_port(ports: str, what: str = "the load test's server") -> int:
+    """The first port of `ports` ("8900-8999") free on 127.0.0.1 (the test servers use
+    it too: tests/live_http.py)."""
     first, _, last = ports.partition("-")
     for port in range(int(first), int(last or first) + 1):
         with socket.socket() as probe:
@@ -84,7 +86,7 @@ def free_port(ports: str) -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError(f"No free port in {ports} for the load test's server")
+    raise RuntimeError(f"No free port in {ports} for {what}")
 
 
 def ramp(users: int, steps: int) -> list[int]:
