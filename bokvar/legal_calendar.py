@@ -14,12 +14,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 
 @lru_cache(maxsize=32)
 def holidays_of(year: int) -> frozenset[date]:
     """Public holidays of `year` and the eves of lag (1930:173) 2 § (weekdays or not)."""
+    # Imported here: the package imports every country's and calendar's module (about
+    # 0.2 s of CPU), paid otherwise by every process loading the URLconf; the answer is
+    # cached per year, so a process imports it at its first working-day question.
+    import holidays
+
     days = set(holidays.Sweden(years=year))
     # Midsummer Eve is the Friday before Midsummer Day (the Saturday 20-26 June).
     for day in list(days):

@@ -8,6 +8,7 @@ stops start-up with a message naming it.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from datetime import timedelta
@@ -95,7 +96,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "mozilla_django_oidc",
-    "djangosaml2",
+    # Not "djangosaml2": an installed app's template tags are imported by every process
+    # that checks or renders a template, and djangosaml2's (an `idplist` tag no template
+    # of its own or ours loads) imports pysaml2's configuration, whose signature module
+    # builds an XML schema validator at import: about 1.3 s of CPU in each manage.py
+    # command, server and worker, SAML configured or not. The app has no models; its
+    # templates are found through TEMPLATES' DIRS below, its signals module is imported
+    # by its own backend and views when they are.
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -141,10 +148,15 @@ ROOT_URLCONF = "bokvar.urls"
 WSGI_APPLICATION = "bokvar.wsgi.application"
 AUTH_USER_MODEL = "bokvar.User"
 
+# Where djangosaml2's templates are, found without importing it (find_spec of a
+# top-level package runs none of its code).
+DJANGOSAML2_TEMPLATES = Path(importlib.util.find_spec("djangosaml2").origin).parent / "templates"  # type: ignore[union-attr,arg-type]  # installed: a dependency
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # djangosaml2's templates (the POST-binding form, the choice of provider): last,
+        # as an installed app's would be found after the project's own.
+        "DIRS": [BASE_DIR / "templates", DJANGOSAML2_TEMPLATES],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
-from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
@@ -23,13 +22,10 @@ from django.core.validators import MaxLengthValidator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
-from djangosaml2 import views as saml_views
 from mozilla_django_oidc import views as oidc_views
 
 from . import lockout, second_factor, sso
@@ -359,46 +355,6 @@ class OIDCCallbackView(OIDCOnly, oidc_views.OIDCAuthenticationCallbackView):  # 
             self.request, self.user, assurance, sso.safe_next(self.request, self.success_url)
         )
         return HttpResponseRedirect(target)
-
-
-class SAMLStartView(SAMLOnly, saml_views.LoginView):  # type: ignore[misc]  # djangosaml2 ships no types
-    pass
-
-
-class SAMLMetadataView(SAMLOnly, saml_views.MetadataView):  # type: ignore[misc]  # as above
-    pass
-
-
-# The provider's answer is a cross-site POST: the signed assertion, not a CSRF token,
-# proves where it came from (djangosaml2's own view is exempt the same way).
-@method_decorator(csrf_exempt, name="dispatch")
-class SAMLAssertionConsumerView(SAMLOnly, saml_views.AssertionConsumerServiceView):  # type: ignore[misc]  # as above
-    """The provider's signed assertion, checked by pysaml2; the backend maps the roles,
-    and the sign-in completes here or goes on to the local second factor."""
-
-    next_url = ""
-
-    def authenticate_user(
-        self,
-        request: HttpRequest,
-        session_info: dict[str, Any],
-        attribute_mapping: Any,
-        create_unknown_user: Any,
-        assertion_info: dict[str, Any],
-    ) -> User:
-        user = authenticate(
-            request=request, session_info=session_info, assertion_info=assertion_info
-        )
-        if not isinstance(user, User):
-            raise PermissionDenied("no mapped role")
-        assurance = getattr(user, "bokvar_assurance", None) or sso.Assurance("saml")
-        self.next_url = sso.finish_sign_in(
-            request, user, assurance, sso.safe_next(request, request.POST.get("RelayState"))
-        )
-        return user
-
-    def custom_redirect(self, user: User, relay_state: str, session_info: dict[str, Any]) -> str:
-        return self.next_url
 
 
 def sso_failed(

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from . import passkey_views, passwords, signin, views
+from .lazy_views import lazy_view
 
 api_v1 = [
     path("", include("cases.api_urls")),
@@ -42,9 +43,14 @@ urlpatterns = [
     # Single sign-on (bokvar/sso.py): each answers 404 until configured.
     path("oidc/login/", signin.OIDCStartView.as_view(), name="oidc-login"),
     path("oidc/callback/", signin.OIDCCallbackView.as_view(), name="oidc-callback"),
-    path("saml2/login/", signin.SAMLStartView.as_view(), name="saml2_login"),
-    path("saml2/acs/", signin.SAMLAssertionConsumerView.as_view(), name="saml2_acs"),
-    path("saml2/metadata/", signin.SAMLMetadataView.as_view(), name="saml2_metadata"),
+    # Imported at their first request (bokvar/lazy_views.py): pysaml2 is slow to import.
+    path("saml2/login/", lazy_view("bokvar.saml_views.SAMLStartView"), name="saml2_login"),
+    path(
+        "saml2/acs/",
+        lazy_view("bokvar.saml_views.SAMLAssertionConsumerView", csrf_exempt=True),
+        name="saml2_acs",
+    ),
+    path("saml2/metadata/", lazy_view("bokvar.saml_views.SAMLMetadataView"), name="saml2_metadata"),
     # Local passwords (bokvar/passwords.py): each answers 404 while they are off.
     path("password/", passwords.PasswordChangeView.as_view(), name="password-change"),
     path(

@@ -13,7 +13,6 @@ import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from .reports import FIGURES, Report, YearFigures
 
@@ -77,6 +76,11 @@ def to_csv(report: Report) -> bytes:
 
 
 def to_xlsx(report: Report) -> bytes:
+    # Imported here, not at the top: openpyxl costs about 0.4 s of CPU to import, and
+    # every process that loads the URLconf (manage.py, each server and worker) imports
+    # this module through the views; only a download of the workbook needs it.
+    from openpyxl import Workbook
+
     book = Workbook()
     sheet = book.active
     sheet.title = _("Annual report")[:31]

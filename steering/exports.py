@@ -16,14 +16,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
-from openpyxl.cell import Cell
-from openpyxl.styles import Alignment, Font
 
 from .presenters import row_label, tr
+
+if TYPE_CHECKING:
+    from openpyxl.cell import Cell
 
 # The first characters a spreadsheet reads as the start of a formula or a command:
 # = + - @ and tab, carriage return and line feed (OWASP), and their full-width forms,
@@ -155,6 +156,12 @@ def _format(kind: str) -> str:
 
 
 def to_xlsx(report: dict) -> bytes:
+    # Imported here, not at the top: openpyxl costs about 0.4 s of CPU to import, and
+    # every process that loads the URLconf imports this module through the views; only
+    # a download of the workbook needs it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     about = book.active
     about.title = _("About")
@@ -252,6 +259,8 @@ def to_xlsx(report: dict) -> bytes:
 
 def _protection_sheet(book, report: dict, used: set[str]) -> None:
     """A sheet that says, in words, how the figures are protected and what the marks mean."""
+    from openpyxl.styles import Alignment  # as in to_xlsx: only a download needs it
+
     from .presenters import protection_sentences
 
     sheet = book.create_sheet(_sheet_title(_("How figures are protected"), used))

@@ -1,5 +1,6 @@
 """Settings come from the environment; production refuses to start without secrets."""
 
+import functools
 import os
 import subprocess
 import sys
@@ -172,6 +173,13 @@ def test_check_deploy_names_a_malformed_or_public_key(name, value, check_id):
     assert output.count("(bokvar.E") == 1, output
 
 
+@functools.cache
+def production_check() -> subprocess.CompletedProcess:
+    """`manage.py check` in the good production environment: the same command, the same
+    answer for each bad key below, so a process starts it once (each a Django start-up)."""
+    return run_manage("check", env_overrides=PRODUCTION_ENV)
+
+
 @pytest.mark.parametrize(("name", "value", "check_id"), [BAD_KEYS[2], BAD_KEYS[4], BAD_KEYS[7]])
 def test_start_up_refuses_a_bad_key_without_debug(name, value, check_id):
     env = {**PRODUCTION_ENV, name: value}
@@ -190,7 +198,7 @@ def test_start_up_refuses_a_bad_key_without_debug(name, value, check_id):
     assert served.returncode != 0
     assert "ImproperlyConfigured" in served.stderr and check_id in served.stderr
     # The same environment with good keys starts.
-    fine = run_manage("check", env_overrides=PRODUCTION_ENV)
+    fine = production_check()
     assert fine.returncode == 0, fine.stdout + fine.stderr
 
 
