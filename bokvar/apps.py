@@ -8,7 +8,11 @@ class BokvarConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from . import checks  # noqa: F401  # registers the key checks
         from .lookups import register_any
+        from .sqlite import settle_json_support
 
         register_any()  # `field__any=ids` (bokvar/lookups.py)
+        connection_created.connect(settle_json_support, dispatch_uid="bokvar.sqlite.json")
