@@ -176,9 +176,89 @@ def _build_district_layer() -> bool:
 
 
 def ensure_seeded(layer: str, args: tuple[str, ...]) -> None:
-    """For the fixture `layer`: the rows are in the open layer, else seeded for this test."""
+    """For the fixture `layer`: the rows are in the open layer, else seeded for this test
+    (in a transactional test on PostgreSQL, a copy of the first seed: `COMMITTED`)."""
     if SHARED.layer_data(layer) is None:
-        seed_demo(*args)
+        COMMITTED.build(("seed_demo", *args), lambda: seed_demo(*args))
+
+
+@dataclass
+class CommittedSnapshots:
+    """The rows a transactional test's fixture commits, built once and copied back.
+
+    A transactional test cannot use a layer (its rows must be committed for the live
+    server or the worker to see them), so its fixtures built the demo organisation or
+    ran `seed_demo` for every test, and the flush at its end removed them: seconds of
+    the pytest process's CPU per browser test. On PostgreSQL the first build of a kind
+    (on an empty database, in autocommit) is read back with `COPY ... TO STDOUT`; the
+    next test of that kind on an empty database gets the very same rows with
+    `COPY ... FROM STDIN`, as the application's role (INSERT only, as the builders
+    themselves), in one transaction with the foreign keys checked at its commit. The
+    rows are identical to a new build's but for their ids (the sequences are not reset
+    by the flush, so a new build would have taken new ones) and the times the services
+    stamped, those of the first build. Anything else (SQLite, a test inside a
+    transaction, rows already there) builds as before."""
+
+    tables: list[str] | None = None
+    rows: dict[tuple[str, ...], list[tuple[str, bytes]]] = field(default_factory=dict)
+
+    # False for a test whose sequences are reset (pytest-django's reset_sequences): its
+    # rows must get the ids a new build gives, not the first build's.
+    allowed: bool = True
+
+    def usable(self) -> bool:
+        connection = default_connection()
+        return self.allowed and connection.vendor == "postgresql" and not connection.in_atomic_block
+
+    def filled_tables(self) -> list[str]:
+        connection = default_connection()
+        if self.tables is None:
+            self.tables = sorted(
+                set(connection.introspection.django_table_names(only_existing=True)) - KEPT_BY_FLUSH
+            )
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                " UNION ALL ".join(
+                    f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quote(table)})"
+                    for table in self.tables
+                ),
+                self.tables,
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def build(self, key: tuple[str, ...], build: Callable[[], Any]) -> Any:
+        if not self.usable() or self.filled_tables():
+            return build()
+        saved = self.rows.get(key)
+        if saved is not None:
+            self.restore(saved)
+            return None
+        result = build()
+        self.rows[key] = self.capture()
+        return result
+
+    def capture(self) -> list[tuple[str, bytes]]:
+        connection = default_connection()
+        quote = connection.ops.quote_name
+        saved = []
+        with connection.cursor() as cursor:
+            for table in self.filled_tables():
+                with cursor.cursor.copy(f"COPY {quote(table)} TO STDOUT (FORMAT BINARY)") as copy:
+                    saved.append((table, b"".join(bytes(chunk) for chunk in copy)))
+        return saved
+
+    def restore(self, saved: list[tuple[str, bytes]]) -> None:
+        connection = default_connection()
+        quote = connection.ops.quote_name
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            for table, data in saved:
+                with cursor.cursor.copy(f"COPY {quote(table)} FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.write(data)
+
+
+COMMITTED = CommittedSnapshots()
 
 
 def load_organisation() -> Organisation:
@@ -188,7 +268,9 @@ def load_organisation() -> Organisation:
     from bokvar.models import District, Unit, User
 
     if SHARED.layer_data("org") is None:
-        return build_organisation()
+        built = COMMITTED.build(("organisation",), build_organisation)
+        if built is not None:
+            return built
     district = District.objects.get(code="norrmalm")
     by_kind = {u.kind: u for u in Unit.objects.filter(district=district)}
     by_name = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])}
@@ -205,6 +287,12 @@ def is_transactional(item: pytest.Item) -> bool:
         if transactional or reset_sequences:
             return True
     return bool(names & {"transactional_db", "live_server", "django_db_reset_sequences"})
+
+
+def resets_sequences(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(marker and validate_django_db(marker)[1]) or ("django_db_reset_sequences" in names)
 
 
 def wanted_layers(item: pytest.Item) -> list[str]:
@@ -255,6 +343,7 @@ def pytest_fixture_setup(
 ) -> Generator[None, Any, Any]:
     if fixturedef.argname == "_django_db_helper":
         item = request.node
+        COMMITTED.allowed = not resets_sequences(item)
         blocker = request.getfixturevalue("django_db_blocker")
         with blocker.unblock():
             SHARED.prepare(wanted_layers(item))
