@@ -123,11 +123,25 @@ SHARED = SharedData()
 LAYERS: dict[str, Callable[[], Any]] = {}
 
 
-def register_layer(name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
-    """Mark `name` (a fixture) as a layer whose rows `build()` makes once."""
+def register_layer(
+    name: str, *, after: str | None = None
+) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Mark `name` (a fixture) as a layer whose rows `build()` makes once: nested last,
+    or right after the layer `after`. Open layers are kept for the next test only as far
+    as its list starts the same (`SharedData.prepare`), so a layer that tests use both
+    alone and together with a later one is best placed before it."""
 
     def decorator(build: Callable[[], Any]) -> Callable[[], Any]:
-        LAYERS[name] = build
+        if after is None:
+            LAYERS[name] = build
+            return build
+        if after not in LAYERS:
+            raise ValueError(f"layer {name!r} is to follow {after!r}, not registered yet")
+        items = [(key, value) for key, value in LAYERS.items() if key != name]
+        at = [key for key, _value in items].index(after) + 1
+        items.insert(at, (name, build))
+        LAYERS.clear()
+        LAYERS.update(items)
         return build
 
     return decorator
@@ -304,7 +318,8 @@ def wanted_layers(item: pytest.Item) -> list[str]:
 
 # Layers that take seconds to build: the tests using them run together, after the
 # other tests of the same kind (transactional or not), whatever their module.
-EXPENSIVE_LAYERS = ("demo_seeded", "district_seeded")
+# `district_history` (tests/steering/test_attacker.py) is used by tests of two modules.
+EXPENSIVE_LAYERS = ("demo_seeded", "district_seeded", "district_history")
 
 
 def needs_database(item: pytest.Item) -> bool:

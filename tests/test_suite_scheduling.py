@@ -183,3 +183,31 @@ def test_the_durations_script_reads_a_junit_file(tmp_path):
         "tests/bench/test_load.py::test_x": 12.5,
         "tests/bench/test_load.py::TestY::test_z[1]": 7.0,
     }
+
+
+def test_the_attacker_and_the_counters_keep_the_district_history_layer_open_between_them():
+    """The attacker asks for the district history without `cases`, the counters' cross-
+    checks with it (through `referred`): the open layers are kept only as far as the two
+    lists start the same (`SharedData.prepare`), so the history must come before `cases`
+    or the second test builds it again."""
+    import tests.steering.test_attacker  # noqa: F401  (registers the layer)
+    from tests.shared_data import EXPENSIVE_LAYERS, wanted_layers
+
+    attacker = FakeItem("attacker", ("client", "org", "make_case", "district_history"))
+    counters = FakeItem("counters", ("org", "cases", "stats", "district_history"))
+    alone, together = wanted_layers(attacker), wanted_layers(counters)
+    assert alone == ["org", "district_history"]
+    assert together[: len(alone)] == alone
+    assert "cases" in together
+    # Tests of both modules run together, as one block in the longest-first order.
+    assert "district_history" in EXPENSIVE_LAYERS
+    assert len(scheduling.blocks([attacker, counters])) == 1
+
+
+def test_a_layer_cannot_follow_one_not_registered():
+    from tests.shared_data import LAYERS, register_layer
+
+    before = list(LAYERS)
+    with pytest.raises(ValueError, match="not registered"):
+        register_layer("never_built", after="no_such_layer")(lambda: None)
+    assert list(LAYERS) == before

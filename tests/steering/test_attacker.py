@@ -19,6 +19,7 @@ import random
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -29,7 +30,8 @@ from housing.models import Shelter, ShelterNight
 from steering.models import MonthlyReport
 from steering.periods import parse_period
 from steering.services import freeze_month
-from tests.case_fixtures import person
+from tests.case_fixtures import case_maker, person
+from tests.shared_data import SHARED, load_organisation, register_layer
 
 from . import attacker
 
@@ -59,8 +61,8 @@ def _late(d: date) -> bool:
     return d > date(2026, 2, 28)
 
 
-@pytest.fixture
-def district_history(org, make_case):
+def build_district_history(org, make_case) -> int:
+    """The district's fourteen months of small counts; the number of cases made."""
     rng = random.Random(18)
     landlord = Landlord.objects.create(
         kind="housing_company", organisation_name="Bolaget", name_bidx="attacker"
@@ -138,6 +140,27 @@ def district_history(org, make_case):
                 )
     ShelterNight.objects.bulk_create(nights)
     return n
+
+
+# Right after the organisation: the counter cross-checks use it with `cases` (through
+# `referred`), the attacker without, and the layers kept between tests are a common
+# start of both lists: [org, district_history] and [org, district_history, cases].
+@register_layer("district_history", after="org")
+def _build_district_history_layer() -> int:
+    district, units, users = load_organisation()
+    org = SimpleNamespace(district=district, units=units, users=users)
+    return build_district_history(org, case_maker(org))
+
+
+@pytest.fixture
+def district_history(org, make_case):
+    """Built once for consecutive tests that use it (tests/shared_data.py), else here:
+    the attacker and the two counter cross-checks of tests/steering/test_counters.py each
+    built the same rows from the same seeds (6-10 s each on a quiet machine). The tests
+    write on top of it (late corrections, the counters' own records) in their own
+    savepoint, rolled back as for every layer."""
+    n = SHARED.layer_data("district_history")
+    return build_district_history(org, make_case) if n is None else n
 
 
 def _corrections(org, make_case):
