@@ -42,8 +42,8 @@ class SessionStore(db.SessionStore):
         # Only a session this request read (every signed-in page reads it): an unread one
         # is saved as Django does, whatever it finds.
         read = hasattr(self, "_session_cache")
-        if read and not must_create and self.session_key is not None and not self.modified:
-            if not self._refresh_due():
-                return
+        unchanged = read and not must_create and self.session_key is not None and not self.modified
+        if unchanged and not self._refresh_due():
+            return
         super().save(must_create=must_create)
         self._stored_expiry = None  # written: a later save in this request decides again

@@ -32,7 +32,9 @@ def _expiry(key):
 
 
 def _session_writes(ctx) -> list[str]:
-    return [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE \"django_session\"")]
+    return [
+        q["sql"] for q in ctx.captured_queries if q["sql"].startswith('UPDATE "django_session"')
+    ]
 
 
 def test_the_refresh_is_a_minute_or_less_and_far_below_the_timeout():
@@ -72,7 +74,9 @@ def test_a_session_idle_for_the_timeout_is_signed_out(client, org):
     key = _signed_in(client, org)
     # The last write (a refresh at most SESSION_REFRESH_SECONDS before the last request)
     # plus the timeout has passed: the next request is signed out.
-    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
