@@ -154,7 +154,7 @@ class Registry:
     # (case ids, the reader's unit ids) -> querysets of the case ids handed to one of
     # those units (each a flat, unordered values_list of one integer column): every app's
     # are read together, in one UNION.
-    handover_checkers: dict[str, Callable[[set[int], set[int]], list[QuerySet]]] = field(
+    handover_checkers: dict[str, Callable[[set[int], set[int]], list[QuerySet[Any]]]] = field(
         default_factory=dict
     )
     subjects: SubjectAccess | None = None
@@ -223,7 +223,7 @@ def register_extract_redaction(
 
 
 def register_handover_checker(
-    key: str, checker: Callable[[set[int], set[int]], list[QuerySet]]
+    key: str, checker: Callable[[set[int], set[int]], list[QuerySet[Any]]]
 ) -> None:
     registry.handover_checkers[key] = checker
 

@@ -14,6 +14,7 @@ changed it, as before."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends import db
@@ -26,8 +27,9 @@ class SessionStore(db.SessionStore):
         # not read, or no such session).
         self._stored_expiry: datetime | None = None
 
-    def _get_session_from_db(self):
-        stored = super()._get_session_from_db()
+    def _get_session_from_db(self) -> Any:
+        # Django's own reader of the row (its stubs do not declare it).
+        stored = super()._get_session_from_db()  # type: ignore[misc]
         self._stored_expiry = stored.expire_date if stored is not None else None
         return stored
 

@@ -197,7 +197,7 @@ def _signal_history_of_person(person_id: int) -> Any:  # simple-history's querys
     )
 
 
-def applied_to(case_ids: set[int], unit_ids: set[int]) -> list[QuerySet]:
+def applied_to(case_ids: set[int], unit_ids: set[int]) -> list[QuerySet[Any]]:
     """Cases with an income-support application to one of these units: the unit reads
     their recovery deadline on its own deadline list (issue 15, point 7), as a unit reads
     a case handed to it: explained, not a surprise for the access-log review."""

@@ -3,6 +3,8 @@ they are part of a data-subject extract, and retention culls them with the case.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -28,7 +30,7 @@ def cull(ids: set[int]) -> dict[str, int]:
     )
 
 
-def handed_over(case_ids: set[int], unit_ids: set[int]) -> list[QuerySet]:
+def handed_over(case_ids: set[int], unit_ids: set[int]) -> list[QuerySet[Any]]:
     """Cases with a pending or accepted handover to one of these units, or read access
     left to one of them after a transfer (read by audit.registry.handed_over, in one
     UNION with the other apps' checkers)."""

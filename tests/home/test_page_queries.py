@@ -31,7 +31,9 @@ MAX_QUERIES = 20
 # read (a handover, an income-support application) and the case page's summary reads
 # its sections; both are other helpers' work in issue 22 (the append, the case page).
 # With the benchmark's generated data the same pages make 18-20 (docs/performance.md).
-OVER_THE_LIMIT: dict[str, int] = {"signal page": 21, "handover page": 22, "nights form": 21}
+# (The handover page was here at 22 until its explanation of the outside read became one
+# UNION and its summary's adult count part of the handover's query: now within 20.)
+OVER_THE_LIMIT: dict[str, int] = {"signal page": 21, "nights form": 21}
 
 
 def _grow(org, make_case, landlord) -> None:
