@@ -151,8 +151,10 @@ class Registry:
     # model label -> (person id, row) -> names of the row's fields that are about someone
     # else (a co-tenant named by a signal): the readable extract withholds them.
     extract_redactions: dict[str, Callable[[int, Model], set[str]]] = field(default_factory=dict)
-    # (case ids, the reader's unit ids) -> the case ids handed to one of those units.
-    handover_checkers: dict[str, Callable[[set[int], set[int]], set[int]]] = field(
+    # (case ids, the reader's unit ids) -> querysets of the case ids handed to one of
+    # those units (each a flat, unordered values_list of one integer column): every app's
+    # are read together, in one UNION.
+    handover_checkers: dict[str, Callable[[set[int], set[int]], list[QuerySet[Any]]]] = field(
         default_factory=dict
     )
     subjects: SubjectAccess | None = None
@@ -220,7 +222,9 @@ def register_extract_redaction(
     )
 
 
-def register_handover_checker(key: str, checker: Callable[[set[int], set[int]], set[int]]) -> None:
+def register_handover_checker(
+    key: str, checker: Callable[[set[int], set[int]], list[QuerySet[Any]]]
+) -> None:
     registry.handover_checkers[key] = checker
 
 
@@ -350,12 +354,16 @@ def case_ids_of_person(person_id: int) -> set[int]:
 
 def handed_over(case_ids: set[int], unit_ids: set[int]) -> set[int]:
     """The cases handed to one of these units: a read of them from there is no surprise."""
-    found: set[int] = set()
     if not case_ids or not unit_ids:
-        return found
-    for checker in registry.handover_checkers.values():
-        found |= checker(case_ids - found, unit_ids)
-    return found
+        return set()
+    # One query whatever the number of apps: a page reading a case of another unit (a
+    # handover's receiver) pays one read for the explanation, not one per app (issue 22).
+    parts = [
+        qs for checker in registry.handover_checkers.values() for qs in checker(case_ids, unit_ids)
+    ]
+    if not parts:
+        return set()
+    return set(parts[0].union(*parts[1:]))
 
 
 # --- Pages and endpoints that show personal data --------------------------------------

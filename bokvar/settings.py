@@ -240,6 +240,11 @@ SESSION_IDLE_MINUTES = int(os.environ.get("BOKVAR_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# ...but an unchanged session's expiry is written at most once in this many seconds
+# (bokvar/sessions.py): the timeout then ends an idle session up to this much sooner,
+# never later. A minute at the default 30 minutes; shorter with a shorter timeout.
+SESSION_ENGINE = "bokvar.sessions"
+SESSION_REFRESH_SECONDS = min(60, SESSION_COOKIE_AGE // 30)
 
 # Throttle guessing (bokvar/lockout.py): failures per account from any address, and per
 # address over any account, each against its own limit. A locked account still signs in

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Model, Q
+from django.db.models import Max, Model, Q, QuerySet
 
 from audit.registry import (
     OrphanRule,
@@ -197,11 +197,11 @@ def _signal_history_of_person(person_id: int) -> Any:  # simple-history's querys
     )
 
 
-def applied_to(case_ids: set[int], unit_ids: set[int]) -> set[int]:
+def applied_to(case_ids: set[int], unit_ids: set[int]) -> list[QuerySet[Any]]:
     """Cases with an income-support application to one of these units: the unit reads
     their recovery deadline on its own deadline list (issue 15, point 7), as a unit reads
     a case handed to it: explained, not a surprise for the access-log review."""
-    return set(
+    return [
         PaymentRoute.objects.filter(
             threat__case_id__in=case_ids,
             income_support_unit_id__in=unit_ids,
@@ -209,7 +209,7 @@ def applied_to(case_ids: set[int], unit_ids: set[int]) -> set[int]:
         )
         .order_by()
         .values_list("threat__case_id", flat=True)
-    )
+    ]
 
 
 def _threats_of(cases: Any) -> Any:  # simple-history's queryset, untyped

@@ -208,16 +208,25 @@ def suggestions_for(user: User, signal: LandlordSignal) -> list[Case]:
         key = {"name_bidx": signal.tenant_name_bidx}
     if key is None:
         return []
-    people = Person.objects.filter(household_id=OuterRef("household_id"), **key).filter(
-        people_selectors.persons_visible_q(user)
+    households = (
+        Person.objects.filter(**key)
+        .filter(people_selectors.persons_visible_q(user))
+        .order_by()
+        .values("household_id")
     )
-    return list(
+    # Driven by the blind index (a tenant has a handful of cases), sorted and cut here: with
+    # ORDER BY and LIMIT in the query PostgreSQL walked every case of the installation in
+    # the order's index, testing each for the tenant and the reader's sight (2.5 s at
+    # national scale for a coordinator, EXPLAIN ANALYZE; 16 ms this way). issue 22.
+    cases = list(
         case_selectors.visible_cases(user)
-        .filter(Exists(people))
+        .filter(household_id__in=households)
         .select_related("responsible_unit")
-        # Open cases first ("open" sorts after "closed").
-        .order_by("-status", "-opened_on")[:10]
+        .order_by()
     )
+    # Open cases first ("open" sorts after "closed"), then the newest.
+    cases.sort(key=lambda c: (c.status, c.opened_on, c.pk), reverse=True)
+    return cases[:10]
 
 
 @dataclass(frozen=True)

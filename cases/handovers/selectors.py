@@ -8,7 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,7 +90,8 @@ def get_handover_for_user(
     """404 where the user may not know the handover; 403 where they may read it but not
     take `action` ("decide", "close", "acknowledge"). `with_case_sight`: also whether
     the user may open the handover's case (`case_visible`) and whether its household
-    has someone hidden from them (`case_hidden`), in the same query."""
+    has someone hidden from them (`case_hidden`), and how many adults the household has
+    (`case_adults`, for the decision summary), in the same query."""
     found = visible_handovers(user).select_related(
         "case__responsible_unit", "case__household", "from_unit", "to_unit", "sent_by"
     )
@@ -100,6 +102,18 @@ def get_handover_for_user(
             # `people.Sight`, for this one household).
             case_hidden=Exists(
                 hidden_people(user).filter(household_id=OuterRef("case__household_id"))
+            ),
+            # The decision summary's count, read here rather than alone (issue 22: the
+            # handover page of another unit's case was over 20 queries).
+            case_adults=Coalesce(
+                Subquery(
+                    Person.objects.filter(household_id=OuterRef("case__household_id"))
+                    .order_by()
+                    .values("household_id")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
             ),
         )
     handover = found.filter(pk=handover_id).first()
@@ -343,7 +357,9 @@ def decision_summary(handover: Handover, *, lines: list[tuple[str, str]]) -> Dec
         (year - y for y in case.household.children.values_list("birth_year", flat=True)),
         reverse=True,
     )
-    adults = Person.objects.filter(household_id=case.household_id).count()
+    adults = getattr(handover, "case_adults", None)  # read with the handover, if it was
+    if adults is None:
+        adults = Person.objects.filter(household_id=case.household_id).count()
     return DecisionSummary(case_number=case.number, adults=adults, children_ages=ages, lines=lines)
 
 

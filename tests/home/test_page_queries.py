@@ -31,7 +31,9 @@ MAX_QUERIES = 20
 # read (a handover, an income-support application) and the case page's summary reads
 # its sections; both are other helpers' work in issue 22 (the append, the case page).
 # With the benchmark's generated data the same pages make 18-20 (docs/performance.md).
-OVER_THE_LIMIT: dict[str, int] = {"signal page": 21, "handover page": 22, "nights form": 21}
+# (The handover page was here at 22 until its explanation of the outside read became one
+# UNION and its summary's adult count part of the handover's query: now within 20.)
+OVER_THE_LIMIT: dict[str, int] = {"signal page": 21, "nights form": 21}
 
 
 def _grow(org, make_case, landlord) -> None:
@@ -137,3 +139,48 @@ def test_every_page_makes_at_most_twenty_queries_whatever_the_data(org, make_cas
     over = {page: n for page, n in large.items() if n > OVER_THE_LIMIT.get(page[0], MAX_QUERIES)}
     assert not over, large
     assert max(large_search) <= MAX_QUERIES
+
+
+def test_the_handover_page_of_another_units_case_makes_at_most_twenty_queries(org, make_case):
+    """The national benchmark's case (issue 22): the receiving caseworker opens a handover
+    of a case of another unit, so the access-log append must also explain the read (a
+    handover to the reader's unit, an income-support application) before it writes. That
+    page made 22 queries here (21 in the national benchmark) before the explanation was
+    read in one UNION and the summary's adult count with the handover."""
+    from django.test import Client
+
+    from audit.models import AccessLogEntry
+    from tests.case_fixtures import person
+
+    case = make_case(
+        unit_kind=Unit.Kind.ADULT,
+        assignees=["caseworker"],
+        people=[person("Anna", "Andersson"), person("Bo", "Andersson")],
+        children=[2015],
+    )
+    handover, _ = send_handover(
+        actor=org.users["caseworker"],
+        case_id=case.pk,
+        kind=Handover.Kind.TRANSFER,
+        to_unit=org.units[Unit.Kind.INCOME_SUPPORT],
+        reason="Behöver försörjningsstöd",
+    )
+    client = Client()
+    client.force_login(
+        org.users["caseworker2"], backend="django.contrib.auth.backends.ModelBackend"
+    )
+    url = reverse("cases:handover", args=[handover.pk])
+    client.get(url)  # the first view marks the handover seen
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    # The same page as before: the summary counts both adults, and the read is logged as
+    # outside the reader's units and explained by the handover.
+    body = response.content.decode()
+    assert "<dd>2</dd>" in body, body
+    entry = AccessLogEntry.objects.order_by("-seq").first()
+    assert entry is not None and entry.case_id == case.pk
+    assert entry.outside_unit and entry.via_handover
+    if connection.vendor != "postgresql":
+        return  # the budget is production's database's (as above)
+    assert len(ctx) <= MAX_QUERIES, "\n".join(q["sql"][:120] for q in ctx.captured_queries)

@@ -232,3 +232,43 @@ def test_other_kinds_carry_no_disturbance_warning(org, landlord, login):
     assert signal.disturbance_steps_missing == []
     page = login(org.users["coordinator"]).get(reverse("cases:signal", args=[signal.pk]))
     assert 'id="disturbance-warning"' not in page.content.decode()
+
+
+def test_suggestions_put_open_cases_first_then_the_newest_as_the_query_did(
+    org, landlord, make_case
+):
+    """suggestions_for reads the tenant's cases by the blind index and sorts them itself
+    (issue 22: ORDER BY with LIMIT walked every case at national scale); the result is the
+    one the former query gave: open cases first, then the newest opened, at most ten."""
+    from django.db.models import Exists, OuterRef
+
+    from cases.core.selectors.cases import visible_cases
+    from cases.core.selectors.people import persons_visible_q
+    from cases.models import Case, Person
+    from tests.case_fixtures import person
+
+    coordinator = org.users["coordinator"]
+    today = timezone.localdate()
+    outcome = Case.Outcome.LEASE_KEPT
+    namesakes = [make_case(people=[person("Tove", "Hyresgästsson")]) for _ in range(4)]
+    make_case(people=[person("Annan", "Person")])  # not the tenant
+    for n, case in enumerate(namesakes):
+        closed = {"status": Case.Status.CLOSED, "closed_on": today, "outcome": outcome}
+        Case.objects.filter(pk=case.pk).update(
+            opened_on=today - timedelta(days=10 * n), **(closed if n in (0, 2) else {})
+        )
+    signal = _signal(landlord, coordinator, personal_number="", kind="neglect")
+    found = selectors.suggestions_for(coordinator, signal)
+    assert [c.pk for c in found] == [
+        namesakes[1].pk,
+        namesakes[3].pk,
+        namesakes[0].pk,
+        namesakes[2].pk,
+    ]
+    people = Person.objects.filter(
+        household_id=OuterRef("household_id"), name_bidx=signal.tenant_name_bidx
+    ).filter(persons_visible_q(coordinator))
+    former = list(
+        visible_cases(coordinator).filter(Exists(people)).order_by("-status", "-opened_on")[:10]
+    )
+    assert found == former
