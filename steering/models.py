@@ -29,6 +29,12 @@ class MonthlyReport(models.Model):
     reason = models.CharField(_("reason"), max_length=40)
     # The output of steering.stats.build_report: suppressed tables only.
     data = models.JSONField()
+    # The values behind the month's medians, {figure key: {unit id: [[value, how many],
+    # ...]}}, as counted for `data`: never shown, read only to make a longer period's
+    # medians from its months (a median is not a sum of months, but the distribution of
+    # its values is). Aggregate counts per unit, no person. Empty for a month published
+    # before they were kept: such a period's medians are counted from the records.
+    distributions = models.JSONField(default=dict, blank=True)
     history = HistoricalRecords()
 
     class Meta:

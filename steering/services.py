@@ -27,7 +27,10 @@ def _store(*, district: District, period: Period, actor: User, reason: str) -> M
     )
     version = (latest.version if latest else 0) + 1
     previous = latest.data if latest is not None else None
-    data = stats.month_tables(district=district, month=period, previous=previous)
+    distributions: dict = {}
+    data = stats.month_tables(
+        district=district, month=period, previous=previous, distributions=distributions
+    )
     # The stored JSON names its own version, so an exported copy says which one it is.
     data["version"] = version
     if previous is not None:
@@ -40,6 +43,7 @@ def _store(*, district: District, period: Period, actor: User, reason: str) -> M
         generated_by=actor,
         reason=reason,
         data=data,
+        distributions=distributions,
     )
     report.full_clean()
     attribute(report, user=actor, reason=reason).save()

@@ -20,7 +20,7 @@ from datetime import date
 from typing import cast
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, Field, Min, OuterRef
+from django.db.models import Exists, Field, JSONField, Min, OuterRef, Value
 from django.utils import timezone
 
 from bokvar.conf import setting
@@ -50,17 +50,23 @@ class PublishedTables:
     def __init__(self, district: District) -> None:
         self.district = district
         self.cache: dict[str, dict] = {}
+        # The months' kept distributions (`MonthlyReport.distributions`), read with them.
+        self.kept: dict[str, dict] = {}
 
     def __call__(self, period: periods.Period) -> dict:
         if period.key in self.cache:
             return self.cache[period.key]
-        data = (
-            _month(self.district, period)
-            if period.kind == periods.MONTH
-            else _coarse(self.district, period, self)
-        )
+        if period.kind == periods.MONTH:
+            data, self.kept[period.key] = _month(self.district, period)
+        else:
+            data = _coarse(self.district, period, self)
         self.cache[period.key] = data
         return data
+
+    def distributions(self, month: periods.Period) -> dict | None:
+        """The distributions kept with a month read or published here (`stats.periods_tables`
+        makes a longer period's medians from them), None for a month not read yet."""
+        return self.kept.get(month.key)
 
     def prefetch(
         self, months: list[periods.Period], longer: Sequence[periods.Period] = ()
@@ -78,18 +84,21 @@ class PublishedTables:
         rows = (
             MonthlyReport.objects.filter(district=self.district, period__in=keys)
             .exclude(Exists(later))
-            .values_list("period", "data")
+            .values_list("period", "data", "distributions")
             .order_by()
         )
         if coarse:
             kept = StatisticsSnapshot.objects.filter(district=self.district, period__in=coarse)
-            rows = rows.union(kept.values_list("period", "data").order_by(), all=True)
+            none = Value(None, output_field=JSONField())  # a snapshot keeps no distribution
+            rows = rows.union(kept.values_list("period", "data", none).order_by(), all=True)
         snapshots = {}
-        for key, data in rows:
+        for key, data, distributions in rows:
             if key in coarse:
                 snapshots[key] = data
             if data.get("schema") == stats.SCHEMA_VERSION:
                 self.cache[key] = data
+                if key not in coarse:
+                    self.kept[key] = distributions or {}
         return snapshots
 
     def prepare(self, wanted: list[periods.Period], stored: dict[str, dict] | None = None) -> None:
@@ -120,16 +129,17 @@ def published_tables(district: District) -> PublishedTables:
     return PublishedTables(district)
 
 
-def _month(district: District, period: periods.Period) -> dict:
+def _month(district: District, period: periods.Period) -> tuple[dict, dict]:
+    """A month's published tables and the distributions kept with them."""
     from .services import publish_month
 
     report = latest_version(district, period)
-    if report is not None and report.data.get("schema") == stats.SCHEMA_VERSION:
-        return report.data
-    # Not published yet, or only under the earlier method: a (new) version now.
-    return publish_month(
-        district=district, period=period, actor=system_user(), reason=PUBLISHED
-    ).data
+    if report is None or report.data.get("schema") != stats.SCHEMA_VERSION:
+        # Not published yet, or only under the earlier method: a (new) version now.
+        report = publish_month(
+            district=district, period=period, actor=system_user(), reason=PUBLISHED
+        )
+    return report.data, report.distributions or {}
 
 
 def _coarse(district: District, period: periods.Period, source) -> dict:

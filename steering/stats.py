@@ -31,6 +31,7 @@ Everything is plain JSON (labels are the English source texts, translated when s
 from __future__ import annotations
 
 import statistics
+from collections import Counter as Tally
 from collections.abc import Callable
 
 from django.utils import timezone, translation
@@ -39,7 +40,7 @@ from django.utils.translation import gettext_noop
 from bokvar.models import District, Unit
 
 from . import suppression
-from .figures import COUNTERS, DISTINCT, END, Figure, Scope, all_figures, get
+from .figures import COUNTERS, DISTINCT, END, FROM_DISTRIBUTIONS, Figure, Scope, all_figures, get
 from .periods import MONTH, Period
 
 SCHEMA_VERSION = 2
@@ -67,20 +68,77 @@ def district_units(district: District) -> tuple[Unit, ...]:
 
 
 def month_tables(
-    *, district: District, month: Period, limit: int | None = None, previous: dict | None = None
+    *,
+    district: District,
+    month: Period,
+    limit: int | None = None,
+    previous: dict | None = None,
+    distributions: dict | None = None,
 ) -> dict:
     """The published tables of one calendar month. With `previous` (an earlier published
-    version of the same month) a cell that changed by fewer than `limit` is hidden too."""
+    version of the same month) a cell that changed by fewer than `limit` is hidden too.
+    With `distributions` (a dict), the values behind the month's medians are put there
+    too (`distribution`), to be kept beside the month, unpublished."""
     if month.kind != MONTH:
         raise ValueError("month_tables takes a calendar month")
-    return _tables(district=district, period=month, limit=limit or threshold(), previous=previous)
+    return _tables(
+        district=district,
+        period=month,
+        limit=limit or threshold(),
+        previous=previous,
+        distributions=distributions,
+    )
+
+
+def distributed_figures() -> list[Figure]:
+    """The figures whose months keep the distribution of their values: the units'
+    medians (a median of a quarter is not a function of its months' medians, but it is
+    one of their distributions: the values of the quarter are those of its months)."""
+    return [f for f in all_figures() if f.median and f.pairs_of is None and f.rows is None]
+
+
+def distribution(values: dict) -> dict:
+    """A median figure's {unit id: [values]} as {unit id (a string: JSON): [[value, how
+    many], ...]}: counts of values per unit, no record and no person."""
+    return {
+        str(unit): sorted([value, n] for value, n in Tally(vals).items())
+        for unit, vals in values.items()
+        if vals
+    }
+
+
+def values_of(distributions: list[dict], key: str) -> dict[int, list]:
+    """The {unit id: [values]} of figure `key` over several months' distributions (the
+    months of a period): the same values, in another order, as its provider counts for
+    the period from the records the months were published from."""
+    out: dict[int, list] = {}
+    for kept in distributions:
+        for unit, pairs in kept[key].items():
+            out.setdefault(int(unit), []).extend(v for v, n in pairs for _ in range(n))
+    return out
 
 
 def _tables(
-    *, district, period, limit, previous=None, months=None, units=None, counted=None
+    *,
+    district,
+    period,
+    limit,
+    previous=None,
+    months=None,
+    units=None,
+    counted=None,
+    distributions=None,
 ) -> dict:
     units = district_units(district) if units is None else units
-    scope = Scope(district=district, units=units, period=period, counted=counted or {})
+    counted = dict(counted or {})
+    if distributions is not None:
+        # Counted once here, for the month's table and for its distribution alike.
+        plain = Scope(district=district, units=units, period=period, counted=counted)
+        for fig in distributed_figures():
+            values = _provided(fig, plain, "compute") if units else {}
+            counted[(fig.key, "compute")] = values
+            distributions[fig.key] = distribution(values)
+    scope = Scope(district=district, units=units, period=period, counted=counted)
     built: dict[str, dict] = {}
     marks_of: dict[str, dict] = {}
     with translation.override(None):
@@ -534,7 +592,27 @@ def periods_tables(
     units = district_units(district)
     scopes = [Scope(district=district, units=units, period=p) for p in periods]
     counted: dict[str, dict] = {p.key: {} for p in periods}
+    # The medians from the months' kept distributions where every month of every period
+    # has one (months published before they were kept have none: counted as before).
+    kept = getattr(tables, "distributions", None)
+    covered: set[str] = set()
+    if kept is not None:
+        months: dict[str, list] = {}
+        for period in periods:
+            months[period.key] = []
+            for month in period.month_periods():
+                tables(month)  # published now if it was not (its distribution kept with it)
+                months[period.key].append(kept(month))
+        for fig in distributed_figures():
+            if all(d is not None and fig.key in d for ds in months.values() for d in ds):
+                covered.add(fig.key)
+                for period in periods:
+                    counted[period.key][(fig.key, "compute")] = values_of(
+                        months[period.key], fig.key
+                    )
     for counter in COUNTERS:
+        if counter in FROM_DISTRIBUTIONS and FROM_DISTRIBUTIONS[counter] <= covered:
+            continue
         for (figure_key, what, period_key), value in counter(scopes).items():
             counted[period_key][(figure_key, what)] = value
     made = {}

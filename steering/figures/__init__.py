@@ -17,6 +17,7 @@ from .base import DISTINCT, END, SUM, Column, Compute, Counter, Figure, Scope
 
 __all__ = [
     "COUNTERS",
+    "FROM_DISTRIBUTIONS",
     "DISTINCT",
     "END",
     "FIGURES",
@@ -58,11 +59,19 @@ FIGURES: list[Figure] = [
 # counted for several periods at once (`steering.stats.periods_tables`). A figure of that
 # kind without a counter is still right, but costs its own queries for each period.
 COUNTERS: list[Counter] = [
+    workflow.count_days_periods,
     workflow.count_periods,
     housing.count_periods,
     handovers.count_periods,
     partners.count_periods,
 ]
+
+# Counters left out when every month of the periods kept the distribution of these
+# figures' values (`MonthlyReport.distributions`): the medians are then made from the
+# months (`steering.stats.periods_tables`), not counted from the records again.
+FROM_DISTRIBUTIONS: dict[Counter, set[str]] = {
+    workflow.count_days_periods: {workflow.DAYS_TO_FIRST_CONTACT.key},
+}
 
 
 def all_figures() -> list[Figure]:

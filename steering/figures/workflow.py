@@ -248,13 +248,10 @@ def _evicted_in(scope: Scope) -> Q:
     return Q(outcome=EvictionThreat.Outcome.EVICTED, concluded_on__range=scope.dates)
 
 
-def count_periods(scopes: list[Scope]) -> dict:
-    """The figures of this module that are not sums of months (the median days to the
-    first contact, households and children under a threat and in evictions), for every
-    scope's period: one query for the days and two for the children (the units' rows and
-    the district's own distinct count), whatever the number of periods. A household with
-    a child under 18 at the end of the period is one whose child row of that birth year
-    joins the threat: the FILTER on the joined child rows is the `_with_children` test."""
+def count_days_periods(scopes: list[Scope]) -> dict:
+    """The days from a signal to the first contact (the values behind the median), for
+    every scope's period, in one query whatever the number of periods. Not needed when
+    the periods' months kept their distributions (`steering.figures.FROM_DISTRIBUTIONS`)."""
     if not scopes:
         return {}
     first = scopes[0]
@@ -277,7 +274,19 @@ def count_periods(scopes: list[Scope]) -> dict:
                 by_period[scope.period.key].setdefault(unit_id, []).append(value)
     for scope in scopes:
         out[("days_to_first_contact", "compute", scope.period.key)] = by_period[scope.period.key]
+    return out
 
+
+def count_periods(scopes: list[Scope]) -> dict:
+    """Households and children under a threat and in evictions (not sums of months), for
+    every scope's period: two queries (the units' rows and the district's own distinct
+    count), whatever the number of periods. A household with a child under 18 at the end
+    of the period is one whose child row of that birth year joins the threat: the FILTER
+    on the joined child rows is the `_with_children` test."""
+    if not scopes:
+        return {}
+    first = scopes[0]
+    out: dict = {}
     which = {"children_under_threat": _active_in, "children_in_evictions": _evicted_in}
     where = Q()
     aggregates = {}
