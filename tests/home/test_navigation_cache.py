@@ -33,11 +33,8 @@ def _signals_badge(client) -> int:
     """The number beside "Signals" in the navigation of the case list, 0 when none."""
     html = client.get(reverse("cases:list")).content.decode()
     nav = NAV.search(html)[1]
-    link = re.search(
-        r'href="%s"[^>]*>[^<]*(?:<span class="badge"[^>]*>(\d+)</span>)?'
-        % re.escape(reverse("cases:signals")),
-        nav,
-    )
+    href = re.escape(reverse("cases:signals"))
+    link = re.search(rf'href="{href}"[^>]*>[^<]*(?:<span class="badge"[^>]*>(\d+)</span>)?', nav)
     assert link, "the coordinator's navigation has no Signals entry"
     return int(link[1] or 0)
 
@@ -57,9 +54,7 @@ def _signal(coordinator, landlord) -> None:
     )
 
 
-def test_the_badge_counts_the_rows_of_the_moment_with_the_statement_kept(
-    org, landlord, client
-):
+def test_the_badge_counts_the_rows_of_the_moment_with_the_statement_kept(org, landlord, client):
     coordinator = org.users["coordinator"]
     client.force_login(coordinator, backend="django.contrib.auth.backends.ModelBackend")
     with mock.patch.object(navigation, "counter", wraps=navigation.counter) as compiled:
