@@ -23,12 +23,16 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.test import Client
 
 ROOT = Path(__file__).resolve().parents[1]
 MIX = ROOT / "docs" / "bench-results" / "load-national.json"
 
 
-def pages() -> list[tuple[str, object, str]]:
+def pages() -> list[tuple[str, Client, str]]:
     """(page name as the load test names it, client, url)."""
     from bokvar.models import Role
     from cases.core.selectors.cases import visible_cases, writable_cases

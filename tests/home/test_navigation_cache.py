@@ -32,7 +32,9 @@ NAV = re.compile(r'<nav aria-label="[^"]*" class="main-nav">(.*?)</nav>', re.S)
 def _signals_badge(client) -> int:
     """The number beside "Signals" in the navigation of the case list, 0 when none."""
     html = client.get(reverse("cases:list")).content.decode()
-    nav = NAV.search(html)[1]
+    found = NAV.search(html)
+    assert found, "the page has no main navigation"
+    nav = found[1]
     href = re.escape(reverse("cases:signals"))
     link = re.search(rf'href="{href}"[^>]*>[^<]*(?:<span class="badge"[^>]*>(\d+)</span>)?', nav)
     assert link, "the coordinator's navigation has no Signals entry"
