@@ -53,15 +53,16 @@ bench-data: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo --scale $(SCALE)
 
+# Both measure the production configuration (DEBUG off; bench/production.py).
 bench: $(STAMP)
-	DEBUG=1 $(PY) -m bench --scale $(SCALE)
+	$(PY) -m bench --scale $(SCALE)
 
 # The load test: gunicorn on 127.0.0.1 and locust people of every role, a stepped ramp
 # up to USERS people over DURATION seconds, on the data of `make bench-data`.
 USERS ?= 40
 DURATION ?= 240
 load: $(STAMP)
-	DEBUG=1 $(PY) -m bench.load.run --scale $(SCALE) --users $(USERS) --duration $(DURATION) $(LOAD_ARGS)
+	$(PY) -m bench.load.run --scale $(SCALE) --users $(USERS) --duration $(DURATION) $(LOAD_ARGS)
 
 clean:
 	rm -rf var .pytest_cache

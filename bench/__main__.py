@@ -42,10 +42,24 @@ def main() -> int:
         help="Also write docs/bench-results/<scale>.json (tracked, read by bench.report).",
     )
     parser.add_argument("--allow-sqlite", action="store_true")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="Measure with DEBUG on (development) instead of the production configuration.",
+    )
     args = parser.parse_args()
 
+    from .production import collect_static, environment
+
+    # The production configuration (DEBUG off) unless --debug: what a page costs there
+    # (bench/production.py).
+    if args.debug:
+        os.environ["DEBUG"] = "1"
+    else:
+        production = environment(os.environ)
+        collect_static(production)
+        os.environ.update(production)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bokvar.settings")
-    os.environ.setdefault("DEBUG", "1")
     django.setup()
     from django.conf import settings
     from django.db import connection
@@ -61,6 +75,9 @@ def main() -> int:
     # The pages' framework floors: a bare view, mounted in this process only.
     floors.install()
     results = []
+    print(
+        f"Configuration: {'development (DEBUG on)' if settings.DEBUG else 'production (DEBUG off)'}"
+    )
     print(
         f"{'scenario':58} {'median':>9} {'p95':>9} {'queries':>7} {'SQL fl.':>8} {'ratio':>6} "
         f"{'fw fl.':>7} {'×fw':>5} {'rate/s':>9}  ok  near"
@@ -87,7 +104,13 @@ def main() -> int:
     targets = [out] + ([PUBLISHED / f"{args.scale}.json"] if args.publish else [])
     for path in targets:
         path.parent.mkdir(parents=True, exist_ok=True)
-        document = {"scale": args.scale, "measured_on": date.today().isoformat(), "results": rows}
+        document = {
+            "scale": args.scale,
+            "measured_on": date.today().isoformat(),
+            # Which configuration was measured: production (False) or development.
+            "debug": settings.DEBUG,
+            "results": rows,
+        }
         if args.only and path.exists():
             # A partial run updates its scenarios and keeps the others' last results
             # (and the date they were measured on).

@@ -8,7 +8,7 @@ the same querysets, the same permission filters, one round trip.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -19,9 +19,18 @@ from django.db.models import QuerySet
 def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
     """The number of rows of each queryset, in order; one query for all of them (none
     when every queryset is empty by construction, e.g. `pk__in=[]`)."""
+    return counter(querysets)()
+
+
+def counter(querysets: Sequence[QuerySet[Any]]) -> Callable[[], list[int]]:
+    """`count_together` compiled once: each call of the function returned runs the same
+    statement again and counts the rows as they are then. Compiling the querysets is
+    the Python half of the cost (issue 22: the navigation's badges on every page); a
+    caller may keep the function as long as what the querysets were built from holds
+    (home.navigation keys it by the reader, their roles and the day)."""
     if len({qs.db for qs in querysets}) > 1:
         # Routed to different databases (bokvar.db_router): one count each.
-        return [qs.count() for qs in querysets]
+        return lambda: [qs.all().count() for qs in querysets]
     parts: list[str] = []
     params: list[Any] = []
     positions: list[int | None] = []
@@ -36,8 +45,15 @@ def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{len(parts)})")  # noqa: S608
         params.extend(qs_params)
     if not parts:
-        return [0] * len(querysets)
-    with connections[querysets[0].db].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return [0 if position is None else int(row[position]) for position in positions]
+        return lambda: [0] * len(querysets)
+    alias = querysets[0].db
+    statement = "SELECT " + ", ".join(parts)
+    bound = tuple(params)
+
+    def count() -> list[int]:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(statement, bound)
+            row = cursor.fetchone()
+        return [0 if position is None else int(row[position]) for position in positions]
+
+    return count

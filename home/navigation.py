@@ -7,14 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
+from django.core.signals import setting_changed
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from bokvar import roles
-from bokvar.counting import count_together
+from bokvar.counting import counter
 from bokvar.models import User
 from bokvar.notifications import unread
 from bokvar.permissions import AuthenticatedRequest
@@ -59,14 +61,34 @@ NAVIGATION: list[NavItem] = [
 ]
 
 
+# The badges' count statement, compiled, per reader: building and compiling the badges'
+# querysets was about a fifth of the web process's CPU on a page (issue 22). The
+# statement runs on every page, so the numbers are always those of the moment; only its
+# text is kept, and the text is a function of what it is keyed by: the reader, their
+# roles as loaded for this request (memberships change the key), their account's flags
+# and the day (deadlines count up to a horizon from today). Building the badges reads
+# nothing else from the database (tests/home/test_navigation_cache.py holds them to
+# that), and any change of settings (tests) empties it. Bounded; per process.
+_COUNTERS: dict[tuple, Callable[[], list[int]]] = {}
+_MAX_COUNTERS = 2000
+
+
+def _forget_counters(**kwargs: object) -> None:
+    _COUNTERS.clear()
+
+
+setting_changed.connect(_forget_counters)
+
+
 def items_for(request: HttpRequest) -> list[dict]:
     if not isinstance(request.user, User):
         return []  # the anonymous hold no role: no entry
     # Signed in, as the badges' functions need (a narrowed user does not narrow the request).
     signed_in = cast(AuthenticatedRequest, request)
-    user_roles = roles_of(request.user)
+    user = request.user
+    user_roles = roles_of(user)
     entries = []
-    badges: list[tuple[dict, QuerySet]] = []
+    badges: list[tuple[dict, NavItem]] = []
     for item in NAVIGATION:
         if not user_roles.has(*item.roles):
             continue
@@ -79,11 +101,25 @@ def items_for(request: HttpRequest) -> list[dict]:
             "current": request.path.startswith(url) if url != "/" else request.path == "/",
         }
         if item.badge:
-            badges.append((entry, item.badge(signed_in)))
+            badges.append((entry, item))
         entries.append(entry)
-    # One query for every badge of the page (bokvar.counting).
-    for (entry, _query), count in zip(
-        badges, count_together([query for _entry, query in badges]), strict=True
-    ):
-        entry["badge"] = count
+    if not badges:
+        return entries
+    key = (
+        user.pk,
+        user.is_active,
+        user.is_superuser,
+        user_roles,
+        timezone.localdate(),
+        tuple(item.key for _entry, item in badges),
+    )
+    count = _COUNTERS.get(key)
+    if count is None:
+        # One query for every badge of the page (bokvar.counting).
+        count = counter([item.badge(signed_in) for _entry, item in badges])  # type: ignore[misc]
+        if len(_COUNTERS) >= _MAX_COUNTERS:
+            _COUNTERS.clear()
+        _COUNTERS[key] = count
+    for (entry, _item), number in zip(badges, count(), strict=True):
+        entry["badge"] = number
     return entries

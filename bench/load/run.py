@@ -2,7 +2,8 @@
 
 1. prepares the accounts (bench/load/prepare.py) in the database of DATABASE_URL;
 2. starts gunicorn on 127.0.0.1 only (a free port of BOKVAR_LOAD_PORTS), the way
-   README's production steps do (`--workers 3` on two cores);
+   README's production steps do (`--workers 3` on two cores), in the production
+   configuration (DEBUG off, bench/production.py; `--debug` for the development one);
 3. runs locust headless (bench/load/locustfile.py) with a stepped ramp: the number of
    people rises in LOAD steps to --users over --duration seconds, bounded by
    --max-requests too;
@@ -372,7 +373,9 @@ def markdown(result: dict) -> str:
         f"# Load test, {result['scale']} scale ({result['finished']})",
         "",
         f"{result['people']} people at most, {result['duration_s']} s, gunicorn "
-        f"{result['workers']} workers; machine: {result['cores']} cores, load average "
+        f"{result['workers']} workers, "
+        f"{'DEBUG on (development)' if result.get('debug') else 'DEBUG off (production)'}; "
+        f"machine: {result['cores']} cores, load average "
         f"before {result['load_before']}, after {result['load_after']}.",
         "",
         f"Requests {result['requests']}, errors {result['errors']} "
@@ -488,9 +491,19 @@ def run(
     equal_roles: bool = False,
     refresh: bool = True,
     accounts: int = 0,
+    debug: bool = False,
 ) -> dict:
     import django
 
+    from bench.production import collect_static, environment
+
+    # Production (DEBUG off) unless asked: the server, this process and locust alike.
+    if debug:
+        os.environ["DEBUG"] = "1"
+    else:
+        production = environment(os.environ)
+        collect_static(production)
+        os.environ.update(production)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bokvar.settings")
     django.setup()
     from bench.load.prepare import prepare
@@ -516,7 +529,11 @@ def run(
     load_before = load_average()
     with open(server_log, "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "bokvar.wsgi:application",
+            # Without DEBUG, bokvar.wsgi refuses the development keys the benchmark data
+            # is encrypted with: bench.load.wsgi is the same application without that
+            # refusal, and with cookies that travel over plain HTTP (bench/load/settings.py).
+            [sys.executable, "-m", "gunicorn",
+             "bokvar.wsgi:application" if debug else "bench.load.wsgi:application",
              "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -569,6 +586,8 @@ def run(
         "people": max(people),
         "duration_s": duration,
         "workers": workers,
+        # Which configuration was measured: production (False) or development.
+        "debug": debug,
         "think_s": think,
         "dashboard_precomputed": refresh,
         "accounts_per_role": {role: len(a) for role, a in prepared["accounts"].items()},
@@ -615,12 +634,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--equal-roles", action="store_true", help="As many people of every role (smoke runs)."
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="Serve with DEBUG on (development), to compare."
+    )
     args = parser.parse_args(argv)
     result = run(
         scale=args.scale, users=args.users, duration=args.duration, steps=args.steps,
         workers=args.workers, max_requests=args.max_requests, think=args.think,
         publish=args.publish, out_dir=args.out, password=args.password,
         equal_roles=args.equal_roles, refresh=not args.no_refresh, accounts=args.accounts,
+        debug=args.debug,
     )  # fmt: skip
     print(markdown(result))
 

@@ -47,3 +47,58 @@ def test_the_project_renders_forms_with_it(settings):
         assert isinstance(get_default_renderer(), Renderer)
     finally:
         get_default_renderer.cache_clear()
+
+
+class Fields(forms.Form):
+    """A field of every kind the field-group template branches on."""
+
+    text = forms.CharField(help_text='Write <em>"this"</em> & that', max_length=5)
+    unlabelled = forms.CharField(label="", required=False)
+    quoted = forms.CharField(label='Name <"x">', required=False, initial='a"b')
+    radios = forms.ChoiceField(choices=CHOICES[1:2], widget=forms.RadioSelect, help_text="Pick")
+    boxes = forms.MultipleChoiceField(
+        choices=[("x", "X"), ("y", "Y")], widget=forms.CheckboxSelectMultiple, required=False
+    )
+    described = forms.CharField(
+        widget=forms.TextInput(attrs={"aria-describedby": "elsewhere"}), help_text="Own"
+    )
+    day = forms.DateField(required=False)
+    flag = forms.BooleanField(required=False)
+    hidden = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {}, {"text": "too long text", "radios": "nope", "day": "31.02", "described": ""}],
+)
+@pytest.mark.parametrize("auto_id", ["id_%s", False])
+def test_every_field_group_is_written_as_djangos_template_writes_it(data, auto_id):
+    ours = Fields(data, renderer=Renderer(), auto_id=auto_id)
+    django = Fields(data, renderer=DjangoTemplates(), auto_id=auto_id)
+    for name in Fields.base_fields:
+        assert ours[name].as_field_group() == django[name].as_field_group(), name
+    # The form as a whole (its div template renders each field's group).
+    assert ours.as_div() == django.as_div()
+    if data:
+        assert "errorlist" in ours["text"].as_field_group()
+
+
+@pytest.mark.django_db
+def test_the_projects_filter_forms_are_written_as_djangos_templates_write_them(org):
+    from audit.forms import LogFilterForm
+    from bokvar.models import Unit, User
+    from cases.core.forms import CaseFilterForm
+
+    units, staff = Unit.objects.all(), User.objects.all()
+    for data in (None, {"q": "x" * 500, "status": "nope", "unit": "0"}):
+        ours = CaseFilterForm(data, units=units, staff=staff, renderer=Renderer())
+        django = CaseFilterForm(data, units=units, staff=staff, renderer=DjangoTemplates())
+        for name in ours.fields:
+            assert ours[name].as_field_group() == django[name].as_field_group(), name
+    data = {"start": "1800-01-01", "case": "BK-0"}
+    options = {"units": units, "users": staff, "find_case": lambda number: None}
+    ours = LogFilterForm(data, renderer=Renderer(), **options)
+    django = LogFilterForm(data, renderer=DjangoTemplates(), **options)
+    ours.is_valid(), django.is_valid()
+    for name in ours.fields:
+        assert ours[name].as_field_group() == django[name].as_field_group(), name
