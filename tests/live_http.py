@@ -20,17 +20,29 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.load.run import free_port as bench_free_port
+from bench.load.run import port_range
 
 ROOT = Path(__file__).resolve().parents[1]
-# Servers the tests start listen on these ports (the first free one is taken).
-PORTS = os.environ.get("BOKVAR_TEST_PORTS", "8190-8199")
+# Servers the tests start listen on these ports (the first free one of the test
+# process's share is taken: free_port).
+PORTS = os.environ.get("BOKVAR_TEST_PORTS", "8190-8229")
 # Inherited variables that would point the server at the test runner's own services.
 NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "BOKVAR_DATA_DIR"}
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def free_port() -> int:
-    return bench_free_port(PORTS, "a test server")
+    """The first free port of PORTS among those that fall to this test process. Under
+    xdist each process takes every Nth port of the range (gw0 the first, gw1 the
+    second, ...): with one shared "first free port" the other process's server could
+    bind the port between this one probing it and its server binding it (seen: the
+    OIDC provider's port taken, every single-sign-on test of the module erroring)."""
+    ports = port_range(PORTS)
+    processes = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    if processes > 1:
+        ports = ports[index % processes :: processes]
+    return bench_free_port(ports, "a test server")
 
 
 def server_env(*, data_dir: Path, database_url: str | None) -> dict[str, str]:

@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,11 +77,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def free_port(ports: str, what: str = "the load test's server") -> int:
-    """The first port of `ports` ("8900-8999") free on 127.0.0.1 (the test servers use
-    it too: tests/live_http.py)."""
+def port_range(ports: str) -> range:
+    """ "8900-8999" (or one port, "8900") as a range."""
     first, _, last = ports.partition("-")
-    for port in range(int(first), int(last or first) + 1):
+    return range(int(first), int(last or first) + 1)
+
+
+def free_port(ports: str | Sequence[int], what: str = "the load test's server") -> int:
+    """The first port of `ports` ("8900-8999", or the ports themselves) free on
+    127.0.0.1 (the test servers use it too: tests/live_http.py)."""
+    for port in port_range(ports) if isinstance(ports, str) else ports:
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
