@@ -19,7 +19,7 @@ from .runner import Scenario
 PAGE_BUDGET_MS = {"district": 100, "city": 100, "national": 250}
 
 
-def _client(user: User) -> Client:
+def signed_in_client(user: User) -> Client:
     """A client signed in as `user` with a second factor (since issue 21 every page
     needs one): the session is marked verified by a static device of the benchmark, as
     the sign-in views do after a code."""
@@ -86,20 +86,20 @@ def _page(
     )
 
 
-def _first_user(role: str) -> User:
+def first_user(role: str) -> User:
     return User.objects.filter(memberships__role=role).order_by("id").first()
 
 
 def case_pages(scale: str) -> list[Scenario]:
     budget = PAGE_BUDGET_MS[scale]
-    coordinator, caseworker = _first_user(Role.COORDINATOR), _first_user(Role.CASEWORKER)
+    coordinator, caseworker = first_user(Role.COORDINATOR), first_user(Role.CASEWORKER)
     unit_id = caseworker.memberships.first().unit_id
     district_id = coordinator.memberships.first().unit.district_id
     sample = Case.objects.filter(responsible_unit_id=unit_id).order_by("-id").first()
     person = Person.objects.get(pk=sample.household.head_id)
     out = []
     for label, user in (("coordinator", coordinator), ("caseworker", caseworker)):
-        client = _client(user)
+        client = signed_in_client(user)
         out += [
             _page(
                 f"case list ({label}): first page",
@@ -138,7 +138,7 @@ def case_pages(scale: str) -> list[Scenario]:
     out.append(
         _page(
             "case page with its timeline",
-            _client(caseworker),
+            signed_in_client(caseworker),
             f"/cases/{sample.pk}/",
             floor_sql="SELECT * FROM cases_case c JOIN cases_person p ON p.household_id = c.household_id "
             "WHERE c.id = %s",
@@ -223,7 +223,7 @@ def workflow(scale: str) -> list[Scenario]:
     from cases.models import Deadline
 
     budget = PAGE_BUDGET_MS[scale]
-    caseworker, coordinator = _first_user(Role.CASEWORKER), _first_user(Role.COORDINATOR)
+    caseworker, coordinator = first_user(Role.CASEWORKER), first_user(Role.COORDINATOR)
     district_id = coordinator.memberships.first().unit.district_id
     today = date.today()
     due_today = Deadline.objects.filter(
@@ -236,7 +236,7 @@ def workflow(scale: str) -> list[Scenario]:
     return [
         _page(
             "My deadlines (caseworker)",
-            _client(caseworker),
+            signed_in_client(caseworker),
             "/cases/deadlines/",
             floor_sql="SELECT d.id, d.due_on, c.number FROM cases_deadline d JOIN cases_case c ON c.id = d.case_id "
             "JOIN cases_caseassignment a ON a.case_id = c.id WHERE a.user_id = %s AND d.done_at IS NULL "
@@ -246,7 +246,7 @@ def workflow(scale: str) -> list[Scenario]:
         ),
         _page(
             "signal triage queue (coordinator)",
-            _client(coordinator),
+            signed_in_client(coordinator),
             "/cases/signals/",
             floor_sql="SELECT s.id, s.kind, s.received_on, l.organisation_name "
             "FROM cases_landlordsignal s JOIN cases_landlord l ON l.id = s.landlord_id "
@@ -335,7 +335,7 @@ def steering_year(scale: str) -> list[Scenario]:
     from steering.models import MonthlyReport, StatisticsSnapshot
     from steering.periods import parse_period, ytd
 
-    steering = _first_user(Role.STEERING)
+    steering = first_user(Role.STEERING)
     year = parse_period(str(date.today().year - 1))
     # Every year is published ahead (steering.snapshots); a year to date of an old year
     # is not, so its first request sums its (published) months and counts what is not a
@@ -364,7 +364,7 @@ def steering_year(scale: str) -> list[Scenario]:
         # background refresh keeps (the warm-up run makes it if none is stored yet).
         _page(
             "steering dashboard for a year",
-            _client(steering),
+            signed_in_client(steering),
             "/steering/statistics/",
             params={"period": year.key},
             floor_sql="SELECT data FROM steering_statisticssnapshot "
@@ -379,7 +379,7 @@ def steering_year(scale: str) -> list[Scenario]:
         Scenario(
             "steering dashboard for nine months not pre-computed (first request)",
             _get(
-                _client(steering),
+                signed_in_client(steering),
                 "/steering/statistics/",
                 {"period": cold.key},
             ),
@@ -394,7 +394,7 @@ def steering_year(scale: str) -> list[Scenario]:
         # medians) for the period; the period and the year before are not stored.
         Scenario(
             "steering dashboard for nine months not pre-computed, months published",
-            _get(_client(steering), "/steering/statistics/", {"period": cold.key}),
+            _get(signed_in_client(steering), "/steering/statistics/", {"period": cold.key}),
             setup=forget_cold_period_only,
             floor_sql=_STEERING_FLOOR,
             floor_params=_steering_floor_params(district.pk, cold.start, cold.end),
@@ -483,7 +483,7 @@ def handover_inbox(scale: str) -> list[Scenario]:
     return [
         _page(
             f"handover inbox ({busiest['n']} pending)",
-            _client(caseworker),
+            signed_in_client(caseworker),
             "/cases/handovers/",
             floor_sql="SELECT h.id, h.kind, h.sent_at, c.number FROM cases_handover h "
             "JOIN cases_case c ON c.id = h.case_id WHERE h.to_unit_id = %s "
@@ -534,7 +534,7 @@ def _audit(scale: str) -> list[Scenario]:
 builders.append(_audit)
 
 
-def _bench_auditor() -> User:
+def bench_auditor() -> User:
     """A scale whose generated staff has no auditor (city) gets one for the benchmark,
     as the load test makes its own (bench.load.prepare); no password, no device: the
     benchmark signs in with force_login."""
@@ -560,9 +560,9 @@ def load_test_pages(scale: str) -> list[Scenario]:
     from cases.models import Handover, LandlordSignal
 
     budget = PAGE_BUDGET_MS[scale]
-    coordinator, caseworker = _first_user(Role.COORDINATOR), _first_user(Role.CASEWORKER)
-    guide, steering = _first_user(Role.GUIDE), _first_user(Role.STEERING)
-    auditor = _first_user(Role.AUDITOR) or _bench_auditor()
+    coordinator, caseworker = first_user(Role.COORDINATOR), first_user(Role.CASEWORKER)
+    guide, steering = first_user(Role.GUIDE), first_user(Role.STEERING)
+    auditor = first_user(Role.AUDITOR) or bench_auditor()
     district_ids = sorted({m.unit.district_id for m in coordinator.memberships.all()})
     signal = LandlordSignal.objects.filter(district_id__in=district_ids).order_by("-id").first()
     handover = (
@@ -581,8 +581,8 @@ def load_test_pages(scale: str) -> list[Scenario]:
     open_case = visible_cases(coordinator).filter(status=Case.Status.OPEN).order_by("-id")[0]
     guide_districts = sorted({m.unit.district_id for m in guide.memberships.all()})
     steering_districts = sorted({m.unit.district_id for m in steering.memberships.all()})
-    coordinator_client, guide_client = _client(coordinator), _client(guide)
-    auditor_client = _client(auditor)
+    coordinator_client, guide_client = signed_in_client(coordinator), signed_in_client(guide)
+    auditor_client = signed_in_client(auditor)
     one_case = (
         "SELECT c.id, c.number, c.status, c.kind, c.opened_on FROM cases_case c WHERE c.id = %s"
     )
@@ -616,7 +616,7 @@ def load_test_pages(scale: str) -> list[Scenario]:
         ),
         _page(
             "steering reports (steering group)",
-            _client(steering),
+            signed_in_client(steering),
             "/steering/reports/",
             floor_sql="SELECT r.id, r.period, r.version, r.generated_at, r.reason, d.name "
             "FROM steering_monthlyreport r JOIN bokvar_district d ON d.id = r.district_id "
@@ -658,7 +658,7 @@ def load_test_pages(scale: str) -> list[Scenario]:
         out.append(
             _page(
                 "handover page (caseworker)",
-                _client(caseworker),
+                signed_in_client(caseworker),
                 f"/cases/handovers/{handover.pk}/",
                 floor_sql="SELECT h.id, h.kind, h.reason, h.expectations, h.status, h.sent_at, "
                 "c.number FROM cases_handover h JOIN cases_case c ON c.id = h.case_id "
@@ -671,7 +671,7 @@ def load_test_pages(scale: str) -> list[Scenario]:
         out.append(
             _page(
                 f"nights form ({night_role})",
-                _client(night_writer),
+                signed_in_client(night_writer),
                 f"/housing/cases/{night_case.pk}/nights/new/",
                 # The form's choices: the household's members.
                 floor_sql="SELECT p.id, p.given_name, p.family_name FROM cases_person p "

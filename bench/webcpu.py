@@ -38,13 +38,17 @@ def pages() -> list[tuple[str, Client, str]]:
     from cases.core.selectors.cases import visible_cases, writable_cases
     from cases.models import Case, Handover, LandlordSignal
 
-    from .scenarios import _bench_auditor, _client, _first_user
+    from .scenarios import bench_auditor, first_user, signed_in_client
 
-    coordinator, caseworker = _first_user(Role.COORDINATOR), _first_user(Role.CASEWORKER)
-    guide, steering = _first_user(Role.GUIDE), _first_user(Role.STEERING)
-    auditor = _first_user(Role.AUDITOR) or _bench_auditor()
-    coordinator_c, caseworker_c = _client(coordinator), _client(caseworker)
-    guide_c, steering_c, auditor_c = _client(guide), _client(steering), _client(auditor)
+    coordinator, caseworker = first_user(Role.COORDINATOR), first_user(Role.CASEWORKER)
+    guide, steering = first_user(Role.GUIDE), first_user(Role.STEERING)
+    auditor = first_user(Role.AUDITOR) or bench_auditor()
+    coordinator_c, caseworker_c = signed_in_client(coordinator), signed_in_client(caseworker)
+    guide_c, steering_c, auditor_c = (
+        signed_in_client(guide),
+        signed_in_client(steering),
+        signed_in_client(auditor),
+    )
     districts = sorted({m.unit.district_id for m in coordinator.memberships.all()})
     signal = LandlordSignal.objects.filter(district_id__in=districts).order_by("-id").first()
     handover = (

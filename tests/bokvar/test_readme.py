@@ -32,6 +32,9 @@ NOT_CONFIGURATION = {
     "LOAD_STEPS",
     "LOAD_STEP_SECONDS",
     "LOAD_THINK",
+    # Set by pytest-xdist in each test process (tests/live_http.py reads its share of ports).
+    "PYTEST_XDIST_WORKER",
+    "PYTEST_XDIST_WORKER_COUNT",
 }
 
 
