@@ -129,8 +129,11 @@ def fingerprint(files: Iterable[tuple[str, Path]] | None = None) -> str:
         module_file = _module_file(name)
         if module_file is not None:
             add(name, module_file.read_bytes())
+    # A set: a checkout where `pip install -e .` left `bokvar.egg-info` beside the code
+    # finds the project twice on sys.path, a worktree of the same commit once; both must
+    # name the same template (a clean clone's CI migrated again after the lead's run).
     packages = sorted(
-        f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()
+        {f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()}
     )
     add("packages", "\n".join(packages).encode())
     add("apps", "\n".join(settings.INSTALLED_APPS).encode())

@@ -43,6 +43,15 @@ def test_the_fingerprint_is_the_same_for_the_same_migrations(migrations):
     assert template_db.fingerprint() == template_db.fingerprint()
 
 
+def test_a_package_found_twice_on_the_path_does_not_change_the_fingerprint(migrations, monkeypatch):
+    """A checkout with the editable install's egg-info beside the code lists the project
+    twice; a worktree of the same commit once. Both are the same template."""
+    once = list(template_db.importlib.metadata.distributions())
+    before = template_db.fingerprint(migrations)
+    monkeypatch.setattr(template_db.importlib.metadata, "distributions", lambda: once + once[:1])
+    assert template_db.fingerprint(migrations) == before
+
+
 def test_a_changed_added_removed_or_renamed_migration_changes_the_fingerprint(migrations, tmp_path):
     before = template_db.fingerprint(migrations)
     label, path = migrations[0]
