@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import date
 from pathlib import Path
-
-import django
 
 from .report import PUBLISHED
 
@@ -49,18 +46,11 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from .production import collect_static, environment
+    from .production import set_up_django
 
     # The production configuration (DEBUG off) unless --debug: what a page costs there
     # (bench/production.py).
-    if args.debug:
-        os.environ["DEBUG"] = "1"
-    else:
-        production = environment(os.environ)
-        collect_static(production)
-        os.environ.update(production)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bokvar.settings")
-    django.setup()
+    set_up_django(debug=args.debug)
     from django.conf import settings
     from django.db import connection
 

@@ -82,3 +82,18 @@ def collect_static(env: Mapping[str, str]) -> None:
         env={"DJANGO_SETTINGS_MODULE": "bokvar.settings", **os.environ, **env},
         check=True,
     )
+
+
+def set_up_django(*, debug: bool) -> None:
+    """Configure this process (and what it starts, which inherits os.environ) for the
+    production configuration on loopback, or DEBUG on when asked, then django.setup()."""
+    import django
+
+    if debug:
+        os.environ["DEBUG"] = "1"
+    else:
+        production = environment(os.environ)
+        collect_static(production)
+        os.environ.update(production)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bokvar.settings")
+    django.setup()

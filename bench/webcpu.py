@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -134,18 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default="", help="Also write the figures to this file.")
     args = parser.parse_args(argv)
 
-    from .production import collect_static, environment
+    from .production import set_up_django
 
-    if args.debug:
-        os.environ["DEBUG"] = "1"
-    else:
-        production = environment(os.environ)
-        collect_static(production)
-        os.environ.update(production)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bokvar.settings")
-    import django
-
-    django.setup()
+    set_up_django(debug=args.debug)
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]

@@ -499,19 +499,10 @@ def run(
     accounts: int = 0,
     debug: bool = False,
 ) -> dict:
-    import django
-
-    from bench.production import collect_static, environment
+    from bench.production import set_up_django
 
     # Production (DEBUG off) unless asked: the server, this process and locust alike.
-    if debug:
-        os.environ["DEBUG"] = "1"
-    else:
-        production = environment(os.environ)
-        collect_static(production)
-        os.environ.update(production)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bokvar.settings")
-    django.setup()
+    set_up_django(debug=debug)
     from bench.load.prepare import prepare
 
     out_dir.mkdir(parents=True, exist_ok=True)
