@@ -11,8 +11,10 @@ class BokvarConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from . import checks  # noqa: F401  # registers the key checks
+        from .constraints import install as validate_checks_in_one_query
         from .lookups import register_any
         from .sqlite import settle_json_support
 
         register_any()  # `field__any=ids` (bokvar/lookups.py)
+        validate_checks_in_one_query()  # bokvar/constraints.py: Model.full_clean
         connection_created.connect(settle_json_support, dispatch_uid="bokvar.sqlite.json")
