@@ -9,7 +9,8 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext as _
 
 from bokvar.history import attribute, give_reason
@@ -37,14 +38,39 @@ GrantModel = (
 )
 
 
+# Permission ids by (database, content type id, codename). The rows are made by the
+# migrations (post_migrate) and never by the application, yet every grant and revoke
+# looked one up: a query per grant, four for each new case. A flush or a migration may
+# make them again with new ids, and both end with post_migrate, which empties this.
+_permission_ids: dict[tuple[str, int, str], int] = {}
+
+
+def _forget_permission_ids(**kwargs: Any) -> None:
+    _permission_ids.clear()
+
+
+post_migrate.connect(_forget_permission_ids, dispatch_uid="cases.access.permission_ids")
+
+
+def _permission_id(obj: Case | Person, codename: str) -> int:
+    content_type = ContentType.objects.get_for_model(obj)
+    using = router.db_for_write(Permission, instance=obj)
+    key = (using, content_type.pk, codename)
+    if key not in _permission_ids:
+        _permission_ids[key] = (
+            Permission.objects.using(using)
+            .values_list("pk", flat=True)
+            .get(content_type=content_type, codename=codename)
+        )
+    return _permission_ids[key]
+
+
 def _grant_rows(
     perm: str, grantee: User | Group, obj: Case | Person
 ) -> tuple[GrantModel, dict[str, Any]]:
     """The direct-foreign-key permission rows for (perm, grantee, obj), unsaved filter."""
     app_label, codename = perm.split(".")
-    permission = Permission.objects.get(
-        content_type=ContentType.objects.get_for_model(obj), codename=codename
-    )
+    permission_id = _permission_id(obj, codename)
     model: GrantModel
     if isinstance(obj, Case):
         model, key = (
@@ -56,7 +82,7 @@ def _grant_rows(
         model, key = PersonUserObjectPermission, "user"
     else:  # pragma: no cover - a programming error, not user input
         raise TypeError(f"no object permission model for {type(obj).__name__}")
-    return model, {key: grantee, "permission": permission, "content_object": obj}
+    return model, {key: grantee, "permission_id": permission_id, "content_object": obj}
 
 
 def grant_perm(
