@@ -38,31 +38,33 @@ GrantModel = (
 )
 
 
-# Permission ids by (database, content type id, codename). The rows are made by the
-# migrations (post_migrate) and never by the application, yet every grant and revoke
-# looked one up: a query per grant, four for each new case. A flush or a migration may
-# make them again with new ids, and both end with post_migrate, which empties this.
-_permission_ids: dict[tuple[str, int, str], int] = {}
+# Permission rows by (database, content type id, codename), with their content type.
+# The rows are made by the migrations (post_migrate), never by the application, yet
+# every grant and revoke looked one up, and guardian's save read its content type: two
+# queries a grant, eight for each new case. A flush or a migration may make the rows
+# again with new ids, and both end with post_migrate, which empties this. (Like
+# Django's own ContentType cache, the instances are shared and never changed.)
+_permissions: dict[tuple[str, int, str], Permission] = {}
 
 
-def _forget_permission_ids(**kwargs: Any) -> None:
-    _permission_ids.clear()
+def _forget_permissions(**kwargs: Any) -> None:
+    _permissions.clear()
 
 
-post_migrate.connect(_forget_permission_ids, dispatch_uid="cases.access.permission_ids")
+post_migrate.connect(_forget_permissions, dispatch_uid="cases.access.permissions")
 
 
-def _permission_id(obj: Case | Person, codename: str) -> int:
+def _permission(obj: Case | Person, codename: str) -> Permission:
     content_type = ContentType.objects.get_for_model(obj)
     using = router.db_for_write(Permission, instance=obj)
     key = (using, content_type.pk, codename)
-    if key not in _permission_ids:
-        _permission_ids[key] = (
-            Permission.objects.using(using)
-            .values_list("pk", flat=True)
-            .get(content_type=content_type, codename=codename)
+    if key not in _permissions:
+        permission = Permission.objects.using(using).get(
+            content_type=content_type, codename=codename
         )
-    return _permission_ids[key]
+        permission.content_type = content_type  # what guardian's save compares
+        _permissions[key] = permission
+    return _permissions[key]
 
 
 def _grant_rows(
@@ -70,7 +72,7 @@ def _grant_rows(
 ) -> tuple[GrantModel, dict[str, Any]]:
     """The direct-foreign-key permission rows for (perm, grantee, obj), unsaved filter."""
     app_label, codename = perm.split(".")
-    permission_id = _permission_id(obj, codename)
+    permission = _permission(obj, codename)
     model: GrantModel
     if isinstance(obj, Case):
         model, key = (
@@ -82,7 +84,7 @@ def _grant_rows(
         model, key = PersonUserObjectPermission, "user"
     else:  # pragma: no cover - a programming error, not user input
         raise TypeError(f"no object permission model for {type(obj).__name__}")
-    return model, {key: grantee, "permission_id": permission_id, "content_object": obj}
+    return model, {key: grantee, "permission": permission, "content_object": obj}
 
 
 def grant_perm(
