@@ -38,7 +38,7 @@ def checks_passed(
     A check that names an excluded field is left out of the query and counts as
     passed, as `CheckConstraint.validate` skips it (its FieldError)."""
     # What Q.check compares against, built as CheckConstraint.validate builds it.
-    against = instance._get_field_expression_map(meta=model_class._meta, exclude=exclude)
+    against = instance._get_field_expression_map(meta=model_class._meta, exclude=exclude)  # type: ignore[attr-defined]
     query = Query(None)
     for name, value in against.items():
         if not hasattr(value, "resolve_expression"):
