@@ -70,10 +70,9 @@ BESIDE = """() => {
 }"""
 
 
-def walk(page) -> tuple[int, list[str]]:
-    """Visit every page the role can reach by its links; the pages that fail."""
-    origin = page.url.split("/", 3)[:3]
-    base = "/".join(origin)
+def walk(page, base: str) -> tuple[int, list[str]]:
+    """Visit every page the role can reach by its links from the start page at `base`;
+    the pages that fail."""
     queue: deque[str] = deque(["/"])
     shapes: set[str] = set()
     problems: list[str] = []
@@ -129,12 +128,13 @@ def walk(page) -> tuple[int, list[str]]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_fits_a_phone_and_passes_axe(demo_seeded, page, sign_in, role):
+def test_every_page_fits_a_phone_and_passes_axe(demo_seeded, page, signed_in, live_server, role):
     # The steering group's start page computes the month's statistics on first sight:
     # slow on a busy machine (CI runs on two cores), not a layout problem.
     page.set_default_timeout(60_000)
-    sign_in(role, PASSWORD)
-    visited, problems = walk(page)
+    # The walk opens the start page first.
+    signed_in(role, PASSWORD, start=None)
+    visited, problems = walk(page, live_server.url)
     print(f"{role}: {visited} pages")
     for problem in problems:
         print("PROBLEM", role, problem.splitlines()[0])
@@ -146,7 +146,7 @@ FIRST_SCREEN = """() => ['next-deadline', 'household-summary', 'latest-contacts'
   (id) => { const el = document.getElementById(id); return el ? el.getBoundingClientRect().bottom : null; })"""
 
 
-def test_the_longest_case_page_shows_what_matters_on_the_first_screen(demo_seeded, page, sign_in):
+def test_the_longest_case_page_shows_what_matters_on_the_first_screen(demo_seeded, page, signed_in):
     """The case page of the household with the most shelter nights (the demo's homeless
     client): at 390 x 844 px the next deadline, the household and the latest contacts are
     on the first screen, and the page is a few screens long, not thousands of pixels."""
@@ -165,8 +165,7 @@ def test_the_longest_case_page_shows_what_matters_on_the_first_screen(demo_seede
     case = Case.objects.filter(household_id=household["person__household"]).order_by("pk").first()
     page.set_default_timeout(60_000)
     page.set_viewport_size({"width": 390, "height": 844})
-    sign_in("coordinator", PASSWORD)
-    page.goto(f"/cases/{case.pk}/")
+    signed_in("coordinator", PASSWORD, start=f"/cases/{case.pk}/")
     bottoms = page.evaluate(FIRST_SCREEN)
     assert None not in bottoms, bottoms
     assert max(bottoms) <= 844, bottoms
