@@ -78,6 +78,46 @@ def sign_in(page):
     return _sign_in
 
 
+@pytest.fixture
+def signed_in(page, live_server):
+    """Sign in for a test that needs a signed-in page, not the sign-in itself: the same
+    two steps as `sign_in` (the password, then the demo authenticator's current code),
+    posted to the same views by Django's test client, whose session cookie the page's
+    context then carries; then open `start` (the start page, as after the code step).
+    The browser's three page loads of the form and its redirects are about a second of
+    Chromium's CPU a test that no assertion looks at. The sign-in itself is tested
+    through the form (`sign_in`, tests/browser/test_shell.py)."""
+    from django.test import Client
+
+    def _signed_in(username: str, password: str, start: str | None = "/"):
+        client = Client()
+        response = client.post("/login/", {"username": username, "password": password})
+        assert response.status_code == 302, (username, response.status_code)
+        assert "/login/code/" in response["Location"], (username, response["Location"])
+        response = client.post(response["Location"], {"code": _demo_code(username)})
+        assert response.status_code == 302, (username, response.status_code)
+        assert "/login/" not in response["Location"], (username, response["Location"])
+        page.context.add_cookies(
+            [
+                {
+                    "name": name,
+                    "value": morsel.value,
+                    "url": live_server.url,
+                    "httpOnly": bool(morsel["httponly"]),
+                    "secure": bool(morsel["secure"]),
+                    "sameSite": (morsel["samesite"] or "Lax").capitalize(),
+                }
+                for name, morsel in client.cookies.items()
+                if morsel.value
+            ]
+        )
+        if start is not None:
+            page.goto(start)
+        return page
+
+    return _signed_in
+
+
 def _demo_code(username: str) -> str:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -10,9 +10,8 @@ from tests.conftest import DEMO_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_history_and_auditor_pages(page, org, cases, sign_in):
-    sign_in("caseworker", DEMO_PASSWORD)
-    page.goto(f"/cases/{cases.a.pk}/")
+def test_history_and_auditor_pages(page, org, cases, signed_in):
+    signed_in("caseworker", DEMO_PASSWORD, start=f"/cases/{cases.a.pk}/")
     page.get_by_role(
         "link", name="Varje ändring av ärendets alla uppgifter, gamla och nya värden"
     ).click()
@@ -21,7 +20,7 @@ def test_history_and_auditor_pages(page, org, cases, sign_in):
     assert_accessible(page)
 
     page.context.clear_cookies()
-    sign_in("auditor", DEMO_PASSWORD)
+    signed_in("auditor", DEMO_PASSWORD)
     page.get_by_role("link", name="Granskning").first.click()
     assert_accessible(page)
     page.get_by_label("Personnummer").fill("198001012387")

@@ -12,8 +12,8 @@ from tests.conftest import DEMO_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_coordinator_creates_finds_and_edits_a_case(page, org, sign_in):
-    sign_in("coordinator", DEMO_PASSWORD)
+def test_coordinator_creates_finds_and_edits_a_case(page, org, signed_in):
+    signed_in("coordinator", DEMO_PASSWORD)
     follow(page, page.get_by_role("link", name="Ärenden").first)
     assert_accessible(page)
     follow(page, page.get_by_role("link", name="Nytt ärende"))
@@ -52,9 +52,8 @@ def test_coordinator_creates_finds_and_edits_a_case(page, org, sign_in):
     assert "Anette Sjöberg" in changes and "telefon" in changes
 
 
-def test_invalid_identity_number_is_announced(page, org, sign_in):
-    sign_in("coordinator", DEMO_PASSWORD)
-    page.goto("/cases/new/")
+def test_invalid_identity_number_is_announced(page, org, signed_in):
+    signed_in("coordinator", DEMO_PASSWORD, start="/cases/new/")
     page.locator("#id_people-0-given_name").fill("Lina")
     page.locator("#id_people-0-family_name").fill("Åkesson")
     page.locator("#id_people-0-personal_number").fill("600707-1291")

@@ -11,7 +11,7 @@ from tests.conftest import DEMO_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_receiving_unit_decides_from_its_inbox(page, org, make_case, sign_in):
+def test_receiving_unit_decides_from_its_inbox(page, org, make_case, signed_in):
     case = make_case(unit_kind=Unit.Kind.ADULT, children=[2016])
     handover, _ = services.send_handover(
         actor=org.users["caseworker"],
@@ -20,8 +20,7 @@ def test_receiving_unit_decides_from_its_inbox(page, org, make_case, sign_in):
         to_unit=org.units[Unit.Kind.INCOME_SUPPORT],
         reason="Behöver försörjningsstöd",
     )
-    sign_in("caseworker2", DEMO_PASSWORD)
-    page.goto("/cases/handovers/")
+    signed_in("caseworker2", DEMO_PASSWORD, start="/cases/handovers/")
     assert case.number in page.locator("main").inner_text()
     assert page.locator("nav .badge").first.inner_text() == "1"
     assert_accessible(page)

@@ -11,7 +11,7 @@ from tests.conftest import DEMO_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_vacancy_view_and_placement_page(page, org, cases, sign_in):
+def test_vacancy_view_and_placement_page(page, org, cases, signed_in):
     coordinator = org.users["coordinator"]
     services.create_apartment(
         actor=coordinator,
@@ -22,7 +22,7 @@ def test_vacancy_view_and_placement_page(page, org, cases, sign_in):
         rent=Decimal("6100"),
         status_since=date(2026, 1, 5),
     )
-    sign_in("coordinator", DEMO_PASSWORD)
+    signed_in("coordinator", DEMO_PASSWORD)
     page.get_by_role("link", name="Lägenheter").first.click()
     assert "LGH-2001" in page.locator("table").first.inner_text()
     assert_accessible(page)

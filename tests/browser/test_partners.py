@@ -14,7 +14,7 @@ from tests.conftest import DEMO_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_skotare_tallies_a_day_on_a_phone(page, org, sign_in):
+def test_a_skotare_tallies_a_day_on_a_phone(page, org, signed_in):
     coordinator, skotare = org.users["coordinator"], org.users["skotare"]
     partner = services.create_partner(
         actor=coordinator,
@@ -24,7 +24,7 @@ def test_a_skotare_tallies_a_day_on_a_phone(page, org, sign_in):
     place = partner.meeting_place
     services.assign_staff(actor=coordinator, place_id=place.pk, user=skotare)
     page.set_viewport_size({"width": 390, "height": 844})
-    sign_in("skotare", DEMO_PASSWORD)
+    signed_in("skotare", DEMO_PASSWORD)
     follow(page, page.get_by_role("link", name="Mötesplatser").first)
     follow(page, page.get_by_role("link", name="Träfflokalen Balder"))
     assert_accessible(page)
@@ -101,7 +101,7 @@ def test_a_guest_answers_a_survey_on_a_small_phone(page, live_server, org):
     assert_accessible(page)
 
 
-def test_a_skotare_hands_out_codes_and_reads_results(page, org, sign_in):
+def test_a_skotare_hands_out_codes_and_reads_results(page, org, signed_in):
     """The owners' survey pages pass axe: the survey, its codes with QR codes, the results."""
     from partners import survey_services
     from partners.demo import vistet_survey
@@ -116,7 +116,7 @@ def test_a_skotare_hands_out_codes_and_reads_results(page, org, sign_in):
     survey = vistet_survey(actor=coordinator, place=partner.meeting_place)
     assert survey_services.survey_for_code("NOSUCHCODE") is None
     page.set_viewport_size({"width": 390, "height": 844})
-    sign_in("skotare", DEMO_PASSWORD)
+    signed_in("skotare", DEMO_PASSWORD)
     follow(page, page.get_by_role("link", name="Enkäter").first)
     assert_accessible(page)
     follow(page, page.get_by_role("link", name="Gästenkät Vistet"))

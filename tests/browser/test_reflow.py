@@ -7,14 +7,15 @@ jumbled inline).
 
 One test per role, one sign-in, the pages in a loop: a page of one shape (the same
 path with other ids, the same query keys) is visited once per role. axe-core, the slow
-part (about a second a page), checks each shape once per session, as the first role
-that reaches it sees it; the reflow is measured for every role, whose pages differ in
+part (about a second a page), checks each shape once per session (pytest-xdist's workers
+share what they have checked), as the first role that reaches it sees it; the reflow is measured for every role, whose pages differ in
 their buttons and rows. Downloads (CSV, the extract) and the Django admin's own pages
 are not pages of this layout."""
 
 from __future__ import annotations
 
 from collections import deque
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +29,6 @@ ROLES = [username for username, *_rest in DEMO_USERS]
 WIDTHS = (320, 390, 1280)  # two phones and a desktop (forms stack there too)
 PASSWORD = "pw-for-test-1"  # tests.shared_data.DEMO_SEED_ARGS
 NOT_PAGES = SKIPPED + ("/admin/", "/api/", "/login/", "/accounts/")
-AXE_CHECKED: set[str] = set()  # shapes axe-core has passed in this session
 
 OVERFLOW = """() => {
   const root = document.documentElement;
@@ -70,10 +70,41 @@ BESIDE = """() => {
 }"""
 
 
-def walk(page) -> tuple[int, list[str]]:
-    """Visit every page the role can reach by its links; the pages that fail."""
-    origin = page.url.split("/", 3)[:3]
-    base = "/".join(origin)
+class AxeChecked:
+    """The shapes axe-core has passed in this session. With pytest-xdist each worker is a
+    process of its own, and the roles' walks are spread over them: a set in each would
+    check a shape once a worker (about a quarter of the reflow tests' axe runs were a
+    shape another worker had passed). The workers share the shapes through a file in the
+    run's temporary directory, a shape a line, appended once its check has passed; a
+    shape two workers reach at the same moment is checked by both, as before."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.shapes: set[str] = set()
+
+    def __contains__(self, path_shape: str) -> bool:
+        if path_shape not in self.shapes and self.path is not None and self.path.exists():
+            self.shapes.update(self.path.read_text(encoding="utf-8").splitlines())
+        return path_shape in self.shapes
+
+    def add(self, path_shape: str) -> None:
+        self.shapes.add(path_shape)
+        if self.path is not None:
+            with self.path.open("a", encoding="utf-8") as shared:
+                shared.write(path_shape + "\n")
+
+
+@pytest.fixture(scope="session")
+def axe_checked(tmp_path_factory, worker_id) -> AxeChecked:
+    if worker_id == "master":  # one process: the set is the session's
+        return AxeChecked(None)
+    # A worker's base directory is in the run's own (pytest-xdist), shared by the workers.
+    return AxeChecked(tmp_path_factory.getbasetemp().parent / "axe-checked-shapes")
+
+
+def walk(page, base: str, axe_checked: AxeChecked) -> tuple[int, list[str]]:
+    """Visit every page the role can reach by its links from the start page at `base`;
+    the pages that fail."""
     queue: deque[str] = deque(["/"])
     shapes: set[str] = set()
     problems: list[str] = []
@@ -112,10 +143,10 @@ def walk(page) -> tuple[int, list[str]]:
             beside = page.evaluate(BESIDE)
             if beside:
                 problems.append(f"{width} px {path}: {beside}")
-        if shape(path) not in AXE_CHECKED:
+        if shape(path) not in axe_checked:
             try:
                 assert_accessible(page)
-                AXE_CHECKED.add(shape(path))
+                axe_checked.add(shape(path))
             except pytest.fail.Exception as exc:
                 problems.append(f"axe {path}: {exc}")
         hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
@@ -129,12 +160,15 @@ def walk(page) -> tuple[int, list[str]]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_fits_a_phone_and_passes_axe(demo_seeded, page, sign_in, role):
+def test_every_page_fits_a_phone_and_passes_axe(
+    demo_seeded, page, signed_in, live_server, axe_checked, role
+):
     # The steering group's start page computes the month's statistics on first sight:
     # slow on a busy machine (CI runs on two cores), not a layout problem.
     page.set_default_timeout(60_000)
-    sign_in(role, PASSWORD)
-    visited, problems = walk(page)
+    # The walk opens the start page first.
+    signed_in(role, PASSWORD, start=None)
+    visited, problems = walk(page, live_server.url, axe_checked)
     print(f"{role}: {visited} pages")
     for problem in problems:
         print("PROBLEM", role, problem.splitlines()[0])
@@ -146,7 +180,7 @@ FIRST_SCREEN = """() => ['next-deadline', 'household-summary', 'latest-contacts'
   (id) => { const el = document.getElementById(id); return el ? el.getBoundingClientRect().bottom : null; })"""
 
 
-def test_the_longest_case_page_shows_what_matters_on_the_first_screen(demo_seeded, page, sign_in):
+def test_the_longest_case_page_shows_what_matters_on_the_first_screen(demo_seeded, page, signed_in):
     """The case page of the household with the most shelter nights (the demo's homeless
     client): at 390 x 844 px the next deadline, the household and the latest contacts are
     on the first screen, and the page is a few screens long, not thousands of pixels."""
@@ -165,8 +199,7 @@ def test_the_longest_case_page_shows_what_matters_on_the_first_screen(demo_seede
     case = Case.objects.filter(household_id=household["person__household"]).order_by("pk").first()
     page.set_default_timeout(60_000)
     page.set_viewport_size({"width": 390, "height": 844})
-    sign_in("coordinator", PASSWORD)
-    page.goto(f"/cases/{case.pk}/")
+    signed_in("coordinator", PASSWORD, start=f"/cases/{case.pk}/")
     bottoms = page.evaluate(FIRST_SCREEN)
     assert None not in bottoms, bottoms
     assert max(bottoms) <= 844, bottoms

@@ -35,10 +35,9 @@ def busy_day(org, make_case):
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_start_page_is_accessible_and_fits_a_phone(page, busy_day, sign_in, username):
+def test_start_page_is_accessible_and_fits_a_phone(page, busy_day, signed_in, username):
     page.set_viewport_size({"width": 320, "height": 640})
-    sign_in(username, DEMO_PASSWORD)
-    page.goto("/")
+    signed_in(username, DEMO_PASSWORD)
     assert page.get_by_role("heading", level=1).inner_text() == "Det här väntar på dig i dag"
     assert_accessible(page)
     overflow = page.evaluate(

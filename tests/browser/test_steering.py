@@ -13,8 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.usefixtures("stats_cases")
-def test_dashboard_period_picker_and_charts(page, org, sign_in):
-    sign_in("steering", DEMO_PASSWORD)
+def test_dashboard_period_picker_and_charts(page, org, signed_in):
+    signed_in("steering", DEMO_PASSWORD)
     page.get_by_role("link", name="Statistik").first.click()
     page.get_by_label("År", exact=True).select_option("2026")
     page.get_by_label("Månad eller kvartal").select_option("03")
@@ -34,12 +34,11 @@ def test_dashboard_period_picker_and_charts(page, org, sign_in):
 
 
 @pytest.mark.usefixtures("stats_cases")
-def test_key_figures_and_trends_fit_the_first_screen(page, org, sign_in):
+def test_key_figures_and_trends_fit_the_first_screen(page, org, signed_in):
     """Read in a minute: at 1280×800 every key figure and its trend line is on the first
     screen, without scrolling."""
     page.set_viewport_size({"width": 1280, "height": 800})
-    sign_in("steering", DEMO_PASSWORD)
-    page.goto("/steering/statistics/?period=2026-03")
+    signed_in("steering", DEMO_PASSWORD, start="/steering/statistics/?period=2026-03")
     cards = page.locator(".key-figure")
     assert cards.count() == 8
     for k in range(cards.count()):
@@ -55,9 +54,9 @@ def test_key_figures_and_trends_fit_the_first_screen(page, org, sign_in):
 
 
 @pytest.mark.usefixtures("stats_cases")
-def test_no_horizontal_scrolling_on_a_narrow_screen(page, org, sign_in):
+def test_no_horizontal_scrolling_on_a_narrow_screen(page, org, signed_in):
     page.set_viewport_size({"width": 320, "height": 640})
-    sign_in("steering", DEMO_PASSWORD)
+    signed_in("steering", DEMO_PASSWORD, start=None)
     for url in ("/steering/statistics/?period=2026-03", "/steering/statistics/?period=2026-YTD09"):
         page.goto(url)
         page.get_by_text("Detaljerade tabeller för varje mått").click()
@@ -66,20 +65,18 @@ def test_no_horizontal_scrolling_on_a_narrow_screen(page, org, sign_in):
         assert_accessible(page)
 
 
-def test_bad_period_is_announced(page, org, sign_in):
-    sign_in("steering", DEMO_PASSWORD)
-    page.goto("/steering/statistics/?period=2026-13")
+def test_bad_period_is_announced(page, org, signed_in):
+    signed_in("steering", DEMO_PASSWORD, start="/steering/statistics/?period=2026-13")
     assert "period" in page.get_by_role("alert").inner_text()
     assert_accessible(page)
 
 
 @pytest.mark.usefixtures("stats_cases")
-def test_report_pages_are_accessible(page, org, sign_in):
+def test_report_pages_are_accessible(page, org, signed_in):
     report = freeze_month(
         district=org.district, period=parse_period("2026-03"), actor=org.users["coordinator"]
     )
-    sign_in("coordinator", DEMO_PASSWORD)
-    page.goto("/steering/reports/")
+    signed_in("coordinator", DEMO_PASSWORD, start="/steering/reports/")
     assert_accessible(page)
     page.get_by_role("link", name="2026-03").click()
     page.wait_for_load_state("networkidle")

@@ -12,7 +12,7 @@ from tests.conftest import DEMO_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_coordinator_triages_a_signal_into_a_new_case(page, org, sign_in):
+def test_coordinator_triages_a_signal_into_a_new_case(page, org, signed_in):
     from cases.evictions.services.landlord_signals import SignalInput, receive_signal
     from cases.evictions.services.landlords import register_landlord
     from cases.models import Landlord
@@ -30,8 +30,7 @@ def test_coordinator_triages_a_signal_into_a_new_case(page, org, sign_in):
             description="Två månaders hyra obetald",
         ),
     )
-    sign_in("coordinator", DEMO_PASSWORD)
-    page.goto("/cases/signals/")
+    signed_in("coordinator", DEMO_PASSWORD, start="/cases/signals/")
     assert page.get_by_role("heading", level=1).inner_text() == "Signaler som väntar på bedömning"
     assert "Svenska Bostäder" in page.locator("main").inner_text()
     assert_accessible(page)
