@@ -428,14 +428,10 @@ def get_threat_for_user(
     return case, threat
 
 
-def _responsible_q(user: User) -> Q:
-    """Deadlines this user answers for: assigned cases, or unassigned cases of their units.
-
-    Both sides are sets of OPEN case ids driven by the user (their assignments, their
-    units' cases), so the database never walks every assignment of the installation, and
-    never the case table either: with the case's status checked here instead of by a join
-    of every deadline to its case, PostgreSQL no longer scanned all 500,000 cases to count
-    the navigation badge (150 ms on every case-staff page at national scale, issue 22)."""
+def _answered_case_ids(user: User) -> QuerySet[Any, Any]:
+    """The open cases whose deadlines this user answers for: those assigned to them, and
+    the unassigned ones of the units where they are case staff. The two sets are
+    disjoint (assigned to the user, assigned to nobody), so one `UNION ALL`."""
     mine = CaseAssignment.objects.filter(user=user, case__status=Case.Status.OPEN).values("case_id")
     units = Membership.objects.filter(user=user, role__in=list(CASE_STAFF)).values("unit_id")
     unassigned = (
@@ -443,15 +439,16 @@ def _responsible_q(user: User) -> Q:
         .exclude(Exists(CaseAssignment.objects.filter(case_id=OuterRef("pk"))))
         .values("pk")
     )
-    return Q(case_id__in=mine) | Q(case_id__in=unassigned)
+    return mine.order_by().union(unassigned.order_by(), all=True)
 
 
-def _income_support_q(user: User) -> Q:
+def _income_support_deadline_ids(user: User) -> QuerySet[Any, Any]:
     """Recovery deadlines of threats whose payment route has an income-support application
     to one of the user's units (as coordinator or caseworker there): the unit that
     decides on the money must see the day it is needed by, as soon as the application is
     linked, and until it refuses. Only the recovery deadline: the eviction date and
-    follow-ups are the case's, which the unit need not see."""
+    follow-ups are the case's, which the unit need not see. Open deadlines of open cases,
+    as a set driven by the routes (a recovery deadline is its threat's case's)."""
     units = Membership.objects.filter(
         user=user, role__in=list(UNIT_CASE_ROLES), unit__kind=Unit.Kind.INCOME_SUPPORT
     ).values("unit_id")
@@ -460,23 +457,42 @@ def _income_support_q(user: User) -> Q:
         .exclude(decision=PaymentRoute.Decision.REFUSED)
         .values("threat_id")
     )
-    # Open cases only, as a set driven by the routes (a recovery deadline is its threat's
-    # case's): a correlated EXISTS here became a hash of every open case.
     open_cases = EvictionThreat.objects.filter(pk__in=routes, case__status=Case.Status.OPEN).values(
         "case_id"
     )
-    return Q(kind=Deadline.Kind.RECOVERY, threat_id__in=routes, case_id__in=open_cases)
+    return Deadline.objects.filter(
+        done_at__isnull=True,
+        kind=Deadline.Kind.RECOVERY,
+        threat_id__in=routes,
+        case_id__in=open_cases,
+    ).values("pk")
+
+
+def answered_deadlines(user: User) -> QuerySet[Deadline]:
+    """Open deadlines of open cases the user answers for (assigned cases, or unassigned
+    cases of their units), and the recovery deadlines an income-support unit of theirs
+    has an application for: no join, no annotation (what the badge counts).
+
+    Counted from the user's cases outward (issue 22): the deadlines are read by case
+    from the partial index of open deadlines (`deadline_open_case`), for the user's
+    cases only, and the two sources meet in one `IN` over their `UNION`. Written as
+    alternatives of one `WHERE` (`case_id IN (...) OR ...`), PostgreSQL could not read
+    by case and tested every open deadline of the installation against the user's
+    cases: 129 ms of the navigation on every case-staff page at national scale."""
+    responsible = Deadline.objects.filter(
+        done_at__isnull=True, case_id__in=_answered_case_ids(user)
+    ).values("pk")
+    return Deadline.objects.filter(
+        pk__in=responsible.order_by().union(_income_support_deadline_ids(user).order_by())
+    )
 
 
 def my_deadlines(user: User) -> QuerySet[Deadline]:
-    """Open deadlines of open cases the user answers for, overdue first (earliest due),
-    and the recovery deadlines an income-support unit of theirs has an application for,
-    with their threat and whether children live in the household (`has_children`), so
-    the page shows them as the threat panel does in a constant number of queries."""
+    """`answered_deadlines`, overdue first (earliest due), with their threat and whether
+    children live in the household (`has_children`), so the page shows them as the
+    threat panel does in a constant number of queries."""
     return (
-        Deadline.objects.filter(done_at__isnull=True)
-        # Each alternative keeps only open cases' deadlines (see _responsible_q).
-        .filter(_responsible_q(user) | _income_support_q(user))
+        answered_deadlines(user)
         .select_related("case", "case__responsible_unit", "threat")
         .annotate(
             has_children=Exists(
@@ -495,10 +511,11 @@ def my_deadline_count(request: AuthenticatedRequest, *, today: date | None = Non
 def my_deadline_badge(
     request: AuthenticatedRequest, *, today: date | None = None
 ) -> QuerySet[Deadline]:
-    """What the navigation badge counts (home.navigation counts every badge in one query)."""
+    """What the navigation badge counts (home.navigation counts every badge in one query):
+    `answered_deadlines` without the list's joins, due by the longest lead time."""
     today = today or timezone.localdate()
     horizon = today + timedelta(days=max(setting("REMINDER_LEAD_DAYS")))
-    return my_deadlines(request.user).filter(due_on__lte=horizon)
+    return answered_deadlines(request.user).filter(due_on__lte=horizon)
 
 
 def get_deadline_for_user(user: User, deadline_id: int) -> Deadline:
