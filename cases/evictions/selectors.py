@@ -485,14 +485,15 @@ def _income_support_deadline_ids(user: User) -> QuerySet[Any, Any]:
 def answered_deadlines(user: User) -> QuerySet[Deadline]:
     """Open deadlines of open cases the user answers for (assigned cases, or unassigned
     cases of their units), and the recovery deadlines an income-support unit of theirs
-    has an application for: no join, no annotation (what the badge counts).
+    has an application for: no annotation, and no join to the case but for the
+    deadlines found (what the badge counts).
 
-    Counted from the user's cases outward (issue 22): the deadlines are read by case
-    from the partial index of open deadlines (`deadline_open_case`), for the user's
-    cases only, and the two sources meet in one `IN` over their `UNION`. Written as
-    alternatives of one `WHERE` (`case_id IN (...) OR ...`), PostgreSQL could not read
-    by case and tested every open deadline of the installation against the user's
-    cases: 129 ms of the navigation on every case-staff page at national scale."""
+    Counted from the user's cases outward (issue 22): the deadlines are read by the
+    deadlines' case index for the user's cases only, and the two sources meet in one
+    `IN` over their `UNION`. Written as alternatives of one `WHERE` (`case_id IN (...)
+    OR ...`), PostgreSQL could not read by case: it tested every open deadline of the
+    installation against three hashed subqueries (9-35 ms of the navigation on every
+    case-staff page at national scale, 1.4-4 ms this way; docs/performance.md, h22n)."""
     responsible = Deadline.objects.filter(
         done_at__isnull=True,
         case_id__in=_answered_case_ids(user),
