@@ -1,0 +1,213 @@
+"""Whose deadlines are whose: My deadlines, its badge and the today page's panel count
+from the user's cases outward (issue 22: the badge is on every page of case staff), and
+each reader still gets exactly the deadlines they answer for, nobody else's.
+
+The rule, as written down here independently of the query: an open deadline of an open
+case is the user's when the case is assigned to them, or assigned to nobody and
+responsible in a unit where they are case staff; and a recovery deadline is also theirs
+when its threat's payment route has an application (not refused) to an income-support
+unit where they are coordinator or caseworker."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from bokvar.conf import setting
+from bokvar.history import attribute
+from bokvar.models import Membership, Role, Unit
+from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
+from cases.core.services.cases import close_case
+from cases.evictions import selectors
+from cases.evictions.services import deadlines as contacts
+from cases.evictions.services import payment_routes, threats
+from cases.evictions.services.payment_routes import RouteData
+from cases.evictions.services.threats import ThreatData
+from cases.models import CaseAssignment, Deadline, PaymentRoute
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+READERS = ("coordinator", "guide", "caseworker", "caseworker2", "steering", "auditor", "admin")
+
+
+def _by_the_rule(user) -> set[int]:
+    """The deadlines `user` answers for, decided row by row in Python."""
+    staff_units = set(
+        Membership.objects.filter(user=user, role__in=list(CASE_STAFF)).values_list(
+            "unit_id", flat=True
+        )
+    )
+    money_units = set(
+        Membership.objects.filter(
+            user=user, role__in=list(UNIT_CASE_ROLES), unit__kind=Unit.Kind.INCOME_SUPPORT
+        ).values_list("unit_id", flat=True)
+    )
+    assigned: dict[int, set[int]] = {}
+    for case_id, user_id in CaseAssignment.objects.values_list("case_id", "user_id"):
+        assigned.setdefault(case_id, set()).add(user_id)
+    routes = {route.threat_id: route for route in PaymentRoute.objects.all()}
+    out = set()
+    for d in Deadline.objects.select_related("case"):
+        if d.done_at is not None or d.case.status != "open":
+            continue
+        whose = assigned.get(d.case_id, set())
+        responsible = user.pk in whose or (not whose and d.case.responsible_unit_id in staff_units)
+        route = routes.get(d.threat_id) if d.threat_id else None
+        money = (
+            d.kind == Deadline.Kind.RECOVERY
+            and route is not None
+            and route.applied_on is not None
+            and route.decision != PaymentRoute.Decision.REFUSED
+            and route.income_support_unit_id in money_units
+        )
+        if responsible or money:
+            out.add(d.pk)
+    return out
+
+
+def _threat_with_route(org, make_case, *, unit_kind, assignees, route: RouteData | None):
+    case = make_case(unit_kind=unit_kind, assignees=assignees)
+    served = TODAY - timedelta(days=3)
+    threat = threats.create_threat(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        data=ThreatData(
+            termination_served_on=served,
+            board_notice_given_on=served,
+            application_to="enforcement",
+            application_on=served,
+            eviction_on=TODAY + timedelta(days=60),
+        ),
+        today=TODAY,
+    )
+    if route is not None:
+        payment_routes.save_payment_route(
+            actor=org.users["coordinator"],
+            case_id=case.pk,
+            threat_id=threat.pk,
+            expected_version=0,
+            data=route,
+            today=TODAY,
+        )
+    return case, threat
+
+
+@pytest.fixture
+def deadlines(org, make_case):
+    """Deadlines of every kind of case a reader may or may not answer for."""
+    coordinator = org.users["coordinator"]
+    money = org.units[Unit.Kind.INCOME_SUPPORT].pk
+
+    def follow_up(case, days=1):
+        return contacts.add_follow_up(actor=coordinator, case=case, due_on=TODAY + timedelta(days))
+
+    mine = make_case(unit_kind=Unit.Kind.ADULT, assignees=["caseworker"])
+    unassigned = make_case(unit_kind=Unit.Kind.ADULT)
+    # The adult unit's case, assigned to someone of another unit: not the unit's any more.
+    theirs = make_case(unit_kind=Unit.Kind.ADULT, assignees=["guide"])
+    closed = make_case(unit_kind=Unit.Kind.ADULT, assignees=["caseworker"])
+    housing = make_case(unit_kind=Unit.Kind.HOUSING_TEAM)
+    rows = SimpleNamespace(
+        mine=follow_up(mine),
+        mine_late=follow_up(mine, -5),
+        mine_far=follow_up(mine, 90),
+        mine_done=follow_up(mine),
+        unassigned=follow_up(unassigned),
+        theirs=follow_up(theirs),
+        closed=follow_up(closed),
+        housing=follow_up(housing),
+    )
+    contacts.complete_deadline(actor=coordinator, deadline_id=rows.mine_done.pk)
+    close_case(
+        actor=coordinator,
+        case_id=closed.pk,
+        expected_version=closed.version,
+        outcome="other",
+        closed_on=TODAY,
+    )
+    applied = RouteData(applied_on=TODAY, income_support_unit_id=money)
+    refused = RouteData(
+        applied_on=TODAY, income_support_unit_id=money, decision="refused", decided_on=TODAY
+    )
+    for name, route in (("applied", applied), ("refused", refused), ("no_route", None)):
+        case, threat = _threat_with_route(
+            org, make_case, unit_kind=Unit.Kind.HOUSING_TEAM, assignees=["coordinator"], route=route
+        )
+        setattr(rows, name, Deadline.objects.get(threat=threat, kind=Deadline.Kind.RECOVERY))
+        setattr(rows, f"{name}_eviction", Deadline.objects.get(threat=threat, kind="eviction"))
+    return rows
+
+
+def test_each_reader_gets_the_deadlines_they_answer_for_and_no_others(org, deadlines):
+    d = deadlines
+    answered = {
+        name: set(selectors.answered_deadlines(org.users[name]).values_list("pk", flat=True))
+        for name in READERS
+    }
+    for name in READERS:
+        assert answered[name] == _by_the_rule(org.users[name]), name
+    # Who may, who may not, row by row.
+    assert {d.mine.pk, d.mine_late.pk, d.mine_far.pk, d.unassigned.pk} <= answered["caseworker"]
+    assert not {d.mine_done.pk, d.closed.pk, d.theirs.pk, d.housing.pk} & answered["caseworker"]
+    assert {d.theirs.pk, d.housing.pk} <= answered["guide"]
+    assert not {d.mine.pk, d.unassigned.pk} & answered["guide"]
+    assert {d.housing.pk, d.applied.pk, d.refused.pk, d.no_route.pk} <= answered["coordinator"]
+    # The income-support unit: the recovery deadline with an application, and only that.
+    assert d.applied.pk in answered["caseworker2"]
+    assert (
+        not {
+            d.applied_eviction.pk,
+            d.refused.pk,
+            d.no_route.pk,
+            d.mine.pk,
+            d.unassigned.pk,
+            d.housing.pk,
+        }
+        & answered["caseworker2"]
+    )
+    for name in ("steering", "auditor", "admin"):
+        assert answered[name] == set(), name
+
+
+def test_my_deadlines_the_badge_and_the_list_agree_with_the_rule(org, deadlines, login):
+    horizon = TODAY + timedelta(days=max(setting("REMINDER_LEAD_DAYS")))
+    for name in ("coordinator", "guide", "caseworker", "caseworker2"):
+        user = org.users[name]
+        expected = _by_the_rule(user)
+        listed = [row.pk for row in selectors.my_deadlines(user)]
+        assert sorted(listed) == sorted(expected), name
+        due = Deadline.objects.filter(pk__in=expected, due_on__lte=horizon).count()
+        assert selectors.my_deadline_count(SimpleNamespace(user=user)) == due, name
+        # (caseworker2's one recovery deadline is months away: on the list, not the badge.)
+        assert due > 0 or name == "caseworker2", name
+        page = login(user).get(reverse("cases:deadlines"))
+        shown = [row.pk for row in page.context["overdue"]] + [
+            row.pk for row in page.context["upcoming"]
+        ]
+        assert shown == [row.pk for row in Deadline.objects.filter(pk__in=expected)], name
+    # The list's order is the due day, then the id: the overdue one first.
+    assert [row.pk for row in selectors.my_deadlines(org.users["caseworker"])][0] == (
+        deadlines.mine_late.pk
+    )
+
+
+def test_a_new_assignment_moves_the_deadline_from_the_unit_to_the_person(org, deadlines):
+    """The unassigned case's deadline is the unit's until someone is assigned: then it is
+    that person's only (the badge of every other member of the unit drops)."""
+    caseworker, guide = org.users["caseworker"], org.users["guide"]
+    row = deadlines.unassigned
+    assert row.pk in set(selectors.answered_deadlines(caseworker).values_list("pk", flat=True))
+    attribute(CaseAssignment(case_id=row.case_id, user=guide), user=guide, reason="test").save()
+    assert row.pk not in set(selectors.answered_deadlines(caseworker).values_list("pk", flat=True))
+    assert row.pk in set(selectors.answered_deadlines(guide).values_list("pk", flat=True))
+
+
+def test_roles_without_case_work_answer_for_nothing(org, deadlines):
+    for role in (Role.STEERING, Role.AUDITOR):
+        user = Membership.objects.filter(role=role).first().user
+        assert not selectors.answered_deadlines(user).exists(), role
