@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.signals import setting_changed
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     DateTimeField,
     DecimalField,
@@ -130,6 +130,7 @@ setting_changed.connect(_forget_statements)
 
 @dataclass(frozen=True)
 class _Statement:
+    db: str  # the database the page reads the case from (bokvar.db_router)
     sql: str
     params: tuple[Any, ...]
     case_at: tuple[int, ...]  # where the case's id goes in `params`
@@ -141,7 +142,7 @@ class _Statement:
         params = list(self.params)
         for i in self.case_at:
             params[i] = case_id
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
         if row is None:
@@ -149,7 +150,7 @@ class _Statement:
         found = {}
         for (name, field), value in zip(self.columns, row, strict=True):
             convert = getattr(field, "from_db_value", None)
-            found[name] = value if convert is None else convert(value, None, connection)
+            found[name] = value if convert is None else convert(value, None, connections[self.db])
         return found
 
 
@@ -159,7 +160,7 @@ def _statement_key(request: Any, lists: list[CaseRows]) -> tuple[Any, ...] | Non
         return None
     return (
         tuple(lists),
-        connection.alias,
+        Case.objects.all().db,
         user.pk,
         user.is_active,
         user.is_superuser,
@@ -188,6 +189,7 @@ def _compile(request: Any, lists: list[CaseRows]) -> tuple[_Statement, bool]:
         sql, params = compiler.as_sql()
     at = [i for i, value in enumerate(params) if type(value) is int and value == _CASE_ID]
     statement = _Statement(
+        db=query.db,
         sql=sql,
         params=tuple(params),
         case_at=tuple(at),
