@@ -114,9 +114,10 @@ def read_together(request: Any, case: Case, lists: Iterable[CaseRows]) -> None:
 # (memberships change the key), their account's flags and the day (the year's nights and
 # costs). A statement whose building read anything from the database is not kept (the
 # read's answer would be frozen in it): `_compile` watches for that. Any change of
-# settings (tests) empties it. Bounded; per process.
+# settings (tests) empties it. Bounded (`_MAX_STATEMENTS`); per process.
 _STATEMENTS: dict[tuple[Any, ...], _Statement] = {}
-_MAX_STATEMENTS = 2000
+# A statement is about 12 kB of text (city scale, 22 lists): at most about 6 MB a process.
+_MAX_STATEMENTS = 500
 # Stands for the case's id while the statement is compiled: no id is negative.
 _CASE_ID = -770_000_227
 
