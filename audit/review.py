@@ -160,6 +160,7 @@ class NamedRow:
     person: str
     case: str
     unit: str
+    how: str = ""  # how it was read, by name (`get_how_display`)
 
     @property
     def entry(self) -> AccessLogEntry:
@@ -185,6 +186,9 @@ def named(rows: list[ReviewRow], auditor) -> list[NamedRow]:
         {e.case_id for e in entries if e.case_id},
     )
     units = Unit.objects.in_bulk({e.unit_id for e in entries if e.unit_id})
+    # Each kind's name translated once a page: `get_how_display` translated every kind
+    # for every row (issue 22: a tenth of the page's templates).
+    hows = {value: str(label) for value, label in How.choices}
     out = []
     for r in rows:
         e = r.entry
@@ -201,6 +205,7 @@ def named(rows: list[ReviewRow], auditor) -> list[NamedRow]:
                 person=person,
                 case=numbers.get(e.case_id, "") if e.case_id else "",
                 unit=str(units[e.unit_id]) if e.unit_id in units else "",
+                how=hows.get(e.how, e.how),
             )
         )
     return out

@@ -22,6 +22,10 @@ from django.utils.safestring import SafeString, mark_safe
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
 FIELD = "django/forms/field.html"
+LABEL = "django/forms/label.html"
+ERRORS = "django/forms/errors/list/default.html"
+LABEL_CONTEXT = {"field", "label", "attrs", "use_tag", "tag"}
+ERRORS_CONTEXT = {"errors", "error_class"}
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
@@ -85,6 +89,19 @@ def render_field_group(field: Any) -> SafeString:
     return mark_safe("".join(parts).strip())  # noqa: S308  escaped as the template escapes
 
 
+def render_label(context: dict[str, Any]) -> SafeString:
+    """`BoundField.label_tag()` and `legend_tag()`: Django's `django/forms/label.html`
+    (`{% if use_tag %}<{{ tag }}{% include attrs %}>{{ label }}</{{ tag }}>{% else %}
+    {{ label }}{% endif %}`), written in Python: a template render for every label of
+    every form field of a page (issue 22)."""
+    label = conditional_escape(context["label"])
+    if not context["use_tag"]:
+        return mark_safe(str(label).strip())  # noqa: S308  escaped as the template escapes
+    tag = conditional_escape(context["tag"])
+    attrs = _attrs(context["attrs"] or {})
+    return mark_safe(f"<{tag}{attrs}>{label}</{tag}>".strip())  # noqa: S308  escaped above
+
+
 class Renderer(DjangoTemplates):
     def render(
         self, template_name: str, context: dict[str, Any], request: HttpRequest | None = None
@@ -99,4 +116,10 @@ class Renderer(DjangoTemplates):
                 return render_select(widget)
         elif template_name == FIELD and set(context) == {"field"}:
             return render_field_group(context["field"])
+        elif template_name == LABEL and set(context) == LABEL_CONTEXT:
+            return render_label(context)
+        elif template_name == ERRORS and set(context) == ERRORS_CONTEXT and not context["errors"]:
+            # An empty error list is nothing (`{% if errors %}` of the template): every
+            # field of every form asks. A list with errors goes through the template.
+            return ""
         return super().render(template_name, context, request)

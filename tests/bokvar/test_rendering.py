@@ -102,3 +102,31 @@ def test_the_projects_filter_forms_are_written_as_djangos_templates_write_them(o
     ours.is_valid(), django.is_valid()
     for name in ours.fields:
         assert ours[name].as_field_group() == django[name].as_field_group(), name
+
+
+class Labelled(Fields):
+    required_css_class = "needed"
+    label_suffix = " →"
+
+
+@pytest.mark.parametrize("auto_id", ["id_%s", False])
+def test_every_label_and_error_list_is_written_as_djangos_templates_write_it(auto_id):
+    """Labels and legends (`label_tag`, `legend_tag`) and error lists, empty or not."""
+    data = {"text": "too long text", "radios": "nope"}
+    for bound in (None, data):
+        ours = Labelled(bound, renderer=Renderer(), auto_id=auto_id)
+        django = Labelled(bound, renderer=DjangoTemplates(), auto_id=auto_id)
+        for name in Labelled.base_fields:
+            for call in (
+                lambda f: f.label_tag(),
+                lambda f: f.legend_tag(),
+                lambda f: f.label_tag(attrs={"class": "x", "data-q": 'a"b', "off": False}),
+                lambda f: f.label_tag(contents='<b>"Bold"</b> & more', label_suffix=":"),
+                lambda f: f.label_tag(tag="span", attrs={"hidden": True}),
+                lambda f: f.label_tag(contents='<i>"x"</i> & y.', label_suffix=""),
+                lambda f: str(f.errors),
+            ):
+                assert call(ours[name]) == call(django[name]), name
+        assert str(ours.non_field_errors()) == str(django.non_field_errors())
+    assert 'class="needed"' in Labelled(renderer=Renderer())["text"].label_tag()
+    assert "<ul" in str(Labelled(data, renderer=Renderer())["text"].errors)

@@ -18,7 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
+from django.core.signals import setting_changed
+from django.db import connection, connections
 from django.db.models import (
     DateTimeField,
     DecimalField,
@@ -31,6 +32,9 @@ from django.db.models import (
 )
 from django.db.models.functions import JSONObject
 from django.utils import timezone
+
+from bokvar.models import User
+from bokvar.selectors import roles_of
 
 from ...models import Case
 from .per_request import once
@@ -86,17 +90,114 @@ def read_together(request: Any, case: Case, lists: Iterable[CaseRows]) -> None:
         for rows in lists:
             rows.for_page(request, case)
         return
-    querysets = [rows.rows(request, _reference) for rows in lists]
-    arrays = {}
-    for i, (rows, qs) in enumerate(zip(lists, querysets, strict=True)):
-        row = _json(qs.model, "", rows.related, annotations=list(qs.query.annotation_select))
-        arrays[f"list_{i}"] = ArraySubquery(qs.values(row=row))
-    found: dict[str, Any] = dict(Case.objects.filter(pk=case.pk).values(**arrays).get())
-    for i, (rows, qs) in enumerate(zip(lists, querysets, strict=True)):
+    key = _statement_key(request, lists)
+    statement = _STATEMENTS.get(key) if key is not None else None
+    if statement is None:
+        statement, reusable = _compile(request, lists)
+        if key is not None and reusable:
+            if len(_STATEMENTS) >= _MAX_STATEMENTS:
+                _STATEMENTS.clear()
+            _STATEMENTS[key] = statement
+    found = statement.run(case.pk)
+    for i, (rows, (model, names)) in enumerate(zip(lists, statement.lists, strict=True)):
         tree = _tree(rows.related)
-        annotations = list(qs.query.annotation_select)
-        made = [_instance(qs.model, value, tree, annotations) for value in found[f"list_{i}"] or []]
+        made = [_instance(model, value, tree, names) for value in found[f"list_{i}"] or []]
         once(request, (rows.key, case.pk), _kept(made))
+
+
+# The one statement of a page's lists, compiled, per reader: building and compiling the
+# lists' querysets was two thirds of the case page's CPU (issue 22: ArraySubquery of two
+# dozen querysets, each resolved and compiled by the ORM on every page). The statement
+# runs on every page, so the rows are always those of the moment; only its text and its
+# parameters are kept, with a stand-in where the case's id goes. The text is a function
+# of what it is keyed by: the lists, the reader, their roles as loaded for this request
+# (memberships change the key), their account's flags and the day (the year's nights and
+# costs). A statement whose building read anything from the database is not kept (the
+# read's answer would be frozen in it): `_compile` watches for that. Any change of
+# settings (tests) empties it. Bounded (`_MAX_STATEMENTS`); per process.
+_STATEMENTS: dict[tuple[Any, ...], _Statement] = {}
+# A statement is about 12 kB of text (city scale, 22 lists): at most about 6 MB a process.
+_MAX_STATEMENTS = 500
+# Stands for the case's id while the statement is compiled: no id is negative.
+_CASE_ID = -770_000_227
+
+
+def _forget_statements(**kwargs: object) -> None:
+    _STATEMENTS.clear()
+
+
+setting_changed.connect(_forget_statements)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    db: str  # the database the page reads the case from (bokvar.db_router)
+    sql: str
+    params: tuple[Any, ...]
+    case_at: tuple[int, ...]  # where the case's id goes in `params`
+    # (name, the field whose `from_db_value` makes the column's value) per column
+    columns: tuple[tuple[str, Any], ...]
+    lists: tuple[tuple[type[Model], tuple[str, ...]], ...]  # (model, annotations) per list
+
+    def run(self, case_id: int) -> dict[str, Any]:
+        params = list(self.params)
+        for i in self.case_at:
+            params[i] = case_id
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            raise Case.DoesNotExist
+        found = {}
+        for (name, field), value in zip(self.columns, row, strict=True):
+            convert = getattr(field, "from_db_value", None)
+            found[name] = value if convert is None else convert(value, None, connections[self.db])
+        return found
+
+
+def _statement_key(request: Any, lists: list[CaseRows]) -> tuple[Any, ...] | None:
+    user = getattr(request, "user", None)
+    if not isinstance(user, User):
+        return None
+    return (
+        tuple(lists),
+        Case.objects.all().db,
+        user.pk,
+        user.is_active,
+        user.is_superuser,
+        roles_of(user),
+        timezone.localdate(),
+    )
+
+
+def _compile(request: Any, lists: list[CaseRows]) -> tuple[_Statement, bool]:
+    """The statement of `lists` for the request's reader, and whether it may be kept:
+    its building read nothing from the database and the case's id is one parameter."""
+    reads: list[str] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        reads.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        querysets = [rows.rows(request, _reference) for rows in lists]
+        arrays = {}
+        for i, (rows, qs) in enumerate(zip(lists, querysets, strict=True)):
+            row = _json(qs.model, "", rows.related, annotations=list(qs.query.annotation_select))
+            arrays[f"list_{i}"] = ArraySubquery(qs.values(row=row))
+        query = Case.objects.filter(pk=_CASE_ID).values(**arrays)
+        compiler = query.query.get_compiler(using=query.db)
+        sql, params = compiler.as_sql()
+    at = [i for i, value in enumerate(params) if type(value) is int and value == _CASE_ID]
+    statement = _Statement(
+        db=query.db,
+        sql=sql,
+        params=tuple(params),
+        case_at=tuple(at),
+        columns=tuple((alias, expr.output_field) for expr, _sql, alias in compiler.select),
+        lists=tuple((qs.model, tuple(qs.query.annotation_select)) for qs in querysets),
+    )
+    return statement, not reads and len(at) == 1
 
 
 def _kept(made: list[Any]) -> Callable[[], list[Any]]:

@@ -110,7 +110,19 @@ def _render_list(
     else:
         pager = Paginator([], PAGE_SIZE)
     page: Page[Case] = pager.get_page(asked)
-    rows = [{"case": case, "name": case_selectors.head_name(case)} for case in page.object_list]
+    # Kinds and statuses by name, each translated once a page (`get_kind_display` and
+    # `get_status_display` translated every choice for every row: issue 22).
+    kinds = {value: str(label) for value, label in Case.Kind.choices}
+    statuses = {value: str(label) for value, label in Case.Status.choices}
+    rows = [
+        {
+            "case": case,
+            "name": case_selectors.head_name(case),
+            "kind": kinds.get(case.kind, case.kind),
+            "status": statuses.get(case.status, case.status),
+        }
+        for case in page.object_list
+    ]
     if rows:
         # The list shows each case's main tenant by name: one read per case shown.
         record_reads(request, objs=[row["case"] for row in rows], how=How.PAGE)
