@@ -5,12 +5,12 @@ test_role_walk.py), in a real Chromium. Each page must not scroll sideways at 32
 its field, never beside it (the handover forms and the access-log filter had them
 jumbled inline).
 
-One test per role, one sign-in, the pages in a loop: a page of one shape (the same
-path with other ids, the same query keys) is visited once per role. axe-core, the slow
-part (about a second a page), checks each shape once per session (pytest-xdist's workers
-share what they have checked), as the first role that reaches it sees it; the reflow is measured for every role, whose pages differ in
-their buttons and rows. Downloads (CSV, the extract) and the Django admin's own pages
-are not pages of this layout."""
+One test per role, one sign-in, the pages in a loop: a page of one shape (the same path
+with other ids, the same query keys) is visited once per role. axe-core, the slow part
+(about a second a page), checks each shape once per session (pytest-xdist's workers
+share what they have checked), as the first role that reaches it sees it; the reflow is
+measured for every role, whose pages differ in their buttons and rows. Downloads (CSV,
+the extract) and the Django admin's own pages are not pages of this layout."""
 
 from __future__ import annotations
 
