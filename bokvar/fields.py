@@ -159,7 +159,7 @@ def _checked_from_db(owner: type[models.Model]) -> Any:
     def from_db(
         cls: type[models.Model], db: str | None, field_names: Any, values: Any
     ) -> models.Model:
-        instance = super(owner, cls).from_db(db, field_names, values)  # type: ignore[misc]
+        instance: models.Model = super(owner, cls).from_db(db, field_names, values)  # type: ignore[misc]
         _check_row_keys(cls, instance)
         return instance
 
