@@ -43,13 +43,14 @@ def run_manage(*args: str, env_overrides: dict[str, str]) -> subprocess.Complete
 
 # `manage.py check` for several production environments in one interpreter (each
 # `manage.py check` is a whole Django start-up, 1.3 CPU-seconds; fourteen of them ran
-# here). The process starts in the good production environment; for each environment
-# asked it sets os.environ to it, imports bokvar/settings.py afresh (the settings are
-# evaluated from that environment as at a start-up), overrides the settings that
-# differ from the good ones, and runs the command. Nothing is kept between checks: the
+# here, and three web server start-ups). The process starts in the good production
+# environment; for each environment asked it sets os.environ to it, imports
+# bokvar/settings.py afresh (the settings are evaluated from that environment as at a
+# start-up), overrides the settings that differ from the good ones, and runs the
+# command (or imports the module afresh). Nothing is kept between checks: the
 # checks read the settings when they run, and the overrides are undone after each.
 BATCH_SCRIPT = """
-import importlib, json, os, sys
+import importlib, json, os, sys, traceback
 from io import StringIO
 import django
 django.setup()
@@ -75,25 +76,37 @@ for args, overrides in json.loads(sys.stdin.read()):
     assert "INSTALLED_APPS" not in changed, changed["INSTALLED_APPS"]
     out, err, code = StringIO(), StringIO(), 0
     with override_settings(**changed):
-        try:
-            call_command(*args, stdout=out, stderr=err)
-        except CommandError as exc:  # SystemCheckError: manage.py prints it and exits 1
-            err.write(f"{type(exc).__name__}: {exc}\\n")
-            code = 1
+        if args[0] == "import":
+            # A module's start-up (the web server's bokvar.wsgi), imported afresh.
+            sys.modules.pop(args[1], None)
+            try:
+                importlib.import_module(args[1])
+            except Exception:
+                err.write(traceback.format_exc())
+                code = 1
+        else:
+            try:
+                call_command(*args, stdout=out, stderr=err)
+            except CommandError as exc:  # SystemCheckError: manage.py prints it and exits 1
+                err.write(f"{type(exc).__name__}: {exc}\\n")
+                code = 1
     answers.append([code, out.getvalue(), err.getvalue()])
 print(json.dumps(answers))
 """
 
 
 def production_variants() -> list[tuple[tuple[str, ...], dict[str, str]]]:
-    """Every `check` of a production-like environment the tests below ask for."""
+    """Every `check` of a production-like environment the tests below ask for, and the
+    web server's start-up (`import bokvar.wsgi`) in each bad key's."""
     asked: list[tuple[tuple[str, ...], dict[str, str]]] = [
         (("check",), PRODUCTION_ENV),
         (("check", "--deploy", "--fail-level", "WARNING"), PRODUCTION_ENV),
+        (("import", "bokvar.wsgi"), PRODUCTION_ENV),
     ]
     for name, value, _check_id in BAD_KEYS:
         asked.append((("check", "--deploy"), {**PRODUCTION_ENV, name: value}))
         asked.append((("check",), {**PRODUCTION_ENV, name: value}))
+        asked.append((("import", "bokvar.wsgi"), {**PRODUCTION_ENV, name: value}))
     return asked
 
 
@@ -268,20 +281,15 @@ def test_start_up_refuses_a_bad_key_without_debug(name, value, check_id):
     # A command (runserver and migrate run the same checks) ...
     result = production_check_of("check", env=env)
     assert result.returncode != 0 and check_id in result.stdout + result.stderr
-    # ... and the web server, which runs none.
-    served = subprocess.run(
-        [sys.executable, "-c", "import bokvar.wsgi"],
-        cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if k not in NOT_INHERITED}, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    # ... and the web server, which runs none (`import bokvar.wsgi`).
+    served = production_check_of("import", "bokvar.wsgi", env=env)
     assert served.returncode != 0
     assert "ImproperlyConfigured" in served.stderr and check_id in served.stderr
     # The same environment with good keys starts.
     fine = production_check_of("check", env=PRODUCTION_ENV)
     assert fine.returncode == 0, fine.stdout + fine.stderr
+    served = production_check_of("import", "bokvar.wsgi", env=PRODUCTION_ENV)
+    assert served.returncode == 0, served.stderr
 
 
 def test_development_runs_on_the_public_keys_but_check_deploy_names_them():
