@@ -50,6 +50,10 @@ class State:
     # The database name before pytest-django switched the connection to the test
     # database; set when this process's copy was made from the template.
     original_name: str | None = None
+    # The copy itself: what drop_clone drops, whatever the connection is named by then
+    # (after test_fresh_install alone it was named the original database again, and
+    # the original database was dropped).
+    clone_name: str | None = None
 
 
 STATE = State()
@@ -195,6 +199,7 @@ def clone_from_template(config: pytest.Config, verbosity: int = 0) -> None:
     base = own_name.removesuffix(f"_{worker}") if worker else own_name
     template = f"{base}_{TEMPLATE_SUFFIX}"
     STATE.original_name = connection.settings_dict["NAME"]
+    STATE.clone_name = own_name
     marker = MARKER + fingerprint()
     quote = connection.ops.quote_name
     with _file_lock(template):
@@ -229,15 +234,18 @@ def drop_clone() -> None:
     from django.conf import settings
     from django.db import connections
 
-    if STATE.original_name is None:
+    if STATE.original_name is None or STATE.clone_name is None:
         return
     connection = connections[DEFAULT_DB_ALIAS]
     creation: Any = connection.creation
-    own_name = connection.settings_dict["NAME"]
+    own_name = STATE.clone_name
+    # Never the database the suite was pointed at (DATABASE_URL names it: the data of
+    # whoever runs the suite).
+    assert own_name != STATE.original_name, own_name
     connection.close()
     connection.settings_dict["NAME"] = STATE.original_name
     settings.DATABASES[connection.alias]["NAME"] = STATE.original_name
-    STATE.original_name = None
+    STATE.original_name = STATE.clone_name = None
     # FORCE: a server or worker a test started may still be closing its connection to
     # the copy (seen under load: "being accessed by other users"); the run is over and
     # the copy is this process's alone, so its last sessions are ended with it.

@@ -17,7 +17,7 @@ from django.db import connection
 
 from bokvar import binding, crypto
 from bokvar.fields import Tampered, encrypted_fields
-from cases.models import Landlord, Person
+from cases.models import Household, Landlord, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +84,28 @@ def test_a_value_moved_to_another_row_is_withheld_and_logged(two, target, caplog
     assert any(f"(row {other.pk})" in r.getMessage() for r in flagged)
     assert "Hemligvägen" not in caplog.text
     assert "sealed for another" in _check_fails()
+
+
+def test_a_moved_value_is_withheld_however_the_row_is_loaded(two):
+    """The row check runs in the model's from_db: every way a row is loaded goes through
+    it, the migration framework's models included (a data migration, such as the name
+    tokens', must not read a moved value as the row's own)."""
+    from django.db.migrations.loader import MigrationLoader
+
+    secret, other = two
+    _sql(
+        f"UPDATE {PERSON} SET address = (SELECT address FROM {PERSON} WHERE id = %s) WHERE id = %s",
+        [secret.pk, other.pk],
+    )
+    related = Household.objects.select_related("head").get(head_id=other.pk).head
+    prefetched = Household.objects.prefetch_related("members").get(pk=other.household_id)
+    raw = Person.objects.raw(f"SELECT * FROM {PERSON} WHERE id = %s", [other.pk])[0]
+    state = MigrationLoader(connection).project_state().apps.get_model("cases", "Person")
+    migrated = state.objects.get(pk=other.pk)
+    members = {m.pk: m for m in prefetched.members.all()}
+    for read in (related, members[other.pk], raw, migrated):
+        assert isinstance(read.address, Tampered), type(read)
+        assert read.given_name == "Astrid" and type(read.given_name) is str
 
 
 def test_the_page_shows_the_placeholder_and_no_error(two, cases, caseworker, login):

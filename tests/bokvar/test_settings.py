@@ -1,10 +1,12 @@
 """Settings come from the environment; production refuses to start without secrets."""
 
 import functools
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -37,6 +39,108 @@ def run_manage(*args: str, env_overrides: dict[str, str]) -> subprocess.Complete
         text=True,
         timeout=120,
     )
+
+
+# `manage.py check` for several production environments in one interpreter (each
+# `manage.py check` is a whole Django start-up, 1.3 CPU-seconds; fourteen of them ran
+# here, and three web server start-ups). The process starts in the good production
+# environment; for each environment asked it sets os.environ to it, imports
+# bokvar/settings.py afresh (the settings are evaluated from that environment as at a
+# start-up), overrides the settings that differ from the good ones, and runs the
+# command (or imports the module afresh). Nothing is kept between checks: the
+# checks read the settings when they run, and the overrides are undone after each.
+BATCH_SCRIPT = """
+import importlib, json, os, sys, traceback
+from io import StringIO
+import django
+django.setup()
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test.utils import override_settings
+
+base = dict(os.environ)
+answers = []
+for args, overrides in json.loads(sys.stdin.read()):
+    os.environ.clear()
+    os.environ.update(base)
+    os.environ.update(overrides)
+    sys.modules.pop("bokvar.settings", None)
+    fresh = importlib.import_module("bokvar.settings")
+    changed = {
+        name: getattr(fresh, name)
+        for name in dir(fresh)
+        if name.isupper() and getattr(fresh, name) != getattr(settings, name, None)
+    }
+    # The same applications in every environment: the app registry stays as it is.
+    assert "INSTALLED_APPS" not in changed, changed["INSTALLED_APPS"]
+    out, err, code = StringIO(), StringIO(), 0
+    with override_settings(**changed):
+        if args[0] == "import":
+            # A module's start-up (the web server's bokvar.wsgi), imported afresh.
+            sys.modules.pop(args[1], None)
+            try:
+                importlib.import_module(args[1])
+            except Exception:
+                err.write(traceback.format_exc())
+                code = 1
+        else:
+            try:
+                call_command(*args, stdout=out, stderr=err)
+            except CommandError as exc:  # SystemCheckError: manage.py prints it and exits 1
+                err.write(f"{type(exc).__name__}: {exc}\\n")
+                code = 1
+    answers.append([code, out.getvalue(), err.getvalue()])
+print(json.dumps(answers))
+"""
+
+
+def production_variants() -> list[tuple[tuple[str, ...], dict[str, str]]]:
+    """Every `check` of a production-like environment the tests below ask for, and the
+    web server's start-up (`import bokvar.wsgi`) in each bad key's."""
+    asked: list[tuple[tuple[str, ...], dict[str, str]]] = [
+        (("check",), PRODUCTION_ENV),
+        (("check", "--deploy", "--fail-level", "WARNING"), PRODUCTION_ENV),
+        (("import", "bokvar.wsgi"), PRODUCTION_ENV),
+    ]
+    for name, value, _check_id in BAD_KEYS:
+        asked.append((("check", "--deploy"), {**PRODUCTION_ENV, name: value}))
+        asked.append((("check",), {**PRODUCTION_ENV, name: value}))
+        asked.append((("import", "bokvar.wsgi"), {**PRODUCTION_ENV, name: value}))
+    return asked
+
+
+@functools.cache
+def production_checks() -> dict[str, SimpleNamespace]:
+    asked = production_variants()
+    started = subprocess.run(
+        [sys.executable, "-c", BATCH_SCRIPT],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in NOT_INHERITED},
+            **PRODUCTION_ENV,
+            "DJANGO_SETTINGS_MODULE": "bokvar.settings",
+        },
+        input=json.dumps(asked),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert started.returncode == 0, started.stderr[-3000:]
+    answers = json.loads(started.stdout.strip().splitlines()[-1])
+    return {
+        _variant_key(args, env): SimpleNamespace(returncode=code, stdout=out, stderr=err)
+        for (args, env), (code, out, err) in zip(asked, answers, strict=True)
+    }
+
+
+def _variant_key(args: tuple[str, ...], env: dict[str, str]) -> str:
+    return json.dumps([args, sorted(env.items())])
+
+
+def production_check_of(*args: str, env: dict[str, str]) -> SimpleNamespace:
+    """What `manage.py <args>` answered in the production-like environment `env`."""
+    return production_checks()[_variant_key(args, env)]
 
 
 def test_missing_secret_key_stops_start_up_naming_it():
@@ -96,9 +200,7 @@ def test_development_keeps_the_embedded_defaults():
 
 
 def test_check_deploy_has_no_warnings_in_production_environment():
-    result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV
-    )
+    result = production_check_of("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
@@ -165,7 +267,7 @@ BAD_KEYS = [
 
 @pytest.mark.parametrize(("name", "value", "check_id"), BAD_KEYS)
 def test_check_deploy_names_a_malformed_or_public_key(name, value, check_id):
-    result = run_manage("check", "--deploy", env_overrides={**PRODUCTION_ENV, name: value})
+    result = production_check_of("check", "--deploy", env={**PRODUCTION_ENV, name: value})
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert check_id in output and name.rstrip("S").removesuffix("_KEY") in output, output
@@ -173,33 +275,21 @@ def test_check_deploy_names_a_malformed_or_public_key(name, value, check_id):
     assert output.count("(bokvar.E") == 1, output
 
 
-@functools.cache
-def production_check() -> subprocess.CompletedProcess:
-    """`manage.py check` in the good production environment: the same command, the same
-    answer for each bad key below, so a process starts it once (each a Django start-up)."""
-    return run_manage("check", env_overrides=PRODUCTION_ENV)
-
-
 @pytest.mark.parametrize(("name", "value", "check_id"), [BAD_KEYS[2], BAD_KEYS[4], BAD_KEYS[7]])
 def test_start_up_refuses_a_bad_key_without_debug(name, value, check_id):
     env = {**PRODUCTION_ENV, name: value}
     # A command (runserver and migrate run the same checks) ...
-    result = run_manage("check", env_overrides=env)
+    result = production_check_of("check", env=env)
     assert result.returncode != 0 and check_id in result.stdout + result.stderr
-    # ... and the web server, which runs none.
-    served = subprocess.run(
-        [sys.executable, "-c", "import bokvar.wsgi"],
-        cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if k not in NOT_INHERITED}, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    # ... and the web server, which runs none (`import bokvar.wsgi`).
+    served = production_check_of("import", "bokvar.wsgi", env=env)
     assert served.returncode != 0
     assert "ImproperlyConfigured" in served.stderr and check_id in served.stderr
     # The same environment with good keys starts.
-    fine = production_check()
+    fine = production_check_of("check", env=PRODUCTION_ENV)
     assert fine.returncode == 0, fine.stdout + fine.stderr
+    served = production_check_of("import", "bokvar.wsgi", env=PRODUCTION_ENV)
+    assert served.returncode == 0, served.stderr
 
 
 def test_development_runs_on_the_public_keys_but_check_deploy_names_them():
