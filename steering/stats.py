@@ -100,6 +100,10 @@ def month_tables(
     )
 
 
+# The most months one counter's query counts (`months_tables`): two years, a trend.
+MONTHS_AT_ONCE = 24
+
+
 def months_tables(
     *,
     district: District,
@@ -117,11 +121,17 @@ def months_tables(
     if any(m.kind != MONTH for m in months):
         raise ValueError("months_tables takes calendar months")
     units = district_units(district)
-    scopes = [Scope(district=district, units=units, period=m) for m in months]
     counted: dict[str, dict] = {m.key: {} for m in months}
-    for counter in (*COUNTERS, *MONTH_COUNTERS):
-        for (figure_key, what, period_key), value in counter(scopes).items():
-            counted[period_key][(figure_key, what)] = value
+    # In batches: a counter's query has some aggregates per month, and PostgreSQL takes
+    # at most 1,664 columns.
+    for start in range(0, len(months), MONTHS_AT_ONCE):
+        scopes = [
+            Scope(district=district, units=units, period=m)
+            for m in months[start : start + MONTHS_AT_ONCE]
+        ]
+        for counter in (*COUNTERS, *MONTH_COUNTERS):
+            for (figure_key, what, period_key), value in counter(scopes).items():
+                counted[period_key][(figure_key, what)] = value
     made = {}
     for m in months:
         kept = None
