@@ -12,16 +12,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from bokvar.models import District, Unit
 from housing.models import Shelter, ShelterNight
-from steering import snapshots, stats
+from steering import services, snapshots, stats
 from steering.figures import COUNTERS, MONTH_COUNTERS, Scope, get
-from steering.models import StatisticsSnapshot
+from steering.models import MonthlyReport, StatisticsSnapshot
 from steering.periods import month, parse_period, ytd
 from tests.case_fixtures import person
 
@@ -197,6 +197,43 @@ def test_months_made_together_equal_those_made_one_by_one(everything):
             alone = stats.month_tables(district=everything, month=m, distributions=own)
             assert together[m.key]["figures"] == alone["figures"], m.key
             assert kept[m.key] == own, m.key
+
+
+def _stored(reports):
+    return {key: (r.version, r.data["figures"], r.distributions) for key, r in reports.items()}
+
+
+def test_months_published_together_are_stored_as_those_published_one_by_one(
+    everything, coordinator
+):
+    months = MONTHS_TOGETHER[0]
+    # A month published before under an earlier method: a second version now, made
+    # against the first (small changes hidden), in both ways.
+    old = services.publish_month(
+        district=everything, period=months[-1], actor=coordinator, reason="test"
+    )
+    MonthlyReport.objects.filter(pk=old.pk).update(data=old.data | {"schema": 1})
+    undo = transaction.savepoint()
+    alone = {
+        m.key: services.publish_month(district=everything, period=m, actor=coordinator, reason="t")
+        for m in months
+    }
+    transaction.savepoint_rollback(undo)
+    with CaptureQueriesContext(connection) as queries:
+        together = services.publish_months(
+            district=everything, periods=months, actor=coordinator, reason="t"
+        )
+    assert list(together) == [m.key for m in months]
+    assert _stored(together) == _stored(alone)
+    assert together[months[-1].key].version == 2 and "changes" in together[months[-1].key].data
+    # Counted once for the 24 months, not once a month (the new cases' count).
+    opened = [q for q in queries.captured_queries if '"cases_case"."opened_on" BETWEEN' in q["sql"]]
+    assert len(opened) == 1
+    # Published now: asked again, the same versions are read, none made.
+    again = services.publish_months(
+        district=everything, periods=months, actor=coordinator, reason="t"
+    )
+    assert {k: r.pk for k, r in again.items()} == {k: r.pk for k, r in together.items()}
 
 
 def test_longer_periods_made_together_equal_those_made_figure_by_figure(everything):
