@@ -166,11 +166,13 @@ def primary_cells(grid: Grid, threshold: int) -> set[Cell]:
 # threshold, the forced cells): the same small tables come back again and again (the
 # same months in a report, its trend and its exports, in every district with the same
 # few cases), and the audits are most of a table's cost. Cleared when full.
-_SUPPRESSED: dict[tuple, dict[Cell, str]] = {}
+_SUPPRESSED: dict[tuple[object, ...], dict[Cell, str]] = {}
 _SUPPRESSED_MAX = 4096
 
 
-def _grid_key(grid: Grid, threshold: int, forced: set[Cell] | frozenset[Cell]) -> tuple:
+def _grid_key(
+    grid: Grid, threshold: int, forced: set[Cell] | frozenset[Cell]
+) -> tuple[object, ...]:
     return (
         threshold,
         frozenset(forced),

@@ -35,16 +35,20 @@ def _months_later(day: date, months: int) -> date:
 
 def departures(scope: Scope) -> list[tuple[int, int, date]]:
     """(unit, household, day) for every departure to a home in the cohort months."""
-    start, end = _cohort(scope)
+    return _departures(scope.district, [_cohort(scope)])
+
+
+def _departures(district, cohorts: list[tuple[date, date]]) -> list[tuple[int, int, date]]:
+    """(unit, household, day) for every departure to a home in one of the cohorts."""
     takeovers = Placement.objects.filter(
-        case__responsible_unit__district=scope.district,
+        any_of([Q(takeover_on__range=c) for c in cohorts]),
+        case__responsible_unit__district=district,
         outcome=Placement.Outcome.TAKEOVER,
-        takeover_on__range=(start, end),
     ).values_list("case__responsible_unit_id", "household_id", "takeover_on")
     kept = EvictionThreat.objects.filter(
-        case__responsible_unit__district=scope.district,
+        any_of([Q(concluded_on__range=c) for c in cohorts]),
+        case__responsible_unit__district=district,
         outcome__in=KEPT,
-        concluded_on__range=(start, end),
     ).values_list("case__responsible_unit_id", "case__household_id", "concluded_on")
     return [*takeovers, *kept]
 
@@ -60,17 +64,8 @@ def count_months(scopes: list[Scope]) -> dict:
     counts them (a day back outside a departure's 12 months never counts)."""
     if not scopes:
         return {}
-    district = scopes[0].district
     cohorts = [_cohort(scope) for scope in scopes]
-    took = any_of([Q(takeover_on__range=c) for c in cohorts])
-    concluded = any_of([Q(concluded_on__range=c) for c in cohorts])
-    takeovers = Placement.objects.filter(
-        took, case__responsible_unit__district=district, outcome=Placement.Outcome.TAKEOVER
-    ).values_list("case__responsible_unit_id", "household_id", "takeover_on")
-    kept = EvictionThreat.objects.filter(
-        concluded, case__responsible_unit__district=district, outcome__in=KEPT
-    ).values_list("case__responsible_unit_id", "case__household_id", "concluded_on")
-    everyone = [*takeovers, *kept]
+    everyone = _departures(scopes[0].district, cohorts)
     back = _back_days(everyone) if everyone else {}
     out: dict = {}
     for scope, (start, end) in zip(scopes, cohorts, strict=True):
