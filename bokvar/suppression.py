@@ -162,6 +162,29 @@ def primary_cells(grid: Grid, threshold: int) -> set[Cell]:
     return hidden
 
 
+# Answers of `suppress` already worked out, by everything they depend on (the grid, the
+# threshold, the forced cells): the same small tables come back again and again (the
+# same months in a report, its trend and its exports, in every district with the same
+# few cases), and the audits are most of a table's cost. Cleared when full.
+_SUPPRESSED: dict[tuple[object, ...], dict[Cell, str]] = {}
+_SUPPRESSED_MAX = 4096
+
+
+def _grid_key(
+    grid: Grid, threshold: int, forced: set[Cell] | frozenset[Cell]
+) -> tuple[object, ...]:
+    return (
+        threshold,
+        frozenset(forced),
+        tuple(map(tuple, grid.values)),
+        None if grid.people is None else tuple(map(tuple, grid.people)),
+        tuple((tuple(parts), total) for parts, total in grid.equations),
+        tuple(grid.sides),
+        tuple(sorted(grid.slack.items())),
+        tuple(sorted(grid.people_slack.items())),
+    )
+
+
 def suppress(
     grid: Grid, threshold: int, forced: set[Cell] | frozenset[Cell] = frozenset()
 ) -> dict[Cell, str]:
@@ -170,7 +193,21 @@ def suppress(
     `forced` cells are hidden whatever their value (a cell of a quarter whose month is
     hidden, a cell whose change since the last version is small): they are protected like
     secondary cells, so neither can be worked out from the rest of the table.
+
+    A function of its arguments only, so an answer worked out before is given again
+    (a copy: callers may add to it).
     """
+    key = _grid_key(grid, threshold, forced)
+    marks = _SUPPRESSED.get(key)
+    if marks is None:
+        marks = _suppress(grid, threshold, forced)
+        if len(_SUPPRESSED) >= _SUPPRESSED_MAX:
+            _SUPPRESSED.clear()
+        _SUPPRESSED[key] = marks
+    return dict(marks)
+
+
+def _suppress(grid: Grid, threshold: int, forced: set[Cell] | frozenset[Cell]) -> dict[Cell, str]:
     marks: dict[Cell, str] = {cell: PRIMARY for cell in primary_cells(grid, threshold)}
     for cell in forced:
         marks.setdefault(cell, SECONDARY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from bokvar.history import attribute
@@ -25,12 +26,36 @@ def _store(*, district: District, period: Period, actor: User, reason: str) -> M
         .order_by("-version")
         .first()
     )
-    version = (latest.version if latest else 0) + 1
     previous = latest.data if latest is not None else None
     distributions: dict = {}
     data = stats.month_tables(
         district=district, month=period, previous=previous, distributions=distributions
     )
+    return _save(
+        district=district,
+        period=period,
+        actor=actor,
+        reason=reason,
+        latest=latest,
+        data=data,
+        distributions=distributions,
+    )
+
+
+def _save(
+    *,
+    district: District,
+    period: Period,
+    actor: User,
+    reason: str,
+    latest: MonthlyReport | None,
+    data: dict,
+    distributions: dict,
+) -> MonthlyReport:
+    """Store `data`, the month's tables made against `latest` (its latest version, if
+    any; the district row is locked), as the next version."""
+    version = (latest.version if latest else 0) + 1
+    previous = latest.data if latest is not None else None
     # The stored JSON names its own version, so an exported copy says which one it is.
     data["version"] = version
     if previous is not None:
@@ -103,6 +128,57 @@ def publish_month(*, district: District, period: Period, actor: User, reason: st
     if latest is not None and latest.data.get("schema") == stats.SCHEMA_VERSION:
         return latest  # another reader published it first
     return _store(district=district, period=period, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def publish_months(
+    *, district: District, periods: list[Period], actor: User, reason: str
+) -> dict[str, MonthlyReport]:
+    """Several months needed at once (a report's trend, a refresh), each as `publish_month`
+    publishes it ({month key: its latest version}), those to publish counted together
+    (`stats.months_tables`): a fixed number of queries for the counting, however many
+    months."""
+    for period in periods:
+        _check_month(period)
+    District.objects.select_for_update().get(pk=district.pk)
+    keys = list(dict.fromkeys(period.key for period in periods))
+    later = MonthlyReport.objects.filter(
+        district=district, period=OuterRef("period"), version__gt=OuterRef("version")
+    )
+    latest = {
+        report.period: report
+        for report in MonthlyReport.objects.filter(district=district, period__in=keys).exclude(
+            Exists(later)
+        )
+    }
+    out = {}
+    missing: dict[str, Period] = {}
+    for period in periods:
+        found = latest.get(period.key)
+        if found is not None and found.data.get("schema") == stats.SCHEMA_VERSION:
+            out[period.key] = found  # another reader published it first
+        else:
+            missing[period.key] = period
+    if not missing:
+        return out
+    distributions: dict[str, dict] = {}
+    made = stats.months_tables(
+        district=district,
+        months=list(missing.values()),
+        previous={key: latest[key].data for key in missing if key in latest},
+        distributions=distributions,
+    )
+    for key, period in missing.items():
+        out[key] = _save(
+            district=district,
+            period=period,
+            actor=actor,
+            reason=reason,
+            latest=latest.get(key),
+            data=made[key],
+            distributions=distributions[key],
+        )
+    return out
 
 
 @transaction.atomic

@@ -101,6 +101,22 @@ class PublishedTables:
                     self.kept[key] = distributions or {}
         return snapshots
 
+    def publish(self, months: Sequence[periods.Period]) -> None:
+        """Read, or publish now, every month of `months` not read yet: those to publish
+        are counted together (`services.publish_months`), not one by one when first
+        asked for (a report's trend on a fresh district is 24 cold months)."""
+        from .services import publish_months
+
+        wanted = [m for m in months if m.key not in self.cache]
+        if not wanted:
+            return
+        reports = publish_months(
+            district=self.district, periods=wanted, actor=system_user(), reason=PUBLISHED
+        )
+        for key, report in reports.items():
+            self.cache[key] = report.data
+            self.kept[key] = report.distributions or {}
+
     def prepare(self, wanted: list[periods.Period], stored: dict[str, dict] | None = None) -> None:
         """Make the longer periods among `wanted` that are neither cached nor stored under
         the current method together: what is not a sum of months is then counted for all
@@ -114,6 +130,7 @@ class PublishedTables:
         missing = [p for p in coarse if p.key not in self.cache]
         if not missing:
             return
+        self.publish([m for p in missing for m in p.month_periods()])
         made = stats.periods_tables(
             district=self.district,
             periods=missing,
@@ -224,9 +241,10 @@ def report_for(*, district: District, period: periods.Period) -> dict:
     # The trend's months hold the period's and the year before's months too: one read.
     last = period.last_month
     compared = _compared(period)
-    stored = source.prefetch(
-        [last.shifted(-back) for back in range(stats.TREND_MONTHS)], longer=compared
-    )
+    months = [last.shifted(-back) for back in range(stats.TREND_MONTHS)]
+    stored = source.prefetch(months, longer=compared)
+    # The compared periods' months are among the trend's; both published in one pass.
+    source.publish(months + [m for p in compared for m in p.month_periods()])
     source.prepare(compared, stored)
     report = stats.build_report(district=district, period=period, tables=source)
     report["trend"] = stats.trend(source, period)
@@ -275,7 +293,13 @@ def refresh_all(today: date | None = None) -> int:
     made = 0
     for district in District.objects.order_by("pk"):
         source = published_tables(district)
-        for period in quick_periods(today) + past_years(first_years.get(district.pk), today):
+        wanted = quick_periods(today) + past_years(first_years.get(district.pk), today)
+        # Every month of every period and those they are compared with, read in one
+        # query and the cold ones published in one pass.
+        months = [m for period in wanted for p in _compared(period) for m in p.month_periods()]
+        source.prefetch(months)
+        source.publish(months)
+        for period in wanted:
             source.prepare(_compared(period))
             stats.build_report(district=district, period=period, tables=source)
             made += 1

@@ -40,7 +40,17 @@ from django.utils.translation import gettext_noop
 from bokvar.models import District, Unit
 
 from . import suppression
-from .figures import COUNTERS, DISTINCT, END, FROM_DISTRIBUTIONS, Figure, Scope, all_figures, get
+from .figures import (
+    COUNTERS,
+    DISTINCT,
+    END,
+    FROM_DISTRIBUTIONS,
+    MONTH_COUNTERS,
+    Figure,
+    Scope,
+    all_figures,
+    get,
+)
 from .periods import MONTH, Period
 
 SCHEMA_VERSION = 2
@@ -88,6 +98,55 @@ def month_tables(
         previous=previous,
         distributions=distributions,
     )
+
+
+# The most months one counter's query counts (`months_tables`): two years, a trend.
+MONTHS_AT_ONCE = 24
+
+
+def months_tables(
+    *,
+    district: District,
+    months: list[Period],
+    limit: int | None = None,
+    previous: dict[str, dict | None] | None = None,
+    distributions: dict[str, dict] | None = None,
+) -> dict[str, dict]:
+    """The published tables of several calendar months ({month key: tables}), each as
+    `month_tables` makes it, counted together: every figure by the `COUNTERS` and
+    `MONTH_COUNTERS` (one query per kind of record for all the months, a FILTER clause
+    per month), so a trend's or a refresh's cold months cost a fixed number of queries
+    instead of some fifty each. `previous` and `distributions` per month key, as for
+    `month_tables` (a dict is filled for each month in `distributions`)."""
+    if any(m.kind != MONTH for m in months):
+        raise ValueError("months_tables takes calendar months")
+    units = district_units(district)
+    counted: dict[str, dict] = {m.key: {} for m in months}
+    # In batches: a counter's query has some aggregates per month, and PostgreSQL takes
+    # at most 1,664 columns.
+    for start in range(0, len(months), MONTHS_AT_ONCE):
+        scopes = [
+            Scope(district=district, units=units, period=m)
+            for m in months[start : start + MONTHS_AT_ONCE]
+        ]
+        for counter in (*COUNTERS, *MONTH_COUNTERS):
+            for (figure_key, what, period_key), value in counter(scopes).items():
+                counted[period_key][(figure_key, what)] = value
+    made = {}
+    for m in months:
+        kept = None
+        if distributions is not None:
+            kept = distributions.setdefault(m.key, {})
+        made[m.key] = _tables(
+            district=district,
+            period=m,
+            limit=limit or threshold(),
+            previous=(previous or {}).get(m.key),
+            units=units,
+            counted=counted[m.key],
+            distributions=kept,
+        )
+    return made
 
 
 def distributed_figures() -> list[Figure]:
@@ -202,6 +261,16 @@ def _provided(fig: Figure, scope: Scope, what: str):
     return getattr(fig, what)(scope)
 
 
+def _unassigned(fig: Figure, scope: Scope, what: str) -> dict:
+    """The figure's things not tied to a unit: of the district ("unassigned") or of no
+    district ("municipality"), counted already (`Scope.counted`) or asked now."""
+    if (fig.key, what) in scope.counted:
+        return scope.counted[(fig.key, what)]
+    if fig.unassigned is None:
+        return {}
+    return fig.unassigned(scope.period, scope.district if what == "unassigned" else None)
+
+
 def _row_keys(fig: Figure, scope: Scope) -> list[tuple[object, str]]:
     """The table's rows: the district's units, or the figure's own rows (organisations)."""
     if fig.rows is not None:
@@ -229,7 +298,7 @@ def _raw(fig: Figure, scope: Scope):
     keys: list = [key for key, _label in _row_keys(fig, scope)]
     raw = _provided(fig, scope, "compute") if keys else {}
     if fig.unassigned is not None:
-        raw = raw | {(None, k): v for k, v in fig.unassigned(scope.period, scope.district).items()}
+        raw = raw | {(None, k): v for k, v in _unassigned(fig, scope, "unassigned").items()}
         keys.append(None)
     body, people = [], [] if fig.money else None
     for key in keys:
@@ -370,7 +439,7 @@ def _municipality_row(fig: Figure, scope: Scope, limit: int, in_months) -> dict:
     if in_months:
         cells = _sum_line([m["unassigned"]["cells"] for m in in_months])
         return {"label": MUNICIPALITY_ROW, "cells": cells}
-    raw = fig.unassigned(scope.period, None)
+    raw = _unassigned(fig, scope, "municipality")
     grid = suppression.build_grid(
         [[int(raw.get(column.key, 0)) for column in fig.columns]],
         row_totals=fig.additive,

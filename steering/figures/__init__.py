@@ -18,6 +18,7 @@ from .base import DISTINCT, END, SUM, Column, Compute, Counter, Figure, Scope
 __all__ = [
     "COUNTERS",
     "FROM_DISTRIBUTIONS",
+    "MONTH_COUNTERS",
     "DISTINCT",
     "END",
     "FIGURES",
@@ -64,6 +65,22 @@ COUNTERS: list[Counter] = [
     housing.count_periods,
     handovers.count_periods,
     partners.count_periods,
+]
+
+# What a month counts that a longer period takes from its months (sums of months, the
+# forecast as known at the period's end), counted for several months at once with the
+# `COUNTERS` (`steering.stats.months_tables`: a report's trend, a refresh). Together
+# they answer every figure's `compute`, `district_total`, `rows` and `unassigned`
+# ("unassigned" for the district, "municipality" for no district), so a month costs no
+# query of its own; a figure left out is still right, but costs its own queries.
+MONTH_COUNTERS: list[Counter] = [
+    cases.count_months,
+    workflow.count_months,
+    housing.count_months,
+    returns.count_months,
+    handovers.count_months,
+    partners.count_months,
+    surveys.count_months,
 ]
 
 # Counters left out when every month of the periods kept the distribution of these

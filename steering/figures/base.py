@@ -13,7 +13,7 @@ from datetime import date
 from types import MappingProxyType
 
 from django.db import connection
-from django.db.models import BigIntegerField, QuerySet, Value
+from django.db.models import BigIntegerField, Count, Q, QuerySet, Value
 from django.utils.functional import Promise
 
 from bokvar.models import District, Unit
@@ -80,6 +80,42 @@ Compute = Callable[[Scope], dict]
 # number of queries. Its answers must equal the figure's own providers' exactly
 # (tests/steering/test_counters.py compares them).
 Counter = Callable[[list[Scope]], dict[tuple[str, str, str], object]]
+
+
+def any_of(conditions: list[Q]) -> Q:
+    """Records that meet one of the conditions (the scopes' periods)."""
+    out = Q()
+    for condition in conditions:
+        out |= condition
+    return out
+
+
+def in_periods(field: str, scopes: list[Scope]) -> list[Q]:
+    """For each scope, records whose date `field` falls in its period."""
+    return [Q(**{f"{field}__range": scope.dates}) for scope in scopes]
+
+
+def count_by_period(
+    qs: QuerySet, group: tuple[str, ...], conditions: list[Q]
+) -> list[dict[tuple, int]]:
+    """For each condition (one a scope, as `in_periods` makes them), {group values: how
+    many rows} of `qs` that meet it, grouped by the `group` fields: one query for all the
+    periods (a FILTER clause each), the same numbers as one `values(*group).annotate(
+    Count("id"))` per period. Groups with no row are left out, as such a query leaves
+    them out."""
+    rows = (
+        qs.filter(any_of(conditions))
+        .values(*group)
+        .annotate(**{f"n_{i}": Count("id", filter=c) for i, c in enumerate(conditions)})
+        .order_by()
+    )
+    out: list[dict[tuple, int]] = [{} for _ in conditions]
+    for row in rows:
+        key = tuple(row[name] for name in group)
+        for i, found in enumerate(out):
+            if row[f"n_{i}"]:
+                found[key] = row[f"n_{i}"]
+    return out
 
 
 def units_and_district(qs: QuerySet, unit_field: str, aggregates: dict) -> dict:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 
-from .base import Column, Figure, Scope
+from .base import Column, Figure, Scope, count_by_period, in_periods
 
 
 def _cases(scope: Scope):
@@ -55,3 +55,26 @@ CLOSED_CASES = Figure(
     compute=closed_cases,
     additive=True,
 )
+
+
+# --- Several months at once (a report's trend, a refresh) -----------------------------
+
+
+def count_months(scopes: list[Scope]) -> dict:
+    """New and closed cases (sums of months, so a longer period takes them from its
+    months) for every scope's period: two queries whatever the number of periods."""
+    if not scopes:
+        return {}
+    cases = _cases(scopes[0])
+    unit = "responsible_unit_id"
+    opened = count_by_period(cases, (unit, "kind"), in_periods("opened_on", scopes))
+    closed = count_by_period(
+        cases.filter(status=Case.Status.CLOSED),
+        (unit, "outcome"),
+        in_periods("closed_on", scopes),
+    )
+    out: dict = {}
+    for scope, new, ended in zip(scopes, opened, closed, strict=True):
+        out[("new_cases", "compute", scope.period.key)] = new
+        out[("closed_cases", "compute", scope.period.key)] = ended
+    return out

@@ -17,7 +17,16 @@ from cases.models import Case
 from housing.models import Apartment, Placement, ShelterNight
 from housing.selectors import forecasts_for_cases
 
-from .base import DISTINCT, END, Column, Figure, Scope, units_and_district
+from .base import (
+    DISTINCT,
+    END,
+    Column,
+    Figure,
+    Scope,
+    count_by_period,
+    in_periods,
+    units_and_district,
+)
 
 
 def shelter_nights(scope: Scope) -> dict:
@@ -94,8 +103,13 @@ def cost_forecast_households(scope: Scope) -> dict:
 
 
 def cost_forecast(scope: Scope, *, district: bool = False) -> dict:
+    return _forecast_figures(scope)[1 if district else 0]
+
+
+def _forecast_figures(scope: Scope) -> tuple[dict, dict]:
     """The forecast cost of the period's year, as known at the end of the period (or today,
-    if the period has not ended), by the unit responsible for the case.
+    if the period has not ended), by the unit responsible for the case; and the
+    households behind the district's sum (the figure's `district_total`).
 
     Uses the housing chain's forecast (shelter nights, placements and other costs so far,
     projected to 31 December at the current daily rate) in a constant number of queries;
@@ -111,17 +125,16 @@ def cost_forecast(scope: Scope, *, district: bool = False) -> dict:
             continue
         totals[row.unit_id] = totals.get(row.unit_id, Decimal("0")) + row.forecast
         households.setdefault(row.unit_id, set()).add(row.household_id)
-    if district:
-        # The households behind the district's sum, each once (the sum itself adds up).
-        households_anywhere = set().union(*households.values()) if households else set()
-        return {"forecast": len(households_anywhere)}
-    return {
+    # The households behind the district's sum, each once (the sum itself adds up).
+    households_anywhere = set().union(*households.values()) if households else set()
+    units = {
         (unit_id, "forecast"): (
             int(total.quantize(Decimal("1"), rounding=ROUND_HALF_UP)),
             len(households[unit_id]),
         )
         for unit_id, total in totals.items()
     }
+    return units, {"forecast": len(households_anywhere)}
 
 
 SHELTER_NIGHTS = Figure(
@@ -242,6 +255,30 @@ def count_periods(scopes: list[Scope]) -> dict:
             for r in placed
             if r[f"n_{i}"]
         }
+    return out
+
+
+def count_months(scopes: list[Scope]) -> dict:
+    """Contract takeovers (a sum of months) for every scope's period in one query, and
+    the cost forecast with the households behind it from one forecast per period instead
+    of two (a longer period takes both from its last month)."""
+    if not scopes:
+        return {}
+    taken = count_by_period(
+        Placement.objects.filter(
+            case__responsible_unit__district=scopes[0].district,
+            outcome=Placement.Outcome.TAKEOVER,
+        ),
+        ("case__responsible_unit_id",),
+        in_periods("takeover_on", scopes),
+    )
+    out: dict = {}
+    for scope, found in zip(scopes, taken, strict=True):
+        key = scope.period.key
+        out[("takeovers", "compute", key)] = {(u, "takeovers"): n for (u,), n in found.items()}
+        units, district = _forecast_figures(scope)
+        out[("cost_forecast", "compute", key)] = units
+        out[("cost_forecast", "district_total", key)] = district
     return out
 
 

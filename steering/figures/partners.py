@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.models import MeetingPlace, Partner, Referral
 from partners.reports import annual_report
 
-from .base import Column, Figure, Scope
+from .base import Column, Figure, Scope, count_by_period, in_periods
 
 # --- Referrals --------------------------------------------------------------------------
 
@@ -106,7 +106,10 @@ def meeting_place_visits(scope: Scope) -> dict:
     places = _places(scope)
     if not places:
         return {}
-    report = annual_report(places, scope.start.year)
+    return _visits(places, annual_report(places, scope.start.year), scope)
+
+
+def _visits(places: list[MeetingPlace], report, scope: Scope) -> dict:
     months = range(scope.start.month - 1, scope.end.month)
     out: dict = {}
     for place in places:
@@ -146,6 +149,40 @@ def count_periods(scopes: list[Scope]) -> dict:
     return {
         (key, "rows", scope.period.key): labels for scope in scopes for key, labels in found.items()
     }
+
+
+def count_months(scopes: list[Scope]) -> dict:
+    """Referrals by step (eight queries per period before) and the meeting places' visits
+    (one annual report per year, not per period) for every scope's period: sums of months,
+    so a longer period takes them from its months."""
+    if not scopes:
+        return {}
+    referrals = Referral.objects.filter(partner__district=scopes[0].district)
+    out: dict = {}
+    steps: list[tuple[str, list[dict]]] = [
+        (
+            key,
+            count_by_period(
+                referrals.filter(condition), ("partner_id",), in_periods(field, scopes)
+            ),
+        )
+        for key, (field, condition) in REFERRAL_STEPS.items()
+    ]
+    for i, scope in enumerate(scopes):
+        out[("referrals_by_partner", "compute", scope.period.key)] = {
+            (partner, key): found[i][(partner,)] for key, found in steps for (partner,) in found[i]
+        }
+    places = _places(scopes[0])
+    reports = {}
+    for scope in scopes:
+        visits: dict = {}
+        if places:
+            year = scope.start.year
+            if year not in reports:
+                reports[year] = annual_report(places, year)
+            visits = _visits(places, reports[year], scope)
+        out[("meeting_place_visits", "compute", scope.period.key)] = visits
+    return out
 
 
 MEETING_PLACE_VISITS = Figure(

@@ -16,13 +16,13 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, EvictionThreat
 from housing.models import Placement, ShelterNight
 
-from .base import Column, Figure, Scope
+from .base import Column, Figure, Scope, any_of
 
 KEPT = (EvictionThreat.Outcome.LEASE_KEPT, EvictionThreat.Outcome.RECOVERED_BY_PAYMENT)
 
@@ -35,28 +35,60 @@ def _months_later(day: date, months: int) -> date:
 
 def departures(scope: Scope) -> list[tuple[int, int, date]]:
     """(unit, household, day) for every departure to a home in the cohort months."""
-    start, end = _months_later(scope.start, -12), _months_later(scope.end, -12)
+    return _departures(scope.district, [_cohort(scope)])
+
+
+def _departures(district, cohorts: list[tuple[date, date]]) -> list[tuple[int, int, date]]:
+    """(unit, household, day) for every departure to a home in one of the cohorts."""
     takeovers = Placement.objects.filter(
-        case__responsible_unit__district=scope.district,
+        any_of([Q(takeover_on__range=c) for c in cohorts]),
+        case__responsible_unit__district=district,
         outcome=Placement.Outcome.TAKEOVER,
-        takeover_on__range=(start, end),
     ).values_list("case__responsible_unit_id", "household_id", "takeover_on")
     kept = EvictionThreat.objects.filter(
-        case__responsible_unit__district=scope.district,
+        any_of([Q(concluded_on__range=c) for c in cohorts]),
+        case__responsible_unit__district=district,
         outcome__in=KEPT,
-        concluded_on__range=(start, end),
     ).values_list("case__responsible_unit_id", "case__household_id", "concluded_on")
     return [*takeovers, *kept]
+
+
+def _cohort(scope: Scope) -> tuple[date, date]:
+    return _months_later(scope.start, -12), _months_later(scope.end, -12)
+
+
+def count_months(scopes: list[Scope]) -> dict:
+    """The returns of every scope's period (sums of months) in four queries, whatever the
+    number of periods: the departures of all the cohorts, then the days their households
+    were back. Each period's cells are counted from its own departures, as `returns`
+    counts them (a day back outside a departure's 12 months never counts)."""
+    if not scopes:
+        return {}
+    cohorts = [_cohort(scope) for scope in scopes]
+    everyone = _departures(scopes[0].district, cohorts)
+    back = _back_days(everyone) if everyone else {}
+    out: dict = {}
+    for scope, (start, end) in zip(scopes, cohorts, strict=True):
+        left = [row for row in everyone if start <= row[2] <= end]
+        out[("returns_to_homelessness", "compute", scope.period.key)] = (
+            _returned(left, back) if left else {}
+        )
+    return out
 
 
 def returns(scope: Scope) -> dict:
     left = departures(scope)
     if not left:
         return {}
+    return _returned(left, _back_days(left))
+
+
+def _back_days(left: list[tuple[int, int, date]]) -> dict[int, list[date]]:
+    """{household: days on which it was back} (shelter nights and new homelessness
+    cases) from the first departure to 12 months after the last."""
     households = {household for _, household, _ in left}
     first = min(day for _, _, day in left)
     last = _months_later(max(day for _, _, day in left), 12)
-    # Days on which a household was back: shelter nights and new homelessness cases.
     back: dict[int, list[date]] = {}
     nights = (
         ShelterNight.objects.filter(person__household_id__in=households, night__gt=first)
@@ -73,6 +105,13 @@ def returns(scope: Scope) -> dict:
     ).values_list("household_id", "opened_on")
     for household, day in [*nights, *opened]:
         back.setdefault(household, []).append(day)
+    return back
+
+
+def _returned(left: list[tuple[int, int, date]], back: dict[int, list[date]]) -> dict:
+    """The figure's cells: per unit, the departures and those back within 6 and 12
+    months. `back` may hold more days than those after these departures: only a day
+    within 12 months after a departure counts."""
     out: dict = {}
     for unit, household, day in left:
         out[(unit, "left")] = out.get((unit, "left"), 0) + 1

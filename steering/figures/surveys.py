@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import SurveyAnswer, SurveyQuestion, SurveyResponse
 
-from .base import Column, Figure, Scope
+from .base import Column, Figure, Scope, count_by_period, in_periods
 
 
 def survey_answers(scope: Scope) -> dict:
@@ -39,24 +39,56 @@ def scale_band(value: int, low: int, high: int) -> str:
     return "high" if place > 2 / 3 else "middle"
 
 
+SCALE_GROUP = ("response__survey__unit_id", "number", "question__scale_min", "question__scale_max")
+
+
+def _scale_answers(district):
+    return SurveyAnswer.objects.filter(
+        question__kind=SurveyQuestion.Kind.SCALE,
+        number__isnull=False,
+        response__survey__unit__district=district,
+    )
+
+
 def scale_answers(scope: Scope) -> dict:
     """{(unit, band): answers on a scale} of the district's team surveys in the period."""
     rows = (
-        SurveyAnswer.objects.filter(
-            question__kind=SurveyQuestion.Kind.SCALE,
-            number__isnull=False,
-            response__survey__unit__district=scope.district,
-            response__answered_on__range=scope.dates,
-        )
-        .values("response__survey__unit_id", "number", "question__scale_min", "question__scale_max")
+        _scale_answers(scope.district)
+        .filter(response__answered_on__range=scope.dates)
+        .values(*SCALE_GROUP)
         .annotate(n=Count("id"))
         .order_by()
     )
+    return _bands({tuple(r[name] for name in SCALE_GROUP): r["n"] for r in rows})
+
+
+def _bands(found: dict[tuple, int]) -> dict:
+    """{(unit, band): answers} from {(unit, number, scale min, scale max): answers}."""
     out: dict[tuple[int, str], int] = {}
-    for r in rows:
-        band = scale_band(r["number"] or 0, r["question__scale_min"], r["question__scale_max"])
-        key = (r["response__survey__unit_id"], band)
-        out[key] = out.get(key, 0) + r["n"]
+    for (unit, number, low, high), n in found.items():
+        key = (unit, scale_band(number or 0, low, high))
+        out[key] = out.get(key, 0) + n
+    return out
+
+
+def count_months(scopes: list[Scope]) -> dict:
+    """Answers and answers on a scale (sums of months, so a longer period takes them from
+    its months) for every scope's period: two queries whatever the number of periods."""
+    if not scopes:
+        return {}
+    district = scopes[0].district
+    answers = count_by_period(
+        SurveyResponse.objects.filter(survey__unit__district=district),
+        ("survey__unit_id", "source"),
+        in_periods("answered_on", scopes),
+    )
+    scales = count_by_period(
+        _scale_answers(district), SCALE_GROUP, in_periods("response__answered_on", scopes)
+    )
+    out: dict = {}
+    for scope, answered, on_scale in zip(scopes, answers, scales, strict=True):
+        out[("survey_answers", "compute", scope.period.key)] = answered
+        out[("survey_scales", "compute", scope.period.key)] = _bands(on_scale)
     return out
 
 

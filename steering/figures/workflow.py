@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import EvictionThreat, HouseholdChild, LandlordSignal
 
-from .base import DISTINCT, Column, Figure, Scope, units_and_district
+from .base import DISTINCT, Column, Figure, Scope, count_by_period, in_periods, units_and_district
 
 
 def _signals(scope: Scope):
@@ -320,4 +320,44 @@ def count_periods(scopes: list[Scope]) -> dict:
                 "households": rows[None][f"h_{key}_{i}"],
                 "children": rows[None][f"c_{key}_{i}"],
             }
+    return out
+
+
+def count_months(scopes: list[Scope]) -> dict:
+    """Signals by kind (with the district's and the municipality's signals not linked to
+    a case), new threats and threat outcomes (sums of months, so a longer period takes
+    them from its months) for every scope's period: four queries whatever the number of
+    periods."""
+    if not scopes:
+        return {}
+    first = scopes[0]
+    unit = "case__responsible_unit_id"
+    received = in_periods("received_on", scopes)
+    signals = count_by_period(_signals(first), (unit, "kind"), received)
+    loose = count_by_period(
+        LandlordSignal.objects.filter(case__isnull=True).filter(
+            Q(district=first.district) | Q(district__isnull=True)
+        ),
+        ("district_id", "kind"),
+        received,
+    )
+    started = [
+        Q(arrears_notice_on__range=scope.dates)
+        | Q(arrears_notice_on__isnull=True, termination_served_on__range=scope.dates)
+        for scope in scopes
+    ]
+    new = count_by_period(_threats(first), (unit,), started)
+    concluded = count_by_period(
+        _threats(first).exclude(outcome=""), (unit, "outcome"), in_periods("concluded_on", scopes)
+    )
+    out: dict = {}
+    for i, scope in enumerate(scopes):
+        key = scope.period.key
+        out[("signals_by_kind", "compute", key)] = signals[i]
+        for what, district_id in (("unassigned", first.district.pk), ("municipality", None)):
+            out[("signals_by_kind", what, key)] = {
+                kind: n for (of, kind), n in loose[i].items() if of == district_id
+            }
+        out[("new_threats", "compute", key)] = {(u, "new"): n for (u,), n in new[i].items()}
+        out[("threat_outcomes", "compute", key)] = concluded[i]
     return out

@@ -12,17 +12,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from bokvar.models import District, Unit
 from housing.models import Shelter, ShelterNight
-from steering import snapshots, stats
-from steering.figures import COUNTERS, Scope, get
-from steering.models import StatisticsSnapshot
-from steering.periods import parse_period, ytd
+from steering import services, snapshots, stats
+from steering.figures import COUNTERS, MONTH_COUNTERS, Scope, get
+from steering.models import MonthlyReport, StatisticsSnapshot
+from steering.periods import month, parse_period, ytd
 from tests.case_fixtures import person
 
 # Fixtures with known data from the figures' own tests: threats, signals and nights over
@@ -84,6 +84,15 @@ def everything(several, district_history):  # noqa: F811
     return several
 
 
+# Months counted together, as a report's trend asks for them: the twenty-four months up
+# to March 2026 (the fixtures' months, the attacker's fourteen among them), and a few
+# months apart, across a new year.
+MONTHS_TOGETHER = [
+    [month(2026, 3).shifted(-back) for back in range(23, -1, -1)],
+    [month(2026, 4), month(2025, 12), month(2026, 1), month(2025, 3)],
+]
+
+
 def _scopes(district, periods):
     units = stats.district_units(district)
     return [Scope(district=district, units=units, period=p) for p in periods]
@@ -94,15 +103,62 @@ def test_counters_answer_what_each_figures_own_provider_answers(everything):
         _same_as_providers(everything, periods)
 
 
-def _same_as_providers(district, periods):
+def test_month_counters_answer_what_each_figures_own_provider_answers(everything):
+    answered = set()
+    for months in MONTHS_TOGETHER:
+        answered |= _same_as_providers(everything, months, [*COUNTERS, *MONTH_COUNTERS])
+    # Every figure a month counts is answered by a counter (none left to its own
+    # queries), and those with data in the fixtures are compared on some of it.
+    scopes = _scopes(everything, MONTHS_TOGETHER[1])
+    asked = {(key, what) for c in [*COUNTERS, *MONTH_COUNTERS] for key, what, _p in c(scopes)}
+    for figure in stats.all_figures():
+        assert (figure.key, "compute") in asked, figure.key
+        for what in ("district_total", "rows"):
+            if getattr(figure, what) is not None:
+                assert (figure.key, what) in asked, (figure.key, what)
+        if figure.unassigned is not None:
+            assert {(figure.key, "unassigned"), (figure.key, "municipality")} <= asked
+    assert answered >= {
+        "new_cases",
+        "closed_cases",
+        "signals_by_kind",
+        "days_to_first_contact",
+        "new_threats",
+        "threat_outcomes",
+        "children_under_threat",
+        "children_in_evictions",
+        "shelter_nights",
+        "shelter_cost",
+        "placements",
+        "takeovers",
+        "cost_forecast",
+        "handovers_between_units",
+        "handovers_by_pair",
+        "referrals_by_partner",
+        "meeting_place_visits",
+    }
+
+
+def _own(figure_key, what, scope):
+    """What the figure's own provider answers (`unassigned` takes the period and the
+    district, or None for the whole municipality)."""
+    figure = get(figure_key)
+    if what == "unassigned":
+        return figure.unassigned(scope.period, scope.district)
+    if what == "municipality":
+        return figure.unassigned(scope.period, None)
+    return getattr(figure, what)(scope)
+
+
+def _same_as_providers(district, periods, counters=COUNTERS):
     scopes = _scopes(district, periods)
     by_key = {s.period.key: s for s in scopes}
     counted = {}
-    for counter in COUNTERS:
+    for counter in counters:
         counted |= counter(scopes)
     answered = set()
     for (figure_key, what, period_key), value in counted.items():
-        own = getattr(get(figure_key), what)(by_key[period_key])
+        own = _own(figure_key, what, by_key[period_key])
         if what == "compute":
             # A provider leaves out what it did not find; a counter may say 0 (or no
             # values) for it: the tables read both as 0.
@@ -128,6 +184,65 @@ def _same_as_providers(district, periods):
             "referrals_by_partner",
             "meeting_place_visits",
         }
+    return answered
+
+
+def test_months_made_together_equal_those_made_one_by_one(everything):
+    for months in MONTHS_TOGETHER:
+        kept: dict = {}
+        together = stats.months_tables(district=everything, months=months, distributions=kept)
+        assert list(together) == [m.key for m in months]
+        for m in months:
+            own: dict = {}
+            alone = stats.month_tables(district=everything, month=m, distributions=own)
+            assert together[m.key]["figures"] == alone["figures"], m.key
+            assert kept[m.key] == own, m.key
+
+
+def _stored(reports):
+    return {key: (r.version, r.data["figures"], r.distributions) for key, r in reports.items()}
+
+
+def test_months_published_together_are_stored_as_those_published_one_by_one(
+    everything, coordinator
+):
+    # (The tables of the 24 months made together are compared with those made one by one
+    # above; here what is stored, on the months a few apart.)
+    months = MONTHS_TOGETHER[1]
+    # A month published before under an earlier method: a second version now, made
+    # against the first (small changes hidden), in both ways.
+    old = services.publish_month(
+        district=everything, period=months[2], actor=coordinator, reason="test"
+    )
+    MonthlyReport.objects.filter(pk=old.pk).update(data=old.data | {"schema": 1})
+    undo = transaction.savepoint()
+    alone = {
+        m.key: services.publish_month(district=everything, period=m, actor=coordinator, reason="t")
+        for m in months
+    }
+    transaction.savepoint_rollback(undo)
+    together = services.publish_months(
+        district=everything, periods=months, actor=coordinator, reason="t"
+    )
+    assert list(together) == [m.key for m in months]
+    assert _stored(together) == _stored(alone)
+    assert together[months[2].key].version == 2 and "changes" in together[months[2].key].data
+    # A trend's 24 months: those published are read, the others counted together, once
+    # for all of them, not once a month (the new cases' count).
+    trend = MONTHS_TOGETHER[0]
+    with CaptureQueriesContext(connection) as queries:
+        published = services.publish_months(
+            district=everything, periods=trend, actor=coordinator, reason="t"
+        )
+    assert published[months[2].key].pk == together[months[2].key].pk
+    opened = [q for q in queries.captured_queries if '"cases_case"."opened_on" BETWEEN' in q["sql"]]
+    assert len(opened) == 1
+    assert MonthlyReport.objects.filter(period__in=[m.key for m in trend]).count() == 24 + 1
+    # Published now: asked again, the same versions are read, none made.
+    again = services.publish_months(
+        district=everything, periods=trend, actor=coordinator, reason="t"
+    )
+    assert {k: r.pk for k, r in again.items()} == {k: r.pk for k, r in published.items()}
 
 
 def test_longer_periods_made_together_equal_those_made_figure_by_figure(everything):

@@ -390,3 +390,28 @@ def _rank_rows(rows: list[list[int]], width: int) -> list[int]:
             matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[rank], strict=True)]
         rank += 1
     return list(range(rank))
+
+
+def test_a_tables_answer_is_worked_out_once_and_only_for_the_same_table(monkeypatch):
+    from bokvar import bounds
+
+    audits = []
+    real = bounds.pinned_primary_cells
+    monkeypatch.setattr(bounds, "pinned_primary_cells", lambda **kw: audits.append(1) or real(**kw))
+    body = [[3, 11, 0], [7, 2, 9], [13, 6, 4]]
+    first = suppress(build_grid(body, row_totals=True), THRESHOLD)
+    worked = len(audits)
+    assert worked and first
+    first[(0, 0)] = "changed by the caller"
+    again = suppress(build_grid(body, row_totals=True), THRESHOLD)
+    assert len(audits) == worked  # given again, not worked out again
+    assert again[(0, 0)] == PRIMARY  # and not as the caller changed it
+    # Anything the answer depends on makes another table: the threshold, the forced
+    # cells, a value, the totals.
+    assert suppress(build_grid(body, row_totals=True), 10) != again
+    shown = next((i, j) for i in range(4) for j in range(4) if (i, j) not in again)
+    assert shown in suppress(build_grid(body, row_totals=True), THRESHOLD, {shown})
+    other = [[3, 11, 0], [7, 2, 9], [13, 6, 40]]
+    assert suppress(build_grid(other, row_totals=True), THRESHOLD) != again
+    assert suppress(build_grid(body, row_totals=False), THRESHOLD) != again
+    assert len(audits) > worked
