@@ -47,7 +47,7 @@ def test_a_short_load_run_signs_everyone_in_and_reports_every_page(tmp_path, dem
     out = tmp_path / "results"
     result = subprocess.run(
         [sys.executable, "-m", "bench.load.run", "--scale", "demo", "--users", "5",
-         "--duration", "20", "--steps", "1", "--workers", "2", "--think", "0.1,0.3",
+         "--duration", "8", "--steps", "1", "--workers", "2", "--think", "0.1,0.3",
          "--equal-roles", "--password", PASSWORD, "--out", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
