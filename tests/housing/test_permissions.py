@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from housing import services
 from housing.models import Apartment
+from tests.shared_data import SHARED, load_organisation, register_layer
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +25,10 @@ ROLES = [
 ]
 
 
-@pytest.fixture
-def placement(org, cases, coordinator, guide):
+def _start_placement(*, coordinator, guide, district_id: int, case_id: int):
     apartment = services.create_apartment(
         actor=coordinator,
-        district_id=org.district.pk,
+        district_id=district_id,
         kind=Apartment.Kind.TRAINING,
         reference="LGH-9",
         address="Hemliga gatan 9",
@@ -37,7 +37,7 @@ def placement(org, cases, coordinator, guide):
     )
     return services.start_placement(
         actor=coordinator,
-        case_id=cases.a.pk,
+        case_id=case_id,
         apartment_id=apartment.pk,
         start_on=date(2025, 2, 1),
         guide=guide,
@@ -45,6 +45,38 @@ def placement(org, cases, coordinator, guide):
         goals={"social_skills": True},
         plan="Plan med känsligt innehåll",
     )
+
+
+@register_layer("housing_permissions_placement", after="cases")
+def _build_placement_layer() -> int:
+    district, _units, users = load_organisation()
+    case_a = SHARED.layer_data("cases")["a"]
+    return _start_placement(
+        coordinator=users["coordinator"],
+        guide=users["guide"],
+        district_id=district.pk,
+        case_id=case_a,
+    ).pk
+
+
+@pytest.fixture
+def housing_permissions_placement(org, cases, coordinator, guide) -> int:
+    """Case A's placement: built once for the consecutive tests of this module that use
+    it (a layer, tests/shared_data.py; each test's writes are still rolled back), else
+    here."""
+    pk = SHARED.layer_data("housing_permissions_placement")
+    if pk is None:
+        return _start_placement(
+            coordinator=coordinator, guide=guide, district_id=org.district.pk, case_id=cases.a.pk
+        ).pk
+    return pk
+
+
+@pytest.fixture
+def placement(housing_permissions_placement):
+    from housing.models import Placement
+
+    return Placement.objects.get(pk=housing_permissions_placement)
 
 
 def _login(client, org, outsider, role):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -26,6 +27,9 @@ import pytest
 from bokvar import legal_calendar
 from cases.evictions.services import threats
 from cases.evictions.services.threats import ThreatData
+from cases.models import Case
+from tests.case_fixtures import case_maker
+from tests.shared_data import SHARED, load_organisation, register_layer
 
 pytestmark = pytest.mark.django_db
 
@@ -434,9 +438,40 @@ def _data(s: Scenario) -> ThreatData:
     return ThreatData(**values)
 
 
+def _layer_case(**kwargs) -> int:
+    district, units, users = load_organisation()
+    return case_maker(SimpleNamespace(district=district, units=units, users=users))(**kwargs).pk
+
+
+# Each scenario records its threat on a case of its own, rolled back after the test: the
+# case itself (the same for every scenario) is made once for the consecutive tests of a
+# kind, as a layer (tests/shared_data.py), not through create_case per scenario.
+@register_layer("deadline_golden_case")
+def _build_case_layer() -> int:
+    return _layer_case()
+
+
+@register_layer("deadline_golden_assigned_case")
+def _build_assigned_case_layer() -> int:
+    return _layer_case(assignees=["caseworker"])
+
+
+@pytest.fixture
+def deadline_golden_case(make_case) -> Case:
+    pk = SHARED.layer_data("deadline_golden_case")
+    return make_case() if pk is None else Case.objects.get(pk=pk)
+
+
+@pytest.fixture
+def deadline_golden_assigned_case(make_case) -> Case:
+    """An adult-unit case with the caseworker assigned: the reminders' recipient."""
+    pk = SHARED.layer_data("deadline_golden_assigned_case")
+    return make_case(assignees=["caseworker"]) if pk is None else Case.objects.get(pk=pk)
+
+
 @pytest.mark.parametrize("s", G, ids=[s.name for s in G])
-def test_the_service_gives_the_lawful_last_day(org, make_case, s):
-    case = make_case()
+def test_the_service_gives_the_lawful_last_day(org, deadline_golden_case, s):
+    case = deadline_golden_case
     # Recorded on the day of the last event, as staff would: the period is still running.
     recorded = [s.served, s.given, s.received, s.application_on, s.application_served]
     today = max(d for d in recorded if d)
@@ -453,7 +488,9 @@ def test_the_service_gives_the_lawful_last_day(org, make_case, s):
 
 
 @pytest.mark.parametrize("s", [s for s in G if s.expected], ids=[s.name for s in G if s.expected])
-def test_reminders_of_the_table_go_out_once_each_on_working_days(org, make_case, s):
+def test_reminders_of_the_table_go_out_once_each_on_working_days(
+    org, deadline_golden_assigned_case, s
+):
     """The same table drives the reminders: the scheduler runs every day (twice) from
     fifteen days before the last day to the day itself; each lead time's reminder goes out
     exactly once, on the working day on or before its calendar day, never on a weekend,
@@ -461,7 +498,7 @@ def test_reminders_of_the_table_go_out_once_each_on_working_days(org, make_case,
     from bokvar.models import Notification
     from cases.evictions.services import deadlines as reminders
 
-    case = make_case(assignees=["caseworker"])
+    case = deadline_golden_assigned_case
     recorded = [s.served, s.given, s.received, s.application_on, s.application_served]
     threat = threats.create_threat(
         actor=org.users["coordinator"],
