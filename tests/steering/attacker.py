@@ -28,7 +28,7 @@ from datetime import date
 
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, vstack
 
 # Figures whose count over a period is the sum of its months' counts.
 ADDITIVE = {
@@ -252,6 +252,13 @@ class Attack:
             eq_vals.append(0.0)
         fixed = _presolve(eq_rows, eq_vals)
         comps = _components([*eq_rows, *lo_rows], fixed)
+        # Each row's free atoms lie in one component (`_components` joined them), so the
+        # rows are sorted into their components once; building every component's system
+        # by scanning all the rows again (some 400 components) was most of the solve.
+        eq_by = _rows_by_component(eq_rows, eq_vals, fixed, comps)
+        lo_by = _rows_by_component(lo_rows, lo_vals, fixed, comps)
+        hi_by = _rows_by_component(hi_rows, hi_vals, fixed, comps)
+        systems: dict = {}
         results = {}
         for tkey, (expr, k, where) in targets.items():
             free = [a for a in expr if a not in fixed]
@@ -260,9 +267,11 @@ class Attack:
                 results[tkey] = (const, const, k, where)
                 continue
             comp = comps.find(free[0])
-            low, high = _bounds(
-                expr, fixed, comp, comps, eq_rows, eq_vals, lo_rows, lo_vals, hi_rows, hi_vals
-            )
+            if comp not in systems:
+                systems[comp] = _system(
+                    fixed, eq_by.get(comp, []), lo_by.get(comp, []), hi_by.get(comp, [])
+                )
+            low, high = _bounds(expr, fixed, systems[comp])
             results[tkey] = (low, high, k, where)
         return results
 
@@ -321,52 +330,52 @@ def _components(rows, fixed) -> _UnionFind:
     return uf
 
 
-_cache: dict = {}
+def _rows_by_component(rows, vals, fixed, comps) -> dict:
+    """{component: [(expr, value), ...]} of the rows with a free atom, in their order."""
+    out: dict = {}
+    for expr, value in zip(rows, vals, strict=True):
+        # Free as `_components` has it (a zero coefficient too), so the atoms are the same.
+        free = [a for a in expr if a not in fixed]
+        if free:
+            out.setdefault(comps.find(free[0]), []).append((expr, value))
+    return out
 
 
-def _bounds(expr, fixed, comp, comps, eq_rows, eq_vals, lo_rows, lo_vals, hi_rows, hi_vals):
-    key = (id(eq_rows), comp)
-    if key not in _cache:
-        _cache.clear() if len(_cache) > 64 else None
-        atoms = sorted(
-            {
-                a
-                for r in [*eq_rows, *lo_rows]
-                for a in r
-                if a not in fixed and comps.find(a) == comp
-            },
-            key=str,
-        )
-        index = {a: i for i, a in enumerate(atoms)}
+def _system(fixed, eq_rows, lo_rows, hi_rows):
+    """One component's linear system: (atom index, A_eq, b_eq, A_ub, b_ub)."""
+    atoms = sorted({a for r, _ in [*eq_rows, *lo_rows] for a in r if a not in fixed}, key=str)
+    index = {a: i for i, a in enumerate(atoms)}
 
-        def matrix(rows, vals):
-            data, ri, ci, rhs = [], [], [], []
-            n = 0
-            for expr_, value in zip(rows, vals, strict=True):
-                free = [(a, c) for a, c in expr_.items() if a in index and c]
-                if not free:
-                    continue
-                for a, c in free:
-                    data.append(c)
-                    ri.append(n)
-                    ci.append(index[a])
-                rhs.append(value - sum(c * fixed[a] for a, c in expr_.items() if a in fixed))
-                n += 1
-            shape = (n, len(atoms))
-            return (csr_matrix((data, (ri, ci)), shape=shape), np.array(rhs)) if n else (None, None)
+    def matrix(rows):
+        data, ri, ci, rhs = [], [], [], []
+        n = 0
+        for expr_, value in rows:
+            free = [(a, c) for a, c in expr_.items() if a in index and c]
+            if not free:
+                continue
+            for a, c in free:
+                data.append(c)
+                ri.append(n)
+                ci.append(index[a])
+            rhs.append(value - sum(c * fixed[a] for a, c in expr_.items() if a in fixed))
+            n += 1
+        shape = (n, len(atoms))
+        return (csr_matrix((data, (ri, ci)), shape=shape), np.array(rhs)) if n else (None, None)
 
-        a_eq, b_eq = matrix(eq_rows, eq_vals)
-        a_hi, b_hi = matrix(hi_rows, hi_vals)
-        a_lo, b_lo = matrix(lo_rows, lo_vals)
-        if a_lo is not None:
-            from scipy.sparse import vstack
+    a_eq, b_eq = matrix(eq_rows)
+    a_hi, b_hi = matrix(hi_rows)
+    a_lo, b_lo = matrix(lo_rows)
+    if a_lo is not None:
+        a_ub = -a_lo if a_hi is None else vstack([a_hi, -a_lo])
+        b_ub = -b_lo if b_hi is None else np.concatenate([b_hi, -b_lo])
+    else:
+        a_ub, b_ub = a_hi, b_hi
+    return index, a_eq, b_eq, a_ub, b_ub
 
-            a_ub = -a_lo if a_hi is None else vstack([a_hi, -a_lo])
-            b_ub = -b_lo if b_hi is None else np.concatenate([b_hi, -b_lo])
-        else:
-            a_ub, b_ub = a_hi, b_hi
-        _cache[key] = (index, a_eq, b_eq, a_ub, b_ub)
-    index, a_eq, b_eq, a_ub, b_ub = _cache[key]
+
+def _bounds(expr, fixed, system):
+    """The smallest and largest value of `expr` in its component's system."""
+    index, a_eq, b_eq, a_ub, b_ub = system
     c = np.zeros(len(index))
     const = 0.0
     for a, coef in expr.items():
