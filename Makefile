@@ -26,8 +26,11 @@ run: $(STAMP)
 	DEBUG=1 $(PY) manage.py run_scans
 	DEBUG=1 scripts/run-dev
 
+# Python may keep compiled modules (a shell with PYTHONDONTWRITEBYTECODE set makes every
+# process the suite starts, servers, workers and manage.py commands, compile the project
+# again from source).
 test: $(STAMP)
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal
+	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # Ruff, then the type check: mypy strict on the kernel and the parts of cases/, and no
 # more errors than recorded in mypy-baseline.txt elsewhere (scripts/mypy_ratchet.py),

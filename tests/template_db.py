@@ -213,6 +213,12 @@ def clone_from_template(config: pytest.Config, verbosity: int = 0) -> None:
         with creation._nodb_cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {quote(own_name)}")
             cursor.execute(f"CREATE DATABASE {quote(own_name)} TEMPLATE {quote(template)}")
+            # A test database is thrown away at the end of the run: its commits need not
+            # wait for the write-ahead log to reach the disk (durability across a crash of
+            # the server is nothing a test checks). Every session on the copy, the servers
+            # and workers the tests start included, takes this default; the product's own
+            # setting is the server's (on).
+            cursor.execute(f"ALTER DATABASE {quote(own_name)} SET synchronous_commit TO off")
 
 
 @pytest.fixture(scope="session")

@@ -220,3 +220,27 @@ def test_a_layer_cannot_follow_one_not_registered():
     with pytest.raises(ValueError, match="not registered"):
         register_layer("never_built", after="no_such_layer")(lambda: None)
     assert list(LAYERS) == before
+
+
+# --- the test database's copy ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_copy_does_not_wait_for_the_disk_on_commit():
+    """The process's copy of the template commits without waiting for the write-ahead
+    log's flush (a database thrown away after the run); the kept templates keep the
+    server's default."""
+    from django.db import connection
+
+    if template_db.STATE.clone_name is None:
+        pytest.skip("the copy is made from the template on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "off"
+        cursor.execute(
+            "SELECT count(*) FROM pg_database d JOIN pg_db_role_setting s"
+            " ON s.setdatabase = d.oid AND s.setrole = 0"
+            " WHERE shobj_description(d.oid, 'pg_database') LIKE %s",
+            [template_db.MARKER + "%"],
+        )
+        assert cursor.fetchone()[0] == 0
