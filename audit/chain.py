@@ -13,6 +13,7 @@ import time
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC
+from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -175,27 +176,6 @@ def _last() -> tuple[int, str] | None:
         return cursor.fetchone()
 
 
-# The columns' types, in the order of FIELDS, for the arrays `_insert` passes.
-_TYPES = {
-    "seq": "bigint",
-    "at": "timestamptz",
-    "user_id": "bigint",
-    "object_type": "text",
-    "object_id": "bigint",
-    "how": "text",
-    "ip": "text",
-    "person_id": "bigint",
-    "case_id": "bigint",
-    "unit_id": "bigint",
-    "protected": "boolean",
-    "outside_unit": "boolean",
-    "via_handover": "boolean",
-    "denied": "boolean",
-    "prev_hash": "text",
-    "hash": "text",
-}
-
-
 def _insert(entries: list[AccessLogEntry]) -> None:
     """One INSERT of the entries, written as SQL: the ORM's `save()` and `bulk_create()`
     prepared and compiled each value of each entry, about a tenth of a list page's CPU
@@ -209,7 +189,7 @@ def _insert(entries: list[AccessLogEntry]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            _INSERT_SQL,
+            _insert_sql(),
             [[getattr(entry, f) for entry in entries] for f in FIELDS],
         )
         ids = cursor.fetchall()
@@ -219,9 +199,19 @@ def _insert(entries: list[AccessLogEntry]) -> None:
         entry._state.db = connection.alias
 
 
-_ARRAYS = ", ".join(f"%s::{_TYPES[f]}[]" for f in FIELDS)
-# The log's own table and columns; no value is in the text.
-_INSERT_SQL = f"INSERT INTO audit_accesslogentry ({', '.join(FIELDS)}) SELECT * FROM unnest({_ARRAYS}) RETURNING id"  # noqa: S608, E501
+@cache
+def _insert_sql() -> str:
+    """`_insert`'s statement: the log's table and columns, each array cast to its
+    column's type as the model declares it (PostgreSQL only); no value is in the text."""
+    meta = AccessLogEntry._meta
+    fields = [meta.get_field(f) for f in FIELDS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - the model's own names
+        f"SELECT * FROM unnest({arrays}) RETURNING {quote(meta.pk.column)}"
+    )
 
 
 @dataclass(frozen=True)

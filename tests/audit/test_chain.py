@@ -32,6 +32,29 @@ def test_appends_are_gap_free_and_chained(auditor):
     assert chain.verify().checked == 5
 
 
+def test_appended_entries_come_back_as_stored(auditor):
+    """`append` and `append_many` write with one INSERT of their own (not the ORM's
+    save): each entry they give back has the id of the row stored for its sequence
+    number, and the row holds every value the entry has."""
+    one = chain.append(user_id=auditor.pk, object_type="cases.case", object_id=7, how="page")
+    many = chain.append_many(
+        [
+            {"user_id": auditor.pk, "object_type": "cases.person", "object_id": n, "how": "page",
+             "person_id": n, "protected": n == 2, "ip": "192.0.2.1"}
+            for n in (1, 2, 3)
+        ]
+    )  # fmt: skip
+    for entry in [one, *many]:
+        assert entry.pk is not None and not entry._state.adding
+        stored = AccessLogEntry.objects.get(seq=entry.seq)
+        assert stored.pk == entry.pk
+        assert [getattr(stored, f) for f in chain.FIELDS] == [
+            getattr(entry, f) for f in chain.FIELDS
+        ]
+    assert [e.seq for e in many] == [2, 3, 4]
+    assert chain.verify().ok
+
+
 def test_application_refuses_update_and_delete(auditor):
     add_entries(auditor, 2)
     entry = AccessLogEntry.objects.get(seq=1)
