@@ -204,13 +204,16 @@ def _insert_sql() -> str:
     """`_insert`'s statement: the log's table and columns, each array cast to its
     column's type as the model declares it (PostgreSQL only); no value is in the text."""
     meta = AccessLogEntry._meta
-    fields = [meta.get_field(f) for f in FIELDS]
+    fields = [field for field in meta.concrete_fields if field.attname in FIELDS]
+    fields.sort(key=lambda field: FIELDS.index(field.attname))
+    names = [field.column for field in fields if field.column]
+    assert len(fields) == len(names) == len(FIELDS)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    columns = ", ".join(quote(name) for name in names)
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
     return (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - the model's own names
-        f"SELECT * FROM unnest({arrays}) RETURNING {quote(meta.pk.column)}"
+        f"SELECT * FROM unnest({arrays}) RETURNING {quote(meta.pk.attname)}"
     )
 
 
