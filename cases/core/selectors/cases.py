@@ -233,9 +233,14 @@ def case_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
     A coordinator's list walks the case index in the list's order (most cases of their
     district are theirs: the page is found in its first rows); anyone else's is driven by
     their grants (`visible_cases_by_grants`: the same cases)."""
-    qs = _filtered(user, _scoped(user), filters).select_related(
-        "household__head", "responsible_unit"
-    )
+    return case_list_of(user, case_list_to_count(user, filters))
+
+
+def case_list_of(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`case_list`'s rows of `cases` as `case_list_to_count` gives them: the view builds
+    the list's cases once for both (building the permission filter is a good part of the
+    page's CPU: issue 22)."""
+    qs = cases.select_related("household__head", "responsible_unit")
     head_granted = PersonUserObjectPermission.objects.filter(
         user=user,
         content_object_id=OuterRef("household__head_id"),
