@@ -71,9 +71,11 @@ def test_one_compilation_serves_every_case_as_the_orm_reads_it(org, make_case):
 def test_a_change_shows_on_the_next_read(org, make_case):
     caseworker = org.users["caseworker"]
     case = make_case(assignees=["caseworker"], people=[person("Cilla", "Tredjedotter")])
-    assert case_selectors.get_case_for_page(_request(caseworker), case.pk).status == "open"
-    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED)
-    assert case_selectors.get_case_for_page(_request(caseworker), case.pk).status == "closed"
+    read = case_selectors.get_case_for_page(_request(caseworker), case.pk)
+    assert read.kind == Case.Kind.EVICTION_PREVENTION
+    Case.objects.filter(pk=case.pk).update(kind=Case.Kind.HOMELESSNESS)
+    read = case_selectors.get_case_for_page(_request(caseworker), case.pk)
+    assert read.kind == Case.Kind.HOMELESSNESS
 
 
 def test_a_case_out_of_sight_is_not_found(org, make_case):
