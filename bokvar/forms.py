@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -178,7 +178,13 @@ def submitting(
             add_service_errors(form, exc, rename=rename, formsets=formsets)
 
 
-class ListedChoiceIterator(ModelChoiceIterator):
+if TYPE_CHECKING:
+    _ModelChoices = ModelChoiceIterator[Any]
+else:
+    _ModelChoices = ModelChoiceIterator
+
+
+class ListedChoiceIterator(_ModelChoices):
     """Django's model choices, read with one ordinary query. Django's iterator reads them
     with `QuerySet.iterator()`, which on PostgreSQL is a server-side cursor (DECLARE …
     WITH HOLD outside a transaction, FETCH, CLOSE: three round trips and a materialised
@@ -190,7 +196,7 @@ class ListedChoiceIterator(ModelChoiceIterator):
     def __iter__(self) -> Iterator[Any]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        queryset = self.queryset
+        queryset: Any = self.queryset
         if not queryset._prefetch_related_lookups:
             queryset = queryset.all()  # a copy: the field's queryset keeps no rows
         for obj in queryset:

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case as Choose
-from django.db.models import Exists, F, Field, JSONField, Min, OuterRef, Value, When
+from django.db.models import Exists, F, Field, JSONField, Min, OuterRef, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -110,6 +110,7 @@ class PublishedTables:
         months_read = MonthlyReport.objects.filter(
             district=self.district, period__in=keys + light_keys
         ).exclude(Exists(later))
+        rows: QuerySet[Any, tuple[str, Any, Any]]
         if light_keys:
             months_read = months_read.annotate(
                 shown=Choose(

@@ -158,11 +158,12 @@ def get_case_for_page(request: Any, case_id: int) -> Case:
         )
 
     # The statement is compiled once per reader (kept.KeptFirst) and run for each page.
-    case = _CASE_FOR_PAGE.first(_reader_key(user), build, case_id)
-    if case is None:
+    found = _CASE_FOR_PAGE.first(_reader_key(user), build, case_id)  # with the annotations
+    if found is None:
         raise Http404
-    once(request, ("writable", case.pk), lambda: case.writable)
-    once(request, ("household_hidden", case.household_id), lambda: case.household_hidden)
+    case: Case = found
+    once(request, ("writable", case.pk), lambda: found.writable)
+    once(request, ("household_hidden", case.household_id), lambda: found.household_hidden)
     return case
 
 

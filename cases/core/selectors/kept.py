@@ -102,7 +102,7 @@ def _compile(build: Callable[[int], QuerySet[Any]]) -> tuple[_Statement | None, 
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(watch):
-        qs = build(STAND_IN)
+        qs: Any = build(STAND_IN)
         if qs._known_related_objects or qs._prefetch_related_lookups or qs._fields is not None:
             return None, False
         qs = (qs if qs.ordered else qs.order_by("pk"))[:1]  # as `QuerySet.first()`
@@ -124,7 +124,8 @@ def _compile(build: Callable[[int], QuerySet[Any]]) -> tuple[_Statement | None, 
         init_list=tuple(f[0].target.attname for f in select[start:end]),
         start=start,
         end=end,
-        populators=tuple(get_related_populators(klass_info, select, qs.db)),
+        # Django 5.2's signature (the stubs give a later version's `fetch_mode`).
+        populators=tuple(get_related_populators(klass_info, select, qs.db)),  # type: ignore[call-arg]
         annotations=tuple(compiler.annotation_col_map.items()),
         converters=tuple(
             (pos, tuple(convs), expression) for pos, (convs, expression) in converters.items()
