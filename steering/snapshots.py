@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, Field, JSONField, Min, OuterRef, Value
+from django.db.models import Case as Choose
+from django.db.models import Exists, F, Field, JSONField, Min, OuterRef, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from bokvar.conf import setting
@@ -52,6 +54,9 @@ class PublishedTables:
         self.cache: dict[str, dict] = {}
         # The months' kept distributions (`MonthlyReport.distributions`), read with them.
         self.kept: dict[str, dict] = {}
+        # Months read for the trend alone: their key figures' columns and totals
+        # (`prefetch(light=...)`, `for_trend`).
+        self.light: dict[str, dict] = {}
 
     def __call__(self, period: periods.Period) -> dict:
         if period.key in self.cache:
@@ -63,39 +68,78 @@ class PublishedTables:
         self.cache[period.key] = data
         return data
 
+    def for_trend(self, month: periods.Period) -> dict:
+        """A month's tables as the trend reads them (`stats.trend`: the key figures'
+        columns and district totals): the whole tables when read, else the key figures'
+        alone when `prefetch` read them so."""
+        light = self.light.get(month.key)
+        if light is not None and month.key not in self.cache:
+            return light
+        return self(month)
+
     def distributions(self, month: periods.Period) -> dict | None:
         """The distributions kept with a month read or published here (`stats.periods_tables`
         makes a longer period's medians from them), None for a month not read yet."""
         return self.kept.get(month.key)
 
     def prefetch(
-        self, months: list[periods.Period], longer: Sequence[periods.Period] = ()
+        self,
+        months: list[periods.Period],
+        longer: Sequence[periods.Period] = (),
+        light: Sequence[periods.Period] = (),
     ) -> dict[str, dict]:
         """Load, in one query, the latest published version of each of these months and
         the stored snapshots of the `longer` periods (the report's period and those it is
         compared with). What is kept under the current method goes to the cache; the
         others are published when first asked for, as before. Returns the snapshots read
-        (also those of an earlier method: `prepare` remakes them against them)."""
+        (also those of an earlier method: `prepare` remakes them against them).
+
+        `light`: months only the trend reads (`for_trend`). PostgreSQL gives of them the
+        key figures' columns and totals, not the whole tables: the dashboard read 24
+        months of about 50 kB of JSON each at city scale, and decoding them was half of
+        its CPU (issue 22). They are not in the cache: whatever asks for a month's
+        tables still gets them whole."""
         keys = [m.key for m in months if m.key not in self.cache]
+        light_keys = [m.key for m in light if m.key not in self.cache and m.key not in keys]
+        if connection.vendor != "postgresql":  # the light form is PostgreSQL's JSON
+            keys, light_keys = keys + light_keys, []
         coarse = [p.key for p in longer if p.kind != periods.MONTH and p.key not in self.cache]
         later = MonthlyReport.objects.filter(
             district=self.district, period=OuterRef("period"), version__gt=OuterRef("version")
         )
-        rows = (
-            MonthlyReport.objects.filter(district=self.district, period__in=keys)
-            .exclude(Exists(later))
-            .values_list("period", "data", "distributions")
-            .order_by()
-        )
+        months_read = MonthlyReport.objects.filter(
+            district=self.district, period__in=keys + light_keys
+        ).exclude(Exists(later))
+        rows: QuerySet[Any, tuple[str, Any, Any]]
+        if light_keys:
+            months_read = months_read.annotate(
+                shown=Choose(
+                    When(period__in=light_keys, then=_key_figures_only()),
+                    default=F("data"),
+                    output_field=JSONField(),
+                ),
+                shown_distributions=Choose(
+                    When(period__in=light_keys, then=Value(None, output_field=JSONField())),
+                    default=F("distributions"),
+                    output_field=JSONField(),
+                ),
+            )
+            rows = months_read.values_list("period", "shown", "shown_distributions").order_by()
+        else:
+            rows = months_read.values_list("period", "data", "distributions").order_by()
         if coarse:
             kept = StatisticsSnapshot.objects.filter(district=self.district, period__in=coarse)
             none = Value(None, output_field=JSONField())  # a snapshot keeps no distribution
             rows = rows.union(kept.values_list("period", "data", none).order_by(), all=True)
         snapshots = {}
+        light_set = set(light_keys)
         for key, data, distributions in rows:
             if key in coarse:
                 snapshots[key] = data
             if data.get("schema") == stats.SCHEMA_VERSION:
+                if key in light_set:
+                    self.light[key] = data
+                    continue
                 self.cache[key] = data
                 if key not in coarse:
                     self.kept[key] = distributions or {}
@@ -107,7 +151,8 @@ class PublishedTables:
         asked for (a report's trend on a fresh district is 24 cold months)."""
         from .services import publish_months
 
-        wanted = [m for m in months if m.key not in self.cache]
+        # A month read light is published (under the current method) as one in the cache.
+        wanted = [m for m in months if m.key not in self.cache and m.key not in self.light]
         if not wanted:
             return
         reports = publish_months(
@@ -139,6 +184,22 @@ class PublishedTables:
         )
         store_many(district=self.district, made=made)
         self.cache.update(made)
+
+
+def _key_figures_only() -> RawSQL:
+    """A month's published tables with only what the trend reads (`stats.key_value`):
+    the key figures' keys, columns and totals, in their order, and the schema."""
+    keys = sorted({figure for _k, _l, figure, _c, _kind, _g in stats.KEY_FIGURES})
+    table = connection.ops.quote_name(MonthlyReport._meta.db_table)
+    return RawSQL(  # noqa: S611  constant text; the keys are a parameter
+        f"jsonb_build_object('schema', {table}.\"data\" -> 'schema', 'figures', "  # noqa: S608 (a quoted table name)
+        "COALESCE((SELECT jsonb_agg(jsonb_build_object("
+        "'key', f.value -> 'key', 'columns', f.value -> 'columns', 'total', f.value -> 'total'"
+        f") ORDER BY f.ordinality) FROM jsonb_array_elements({table}.\"data\" -> 'figures') "
+        "WITH ORDINALITY AS f WHERE f.value ->> 'key' = ANY(%s)), '[]'::jsonb))",
+        (keys,),
+        output_field=JSONField(),
+    )
 
 
 def published_tables(district: District) -> PublishedTables:
@@ -238,16 +299,22 @@ def republish_containing(district: District, month: periods.Period) -> None:
 def report_for(*, district: District, period: periods.Period) -> dict:
     """The report of `period` (comparisons, key figures and trends) from published tables."""
     source = published_tables(district)
-    # The trend's months hold the period's and the year before's months too: one read.
+    # The trend's months hold the period's and the year before's months too: one read,
+    # whole for the compared periods' months, the key figures alone for the others.
     last = period.last_month
     compared = _compared(period)
     months = [last.shifted(-back) for back in range(stats.TREND_MONTHS)]
-    stored = source.prefetch(months, longer=compared)
+    whole = {m.key for p in compared for m in p.month_periods()}
+    stored = source.prefetch(
+        [m for m in months if m.key in whole],
+        longer=compared,
+        light=[m for m in months if m.key not in whole],
+    )
     # The compared periods' months are among the trend's; both published in one pass.
     source.publish(months + [m for p in compared for m in p.month_periods()])
     source.prepare(compared, stored)
     report = stats.build_report(district=district, period=period, tables=source)
-    report["trend"] = stats.trend(source, period)
+    report["trend"] = stats.trend(source.for_trend, period)
     return report
 
 

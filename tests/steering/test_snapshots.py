@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bokvar.models import District, Unit
-from steering import snapshots
+from steering import snapshots, stats
 from steering.models import MonthlyReport, StatisticsSnapshot
 from steering.periods import parse_period
 from tests.case_fixtures import person
@@ -151,3 +151,29 @@ def test_past_years_are_limited_by_the_setting(org, settings):
     assert keys == ["2024", "2023"]
     assert snapshots.past_years(None, date(2026, 4, 15)) == []
     assert snapshots.past_years(2026, date(2026, 4, 15)) == []
+
+
+def test_the_trend_reads_the_key_figures_alone_and_shows_the_same(org, stats_cases):
+    """The dashboard reads the trend's other months light (`PublishedTables.prefetch`,
+    `for_trend`: the key figures' columns and totals): the same report as from whole
+    tables, and no month published again for being read light."""
+    period = parse_period("2026-03")
+    first = snapshots.report_for(district=org.district, period=period)  # publishes
+    versions = MonthlyReport.objects.count()
+    again = snapshots.report_for(district=org.district, period=period)
+    assert again == first
+    whole = snapshots.published_tables(org.district)
+    assert again["trend"] == stats.trend(whole, period)
+    assert MonthlyReport.objects.count() == versions
+    if connection.vendor != "postgresql":
+        return
+    source = snapshots.published_tables(org.district)
+    month = parse_period("2025-06")
+    source.prefetch([], light=[month])
+    assert month.key not in source.cache  # whatever asks for the tables gets them whole
+    keys = {figure for _k, _l, figure, _c, _kind, _g in stats.KEY_FIGURES}
+    light = source.light[month.key]
+    assert {f["key"] for f in light["figures"]} == keys
+    assert set(light["figures"][0]) == {"key", "columns", "total"}
+    assert source.for_trend(month) is light
+    assert len(source(month)["figures"]) > len(keys)

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from bokvar.models import Unit, User
 from bokvar.roles import CASE_STAFF
@@ -32,6 +33,7 @@ from ..identity import (
     parse_personal_number,
     personal_number_indexes,
 )
+from .kept import KeptFirst
 from .people import (
     PROTECTED_PLACEHOLDER,
     hidden_people,
@@ -139,25 +141,49 @@ def get_case_for_page(request: Any, case_id: int) -> Case:
     protected identity not granted, `people.Sight`), kept for the page's sections
     (`may_write`, `hides_household`)."""
     user = request.user
-    case = (
-        visible_cases(user)
-        .select_related(
-            "household", "household__head", "responsible_unit", "responsible_caseworker"
+
+    def build(pk: int) -> QuerySet[Case]:
+        return (
+            visible_cases(user)
+            .select_related(
+                "household", "household__head", "responsible_unit", "responsible_caseworker"
+            )
+            .annotate(
+                writable=Exists(writable_cases(user).filter(pk=OuterRef("pk"))),
+                household_hidden=Exists(
+                    hidden_people(user).filter(household_id=OuterRef("household_id"))
+                ),
+            )
+            .filter(pk=pk)
         )
-        .annotate(
-            writable=Exists(writable_cases(user).filter(pk=OuterRef("pk"))),
-            household_hidden=Exists(
-                hidden_people(user).filter(household_id=OuterRef("household_id"))
-            ),
-        )
-        .filter(pk=case_id)
-        .first()
-    )
-    if case is None:
+
+    # The statement is compiled once per reader (kept.KeptFirst) and run for each page.
+    found = _CASE_FOR_PAGE.first(_reader_key(user), build, case_id)  # with the annotations
+    if found is None:
         raise Http404
-    once(request, ("writable", case.pk), lambda: case.writable)
-    once(request, ("household_hidden", case.household_id), lambda: case.household_hidden)
+    case: Case = found
+    once(request, ("writable", case.pk), lambda: found.writable)
+    once(request, ("household_hidden", case.household_id), lambda: found.household_hidden)
     return case
+
+
+_CASE_FOR_PAGE = KeptFirst()
+
+
+def _reader_key(user: Any) -> tuple[Any, ...] | None:
+    """What the text of a statement of the reader's permission filters depends on: the
+    reader, their account's flags, their roles as loaded for this request (a new
+    membership gives a new key), the database and the day."""
+    if not isinstance(user, User):
+        return None
+    return (
+        Case.objects.all().db,
+        user.pk,
+        user.is_active,
+        user.is_superuser,
+        roles_of(user),
+        timezone.localdate(),
+    )
 
 
 def may_write(request: Any, case: Case) -> bool:
@@ -233,9 +259,14 @@ def case_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
     A coordinator's list walks the case index in the list's order (most cases of their
     district are theirs: the page is found in its first rows); anyone else's is driven by
     their grants (`visible_cases_by_grants`: the same cases)."""
-    qs = _filtered(user, _scoped(user), filters).select_related(
-        "household__head", "responsible_unit"
-    )
+    return case_list_of(user, case_list_to_count(user, filters))
+
+
+def case_list_of(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`case_list`'s rows of `cases` as `case_list_to_count` gives them: the view builds
+    the list's cases once for both (building the permission filter is a good part of the
+    page's CPU: issue 22)."""
+    qs = cases.select_related("household__head", "responsible_unit")
     head_granted = PersonUserObjectPermission.objects.filter(
         user=user,
         content_object_id=OuterRef("household__head_id"),

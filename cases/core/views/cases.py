@@ -101,11 +101,13 @@ def _render_list(
     asked = request.GET.get("page")
     pager: Paginator[Case]
     if filters is not None:
+        # The list's cases, built once: counted as they are, shown with their columns.
+        cases = case_selectors.case_list_to_count(request.user, filters)
         pager = CappedPaginator(
-            case_selectors.case_list(request.user, filters),
+            case_selectors.case_list_of(request.user, cases),
             PAGE_SIZE,
             asked=asked,
-            to_count=case_selectors.case_list_to_count(request.user, filters),
+            to_count=cases,
         )
     else:
         pager = Paginator([], PAGE_SIZE)

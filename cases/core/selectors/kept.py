@@ -1,0 +1,134 @@
+"""One row by its id, by a statement compiled once (issue 22).
+
+The case page reads its case with the reader's permission filters (visible, writable,
+hidden household members): building and compiling that queryset was a third of the
+page's CPU, on every page, for a statement whose text depends only on the reader.
+`KeptFirst` compiles `QuerySet.first()` of such a queryset once, with a stand-in where
+the row's id goes, and runs the kept text with the id of each page: the row is always
+read as it is now, only the statement's text is kept. Its rows become instances exactly
+as the ORM's `ModelIterable` makes them (the same `from_db`, converters and
+`select_related` populators, and the annotations as attributes).
+
+As for the case page's lists (`rows._compile`): a statement whose building read
+anything from the database is not kept (that read's answer would be frozen in its
+text), nor one where the stand-in is not exactly one parameter. The caller keys the
+statements by everything their text depends on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.db import connection, connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+
+# No id is negative.
+STAND_IN = -770_000_229
+
+
+@dataclass(frozen=True)
+class _Statement:
+    db: str
+    sql: str
+    params: tuple[Any, ...]
+    at: int  # where the id goes in `params`
+    model: type[Model]
+    init_list: tuple[str, ...]
+    start: int
+    end: int
+    populators: tuple[Any, ...]
+    annotations: tuple[tuple[str, int], ...]
+    # (position, converters, expression) of each column that has converters
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+
+    def first(self, pk: int) -> Any:
+        params = list(self.params)
+        params[self.at] = pk
+        db = connections[self.db]
+        with db.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            found = cursor.fetchone()
+        if found is None:
+            return None
+        row = list(found)
+        for pos, convs, expression in self.converters:
+            value = row[pos]
+            for convert in convs:
+                value = convert(value, expression, db)
+            row[pos] = value
+        obj = self.model.from_db(self.db, list(self.init_list), row[self.start : self.end])
+        for populator in self.populators:
+            populator.populate(row, obj)
+        for name, pos in self.annotations:
+            setattr(obj, name, row[pos])
+        return obj
+
+
+class KeptFirst:
+    """`build(STAND_IN).first()`, compiled once per key (at most `most` a process,
+    emptied on any settings change)."""
+
+    def __init__(self, most: int = 2000) -> None:
+        self.statements: dict[Hashable, _Statement] = {}
+        self.most = most
+        setting_changed.connect(self._forget, weak=False)
+
+    def _forget(self, **kwargs: object) -> None:
+        self.statements.clear()
+
+    def first(self, key: Hashable | None, build: Callable[[int], QuerySet[Any]], pk: int) -> Any:
+        """The first row of `build(pk)`, or None. `key`: everything the statement's text
+        depends on besides the id (None: compile every time, keep nothing)."""
+        statement = self.statements.get(key) if key is not None else None
+        if statement is None:
+            statement, reusable = _compile(build)
+            if statement is None:  # not in a form this can run: the ORM's own way
+                return build(pk).first()
+            if key is not None and reusable:
+                if len(self.statements) >= self.most:
+                    self.statements.clear()
+                self.statements[key] = statement
+        return statement.first(pk)
+
+
+def _compile(build: Callable[[int], QuerySet[Any]]) -> tuple[_Statement | None, bool]:
+    reads: list[str] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        reads.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        qs: Any = build(STAND_IN)
+        if qs._known_related_objects or qs._prefetch_related_lookups or qs._fields is not None:
+            return None, False
+        qs = (qs if qs.ordered else qs.order_by("pk"))[:1]  # as `QuerySet.first()`
+        compiler = qs.query.get_compiler(using=qs.db)
+        sql, params = compiler.as_sql()
+    at = [i for i, value in enumerate(params) if type(value) is int and value == STAND_IN]
+    if len(at) != 1 or compiler.has_extra_select or compiler.klass_info is None:
+        return None, False
+    select, klass_info = compiler.select, compiler.klass_info
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+    statement = _Statement(
+        db=qs.db,
+        sql=sql,
+        params=tuple(params),
+        at=at[0],
+        model=klass_info["model"],
+        init_list=tuple(f[0].target.attname for f in select[start:end]),
+        start=start,
+        end=end,
+        # Django 5.2's signature (the stubs give a later version's `fetch_mode`).
+        populators=tuple(get_related_populators(klass_info, select, qs.db)),  # type: ignore[call-arg]
+        annotations=tuple(compiler.annotation_col_map.items()),
+        converters=tuple(
+            (pos, tuple(convs), expression) for pos, (convs, expression) in converters.items()
+        ),
+    )
+    return statement, not reads
