@@ -24,8 +24,10 @@ from cases.evictions.services.landlords import register_landlord
 from cases.models import Landlord, LandlordSignal
 from housing.models import Shelter, ShelterNight, ShelterPrice
 from partners import services as partner_services
-from partners.models import DailyTally, Partner
+from partners.models import DailyTally, MeetingPlace, Partner
 from partners.services import PartnerData
+from steering import periods, snapshots
+from tests.shared_data import SHARED, load_organisation, register_layer
 
 pytestmark = pytest.mark.django_db
 
@@ -33,22 +35,21 @@ A = "19800101-2387"  # cases.a's head (tests/case_fixtures.py)
 KINDS = ApiClient.Kind.values
 
 
-@pytest.fixture
-def subjects(org):
+def make_subjects(district, users) -> dict:
     landlord = register_landlord(
-        actor=org.users["admin"], kind=Landlord.Kind.HOUSING_COMPANY, name="Familjebostäder"
+        actor=users["admin"], kind=Landlord.Kind.HOUSING_COMPANY, name="Familjebostäder"
     )
-    shelter = Shelter.objects.create(name="Härbärget Navet", district=org.district)
+    shelter = Shelter.objects.create(name="Härbärget Navet", district=district)
     ShelterPrice.objects.create(
         shelter=shelter, valid_from=date(2008, 1, 1), price_per_night=Decimal("400")
     )
-    other_shelter = Shelter.objects.create(name="Härbärget Ankaret", district=org.district)
+    other_shelter = Shelter.objects.create(name="Härbärget Ankaret", district=district)
     ShelterPrice.objects.create(
         shelter=other_shelter, valid_from=date(2008, 1, 1), price_per_night=Decimal("500")
     )
     place = partner_services.create_partner(
-        actor=org.users["coordinator"],
-        district=org.district,
+        actor=users["coordinator"],
+        district=district,
         data=PartnerData(name="Träfflokalen Balder", kind=Partner.Kind.MEETING_PLACE),
     ).meeting_place
     return {
@@ -56,8 +57,40 @@ def subjects(org):
         "shelter": shelter,
         "other_shelter": other_shelter,
         "meeting_place": place,
+        "district": district,
+    }
+
+
+@register_layer("api_subjects")
+def _build_api_subjects_layer() -> dict[str, int]:
+    """The subjects, built once for consecutive tests (tests/shared_data.py), and the
+    statistics months a steering client's first `/api/v1/stats/` publishes (the report
+    of the last full month, as that request asks for it; seconds of work), published
+    once with them rather than in each test that reads the statistics."""
+    district, _units, users = load_organisation()
+    made = make_subjects(district, users)
+    snapshots.report_for(district=district, period=periods.last_full_month(timezone.localdate()))
+    return {name: subject.pk for name, subject in made.items() if name != "district"}
+
+
+@pytest.fixture
+def api_subjects(org):
+    """From the layer above for consecutive tests, else made here (without the months)."""
+    ids = SHARED.layer_data("api_subjects")
+    if ids is None:
+        return make_subjects(org.district, org.users)
+    return {
+        "landlord": Landlord.objects.get(pk=ids["landlord"]),
+        "shelter": Shelter.objects.get(pk=ids["shelter"]),
+        "other_shelter": Shelter.objects.get(pk=ids["other_shelter"]),
+        "meeting_place": MeetingPlace.objects.get(pk=ids["meeting_place"]),
         "district": org.district,
     }
+
+
+@pytest.fixture
+def subjects(api_subjects):
+    return api_subjects
 
 
 def _client_of(kind: str, subjects: dict, **extra) -> tuple[ApiClient, str]:
@@ -275,7 +308,8 @@ def test_the_request_after_the_rate_in_a_window_is_429(subjects, monkeypatch):
     assert _api(other_key).get("/api/v1/stats/").status_code == 200
 
 
-def test_a_staff_session_is_not_throttled_by_the_clients_rates(org, monkeypatch):
+def test_a_staff_session_is_not_throttled_by_the_clients_rates(org, subjects, monkeypatch):
+    # `subjects` for its layer only: the statistics months are published there once.
     monkeypatch.setitem(ClientRateThrottle.THROTTLE_RATES, "steering", "1/min")
     api = APIClient()
     api.force_login(org.users["steering"], backend="django.contrib.auth.backends.ModelBackend")

@@ -4,13 +4,18 @@ PostgreSQL, and not one request fails. And the development server does not hold 
 database connection per browser socket.
 
 The server is `manage.py runserver` in its own process, as `make run` starts it; the
-clients are real HTTP connections (keep-alive, cookies, CSRF), one thread each."""
+clients are real HTTP connections (keep-alive, cookies, CSRF), one thread each. The
+demo data is `seed_demo`'s with one production hash of the password for every demo user
+(tests/demo_seed.py): made in this process for PostgreSQL, in a process of its own for
+the SQLite server's file."""
 
 from __future__ import annotations
 
 import random
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -24,7 +29,9 @@ import pytest
 from django.db import connection
 
 from cases.models import Contact
-from tests.live_http import Client, dev_server, manage, server_env
+from tests.demo_seed import give_demo_users_the_password
+from tests.live_http import ROOT, Client, dev_server, manage, server_env
+from tests.shared_data import DEMO_SEED_ARGS, ensure_seeded
 from tests.sqlite_template import DATABASE_FILE, migrated_into
 
 DURATION = 30.0  # seconds of clicking, as the issue asks
@@ -146,10 +153,12 @@ def postgresql_url() -> str:
     return f"postgres://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def in_parallel(*jobs: Callable[[], Any]) -> list[Any]:
-    """Run the jobs in threads at once; re-raise the first failure."""
+def in_parallel(*jobs: Callable[[], Any], here: int | None = None) -> list[Any]:
+    """Run the jobs at once, each in a thread of its own but job `here` (if given),
+    which runs in this thread; re-raise the first failure."""
     results: list[Any] = [None] * len(jobs)
     failures: list[BaseException] = []
+    here = None if here is None else range(len(jobs))[here]
 
     def run(index: int, job: Callable[[], Any]) -> None:
         try:
@@ -157,9 +166,13 @@ def in_parallel(*jobs: Callable[[], Any]) -> list[Any]:
         except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
             failures.append(exc)
 
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    threads = [
+        threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs) if i != here
+    ]
     for thread in threads:
         thread.start()
+    if here is not None:
+        run(here, jobs[here])
     for thread in threads:
         thread.join()
     if failures:
@@ -179,16 +192,28 @@ def prepare_sqlite(data_dir: Path) -> dict[str, str]:
             "migrate", "--noinput", env=server_env(data_dir=folder, database_url=None)
         ),
     )
-    manage("seed_demo", "--password", PASSWORD, env=env)
+    # `seed_demo`'s data, one production hash of the password for all (tests/demo_seed.py).
+    seed = subprocess.run(
+        [sys.executable, "-m", "tests.demo_seed", PASSWORD],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert seed.returncode == 0, f"seeding the SQLite database failed:\n{seed.stderr[-3000:]}"
     return env
 
 
 def prepare_postgresql(data_dir: Path) -> dict[str, str]:
     """The production database: the server works on this test run's database, which the
-    transactional test empties afterwards."""
+    transactional test empties afterwards. Its demo data is the `demo_seeded` fixture's
+    (`seed_demo` in this process, or a copy of its first build: tests/shared_data.py),
+    and every demo user gets one production hash of the password (tests/demo_seed.py)."""
     data_dir.mkdir()
     env = server_env(data_dir=data_dir, database_url=postgresql_url())
-    manage("seed_demo", "--password", PASSWORD, env=env)
+    ensure_seeded("demo_seeded", DEMO_SEED_ARGS)
+    give_demo_users_the_password(PASSWORD)
     return env
 
 
@@ -202,8 +227,9 @@ def test_eight_people_at_once_on_sqlite_and_on_postgresql(tmp_path):
     on_postgresql = connection.vendor == "postgresql"
     jobs: list[Callable[[], dict[str, str]]] = [lambda: prepare_sqlite(tmp_path / "sqlite")]
     if on_postgresql:
+        # In this thread (the test's database connection), while the SQLite one seeds.
         jobs.append(lambda: prepare_postgresql(tmp_path / "postgresql"))
-    envs = dict(zip(["sqlite", "postgresql"], in_parallel(*jobs), strict=False))
+    envs = dict(zip(["sqlite", "postgresql"], in_parallel(*jobs, here=-1), strict=False))
     with ExitStack() as servers:
         # One after the other: each server holds its port before the next looks for one.
         ports = {
