@@ -8,12 +8,15 @@ jumbled inline).
 One test per role, one sign-in, the pages in a loop: a page of one shape (the same path
 with other ids, the same query keys) is visited once per role. axe-core, the slow part
 (about a second a page), checks each shape once per session (pytest-xdist's workers
-share what they have checked), as the first role that reaches it sees it; the reflow is
-measured for every role, whose pages differ in their buttons and rows. Downloads (CSV,
-the extract) and the Django admin's own pages are not pages of this layout."""
+share what they have checked or are checking), as the first role that reaches it sees
+it; the reflow is measured for every role, whose pages differ in their buttons and rows.
+Downloads (CSV, the extract) and the Django admin's own pages are not pages of this
+layout."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections import deque
 from pathlib import Path
 
@@ -70,28 +73,48 @@ BESIDE = """() => {
 }"""
 
 
+# Both, in one round trip to the page.
+AT_THIS_WIDTH = f"() => [({OVERFLOW})(), ({BESIDE})()]"
+
+
 class AxeChecked:
-    """The shapes axe-core has passed in this session. With pytest-xdist each worker is a
-    process of its own, and the roles' walks are spread over them: a set in each would
-    check a shape once a worker (about a quarter of the reflow tests' axe runs were a
-    shape another worker had passed). The workers share the shapes through a file in the
-    run's temporary directory, a shape a line, appended once its check has passed; a
-    shape two workers reach at the same moment is checked by both, as before."""
+    """The shapes axe-core has checked, or is checking, in this session. With
+    pytest-xdist each worker is a process of its own, and the roles' walks are spread over
+    them: a set in each would check a shape once a worker. A worker claims a shape before
+    it checks it, by creating a file named after the shape in a directory of the run's
+    temporary directory (created exclusively: of two workers reaching a shape at the same
+    moment, one checks it, the other goes on); a shape whose check fails is given up, so
+    the next role that reaches it checks it again, as when only the passed shapes were
+    shared."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.shapes: set[str] = set()
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        self.shapes: set[str] = set()  # claimed by this process
+        if directory is not None:
+            directory.mkdir(exist_ok=True)
 
-    def __contains__(self, path_shape: str) -> bool:
-        if path_shape not in self.shapes and self.path is not None and self.path.exists():
-            self.shapes.update(self.path.read_text(encoding="utf-8").splitlines())
-        return path_shape in self.shapes
+    def _file(self, path_shape: str) -> Path:
+        assert self.directory is not None
+        return self.directory / hashlib.sha256(path_shape.encode()).hexdigest()
 
-    def add(self, path_shape: str) -> None:
+    def claim(self, path_shape: str) -> bool:
+        """Whether this process is to check the shape: nobody has checked it or is
+        checking it (a shape given up after a failure may be claimed again)."""
+        if path_shape in self.shapes:
+            return False
+        if self.directory is not None:
+            try:
+                os.close(os.open(self._file(path_shape), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                return False
         self.shapes.add(path_shape)
-        if self.path is not None:
-            with self.path.open("a", encoding="utf-8") as shared:
-                shared.write(path_shape + "\n")
+        return True
+
+    def give_up(self, path_shape: str) -> None:
+        """The check failed: the next role that reaches the shape checks it again."""
+        self.shapes.discard(path_shape)
+        if self.directory is not None:
+            self._file(path_shape).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -102,13 +125,13 @@ def axe_checked(tmp_path_factory, worker_id) -> AxeChecked:
     return AxeChecked(tmp_path_factory.getbasetemp().parent / "axe-checked-shapes")
 
 
-def walk(page, base: str, axe_checked: AxeChecked) -> tuple[int, list[str]]:
+def walk(page, base: str, axe_checked: AxeChecked) -> tuple[int, int, list[str]]:
     """Visit every page the role can reach by its links from the start page at `base`;
-    the pages that fail."""
+    how many it visited, how many of them axe-core checked, and the pages that fail."""
     queue: deque[str] = deque(["/"])
     shapes: set[str] = set()
     problems: list[str] = []
-    visited = 0
+    visited = checked = 0
     # The fixture fails the test on a blocked script or style too; here it says where.
     page.on(
         "console",
@@ -135,20 +158,24 @@ def walk(page, base: str, axe_checked: AxeChecked) -> tuple[int, list[str]]:
         if "html" not in (response.headers.get("content-type") or ""):
             continue
         visited += 1
-        for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 640})
-            wide = page.evaluate(OVERFLOW)
+        for n, width in enumerate(WIDTHS):
+            if n:  # the page was loaded at the first width
+                page.set_viewport_size({"width": width, "height": 640})
+            wide, beside = page.evaluate(AT_THIS_WIDTH)
             if wide:
                 problems.append(f"{width} px {path}: {wide}")
-            beside = page.evaluate(BESIDE)
             if beside:
                 problems.append(f"{width} px {path}: {beside}")
-        if shape(path) not in axe_checked:
+        if axe_checked.claim(shape(path)):
+            checked += 1
             try:
                 assert_accessible(page)
-                axe_checked.add(shape(path))
             except pytest.fail.Exception as exc:
+                axe_checked.give_up(shape(path))
                 problems.append(f"axe {path}: {exc}")
+            except BaseException:  # a time-out: the test errs, the shape is not checked
+                axe_checked.give_up(shape(path))
+                raise
         hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
         for href in hrefs:
             if not href.startswith(base + "/"):
@@ -156,7 +183,7 @@ def walk(page, base: str, axe_checked: AxeChecked) -> tuple[int, list[str]]:
             link = href[len(base) :].split("#")[0]
             if link and shape(link) not in shapes:
                 queue.append(link)
-    return visited, problems
+    return visited, checked, problems
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -168,8 +195,8 @@ def test_every_page_fits_a_phone_and_passes_axe(
     page.set_default_timeout(60_000)
     # The walk opens the start page first.
     signed_in(role, PASSWORD, start=None)
-    visited, problems = walk(page, live_server.url, axe_checked)
-    print(f"{role}: {visited} pages")
+    visited, checked, problems = walk(page, live_server.url, axe_checked)
+    print(f"{role}: {visited} pages, {checked} checked by axe-core")
     for problem in problems:
         print("PROBLEM", role, problem.splitlines()[0])
     assert visited >= 3, visited
