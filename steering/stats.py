@@ -51,6 +51,7 @@ from .figures import (
     all_figures,
     get,
 )
+from .figures.housing import forecasts_kept
 from .periods import MONTH, Period
 
 SCHEMA_VERSION = 2
@@ -177,6 +178,9 @@ def values_of(distributions: list[dict], key: str) -> dict[int, list]:
     return out
 
 
+# A period's tables read and write nothing between their figures: the cost forecast, asked
+# by two providers, is made once.
+@forecasts_kept()
 def _tables(
     *,
     district,

@@ -7,6 +7,9 @@ responsible for the case. Sums of money carry the number of people behind them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Aggregate, Count, Q, Sum
@@ -98,6 +101,25 @@ def takeovers(scope: Scope) -> dict:
     return {(r["case__responsible_unit_id"], "takeovers"): r["n"] for r in rows}
 
 
+# The forecasts made inside `forecasts_kept`, by (district id, year, as of).
+_KEPT: ContextVar[dict[tuple[int, int, object], tuple[dict, dict]] | None] = ContextVar(
+    "steering_forecasts_kept", default=None
+)
+
+
+@contextmanager
+def forecasts_kept() -> Iterator[None]:
+    """Inside, each forecast is made once: the cost forecast's cells (`cost_forecast`) and
+    the households behind them (`cost_forecast_households`) come from the same forecast,
+    which a month's table would otherwise make twice. For a stretch of code that writes
+    nothing the forecast reads (`steering.stats` making one period's tables)."""
+    token = _KEPT.set({})
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
 def cost_forecast_households(scope: Scope) -> dict:
     return cost_forecast(scope, district=True)
 
@@ -117,6 +139,11 @@ def _forecast_figures(scope: Scope) -> tuple[dict, dict]:
     """
     year = scope.end.year
     as_of = min(scope.end, timezone.localdate())
+    kept = _KEPT.get()
+    key = (scope.district.pk, year, as_of)
+    if kept is not None and key in kept:
+        units_kept, district_kept = kept[key]
+        return dict(units_kept), dict(district_kept)
     cases = Case.objects.filter(responsible_unit__district=scope.district)
     totals: dict[int, Decimal] = {}
     households: dict[int, set[int]] = {}
@@ -134,7 +161,10 @@ def _forecast_figures(scope: Scope) -> tuple[dict, dict]:
         )
         for unit_id, total in totals.items()
     }
-    return units, {"forecast": len(households_anywhere)}
+    district = {"forecast": len(households_anywhere)}
+    if kept is not None:
+        kept[key] = (dict(units), dict(district))
+    return units, district
 
 
 SHELTER_NIGHTS = Figure(

@@ -325,3 +325,28 @@ def test_refresh_publishes_longer_periods_made_together(org, stats_cases):
             months=[source(m) for m in period.month_periods()],
         )
         assert kept[key]["figures"] == alone["figures"], key
+
+
+def test_a_months_tables_make_its_cost_forecast_once(org, monkeypatch):
+    """The cost forecast's cells and the households behind them come from one forecast
+    when a month's tables are made, and a forecast is not kept past them (a record
+    added later is counted by the next one)."""
+    from steering.figures import housing
+
+    made = []
+    real = housing.forecasts_for_cases
+
+    def counted(*args, **kwargs):
+        made.append(kwargs["as_of"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(housing, "forecasts_for_cases", counted)
+    march = month(2026, 3)
+    stats.month_tables(district=org.district, month=march)
+    assert made == [date(2026, 3, 31)]
+    stats.month_tables(district=org.district, month=march)
+    assert len(made) == 2
+    scope = Scope(district=org.district, units=stats.district_units(org.district), period=march)
+    get("cost_forecast").compute(scope)
+    get("cost_forecast").district_total(scope)
+    assert len(made) == 4
