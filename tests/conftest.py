@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.test.utils import override_settings
+from django.utils import translation
 
 from bokvar.models import Unit, User
 
@@ -195,10 +197,23 @@ def login(client):
     return _login
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _swedish_by_default():
+    """Swedish and the fast password hash for the whole run. Set once, not per test: a
+    per-test override sends `setting_changed` twice a test, which empties the caches kept
+    per process (the navigation's badge statements, the case page's statement), so every
+    test compiled them anew as if the process had just started. A test that changes a
+    setting itself (the `settings` fixture) still empties them."""
+    with override_settings(LANGUAGE_CODE="sv", PASSWORD_HASHERS=TEST_PASSWORD_HASHERS):
+        yield
+
+
 @pytest.fixture(autouse=True)
-def _swedish_by_default(settings):
-    settings.LANGUAGE_CODE = "sv"
-    settings.PASSWORD_HASHERS = TEST_PASSWORD_HASHERS
+def _no_language_left_active():
+    """Every test starts with no language activated, as the per-test override of
+    LANGUAGE_CODE left it (`language_changed` resets the active language): a request
+    through the test client activates the reader's language and leaves it active."""
+    translation.deactivate()
 
 
 def pytest_collection_modifyitems(config, items):
