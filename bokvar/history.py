@@ -236,4 +236,4 @@ def keep_history_manager_classes() -> None:
         return manager_class(self.model, instance)
 
     __get__.keeps_manager_class = True  # type: ignore[attr-defined]
-    HistoryDescriptor.__get__ = __get__  # type: ignore[method-assign]
+    HistoryDescriptor.__get__ = __get__

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 
 from bokvar import services as org_services
-from bokvar.models import Role, Unit, User
+from bokvar.models import Role, Unit
 from cases.handovers.services import sending as services
 from cases.models import Handover
 from tests.factories import UserFactory
 
 
-def make_income_colleague(income_support: Unit) -> User:
+def make_income_colleague(income_support):
     user = UserFactory(username="income2", first_name="Ida", last_name="Inkomstsson")
     org_services.add_membership(user=user, unit=income_support, role=Role.CASEWORKER)
     return user

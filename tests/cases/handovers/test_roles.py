@@ -52,7 +52,7 @@ TABLE = [
 ]
 
 
-def _make_people(units: dict[str, Unit]) -> dict[str, User]:
+def _make_people(units):
     """The three staff of the table who are not in the demo organisation."""
     housing = units[Unit.Kind.HOUSING_TEAM]
     colleague = make_income_colleague(units[Unit.Kind.INCOME_SUPPORT])
