@@ -212,3 +212,28 @@ def reason_label(reason: str) -> str:
     """A recorded reason in the reader's language (a reason not in REASONS, e.g. one
     made with a value in it, shows as recorded)."""
     return gettext(reason) if reason in REASONS else reason
+
+
+def keep_history_manager_classes() -> None:
+    """simple-history's `Model.history` (and `instance.history`, and every history row
+    it writes on a save: `create_historical_record` reads the manager through it) made a
+    new manager class on every access, `HistoryManager.from_queryset(HistoricalQuerySet)`,
+    which lists every method of the queryset class with `inspect.getmembers`: about a
+    millisecond of CPU for each save of a model with history. The class depends on
+    nothing but the descriptor's manager and queryset classes, so it is made once per
+    descriptor; the manager itself is still made for each access, bound to the instance
+    as before."""
+    from simple_history.manager import HistoryDescriptor
+
+    if getattr(HistoryDescriptor.__get__, "keeps_manager_class", False):
+        return
+
+    def __get__(self: HistoryDescriptor, instance: Any, owner: Any) -> Any:
+        manager_class = self.__dict__.get("_manager_with_queryset")
+        if manager_class is None:
+            manager_class = self.manager_class.from_queryset(self.queryset_class)
+            self._manager_with_queryset = manager_class
+        return manager_class(self.model, instance)
+
+    __get__.keeps_manager_class = True  # type: ignore[attr-defined]
+    HistoryDescriptor.__get__ = __get__

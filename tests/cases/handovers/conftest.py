@@ -12,13 +12,15 @@ from cases.models import Handover
 from tests.factories import UserFactory
 
 
+def make_income_colleague(income_support):
+    user = UserFactory(username="income2", first_name="Ida", last_name="Inkomstsson")
+    org_services.add_membership(user=user, unit=income_support, role=Role.CASEWORKER)
+    return user
+
+
 @pytest.fixture
 def income_colleague(org):
-    user = UserFactory(username="income2", first_name="Ida", last_name="Inkomstsson")
-    org_services.add_membership(
-        user=user, unit=org.units[Unit.Kind.INCOME_SUPPORT], role=Role.CASEWORKER
-    )
-    return user
+    return make_income_colleague(org.units[Unit.Kind.INCOME_SUPPORT])
 
 
 def send(case, *, actor, kind=Handover.Kind.TRANSFER, to_unit=None, from_unit=None, **kwargs):

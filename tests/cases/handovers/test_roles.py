@@ -16,12 +16,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from bokvar import services as org_services
-from bokvar.models import Role, Unit
+from bokvar.models import Role, Unit, User
 from cases.handovers.services import deciding
 from cases.models import Handover
 from tests.factories import UserFactory
+from tests.shared_data import SHARED, load_organisation, register_layer
 
-from .conftest import send
+from .conftest import make_income_colleague, send
 
 pytestmark = pytest.mark.django_db
 
@@ -51,20 +52,44 @@ TABLE = [
 ]
 
 
-@pytest.fixture
-def people(org, cases, income_colleague):
-    housing = org.units[Unit.Kind.HOUSING_TEAM]
+def _make_people(units):
+    """The three staff of the table who are not in the demo organisation."""
+    housing = units[Unit.Kind.HOUSING_TEAM]
+    colleague = make_income_colleague(units[Unit.Kind.INCOME_SUPPORT])
     sender = UserFactory(username="housingcw", first_name="Hugo", last_name="Husson")
     org_services.add_membership(user=sender, unit=housing, role=Role.CASEWORKER)
     unassigned = UserFactory(username="guide2", first_name="Gun", last_name="Guidsdotter")
     org_services.add_membership(user=unassigned, unit=housing, role=Role.GUIDE)
+    return {"receiving_caseworker": colleague, "sender": sender, "unassigned_guide": unassigned}
+
+
+@register_layer("handover_roles_people", after="cases")
+def _build_people_layer() -> dict[str, int]:
+    _district, units, _users = load_organisation()
+    return {key: user.pk for key, user in _make_people(units).items()}
+
+
+@pytest.fixture
+def handover_roles_people(org, cases) -> dict[str, User]:
+    """Built once for the consecutive tests of this module (a layer, tests/shared_data.py;
+    each test's writes, its handover among them, are still rolled back), else here. The
+    layer's name is this module's alone, so no other module's fixture picks it up."""
+    pks = SHARED.layer_data("handover_roles_people")
+    if pks is None:
+        return _make_people(org.units)
+    by_pk = User.objects.in_bulk(pks.values())
+    return {key: by_pk[pk] for key, pk in pks.items()}
+
+
+@pytest.fixture
+def people(org, cases, handover_roles_people):
     return {
-        "sender": sender,
+        "sender": handover_roles_people["sender"],
         "sending_lead": org.users["coordinator"],
         "assigned_guide": org.users["guide"],
-        "unassigned_guide": unassigned,
+        "unassigned_guide": handover_roles_people["unassigned_guide"],
         "receiving_lead": org.users["caseworker2"],
-        "receiving_caseworker": income_colleague,
+        "receiving_caseworker": handover_roles_people["receiving_caseworker"],
         "other_unit_lead": org.users["caseworker"],
         "steering": org.users["steering"],
         "auditor": org.users["auditor"],
