@@ -28,10 +28,15 @@ household's housing twice for the rest of the year.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
+from django.core.signals import setting_changed
+from django.db import connection, connections
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
@@ -122,16 +127,39 @@ def forecasts_for_cases(
     cases, *, year: int, as_of: date, user: User | None = None
 ) -> list[Forecast]:
     """The forecast of every case of the queryset `cases` active in the year up to `as_of`:
-    four queries in all, whatever the number of cases (statistics use it for a district)."""
+    four queries in all, whatever the number of cases (statistics use it for a district).
+    Without a user (statistics), the four statements are compiled once per `cases` and
+    run with each day's dates (`_KeptForecast`)."""
     as_of = min(as_of, date(year, 12, 31))
     jan1 = date(year, 1, 1)
+    found = _KEPT.run(cases, jan1, as_of) if user is None else None
+    if found is None:
+        rows_qs, nights_qs, others_qs, placements_qs = _statements(cases, jan1, as_of, user)
+        found = (list(rows_qs), list(nights_qs), list(others_qs), list(placements_qs))
+    rows, night_rows, other_rows, placements = found
+    nights: dict[int, tuple[Decimal, Decimal]] = {
+        r["owner"]: (r["total"] or ZERO, r["in_period"] or ZERO) for r in night_rows
+    }
+    others: dict[int, tuple[Decimal, Decimal]] = {
+        r["case_id"]: (r["total"] or ZERO, r["in_period"] or ZERO) for r in other_rows
+    }
+    # A placement costs what it did up to `as_of`; one still running goes on costing its
+    # monthly cost to the end of the year (or to its end, if that is already known).
+    so_far_placed, still_to_pay = _placement_costs(placements, year=year, as_of=as_of)
+    return [
+        _forecast(c, nights, others, so_far_placed, still_to_pay, year=year, as_of=as_of)
+        for c in rows
+    ]
+
+
+def _statements(cases, jan1: date, as_of: date, user: User | None) -> tuple[Any, Any, Any, Any]:
+    """The four querysets of `forecasts_for_cases`: the cases (values), the nights' sums
+    per case, the other items' sums per case, and the placements."""
     selected = cases.filter(opened_on__lte=as_of).filter(
         Q(closed_on__isnull=True) | Q(closed_on__gte=jan1)
     )
-    rows = list(
-        selected.values(
-            "id", "number", "responsible_unit_id", "household_id", "opened_on", "closed_on"
-        )
+    rows = selected.values(
+        "id", "number", "responsible_unit_id", "household_id", "opened_on", "closed_on"
     )
     # Subqueries rather than lists of ids: always the same four queries, none left out
     # when there are no cases, and no long IN lists for a whole district.
@@ -151,40 +179,178 @@ def forecasts_for_cases(
             household_id=OuterRef("person__household_id"), start_on__lte=OuterRef("night")
         ).filter(Q(end_on__isnull=True) | Q(end_on__gte=OuterRef("night")))
     )
-    nights: dict[int, tuple[Decimal, Decimal]] = {
-        r["owner"]: (r["total"] or ZERO, r["in_period"] or ZERO)
-        for r in night_rows.annotate(open_case=open_case, owner=owner, placed=in_apartment)
+    nights = (
+        night_rows.annotate(open_case=open_case, owner=owner, placed=in_apartment)
         .order_by()
         .values("owner")
         .annotate(
             total=Sum("cost"),
             in_period=Sum("cost", filter=Q(open_case__isnull=False, placed=False)),
         )
-    }
-    others: dict[int, tuple[Decimal, Decimal]] = {
-        r["case_id"]: (r["total"] or ZERO, r["in_period"] or ZERO)
-        for r in CostItem.objects.filter(
-            case_id__in=selected.values("id"), on__gte=jan1, on__lte=as_of
-        )
+    )
+    others = (
+        CostItem.objects.filter(case_id__in=selected.values("id"), on__gte=jan1, on__lte=as_of)
         .order_by()
         .values("case_id")
         .annotate(
             total=Sum("amount"), in_period=Sum("amount", filter=Q(on__gte=F("case__opened_on")))
         )
-    }
-    # A placement costs what it did up to `as_of`; one still running goes on costing its
-    # monthly cost to the end of the year (or to its end, if that is already known).
-    so_far_placed, still_to_pay = _placement_costs(
-        Placement.objects.filter(case_id__in=selected.values("id"), start_on__lte=as_of).filter(
-            Q(end_on__isnull=True) | Q(end_on__gte=jan1)
-        ),
-        year=year,
-        as_of=as_of,
     )
-    return [
-        _forecast(c, nights, others, so_far_placed, still_to_pay, year=year, as_of=as_of)
-        for c in rows
-    ]
+    placements = Placement.objects.filter(
+        case_id__in=selected.values("id"), start_on__lte=as_of
+    ).filter(Q(end_on__isnull=True) | Q(end_on__gte=jan1))
+    return rows, nights, others, placements
+
+
+# Stand for 1 January and the as-of day while the statements are compiled (two pairs:
+# the statements are compiled with both, and kept only if the dates are plain parameters,
+# in the same places, and nothing else differs). No case dates from the year 1000.
+_STAND_INS = ((date(1000, 2, 3), date(1000, 5, 7)), (date(1001, 3, 4), date(1001, 8, 9)))
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """One of the four statements: its text, its parameters with the stand-ins, where
+    1 January and the as-of day go, and how to make its rows as `QuerySet.values` does."""
+
+    db: str
+    sql: str
+    params: tuple[Any, ...]
+    jan1_at: tuple[int, ...]
+    as_of_at: tuple[int, ...]
+    names: tuple[str, ...]
+    # (position, converters, expression) of each column that has converters
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+
+    def rows(self, jan1: date, as_of: date) -> list[dict[str, Any]]:
+        params = list(self.params)
+        for i in self.jan1_at:
+            params[i] = jan1
+        for i in self.as_of_at:
+            params[i] = as_of
+        db = connections[self.db]
+        with db.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            found = cursor.fetchall()
+        made = []
+        for row in found:
+            values = list(row)
+            for pos, convs, expression in self.converters:
+                value = values[pos]
+                for convert in convs:
+                    value = convert(value, expression, db)
+                values[pos] = value
+            made.append(dict(zip(self.names, values, strict=True)))
+        return made
+
+
+class _KeptForecast:
+    """The four statements of `forecasts_for_cases` without a user, compiled once per
+    `cases` (its database and compiled text: a district's cases) and run with each
+    day's dates. Only the text is kept: every call reads the rows as they are now. A
+    statement whose building read the database is not kept, nor one whose dates are not
+    plain parameters; then the ORM's own way runs. At most `most` keys a process,
+    emptied on any settings change (tests)."""
+
+    def __init__(self, most: int = 500) -> None:
+        self.statements: dict[Hashable, tuple[_Kept, ...]] = {}
+        self.most = most
+        setting_changed.connect(self._forget, weak=False)
+
+    def _forget(self, **kwargs: object) -> None:
+        self.statements.clear()
+
+    def run(self, cases, jan1: date, as_of: date) -> tuple[list[Any], ...] | None:
+        """The four statements' rows for the day, or None (the caller asks the ORM)."""
+        key = _key(cases)
+        if key is None:
+            return None
+        statements = self.statements.get(key)
+        if statements is None:
+            statements = _compile(cases)
+            if statements is None:
+                return None
+            if len(self.statements) >= self.most:
+                self.statements.clear()
+            self.statements[key] = statements
+        rows, nights, others, placements = (s.rows(jan1, as_of) for s in statements)
+        return rows, nights, others, [SimpleNamespace(**p) for p in placements]
+
+
+def _key(cases) -> Hashable | None:
+    if cases._fields is not None or cases._prefetch_related_lookups:
+        return None
+    sql, params = cases.query.sql_with_params()
+    key = (cases.db, cases.model, sql, tuple(params))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _compile(cases) -> tuple[_Kept, ...] | None:
+    """The four statements with stand-in dates, or None when they cannot be kept."""
+    reads: list[str] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        reads.append(sql)
+        return execute(sql, params, many, context)
+
+    compiled = []
+    with connection.execute_wrapper(watch):
+        for jan1, as_of in _STAND_INS:
+            rows, nights, others, placements = _statements(cases, jan1, as_of, None)
+            placements = placements.values("case_id", "start_on", "end_on", "monthly_cost")
+            made = []
+            for qs in (rows, nights, others, placements):
+                compiler = qs.query.get_compiler(using=qs.db)
+                sql, params = compiler.as_sql()
+                made.append((qs, compiler, sql, tuple(params)))
+            compiled.append(made)
+    if reads:
+        return None
+    (a_jan1, a_as_of), (b_jan1, b_as_of) = _STAND_INS
+    kept = []
+    for (qs, compiler, sql, params), (_qs, _compiler, b_sql, b_params) in zip(
+        *compiled, strict=True
+    ):
+        if sql != b_sql or len(params) != len(b_params) or compiler.has_extra_select:
+            return None
+        jan1_at, as_of_at = [], []
+        for i, (a, b) in enumerate(zip(params, b_params, strict=True)):
+            if type(a) is date and a == a_jan1 and type(b) is date and b == b_jan1:
+                jan1_at.append(i)
+            elif type(a) is date and a == a_as_of and type(b) is date and b == b_as_of:
+                as_of_at.append(i)
+            elif a != b or type(a) is not type(b) or a in (a_jan1, a_as_of):
+                return None  # a parameter made from a date, or a stand-in out of place
+        if not as_of_at:
+            return None
+        query = qs.query
+        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        columns = [s[0] for s in compiler.select[: compiler.col_count]]
+        if len(names) != len(columns):
+            return None
+        converters = compiler.get_converters(columns)
+        kept.append(
+            _Kept(
+                db=qs.db,
+                sql=sql,
+                params=params,
+                jan1_at=tuple(jan1_at),
+                as_of_at=tuple(as_of_at),
+                names=tuple(names),
+                converters=tuple(
+                    (pos, tuple(convs), expression)
+                    for pos, (convs, expression) in converters.items()
+                ),
+            )
+        )
+    return tuple(kept)
+
+
+_KEPT = _KeptForecast()
 
 
 def _placement_costs(

@@ -198,3 +198,75 @@ def test_the_forecast_page_costs_the_same_queries_however_many_clients(
     with CaptureQueriesContext(connection) as large:
         assert len(client.get(url).context["rows"]) == 5
     assert len(large) == len(small)
+
+
+def test_statistics_forecasts_by_kept_statements_equal_the_orms(
+    org, cases, shelter, coordinator, make_case, monkeypatch
+):
+    """Without a user (statistics) the four statements are compiled once per district's
+    cases and run with each day's dates: the same forecasts as the ORM's querysets of
+    that day, on cases, nights, placements and items before, inside and after cases."""
+    from housing import forecast
+
+    year = 2025
+    _grow(org, make_case, shelter, coordinator, year, 3)
+    first = cases.a
+    Case.objects.filter(pk=first.pk).update(opened_on=date(2024, 11, 1))
+    _close(first, date(2025, 3, 31))
+    second = make_case(opened_on=date(2025, 6, 1))
+    Case.objects.filter(pk=second.pk).update(household_id=first.household_id)
+    adult = org.units["adult"]
+    _nights(first, shelter, adult, date(2024, 12, 20), 20, coordinator)
+    _nights(first, shelter, adult, date(2025, 5, 1), 5, coordinator)
+    _nights(first, shelter, adult, date(2025, 7, 1), 10, coordinator)
+    services.add_cost_item(
+        actor=coordinator,
+        case_id=second.pk,
+        category=CostCategory.objects.create(name="Flytt"),
+        on=date(2025, 5, 15),
+        amount=Decimal("512.50"),
+    )
+    days = [
+        (2024, date(2024, 12, 31)),
+        *((year, date(year, m, 1 + (m % 3) * 9)) for m in range(1, 13)),
+        (year, date(year + 1, 2, 1)),
+    ]
+    district = Case.objects.filter(responsible_unit__district=org.district)
+
+    def orm(cases, jan1, as_of):
+        return None
+
+    forecast._KEPT.statements.clear()
+    kept = [forecast.forecasts_for_cases(district, year=y, as_of=d) for y, d in days]
+    assert len(forecast._KEPT.statements) == 1
+    with monkeypatch.context() as m:
+        m.setattr(forecast._KEPT, "run", orm)
+        by_orm = [forecast.forecasts_for_cases(district, year=y, as_of=d) for y, d in days]
+    assert kept == by_orm
+    assert sum(1 for rows in kept for r in rows if r.forecast) > 20
+    assert any(r.shelter_cost and r.placement_cost for rows in kept for r in rows)
+    assert any(r.other_cost % 1 for rows in kept for r in rows)
+    # Compiled once: a second day only runs the four statements.
+    with CaptureQueriesContext(connection) as queries:
+        assert forecast.forecasts_for_cases(district, year=year, as_of=date(year, 8, 31))
+    assert len(queries) == 4
+
+    # Where a date is not a plain parameter (here a day after the as-of day), or where
+    # building read the database, nothing is kept and the ORM's way gives the answer.
+    real = forecast._statements
+
+    def shifted(cases, jan1, as_of, user):
+        return real(cases.exclude(opened_on=as_of + timedelta(days=1)), jan1, as_of, user)
+
+    def reading(cases, jan1, as_of, user):
+        Case.objects.count()
+        return real(cases, jan1, as_of, user)
+
+    for build in (shifted, reading):
+        forecast._KEPT.statements.clear()
+        with monkeypatch.context() as m:
+            m.setattr(forecast, "_statements", build)
+            assert forecast._compile(district) is None
+            again = [forecast.forecasts_for_cases(district, year=y, as_of=d) for y, d in days]
+        assert again == by_orm
+        assert not forecast._KEPT.statements
