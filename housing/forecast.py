@@ -36,10 +36,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.core.signals import setting_changed
-from django.db import connection, connections
+from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from bokvar.compiled import convert_row, reads_watched
 from bokvar.models import User
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import people as people_selectors
@@ -232,16 +233,10 @@ class _Kept:
         with db.cursor() as cursor:
             cursor.execute(self.sql, params)
             found = cursor.fetchall()
-        made = []
-        for row in found:
-            values = list(row)
-            for pos, convs, expression in self.converters:
-                value = values[pos]
-                for convert in convs:
-                    value = convert(value, expression, db)
-                values[pos] = value
-            made.append(dict(zip(self.names, values, strict=True)))
-        return made
+        return [
+            dict(zip(self.names, convert_row(list(row), self.converters, db), strict=True))
+            for row in found
+        ]
 
 
 class _KeptForecast:
@@ -291,14 +286,8 @@ def _key(cases) -> Hashable | None:
 
 def _compile(cases) -> tuple[_Kept, ...] | None:
     """The four statements with stand-in dates, or None when they cannot be kept."""
-    reads: list[str] = []
-
-    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        reads.append(sql)
-        return execute(sql, params, many, context)
-
     compiled = []
-    with connection.execute_wrapper(watch):
+    with reads_watched() as reads:
         for jan1, as_of in _STAND_INS:
             rows, nights, others, placements = _statements(cases, jan1, as_of, None)
             placements = placements.values("case_id", "start_on", "end_on", "monthly_cost")

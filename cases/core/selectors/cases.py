@@ -12,8 +12,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
+from bokvar.compiled import reader_key
 from bokvar.models import Unit, User
 from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of, unit_staff_by_unit
@@ -158,7 +158,8 @@ def get_case_for_page(request: Any, case_id: int) -> Case:
         )
 
     # The statement is compiled once per reader (kept.KeptFirst) and run for each page.
-    found = _CASE_FOR_PAGE.first(_reader_key(user), build, case_id)  # with the annotations
+    key = reader_key(user, Case.objects.all().db)
+    found = _CASE_FOR_PAGE.first(key, build, case_id)  # with the annotations
     if found is None:
         raise Http404
     case: Case = found
@@ -168,22 +169,6 @@ def get_case_for_page(request: Any, case_id: int) -> Case:
 
 
 _CASE_FOR_PAGE = KeptFirst()
-
-
-def _reader_key(user: Any) -> tuple[Any, ...] | None:
-    """What the text of a statement of the reader's permission filters depends on: the
-    reader, their account's flags, their roles as loaded for this request (a new
-    membership gives a new key), the database and the day."""
-    if not isinstance(user, User):
-        return None
-    return (
-        Case.objects.all().db,
-        user.pk,
-        user.is_active,
-        user.is_superuser,
-        roles_of(user),
-        timezone.localdate(),
-    )
 
 
 def may_write(request: Any, case: Case) -> bool:

@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.signals import setting_changed
-from django.db import connection, connections
+from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+
+from bokvar.compiled import convert_row, reads_watched
 
 # No id is negative.
 STAND_IN = -770_000_229
@@ -53,12 +55,7 @@ class _Statement:
             found = cursor.fetchone()
         if found is None:
             return None
-        row = list(found)
-        for pos, convs, expression in self.converters:
-            value = row[pos]
-            for convert in convs:
-                value = convert(value, expression, db)
-            row[pos] = value
+        row = convert_row(list(found), self.converters, db)
         obj = self.model.from_db(self.db, list(self.init_list), row[self.start : self.end])
         for populator in self.populators:
             populator.populate(row, obj)
@@ -95,13 +92,7 @@ class KeptFirst:
 
 
 def _compile(build: Callable[[int], QuerySet[Any]]) -> tuple[_Statement | None, bool]:
-    reads: list[str] = []
-
-    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        reads.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(watch):
+    with reads_watched() as reads:
         qs: Any = build(STAND_IN)
         if qs._known_related_objects or qs._prefetch_related_lookups or qs._fields is not None:
             return None, False

@@ -33,8 +33,7 @@ from django.db.models import (
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
-from bokvar.models import User
-from bokvar.selectors import roles_of
+from bokvar.compiled import reader_key, reads_watched
 
 from ...models import Case
 from .per_request import once
@@ -156,30 +155,14 @@ class _Statement:
 
 
 def _statement_key(request: Any, lists: list[CaseRows]) -> tuple[Any, ...] | None:
-    user = getattr(request, "user", None)
-    if not isinstance(user, User):
-        return None
-    return (
-        tuple(lists),
-        Case.objects.all().db,
-        user.pk,
-        user.is_active,
-        user.is_superuser,
-        roles_of(user),
-        timezone.localdate(),
-    )
+    reader = reader_key(getattr(request, "user", None), Case.objects.all().db)
+    return None if reader is None else (tuple(lists), *reader)
 
 
 def _compile(request: Any, lists: list[CaseRows]) -> tuple[_Statement, bool]:
     """The statement of `lists` for the request's reader, and whether it may be kept:
     its building read nothing from the database and the case's id is one parameter."""
-    reads: list[str] = []
-
-    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        reads.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(watch):
+    with reads_watched() as reads:
         querysets = [rows.rows(request, _reference) for rows in lists]
         arrays = {}
         for i, (rows, qs) in enumerate(zip(lists, querysets, strict=True)):
