@@ -111,14 +111,17 @@ def pinned_primary_cells(
             arcs.append((row_end, col_end, var))
         if dec_y:
             arcs.append((col_end, row_end, var))
+    # The arcs by the node they leave, read by every search below: a search then looks
+    # at each arc once, not at every arc for each node it reaches.
+    leaving: dict[Node, list[tuple[Node, Var]]] = {}
+    for a, b, var in arcs:
+        leaving.setdefault(a, []).append((b, var))
     pinned: list[Cell] = []
     for cell, mark in marks.items():
         if mark != PRIMARY:
             continue
-        row_end, col_end = ends[cell]
         own = [(a, b) for a, b, var in arcs if var == cell]
-        others = [(a, b, var) for a, b, var in arcs if var != cell]
-        movable = any(_reaches(others, start=b, goal=a) for a, b in own)
+        movable = any(_reaches(leaving, start=b, goal=a, without=cell) for a, b in own)
         if not movable:
             pinned.append(cell)
     return sorted(pinned)
@@ -157,15 +160,19 @@ def _signs(incidences: dict[Var, list[tuple[int, int]]]) -> dict[Var, int]:
     return var_sign
 
 
-def _reaches(arcs: list[tuple[Node, Node, Var]], *, start: Node, goal: Node) -> bool:
+def _reaches(
+    leaving: dict[Node, list[tuple[Node, Var]]], *, start: Node, goal: Node, without: Var
+) -> bool:
+    """Whether `goal` is reached from `start` over the arcs (`leaving`: by the node they
+    leave) of every variable but `without`."""
     if start == goal:
         return True
     seen = {start}
     queue = deque([start])
     while queue:
         node = queue.popleft()
-        for a, b, _var in arcs:
-            if a == node and b not in seen:
+        for b, var in leaving.get(node, ()):
+            if var != without and b not in seen:
                 if b == goal:
                     return True
                 seen.add(b)

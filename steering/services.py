@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from bokvar.history import attribute
+from bokvar.bulk import insert
 from bokvar.models import District, User
 
 from . import selectors, stats
@@ -54,13 +54,37 @@ def _save(
 ) -> MonthlyReport:
     """Store `data`, the month's tables made against `latest` (its latest version, if
     any; the district row is locked), as the next version."""
+    report = _next_version(
+        district=district,
+        period=period,
+        actor=actor,
+        reason=reason,
+        latest=latest,
+        data=data,
+        distributions=distributions,
+    )
+    _save_many([report], district=district, actor=actor, reason=reason)
+    return report
+
+
+def _next_version(
+    *,
+    district: District,
+    period: Period,
+    actor: User,
+    reason: str,
+    latest: MonthlyReport | None,
+    data: dict,
+    distributions: dict,
+) -> MonthlyReport:
+    """The unsaved next version of a month: `data` made against `latest`."""
     version = (latest.version if latest else 0) + 1
     previous = latest.data if latest is not None else None
     # The stored JSON names its own version, so an exported copy says which one it is.
     data["version"] = version
     if previous is not None:
         data["changes"] = changes(previous, data)
-    report = MonthlyReport(
+    return MonthlyReport(
         district=district,
         period=period.key,
         version=version,
@@ -70,9 +94,51 @@ def _save(
         data=data,
         distributions=distributions,
     )
-    report.full_clean()
-    attribute(report, user=actor, reason=reason).save()
-    return report
+
+
+# The model's constraints `_validate_many` checks for many reports at once; a model with
+# any other constraint is validated report by report (`full_clean`), as before.
+_CHECKED_TOGETHER = frozenset({"report_version_unique", "report_version_positive"})
+
+
+def _validate_many(reports: list[MonthlyReport]) -> None:
+    """What `full_clean` checks on each report (`ValidationError` as it raises it), with
+    the database asked once, not four times a report: the fields of each (lengths,
+    ranges, JSON); the district and the author, the same for all, looked up once; the
+    versions unique in one query and positive in Python (their check constraint)."""
+    constraints = {c.name: c for c in MonthlyReport._meta.constraints}
+    shared = {(r.district_id, r.generated_by_id) for r in reports}
+    if set(constraints) != _CHECKED_TOGETHER or len(shared) != 1:
+        for report in reports:
+            report.full_clean()
+        return
+    first, *others = reports
+    first.clean_fields()  # the foreign keys looked up here, once
+    for report in others:
+        report.clean_fields(exclude=["district", "generated_by"])
+    positive = constraints["report_version_positive"]
+    for report in reports:
+        if report.version < 1:
+            positive.validate(MonthlyReport, report)  # raises as full_clean does
+    # Two of `reports` with the same month and version fail on the database's unique
+    # constraint, as the second of two saves did.
+    keys = {(r.period, r.version): r for r in reports}
+    wanted = Q()
+    for period, version in keys:
+        wanted |= Q(period=period, version=version)
+    taken = MonthlyReport.objects.filter(wanted, district_id=first.district_id)
+    for period, version in taken.values_list("period", "version").order_by():
+        constraints["report_version_unique"].validate(MonthlyReport, keys[(period, version)])
+
+
+def _save_many(
+    reports: list[MonthlyReport], *, district: District, actor: User, reason: str
+) -> None:
+    """Validate and insert `reports` (new versions of the district's months, the
+    district row locked) with their history rows, in three statements however many
+    (`bokvar.bulk.insert`: the ids, the reports, their history), not two each."""
+    _validate_many(reports)
+    insert(MonthlyReport, reports, user_id=actor.pk, reason=reason)
 
 
 def changes(old: dict, new: dict) -> dict:
@@ -168,8 +234,8 @@ def publish_months(
         previous={key: latest[key].data for key in missing if key in latest},
         distributions=distributions,
     )
-    for key, period in missing.items():
-        out[key] = _save(
+    new = {
+        key: _next_version(
             district=district,
             period=period,
             actor=actor,
@@ -178,7 +244,10 @@ def publish_months(
             data=made[key],
             distributions=distributions[key],
         )
-    return out
+        for key, period in missing.items()
+    }
+    _save_many(list(new.values()), district=district, actor=actor, reason=reason)
+    return out | new
 
 
 @transaction.atomic

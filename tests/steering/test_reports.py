@@ -8,6 +8,9 @@ from datetime import date
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -174,3 +177,95 @@ def test_frozen_reports_survive_a_retention_run(client, org, steering, stats_cas
     page = client.get(reverse("steering:report", args=[report.pk]))
     assert page.status_code == 200 and "2026-03" in page.content.decode()
     assert client.get(reverse("steering:report_csv", args=[report.pk])).content == before_csv
+
+
+def _writes(queries) -> list[str]:
+    """The statements through Django's cursor that wrote reports or their history rows
+    (a COPY, `bokvar.bulk`, goes past it: a constant number either way)."""
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith(("INSERT", "COPY")) and "steering_monthlyreport" in q["sql"]
+    ]
+
+
+def test_months_published_together_are_stored_with_their_history_in_a_fixed_number_of_writes(
+    org, stats_cases, coordinator
+):
+    # The same writes for 3 months as for 12 (`bokvar.bulk.insert`: the ids, a COPY of
+    # the reports and one of their history rows), not two INSERTs per month.
+    from steering import services
+
+    writes = []
+    for first, count in (("2025-01", 3), ("2025-04", 12)):
+        months = [parse_period(first).shifted(n) for n in range(count)]
+        with CaptureQueriesContext(connection) as queries:
+            made = services.publish_months(
+                district=org.district, periods=months, actor=coordinator, reason="test"
+            )
+        writes.append(len(_writes(queries)))
+        assert [r.version for r in made.values()] == [1] * count
+        for report in made.values():
+            assert report.pk is not None and not report._state.adding
+            # One history row each, as a save() with `attribute` wrote it.
+            (row,) = report.history.all()
+            assert (row.history_type, row.history_user, row.history_change_reason) == (
+                "+",
+                coordinator,
+                "test",
+            )
+            assert (row.data, row.distributions, row.version) == (
+                report.data,
+                report.distributions,
+                1,
+            )
+        stored = MonthlyReport.objects.filter(period__in=[m.key for m in months])
+        assert {r.pk: r.data for r in stored} == {r.pk: r.data for r in made.values()}
+    assert writes[0] == writes[1]
+
+
+def test_months_published_together_are_validated_as_full_clean_validates_them(
+    org, stats_cases, coordinator
+):
+    # What full_clean refused one by one is refused for the batch, and nothing is stored.
+    from steering import services
+
+    months = [parse_period("2025-01"), parse_period("2025-02")]
+    with pytest.raises(ValidationError) as error:
+        services.publish_months(
+            district=org.district, periods=months, actor=coordinator, reason="x" * 41
+        )
+    assert "reason" in error.value.message_dict
+    assert not MonthlyReport.objects.exists()
+    # A version another writer stored meanwhile: the unique constraint's error, as
+    # full_clean gives it, before anything is written.
+    services.publish_months(
+        district=org.district, periods=months[:1], actor=coordinator, reason="t"
+    )
+    taken = MonthlyReport.objects.get()
+    clash = MonthlyReport(
+        district=org.district,
+        period=taken.period,
+        version=1,
+        generated_at=timezone.now(),
+        generated_by=coordinator,
+        reason="t",
+        data={"schema": 0},
+    )
+    fresh = MonthlyReport(
+        **{f.attname: getattr(clash, f.attname) for f in clash._meta.concrete_fields}
+    )
+    fresh.period, fresh.pk = months[1].key, None
+    with pytest.raises(ValidationError) as error:
+        services._save_many([fresh, clash], district=org.district, actor=coordinator, reason="t")
+    with pytest.raises(ValidationError) as alone:
+        clash.full_clean()
+    assert error.value.messages == alone.value.messages
+    # And a version below 1 is refused by the model's check constraint's own message.
+    fresh.version = 0
+    with pytest.raises(ValidationError) as error:
+        services._save_many([fresh], district=org.district, actor=coordinator, reason="t")
+    with pytest.raises(ValidationError) as alone:
+        fresh.full_clean()
+    assert error.value.messages == alone.value.messages
+    assert list(MonthlyReport.objects.all()) == [taken]
