@@ -93,7 +93,8 @@ def set_up_django(*, debug: bool) -> None:
         os.environ["DEBUG"] = "1"
     else:
         production = environment(os.environ)
-        collect_static(production)
+        # STATIC_ROOT may come from the caller's environment (the load smoke keeps it).
+        collect_static({**os.environ, **production})
         os.environ.update(production)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bokvar.settings")
     django.setup()

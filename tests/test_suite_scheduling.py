@@ -85,6 +85,23 @@ def test_a_changed_project_module_a_migration_imports_changes_the_fingerprint(
     assert template_db.fingerprint(migrations) != before
 
 
+@pytest.mark.parametrize(
+    "name", ["audit.management.commands.setup_database_roles", "audit.models", "tests.db_roles"]
+)
+def test_a_changed_module_of_the_template_s_migration_changes_the_fingerprint(
+    name, migrations, tmp_path, monkeypatch
+):
+    """The template is migrated by `setup_database_roles --migrate` with its roles and
+    grants (the fresh-install test checks a copy of it): a change there makes it again."""
+    module = tmp_path / "module.py"
+    module.write_text("GRANTS = 1\n")
+    real = template_db._module_file
+    monkeypatch.setattr(template_db, "_module_file", lambda n: module if n == name else real(n))
+    before = template_db.fingerprint(migrations)
+    module.write_text("GRANTS = 2\n")
+    assert template_db.fingerprint(migrations) != before
+
+
 def test_only_project_modules_count_as_a_migrations_imports():
     source = b"""
 import uuid
