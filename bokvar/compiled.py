@@ -17,7 +17,6 @@ from django.db.models.query import ValuesListIterable
 from django.utils import timezone
 
 from .models import User
-from .selectors import roles_of
 
 
 @contextmanager
@@ -54,6 +53,8 @@ def reader_key(user: Any, db: str) -> tuple[Any, ...] | None:
     reader, their account's flags, their roles as loaded for this request (a new
     membership gives a new key), the database and the day. None: not a signed-in user,
     keep nothing."""
+    from .selectors import roles_of  # the selectors keep their statements here
+
     if not isinstance(user, User):
         return None
     return (
