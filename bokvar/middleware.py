@@ -38,7 +38,7 @@ def _device(model: type[Device], pk: int) -> Device | None:
     return model.from_db(router.db_for_read(model), columns, list(rows[0]))
 
 
-class VerifiedDevice(OTPMiddleware):
+class VerifiedDevice(OTPMiddleware):  # type: ignore[misc]  # django-otp ships no types
     """django-otp's OTPMiddleware (which device verified the session), with the device
     read by a kept statement instead of a queryset built on every request. The same
     device, the same checks (`_finalize_device`: the user's own, confirmed), the same

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def _signed_in(user, device_id: str) -> Client:
     client = Client()
-    type(client).force_login.__wrapped__(client, user, "django.contrib.auth.backends.ModelBackend")
+    # Django's own login, without the device tests/conftest.py's wrapper puts in.
+    plain_force_login = type(client).force_login.__wrapped__  # type: ignore[attr-defined]  # set by tests/conftest.py
+    plain_force_login(client, user, "django.contrib.auth.backends.ModelBackend")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device_id
     session.save()
