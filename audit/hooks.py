@@ -61,11 +61,15 @@ def record_read(
     return append(**_values(request, [obj], how, via)[0])
 
 
-def record_denied(request: HttpRequest, *, obj: models.Model, how: str = How.PAGE):
-    """Record that the signed-in user was refused `obj` (403/404 although it exists)."""
+def record_denied(
+    request: HttpRequest, *, obj: models.Model, how: str = How.PAGE, subject: Subject | None = None
+):
+    """Record that the signed-in user was refused `obj` (403/404 although it exists).
+    `subject`: who `obj` concerns, when the caller has just read it (`subjects_of`)."""
     from .chain import append
 
-    return append(**_values(request, [obj], how, None)[0], denied=True)
+    subjects = None if subject is None else [subject]
+    return append(**_values(request, [obj], how, None, subjects)[0], denied=True)
 
 
 def _acting(actor: Any) -> tuple[Any, str] | None:
@@ -130,10 +134,17 @@ def record_reads(request: HttpRequest, *, objs, how: str = How.PAGE):
     return append_many(_values(request, objs, how, None)) if objs else []
 
 
-def _values(request: HttpRequest, objs: list[models.Model], how: str, via) -> list[dict]:
+def _values(
+    request: HttpRequest,
+    objs: list[models.Model],
+    how: str,
+    via,
+    subjects: list[Subject] | None = None,
+) -> list[dict]:
     roles = roles_of(request.user)
     ip = client_ip(request)
-    subjects = subjects_of(objs, via=via)
+    if subjects is None:
+        subjects = subjects_of(objs, via=via)
     outside = [_outside(subject, roles) for subject in subjects]
     # Outside one's units, the read is explained only by a handover to one of them; decided
     # now, as things stand at the read (a grant given or taken later changes nothing).

@@ -68,4 +68,5 @@ class DeniedReadMiddleware:
         how = How.API if request.path.startswith("/api/") else How.PAGE
         # The refusal was answered already; the log entry commits on its own.
         with transaction.atomic():
-            record_denied(request, obj=obj, how=how)
+            # The subject just read: describing the object again was a second query.
+            record_denied(request, obj=obj, how=how, subject=subject)

@@ -5,15 +5,18 @@ its text again with new parameters; these are the rules they keep alike."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.core.signals import setting_changed
+from django.db import connection, connections, router
+from django.db.models import Model, QuerySet
+from django.db.models.query import ValuesListIterable
 from django.utils import timezone
 
 from .models import User
-from .selectors import roles_of
 
 
 @contextmanager
@@ -50,6 +53,8 @@ def reader_key(user: Any, db: str) -> tuple[Any, ...] | None:
     reader, their account's flags, their roles as loaded for this request (a new
     membership gives a new key), the database and the day. None: not a signed-in user,
     keep nothing."""
+    from .selectors import roles_of  # the selectors keep their statements here
+
     if not isinstance(user, User):
         return None
     return (
@@ -60,3 +65,90 @@ def reader_key(user: Any, db: str) -> tuple[Any, ...] | None:
         roles_of(user),
         timezone.localdate(),
     )
+
+
+# No id is negative: the stand-in for the ids while a `KeptIdRows` statement is compiled.
+_IDS_STAND_IN = -770_000_331
+
+
+@dataclass(frozen=True)
+class _IdRowsStatement:
+    sql: str
+    params: tuple[Any, ...]
+    at: int  # where the array of ids goes in `params`
+    # (position, converters, expression) of each column that has converters
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+
+
+class KeptIdRows:
+    """The rows of `build(ids)`, a `values_list` queryset that filters on `…__any=ids`,
+    by its statement compiled once per database (issue 22).
+
+    On PostgreSQL `__any` sends the ids as one array parameter (bokvar.lookups), so the
+    statement's text does not depend on them nor on their number: it is built and
+    compiled once, and each call runs the kept text with its ids (the rows are always
+    read as they are now). The rows are tuples in the queryset's order of fields, with
+    the compiler's converters applied, as `values_list` gives them. Elsewhere (SQLite
+    writes one placeholder per id), and for a queryset in another form, the ORM's own
+    way. As for every kept statement, one whose building read the database is not kept.
+    """
+
+    def __init__(self, model: type[Model], build: Callable[[list[int]], QuerySet[Any, Any]]):
+        self.model = model
+        self.build = build
+        self.statements: dict[str, _IdRowsStatement | None] = {}
+        setting_changed.connect(self._forget, weak=False)
+
+    def _forget(self, **kwargs: object) -> None:
+        self.statements.clear()
+
+    def rows(self, ids: Iterable[int]) -> list[tuple[Any, ...]]:
+        ids = list(ids)
+        alias = router.db_for_read(self.model)
+        db = connections[alias]
+        if db.vendor != "postgresql":
+            return list(self.build(ids))
+        if alias in self.statements:
+            statement = self.statements[alias]
+        else:
+            statement, reusable = self._compile(alias)
+            if reusable:
+                self.statements[alias] = statement
+        if statement is None:
+            return list(self.build(ids))
+        params = list(statement.params)
+        params[statement.at] = ids
+        with db.cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            found = cursor.fetchall()
+        if not statement.converters:
+            return [tuple(row) for row in found]
+        return [tuple(convert_row(list(row), statement.converters, db)) for row in found]
+
+    def _compile(self, alias: str) -> tuple[_IdRowsStatement | None, bool]:
+        with reads_watched() as reads:
+            qs: Any = self.build([_IDS_STAND_IN])
+            if qs.db != alias or qs._iterable_class is not ValuesListIterable:
+                return None, True
+            query = qs.query
+            # values_list's own order of the columns, as ValuesListIterable reads them:
+            # a queryset whose rows it would reorder is run the ORM's way.
+            names = [*query.extra_select, *query.values_select, *query.annotation_select]
+            fields = [*qs._fields, *(f for f in query.annotation_select if f not in qs._fields)]
+            if fields != names or query.extra_select:
+                return None, True
+            compiler = query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+        at = [i for i, value in enumerate(params) if value == [_IDS_STAND_IN]]
+        if len(at) != 1:
+            return None, True
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        statement = _IdRowsStatement(
+            sql=sql,
+            params=tuple(params),
+            at=at[0],
+            converters=tuple(
+                (pos, tuple(convs), expression) for pos, (convs, expression) in converters.items()
+            ),
+        )
+        return statement, not reads

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F
+from django.db.models import F, QuerySet
 
+from .compiled import KeptIdRows
 from .models import Membership, Role, User
 from .roles import CASE_STAFF
 
@@ -35,6 +37,17 @@ class Roles:
         return frozenset(unit for role, unit in self.unit_roles if role in roles)
 
 
+def _memberships(user_ids: list[int]) -> QuerySet[Membership, Any]:
+    return Membership.objects.filter(user_id__any=user_ids, unit__is_active=True).values_list(
+        "role", "unit_id", "is_lead", "unit__district_id"
+    )
+
+
+# Every signed-in request reads its user's roles: the statement is compiled once, not
+# built again on each (issue 22; bokvar/compiled.py).
+_MEMBERSHIPS = KeptIdRows(Membership, _memberships)
+
+
 def roles_of(user: User | AnonymousUser) -> Roles:
     # An API client's principal (bokvar.api.ApiPrincipal) is authenticated but no user:
     # it holds no role, whatever endpoint it reaches.
@@ -43,11 +56,7 @@ def roles_of(user: User | AnonymousUser) -> Roles:
     cached = getattr(user, "_bokvar_roles", None)
     if isinstance(cached, Roles):
         return cached
-    rows = list(
-        Membership.objects.filter(user=user, unit__is_active=True).values_list(
-            "role", "unit_id", "is_lead", "unit__district_id"
-        )
-    )
+    rows = _MEMBERSHIPS.rows([user.pk])
     result = Roles(
         roles=frozenset(role for role, _, _, _ in rows),
         unit_ids=frozenset(unit for _, unit, _, _ in rows),

@@ -131,8 +131,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Which device verified the session; a session no device verified is signed out.
-    "django_otp.middleware.OTPMiddleware",
+    # Which device verified the session (django-otp's OTPMiddleware, its device read by a
+    # kept statement); a session no device verified is signed out.
+    "bokvar.middleware.VerifiedDevice",
     "bokvar.middleware.RequireSecondFactor",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -151,3 +151,25 @@ def test_a_hidden_placement_page_is_a_denied_read_of_its_case(login, cases, org,
     before = AccessLogEntry.objects.count()
     url = reverse("housing:placement", args=[placement.pk])
     assert _refused_entries(client, url, before) == [("cases.case", cases.g.pk, True)]
+
+
+def test_a_refused_read_describes_its_subject_once(login, cases, caseworker2):
+    """The middleware describes the refused object (is it about a case or a person?) and
+    the log entry is written from that description: the case is not described a second
+    time (issue 22: one query and its building fewer on every refused read)."""
+    from unittest import mock
+
+    from cases.core.audit import subjects
+
+    client = login(caseworker2)
+    url = reverse("cases:detail", args=[cases.a.pk])
+    client.get(url)  # warm the per-process caches
+    before = AccessLogEntry.objects.count()
+    with mock.patch.object(subjects, "case_subjects", wraps=subjects.case_subjects) as described:
+        assert client.get(url).status_code == 404
+    assert described.call_count == 1
+    entries = _new_entries(before)
+    assert [(e.object_type, e.case_id, e.person_id, e.unit_id, e.denied) for e in entries] == [
+        ("cases.case", cases.a.pk, cases.a.household.head_id, cases.a.responsible_unit_id, True)
+    ]
+    assert entries[0].outside_unit and not entries[0].via_handover
