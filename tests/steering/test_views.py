@@ -222,7 +222,9 @@ def _freeze_march(district, actor) -> MonthlyReport:
     from steering.periods import parse_period
     from steering.services import freeze_month
 
-    return freeze_month(district=district, period=parse_period("2026-03"), actor=actor)
+    report = freeze_month(district=district, period=parse_period("2026-03"), actor=actor)
+    assert report is not None  # None only when the month was frozen before
+    return report
 
 
 # The 18 tests of a stored report's pages only read it: frozen once for consecutive tests
