@@ -4,10 +4,13 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from bokvar.models import Unit
 from cases.core.services.cases import close_case
 from cases.models import Case
+from steering import snapshots
+from steering.periods import Period, last_full_month, parse_period
 from tests.case_fixtures import case_maker, person
 from tests.shared_data import SHARED, load_organisation, register_layer
 
@@ -78,3 +81,46 @@ def stats_cases(org, make_case):
         return build_stats_cases(org, make_case)
     by_id = Case.objects.in_bulk(ids)
     return [by_id[pk] for pk in ids]
+
+
+def publish(district, period: Period) -> None:
+    """Publish `period`'s report as its first reader does (the dashboard, an export, the
+    API, the steering group's start page): the trend's 24 months and the compared
+    periods."""
+    snapshots.report_for(district=district, period=period)
+
+
+# The demo district's last full month published on the organisation alone: what the
+# first reader of the dashboard, the exports or the steering group's start page without
+# a period publishes. The tests using it check who may open those pages (the status),
+# not what publishing makes (tests/steering/test_snapshots.py, test_counters.py and the
+# content tests of test_views.py publish cold): each of them published the same 24 empty
+# months again, about a second of CPU each.
+@register_layer("last_month_published")
+def _build_last_month_published_layer() -> bool:
+    district, _units, _users = load_organisation()
+    publish(district, last_full_month(timezone.localdate()))
+    return True
+
+
+@pytest.fixture
+def last_month_published(org):
+    """The last full month published (a layer for consecutive tests, else here)."""
+    if SHARED.layer_data("last_month_published") is None:
+        publish(org.district, last_full_month(timezone.localdate()))
+
+
+# March 2026 published on `stats_cases` (tests/steering/test_snapshots.py: the published
+# figures stay closed to the other roles): the tests published it first themselves.
+@register_layer("stats_march_published")
+def _build_stats_march_published_layer() -> bool:
+    district, _units, _users = load_organisation()
+    publish(district, parse_period("2026-03"))
+    return True
+
+
+@pytest.fixture
+def stats_march_published(org, stats_cases):
+    """March 2026 published on `stats_cases` (a layer for consecutive tests, else here)."""
+    if SHARED.layer_data("stats_march_published") is None:
+        publish(org.district, parse_period("2026-03"))

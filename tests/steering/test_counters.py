@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection, transaction
@@ -18,23 +19,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bokvar.models import District, Unit
+from cases.models import Case
 from housing.models import Shelter, ShelterNight
 from steering import services, snapshots, stats
 from steering.figures import COUNTERS, MONTH_COUNTERS, Scope, get
 from steering.models import MonthlyReport, StatisticsSnapshot
 from steering.periods import month, parse_period, ytd
-from tests.case_fixtures import person
+from tests.case_fixtures import case_maker, person
+from tests.shared_data import SHARED, load_organisation, register_layer
 
 # Fixtures with known data from the figures' own tests: threats, signals and nights over
 # fourteen months (the attacker's district), signals with first contacts and an evicted
 # household with children, placements, referrals and meeting places.
 from tests.steering.test_attacker import district_history  # noqa: F401
-from tests.steering.test_figures_domains import (  # noqa: F401
+from tests.steering.test_figures_domains import (
     _send,
-    housing_placements,
-    workflow,
+    build_housing_placements,
+    build_workflow,
 )
-from tests.steering.test_partner_figures import places, referred  # noqa: F401
+from tests.steering.test_partner_figures import build_places, build_referred
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +51,7 @@ TOGETHER = [
 ]
 
 
-@pytest.fixture
-def handovers(org, make_case):
+def build_handovers(org, make_case) -> None:
     tz = timezone.get_current_timezone()
     for day, hours in ((3, 2), (4, 30), (5, None), (20, 5)):
         _send(
@@ -72,8 +74,39 @@ def handovers(org, make_case):
 
 
 @pytest.fixture
-def several(org, workflow, housing_placements, referred, places, handovers):  # noqa: F811
+def handovers(org, make_case):
+    build_handovers(org, make_case)
+
+
+def build_several(org, make_case, cases) -> None:
+    """The rows of the fixtures `workflow`, `housing_placements`, `referred`, `places`
+    and `handovers`, made in that order."""
+    build_workflow(org, make_case)
+    build_housing_placements(org, make_case)
+    build_referred(org, cases)
+    build_places(org)
+    build_handovers(org, make_case)
+
+
+# Eight tests here and in test_month_distributions.py only read these rows (and write
+# their own on top, rolled back): built once for consecutive tests that use them
+# (tests/shared_data.py) instead of once per test, some 40 cases through the services.
+@register_layer("several")
+def _build_several_layer() -> bool:
+    district, units, users = load_organisation()
+    org = SimpleNamespace(district=district, units=units, users=users)
+    ids = SHARED.layer_data("cases")
+    by_id = Case.objects.in_bulk(ids.values())
+    cases = SimpleNamespace(**{key: by_id[pk] for key, pk in ids.items()})
+    build_several(org, case_maker(org), cases)
+    return True
+
+
+@pytest.fixture
+def several(org, make_case, cases):
     """Every kind of record a longer period counts on its own, a few of each."""
+    if SHARED.layer_data("several") is None:
+        build_several(org, make_case, cases)
     return District.objects.get(pk=org.district.pk)
 
 

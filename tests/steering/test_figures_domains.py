@@ -26,8 +26,7 @@ def _total(report, key):
     return [c["value"] for c in _figure(report, key)["total"]["cells"]]
 
 
-@pytest.fixture
-def workflow(org, make_case):
+def build_workflow(org, make_case):
     """Adult unit, March 2026: 6 rent-arrears signals with first contact after 1..6 days,
     2 disturbance signals without contact; 3 threats: one recovered by payment, one
     evicted (household with 2 children), one still at termination."""
@@ -70,6 +69,12 @@ def workflow(org, make_case):
     )
     EvictionThreat.objects.create(case=cases[2], termination_served_on=date(2026, 3, 3))
     return cases
+
+
+@pytest.fixture
+def workflow(org, make_case):
+    """The rows of `build_workflow`."""
+    return build_workflow(org, make_case)
 
 
 def test_workflow_figures(org, workflow):
@@ -474,8 +479,7 @@ def test_the_unassigned_row_is_shown_and_exported(client, org, workflow):
     assert 'class="unassigned"' in html
 
 
-@pytest.fixture
-def housing_placements(org, make_case):
+def build_housing_placements(org, make_case):
     """Placements around March 2026 (one flat each; adult unit unless said otherwise):
 
     training: T1 from 10 Jan, current; T2 from 20 Mar, current; T3 1 Jun 2025 – 28 Feb
@@ -523,6 +527,12 @@ def housing_placements(org, make_case):
             outcome=outcome,
             takeover_on=end if outcome == "takeover" else None,
         )
+
+
+@pytest.fixture
+def housing_placements(org, make_case):
+    """The rows of `build_housing_placements`."""
+    build_housing_placements(org, make_case)
 
 
 def _unit_values(report, key, unit):

@@ -50,8 +50,7 @@ def _referrals(org, case, partner, n, **steps):
         )
 
 
-@pytest.fixture
-def referred(org, cases):
+def build_referred(org, cases):
     balans = _partner(org, "Balans")
     skuld = _partner(org, "Skuldrådgivningen", Partner.Kind.DEBT_COUNSELLING)
     # Balans: 6 sent in March, all accepted, 5 ended in April as completed.
@@ -91,6 +90,12 @@ def referred(org, cases):
     return balans, skuld
 
 
+@pytest.fixture
+def referred(org, cases):
+    """The referrals of `build_referred`."""
+    return build_referred(org, cases)
+
+
 def test_columns_follow_the_outcomes():
     keys = [c.key for c in partner_figures.REFERRALS_BY_PARTNER.columns]
     assert keys[4:] == [f"ended_{v}" for v in Referral.Outcome.values]
@@ -124,8 +129,7 @@ def test_a_partner_with_one_or_two_referrals_is_suppressed(org, referred):
     assert 1 not in shown and 2 not in shown
 
 
-@pytest.fixture
-def places(org):
+def build_places(org):
     balder = _partner(org, "Träfflokalen Balder", Partner.Kind.MEETING_PLACE).meeting_place
     vistet = _partner(org, "Vistet", Partner.Kind.MEETING_PLACE).meeting_place
     rows = []
@@ -163,6 +167,12 @@ def places(org):
     )
     DailyTally.objects.bulk_create(rows)
     return balder, vistet
+
+
+@pytest.fixture
+def places(org):
+    """The meeting places and tallies of `build_places`."""
+    return build_places(org)
 
 
 def test_meeting_place_visits_are_the_annual_reports(org, places):

@@ -124,7 +124,7 @@ def test_refresh_all_publishes_every_districts_quick_periods(org, stats_cases):
 
 @pytest.mark.parametrize("role", ["guide", "caseworker", "auditor", "admin"])
 def test_published_figures_do_not_open_the_statistics_to_other_roles(
-    client, org, role, stats_cases
+    client, org, role, stats_cases, stats_march_published
 ):
     snapshots.report_for(district=org.district, period=parse_period("2026-03"))
     _as(client, org.users[role])

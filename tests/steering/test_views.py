@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from steering.figures import all_figures
 from steering.models import MonthlyReport
+from tests.shared_data import SHARED, load_organisation, register_layer
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def _as(client, user):
 
 @pytest.mark.parametrize("role", READERS)
 @pytest.mark.parametrize("name,params", PAGES)
-def test_readers_open_the_pages(client, org, role, name, params):
+def test_readers_open_the_pages(client, org, last_month_published, role, name, params):
     response = _as(client, org.users[role]).get(reverse(name), params)
     assert response.status_code == 200
 
@@ -79,7 +80,7 @@ def test_dashboard_picker_year_and_part(client, steering, stats_cases):
     assert bad.status_code == 400 and 'aria-invalid="true"' in bad.content.decode()
 
 
-def test_dashboard_bad_period_names_the_parameter(client, steering):
+def test_dashboard_bad_period_names_the_parameter(client, steering, last_month_published):
     response = _as(client, steering).get(reverse("steering:dashboard"), {"period": "2026-13"})
     assert response.status_code == 400
     assert "period" in response.content.decode()
@@ -191,7 +192,9 @@ def test_coordinator_reads_the_api(client, coordinator):
     assert _as(client, coordinator).get("/api/v1/stats/", {"period": "2025"}).status_code == 200
 
 
-def test_navigation_shows_statistics_to_steering_only_among_staff(client, org):
+def test_navigation_shows_statistics_to_steering_only_among_staff(
+    client, org, last_month_published
+):
     assert "/steering/statistics/" in _as(client, org.users["steering"]).get("/").content.decode()
     assert (
         "/steering/statistics/"
@@ -215,14 +218,30 @@ def test_no_report_of_another_district_is_reachable(client, org, steering):
 REPORT_PAGES = ["steering:report", "steering:report_csv", "steering:report_xlsx"]
 
 
-@pytest.fixture
-def frozen(org):
+def _freeze_march(district, actor) -> MonthlyReport:
     from steering.periods import parse_period
     from steering.services import freeze_month
 
-    return freeze_month(
-        district=org.district, period=parse_period("2026-03"), actor=org.users["coordinator"]
-    )
+    report = freeze_month(district=district, period=parse_period("2026-03"), actor=actor)
+    assert report is not None  # None only when the month was frozen before
+    return report
+
+
+# The 18 tests of a stored report's pages only read it: frozen once for consecutive tests
+# (tests/shared_data.py) instead of once per test, each test's own writes (the access
+# log) still rolled back.
+@register_layer("steering_views_frozen")
+def _build_frozen_layer() -> int:
+    district, _units, users = load_organisation()
+    return _freeze_march(district, users["coordinator"]).pk
+
+
+@pytest.fixture
+def frozen(org):
+    pk = SHARED.layer_data("steering_views_frozen")
+    if pk is None:
+        return _freeze_march(org.district, org.users["coordinator"])
+    return MonthlyReport.objects.get(pk=pk)
 
 
 @pytest.mark.parametrize("role", ["caseworker", "guide", "auditor", "outsider"])
