@@ -79,7 +79,12 @@ def build_cases(make_case) -> SimpleNamespace:
     return SimpleNamespace(a=a, b=b, p=p, g=g)
 
 
-@register_layer("cases")
+def read_cases(ids: dict[str, int]) -> dict[str, Case]:
+    by_id = Case.objects.in_bulk(ids.values())
+    return {key: by_id[pk] for key, pk in ids.items()}
+
+
+@register_layer("cases", copied=True, objects=read_cases)
 def _build_cases_layer() -> dict[str, int]:
     district, units, users = load_organisation()
     org = SimpleNamespace(district=district, units=units, users=users)
@@ -93,11 +98,9 @@ def cases(make_case):
     G: the housing team's case assigned to the guide.
 
     Built once for consecutive tests that use them (tests/shared_data.py), else here."""
-    ids = SHARED.layer_data("cases")
-    if ids is None:
+    if SHARED.layer_data("cases") is None:
         return build_cases(make_case)
-    by_id = Case.objects.in_bulk(ids.values())
-    return SimpleNamespace(**{key: by_id[pk] for key, pk in ids.items()})
+    return SimpleNamespace(**SHARED.layer_objects("cases"))
 
 
 def search_cases(client, q: str = "", **filters):
