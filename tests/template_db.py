@@ -209,7 +209,10 @@ def clone_from_template(config: pytest.Config, verbosity: int = 0) -> None:
             # Dropped and made again by Django: no comment until every migration ran.
             _migrate_template(connection, template, verbosity)
             with creation._nodb_cursor() as cursor:
-                cursor.execute(f"COMMENT ON DATABASE {quote(template)} IS %s", [marker])
+                # A utility statement takes no bound parameter (server-side binding,
+                # bokvar/settings.py): the marker is quoted here, as a literal.
+                comment = connection.ops.compose_sql("%s", [marker])
+                cursor.execute(f"COMMENT ON DATABASE {quote(template)} IS {comment}")
         with creation._nodb_cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {quote(own_name)}")
             cursor.execute(f"CREATE DATABASE {quote(own_name)} TEMPLATE {quote(template)}")
