@@ -23,13 +23,15 @@ def cursor_class() -> type:
     installation on SQLite need not have)."""
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    class UnboundNotPrepared(ServerBindingCursor):  # type: ignore[misc,valid-type]  # psycopg 3's, defined at import
+    class UnboundNotPrepared(ServerBindingCursor):
         def execute(
             self, query: Any, params: Any = None, *, prepare: bool | None = None, **kwargs: Any
         ) -> Any:
             if params is None and prepare is None:
                 prepare = False
-            return super().execute(query, params, prepare=prepare, **kwargs)
+            # psycopg's Cursor.execute: the stubs do not see the class psycopg 3 defines.
+            cursor: Any = super()
+            return cursor.execute(query, params, prepare=prepare, **kwargs)
 
     return UnboundNotPrepared
 
