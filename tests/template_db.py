@@ -211,7 +211,8 @@ def clone_from_template(config: pytest.Config, verbosity: int = 0) -> None:
             with creation._nodb_cursor() as cursor:
                 # A utility statement takes no bound parameter (server-side binding,
                 # bokvar/settings.py): the marker is quoted here, as a literal.
-                comment = connection.ops.compose_sql("%s", [marker])
+                ops: Any = connection.ops  # PostgreSQL's, which composes SQL
+                comment = ops.compose_sql("%s", [marker])
                 cursor.execute(f"COMMENT ON DATABASE {quote(template)} IS {comment}")
         with creation._nodb_cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {quote(own_name)}")

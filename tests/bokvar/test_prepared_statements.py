@@ -2,6 +2,7 @@
 PostgreSQL parses a page's statements once a connection (bokvar/settings.py, issue 22);
 a connection closed after each request keeps the text with its values inlined."""
 
+import re
 import runpy
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def test_a_statement_on_a_kept_connection_is_prepared_with_its_values_bound():
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
     table = User._meta.db_table
-    mine = [s for s in statements if f'FROM "{table}"' in s and '"username" = $1' in s]
+    mine = [s for s in statements if f'FROM "{table}"' in s and re.search(r'"username" = \$\d', s)]
     assert mine, statements
     assert not any("h24p-nobody" in s for s in statements)
 
