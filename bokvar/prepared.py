@@ -1,7 +1,7 @@
 """Prepared statements on a kept PostgreSQL connection (issue 22, bokvar/settings.py).
 
-With server-side binding psycopg prepares every statement a connection runs the
-`prepare_threshold`-th time (0: the first). A text run without parameters is not
+With server-side binding psycopg prepares a statement once a connection has run it
+`prepare_threshold` times (1: on its second run). A text run without parameters is not
 prepared: it may hold several commands (a migration's SQL, the audit triggers'
 functions), which PostgreSQL cannot prepare ("cannot insert multiple commands into a
 prepared statement"), while psycopg sends it as a simple query when it is not; and such

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.mark.django_db
 def test_a_statement_on_a_kept_connection_is_prepared_with_its_values_bound():
-    User.objects.filter(username="h24p-nobody").exists()
+    for _ in range(2):  # prepared the second time it runs on the connection
+        User.objects.filter(username="h24p-nobody").exists()
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
@@ -33,7 +34,7 @@ def test_a_statement_on_a_kept_connection_is_prepared_with_its_values_bound():
 @pytest.mark.parametrize(
     ("conn_max_age", "threshold", "expected"),
     [
-        ("60", "", {"server_side_binding": True, "prepare_threshold": 0}),
+        ("60", "", {"server_side_binding": True, "prepare_threshold": 1}),
         ("60", "5", {"server_side_binding": True, "prepare_threshold": 5}),
         ("60", "off", {}),
         ("0", "", {}),
