@@ -194,11 +194,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # prepares a statement on that connection the second time it runs there (a threshold
     # of N: after N runs), so PostgreSQL parses it once and may keep its plan; a page's
     # statements recur request after request. That cut PostgreSQL's CPU a page by a
-    # third at city scale (docs/performance.md, h24p). A statement run once is not
+    # quarter to a third at city scale (docs/performance.md, h24p). A statement run once is not
     # prepared: it would only push a recurring one out of psycopg's 100 kept statements.
     # A connection closed after each request (runserver, DATABASE_CONN_MAX_AGE=0) keeps
     # the text with inlined values: there each statement would mostly run once, and
-    # server-bound without preparing cost PostgreSQL more. DATABASE_PREPARE_THRESHOLD=off
+    # server-bound without preparing saved PostgreSQL nothing. DATABASE_PREPARE_THRESHOLD=off
     # turns it off (e.g. behind a pooler in transaction mode, which cannot keep a
     # session's prepared statements).
     _prepare = os.environ.get("DATABASE_PREPARE_THRESHOLD") or ("1" if _conn_max_age else "off")
