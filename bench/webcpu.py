@@ -79,6 +79,25 @@ def pages() -> list[tuple[str, Client, str]]:
     return out
 
 
+def backend_cpu() -> tuple[int, float] | None:
+    """(pid, user + system CPU seconds) of the PostgreSQL backend serving this process's
+    default connection, read from /proc (the server on this machine), or None when
+    there is none to read (SQLite, another host). Asking the backend would cost its CPU."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or connection.connection is None:
+        return None
+    pid = connection.connection.info.backend_pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # utime and stime, the 14th and 15th fields, the 12th and 13th after the name.
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(repeat: int, profile: str = "", only: str = "") -> dict:
     import cProfile
 
@@ -93,6 +112,9 @@ def measure(repeat: int, profile: str = "", only: str = "") -> dict:
             if response.status_code != 200:
                 raise RuntimeError(f"{name} {url} answered {response.status_code}")
         cpu: list[float] = []
+        # The backend's CPU over all the timed requests: /proc counts it in ticks
+        # (10 ms), too coarse for one request.
+        pg_start = backend_cpu()
         for _ in range(repeat):
             start = time.process_time()
             if profiler is not None:
@@ -101,27 +123,32 @@ def measure(repeat: int, profile: str = "", only: str = "") -> dict:
             if profiler is not None:
                 profiler.disable()
             cpu.append((time.process_time() - start) * 1000)
+        pg_end = backend_cpu()
         rows[name] = {
             "url": url,
             "cpu_ms_median": round(statistics.median(cpu), 2),
             "cpu_ms_mean": round(statistics.fmean(cpu), 2),
+            # None when the requests did not all use one backend (a closed connection).
+            "pg_ms_mean": (
+                round((pg_end[1] - pg_start[1]) * 1000 / repeat, 2)
+                if pg_start and pg_end and pg_start[0] == pg_end[0]
+                else None
+            ),
         }
     if profiler is not None:
         profiler.dump_stats(profile)
     return rows
 
 
-def weighted(rows: dict) -> float | None:
+def weighted(rows: dict, field: str = "cpu_ms_mean") -> float | None:
     """The pages' mean CPU weighted by the national load test's requests per page."""
-    if not MIX.exists():
+    if not MIX.exists() or any(row[field] is None for row in rows.values()):
         return None
     counts = {name: page["requests"] for name, page in json.loads(MIX.read_text())["pages"].items()}
     total = sum(counts.get(name, 0) for name in rows)
     if not total:
         return None
-    return round(
-        sum(row["cpu_ms_mean"] * counts.get(name, 0) for name, row in rows.items()) / total, 2
-    )
+    return round(sum(row[field] * counts.get(name, 0) for name, row in rows.items()) / total, 2)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,14 +170,24 @@ def main(argv: list[str] | None = None) -> int:
     mix = weighted(rows)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"DEBUG={settings.DEBUG}  load average {load}  repeat {args.repeat}")
-    print(f"{'page':24} {'median ms':>10} {'mean ms':>9}")
+    print(f"{'page':24} {'median ms':>10} {'mean ms':>9} {'PostgreSQL ms':>14}")
     for name, row in rows.items():
-        print(f"{name:24} {row['cpu_ms_median']:10.2f} {row['cpu_ms_mean']:9.2f}")
+        pg = "-" if row["pg_ms_mean"] is None else f"{row['pg_ms_mean']:.2f}"
+        print(f"{name:24} {row['cpu_ms_median']:10.2f} {row['cpu_ms_mean']:9.2f} {pg:>14}")
     print(f"weighted by the load test's mix: {mix} ms CPU a page")
+    if (pg_mix := weighted(rows, "pg_ms_mean")) is not None:
+        print(f"PostgreSQL's backend, weighted alike: {pg_mix} ms CPU a page")
     if args.json:
         Path(args.json).write_text(
             json.dumps(
-                {"debug": settings.DEBUG, "load": load, "mix_ms": mix, "pages": rows}, indent=1
+                {
+                    "debug": settings.DEBUG,
+                    "load": load,
+                    "mix_ms": mix,
+                    "pg_mix_ms": weighted(rows, "pg_ms_mean"),
+                    "pages": rows,
+                },
+                indent=1,
             )
         )
     return 0

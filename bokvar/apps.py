@@ -14,9 +14,11 @@ class BokvarConfig(AppConfig):
         from .constraints import install as validate_checks_in_one_query
         from .history import keep_history_manager_classes
         from .lookups import register_any
+        from .prepared import use_cursor_class
         from .sqlite import settle_json_support
 
         register_any()  # `field__any=ids` (bokvar/lookups.py)
         validate_checks_in_one_query()  # bokvar/constraints.py: Model.full_clean
         keep_history_manager_classes()  # bokvar/history.py: simple-history's `Model.history`
         connection_created.connect(settle_json_support, dispatch_uid="bokvar.sqlite.json")
+        connection_created.connect(use_cursor_class, dispatch_uid="bokvar.prepared.cursor")

@@ -179,17 +179,33 @@ FORM_RENDERER = "bokvar.rendering.Renderer"
 # does, so a few browsers held dozens of PostgreSQL connections and exhausted the server's
 # limit. Under runserver each request therefore closes its connection.
 RUNSERVER = sys.argv[1:2] == ["runserver"]
+_conn_max_age = 0 if RUNSERVER else int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
 DATABASES = {
     "default": dj_database_url.parse(
         # SQLite is a development default: without DEBUG the database must be named.
         secret("DATABASE_URL", f"sqlite:///{DATA_DIR / 'bokvar.sqlite3'}"),
-        conn_max_age=0 if RUNSERVER else int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_max_age=_conn_max_age,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Pages run short queries: PostgreSQL's JIT compiles plans it estimates as costly and
     # spends more time compiling (tens of milliseconds) than the query takes.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A kept connection (issue 22): the values are bound by the server and psycopg
+    # prepares a statement on that connection the second time it runs there (a threshold
+    # of N: after N runs), so PostgreSQL parses it once and may keep its plan; a page's
+    # statements recur request after request. That cut PostgreSQL's CPU a page by a
+    # quarter to a third at city scale (docs/performance.md, h24p). A statement run once is not
+    # prepared: it would only push a recurring one out of psycopg's 100 kept statements.
+    # A connection closed after each request (runserver, DATABASE_CONN_MAX_AGE=0) keeps
+    # the text with inlined values: there each statement would mostly run once, and
+    # server-bound without preparing saved PostgreSQL nothing. DATABASE_PREPARE_THRESHOLD=off
+    # turns it off (e.g. behind a pooler in transaction mode, which cannot keep a
+    # session's prepared statements).
+    _prepare = os.environ.get("DATABASE_PREPARE_THRESHOLD") or ("1" if _conn_max_age else "off")
+    if _prepare != "off":
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(_prepare)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-backed test database lets a worker in another process see the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
@@ -208,7 +224,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if REPLICA_URL := os.environ.get("DATABASE_REPLICA_URL", ""):
     DATABASES["replica"] = dj_database_url.parse(
         REPLICA_URL,
-        conn_max_age=0 if RUNSERVER else int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_max_age=_conn_max_age,
     )
     DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
     # Under test the replica is the test database itself, read through its own connection.

@@ -252,9 +252,11 @@ def clone_from_template(config: pytest.Config, verbosity: int = 0) -> None:
             # first line names what made it; the rest is the command's output.
             output = _migrate_template(connection, template, verbosity)
             with creation._nodb_cursor() as cursor:
-                cursor.execute(
-                    f"COMMENT ON DATABASE {quote(template)} IS %s", [f"{marker}\n{output}"]
-                )
+                # A utility statement takes no bound parameter (server-side binding,
+                # bokvar/settings.py): the comment is quoted here, as a literal.
+                ops: Any = connection.ops  # PostgreSQL's, which composes SQL
+                comment = ops.compose_sql("%s", [f"{marker}\n{output}"])
+                cursor.execute(f"COMMENT ON DATABASE {quote(template)} IS {comment}")
         with creation._nodb_cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {quote(own_name)}")
             cursor.execute(f"CREATE DATABASE {quote(own_name)} TEMPLATE {quote(template)}")
