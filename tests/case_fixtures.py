@@ -79,12 +79,7 @@ def build_cases(make_case) -> SimpleNamespace:
     return SimpleNamespace(a=a, b=b, p=p, g=g)
 
 
-def read_cases(ids: dict[str, int]) -> dict[str, Case]:
-    by_id = Case.objects.in_bulk(ids.values())
-    return {key: by_id[pk] for key, pk in ids.items()}
-
-
-@register_layer("cases", copied=True, objects=read_cases)
+@register_layer("cases")
 def _build_cases_layer() -> dict[str, int]:
     district, units, users = load_organisation()
     org = SimpleNamespace(district=district, units=units, users=users)
@@ -98,9 +93,11 @@ def cases(make_case):
     G: the housing team's case assigned to the guide.
 
     Built once for consecutive tests that use them (tests/shared_data.py), else here."""
-    if SHARED.layer_data("cases") is None:
+    ids = SHARED.layer_data("cases")
+    if ids is None:
         return build_cases(make_case)
-    return SimpleNamespace(**SHARED.layer_objects("cases"))
+    by_id = Case.objects.in_bulk(ids.values())
+    return SimpleNamespace(**{key: by_id[pk] for key, pk in ids.items()})
 
 
 def search_cases(client, q: str = "", **filters):

@@ -109,9 +109,8 @@ def _ci_uses_postgresql():
 @pytest.fixture
 def org(db):
     """The demo organisation, built once for consecutive tests that use it
-    (tests/shared_data.py); its objects read once for them too (`layer_objects`)."""
-    found = SHARED.layer_objects("org")
-    district, units, users = load_organisation() if found is None else found
+    (tests/shared_data.py)."""
+    district, units, users = load_organisation()
     return SimpleNamespace(district=district, units=units, users=users)
 
 
@@ -182,7 +181,7 @@ def make_outsider() -> User:
     return UserFactory(username="outsider", first_name="Olle", last_name="Utomstående")
 
 
-@register_layer("outsider", copied=True, objects=lambda pk: User.objects.get(pk=pk))
+@register_layer("outsider")
 def _build_outsider_layer() -> int:
     return make_outsider().pk
 
@@ -191,9 +190,8 @@ def _build_outsider_layer() -> int:
 def outsider(org):
     """Signed in, no role: built once for consecutive tests that use it
     (tests/shared_data.py), else here."""
-    if SHARED.layer_data("outsider") is None:
-        return make_outsider()
-    return SHARED.layer_objects("outsider")
+    pk = SHARED.layer_data("outsider")
+    return make_outsider() if pk is None else User.objects.get(pk=pk)
 
 
 ROLE_USERNAMES = [

@@ -28,7 +28,6 @@ fixture, because they must exist before the test's own transaction is opened.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -53,9 +52,6 @@ class Layer:
     name: str
     atomic: Any
     data: Any
-    # What the layer's rows are known by (`LayerCopies`): the same token means the same
-    # rows, ids included. None: built on rows not known so, never copied.
-    token: tuple[Any, ...] | None = None
 
 
 def default_connection() -> BaseDatabaseWrapper:
@@ -73,9 +69,6 @@ class SharedData:
     # per thread and context: Playwright's event loop gives the browser tests another
     # one, so the layers are closed on theirs, not on whichever is current.
     connection: Any = None
-    # Layer name -> the objects its fixture gives (`layer_objects`), read for the layers
-    # open now: emptied whenever they change.
-    objects: dict[str, Any] = field(default_factory=dict)
 
     def layer_data(self, name: str) -> Any:
         for layer in self.layers:
@@ -88,7 +81,6 @@ class SharedData:
             return
         from django.db import connections
 
-        self.objects = {}
         current = connections[DEFAULT_DB_ALIAS]
         connections[DEFAULT_DB_ALIAS] = self.connection
         try:
@@ -110,31 +102,17 @@ class SharedData:
             same += 1
         self.close_layers(keep=same)
         self.connection = default_connection()
-        if wanted[same:]:
-            self.objects = {}
         for name in wanted[same:]:
             atomic = transaction.atomic()
             atomic.__enter__()
             try:
                 with override_settings(PASSWORD_HASHERS=TEST_PASSWORD_HASHERS):
-                    data, token = COPIES.open(name, self.layers)
+                    data = LAYERS[name]()
             except BaseException:
                 transaction.set_rollback(True)
                 atomic.__exit__(None, None, None)
                 raise
-            self.layers.append(Layer(name=name, atomic=atomic, data=data, token=token))
-        for layer in self.layers:
-            if layer.name in LAYER_OBJECTS and layer.name not in self.objects:
-                self.objects[layer.name] = LAYER_OBJECTS[layer.name](layer.data)
-
-    def layer_objects(self, name: str) -> Any:
-        """The objects the fixture `name` gives, read once from the layers as every test
-        of this opening starts with them (`register_layer(..., objects=...)`): a deep
-        copy for each test, so none sees another's changes to them. None without the
-        layer."""
-        if name not in self.objects:
-            return None
-        return copy.deepcopy(self.objects[name])
+            self.layers.append(Layer(name=name, atomic=atomic, data=data))
 
 
 SHARED = SharedData()
@@ -146,32 +124,14 @@ LAYERS: dict[str, Callable[[], Any]] = {}
 
 
 def register_layer(
-    name: str,
-    *,
-    after: str | None = None,
-    copied: bool = False,
-    objects: Callable[[Any], Any] | None = None,
+    name: str, *, after: str | None = None
 ) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
     """Mark `name` (a fixture) as a layer whose rows `build()` makes once: nested last,
     or right after the layer `after`. Open layers are kept for the next test only as far
     as its list starts the same (`SharedData.prepare`), so a layer that tests use both
-    alone and together with a later one is best placed before it.
-
-    `copied`: after its first build the layer's rows are copied back instead of built
-    again (`LayerCopies`). Only for a builder that does nothing but write rows (no
-    cache filled, no file or message sent) and whose result only names rows (ids).
-
-    `objects(data)`: reads the model instances the fixture gives from the layer's rows
-    (`data`: what `build()` returned). They are read once each time the open layers
-    change, before any test's transaction, and each test gets a deep copy
-    (`SharedData.layer_objects`) instead of reading them again: the same values a read
-    at the test's start gives, as every test starts from the same rows."""
+    alone and together with a later one is best placed before it."""
 
     def decorator(build: Callable[[], Any]) -> Callable[[], Any]:
-        if copied:
-            COPIED_LAYERS.add(name)
-        if objects is not None:
-            LAYER_OBJECTS[name] = objects
         if after is None:
             LAYERS[name] = build
             return build
@@ -187,103 +147,6 @@ def register_layer(
     return decorator
 
 
-# The layers registered with `copied=True`.
-COPIED_LAYERS: set[str] = set()
-# Layer name -> reads its fixture's objects (`register_layer(..., objects=...)`).
-LAYER_OBJECTS: dict[str, Callable[[Any], Any]] = {}
-
-
-@dataclass
-class LayerCopy:
-    data: Any
-    # table -> its rows the layer added, as lines of `COPY ... TO STDOUT` (text format)
-    added: dict[str, list[str]]
-
-
-@dataclass
-class LayerCopies:
-    """A layer's rows built once per process, then copied back when the layer is opened
-    again on the same rows.
-
-    The organisation and the four cases were rebuilt through the services whenever a
-    test without them had rolled them back: about once per test module, ~0.3 s of the
-    pytest process's CPU for the organisation, ~0.15 s for the cases. Now the first
-    build of a layer on known rows reads the rows it added (every table, before and
-    after, with `COPY ... TO STDOUT`); opening it again on the same rows writes exactly
-    those rows back with `COPY ... FROM STDIN`, ids included: the state is the one the
-    first build left, as when the layer had stayed open. (A rebuild would have taken
-    new ids, the sequences being past the first build's; the times stamped are the
-    first build's.)
-
-    "The same rows": the bottom layer on an empty database (checked), a layer above
-    others only when each of those below was itself built or copied with a known token
-    (`Layer.token`) on the same chain. A build that changed or removed an existing row
-    is not copied (it is built every time). Foreign keys are checked at the test's end
-    as for any row a test writes (pytest-django's TestCase checks constraints)."""
-
-    copies: dict[tuple[Any, ...], LayerCopy] = field(default_factory=dict)
-    built: dict[str, int] = field(default_factory=dict)
-    restored: dict[str, int] = field(default_factory=dict)
-
-    def open(self, name: str, below: list[Layer]) -> tuple[Any, tuple[Any, ...] | None]:
-        """Build the layer `name` or copy it back: its data and its token."""
-        build = LAYERS[name]
-        chain = tuple(layer.token for layer in below)
-        if (
-            name not in COPIED_LAYERS
-            or default_connection().vendor != "postgresql"
-            or any(token is None for token in chain)
-        ):
-            self.built[name] = self.built.get(name, 0) + 1
-            return build(), None
-        key = (chain, name)
-        saved = self.copies.get(key)
-        if saved is not None and (chain or not COMMITTED.filled_tables()):
-            self.restore(saved.added)
-            self.restored[name] = self.restored.get(name, 0) + 1
-            return saved.data, key
-        before = self.read_rows()
-        if not chain and before:
-            self.built[name] = self.built.get(name, 0) + 1
-            return build(), None
-        data = build()
-        self.built[name] = self.built.get(name, 0) + 1
-        after = self.read_rows()
-        added: dict[str, list[str]] = {}
-        for table, rows in after.items():
-            old = set(before.get(table, ()))
-            if not old <= set(rows):
-                return data, None  # a row changed or removed: not a layer to copy
-            new = [row for row in rows if row not in old]
-            if new:
-                added[table] = new
-        if any(table not in after for table in before):
-            return data, None
-        self.copies[key] = LayerCopy(data=data, added=added)
-        return data, key
-
-    def read_rows(self) -> dict[str, list[str]]:
-        connection = default_connection()
-        quote = connection.ops.quote_name
-        rows: dict[str, list[str]] = {}
-        with connection.cursor() as cursor:
-            for table in COMMITTED.filled_tables():
-                with cursor.cursor.copy(f"COPY {quote(table)} TO STDOUT") as copy:
-                    text = b"".join(bytes(chunk) for chunk in copy).decode()
-                # One line a row: COPY's text format escapes the newlines in values.
-                rows[table] = text.split("\n")[:-1]
-        return rows
-
-    def restore(self, added: dict[str, list[str]]) -> None:
-        connection = default_connection()
-        quote = connection.ops.quote_name
-        # The foreign keys are deferred (Django makes them so): checked at the test's end.
-        with connection.cursor() as cursor:
-            for table, rows in added.items():
-                with cursor.cursor.copy(f"COPY {quote(table)} FROM STDIN") as copy:
-                    copy.write("".join(row + "\n" for row in rows).encode())
-
-
 # Demo users are created in most tests; a slow password hash would dominate the run.
 TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -295,20 +158,7 @@ def build_organisation() -> Organisation:
         return ensure_organisation(DEMO_PASSWORD)
 
 
-def read_organisation() -> Organisation:
-    """The demo organisation as fresh objects, in the order `ensure_organisation` gives."""
-    from bokvar.demo import DEMO_UNITS, DEMO_USERS
-    from bokvar.models import District, Unit, User
-
-    district = District.objects.get(code="norrmalm")
-    by_kind = {u.kind: u for u in Unit.objects.filter(district=district)}
-    by_name = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])}
-    units = {kind: by_kind[kind] for _name, kind in DEMO_UNITS}
-    users = {username: by_name[username] for username, *_rest in DEMO_USERS}
-    return district, units, users
-
-
-@register_layer("org", copied=True, objects=lambda _data: read_organisation())
+@register_layer("org")
 def _build_organisation_layer() -> bool:
     build_organisation()
     return True
@@ -423,17 +273,24 @@ class CommittedSnapshots:
 
 
 COMMITTED = CommittedSnapshots()
-COPIES = LayerCopies()
 
 
 def load_organisation() -> Organisation:
     """The demo organisation as fresh objects, in the order `ensure_organisation` gives:
     read from the open layer, else built for this test."""
+    from bokvar.demo import DEMO_UNITS, DEMO_USERS
+    from bokvar.models import District, Unit, User
+
     if SHARED.layer_data("org") is None:
         built = COMMITTED.build(("organisation",), build_organisation)
         if built is not None:
             return built
-    return read_organisation()
+    district = District.objects.get(code="norrmalm")
+    by_kind = {u.kind: u for u in Unit.objects.filter(district=district)}
+    by_name = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])}
+    units = {kind: by_kind[kind] for _name, kind in DEMO_UNITS}
+    users = {username: by_name[username] for username, *_rest in DEMO_USERS}
+    return district, units, users
 
 
 def is_transactional(item: pytest.Item) -> bool:
