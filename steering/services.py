@@ -31,29 +31,6 @@ def _store(*, district: District, period: Period, actor: User, reason: str) -> M
     data = stats.month_tables(
         district=district, month=period, previous=previous, distributions=distributions
     )
-    return _save(
-        district=district,
-        period=period,
-        actor=actor,
-        reason=reason,
-        latest=latest,
-        data=data,
-        distributions=distributions,
-    )
-
-
-def _save(
-    *,
-    district: District,
-    period: Period,
-    actor: User,
-    reason: str,
-    latest: MonthlyReport | None,
-    data: dict,
-    distributions: dict,
-) -> MonthlyReport:
-    """Store `data`, the month's tables made against `latest` (its latest version, if
-    any; the district row is locked), as the next version."""
     report = _next_version(
         district=district,
         period=period,
@@ -63,7 +40,7 @@ def _save(
         data=data,
         distributions=distributions,
     )
-    _save_many([report], district=district, actor=actor, reason=reason)
+    _save_many([report], actor=actor, reason=reason)
     return report
 
 
@@ -131,9 +108,7 @@ def _validate_many(reports: list[MonthlyReport]) -> None:
         constraints["report_version_unique"].validate(MonthlyReport, keys[(period, version)])
 
 
-def _save_many(
-    reports: list[MonthlyReport], *, district: District, actor: User, reason: str
-) -> None:
+def _save_many(reports: list[MonthlyReport], *, actor: User, reason: str) -> None:
     """Validate and insert `reports` (new versions of the district's months, the
     district row locked) with their history rows, in three statements however many
     (`bokvar.bulk.insert`: the ids, the reports, their history), not two each."""
@@ -246,7 +221,7 @@ def publish_months(
         )
         for key, period in missing.items()
     }
-    _save_many(list(new.values()), district=district, actor=actor, reason=reason)
+    _save_many(list(new.values()), actor=actor, reason=reason)
     return out | new
 
 

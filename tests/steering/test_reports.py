@@ -257,14 +257,14 @@ def test_months_published_together_are_validated_as_full_clean_validates_them(
     )
     fresh.period, fresh.pk = months[1].key, None
     with pytest.raises(ValidationError) as error:
-        services._save_many([fresh, clash], district=org.district, actor=coordinator, reason="t")
+        services._save_many([fresh, clash], actor=coordinator, reason="t")
     with pytest.raises(ValidationError) as alone:
         clash.full_clean()
     assert error.value.messages == alone.value.messages
     # And a version below 1 is refused by the model's check constraint's own message.
     fresh.version = 0
     with pytest.raises(ValidationError) as error:
-        services._save_many([fresh], district=org.district, actor=coordinator, reason="t")
+        services._save_many([fresh], actor=coordinator, reason="t")
     with pytest.raises(ValidationError) as alone:
         fresh.full_clean()
     assert error.value.messages == alone.value.messages
