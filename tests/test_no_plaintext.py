@@ -3,6 +3,8 @@ of every table (history tables included) is read raw and searched for the fixtur
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -27,6 +29,16 @@ SECRETS = [
     "Spelskulder och depression",
     "tigrinja",
 ]
+
+
+# Random text a secret can turn up in by chance: a stored ciphertext
+# (``enc2:<key id>:<row key>:<base64>``, bokvar/crypto.py) and any other long run of the
+# base64 alphabet (password hashes, signed sessions, tokens). A short secret such as
+# "Lina" matched case-insensitively sits in some base64 payload of the database about
+# once in a hundred runs (it did: a phone number's ciphertext held "LiNa"). Masking
+# them cannot hide a leak: a plaintext value has separators (spaces, "@", "-", "Å")
+# or stands alone, so no secret here lies inside such a run.
+RANDOM_TEXT = re.compile(r"enc[12]:[^:\s\"']+:[^:\s\"']+:[A-Za-z0-9+/=]+|[A-Za-z0-9+/=_-]{32,}")
 
 
 def raw_text_values():
@@ -89,7 +101,7 @@ def test_no_personal_data_in_any_table_or_history(client, org):
         (table, column, secret)
         for table, column, value in raw_text_values()
         for secret in SECRETS
-        if secret.casefold() in value.casefold()
+        if secret.casefold() in RANDOM_TEXT.sub(" ", value).casefold()
     ]
     assert leaks == []
 
