@@ -230,6 +230,52 @@ def test_the_attacker_and_the_counters_keep_the_district_history_layer_open_betw
     assert len(scheduling.blocks([attacker, counters])) == 1
 
 
+class ModuleItem(FakeItem):
+    """A collected test of a module, for `group_by_layers`; `wide` names a module-scoped
+    fixture of the suite's own that it uses."""
+
+    def __init__(self, nodeid: str, fixtures: tuple[str, ...] = (), db=True, wide=False):
+        super().__init__(nodeid, fixtures, db=db)
+        self.path = Path(nodeid.split("::")[0])
+        scope = "module" if wide else "function"
+        definition = SimpleNamespace(scope=scope, func=ModuleItem.__init__)
+        self._fixtureinfo = SimpleNamespace(name2fixturedefs={"fixture": [definition]})
+
+
+def test_tests_using_the_same_layers_run_together_across_modules():
+    """Each list of layers is built once: the tests wanting it follow each other whatever
+    their module, a longer list after the shorter one it starts with. A module sharing a
+    module-scoped fixture stays in one piece (at its first test's place); the tests
+    needing no database come first."""
+    from tests.shared_data import group_by_layers
+
+    items = [
+        ModuleItem("tests/m1.py::a", ("org",)),
+        ModuleItem("tests/m1.py::b"),
+        ModuleItem("tests/m1.py::c", ("org", "cases")),
+        ModuleItem("tests/m2.py::d", ("org",)),
+        ModuleItem("tests/m2.py::x", db=False),
+        ModuleItem("tests/m2.py::e"),
+        ModuleItem("tests/m2.py::f", ("cases", "org")),
+        ModuleItem("tests/m3.py::g", ("org", "cases"), wide=True),
+        ModuleItem("tests/m3.py::h", wide=True),
+        ModuleItem("tests/m3.py::i", ("org",), wide=True),
+    ]
+    group_by_layers(items)
+    assert names(items) == [
+        "tests/m2.py::x",
+        "tests/m1.py::b",
+        "tests/m2.py::e",
+        "tests/m3.py::h",
+        "tests/m3.py::i",
+        "tests/m3.py::g",
+        "tests/m1.py::a",
+        "tests/m2.py::d",
+        "tests/m1.py::c",
+        "tests/m2.py::f",
+    ]
+
+
 def test_a_layer_cannot_follow_one_not_registered():
     from tests.shared_data import LAYERS, register_layer
 
