@@ -18,6 +18,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from tests.template_db import _file_lock, fingerprint
@@ -55,6 +56,60 @@ def migrated_into(data_dir: Path, migrate: Callable[[Path], None]) -> bool:
                 partial = template.with_suffix(".partial")
                 _copy(folder / DATABASE_FILE, partial)
                 # Renamed only once complete: a half-made template is never found.
+                os.replace(partial, template)
+            ran = True
+    _copy(template, data_dir / DATABASE_FILE)
+    return ran
+
+
+# The project's own code, which seeding runs (the demo builders, the services, the
+# models): a seeded template is kept only while none of it changes.
+SOURCE_ROOT = Path(__file__).resolve().parents[1]
+NOT_SOURCE = {".venv", ".git", "var", "node_modules", "tests", "bench", "docs"}
+
+
+def source_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(SOURCE_ROOT.rglob("*.py")):
+        relative = path.relative_to(SOURCE_ROOT)
+        if relative.parts[0] in NOT_SOURCE or relative.parts[0].startswith("."):
+            continue
+        data = path.read_bytes()
+        digest.update(f"{relative}\0{len(data)}\0".encode())
+        digest.update(data)
+    # How the tests seed (one production hash of the password, tests/demo_seed.py).
+    digest.update((SOURCE_ROOT / "tests" / "demo_seed.py").read_bytes())
+    return digest.hexdigest()
+
+
+def seeded_into(
+    data_dir: Path,
+    *,
+    migrate: Callable[[Path], None],
+    seed: Callable[[Path], None],
+    day: date,
+    password: str,
+) -> bool:
+    """Put a migrated database holding the demo data in `data_dir`. `seed` seeds a data
+    folder already holding the migrated database (tests/demo_seed.py in a process of its
+    own, the way the tests start a server on the embedded default); it runs only when no
+    seeded template of these migrations, this code, this day and this password exists.
+    The demo data is dated from the day it is made (deadlines, waiting times), so a
+    template serves one day only. True when it ran."""
+    key = hashlib.sha256(
+        f"sqlite-seeded\0{fingerprint()}\0{source_digest()}\0{day.isoformat()}\0{password}".encode()
+    ).hexdigest()
+    template = template_path(key).with_name(f"bokvar-sqlite-seeded-{key[:24]}.sqlite3")
+    ran = False
+    with _file_lock(template.name):
+        if not template.exists():
+            with tempfile.TemporaryDirectory(prefix="bokvar-sqlite-seed-") as scratch:
+                folder = Path(scratch) / "data"
+                folder.mkdir()
+                migrated_into(folder, migrate)
+                seed(folder)
+                partial = template.with_suffix(".partial")
+                _copy(folder / DATABASE_FILE, partial)
                 os.replace(partial, template)
             ran = True
     _copy(template, data_dir / DATABASE_FILE)

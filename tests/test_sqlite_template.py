@@ -65,3 +65,77 @@ def test_a_migration_that_fails_leaves_no_template(kept_in):
     calls: list = []
     assert sqlite_template.migrated_into(folder, fake_migrate(calls)) is True
     assert len(calls) == 1
+
+
+def fake_seed(calls):
+    def seed(folder):
+        calls.append(folder)
+        with closing(sqlite3.connect(folder / sqlite_template.DATABASE_FILE)) as db:
+            db.execute("INSERT INTO django_migrations VALUES ('seeded')")
+            db.commit()
+
+    return seed
+
+
+def test_seeded_once_a_day_per_code_and_password_on_the_migrated_template(kept_in, monkeypatch):
+    from datetime import date
+
+    monkeypatch.setattr(sqlite_template, "source_digest", lambda: "code-a")
+    migrations: list = []
+    seeds: list = []
+    folders = [kept_in / f"data{n}" for n in range(6)]
+    for folder in folders:
+        folder.mkdir()
+
+    def seeded(folder, day=date(2026, 12, 5), password="pw-a"):
+        return sqlite_template.seeded_into(
+            folder,
+            migrate=fake_migrate(migrations),
+            seed=fake_seed(seeds),
+            day=day,
+            password=password,
+        )
+
+    assert seeded(folders[0]) is True
+    assert seeded(folders[1]) is False
+    assert (len(migrations), len(seeds)) == (1, 1)
+    assert rows(folders[0]) == rows(folders[1]) == [("0001_initial",), ("seeded",)]
+    # The demo data is dated: another day seeds again (on the kept migrated template).
+    assert seeded(folders[2], day=date(2026, 12, 6)) is True
+    assert (len(migrations), len(seeds)) == (1, 2)
+    # Another password, or changed code, seeds again too.
+    assert seeded(folders[3], password="pw-b") is True
+    monkeypatch.setattr(sqlite_template, "source_digest", lambda: "code-b")
+    assert seeded(folders[4]) is True
+    assert len(seeds) == 4
+
+
+def test_a_seed_that_fails_leaves_no_seeded_template(kept_in):
+    from datetime import date
+
+    def broken(folder):
+        raise RuntimeError("seeding failed")
+
+    folder = kept_in / "data"
+    folder.mkdir()
+    with pytest.raises(RuntimeError):
+        sqlite_template.seeded_into(
+            folder, migrate=fake_migrate([]), seed=broken, day=date(2026, 12, 5), password="pw"
+        )
+    assert not list(kept_in.glob("bokvar-sqlite-seeded-*.sqlite3"))
+
+
+def test_the_source_digest_follows_the_project_code_not_the_tests(tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite_template, "SOURCE_ROOT", tmp_path)
+    for name in ("cases/demo.py", "tests/demo_seed.py", "tests/test_x.py", ".venv/x.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    first = sqlite_template.source_digest()
+    (tmp_path / "tests" / "test_x.py").write_text("x = 2\n")
+    (tmp_path / ".venv" / "x.py").write_text("x = 2\n")
+    assert sqlite_template.source_digest() == first
+    (tmp_path / "cases" / "demo.py").write_text("x = 2\n")
+    second = sqlite_template.source_digest()
+    assert second != first
+    (tmp_path / "tests" / "demo_seed.py").write_text("x = 2\n")
+    assert sqlite_template.source_digest() != second
