@@ -307,3 +307,12 @@ def test_the_copy_does_not_wait_for_the_disk_on_commit():
             [template_db.MARKER + "%"],
         )
         assert cursor.fetchone()[0] == 0
+
+
+def test_what_lives_as_long_as_the_run_is_frozen_out_of_the_collectors_sight():
+    """conftest.py freezes what collection made and collects the young generation less
+    often (a run of tests makes many short-lived objects)."""
+    import gc
+
+    assert gc.get_freeze_count() > 10_000
+    assert gc.get_threshold() == (50_000, 20, 100)
