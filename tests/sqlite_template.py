@@ -40,19 +40,16 @@ def _copy(source: Path, target: Path) -> None:
     dst.close()
 
 
-def migrated_into(data_dir: Path, migrate: Callable[[Path], None]) -> bool:
-    """Put a migrated database in `data_dir` as the embedded default's file. `migrate`
-    migrates an empty data folder (`manage.py migrate`, the way `make run` does it) and
-    runs only when no template of these migrations exists yet. True when it ran."""
-    key = hashlib.sha256(f"sqlite\0{fingerprint()}".encode()).hexdigest()
-    template = template_path(key)
+def _kept(template: Path, make: Callable[[Path], None], data_dir: Path) -> bool:
+    """Copy the kept database `template` into `data_dir`, made first by `make` (given an
+    empty data folder) when it does not exist yet. True when `make` ran."""
     ran = False
     with _file_lock(template.name):
         if not template.exists():
-            with tempfile.TemporaryDirectory(prefix="bokvar-sqlite-migrate-") as scratch:
+            with tempfile.TemporaryDirectory(prefix="bokvar-sqlite-") as scratch:
                 folder = Path(scratch) / "data"
                 folder.mkdir()
-                migrate(folder)
+                make(folder)
                 partial = template.with_suffix(".partial")
                 _copy(folder / DATABASE_FILE, partial)
                 # Renamed only once complete: a half-made template is never found.
@@ -60,6 +57,14 @@ def migrated_into(data_dir: Path, migrate: Callable[[Path], None]) -> bool:
             ran = True
     _copy(template, data_dir / DATABASE_FILE)
     return ran
+
+
+def migrated_into(data_dir: Path, migrate: Callable[[Path], None]) -> bool:
+    """Put a migrated database in `data_dir` as the embedded default's file. `migrate`
+    migrates an empty data folder (`manage.py migrate`, the way `make run` does it) and
+    runs only when no template of these migrations exists yet. True when it ran."""
+    key = hashlib.sha256(f"sqlite\0{fingerprint()}".encode()).hexdigest()
+    return _kept(template_path(key), migrate, data_dir)
 
 
 # The project's own code, which seeding runs (the demo builders, the services, the
@@ -99,18 +104,10 @@ def seeded_into(
     key = hashlib.sha256(
         f"sqlite-seeded\0{fingerprint()}\0{source_digest()}\0{day.isoformat()}\0{password}".encode()
     ).hexdigest()
-    template = template_path(key).with_name(f"bokvar-sqlite-seeded-{key[:24]}.sqlite3")
-    ran = False
-    with _file_lock(template.name):
-        if not template.exists():
-            with tempfile.TemporaryDirectory(prefix="bokvar-sqlite-seed-") as scratch:
-                folder = Path(scratch) / "data"
-                folder.mkdir()
-                migrated_into(folder, migrate)
-                seed(folder)
-                partial = template.with_suffix(".partial")
-                _copy(folder / DATABASE_FILE, partial)
-                os.replace(partial, template)
-            ran = True
-    _copy(template, data_dir / DATABASE_FILE)
-    return ran
+    template = Path(tempfile.gettempdir()) / f"bokvar-sqlite-seeded-{key[:24]}.sqlite3"
+
+    def make(folder: Path) -> None:
+        migrated_into(folder, migrate)
+        seed(folder)
+
+    return _kept(template, make, data_dir)

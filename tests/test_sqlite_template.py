@@ -16,16 +16,26 @@ def kept_in(tmp_path, monkeypatch):
     return tmp_path
 
 
-def fake_migrate(calls):
-    def migrate(folder):
+def fake_step(calls, *statements):
+    """A stand-in for `manage.py migrate` or the seed: records its call, runs its SQL."""
+
+    def step(folder):
         calls.append(folder)
         with closing(sqlite3.connect(folder / sqlite_template.DATABASE_FILE)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE django_migrations (name text)")
-            db.execute("INSERT INTO django_migrations VALUES ('0001_initial')")
+            for statement in statements:
+                db.execute(statement)
             db.commit()
 
-    return migrate
+    return step
+
+
+def fake_migrate(calls):
+    return fake_step(
+        calls,
+        "PRAGMA journal_mode=WAL",
+        "CREATE TABLE django_migrations (name text)",
+        "INSERT INTO django_migrations VALUES ('0001_initial')",
+    )
 
 
 def rows(folder):
@@ -68,13 +78,7 @@ def test_a_migration_that_fails_leaves_no_template(kept_in):
 
 
 def fake_seed(calls):
-    def seed(folder):
-        calls.append(folder)
-        with closing(sqlite3.connect(folder / sqlite_template.DATABASE_FILE)) as db:
-            db.execute("INSERT INTO django_migrations VALUES ('seeded')")
-            db.commit()
-
-    return seed
+    return fake_step(calls, "INSERT INTO django_migrations VALUES ('seeded')")
 
 
 def test_seeded_once_a_day_per_code_and_password_on_the_migrated_template(kept_in, monkeypatch):
