@@ -122,11 +122,20 @@ def test_a_seed_that_fails_leaves_no_seeded_template(kept_in):
 
     folder = kept_in / "data"
     folder.mkdir()
+    day = date(2026, 12, 5)
     with pytest.raises(RuntimeError):
         sqlite_template.seeded_into(
-            folder, migrate=fake_migrate([]), seed=broken, day=date(2026, 12, 5), password="pw"
+            folder, migrate=fake_migrate([]), seed=broken, day=day, password="pw"
         )
     assert not list(kept_in.glob("bokvar-sqlite-seeded-*.sqlite3"))
+    # The migrated template was kept; the next try seeds on it and keeps the result.
+    migrations: list = []
+    seeds: list = []
+    assert sqlite_template.seeded_into(
+        folder, migrate=fake_migrate(migrations), seed=fake_seed(seeds), day=day, password="pw"
+    )
+    assert (len(migrations), len(seeds)) == (0, 1)
+    assert rows(folder) == [("0001_initial",), ("seeded",)]
 
 
 def test_the_source_digest_follows_the_project_code_not_the_tests(tmp_path, monkeypatch):
