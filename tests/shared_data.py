@@ -355,13 +355,11 @@ def group_by_layers(items: list[pytest.Item]) -> None:
     # at the first of their places, one after the other, in their own order.
     index = {id(item): n for n, item in enumerate(items)}
     unit = {id(item): (own(item), index[id(item)]) for item in items}
+    wide = {item.path for item in items if shares_wider_fixtures(item)}
     pinned: dict[Any, tuple[tuple[bool, bool, tuple[int, ...]], int]] = {}
     for item in items:
-        if shares_wider_fixtures(item):
-            pinned[item.path] = unit[id(item)]
-    for item in items:
-        if item.path in pinned:
-            pinned[item.path] = min(pinned[item.path], unit[id(item)])
+        if item.path in wide:
+            pinned[item.path] = min(pinned.get(item.path, unit[id(item)]), unit[id(item)])
     items.sort(key=lambda item: (pinned.get(item.path, unit[id(item)]), unit[id(item)]))
 
 
