@@ -59,3 +59,34 @@ def test_insert_without_history_model_and_empty_input():
     assert bulk.insert(HouseholdChild, []) == []
     children = bulk.insert(HouseholdChild, [HouseholdChild(household=household, birth_year=2015)])
     assert HouseholdChild.objects.get(pk=children[0].pk).birth_year == 2015
+
+
+def test_insert_stores_json_once_dumped_in_the_row_and_its_history(org):
+    """A JSONField goes through COPY as its JSON text, made once for the row and its
+    history row: both hold the value save() would store (nested, non-ASCII, null)."""
+    from django.utils import timezone
+
+    from steering.models import MonthlyReport
+
+    actor = system_user()
+    data = {"figures": [{"key": "nätter", "rows": [[1, None, 2.5]], "total": {"ok": True}}]}
+    report = MonthlyReport(
+        district=org.district,
+        period="2026-01",
+        version=1,
+        generated_at=timezone.now(),
+        generated_by=actor,
+        reason="test",
+        data=data,
+        distributions={},
+    )
+    bulk.insert(MonthlyReport, [report], user_id=actor.pk, reason="test")
+    assert MonthlyReport.objects.get(pk=report.pk).data == data
+    assert MonthlyReport.history.get(id=report.pk).data == data
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT jsonb_typeof(data), data->'figures'->0->>'key', jsonb_typeof(distributions)"
+            " FROM steering_monthlyreport WHERE id = %s",
+            [report.pk],
+        )
+        assert cursor.fetchone() == ("object", "nätter", "object")
