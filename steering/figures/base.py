@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from types import MappingProxyType
 
 from django.db import connection
-from django.db.models import BigIntegerField, Count, Q, QuerySet, Value
+from django.db.models import BigIntegerField, Count, DateField, Expression, F, Q, QuerySet, Value
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.functional import Promise
 
 from bokvar.models import District, Unit
@@ -90,31 +92,50 @@ def any_of(conditions: list[Q]) -> Q:
     return out
 
 
-def in_periods(field: str, scopes: list[Scope]) -> list[Q]:
-    """For each scope, records whose date `field` falls in its period."""
-    return [Q(**{f"{field}__range": scope.dates}) for scope in scopes]
-
-
-def count_by_period(
-    qs: QuerySet, group: tuple[str, ...], conditions: list[Q]
+def count_by_month(
+    qs: QuerySet,
+    group: tuple[str, ...],
+    day: str | Expression,
+    scopes: list[Scope],
+    *,
+    moment: bool = False,
 ) -> list[dict[tuple, int]]:
-    """For each condition (one a scope, as `in_periods` makes them), {group values: how
-    many rows} of `qs` that meet it, grouped by the `group` fields: one query for all the
-    periods (a FILTER clause each), the same numbers as one `values(*group).annotate(
-    Count("id"))` per period. Groups with no row are left out, as such a query leaves
-    them out."""
+    """For each scope, {group values: how many rows} of `qs` whose `day` (a date field's
+    name or a date expression; with `moment`, a datetime, placed by its date in the
+    current time zone) falls in the scope's period, grouped by the `group` fields. Groups
+    with no row are left out, as a `values(*group).annotate(Count("id"))` per period
+    leaves them out.
+
+    One query for all the periods, grouped by calendar month: a period is whole months
+    (`Period`), so its count is the sum of its months'. One aggregate, however many
+    periods: a FILTER clause per period (a `Count(filter=...)` each) cost the ORM more
+    to build than PostgreSQL to run."""
+    first, last = min(s.start for s in scopes), max(s.end for s in scopes)
+    span: tuple[date | datetime, date | datetime] = (first, last)
+    if moment:
+        tz = timezone.get_current_timezone()
+        span = (
+            datetime.combine(first, time.min, tzinfo=tz),
+            datetime.combine(last, time.max, tzinfo=tz),
+        )
     rows = (
-        qs.filter(any_of(conditions))
-        .values(*group)
-        .annotate(**{f"n_{i}": Count("id", filter=c) for i, c in enumerate(conditions)})
+        qs.alias(_day=F(day) if isinstance(day, str) else day)
+        .filter(_day__range=span)
+        .annotate(_month=TruncMonth("_day", output_field=DateField()))
+        .values(*group, "_month")
+        .annotate(_n=Count("id"))
         .order_by()
     )
-    out: list[dict[tuple, int]] = [{} for _ in conditions]
+    months: dict[date, dict[tuple, int]] = {}
     for row in rows:
-        key = tuple(row[name] for name in group)
-        for i, found in enumerate(out):
-            if row[f"n_{i}"]:
-                found[key] = row[f"n_{i}"]
+        months.setdefault(row["_month"], {})[tuple(row[name] for name in group)] = row["_n"]
+    out: list[dict[tuple, int]] = []
+    for scope in scopes:
+        found: dict[tuple, int] = {}
+        for month in scope.period.month_periods():
+            for key, n in months.get(month.start, {}).items():
+                found[key] = found.get(key, 0) + n
+        out.append(found)
     return out
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 
-from .base import Column, Figure, Scope, count_by_period, in_periods
+from .base import Column, Figure, Scope, count_by_month
 
 
 def _cases(scope: Scope):
@@ -67,11 +67,9 @@ def count_months(scopes: list[Scope]) -> dict:
         return {}
     cases = _cases(scopes[0])
     unit = "responsible_unit_id"
-    opened = count_by_period(cases, (unit, "kind"), in_periods("opened_on", scopes))
-    closed = count_by_period(
-        cases.filter(status=Case.Status.CLOSED),
-        (unit, "outcome"),
-        in_periods("closed_on", scopes),
+    opened = count_by_month(cases, (unit, "kind"), "opened_on", scopes)
+    closed = count_by_month(
+        cases.filter(status=Case.Status.CLOSED), (unit, "outcome"), "closed_on", scopes
     )
     out: dict = {}
     for scope, new, ended in zip(scopes, opened, closed, strict=True):

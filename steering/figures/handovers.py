@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from bokvar.models import Unit
 from cases.models import Handover
 
-from .base import Column, Figure, Scope, count_by_period
+from .base import Column, Figure, Scope, count_by_month
 
 
 def _bounds(scope: Scope) -> tuple[datetime, datetime]:
@@ -87,14 +87,12 @@ def count_months(scopes: list[Scope]) -> dict:
     months) for every scope's period, in one query."""
     if not scopes:
         return {}
-    sent = []
-    for scope in scopes:
-        start, end = _bounds(scope)
-        sent.append(Q(sent_at__gte=start, sent_at__lte=end))
-    found = count_by_period(
+    found = count_by_month(
         Handover.objects.filter(from_unit__district=scopes[0].district),
         ("from_unit_id", "to_unit__kind"),
-        sent,
+        "sent_at",
+        scopes,
+        moment=True,
     )
     return {
         ("handovers_between_units", "compute", scope.period.key): counts

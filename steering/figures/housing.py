@@ -26,8 +26,7 @@ from .base import (
     Column,
     Figure,
     Scope,
-    count_by_period,
-    in_periods,
+    count_by_month,
     units_and_district,
 )
 
@@ -294,13 +293,14 @@ def count_months(scopes: list[Scope]) -> dict:
     of two (a longer period takes both from its last month)."""
     if not scopes:
         return {}
-    taken = count_by_period(
+    taken = count_by_month(
         Placement.objects.filter(
             case__responsible_unit__district=scopes[0].district,
             outcome=Placement.Outcome.TAKEOVER,
         ),
         ("case__responsible_unit_id",),
-        in_periods("takeover_on", scopes),
+        "takeover_on",
+        scopes,
     )
     out: dict = {}
     for scope, found in zip(scopes, taken, strict=True):

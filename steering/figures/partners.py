@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.models import MeetingPlace, Partner, Referral
 from partners.reports import annual_report
 
-from .base import Column, Figure, Scope, count_by_period, in_periods
+from .base import Column, Figure, Scope, count_by_month
 
 # --- Referrals --------------------------------------------------------------------------
 
@@ -162,9 +162,7 @@ def count_months(scopes: list[Scope]) -> dict:
     steps: list[tuple[str, list[dict]]] = [
         (
             key,
-            count_by_period(
-                referrals.filter(condition), ("partner_id",), in_periods(field, scopes)
-            ),
+            count_by_month(referrals.filter(condition), ("partner_id",), field, scopes),
         )
         for key, (field, condition) in REFERRAL_STEPS.items()
     ]

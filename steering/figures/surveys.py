@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import SurveyAnswer, SurveyQuestion, SurveyResponse
 
-from .base import Column, Figure, Scope, count_by_period, in_periods
+from .base import Column, Figure, Scope, count_by_month
 
 
 def survey_answers(scope: Scope) -> dict:
@@ -77,14 +77,13 @@ def count_months(scopes: list[Scope]) -> dict:
     if not scopes:
         return {}
     district = scopes[0].district
-    answers = count_by_period(
+    answers = count_by_month(
         SurveyResponse.objects.filter(survey__unit__district=district),
         ("survey__unit_id", "source"),
-        in_periods("answered_on", scopes),
+        "answered_on",
+        scopes,
     )
-    scales = count_by_period(
-        _scale_answers(district), SCALE_GROUP, in_periods("response__answered_on", scopes)
-    )
+    scales = count_by_month(_scale_answers(district), SCALE_GROUP, "response__answered_on", scopes)
     out: dict = {}
     for scope, answered, on_scale in zip(scopes, answers, scales, strict=True):
         out[("survey_answers", "compute", scope.period.key)] = answered

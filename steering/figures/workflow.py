@@ -17,11 +17,12 @@ count away (see docs/statistics.md).
 from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import EvictionThreat, HouseholdChild, LandlordSignal
 
-from .base import DISTINCT, Column, Figure, Scope, count_by_period, in_periods, units_and_district
+from .base import DISTINCT, Column, Figure, Scope, count_by_month, units_and_district
 
 
 def _signals(scope: Scope):
@@ -332,23 +333,21 @@ def count_months(scopes: list[Scope]) -> dict:
         return {}
     first = scopes[0]
     unit = "case__responsible_unit_id"
-    received = in_periods("received_on", scopes)
-    signals = count_by_period(_signals(first), (unit, "kind"), received)
-    loose = count_by_period(
+    signals = count_by_month(_signals(first), (unit, "kind"), "received_on", scopes)
+    loose = count_by_month(
         LandlordSignal.objects.filter(case__isnull=True).filter(
             Q(district=first.district) | Q(district__isnull=True)
         ),
         ("district_id", "kind"),
-        received,
+        "received_on",
+        scopes,
     )
-    started = [
-        Q(arrears_notice_on__range=scope.dates)
-        | Q(arrears_notice_on__isnull=True, termination_served_on__range=scope.dates)
-        for scope in scopes
-    ]
-    new = count_by_period(_threats(first), (unit,), started)
-    concluded = count_by_period(
-        _threats(first).exclude(outcome=""), (unit, "outcome"), in_periods("concluded_on", scopes)
+    # A threat starts with its arrears notice, or without one when the termination is
+    # served (`new_threats`).
+    started = Coalesce("arrears_notice_on", "termination_served_on")
+    new = count_by_month(_threats(first), (unit,), started, scopes)
+    concluded = count_by_month(
+        _threats(first).exclude(outcome=""), (unit, "outcome"), "concluded_on", scopes
     )
     out: dict = {}
     for i, scope in enumerate(scopes):

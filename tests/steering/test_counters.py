@@ -383,3 +383,29 @@ def test_a_months_tables_make_its_cost_forecast_once(org, monkeypatch):
     get("cost_forecast").compute(scope)
     get("cost_forecast").district_total(scope)
     assert len(made) == 4
+
+
+def test_a_handover_half_past_midnight_counts_in_the_month_of_its_local_date(org, make_case):
+    """The month counters place a handover by its date in Stockholm, as the figure's own
+    provider does: 00:30 on 1 April is 22:30 on 31 March in UTC and counts in April (and
+    its quarter); 23:59 on 31 March counts in March."""
+    tz = timezone.get_current_timezone()
+    for sent in (datetime(2026, 4, 1, 0, 30, tzinfo=tz), datetime(2026, 3, 31, 23, 59, tzinfo=tz)):
+        _send(
+            org,
+            make_case,
+            to_kind=Unit.Kind.ADULT,
+            from_kind=Unit.Kind.INCOME_SUPPORT,
+            hours=None,
+            sent=sent,
+        )
+    periods = [month(2026, 3), month(2026, 4), parse_period("2026-Q2")]
+    scopes = _scopes(org.district, periods)
+    found = {}
+    for counter in MONTH_COUNTERS:
+        found |= counter(scopes)
+    sender = org.units[Unit.Kind.INCOME_SUPPORT].pk
+    for scope in scopes:
+        cell = found[("handovers_between_units", "compute", scope.period.key)]
+        assert cell == {(sender, Unit.Kind.ADULT): 1}, (scope.period.key, cell)
+        assert cell == _own("handovers_between_units", "compute", scope)
