@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from types import MappingProxyType
 
 from django.db import connection
 from django.db.models import BigIntegerField, Count, DateField, Expression, F, Q, QuerySet, Value
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 from django.utils.functional import Promise
 
 from bokvar.models import District, Unit
@@ -97,12 +96,10 @@ def count_by_month(
     group: tuple[str, ...],
     day: str | Expression,
     scopes: list[Scope],
-    *,
-    moment: bool = False,
 ) -> list[dict[tuple, int]]:
     """For each scope, {group values: how many rows} of `qs` whose `day` (a date field's
-    name or a date expression; with `moment`, a datetime, placed by its date in the
-    current time zone) falls in the scope's period, grouped by the `group` fields. Groups
+    name or a date expression; a datetime is placed by its date in the current time
+    zone) falls in the scope's period, grouped by the `group` fields. Groups
     with no row are left out, as a `values(*group).annotate(Count("id"))` per period
     leaves them out.
 
@@ -110,18 +107,16 @@ def count_by_month(
     (`Period`), so its count is the sum of its months'. One aggregate, however many
     periods: a FILTER clause per period (a `Count(filter=...)` each) cost the ORM more
     to build than PostgreSQL to run."""
-    first, last = min(s.start for s in scopes), max(s.end for s in scopes)
-    span: tuple[date | datetime, date | datetime] = (first, last)
-    if moment:
-        tz = timezone.get_current_timezone()
-        span = (
-            datetime.combine(first, time.min, tzinfo=tz),
-            datetime.combine(last, time.max, tzinfo=tz),
-        )
+    months_asked = [m.start for scope in scopes for m in scope.period.month_periods()]
     rows = (
         qs.alias(_day=F(day) if isinstance(day, str) else day)
-        .filter(_day__range=span)
         .annotate(_month=TruncMonth("_day", output_field=DateField()))
+        # On the month, not the day: the day's own index would be no better for a
+        # district's rows, and with it PostgreSQL's generic plan for the prepared
+        # statement (chosen after five runs on a kept connection) intersected the
+        # district's rows with every row of the date range in the country: 142 ms
+        # instead of 8 ms for a district's new cases at national scale.
+        .filter(_month__range=(min(months_asked), max(months_asked)))
         .values(*group, "_month")
         .annotate(_n=Count("id"))
         .order_by()

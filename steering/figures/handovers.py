@@ -92,7 +92,6 @@ def count_months(scopes: list[Scope]) -> dict:
         ("from_unit_id", "to_unit__kind"),
         "sent_at",
         scopes,
-        moment=True,
     )
     return {
         ("handovers_between_units", "compute", scope.period.key): counts
