@@ -137,8 +137,11 @@ def _replace(purpose_columns: list[IndexedColumn], mapping: dict[str, str]) -> N
             model = col.model_class
             table = qn(model._meta.db_table)
             target = qn(column(model._meta.get_field(col.column)))  # type: ignore[arg-type]
+            # The VALUES list's own column names (column1, column2 in PostgreSQL and in
+            # SQLite): SQLite takes no column list after a derived table's alias.
             cursor.execute(
-                f"UPDATE {table} SET {target} = m.new FROM (VALUES {values}) AS m(old, new)"  # noqa: S608
+                f"UPDATE {table} SET {target} = m.new FROM (SELECT column1 AS old,"  # noqa: S608
+                f" column2 AS new FROM (VALUES {values}) AS v) AS m"
                 f" WHERE {table}.{target} = m.old",
                 params,
             )
