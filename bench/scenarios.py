@@ -47,6 +47,11 @@ def _get(client: Client, url: str, params: dict | None = None) -> Callable[[], o
     return run
 
 
+def _placeholders(values: list) -> str:
+    """`%s, %s, …` for an IN list of `values` (SQLite has no `= ANY(array)`); NULL for none."""
+    return ", ".join(["%s"] * len(values)) or "NULL"
+
+
 def _search(client: Client, text: str) -> Callable[[], object]:
     """A case search as the page makes it: posted, then the result page by its token."""
 
@@ -609,9 +614,10 @@ def load_test_pages(scale: str) -> list[Scenario]:
             "/housing/apartments/",
             floor_sql="SELECT a.id, a.reference, a.address, a.kind, a.status, a.status_since, "
             "l.organisation_name FROM housing_apartment a "
-            "LEFT JOIN cases_landlord l ON l.id = a.landlord_id WHERE a.district_id = ANY(%s) "
+            "LEFT JOIN cases_landlord l ON l.id = a.landlord_id "
+            f"WHERE a.district_id IN ({_placeholders(guide_districts)}) "
             "ORDER BY a.status, a.status_since, a.reference",
-            floor_params=[guide_districts],
+            floor_params=list(guide_districts),
             budget_ms=budget,
         ),
         _page(
@@ -620,8 +626,9 @@ def load_test_pages(scale: str) -> list[Scenario]:
             "/steering/reports/",
             floor_sql="SELECT r.id, r.period, r.version, r.generated_at, r.reason, d.name "
             "FROM steering_monthlyreport r JOIN bokvar_district d ON d.id = r.district_id "
-            "WHERE r.district_id = ANY(%s) ORDER BY r.period DESC, r.version DESC",
-            floor_params=[steering_districts],
+            f"WHERE r.district_id IN ({_placeholders(steering_districts)}) "
+            "ORDER BY r.period DESC, r.version DESC",
+            floor_params=list(steering_districts),
             budget_ms=budget,
         ),
         _page(

@@ -83,6 +83,8 @@ def test_insert_stores_json_once_dumped_in_the_row_and_its_history(org):
     bulk.insert(MonthlyReport, [report], user_id=actor.pk, reason="test")
     assert MonthlyReport.objects.get(pk=report.pk).data == data
     assert MonthlyReport.history.get(id=report.pk).data == data
+    if connection.vendor != "postgresql":
+        return  # elsewhere `insert` is Django's bulk_create, not COPY
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT jsonb_typeof(data), data->'figures'->0->>'key', jsonb_typeof(distributions)"

@@ -238,7 +238,9 @@ def test_statistics_forecasts_by_kept_statements_equal_the_orms(
 
     forecast._KEPT.statements.clear()
     kept = [forecast.forecasts_for_cases(district, year=y, as_of=d) for y, d in days]
-    assert len(forecast._KEPT.statements) == 1
+    # On SQLite Django binds a date as text, not a plain parameter: nothing is kept there
+    # and the ORM's way answers (the comparisons below hold either way).
+    assert len(forecast._KEPT.statements) == (1 if connection.vendor == "postgresql" else 0)
     with monkeypatch.context() as m:
         m.setattr(forecast._KEPT, "run", orm)
         by_orm = [forecast.forecasts_for_cases(district, year=y, as_of=d) for y, d in days]

@@ -164,7 +164,12 @@ def test_withholding_costs_the_same_queries_whatever_the_number_of_signals(clien
         return len(ctx.captured_queries)
 
     add(2)
-    small = {url: count(url) for url in (reverse("cases:signals"), reverse("api-signals"))}
+    urls = (reverse("cases:signals"), reverse("api-signals"))
+    # Once before counting: the first read appended to the access log makes the chain's
+    # head row where no migration made it (SQLite), three statements once.
+    for url in urls:
+        count(url)
+    small = {url: count(url) for url in urls}
     add(6)
     large = {url: count(url) for url in small}
     assert small == large
