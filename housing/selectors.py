@@ -29,6 +29,7 @@ from .forecast import (  # noqa: F401  (the forecast's public names, read from h
     forecast_whole_year,
     forecasts,
     forecasts_for_cases,
+    forecasts_on_days,
     night_case_ids,
     placement_cost,
     totals_per_unit,

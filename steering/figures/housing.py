@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Aggregate, Count, Q, Sum
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from housing.models import Apartment, Placement, ShelterNight
-from housing.selectors import forecasts_for_cases
+from housing.selectors import Forecast, forecasts_for_cases, forecasts_on_days
 
 from .base import (
     DISTINCT,
@@ -136,17 +137,30 @@ def _forecast_figures(scope: Scope) -> tuple[dict, dict]:
     projected to 31 December at the current daily rate) in a constant number of queries;
     only the per-unit sums and the number of households behind them leave this function.
     """
-    year = scope.end.year
-    as_of = min(scope.end, timezone.localdate())
+    year, as_of = _forecast_day(scope)
     kept = _KEPT.get()
     key = (scope.district.pk, year, as_of)
     if kept is not None and key in kept:
         units_kept, district_kept = kept[key]
         return dict(units_kept), dict(district_kept)
     cases = Case.objects.filter(responsible_unit__district=scope.district)
+    units, district = _forecast_cells(forecasts_for_cases(cases, year=year, as_of=as_of))
+    if kept is not None:
+        kept[key] = (dict(units), dict(district))
+    return units, district
+
+
+def _forecast_day(scope: Scope) -> tuple[int, date]:
+    """The year whose forecast a period shows, and the day it is known at."""
+    return scope.end.year, min(scope.end, timezone.localdate())
+
+
+def _forecast_cells(rows: list[Forecast]) -> tuple[dict, dict]:
+    """The units' forecast cells and the households behind the district's sum: only
+    the per-unit sums and the number of households behind them leave the forecast."""
     totals: dict[int, Decimal] = {}
     households: dict[int, set[int]] = {}
-    for row in forecasts_for_cases(cases, year=year, as_of=as_of):
+    for row in rows:
         if not row.forecast:
             continue
         totals[row.unit_id] = totals.get(row.unit_id, Decimal("0")) + row.forecast
@@ -160,10 +174,7 @@ def _forecast_figures(scope: Scope) -> tuple[dict, dict]:
         )
         for unit_id, total in totals.items()
     }
-    district = {"forecast": len(households_anywhere)}
-    if kept is not None:
-        kept[key] = (dict(units), dict(district))
-    return units, district
+    return units, {"forecast": len(households_anywhere)}
 
 
 SHELTER_NIGHTS = Figure(
@@ -289,8 +300,9 @@ def count_periods(scopes: list[Scope]) -> dict:
 
 def count_months(scopes: list[Scope]) -> dict:
     """Contract takeovers (a sum of months) for every scope's period in one query, and
-    the cost forecast with the households behind it from one forecast per period instead
-    of two (a longer period takes both from its last month)."""
+    the cost forecast with the households behind it, for every period from one pass of
+    the forecast per year (`forecasts_on_days`; a longer period takes both from its last
+    month)."""
     if not scopes:
         return {}
     taken = count_by_month(
@@ -302,11 +314,16 @@ def count_months(scopes: list[Scope]) -> dict:
         "takeover_on",
         scopes,
     )
+    # Every period's forecast in one pass (four queries a year, not four a period).
+    days = [_forecast_day(scope) for scope in scopes]
+    forecasts = forecasts_on_days(
+        Case.objects.filter(responsible_unit__district=scopes[0].district), days
+    )
     out: dict = {}
-    for scope, found in zip(scopes, taken, strict=True):
+    for scope, found, day in zip(scopes, taken, days, strict=True):
         key = scope.period.key
         out[("takeovers", "compute", key)] = {(u, "takeovers"): n for (u,), n in found.items()}
-        units, district = _forecast_figures(scope)
+        units, district = _forecast_cells(forecasts[day])
         out[("cost_forecast", "compute", key)] = units
         out[("cost_forecast", "district_total", key)] = district
     return out
