@@ -51,9 +51,6 @@ def main() -> int:
     # The production configuration (DEBUG off) unless --debug: what a page costs there
     # (bench/production.py).
     set_up_django(debug=args.debug)
-    from bokvar import heap
-
-    heap.settle()  # as the web process does after start-up (bokvar/wsgi.py)
     from django.conf import settings
     from django.db import connection
 

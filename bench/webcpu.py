@@ -163,9 +163,6 @@ def main(argv: list[str] | None = None) -> int:
     from .production import set_up_django
 
     set_up_django(debug=args.debug)
-    from bokvar import heap
-
-    heap.settle()  # as the web process does after start-up (bokvar/wsgi.py)
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]

@@ -6,9 +6,6 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from bokvar import heap
-
 # Set, not defaulted: bench.load.run passes its own DJANGO_SETTINGS_MODULE on.
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.load.settings"
 application = get_wsgi_application()
-heap.settle()
