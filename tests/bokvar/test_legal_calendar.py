@@ -3,7 +3,10 @@ lag (1989:253) and the eves of lag (1930:173) 2 § are not working days."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bokvar.legal_calendar import add_working_days, is_working_day
 
@@ -53,3 +56,21 @@ def test_working_day_on_or_before_and_counting_between():
     assert working_days_between(date(2026, 12, 28), date(2026, 12, 23)) == -1
     assert working_days_between(date(2026, 3, 2), date(2026, 3, 2)) == 0
     assert working_days_between(date(2026, 3, 2), date(2026, 3, 9)) == 5
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dates(min_value=date(2019, 1, 1), max_value=date(2031, 12, 31)),
+    span=st.integers(min_value=-1200, max_value=1200),
+)
+def test_counting_between_is_the_day_by_day_count(start, span):
+    """`working_days_between` counts by whole weeks and the holidays in between; it
+    agrees with counting day by day across weekends, holidays, eves and year ends."""
+    from bokvar.legal_calendar import working_days_between
+
+    end = start + timedelta(days=span)
+    low, high = min(start, end), max(start, end)
+    by_day = sum(
+        1 for i in range(1, (high - low).days + 1) if is_working_day(low + timedelta(days=i))
+    )
+    assert working_days_between(start, end) == (by_day if end >= start else -by_day)
