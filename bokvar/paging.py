@@ -9,7 +9,7 @@ page asked for: the pages up to there are known exactly, and beyond it the page 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -18,10 +18,17 @@ from django.utils.functional import cached_property
 CAP = 1000
 
 
+class Pages(Protocol):
+    """Rows a slice of which is one page (a queryset, or a reader of pages that is not
+    one, given with a queryset `to_count`)."""
+
+    def __getitem__(self, page: slice) -> Any: ...
+
+
 class CappedPaginator(Paginator[Any]):
     def __init__(
         self,
-        object_list: QuerySet[Any],
+        object_list: QuerySet[Any] | Pages,
         per_page: int,
         *,
         asked: object = None,
@@ -30,8 +37,13 @@ class CappedPaginator(Paginator[Any]):
     ) -> None:
         """`asked`: the page number asked for (as given); `to_count`: the same rows in a
         form cheaper to count (without the page's columns), when there is one."""
-        super().__init__(object_list, per_page)
-        self.to_count = object_list if to_count is None else to_count
+        # Only sliced here: the count is `to_count`'s, never `len(object_list)`.
+        super().__init__(cast(Any, object_list), per_page)
+        if to_count is None:
+            if not isinstance(object_list, QuerySet):
+                raise TypeError("to_count is needed with rows that are not a queryset")
+            to_count = object_list
+        self.to_count: QuerySet[Any] = to_count
         try:
             self.asked = max(1, int(str(asked)))
         except ValueError:

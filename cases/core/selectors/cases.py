@@ -244,13 +244,12 @@ def case_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
     A coordinator's list walks the case index in the list's order (most cases of their
     district are theirs: the page is found in its first rows); anyone else's is driven by
     their grants (`visible_cases_by_grants`: the same cases)."""
-    return case_list_of(user, case_list_to_count(user, filters))
+    return case_list_of(user, _filtered(user, _scoped(user), filters))
 
 
 def case_list_of(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
-    """`case_list`'s rows of `cases` as `case_list_to_count` gives them: the view builds
-    the list's cases once for both (building the permission filter is a good part of the
-    page's CPU: issue 22)."""
+    """`case_list`'s rows of `cases`: with the main tenant and whether the reader was
+    granted to see them, in the list's order."""
     qs = cases.select_related("household__head", "responsible_unit")
     head_granted = PersonUserObjectPermission.objects.filter(
         user=user,
@@ -260,16 +259,65 @@ def case_list_of(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
     return qs.annotate(head_granted=Exists(head_granted)).order_by("-opened_on", "-id")
 
 
-def case_list_to_count(user: User, filters: CaseFilters) -> QuerySet[Case]:
-    """The case list's cases for its pager to count (bokvar.paging, which stops a
-    thousand past the page): the same cases, without the columns the page shows."""
-    return _filtered(user, _scoped(user), filters)
+class CaseListPages:
+    """The case list's rows for its pager: a slice of it is one page's cases, read by
+    their ids first.
+
+    The page's ids are found in the list's order without the page's columns, and only
+    those rows are then read with their household, main tenant and unit. Read in one
+    statement instead, PostgreSQL joined the household, person and unit of every case
+    the reader may see before sorting them: a caseworker's first page read 1,650
+    people's rows to show 25 (20 ms a page under the national load test; issue 22)."""
+
+    def __init__(self, user: User, cases: QuerySet[Case]) -> None:
+        self.user, self.cases = user, cases
+
+    def __getitem__(self, page: slice) -> list[Case]:
+        ids = self.cases.order_by("-opened_on", "-id").values("pk")[page]
+        return list(case_list_of(self.user, Case.objects.filter(pk__in=ids)))
+
+
+def case_list_for_pager(user: User, filters: CaseFilters) -> tuple[CaseListPages, QuerySet[Any]]:
+    """The case list's pages, and the same cases for its pager to count (bokvar.paging,
+    which stops a thousand past the page): the ids of parts that do not overlap, one after
+    the other (`UNION ALL`).
+
+    A coordinator's cases counted with the list's condition (their district's units or
+    one of their grants) made PostgreSQL read the case table until it had found a
+    thousand: cheap where their district's cases lay early in the table, 300 ms where
+    they lay late (81 ms on average under the national load test; issue 22). Counted
+    part by part, the district's cases are found by the unit index and the counting
+    stops at the cap whatever the district: 0.5 ms. Anyone else has one part, their
+    grants, which is also what their list is read from: built once."""
+    parts = [_filtered(user, part, filters) for part in _parts(user)]
+    if len(parts) == 1:
+        return CaseListPages(user, parts[0]), parts[0]
+    listed = _filtered(user, visible_cases(user), filters)
+    ids = [part.order_by().values("pk") for part in parts]
+    return CaseListPages(user, listed), ids[0].union(*ids[1:], all=True)
 
 
 def _scoped(user: User) -> QuerySet[Case]:
     if roles_of(user).coordinator_district_ids:
         return visible_cases(user)
     return visible_cases_by_grants(user)
+
+
+def _parts(user: User) -> list[QuerySet[Case]]:
+    """`visible_cases(user)` as parts that do not overlap: a coordinator's district, then
+    the cases granted to them outside it; anyone else's grants alone."""
+    if not user.is_authenticated or not user.is_active:
+        return [Case.objects.none()]
+    direct, via_group = _granted_case_ids(user, "view_case")
+    granted = Case.objects.filter(pk__in=direct.order_by().union(via_group.order_by()))
+    district_ids = roles_of(user).coordinator_district_ids
+    if not district_ids:
+        return [granted]
+    units = Unit.objects.filter(district_id__in=district_ids).values("pk")
+    return [
+        Case.objects.filter(responsible_unit_id__in=units),
+        granted.exclude(responsible_unit_id__in=units),
+    ]
 
 
 def _filtered(user: User, qs: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case]:

@@ -101,14 +101,8 @@ def _render_list(
     asked = request.GET.get("page")
     pager: Paginator[Case]
     if filters is not None:
-        # The list's cases, built once: counted as they are, shown with their columns.
-        cases = case_selectors.case_list_to_count(request.user, filters)
-        pager = CappedPaginator(
-            case_selectors.case_list_of(request.user, cases),
-            PAGE_SIZE,
-            asked=asked,
-            to_count=cases,
-        )
+        pages, to_count = case_selectors.case_list_for_pager(request.user, filters)
+        pager = CappedPaginator(pages, PAGE_SIZE, asked=asked, to_count=to_count)
     else:
         pager = Paginator([], PAGE_SIZE)
     page: Page[Case] = pager.get_page(asked)

@@ -66,3 +66,51 @@ def test_second_page(org, make_case, listing, client):
     body = client.get(reverse("cases:list"), {"status": "open"}).content.decode()
     assert "status=open" in body and "page=2" in body
     assert listing(status="open", page=2) == second
+
+
+def test_a_coordinator_sees_and_counts_each_case_once_with_grants_in_and_out_of_the_district(
+    org, make_case, listing, client
+):
+    """The pager counts a coordinator's cases part by part (their district's, then those
+    granted to them outside it): a granted case of their own district is counted once,
+    a granted case of another district is counted and listed, an ungranted one is not."""
+    from guardian.shortcuts import assign_perm
+
+    from bokvar import services as org_services
+    from bokvar.models import District, Role
+    from tests.case_fixtures import create_case, person
+    from tests.factories import UserFactory, make_unit
+
+    coordinator = org.users["coordinator"]
+    own = [make_case() for _ in range(PAGE_SIZE + 2)]
+    for case in own[:4]:
+        assign_perm("cases.view_case", coordinator, case)
+    group = coordinator.groups.first()
+    assert group is not None
+    assign_perm("cases.view_case", group, own[4])
+    south = make_unit(district=District.objects.create(name="Söder", code="soder"), name="Söder")
+    south_coordinator = UserFactory(username="coordinator-soder")
+    org_services.add_membership(user=south_coordinator, unit=south, role=Role.COORDINATOR)
+
+    def elsewhere():
+        return create_case(
+            actor=south_coordinator,
+            kind="eviction_prevention",
+            responsible_unit=south,
+            assignees=[],
+            people=[person("Test", "Testsson")],
+            children_birth_years=[],
+        )
+
+    granted, ungranted, via_group = elsewhere(), elsewhere(), elsewhere()
+    assign_perm("cases.view_case", coordinator, granted)
+    assign_perm("cases.view_case", group, via_group)
+    assign_perm("cases.view_case", group, granted)  # granted twice: still once
+
+    expected = {c.number for c in [*own, granted, via_group]}
+    first, second = listing(), listing(page=2)
+    assert first | second == expected and not first & second
+    assert ungranted.number not in first | second
+    caption = client.get(reverse("cases:list")).content.decode()
+    assert re.search(r'id="cases-case-list-table">(\d+) ', caption).group(1) == str(len(expected))
+    assert listing(status="open", page=2) == second
