@@ -186,3 +186,22 @@ def test_api_accept_names_who_takes_it(transfer, caseworker, caseworker2, income
     assert accepted.status_code == 200 and accepted.json()["taken_by"] == income_colleague.pk
     transfer.case.refresh_from_db()
     assert transfer.case.responsible_caseworker == income_colleague
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_returned_handovers_not_yet_read_are_found_by_their_own_index(four, caseworker):
+    """The inbox's badge on every page of case staff: the returned handovers its unit has
+    not marked read come from the partial index on (from unit, status), not from every
+    returned handover of the country intersected with the unit's (issue 22)."""
+    from django.db import transaction
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = caseworker
+    sql, params = selectors.inbox_badge(request).values("pk").query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) AS counted", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "handover_returns_unread" in plan, plan
+    assert "handover_status_sent" not in plan, plan
