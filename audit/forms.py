@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import within_calendar
+from bokvar.forms import RowChoiceField, within_calendar
 
 from .models import How
 
@@ -38,10 +38,26 @@ class HoldForm(forms.Form):
 EARLIEST = date(2000, 1, 1)
 
 
-class ReaderChoiceField(forms.ModelChoiceField):
+# The filter offers every unit and every active staff member (thousands at national
+# scale): read and written as rows (bokvar.forms.RowChoiceField).
+
+
+class UnitChoiceField(RowChoiceField):
+    label_columns = ("name",)
+
+    def label_from_row(self, name: str) -> str:  # type: ignore[override]
+        return name  # str(unit)
+
+
+class ReaderChoiceField(RowChoiceField):
+    label_columns = ("first_name", "last_name", "username")
+
     def label_from_instance(self, obj) -> str:
-        name = obj.get_full_name()
-        return f"{name} ({obj.username})" if name else obj.username
+        return self.label_from_row(obj.first_name, obj.last_name, obj.username)
+
+    def label_from_row(self, first_name: str, last_name: str, username: str) -> str:  # type: ignore[override]
+        name = f"{first_name} {last_name}".strip()  # User.get_full_name
+        return f"{name} ({username})" if name else username
 
 
 class LogFilterForm(forms.Form):
@@ -57,7 +73,7 @@ class LogFilterForm(forms.Form):
         validators=[within_calendar],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False)
+    unit = UnitChoiceField(label=_("Unit"), queryset=None, required=False)
     how = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All"))] + How.choices)
     user = ReaderChoiceField(label=_("User"), queryset=None, required=False)
     case = forms.CharField(

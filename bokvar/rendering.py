@@ -28,7 +28,7 @@ LABEL_CONTEXT = {"field", "label", "attrs", "use_tag", "tag"}
 ERRORS_CONTEXT = {"errors", "error_class"}
 
 
-def _attrs(attrs: dict[str, Any]) -> str:
+def html_attrs(attrs: dict[str, Any]) -> str:
     # attrs.html: `{% if value is not False %} name{% if value is not True %}="value"`
     out = []
     for name, value in attrs.items():
@@ -41,14 +41,14 @@ def _attrs(attrs: dict[str, Any]) -> str:
 
 
 def render_select(widget: dict[str, Any]) -> SafeString:
-    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{html_attrs(widget["attrs"])}>']
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
             parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
         for option in group_choices:
             parts.append(
                 f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                f"{html_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
             )  # the option template's file ends with a line break, which Django keeps
         if group_name:
             parts.append("\n  </optgroup>")
@@ -98,7 +98,7 @@ def render_label(context: dict[str, Any]) -> SafeString:
     if not context["use_tag"]:
         return mark_safe(str(label).strip())  # noqa: S308  escaped as the template escapes
     tag = conditional_escape(context["tag"])
-    attrs = _attrs(context["attrs"] or {})
+    attrs = html_attrs(context["attrs"] or {})
     return mark_safe(f"<{tag}{attrs}>{label}</{tag}>".strip())  # noqa: S308  escaped above
 
 

@@ -47,3 +47,76 @@ def test_the_options_are_djangos_read_with_one_ordinary_query_each(org):
         assert len(queries) == 2
         assert not any(q["sql"].lstrip().upper().startswith("DECLARE") for q in queries)
         assert ours.fields[name].queryset._result_cache is None
+
+
+# --- Long lists read and written as rows (bokvar.forms.RowChoiceField) ------------------
+
+
+def _log_forms(data):
+    """The access log's filter form, and the same form with Django's own model choice
+    fields and select (instances, option dictionaries, the option template)."""
+    from django import forms as django_forms
+
+    from audit.forms import LogFilterForm
+    from bokvar.models import User
+
+    def form():
+        return LogFilterForm(
+            data,
+            units=Unit.objects.filter(is_active=True),
+            users=User.objects.filter(is_active=True).order_by("first_name", "last_name"),
+            find_case=lambda number: None,
+        )
+
+    ours, django = form(), form()
+
+    def reader(obj):
+        name = obj.get_full_name()
+        return f"{name} ({obj.username})" if name else obj.username
+
+    for name, label in (("unit", str), ("user", reader)):
+        mine = ours.fields[name]
+        theirs = django_forms.ModelChoiceField(
+            queryset=mine.queryset, required=False, label=mine.label
+        )
+        theirs.label_from_instance = label
+        django.fields[name] = theirs
+    return ours, django
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {}, "chosen", {"user": "999999999", "unit": "x"}],
+    ids=["unbound", "nothing chosen", "chosen", "refused"],
+)
+def test_row_choices_write_exactly_djangos_markup(org, data):
+    from tests.factories import UserFactory
+
+    # Names that need escaping, and one without a name (labelled by the username).
+    UserFactory(username="odd", first_name='<Åsa & "Co">', last_name="Ö'Neill")
+    UserFactory(username="nameless", first_name="", last_name="")
+    if data == "chosen":
+        data = {"user": str(org.users["caseworker"].pk), "unit": str(org.district.units.first().pk)}
+    ours, django = _log_forms(data)
+    assert ours.is_bound is django.is_bound
+    if ours.is_bound:
+        assert ours.is_valid() is django.is_valid()
+        assert ours.errors == django.errors
+    for name in ("unit", "user"):
+        with CaptureQueriesContext(connection) as queries:
+            html = str(ours[name])
+        assert html == str(django[name])
+        assert len(queries) == 1 and "DECLARE" not in queries[0]["sql"]
+    user = str(ours["user"])
+    assert "&lt;Åsa &amp; &quot;Co&quot;&gt; Ö&#x27;Neill (odd)" in user
+    assert ">nameless</option>" in user
+    # The empty option when nothing is chosen, the chosen one, none for an unknown id.
+    assert user.count(" selected>") == (0 if data and data["user"] == "999999999" else 1)
+    if data and data.get("user") == str(org.users["caseworker"].pk):
+        assert f'value="{org.users["caseworker"].pk}" selected>' in user
+
+
+def test_a_row_choice_field_still_reads_the_chosen_instance(org):
+    ours, _django = _log_forms({"user": str(org.users["auditor"].pk)})
+    assert ours.is_valid(), ours.errors
+    assert ours.cleaned_data["user"] == org.users["auditor"]
