@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import RowChoiceField, within_calendar
+from bokvar.forms import RowChoiceField, UnitChoiceField, within_calendar
 
 from .models import How
 
@@ -40,13 +40,6 @@ EARLIEST = date(2000, 1, 1)
 
 # The filter offers every unit and every active staff member (thousands at national
 # scale): read and written as rows (bokvar.forms.RowChoiceField).
-
-
-class UnitChoiceField(RowChoiceField):
-    label_columns = ("name",)
-
-    def label_from_row(self, name: str) -> str:  # type: ignore[override]
-        return name  # str(unit)
 
 
 class ReaderChoiceField(RowChoiceField):

@@ -283,3 +283,21 @@ class RowChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
     def label_from_row(self, *columns: Any) -> str:
         raise NotImplementedError
+
+
+class UnitChoiceField(RowChoiceField):
+    """Units by name (`str(unit)`)."""
+
+    label_columns = ("name",)
+
+    def label_from_row(self, name: str) -> str:
+        return name
+
+
+class UserChoiceField(RowChoiceField):
+    """Staff by full name, or username without one (`str(user)`)."""
+
+    label_columns = ("first_name", "last_name", "username")
+
+    def label_from_row(self, first_name: str, last_name: str, username: str) -> str:
+        return f"{first_name} {last_name}".strip() or username  # User.get_full_name

@@ -12,7 +12,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import NOTE_MAX, limit_choices
+from bokvar.forms import NOTE_MAX, UnitChoiceField, UserChoiceField, limit_choices
 from bokvar.models import Unit, User
 
 from ..models import Case, Person, ProtectedIdentity, Sex
@@ -30,10 +30,11 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + Case.Status.choices
     )
-    unit = forms.ModelChoiceField(
+    # Read and written as rows (bokvar.forms.RowChoiceField): on every case list page.
+    unit = UnitChoiceField(
         label=_("Unit"), required=False, queryset=Unit.objects.none(), empty_label=_("All")
     )
-    assignee = forms.ModelChoiceField(
+    assignee = UserChoiceField(
         label=_("Assigned to"),
         required=False,
         queryset=User.objects.none(),
