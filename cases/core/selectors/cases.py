@@ -247,10 +247,24 @@ def case_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
     return case_list_of(user, _filtered(user, _scoped(user), filters))
 
 
+_HEAD_NOT_SHOWN = (
+    "personal_number",
+    "address",
+    "phone",
+    "email",
+    "interpreter_language",
+    "notes",
+)
+
+
 def case_list_of(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
     """`case_list`'s rows of `cases`: with the main tenant and whether the reader was
     granted to see them, in the list's order."""
-    qs = cases.select_related("household__head", "responsible_unit")
+    # The list shows the main tenant's name, or that it is protected: their other
+    # encrypted fields are not read, nor decrypted for every row (issue 22).
+    qs = cases.select_related("household__head", "responsible_unit").defer(
+        *(f"household__head__{name}" for name in _HEAD_NOT_SHOWN)
+    )
     head_granted = PersonUserObjectPermission.objects.filter(
         user=user,
         content_object_id=OuterRef("household__head_id"),

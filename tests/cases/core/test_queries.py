@@ -49,12 +49,19 @@ def test_case_list_is_one_rows_query_plus_the_pager_count_at_any_size(
         q
         for q in main
         if q.startswith(
-            ('SELECT COUNT(*) FROM (SELECT "cases_case"."id"', 'SELECT COUNT(*) FROM ((SELECT "cases_case"."id"')
+            (
+                'SELECT COUNT(*) FROM (SELECT "cases_case"."id"',
+                'SELECT COUNT(*) FROM ((SELECT "cases_case"."id"',
+            )
         )
     ]
     assert (len(rows), len(counts)) == (1, 1), (
         "one query for the page's rows plus one for the pager's count"
     )
+    # The main tenant's name is read, not their other encrypted fields.
+    (listed,) = [q for q in sql if q.startswith('SELECT "cases_case"."id"') and "head_granted" in q]
+    assert '"cases_person"."given_name"' in listed
+    assert not any(f'"cases_person"."{name}"' in listed for name in ("address", "notes"))
     # The count stops a thousand cases past the page (bokvar.paging), not at the last case.
     assert [q for q in sql if q.startswith("SELECT COUNT(*) FROM")][0].count("LIMIT 1001") == 1
     found = client.post(reverse("cases:list"), {"q": "19800101-2387", "status": "open"})
@@ -92,6 +99,8 @@ def test_the_grant_driven_form_sees_exactly_the_same_cases(org, cases, make_case
     assert set(visible_cases_by_grants(user).values_list("pk", flat=True)) == expected
     if username in ("coordinator", "caseworker"):
         assert expected  # the comparison is not between two empty sets
+
+
 # --- The case page at most 20 queries, the same whatever the case holds (issue 22) -------
 
 CASE_PAGE_MOST_QUERIES = 20
