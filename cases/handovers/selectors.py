@@ -255,6 +255,11 @@ class InboxRow:
         )
 
 
+# A handover's free text about the household: the inbox lists handovers without it, so it
+# is neither read nor decrypted for every row (issue 22).
+FREE_TEXT = ("reason", "expectations", "return_reason")
+
+
 def inbox_rows(user: User, *, today: date | None = None) -> list[InboxRow]:
     """The pending handovers waiting for the user's units, most urgent first. Two queries
     whatever their number (the roles, usually cached, and the handovers with their case's
@@ -266,6 +271,7 @@ def inbox_rows(user: User, *, today: date | None = None) -> list[InboxRow]:
     handovers = (
         Handover.objects.filter(status=Handover.Status.PENDING, to_unit_id__in=unit_ids)
         .select_related("case", "from_unit", "to_unit", "sent_by")
+        .defer(*FREE_TEXT)
         .annotate(next_deadline=_next_deadline())
     )
     rows = []
@@ -298,6 +304,7 @@ def returned_to(user: User) -> list[Handover]:
             return_acknowledged_at__isnull=True,
         )
         .select_related("case", "from_unit", "to_unit", "returned_by")
+        .defer(*FREE_TEXT)
         .order_by("returned_at", "id")
     )
 

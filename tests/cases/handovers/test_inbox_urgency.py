@@ -114,6 +114,15 @@ def test_inbox_queries_do_not_grow(make_case, org, login, caseworker, caseworker
     few = _count(client, "/cases/handovers/")
     add(9)
     assert _count(client, "/cases/handovers/") == few
+    # The handovers' free text about the household is not read for the list.
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/cases/handovers/")
+    listed = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "cases_handover"."id"')
+    ]
+    assert listed and not any('"cases_handover"."reason"' in sql for sql in listed)
 
 
 def test_accept_names_who_takes_the_case(transfer, login, caseworker2, income_colleague):
