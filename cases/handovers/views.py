@@ -38,10 +38,25 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
     cases_shown.update({h.case_id: h.case for h in returned})
     if cases_shown:
         record_reads(request, objs=list(cases_shown.values()), how=How.PAGE)
+    # Kinds and urgencies by name, each translated once a page (`get_kind_display` and
+    # `get_urgency_display` translated every choice for every row: issue 22).
+    kinds = {value: str(label) for value, label in Handover.Kind.choices}
+    urgencies = {value: str(label) for value, label in Handover.Urgency.choices}
     return render(
         request,
         "cases/handovers/inbox.html",
-        {"waiting": waiting, "returned": returned, "today": timezone.localdate()},
+        {
+            "waiting": [
+                {
+                    "row": row,
+                    "kind": kinds.get(row.handover.kind, row.handover.kind),
+                    "urgency": urgencies.get(row.handover.urgency, row.handover.urgency),
+                }
+                for row in waiting
+            ],
+            "returned": [{"h": h, "kind": kinds.get(h.kind, h.kind)} for h in returned],
+            "today": timezone.localdate(),
+        },
     )
 
 
