@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import RowChoiceField, UnitChoiceField, within_calendar
+from bokvar.forms import UnitChoiceField, UserChoiceField, full_name, within_calendar
 
 from .models import How
 
@@ -42,14 +42,9 @@ EARLIEST = date(2000, 1, 1)
 # scale): read and written as rows (bokvar.forms.RowChoiceField).
 
 
-class ReaderChoiceField(RowChoiceField):
-    label_columns = ("first_name", "last_name", "username")
-
-    def label_from_instance(self, obj) -> str:
-        return self.label_from_row(obj.first_name, obj.last_name, obj.username)
-
-    def label_from_row(self, first_name: str, last_name: str, username: str) -> str:  # type: ignore[override]
-        name = f"{first_name} {last_name}".strip()  # User.get_full_name
+class ReaderChoiceField(UserChoiceField):
+    def label_from_row(self, first_name: str, last_name: str, username: str) -> str:
+        name = full_name(first_name, last_name)
         return f"{name} ({username})" if name else username
 
 

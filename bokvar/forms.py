@@ -273,9 +273,9 @@ class RowSelect(forms.Select):
 
 class RowChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A model choice field for long lists: its options are read as rows of
-    `label_columns` and labelled by `label_from_row`, which must give what
-    `label_from_instance` gives (tests/bokvar/test_model_choices.py compares the
-    markup with Django's). Choosing still reads the chosen instance, as Django's."""
+    `label_columns` and labelled by `label_from_row`, from which an instance's label is
+    made too (tests/bokvar/test_model_choices.py compares the markup with Django's).
+    Choosing still reads the chosen instance, as Django's."""
 
     iterator = RowChoiceIterator
     widget = RowSelect
@@ -283,6 +283,9 @@ class RowChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
     def label_from_row(self, *columns: Any) -> str:
         raise NotImplementedError
+
+    def label_from_instance(self, obj: Any) -> str:
+        return self.label_from_row(*(getattr(obj, name) for name in self.label_columns))
 
 
 class UnitChoiceField(RowChoiceField):
@@ -300,4 +303,9 @@ class UserChoiceField(RowChoiceField):
     label_columns = ("first_name", "last_name", "username")
 
     def label_from_row(self, first_name: str, last_name: str, username: str) -> str:
-        return f"{first_name} {last_name}".strip() or username  # User.get_full_name
+        return full_name(first_name, last_name) or username
+
+
+def full_name(first_name: str, last_name: str) -> str:
+    """`User.get_full_name()` of these columns."""
+    return f"{first_name} {last_name}".strip()

@@ -121,4 +121,12 @@ def test_row_choices_write_exactly_djangos_markup(org, data):
 def test_a_row_choice_field_still_reads_the_chosen_instance(org):
     ours, _django = _log_forms({"user": str(org.users["auditor"].pk)})
     assert ours.is_valid(), ours.errors
-    assert ours.cleaned_data["user"] == org.users["auditor"]
+    auditor = org.users["auditor"]
+    assert ours.cleaned_data["user"] == auditor
+    # An instance is labelled as its row is (Django's iterator, e.g. `field.choices`).
+    assert ours.fields["user"].label_from_instance(auditor) == (
+        f"{auditor.get_full_name()} ({auditor.username})"
+    )
+    assert [label for _v, label in ours.fields["unit"].choices][1:] == [
+        str(unit) for unit in Unit.objects.filter(is_active=True)
+    ]
