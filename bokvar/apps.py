@@ -11,12 +11,14 @@ class BokvarConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from . import checks  # noqa: F401  # registers the key checks
+        from .collector import configure as tune_garbage_collector
         from .constraints import install as validate_checks_in_one_query
         from .history import keep_history_manager_classes
         from .lookups import register_any
         from .prepared import use_cursor_class
         from .sqlite import settle_json_support
 
+        tune_garbage_collector()  # bokvar/collector.py: thresholds from the settings
         register_any()  # `field__any=ids` (bokvar/lookups.py)
         validate_checks_in_one_query()  # bokvar/constraints.py: Model.full_clean
         keep_history_manager_classes()  # bokvar/history.py: simple-history's `Model.history`

@@ -127,6 +127,10 @@ KNOBS: dict[str, Knob] = {
     "SAML_USERNAME_ATTRIBUTE": Knob("uid", "BOKVAR_SAML_USERNAME_ATTRIBUTE", str),
     # 0: no local passwords at all, only single sign-on (no password form, change or reset).
     "LOCAL_PASSWORDS": Knob(True, "BOKVAR_LOCAL_PASSWORDS", lambda text: text.strip() != "0"),
+    # The garbage collector's thresholds (`gc.set_threshold`), set when Django starts
+    # (bokvar/collector.py): how many new objects before a young collection, and how many
+    # collections of one generation before the next. Empty: Python's own (700, 10, 10).
+    "GC_THRESHOLDS": Knob([50_000, 20, 20], "BOKVAR_GC_THRESHOLDS", _int_list),
 }
 
 
