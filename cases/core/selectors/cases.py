@@ -112,20 +112,30 @@ def writable_cases(user: User) -> QuerySet[Case]:
 
 def get_case_for_user(user: User, case_id: int, *, write: bool = False) -> Case:
     """404 where the user may not know the case exists; 403 where they may read but not write."""
-    found = visible_cases(user).select_related(
-        "household", "household__head", "responsible_unit", "responsible_caseworker"
-    )
-    if write:
-        # Whether the user may write, read with the case (one query, not two).
-        found = found.annotate(
-            user_may_write=Exists(writable_cases(user).filter(pk=OuterRef("pk")))
+
+    def build(pk: int) -> QuerySet[Case]:
+        found = visible_cases(user).select_related(
+            "household", "household__head", "responsible_unit", "responsible_caseworker"
         )
-    case = found.filter(pk=case_id).first()
+        if write:
+            # Whether the user may write, read with the case (one query, not two).
+            found = found.annotate(
+                user_may_write=Exists(writable_cases(user).filter(pk=OuterRef("pk")))
+            )
+        return found.filter(pk=pk)
+
+    # Every form and sub-page of a case reads it so: the statement is compiled once per
+    # reader (kept.KeptFirst), as the case page's, and run with each page's id.
+    key = reader_key(user, Case.objects.all().db)
+    case: Case | None = _CASE_FOR_USER.first(None if key is None else (key, write), build, case_id)
     if case is None:
         raise Http404
     if write and not getattr(case, "user_may_write", False):
         raise PermissionDenied
     return case
+
+
+_CASE_FOR_USER = KeptFirst()
 
 
 def can_write_case(user: User, case: Case) -> bool:

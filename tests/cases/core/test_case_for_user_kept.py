@@ -1,0 +1,114 @@
+"""Every form and sub-page of a case reads it with `get_case_for_user`, by a statement
+compiled once per reader and per "read or write" (cases.core.selectors.kept, issue 22):
+the case is read as it is now, as the ORM reads it; a case out of sight is still not
+found and one the reader may only read is still refused for writing, also through the
+kept statement; a grant taken away shows on the next read; one reader's statement never
+serves another."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import reverse
+
+from cases.core.selectors import cases as case_selectors
+from cases.core.selectors import kept
+from cases.core.services.access import grant_perm, revoke_perm
+from cases.models import Case
+from tests.case_fixtures import person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept():
+    case_selectors._CASE_FOR_USER.statements.clear()
+    yield
+    case_selectors._CASE_FOR_USER.statements.clear()
+
+
+def _orm(user, case_id):
+    return (
+        case_selectors.visible_cases(user)
+        .select_related(
+            "household", "household__head", "responsible_unit", "responsible_caseworker"
+        )
+        .filter(pk=case_id)
+        .first()
+    )
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_one_compilation_serves_every_case_as_the_orm_reads_it(org, make_case, write):
+    caseworker = org.users["caseworker"]
+    first = make_case(assignees=["caseworker"], people=[person("Hanna", "Åttadotter")])
+    second = make_case(assignees=["caseworker"], people=[person("Ivar", "Niosson")])
+    with mock.patch.object(kept, "_compile", wraps=kept._compile) as compiled:
+        for case in (first, second, first):
+            got = case_selectors.get_case_for_user(caseworker, case.pk, write=write)
+            want = _orm(caseworker, case.pk)
+            assert type(got) is Case and got.pk == case.pk
+            for name, value in vars(want).items():
+                if name != "_state":
+                    assert getattr(got, name) == value, name
+            assert got._state.db == want._state.db and got._state.adding is False
+            assert got.household.head.full_name == want.household.head.full_name
+            assert got._state.fields_cache.keys() == want._state.fields_cache.keys()
+    assert compiled.call_count == 1
+
+
+def test_read_and_write_are_two_statements(org, make_case):
+    caseworker = org.users["caseworker"]
+    case = make_case(assignees=["caseworker"], people=[person("Jon", "Tiosson")])
+    case_selectors.get_case_for_user(caseworker, case.pk)
+    case_selectors.get_case_for_user(caseworker, case.pk, write=True)
+    assert {key[1] for key in case_selectors._CASE_FOR_USER.statements} == {False, True}
+
+
+def _read_only_case(org, make_case, first: str, last: str):
+    """A case of the adult unit that caseworker2 (income support) may only read: a
+    direct grant of "view" alone."""
+    case = make_case(assignees=["caseworker"], people=[person(first, last)])
+    reader = org.users["caseworker2"]
+    grant_perm("cases.view_case", reader, case, actor=org.users["coordinator"], reason="test")
+    return case, reader
+
+
+def test_out_of_sight_and_read_only_are_still_refused_when_kept(org, make_case):
+    case, reader = _read_only_case(org, make_case, "Kim", "Elvasson")
+    for _ in range(2):  # compiled, then through the kept statement
+        with pytest.raises(Http404):
+            case_selectors.get_case_for_user(org.users["steering"], case.pk)
+        with pytest.raises(Http404):
+            case_selectors.get_case_for_user(org.users["caseworker"], 10**12, write=True)
+        assert case_selectors.get_case_for_user(reader, case.pk).pk == case.pk
+        with pytest.raises(PermissionDenied):
+            case_selectors.get_case_for_user(reader, case.pk, write=True)
+
+
+def test_a_grant_taken_away_shows_on_the_next_read(org, make_case):
+    case, reader = _read_only_case(org, make_case, "Lo", "Tolvdotter")
+    assert case_selectors.get_case_for_user(reader, case.pk).pk == case.pk
+    revoke_perm("cases.view_case", reader, case, actor=org.users["coordinator"], reason="test")
+    with pytest.raises(Http404):
+        case_selectors.get_case_for_user(reader, case.pk)
+    # And given again: the same kept statement finds it.
+    grant_perm("cases.view_case", reader, case, actor=org.users["coordinator"], reason="test")
+    assert case_selectors.get_case_for_user(reader, case.pk).pk == case.pk
+    assert len(case_selectors._CASE_FOR_USER.statements) == 1
+
+
+def test_one_readers_statement_never_serves_another(org, make_case, client):
+    case = make_case(assignees=["caseworker"], people=[person("Mia", "Trettondotter")])
+    form = reverse("cases:contact_new", args=[case.pk])
+    with mock.patch.object(kept, "_compile", wraps=kept._compile) as compiled:
+        for name in ("caseworker", "coordinator", "caseworker", "steering"):
+            client.force_login(org.users[name], backend="django.contrib.auth.backends.ModelBackend")
+            response = client.get(form)
+            assert response.status_code == (403 if name == "steering" else 200), name
+    readers = {key[0][1] for key in case_selectors._CASE_FOR_USER.statements}
+    assert readers == {org.users["caseworker"].pk, org.users["coordinator"].pk}
+    assert compiled.call_count == 2
