@@ -15,6 +15,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
+from .prepared import one_plan
+
 
 def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
     """The number of rows of each queryset, in order; one query for all of them (none
@@ -47,8 +49,8 @@ def counter(querysets: Sequence[QuerySet[Any]]) -> Callable[[], list[int]]:
     if not parts:
         return lambda: [0] * len(querysets)
     alias = querysets[0].db
-    statement = "SELECT " + ", ".join(parts)
-    bound = tuple(params)
+    # Kept and run again with the same values: planned once a connection (one_plan).
+    statement, bound = one_plan(alias, "SELECT " + ", ".join(parts), params)
 
     def count() -> list[int]:
         with connections[alias].cursor() as cursor:

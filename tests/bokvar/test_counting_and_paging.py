@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bokvar.counting import count_together
+from bokvar.counting import count_together, counter
 from bokvar.models import Membership, Unit, User
 from bokvar.paging import CappedPaginator
 
@@ -97,3 +97,46 @@ def test_the_count_is_one_bounded_query(users):
         _pager("2", cap=5).count  # noqa: B018
     assert len(ctx) == 1
     assert "LIMIT 6 OFFSET 3" in ctx.captured_queries[0]["sql"]
+
+
+def test_values_that_need_quoting_are_counted_as_the_orm_counts(org):
+    # The badges' statement carries its values in its text where statements are prepared
+    # (bokvar.prepared.one_plan): quotes, a percent sign, a date, a list of ids.
+    coordinator = org.users["coordinator"]
+    ids = list(Unit.objects.values_list("pk", flat=True)[:3])
+    querysets = [
+        User.objects.filter(username__contains="%"),
+        User.objects.filter(last_name="O'Brien %s"),
+        User.objects.filter(date_joined__date__lte=coordinator.date_joined.date()),
+        Unit.objects.filter(pk__in=ids),
+        Membership.objects.filter(user=coordinator, unit__name__startswith="'"),
+    ]
+    User.objects.filter(pk=coordinator.pk).update(last_name="O'Brien %s")
+    expected = [qs.count() for qs in querysets]
+    assert expected[1] == 1 and expected[2] >= 1 and expected[3] == len(ids)
+    assert count_together(querysets) == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements")
+def test_a_kept_count_is_planned_once_a_connection(org):
+    # PostgreSQL plans a prepared statement with parameters afresh on each run while
+    # it prefers custom plans; without parameters it keeps one plan (bokvar.prepared).
+    querysets = [
+        Membership.objects.filter(user=org.users["coordinator"]),
+        Unit.objects.filter(kind=Unit.Kind.ADULT, district=org.district),
+    ]
+    count = counter(querysets)
+    with CaptureQueriesContext(connection) as ctx:
+        for _ in range(6):
+            assert count() == [qs.count() for qs in querysets]
+    sent = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT (SELECT")]
+    assert len(sent) == 6
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans, parameter_types FROM pg_prepared_statements "
+            "WHERE statement LIKE 'SELECT (SELECT COUNT(*)%%bokvar_membership%%'"
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == 1, rows
+    generic, custom, types = rows[0]
+    assert types == [] and custom == 0 and generic >= 4
