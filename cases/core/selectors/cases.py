@@ -72,6 +72,25 @@ def _case_filter(user: User, codename: str) -> Q:
     return condition
 
 
+def _one_case(user: User, codename: str) -> QuerySet[Case]:
+    """The cases `_case_filter` admits, written for reading one case by its id: each
+    grant as an `EXISTS` on that case (an index probe) instead of `IN` the reader's
+    grants. For a list `IN` is right (the grants hashed once, the cases walked); for one
+    row PostgreSQL built the hash of every grant to test a single case: a coordinator
+    whose unit holds 1,650 grants spent 1.2 ms a read on it at national scale, 0.3 ms
+    this way (issue 22). The same cases: a grant's case id is never NULL."""
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    direct, via_group = _granted_case_ids(user, codename)
+    condition = Q(Exists(direct.filter(content_object_id=OuterRef("pk"))))
+    condition |= Q(Exists(via_group.filter(content_object_id=OuterRef("pk"))))
+    district_ids = roles_of(user).coordinator_district_ids
+    if district_ids:
+        units = Unit.objects.filter(district_id__in=district_ids).values("pk")
+        condition |= Q(responsible_unit_id__in=units)
+    return Case.objects.filter(condition)
+
+
 def visible_cases(user: User) -> QuerySet[Case]:
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
@@ -114,13 +133,13 @@ def get_case_for_user(user: User, case_id: int, *, write: bool = False) -> Case:
     """404 where the user may not know the case exists; 403 where they may read but not write."""
 
     def build(pk: int) -> QuerySet[Case]:
-        found = visible_cases(user).select_related(
+        found = _one_case(user, "view_case").select_related(
             "household", "household__head", "responsible_unit", "responsible_caseworker"
         )
         if write:
             # Whether the user may write, read with the case (one query, not two).
             found = found.annotate(
-                user_may_write=Exists(writable_cases(user).filter(pk=OuterRef("pk")))
+                user_may_write=Exists(_one_case(user, "change_case").filter(pk=OuterRef("pk")))
             )
         return found.filter(pk=pk)
 
@@ -139,7 +158,7 @@ _CASE_FOR_USER = KeptFirst()
 
 
 def can_write_case(user: User, case: Case) -> bool:
-    return writable_cases(user).filter(pk=case.pk).exists()
+    return _one_case(user, "change_case").filter(pk=case.pk).exists()
 
 
 # --- One page, one decision (per_request.once) -----------------------------------------
@@ -154,12 +173,12 @@ def get_case_for_page(request: Any, case_id: int) -> Case:
 
     def build(pk: int) -> QuerySet[Case]:
         return (
-            visible_cases(user)
+            _one_case(user, "view_case")
             .select_related(
                 "household", "household__head", "responsible_unit", "responsible_caseworker"
             )
             .annotate(
-                writable=Exists(writable_cases(user).filter(pk=OuterRef("pk"))),
+                writable=Exists(_one_case(user, "change_case").filter(pk=OuterRef("pk"))),
                 household_hidden=Exists(
                     hidden_people(user).filter(household_id=OuterRef("household_id"))
                 ),
@@ -198,7 +217,7 @@ def hides_household(request: Any, case: Case) -> bool:
 
 
 def may_see_case(user: User, case: Case) -> bool:
-    return visible_cases(user).filter(pk=case.pk).exists()
+    return _one_case(user, "view_case").filter(pk=case.pk).exists()
 
 
 # --- Lists and search -------------------------------------------------------------------

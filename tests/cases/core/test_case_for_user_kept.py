@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 
+from bokvar.models import Unit, User
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import kept
 from cases.core.services.access import grant_perm, revoke_perm
@@ -112,3 +113,30 @@ def test_one_readers_statement_never_serves_another(org, make_case, client):
     readers = {key[0][1] for key in case_selectors._CASE_FOR_USER.statements}
     assert readers == {org.users["caseworker"].pk, org.users["coordinator"].pk}
     assert compiled.call_count == 2
+
+
+def test_one_case_is_admitted_exactly_as_the_list_admits_it(org, make_case):
+    # `_one_case` (EXISTS per grant, for reading one case) and `visible_cases` /
+    # `writable_cases` (IN the grants, for lists) must admit the same cases for every
+    # reader: grants to the user, to a group, "view" alone, a district, none at all.
+    granted = make_case(assignees=["caseworker"], people=[person("Nils", "Fjortonsson")])
+    read_only, reader = _read_only_case(org, make_case, "Ola", "Femtonsson")
+    by_group = make_case(people=[person("Pia", "Sextondotter")])
+    income_support = org.units[Unit.Kind.INCOME_SUPPORT].group  # caseworker2's unit
+    grant_perm("cases.view_case", income_support, by_group, actor=reader, reason="test")
+    nobodys = make_case(people=[person("Rut", "Sjuttondotter")])
+    inactive = User.objects.get(pk=org.users["caseworker"].pk)
+    inactive.is_active = False
+    cases = [granted, read_only, by_group, nobodys]
+    readers = [*org.users.values(), inactive]
+    seen = 0
+    for user in readers:
+        for case in cases:
+            for codename, listed in (
+                ("view_case", case_selectors.visible_cases),
+                ("change_case", case_selectors.writable_cases),
+            ):
+                one = case_selectors._one_case(user, codename).filter(pk=case.pk).exists()
+                assert one == listed(user).filter(pk=case.pk).exists(), (user, case, codename)
+                seen += one
+    assert seen > 4
