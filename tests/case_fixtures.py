@@ -105,3 +105,18 @@ def search_cases(client, q: str = "", **filters):
     from django.urls import reverse
 
     return client.post(reverse("cases:list"), {"q": q, **filters}, follow=True)
+
+
+def case_as_the_orm_reads_it(user, case_id: int) -> Case | None:
+    """The case as the ORM reads it for `user`, with the columns and related rows the
+    kept case reads select (tests/cases/core/test_case_for_*_kept.py compare with it)."""
+    from cases.core.selectors.cases import visible_cases
+
+    return (
+        visible_cases(user)
+        .select_related(
+            "household", "household__head", "responsible_unit", "responsible_caseworker"
+        )
+        .filter(pk=case_id)
+        .first()
+    )

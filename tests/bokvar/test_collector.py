@@ -2,10 +2,6 @@
 BOKVAR_GC_THRESHOLDS, and a wrong value stops the start instead of being ignored."""
 
 import gc
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -13,8 +9,7 @@ from django.test import override_settings
 
 from bokvar import collector
 from bokvar.conf import from_environment
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bokvar.test_settings import run_manage
 
 
 @pytest.fixture
@@ -24,26 +19,15 @@ def kept_thresholds():
     gc.set_threshold(*before)
 
 
-def _manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", *env_overrides}}
-    env.update({"DEBUG": "1", **env_overrides})
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_a_process_that_starts_django_has_them():
+def test_a_process_that_starts_django_has_them(monkeypatch):
     # As gunicorn, Celery and the benchmark start (the test run sets its own: conftest).
-    shown = "import gc; print(gc.get_threshold())"
-    assert _manage("shell", "--no-imports", "-c", shown).stdout.strip() == "(50000, 20, 20)"
-    chosen = _manage("shell", "--no-imports", "-c", shown, BOKVAR_GC_THRESHOLDS="1000,5,7")
+    monkeypatch.delenv("BOKVAR_GC_THRESHOLDS", raising=False)
+    shown = ("shell", "--no-imports", "-c", "import gc; print(gc.get_threshold())")
+    dev = {"DEBUG": "1"}  # no production secrets needed to start
+    assert run_manage(*shown, env_overrides=dev).stdout.strip() == "(50000, 20, 20)"
+    chosen = run_manage(*shown, env_overrides=dev | {"BOKVAR_GC_THRESHOLDS": "1000,5,7"})
     assert chosen.stdout.strip() == "(1000, 5, 7)"
-    refused = _manage("check", BOKVAR_GC_THRESHOLDS="0,10,10")
+    refused = run_manage("check", env_overrides=dev | {"BOKVAR_GC_THRESHOLDS": "0,10,10"})
     assert refused.returncode != 0
     assert "BOKVAR_GC_THRESHOLDS" in refused.stderr
 

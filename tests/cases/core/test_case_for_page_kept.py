@@ -18,7 +18,7 @@ from bokvar.models import Role, Unit, User
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import kept
 from cases.models import Case
-from tests.case_fixtures import person
+from tests.case_fixtures import case_as_the_orm_reads_it, person
 
 pytestmark = pytest.mark.django_db
 
@@ -34,18 +34,6 @@ def _request(user):
     return SimpleNamespace(user=user)
 
 
-def _orm(user, case_id):
-    """The case as the ORM reads it, with the same filters and columns."""
-    return (
-        case_selectors.visible_cases(user)
-        .select_related(
-            "household", "household__head", "responsible_unit", "responsible_caseworker"
-        )
-        .filter(pk=case_id)
-        .first()
-    )
-
-
 def test_one_compilation_serves_every_case_as_the_orm_reads_it(org, make_case):
     caseworker = org.users["caseworker"]
     first = make_case(assignees=["caseworker"], people=[person("Anna", "Förstadotter")])
@@ -53,7 +41,7 @@ def test_one_compilation_serves_every_case_as_the_orm_reads_it(org, make_case):
     with mock.patch.object(kept, "_compile", wraps=kept._compile) as compiled:
         for case in (first, second, first):
             got = case_selectors.get_case_for_page(_request(caseworker), case.pk)
-            want = _orm(caseworker, case.pk)
+            want = case_as_the_orm_reads_it(caseworker, case.pk)
             assert type(got) is Case and got.pk == case.pk
             assert got.__dict__.keys() >= {"writable", "household_hidden"}
             assert got.writable is True and got.household_hidden is False

@@ -19,7 +19,7 @@ from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import kept
 from cases.core.services.access import grant_perm, revoke_perm
 from cases.models import Case
-from tests.case_fixtures import person
+from tests.case_fixtures import case_as_the_orm_reads_it, person
 
 pytestmark = pytest.mark.django_db
 
@@ -31,17 +31,6 @@ def _nothing_kept():
     case_selectors._CASE_FOR_USER.statements.clear()
 
 
-def _orm(user, case_id):
-    return (
-        case_selectors.visible_cases(user)
-        .select_related(
-            "household", "household__head", "responsible_unit", "responsible_caseworker"
-        )
-        .filter(pk=case_id)
-        .first()
-    )
-
-
 @pytest.mark.parametrize("write", [False, True])
 def test_one_compilation_serves_every_case_as_the_orm_reads_it(org, make_case, write):
     caseworker = org.users["caseworker"]
@@ -50,7 +39,7 @@ def test_one_compilation_serves_every_case_as_the_orm_reads_it(org, make_case, w
     with mock.patch.object(kept, "_compile", wraps=kept._compile) as compiled:
         for case in (first, second, first):
             got = case_selectors.get_case_for_user(caseworker, case.pk, write=write)
-            want = _orm(caseworker, case.pk)
+            want = case_as_the_orm_reads_it(caseworker, case.pk)
             assert type(got) is Case and got.pk == case.pk
             for name, value in vars(want).items():
                 if name != "_state":
