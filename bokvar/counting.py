@@ -15,7 +15,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
-from .prepared import one_plan
+from .prepared import generic_plan
 
 
 def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
@@ -49,11 +49,12 @@ def counter(querysets: Sequence[QuerySet[Any]]) -> Callable[[], list[int]]:
     if not parts:
         return lambda: [0] * len(querysets)
     alias = querysets[0].db
-    # Kept and run again with the same values: planned once a connection (one_plan).
-    statement, bound = one_plan(alias, "SELECT " + ", ".join(parts), params)
+    statement = "SELECT " + ", ".join(parts)
+    bound = tuple(params)
 
     def count() -> list[int]:
-        with connections[alias].cursor() as cursor:
+        # Kept and run on every page: planned once, not on each run (generic_plan).
+        with connections[alias].cursor() as cursor, generic_plan(cursor, alias):
             cursor.execute(statement, bound)
             row = cursor.fetchone()
         return [0 if position is None else int(row[position]) for position in positions]

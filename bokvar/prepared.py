@@ -12,7 +12,8 @@ the ORM always passes its parameters, an empty tuple included.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -49,27 +50,39 @@ def use_cursor_class(sender: Any, connection: Any, **kwargs: Any) -> None:
     connection.connection.cursor_factory = cursor_class()
 
 
-def one_plan(alias: str, sql: str, params: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
-    """`sql` with its values written into its text, and no parameters left, where the
-    connection prepares its statements; elsewhere `sql` and `params` as given.
-
-    For a statement its caller keeps and runs again and again with the same values
-    (`bokvar.counting.counter`: the navigation's badges, kept per reader and day). A
-    prepared statement with parameters is planned afresh on every run for as long as
-    PostgreSQL judges its generic plan dearer than the custom ones (`plan_cache_mode`
-    auto), and the badges' was: planned on each of 138 runs, 2.05 ms of planning beside
-    2.07 ms of execution (issue 22, docs/performance.md, the thirteenth round). A
-    prepared statement without parameters is planned once, with these very values, and
-    the plan is kept for the connection. The values are written by psycopg's own
-    quoting (`DatabaseOperations.compose_sql`), as client-side binding writes them; a
-    `%` they bring is doubled, since the text still goes through psycopg's placeholders."""
+def prepares(alias: str) -> bool:
+    """Whether the connection `alias` prepares its statements (server-side binding with a
+    prepare threshold: bokvar/settings.py)."""
     connection = connections[alias]
     options = connection.settings_dict.get("OPTIONS", {})
-    if (
-        connection.vendor != "postgresql"
-        or not options.get("server_side_binding")
-        or options.get("prepare_threshold") is None
-    ):
-        return sql, tuple(params)
-    ops: Any = connection.ops  # PostgreSQL's operations: compose_sql is theirs alone
-    return ops.compose_sql(sql, params).replace("%", "%%"), ()
+    return (
+        connection.vendor == "postgresql"
+        and bool(options.get("server_side_binding"))
+        and options.get("prepare_threshold") is not None
+    )
+
+
+@contextmanager
+def generic_plan(cursor: Any, alias: str) -> Iterator[None]:
+    """Run what the block executes on `cursor` with PostgreSQL's generic plan, where the
+    connection prepares its statements; elsewhere as it is.
+
+    For a statement kept and run on every page whose text every reader of the same roles
+    shares, its values bound (`bokvar.counting.counter`: the navigation's badges). With
+    `plan_cache_mode` auto, PostgreSQL plans a prepared statement afresh on each run for
+    as long as it judges the generic plan dearer than the custom ones, and it did so for
+    the badges on every page: 139 plans in 138 runs, 2.05 ms of planning beside 2.07 ms
+    of execution (issue 22, docs/performance.md, the thirteenth round). Measured at
+    national scale for 15 readers of every role, the generic plan ran as fast as the
+    custom one or faster, so planning was all the custom plans added. The setting is
+    the session's for the block only: reset after it, also when it fails. Not where
+    statements are not prepared (a pooler in transaction mode would carry a session's
+    setting to another client)."""
+    if not prepares(alias):
+        yield
+        return
+    cursor.execute("SET plan_cache_mode = force_generic_plan")
+    try:
+        yield
+    finally:
+        cursor.execute("RESET plan_cache_mode")

@@ -1,6 +1,8 @@
 """Several counts in one query (bokvar.counting, the navigation badges) and a pager
 that counts at most a thousand rows past its page (bokvar.paging, issue 22 point 2)."""
 
+from unittest import mock
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from bokvar.counting import count_together, counter
 from bokvar.models import Membership, Unit, User
 from bokvar.paging import CappedPaginator
+from bokvar.prepared import generic_plan, prepares
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +26,8 @@ def test_counts_together_equal_the_counts_one_by_one_in_one_query(org):
     assert expected[0] > 1 and expected[3] == 0
     with CaptureQueriesContext(connection) as ctx:
         assert count_together(querysets) == expected
-    assert len(ctx) == 1
+    statements = [q["sql"] for q in ctx.captured_queries if "plan_cache_mode" not in q["sql"]]
+    assert len(statements) == 1  # around it, where prepared, the plan mode (generic_plan)
 
 
 def test_querysets_empty_by_construction_cost_no_query():
@@ -118,25 +122,48 @@ def test_values_that_need_quoting_are_counted_as_the_orm_counts(org):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements")
-def test_a_kept_count_is_planned_once_a_connection(org):
-    # PostgreSQL plans a prepared statement with parameters afresh on each run while
-    # it prefers custom plans; without parameters it keeps one plan (bokvar.prepared).
+def test_a_kept_count_keeps_one_generic_plan_and_its_values_bound(org):
+    # PostgreSQL planned the badges' prepared statement afresh on every run while it
+    # preferred custom plans; the count runs on its generic plan (bokvar.prepared),
+    # its values still bound, so every reader of the same roles shares its text.
     querysets = [
         Membership.objects.filter(user=org.users["coordinator"]),
         Unit.objects.filter(kind=Unit.Kind.ADULT, district=org.district),
     ]
     count = counter(querysets)
-    with CaptureQueriesContext(connection) as ctx:
-        for _ in range(6):
-            assert count() == [qs.count() for qs in querysets]
-    sent = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT (SELECT")]
-    assert len(sent) == 6
+    for _ in range(6):
+        assert count() == [qs.count() for qs in querysets]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT generic_plans, custom_plans, parameter_types FROM pg_prepared_statements "
             "WHERE statement LIKE 'SELECT (SELECT COUNT(*)%%bokvar_membership%%'"
         )
         rows = cursor.fetchall()
+        cursor.execute("SHOW plan_cache_mode")
+        mode = cursor.fetchone()[0]
     assert len(rows) == 1, rows
     generic, custom, types = rows[0]
-    assert types == [] and custom == 0 and generic >= 4
+    assert types and custom == 0 and generic >= 4
+    assert mode == "auto"  # the session's setting as it was, after the count
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements")
+def test_the_generic_plan_setting_is_reset_when_the_statement_fails():
+    with connection.cursor() as cursor:
+        with pytest.raises(RuntimeError), generic_plan(cursor, connection.alias):
+            cursor.execute("SHOW plan_cache_mode")
+            assert cursor.fetchone()[0] == "force_generic_plan"
+            raise RuntimeError("the statement failed")
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "auto"
+
+
+def test_without_prepared_statements_nothing_is_set(settings):
+    databases = {alias: {**conf} for alias, conf in settings.DATABASES.items()}
+    options = {**databases["default"].get("OPTIONS", {})}
+    options.pop("prepare_threshold", None)
+    with mock.patch.dict(connection.settings_dict, {"OPTIONS": options}):
+        assert not prepares(connection.alias)
+        with mock.patch.object(connection, "cursor") as fake, generic_plan(fake, connection.alias):
+            pass
+        fake.execute.assert_not_called()
