@@ -75,9 +75,10 @@ def generic_plan(cursor: Any, alias: str) -> Iterator[None]:
     of execution (issue 22, docs/performance.md, the thirteenth round). Measured at
     national scale for 15 readers of every role, the generic plan ran as fast as the
     custom one or faster, so planning was all the custom plans added. The setting is
-    the session's for the block only: reset after it, also when it fails. Not where
-    statements are not prepared (a pooler in transaction mode would carry a session's
-    setting to another client)."""
+    the session's for the block only: reset after it, also when it fails (where the
+    failure aborted a transaction, its rollback undoes the setting, and a reset there
+    would only hide the error). Not where statements are not prepared (a pooler in
+    transaction mode would carry a session's setting to another client)."""
     if not prepares(alias):
         yield
         return
@@ -85,4 +86,12 @@ def generic_plan(cursor: Any, alias: str) -> Iterator[None]:
     try:
         yield
     finally:
-        cursor.execute("RESET plan_cache_mode")
+        if not _transaction_aborted(alias):
+            cursor.execute("RESET plan_cache_mode")
+
+
+def _transaction_aborted(alias: str) -> bool:
+    from psycopg.pq import TransactionStatus  # PostgreSQL's driver: only where it prepares
+
+    raw = connections[alias].connection
+    return raw is not None and raw.info.transaction_status == TransactionStatus.INERROR

@@ -4,7 +4,7 @@ that counts at most a thousand rows past its page (bokvar.paging, issue 22 point
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from bokvar.counting import count_together, counter
@@ -154,6 +154,20 @@ def test_the_generic_plan_setting_is_reset_when_the_statement_fails():
             cursor.execute("SHOW plan_cache_mode")
             assert cursor.fetchone()[0] == "force_generic_plan"
             raise RuntimeError("the statement failed")
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "auto"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements")
+def test_a_failure_inside_a_transaction_is_not_hidden_and_the_rollback_resets(org):
+    with (
+        pytest.raises(DatabaseError, match="no_such_table"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        generic_plan(cursor, connection.alias),
+    ):
+        cursor.execute("SELECT * FROM no_such_table WHERE id = %s", [1])
+    with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone()[0] == "auto"
 
