@@ -38,11 +38,11 @@ class HoldForm(forms.Form):
 EARLIEST = date(2000, 1, 1)
 
 
-# The filter offers every unit and every active staff member (thousands at national
-# scale): read and written as rows (bokvar.forms.RowChoiceField).
-
-
 class ReaderChoiceField(UserChoiceField):
+    """Staff by full name and username. The filter offers every unit and every active
+    staff member (thousands at national scale): read and written as rows
+    (bokvar.forms.RowChoiceField)."""
+
     def label_from_row(self, first_name: str, last_name: str, username: str) -> str:
         name = full_name(first_name, last_name)
         return f"{name} ({username})" if name else username
