@@ -130,3 +130,100 @@ def test_every_label_and_error_list_is_written_as_djangos_templates_write_it(aut
         assert str(ours.non_field_errors()) == str(django.non_field_errors())
     assert 'class="needed"' in Labelled(renderer=Renderer())["text"].label_tag()
     assert "<ul" in str(Labelled(data, renderer=Renderer())["text"].errors)
+
+
+class Inputs(forms.Form):
+    """Every input widget Django renders through `input.html`, and a text area."""
+
+    text = forms.CharField(required=False, initial='a "quoted" <b>&</b>')
+    empty = forms.CharField(required=False, initial="")
+    number = forms.IntegerField(required=False, initial=42)
+    decimal = forms.DecimalField(required=False, localize=True, initial="1234.5")
+    email = forms.EmailField(required=False)
+    url = forms.URLField(
+        required=False, assume_scheme="https", widget=forms.URLInput(attrs={"data-x": 'a"b'})
+    )
+    password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput, initial="<h>")
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    moment = forms.DateTimeField(required=False)
+    clock = forms.TimeField(required=False)
+    flag = forms.BooleanField(required=False, initial=True)
+    off = forms.BooleanField(required=False, widget=forms.CheckboxInput(attrs={"off": False}))
+    search = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "search"}))
+    color = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "color"}))
+    tel = forms.CharField(required=False, widget=forms.TextInput(attrs={"hidden": True}))
+    note = forms.CharField(required=False, widget=forms.Textarea, initial='line\n"two" & <3>')
+    blank = forms.CharField(required=False, widget=forms.Textarea)
+
+
+class TypedInputs(forms.Form):
+    """The widgets whose own template names Django gives (`date.html`, `tel.html`, …)."""
+
+    email = forms.CharField(widget=forms.EmailInput, required=False)
+    number = forms.CharField(widget=forms.NumberInput, required=False)
+    date = forms.CharField(widget=forms.DateInput, required=False)
+    datetime = forms.CharField(widget=forms.DateTimeInput, required=False)
+    time = forms.CharField(widget=forms.TimeInput, required=False)
+    color = forms.CharField(widget=forms.ColorInput, required=False)
+    search = forms.CharField(widget=forms.SearchInput, required=False)
+    tel = forms.CharField(widget=forms.TelInput, required=False)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {},
+        {
+            "text": '<script>"x"</script>',
+            "number": "7",
+            "decimal": "1,5",
+            "email": "a&b@example.org",
+            "url": "https://x.example/?a=1&b=2",
+            "password": 'p"w',
+            "hidden": "1",
+            "day": "2026-12-06",
+            "moment": "2026-12-06 10:00",
+            "clock": "10:00",
+            "flag": "on",
+            "off": "",
+            "note": "x\r\n<y>",
+            "blank": "",
+        },
+    ],
+)
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_input_and_text_area_is_written_as_djangos_templates_write_it(data, language):
+    from django.utils import translation
+
+    with translation.override(language):
+        for form in (Inputs, TypedInputs):
+            ours = form(data, renderer=Renderer())
+            django = form(data, renderer=DjangoTemplates())
+            for name in form.base_fields:
+                assert str(ours[name]) == str(django[name]), name
+                assert ours[name].as_field_group() == django[name].as_field_group(), name
+            assert ours.as_div() == django.as_div()
+    written = str(Inputs(renderer=Renderer())["text"])
+    assert 'value="a &quot;quoted&quot; &lt;b&gt;&amp;&lt;/b&gt;"' in written
+
+
+def test_the_inputs_skip_djangos_templates(monkeypatch):
+    """The point of writing them: no template is rendered for an input or a text area
+    (fails when the renderer hands them to Django's templates)."""
+    rendered = []
+    original = DjangoTemplates.render
+
+    def counting(self, template_name, context, request=None):
+        rendered.append(template_name)
+        return original(self, template_name, context, request)
+
+    monkeypatch.setattr(DjangoTemplates, "render", counting)
+    form = Inputs(renderer=Renderer())
+    for name in Inputs.base_fields:
+        str(form[name])
+    typed = TypedInputs(renderer=Renderer())
+    for name in TypedInputs.base_fields:
+        str(typed[name])
+    assert rendered == []
