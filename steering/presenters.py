@@ -4,7 +4,16 @@ never recomputed here, so a stored report looks exactly as it did."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+
+from django.core.signals import setting_changed
+from django.template.loader import render_to_string
 from django.utils.formats import number_format
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import charts
@@ -220,6 +229,57 @@ def page_context(report: dict) -> dict:
         "pattern_defs": charts.pattern_defs(),
         "series": charts.series_labels(),
     }
+
+
+# A report's parts as its pages show them, kept per process. What a part shows is a
+# function of the report's numbers and the language alone (numbers are never recomputed
+# here, and the parts' templates read nothing but `page_context`), so the same report in
+# the same language is presented once: presenting and rendering its figures, tables and
+# charts was nine tenths of the dashboard's CPU (issue 22, ~50 ms at national scale).
+# Keyed by a digest of the report's content, not by its period or id, so a report with one
+# number changed (a new month, a correction) is presented afresh and never served from
+# another's. The report holds published, suppressed statistics only, no person. Bounded;
+# emptied when settings change (tests).
+PARTS = {
+    "key_figures": "steering/_key_figures.html",
+    "units": "steering/_units.html",
+    "figures": "steering/_figures.html",
+}
+_KEPT: OrderedDict[tuple[str, str], dict[str, SafeString]] = OrderedDict()
+_MAX_KEPT = 32
+_LOCK = threading.Lock()
+
+
+def digest(report: dict) -> str:
+    """The report's content, less the moment it was made (which no part shows)."""
+    content = {key: value for key, value in report.items() if key != "generated_at"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+def parts(report: dict) -> dict[str, SafeString]:
+    """The report's key figures, units side by side and detailed figures, as HTML."""
+    key = (get_language() or "", digest(report))
+    with _LOCK:
+        kept = _KEPT.get(key)
+        if kept is not None:
+            _KEPT.move_to_end(key)
+            return kept
+    context = page_context(report)
+    made = {name: SafeString(render_to_string(path, context)) for name, path in PARTS.items()}
+    with _LOCK:
+        _KEPT[key] = made
+        while len(_KEPT) > _MAX_KEPT:
+            _KEPT.popitem(last=False)
+    return made
+
+
+def _forget(**kwargs: object) -> None:
+    with _LOCK:
+        _KEPT.clear()
+
+
+setting_changed.connect(_forget)
 
 
 def row_label(row: dict) -> dict:

@@ -17,7 +17,7 @@ from bokvar.db_router import replica_reads
 from bokvar.permissions import role_required
 
 from . import exports, periods, selectors, services, snapshots, stats
-from .presenters import describe_changes, page_context
+from .presenters import describe_changes, parts
 from .selectors import READ_ROLES, REGENERATE_ROLES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,17 +71,16 @@ def dashboard(request):
     district = selectors.district_for_user(request.user)
     period, error = _period_or_error(request)
     report = snapshots.report_for(district=district, period=period)
-    context = page_context(report)
-    context.update(
-        {
-            "error": error,
-            "quick": _quick_periods(timezone.localdate()),
-            "query": _query(request).urlencode() if error is None else "",
-            "picked": _picked(period),
-            "computed_at": datetime.fromisoformat(report["generated_at"]),
-            **_picker_choices(timezone.localdate()),
-        }
-    )
+    context = {
+        "report": report,
+        "presented": parts(report),
+        "error": error,
+        "quick": _quick_periods(timezone.localdate()),
+        "query": _query(request).urlencode() if error is None else "",
+        "picked": _picked(period),
+        "computed_at": datetime.fromisoformat(report["generated_at"]),
+        **_picker_choices(timezone.localdate()),
+    }
     return render(request, "steering/dashboard.html", context, status=400 if error else 200)
 
 
@@ -134,14 +133,14 @@ def report_detail(request, report_id: int):
     versions = selectors.reports_for_user(request.user).filter(
         district=report.district, period=report.period
     )
-    context = page_context(_stored_report(report))
-    context.update(
-        {
-            "stored": report,
-            "versions": [{"report": v, "changes": describe_changes(v.data)} for v in versions],
-            "may_regenerate": selectors.may_regenerate(request.user, report.district),
-        }
-    )
+    data = _stored_report(report)
+    context = {
+        "report": data,
+        "presented": parts(data),
+        "stored": report,
+        "versions": [{"report": v, "changes": describe_changes(v.data)} for v in versions],
+        "may_regenerate": selectors.may_regenerate(request.user, report.district),
+    }
     return render(request, "steering/report_detail.html", context)
 
 
