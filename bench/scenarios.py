@@ -336,7 +336,7 @@ def housing_jobs(scale: str) -> list[Scenario]:
 def steering_year(scale: str) -> list[Scenario]:
     from datetime import date
 
-    from steering import stats
+    from steering import presenters, stats
     from steering.models import MonthlyReport, StatisticsSnapshot
     from steering.periods import parse_period, ytd
 
@@ -359,10 +359,12 @@ def steering_year(scale: str) -> list[Scenario]:
         months = [m.key for p in (cold, cold.year_earlier()) for m in p.month_periods()]
         StatisticsSnapshot.objects.filter(district=district, period__in=keys).delete()
         MonthlyReport.objects.filter(district=district, period__in=months).delete()
+        presenters.forget()  # nor presented in this process
 
     def forget_cold_period_only():
         keys = [cold.key, cold.year_earlier().key]
         StatisticsSnapshot.objects.filter(district=district, period__in=keys).delete()
+        presenters.forget()
 
     return [
         # What the steering group waits for: the page, served from the snapshot the

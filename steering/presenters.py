@@ -274,12 +274,13 @@ def parts(report: dict) -> dict[str, SafeString]:
     return made
 
 
-def _forget(**kwargs: object) -> None:
+def forget(**kwargs: object) -> None:
+    """Forget every kept part (a settings change; the benchmark's first requests)."""
     with _LOCK:
         _KEPT.clear()
 
 
-setting_changed.connect(_forget)
+setting_changed.connect(forget)
 
 
 def row_label(row: dict) -> dict:

@@ -24,9 +24,9 @@ def report(org, stats_cases):
 
 @pytest.fixture(autouse=True)
 def nothing_kept():
-    presenters._forget()
+    presenters.forget()
     yield
-    presenters._forget()
+    presenters.forget()
 
 
 def afresh(report: dict) -> dict[str, str]:
