@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import Model, QuerySet
@@ -36,7 +37,7 @@ class _Statement:
     db: str
     sql: str
     params: tuple[Any, ...]
-    at: int  # where the id goes in `params`
+    at: int | None  # where the id goes in `params` (None: a list with no stand-in)
     model: type[Model]
     init_list: tuple[str, ...]
     start: int
@@ -48,13 +49,22 @@ class _Statement:
 
     def first(self, pk: int) -> Any:
         params = list(self.params)
-        params[self.at] = pk
+        if self.at is not None:
+            params[self.at] = pk
         db = connections[self.db]
         with db.cursor() as cursor:
             cursor.execute(self.sql, params)
             found = cursor.fetchone()
-        if found is None:
-            return None
+        return None if found is None else self._instance(found, db)
+
+    def all(self) -> list[Any]:
+        db = connections[self.db]
+        with db.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            found = cursor.fetchall()
+        return [self._instance(row, db) for row in found]
+
+    def _instance(self, found: Any, db: Any) -> Any:
         row = convert_row(list(found), self.converters, db)
         obj = self.model.from_db(self.db, list(self.init_list), row[self.start : self.end])
         for populator in self.populators:
@@ -91,16 +101,53 @@ class KeptFirst:
         return statement.first(pk)
 
 
-def _compile(build: Callable[[int], QuerySet[Any]]) -> tuple[_Statement | None, bool]:
+class KeptAll:
+    """The rows of `build()`, a queryset of instances whose text and parameters depend
+    only on the key (the reader, for a list of theirs), compiled once per key (at most
+    `most` a process, emptied on any settings change) and run afresh on every call: the
+    rows are always those of the moment, made into instances as the ORM's
+    `ModelIterable` makes them. A queryset in another form (prefetching, `values()`)
+    runs the ORM's way, as does one whose building read the database."""
+
+    def __init__(self, most: int = 2000) -> None:
+        self.statements: dict[Hashable, _Statement] = {}
+        self.most = most
+        setting_changed.connect(self._forget, weak=False)
+
+    def _forget(self, **kwargs: object) -> None:
+        self.statements.clear()
+
+    def all(self, key: Hashable | None, build: Callable[[], QuerySet[Any]]) -> list[Any]:
+        statement = self.statements.get(key) if key is not None else None
+        if statement is None:
+            statement, reusable = _compile(lambda _pk: build(), first=False)
+            if statement is None:
+                return list(build())
+            if key is not None and reusable:
+                if len(self.statements) >= self.most:
+                    self.statements.clear()
+                self.statements[key] = statement
+        return statement.all()
+
+
+def _compile(
+    build: Callable[[int], QuerySet[Any]], *, first: bool = True
+) -> tuple[_Statement | None, bool]:
     with reads_watched() as reads:
         qs: Any = build(STAND_IN)
         if qs._known_related_objects or qs._prefetch_related_lookups or qs._fields is not None:
             return None, False
-        qs = (qs if qs.ordered else qs.order_by("pk"))[:1]  # as `QuerySet.first()`
+        if first:
+            qs = (qs if qs.ordered else qs.order_by("pk"))[:1]  # as `QuerySet.first()`
         compiler = qs.query.get_compiler(using=qs.db)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # `pk__in=[]` and the like: the ORM's own way, no query
+            return None, False
     at = [i for i, value in enumerate(params) if type(value) is int and value == STAND_IN]
-    if len(at) != 1 or compiler.has_extra_select or compiler.klass_info is None:
+    if first and len(at) != 1 or not first and at:
+        return None, False
+    if compiler.has_extra_select or compiler.klass_info is None:
         return None, False
     select, klass_info = compiler.select, compiler.klass_info
     fields = klass_info["select_fields"]
@@ -110,7 +157,7 @@ def _compile(build: Callable[[int], QuerySet[Any]]) -> tuple[_Statement | None, 
         db=qs.db,
         sql=sql,
         params=tuple(params),
-        at=at[0],
+        at=at[0] if first else None,
         model=klass_info["model"],
         init_list=tuple(f[0].target.attname for f in select[start:end]),
         start=start,

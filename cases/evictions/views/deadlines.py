@@ -22,7 +22,7 @@ from ..services import deadlines, payment_routes
 @require_http_methods(["GET"])
 def my_deadlines(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
-    rows = list(selectors.my_deadlines(request.user)[:200])
+    rows = selectors.my_deadline_rows(request.user, most=200)
     # The lines of the threat panel: the reminder e-mails' words with calendar and
     # working days, urgent eviction dates as prominent as recovery deadlines (children
     # said), eviction dates before the end of the recovery period flagged.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -21,6 +22,7 @@ from bokvar.conf import setting
 from bokvar.history import attribute
 from bokvar.models import Membership, Role, Unit
 from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
+from cases.core.selectors import kept
 from cases.core.services.cases import close_case
 from cases.evictions import selectors
 from cases.evictions.services import deadlines as contacts
@@ -211,3 +213,61 @@ def test_roles_without_case_work_answer_for_nothing(org, deadlines):
     for role in (Role.STEERING, Role.AUDITOR):
         user = Membership.objects.filter(role=role).first().user
         assert not selectors.answered_deadlines(user).exists(), role
+
+
+@pytest.fixture
+def nothing_kept():
+    selectors._MY_DEADLINES.statements.clear()
+    yield
+    selectors._MY_DEADLINES.statements.clear()
+
+
+def _as_the_orm_reads_them(user, most=200):
+    return list(selectors.my_deadlines(user)[:most])
+
+
+def test_the_kept_list_is_the_orms_for_every_reader(org, deadlines, nothing_kept):
+    """`my_deadline_rows` runs the list's statement compiled once per reader (issue 22):
+    the same rows, in the same order, with the same related rows and annotation."""
+    with mock.patch.object(kept, "_compile", wraps=kept._compile) as compiled:
+        for _ in range(2):  # compiled, then through the kept statement
+            for name in READERS:
+                user = org.users[name]
+                got, want = selectors.my_deadline_rows(user), _as_the_orm_reads_them(user)
+                assert [d.pk for d in got] == [d.pk for d in want], name
+                for mine, theirs in zip(got, want, strict=True):
+                    for field, value in vars(theirs).items():
+                        if field != "_state":
+                            assert getattr(mine, field) == value, (name, field)
+                    assert mine._state.fields_cache.keys() == theirs._state.fields_cache.keys()
+                    assert mine.case.responsible_unit.name == theirs.case.responsible_unit.name
+                    assert mine.case.number == theirs.case.number
+                    assert mine.has_children == theirs.has_children
+                    assert (mine.threat and mine.threat.pk) == (theirs.threat and theirs.threat.pk)
+    assert compiled.call_count == len(READERS)
+    assert selectors.my_deadline_rows(org.users["caseworker"])  # not vacuous
+
+
+def test_the_kept_list_reads_the_deadlines_as_they_are_now(org, deadlines, nothing_kept):
+    caseworker, coordinator = org.users["caseworker"], org.users["coordinator"]
+    before = [d.pk for d in selectors.my_deadline_rows(caseworker)]
+    assert deadlines.mine.pk in before
+    contacts.complete_deadline(actor=coordinator, deadline_id=deadlines.mine.pk)
+    after = [d.pk for d in selectors.my_deadline_rows(caseworker)]
+    assert after == [pk for pk in before if pk != deadlines.mine.pk]
+    assert len(selectors._MY_DEADLINES.statements) == 1
+    # At most `most`, the first by the list's order; another limit is another statement.
+    assert [d.pk for d in selectors.my_deadline_rows(caseworker, most=1)] == after[:1]
+    assert len(selectors._MY_DEADLINES.statements) == 2
+
+
+def test_no_reader_is_served_anothers_kept_list(org, deadlines, nothing_kept):
+    caseworker, guide = org.users["caseworker"], org.users["guide"]
+    mine = {d.pk for d in selectors.my_deadline_rows(caseworker)}
+    theirs = {d.pk for d in selectors.my_deadline_rows(guide)}
+    assert mine == _by_the_rule(caseworker) and theirs == _by_the_rule(guide)
+    assert mine != theirs
+    # A new unit of case staff for the guide: another key, and the unit's cases at once.
+    Membership.objects.create(user=guide, unit=org.units[Unit.Kind.ADULT], role=Role.CASEWORKER)
+    guide = type(guide).objects.get(pk=guide.pk)  # the roles as a new request loads them
+    assert deadlines.unassigned.pk in {d.pk for d in selectors.my_deadline_rows(guide)}
