@@ -214,3 +214,59 @@ def test_returned_handovers_not_yet_read_are_found_by_their_own_index(four, case
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "handover_returns_unread" in plan, plan
     assert "handover_status_sent" not in plan, plan
+
+
+@pytest.fixture
+def nothing_kept():
+    selectors._KEPT.statements.clear()
+    yield
+    selectors._KEPT.statements.clear()
+
+
+def _the_orms_inbox(user):
+    return list(
+        Handover.objects.filter(
+            status=Handover.Status.PENDING, to_unit_id__in=selectors.deciding_unit_ids(user)
+        )
+        .select_related("case", "from_unit", "to_unit", "sent_by")
+        .defer(*selectors.FREE_TEXT)
+        .annotate(next_deadline=selectors._next_deadline())
+    )
+
+
+def _same(mine, theirs):
+    for field, value in vars(theirs).items():
+        if field != "_state":
+            assert getattr(mine, field) == value, field
+    assert mine._state.fields_cache.keys() == theirs._state.fields_cache.keys()
+    assert mine.get_deferred_fields() == theirs.get_deferred_fields()
+    assert mine.case.number == theirs.case.number
+    assert mine.to_unit.name == theirs.to_unit.name
+
+
+def test_the_inbox_lists_are_kept_compiled_and_read_as_they_are_now(
+    four, org, caseworker, caseworker2, nothing_kept
+):
+    """`inbox_rows` and `returned_to` run their statements compiled once per reader
+    (issue 22): the ORM's rows, and a handover returned since shows at once."""
+    from unittest import mock
+
+    from cases.core.selectors import kept
+
+    with mock.patch.object(kept, "_compile", wraps=kept._compile) as compiled:
+        for _ in range(2):
+            got = {row.handover.pk: row.handover for row in selectors.inbox_rows(caseworker2)}
+            want = {h.pk: h for h in _the_orms_inbox(caseworker2)}
+            assert got.keys() == want.keys() == {h.pk for h in four.values()}
+            for pk, handover in got.items():
+                _same(handover, want[pk])
+            assert got[four["deadline"].pk].next_deadline == timezone.localdate() + timedelta(4)
+            assert selectors.returned_to(caseworker) == []
+    assert compiled.call_count == 2  # the inbox for caseworker2, the returned for caseworker
+    deciding.return_handover(actor=caseworker2, handover_id=four["plain"].pk, reason="Not ours")
+    assert four["plain"].pk not in {row.handover.pk for row in selectors.inbox_rows(caseworker2)}
+    (back,) = selectors.returned_to(caseworker)
+    assert back.pk == four["plain"].pk and back.returned_by == caseworker2
+    assert back.get_deferred_fields() == set(selectors.FREE_TEXT)
+    # No reader is served another's: the sender's inbox holds nothing of the receiver's.
+    assert selectors.inbox_rows(caseworker) == []
