@@ -49,7 +49,7 @@ def _open_case_field(key: str) -> str:
 @role_required(*TRIAGE)
 @require_http_methods(["GET"])
 def signal_queue(request: AuthenticatedRequest) -> HttpResponse:
-    rows = selectors.mark_withheld(request.user, selectors.triage_queue(request.user))
+    rows = selectors.mark_withheld(request.user, selectors.triage_queue_rows(request.user))
     record_reads(request, objs=rows, how=How.PAGE)
     return render(request, "cases/evictions/signal_queue.html", {"signals": rows})
 
