@@ -197,14 +197,16 @@ def triage_queue(user: User) -> QuerySet[LandlordSignal]:
     )
 
 
-_TRIAGE_QUEUE = KeptAll()
+_TRIAGE_QUEUE = KeptAll(generic=True)
 
 
 def triage_queue_rows(user: User) -> list[LandlordSignal]:
     """`triage_queue`, read as it is now by a statement compiled once per reader
     (kept.KeptAll): its text depends on the districts the reader coordinates and their
     own sight, both in the reader's key or in the statement's subqueries (issue 22:
-    building and compiling the queue's filters was a sixth of the page's CPU)."""
+    building and compiling the queue's filters was a sixth of the page's CPU). On its
+    generic plan: 0.59-0.67 of the custom plans' time for six coordinators at national
+    scale, end to end."""
     key = reader_key(user, LandlordSignal.objects.all().db)
     return _TRIAGE_QUEUE.all(None if key is None else (key, "triage"), lambda: triage_queue(user))
 
@@ -535,14 +537,17 @@ def my_deadlines(user: User) -> QuerySet[Deadline]:
     )
 
 
-_MY_DEADLINES = KeptAll()
+_MY_DEADLINES = KeptAll(generic=True)
 
 
 def my_deadline_rows(user: User, *, most: int = 200) -> list[Deadline]:
     """The first `most` of `my_deadlines`, read as they are now by a statement compiled
     once per reader (kept.KeptAll): building and compiling the list's union of the
     user's cases, units and income-support applications was a fifth of the page's CPU,
-    for a text that depends on the reader alone (issue 22)."""
+    for a text that depends on the reader alone (issue 22). On its generic plan: at
+    national scale PostgreSQL planned it afresh on every page (1.7 ms); for 18 readers
+    of three roles the generic plan took 0.41-0.84 of the custom plans' time end to end,
+    three guides 1.07-1.16 (+0.1-0.3 ms)."""
     key = reader_key(user, Deadline.objects.all().db)
     return _MY_DEADLINES.all(
         None if key is None else (key, most), lambda: my_deadlines(user)[:most]

@@ -17,6 +17,7 @@ statements by everything their text depends on."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
 from bokvar.compiled import convert_row, reads_watched
+from bokvar.prepared import generic_plan
 
 # No id is negative.
 STAND_IN = -770_000_229
@@ -57,9 +59,9 @@ class _Statement:
             found = cursor.fetchone()
         return None if found is None else self._instance(found, db)
 
-    def all(self) -> list[Any]:
+    def all(self, *, generic: bool = False) -> list[Any]:
         db = connections[self.db]
-        with db.cursor() as cursor:
+        with db.cursor() as cursor, generic_plan(cursor, self.db) if generic else nullcontext():
             cursor.execute(self.sql, self.params)
             found = cursor.fetchall()
         return [self._instance(row, db) for row in found]
@@ -107,11 +109,16 @@ class KeptAll:
     `most` a process, emptied on any settings change) and run afresh on every call: the
     rows are always those of the moment, made into instances as the ORM's
     `ModelIterable` makes them. A queryset in another form (prefetching, `values()`)
-    runs the ORM's way, as does one whose building read the database."""
+    runs the ORM's way, as does one whose building read the database.
 
-    def __init__(self, most: int = 2000) -> None:
+    `generic`: run it with PostgreSQL's generic plan (`bokvar.prepared.generic_plan`),
+    planned once a connection instead of on every run; for lists shown to be as fast on
+    it for readers of every role (docs/performance.md)."""
+
+    def __init__(self, most: int = 2000, *, generic: bool = False) -> None:
         self.statements: dict[Hashable, _Statement] = {}
         self.most = most
+        self.generic = generic
         setting_changed.connect(self._forget, weak=False)
 
     def _forget(self, **kwargs: object) -> None:
@@ -127,7 +134,7 @@ class KeptAll:
                 if len(self.statements) >= self.most:
                     self.statements.clear()
                 self.statements[key] = statement
-        return statement.all()
+        return statement.all(generic=self.generic)
 
 
 def _compile(

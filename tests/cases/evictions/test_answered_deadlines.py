@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -271,3 +272,25 @@ def test_no_reader_is_served_anothers_kept_list(org, deadlines, nothing_kept):
     Membership.objects.create(user=guide, unit=org.units[Unit.Kind.ADULT], role=Role.CASEWORKER)
     guide = type(guide).objects.get(pk=guide.pk)  # the roles as a new request loads them
     assert deadlines.unassigned.pk in {d.pk for d in selectors.my_deadline_rows(guide)}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements")
+def test_the_kept_list_runs_on_one_generic_plan(org, deadlines, nothing_kept):
+    """PostgreSQL planned the list afresh on every page while it preferred custom plans
+    (1.7 ms of planning beside 2.3 ms of execution at national scale); the kept list runs
+    on its generic plan (bokvar.prepared.generic_plan), the session's mode reset after."""
+    caseworker = org.users["caseworker"]
+    for _ in range(6):  # (the ORM's own reading would share the prepared statement's text)
+        assert {d.pk for d in selectors.my_deadline_rows(caseworker)} == _by_the_rule(caseworker)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            'WHERE statement LIKE \'SELECT "cases_deadline"."id"%%LIMIT 200\''
+        )
+        rows = cursor.fetchall()
+        cursor.execute("SHOW plan_cache_mode")
+        mode = cursor.fetchone()[0]
+    assert len(rows) == 1, rows
+    generic, custom = rows[0]
+    assert custom == 0 and generic >= 4
+    assert mode == "auto"
