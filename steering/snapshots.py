@@ -175,6 +175,8 @@ class PublishedTables:
         missing = [p for p in coarse if p.key not in self.cache]
         if not missing:
             return
+        # Their months whole (those read for the trend alone were not), in one read.
+        self.prefetch([m for p in missing for m in p.month_periods()])
         self.publish([m for p in missing for m in p.month_periods()])
         made = stats.periods_tables(
             district=self.district,
@@ -300,11 +302,14 @@ def report_for(*, district: District, period: periods.Period) -> dict:
     """The report of `period` (comparisons, key figures and trends) from published tables."""
     source = published_tables(district)
     # The trend's months hold the period's and the year before's months too: one read,
-    # whole for the compared periods' months, the key figures alone for the others.
+    # whole for the compared months, the key figures alone for the others. A longer
+    # compared period (a quarter, a year) is read from its snapshot, so its months are
+    # read whole only when the snapshot must be made (`prepare`): the year's dashboard
+    # decoded 24 whole months beside the two snapshots it shows (issue 22).
     last = period.last_month
     compared = _compared(period)
     months = [last.shifted(-back) for back in range(stats.TREND_MONTHS)]
-    whole = {m.key for p in compared for m in p.month_periods()}
+    whole = {p.key for p in compared if p.kind == periods.MONTH}
     stored = source.prefetch(
         [m for m in months if m.key in whole],
         longer=compared,
