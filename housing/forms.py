@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import NOTE_MAX, within_calendar
+from bokvar.forms import NOTE_MAX, RowChoiceField, UnitChoiceField, limit_choices, within_calendar
 from bokvar.models import District, Unit, User
 from cases.models import Landlord, Person
 
@@ -16,16 +16,28 @@ from .models import Apartment, CostCategory, Placement, Shelter
 DATE: dict[str, Any] = {"widget": forms.DateInput(attrs={"type": "date"})}
 
 
+class ShelterChoiceField(RowChoiceField):
+    """Shelters by name (`str(shelter)`)."""
+
+    label_columns = ("name",)
+
+    def label_from_row(self, name: str) -> str:
+        return name
+
+
 class NightsForm(forms.Form):
     person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
-    shelter = forms.ModelChoiceField(
+    # The country's shelters and the district's units, read and written as rows
+    # (bokvar.forms.RowChoiceField): an instance and an option dictionary for each was
+    # a third of the page's CPU (issue 22).
+    shelter = ShelterChoiceField(
         label=_("Shelter"), queryset=Shelter.objects.filter(is_active=True)
     )
     first = forms.DateField(label=_("First night"), **DATE)
     last = forms.DateField(
         label=_("Last night"), required=False, help_text=_("Leave empty for one night."), **DATE
     )
-    paying_unit = forms.ModelChoiceField(label=_("Paying unit"), queryset=Unit.objects.none())
+    paying_unit = UnitChoiceField(label=_("Paying unit"), queryset=Unit.objects.none())
     during_placement_confirmed = forms.BooleanField(
         label=_("Register them even if the household is placed in an apartment then"),
         required=False,
@@ -33,7 +45,7 @@ class NightsForm(forms.Form):
 
     def __init__(self, *args, people=None, units=None, names=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people if people is not None else Person.objects.none()
+        limit_choices(self, "person", people)
         self.fields["person"].label_from_instance = lambda p: (names or {}).get(p.pk, f"#{p.pk}")
         self.fields["paying_unit"].queryset = units if units is not None else Unit.objects.none()
 
