@@ -471,3 +471,71 @@ def test_a_person_the_coordinator_sees_is_still_refused_with_the_reason(
     assert "redan registrerad" in errors  # Swedish by default
     signal.refresh_from_db()
     assert signal.district == org.district and signal.tenant_personal_number == ""
+
+
+def test_one_signal_is_read_by_a_statement_kept_per_reader(org, south, landlord, make_case):
+    """`get_signal_for_user` and `may_triage_signal` run statements compiled once per
+    reader (issue 22): for every reader and signal the ORM's answer (found or 404, the
+    same related rows; theirs to triage or not), one compilation serving every signal."""
+    from unittest import mock
+
+    from django.http import Http404
+
+    from cases.core.selectors import kept
+
+    north_signal = _receive(landlord)
+    case = make_case()
+    south_landlord = register_landlord(
+        actor=south.coordinator, kind=Landlord.Kind.HOUSING_COMPANY, name="Söderhem"
+    )
+    south_signal = _receive(south_landlord, personal_number=OTHER_PN, name="")
+    link_signal(
+        actor=org.users["coordinator"],
+        signal_id=north_signal.pk,
+        expected_version=north_signal.version,
+        case_id=case.pk,
+    )
+    readers = [org.users[n] for n in ("coordinator", "caseworker", "guide", "steering")]
+    readers.append(south.coordinator)
+    signals = [north_signal, south_signal]
+
+    def the_orms(user, signal):
+        return (
+            selectors.visible_signals(user, by_row=True)
+            .select_related("landlord", "case", "repeat_of")
+            .filter(pk=signal.pk)
+            .first()
+        )
+
+    selectors._SIGNAL.statements.clear()  # (linking the signal read it too)
+    with mock.patch.object(kept, "_compile", wraps=kept._compile) as compiled:
+        for _ in range(2):
+            for user in readers:
+                for signal in signals:
+                    want = the_orms(user, signal)
+                    if want is None:
+                        with pytest.raises(Http404):
+                            selectors.get_signal_for_user(user, signal.pk)
+                    else:
+                        got = selectors.get_signal_for_user(user, signal.pk)
+                        assert (got.pk, got.case_id, got.landlord.kind, got.status) == (
+                            want.pk,
+                            want.case_id,
+                            want.landlord.kind,
+                            want.status,
+                        )
+                        assert got._state.fields_cache.keys() == want._state.fields_cache.keys()
+                    scope = LandlordSignal.objects.filter(
+                        selectors.triage_scope_q(user), pk=signal.pk
+                    )
+                    assert selectors.may_triage_signal(user, signal) == (
+                        selectors.may_triage(user) and scope.exists()
+                    )
+    # Each reader's read compiled once (and the two coordinators' triage check once each).
+    assert compiled.call_count == len(readers) + 2
+    north = org.users["coordinator"]
+    assert selectors.get_signal_for_user(north, north_signal.pk).case_id == case.pk
+    assert selectors.may_triage_signal(south.coordinator, south_signal)
+    assert not selectors.may_triage_signal(north, south_signal)
+    with pytest.raises(Http404):
+        selectors.get_signal_for_user(north, south_signal.pk)
