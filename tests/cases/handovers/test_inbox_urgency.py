@@ -270,3 +270,57 @@ def test_the_inbox_lists_are_kept_compiled_and_read_as_they_are_now(
     assert back.get_deferred_fields() == set(selectors.FREE_TEXT)
     # No reader is served another's: the sender's inbox holds nothing of the receiver's.
     assert selectors.inbox_rows(caseworker) == []
+
+
+def test_one_handover_is_read_by_a_statement_kept_per_reader(four, org, caseworker, caseworker2):
+    """`get_handover_for_user` runs its statement compiled once per reader and per form
+    (issue 22): the ORM's answer for every reader and handover, found or 404, with the
+    case's sight read alongside."""
+    from unittest import mock
+
+    from django.http import Http404
+
+    from cases.core.selectors import kept
+
+    selectors._ONE.statements.clear()
+    readers = [caseworker, caseworker2] + [
+        org.users[n] for n in ("guide", "steering", "coordinator")
+    ]
+    fields = ("pk", "case_id", "status", "kind", "to_unit_id")
+    with mock.patch.object(kept, "_compile", wraps=kept._compile) as compiled:
+        for _ in range(2):
+            for user in readers:
+                for handover in four.values():
+                    for sight in (False, True):
+                        want = (
+                            (
+                                selectors._with_case_sight(user, selectors.visible_handovers(user))
+                                if sight
+                                else selectors.visible_handovers(user)
+                            )
+                            .filter(pk=handover.pk)
+                            .first()
+                        )
+                        if want is None:
+                            with pytest.raises(Http404):
+                                selectors.get_handover_for_user(
+                                    user, handover.pk, with_case_sight=sight
+                                )
+                            continue
+                        got = selectors.get_handover_for_user(
+                            user, handover.pk, with_case_sight=sight
+                        )
+                        assert [getattr(got, f) for f in fields] == [
+                            getattr(want, f) for f in fields
+                        ]
+                        assert got.case.responsible_unit.name == want.case.responsible_unit.name
+                        if sight:
+                            assert (got.case_visible, got.case_hidden, got.case_adults) == (
+                                want.case_visible,
+                                want.case_hidden,
+                                want.case_adults,
+                            )
+    assert compiled.call_count == 2 * len(readers)
+    assert selectors.get_handover_for_user(caseworker2, four["plain"].pk).pk == four["plain"].pk
+    with pytest.raises(Http404):
+        selectors.get_handover_for_user(org.users["steering"], four["plain"].pk)
