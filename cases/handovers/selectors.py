@@ -333,9 +333,11 @@ def returned_to(user: User) -> list[Handover]:
 
 # The inbox's two lists, each compiled once per reader (kept.KeptAll) and read afresh on
 # every page: their text depends on the reader's units alone, which the reader's key
-# holds (issue 22: building and compiling them was a fifth of the inbox's CPU). On their
-# generic plan: 0.64-1.01 of the custom plans' time for twelve readers at national scale.
-_KEPT = KeptAll(generic=True)
+# holds (issue 22: building and compiling them was a fifth of the inbox's CPU). Not on
+# their generic plan: it took 0.64-1.01 of the custom plans' time for twelve readers at
+# national scale, 0.3 ms a page at most, for two plan-mode commands around each list
+# (the page would make 20 queries).
+_KEPT = KeptAll()
 
 
 def _key(user: User, name: str) -> tuple[Any, ...] | None:
