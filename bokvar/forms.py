@@ -30,14 +30,13 @@ from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from .concurrency import ConflictError
-from .rendering import html_attrs
+from .rendering import escaped, html_attrs
 
 Rename = Mapping[str, str] | Callable[[str], str]
 
@@ -256,7 +255,7 @@ class RowSelect(forms.Select):
             return super().render(name, value, attrs, renderer)
         chosen = self.format_value(value)
         parts = [
-            f'<select name="{conditional_escape(name)}"{html_attrs(self.build_attrs(self.attrs, attrs))}>'
+            f'<select name="{escaped(name)}"{html_attrs(self.build_attrs(self.attrs, attrs))}>'
         ]
         found = False
         for option, label in labels():
@@ -264,8 +263,8 @@ class RowSelect(forms.Select):
             selected = not found and option in chosen
             found = found or selected
             parts.append(
-                f'\n  <option value="{conditional_escape(option)}"'
-                f"{' selected' if selected else ''}>{conditional_escape(label)}</option>\n"
+                f'\n  <option value="{escaped(option)}"'
+                f"{' selected' if selected else ''}>{escaped(label)}</option>\n"
             )
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308  every value above is escaped

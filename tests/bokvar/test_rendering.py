@@ -4,8 +4,11 @@ markup and escaping of Django's own templates."""
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
-from bokvar.rendering import Renderer
+from bokvar.rendering import Renderer, escaped
 
 CHOICES = [
     ("", "---------"),
@@ -227,3 +230,11 @@ def test_the_inputs_skip_djangos_templates(monkeypatch):
     for name in TypedInputs.base_fields:
         str(typed[name])
     assert rendered == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a \"b\" <c> & 'd'", "", "plain", mark_safe("<b>safe</b>"), 12, None, gettext_lazy("Name")],
+)
+def test_escaped_is_conditional_escape(value):
+    assert escaped(value) == str(conditional_escape(value))
