@@ -1,4 +1,4 @@
-"""One row by its id, by a statement compiled once (issue 22).
+"""One row by its id, or a list, by a statement compiled once (issue 22).
 
 The case page reads its case with the reader's permission filters (visible, writable,
 hidden household members): building and compiling that queryset was a third of the
@@ -9,10 +9,14 @@ read as it is now, only the statement's text is kept. Its rows become instances 
 as the ORM's `ModelIterable` makes them (the same `from_db`, converters and
 `select_related` populators, and the annotations as attributes).
 
+`KeptAll` does the same for a list of instances whose text and parameters depend on
+the key alone (My deadlines, the triage queue, the inbox, a page of the case list):
+compiled once per key, run afresh on every call.
+
 As for the case page's lists (`rows._compile`): a statement whose building read
 anything from the database is not kept (that read's answer would be frozen in its
-text), nor one where the stand-in is not exactly one parameter. The caller keys the
-statements by everything their text depends on."""
+text), nor one where the stand-in is not exactly one parameter (none, for a list). The
+caller keys the statements by everything their text depends on."""
 
 from __future__ import annotations
 
