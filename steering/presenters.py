@@ -235,7 +235,8 @@ def page_context(report: dict) -> dict:
 # function of the report's numbers and the language alone (numbers are never recomputed
 # here, and the parts' templates read nothing but `page_context`), so the same report in
 # the same language is presented once: presenting and rendering its figures, tables and
-# charts was nine tenths of the dashboard's CPU (issue 22, ~50 ms at national scale).
+# charts was three fifths of the dashboard's CPU (issue 22: 36 -> 14 ms a request at
+# national scale, docs/performance.md).
 # Keyed by a digest of the report's content, not by its period or id, so a report with one
 # number changed (a new month, a correction) is presented afresh and never served from
 # another's. The report holds published, suppressed statistics only, no person. Bounded;
