@@ -9,6 +9,7 @@ page asked for: the pages up to there are known exactly, and beyond it the page 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol, cast
 
 from django.core.paginator import Paginator
@@ -34,9 +35,12 @@ class CappedPaginator(Paginator[Any]):
         asked: object = None,
         cap: int = CAP,
         to_count: QuerySet[Any] | None = None,
+        count_window: Callable[[QuerySet[Any], slice], int] | None = None,
     ) -> None:
         """`asked`: the page number asked for (as given); `to_count`: the same rows in a
-        form cheaper to count (without the page's columns), when there is one."""
+        form cheaper to count (without the page's columns), when there is one;
+        `count_window`: how to count a window of `to_count`'s ids (`count_window(ids,
+        window)`, e.g. by a kept statement), else the ORM's count of the slice."""
         # Only sliced here: the count is `to_count`'s, never `len(object_list)`.
         super().__init__(cast(Any, object_list), per_page)
         if to_count is None:
@@ -49,6 +53,7 @@ class CappedPaginator(Paginator[Any]):
         except ValueError:
             self.asked = 1  # "last", garbage: the first page, as get_page does
         self.cap = cap
+        self.count_window = count_window or _orm_count
         # Whether there are more rows than counted (the total is "more than" `count`).
         self.more = False
 
@@ -56,9 +61,14 @@ class CappedPaginator(Paginator[Any]):
     def count(self) -> int:
         start = (self.asked - 1) * self.per_page
         # Rows from the page's start, at most one past the cap: a bounded scan.
-        ahead = self.to_count.order_by().values("pk")[start : start + self.cap + 1].count()
+        ids = self.to_count.order_by().values("pk")
+        ahead = self.count_window(ids, slice(start, start + self.cap + 1))
         if ahead == 0 and start > 0:
             # A page past the end (an old link): the exact total, to land on the last page.
             return int(self.to_count.count())
         self.more = ahead > self.cap
         return int(start + min(ahead, self.cap))
+
+
+def _orm_count(ids: QuerySet[Any], window: slice) -> int:
+    return int(ids[window].count())

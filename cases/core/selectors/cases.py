@@ -33,7 +33,7 @@ from ..identity import (
     parse_personal_number,
     personal_number_indexes,
 )
-from .kept import KeptAll, KeptFirst
+from .kept import KeptAll, KeptCount, KeptFirst
 from .people import (
     PROTECTED_PLACEHOLDER,
     hidden_people,
@@ -326,17 +326,31 @@ class CaseListPages:
             return case_list_of(self.user, Case.objects.filter(pk__in=ids))
 
         # Building and compiling the page's statement was a tenth of the case list's CPU
-        # (issue 22); its text depends on the reader, the filters and the page alone. A
-        # search is not kept: its words would stay in the process's memory as the key.
-        key = None
-        if self.filters is not None and not self.filters.q:
-            key = reader_key(self.user, Case.objects.all().db)
+        # (issue 22); its text depends on the reader, the filters and the page alone.
+        key = self._key()
         return _CASE_LIST.all(
             None if key is None else (key, self.filters, page.start, page.stop), build
         )
 
+    def count_window(self, ids: QuerySet[Any], window: slice) -> int:
+        """The pager's count of a window of the list's ids (`CappedPaginator`), by a
+        statement kept as the page's is (its building and compiling was 1.3 ms of every
+        case list page)."""
+        key = self._key()
+        return _CASE_COUNT.count(
+            None if key is None else (key, self.filters, window.start, window.stop),
+            lambda: ids[window],
+        )
+
+    def _key(self) -> tuple[Any, ...] | None:
+        # A search is not kept: its words would stay in the process's memory as the key.
+        if self.filters is None or self.filters.q:
+            return None
+        return reader_key(self.user, Case.objects.all().db)
+
 
 _CASE_LIST = KeptAll()
+_CASE_COUNT = KeptCount()
 
 
 def case_list_for_pager(user: User, filters: CaseFilters) -> tuple[CaseListPages, QuerySet[Any]]:

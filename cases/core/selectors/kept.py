@@ -181,3 +181,40 @@ def _compile(
         ),
     )
     return statement, not reads
+
+
+class KeptCount:
+    """The number of rows of `build()` (a queryset, sliced or not), by a statement
+    compiled once per key and run afresh on every call: `SELECT COUNT(*)` over the
+    queryset's own statement, as Django counts a sliced or combined queryset. A
+    queryset that can match nothing counts 0 without a query, as Django's; one whose
+    building read the database is counted but not kept."""
+
+    def __init__(self, most: int = 2000) -> None:
+        self.statements: dict[Hashable, tuple[str, str, tuple[Any, ...]]] = {}
+        self.most = most
+        setting_changed.connect(self._forget, weak=False)
+
+    def _forget(self, **kwargs: object) -> None:
+        self.statements.clear()
+
+    def count(self, key: Hashable | None, build: Callable[[], QuerySet[Any]]) -> int:
+        statement = self.statements.get(key) if key is not None else None
+        if statement is None:
+            with reads_watched() as reads:
+                qs: Any = build()
+                try:
+                    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+                except EmptyResultSet:
+                    return 0
+            # The ORM's own compiled text, its values bound: nothing is written into it.
+            counted = f"SELECT COUNT(*) FROM ({sql}) counted"  # noqa: S608
+            statement = (qs.db, counted, tuple(params))
+            if key is not None and not reads:
+                if len(self.statements) >= self.most:
+                    self.statements.clear()
+                self.statements[key] = statement
+        alias, sql, params = statement
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.fetchone()[0])

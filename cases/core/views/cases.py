@@ -102,7 +102,9 @@ def _render_list(
     pager: Paginator[Case]
     if filters is not None:
         pages, to_count = case_selectors.case_list_for_pager(request.user, filters)
-        pager = CappedPaginator(pages, PAGE_SIZE, asked=asked, to_count=to_count)
+        pager = CappedPaginator(
+            pages, PAGE_SIZE, asked=asked, to_count=to_count, count_window=pages.count_window
+        )
     else:
         pager = Paginator([], PAGE_SIZE)
     page: Page[Case] = pager.get_page(asked)

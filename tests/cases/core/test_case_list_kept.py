@@ -76,3 +76,54 @@ def test_a_search_is_not_kept(org, make_case):
     pages, _ = case_list_for_pager(org.users["coordinator"], CaseFilters(q="Sökbar"))
     assert len(pages[0:25]) == 1
     assert not case_selectors._CASE_LIST.statements
+
+
+def test_the_pagers_count_is_the_orms_and_kept(org, make_case):
+    """The pager counts a window of the list's ids by a statement kept per reader,
+    filters and window (`CaseListPages.count_window`): the ORM's count for every reader
+    and filter, the coordinator's two parts (`UNION ALL`) included."""
+    build_cases(make_case)
+    for n in range(4):
+        make_case(unit_kind=Unit.Kind.ADULT, people=[person("Räkna", f"Fallsson{n}")])
+    case_selectors._CASE_COUNT.statements.clear()
+    for _ in range(2):
+        for name in READERS:
+            user = org.users[name]
+            for filters in (CaseFilters(), CaseFilters(status=Case.Status.OPEN)):
+                pages, to_count = case_list_for_pager(user, filters)
+                ids = to_count.order_by().values("pk")
+                for window in (slice(0, 1001), slice(2, 4), slice(5, 1006)):
+                    assert pages.count_window(ids, window) == ids[window].count(), (
+                        name,
+                        filters,
+                        window,
+                    )
+    assert case_selectors._CASE_COUNT.statements
+    coordinator = org.users["coordinator"]
+    pages, to_count = case_list_for_pager(coordinator, CaseFilters())
+    ids = to_count.order_by().values("pk")
+    assert pages.count_window(ids, slice(0, 1001)) >= 7  # not vacuous
+    make_case(unit_kind=Unit.Kind.ADULT, people=[person("Ny", "Fallsson")])
+    assert pages.count_window(ids, slice(0, 1001)) == ids[0:1001].count()  # as it is now
+    # A search is counted, never kept.
+    before = len(case_selectors._CASE_COUNT.statements)
+    pages, to_count = case_list_for_pager(coordinator, CaseFilters(q="Räkna"))
+    ids = to_count.order_by().values("pk")
+    assert pages.count_window(ids, slice(0, 1001)) == 4
+    assert len(case_selectors._CASE_COUNT.statements) == before
+
+
+def test_the_case_list_page_counts_through_it(org, make_case, client):
+    """The page's "n cases" caption comes from the kept count (the pager's hook)."""
+    for n in range(3):
+        make_case(unit_kind=Unit.Kind.ADULT, people=[person("Sida", f"Fallsson{n}")])
+    coordinator = org.users["coordinator"]
+    client.force_login(coordinator, backend="django.contrib.auth.backends.ModelBackend")
+    case_selectors._CASE_COUNT.statements.clear()
+    from django.urls import reverse
+
+    response = client.get(reverse("cases:list"))
+    assert response.status_code == 200
+    expected = case_selectors.visible_cases(coordinator).count()
+    assert response.context["page"].paginator.count == expected
+    assert len(case_selectors._CASE_COUNT.statements) == 1
