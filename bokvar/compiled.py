@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
 from django.db import connection, connections, router
 from django.db.models import Model, QuerySet
@@ -130,25 +131,79 @@ class KeptIdRows:
             qs: Any = self.build([_IDS_STAND_IN])
             if qs.db != alias or qs._iterable_class is not ValuesListIterable:
                 return None, True
-            query = qs.query
-            # values_list's own order of the columns, as ValuesListIterable reads them:
-            # a queryset whose rows it would reorder is run the ORM's way.
-            names = [*query.extra_select, *query.values_select, *query.annotation_select]
-            fields = [*qs._fields, *(f for f in query.annotation_select if f not in qs._fields)]
-            if fields != names or query.extra_select:
+            if not _in_values_list_order(qs):
                 return None, True
-            compiler = query.get_compiler(using=alias)
+            compiler = qs.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
         at = [i for i, value in enumerate(params) if value == [_IDS_STAND_IN]]
         if len(at) != 1:
             return None, True
-        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
         statement = _IdRowsStatement(
-            sql=sql,
-            params=tuple(params),
-            at=at[0],
-            converters=tuple(
-                (pos, tuple(convs), expression) for pos, (convs, expression) in converters.items()
-            ),
+            sql=sql, params=tuple(params), at=at[0], converters=_converters(compiler)
         )
         return statement, not reads
+
+
+def _in_values_list_order(qs: Any) -> bool:
+    """Whether the statement's columns come in `values_list`'s own order, as
+    ValuesListIterable reads them: a queryset whose rows it would reorder is run the
+    ORM's way."""
+    query = qs.query
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    fields = [*qs._fields, *(f for f in query.annotation_select if f not in qs._fields)]
+    return fields == names and not query.extra_select
+
+
+def _converters(compiler: Any) -> tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]:
+    found = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+    return tuple((pos, tuple(convs), expression) for pos, (convs, expression) in found.items())
+
+
+@dataclass(frozen=True)
+class _ValuesStatement:
+    alias: str
+    sql: str
+    params: tuple[Any, ...]
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+
+
+class KeptValues:
+    """The rows of `build()`, a `values_list` queryset whose text and parameters depend
+    on the key alone (a select's options for a reader), compiled once per key (at most
+    `most` a process, emptied on any settings change) and run afresh on every call: the
+    rows as they are now, as tuples with the compiler's converters applied, as
+    `values_list` gives them. A queryset in another form runs the ORM's way; one whose
+    building read the database is run but not kept."""
+
+    def __init__(self, most: int = 2000) -> None:
+        self.statements: dict[Any, _ValuesStatement] = {}
+        self.most = most
+        setting_changed.connect(self._forget, weak=False)
+
+    def _forget(self, **kwargs: object) -> None:
+        self.statements.clear()
+
+    def rows(self, key: Any, build: Callable[[], QuerySet[Any, Any]]) -> list[tuple[Any, ...]]:
+        statement = self.statements.get(key) if key is not None else None
+        if statement is None:
+            with reads_watched() as reads:
+                qs: Any = build()
+                if qs._iterable_class is not ValuesListIterable or not _in_values_list_order(qs):
+                    return [tuple(row) for row in qs]
+                compiler = qs.query.get_compiler(using=qs.db)
+                try:
+                    sql, params = compiler.as_sql()
+                except EmptyResultSet:  # nothing can match: no query, as the ORM
+                    return []
+            statement = _ValuesStatement(qs.db, sql, tuple(params), _converters(compiler))
+            if key is not None and not reads:
+                if len(self.statements) >= self.most:
+                    self.statements.clear()
+                self.statements[key] = statement
+        db = connections[statement.alias]
+        with db.cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            found = cursor.fetchall()
+        if not statement.converters:
+            return [tuple(row) for row in found]
+        return [tuple(convert_row(list(row), statement.converters, db)) for row in found]

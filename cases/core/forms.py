@@ -46,11 +46,14 @@ class CaseFilterForm(forms.Form):
         *args: Any,
         units: QuerySet[Unit] | None = None,
         staff: QuerySet[User] | None = None,
+        choices_key: Any = None,
         **kwargs: Any,
     ) -> None:
+        """`choices_key`: what `units` and `staff` depend on (the reader's key), to read
+        them by statements kept per key (`limit_choices`)."""
         super().__init__(*args, **kwargs)
-        limit_choices(self, "unit", units)
-        limit_choices(self, "assignee", staff)
+        limit_choices(self, "unit", units, key=choices_key)
+        limit_choices(self, "assignee", staff, key=choices_key)
 
 
 class StaffChoiceField(forms.ModelMultipleChoiceField[User]):

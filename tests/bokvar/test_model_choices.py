@@ -130,3 +130,71 @@ def test_a_row_choice_field_still_reads_the_chosen_instance(org):
     assert [label for _v, label in ours.fields["unit"].choices][1:] == [
         str(unit) for unit in Unit.objects.filter(is_active=True)
     ]
+
+
+# --- Options read by a statement kept per reader (limit_choices(key=...)) ---------------
+
+
+def test_kept_options_are_the_orms_and_read_as_they_are_now(org):
+    """The case list's selects read their options by statements kept per reader
+    (`bokvar.compiled.KeptValues`): the same markup as read the ORM's way, one
+    compilation for every rendering, a unit added since shown at once, and no reader's
+    statement serving another's options."""
+    from unittest import mock
+
+    from bokvar import compiled
+    from bokvar.forms import LABEL_ROWS
+    from bokvar.services import create_unit
+
+    coordinator, guide = org.users["coordinator"], org.users["guide"]
+
+    def forms_of(user):
+        staff = case_selectors.staff_choices(user)
+        units = Unit.objects.filter(district=org.district).order_by("name")
+        key = ("test", compiled.reader_key(user, "default"))
+        kept = CaseFilterForm(None, units=units, staff=staff, choices_key=key)
+        orm = CaseFilterForm(None, units=units, staff=staff)
+        return kept, orm
+
+    LABEL_ROWS.statements.clear()
+    expected = {}
+    for user in (coordinator, guide):
+        _kept, orm = forms_of(user)
+        expected[user.pk] = {name: str(orm[name]) for name in ("unit", "assignee")}
+    LABEL_ROWS.statements.clear()
+    with mock.patch.object(
+        compiled, "_in_values_list_order", wraps=compiled._in_values_list_order
+    ) as compiled_once:
+        for _ in range(3):
+            for user in (coordinator, guide):
+                kept, _orm = forms_of(user)
+                for name in ("unit", "assignee"):
+                    assert str(kept[name]) == expected[user.pk][name], name
+        # Each reader's two selects compiled once.
+        assert compiled_once.call_count == 4
+    create_unit(district=org.district, name="Aaa Nyenheten", kind=Unit.Kind.ADULT)
+    kept, orm = forms_of(coordinator)
+    assert "Aaa Nyenheten" in str(kept["unit"])
+    assert str(kept["unit"]) == str(orm["unit"])
+    assert len(LABEL_ROWS.statements) == 4
+    # Without a key (`limit_choices` as before) nothing more is kept.
+    CaseFilterForm(None, units=Unit.objects.all(), staff=case_selectors.staff_choices(guide))[
+        "unit"
+    ].as_widget()
+    assert len(LABEL_ROWS.statements) == 4
+
+
+def test_the_case_list_reads_its_selects_by_kept_statements(org, client):
+    from bokvar.forms import LABEL_ROWS
+
+    LABEL_ROWS.statements.clear()
+    client.force_login(
+        org.users["coordinator"], backend="django.contrib.auth.backends.ModelBackend"
+    )
+    from django.urls import reverse
+
+    first = client.get(reverse("cases:list")).content
+    again = client.get(reverse("cases:list")).content
+    assert b'name="unit"' in first and b'name="assignee"' in first
+    assert len(LABEL_ROWS.statements) == 2
+    assert first.count(b"<option") == again.count(b"<option")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from audit.hooks import How, record_read, record_reads
+from bokvar.compiled import reader_key
 from bokvar.forms import submitting
 from bokvar.models import Unit
 from bokvar.paging import CappedPaginator
@@ -50,8 +51,12 @@ FILTERS = ("status", "unit", "assignee")
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
     units = Unit.objects.filter(district_id__in=roles_of(request.user).district_ids)
     staff = case_selectors.staff_choices(request.user)
+    # Both depend on the reader alone: their options are read by statements kept per
+    # reader (bokvar.forms.limit_choices).
+    reader = reader_key(request.user, Unit.objects.all().db)
+    key = None if reader is None else ("case-list", reader)
     if request.method == "POST":
-        form = CaseFilterForm(request.POST, units=units, staff=staff)
+        form = CaseFilterForm(request.POST, units=units, staff=staff, choices_key=key)
         if form.is_valid():
             return redirect(_list_url(request, form.cleaned_data))
         return _render_list(request, form, case_selectors.CaseFilters(), status=400)
@@ -60,7 +65,7 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
     searched = search.recall(request.session, token) if token else ""
     if searched is not None:
         data["q"] = searched
-    form = CaseFilterForm(data, units=units, staff=staff)
+    form = CaseFilterForm(data, units=units, staff=staff, choices_key=key)
     filters = case_selectors.CaseFilters()
     if searched is None:
         form.is_valid()
