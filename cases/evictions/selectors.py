@@ -639,6 +639,10 @@ def openable_case_ids(user: User, case_ids: Iterable[int]) -> set[int]:
 
 
 def payment_routes_of_threats(threat_ids: Iterable[int]) -> dict[int, PaymentRoute]:
-    """{threat id: its payment route, with the threat}, in one query."""
-    routes = PaymentRoute.objects.filter(threat_id__in=list(threat_ids)).select_related("threat")
+    """{threat id: its payment route, with the threat}, in one query (none for no
+    threats: building the statement only to find it empty was 0.7 ms of My deadlines)."""
+    ids = list(threat_ids)
+    if not ids:
+        return {}
+    routes = PaymentRoute.objects.filter(threat_id__in=ids).select_related("threat")
     return {route.threat_id: route for route in routes}

@@ -294,3 +294,13 @@ def test_the_kept_list_runs_on_one_generic_plan(org, deadlines, nothing_kept):
     generic, custom = rows[0]
     assert custom == 0 and generic >= 4
     assert mode == "auto"
+
+
+def test_payment_routes_of_no_threats_build_no_statement(org, deadlines):
+    from django.db.models.sql.compiler import SQLCompiler
+
+    with mock.patch.object(SQLCompiler, "as_sql", side_effect=AssertionError("built")):
+        assert selectors.payment_routes_of_threats([]) == {}
+    threat_id = Deadline.objects.get(pk=deadlines.applied.pk).threat_id
+    routes = selectors.payment_routes_of_threats({threat_id})
+    assert list(routes) == [threat_id] and routes[threat_id].threat.pk == threat_id
