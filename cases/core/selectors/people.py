@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from bokvar.compiled import KeptValues, reader_key
 from bokvar.models import User
 
 from ...models import (
@@ -232,6 +233,9 @@ def names_hidden_person_q(user: object, *, number_field: str, name_field: str) -
     ) | Q(**{f"{name_field}__in": hidden.exclude(name_bidx="").values("name_bidx")})
 
 
+_SIGHT = KeptValues()
+
+
 class Sight:
     """What one reader may see of people: one query when built, none per row after.
 
@@ -244,8 +248,14 @@ class Sight:
         """`user`: whoever reads (a User, the anonymous user, a landlord token's client
         or None); only a signed-in User can have been granted anybody."""
         self.user = user
-        rows = list(
-            hidden_people(user).values_list("household_id", "personal_number_bidx", "name_bidx")
+        # By a statement kept per reader (its text depends on the reader's id alone), read
+        # afresh every time: building it was half a millisecond of every signal page.
+        key = reader_key(user, Person.objects.all().db)
+        rows = _SIGHT.rows(
+            None if key is None else (key, "sight"),
+            lambda: hidden_people(user).values_list(
+                "household_id", "personal_number_bidx", "name_bidx"
+            ),
         )
         self.households = {household for household, _n, _m in rows}
         self.numbers = {number for _h, number, _m in rows if number}

@@ -140,3 +140,30 @@ def test_bad_input_names_the_field_in_swedish(client, org, cases, data, field, m
     body = response.content.decode()
     assert field in body and message in body
     assert not _sees(org.users["caseworker"], _person(cases))
+
+
+def test_the_readers_sight_is_read_as_it_is_now_through_its_kept_statement(org, cases):
+    """`Sight` reads who is hidden from a reader by a statement kept per reader (issue
+    22): the ORM's rows for every reader and for no reader at all, and a grant made
+    since shows at once through the kept statement."""
+    from cases.core.selectors import people
+
+    people._SIGHT.statements.clear()
+    person = _person(cases)
+    readers = [org.users[name] for name in ("coordinator", "caseworker", "guide", "steering")]
+
+    def the_orms(user):
+        rows = people.hidden_people(user).values_list("household_id", "personal_number_bidx")
+        return {household for household, _n in rows}, {n for _h, n in rows if n}
+
+    for _ in range(2):
+        for user in [*readers, None]:
+            sight = people.Sight(user)
+            assert (sight.households, sight.numbers) == the_orms(user)
+    assert len(people._SIGHT.statements) == len(readers)  # none kept for no reader
+    caseworker = org.users["caseworker"]
+    assert people.Sight(caseworker).hides_household(person.household_id)
+    from guardian.shortcuts import assign_perm
+
+    assign_perm(PROTECTED_PERM, caseworker, person)  # the grant's own row
+    assert not people.Sight(caseworker).hides_household(person.household_id)
