@@ -167,21 +167,31 @@ class _ValuesStatement:
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
 
 
-class KeptValues:
-    """The rows of `build()`, a `values_list` queryset whose text and parameters depend
-    on the key alone (a select's options for a reader), compiled once per key (at most
-    `most` a process, emptied on any settings change) and run afresh on every call: the
-    rows as they are now, as tuples with the compiler's converters applied, as
-    `values_list` gives them. A queryset in another form runs the ORM's way; one whose
-    building read the database is run but not kept."""
+class KeptStatements:
+    """A process's statements kept by key, for the kept reads here and in
+    `cases.core.selectors.kept`: at most `most` (all forgotten when full), all forgotten
+    on any settings change (tests)."""
 
     def __init__(self, most: int = 2000) -> None:
-        self.statements: dict[Any, _ValuesStatement] = {}
+        self.statements: dict[Any, Any] = {}
         self.most = most
         setting_changed.connect(self._forget, weak=False)
 
     def _forget(self, **kwargs: object) -> None:
         self.statements.clear()
+
+    def keep(self, key: Any, statement: Any) -> None:
+        if len(self.statements) >= self.most:
+            self.statements.clear()
+        self.statements[key] = statement
+
+
+class KeptValues(KeptStatements):
+    """The rows of `build()`, a `values_list` queryset whose text and parameters depend
+    on the key alone (a select's options for a reader), compiled once per key and run
+    afresh on every call: the rows as they are now, as tuples with the compiler's
+    converters applied, as `values_list` gives them. A queryset in another form runs the
+    ORM's way; one whose building read the database is run but not kept."""
 
     def rows(self, key: Any, build: Callable[[], QuerySet[Any, Any]]) -> list[tuple[Any, ...]]:
         statement = self.statements.get(key) if key is not None else None
@@ -197,9 +207,7 @@ class KeptValues:
                     return []
             statement = _ValuesStatement(qs.db, sql, tuple(params), _converters(compiler))
             if key is not None and not reads:
-                if len(self.statements) >= self.most:
-                    self.statements.clear()
-                self.statements[key] = statement
+                self.keep(key, statement)
         db = connections[statement.alias]
         with db.cursor() as cursor:
             cursor.execute(statement.sql, statement.params)

@@ -26,12 +26,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
-from bokvar.compiled import convert_row, reads_watched
+from bokvar.compiled import KeptStatements, convert_row, reads_watched
 from bokvar.prepared import generic_plan
 
 # No id is negative.
@@ -80,17 +79,8 @@ class _Statement:
         return obj
 
 
-class KeptFirst:
-    """`build(STAND_IN).first()`, compiled once per key (at most `most` a process,
-    emptied on any settings change)."""
-
-    def __init__(self, most: int = 2000) -> None:
-        self.statements: dict[Hashable, _Statement] = {}
-        self.most = most
-        setting_changed.connect(self._forget, weak=False)
-
-    def _forget(self, **kwargs: object) -> None:
-        self.statements.clear()
+class KeptFirst(KeptStatements):
+    """`build(STAND_IN).first()`, compiled once per key (`KeptStatements`)."""
 
     def first(self, key: Hashable | None, build: Callable[[int], QuerySet[Any]], pk: int) -> Any:
         """The first row of `build(pk)`, or None. `key`: everything the statement's text
@@ -101,13 +91,11 @@ class KeptFirst:
             if statement is None:  # not in a form this can run: the ORM's own way
                 return build(pk).first()
             if key is not None and reusable:
-                if len(self.statements) >= self.most:
-                    self.statements.clear()
-                self.statements[key] = statement
+                self.keep(key, statement)
         return statement.first(pk)
 
 
-class KeptAll:
+class KeptAll(KeptStatements):
     """The rows of `build()`, a queryset of instances whose text and parameters depend
     only on the key (the reader, for a list of theirs), compiled once per key (at most
     `most` a process, emptied on any settings change) and run afresh on every call: the
@@ -120,13 +108,8 @@ class KeptAll:
     it for readers of every role (docs/performance.md)."""
 
     def __init__(self, most: int = 2000, *, generic: bool = False) -> None:
-        self.statements: dict[Hashable, _Statement] = {}
-        self.most = most
+        super().__init__(most)
         self.generic = generic
-        setting_changed.connect(self._forget, weak=False)
-
-    def _forget(self, **kwargs: object) -> None:
-        self.statements.clear()
 
     def all(self, key: Hashable | None, build: Callable[[], QuerySet[Any]]) -> list[Any]:
         statement = self.statements.get(key) if key is not None else None
@@ -135,9 +118,7 @@ class KeptAll:
             if statement is None:
                 return list(build())
             if key is not None and reusable:
-                if len(self.statements) >= self.most:
-                    self.statements.clear()
-                self.statements[key] = statement
+                self.keep(key, statement)
         return statement.all(generic=self.generic)
 
 
@@ -183,20 +164,12 @@ def _compile(
     return statement, not reads
 
 
-class KeptCount:
+class KeptCount(KeptStatements):
     """The number of rows of `build()` (a queryset, sliced or not), by a statement
     compiled once per key and run afresh on every call: `SELECT COUNT(*)` over the
     queryset's own statement, as Django counts a sliced or combined queryset. A
     queryset that can match nothing counts 0 without a query, as Django's; one whose
     building read the database is counted but not kept."""
-
-    def __init__(self, most: int = 2000) -> None:
-        self.statements: dict[Hashable, tuple[str, str, tuple[Any, ...]]] = {}
-        self.most = most
-        setting_changed.connect(self._forget, weak=False)
-
-    def _forget(self, **kwargs: object) -> None:
-        self.statements.clear()
 
     def count(self, key: Hashable | None, build: Callable[[], QuerySet[Any]]) -> int:
         statement = self.statements.get(key) if key is not None else None
@@ -211,9 +184,7 @@ class KeptCount:
             counted = f"SELECT COUNT(*) FROM ({sql}) counted"  # noqa: S608
             statement = (qs.db, counted, tuple(params))
             if key is not None and not reads:
-                if len(self.statements) >= self.most:
-                    self.statements.clear()
-                self.statements[key] = statement
+                self.keep(key, statement)
         alias, sql, params = statement
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
