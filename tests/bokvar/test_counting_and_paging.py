@@ -11,6 +11,7 @@ from bokvar.counting import count_together, counter
 from bokvar.models import Membership, Unit, User
 from bokvar.paging import CappedPaginator
 from bokvar.prepared import generic_plan, prepares
+from tests.prepared_plans import prepared_plans
 
 pytestmark = pytest.mark.django_db
 
@@ -133,14 +134,7 @@ def test_a_kept_count_keeps_one_generic_plan_and_its_values_bound(org):
     count = counter(querysets)
     for _ in range(6):
         assert count() == [qs.count() for qs in querysets]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT generic_plans, custom_plans, parameter_types FROM pg_prepared_statements "
-            "WHERE statement LIKE 'SELECT (SELECT COUNT(*)%%bokvar_membership%%'"
-        )
-        rows = cursor.fetchall()
-        cursor.execute("SHOW plan_cache_mode")
-        mode = cursor.fetchone()[0]
+    rows, mode = prepared_plans("SELECT (SELECT COUNT(*)%bokvar_membership%")
     assert len(rows) == 1, rows
     generic, custom, types = rows[0]
     assert types and custom == 0 and generic >= 4

@@ -513,6 +513,13 @@ def units_for_new_cases(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(pk__in=roles.unit_ids, is_active=True)
 
 
+def list_choices_key(user: User) -> tuple[Any, ...] | None:
+    """What the case list's unit and staff options depend on (the reader alone), for
+    their statements kept per reader (`bokvar.forms.limit_choices`); None keeps none."""
+    reader = reader_key(user, Unit.objects.all().db)
+    return None if reader is None else ("case-list", reader)
+
+
 def staff_choices(user: User) -> QuerySet[User]:
     """Staff a case may be assigned to: active members of units in the user's districts."""
     return (

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from audit.hooks import How, record_read, record_reads
-from bokvar.compiled import reader_key
 from bokvar.forms import submitting
 from bokvar.models import Unit
 from bokvar.paging import CappedPaginator
@@ -51,10 +50,7 @@ FILTERS = ("status", "unit", "assignee")
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
     units = Unit.objects.filter(district_id__in=roles_of(request.user).district_ids)
     staff = case_selectors.staff_choices(request.user)
-    # Both depend on the reader alone: their options are read by statements kept per
-    # reader (bokvar.forms.limit_choices).
-    reader = reader_key(request.user, Unit.objects.all().db)
-    key = None if reader is None else ("case-list", reader)
+    key = case_selectors.list_choices_key(request.user)
     if request.method == "POST":
         form = CaseFilterForm(request.POST, units=units, staff=staff, choices_key=key)
         if form.is_valid():

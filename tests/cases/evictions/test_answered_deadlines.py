@@ -31,6 +31,7 @@ from cases.evictions.services import payment_routes, threats
 from cases.evictions.services.payment_routes import RouteData
 from cases.evictions.services.threats import ThreatData
 from cases.models import CaseAssignment, Deadline, PaymentRoute
+from tests.prepared_plans import prepared_plans
 
 pytestmark = pytest.mark.django_db
 
@@ -282,16 +283,9 @@ def test_the_kept_list_runs_on_one_generic_plan(org, deadlines, nothing_kept):
     caseworker = org.users["caseworker"]
     for _ in range(6):  # (the ORM's own reading would share the prepared statement's text)
         assert {d.pk for d in selectors.my_deadline_rows(caseworker)} == _by_the_rule(caseworker)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-            'WHERE statement LIKE \'SELECT "cases_deadline"."id"%%LIMIT 200\''
-        )
-        rows = cursor.fetchall()
-        cursor.execute("SHOW plan_cache_mode")
-        mode = cursor.fetchone()[0]
+    rows, mode = prepared_plans('SELECT "cases_deadline"."id"%LIMIT 200')
     assert len(rows) == 1, rows
-    generic, custom = rows[0]
+    generic, custom, _types = rows[0]
     assert custom == 0 and generic >= 4
     assert mode == "auto"
 
