@@ -16,12 +16,15 @@ template render or two for every field of every form.
 from __future__ import annotations
 
 import html
+from datetime import date
 from typing import Any
 
+from django.core.signals import setting_changed
 from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
@@ -115,7 +118,73 @@ def render_textarea(widget: dict[str, Any]) -> SafeString:
     )
 
 
+class KeptBlank:
+    """A form whose blank markup is kept: each field group of an unbound form is written
+    once per process for its class, prefix, field, value and language, and then taken
+    from memory (`render_field_group`).
+
+    A form given to its reader blank (a new threat, a new contact) renders the same
+    markup every time, yet its field groups were written afresh on every page: for the
+    threat form's fifteen fields a third of the page's CPU (issue 22), a label, a widget,
+    a help text and a dozen translations each. Only a form whose markup is a function of
+    its class takes this: static choices, no attribute set per instance in `__init__`
+    (tests/bokvar/test_kept_blank.py holds each such form's kept markup to a fresh
+    rendering). A field given an initial value is kept only when it is named in
+    `kept_initial`: a default such as today's date, never a record's own values (an edit
+    form's markup holds a client's data, which stays out of memory)."""
+
+    kept_initial: frozenset[str] = frozenset()
+
+
+# The kept field groups of blank forms (KeptBlank): bounded, emptied when full and on a
+# change of settings (tests).
+_BLANK: dict[tuple[Any, ...], SafeString] = {}
+_MAX_BLANK = 1024
+
+
+def _forget_blank(**kwargs: object) -> None:
+    _BLANK.clear()
+
+
+setting_changed.connect(_forget_blank)
+
+
+def _blank_key(field: Any) -> tuple[Any, ...] | None:
+    form = field.form  # a Django form (its type, not narrowed to the mix-in)
+    if not issubclass(type(form), KeptBlank) or form.is_bound:
+        return None
+    if field.name in form.initial and field.name not in form.kept_initial:
+        return None
+    value = field.value()
+    if not isinstance(value, (str, int, date, type(None))):
+        return None  # a value whose text would not tell two apart (kept: plain values)
+    return (
+        type(form),
+        form.prefix,
+        form.auto_id,
+        form.label_suffix,
+        form.use_required_attribute,
+        field.name,
+        type(value),
+        value,
+        get_language(),
+    )
+
+
 def render_field_group(field: Any) -> SafeString:
+    key = _blank_key(field)
+    if key is None:
+        return _field_group(field)
+    markup = _BLANK.get(key)
+    if markup is None:
+        markup = _field_group(field)
+        if len(_BLANK) >= _MAX_BLANK:
+            _BLANK.clear()
+        _BLANK[key] = markup
+    return markup
+
+
+def _field_group(field: Any) -> SafeString:
     """`{{ field.as_field_group }}`: Django's `django/forms/field.html` (label or legend,
     help text, errors, widget), its whitespace included, written in Python. Every form
     field of a page went through that template, a few hundred template nodes a form

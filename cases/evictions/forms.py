@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bokvar.forms import NOTE_MAX, choose, limit_choices, not_in_future
 from bokvar.models import District, Unit, User
+from bokvar.rendering import KeptBlank
 from cases.core.identity import InvalidPersonalNumber, parse_personal_number
 from cases.models import (
     Contact,
@@ -283,7 +284,8 @@ class ImportForm(forms.Form):
         limit_choices(self, "landlord", Landlord.objects.filter(is_active=True))
 
 
-class ThreatForm(forms.Form):
+class ThreatForm(KeptBlank, forms.Form):
+    # A new threat's form is blank: its markup is kept (bokvar.rendering.KeptBlank).
     arrears_notice_on = forms.DateField(label=_("Rent-arrears notice"), required=False, widget=DATE)
     arrears_amount = forms.DecimalField(
         label=_("Rent arrears (SEK)"), required=False, decimal_places=2
@@ -414,7 +416,9 @@ class PaymentRouteForm(forms.Form):
         return RouteData(**c, income_support_unit_id=unit.pk if unit else None)
 
 
-class ContactForm(forms.Form):
+class ContactForm(KeptBlank, forms.Form):
+    # A new contact's form: blank but for today's date (bokvar.rendering.KeptBlank).
+    kept_initial = frozenset({"on"})
     kind = forms.ChoiceField(label=_("Kind"), choices=choose(Contact.Kind.choices))
     on = forms.DateField(label=_("Date"), widget=DATE, validators=[not_in_future])
     reached = forms.BooleanField(label=_("Reached the person"), required=False)
@@ -424,7 +428,8 @@ class ContactForm(forms.Form):
     follow_up_on = forms.DateField(label=_("Agreed follow-up"), required=False, widget=DATE)
 
 
-class InterventionForm(forms.Form):
+class InterventionForm(KeptBlank, forms.Form):
+    kept_initial = frozenset({"on"})  # today's date (bokvar.rendering.KeptBlank)
     # A referral to a partner is recorded as a referral (partners app, issue 20) with its
     # partner, steps, outcome and the client's consent; the old kind is kept only so
     # that interventions recorded before read as they did.
