@@ -81,42 +81,74 @@ class _IdRowsStatement:
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
 
 
-class KeptIdRows:
+class KeptStatements:
+    """A process's statements kept by key, for the kept reads here and in
+    `cases.core.selectors.kept`: at most `most` (all forgotten when full), all forgotten
+    on any settings change (tests)."""
+
+    def __init__(self, most: int = 2000) -> None:
+        self.statements: dict[Any, Any] = {}
+        self.most = most
+        setting_changed.connect(self._forget, weak=False)
+
+    def _forget(self, **kwargs: object) -> None:
+        self.statements.clear()
+
+    def keep(self, key: Any, statement: Any) -> None:
+        if len(self.statements) >= self.most:
+            self.statements.clear()
+        self.statements[key] = statement
+
+
+class KeptIdRows(KeptStatements):
     """The rows of `build(ids)`, a `values_list` queryset that filters on `…__any=ids`,
-    by its statement compiled once per database (issue 22).
+    by its statement compiled once per database (issue 22), or once per database and
+    key where each call gives its own `key` and `build` (a reader's permission filter:
+    `reader_key`; such statements are bounded as `KeptStatements` are).
 
     On PostgreSQL `__any` sends the ids as one array parameter (bokvar.lookups), so the
     statement's text does not depend on them nor on their number: it is built and
     compiled once, and each call runs the kept text with its ids (the rows are always
     read as they are now). The rows are tuples in the queryset's order of fields, with
     the compiler's converters applied, as `values_list` gives them. Elsewhere (SQLite
-    writes one placeholder per id), and for a queryset in another form, the ORM's own
-    way. As for every kept statement, one whose building read the database is not kept.
+    writes one placeholder per id), for a queryset in another form and for a key of
+    None, the ORM's own way. As for every kept statement, one whose building read the
+    database is not kept.
     """
 
-    def __init__(self, model: type[Model], build: Callable[[list[int]], QuerySet[Any, Any]]):
+    def __init__(
+        self,
+        model: type[Model],
+        build: Callable[[list[int]], QuerySet[Any, Any]] | None = None,
+        most: int = 2000,
+    ):
+        super().__init__(most)
         self.model = model
         self.build = build
-        self.statements: dict[str, _IdRowsStatement | None] = {}
-        setting_changed.connect(self._forget, weak=False)
 
-    def _forget(self, **kwargs: object) -> None:
-        self.statements.clear()
-
-    def rows(self, ids: Iterable[int]) -> list[tuple[Any, ...]]:
+    def rows(
+        self,
+        ids: Iterable[int],
+        *,
+        key: Any = (),
+        build: Callable[[list[int]], QuerySet[Any, Any]] | None = None,
+    ) -> list[tuple[Any, ...]]:
         ids = list(ids)
+        build = build or self.build
+        assert build is not None, "a KeptIdRows made without `build` is given one each call"
         alias = router.db_for_read(self.model)
         db = connections[alias]
-        if db.vendor != "postgresql":
-            return list(self.build(ids))
-        if alias in self.statements:
-            statement = self.statements[alias]
+        if db.vendor != "postgresql" or key is None:
+            return [tuple(row) for row in build(ids)]
+        stored = (alias, key)
+        if stored in self.statements:
+            statement = self.statements[stored]
         else:
-            statement, reusable = self._compile(alias)
+            statement, reusable = self._compile(alias, build)
             if reusable:
-                self.statements[alias] = statement
+                self.keep(stored, statement)
         if statement is None:
-            return list(self.build(ids))
+            return [tuple(row) for row in build(ids)]
         params = list(statement.params)
         params[statement.at] = ids
         with db.cursor() as cursor:
@@ -126,9 +158,11 @@ class KeptIdRows:
             return [tuple(row) for row in found]
         return [tuple(convert_row(list(row), statement.converters, db)) for row in found]
 
-    def _compile(self, alias: str) -> tuple[_IdRowsStatement | None, bool]:
+    def _compile(
+        self, alias: str, build: Callable[[list[int]], QuerySet[Any, Any]]
+    ) -> tuple[_IdRowsStatement | None, bool]:
         with reads_watched() as reads:
-            qs: Any = self.build([_IDS_STAND_IN])
+            qs: Any = build([_IDS_STAND_IN])
             if qs.db != alias or qs._iterable_class is not ValuesListIterable:
                 return None, True
             if not _in_values_list_order(qs):
@@ -165,25 +199,6 @@ class _ValuesStatement:
     sql: str
     params: tuple[Any, ...]
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
-
-
-class KeptStatements:
-    """A process's statements kept by key, for the kept reads here and in
-    `cases.core.selectors.kept`: at most `most` (all forgotten when full), all forgotten
-    on any settings change (tests)."""
-
-    def __init__(self, most: int = 2000) -> None:
-        self.statements: dict[Any, Any] = {}
-        self.most = most
-        setting_changed.connect(self._forget, weak=False)
-
-    def _forget(self, **kwargs: object) -> None:
-        self.statements.clear()
-
-    def keep(self, key: Any, statement: Any) -> None:
-        if len(self.statements) >= self.most:
-            self.statements.clear()
-        self.statements[key] = statement
 
 
 class KeptValues(KeptStatements):

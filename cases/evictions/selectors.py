@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from bokvar.compiled import reader_key
+from bokvar.compiled import KeptIdRows, reader_key
 from bokvar.conf import setting
 from bokvar.crypto import blind_index, blind_indexes, normalise_name
 from bokvar.models import Membership, Role, Unit, User
@@ -628,14 +628,21 @@ def income_support_units() -> QuerySet[Unit]:
     )
 
 
+_OPENABLE = KeptIdRows(Case)
+
+
 def openable_case_ids(user: User, case_ids: Iterable[int]) -> set[int]:
     """Of `case_ids`, those the user may open (one query): a deadline row shown to an
-    income-support unit only because of an application links to nothing it may not see."""
-    return set(
-        case_selectors.visible_cases(user)
-        .filter(pk__in=list(case_ids))
-        .values_list("pk", flat=True)
-    )
+    income-support unit only because of an application links to nothing it may not see.
+
+    By a statement compiled once per reader (`KeptIdRows`, the ids one array): building
+    the reader's permission filter was a quarter of My deadlines' CPU (issue 22)."""
+
+    def build(ids: list[int]) -> QuerySet[Case, Any]:
+        return case_selectors.visible_cases(user).filter(pk__any=ids).values_list("pk")
+
+    key = reader_key(user, Case.objects.all().db)
+    return {pk for (pk,) in _OPENABLE.rows(case_ids, key=key, build=build)}
 
 
 def payment_routes_of_threats(threat_ids: Iterable[int]) -> dict[int, PaymentRoute]:

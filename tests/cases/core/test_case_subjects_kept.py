@@ -49,7 +49,7 @@ def test_the_kept_statement_reads_what_the_orm_reads_for_any_number_of_ids(cases
     if connection.vendor == "postgresql":
         # Compiled once, whatever the number of ids (SQLite runs the ORM's way).
         assert compiling.call_count == 1
-        assert list(subjects._CASE_FACTS.statements) == ["default"]
+        assert list(subjects._CASE_FACTS.statements) == [("default", ())]
 
 
 def test_a_kept_statement_reads_the_data_as_it_is_now(cases):

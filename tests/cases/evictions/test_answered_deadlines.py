@@ -19,18 +19,21 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from bokvar import compiled
 from bokvar.conf import setting
 from bokvar.history import attribute
 from bokvar.models import Membership, Role, Unit
 from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
 from cases.core.selectors import kept
+from cases.core.selectors.cases import visible_cases
+from cases.core.services.access import grant_case
 from cases.core.services.cases import close_case
 from cases.evictions import selectors
 from cases.evictions.services import deadlines as contacts
 from cases.evictions.services import payment_routes, threats
 from cases.evictions.services.payment_routes import RouteData
 from cases.evictions.services.threats import ThreatData
-from cases.models import CaseAssignment, Deadline, PaymentRoute
+from cases.models import Case, CaseAssignment, Deadline, PaymentRoute
 from tests.prepared_plans import prepared_plans
 
 pytestmark = pytest.mark.django_db
@@ -298,3 +301,42 @@ def test_payment_routes_of_no_threats_build_no_statement(org, deadlines):
     threat_id = Deadline.objects.get(pk=deadlines.applied.pk).threat_id
     routes = selectors.payment_routes_of_threats({threat_id})
     assert list(routes) == [threat_id] and routes[threat_id].threat.pk == threat_id
+
+
+@pytest.fixture
+def no_openable_kept():
+    selectors._OPENABLE.statements.clear()
+    yield
+    selectors._OPENABLE.statements.clear()
+
+
+def _openable_by_the_orm(user, ids) -> set[int]:
+    return set(visible_cases(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
+
+
+def test_the_openable_cases_are_the_orms_for_every_reader(org, deadlines, no_openable_kept):
+    """My deadlines links only the cases its reader may open, by a statement compiled
+    once per reader (`KeptIdRows` with a reader's key): the same cases as the ORM's
+    reading, for any ids, an unknown one and none at all."""
+    case_ids = {d.case_id for d in vars(deadlines).values()} | {10**9}
+    compiled_per_database = connection.vendor == "postgresql"
+    with mock.patch.object(
+        compiled.KeptIdRows, "_compile", autospec=True, side_effect=compiled.KeptIdRows._compile
+    ) as compiling:
+        for ids in (case_ids, sorted(case_ids)[:2], []):
+            for name in READERS:
+                user = org.users[name]
+                assert selectors.openable_case_ids(user, ids) == _openable_by_the_orm(user, ids)
+    assert compiling.call_count == (len(READERS) if compiled_per_database else 0)
+    coordinator, caseworker = org.users["coordinator"], org.users["caseworker"]
+    assert selectors.openable_case_ids(coordinator, case_ids) != selectors.openable_case_ids(
+        caseworker, case_ids
+    )  # not vacuous, and no reader served another's statement
+
+
+def test_a_new_grant_opens_the_case_at_once(org, deadlines, no_openable_kept):
+    guide = org.users["guide"]
+    unassigned = Case.objects.get(pk=deadlines.unassigned.case_id)
+    assert selectors.openable_case_ids(guide, [unassigned.pk]) == set()
+    grant_case(unassigned, guide, actor=org.users["coordinator"], reason="test")
+    assert selectors.openable_case_ids(guide, [unassigned.pk]) == {unassigned.pk}
