@@ -236,8 +236,17 @@ def untriaged_badge(request: AuthenticatedRequest) -> QuerySet[LandlordSignal]:
     return _waiting(request.user)
 
 
+_REPEATS = KeptAll()
+
+
 def repeats_of(signal: LandlordSignal) -> list[LandlordSignal]:
-    return list(signal.repeats.order_by("received_on", "id"))
+    """The signal's repeats, oldest first, by a statement compiled once per database
+    (`KeptAll.all_of`): building it was a seventh of the signal page's CPU (issue 22)."""
+
+    def build(pk: int) -> QuerySet[LandlordSignal]:
+        return LandlordSignal.objects.filter(repeat_of_id=pk).order_by("received_on", "id")
+
+    return _REPEATS.all_of(LandlordSignal.objects.all().db, build, signal.pk)
 
 
 def suggestions_for(user: User, signal: LandlordSignal) -> list[Case]:

@@ -62,10 +62,13 @@ class _Statement:
             found = cursor.fetchone()
         return None if found is None else self._instance(found, db)
 
-    def all(self, *, generic: bool = False) -> list[Any]:
+    def all(self, *, generic: bool = False, pk: int | None = None) -> list[Any]:
+        params = list(self.params)
+        if self.at is not None:
+            params[self.at] = pk
         db = connections[self.db]
         with db.cursor() as cursor, generic_plan(cursor, self.db) if generic else nullcontext():
-            cursor.execute(self.sql, self.params)
+            cursor.execute(self.sql, params)
             found = cursor.fetchall()
         return [self._instance(row, db) for row in found]
 
@@ -121,10 +124,26 @@ class KeptAll(KeptStatements):
                 self.keep(key, statement)
         return statement.all(generic=self.generic)
 
+    def all_of(
+        self, key: Hashable | None, build: Callable[[int], QuerySet[Any]], pk: int
+    ) -> list[Any]:
+        """The rows of `build(pk)`, a list of one row's own (a signal's repeats), by a
+        statement compiled once per key with a stand-in where `pk` goes: the key names
+        everything else its text depends on."""
+        statement = self.statements.get(key) if key is not None else None
+        if statement is None:
+            statement, reusable = _compile(build, first=False, with_id=True)
+            if statement is None:
+                return list(build(pk))
+            if key is not None and reusable:
+                self.keep(key, statement)
+        return statement.all(generic=self.generic, pk=pk)
+
 
 def _compile(
-    build: Callable[[int], QuerySet[Any]], *, first: bool = True
+    build: Callable[[int], QuerySet[Any]], *, first: bool = True, with_id: bool = False
 ) -> tuple[_Statement | None, bool]:
+    """`with_id`: a list (not `first`) whose statement takes the stand-in, once."""
     with reads_watched() as reads:
         qs: Any = build(STAND_IN)
         if qs._known_related_objects or qs._prefetch_related_lookups or qs._fields is not None:
@@ -137,7 +156,7 @@ def _compile(
         except EmptyResultSet:  # `pk__in=[]` and the like: the ORM's own way, no query
             return None, False
     at = [i for i, value in enumerate(params) if type(value) is int and value == STAND_IN]
-    if first and len(at) != 1 or not first and at:
+    if len(at) != (1 if first or with_id else 0):
         return None, False
     if compiler.has_extra_select or compiler.klass_info is None:
         return None, False
@@ -149,7 +168,7 @@ def _compile(
         db=qs.db,
         sql=sql,
         params=tuple(params),
-        at=at[0] if first else None,
+        at=at[0] if at else None,
         model=klass_info["model"],
         init_list=tuple(f[0].target.attname for f in select[start:end]),
         start=start,
