@@ -606,16 +606,38 @@ def get_deadline_for_user(user: User, deadline_id: int) -> Deadline:
     return deadline
 
 
+# A case's next open deadlines and its newest threat, each by a statement compiled once
+# per database (and limit) and run with the case's id: the handover page's summary built
+# both on every page, a fifth of its CPU (issue 22). Each row gets the case it was read
+# through, as the case's related managers give it.
+_UPCOMING = KeptAll()
+_CURRENT_THREAT = KeptFirst()
+
+
 def upcoming_deadlines(case: Case, *, limit: int = 5) -> list[Deadline]:
-    return list(
-        case.deadlines.filter(done_at__isnull=True)
-        .select_related("threat")
-        .order_by("due_on", "id")[:limit]
-    )
+    def build(pk: int) -> QuerySet[Deadline]:
+        return (
+            Deadline.objects.filter(case_id=pk, done_at__isnull=True)
+            .select_related("threat")
+            .order_by("due_on", "id")[:limit]
+        )
+
+    deadlines: list[Deadline] = _UPCOMING.all_of((Deadline.objects.all().db, limit), build, case.pk)
+    for deadline in deadlines:
+        deadline.case = case
+    return deadlines
 
 
 def current_threat(case: Case) -> EvictionThreat | None:
-    return case.threats.order_by("-created_at", "-id").first()
+    def build(pk: int) -> QuerySet[EvictionThreat]:
+        return EvictionThreat.objects.filter(case_id=pk).order_by("-created_at", "-id")
+
+    threat: EvictionThreat | None = _CURRENT_THREAT.first(
+        EvictionThreat.objects.all().db, build, case.pk
+    )
+    if threat is not None:
+        threat.case = case
+    return threat
 
 
 def get_payment_route_for_user(
