@@ -6,8 +6,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import NOTE_MAX, choose, limit_choices
+from bokvar.forms import NOTE_MAX, UserChoiceField, choose, limit_choices
 from bokvar.models import Unit, User
+from bokvar.rendering import KeptBlank
 from cases.models import Handover
 
 
@@ -69,7 +70,8 @@ class RequestForm(forms.Form):
         limit_choices(self, "from_unit", units)
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(KeptBlank, forms.Form):
+    # Given blank on every pending handover's page: its markup is kept (KeptBlank).
     reason = forms.CharField(
         max_length=NOTE_MAX,
         label=_("Reason for returning"),
@@ -78,21 +80,19 @@ class ReturnForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    """Accepting names who in the unit takes the case: nobody is preselected."""
+    """Accepting names who in the unit takes the case: nobody is preselected. The unit's
+    staff are read as rows (`UserChoiceField`), by a statement kept per unit when the
+    caller gives `takers_key` (the handover page: every pending handover's page offers
+    them)."""
 
-    taken_by = forms.ModelChoiceField(
+    taken_by = UserChoiceField(
         label=_("Who in the unit takes the case"),
         queryset=User.objects.none(),
         empty_label=_("Choose a caseworker"),
     )
 
-    def __init__(self, *args: Any, takers: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, takers: QuerySet[User], takers_key: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self, "taken_by", takers)
-        field = self.fields["taken_by"]
-        if isinstance(field, forms.ModelChoiceField):
-            field.label_from_instance = _staff_name  # type: ignore[assignment]  # per form
-
-
-def _staff_name(user: User) -> str:
-    return user.get_full_name() or user.username
+        limit_choices(self, "taken_by", takers, key=takers_key)

@@ -360,6 +360,12 @@ def takers(handover: Handover) -> QuerySet[User]:
     )
 
 
+def takers_key(handover: Handover) -> tuple[Any, ...]:
+    """What the statement of `takers(handover)` depends on: the database and the unit
+    that takes the case (`limit_choices(key=…)` keeps the options' statement by it)."""
+    return (User.objects.all().db, "takers", taking_unit_id(handover))
+
+
 def inbox_count(request: AuthenticatedRequest) -> int:
     """The navigation badge: one query."""
     if not roles_of(request.user).unit_ids:

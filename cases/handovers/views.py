@@ -92,7 +92,13 @@ def handover_detail(request: AuthenticatedRequest, handover_id: int) -> HttpResp
             and handover.return_acknowledged_at is None
             and selectors.may_acknowledge(request.user, handover),
             "return_form": ReturnForm(),
-            "accept_form": AcceptForm(takers=selectors.takers(handover)) if pending else None,
+            "accept_form": (
+                AcceptForm(
+                    takers=selectors.takers(handover), takers_key=selectors.takers_key(handover)
+                )
+                if pending
+                else None
+            ),
             "may_revoke_grant": deciding.may_revoke_protected_grant(request.user, handover),
         },
     )

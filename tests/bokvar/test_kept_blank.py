@@ -15,8 +15,9 @@ from django.utils import translation
 from bokvar import rendering
 from bokvar.rendering import KeptBlank, Renderer
 from cases.evictions.forms import ContactForm, InterventionForm, ThreatForm
+from cases.handovers.forms import ReturnForm
 
-KEPT_FORMS = [ThreatForm, ContactForm, InterventionForm]
+KEPT_FORMS = [ThreatForm, ContactForm, InterventionForm, ReturnForm]
 
 
 @pytest.fixture(autouse=True)
