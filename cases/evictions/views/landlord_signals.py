@@ -25,7 +25,7 @@ from cases.core.selectors.people import Sight
 from cases.core.views.cases import registration_received_redirect
 from cases.models import LandlordSignal
 
-from .. import selectors
+from .. import presenters, selectors
 from ..forms import (
     DismissForm,
     ImportForm,
@@ -51,7 +51,11 @@ def _open_case_field(key: str) -> str:
 def signal_queue(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.mark_withheld(request.user, selectors.triage_queue_rows(request.user))
     record_reads(request, objs=rows, how=How.PAGE)
-    return render(request, "cases/evictions/signal_queue.html", {"signals": rows})
+    return render(
+        request,
+        "cases/evictions/signal_queue.html",
+        {"signals": rows, "signal_rows": presenters.signal_queue_rows(rows)},
+    )
 
 
 @role_required(*TRIAGE)
