@@ -181,8 +181,8 @@ def _insert(entries: list[AccessLogEntry]) -> None:
     prepared and compiled each value of each entry, about a tenth of a list page's CPU
     (issue 22). Each column is one array parameter (`unnest`), so the statement's text
     is the same for any number of entries and the driver parses it once, not a
-    placeholder per value on every page. The entries come back saved, with their ids,
-    as `bulk_create` leaves them. AccessLogEntry has no signal receivers (bulk_create
+    placeholder per value on every page; the arrays go in binary format. The entries
+    come back saved, with their ids, as `bulk_create` leaves them. AccessLogEntry has no signal receivers (bulk_create
     sent none either). SQLite (the embedded default) keeps `bulk_create`."""
     if connection.vendor != "postgresql":
         AccessLogEntry.objects.bulk_create(entries)
@@ -210,7 +210,10 @@ def _insert_sql() -> str:
     assert len(fields) == len(names) == len(FIELDS)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in names)
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    # `%b`: each array sent in PostgreSQL's binary format. In text format psycopg quoted
+    # every element of every array by a regular expression, 40 % of the statement's CPU
+    # for a list page's twenty entries (issue 22); the values stored are the same.
+    arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in fields)
     return (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - the model's own names
         f"SELECT * FROM unnest({arrays}) RETURNING {quote(meta.pk.attname)}"

@@ -34,13 +34,16 @@ def test_appends_are_gap_free_and_chained(auditor):
 
 def test_appended_entries_come_back_as_stored(auditor):
     """`append` and `append_many` write with one INSERT of their own (not the ORM's
-    save): each entry they give back has the id of the row stored for its sequence
-    number, and the row holds every value the entry has."""
+    save; the arrays in binary format): each entry they give back has the id of the row
+    stored for its sequence number, and the row holds every value the entry has, None,
+    true and false, an IPv4 and an IPv6 address among them."""
     one = chain.append(user_id=auditor.pk, object_type="cases.case", object_id=7, how="page")
     many = chain.append_many(
         [
             {"user_id": auditor.pk, "object_type": "cases.person", "object_id": n, "how": "page",
-             "person_id": n, "protected": n == 2, "ip": "192.0.2.1"}
+             "person_id": n, "protected": n == 2, "ip": "192.0.2.1" if n < 3 else "2001:db8::1",
+             "case_id": n * 10 if n > 1 else None, "unit_id": n if n != 2 else None,
+             "outside_unit": n == 3, "via_handover": n == 3, "denied": n == 1}
             for n in (1, 2, 3)
         ]
     )  # fmt: skip
