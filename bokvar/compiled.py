@@ -14,7 +14,7 @@ from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
 from django.db import connection, connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import ValuesListIterable
+from django.db.models.query import FlatValuesListIterable, ValuesListIterable
 from django.utils import timezone
 
 from .models import User
@@ -230,3 +230,85 @@ class KeptValues(KeptStatements):
         if not statement.converters:
             return [tuple(row) for row in found]
         return [tuple(convert_row(list(row), statement.converters, db)) for row in found]
+
+
+@dataclass(frozen=True)
+class _BoundStatement:
+    alias: str
+    sql: str
+    params: tuple[Any, ...]
+    # For each stand-in, where its value goes in `params` (each at least once).
+    places: tuple[tuple[int, ...], ...]
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+
+
+class KeptBound(KeptStatements):
+    """The rows of `build(*values)`, a `values_list` queryset (flat or not, a `UNION` of
+    them too), by a statement compiled once per key with `stand_ins` in the values'
+    places, and run with each call's `values` bound there: the text is kept, the rows
+    are read as they are now, as tuples with the compiler's converters applied.
+
+    Each stand-in is a value no call gives (a list of a negative id for an array of ids,
+    a date long past for a moment) and must reach the statement's parameters unchanged,
+    at least once; where one does not (the ORM turned it into something else), or the
+    queryset is in another form, or its building read the database, the ORM's own way.
+    On PostgreSQL only: elsewhere a list of ids is one placeholder per id."""
+
+    def rows(
+        self,
+        key: Any,
+        build: Callable[..., QuerySet[Any, Any]],
+        values: tuple[Any, ...],
+        stand_ins: tuple[Any, ...],
+    ) -> list[tuple[Any, ...]]:
+        statement = self.statements.get(key) if key is not None else None
+        if statement is None:
+            statement, reusable = self._compile(build, stand_ins)
+            if statement is None:
+                return [row if isinstance(row, tuple) else (row,) for row in build(*values)]
+            if key is not None and reusable:
+                self.keep(key, statement)
+        params = list(statement.params)
+        for value, places in zip(values, statement.places, strict=True):
+            for at in places:
+                params[at] = value
+        db = connections[statement.alias]
+        with db.cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            found = cursor.fetchall()
+        if not statement.converters:
+            return [tuple(row) for row in found]
+        return [tuple(convert_row(list(row), statement.converters, db)) for row in found]
+
+    def _compile(
+        self, build: Callable[..., QuerySet[Any, Any]], stand_ins: tuple[Any, ...]
+    ) -> tuple[_BoundStatement | None, bool]:
+        with reads_watched() as reads:
+            qs: Any = build(*stand_ins)
+            if connections[qs.db].vendor != "postgresql":
+                return None, False
+            if qs._iterable_class not in (ValuesListIterable, FlatValuesListIterable):
+                return None, False
+            compiler = qs.query.get_compiler(using=qs.db)
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet:
+                return None, False
+        places = tuple(
+            tuple(
+                i
+                for i, param in enumerate(params)
+                if type(param) is type(stand_in) and param == stand_in
+            )
+            for stand_in in stand_ins
+        )
+        if not all(places):
+            return None, False
+        statement = _BoundStatement(
+            alias=qs.db,
+            sql=sql,
+            params=tuple(params),
+            places=places,
+            converters=_converters(compiler),
+        )
+        return statement, not reads

@@ -39,6 +39,12 @@ def reads_from_replica() -> Iterator[None]:
         _reading_from_replica.reset(token)
 
 
+def domain_reads_from_replica() -> bool:
+    """Whether reads of the domain's tables go to the replica now (what a statement kept
+    across requests must be keyed by, besides its text)."""
+    return _reading_from_replica.get() and replica_configured()
+
+
 def replica_reads(view: F) -> F:
     """A view whose reads of the domain's tables may come from the replica."""
 

@@ -212,14 +212,15 @@ def _signal_history_of_person(person_id: int) -> Any:  # simple-history's querys
     )
 
 
-def applied_to(case_ids: set[int], unit_ids: set[int]) -> list[QuerySet[Any]]:
+def applied_to(case_ids: list[int], unit_ids: list[int], now: datetime) -> list[QuerySet[Any]]:
     """Cases with an income-support application to one of these units: the unit reads
     their recovery deadline on its own deadline list (issue 15, point 7), as a unit reads
-    a case handed to it: explained, not a surprise for the access-log review."""
+    a case handed to it: explained, not a surprise for the access-log review. (`now`:
+    the checkers' common signature; an application does not expire.)"""
     return [
         PaymentRoute.objects.filter(
-            threat__case_id__in=case_ids,
-            income_support_unit_id__in=unit_ids,
+            threat__case_id__any=case_ids,
+            income_support_unit_id__any=unit_ids,
             applied_on__isnull=False,
         )
         .order_by()

@@ -3,10 +3,10 @@ they are part of a data-subject extract, and retention culls them with the case.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from audit.registry import (
     RetentionProvider,
@@ -30,14 +30,14 @@ def cull(ids: set[int]) -> dict[str, int]:
     )
 
 
-def handed_over(case_ids: set[int], unit_ids: set[int]) -> list[QuerySet[Any]]:
+def handed_over(case_ids: list[int], unit_ids: list[int], now: datetime) -> list[QuerySet[Any]]:
     """Cases with a pending or accepted handover to one of these units, or read access
     left to one of them after a transfer (read by audit.registry.handed_over, in one
-    UNION with the other apps' checkers)."""
+    UNION with the other apps' checkers, compiled once: the ids and `now` as parameters)."""
     sent = (
         Handover.objects.filter(
-            case_id__in=case_ids,
-            to_unit_id__in=unit_ids,
+            case_id__any=case_ids,
+            to_unit_id__any=unit_ids,
             status__in=[Handover.Status.PENDING, Handover.Status.ACCEPTED],
         )
         .order_by()
@@ -45,10 +45,10 @@ def handed_over(case_ids: set[int], unit_ids: set[int]) -> list[QuerySet[Any]]:
     )
     kept = (
         HandoverReadAccess.objects.filter(
-            case_id__in=case_ids,
-            unit_id__in=unit_ids,
+            case_id__any=case_ids,
+            unit_id__any=unit_ids,
             revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
+            expires_at__gt=now,
         )
         .order_by()
         .values_list("case_id", flat=True)
