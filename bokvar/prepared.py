@@ -40,40 +40,10 @@ def cursor_class() -> type:
     return UnboundNotPrepared
 
 
-# psycopg turns a statement's `%s` placeholders into PostgreSQL's `$1, $2, …` on every
-# execution, by a regular expression over the whole text, and keeps the result (in a
-# least-recently-used store of 128 texts) only for texts of at most 4,096 bytes and 50
-# parameters: its limits keep an ORM's many-row INSERTs, each of another length, out of
-# the store. A few of Bo Kvar's statements run on every page are longer: the badges' count
-# for a coordinator (4,226 bytes, 40 parameters), the case page's timeline (12,465 bytes,
-# 116 parameters), the signal page's repeats. Each was converted afresh on every page
-# (a third of the badges' CPU in the web process, issue 22). psycopg reads the two limits,
-# module globals, on each conversion (discussion psycopg/psycopg#628 introduced them);
-# they are raised here so these are converted once per text. A many-row INSERT still stays
-# out: the import's batches have thousands of parameters. At most 128 texts of at most
-# 16 kB are then kept: a few megabytes at worst.
-LONG_STATEMENT_BYTES = 16_384
-LONG_STATEMENT_PARAMETERS = 256
-
-
-def keep_long_statements_converted() -> None:
-    from psycopg import _queries  # PostgreSQL's driver: only on a PostgreSQL connection
-
-    _queries.MAX_CACHED_STATEMENT_LENGTH = max(
-        _queries.MAX_CACHED_STATEMENT_LENGTH, LONG_STATEMENT_BYTES
-    )
-    _queries.MAX_CACHED_STATEMENT_PARAMS = max(
-        _queries.MAX_CACHED_STATEMENT_PARAMS, LONG_STATEMENT_PARAMETERS
-    )
-
-
 def use_cursor_class(sender: Any, connection: Any, **kwargs: Any) -> None:
     """`connection_created` receiver: a connection that binds on the server and prepares
     its statements opens its cursors with `cursor_class()`."""
-    if connection.vendor != "postgresql":
-        return
-    keep_long_statements_converted()
-    if not connection.features.uses_server_side_binding:
+    if connection.vendor != "postgresql" or not connection.features.uses_server_side_binding:
         return
     if connection.connection.prepare_threshold is None:
         return

@@ -60,30 +60,3 @@ def test_a_text_of_several_commands_without_parameters_runs_again_and_again():
     with connection.cursor() as cursor:
         for _ in range(3):
             cursor.execute("SELECT 1; SELECT 2")
-
-
-@pytest.mark.django_db
-def test_a_long_statement_is_converted_once_a_many_row_insert_is_not_kept():
-    """psycopg converts a text's placeholders on every run and keeps only short texts'
-    conversions; Bo Kvar's long statements run on every page (the badges, the case page's
-    timeline) are kept too (bokvar/prepared.py), the import's many-row INSERTs are not."""
-    from psycopg import _queries
-
-    connection.ensure_connection()
-    # A 5,000-byte text with 60 parameters: over both of psycopg's own limits.
-    padding = " ".join(f"AND %s::int = %s::int -- {'x' * 120}\n" for _ in range(30))
-    long_sql = f"SELECT 1 WHERE TRUE {padding}"
-    assert len(long_sql.encode()) > 4096
-    params = [1] * 60
-    _queries._query2pg.cache_clear()
-    with connection.cursor() as cursor:
-        for _ in range(3):
-            cursor.execute(long_sql, params)
-            assert cursor.fetchall() == [(1,)]
-    info = _queries._query2pg.cache_info()
-    assert (info.misses, info.hits) == (1, 2)
-    # Thousands of parameters (an import's batch): converted each time, never kept.
-    many = "SELECT 1 WHERE " + " AND ".join(["%s::int = 1"] * 300)
-    with connection.cursor() as cursor:
-        cursor.execute(many, [1] * 300)
-    assert _queries._query2pg.cache_info().currsize == 1
