@@ -23,7 +23,7 @@ from bokvar.selectors import roles_of
 from cases.models import Case
 
 from ... import case_page
-from .. import search
+from .. import presenters, search
 from ..forms import (
     CaseCreateForm,
     CaseEditForm,
@@ -134,6 +134,7 @@ def _render_list(
             "form": form,
             "page": page,
             "rows": rows,
+            "case_rows": presenters.case_list_rows(rows),
             "query": query.urlencode(),
             "may_create": roles_of(request.user).has(*CASE_STAFF),
         },
