@@ -23,7 +23,7 @@ from cases.core.selectors import cases as case_selectors
 from cases.core.selectors.people import grantable_protected_people
 from cases.models import Handover
 
-from . import selectors
+from . import presenters, selectors
 from .forms import AcceptForm, RequestForm, ReturnForm, SendForm
 from .services import deciding, sending
 
@@ -42,18 +42,20 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
     # `get_urgency_display` translated every choice for every row: issue 22).
     kinds = {value: str(label) for value, label in Handover.Kind.choices}
     urgencies = {value: str(label) for value, label in Handover.Urgency.choices}
+    waiting_items = [
+        {
+            "row": row,
+            "kind": kinds.get(row.handover.kind, row.handover.kind),
+            "urgency": urgencies.get(row.handover.urgency, row.handover.urgency),
+        }
+        for row in waiting
+    ]
     return render(
         request,
         "cases/handovers/inbox.html",
         {
-            "waiting": [
-                {
-                    "row": row,
-                    "kind": kinds.get(row.handover.kind, row.handover.kind),
-                    "urgency": urgencies.get(row.handover.urgency, row.handover.urgency),
-                }
-                for row in waiting
-            ],
+            "waiting": waiting_items,
+            "waiting_rows": presenters.inbox_waiting_rows(waiting_items),
             "returned": [{"h": h, "kind": kinds.get(h.kind, h.kind)} for h in returned],
             "today": timezone.localdate(),
         },

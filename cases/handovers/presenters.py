@@ -1,0 +1,113 @@
+"""The handover inbox's waiting rows, written in Python.
+
+Each waiting handover's row went through the template engine: a URL reversed, four dates
+formatted (two of them moved into the local time zone first), up to five translations
+with plurals, a dozen variables looked up, localised and escaped: the largest part of
+the inbox's CPU (issue 22). The markup here is byte for byte what `{% for item in waiting
+%}` in templates/cases/handovers/inbox.html wrote (tests/cases/handovers/
+test_inbox_rows.py renders both, in both languages, for rows escalated or not, with a
+deadline passed, ahead or none, seen or not), with the same escaping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
+
+from bokvar.rendering import escaped
+
+
+def _handover_url_parts() -> tuple[str, str]:
+    # One reversal for the page: every handover's address is the same but for its id.
+    stand_in = 770_000_771
+    before, after = reverse("cases:handover", args=[stand_in]).split(str(stand_in))
+    return escaped(before), escaped(after)
+
+
+def _local(moment: datetime) -> datetime:
+    # As the `date` filter receives a moment: in the current time zone (expects_localtime).
+    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+
+
+def _day(value: date) -> str:
+    return value.strftime("%Y-%m-%d")  # the `date` filter's "Y-m-d"
+
+
+def _waited(row: Any, sent_at: datetime) -> str:
+    days = ngettext("%(days)s day", "%(days)s days", row.waited_days) % {
+        "days": escaped(row.waited_days)
+    }
+    working = ngettext("%(days)s working day", "%(days)s working days", row.waited_working_days) % {
+        "days": escaped(row.waited_working_days)
+    }
+    local = _local(sent_at)
+    return (
+        f'{days} <span class="hint">({working}; {escaped(gettext("sent"))} '
+        f'<time datetime="{escaped(local.isoformat())}">{escaped(_day(local))}</time>)</span>'
+    )
+
+
+def _escalation(escalation: Any) -> str:
+    if escalation.escalated:
+        out = "<strong>" + gettext("Escalated (step %(step)s)") % {
+            "step": escaped(escalation.steps_arrived)
+        }
+        out += "</strong>"
+        if escalation.next_on:
+            out += "<br>" + gettext("next step %(day)s") % {
+                "day": escaped(_day(escalation.next_on))
+            }
+        return out
+    if escalation.next_on:
+        return gettext("Escalates %(day)s") % {"day": escaped(_day(escalation.next_on))}
+    return ""
+
+
+def _next_deadline(row: Any) -> str:
+    if not row.next_deadline:
+        return escaped(gettext("None"))
+    day = escaped(_day(row.next_deadline))
+    passed = row.deadline_working_days < 0
+    if passed:
+        left = escaped(gettext("passed"))
+    else:
+        left = ngettext(
+            "%(days)s working day left", "%(days)s working days left", row.deadline_working_days
+        ) % {"days": escaped(row.deadline_working_days)}
+    return (
+        f'<time datetime="{day}">{day}</time><br>'
+        f'<span class="{"deadline" if passed else "hint"}">{left}</span>'
+    )
+
+
+def inbox_waiting_rows(waiting: Iterable[dict[str, Any]]) -> SafeString:
+    """The `<tr>` of each waiting handover (`row`, `kind`, `urgency`) as the template's
+    loop wrote them."""
+    before, after = _handover_url_parts()
+    not_yet = escaped(gettext("Not yet"))
+    parts = []
+    for item in waiting:
+        row = item["row"]
+        h = row.handover
+        escalated = ' class="escalated"' if row.escalation.escalated else ""
+        seen = escaped(_local(h.seen_at).strftime("%Y-%m-%d %H:%M")) if h.seen_at else not_yet
+        parts.append(
+            f"\n    <tr{escalated}>\n"
+            f'      <td><a href="{before}{escaped(str(h.pk))}{after}">'
+            f"{escaped(h.case.number)}</a></td>\n"
+            f"      <td>{escaped(item['kind'])}</td>\n"
+            f"      <td>{_waited(row, h.sent_at)}</td>\n"
+            f"      <td>{_escalation(row.escalation)}</td>\n"
+            f"      <td>{_next_deadline(row)}</td>\n"
+            f"      <td>{escaped(item['urgency'])}</td>\n"
+            f"      <td>{escaped(h.from_unit.name)}</td>\n"
+            f"      <td>{escaped(h.to_unit.name)}</td>\n"
+            f"      <td>{seen}</td>\n"
+            "    </tr>\n  "
+        )
+    return mark_safe("".join(parts))  # noqa: S308  every value above is escaped

@@ -1,0 +1,72 @@
+"""The inbox's waiting rows written in Python (cases/handovers/presenters.py) are byte for
+byte what the template's loop wrote: tests/cases/handovers/reference_inbox.html is the
+page's template as it was. Both render the page's own context, in both languages: rows
+escalated (with and without a next step) or not, a deadline passed, ahead or none, one
+seen and others not, and a unit name to escape."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.template import engines
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from bokvar.models import Unit
+from cases.models import Deadline, Handover
+
+from .conftest import send
+
+pytestmark = pytest.mark.django_db
+REFERENCE = (Path(__file__).parent / "reference_inbox.html").read_text()
+NEW = (Path(__file__).resolve().parents[3] / "templates/cases/handovers/inbox.html").read_text()
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@pytest.fixture
+def inbox(make_case, org, caseworker):
+    income = org.units[Unit.Kind.INCOME_SUPPORT]
+    Unit.objects.filter(pk=org.units[Unit.Kind.ADULT].pk).update(name='Vuxen <&> "enheten"')
+    made = {}
+    for name, days_ago, deadline in (
+        ("fresh", 0, 40),
+        ("escalated", 4, -3),
+        ("long_escalated", 30, None),
+        ("near", 1, 1),
+    ):
+        case = make_case(unit_kind=Unit.Kind.ADULT)
+        made[name] = send(case, actor=caseworker, to_unit=income)
+        Handover.objects.filter(pk=made[name].pk).update(
+            sent_at=timezone.now() - timedelta(days=days_ago, minutes=7)
+        )
+        if deadline is not None:
+            Deadline.objects.create(
+                case=case,
+                kind=Deadline.Kind.FOLLOW_UP,
+                due_on=timezone.localdate() + timedelta(days=deadline),
+            )
+    Handover.objects.filter(pk=made["near"].pk).update(seen_at=timezone.now())
+    return made
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_waiting_rows_are_the_templates_byte_for_byte(client, caseworker2, inbox, language):
+    client.force_login(caseworker2, backend=BACKEND)
+    with translation.override(language):
+        response = client.get(reverse("cases:handovers"), HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        keys = ("waiting", "waiting_rows", "returned", "today")
+        context = {key: response.context[key] for key in keys} | {"csrf_token": "T"}
+        request = RequestFactory().get(reverse("cases:handovers"))
+        request.user = caseworker2
+        engine = engines["django"]
+        new = engine.from_string(NEW).render(context, request)
+        reference = engine.from_string(REFERENCE).render(context, request)
+    assert new == reference
+    assert len(context["waiting"]) == 4
+    assert new.count('class="escalated"') == 2
+    assert 'class="deadline"' in new and "&lt;&amp;&gt; &quot;enheten&quot;" in new
+    assert "<time datetime=" in new
