@@ -22,6 +22,7 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -66,6 +67,18 @@ def escaped(value: Any) -> str:
     if type(value) is str:
         return html.escape(value)
     return conditional_escape(value)
+
+
+# No id is negative: the stand-in for an id while an address is reversed (`id_address`).
+_ID_STAND_IN = 770_000_991
+
+
+def id_address(url_name: str) -> tuple[str, str]:
+    """The address of `url_name` for an id, as two escaped parts to write the id between:
+    a list written in Python reverses it once a page, not once a row (the rows are the
+    same address but for the id)."""
+    before, after = reverse(url_name, args=[_ID_STAND_IN]).split(str(_ID_STAND_IN))
+    return html.escape(before), html.escape(after)
 
 
 def html_attrs(attrs: dict[str, Any]) -> str:

@@ -13,24 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from bokvar.rendering import escaped
-
-
-def _case_url_parts() -> tuple[str, str]:
-    # One reversal for the page: every case's address is the same but for its id.
-    stand_in = 770_000_661
-    before, after = reverse("cases:detail", args=[stand_in]).split(str(stand_in))
-    return escaped(before), escaped(after)
+from bokvar.rendering import escaped, id_address
 
 
 def case_list_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
     """The `<tr>` of each row (`case`, `name`, `kind`, `status`) as the template's loop
     wrote them, or its one row saying that no case matches."""
-    before, after = _case_url_parts()
+    before, after = id_address("cases:detail")
     parts = []
     for row in rows:
         case = row["case"]

@@ -14,19 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from bokvar.rendering import escaped
-
-
-def _signal_url_prefix() -> tuple[str, str]:
-    # One reversal for the page: every signal's address is the same but for its id.
-    stand_in = 770_000_441
-    url = reverse("cases:signal", args=[stand_in])
-    before, after = url.split(str(stand_in))
-    return before, after
+from bokvar.rendering import escaped, id_address
 
 
 def _tenant(signal: Any, protected: str, unknown: str) -> str:
@@ -41,7 +32,7 @@ def _tenant(signal: Any, protected: str, unknown: str) -> str:
 
 def signal_queue_rows(signals: Iterable[Any]) -> SafeString:
     """The `<tr>` of each signal of the triage queue, as the template's loop wrote them."""
-    before, after = _signal_url_prefix()
+    before, after = id_address("cases:signal")
     open_signal = escaped(gettext("open signal"))
     warning = escaped(gettext("Warning or board notice missing (12 kap. 25 §, 43 §)"))
     protected = escaped(gettext("Protected identity"))
@@ -61,7 +52,7 @@ def signal_queue_rows(signals: Iterable[Any]) -> SafeString:
             )
         parts.append(
             "\n    <tr>\n"
-            f'      <td><a href="{escaped(before)}{pk}{escaped(after)}">{received}'
+            f'      <td><a href="{before}{pk}{after}">{received}'
             f'<span class="visually-hidden"> {open_signal} {pk}</span></a></td>\n'
             f"      <td>{escaped(s.landlord.display_name)}</td>\n"
             f"      <td>{kind}</td>\n"

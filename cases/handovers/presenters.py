@@ -14,19 +14,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from bokvar.rendering import escaped
-
-
-def _handover_url_parts() -> tuple[str, str]:
-    # One reversal for the page: every handover's address is the same but for its id.
-    stand_in = 770_000_771
-    before, after = reverse("cases:handover", args=[stand_in]).split(str(stand_in))
-    return escaped(before), escaped(after)
+from bokvar.rendering import escaped, id_address
 
 
 def _local(moment: datetime) -> datetime:
@@ -88,7 +80,7 @@ def _next_deadline(row: Any) -> str:
 def inbox_waiting_rows(waiting: Iterable[dict[str, Any]]) -> SafeString:
     """The `<tr>` of each waiting handover (`row`, `kind`, `urgency`) as the template's
     loop wrote them."""
-    before, after = _handover_url_parts()
+    before, after = id_address("cases:handover")
     not_yet = escaped(gettext("Not yet"))
     parts = []
     for item in waiting:
