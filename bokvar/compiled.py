@@ -49,6 +49,22 @@ def convert_row(
     return values
 
 
+def value_rows(
+    db: Any,
+    sql: str,
+    params: Any,
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...],
+) -> list[tuple[Any, ...]]:
+    """Run a kept `values_list` statement: its rows as tuples, the compiler's converters
+    applied, as `values_list` gives them."""
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    if not converters:
+        return [tuple(row) for row in found]
+    return [tuple(convert_row(list(row), converters, db)) for row in found]
+
+
 def reader_key(user: Any, db: str) -> tuple[Any, ...] | None:
     """What the text of a statement of the reader's permission filters depends on: the
     reader, their account's flags, their roles as loaded for this request (a new
@@ -151,12 +167,7 @@ class KeptIdRows(KeptStatements):
             return [tuple(row) for row in build(ids)]
         params = list(statement.params)
         params[statement.at] = ids
-        with db.cursor() as cursor:
-            cursor.execute(statement.sql, params)
-            found = cursor.fetchall()
-        if not statement.converters:
-            return [tuple(row) for row in found]
-        return [tuple(convert_row(list(row), statement.converters, db)) for row in found]
+        return value_rows(db, statement.sql, params, statement.converters)
 
     def _compile(
         self, alias: str, build: Callable[[list[int]], QuerySet[Any, Any]]
@@ -224,12 +235,7 @@ class KeptValues(KeptStatements):
             if key is not None and not reads:
                 self.keep(key, statement)
         db = connections[statement.alias]
-        with db.cursor() as cursor:
-            cursor.execute(statement.sql, statement.params)
-            found = cursor.fetchall()
-        if not statement.converters:
-            return [tuple(row) for row in found]
-        return [tuple(convert_row(list(row), statement.converters, db)) for row in found]
+        return value_rows(db, statement.sql, statement.params, statement.converters)
 
 
 @dataclass(frozen=True)
@@ -272,13 +278,7 @@ class KeptBound(KeptStatements):
         for value, places in zip(values, statement.places, strict=True):
             for at in places:
                 params[at] = value
-        db = connections[statement.alias]
-        with db.cursor() as cursor:
-            cursor.execute(statement.sql, params)
-            found = cursor.fetchall()
-        if not statement.converters:
-            return [tuple(row) for row in found]
-        return [tuple(convert_row(list(row), statement.converters, db)) for row in found]
+        return value_rows(connections[statement.alias], statement.sql, params, statement.converters)
 
     def _compile(
         self, build: Callable[..., QuerySet[Any, Any]], stand_ins: tuple[Any, ...]

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from cases.evictions.services.landlord_signals import SignalInput, receive_signal
 from cases.evictions.services.landlords import register_landlord
 from cases.evictions.services.tokens import create_token
-from cases.models import Landlord
+from cases.models import Landlord, LandlordSignal
 
 TENANT_PN = "19720304-2382"  # valid test number, not used elsewhere in the suite
 OTHER_PN = "19660812-5537"
+
+
+def receive(landlord, *, days_ago: int = 0, **kw) -> LandlordSignal:
+    """A signal from `landlord` about the tenant TENANT_PN, received `days_ago` days ago."""
+    data = {
+        "kind": "rent_arrears",
+        "received_on": timezone.localdate() - timedelta(days=days_ago),
+        "channel": "api",
+        "personal_number": TENANT_PN,
+        "name": "Tove Hyresgästsson",
+        **kw,
+    }
+    return receive_signal(landlord=landlord, data=SignalInput(**data))
 
 
 def valid_pn(year: int, month: int, day: int, serial: int) -> str:

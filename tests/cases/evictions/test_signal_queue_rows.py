@@ -6,36 +6,23 @@ tenant, a named one, one known by number only, an unknown one, and text to escap
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.template import engines
 from django.test import RequestFactory
-from django.utils import timezone, translation
+from django.utils import translation
 
 from cases.evictions import presenters, selectors
-from cases.evictions.services.landlord_signals import SignalInput, receive_signal
 
-from .conftest import OTHER_PN, TENANT_PN
+from .conftest import OTHER_PN
+from .conftest import receive as _receive
 
 pytestmark = pytest.mark.django_db
 REFERENCE = (Path(__file__).parent / "reference_signal_queue.html").read_text()
 NEW = (
     Path(__file__).resolve().parents[3] / "templates/cases/evictions/signal_queue.html"
 ).read_text()
-
-
-def _receive(landlord, *, days_ago=0, **kw):
-    data = {
-        "kind": "rent_arrears",
-        "received_on": timezone.localdate() - timedelta(days=days_ago),
-        "channel": "api",
-        "personal_number": TENANT_PN,
-        "name": "Tove Hyresgästsson",
-        **kw,
-    }
-    return receive_signal(landlord=landlord, data=SignalInput(**data))
 
 
 @pytest.fixture

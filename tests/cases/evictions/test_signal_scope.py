@@ -4,7 +4,6 @@ a known tenant whose case was closed gets it reopened."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -17,12 +16,13 @@ from bokvar.concurrency import ConflictError
 from bokvar.models import District, Role, Unit
 from cases.core.services.cases import close_case, create_case
 from cases.evictions import selectors
-from cases.evictions.services.landlord_signals import SignalInput, receive_signal, register_signal
+from cases.evictions.services.landlord_signals import SignalInput, register_signal
 from cases.evictions.services.landlords import register_landlord
 from cases.evictions.services.triage import dismiss_signal, link_signal, reopen_case_for_signal
 from cases.models import Case, Landlord, LandlordSignal
 
 from .conftest import OTHER_PN, TENANT_PN
+from .conftest import receive as _receive
 
 pytestmark = pytest.mark.django_db
 
@@ -39,18 +39,6 @@ def south(org):
     coordinator = UserFactory(username="coordinator_south", first_name="Sonja")
     org_services.add_membership(user=coordinator, unit=team, role=Role.COORDINATOR)
     return SimpleNamespace(district=district, team=team, coordinator=coordinator)
-
-
-def _receive(landlord, *, days_ago: int = 0, **kw) -> LandlordSignal:
-    data = {
-        "kind": "rent_arrears",
-        "received_on": timezone.localdate() - timedelta(days=days_ago),
-        "channel": "api",
-        "personal_number": TENANT_PN,
-        "name": "Tove Hyresgästsson",
-        **kw,
-    }
-    return receive_signal(landlord=landlord, data=SignalInput(**data))
 
 
 def _queue(user) -> list[LandlordSignal]:
