@@ -324,6 +324,45 @@ class UserChoiceField(RowChoiceField):
         return full_name(first_name, last_name) or username
 
 
+class GivenChoiceField(forms.ChoiceField):
+    """A choice among instances the view has already read, each with its label (`offer`):
+    nothing is read again to offer them or to check the choice, and the cleaned value is
+    the chosen instance, as a model choice field gives it. The markup is a model choice
+    field's (tests/housing/test_nights_form.py compares them). For a short list the page
+    read anyway (a household's people, shown by their decrypted names): a model choice
+    field read and decrypted them a second time (issue 22)."""
+
+    # A model choice field's words: a refused choice is not echoed back.
+    default_error_messages = {
+        "invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]
+    }
+
+    def __init__(self, *args: Any, empty_label: str = "---------", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.empty_label = empty_label
+        self.instances: dict[str, Any] = {}
+
+    def offer(self, items: Iterable[tuple[Any, str]]) -> None:
+        items = list(items)
+        self.instances = {str(obj.pk): obj for obj, _label in items}
+        self.choices = [("", self.empty_label), *((obj.pk, label) for obj, label in items)]
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        key = str(value.pk if hasattr(value, "pk") else value)
+        if key not in self.instances:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return self.instances[key]
+
+    def validate(self, value: Any) -> None:
+        forms.Field.validate(self, value)  # required; the choice itself is checked above
+
+
 def full_name(first_name: str, last_name: str) -> str:
     """`User.get_full_name()` of these columns."""
     return f"{first_name} {last_name}".strip()

@@ -6,7 +6,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import NOTE_MAX, RowChoiceField, UnitChoiceField, limit_choices, within_calendar
+from bokvar.forms import (
+    NOTE_MAX,
+    GivenChoiceField,
+    RowChoiceField,
+    UnitChoiceField,
+    limit_choices,
+    within_calendar,
+)
 from bokvar.models import District, Unit, User
 from cases.models import Landlord, Person
 
@@ -26,10 +33,11 @@ class ShelterChoiceField(RowChoiceField):
 
 
 class NightsForm(forms.Form):
-    person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
-    # The country's shelters and the district's units, read and written as rows
-    # (bokvar.forms.RowChoiceField): an instance and an option dictionary for each was
-    # a third of the page's CPU (issue 22).
+    # The household's people as the page read them (their names decrypted once); the
+    # country's shelters and the district's units read and written as rows, by statements
+    # kept per key (bokvar.forms.RowChoiceField): an instance and an option dictionary for
+    # each, and the statements built on every page, were half of the page's CPU (issue 22).
+    person = GivenChoiceField(label=_("Person"))
     shelter = ShelterChoiceField(
         label=_("Shelter"), queryset=Shelter.objects.filter(is_active=True)
     )
@@ -43,11 +51,22 @@ class NightsForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, people=None, units=None, names=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        people: list[Person] | None = None,
+        units=None,
+        names=None,
+        units_key: Any = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        limit_choices(self, "person", people)
-        self.fields["person"].label_from_instance = lambda p: (names or {}).get(p.pk, f"#{p.pk}")
-        self.fields["paying_unit"].queryset = units if units is not None else Unit.objects.none()
+        names = names or {}
+        person: Any = self.fields["person"]
+        person.offer((p, names.get(p.pk, f"#{p.pk}")) for p in people or [])
+        shelters = Shelter.objects.filter(is_active=True)
+        limit_choices(self, "shelter", shelters, key=(shelters.db, "active shelters"))
+        limit_choices(self, "paying_unit", units, key=units_key)
 
     def clean(self):
         cleaned = super().clean()

@@ -159,11 +159,13 @@ def _people_of(user, case):
 def nights_new(request, case_id: int):
     case = case_selectors.get_case_for_user(request.user, case_id, write=True)
     people, names = _people_of(request.user, case)
-    units = Unit.objects.filter(district_id=case.responsible_unit.district_id, is_active=True)
+    district_id = case.responsible_unit.district_id
+    units = Unit.objects.filter(district_id=district_id, is_active=True)
     form = NightsForm(
         request.POST or None,
-        people=Person.objects.filter(pk__in=[p.pk for p in people]),
+        people=people,
         units=units,
+        units_key=(units.db, "active units of the district", district_id),
         names=names,
         initial={"paying_unit": case.responsible_unit_id, "first": timezone.localdate()},
     )

@@ -1,6 +1,7 @@
 """The shelter-nights form's selects (issue 22): the shelters and units read and written
-as rows (bokvar.forms.RowChoiceField), the household's people through one plain query:
-the markup Django's own model choice fields give, and choosing still validates."""
+as rows (bokvar.forms.RowChoiceField) by statements kept per key, the household's people
+as the page read them (bokvar.forms.GivenChoiceField, no query): the markup Django's own
+model choice fields give, and choosing still validates."""
 
 from __future__ import annotations
 
@@ -33,7 +34,14 @@ def _both(org, cases, data=None):
     units = Unit.objects.filter(district=org.district, is_active=True)
     names = {p.pk: p.full_name for p in people}
     initial = {"paying_unit": org.units["adult"].pk, "first": timezone.localdate()}
-    ours = NightsForm(data, people=people, units=units, names=names, initial=initial)
+    ours = NightsForm(
+        data,
+        people=list(people),
+        units=units,
+        units_key=("test", "units", org.district.pk),
+        names=names,
+        initial=initial,
+    )
     django = DjangosNights(data, initial=initial, renderer=DjangoTemplates())
     django.fields["person"].queryset = people
     django.fields["person"].label_from_instance = lambda p: names[p.pk]
@@ -54,13 +62,20 @@ def test_the_selects_are_djangos_markup(org, cases, shelter):
     assert f'<option value="{shelter.pk}" selected>' in html
 
 
-def test_each_select_is_one_plain_query(org, cases, shelter):
+def test_the_people_read_nothing_and_each_other_select_one_plain_query(org, cases, shelter):
     ours, _django = _both(org, cases)
     with CaptureQueriesContext(connection) as queries:
-        for name in ("person", "shelter", "paying_unit"):
+        str(ours["person"])
+    assert len(queries) == 0  # the people the page read
+    with CaptureQueriesContext(connection) as queries:
+        for name in ("shelter", "paying_unit"):
             str(ours[name])
-    assert len(queries) == 3
+    assert len(queries) == 2
     assert not any(q["sql"].lstrip().upper().startswith("DECLARE") for q in queries)
+    # A shelter opened since is offered at once (the kept statement runs afresh).
+    Shelter.objects.create(name="Nyöppnat", district=org.district)
+    again, _django = _both(org, cases)
+    assert "Nyöppnat" in str(again["shelter"])
 
 
 def test_choosing_still_validates(org, cases, shelter):
@@ -74,6 +89,7 @@ def test_choosing_still_validates(org, cases, shelter):
     }
     ours, _django = _both(org, cases, good)
     assert ours.is_valid(), ours.errors
+    assert ours.cleaned_data["person"] == person  # the instance, as a model choice field
     assert ours.cleaned_data["shelter"] == shelter
     assert ours.cleaned_data["paying_unit"] == org.units["adult"]
     closed = Shelter.objects.create(name="Stängt", is_active=False, district=org.district)
@@ -82,3 +98,20 @@ def test_choosing_still_validates(org, cases, shelter):
     ours, _django = _both(org, cases, {**good, "shelter": closed.pk, "paying_unit": foreign.pk})
     assert not ours.is_valid()
     assert set(ours.errors) == {"shelter", "paying_unit"}
+
+
+def test_a_person_not_offered_is_refused(org, cases, shelter):
+    outsider = Person.objects.exclude(household_id=cases.a.household_id).first()
+    assert outsider is not None
+    day = str(timezone.localdate())
+    for chosen in (outsider.pk, "not a number", ""):
+        data = {
+            "person": chosen,
+            "shelter": shelter.pk,
+            "first": day,
+            "paying_unit": org.units["adult"].pk,
+        }
+        ours, django = _both(org, cases, data)
+        assert not ours.is_valid() and set(ours.errors) == {"person"}, chosen
+        assert not django.is_valid() and "person" in django.errors
+        assert ours.errors["person"] == django.errors["person"], chosen
