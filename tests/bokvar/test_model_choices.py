@@ -4,11 +4,14 @@ cursor: the same options, read afresh on every rendering, and none kept on the f
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.db import connection
 from django.forms.models import ModelChoiceIterator
 from django.test.utils import CaptureQueriesContext
 
+from bokvar import forms as bokvar_forms
 from bokvar.forms import ListedChoiceIterator, RowSelect
 from bokvar.models import Unit
 from cases.core.forms import CaseFilterForm
@@ -198,3 +201,28 @@ def test_the_case_list_reads_its_selects_by_kept_statements(org, client):
     assert b'name="unit"' in first and b'name="assignee"' in first
     assert len(LABEL_ROWS.statements) == 2
     assert first.count(b"<option") == again.count(b"<option")
+
+
+def test_a_row_selects_options_are_written_once_for_the_same_rows(org):
+    """The options' markup is kept by the rows read and the chosen value (bokvar.forms
+    `_OPTIONS`): the same rows give the same markup without writing it again, a renamed
+    unit or another choice is written afresh at once, and the store is bounded."""
+    bokvar_forms._OPTIONS.clear()
+    first = str(_form(org)["unit"])
+    with mock.patch.object(bokvar_forms, "_options", wraps=bokvar_forms._options) as written:
+        assert str(_form(org)["unit"]) == first
+        assert written.call_count == 0
+        unit = Unit.objects.filter(district=org.district).first()
+        Unit.objects.filter(pk=unit.pk).update(name="Omdöpt <enhet>")
+        renamed = str(_form(org)["unit"])
+        assert "Omdöpt &lt;enhet&gt;" in renamed and renamed != first
+        chosen = CaseFilterForm(
+            {"unit": str(unit.pk)},
+            units=Unit.objects.filter(district=org.district),
+            staff=case_selectors.staff_choices(org.users["coordinator"]),
+        )
+        assert f'<option value="{unit.pk}" selected>' in str(chosen["unit"])
+        assert written.call_count == 2
+    with mock.patch.object(bokvar_forms, "_MAX_OPTIONS", 1):
+        str(_form(org)["assignee"])
+        assert len(bokvar_forms._OPTIONS) == 1
