@@ -7,6 +7,7 @@ import csv
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -19,7 +20,7 @@ from bokvar.models import Unit, User
 from bokvar.paging import CappedPaginator
 from bokvar.permissions import role_required
 
-from . import history, pdf, presentation, review, services
+from . import history, pdf, presentation, presenters, review, services
 from .forms import HoldForm, LogFilterForm, PersonSearchForm, ReviewForm
 from .hooks import How, record_read
 from .models import ExtractRelease, LegalHold
@@ -138,6 +139,11 @@ def log(request):
             "search": search,
             "review_form": ReviewForm(),
             "rows": rows,
+            "log_rows": presenters.log_rows(
+                rows,
+                csrf_input=csrf_input(request),
+                next_path=request.get_full_path(),
+            ),
             "page": page,
             "query": query.urlencode(),
         },
