@@ -289,3 +289,16 @@ def test_verification_costs_the_same_queries_for_three_times_the_entries(auditor
     checked_3n, three_n = queries()
     assert (checked_n, checked_3n) == (4, 12)
     assert three_n == n
+
+
+def test_an_entry_with_an_unknown_or_a_missing_column_is_refused_and_nothing_written(auditor):
+    """The chain writes plain rows, not model instances (issue 22): a column the log does
+    not have, or one it needs, is refused as the model's constructor refused it."""
+    good = {"user_id": auditor.pk, "object_type": "cases.case", "object_id": 1, "how": "page"}
+    with pytest.raises(TypeError, match="bogus"):
+        chain.append_many([good, {**good, "bogus": 1}])
+    with pytest.raises(TypeError, match="how"):
+        chain.append(user_id=auditor.pk, object_type="cases.case", object_id=1)
+    assert not AccessLogEntry.objects.exists()
+    entry = chain.append(user=auditor, object_type="cases.case", object_id=1, how="page")
+    assert entry.user_id == auditor.pk and entry.seq == 1 and chain.verify().ok
