@@ -1,4 +1,4 @@
-"""The handover inbox's waiting rows, written in Python.
+"""The handover inbox's rows (waiting and returned), written in Python.
 
 Each waiting handover's row went through the template engine: a URL reversed, four dates
 formatted (two of them moved into the local time zone first), up to five translations
@@ -101,5 +101,23 @@ def inbox_waiting_rows(waiting: Iterable[dict[str, Any]]) -> SafeString:
             f"      <td>{escaped(h.to_unit.name)}</td>\n"
             f"      <td>{seen}</td>\n"
             "    </tr>\n  "
+        )
+    return mark_safe("".join(parts))  # noqa: S308  every value above is escaped
+
+
+def inbox_returned_rows(returned: Iterable[dict[str, Any]]) -> SafeString:
+    """The `<tr>` of each returned handover (`h`, `kind`) as the template's loop wrote
+    them."""
+    before, after = id_address("cases:handover")
+    parts = []
+    for item in returned:
+        h = item["h"]
+        when = _local(h.returned_at).strftime("%Y-%m-%d %H:%M") if h.returned_at else ""
+        by = h.returned_by.get_full_name() if h.returned_by else ""
+        parts.append(
+            f"\n    <tr><td>{escaped(when)}</td>"
+            f'<td><a href="{before}{escaped(str(h.pk))}{after}">{escaped(item["kind"])}</a></td>'
+            f"<td>{escaped(h.case.number)}</td><td>{escaped(h.to_unit.name)}</td>"
+            f"<td>{escaped(by)}</td></tr>\n  "
         )
     return mark_safe("".join(parts))  # noqa: S308  every value above is escaped

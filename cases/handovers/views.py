@@ -50,13 +50,15 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
         }
         for row in waiting
     ]
+    returned_items = [{"h": h, "kind": kinds.get(h.kind, h.kind)} for h in returned]
     return render(
         request,
         "cases/handovers/inbox.html",
         {
             "waiting": waiting_items,
             "waiting_rows": presenters.inbox_waiting_rows(waiting_items),
-            "returned": [{"h": h, "kind": kinds.get(h.kind, h.kind)} for h in returned],
+            "returned": returned_items,
+            "returned_rows": presenters.inbox_returned_rows(returned_items),
             "today": timezone.localdate(),
         },
     )

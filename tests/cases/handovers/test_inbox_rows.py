@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from bokvar.models import Unit
+from cases.handovers.services import deciding
 from cases.models import Deadline, Handover
 
 from .conftest import send
@@ -53,12 +54,19 @@ def inbox(make_case, org, caseworker):
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
-def test_the_waiting_rows_are_the_templates_byte_for_byte(client, caseworker2, inbox, language):
+def test_the_waiting_rows_are_the_templates_byte_for_byte(
+    client, org, caseworker, caseworker2, inbox, make_case, language
+):
+    # One handover the income-support unit returns to the adult unit (caseworker2 there).
+    back = send(make_case(unit_kind=Unit.Kind.INCOME_SUPPORT), actor=caseworker2,
+                to_unit=org.units[Unit.Kind.ADULT])  # fmt: skip
+    deciding.return_handover(actor=caseworker, handover_id=back.pk, reason="Fel enhet")
+    returned_by_name = caseworker.get_full_name()
     client.force_login(caseworker2, backend=BACKEND)
     with translation.override(language):
         response = client.get(reverse("cases:handovers"), HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 200
-        keys = ("waiting", "waiting_rows", "returned", "today")
+        keys = ("waiting", "waiting_rows", "returned", "returned_rows", "today")
         context = {key: response.context[key] for key in keys} | {"csrf_token": "T"}
         request = RequestFactory().get(reverse("cases:handovers"))
         request.user = caseworker2
@@ -70,3 +78,4 @@ def test_the_waiting_rows_are_the_templates_byte_for_byte(client, caseworker2, i
     assert new.count('class="escalated"') == 2
     assert 'class="deadline"' in new and "&lt;&amp;&gt; &quot;enheten&quot;" in new
     assert "<time datetime=" in new
+    assert len(context["returned"]) == 1 and returned_by_name in new
