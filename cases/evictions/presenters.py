@@ -1,4 +1,4 @@
-"""The triage queue's rows, written in Python.
+"""The triage queue's rows and My deadlines' rows, written in Python.
 
 The queue shows up to a few hundred signals, and each row went through the template
 engine: a URL reversed, a date formatted, a dozen variables looked up, localised and
@@ -12,6 +12,7 @@ numbered and unknown tenants), with the same escaping."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
@@ -59,5 +60,75 @@ def signal_queue_rows(signals: Iterable[Any]) -> SafeString:
             f"      <td>{escaped(s.get_channel_display())}</td>\n"
             f"      <td>{_tenant(s, protected, unknown)}</td>\n"
             "    </tr>\n  "
+        )
+    return mark_safe("".join(parts))  # noqa: S308  every value above is escaped
+
+
+def _day(value: date | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""  # the `date` filter's "Y-m-d"
+
+
+def deadline_rows(
+    deadlines: Iterable[Any], *, overdue: bool, today: date, csrf_input: str
+) -> SafeString:
+    """The `<tr>` of each of My deadlines' rows, as the row template included once a row
+    wrote them (tests/cases/evictions/reference_deadline_row.html;
+    tests/cases/evictions/test_answered_deadlines.py compares them, in both languages).
+    `csrf_input`: the hidden token input as `{% csrf_token %}` writes it."""
+    case_before, case_after = id_address("cases:detail")
+    done_before, done_after = id_address("cases:deadline_done")
+    # The same for every row of the list.
+    state = f"<strong>{escaped(gettext('Overdue'))}</strong>" if overdue else ""
+    today_word, upcoming_word = escaped(gettext("Today")), escaped(gettext("Upcoming"))
+    children_note = escaped(gettext("Children live in the household."))
+    before_recovery = escaped(
+        gettext(
+            "Before the end of the recovery period: it cannot be carried out while the "
+            "tenant may still pay."
+        )
+    )
+    application = escaped(gettext("income-support application"))
+    done_word = escaped(gettext("Mark as done"))
+    parts = []
+    for d in deadlines:
+        pk = escaped(str(d.pk))
+        urgent = getattr(d, "urgent", False)
+        due = escaped(_day(d.due_on))
+        shown_due = f"<strong>{due}</strong>" if urgent else due
+        when = state or (today_word if d.due_on == today else upcoming_word)
+        status = f"{when}: {escaped(getattr(d, 'status', ''))}"
+        if getattr(d, "children", False):
+            status += f" <strong>{children_note}</strong>"
+        if getattr(d, "eviction_before_recovery", False):
+            status += f' <strong class="eviction-before-recovery">{before_recovery}</strong>'
+        kind = escaped(d.get_kind_display())
+        what = f"<strong>{kind}</strong>" if urgent else kind
+        number = escaped(d.case.number)
+        if not getattr(d, "case_openable", False):
+            what += f" ({application})"
+            step = getattr(d, "route_step", None)
+            if step:
+                what += "<br>" + gettext("%(step)s: in time until %(date)s") % {
+                    "step": escaped(step.label),
+                    "date": escaped(_day(step.in_time_until)),
+                }
+            case = f"{number}, {escaped(d.case.responsible_unit.name)}"
+            action = ""
+        else:
+            case = f'<a href="{case_before}{escaped(str(d.case.pk))}{case_after}">{number}</a>'
+            action = (
+                f'<form method="post" action="{done_before}{pk}{done_after}">{csrf_input}'
+                f'<button type="submit">{done_word}<span class="visually-hidden"> {kind} '
+                f"{number}</span></button></form>"
+            )
+        row_class = ' class="deadline"' if urgent else ""
+        parts.append(
+            f'<tr id="deadline-{pk}"{row_class}>\n'
+            f'  <td><time datetime="{due}">{shown_due}</time></td>\n'
+            f"  <td>{status}</td>\n"
+            f"  <td>{what}</td>\n"
+            f"  <td>{case}</td>\n"
+            f"  <td>{action}</td>\n"
+            "</tr>\n"
         )
     return mark_safe("".join(parts))  # noqa: S308  every value above is escaped

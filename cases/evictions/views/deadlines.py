@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,7 +14,7 @@ from audit.hooks import How, record_reads
 from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF
 
-from .. import selectors
+from .. import presenters, selectors
 from ..page import date_lines
 from ..services import deadlines, payment_routes
 
@@ -47,13 +48,24 @@ def my_deadlines(request: AuthenticatedRequest) -> HttpResponse:
         d.route_step = payment_routes.next_step_due(route.threat, route) if route else None
     if cases_shown:
         record_reads(request, objs=list(cases_shown.values()), how=How.PAGE)
+    overdue = [d for d in rows if d.due_on < today]
+    upcoming = [d for d in rows if d.due_on >= today]
+    token = csrf_input(request)
     return render(
         request,
         "cases/evictions/my_deadlines.html",
         {
-            "overdue": [d for d in rows if d.due_on < today],
-            "upcoming": [d for d in rows if d.due_on >= today],
+            "overdue": overdue,
+            "upcoming": upcoming,
             "today": today,
+            # Written in Python (presenters.deadline_rows): a row template included once
+            # a row was most of the page's template (issue 22).
+            "overdue_rows": presenters.deadline_rows(
+                overdue, overdue=True, today=today, csrf_input=token
+            ),
+            "upcoming_rows": presenters.deadline_rows(
+                upcoming, overdue=False, today=today, csrf_input=token
+            ),
         },
     )
 

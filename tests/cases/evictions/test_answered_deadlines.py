@@ -11,13 +11,16 @@ unit where they are coordinator or caseworker."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from django.db import connection
+from django.template import engines
+from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bokvar import compiled
 from bokvar.conf import setting
@@ -28,7 +31,7 @@ from cases.core.selectors import kept
 from cases.core.selectors.cases import visible_cases
 from cases.core.services.access import grant_case
 from cases.core.services.cases import close_case
-from cases.evictions import selectors
+from cases.evictions import presenters, selectors
 from cases.evictions.services import deadlines as contacts
 from cases.evictions.services import payment_routes, threats
 from cases.evictions.services.payment_routes import RouteData
@@ -340,3 +343,40 @@ def test_a_new_grant_opens_the_case_at_once(org, deadlines, no_openable_kept):
     assert selectors.openable_case_ids(guide, [unassigned.pk]) == set()
     grant_case(unassigned, guide, actor=org.users["coordinator"], reason="test")
     assert selectors.openable_case_ids(guide, [unassigned.pk]) == {unassigned.pk}
+
+
+REFERENCE_PAGE = (Path(__file__).parent / "reference_my_deadlines.html").read_text()
+REFERENCE_ROW = (Path(__file__).parent / "reference_deadline_row.html").read_text()
+NEW_PAGE = (
+    Path(__file__).resolve().parents[3] / "templates/cases/evictions/my_deadlines.html"
+).read_text()
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_rows_written_in_python_are_the_row_templates_byte_for_byte(
+    org, deadlines, login, language
+):
+    """My deadlines' rows (cases/evictions/presenters.py) against the page and its row
+    template as they were (tests/cases/evictions/reference_*.html), for readers whose
+    rows are overdue, due today or later, urgent, with children, linked or an
+    income-support application with its next step."""
+    engine = engines["django"]
+    token = '<input type="hidden" name="csrfmiddlewaretoken" value="T">'
+    seen = ""
+    for name in ("caseworker", "caseworker2", "coordinator"):
+        with translation.override(language):
+            page = login(org.users[name]).get(reverse("cases:deadlines"))
+            assert page.status_code == 200
+            context = {k: page.context[k] for k in ("overdue", "upcoming", "today")}
+            for part, overdue in (("overdue", True), ("upcoming", False)):
+                context[f"{part}_rows"] = presenters.deadline_rows(
+                    context[part], overdue=overdue, today=context["today"], csrf_input=token
+                )
+            context |= {"csrf_token": "T", "row_template": engine.from_string(REFERENCE_ROW)}
+            request = RequestFactory().get(reverse("cases:deadlines"))
+            request.user = org.users[name]
+            new = engine.from_string(NEW_PAGE).render(context, request)
+            reference = engine.from_string(REFERENCE_PAGE).render(context, request)
+        assert new == reference, name
+        seen += new
+    assert 'class="deadline"' in seen and "<form" in seen and "<br>" in seen
