@@ -9,17 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.template import engines
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
 from audit import chain, presenters, services
 from audit.models import AccessLogEntry
+from tests.compared_templates import page_and_reference, render_both
 
 pytestmark = pytest.mark.django_db
-REFERENCE = (Path(__file__).parent / "reference_log.html").read_text()
-NEW = (Path(__file__).resolve().parents[2] / "templates/audit/log.html").read_text()
+NEW, REFERENCE = page_and_reference("audit/log.html", Path(__file__).parent / "reference_log.html")
 TOKEN = '<input type="hidden" name="csrfmiddlewaretoken" value="T">'
 
 
@@ -40,9 +39,7 @@ def _both(client, auditor, params, language) -> tuple[str, str, list]:
         context["log_rows"] = presenters.log_rows(
             context["rows"], csrf_input=TOKEN, next_path=request.get_full_path()
         )
-        engine = engines["django"]
-        new = engine.from_string(NEW).render(context, request)
-        reference = engine.from_string(REFERENCE).render(context, request)
+        new, reference = render_both(NEW, REFERENCE, context, request)
     return new, reference, context["rows"]
 
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.template import engines
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
 from cases.core import presenters
 from cases.models import Person
+from tests.compared_templates import page_and_reference, render_both
 
 pytestmark = pytest.mark.django_db
-REFERENCE = (Path(__file__).parent / "reference_case_list.html").read_text()
-NEW = (Path(__file__).resolve().parents[3] / "templates/cases/case_list.html").read_text()
+NEW, REFERENCE = page_and_reference(
+    "cases/case_list.html", Path(__file__).parent / "reference_case_list.html"
+)
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -31,9 +32,7 @@ def _both(client, user, params, language) -> tuple[str, str]:
         context = {key: response.context[key] for key in keys} | {"csrf_token": "T"}
         request = RequestFactory().get(reverse("cases:list"), params)
         request.user = user
-        engine = engines["django"]
-        new = engine.from_string(NEW).render(context, request)
-        reference = engine.from_string(REFERENCE).render(context, request)
+        new, reference = render_both(NEW, REFERENCE, context, request)
     return new, reference
 
 

@@ -9,20 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.template import engines
 from django.test import RequestFactory
 from django.utils import translation
 
 from cases.evictions import presenters, selectors
+from tests.compared_templates import page_and_reference, render_both
 
 from .conftest import OTHER_PN
 from .conftest import receive as _receive
 
 pytestmark = pytest.mark.django_db
-REFERENCE = (Path(__file__).parent / "reference_signal_queue.html").read_text()
-NEW = (
-    Path(__file__).resolve().parents[3] / "templates/cases/evictions/signal_queue.html"
-).read_text()
+NEW, REFERENCE = page_and_reference(
+    "cases/evictions/signal_queue.html", Path(__file__).parent / "reference_signal_queue.html"
+)
 
 
 @pytest.fixture
@@ -47,15 +46,13 @@ def queue(org, landlord, other_landlord):
 def test_the_rows_are_the_templates_byte_for_byte(org, queue, language):
     request = RequestFactory().get("/cases/signals/")
     request.user = org.users["coordinator"]
-    engine = engines["django"]
     with translation.override(language):
         context = {
             "signals": queue,
             "signal_rows": presenters.signal_queue_rows(queue),
             "csrf_token": "TOKEN",  # the same in both: Django masks each anew
         }
-        new = engine.from_string(NEW).render(context, request)
-        reference = engine.from_string(REFERENCE).render(context, request)
+        new, reference = render_both(NEW, REFERENCE, context, request)
     assert new == reference
     assert new.count("<tr>") == len(queue) + 1 >= 5
     assert "&lt;b&gt;&quot;Ö&amp;Å&quot;&lt;/b&gt;" in new
@@ -67,6 +64,6 @@ def test_an_empty_queue_says_so(org):
     request = RequestFactory().get("/cases/signals/")
     request.user = org.users["coordinator"]
     context = {"signals": [], "signal_rows": presenters.signal_queue_rows([]), "csrf_token": "T"}
-    new = engines["django"].from_string(NEW).render(context, request)
-    assert new == engines["django"].from_string(REFERENCE).render(context, request)
+    new, reference = render_both(NEW, REFERENCE, context, request)
+    assert new == reference
     assert "<table>" not in new

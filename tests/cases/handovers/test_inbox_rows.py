@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.template import engines
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -18,12 +17,14 @@ from django.utils import timezone, translation
 from bokvar.models import Unit
 from cases.handovers.services import deciding
 from cases.models import Deadline, Handover
+from tests.compared_templates import page_and_reference, render_both
 
 from .conftest import send
 
 pytestmark = pytest.mark.django_db
-REFERENCE = (Path(__file__).parent / "reference_inbox.html").read_text()
-NEW = (Path(__file__).resolve().parents[3] / "templates/cases/handovers/inbox.html").read_text()
+NEW, REFERENCE = page_and_reference(
+    "cases/handovers/inbox.html", Path(__file__).parent / "reference_inbox.html"
+)
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -70,9 +71,7 @@ def test_the_waiting_rows_are_the_templates_byte_for_byte(
         context = {key: response.context[key] for key in keys} | {"csrf_token": "T"}
         request = RequestFactory().get(reverse("cases:handovers"))
         request.user = caseworker2
-        engine = engines["django"]
-        new = engine.from_string(NEW).render(context, request)
-        reference = engine.from_string(REFERENCE).render(context, request)
+        new, reference = render_both(NEW, REFERENCE, context, request)
     assert new == reference
     assert len(context["waiting"]) == 4
     assert new.count('class="escalated"') == 2
