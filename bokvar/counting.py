@@ -54,9 +54,10 @@ def counter(querysets: Sequence[QuerySet[Any]]) -> Callable[[], list[int]]:
 
     def count() -> list[int]:
         # Kept and run on every page: planned once, not on each run (generic_plan).
-        with connections[alias].cursor() as cursor, generic_plan(cursor, alias):
-            cursor.execute(statement, bound)
-            row = cursor.fetchone()
+        with connections[alias].cursor() as cursor:
+            with generic_plan(cursor, alias):
+                cursor.execute(statement, bound)
+            row = cursor.fetchone()  # after the block: one round trip (generic_plan)
         return [0 if position is None else int(row[position]) for position in positions]
 
     return count

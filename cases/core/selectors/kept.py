@@ -67,9 +67,10 @@ class _Statement:
         if self.at is not None:
             params[self.at] = pk
         db = connections[self.db]
-        with db.cursor() as cursor, generic_plan(cursor, self.db) if generic else nullcontext():
-            cursor.execute(self.sql, params)
-            found = cursor.fetchall()
+        with db.cursor() as cursor:
+            with generic_plan(cursor, self.db) if generic else nullcontext():
+                cursor.execute(self.sql, params)
+            found = cursor.fetchall()  # after the block: one round trip (generic_plan)
         return [self._instance(row, db) for row in found]
 
     def _instance(self, found: Any, db: Any) -> Any:
