@@ -110,7 +110,7 @@ def _transaction_aborted(alias: str) -> bool:
     raw = connections[alias].connection
     if raw is None:
         return False
-    return (
+    return bool(
         raw.info.transaction_status == TransactionStatus.INERROR
         or raw.pgconn.pipeline_status == PipelineStatus.ABORTED
     )
