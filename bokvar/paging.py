@@ -34,20 +34,22 @@ class CappedPaginator(Paginator[Any]):
         *,
         asked: object = None,
         cap: int = CAP,
-        to_count: QuerySet[Any] | None = None,
-        count_window: Callable[[QuerySet[Any], slice], int] | None = None,
+        to_count: QuerySet[Any] | Callable[[], QuerySet[Any]] | None = None,
+        count_window: Callable[[Callable[[], QuerySet[Any]], slice], int] | None = None,
     ) -> None:
         """`asked`: the page number asked for (as given); `to_count`: the same rows in a
-        form cheaper to count (without the page's columns), when there is one;
+        form cheaper to count (without the page's columns), when there is one, or a
+        function that builds it (called only when the count needs the queryset);
         `count_window`: how to count a window of `to_count`'s ids (`count_window(ids,
-        window)`, e.g. by a kept statement), else the ORM's count of the slice."""
+        window)`, `ids()` building them, e.g. only where no statement is kept), else the
+        ORM's count of the slice."""
         # Only sliced here: the count is `to_count`'s, never `len(object_list)`.
         super().__init__(cast(Any, object_list), per_page)
         if to_count is None:
             if not isinstance(object_list, QuerySet):
                 raise TypeError("to_count is needed with rows that are not a queryset")
             to_count = object_list
-        self.to_count: QuerySet[Any] = to_count
+        self._to_count = to_count
         try:
             self.asked = max(1, int(str(asked)))
         except ValueError:
@@ -58,17 +60,24 @@ class CappedPaginator(Paginator[Any]):
         self.more = False
 
     @cached_property
+    def to_count(self) -> QuerySet[Any]:
+        built = self._to_count
+        return built if isinstance(built, QuerySet) else built()
+
+    @cached_property
     def count(self) -> int:
         start = (self.asked - 1) * self.per_page
         # Rows from the page's start, at most one past the cap: a bounded scan.
-        ids = self.to_count.order_by().values("pk")
-        ahead = self.count_window(ids, slice(start, start + self.cap + 1))
+        ahead = self.count_window(self._ids, slice(start, start + self.cap + 1))
         if ahead == 0 and start > 0:
             # A page past the end (an old link): the exact total, to land on the last page.
             return int(self.to_count.count())
         self.more = ahead > self.cap
         return int(start + min(ahead, self.cap))
 
+    def _ids(self) -> QuerySet[Any]:
+        return self.to_count.order_by().values("pk")
 
-def _orm_count(ids: QuerySet[Any], window: slice) -> int:
-    return int(ids[window].count())
+
+def _orm_count(ids: Callable[[], QuerySet[Any]], window: slice) -> int:
+    return int(ids()[window].count())

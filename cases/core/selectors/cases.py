@@ -6,7 +6,9 @@ through `visible_cases`; both are single SQL queries whatever the number of gran
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -313,12 +315,44 @@ class CaseListPages:
     those rows are then read with their household, main tenant and unit. Read in one
     statement instead, PostgreSQL joined the household, person and unit of every case
     the reader may see before sorting them: a caseworker's first page read 1,650
-    people's rows to show 25 (20 ms a page under the national load test; issue 22)."""
+    people's rows to show 25 (20 ms a page under the national load test; issue 22).
 
-    def __init__(self, user: User, cases: QuerySet[Case], filters: CaseFilters | None = None):
-        """`filters`: what `cases` was filtered by (with the reader, all its text depends
-        on), to read each page by a statement kept per reader, filters and page."""
-        self.user, self.cases, self.filters = user, cases, filters
+    Its querysets (`cases`, `to_count`) are built only when asked for: a page and a count
+    read by statements already kept need none of them (building the reader's filtered
+    querysets on every page was a seventh of the case list's CPU, issue 22)."""
+
+    def __init__(self, user: User, filters: CaseFilters):
+        """`filters`: what the list is filtered by (with the reader, all its text
+        depends on), to read each page by a statement kept per reader, filters and page."""
+        self.user, self.filters = user, filters
+
+    @cached_property
+    def _parts(self) -> list[QuerySet[Case]]:
+        return [_filtered(self.user, part, self.filters) for part in _parts(self.user)]
+
+    @cached_property
+    def cases(self) -> QuerySet[Case]:
+        """The cases listed, filtered (a queryset of the reader's visible cases)."""
+        if len(self._parts) == 1:
+            return self._parts[0]
+        return _filtered(self.user, visible_cases(self.user), self.filters)
+
+    def to_count(self) -> QuerySet[Any]:
+        """The same cases for the pager to count (bokvar.paging, which stops a thousand
+        past the page): the ids of parts that do not overlap, one after the other
+        (`UNION ALL`).
+
+        A coordinator's cases counted with the list's condition (their district's units
+        or one of their grants) made PostgreSQL read the case table until it had found a
+        thousand: cheap where their district's cases lay early in the table, 300 ms where
+        they lay late (81 ms on average under the national load test; issue 22). Counted
+        part by part, the district's cases are found by the unit index and the counting
+        stops at the cap whatever the district: 0.5 ms. Anyone else has one part, their
+        grants, which is also what their list is read from."""
+        if len(self._parts) == 1:
+            return self._parts[0]
+        ids = [part.order_by().values("pk") for part in self._parts]
+        return ids[0].union(*ids[1:], all=True)
 
     def __getitem__(self, page: slice) -> list[Case]:
         def build() -> QuerySet[Case]:
@@ -332,19 +366,19 @@ class CaseListPages:
             None if key is None else (key, self.filters, page.start, page.stop), build
         )
 
-    def count_window(self, ids: QuerySet[Any], window: slice) -> int:
-        """The pager's count of a window of the list's ids (`CappedPaginator`), by a
-        statement kept as the page's is (its building and compiling was 1.3 ms of every
-        case list page)."""
+    def count_window(self, ids: Callable[[], QuerySet[Any]], window: slice) -> int:
+        """The pager's count of a window of the list's ids (`ids()`, built only where the
+        statement is not kept; `CappedPaginator`), by a statement kept as the page's is
+        (its building and compiling was 1.3 ms of every case list page)."""
         key = self._key()
         return _CASE_COUNT.count(
             None if key is None else (key, self.filters, window.start, window.stop),
-            lambda: ids[window],
+            lambda: ids()[window],
         )
 
     def _key(self) -> tuple[Any, ...] | None:
         # A search is not kept: its words would stay in the process's memory as the key.
-        if self.filters is None or self.filters.q:
+        if self.filters.q:
             return None
         return reader_key(self.user, Case.objects.all().db)
 
@@ -353,24 +387,13 @@ _CASE_LIST = KeptAll()
 _CASE_COUNT = KeptCount()
 
 
-def case_list_for_pager(user: User, filters: CaseFilters) -> tuple[CaseListPages, QuerySet[Any]]:
-    """The case list's pages, and the same cases for its pager to count (bokvar.paging,
-    which stops a thousand past the page): the ids of parts that do not overlap, one after
-    the other (`UNION ALL`).
-
-    A coordinator's cases counted with the list's condition (their district's units or
-    one of their grants) made PostgreSQL read the case table until it had found a
-    thousand: cheap where their district's cases lay early in the table, 300 ms where
-    they lay late (81 ms on average under the national load test; issue 22). Counted
-    part by part, the district's cases are found by the unit index and the counting
-    stops at the cap whatever the district: 0.5 ms. Anyone else has one part, their
-    grants, which is also what their list is read from: built once."""
-    parts = [_filtered(user, part, filters) for part in _parts(user)]
-    if len(parts) == 1:
-        return CaseListPages(user, parts[0], filters), parts[0]
-    listed = _filtered(user, visible_cases(user), filters)
-    ids = [part.order_by().values("pk") for part in parts]
-    return CaseListPages(user, listed, filters), ids[0].union(*ids[1:], all=True)
+def case_list_for_pager(
+    user: User, filters: CaseFilters
+) -> tuple[CaseListPages, Callable[[], QuerySet[Any]]]:
+    """The case list's pages, and how to build the same cases for its pager to count
+    (`CaseListPages.to_count`); neither is built until asked for."""
+    pages = CaseListPages(user, filters)
+    return pages, pages.to_count
 
 
 def _scoped(user: User) -> QuerySet[Case]:
