@@ -236,14 +236,28 @@ class RowChoiceIterator(ListedChoiceIterator):
     as rows of the label's columns instead of as model instances (`RowChoiceField`)."""
 
     def labels(self) -> Iterator[tuple[str, str]]:
+        return iter(self.labelled(self.rows()))
+
+    def rows(self) -> tuple[Any, str | None, tuple[tuple[Any, ...], ...]]:
+        """What the labels are made from: the field's way of labelling a row (its class's
+        `label_from_row`), its empty label, and the rows as read now (pk and the label's
+        columns)."""
         field: Any = self.field
-        if field.empty_label is not None:
-            yield "", str(field.empty_label)
         rows = LABEL_ROWS.rows(
             field.rows_key, lambda: self.queryset.values_list("pk", *field.label_columns)
         )
-        for pk, *columns in rows:
-            yield str(pk), field.label_from_row(*columns)
+        empty = None if field.empty_label is None else str(field.empty_label)
+        return type(field).label_from_row, empty, tuple(rows)
+
+    def labelled(
+        self, source: tuple[Any, str | None, tuple[tuple[Any, ...], ...]]
+    ) -> list[tuple[str, str]]:
+        """The (value, label) options of `rows()`."""
+        _label, empty, rows = source
+        label = self.field.label_from_row  # type: ignore[attr-defined]
+        out = [] if empty is None else [("", empty)]
+        out.extend((str(pk), label(*columns)) for pk, *columns in rows)
+        return out
 
 
 # The row choice fields' options by a statement kept per `rows_key` (`limit_choices`):
@@ -267,29 +281,33 @@ class RowSelect(forms.Select):
         attrs: dict[str, Any] | None = None,
         renderer: Any = None,
     ) -> SafeString:
-        labels = getattr(self.choices, "labels", None)
-        if labels is None or self.allow_multiple_selected:
+        choices: Any = self.choices
+        rows = getattr(choices, "rows", None)
+        if rows is None or self.allow_multiple_selected:
             return super().render(name, value, attrs, renderer)
         chosen = self.format_value(value)
         opening = (
             f'<select name="{escaped(name)}"{html_attrs(self.build_attrs(self.attrs, attrs))}>'
         )
-        rows = tuple(labels())
-        key = (rows, tuple(chosen))
+        source = rows()
+        # Kept by what the labels are made from, not by the labels: labelling every row
+        # to look the markup up was a fifth of the access log's CPU (2,300 options).
+        key = (source, tuple(chosen))
         options = _OPTIONS.get(key)
         if options is None:
-            options = _options(rows, chosen)
+            options = _options(choices.labelled(source), chosen)
             if len(_OPTIONS) >= _MAX_OPTIONS:
                 _OPTIONS.clear()
             _OPTIONS[key] = options
         return mark_safe(f"{opening}{options}\n</select>")  # noqa: S308  escaped above
 
 
-# The options of the row selects written lately, by their rows (as read on this request)
-# and the chosen values: the access log's filter offers about 2,300 staff and units at
-# national scale, and escaping and writing them on every page was a fifth of its CPU
-# (issue 22). The rows are read afresh every time; only the markup of rows equal to
-# those of an earlier page is taken again. Staff and units, never a client. Bounded.
+# The options of the row selects written lately, by their rows (as read on this request,
+# with the field's way of labelling them and its empty label) and the chosen values: the
+# access log's filter offers about 2,300 staff and units at national scale, and escaping
+# and writing them on every page was a fifth of its CPU (issue 22). The rows are read
+# afresh every time; only the markup of rows equal to those of an earlier page is taken
+# again. Staff and units, never a client. Bounded.
 _OPTIONS: dict[tuple[Any, ...], str] = {}
 _MAX_OPTIONS = 64
 
