@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Exists, Model, OuterRef, QuerySet
 
 from audit.registry import Subject
-from bokvar.compiled import KeptIdRows
+from bokvar.compiled import KeptBound, KeptIdRows, reader_key
 from bokvar.history import history_of
 from bokvar.models import User
 
@@ -126,14 +126,30 @@ def hidden_by(
 def hidden_people(user: User, ids: set[int]) -> set[int]:
     """Protected now or at any time in their history, and not granted to `user`: an
     earlier address of someone protected since is as secret as the current one."""
-    ever_protected = (
-        Person.history.filter(id__in=ids)
-        .exclude(protected_identity=ProtectedIdentity.NONE)
-        .exclude(id__in=granted_person_ids(user))
-    )
-    # A co-tenant of a hidden protected person is hidden with them (the one rule,
-    # `cases.core.selectors.people.Sight`): their address is the protected address.
-    housemates = Person.history.filter(id__in=ids, household_id__in=protected_households(user))
-    return set(ever_protected.values_list("id", flat=True).distinct()) | set(
-        housemates.values_list("id", flat=True).distinct()
-    )
+    if not ids:
+        return set()
+
+    def build(some: list[int]) -> QuerySet[Any, Any]:
+        ever_protected = (
+            Person.history.filter(id__any=some)
+            .exclude(protected_identity=ProtectedIdentity.NONE)
+            .exclude(id__in=granted_person_ids(user))
+        )
+        # A co-tenant of a hidden protected person is hidden with them (the one rule,
+        # `cases.core.selectors.people.Sight`): their address is the protected address.
+        housemates = Person.history.filter(
+            id__any=some, household_id__in=protected_households(user)
+        )
+        ids: QuerySet[Any, Any] = ever_protected.values_list("id", flat=True)
+        return ids.union(housemates.values_list("id", flat=True))
+
+    # Compiled once per reader (the access log names a page of people with it on every
+    # page: building the two history reads was a tenth of its CPU, issue 22), the ids
+    # bound; the rows are read as they are now.
+    key = reader_key(user, Person.history.all().db)
+    rows = _HIDDEN.rows(key, build, (sorted(ids),), (_IDS_STAND_IN,))
+    return {pk for (pk,) in rows}
+
+
+_HIDDEN = KeptBound()
+_IDS_STAND_IN = [-770_000_401]  # no id is negative

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from bokvar.compiled import KeptIdRows
 from bokvar.models import Role, User
 from bokvar.selectors import roles_of
 
@@ -90,5 +91,11 @@ def names_for_auditor(
         raise PermissionDenied
     hidden = hidden_people(user, person_ids) if person_ids else set()
     people = {p.pk: p.full_name for p in Person.objects.filter(pk__in=person_ids - hidden)}
-    numbers = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "number"))
+    numbers = dict(_CASE_NUMBERS.rows(case_ids)) if case_ids else {}
     return people, numbers
+
+
+# A page of the access log's case numbers by a statement compiled once (issue 22).
+_CASE_NUMBERS = KeptIdRows(
+    Case, lambda ids: Case.objects.filter(pk__any=ids).values_list("pk", "number")
+)
