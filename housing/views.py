@@ -19,7 +19,7 @@ from bokvar.roles import CASE_STAFF, HOUSING
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import people as people_selectors
-from cases.models import Case, Person
+from cases.models import Case
 
 from . import nights, selectors, services
 from .forms import (
@@ -146,11 +146,7 @@ def apartment_status(request, apartment_id: int):
 
 
 def _people_of(user, case):
-    people = list(
-        Person.objects.filter(household_id=case.household_id).filter(
-            people_selectors.persons_visible_q(user)
-        )
-    )
+    people = people_selectors.visible_members(user, case.household_id)
     return people, {p.pk: p.full_name for p in people}
 
 

@@ -21,6 +21,7 @@ from ...models import (
     PersonUserObjectPermission,
     ProtectedIdentity,
 )
+from .kept import KeptAll
 from .rows import CaseRows
 
 PROTECTED_PLACEHOLDER = _("Protected identity")
@@ -179,6 +180,22 @@ def household_members_once(request: Any, case: Case) -> list[Person]:
 def household_children(request: Any, case: Case) -> list[HouseholdChild]:
     """The household's children (birth years only), read once per request."""
     return CHILDREN.for_page(request, case)
+
+
+def visible_members(user: User, household_id: int) -> list[Person]:
+    """The household's members the reader may see (`persons_visible_q`), by a statement
+    kept per reader, the household's id bound (the forms that offer a household's people,
+    e.g. the nights form: building the query was a quarter of its view's CPU, issue 22).
+    Read as they are now."""
+    key = reader_key(user, Person.objects.all().db)
+    return _VISIBLE_MEMBERS.all_of(
+        key,
+        lambda pk: Person.objects.filter(household_id=pk).filter(persons_visible_q(user)),
+        household_id,
+    )
+
+
+_VISIBLE_MEMBERS = KeptAll()
 
 
 def get_person_for_user(
