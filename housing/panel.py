@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.template.backends.utils import csrf_input
 from django.utils import timezone
 
 from bokvar.roles import CASE_STAFF
@@ -9,7 +10,7 @@ from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors.rows import CaseRows
 
-from . import selectors
+from . import presenters, selectors
 from .models import CostItem, Placement
 
 # The case's placements and this year's cost items (`selectors.case_cost_items`), read
@@ -64,6 +65,11 @@ def case_panel(request, case) -> dict:
     nights = NIGHTS.for_page(request, case)
     cost_items = COST_ITEMS.for_page(request, case)
     may_write = case_selectors.may_write(request, case)
+    # Who may add a cost or a night here may also remove a wrong one.
+    may_remove = may_write and roles_of(request.user).has(*CASE_STAFF)
+    # The nights that count for this case (each night belongs to one case of the
+    # household), newest first: `selectors.case_shelter_nights` from the same rows.
+    case_nights = [n for n in nights if n.owner == case.pk]
     return {
         "chain": selectors.housing_chain(
             request.user,
@@ -93,11 +99,11 @@ def case_panel(request, case) -> dict:
         "cost_items": cost_items,
         # Cost notes are free text about the household (the one rule).
         "withheld": case_selectors.hides_household(request, case),
-        # The nights that count for this case (each night belongs to one case of the
-        # household), newest first: `selectors.case_shelter_nights` from the same rows.
-        "nights": [n for n in nights if n.owner == case.pk],
-        # Who may add a cost or a night here may also remove a wrong one.
-        "may_remove": may_write and roles_of(request.user).has(*CASE_STAFF),
+        "nights": case_nights,
+        "night_rows": presenters.night_rows(
+            case_nights, case_id=case.pk, may_remove=may_remove, csrf_input=csrf_input(request)
+        ),
+        "may_remove": may_remove,
     }
 
 
