@@ -287,8 +287,10 @@ def inbox_rows(user: User, *, today: date | None = None) -> list[InboxRow]:
     handovers = _KEPT.all(
         _key(user, "inbox"),
         lambda: (
+            # Not who sent it: neither the inbox nor the home page shows it (a User made
+            # for each of the inbox's rows, issue 22).
             Handover.objects.filter(status=Handover.Status.PENDING, to_unit_id__in=unit_ids)
-            .select_related("case", "from_unit", "to_unit", "sent_by")
+            .select_related("case", "from_unit", "to_unit")
             .defer(*FREE_TEXT)
             .annotate(next_deadline=_next_deadline())
         ),

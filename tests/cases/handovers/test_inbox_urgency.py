@@ -228,7 +228,7 @@ def _the_orms_inbox(user):
         Handover.objects.filter(
             status=Handover.Status.PENDING, to_unit_id__in=selectors.deciding_unit_ids(user)
         )
-        .select_related("case", "from_unit", "to_unit", "sent_by")
+        .select_related("case", "from_unit", "to_unit")
         .defer(*selectors.FREE_TEXT)
         .annotate(next_deadline=selectors._next_deadline())
     )
