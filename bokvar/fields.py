@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import cache
 from typing import Any
 
 from django.db import models
@@ -202,5 +203,9 @@ def column(field: models.Field[Any, Any]) -> str:
     return field.column
 
 
-def encrypted_fields(model: type[models.Model]) -> list[EncryptedTextField]:
-    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+@cache
+def encrypted_fields(model: type[models.Model]) -> tuple[EncryptedTextField, ...]:
+    # Per model class, found once: asked for every instance read of an encrypted model
+    # (`_check_row_keys`), a fiftieth of the inbox's CPU (issue 22). A model's fields are
+    # fixed once its class is made.
+    return tuple(f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField))

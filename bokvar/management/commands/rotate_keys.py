@@ -9,6 +9,7 @@ re-sealed for the place and row it is stored in; a value that does not belong th
 from __future__ import annotations
 
 from argparse import ArgumentParser
+from collections.abc import Sequence
 from typing import Any
 
 from django.apps import apps
@@ -66,7 +67,7 @@ class Command(BaseCommand):
 
 def rotate_table(
     model: type[models.Model],
-    fields: list[EncryptedTextField],
+    fields: Sequence[EncryptedTextField],
     prefix: str,
     *,
     batch_size: int,
