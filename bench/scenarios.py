@@ -336,7 +336,7 @@ def housing_jobs(scale: str) -> list[Scenario]:
 def steering_year(scale: str) -> list[Scenario]:
     from datetime import date
 
-    from steering import presenters, stats
+    from steering import presenters, snapshots, stats
     from steering.models import MonthlyReport, StatisticsSnapshot
     from steering.periods import parse_period, ytd
 
@@ -360,11 +360,13 @@ def steering_year(scale: str) -> list[Scenario]:
         StatisticsSnapshot.objects.filter(district=district, period__in=keys).delete()
         MonthlyReport.objects.filter(district=district, period__in=months).delete()
         presenters.forget()  # nor presented in this process
+        snapshots.forget_reports()  # nor kept (a making that publishes is never kept)
 
     def forget_cold_period_only():
         keys = [cold.key, cold.year_earlier().key]
         StatisticsSnapshot.objects.filter(district=district, period__in=keys).delete()
         presenters.forget()
+        snapshots.forget_reports()
 
     return [
         # What the steering group waits for: the page, served from the snapshot the

@@ -15,11 +15,16 @@ every completed month back to `STATS_PAST_YEARS` before last year and the quick 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import date
+from functools import cache
 from typing import Any, cast
 
-from django.db import IntegrityError, connection, transaction
+from django.core.signals import setting_changed
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Case as Choose
 from django.db.models import Exists, F, Field, JSONField, Min, OuterRef, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
@@ -299,16 +304,55 @@ def republish_containing(district: District, month: periods.Period) -> None:
 
 
 def report_for(*, district: District, period: periods.Period) -> dict:
-    """The report of `period` (comparisons, key figures and trends) from published tables."""
+    """The report of `period` (comparisons, key figures and trends) from published tables.
+
+    A report is made only from what is published (its months' latest versions and its
+    longer periods' snapshots), the district's name and the threshold: on PostgreSQL
+    one small read of which versions and snapshots there are (`_inputs`) finds a report
+    made from exactly those already in this process (`_REPORTS`), and it is given again
+    instead of reading and decoding two dozen months of tables and comparing them (half
+    of the year's dashboard's CPU, issue 22). A new version of a month, a snapshot made
+    again, a renamed district or another threshold is another key: that report is made
+    afresh. A making that published or stored anything is not kept (what it wrote is
+    read on the next request, and kept then). The report given is shared: its readers
+    only read it (the dashboard, its exports, the API and the home page)."""
+    last = period.last_month
+    compared = _compared(period)
+    months = [last.shifted(-back) for back in range(stats.TREND_MONTHS)]
+    wanted_months = sorted(
+        {m.key for m in months} | {m.key for p in compared for m in p.month_periods()}
+    )
+    coarse = sorted(p.key for p in compared if p.kind != periods.MONTH)
+    key = _report_key(district, period, wanted_months, coarse)
+    if key is not None:
+        with _REPORTS_LOCK:
+            kept = _REPORTS.get(key)
+            if kept is not None:
+                _REPORTS.move_to_end(key)
+                return kept
+    with _writes_watched() as wrote:
+        report = _make_report(district, period, last, compared, months)
+    if key is not None and not wrote:
+        with _REPORTS_LOCK:
+            _REPORTS[key] = report
+            while len(_REPORTS) > _MAX_REPORTS:
+                _REPORTS.popitem(last=False)
+    return report
+
+
+def _make_report(
+    district: District,
+    period: periods.Period,
+    last: periods.Period,
+    compared: list[periods.Period],
+    months: list[periods.Period],
+) -> dict:
     source = published_tables(district)
     # The trend's months hold the period's and the year before's months too: one read,
     # whole for the compared months, the key figures alone for the others. A longer
     # compared period (a quarter, a year) is read from its snapshot, so its months are
     # read whole only when the snapshot must be made (`prepare`): the year's dashboard
     # decoded 24 whole months beside the two snapshots it shows (issue 22).
-    last = period.last_month
-    compared = _compared(period)
-    months = [last.shifted(-back) for back in range(stats.TREND_MONTHS)]
     whole = {p.key for p in compared if p.kind == periods.MONTH}
     stored = source.prefetch(
         [m for m in months if m.key in whole],
@@ -321,6 +365,83 @@ def report_for(*, district: District, period: periods.Period) -> dict:
     report = stats.build_report(district=district, period=period, tables=source)
     report["trend"] = stats.trend(source.for_trend, period)
     return report
+
+
+# The reports made lately in this process, by what each was made from (`report_for`).
+# Published, suppressed statistics only, no person. Bounded; emptied when settings
+# change (tests).
+_REPORTS: OrderedDict[tuple[Any, ...], dict] = OrderedDict()
+_MAX_REPORTS = 64
+_REPORTS_LOCK = threading.Lock()
+
+
+def forget_reports(**kwargs: object) -> None:
+    """Forget the reports kept in this process (settings changed; the benchmark's cold
+    periods)."""
+    with _REPORTS_LOCK:
+        _REPORTS.clear()
+
+
+setting_changed.connect(forget_reports)
+
+
+def _report_key(
+    district: District, period: periods.Period, months: list[str], coarse: list[str]
+) -> tuple[Any, ...] | None:
+    """Everything a report of `period` is made from, but the tables themselves: the
+    versions of its months (each version's moment too) and the moments its longer
+    periods' snapshots were made, read in one statement. None where nothing is kept
+    (not PostgreSQL)."""
+    alias = MonthlyReport.objects.all().db
+    db = connections[alias]
+    if db.vendor != "postgresql":
+        return None
+    with db.cursor() as cursor:
+        cursor.execute(_inputs_sql(), [district.pk, months, district.pk, coarse])
+        inputs = tuple(sorted(cursor.fetchall()))
+    return (
+        alias,
+        district.pk,
+        district.name,
+        period.key,
+        stats.SCHEMA_VERSION,
+        stats.threshold(),
+        inputs,
+    )
+
+
+@cache
+def _inputs_sql() -> str:
+    quote = connection.ops.quote_name
+    reports, snapshots = (quote(m._meta.db_table) for m in (MonthlyReport, StatisticsSnapshot))
+    return (
+        f"SELECT period, version, generated_at FROM {reports} "  # noqa: S608 - the models' tables
+        "WHERE district_id = %s AND period = ANY(%s) "
+        f"UNION ALL SELECT period, 0, computed_at FROM {snapshots} "
+        "WHERE district_id = %s AND period = ANY(%s)"
+    )
+
+
+_PLAN_MODE = ("SET plan_cache_mode", "RESET plan_cache_mode")  # bokvar.prepared
+
+
+@contextmanager
+def _writes_watched() -> Iterator[list[bool]]:
+    """A list that is true once anything but a read ran on any connection in the block."""
+    wrote: list[bool] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        # A read, or a union of reads ("(SELECT …"); anything else counts (a savepoint
+        # too): at worst a report is not kept.
+        read = sql.lstrip(" \n\t(")[:6].upper() == "SELECT" or sql.startswith(_PLAN_MODE)
+        if not wrote and not read:
+            wrote.append(True)
+        return execute(sql, params, many, context)
+
+    with ExitStack() as stack:
+        for db in connections.all():
+            stack.enter_context(db.execute_wrapper(watch))
+        yield wrote
 
 
 def _compared(period: periods.Period) -> list[periods.Period]:
