@@ -81,8 +81,8 @@ def generic_plan(cursor: Any, alias: str) -> Iterator[None]:
     transaction mode would carry a session's setting to another client).
 
     The setting, the block's statements and the reset go to PostgreSQL together, in
-    psycopg's pipeline mode: one round trip where there were three (0.3-0.5 ms of a
-    page that counts its badges and reads a kept list, issue 22). A caller fetches its
+    psycopg's pipeline mode: one round trip where there were three (the badges' count
+    1.69 -> 1.53 ms at national scale, issue 22). A caller fetches its
     rows after the block; a fetch inside it waits for what was sent so far, as before.
     Outside a transaction the three are one implicit transaction: a statement that fails
     takes the setting back with it, and the reset is not sent into the aborted pipeline

@@ -308,7 +308,7 @@ def report_for(*, district: District, period: periods.Period) -> dict:
 
     A report is made only from what is published (its months' latest versions and its
     longer periods' snapshots), the district's name and the threshold: on PostgreSQL
-    one small read of which versions and snapshots there are (`_inputs`) finds a report
+    one small read of which versions and snapshots there are (`_report_key`) finds a report
     made from exactly those already in this process (`_REPORTS`), and it is given again
     instead of reading and decoding two dozen months of tables and comparing them (half
     of the year's dashboard's CPU, issue 22). A new version of a month, a snapshot made
