@@ -101,7 +101,10 @@ def case_panel(request, case) -> dict:
         "withheld": case_selectors.hides_household(request, case),
         "nights": case_nights,
         "night_rows": presenters.night_rows(
-            case_nights, case_id=case.pk, may_remove=may_remove, csrf_input=csrf_input(request)
+            case_nights,
+            case_id=case.pk,
+            may_remove=may_remove,
+            csrf_input=csrf_input(request) if may_remove else "",
         ),
         "may_remove": may_remove,
     }

@@ -142,8 +142,8 @@ def hidden_people(user: User, ids: set[int]) -> set[int]:
         )
         # Unordered: a history is ordered newest first, and SQLite allows no ORDER BY in
         # the parts of a UNION.
-        ids: QuerySet[Any, Any] = ever_protected.order_by().values_list("id", flat=True)
-        return ids.union(housemates.order_by().values_list("id", flat=True))
+        hidden: QuerySet[Any, Any] = ever_protected.order_by().values_list("id", flat=True)
+        return hidden.union(housemates.order_by().values_list("id", flat=True))
 
     # Compiled once per reader (the access log names a page of people with it on every
     # page: building the two history reads was a tenth of its CPU, issue 22), the ids
