@@ -12,7 +12,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import NOTE_MAX, UnitChoiceField, UserChoiceField, limit_choices
+from bokvar.forms import NOTE_MAX, IdsChoiceField, UnitChoiceField, UserChoiceField, limit_choices
 from bokvar.models import Unit, User
 
 from ..models import Case, Person, ProtectedIdentity, Sex
@@ -56,7 +56,7 @@ class CaseFilterForm(forms.Form):
         limit_choices(self, "assignee", staff, key=choices_key)
 
 
-class StaffChoiceField(forms.ModelMultipleChoiceField[User]):
+class StaffChoiceField(IdsChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.username
 

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bokvar.forms import NOTE_MAX, choose, limit_choices, not_in_future
+from bokvar.forms import NOTE_MAX, IdsChoiceField, choose, limit_choices, not_in_future
 from bokvar.models import District, Unit, User
 from bokvar.rendering import KeptBlank
 from cases.core.identity import InvalidPersonalNumber, parse_personal_number
@@ -227,7 +227,7 @@ class OpenCaseForm(forms.Form):
     responsible_unit = forms.ModelChoiceField(
         label=_("Responsible unit"), queryset=Unit.objects.none()
     )
-    assignees = forms.ModelMultipleChoiceField(
+    assignees = IdsChoiceField(
         label=_("Assigned staff"), queryset=User.objects.none(), required=False
     )
     children_birth_years = forms.CharField(
@@ -474,7 +474,7 @@ class LandlordForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
-    districts = forms.ModelMultipleChoiceField(
+    districts = IdsChoiceField(
         label=_("Districts where the landlord has flats"),
         queryset=District.objects.none(),
         widget=forms.CheckboxSelectMultiple,

@@ -287,7 +287,11 @@ def case_edit(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
     # never on the redirect after a save.
     record_read(request, obj=case, how=How.PAGE)
     return render(
-        request, "cases/case_edit.html", {"case": case, "form": form, "conflict": conflict}
+        request,
+        "cases/case_edit.html",
+        {"case": case, "form": form, "conflict": conflict},
+        # A refused field is bad input (a conflict is not: the page offers the choice).
+        status=400 if form.errors else 200,
     )
 
 

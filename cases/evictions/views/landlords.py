@@ -80,6 +80,8 @@ def landlord_edit(request: AuthenticatedRequest, landlord_id: int) -> HttpRespon
         request,
         "cases/evictions/landlord_form.html",
         {"form": form, "landlord": landlord, "conflict": conflict},
+        # A refused field is bad input (a conflict is not: the page offers the choice).
+        status=400 if form.errors else 200,
     )
 
 
@@ -98,4 +100,9 @@ def landlord_new(request: AuthenticatedRequest) -> HttpResponse:
         if result.ok:
             messages.success(request, _("The landlord was registered."))
             return redirect("cases:landlords")
-    return render(request, "cases/evictions/landlord_form.html", {"form": form})
+    return render(
+        request,
+        "cases/evictions/landlord_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
