@@ -73,11 +73,13 @@ def escaped(value: Any) -> str:
 _ID_STAND_IN = 770_000_991
 
 
-def id_address(url_name: str) -> tuple[str, str]:
+def id_address(url_name: str, *leading: Any) -> tuple[str, str]:
     """The address of `url_name` for an id, as two escaped parts to write the id between:
     a list written in Python reverses it once a page, not once a row (the rows are the
-    same address but for the id)."""
-    before, after = reverse(url_name, args=[_ID_STAND_IN]).split(str(_ID_STAND_IN))
+    same address but for the id). `leading`: the address's arguments before the id, the
+    same for every row (a case's id before its night's)."""
+    address = reverse(url_name, args=[*leading, _ID_STAND_IN])
+    before, after = address.split(str(_ID_STAND_IN))
     return html.escape(before), html.escape(after)
 
 

@@ -14,15 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from bokvar.rendering import escaped
+from bokvar.rendering import escaped, id_address
 from bokvar.templatetags.numbers import grouped
-
-# No id is negative: the stand-in for a night's id while the removal address is reversed.
-_NIGHT_STAND_IN = 770_000_993
 
 
 def night_rows(
@@ -32,8 +28,7 @@ def night_rows(
     form's hidden token input as `{% csrf_token %}` writes it."""
     parts = []
     if may_remove:
-        address = reverse("housing:night_remove", args=[case_id, _NIGHT_STAND_IN])
-        before, after = (escaped(part) for part in address.split(str(_NIGHT_STAND_IN)))
+        before, after = id_address("housing:night_remove", case_id)
         remove = escaped(gettext("Remove"))
     for n in nights:
         day = escaped(n.night.isoformat())  # `date:"Y-m-d"` of a date
