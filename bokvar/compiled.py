@@ -6,13 +6,13 @@ its text again with new parameters; these are the rules they keep alike."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
-from django.db import connection, connections, router
+from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import FlatValuesListIterable, ValuesListIterable
 from django.utils import timezone
@@ -22,15 +22,19 @@ from .models import User
 
 @contextmanager
 def reads_watched() -> Iterator[list[str]]:
-    """The statements run while a statement to keep is built: one whose building read
-    the database is not kept, since that read's answer would be frozen in its text."""
+    """The statements run, on any of this thread's connections, while something to keep
+    is built: a statement whose building read the database is not kept, since that
+    read's answer would be frozen in its text (and a statistics report whose making
+    wrote anything is not kept either, `steering.snapshots`)."""
     reads: list[str] = []
 
     def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         reads.append(sql)
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(watch):
+    with ExitStack() as stack:
+        for db in connections.all():
+            stack.enter_context(db.execute_wrapper(watch))
         yield reads
 
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from typing import Any, cast
@@ -30,6 +29,7 @@ from django.db.models import Exists, F, Field, JSONField, Min, OuterRef, QuerySe
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from bokvar.compiled import reads_watched
 from bokvar.conf import setting
 from bokvar.history import system_user
 from bokvar.models import District
@@ -330,9 +330,9 @@ def report_for(*, district: District, period: periods.Period) -> dict:
             if kept is not None:
                 _REPORTS.move_to_end(key)
                 return kept
-    with _writes_watched() as wrote:
+    with reads_watched() as statements:
         report = _make_report(district, period, last, compared, months)
-    if key is not None and not wrote:
+    if key is not None and not _wrote(statements):
         with _REPORTS_LOCK:
             _REPORTS[key] = report
             while len(_REPORTS) > _MAX_REPORTS:
@@ -425,23 +425,14 @@ def _inputs_sql() -> str:
 _PLAN_MODE = ("SET plan_cache_mode", "RESET plan_cache_mode")  # bokvar.prepared
 
 
-@contextmanager
-def _writes_watched() -> Iterator[list[bool]]:
-    """A list that is true once anything but a read ran on any connection in the block."""
-    wrote: list[bool] = []
-
-    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        # A read, or a union of reads ("(SELECT …"); anything else counts (a savepoint
-        # too): at worst a report is not kept.
-        read = sql.lstrip(" \n\t(")[:6].upper() == "SELECT" or sql.startswith(_PLAN_MODE)
-        if not wrote and not read:
-            wrote.append(True)
-        return execute(sql, params, many, context)
-
-    with ExitStack() as stack:
-        for db in connections.all():
-            stack.enter_context(db.execute_wrapper(watch))
-        yield wrote
+def _wrote(statements: list[str]) -> bool:
+    """Whether anything but a read ran: a read, or a union of reads ("(SELECT …"), and the
+    plan mode's setting are not writes; anything else counts (a savepoint too: at worst a
+    report is not kept)."""
+    return any(
+        sql.lstrip(" \n\t(")[:6].upper() != "SELECT" and not sql.startswith(_PLAN_MODE)
+        for sql in statements
+    )
 
 
 def _compared(period: periods.Period) -> list[periods.Period]:
