@@ -87,6 +87,14 @@ class AccessLogEntry(models.Model):
             models.Index(fields=["person_id", "at"], name="accesslog_person"),
             models.Index(fields=["case_id", "at"], name="accesslog_case"),
             models.Index(fields=["user", "at"], name="accesslog_user"),
+            # A reader's openings of people, in order of time: the flag for unusually
+            # many people opened in a day reads a bounded number of them
+            # (audit.review.busy_pairs), not every row the reader listed or opened.
+            models.Index(
+                fields=["user", "at"],
+                name="accesslog_openings",
+                condition=~Q(how="list") & Q(person_id__isnull=False),
+            ),
         ]
         constraints = [models.CheckConstraint(condition=Q(seq__gte=1), name="accesslog_seq_pos")]
 
