@@ -61,3 +61,20 @@ def counter(querysets: Sequence[QuerySet[Any]]) -> Callable[[], list[int]]:
         return [0 if position is None else int(row[position]) for position in positions]
 
     return count
+
+
+def known_badge(request: Any, key: str, number: int) -> None:
+    """A page that has just read exactly the rows a navigation badge counts gives the
+    navigation their number (`home.navigation.items_for`), which then counts the other
+    badges without it. My deadlines lists the deadlines its badge counts: counting them
+    again was the most of the badges' statement for a caseworker with hundreds of cases
+    (1.5 ms at national scale, issue 22). The page's rows and the number are of the
+    same moment."""
+    known: dict[str, int] = request.__dict__.setdefault("known_badges", {})
+    known[key] = number
+
+
+def known_badges(request: Any) -> dict[str, int]:
+    """The badges a page has counted itself (`known_badge`)."""
+    known: dict[str, int] = request.__dict__.get("known_badges", {})
+    return known

@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from bokvar import roles
-from bokvar.counting import counter
+from bokvar.counting import counter, known_badges
 from bokvar.models import User
 from bokvar.notifications import unread
 from bokvar.permissions import AuthenticatedRequest
@@ -89,6 +89,7 @@ def items_for(request: HttpRequest) -> list[dict]:
     signed_in = cast(AuthenticatedRequest, request)
     user = request.user
     user_roles = roles_of(user)
+    known = known_badges(request)
     entries = []
     badges: list[tuple[dict, NavItem]] = []
     for item in NAVIGATION:
@@ -103,7 +104,9 @@ def items_for(request: HttpRequest) -> list[dict]:
             "badge": None,
             "current": request.path.startswith(url) if url != "/" else request.path == "/",
         }
-        if item.badge:
+        if item.key in known:
+            entry["badge"] = known[item.key]
+        elif item.badge:
             badges.append((entry, item))
         entries.append(entry)
     if not badges:

@@ -588,9 +588,25 @@ def my_deadline_badge(
 ) -> QuerySet[Deadline]:
     """What the navigation badge counts (home.navigation counts every badge in one query):
     `answered_deadlines` without the list's joins, due by the longest lead time."""
-    today = today or timezone.localdate()
-    horizon = today + timedelta(days=max(setting("REMINDER_LEAD_DAYS")))
-    return answered_deadlines(request.user).filter(due_on__lte=horizon)
+    return answered_deadlines(request.user).filter(
+        due_on__lte=badge_horizon(today or timezone.localdate())
+    )
+
+
+def badge_horizon(today: date) -> date:
+    """The last due day the deadlines badge counts: the longest lead time from today."""
+    return today + timedelta(days=max(setting("REMINDER_LEAD_DAYS")))
+
+
+def deadline_badge_of_rows(rows: list[Deadline], *, most: int, today: date) -> int | None:
+    """The deadlines badge counted from My deadlines' rows (`my_deadline_rows(user,
+    most=most)`: `answered_deadlines` by due day), or None when the rows may not hold
+    every deadline it counts: `most` rows read, the last of them still within the
+    horizon (the badge's query then counts them)."""
+    horizon = badge_horizon(today)
+    if len(rows) >= most and rows[-1].due_on <= horizon:
+        return None
+    return sum(1 for deadline in rows if deadline.due_on <= horizon)
 
 
 def get_deadline_for_user(user: User, deadline_id: int) -> Deadline:

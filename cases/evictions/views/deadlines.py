@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.hooks import How, record_reads
+from bokvar.counting import known_badge
 from bokvar.permissions import AuthenticatedRequest, role_required
 from bokvar.roles import CASE_STAFF
 
@@ -18,12 +19,19 @@ from .. import presenters, selectors
 from ..page import date_lines
 from ..services import deadlines, payment_routes
 
+# The most deadlines the page lists.
+MOST = 200
+
 
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
 def my_deadlines(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
-    rows = selectors.my_deadline_rows(request.user, most=200)
+    rows = selectors.my_deadline_rows(request.user, most=MOST)
+    # The page lists what its navigation badge counts: the badge from these rows.
+    badge = selectors.deadline_badge_of_rows(rows, most=MOST, today=today)
+    if badge is not None:
+        known_badge(request, "deadlines", badge)
     # The lines of the threat panel: the reminder e-mails' words with calendar and
     # working days, urgent eviction dates as prominent as recovery deadlines (children
     # said), eviction dates before the end of the recovery period flagged.

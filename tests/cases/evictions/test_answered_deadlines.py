@@ -206,6 +206,56 @@ def test_my_deadlines_the_badge_and_the_list_agree_with_the_rule(org, deadlines,
     )
 
 
+def _badge(page, key="deadlines"):
+    (entry,) = [item for item in page.context["nav_items"] if item["key"] == key]
+    return entry["badge"]
+
+
+def _badge_statements(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith("SELECT (SELECT COUNT(*)")]
+
+
+@pytest.mark.parametrize("most", [200, 1])
+def test_my_deadlines_counts_its_badge_from_its_rows(org, deadlines, login, most):
+    """My deadlines lists what its badge counts: the badge is counted from the page's
+    rows (issue 22), not by the badges' statement, and is the rule's number. When the
+    page holds only its first rows and they are all within the horizon (`most` 1), the
+    statement counts it as on every other page."""
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.evictions.views import deadlines as views
+
+    horizon = TODAY + timedelta(days=max(setting("REMINDER_LEAD_DAYS")))
+    for name in ("coordinator", "guide", "caseworker", "caseworker2"):
+        user = org.users[name]
+        due = Deadline.objects.filter(pk__in=_by_the_rule(user), due_on__lte=horizon).count()
+        client = login(user)
+        with mock.patch.object(views, "MOST", most), CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("cases:deadlines"))
+        (statement,) = _badge_statements(queries.captured_queries)
+        assert _badge(page) == due, name
+        # Elsewhere the statement counts it: the same number.
+        assert _badge(client.get(reverse("cases:handovers"))) == due, name
+        truncated = due >= most  # the rows read may all be within the horizon
+        assert ("cases_deadline" in statement) == truncated, (name, statement)
+
+
+def test_the_badge_from_the_rows_is_none_only_when_rows_may_be_missing():
+    horizon = TODAY + timedelta(days=max(setting("REMINDER_LEAD_DAYS")))
+
+    def rows(*days):
+        return [SimpleNamespace(due_on=TODAY + timedelta(days=d)) for d in days]
+
+    count = selectors.deadline_badge_of_rows
+    assert count([], most=3, today=TODAY) == 0
+    assert count(rows(-5, 0, 90), most=3, today=TODAY) == 2  # the last beyond the horizon
+    assert count(rows(-5, 0), most=3, today=TODAY) == 2  # fewer than asked: all of them
+    assert count(rows(-5, 0, 1), most=3, today=TODAY) is None  # more may follow
+    last = (horizon - TODAY).days
+    assert count(rows(0, last), most=2, today=TODAY) is None
+    assert count(rows(0, last + 1), most=2, today=TODAY) == 1
+
+
 def test_a_new_assignment_moves_the_deadline_from_the_unit_to_the_person(org, deadlines):
     """The unassigned case's deadline is the unit's until someone is assigned: then it is
     that person's only (the badge of every other member of the unit drops)."""
