@@ -95,6 +95,18 @@ class AccessLogEntry(models.Model):
                 name="accesslog_openings",
                 condition=~Q(how="list") & Q(person_id__isnull=False),
             ),
+            # The entries flagged by what they are (audit.review: refused, protected,
+            # outside one's units without a handover, role changes and break-glass
+            # sign-ins): a few among millions. The flagged filter's count read every entry
+            # of the log without it (0.38 s at national scale, issue 22).
+            models.Index(
+                fields=["seq"],
+                name="accesslog_flagged",
+                condition=Q(denied=True)
+                | Q(protected=True)
+                | Q(outside_unit=True, via_handover=False)
+                | Q(how__in=[How.ADMIN, How.SUPERUSER]),
+            ),
         ]
         constraints = [models.CheckConstraint(condition=Q(seq__gte=1), name="accesslog_seq_pos")]
 

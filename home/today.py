@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from audit.models import AccessLogEntry
-from audit.review import busy_days
+from audit.review import busy_in_period
 from bokvar import roles
 from bokvar.conf import setting
 from bokvar.legal_calendar import working_days_between
@@ -291,7 +291,7 @@ def audit_panel(user: User, today: date) -> Panel:
         protected=Count("pk", filter=Q(protected=True)),
         outside_unit=Count("pk", filter=Q(outside_unit=True, via_handover=False)),
     )
-    flags = FlagCounts(busy_user_days=len(busy_days(recent)), **counts)
+    flags = FlagCounts(busy_user_days=len(busy_in_period(start, today)), **counts)
     query = urlencode({"flagged": "on", "start": start.isoformat(), "end": today.isoformat()})
     return Panel(
         key="audit",

@@ -236,6 +236,16 @@ def _no_language_left_active():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _no_finished_days_remembered():
+    """The auditor's review remembers the busy readers of days that are over
+    (audit.review.busy_in_period): in production no entry is ever dated in the past, but
+    tests write such entries and roll them back, so each test starts with none."""
+    from audit.review import forget_finished_days
+
+    forget_finished_days()
+
+
 def pytest_collection_finish(session):
     """The modules, classes and collected tests live as long as the run: frozen out of the
     cyclic garbage collector's sight, and its young generation collected every 50,000

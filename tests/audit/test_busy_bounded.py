@@ -11,8 +11,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from audit import review
 from audit.models import AccessLogEntry, How
-from audit.review import busy_days, busy_pairs, flag, probe_size
+from audit.review import LogFilters, busy_days, busy_in_period, busy_pairs, flag, probe_size
+from audit.review import entries as review_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +98,93 @@ def test_a_reader_of_thousands_is_decided_from_a_few_hundred_rows(settings):
     # The busy reader's first probe_size() openings, and the other reader's two; not the
     # 6,000 rows of the busy reader's day (counting them all read every one).
     assert read <= probe_size() + 10, read
+
+
+def _group_by_statements(queries) -> int:
+    return sum("GROUP BY" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_flagged_filter_counts_a_day_that_is_over_once(settings):
+    """Busy readers of the whole log (the flagged filter with no period): the days that
+    are over are counted once per process, in one query; today as it is now."""
+    from django.test.utils import CaptureQueriesContext
+
+    from bokvar.models import User
+
+    settings.AUDIT_DAILY_READ_THRESHOLD = 2
+    one, two, three, four = (User.objects.create(username=f"reader{n}").pk for n in range(4))
+    now = timezone.now()
+    log = Log()
+    log.add(one, [11, 12, 13], at=now - timedelta(days=30))  # busy a month ago
+    log.add(two, [21, 22], at=now - timedelta(days=30))  # at the threshold: not busy
+    log.add(two, [21, 22, 23], at=now - timedelta(days=3))  # busy three days ago
+    log.add(three, [31], at=now - timedelta(days=3))
+    entries = log.save()
+    past = {(one, timezone.localdate(entries[0].at)), (two, timezone.localdate(entries[5].at))}
+    assert busy_days(AccessLogEntry.objects.all()) == past
+    with CaptureQueriesContext(connection) as first:
+        assert busy_in_period(None, None) == past
+    assert _group_by_statements(first) == 2  # the days that are over, and today
+    # Today's readers, as they are now.
+    for n, person in enumerate([41, 42, 43]):
+        AccessLogEntry.objects.create(
+            seq=100 + n, user_id=four, object_type="cases.person", object_id=person,
+            how=How.PAGE, person_id=person, prev_hash="0" * 64, hash="0" * 64,
+        )  # fmt: skip
+    today = {(four, timezone.localdate())}
+    with CaptureQueriesContext(connection) as second:
+        assert busy_in_period(None, None) == past | today
+    assert _group_by_statements(second) == 1  # today only
+    # A period, a reader, and the flagged filter itself.
+    month_ago = timezone.localdate(entries[0].at)
+    assert busy_in_period(month_ago, month_ago) == {(one, month_ago)}
+    assert busy_in_period(None, None, user_id=two) == {p for p in past if p[0] == two}
+    assert busy_in_period(timezone.localdate(), None) == today
+    flagged = list(review_entries(LogFilters(flagged=True)))
+    assert {e.user_id for e in flagged} == {one, two, four}
+    assert all(e.user_id != two or e.at > now - timedelta(days=4) for e in flagged)
+
+
+def test_a_day_is_over_only_minutes_after_midnight(settings):
+    """An entry dated 23:59:59 may be committed a moment after midnight: the day is not
+    remembered as over until a few minutes into the next."""
+    from unittest import mock
+
+    settings.AUDIT_DAILY_READ_THRESHOLD = 1
+    day = DAY.date()
+    log = Log()
+    log.add(1, [1, 2], at=timezone.make_aware(datetime(2026, 11, 3, 23, 59, 50)))
+    log.save()
+    just_after = timezone.make_aware(datetime(2026, 11, 4, 0, 2))
+    with mock.patch("django.utils.timezone.now", return_value=just_after):
+        assert busy_in_period(day, None) == {(1, day)}
+    assert not review._FINISHED
+    later = timezone.make_aware(datetime(2026, 11, 4, 0, 10))
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert busy_in_period(day, None) == {(1, day)}
+    assert {(day, 1): frozenset({1})} == review._FINISHED
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+@pytest.mark.parametrize("busy", [False, True])
+def test_the_flagged_filter_reads_the_flagged_entries_by_their_index(settings, busy):
+    """The flagged filter's count is read through the partial index of flagged entries (a
+    few among millions), also with a busy reader's day among its alternatives: the
+    index's condition is the filter's, so PostgreSQL may use it. (Sequential scans are
+    switched off: on a test's few rows a scan is cheapest anyway. The page, newest
+    first, walks the sequence numbers back until it has its rows.)"""
+    from bokvar.models import User
+
+    settings.AUDIT_DAILY_READ_THRESHOLD = 1 if busy else 100
+    reader = User.objects.create(username="reader").pk
+    log = Log()
+    log.add(reader, [1, 2], at=timezone.now() - timedelta(days=2))
+    log.save()
+    qs = review_entries(LogFilters(flagged=True))
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN SELECT COUNT(*) FROM (" + sql + ") counted", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "accesslog_flagged" in plan, plan
+    assert ("accesslog_user" in plan or "accesslog_openings" in plan) == busy, plan
