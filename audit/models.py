@@ -5,9 +5,12 @@ kept after retention culled the records it points to (the chain must survive).""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -87,12 +90,16 @@ class AccessLogEntry(models.Model):
             models.Index(fields=["person_id", "at"], name="accesslog_person"),
             models.Index(fields=["case_id", "at"], name="accesslog_case"),
             models.Index(fields=["user", "at"], name="accesslog_user"),
-            # A reader's openings of people, in order of time: the flag for unusually
-            # many people opened in a day reads a bounded number of them
-            # (audit.review.busy_pairs), not every row the reader listed or opened.
+            # The people a reader opened on a day (the day as the auditor reads it, in
+            # the installation's time zone): the flag for unusually many people opened
+            # in a day steps from one person to the next, at most the threshold's number
+            # of steps (audit.review.busy_pairs), not through every row the reader listed
+            # or opened that day.
             models.Index(
-                fields=["user", "at"],
-                name="accesslog_openings",
+                F("user"),
+                TruncDate("at", tzinfo=ZoneInfo(settings.TIME_ZONE)),
+                F("person_id"),
+                name="accesslog_reader_days",
                 condition=~Q(how="list") & Q(person_id__isnull=False),
             ),
             # The entries flagged by what they are (audit.review: refused, protected,
