@@ -7,7 +7,7 @@ through `visible_cases`; both are single SQL queries whatever the number of gran
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -236,6 +236,46 @@ class CaseFilters:
     assignee_id: int | None = None
 
 
+@dataclass(frozen=True)
+class SearchTerms:
+    """What a search looks for, as the values a statement compares with (a case number,
+    or the blind indexes of an identity number or of a name's words), and its shape: all
+    the statement's text depends on (`search_condition`), so a search's statement can be
+    kept by its shape with the values bound on each run, and no word searched is kept."""
+
+    kind: str  # "case number", "identity number", "name" or "nothing"
+    values: tuple[str, ...]
+    # For a name, how many of `values` are each word's forms, in order.
+    words: tuple[int, ...] = ()
+
+    @property
+    def shape(self) -> tuple[str, int, tuple[int, ...]]:
+        return (self.kind, len(self.values), self.words)
+
+    def with_values(self, values: tuple[str, ...]) -> SearchTerms:
+        return SearchTerms(self.kind, values, self.words)
+
+
+def search_terms(q: str) -> SearchTerms | None:
+    """The terms of a search (None: no search): a case number, an identity number in any
+    written form, or words of a name (`search_condition`)."""
+    q = q.strip()
+    if not q:
+        return None
+    if q.upper().startswith(CASE_NUMBER_PREFIX):
+        return SearchTerms("case number", (q.upper(),))
+    try:
+        number = parse_personal_number(q)
+    except InvalidPersonalNumber:
+        words = name_search_forms(q)
+        if not words:
+            return SearchTerms("nothing", ())
+        return SearchTerms(
+            "name", tuple(form for forms in words for form in forms), tuple(map(len, words))
+        )
+    return SearchTerms("identity number", tuple(personal_number_indexes(number)))
+
+
 def search_condition(user: User, q: str) -> Q | None:
     """A case number, an identity number in any written form, or words of a name: a case
     matches when one person of its household has every word searched among the words of
@@ -246,23 +286,26 @@ def search_condition(user: User, q: str) -> Q | None:
     them (a member's protected identity not granted, `people.Sight`): that a name or a
     number belongs to such a household is itself what the protection hides. One
     condition with subqueries: the list stays one query whatever the data."""
-    q = q.strip()
-    if not q:
-        return None
-    if q.upper().startswith(CASE_NUMBER_PREFIX):
-        return Q(number=q.upper())
+    terms = search_terms(q)
+    return None if terms is None else terms_condition(user, terms)
+
+
+def terms_condition(user: User, terms: SearchTerms) -> Q:
+    """`search_condition` of the terms of a search (`search_terms`)."""
+    if terms.kind == "case number":
+        return Q(number=terms.values[0])
+    if terms.kind == "nothing":
+        return Q(pk__in=[])
     matches = Person.objects.filter(household_id=OuterRef("household_id")).filter(
         persons_visible_q(user)
     )
-    try:
-        matches = matches.filter(
-            personal_number_bidx__in=personal_number_indexes(parse_personal_number(q))
-        )
-    except InvalidPersonalNumber:
-        words = name_search_forms(q)
-        if not words:
-            return Q(pk__in=[])
-        for forms in words:
+    if terms.kind == "identity number":
+        matches = matches.filter(personal_number_bidx__in=list(terms.values))
+    else:
+        start = 0
+        for count in terms.words:
+            forms = list(terms.values[start : start + count])
+            start += count
             matches = matches.filter(
                 Exists(
                     PersonNameToken.objects.filter(person_id=OuterRef("pk"), token_bidx__in=forms)
@@ -328,14 +371,21 @@ class CaseListPages:
 
     @cached_property
     def _parts(self) -> list[QuerySet[Case]]:
-        return [_filtered(self.user, part, self.filters) for part in _parts(self.user)]
+        return self._parts_with(None)
+
+    def _parts_with(self, terms: SearchTerms | None) -> list[QuerySet[Case]]:
+        return [_filtered(self.user, part, self.filters, terms) for part in _parts(self.user)]
 
     @cached_property
     def cases(self) -> QuerySet[Case]:
         """The cases listed, filtered (a queryset of the reader's visible cases)."""
-        if len(self._parts) == 1:
-            return self._parts[0]
-        return _filtered(self.user, visible_cases(self.user), self.filters)
+        return self._cases_with(None)
+
+    def _cases_with(self, terms: SearchTerms | None) -> QuerySet[Case]:
+        parts = self._parts if terms is None else self._parts_with(terms)
+        if len(parts) == 1:
+            return parts[0]
+        return _filtered(self.user, visible_cases(self.user), self.filters, terms)
 
     def to_count(self) -> QuerySet[Any]:
         """The same cases for the pager to count (bokvar.paging, which stops a thousand
@@ -349,21 +399,34 @@ class CaseListPages:
         part by part, the district's cases are found by the unit index and the counting
         stops at the cap whatever the district: 0.5 ms. Anyone else has one part, their
         grants, which is also what their list is read from."""
-        if len(self._parts) == 1:
-            return self._parts[0]
-        ids = [part.order_by().values("pk") for part in self._parts]
+        return self._to_count_with(None)
+
+    def _to_count_with(self, terms: SearchTerms | None) -> QuerySet[Any]:
+        parts = self._parts if terms is None else self._parts_with(terms)
+        if len(parts) == 1:
+            return parts[0]
+        ids = [part.order_by().values("pk") for part in parts]
         return ids[0].union(*ids[1:], all=True)
 
     def __getitem__(self, page: slice) -> list[Case]:
-        def build() -> QuerySet[Case]:
-            ids = self.cases.order_by("-opened_on", "-id").values("pk")[page]
+        def build(terms: SearchTerms | None = None) -> QuerySet[Case]:
+            cases = self.cases if terms is None else self._cases_with(terms)
+            ids = cases.order_by("-opened_on", "-id").values("pk")[page]
             return case_list_of(self.user, Case.objects.filter(pk__in=ids))
 
         # Building and compiling the page's statement was a tenth of the case list's CPU
-        # (issue 22); its text depends on the reader, the filters and the page alone.
+        # (issue 22); its text depends on the reader, the filters (a search by its shape)
+        # and the page alone.
         key = self._key()
-        return _CASE_LIST.all(
-            None if key is None else (key, self.filters, page.start, page.stop), build
+        search = self._terms
+        if search is None:
+            return _CASE_LIST.all(
+                None if key is None else (key, self.filters, page.start, page.stop), build
+            )
+        return _SEARCH_LIST.all_bound(
+            None if key is None else (key, page.start, page.stop),
+            lambda values: build(search.with_values(values)),
+            search.values,
         )
 
     def count_window(self, ids: Callable[[], QuerySet[Any]], window: slice) -> int:
@@ -371,20 +434,39 @@ class CaseListPages:
         statement is not kept; `CappedPaginator`), by a statement kept as the page's is
         (its building and compiling was 1.3 ms of every case list page)."""
         key = self._key()
-        return _CASE_COUNT.count(
-            None if key is None else (key, self.filters, window.start, window.stop),
-            lambda: ids()[window],
+        search = self._terms
+        if search is None:
+            return _CASE_COUNT.count(
+                None if key is None else (key, self.filters, window.start, window.stop),
+                lambda: ids()[window],
+            )
+        return _SEARCH_COUNT.count_bound(
+            None if key is None else (key, window.start, window.stop),
+            lambda values: self._to_count_with(search.with_values(values))[window],
+            search.values,
         )
 
+    @cached_property
+    def _terms(self) -> SearchTerms | None:
+        return search_terms(self.filters.q)
+
     def _key(self) -> tuple[Any, ...] | None:
-        # A search is not kept: its words would stay in the process's memory as the key.
-        if self.filters.q:
+        """The reader's key, the filters and a search's shape: everything the list's
+        statements' text depends on. A search's words (its values) are never part of it:
+        they would stay in the process's memory (`KeptAll.all_bound` binds them)."""
+        reader = reader_key(self.user, Case.objects.all().db)
+        if reader is None:
             return None
-        return reader_key(self.user, Case.objects.all().db)
+        if self._terms is None:
+            return reader
+        return (reader, replace(self.filters, q=""), self._terms.shape)
 
 
 _CASE_LIST = KeptAll()
 _CASE_COUNT = KeptCount()
+# A search's list and count, kept by its shape with its values bound (`CaseListPages._key`).
+_SEARCH_LIST = KeptAll()
+_SEARCH_COUNT = KeptCount()
 
 
 def case_list_for_pager(
@@ -418,8 +500,12 @@ def _parts(user: User) -> list[QuerySet[Case]]:
     ]
 
 
-def _filtered(user: User, qs: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case]:
-    condition = search_condition(user, filters.q)
+def _filtered(
+    user: User, qs: QuerySet[Case], filters: CaseFilters, terms: SearchTerms | None = None
+) -> QuerySet[Case]:
+    """The cases of `qs` the filters keep; `terms`: the search's, with other values than
+    `filters.q`'s (stand-ins, for a statement kept by the search's shape)."""
+    condition = search_condition(user, filters.q) if terms is None else terms_condition(user, terms)
     if condition is not None:
         qs = qs.filter(condition)
     if filters.status:

@@ -51,6 +51,14 @@ class _Statement:
     annotations: tuple[tuple[str, int], ...]
     # (position, converters, expression) of each column that has converters
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+    # (position in `params`, which of the bound values goes there): `KeptAll.all_bound`
+    binds: tuple[tuple[int, int], ...] = ()
+
+    def bound(self, values: tuple[Any, ...]) -> list[Any]:
+        params = list(self.params)
+        for position, which in self.binds:
+            params[position] = values[which]
+        return params
 
     def first(self, pk: int) -> Any:
         params = list(self.params)
@@ -62,8 +70,10 @@ class _Statement:
             found = cursor.fetchone()
         return None if found is None else self._instance(found, db)
 
-    def all(self, *, generic: bool = False, pk: int | None = None) -> list[Any]:
-        params = list(self.params)
+    def all(
+        self, *, generic: bool = False, pk: int | None = None, values: tuple[Any, ...] = ()
+    ) -> list[Any]:
+        params = self.bound(values)
         if self.at is not None:
             params[self.at] = pk
         db = connections[self.db]
@@ -125,6 +135,27 @@ class KeptAll(KeptStatements):
                 self.keep(key, statement)
         return statement.all(generic=self.generic)
 
+    def all_bound(
+        self,
+        key: Hashable | None,
+        build: Callable[[tuple[str, ...]], QuerySet[Any]],
+        values: tuple[str, ...],
+    ) -> list[Any]:
+        """The rows of `build(values)`, by a statement compiled once per key with stand-ins
+        where the values go (`stand_ins`): the key names everything else its text depends
+        on, and none of the values, which are bound on each run (a search's blind
+        indexes: the words searched are never kept)."""
+        statement = self.statements.get(key) if key is not None else None
+        if statement is None:
+            statement, reusable = _compile(
+                lambda _pk: build(stand_ins(len(values))), first=False, binds=len(values)
+            )
+            if statement is None:
+                return list(build(values))
+            if key is not None and reusable:
+                self.keep(key, statement)
+        return statement.all(generic=self.generic, values=values)
+
     def all_of(
         self, key: Hashable | None, build: Callable[[int], QuerySet[Any]], pk: int
     ) -> list[Any]:
@@ -141,10 +172,33 @@ class KeptAll(KeptStatements):
         return statement.all(generic=self.generic, pk=pk)
 
 
+def stand_ins(count: int) -> tuple[str, ...]:
+    """Stand-ins for `count` bound values: no blind index, case number or other value a
+    statement compares with looks so (a control character opens and closes each)."""
+    return tuple(f"\x1fkept-stand-in-{n}\x1f" for n in range(count))
+
+
+def _binds(params: list[Any], count: int) -> tuple[tuple[int, int], ...] | None:
+    """Where each of `count` stand-ins is in `params` (each at least once: a statement
+    may repeat a condition), or None when one is missing."""
+    wanted = {value: n for n, value in enumerate(stand_ins(count))}
+    found = tuple(
+        (i, wanted[value])
+        for i, value in enumerate(params)
+        if type(value) is str and value in wanted
+    )
+    return found if {n for _i, n in found} == set(range(count)) else None
+
+
 def _compile(
-    build: Callable[[int], QuerySet[Any]], *, first: bool = True, with_id: bool = False
+    build: Callable[[int], QuerySet[Any]],
+    *,
+    first: bool = True,
+    with_id: bool = False,
+    binds: int = 0,
 ) -> tuple[_Statement | None, bool]:
-    """`with_id`: a list (not `first`) whose statement takes the stand-in, once."""
+    """`with_id`: a list (not `first`) whose statement takes the stand-in, once.
+    `binds`: the number of string stand-ins (`stand_ins`) the statement takes."""
     with reads_watched() as reads:
         qs: Any = build(STAND_IN)
         if qs._known_related_objects or qs._prefetch_related_lookups or qs._fields is not None:
@@ -158,6 +212,9 @@ def _compile(
             return None, False
     at = [i for i, value in enumerate(params) if type(value) is int and value == STAND_IN]
     if len(at) != (1 if first or with_id else 0):
+        return None, False
+    bound = _binds(list(params), binds) if binds else ()
+    if bound is None:
         return None, False
     if compiler.has_extra_select or compiler.klass_info is None:
         return None, False
@@ -180,6 +237,7 @@ def _compile(
         converters=tuple(
             (pos, tuple(convs), expression) for pos, (convs, expression) in converters.items()
         ),
+        binds=bound,
     )
     return statement, not reads
 
@@ -190,6 +248,37 @@ class KeptCount(KeptStatements):
     queryset's own statement, as Django counts a sliced or combined queryset. A
     queryset that can match nothing counts 0 without a query, as Django's; one whose
     building read the database is counted but not kept."""
+
+    def count_bound(
+        self,
+        key: Hashable | None,
+        build: Callable[[tuple[str, ...]], QuerySet[Any]],
+        values: tuple[str, ...],
+    ) -> int:
+        """`count` of `build(values)`, its statement compiled once per key with stand-ins
+        where the values go (as `KeptAll.all_bound`)."""
+        statement = self.statements.get(key) if key is not None else None
+        if statement is None:
+            with reads_watched() as reads:
+                qs: Any = build(stand_ins(len(values)))
+                try:
+                    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+                except EmptyResultSet:
+                    return 0
+            binds = _binds(list(params), len(values))
+            if binds is None:
+                return build(values).count()
+            counted = f"SELECT COUNT(*) FROM ({sql}) counted"  # noqa: S608
+            statement = (qs.db, counted, tuple(params), binds)
+            if key is not None and not reads:
+                self.keep(key, statement)
+        alias, sql, params, binds = statement
+        bound = list(params)
+        for position, which in binds:
+            bound[position] = values[which]
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, bound)
+            return int(cursor.fetchone()[0])
 
     def count(self, key: Hashable | None, build: Callable[[], QuerySet[Any]]) -> int:
         statement = self.statements.get(key) if key is not None else None
