@@ -97,11 +97,12 @@ def busy_in_period(
     once, in one query for all those not yet counted; the rest as it is now."""
     threshold = settings.AUDIT_DAILY_READ_THRESHOLD
     settled = (timezone.localtime() - _SETTLED).date()  # days before this one are over
-    if start is None:
-        first = AccessLogEntry.objects.order_by("at").values_list("at", flat=True).first()
-        if first is None:
-            return set()
-        start = timezone.localdate(first)
+    first = AccessLogEntry.objects.order_by("at").values_list("at", flat=True).first()
+    if first is None:
+        return set()
+    # No day before the log's first is remembered (a period from year 1 would be
+    # 740,000 of them).
+    start = max(start or date.min, timezone.localdate(first))
     last_over = (
         settled - timedelta(days=1) if end is None else min(end, settled - timedelta(days=1))
     )

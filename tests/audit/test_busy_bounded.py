@@ -5,7 +5,7 @@ every opening of the day does (`busy_days`)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -217,3 +217,16 @@ def test_the_steps_go_through_the_readers_days_index(settings):
     assert plan.count("Index Scan using accesslog_reader_days") == 2, plan
     assert "(person_id > seen.person_id))" in plan, plan
     assert "Seq Scan on audit_accesslogentry" not in plan, plan
+
+
+def test_no_day_before_the_logs_first_is_remembered(settings):
+    settings.AUDIT_DAILY_READ_THRESHOLD = 1
+    log = Log()
+    log.add(1, [1, 2])
+    log.save()
+    # A period from year 1: the days from the log's first day on (three of them).
+    end = DAY.date() + timedelta(days=2)
+    assert busy_in_period(date(1, 1, 1), end) == {(1, DAY.date())}
+    assert sorted(day for day, _threshold in review._FINISHED) == [
+        DAY.date() + timedelta(days=n) for n in range(3)
+    ]
