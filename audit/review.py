@@ -98,11 +98,10 @@ def busy_in_period(
     threshold = settings.AUDIT_DAILY_READ_THRESHOLD
     settled = (timezone.localtime() - _SETTLED).date()  # days before this one are over
     first = AccessLogEntry.objects.order_by("at").values_list("at", flat=True).first()
-    if first is None:
-        return set()
     # No day before the log's first is remembered (a period from year 1 would be
-    # 740,000 of them).
-    start = max(start or date.min, timezone.localdate(first))
+    # 740,000 of them). An empty log is read as one whose first day is today: the same
+    # queries as any other (a page's queries do not change with the data).
+    start = max(start or date.min, settled if first is None else timezone.localdate(first))
     last_over = (
         settled - timedelta(days=1) if end is None else min(end, settled - timedelta(days=1))
     )
