@@ -34,6 +34,22 @@ class AnyOf(Lookup):
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", (*params, *values)
 
 
+class AnyOfArray(Lookup):
+    """`field__any_of_array=ArraySubquery(...)` (PostgreSQL): the field equals one of the
+    values a subquery gives, made once into an array (an InitPlan), so PostgreSQL reads
+    the rows by the field's index instead of testing each row against the subquery."""
+
+    lookup_name = "any_of_array"
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = compiler.compile(self.rhs)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
 def register_any() -> None:
-    Field.register_lookup(AnyOf)
-    ForeignObject.register_lookup(AnyOf)  # relations list their own lookups only
+    for lookup in (AnyOf, AnyOfArray):
+        Field.register_lookup(lookup)
+        ForeignObject.register_lookup(lookup)  # relations list their own lookups only

@@ -241,3 +241,39 @@ def test_a_page_read_by_kept_statements_builds_no_queryset(org, make_case, clien
         assert again.status_code == 200
         assert again.content.decode().count("Fallsson") == first.count("Fallsson")
     assert "Fallsson2" in first
+
+
+def test_an_identity_number_finds_what_asking_each_case_finds(org, make_case):
+    """On PostgreSQL an identity-number search reads the households of the people found as
+    one array (`any_of_array`): for every reader and number, protected people included,
+    exactly the cases that asking each case whether a visible person of its household has
+    the number, and none of its household is hidden from the reader, finds."""
+    from django.db.models import Exists, OuterRef
+
+    from cases.core.selectors.people import hidden_people, persons_visible_q
+    from cases.models import Person
+
+    build_cases(make_case)
+    numbers = [*SEARCHED, "19900303-5624"]  # the last: a protected main tenant
+    checked = 0
+    for name in READERS:
+        user = org.users[name]
+        for q in numbers:
+            terms = case_selectors.search_terms(q)
+            assert terms.kind == "identity number", q
+            asked = Case.objects.filter(
+                Exists(
+                    Person.objects.filter(
+                        persons_visible_q(user),
+                        household_id=OuterRef("household_id"),
+                        personal_number_bidx__in=list(terms.values),
+                    )
+                ),
+                ~Exists(hidden_people(user).filter(household_id=OuterRef("household_id"))),
+            )
+            found = Case.objects.filter(case_selectors.terms_condition(user, terms))
+            assert set(found.values_list("pk", flat=True)) == set(
+                asked.values_list("pk", flat=True)
+            ), (name, q)
+            checked += found.exists()
+    assert checked >= 10  # not vacuous
