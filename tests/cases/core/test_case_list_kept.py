@@ -244,8 +244,9 @@ def test_a_page_read_by_kept_statements_builds_no_queryset(org, make_case, clien
 
 
 def test_an_identity_number_finds_what_asking_each_case_finds(org, make_case):
-    """On PostgreSQL an identity-number search reads the households of the people found as
-    one array (`any_of_array`): for every reader and number, protected people included,
+    """On PostgreSQL an identity-number search of a reader who coordinates no district
+    reads the households of the people found as one array (`any_of_array`); a
+    coordinator's asks each case. For every reader and number, protected people included,
     exactly the cases that asking each case whether a visible person of its household has
     the number, and none of its household is hidden from the reader, finds."""
     from django.db.models import Exists, OuterRef
