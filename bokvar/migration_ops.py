@@ -13,7 +13,9 @@ def add_index_concurrently(model: str, index: models.Index) -> Operation:
     PostgreSQL without locking out writers (CREATE INDEX CONCURRENTLY, so the migration
     must be `atomic = False`): on a table every page writes, the access log, a plain
     CREATE INDEX on national data would hold every page for the length of the build.
-    Elsewhere (SQLite) the plain index."""
+    Elsewhere (SQLite) the plain index: Django's own `AddIndexConcurrently`
+    (django.contrib.postgres) refuses any other database, and the embedded default
+    migrates the same files."""
 
     def create(apps: Any, schema_editor: Any) -> None:
         found = apps.get_model(model)
