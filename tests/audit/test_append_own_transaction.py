@@ -1,0 +1,100 @@
+"""A page's read appended in a transaction of its own (issue 22): on PostgreSQL the
+append is two round trips, where Django's transaction took five. The first sends BEGIN,
+the lock and the read of the last entry as one simple query; the second the INSERT and
+COMMIT together. What must hold as before: the entry is committed when the append
+returns (no read is shown without it), a failure writes nothing and leaves the
+connection usable, and the chain verifies. tests/audit/test_chain_concurrent.py holds
+the lock's guarantees under concurrent appends, which now take this path."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from audit import chain
+from audit.models import AccessLogEntry
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own path"),
+]
+
+
+def _append(user, object_id: int) -> AccessLogEntry:
+    return chain.append(user_id=user.pk, object_type="cases.case", object_id=object_id, how="page")
+
+
+def test_the_append_is_two_round_trips_and_committed_when_it_returns(auditor):
+    _append(auditor, 1)
+    with CaptureQueriesContext(connection) as ctx:
+        entry = _append(auditor, 2)
+    sent = [query["sql"] for query in ctx.captured_queries]
+    # Django's transaction sent BEGIN, the lock, the read, the INSERT and COMMIT apart.
+    assert len(sent) == 3, sent
+    assert sent[0].startswith("BEGIN; SELECT pg_advisory_xact_lock(")
+    assert sent[1].startswith("INSERT INTO")
+    assert sent[2] == "COMMIT"
+    from psycopg.pq import TransactionStatus
+
+    assert connection.connection.info.transaction_status == TransactionStatus.IDLE
+    # Committed: another connection sees it, chained to the first.
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT seq, prev_hash, hash FROM audit_accesslogentry ORDER BY seq DESC LIMIT 1"
+            )
+            assert cursor.fetchone() == (entry.seq, entry.prev_hash, entry.hash)
+    finally:
+        other.close()
+    assert entry.seq == 2 and entry.pk is not None
+    assert entry.prev_hash == AccessLogEntry.objects.get(seq=1).hash
+    assert chain.verify().ok
+
+
+def test_a_failed_append_writes_nothing_and_leaves_the_connection_usable(auditor, monkeypatch):
+    _append(auditor, 1)
+    real = chain._insert_sql()
+    # An INSERT that fails in PostgreSQL, after the lock is taken and the last entry read.
+    monkeypatch.setattr(chain, "_insert_sql", lambda: real.replace("SELECT *", "SELECT 1/0, *"))
+    with pytest.raises(DatabaseError):
+        _append(auditor, 2)
+    from psycopg.pq import TransactionStatus
+
+    assert connection.connection.info.transaction_status == TransactionStatus.IDLE
+    assert AccessLogEntry.objects.count() == 1
+    monkeypatch.undo()
+    # The lock was released with the rollback: the next append goes through at once.
+    entry = _append(auditor, 3)
+    assert entry.seq == 2
+    assert chain.verify().ok and chain.verify().checked == 2
+
+
+def test_without_prepared_statements_the_insert_and_commit_go_one_after_the_other(
+    auditor, monkeypatch
+):
+    """A connection that does not prepare (DATABASE_PREPARE_THRESHOLD=off, behind a
+    pooler in transaction mode) is not put in pipeline mode; the append is the same."""
+    monkeypatch.setattr(chain, "prepares", lambda alias: False)
+    first, second = _append(auditor, 1), _append(auditor, 2)
+    assert (first.seq, second.seq) == (1, 2)
+    assert second.prev_hash == first.hash
+    assert chain.verify().ok
+
+
+def test_inside_a_callers_transaction_the_append_is_that_transactions(auditor):
+    """A service's change appends inside its own transaction: the entry commits or rolls
+    back with the change, as before."""
+    from django.db import transaction
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        _append(auditor, 1)
+        raise Boom
+    assert AccessLogEntry.objects.count() == 0
+    with transaction.atomic():
+        _append(auditor, 2)
+    assert list(AccessLogEntry.objects.values_list("seq", "object_id")) == [(1, 2)]
