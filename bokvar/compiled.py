@@ -17,6 +17,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import FlatValuesListIterable, ValuesListIterable
 from django.utils import timezone
 
+from .lookups import OneId
 from .models import User
 
 
@@ -96,7 +97,7 @@ _IDS_STAND_IN = -770_000_331
 class _IdRowsStatement:
     sql: str
     params: tuple[Any, ...]
-    at: int  # where the array of ids goes in `params`
+    at: int  # where the array of ids (or the one id) goes in `params`
     # (position, converters, expression) of each column that has converters
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
 
@@ -160,31 +161,38 @@ class KeptIdRows(KeptStatements):
         db = connections[alias]
         if db.vendor != "postgresql" or key is None:
             return [tuple(row) for row in build(ids)]
-        stored = (alias, key)
+        # One id (a user's roles, a page's case) is bound as a plain value: PostgreSQL
+        # then keeps the statement's generic plan where it is as good, instead of
+        # planning the statement with an array afresh on every run (0.20 ms of planning
+        # beside 0.014 ms of execution for the roles, on every page; issue 22).
+        one = len(ids) == 1
+        stored = (alias, key, one)
         if stored in self.statements:
             statement = self.statements[stored]
         else:
-            statement, reusable = self._compile(alias, build)
+            statement, reusable = self._compile(alias, build, one)
             if reusable:
                 self.keep(stored, statement)
         if statement is None:
             return [tuple(row) for row in build(ids)]
         params = list(statement.params)
-        params[statement.at] = ids
+        params[statement.at] = ids[0] if one else ids
         return value_rows(db, statement.sql, params, statement.converters)
 
     def _compile(
-        self, alias: str, build: Callable[[list[int]], QuerySet[Any, Any]]
+        self, alias: str, build: Callable[[list[int]], QuerySet[Any, Any]], one: bool
     ) -> tuple[_IdRowsStatement | None, bool]:
+        stand_in = OneId([_IDS_STAND_IN]) if one else [_IDS_STAND_IN]
         with reads_watched() as reads:
-            qs: Any = build([_IDS_STAND_IN])
+            qs: Any = build(stand_in)
             if qs.db != alias or qs._iterable_class is not ValuesListIterable:
                 return None, True
             if not _in_values_list_order(qs):
                 return None, True
             compiler = qs.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
-        at = [i for i, value in enumerate(params) if value == [_IDS_STAND_IN]]
+        bound = _IDS_STAND_IN if one else [_IDS_STAND_IN]
+        at = [i for i, value in enumerate(params) if value == bound]
         if len(at) != 1:
             return None, True
         statement = _IdRowsStatement(

@@ -16,18 +16,27 @@ from django.db.models import Field, ForeignObject, Lookup
 from django.db.models.sql.compiler import SQLCompiler
 
 
+class OneId(list[Any]):
+    """One value for `field__any=`, to be written `field = %s` with the value alone
+    (`bokvar.compiled.KeptIdRows`): PostgreSQL plans a prepared statement with one array
+    parameter afresh on every run, its length unknown to a generic plan, while one with
+    a plain value it plans once and keeps (issue 22)."""
+
+
 class AnyOf(Lookup):
     lookup_name = "any"
     prepare_rhs = False
 
     def get_prep_lookup(self) -> list[Any]:
-        return list(self.rhs)
+        return self.rhs if isinstance(self.rhs, OneId) else list(self.rhs)
 
     def as_sql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
     ) -> tuple[str, tuple[Any, ...]]:
         lhs, params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
+        if isinstance(self.rhs, OneId) and len(values) == 1:
+            return f"{lhs} = %s", (*params, values[0])
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s)", (*params, values)
         if not values:

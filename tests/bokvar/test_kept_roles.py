@@ -46,3 +46,23 @@ def test_one_compilation_reads_every_users_memberships_as_they_are_now(org, case
         assert not selectors.roles_of(_fresh(caseworker)).has(Role.GUIDE)
     if connection.vendor == "postgresql":
         assert compiling.call_count == 1
+
+
+def test_one_id_runs_its_own_statement_with_the_id_as_a_plain_value(org, caseworker):
+    """`roles_of` reads one user: its kept statement binds the id alone, not as an array
+    (PostgreSQL then keeps a generic plan rather than planning on every page, issue 22);
+    several ids keep the array statement. The rows are the same either way."""
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statements are kept on PostgreSQL only")
+    users = [caseworker.pk, org.users["coordinator"].pk]
+    with CaptureQueriesContext(connection) as ctx:
+        one = selectors._MEMBERSHIPS.rows([caseworker.pk])
+        both = selectors._MEMBERSHIPS.rows(users)
+    assert sorted(one) == sorted(selectors._memberships([caseworker.pk]))
+    assert sorted(both) == sorted(selectors._memberships(users))
+    single, several = (query["sql"] for query in ctx.captured_queries)
+    assert '"user_id" = ' in single and "ANY(" not in single
+    assert "ANY(" in several
+    assert len(selectors._MEMBERSHIPS.statements) == 2

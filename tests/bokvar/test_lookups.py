@@ -27,3 +27,21 @@ def test_any_finds_what_in_finds_with_one_parameter(cases):
         cases.g
     }
     assert not Person.objects.filter(pk__any=[]).exists()
+
+
+def test_one_id_is_written_as_a_plain_value_with_the_same_rows(cases):
+    """`OneId` (bokvar.lookups): one value is sent alone (`= %s`), so PostgreSQL may keep
+    a generic plan for the prepared statement; the rows are those of the array form."""
+    from bokvar.lookups import OneId
+
+    pk = cases.a.household.head_id
+    with CaptureQueriesContext(connection) as ctx:
+        alone = list(Person.objects.filter(pk__any=OneId([pk])).values_list("pk", flat=True))
+    assert alone == list(Person.objects.filter(pk__any=[pk]).values_list("pk", flat=True))
+    assert alone == [pk]
+    sql = ctx.captured_queries[0]["sql"]
+    assert "ANY(" not in sql and " IN (" not in sql
+    # Through a join, too.
+    assert list(
+        Case.objects.filter(household__members__any=OneId([cases.g.household.head_id]))
+    ) == [cases.g]

@@ -47,9 +47,13 @@ def test_the_kept_statement_reads_what_the_orm_reads_for_any_number_of_ids(cases
     assert described[cases.a.pk].unit_id == cases.a.responsible_unit_id
     assert subjects.case_subjects(set()) == {}
     if connection.vendor == "postgresql":
-        # Compiled once, whatever the number of ids (SQLite runs the ORM's way).
-        assert compiling.call_count == 1
-        assert list(subjects._CASE_FACTS.statements) == [("default", ())]
+        # Compiled once for one id (bound alone) and once for several (one array),
+        # whatever their number (SQLite runs the ORM's way).
+        assert compiling.call_count == 2
+        assert sorted(subjects._CASE_FACTS.statements) == [
+            ("default", (), False),
+            ("default", (), True),
+        ]
 
 
 def test_a_kept_statement_reads_the_data_as_it_is_now(cases):
