@@ -8,6 +8,7 @@ answers it the same way) at the cost of one value. Other databases get the IN li
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import NotSupportedError
@@ -61,7 +62,38 @@ class AnyOfArray(Lookup):
         return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
+# What `is_constant` accepts: an enumeration's stored value (`ProtectedIdentity.NONE` is
+# "none"), never text from outside the code.
+_CONSTANT = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class IsConstant(Lookup):
+    """`field__is_constant=Choices.VALUE`: the field equals one of the code's constants,
+    written into the statement's text instead of bound as a parameter.
+
+    PostgreSQL can use a partial index whose condition names a constant only when the
+    statement names the same constant: bound as a parameter, a prepared statement's
+    generic plan cannot, so PostgreSQL planned it afresh on every run (the people hidden
+    from a reader, on every signal page and the triage queue: 0.30 ms of planning beside
+    0.003 ms of execution; issue 22). Only a constant of the code is accepted."""
+
+    lookup_name = "is_constant"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> Any:
+        return self.rhs
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
+        value = getattr(self.rhs, "value", self.rhs)
+        if not isinstance(value, str) or not _CONSTANT.fullmatch(value):
+            raise ValueError(f"is_constant takes a constant of the code, not {value!r}")
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = '{value}'", tuple(params)
+
+
 def register_any() -> None:
-    for lookup in (AnyOf, AnyOfArray):
+    for lookup in (AnyOf, AnyOfArray, IsConstant):
         Field.register_lookup(lookup)
         ForeignObject.register_lookup(lookup)  # relations list their own lookups only

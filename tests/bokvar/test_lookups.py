@@ -45,3 +45,32 @@ def test_one_id_is_written_as_a_plain_value_with_the_same_rows(cases):
     assert list(
         Case.objects.filter(household__members__any=OneId([cases.g.household.head_id]))
     ) == [cases.g]
+
+
+def test_is_constant_writes_the_codes_constant_into_the_text_and_nothing_else(cases):
+    """`field__is_constant` (bokvar.lookups.IsConstant): the same rows as `field=`, the
+    value in the statement's text (so a generic plan may use a partial index naming it),
+    and only a constant of the code is taken."""
+    from cases.models import ProtectedIdentity
+
+    with CaptureQueriesContext(connection) as ctx:
+        hidden = set(Person.objects.exclude(protected_identity__is_constant=ProtectedIdentity.NONE))
+    assert hidden == set(Person.objects.exclude(protected_identity=ProtectedIdentity.NONE))
+    assert hidden  # the fixture holds a protected person
+    assert "= 'none'" in ctx.captured_queries[0]["sql"]
+    for bad in ("none' OR '1'='1", "None", "", 1):
+        with pytest.raises(ValueError, match="constant of the code"):
+            list(Person.objects.filter(protected_identity__is_constant=bad))
+
+
+def test_the_people_hidden_from_a_reader_name_the_constant(org, cases):
+    """`hidden_people` (every `Sight`) writes "not protected" as a constant; who is hidden
+    is the same as by the bound parameter."""
+    from cases.core.selectors import people
+    from cases.models import ProtectedIdentity
+
+    for user in org.users.values():
+        bound = Person.objects.exclude(people.persons_visible_q(user))
+        assert set(people.hidden_people(user)) == set(bound)
+    sql = str(people.hidden_people(org.users["caseworker"]).query)
+    assert f"= '{ProtectedIdentity.NONE.value}'" in sql
