@@ -40,40 +40,10 @@ def cursor_class() -> type:
     return UnboundNotPrepared
 
 
-# psycopg turns a statement's placeholders into PostgreSQL's ($1, $2, ...) by a regular
-# expression over its text, and keeps the result of its last 128 statements, but only of
-# those up to 4,096 bytes and 50 parameters (psycopg._queries): a longer one is converted
-# afresh on every run. The statements this project keeps and runs on every page are
-# longer: the case page's sections in one statement (12 KB, 116 parameters), the
-# coordinator's badges, the triage queue. Converting them was 1.25 ms of the case page's
-# web CPU and 0.15-0.22 ms of the signal and triage pages' (issue 22, the eighteenth
-# round). The limits are raised so they are kept too. The number kept stays psycopg's
-# 128, so its memory stays bounded (at most 128 texts of 32 KB, with their parts); a
-# statement longer than that is still converted on each run.
-CACHED_STATEMENT_LENGTH = 32 * 1024
-CACHED_STATEMENT_PARAMS = 1000
-
-
-def cache_long_statements() -> None:
-    """Raise psycopg's limits on the statements whose conversion it keeps."""
-    from psycopg import _queries  # PostgreSQL only; psycopg reads the limits on each run
-
-    _queries.MAX_CACHED_STATEMENT_LENGTH = max(
-        _queries.MAX_CACHED_STATEMENT_LENGTH, CACHED_STATEMENT_LENGTH
-    )
-    _queries.MAX_CACHED_STATEMENT_PARAMS = max(
-        _queries.MAX_CACHED_STATEMENT_PARAMS, CACHED_STATEMENT_PARAMS
-    )
-
-
 def use_cursor_class(sender: Any, connection: Any, **kwargs: Any) -> None:
     """`connection_created` receiver: a connection that binds on the server and prepares
-    its statements opens its cursors with `cursor_class()`; psycopg keeps the conversion
-    of long statements (`cache_long_statements`)."""
-    if connection.vendor != "postgresql":
-        return
-    cache_long_statements()
-    if not connection.features.uses_server_side_binding:
+    its statements opens its cursors with `cursor_class()`."""
+    if connection.vendor != "postgresql" or not connection.features.uses_server_side_binding:
         return
     if connection.connection.prepare_threshold is None:
         return

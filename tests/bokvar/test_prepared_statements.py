@@ -60,26 +60,3 @@ def test_a_text_of_several_commands_without_parameters_runs_again_and_again():
     with connection.cursor() as cursor:
         for _ in range(3):
             cursor.execute("SELECT 1; SELECT 2")
-
-
-@pytest.mark.django_db
-def test_a_long_statement_is_converted_once_not_on_every_run():
-    """psycopg keeps the conversion of its placeholders only for statements up to 4 KB and
-    50 parameters; the case page runs a 12 KB one with 116 on every request. With
-    `bokvar.prepared.cache_long_statements` (on every PostgreSQL connection) the second
-    run of such a statement is a hit of psycopg's cache, not a conversion anew."""
-    from psycopg import _queries
-
-    ids = list(range(1, 121))
-    where = " OR ".join(['"id" = %s'] * len(ids))
-    padding = " ".join(f"/* {n:04d} */" for n in range(500))  # over 4 KB of text
-    sql = f'SELECT COUNT(*) FROM "{User._meta.db_table}" WHERE {where} {padding}'
-    assert len(sql) > 4096 and len(ids) > 50
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)  # the connection is made: the limits are raised
-        before = _queries._query2pg.cache_info()
-        cursor.execute(sql, ids)
-        assert cursor.fetchone() == (0,)
-    after = _queries._query2pg.cache_info()
-    assert after.hits == before.hits + 1
-    assert after.misses == before.misses
