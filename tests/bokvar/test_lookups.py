@@ -74,10 +74,10 @@ def test_sights_hidden_people_name_the_constant_and_nothing_else_does(org, cases
     from cases.models import ProtectedIdentity
 
     for user in [*org.users.values(), AnonymousUser()]:
-        assert set(people._hidden_people_alone(user)) == set(people.hidden_people(user))
+        assert set(people.hidden_people(user, constant=True)) == set(people.hidden_people(user))
     constant = f"= '{ProtectedIdentity.NONE.value}'"
     reader = org.users["caseworker"]
-    alone, alone_params = people._hidden_people_alone(reader).query.sql_with_params()
+    alone, alone_params = people.hidden_people(reader, constant=True).query.sql_with_params()
     embedded, embedded_params = people.hidden_people(reader).query.sql_with_params()
     assert constant in alone and ProtectedIdentity.NONE not in alone_params
     assert constant not in embedded and ProtectedIdentity.NONE in embedded_params

@@ -230,24 +230,19 @@ def get_person_for_user(
 WITHHELD = _("Withheld: concerns a person with protected identity")
 
 
-def hidden_people(user: object) -> QuerySet[Person]:
+def hidden_people(user: object, *, constant: bool = False) -> QuerySet[Person]:
+    """The people hidden from `user`. `constant`: "not protected" written into the text
+    (`persons_visible_q`), for `Sight`'s statement alone: PostgreSQL then keeps one plan
+    for it through the index of protected people instead of planning it anew on every
+    page (0.30 ms). Not for statements that embed it (the badges, the case lists): there
+    the constant changed the generic plan of the whole, and the coordinator's badges
+    took 12.4 ms instead of 2 (issue 22, the eighteenth round)."""
     if not isinstance(user, User) or not user.is_authenticated or user.pk is None:
         # Anonymous readers, landlord tokens (their client is no User) and no reader at
         # all are granted nobody.
-        return Person.objects.exclude(protected_identity=ProtectedIdentity.NONE)
-    return Person.objects.exclude(persons_visible_q(user))
-
-
-def _hidden_people_alone(user: object) -> QuerySet[Person]:
-    """`hidden_people` as `Sight` reads it, on its own: "not protected" written as a
-    constant, so PostgreSQL keeps one plan through the index of protected people for it
-    instead of planning it anew on every page (0.30 ms). Only here: inside a larger
-    statement (the badges, the case lists) the constant changed the generic plan of the
-    whole, and the coordinator's badges took 12.4 ms instead of 2 (issue 22, the
-    eighteenth round)."""
-    if not isinstance(user, User) or not user.is_authenticated or user.pk is None:
-        return Person.objects.exclude(protected_identity__is_constant=ProtectedIdentity.NONE)
-    return Person.objects.exclude(persons_visible_q(user, constant=True))
+        unprotected = f"protected_identity{'__is_constant' if constant else ''}"
+        return Person.objects.exclude(**{unprotected: ProtectedIdentity.NONE})
+    return Person.objects.exclude(persons_visible_q(user, constant=constant))
 
 
 def names_hidden_person_q(user: object, *, number_field: str, name_field: str) -> Q:
@@ -283,7 +278,7 @@ class Sight:
         key = reader_key(user, Person.objects.all().db)
         rows = _SIGHT.rows(
             None if key is None else (key, "sight"),
-            lambda: _hidden_people_alone(user).values_list(
+            lambda: hidden_people(user, constant=True).values_list(
                 "household_id", "personal_number_bidx", "name_bidx"
             ),
         )
