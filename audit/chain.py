@@ -207,12 +207,13 @@ def _append_in_two_round_trips(rows: list[dict]) -> list[AccessLogEntry]:
             last = cursor.fetchone()
         got = time.perf_counter()
         made = _chained(rows, last)
+        together = (
+            connection.connection.pipeline()
+            if prepares(connection.alias)
+            else contextlib.nullcontext()
+        )
         with connection.cursor() as inserting, connection.cursor() as committing:
-            if prepares(connection.alias):
-                with connection.wrap_database_errors, connection.connection.pipeline():
-                    inserting.execute(_insert_sql(), _insert_params(made))
-                    committing.execute("COMMIT")
-            else:
+            with connection.wrap_database_errors, together:
                 inserting.execute(_insert_sql(), _insert_params(made))
                 committing.execute("COMMIT")
             ids = inserting.fetchall()  # in since the pipeline's sync
