@@ -68,6 +68,12 @@ class Case(models.Model):
             # The case list's order: the first page is read from the index, and the
             # permission filter is applied to rows as they come, not to every case.
             models.Index(fields=["-opened_on", "-id"], name="case_list_order"),
+            # The open cases of a unit, read from the index alone (the deadlines badge).
+            models.Index(
+                fields=["responsible_unit", "id"],
+                condition=Q(status="open"),
+                name="case_open_of_unit",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -91,12 +97,41 @@ class CaseAssignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_assignments"
     )
     assigned_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # The case's status and responsible unit, copied here by the database itself
+    # (triggers of migration 0027, on both engines): whatever writes an assignment or
+    # changes a case, these are the case's own. The deadlines one answers for are counted
+    # on every page of case staff (the navigation's badge); from here they are read among
+    # one's open cases and the open cases of one's units only, not among every case one
+    # was ever assigned and every open case of the unit (issue 22). Not in the history:
+    # they are the case's, and the case's history has them.
+    case_open = models.BooleanField(default=True, editable=False)
+    case_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    history = HistoricalRecords(excluded_fields=["case_open", "case_unit"])
 
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         constraints = [models.UniqueConstraint(fields=["case", "user"], name="assignment_unique")]
+        indexes = [
+            # One's open cases (the deadlines one answers for), and the assigned open
+            # cases of a unit (its open cases assigned to nobody are the others).
+            models.Index(
+                fields=["user", "case"], condition=Q(case_open=True), name="assignment_open_of_user"
+            ),
+            models.Index(
+                fields=["case_unit", "case"],
+                condition=Q(case_open=True),
+                name="assignment_open_of_unit",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.user_id}"

@@ -55,7 +55,16 @@ class Deadline(models.Model):
         verbose_name = _("deadline")
         verbose_name_plural = _("deadlines")
         ordering = ["due_on", "id"]
-        indexes = [models.Index(fields=["done_at", "due_on"], name="deadline_open_due")]
+        indexes = [
+            models.Index(fields=["done_at", "due_on"], name="deadline_open_due"),
+            # A case's open deadlines: the deadlines badge looks them up for each open case
+            # one answers for, in the open few of the country's deadlines (issue 22).
+            models.Index(
+                fields=["case", "due_on"],
+                condition=models.Q(done_at__isnull=True),
+                name="deadline_open_of_case",
+            ),
+        ]
         constraints = [
             # One recovery deadline and one eviction date per threat; sync updates them.
             models.UniqueConstraint(
