@@ -21,7 +21,7 @@ from bokvar.models import Membership, Role, Unit, User
 from bokvar.permissions import AuthenticatedRequest
 from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
 from bokvar.selectors import roles_of
-from cases.core.selectors.cases import visible_cases
+from cases.core.selectors.cases import visible_case
 from cases.core.selectors.kept import KeptAll, KeptFirst
 from cases.core.selectors.people import hidden_people
 from cases.models import Case, CaseAssignment, Deadline, Handover, Person
@@ -125,7 +125,7 @@ _ONE = KeptFirst()
 
 def _with_case_sight(user: User, found: QuerySet[Handover]) -> QuerySet[Handover]:
     return found.annotate(
-        case_visible=Exists(visible_cases(user).filter(pk=OuterRef("case_id"))),
+        case_visible=Exists(visible_case(user).filter(pk=OuterRef("case_id"))),
         # A member of the case's household hidden from the user (the rule of
         # `people.Sight`, for this one household).
         case_hidden=Exists(hidden_people(user).filter(household_id=OuterRef("case__household_id"))),
