@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bokvar.counting import count_together, counter
 from bokvar.models import Membership, Unit, User
@@ -112,7 +113,11 @@ def test_values_that_need_quoting_are_counted_as_the_orm_counts(org):
     querysets = [
         User.objects.filter(username__contains="%"),
         User.objects.filter(last_name="O'Brien %s"),
-        User.objects.filter(date_joined__date__lte=coordinator.date_joined.date()),
+        # The day in the installation's time zone, as the lookup compares it (the UTC
+        # day is the day before between midnight and one in the morning in Stockholm).
+        User.objects.filter(
+            date_joined__date__lte=timezone.localtime(coordinator.date_joined).date()
+        ),
         Unit.objects.filter(pk__in=ids),
         Membership.objects.filter(user=coordinator, unit__name__startswith="'"),
     ]
@@ -177,3 +182,4 @@ def test_without_prepared_statements_nothing_is_set():
         with generic_plan(fake, connection.alias):
             pass
     fake.execute.assert_not_called()
+
