@@ -60,14 +60,15 @@ class _Statement:
             params[position] = values[which]
         return params
 
-    def first(self, pk: int) -> Any:
+    def first(self, pk: int, *, generic: bool = False) -> Any:
         params = list(self.params)
         if self.at is not None:
             params[self.at] = pk
         db = connections[self.db]
         with db.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            found = cursor.fetchone()
+            with generic_plan(cursor, self.db) if generic else nullcontext():
+                cursor.execute(self.sql, params)
+            found = cursor.fetchone()  # after the block: one round trip (generic_plan)
         return None if found is None else self._instance(found, db)
 
     def all(
@@ -94,7 +95,12 @@ class _Statement:
 
 
 class KeptFirst(KeptStatements):
-    """`build(STAND_IN).first()`, compiled once per key (`KeptStatements`)."""
+    """`build(STAND_IN).first()`, compiled once per key (`KeptStatements`). `generic`:
+    as `KeptAll`'s."""
+
+    def __init__(self, most: int = 2000, *, generic: bool = False) -> None:
+        super().__init__(most)
+        self.generic = generic
 
     def first(self, key: Hashable | None, build: Callable[[int], QuerySet[Any]], pk: int) -> Any:
         """The first row of `build(pk)`, or None. `key`: everything the statement's text
@@ -106,7 +112,7 @@ class KeptFirst(KeptStatements):
                 return build(pk).first()
             if key is not None and reusable:
                 self.keep(key, statement)
-        return statement.first(pk)
+        return statement.first(pk, generic=self.generic)
 
 
 class KeptAll(KeptStatements):
