@@ -87,6 +87,9 @@ UPDATE cases_caseassignment SET
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        # No case may change between the copy and the triggers (until the migration's
+        # transaction ends): a case closed in between would leave its assignments open.
+        schema_editor.execute("LOCK TABLE cases_case IN SHARE ROW EXCLUSIVE MODE", params=None)
         schema_editor.execute(FILL, params=None)
         schema_editor.execute(POSTGRESQL, params=None)
     else:
