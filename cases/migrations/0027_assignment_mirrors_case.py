@@ -50,12 +50,18 @@ DROP TRIGGER IF EXISTS cases_assignment_from_case ON cases_caseassignment;
 DROP FUNCTION IF EXISTS cases_assignment_from_case();
 """
 
-_FROM_CASE = """
-    UPDATE cases_caseassignment SET
-        case_open = (SELECT c.status = 'open' FROM cases_case c WHERE c.id = NEW.case_id),
-        case_unit_id = (SELECT c.responsible_unit_id FROM cases_case c WHERE c.id = NEW.case_id)
-    WHERE id = NEW.id;
-"""
+
+def _copied_from_case(case_id: str) -> str:
+    """The SET list that copies the status and unit of the case `case_id` names."""
+    return (
+        f"case_open = (SELECT c.status = 'open' FROM cases_case c WHERE c.id = {case_id}), "
+        f"case_unit_id = (SELECT c.responsible_unit_id FROM cases_case c WHERE c.id = {case_id})"
+    )
+
+
+_FROM_CASE = (
+    f"UPDATE cases_caseassignment SET {_copied_from_case('NEW.case_id')} WHERE id = NEW.id;"
+)
 
 # SQLite's triggers do not fire themselves again (recursive_triggers is off).
 SQLITE = [
@@ -76,26 +82,18 @@ SQLITE_DROP = [
 ]
 
 # The assignments there are: their case's values (the triggers keep them from now on).
-FILL = """
-UPDATE cases_caseassignment SET
-    case_open = (SELECT c.status = 'open' FROM cases_case c WHERE c.id = cases_caseassignment.case_id),
-    case_unit_id = (
-        SELECT c.responsible_unit_id FROM cases_case c WHERE c.id = cases_caseassignment.case_id
-    )
-"""
+FILL = f"UPDATE cases_caseassignment SET {_copied_from_case('cases_caseassignment.case_id')}"
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    if postgresql:
         # No case may change between the copy and the triggers (until the migration's
         # transaction ends): a case closed in between would leave its assignments open.
         schema_editor.execute("LOCK TABLE cases_case IN SHARE ROW EXCLUSIVE MODE", params=None)
-        schema_editor.execute(FILL, params=None)
-        schema_editor.execute(POSTGRESQL, params=None)
-    else:
-        schema_editor.execute(FILL, params=None)
-        for statement in SQLITE:
-            schema_editor.execute(statement, params=None)
+    schema_editor.execute(FILL, params=None)
+    for statement in [POSTGRESQL] if postgresql else SQLITE:
+        schema_editor.execute(statement, params=None)
 
 
 def backwards(apps, schema_editor):

@@ -40,13 +40,19 @@ def granted_person_ids(user: User) -> QuerySet[PersonUserObjectPermission, Any]:
     ).values("content_object_id")
 
 
+def _unprotected_q(prefix: str = "", *, constant: bool = False) -> Q:
+    """People without a protected identity. `constant`: "not protected" written into the
+    statement's text (`bokvar.lookups.IsConstant`), so a generic plan may use the index
+    of protected people."""
+    lookup = f"{prefix}protected_identity{'__is_constant' if constant else ''}"
+    return Q(**{lookup: ProtectedIdentity.NONE})
+
+
 def persons_visible_q(user: User, prefix: str = "", *, constant: bool = False) -> Q:
     """People the user may see: not protected, or protected and explicitly granted.
-    `constant`: "not protected" written into the statement's text (`bokvar.lookups.
-    IsConstant`), so a generic plan may use the index of protected people."""
+    `constant`: as `_unprotected_q`'s."""
     granted = granted_person_ids(user)
-    unprotected = f"{prefix}protected_identity{'__is_constant' if constant else ''}"
-    return Q(**{unprotected: ProtectedIdentity.NONE}) | Q(**{f"{prefix}pk__in": granted})
+    return _unprotected_q(prefix, constant=constant) | Q(**{f"{prefix}pk__in": granted})
 
 
 def may_see_person(user: User, person: Person) -> bool:
@@ -240,8 +246,7 @@ def hidden_people(user: object, *, constant: bool = False) -> QuerySet[Person]:
     if not isinstance(user, User) or not user.is_authenticated or user.pk is None:
         # Anonymous readers, landlord tokens (their client is no User) and no reader at
         # all are granted nobody.
-        unprotected = f"protected_identity{'__is_constant' if constant else ''}"
-        return Person.objects.exclude(**{unprotected: ProtectedIdentity.NONE})
+        return Person.objects.exclude(_unprotected_q(constant=constant))
     return Person.objects.exclude(persons_visible_q(user, constant=constant))
 
 
