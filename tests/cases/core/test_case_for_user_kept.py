@@ -160,3 +160,28 @@ def test_the_case_is_read_on_one_generic_plan(org, make_case, rf, for_page):
     assert all(custom == 0 and generic >= 1 for generic, custom, _types in rows), rows
     assert sum(generic for generic, _custom, _types in rows) >= 9
     assert mode == "auto"
+
+
+@pytest.mark.parametrize("codename", ["view_case", "change_case"])
+def test_the_one_case_form_names_its_permission_the_lists_bind_it(org, make_case, codename):
+    """The one-case form runs on generic plans (a case's forms and page), where a bound
+    codename is estimated at one grant: it names the permission in the text (at city
+    scale 1,337 -> 713 buffers a read, issue 22). A list's statements are planned with
+    their values and keep them bound. Both find the same cases for every reader."""
+    cases = [make_case(assignees=["caseworker"]), make_case(unit_kind=Unit.Kind.HOUSING_TEAM)]
+    for user in org.users.values():
+        one = case_selectors._one_case(user, codename)
+        listed = (
+            case_selectors.visible_cases(user)
+            if codename == "view_case"
+            else case_selectors.writable_cases(user)
+        )
+        for case in cases:
+            assert one.filter(pk=case.pk).exists() == listed.filter(pk=case.pk).exists()
+        if not user.is_active:
+            continue
+        sql, params = one.query.sql_with_params()
+        assert f"\"codename\" = '{codename}'" in sql and "\"app_label\" = 'cases'" in sql
+        assert codename not in params and "cases" not in params
+        sql, params = listed.query.sql_with_params()
+        assert f"'{codename}'" not in sql and codename in params
