@@ -35,6 +35,7 @@ from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from bokvar.compiled import reader_key, reads_watched
+from bokvar.prepared import generic_plan
 
 from ...models import Case
 from .per_request import once
@@ -143,9 +144,14 @@ class _Statement:
         params = list(self.params)
         for i in self.case_at:
             params[i] = case_id
+        # On its generic plan: PostgreSQL planned the page's 12 kB statement afresh on
+        # every page (1.3 ms of planning beside 2.4 ms of execution at city scale, issue
+        # 22, the twentieth round). Every list is the case's or its household's rows by
+        # their keys, which a generic plan reads as a custom one does.
         with connections[self.db].cursor() as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
+            with generic_plan(cursor, self.db):
+                cursor.execute(self.sql, params)
+            row = cursor.fetchone()  # after the block: one round trip (generic_plan)
         if row is None:
             raise Case.DoesNotExist
         found = {}
