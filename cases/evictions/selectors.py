@@ -190,7 +190,7 @@ def _waiting(user: User) -> QuerySet[LandlordSignal]:
     # badge and the queue run on their generic plans, where a bound status is estimated
     # at one row in two (the statuses are two or three), not at the few waiting. At
     # city scale PostgreSQL then hashed all 100,000 signals to look up each waiting
-    # one's repeat: 36-49 ms on every page of a coordinator, against 1.5 ms with the
+    # one's repeat: 45 ms on every page of a coordinator, against 1.7 ms with the
     # constant (issue 22, docs/performance.md, the twentieth round).
     return (
         LandlordSignal.objects.filter(triage_scope_q(user), status__is_constant=waiting)

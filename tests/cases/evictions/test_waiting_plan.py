@@ -4,8 +4,8 @@ the statement's text (issue 22, the twentieth round).
 Both run on PostgreSQL's generic plan (kept statements, `bokvar.prepared.generic_plan`).
 With the status bound as a parameter, a generic plan estimates it at one signal in two
 (a district's signals are almost all linked, a few waiting), and at city scale
-PostgreSQL hashed every signal of the country to look up each waiting signal's repeat:
-36-49 ms on every page of a coordinator. Written as a constant, the estimate is the
+PostgreSQL hashed every signal of the installation to look up each waiting signal's repeat:
+45 ms on every page of a coordinator. Written as a constant, the estimate is the
 statistics' own."""
 
 from __future__ import annotations
