@@ -41,12 +41,13 @@ NIGHTS = CaseRows(
     related=("shelter",),
 )
 
-# The household's nights for its housing chain (one a shelter and night), and the reader's
-# housing memberships (`selectors.may_place`): read with the case's other lists.
+# The household's nights for its housing chain (one a shelter and night: the night and the
+# shelter's name, all the chain shows), and the reader's housing memberships
+# (`selectors.may_place`): read with the case's other lists.
 CHAIN_NIGHTS = CaseRows(
     "chain_nights",
     lambda request, of: selectors.chain_nights(request.user, of("household_id")),
-    related=("shelter",),
+    values=selectors.CHAIN_STAY,
 )
 HOUSING_MEMBERSHIPS = CaseRows(
     "housing_memberships",
@@ -75,7 +76,7 @@ def case_panel(request, case) -> dict:
             request.user,
             case,
             placements=placements,
-            nights=CHAIN_NIGHTS.for_page(request, case),
+            stays=CHAIN_NIGHTS.for_page(request, case),
         ),
         "placements": placements,
         "forecast": selectors.case_forecast(

@@ -113,15 +113,19 @@ class ChainStep:
     detail: str = ""
 
 
-def housing_chain(user: User, case: Case, *, placements=None, nights=None) -> list[ChainStep]:
+# What the chain reads of a shelter night: the night and its shelter's name.
+CHAIN_STAY = ("night", "shelter__name")
+
+
+def housing_chain(user: User, case: Case, *, placements=None, stays=None) -> list[ChainStep]:
     """The household's chain: shelter stays of its members the user may see, and the
     case's placements. A page that read them passes `placements` (the case's, with their
-    apartment) and `nights` (`chain_nights`, with their shelter)."""
-    if nights is None:
-        nights = chain_nights(user, case.household_id).select_related("shelter")
+    apartment) and `stays` (`chain_nights`' `CHAIN_STAY` values)."""
+    if stays is None:
+        stays = chain_nights(user, case.household_id).values_list(*CHAIN_STAY)
     if placements is None:
         placements = Placement.objects.filter(case=case).select_related("apartment")
-    return _chain([(n.night, n.shelter.name) for n in nights], placements)
+    return _chain(list(stays), placements)
 
 
 def chain_nights(user: User, household_id) -> QuerySet[ShelterNight]:

@@ -70,9 +70,16 @@ class CaseRows:
     key: str
     rows: Callable[[Any, Of], QuerySet[Any, Any]]  # (request, of) -> the ordered rows
     related: tuple[str, ...] = ()  # select_related paths ("author", "threat__case")
+    # A list the page shows a few columns of: read as tuples of these paths' values
+    # (`values_list`: "night", "shelter__name"), not instances. Making an instance of a
+    # row and of each related row was most of reading the case page's lists (issue 22).
+    values: tuple[str, ...] = ()
 
     def read(self, request: Any, case: Case) -> list[Any]:
-        return list(self.rows(request, _value_of(case)).select_related(*self.related))
+        rows = self.rows(request, _value_of(case))
+        if self.values:
+            return list(rows.values_list(*self.values))
+        return list(rows.select_related(*self.related))
 
     def for_page(self, request: Any, case: Case) -> list[Any]:
         """The list, read once per request (or already read by `read_together`)."""
@@ -101,8 +108,19 @@ def read_together(request: Any, case: Case, lists: Iterable[CaseRows]) -> None:
             _STATEMENTS[key] = statement
     found = statement.run(case.pk)
     for i, (rows, (model, names)) in enumerate(zip(lists, statement.lists, strict=True)):
-        tree = _tree(rows.related)
-        made = [_instance(model, value, tree, names) for value in found[f"list_{i}"] or []]
+        values = found[f"list_{i}"] or []
+        if rows.values:
+            fields = _value_fields(model, rows.values)
+            made = [
+                tuple(_python(f, value.get(f"v{j}")) for j, f in enumerate(fields))
+                for value in values
+            ]
+        else:
+            # One instance per related row of the list (a list's nights share their
+            # shelter), as prefetch_related shares them; the page only reads them.
+            tree: dict[str, Any] = _tree(rows.related)
+            shared: dict[tuple[Any, ...], Any] = {}
+            made = [_instance(model, value, tree, names, shared) for value in values]
         once(request, (rows.key, case.pk), _kept(made))
 
 
@@ -174,7 +192,12 @@ def _compile(request: Any, lists: list[CaseRows]) -> tuple[_Statement, bool]:
         querysets = [rows.rows(request, _reference) for rows in lists]
         arrays = {}
         for i, (rows, qs) in enumerate(zip(lists, querysets, strict=True)):
-            row = _json(qs.model, "", rows.related, annotations=list(qs.query.annotation_select))
+            if rows.values:
+                row = JSONObject(**{f"v{j}": F(path) for j, path in enumerate(rows.values)})
+            else:
+                row = _json(
+                    qs.model, "", rows.related, annotations=list(qs.query.annotation_select)
+                )
             arrays[f"list_{i}"] = ArraySubquery(qs.values(row=row))
         query = Case.objects.filter(pk=_CASE_ID).values(**arrays)
         compiler = query.query.get_compiler(using=query.db)
@@ -275,11 +298,29 @@ def _paths(tree: dict[str, Any], prefix: str = "") -> list[str]:
     return out
 
 
+@cache
+def _value_fields(model: type[Model], paths: tuple[str, ...]) -> tuple[Any, ...]:
+    """The field each of `paths` ends at ("shelter__name": the shelter's name)."""
+    fields = []
+    for path in paths:
+        target: Any = model
+        *through, last = path.split("__")
+        for name in through:
+            target = target._meta.get_field(name).related_model
+        fields.append(target._meta.get_field(last))
+    return tuple(fields)
+
+
 def _instance(
-    model: type[Model], value: dict[str, Any], tree: dict[str, Any], annotations: Iterable[str] = ()
+    model: type[Model],
+    value: dict[str, Any],
+    tree: dict[str, Any],
+    annotations: Iterable[str] = (),
+    shared: dict[tuple[Any, ...], Any] | None = None,
 ) -> Any:
     """The instance the ORM would have made of the row (`Model.from_db`), with its
-    related instances cached as `select_related` caches them and its annotations set."""
+    related instances cached as `select_related` caches them and its annotations set.
+    With `shared`, a related row met before (by model and key) is the same instance."""
     attnames, columns = _plan(model)
     row = value.get("_row") or {}
     values = []
@@ -293,12 +334,20 @@ def _instance(
         setattr(obj, name, value.get(name))
     for name, below in tree.items():
         field: Any = model._meta.get_field(name)  # a forward relation (select_related)
-        related = value.get(name)
+        related: Any = value.get(name)
         target: Any = field.related_model
-        if related is None or (related.get("_row") or {}).get(target._meta.pk.column) is None:
+        key = None if related is None else (related.get("_row") or {}).get(target._meta.pk.column)
+        if key is None:
             field.set_cached_value(obj, None)
-        else:
+        elif shared is None:
             field.set_cached_value(obj, _instance(target, related, below))
+        else:
+            # What is read with the related row (`below`) is part of what is shared.
+            at = (target, key, repr(below) if below else "")
+            made = shared.get(at)
+            if made is None:
+                made = shared[at] = _instance(target, related, below, (), shared)
+            field.set_cached_value(obj, made)
     return obj
 
 
