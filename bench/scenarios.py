@@ -5,6 +5,7 @@ commands and tasks. Each domain adds its scenarios to `builders`."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from django.db import connection
 from django.db.models import Count
@@ -145,13 +146,88 @@ def case_pages(scale: str) -> list[Scenario]:
             "case page with its timeline",
             signed_in_client(caseworker),
             f"/cases/{sample.pk}/",
-            floor_sql="SELECT * FROM cases_case c JOIN cases_person p ON p.household_id = c.household_id "
-            "WHERE c.id = %s",
-            floor_params=[sample.pk],
+            floor_sql=CASE_PAGE_FLOOR,
+            floor_params=case_page_floor_params(sample.pk),
             budget_ms=budget,
         )
     )
     return out
+
+
+# The case page's rows (`cases.case_page.ROWS`), by one hand-written query: the case, its
+# household's people and children, and each list its sections and timeline show. Until
+# the twenty-first round the floor read the case and its people alone (1 to 3 rows) while
+# the page reads and shows every list: at national scale about 160 rows, 72 of them the
+# household's shelter nights. The floor reads each row once: the household's nights once
+# (the page reads the year's for its list and every year's for the chain), the newest 15
+# records of each kind of change (the page reads as many, and the record before each).
+# Values are not decrypted and no permission is checked beyond the case's id, as every
+# floor. Plain SQL both databases run (the suite runs the scenarios on SQLite too).
+CASE_PAGE_FLOOR = """
+WITH c AS (SELECT id, number, household_id, opened_on FROM cases_case WHERE id = %s)
+SELECT 'case', c.id, CAST(c.opened_on AS TEXT), c.number, NULL FROM c
+UNION ALL SELECT 'person', p.id, NULL, p.given_name, p.family_name
+  FROM cases_person p JOIN c ON p.household_id = c.household_id
+UNION ALL SELECT 'child', k.id, CAST(k.birth_year AS TEXT), NULL, NULL
+  FROM cases_householdchild k JOIN c ON k.household_id = c.household_id
+UNION ALL SELECT 'assignment', a.id, CAST(a.assigned_at AS TEXT), u.username, NULL
+  FROM cases_caseassignment a JOIN c ON a.case_id = c.id JOIN bokvar_user u ON u.id = a.user_id
+UNION ALL SELECT 'threat', t.id, CAST(t.eviction_on AS TEXT), t.outcome,
+  CAST(t.arrears_amount AS TEXT) FROM cases_evictionthreat t JOIN c ON t.case_id = c.id
+UNION ALL SELECT 'deadline', d.id, CAST(d.due_on AS TEXT), d.kind, d.note
+  FROM cases_deadline d JOIN c ON d.case_id = c.id
+UNION ALL SELECT 'signal', s.id, CAST(s.received_on AS TEXT), s.kind, l.organisation_name
+  FROM cases_landlordsignal s JOIN c ON s.case_id = c.id
+  LEFT JOIN cases_landlord l ON l.id = s.landlord_id
+UNION ALL SELECT 'payment route', r.id, CAST(r.applied_on AS TEXT), r.decision, r.settlement
+  FROM cases_paymentroute r JOIN cases_evictionthreat t ON t.id = r.threat_id
+  JOIN c ON t.case_id = c.id
+UNION ALL SELECT 'contact', x.id, CAST(x."on" AS TEXT), x.kind, x.note
+  FROM cases_contact x JOIN c ON x.case_id = c.id
+UNION ALL SELECT 'intervention', i.id, CAST(i."on" AS TEXT), i.kind, i.note
+  FROM cases_intervention i JOIN c ON i.case_id = c.id
+UNION ALL SELECT 'handover', h.id, CAST(h.sent_at AS TEXT), h.status, t.name
+  FROM cases_handover h JOIN c ON h.case_id = c.id JOIN bokvar_unit t ON t.id = h.to_unit_id
+UNION ALL SELECT * FROM (SELECT 'change of the case', hc.history_id,
+  CAST(hc.history_date AS TEXT), hc.history_type, hc.status
+  FROM cases_historicalcase hc JOIN c ON hc.id = c.id
+  ORDER BY hc.history_date DESC LIMIT 15) AS case_changes
+UNION ALL SELECT * FROM (SELECT 'change of the household', hh.history_id,
+  CAST(hh.history_date AS TEXT), hh.history_type, NULL
+  FROM cases_historicalhousehold hh JOIN c ON hh.id = c.household_id
+  ORDER BY hh.history_date DESC LIMIT 15) AS household_changes
+UNION ALL SELECT * FROM (SELECT 'change of a person', hp.history_id,
+  CAST(hp.history_date AS TEXT), hp.history_type, hp.given_name
+  FROM cases_historicalperson hp JOIN c ON hp.household_id = c.household_id
+  ORDER BY hp.history_date DESC LIMIT 15) AS people_changes
+UNION ALL SELECT * FROM (SELECT 'change of a child', hk.history_id,
+  CAST(hk.history_date AS TEXT), hk.history_type, NULL
+  FROM cases_historicalhouseholdchild hk JOIN c ON hk.household_id = c.household_id
+  ORDER BY hk.history_date DESC LIMIT 15) AS children_changes
+UNION ALL SELECT * FROM (SELECT 'change of an assignment', ha.history_id,
+  CAST(ha.history_date AS TEXT), ha.history_type, NULL
+  FROM cases_historicalcaseassignment ha JOIN c ON ha.case_id = c.id
+  ORDER BY ha.history_date DESC LIMIT 15) AS assignment_changes
+UNION ALL SELECT 'placement', pl.id, CAST(pl.start_on AS TEXT), ap.address, pl.outcome
+  FROM housing_placement pl JOIN c ON pl.case_id = c.id
+  JOIN housing_apartment ap ON ap.id = pl.apartment_id
+UNION ALL SELECT 'cost', ci.id, CAST(ci."on" AS TEXT), CAST(ci.amount AS TEXT), ci.note
+  FROM housing_costitem ci JOIN c ON ci.case_id = c.id WHERE ci."on" >= %s
+UNION ALL SELECT 'night', n.id, CAST(n.night AS TEXT), sh.name, CAST(n.cost AS TEXT)
+  FROM housing_shelternight n JOIN cases_person p ON p.id = n.person_id
+  JOIN c ON p.household_id = c.household_id JOIN housing_shelter sh ON sh.id = n.shelter_id
+UNION ALL SELECT 'referral', rf.id, CAST(rf.proposed_on AS TEXT), rf.status, pa.name
+  FROM partners_referral rf JOIN c ON rf.case_id = c.id
+  JOIN partners_partner pa ON pa.id = rf.partner_id
+"""
+
+
+def case_page_floor_params(case_id: int) -> list:
+    """`CASE_PAGE_FLOOR`'s parameters: the case, and the first day of the year (the page
+    lists this year's cost items)."""
+    from django.utils import timezone
+
+    return [case_id, date(timezone.localdate().year, 1, 1)]
 
 
 def _floor_case_page(label: str, scope_id: int) -> str:
@@ -562,6 +638,19 @@ def bench_auditor() -> User:
     return user
 
 
+# The nights form's choices: the household's members, the country's active shelters and
+# the active units of the case's district (the case's id twice). Until the twenty-first
+# round the floor read the members alone, while the page lists every active shelter.
+NIGHTS_FORM_FLOOR = (
+    "SELECT 'person', p.id, p.given_name, p.family_name FROM cases_person p "
+    "JOIN cases_case c ON c.household_id = p.household_id WHERE c.id = %s "
+    "UNION ALL SELECT 'shelter', s.id, s.name, NULL FROM housing_shelter s WHERE s.is_active "
+    "UNION ALL SELECT 'unit', u.id, u.name, NULL FROM bokvar_unit u "
+    "JOIN bokvar_unit r ON r.district_id = u.district_id "
+    "JOIN cases_case c ON c.responsible_unit_id = r.id WHERE c.id = %s AND u.is_active"
+)
+
+
 def load_test_pages(scale: str) -> list[Scenario]:
     """The pages the load test visits (bench/load/locustfile.py) that the scenarios
     above do not measure: each as its role opens it, with both floors."""
@@ -684,10 +773,8 @@ def load_test_pages(scale: str) -> list[Scenario]:
                 f"nights form ({night_role})",
                 signed_in_client(night_writer),
                 f"/housing/cases/{night_case.pk}/nights/new/",
-                # The form's choices: the household's members.
-                floor_sql="SELECT p.id, p.given_name, p.family_name FROM cases_person p "
-                "JOIN cases_case c ON c.household_id = p.household_id WHERE c.id = %s",
-                floor_params=[night_case.pk],
+                floor_sql=NIGHTS_FORM_FLOOR,
+                floor_params=[night_case.pk, night_case.pk],
                 budget_ms=budget,
             )
         )

@@ -97,3 +97,84 @@ def test_queries_are_counted_per_request_too(client, settings, org):
 
     result = measure(Scenario("two", two_requests), repeat=1, warmup=0)
     assert result.queries_per_request * 2 == result.queries
+
+
+# The case page's lists (`cases.case_page.ROWS`) and the kind of row the case page's floor
+# reads for each: the floor reads every row the page shows, each once.
+_CASE_PAGE_KINDS = {
+    "members": "person",
+    "children": "child",
+    "assignments": "assignment",
+    "threats": "threat",
+    "deadlines": "deadline",
+    "signals": "signal",
+    "payment_routes": "payment route",
+    "contacts": "contact",
+    "interventions": "intervention",
+    "handovers": "handover",
+    "changes_case": "change of the case",
+    "changes_household": "change of the household",
+    "changes_people": "change of a person",
+    "changes_children": "change of a child",
+    "changes_assignments": "change of an assignment",
+    "placements": "placement",
+    "cost_items": "cost",
+    "nights": "night",
+    "chain_nights": "night",
+    "referrals": "referral",
+}
+
+
+def test_the_case_pages_floor_reads_every_row_its_lists_show(org, make_case):
+    """Until the twenty-first round the case page's floor read the case and its people
+    (1 to 3 rows) while the page reads a dozen lists (about 160 rows at national scale).
+    Its floor now reads, for every list of the case's rows the page shows, at least the
+    rows the page reads of it."""
+    from collections import Counter
+
+    from bench.scenarios import CASE_PAGE_FLOOR, case_page_floor_params
+    from cases import case_page
+    from tests.cases.core.test_queries import _case_with_history
+
+    case = _case_with_history(org, make_case, 2, "Golv")
+
+    class Request:
+        user = org.users["caseworker"]
+
+    with connection.cursor() as cursor:
+        cursor.execute(CASE_PAGE_FLOOR, case_page_floor_params(case.pk))
+        kinds = Counter(row[0] for row in cursor.fetchall())
+    assert kinds["case"] == 1
+    read = 0
+    for rows in case_page.ROWS:
+        if rows.key in ("requesting_units", "housing_memberships"):
+            continue  # the reader's and other units' rows, not the case's
+        shown = len(rows.read(Request(), case))
+        assert kinds[_CASE_PAGE_KINDS[rows.key]] >= shown, (rows.key, shown, kinds)
+        read += shown
+    # The case has rows in most lists: the comparison is not of empty lists.
+    assert read > 30, read
+
+
+def test_the_nights_forms_floor_reads_every_choice_the_form_lists(client, settings, org, cases):
+    """The nights form lists the household's members, every active shelter and the
+    district's active units; its floor reads each of them (until the twenty-first round,
+    the members alone)."""
+    from collections import Counter
+
+    from bench.scenarios import NIGHTS_FORM_FLOOR
+    from housing.models import Shelter
+
+    Shelter.objects.create(name="Nattugglan", district=org.district)
+    Shelter.objects.create(name="Stängt", district=org.district, is_active=False)
+    client.force_login(org.users["caseworker"])
+    page = client.get(f"/housing/cases/{cases.a.pk}/nights/new/").content.decode()
+    with connection.cursor() as cursor:
+        cursor.execute(NIGHTS_FORM_FLOOR, [cases.a.pk, cases.a.pk])
+        kinds = Counter(row[0] for row in cursor.fetchall())
+    shelters = Shelter.objects.filter(is_active=True).count()
+    assert shelters >= 1 and kinds["shelter"] == shelters
+    assert "Nattugglan" in page and "Stängt" not in page
+    units = Unit.objects.filter(district=cases.a.responsible_unit.district, is_active=True)
+    assert kinds["unit"] == units.count() >= 1
+    assert kinds["person"] == cases.a.household.members.count() >= 1
