@@ -57,10 +57,13 @@ class AccessLogEntry(models.Model):
     seq = models.PositiveBigIntegerField(_("sequence number"), unique=True, editable=False)
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     # No database constraint: users are never deleted, and the log must not block it.
+    # No index of its own: `accesslog_user` (user, at) serves every read by user, and
+    # each index is written on every page's append (issue 22).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
         verbose_name=_("user"),
     )
