@@ -123,15 +123,17 @@ def record_superuser_use(request: HttpRequest, user: Any):
     )
 
 
-def record_reads(request: HttpRequest, *, objs, how: str = How.PAGE):
+def record_reads(request: HttpRequest, *, objs, how: str = How.PAGE) -> None:
     """A list page or list response: one entry per record shown, written in one INSERT.
-    A list page's rows are recorded as listed (How.LIST), not opened."""
+    A list page's rows are recorded as listed (How.LIST), not opened. The entries are
+    written and not read back (`append_many(saved=False)`): no page shows them."""
     from .chain import append_many
 
     if how == How.PAGE:
         how = How.LIST
     objs = list(objs)
-    return append_many(_values(request, objs, how, None)) if objs else []
+    if objs:
+        append_many(_values(request, objs, how, None), saved=False)
 
 
 def _values(

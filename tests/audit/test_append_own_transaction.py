@@ -57,7 +57,9 @@ def test_a_failed_append_writes_nothing_and_leaves_the_connection_usable(auditor
     _append(auditor, 1)
     real = chain._insert_sql()
     # An INSERT that fails in PostgreSQL, after the lock is taken and the last entry read.
-    monkeypatch.setattr(chain, "_insert_sql", lambda: real.replace("SELECT *", "SELECT 1/0, *"))
+    monkeypatch.setattr(
+        chain, "_insert_sql", lambda returning=True: real.replace("SELECT *", "SELECT 1/0, *")
+    )
     with pytest.raises(DatabaseError):
         _append(auditor, 2)
     from psycopg.pq import TransactionStatus

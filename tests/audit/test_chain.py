@@ -58,6 +58,29 @@ def test_appended_entries_come_back_as_stored(auditor):
     assert chain.verify().ok
 
 
+@pytest.mark.parametrize("own_transaction", [True, False])
+def test_entries_not_read_back_are_written_the_same(auditor, own_transaction):
+    """A list page's entries are written without being read back (`saved=False`, the
+    INSERT returns nothing): the same rows, chained on, whether the append is a
+    transaction of its own (a page's read) or inside a caller's."""
+    rows = [
+        {"user_id": auditor.pk, "object_type": "cases.case", "object_id": n, "how": "list",
+         "case_id": n, "protected": n == 2}
+        for n in (1, 2, 3)
+    ]  # fmt: skip
+    chain.append(user_id=auditor.pk, object_type="cases.case", object_id=9, how="page")
+    if own_transaction:
+        assert chain.append_many(rows, saved=False) == []
+    else:
+        with transaction.atomic():
+            assert chain.append_many(rows, saved=False) == []
+    stored = list(
+        AccessLogEntry.objects.order_by("seq").values_list("seq", "object_id", "protected")
+    )
+    assert stored == [(1, 9, False), (2, 1, False), (3, 2, True), (4, 3, False)]
+    assert chain.verify().ok and chain.verify().checked == 4
+
+
 def test_application_refuses_update_and_delete(auditor):
     add_entries(auditor, 2)
     entry = AccessLogEntry.objects.get(seq=1)
