@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Model, QuerySet
 
 from audit.registry import Subject
 from bokvar.compiled import KeptBound, KeptIdRows, reader_key
@@ -15,7 +15,8 @@ from bokvar.history import history_of
 from bokvar.models import User
 
 from ...models import Case, Person, ProtectedIdentity
-from ..selectors.people import granted_person_ids, persons_visible_q
+from ..selectors.cases import PROTECTED_WITH_THE_CASE
+from ..selectors.people import any_member_protected, granted_person_ids, persons_visible_q
 
 # --- Who a read concerns (the access log) -------------------------------------------------
 # Loaded here, not taken from what a view happened to select: a case is described the same
@@ -25,12 +26,9 @@ from ..selectors.people import granted_person_ids, persons_visible_q
 def _case_facts(case_ids: list[int]) -> QuerySet[Case, Any]:
     """Main tenant, unit, district and protection of these cases. A case is protected
     when any member of its household is, not only its main tenant."""
-    protected_member = Person.objects.filter(household_id=OuterRef("household_id")).exclude(
-        protected_identity=ProtectedIdentity.NONE
-    )
     return (
         Case.objects.filter(pk__any=case_ids)
-        .annotate(any_protected=Exists(protected_member))
+        .annotate(any_protected=any_member_protected())
         .values_list(
             "pk",
             "household__head_id",
@@ -59,8 +57,31 @@ def case_subjects(case_ids: set[int]) -> dict[int, Subject]:
     }
 
 
+def _facts_read_with(case: Case) -> Subject | None:
+    """The case's facts as its page read them with it (`selectors.cases.
+    facts_with_the_case`), or None where it did not."""
+    protected = getattr(case, PROTECTED_WITH_THE_CASE, None)
+    meta = Case._meta
+    if (
+        protected is None
+        or not meta.get_field("household").is_cached(case)
+        or not meta.get_field("responsible_unit").is_cached(case)
+    ):
+        return None
+    unit = case.responsible_unit
+    return Subject(
+        person_id=case.household.head_id,
+        case_id=case.pk,
+        unit_id=case.responsible_unit_id,
+        district_id=unit.district_id if unit is not None else None,
+        protected=bool(protected),
+    )
+
+
 def describe_cases(cases: list[Case], via: Model | None = None) -> list[Subject]:
-    facts = case_subjects({c.pk for c in cases})
+    read = {c.pk: found for c in cases if (found := _facts_read_with(c)) is not None}
+    facts = case_subjects({c.pk for c in cases} - read.keys())
+    facts.update(read)
     return [facts.get(c.pk, Subject(case_id=c.pk)) for c in cases]
 
 

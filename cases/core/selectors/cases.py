@@ -40,6 +40,7 @@ from ..identity import (
 from .kept import KeptAll, KeptCount, KeptFirst
 from .people import (
     PROTECTED_PLACEHOLDER,
+    any_member_protected,
     hidden_people,
     may_see_person,
     object_perm,
@@ -161,12 +162,31 @@ def writable_cases(user: User) -> QuerySet[Case]:
     return Case.objects.filter(_case_filter(user, "change_case"))
 
 
+# A page that reads its case by one statement reads with it what the access log says of
+# the case (`cases.core.audit.subjects`): its main tenant, unit and district come with
+# the case (select_related household and responsible_unit), its protection as this
+# annotation. Describing the read then reads nothing more: the facts query was a query,
+# and 0.46 ms of planning, on every page and form of a case (issue 22).
+PROTECTED_WITH_THE_CASE = "access_log_any_protected"
+
+
+def facts_with_the_case(*, constant: bool = False) -> dict[str, Any]:
+    """The annotation of a case read whose facts the access log takes from it (with
+    `select_related("household", "responsible_unit")`). `constant`: for a statement on
+    its generic plan (`any_member_protected`)."""
+    return {PROTECTED_WITH_THE_CASE: any_member_protected(constant=constant)}
+
+
 def get_case_for_user(user: User, case_id: int, *, write: bool = False) -> Case:
     """404 where the user may not know the case exists; 403 where they may read but not write."""
 
     def build(pk: int) -> QuerySet[Case]:
-        found = _one_case(user, "view_case").select_related(
-            "household", "household__head", "responsible_unit", "responsible_caseworker"
+        found = (
+            _one_case(user, "view_case")
+            .select_related(
+                "household", "household__head", "responsible_unit", "responsible_caseworker"
+            )
+            .annotate(**facts_with_the_case(constant=True))
         )
         if write:
             # Whether the user may write, read with the case (one query, not two).
@@ -218,6 +238,7 @@ def get_case_for_page(request: Any, case_id: int) -> Case:
                 household_hidden=Exists(
                     hidden_people(user).filter(household_id=OuterRef("household_id"))
                 ),
+                **facts_with_the_case(constant=True),
             )
             .filter(pk=pk)
         )

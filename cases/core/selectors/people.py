@@ -55,6 +55,17 @@ def _unprotected_q(prefix: str = "", *, constant: bool = False) -> Q:
     return Q(**{lookup: ProtectedIdentity.NONE})
 
 
+def any_member_protected(*, constant: bool = False) -> Exists:
+    """Whether the household of the row (its `household_id`) has a member with a
+    protected identity: the access log's "protected" for a case (`cases.core.audit.
+    subjects`). `constant`: as `_unprotected_q`'s."""
+    return Exists(
+        Person.objects.filter(household_id=OuterRef("household_id")).exclude(
+            _unprotected_q(constant=constant)
+        )
+    )
+
+
 def persons_visible_q(user: User, prefix: str = "", *, constant: bool = False) -> Q:
     """People the user may see: not protected, or protected and explicitly granted.
     `constant`: as `_unprotected_q`'s."""

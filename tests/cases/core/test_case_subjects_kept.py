@@ -66,3 +66,44 @@ def test_a_kept_statement_reads_the_data_as_it_is_now(cases):
     )
     assert subjects.case_subjects({cases.a.pk})[cases.a.pk].protected is True
     assert subjects.case_subjects({cases.a.pk}) == _orm({cases.a.pk})
+
+
+@pytest.mark.parametrize("write", [None, False, True])
+def test_a_case_read_for_its_page_is_described_without_a_query(cases, org, write):
+    """A page and a form of a case read the case's facts with it
+    (`selectors.cases.facts_with_the_case`): describing the read takes no query of its
+    own, and says what the facts query says, for a household with a protected member
+    (granted to the reader) and one without."""
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+    from guardian.shortcuts import assign_perm
+
+    from cases.core.selectors import cases as case_selectors
+
+    coordinator = org.users["coordinator"]
+    protected = Person.objects.get(household_id=cases.p.household_id)
+    assign_perm("cases.view_protected_person", coordinator, protected)
+    for case in (cases.a, cases.p):
+        if write is None:
+            request = RequestFactory().get("/")
+            request.user = coordinator
+            read = case_selectors.get_case_for_page(request, case.pk)
+        else:
+            read = case_selectors.get_case_for_user(coordinator, case.pk, write=write)
+        with CaptureQueriesContext(connection) as queries:
+            (described,) = subjects.describe_cases([read])
+        assert len(queries) == 0
+        assert described == _orm({case.pk})[case.pk]
+        assert described.protected is (case is cases.p)
+
+
+def test_a_case_read_without_its_facts_is_described_by_the_query(cases):
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.models import Case
+
+    plain = Case.objects.get(pk=cases.p.pk)
+    with CaptureQueriesContext(connection) as queries:
+        (described,) = subjects.describe_cases([plain])
+    assert len(queries) == 1
+    assert described == _orm({cases.p.pk})[cases.p.pk] and described.protected
