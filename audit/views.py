@@ -83,7 +83,7 @@ def _filters(request) -> tuple[LogFilterForm, review.LogFilters]:
     form = LogFilterForm(
         request.GET or None,
         units=Unit.objects.filter(is_active=True),
-        users=User.objects.filter(is_active=True).order_by("first_name", "last_name"),
+        users=User.objects.all(),
         find_case=lambda number: subjects().find_case_id_for_auditor(request.user, number),
     )
     if form.is_bound and form.is_valid():
@@ -93,7 +93,7 @@ def _filters(request) -> tuple[LogFilterForm, review.LogFilters]:
             end=d["end"],
             unit_id=d["unit"].pk if d["unit"] else None,
             how=d["how"],
-            user_id=d["user"].pk if d["user"] else None,
+            user_id=form.reader().pk if form.reader() else None,
             person_id=d["person"],
             case_id=d["case"],
             flagged=d["flagged"],
@@ -131,11 +131,18 @@ def log(request):
         rows = review.named(review.flag(list(page.object_list)), request.user)
     query = request.GET.copy()
     query.pop("page", None)
+    # "Every user's reads": the same filters without the reader.
+    everyone = query.copy()
+    for name in ("user", "username"):
+        everyone.pop(name, None)
+    reader = form.reader_label() if form.is_bound and form.is_valid() else ""
     return render(
         request,
         "audit/log.html",
         {
             "form": form,
+            "reader": reader,
+            "everyone": everyone.urlencode(),
             "search": search,
             "review_form": ReviewForm(),
             "rows": rows,

@@ -57,32 +57,32 @@ def test_the_options_are_djangos_read_with_one_ordinary_query_each(org):
 # --- Long lists read and written as rows (bokvar.forms.RowChoiceField) ------------------
 
 
-def _log_forms(data):
-    """The access log's filter form, and the same form with Django's own model choice
-    fields and select (instances, option dictionaries, the option template)."""
+def _row_forms(data):
+    """The case list's filter form offering every unit and every active member of staff
+    (long lists: its options read and written as rows), and the same form with Django's
+    own model choice fields and select (instances, option dictionaries, the option
+    template). The access log's filter offered every member of staff so until the
+    twenty-first round, when it came to name the reader by username instead."""
     from django import forms as django_forms
 
-    from audit.forms import LogFilterForm
     from bokvar.models import User
 
     def form():
-        return LogFilterForm(
+        return CaseFilterForm(
             data,
             units=Unit.objects.filter(is_active=True),
-            users=User.objects.filter(is_active=True).order_by("first_name", "last_name"),
-            find_case=lambda number: None,
+            staff=User.objects.filter(is_active=True).order_by("first_name", "last_name"),
         )
 
     ours, django = form(), form()
 
-    def reader(obj):
-        name = obj.get_full_name()
-        return f"{name} ({obj.username})" if name else obj.username
+    def staff(obj):
+        return obj.get_full_name() or obj.username
 
-    for name, label in (("unit", str), ("user", reader)):
+    for name, label in (("unit", str), ("assignee", staff)):
         mine = ours.fields[name]
         theirs = django_forms.ModelChoiceField(
-            queryset=mine.queryset, required=False, label=mine.label
+            queryset=mine.queryset, required=False, label=mine.label, empty_label=mine.empty_label
         )
         theirs.label_from_instance = label
         django.fields[name] = theirs
@@ -91,7 +91,7 @@ def _log_forms(data):
 
 @pytest.mark.parametrize(
     "data",
-    [None, {}, "chosen", {"user": "999999999", "unit": "x"}],
+    [None, {}, "chosen", {"assignee": "999999999", "unit": "x"}],
     ids=["unbound", "nothing chosen", "chosen", "refused"],
 )
 def test_row_choices_write_exactly_djangos_markup(org, data):
@@ -101,35 +101,36 @@ def test_row_choices_write_exactly_djangos_markup(org, data):
     UserFactory(username="odd", first_name='<Åsa & "Co">', last_name="Ö'Neill")
     UserFactory(username="nameless", first_name="", last_name="")
     if data == "chosen":
-        data = {"user": str(org.users["caseworker"].pk), "unit": str(org.district.units.first().pk)}
-    ours, django = _log_forms(data)
+        data = {
+            "assignee": str(org.users["caseworker"].pk),
+            "unit": str(org.district.units.first().pk),
+        }
+    ours, django = _row_forms(data)
     assert ours.is_bound is django.is_bound
     if ours.is_bound:
         assert ours.is_valid() is django.is_valid()
         assert ours.errors == django.errors
-    for name in ("unit", "user"):
+    for name in ("unit", "assignee"):
         with CaptureQueriesContext(connection) as queries:
             html = str(ours[name])
         assert html == str(django[name])
         assert len(queries) == 1 and "DECLARE" not in queries[0]["sql"]
-    user = str(ours["user"])
-    assert "&lt;Åsa &amp; &quot;Co&quot;&gt; Ö&#x27;Neill (odd)" in user
+    user = str(ours["assignee"])
+    assert "&lt;Åsa &amp; &quot;Co&quot;&gt; Ö&#x27;Neill</option>" in user
     assert ">nameless</option>" in user
     # The empty option when nothing is chosen, the chosen one, none for an unknown id.
-    assert user.count(" selected>") == (0 if data and data["user"] == "999999999" else 1)
-    if data and data.get("user") == str(org.users["caseworker"].pk):
+    assert user.count(" selected>") == (0 if data and data["assignee"] == "999999999" else 1)
+    if data and data.get("assignee") == str(org.users["caseworker"].pk):
         assert f'value="{org.users["caseworker"].pk}" selected>' in user
 
 
 def test_a_row_choice_field_still_reads_the_chosen_instance(org):
-    ours, _django = _log_forms({"user": str(org.users["auditor"].pk)})
+    ours, _django = _row_forms({"assignee": str(org.users["auditor"].pk)})
     assert ours.is_valid(), ours.errors
     auditor = org.users["auditor"]
-    assert ours.cleaned_data["user"] == auditor
+    assert ours.cleaned_data["assignee"] == auditor
     # An instance is labelled as its row is (Django's iterator, e.g. `field.choices`).
-    assert ours.fields["user"].label_from_instance(auditor) == (
-        f"{auditor.get_full_name()} ({auditor.username})"
-    )
+    assert ours.fields["assignee"].label_from_instance(auditor) == auditor.get_full_name()
     assert [label for _v, label in ours.fields["unit"].choices][1:] == [
         str(unit) for unit in Unit.objects.filter(is_active=True)
     ]
