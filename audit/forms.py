@@ -56,7 +56,7 @@ class LogFilterForm(forms.Form):
     how = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All"))] + How.choices)
     # The reader by username, or by a row's link (`user`, an id): a list of every member
     # of staff was most of the page at national scale (2,141 options; the page went
-    # from 196 to 71 kB, issue 22). Any account, a closed one too: its reads stay in
+    # from 196 to 41 kB, issue 22). Any account, a closed one too: its reads stay in
     # the log.
     username = forms.CharField(label=_("User (username)"), required=False, max_length=150)
     user: forms.ModelChoiceField[User] = forms.ModelChoiceField(
