@@ -107,3 +107,22 @@ def test_a_case_read_without_its_facts_is_described_by_the_query(cases):
         (described,) = subjects.describe_cases([plain])
     assert len(queries) == 1
     assert described == _orm({cases.p.pk})[cases.p.pk] and described.protected
+
+
+def test_the_case_lists_rows_are_described_without_a_query(cases, org):
+    """The case list's rows (`case_list_of`, the list and its searches) come with what the
+    access log says of each: recording the page's reads takes no query to describe them."""
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.core.selectors import cases as case_selectors
+    from cases.models import Case
+
+    ids = {cases.a.pk, cases.b.pk, cases.p.pk}
+    listed = list(
+        case_selectors.case_list_of(org.users["coordinator"], Case.objects.filter(pk__in=ids))
+    )
+    with CaptureQueriesContext(connection) as queries:
+        described = subjects.describe_cases(listed)
+    assert len(queries) == 0
+    assert {s.case_id: s for s in described} == _orm(ids)
+    assert [s.protected for s in described if s.case_id == cases.p.pk] == [True]

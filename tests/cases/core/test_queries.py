@@ -40,9 +40,10 @@ def test_case_list_is_one_rows_query_plus_the_pager_count_at_any_size(
         assign_perm("cases.view_case", org.users["caseworker2"], case)
     large, sql = _queries(client, reverse("cases:list"))
     assert large == small
-    # Queries whose main table is the case table (navigation badges join it too; the
-    # access log describes the cases shown in one query of its own: not page rows).
-    main = [q.split(" WHERE ")[0] for q in sql if "any_protected" not in q]
+    # Queries whose main table is the case table (navigation badges join it too; where
+    # the access log describes cases by a query of its own, it is not the page's rows:
+    # the list's rows come with what it says of them, `facts_with_the_case`).
+    main = [q.split(" WHERE ")[0] for q in sql if 'AS "any_protected"' not in q]
     rows = [q for q in main if q.startswith('SELECT "cases_case"."id"')]
     # A coordinator's count is of parts one after the other (UNION ALL), in one query.
     counts = [
