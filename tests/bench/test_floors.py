@@ -178,3 +178,37 @@ def test_the_nights_forms_floor_reads_every_choice_the_form_lists(client, settin
     units = Unit.objects.filter(district=cases.a.responsible_unit.district, is_active=True)
     assert kinds["unit"] == units.count() >= 1
     assert kinds["person"] == cases.a.household.members.count() >= 1
+
+
+def test_the_inboxs_floor_reads_both_of_its_lists(org, make_case):
+    """The inbox shows the handovers waiting for the reader's unit and those returned to a
+    unit whose returned handovers they mark read; its floor reads both (until the
+    twenty-first round, the waiting ones alone)."""
+    from collections import Counter
+
+    from bench.scenarios import INBOX_FLOOR
+    from cases.handovers import selectors
+    from cases.handovers.services import deciding
+    from tests.cases.handovers.conftest import send
+
+    adult, income = org.units[Unit.Kind.ADULT], org.units[Unit.Kind.INCOME_SUPPORT]
+    decider = org.users["caseworker2"]
+    # Who marks the adult unit's returned handovers read (its coordinator or lead).
+    (acknowledger,) = [
+        user for user in org.users.values() if adult.pk in selectors.acknowledging_unit_ids(user)
+    ][:1]
+    sent = [
+        send(make_case(unit_kind=Unit.Kind.ADULT), actor=org.users["caseworker"], to_unit=income)
+        for _ in range(3)
+    ]
+    deciding.return_handover(actor=decider, handover_id=sent[0].pk, reason="Fel enhet")
+    # Waiting for the income-support unit; one returned to the adult unit.
+    found = {}
+    for reader, unit in ((decider, income), (acknowledger, adult)):
+        with connection.cursor() as cursor:
+            cursor.execute(INBOX_FLOOR, [unit.pk, reader.pk])
+            kinds = found[unit.pk] = Counter(row[0] for row in cursor.fetchall())
+        waiting = [r for r in selectors.inbox_rows(reader) if r.handover.to_unit_id == unit.pk]
+        assert kinds["waiting"] == len(waiting)
+        assert kinds["returned"] == len(selectors.returned_to(reader))
+    assert found == {income.pk: Counter({"waiting": 2}), adult.pk: Counter({"returned": 1})}
