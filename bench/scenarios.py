@@ -157,8 +157,8 @@ def case_pages(scale: str) -> list[Scenario]:
 # The case page's rows (`cases.case_page.ROWS`), by one hand-written query: the case, its
 # household's people and children, and each list its sections and timeline show. Until
 # the twenty-first round the floor read the case and its people alone (1 to 3 rows) while
-# the page reads and shows every list: at national scale about 160 rows, 72 of them the
-# household's shelter nights. The floor reads each row once: the household's nights once
+# the page reads and shows every list: for the bench's case at national scale 44 rows,
+# 36 of them the household's shelter nights. The floor reads each row once: the nights once
 # (the page reads the year's for its list and every year's for the chain), the newest 15
 # records of each kind of change (the page reads as many, and the record before each).
 # Values are not decrypted and no permission is checked beyond the case's id, as every
