@@ -154,6 +154,32 @@ def case_pages(scale: str) -> list[Scenario]:
     return out
 
 
+# The case page's floor's changes: the newest 15 records of each kind (the page reads
+# as many).
+_CHANGES = (
+    ("change of the case", "cases_historicalcase", "h.id = c.id", "h.status"),
+    ("change of the household", "cases_historicalhousehold", "h.id = c.household_id", "NULL"),
+    (
+        "change of a person",
+        "cases_historicalperson",
+        "h.household_id = c.household_id",
+        "h.given_name",
+    ),
+    (
+        "change of a child",
+        "cases_historicalhouseholdchild",
+        "h.household_id = c.household_id",
+        "NULL",
+    ),
+    ("change of an assignment", "cases_historicalcaseassignment", "h.case_id = c.id", "NULL"),
+)
+_CHANGES_SQL = "".join(
+    f"UNION ALL SELECT * FROM (SELECT '{kind}', h.history_id, CAST(h.history_date AS TEXT), "
+    f"h.history_type, {shown} FROM {table} h JOIN c ON {on} "  # noqa: S608 - the code's own names
+    f"ORDER BY h.history_date DESC LIMIT 15) AS changes_{n}\n"
+    for n, (kind, table, on, shown) in enumerate(_CHANGES)
+)
+
 # The case page's rows (`cases.case_page.ROWS`), by one hand-written query: the case, its
 # household's people and children, and each list its sections and timeline show. Until
 # the twenty-first round the floor read the case and its people alone (1 to 3 rows) while
@@ -163,7 +189,8 @@ def case_pages(scale: str) -> list[Scenario]:
 # records of each kind of change (the page reads as many, and the record before each).
 # Values are not decrypted and no permission is checked beyond the case's id, as every
 # floor. Plain SQL both databases run (the suite runs the scenarios on SQLite too).
-CASE_PAGE_FLOOR = """
+CASE_PAGE_FLOOR = (
+    """
 WITH c AS (SELECT id, number, household_id, opened_on FROM cases_case WHERE id = %s)
 SELECT 'case', c.id, CAST(c.opened_on AS TEXT), c.number, NULL FROM c
 UNION ALL SELECT 'person', p.id, NULL, p.given_name, p.family_name
@@ -188,27 +215,9 @@ UNION ALL SELECT 'intervention', i.id, CAST(i."on" AS TEXT), i.kind, i.note
   FROM cases_intervention i JOIN c ON i.case_id = c.id
 UNION ALL SELECT 'handover', h.id, CAST(h.sent_at AS TEXT), h.status, t.name
   FROM cases_handover h JOIN c ON h.case_id = c.id JOIN bokvar_unit t ON t.id = h.to_unit_id
-UNION ALL SELECT * FROM (SELECT 'change of the case', hc.history_id,
-  CAST(hc.history_date AS TEXT), hc.history_type, hc.status
-  FROM cases_historicalcase hc JOIN c ON hc.id = c.id
-  ORDER BY hc.history_date DESC LIMIT 15) AS case_changes
-UNION ALL SELECT * FROM (SELECT 'change of the household', hh.history_id,
-  CAST(hh.history_date AS TEXT), hh.history_type, NULL
-  FROM cases_historicalhousehold hh JOIN c ON hh.id = c.household_id
-  ORDER BY hh.history_date DESC LIMIT 15) AS household_changes
-UNION ALL SELECT * FROM (SELECT 'change of a person', hp.history_id,
-  CAST(hp.history_date AS TEXT), hp.history_type, hp.given_name
-  FROM cases_historicalperson hp JOIN c ON hp.household_id = c.household_id
-  ORDER BY hp.history_date DESC LIMIT 15) AS people_changes
-UNION ALL SELECT * FROM (SELECT 'change of a child', hk.history_id,
-  CAST(hk.history_date AS TEXT), hk.history_type, NULL
-  FROM cases_historicalhouseholdchild hk JOIN c ON hk.household_id = c.household_id
-  ORDER BY hk.history_date DESC LIMIT 15) AS children_changes
-UNION ALL SELECT * FROM (SELECT 'change of an assignment', ha.history_id,
-  CAST(ha.history_date AS TEXT), ha.history_type, NULL
-  FROM cases_historicalcaseassignment ha JOIN c ON ha.case_id = c.id
-  ORDER BY ha.history_date DESC LIMIT 15) AS assignment_changes
-UNION ALL SELECT 'placement', pl.id, CAST(pl.start_on AS TEXT), ap.address, pl.outcome
+"""
+    + _CHANGES_SQL
+    + """UNION ALL SELECT 'placement', pl.id, CAST(pl.start_on AS TEXT), ap.address, pl.outcome
   FROM housing_placement pl JOIN c ON pl.case_id = c.id
   JOIN housing_apartment ap ON ap.id = pl.apartment_id
 UNION ALL SELECT 'cost', ci.id, CAST(ci."on" AS TEXT), CAST(ci.amount AS TEXT), ci.note
@@ -220,6 +229,7 @@ UNION ALL SELECT 'referral', rf.id, CAST(rf.proposed_on AS TEXT), rf.status, pa.
   FROM partners_referral rf JOIN c ON rf.case_id = c.id
   JOIN partners_partner pa ON pa.id = rf.partner_id
 """
+)
 
 
 def case_page_floor_params(case_id: int) -> list:
