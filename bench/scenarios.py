@@ -590,6 +590,8 @@ def handover_inbox(scale: str) -> list[Scenario]:
         .order_by("id")
         .first()
     )
+    if caseworker is None:
+        raise RuntimeError("no caseworker of the unit with the most pending handovers")
     return [
         _page(
             f"handover inbox ({busiest['n']} pending)",
