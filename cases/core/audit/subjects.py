@@ -19,8 +19,11 @@ from ..selectors.cases import PROTECTED_WITH_THE_CASE
 from ..selectors.people import any_member_protected, granted_person_ids, persons_visible_q
 
 # --- Who a read concerns (the access log) -------------------------------------------------
-# Loaded here, not taken from what a view happened to select: a case is described the same
-# whichever page read it, and a list costs the same few queries whatever its length.
+# Loaded here, not taken from whatever a view happened to select: a case is described the
+# same whichever page read it, and a list costs the same few queries whatever its length.
+# The one exception is a page whose own statement reads the same facts by the same
+# expressions (`selectors.cases.facts_with_the_case`, `_facts_read_with` below): a case's
+# page and forms, and the case list; they are taken from its read instead of read again.
 
 
 def _case_facts(case_ids: list[int]) -> QuerySet[Case, Any]:
