@@ -9,6 +9,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from .core import audit as core_audit
         from .core import identity
+        from .core.selectors import permissions
         from .core.services import households
         from .evictions import audit as evictions_audit
         from .evictions import selectors as evictions_selectors
@@ -21,6 +22,7 @@ class CasesConfig(AppConfig):
         evictions_audit.register()
         handovers_audit.register()
         identity.register_blind_indexes()
+        permissions.connect()
         evictions_selectors.register_blind_indexes()
         # Evictions sits above the core: a child added to a household with a close
         # eviction date is flagged at once (the core's one hook, see households).

@@ -400,6 +400,12 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Generator[
 
     with django_db_blocker.unblock():
         become_application()
+        # The permission ids a process reads once (cases.core.selectors.permissions): a
+        # worker's database may be a copy made without migrating it, so no post_migrate
+        # read them here. Read now, no test's counted queries depend on its order.
+        from cases.core.selectors.permissions import permission_id
+
+        permission_id("view_case")
     yield
     with django_db_blocker.unblock():
         SHARED.close_layers()

@@ -63,6 +63,22 @@ def test_is_constant_writes_the_codes_constant_into_the_text_and_nothing_else(ca
             list(Person.objects.filter(protected_identity__is_constant=bad))
 
 
+def test_is_constant_writes_an_int_as_digits_for_an_integer_column_only(cases):
+    """An id the code read (a permission's, `cases.core.selectors.permissions`) is
+    written as digits for an integer column or a relation to one; not a bool, not a
+    string of digits, not for a text column."""
+    person = Person.objects.order_by("pk").first()
+    with CaptureQueriesContext(connection) as ctx:
+        found = list(Person.objects.filter(pk__is_constant=person.pk))
+        by_relation = list(Person.objects.filter(household__is_constant=person.household_id))
+    assert found == [person] and person in by_relation
+    assert f'"cases_person"."id" = {person.pk}' in ctx.captured_queries[0]["sql"]
+    assert f'"household_id" = {person.household_id}' in ctx.captured_queries[1]["sql"]
+    for bad in (True, str(person.pk), 1.0):
+        with pytest.raises(ValueError, match="constant of the code"):
+            list(Person.objects.filter(pk__is_constant=bad))
+
+
 def test_sights_hidden_people_name_the_constant_and_nothing_else_does(org, cases):
     """`Sight`'s own statement writes "not protected" as a constant; who is hidden is the
     same as by the bound parameter. `hidden_people`, which larger statements embed (the

@@ -22,22 +22,19 @@ from ...models import (
     ProtectedIdentity,
 )
 from .kept import KeptAll
+from .permissions import permission_id
 from .rows import CaseRows
 
 PROTECTED_PLACEHOLDER = _("Protected identity")
 
 
-def object_perm(codename: str, *, constant: bool = False) -> dict[str, str]:
-    """Filter on a cases permission by codename. (Not cached by id: permission rows are
-    recreated when a database is flushed, so a cached id would silently go stale.)
-    `constant`: the codename and the app written into the statement's text
-    (`bokvar.lookups.IsConstant`), for a statement run on its generic plan, which then
-    knows they name one permission (`cases.core.selectors.cases._case_filter`)."""
+def object_perm(codename: str, *, constant: bool = False) -> dict[str, int]:
+    """Filter on a cases permission, by its id (`permissions.permission_id`).
+    `constant`: the id written into the statement's text (`bokvar.lookups.IsConstant`),
+    for a statement run on its generic plan, which then knows it names one permission
+    (`cases.core.selectors.cases._case_filter`)."""
     suffix = "__is_constant" if constant else ""
-    return {
-        f"permission__codename{suffix}": codename,
-        f"permission__content_type__app_label{suffix}": "cases",
-    }
+    return {f"permission_id{suffix}": permission_id(codename)}
 
 
 def granted_person_ids(user: User) -> QuerySet[PersonUserObjectPermission, Any]:
