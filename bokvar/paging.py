@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, cast
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
@@ -50,10 +50,7 @@ class CappedPaginator(Paginator[Any]):
                 raise TypeError("to_count is needed with rows that are not a queryset")
             to_count = object_list
         self._to_count = to_count
-        try:
-            self.asked = max(1, int(str(asked)))
-        except ValueError:
-            self.asked = 1  # "last", garbage: the first page, as get_page does
+        self.asked = _number(asked)
         self.cap = cap
         self.count_window = count_window or _orm_count
         # Whether there are more rows than counted (the total is "more than" `count`).
@@ -75,8 +72,35 @@ class CappedPaginator(Paginator[Any]):
         self.more = ahead > self.cap
         return int(start + min(ahead, self.cap))
 
+    def get_page(self, number: Any) -> Page[Any]:
+        """The page asked for, its rows read first. A page holding fewer rows than a page
+        holds ends the list, so the list's count is the page's start and its rows, known
+        without a statement: an identity-number search finds a case or two, and counting
+        them took as much planning as reading them (1.3 of 3.7 ms of PostgreSQL time at
+        national scale, issue 22, the twenty-second round). A full page is counted as
+        before, when the page asks how many there are; an empty page past the start is
+        an old link, which lands on the last page (`Paginator.get_page`)."""
+        asked = _number(number)
+        if asked != self.asked:  # the count's window starts at the page made for
+            raise ValueError(f"page {number!r} asked of a pager made for page {self.asked}")
+        start = (asked - 1) * self.per_page
+        rows = list(self.object_list[start : start + self.per_page])
+        if not rows and start > 0:
+            return super().get_page(number)
+        if len(rows) < self.per_page:
+            self.__dict__["count"] = start + len(rows)  # the cached property, known
+        return Page(rows, asked, self)
+
     def _ids(self) -> QuerySet[Any]:
         return self.to_count.order_by().values("pk")
+
+
+def _number(asked: object) -> int:
+    """A page's number as `Paginator.get_page` takes it: "last" or garbage is the first."""
+    try:
+        return max(1, int(str(asked)))
+    except ValueError:
+        return 1
 
 
 def _orm_count(ids: Callable[[], QuerySet[Any]], window: slice) -> int:

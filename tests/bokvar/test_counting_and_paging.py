@@ -105,6 +105,34 @@ def test_the_count_is_one_bounded_query(users):
     assert "LIMIT 6 OFFSET 3" in ctx.captured_queries[0]["sql"]
 
 
+def test_a_page_short_of_full_ends_the_list_and_needs_no_count(users):
+    """Its rows are read first: fewer than a page holds, and the count is its start and
+    its rows, without a statement of its own (issue 22, the twenty-second round)."""
+    every = list(User.objects.order_by("id")[:7])
+    seven = User.objects.order_by("id")[:7]  # not read yet
+    for rows, asked, want, pages in ((seven, "3", every[6:], 3), (seven[:2], "1", every[:2], 1)):
+        with CaptureQueriesContext(connection) as ctx:
+            pager = CappedPaginator(rows, 3, asked=asked, cap=10)
+            page = pager.get_page(asked)
+            assert list(page.object_list) == want
+            assert not page.has_next() and not pager.more and pager.num_pages == pages
+        assert len(ctx) == 1, ctx.captured_queries
+    with CaptureQueriesContext(connection) as ctx:
+        empty = CappedPaginator(User.objects.none(), 3, asked=None).get_page(None)
+    assert empty.number == 1 and list(empty.object_list) == [] and empty.paginator.count == 0
+    assert len(ctx) == 0
+
+
+def test_a_full_page_is_still_counted_and_one_number_is_asked(users):
+    with CaptureQueriesContext(connection) as ctx:
+        pager = _pager("2", cap=5)
+        page = pager.get_page("2")
+        assert len(page.object_list) == 3 and page.has_next() and pager.count == 8
+    assert len(ctx) == 2 and "LIMIT 6 OFFSET 3" in ctx.captured_queries[1]["sql"]
+    with pytest.raises(ValueError, match="page '3' asked of a pager made for page 2"):
+        _pager("2").get_page("3")
+
+
 def test_values_that_need_quoting_are_counted_as_the_orm_counts(org):
     # The badges' statement binds values of every kind, on the server where statements
     # are prepared: quotes, a percent sign, a date, a list of ids.
@@ -182,4 +210,3 @@ def test_without_prepared_statements_nothing_is_set():
         with generic_plan(fake, connection.alias):
             pass
     fake.execute.assert_not_called()
-

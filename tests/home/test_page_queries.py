@@ -120,7 +120,15 @@ def _search_counts(org) -> list[int]:
     return [len(ctx), _count(client, posted["Location"])]
 
 
-def test_every_page_makes_at_most_twenty_queries_whatever_the_data(org, make_case):
+def test_every_page_makes_at_most_twenty_queries_whatever_the_data(org, make_case, monkeypatch):
+    # Pages of one row, full with the little data too: a page short of full ends its
+    # list, and its pager needs no count (bokvar.paging); a full one counts, by one
+    # query whatever the data.
+    from audit import views as audit_views
+    from cases.core.views import cases as case_views
+
+    monkeypatch.setattr(audit_views, "PAGE_SIZE", 1)
+    monkeypatch.setattr(case_views, "PAGE_SIZE", 1)
     landlord = register_landlord(
         actor=org.users["admin"], kind=Landlord.Kind.HOUSING_COMPANY, name="Familjebostäder"
     )

@@ -203,8 +203,12 @@ def test_the_pagers_count_is_the_orms_and_kept(org, make_case):
     assert len(case_selectors._CASE_COUNT.statements) == before
 
 
-def test_the_case_list_page_counts_through_it(org, make_case, client):
-    """The page's "n cases" caption comes from the kept count (the pager's hook)."""
+def test_the_case_list_page_counts_through_it(org, make_case, client, monkeypatch):
+    """The page's "n cases" caption comes from the kept count (the pager's hook), where
+    the page is full (a page short of full is its list's end: `CappedPaginator`)."""
+    from cases.core.views import cases as case_views
+
+    monkeypatch.setattr(case_views, "PAGE_SIZE", 2)
     for n in range(3):
         make_case(unit_kind=Unit.Kind.ADULT, people=[person("Sida", f"Fallsson{n}")])
     coordinator = org.users["coordinator"]

@@ -183,7 +183,9 @@ def test_search_costs_the_same_queries_however_many_people_match(client, org, ma
         make_case(people=[person("Anna", "Bergström"), person(f"Anna{n}", "Bergström")])
         make_case(people=[person("Anna", f"Ekström{n}")])
     assert len(_found(org.users["coordinator"], "anna bergström")) == 26
-    assert count() == small
+    # One more: with more matches than a page holds, the pager counts them (with one
+    # match, the page short of full was the list's end; bokvar.paging).
+    assert count() == small + 1
 
 
 def test_rebuild_moves_the_tokens_to_the_new_key_and_search_works_throughout(
