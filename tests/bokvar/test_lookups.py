@@ -58,7 +58,11 @@ def test_is_constant_writes_the_codes_constant_into_the_text_and_nothing_else(ca
     assert hidden == set(Person.objects.exclude(protected_identity=ProtectedIdentity.NONE))
     assert hidden  # the fixture holds a protected person
     assert "= 'none'" in ctx.captured_queries[0]["sql"]
-    for bad in ("none' OR '1'='1", "None", "", 1):
+    with CaptureQueriesContext(connection) as ctx:
+        numbered = set(Person.objects.exclude(personal_number_bidx__is_constant=""))
+    assert numbered == set(Person.objects.exclude(personal_number_bidx=""))
+    assert "\"personal_number_bidx\" = '')" in ctx.captured_queries[0]["sql"]
+    for bad in ("none' OR '1'='1", "None", " ", "''", 1):
         with pytest.raises(ValueError, match="constant of the code"):
             list(Person.objects.filter(protected_identity__is_constant=bad))
 

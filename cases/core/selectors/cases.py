@@ -361,15 +361,15 @@ def terms_condition(user: User, terms: SearchTerms) -> Q:
         # grants give them, on the planner's estimate of two (5.5 ms a statement at
         # national scale, issue 22). Not for a coordinator, whose list is read from their
         # district's cases: there the array made the search 2-4 ms slower (measured A/B).
-        found = Person.objects.filter(
-            persons_visible_q(user), personal_number_bidx__in=list(terms.values)
-        ).values("household_id")
+        found = Person.objects.filter(persons_visible_q(user), _numbered(terms.values)).values(
+            "household_id"
+        )
         return Q(household_id__any_of_array=ArraySubquery(found)) & ~Q(Exists(hidden))
     matches = Person.objects.filter(household_id=OuterRef("household_id")).filter(
         persons_visible_q(user)
     )
     if terms.kind == "identity number":
-        matches = matches.filter(personal_number_bidx__in=list(terms.values))
+        matches = matches.filter(_numbered(terms.values))
     else:
         start = 0
         for count in terms.words:
@@ -381,6 +381,17 @@ def terms_condition(user: User, terms: SearchTerms) -> Q:
                 )
             )
     return Q(Exists(matches)) & ~Q(Exists(hidden))
+
+
+def _numbered(values: tuple[str, ...]) -> Q:
+    """People whose identity number's blind index is one of `values`, with the condition
+    of the index that finds them written out: `person_personal_number_unique` is partial
+    (numbers only, not the blank), and PostgreSQL uses a partial index in a generic plan
+    only where the statement names its condition (bokvar.lookups.IsConstant). Without
+    it, an identity-number search on its generic plan read every person: 45,000 buffers
+    and 170 ms at national scale, against 0.6 ms with it (issue 22, the twenty-second
+    round). The same people: a blind index is never the blank."""
+    return Q(personal_number_bidx__in=list(values)) & ~Q(personal_number_bidx__is_constant="")
 
 
 def case_list(user: User, filters: CaseFilters) -> QuerySet[Case]:
@@ -498,7 +509,8 @@ class CaseListPages:
             return _CASE_LIST.all(
                 None if key is None else (key, self.filters, page.start, page.stop), build
             )
-        return _SEARCH_LIST.all_bound(
+        kept = _NUMBER_SEARCH_LIST if search.kind == "identity number" else _SEARCH_LIST
+        return kept.all_bound(
             None if key is None else (key, page.start, page.stop),
             lambda values: build(search.with_values(values)),
             search.values,
@@ -542,6 +554,13 @@ _CASE_COUNT = KeptCount()
 # A search's list and count, kept by its shape with its values bound (`CaseListPages._key`).
 _SEARCH_LIST = KeptAll()
 _SEARCH_COUNT = KeptCount()
+# An identity-number search's page on its generic plan, planned once a connection: its
+# custom plans took 2.2-4.3 ms of planning for 0.4-0.9 ms of execution at national
+# scale, the generic plan 0.6-0.7 ms in all (issue 22, the twenty-second round;
+# docs/performance.md). Its count is rare (a page of 25 cases of one or two households)
+# and stays on custom plans. A name search's words give other plans: not measured, kept
+# custom.
+_NUMBER_SEARCH_LIST = KeptAll(generic=True)
 
 
 def case_list_for_pager(

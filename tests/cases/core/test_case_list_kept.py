@@ -6,6 +6,7 @@ nor its blind indexes, stays in the process's memory."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from bokvar.models import Unit
 from cases.core.selectors import cases as case_selectors
@@ -23,6 +24,7 @@ STORES = (
     case_selectors._CASE_COUNT,
     case_selectors._SEARCH_LIST,
     case_selectors._SEARCH_COUNT,
+    case_selectors._NUMBER_SEARCH_LIST,
 )
 
 
@@ -126,7 +128,71 @@ def test_every_search_gets_the_orms_page_and_count(org, make_case):
     # Not vacuous: each identity number, case number and name found its own cases.
     assert all(any(q == f for f, _pk in found) for q in searches[:9] if q != "Ingen Alls")
     assert case_selectors._SEARCH_LIST.statements and case_selectors._SEARCH_COUNT.statements
+    assert case_selectors._NUMBER_SEARCH_LIST.statements  # identity numbers' pages
     assert not case_selectors._CASE_LIST.statements  # (no list without a search was read)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements")
+def test_an_identity_number_searchs_page_runs_on_its_generic_plan(org, make_case):
+    """An identity-number search's page is read on its generic plan (planned once a
+    connection), which finds the person by the index of identity numbers: its statement
+    names the index's condition (`_numbered`). Every reader gets the ORM's page, and the
+    session's plan mode is reset after."""
+    from tests.prepared_plans import prepared_plans
+
+    build_cases(make_case)
+    readers = [org.users[name] for name in READERS]
+    want = {
+        (user.pk, q): _seen(_the_orms_page(user, CaseFilters(q=q), slice(0, 25)))
+        for user in readers
+        for q in SEARCHED
+    }
+    like = 'SELECT "cases_case"."id"%"personal_number_bidx" = \'\')%'
+    plans = []
+    for _ in range(3):  # compiled and prepared; then twice on what is prepared
+        plans.append(prepared_plans(like))
+        for user in readers:
+            for q in SEARCHED:
+                pages, _ = case_list_for_pager(user, CaseFilters(q=q))
+                assert _seen(pages[0:25]) == want[(user.pk, q)], (user.username, q)
+    plans.append(prepared_plans(like))
+    statements = case_selectors._NUMBER_SEARCH_LIST.statements.values()
+    assert all("\"personal_number_bidx\" = '')" in statement.sql for statement in statements)
+    # Each run after the first round on the statements' generic plans, none on a custom
+    # one (the ORM's own runs of the same text, above, were planned for their values).
+    (_, _), (first, _), (second, _), (last, mode) = plans
+    runs = len(readers) * len(SEARCHED)
+    for earlier, later in ((first, second), (second, last)):
+        assert sum(row[0] for row in later) - sum(row[0] for row in earlier) == runs
+        assert [row[1] for row in later] == [row[1] for row in earlier]
+    assert mode == "auto"
+    # The generic plan of each, made afresh with the prepared statement's parameter types.
+    # A few people in the test database: scanning them all may well be cheaper, so scans
+    # are made the planner's last resort; the index is then taken where the generic plan
+    # may use it, and only there (without the condition: "Seq Scan on cases_person").
+    values = case_selectors.search_terms(SEARCHED[0]).values
+    for statement in statements:
+        count = statement.sql.count("%s")
+        numbered = statement.sql.replace("%s", "${}").format(*range(1, count + 1))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT parameter_types FROM pg_prepared_statements WHERE statement = %s",
+                [numbered],
+            )
+            (types,) = cursor.fetchone()
+            cursor.execute(f"PREPARE numbered_search ({', '.join(types)}) AS {numbered}")
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+            cursor.execute("SET enable_seqscan = off")
+            try:
+                explain = f"EXPLAIN EXECUTE numbered_search({', '.join(['%s'] * count)})"
+                cursor.execute(connection.ops.compose_sql(explain, statement.bound(values)))
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            finally:
+                cursor.execute("RESET plan_cache_mode")
+                cursor.execute("RESET enable_seqscan")
+                cursor.execute("DEALLOCATE numbered_search")
+        assert "person_personal_number_unique" in plan
+        assert "Seq Scan on cases_person " not in plan, plan
 
 
 def test_a_search_keeps_no_word_and_is_compiled_once_a_shape(org, make_case):
