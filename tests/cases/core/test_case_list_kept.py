@@ -73,6 +73,40 @@ def test_every_reader_and_filter_gets_the_orms_page(org, make_case):
     assert len(coordinator_pages[0:25]) >= 6  # not vacuous
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements")
+def test_the_pages_run_on_their_generic_plans(org, make_case):
+    """Each page of the list is read on its statement's generic plan, planned once a
+    connection (issue 22, the twenty-second round): after the statements are prepared,
+    every run adds a generic run and no custom plan, for every reader and filter, each
+    getting the ORM's page; the session's plan mode is reset after."""
+    from tests.prepared_plans import prepared_plans
+
+    build_cases(make_case)
+    readers = [org.users[name] for name in READERS]
+    filter_sets = [CaseFilters(), CaseFilters(status=Case.Status.OPEN)]
+    want = {
+        (user.pk, filters): _seen(_the_orms_page(user, filters, slice(0, 2)))
+        for user in readers
+        for filters in filter_sets
+    }
+    like = 'SELECT "cases_case"."id", "cases_case"."number"%LIMIT 2)%'
+    plans = []
+    for _ in range(3):  # compiled and prepared; then twice on what is prepared
+        plans.append(prepared_plans(like))
+        for user in readers:
+            for filters in filter_sets:
+                pages, _ = case_list_for_pager(user, filters)
+                assert _seen(pages[0:2]) == want[(user.pk, filters)], (user.username, filters)
+    plans.append(prepared_plans(like))
+    (_, _), (first, _), (second, _), (last, mode) = plans
+    runs = len(readers) * len(filter_sets)
+    for earlier, later in ((first, second), (second, last)):
+        assert sum(row[0] for row in later) - sum(row[0] for row in earlier) == runs
+        assert [row[1] for row in later] == [row[1] for row in earlier]
+    assert mode == "auto"
+    assert any(want.values())  # not vacuous
+
+
 def test_a_new_case_shows_at_once(org, make_case):
     coordinator = org.users["coordinator"]
     make_case(unit_kind=Unit.Kind.ADULT, people=[person("Första", "Fallsson")])
