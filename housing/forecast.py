@@ -542,14 +542,14 @@ def case_forecast(
 ) -> Forecast | None:
     """`forecasts_for_cases` for one case the page has read already, from its rows and
     no query: `nights`, the household's nights of the year up to `as_of` that the reader
-    may see, annotated by `case_nights` (`owner`, `open_case`, `placed`); `cost_items`,
+    may see, annotated by `case_nights` (`owner`, `placed`); `cost_items`,
     the case's items of the year; `placements`, all the case's placements. None when the
     case was not active in the year up to `as_of` (as `forecasts` leaves it out)."""
     as_of = min(as_of, date(year, 12, 31))
     jan1 = date(year, 1, 1)
     if case.opened_on > as_of or (case.closed_on is not None and case.closed_on < jan1):
         return None
-    # `owner`, `open_case` and `placed` are the annotations of `case_nights`.
+    # `owner` and `placed` are the annotations of `case_nights`.
     own = [n for n in nights if getattr(n, "owner", None) == case.pk and jan1 <= n.night <= as_of]
     items = [i for i in cost_items if jan1 <= i.on <= as_of]
     nights_sum = {
@@ -559,7 +559,7 @@ def case_forecast(
                 (
                     n.cost
                     for n in own
-                    if getattr(n, "open_case", None) is not None and not getattr(n, "placed", False)
+                    if _open_on(case, n.night) and not getattr(n, "placed", False)
                 ),
                 ZERO,
             ),
@@ -586,13 +586,26 @@ def case_forecast(
     return _forecast(row, nights_sum, others, so_far_placed, still_to_pay, year=year, as_of=as_of)
 
 
+def _open_on(case: Case, night: date) -> bool:
+    """Whether a night that belongs to `case` fell while it was open: the nights query's
+    "a case was open that night" (`open_case` is not null, `forecasts_for_cases`) for its
+    own nights. A night belongs to the case open that night where there is one, and only
+    otherwise to a case opened later or closed before (`night_case_ids`): so of the
+    case's own nights, those of an open case are those within its own dates."""
+    return case.opened_on <= night and (case.closed_on is None or night <= case.closed_on)
+
+
 def case_nights(user: User, household_id, *, year: int, as_of: date):
     """The household's (`household_id`: its id or a reference to it) shelter nights of the
     year up to `as_of` that `user` may see (a
     protected person's only to those granted them), each with the case it belongs to
-    (`owner`), the case open that night (`open_case`) and whether the household was
-    placed then (`placed`): what `case_forecast` and the case's list of nights need."""
-    open_case, owner = night_case_ids(as_of)
+    (`owner`) and whether the household was placed then (`placed`): what `case_forecast`
+    and the case's list of nights need. Not the case open that night: its subquery is
+    the first of `owner`'s, and PostgreSQL ran it twice for every night (the case page's
+    lists statement read 640 buffers for the bench's case at national scale, 496
+    without it; issue 22, the twenty-second round). `_open_on` answers it for a case's
+    own nights."""
+    _open_case, owner = night_case_ids(as_of)
     in_apartment = _placed()
     return (
         ShelterNight.objects.filter(
@@ -601,7 +614,7 @@ def case_nights(user: User, household_id, *, year: int, as_of: date):
             night__lte=as_of,
         )
         .filter(people_selectors.persons_visible_q(user, prefix="person__"))
-        .annotate(open_case=open_case, owner=owner, placed=in_apartment)
+        .annotate(owner=owner, placed=in_apartment)
         .select_related("shelter")
         .order_by("-night", "-id")
     )

@@ -361,3 +361,43 @@ def test_comparison_counts_only_the_viewers_district(
         ).current.nights
         == 0
     )
+
+
+def test_the_case_pages_forecast_is_the_lists_for_nights_before_the_case_opened(
+    org, cases, shelter, coordinator
+):
+    """The case page's forecast (`case_forecast`, from its rows) and the lists'
+    (`forecasts`, by query) agree where nights fell before the case opened and while it
+    was open: only the nights while it was open set the rate for the rest of the year.
+    (`case_nights` reads no "case open that night": its own nights answer it from the
+    case's dates, `forecast._open_on`.)"""
+    from housing import nights
+    from housing.forecast import _open_on, case_forecast, case_nights
+
+    case = cases.a
+    _open(case, date(2025, 3, 1))
+    case.refresh_from_db()
+    for first in (date(2025, 2, 10), date(2025, 4, 1)):
+        nights.register_range(
+            actor=coordinator,
+            person=case.household.head,
+            shelter=shelter,
+            first=first,
+            last=first.replace(day=first.day + 2),
+            paying_unit=org.units["adult"],
+        )
+    as_of = date(2025, 9, 30)
+    rows = list(case_nights(coordinator, case.household_id, year=2025, as_of=as_of))
+    assert len(rows) == 6 and {row.owner for row in rows} == {case.pk}
+    assert [_open_on(case, row.night) for row in rows].count(True) == 3
+    [want] = selectors.forecasts(coordinator, year=2025, as_of=as_of, case_ids=[case.pk])
+    got = case_forecast(case, year=2025, as_of=as_of, nights=rows, cost_items=[], placements=[])
+    assert got is not None
+    assert (got.shelter_cost, got.so_far, got.forecast) == (
+        want.shelter_cost,
+        want.so_far,
+        want.forecast,
+    )
+    # Six nights at 400 so far; the three of April over 1 Mar-30 Sep (214 days) go on
+    # for 1 Oct-31 Dec (92 days): 1,200 x 92 / 214 = 515.89; 2,400 + 515.89.
+    assert (got.shelter_cost, got.forecast) == (Decimal("2400"), Decimal("2915.89"))
