@@ -228,6 +228,11 @@ UNION ALL SELECT 'night', n.id, CAST(n.night AS TEXT), sh.name, CAST(n.cost AS T
 UNION ALL SELECT 'referral', rf.id, CAST(rf.proposed_on AS TEXT), rf.status, pa.name
   FROM partners_referral rf JOIN c ON rf.case_id = c.id
   JOIN partners_partner pa ON pa.id = rf.partner_id
+UNION ALL SELECT 'household case', hc.id, CAST(hc.opened_on AS TEXT),
+  CAST(hc.closed_on AS TEXT), NULL FROM cases_case hc JOIN c ON hc.household_id = c.household_id
+UNION ALL SELECT 'household placement', hp.id, CAST(hp.start_on AS TEXT),
+  CAST(hp.end_on AS TEXT), NULL
+  FROM housing_placement hp JOIN c ON hp.household_id = c.household_id
 """
 )
 

@@ -542,14 +542,14 @@ def case_forecast(
 ) -> Forecast | None:
     """`forecasts_for_cases` for one case the page has read already, from its rows and
     no query: `nights`, the household's nights of the year up to `as_of` that the reader
-    may see, annotated by `case_nights` (`owner`, `placed`); `cost_items`,
+    may see, with `own_nights`' `owner` and `placed`; `cost_items`,
     the case's items of the year; `placements`, all the case's placements. None when the
     case was not active in the year up to `as_of` (as `forecasts` leaves it out)."""
     as_of = min(as_of, date(year, 12, 31))
     jan1 = date(year, 1, 1)
     if case.opened_on > as_of or (case.closed_on is not None and case.closed_on < jan1):
         return None
-    # `owner` and `placed` are the annotations of `case_nights`.
+    # `owner` and `placed`: `own_nights`'.
     own = [n for n in nights if getattr(n, "owner", None) == case.pk and jan1 <= n.night <= as_of]
     items = [i for i in cost_items if jan1 <= i.on <= as_of]
     nights_sum = {
@@ -597,16 +597,15 @@ def _open_on(case: Case, night: date) -> bool:
 
 def case_nights(user: User, household_id, *, year: int, as_of: date):
     """The household's (`household_id`: its id or a reference to it) shelter nights of the
-    year up to `as_of` that `user` may see (a
-    protected person's only to those granted them), each with the case it belongs to
-    (`owner`) and whether the household was placed then (`placed`): what `case_forecast`
-    and the case's list of nights need. Not the case open that night: its subquery is
-    the first of `owner`'s, and PostgreSQL ran it twice for every night (the case page's
-    lists statement read 640 buffers for the bench's case at national scale, 496
-    without it; issue 22, the twenty-second round). `_open_on` answers it for a case's
-    own nights."""
-    _open_case, owner = night_case_ids(as_of)
-    in_apartment = _placed()
+    year up to `as_of` that `user` may see (a protected person's only to those granted
+    them), newest first: what `case_forecast` and the case's list of nights need, once
+    `own_nights` has told each one's case and whether the household was placed then.
+
+    Those two were correlated subqueries of this statement (`night_case_ids`, `_placed`),
+    run for every night: the bench case's 36 nights at national scale read 441 of the
+    case page's 640 buffers, the first subquery twice. From the household's cases and
+    placements, which the page reads anyway, Python answers both for a few dozen nights
+    (issue 22, the twenty-second round)."""
     return (
         ShelterNight.objects.filter(
             person__household_id=household_id,
@@ -614,10 +613,52 @@ def case_nights(user: User, household_id, *, year: int, as_of: date):
             night__lte=as_of,
         )
         .filter(people_selectors.persons_visible_q(user, prefix="person__"))
-        .annotate(owner=owner, placed=in_apartment)
         .select_related("shelter")
         .order_by("-night", "-id")
     )
+
+
+# What `own_nights` reads of a household's cases and placements (`CaseRows.values`).
+HOUSEHOLD_CASE = ("id", "opened_on", "closed_on")
+HOUSEHOLD_PLACEMENT = ("start_on", "end_on")
+
+
+def night_owner(
+    cases: Iterable[tuple[int, date, date | None]], night: date, *, as_of: date
+) -> int | None:
+    """`night_case_ids(as_of)`'s owner of a night, from its household's cases (`HOUSEHOLD_
+    CASE` values): the case open that night (the last opened), failing that the next one
+    opened, or the one closed last; only cases opened by `as_of` count."""
+    known = [case for case in cases if case[1] <= as_of]
+    open_then = [c for c in known if c[1] <= night and (c[2] is None or c[2] >= night)]
+    if open_then:
+        return max(open_then, key=lambda c: (c[1], c[0]))[0]
+    later = [c for c in known if c[1] > night]
+    if later:
+        return min(later, key=lambda c: (c[1], c[0]))[0]
+    # Every known case closed before the night here: none has an empty closing date
+    # (where PostgreSQL's descending order would put it first).
+    closed = [c for c in known if c[2] is not None]
+    return max(closed, key=lambda c: (c[2], c[0]))[0] if closed else None
+
+
+def own_nights(
+    nights: Iterable[ShelterNight],
+    *,
+    cases: list[tuple[int, date, date | None]],
+    placements: list[tuple[date, date | None]],
+    as_of: date,
+) -> list[ShelterNight]:
+    """`nights` (`case_nights`' rows), each given `owner` (`night_owner`) and `placed`
+    (the household placed in an apartment that night, `_placed`): the annotations of
+    `forecasts_for_cases`' nights that `case_forecast` reads."""
+    for night in nights:
+        night.owner = night_owner(cases, night.night, as_of=as_of)  # type: ignore[attr-defined]
+        night.placed = any(  # type: ignore[attr-defined]
+            start <= night.night and (end is None or end >= night.night)
+            for start, end in placements
+        )
+    return list(nights)
 
 
 def totals_per_unit(rows: list[Forecast]) -> dict[int, tuple[Decimal, Decimal]]:

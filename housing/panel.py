@@ -9,8 +9,9 @@ from bokvar.roles import CASE_STAFF
 from bokvar.selectors import roles_of
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors.rows import CaseRows
+from cases.models import Case
 
-from . import presenters, selectors
+from . import forecast, presenters, selectors
 from .models import CostItem, Placement
 
 # The case's placements and this year's cost items (`selectors.case_cost_items`), read
@@ -28,8 +29,8 @@ COST_ITEMS = CaseRows(
     related=("category",),
 )
 
-# The household's shelter nights of the year that the reader may see, each with the case
-# it belongs to: the case's list of nights and its forecast come from these.
+# The household's shelter nights of the year that the reader may see: the case's list of
+# nights and its forecast come from these, once each is given its case (`own_nights`).
 NIGHTS = CaseRows(
     "nights",
     lambda request, of: selectors.case_nights(
@@ -54,7 +55,29 @@ HOUSING_MEMBERSHIPS = CaseRows(
     lambda request, of: selectors.housing_memberships(request.user).order_by("id"),
     related=("unit",),
 )
-ROWS = [PLACEMENTS, COST_ITEMS, NIGHTS, CHAIN_NIGHTS, HOUSING_MEMBERSHIPS]
+# The household's cases and placements, all of them (not only those the reader may see):
+# which case a night belongs to, and whether the household was placed that night
+# (`forecast.own_nights`), as the forecasts of the lists and statistics tell it. Read,
+# never shown.
+HOUSEHOLD_CASES = CaseRows(
+    "household_cases",
+    lambda request, of: Case.objects.filter(household_id=of("household_id")).order_by("id"),
+    values=forecast.HOUSEHOLD_CASE,
+)
+HOUSEHOLD_PLACEMENTS = CaseRows(
+    "household_placements",
+    lambda request, of: Placement.objects.filter(household_id=of("household_id")).order_by("id"),
+    values=forecast.HOUSEHOLD_PLACEMENT,
+)
+ROWS = [
+    PLACEMENTS,
+    COST_ITEMS,
+    NIGHTS,
+    CHAIN_NIGHTS,
+    HOUSING_MEMBERSHIPS,
+    HOUSEHOLD_CASES,
+    HOUSEHOLD_PLACEMENTS,
+]
 
 
 def case_panel(request, case) -> dict:
@@ -63,14 +86,19 @@ def case_panel(request, case) -> dict:
     (`selectors.case_forecast`, the same figures as `forecasts` without its queries)."""
     today = timezone.localdate()
     placements = PLACEMENTS.for_page(request, case)
-    nights = NIGHTS.for_page(request, case)
+    nights = forecast.own_nights(
+        NIGHTS.for_page(request, case),
+        cases=HOUSEHOLD_CASES.for_page(request, case),
+        placements=HOUSEHOLD_PLACEMENTS.for_page(request, case),
+        as_of=today,
+    )
     cost_items = COST_ITEMS.for_page(request, case)
     may_write = case_selectors.may_write(request, case)
     # Who may add a cost or a night here may also remove a wrong one.
     may_remove = may_write and roles_of(request.user).has(*CASE_STAFF)
     # The nights that count for this case (each night belongs to one case of the
     # household), newest first: `selectors.case_shelter_nights` from the same rows.
-    case_nights = [n for n in nights if n.owner == case.pk]
+    case_nights = [n for n in nights if getattr(n, "owner", None) == case.pk]
     return {
         "chain": selectors.housing_chain(
             request.user,

@@ -122,6 +122,9 @@ _CASE_PAGE_KINDS = {
     "nights": "night",
     "chain_nights": "night",
     "referrals": "referral",
+    # Read, never shown: each night's case and placement (housing.forecast.own_nights).
+    "household_cases": "household case",
+    "household_placements": "household placement",
 }
 
 

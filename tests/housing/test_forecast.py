@@ -369,8 +369,8 @@ def test_the_case_pages_forecast_is_the_lists_for_nights_before_the_case_opened(
     """The case page's forecast (`case_forecast`, from its rows) and the lists'
     (`forecasts`, by query) agree where nights fell before the case opened and while it
     was open: only the nights while it was open set the rate for the rest of the year.
-    (`case_nights` reads no "case open that night": its own nights answer it from the
-    case's dates, `forecast._open_on`.)"""
+    (No "case open that night" is read for the page: a case's own nights answer it
+    from the case's dates, `forecast._open_on`.)"""
     from housing import nights
     from housing.forecast import _open_on, case_forecast, case_nights
 
@@ -387,7 +387,20 @@ def test_the_case_pages_forecast_is_the_lists_for_nights_before_the_case_opened(
             paying_unit=org.units["adult"],
         )
     as_of = date(2025, 9, 30)
-    rows = list(case_nights(coordinator, case.household_id, year=2025, as_of=as_of))
+    from cases.models import Case
+    from housing.forecast import HOUSEHOLD_CASE, HOUSEHOLD_PLACEMENT, own_nights
+
+    household = Case.objects.filter(household_id=case.household_id)
+    rows = own_nights(
+        case_nights(coordinator, case.household_id, year=2025, as_of=as_of),
+        cases=list(household.values_list(*HOUSEHOLD_CASE)),
+        placements=list(
+            Placement.objects.filter(household_id=case.household_id).values_list(
+                *HOUSEHOLD_PLACEMENT
+            )
+        ),
+        as_of=as_of,
+    )
     assert len(rows) == 6 and {row.owner for row in rows} == {case.pk}
     assert [_open_on(case, row.night) for row in rows].count(True) == 3
     [want] = selectors.forecasts(coordinator, year=2025, as_of=as_of, case_ids=[case.pk])

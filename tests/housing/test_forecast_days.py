@@ -188,3 +188,105 @@ def test_forecasts_on_days_cost_four_queries_a_year_and_count_what_the_days_see(
     assert shelter(date(2025, 3, 31)) == {first: Decimal("400")}
     assert shelter(date(2025, 4, 30)) == {second: Decimal("400")}
     assert shelter(date(2025, 12, 31)) == {second: Decimal("400")}
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(drawn=worlds, when=st.lists(day, min_size=1, max_size=3))
+def test_the_case_pages_forecast_is_the_querys_for_every_case_and_day(world, drawn, when):
+    """The case page's forecast (`case_forecast`, from the page's rows, each night given
+    its case and placement by `own_nights` in Python) is the query's
+    (`forecasts_for_cases`, the owner and placement as correlated subqueries), for every
+    case of the generated households on every day, in its year."""
+    reader = world["author"]
+    with transaction.atomic():
+        _build(world, **drawn)
+        for as_of in (START + timedelta(days=n) for n in when):
+            for made in world["cases"]:
+                case = Case.objects.get(pk=made.pk)
+                want = forecast.forecasts_for_cases(
+                    Case.objects.filter(pk=case.pk), year=as_of.year, as_of=as_of, user=reader
+                )
+                household = Case.objects.filter(household_id=case.household_id).order_by("id")
+                placed = Placement.objects.filter(household_id=case.household_id).order_by("id")
+                nights = forecast.own_nights(
+                    forecast.case_nights(reader, case.household_id, year=as_of.year, as_of=as_of),
+                    cases=list(household.values_list(*forecast.HOUSEHOLD_CASE)),
+                    placements=list(placed.values_list(*forecast.HOUSEHOLD_PLACEMENT)),
+                    as_of=as_of,
+                )
+                got = forecast.case_forecast(
+                    case,
+                    year=as_of.year,
+                    as_of=as_of,
+                    nights=nights,
+                    cost_items=list(CostItem.objects.filter(case=case, on__year=as_of.year)),
+                    placements=list(Placement.objects.filter(case=case)),
+                )
+                assert ([got] if got is not None else []) == want, (case.pk, as_of)
+        transaction.set_rollback(True)
+
+
+def _owners_both_ways(world, as_of: date) -> tuple[dict, dict]:
+    """Each night's (case, placed) by the forecast's query (`night_case_ids`, `_placed`)
+    and by the case page's Python (`own_nights`, from the household's rows)."""
+    _open_case, owner = forecast.night_case_ids(as_of)
+    by_query = {
+        night.pk: (night.owner, night.placed)
+        for night in ShelterNight.objects.annotate(owner=owner, placed=forecast._placed())
+    }
+    in_python = {}
+    for household in set(world["households"]):
+        cases = Case.objects.filter(household_id=household).order_by("id")
+        placed = Placement.objects.filter(household_id=household).order_by("id")
+        for night in forecast.own_nights(
+            ShelterNight.objects.filter(person__household_id=household),
+            cases=list(cases.values_list(*forecast.HOUSEHOLD_CASE)),
+            placements=list(placed.values_list(*forecast.HOUSEHOLD_PLACEMENT)),
+            as_of=as_of,
+        ):
+            in_python[night.pk] = (getattr(night, "owner", None), getattr(night, "placed", None))
+    return by_query, in_python
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(drawn=worlds, when=day)
+def test_each_nights_case_and_placement_in_python_are_the_querys(world, drawn, when):
+    """`night_owner` and `own_nights` (the case page, in Python) give every night the
+    case and the placement the forecast's query gives it (`night_case_ids`, `_placed`):
+    nights before, inside, between and after cases, on their first and last days."""
+    with transaction.atomic():
+        _build(world, **drawn)
+        by_query, in_python = _owners_both_ways(world, START + timedelta(days=when))
+        transaction.set_rollback(True)
+    assert in_python == by_query
+
+
+def test_the_rare_edges_of_a_nights_case_and_placement(world):
+    """What generated worlds seldom hold: a night after every case of its household
+    closed (the one closed last), two closed the same day (the later made), and a night
+    on a placement's last day (placed)."""
+    drawn = {
+        "cases": [(0, 10, 10), (0, 30, 5), (1, 100, None), (2, 0, 1), (2, 0, 1), (1, 200, None)],
+        "nights": [(0, 40, 400), (2, 5, 400), (1, 150, 400)],
+        "placements": [(0, 38, 2, 3000)],
+        "items": [],
+    }
+    cases = world["cases"]
+    with transaction.atomic():
+        _build(world, **drawn)
+        by_query, in_python = _owners_both_ways(world, START + timedelta(days=300))
+        nights = {n.night: n.pk for n in ShelterNight.objects.all()}
+        transaction.set_rollback(True)
+    assert in_python == by_query
+    day = lambda n: START + timedelta(days=n)  # noqa: E731
+    assert in_python[nights[day(40)]] == (cases[1].pk, True)
+    assert in_python[nights[day(5)]] == (cases[4].pk, False)
+    assert in_python[nights[day(150)]] == (cases[2].pk, False)
