@@ -652,13 +652,14 @@ def own_nights(
     """`nights` (`case_nights`' rows), each given `owner` (`night_owner`) and `placed`
     (the household placed in an apartment that night, `_placed`): the annotations of
     `forecasts_for_cases`' nights that `case_forecast` reads."""
-    for night in nights:
+    rows = list(nights)  # read once, whatever `nights` is
+    for night in rows:
         night.owner = night_owner(cases, night.night, as_of=as_of)  # type: ignore[attr-defined]
         night.placed = any(  # type: ignore[attr-defined]
             start <= night.night and (end is None or end >= night.night)
             for start, end in placements
         )
-    return list(nights)
+    return rows
 
 
 def totals_per_unit(rows: list[Forecast]) -> dict[int, tuple[Decimal, Decimal]]:

@@ -414,3 +414,20 @@ def test_the_case_pages_forecast_is_the_lists_for_nights_before_the_case_opened(
     # Six nights at 400 so far; the three of April over 1 Mar-30 Sep (214 days) go on
     # for 1 Oct-31 Dec (92 days): 1,200 x 92 / 214 = 515.89; 2,400 + 515.89.
     assert (got.shelter_cost, got.forecast) == (Decimal("2400"), Decimal("2915.89"))
+
+
+def test_own_nights_reads_its_nights_once():
+    """`own_nights` gives each night its case and placement and returns them all, whatever
+    it is given (a generator too: read twice, it returned none)."""
+    from types import SimpleNamespace
+
+    from housing.forecast import own_nights
+
+    nights = (SimpleNamespace(night=date(2025, 1, day)) for day in (1, 2))
+    rows = own_nights(
+        nights,
+        cases=[(7, date(2024, 12, 1), None)],
+        placements=[(date(2025, 1, 2), None)],
+        as_of=date(2025, 1, 3),
+    )
+    assert [(row.owner, row.placed) for row in rows] == [(7, False), (7, True)]
