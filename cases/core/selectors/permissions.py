@@ -1,4 +1,4 @@
-"""The ids of the cases app's permissions, read once per process.
+"""The cases app's permissions and their ids, read once per process.
 
 The one rule filters the object-permission rows (django-guardian's direct-foreign-key
 tables) on a permission. Named by codename and app, every such filter joined
@@ -25,40 +25,47 @@ from django.db.models.signals import post_migrate
 
 APP_LABEL = "cases"
 
-# By database alias: the codename of each of the cases app's permissions, with its id.
-_ids: dict[str, dict[str, int]] = {}
+# By database alias: each of the cases app's permissions by codename, with its content
+# type (the instances are shared and never changed, like Django's ContentType cache).
+_rows: dict[str, dict[str, Permission]] = {}
 
 
-def _read(using: str) -> dict[str, int]:
+def _read(using: str) -> dict[str, Permission]:
     rows = Permission.objects.using(using).filter(content_type__app_label=APP_LABEL)
-    ids: dict[str, int] = {}
-    for codename, pk in rows.values_list("codename", "pk"):
+    found: dict[str, Permission] = {}
+    for permission in rows.select_related("content_type"):
         # A codename names one permission of the app (each model's own are prefixed with
         # the model's name): were it not so, a filter by id would drop the other's grants.
-        if codename in ids:
-            raise RuntimeError(f"two permissions of {APP_LABEL} are named {codename}")
-        ids[codename] = pk
-    return ids
+        if permission.codename in found:
+            raise RuntimeError(f"two permissions of {APP_LABEL} are named {permission.codename}")
+        found[permission.codename] = permission
+    return found
+
+
+def permission(codename: str) -> Permission:
+    """The cases app's permission `codename` on the primary database (a replica is a
+    copy of it), with its content type: what the filters name by id, and what a grant
+    is saved with (`cases.core.services.access`; guardian's save compares the content
+    type)."""
+    using = router.db_for_write(Permission)
+    rows = _rows.get(using)
+    if rows is None or codename not in rows:
+        rows = _rows[using] = _read(using)
+    try:
+        return rows[codename]
+    except KeyError:
+        raise LookupError(f"no permission {APP_LABEL}.{codename}") from None
 
 
 def permission_id(codename: str) -> int:
-    """The id of the cases app's permission `codename` on the primary database (a
-    replica is a copy of it)."""
-    using = router.db_for_write(Permission)
-    ids = _ids.get(using)
-    if ids is None or codename not in ids:
-        ids = _ids[using] = _read(using)
-    try:
-        return ids[codename]
-    except KeyError:
-        raise LookupError(f"no permission {APP_LABEL}.{codename}") from None
+    return permission(codename).pk
 
 
 def _reread(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     """After the cases app's `post_migrate`: its permissions as they now are. Auth's
     receiver, connected before this one (`connect`), has made them for this signal."""
     if sender.label == APP_LABEL:
-        _ids[using] = _read(using)
+        _rows[using] = _read(using)
 
 
 def connect() -> None:

@@ -9,8 +9,7 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import router, transaction
-from django.db.models.signals import post_migrate
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from bokvar.history import attribute, give_reason
@@ -26,6 +25,7 @@ from ...models import (
 )
 from ..selectors import cases as case_selectors
 from ..selectors import people as people_selectors
+from ..selectors import permissions
 
 CASE_PERMS = ["cases.view_case", "cases.change_case"]
 PROTECTED_PERM = "cases.view_protected_person"
@@ -38,33 +38,14 @@ GrantModel = (
 )
 
 
-# Permission rows by (database, content type id, codename), with their content type.
-# The rows are made by the migrations (post_migrate), never by the application, yet
-# every grant and revoke looked one up, and guardian's save read its content type: two
-# queries a grant, eight for each new case. A flush or a migration may make the rows
-# again with new ids, and both end with post_migrate, which empties this. (Like
-# Django's own ContentType cache, the instances are shared and never changed.)
-_permissions: dict[tuple[str, int, str], Permission] = {}
-
-
-def _forget_permissions(**kwargs: Any) -> None:
-    _permissions.clear()
-
-
-post_migrate.connect(_forget_permissions, dispatch_uid="cases.access.permissions")
-
-
 def _permission(obj: Case | Person, codename: str) -> Permission:
-    content_type = ContentType.objects.get_for_model(obj)
-    using = router.db_for_write(Permission, instance=obj)
-    key = (using, content_type.pk, codename)
-    if key not in _permissions:
-        permission = Permission.objects.using(using).get(
-            content_type=content_type, codename=codename
-        )
-        permission.content_type = content_type  # what guardian's save compares
-        _permissions[key] = permission
-    return _permissions[key]
+    """The permission a grant of `obj` is saved with, read once per process
+    (`selectors.permissions`): every grant and revoke looked one up, and guardian's
+    save read its content type, two queries a grant, eight for each new case."""
+    permission = permissions.permission(codename)
+    if permission.content_type != ContentType.objects.get_for_model(obj):
+        raise TypeError(f"cases.{codename} is not a permission of {type(obj).__name__}")
+    return permission
 
 
 def _grant_rows(

@@ -16,7 +16,7 @@ from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import permissions
 from cases.core.selectors.people import granted_person_ids
 from cases.core.services.access import grant_perm, revoke_perm
-from cases.models import Person, ProtectedIdentity
+from cases.models import Person, PersonUserObjectPermission, ProtectedIdentity
 from tests.case_fixtures import person
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +97,19 @@ def test_a_page_joins_no_permission_table_and_a_grant_still_shows(
         "cases.view_protected_person", caseworker, protected, actor=coordinator, reason="test"
     )
     assert "Skyddsdotter" in client.get(url).content.decode()
+
+
+def test_grants_are_saved_with_the_same_rows_and_only_for_their_model(
+    org, make_case, caseworker, coordinator, django_assert_num_queries
+):
+    """The grants (`services.access`) take their permission from the same rows the filters
+    name by id, with no query of their own; a permission of another model is refused."""
+    case = make_case(assignees=["caseworker"])
+    head = Person.objects.get(pk=case.household.head_id)
+    with django_assert_num_queries(0):
+        want = permissions.permission("view_protected_person")
+    grant_perm("cases.view_protected_person", caseworker, head, actor=coordinator, reason="t")
+    granted = PersonUserObjectPermission.objects.get(user=caseworker, content_object=head)
+    assert granted.permission_id == want.pk
+    with pytest.raises(TypeError, match="view_protected_person is not a permission of Case"):
+        grant_perm("cases.view_protected_person", caseworker, case, actor=coordinator, reason="t")
