@@ -60,3 +60,40 @@ def test_a_text_of_several_commands_without_parameters_runs_again_and_again():
     with connection.cursor() as cursor:
         for _ in range(3):
             cursor.execute("SELECT 1; SELECT 2")
+
+
+def _long_statement(values: int, pad: int) -> str:
+    # A statement longer than psycopg keeps converted (4,096 bytes), as the case page's
+    # are: `values` parameters, padded with a comment to `pad` bytes.
+    text = "SELECT " + " + ".join(["%s::int"] * values)
+    return text + " -- " + "x" * max(0, pad - len(text))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("values", "pad"), [(3, 12_000), (60, 100)])
+def test_a_long_statement_is_converted_once_a_process(monkeypatch, values, pad):
+    # bokvar/prepared.py: psycopg splits a statement's text to convert its placeholders,
+    # and keeps the result only for texts of at most 4,096 bytes and 50 parameters; the
+    # cursor keeps the long ones too. A wrong conversion would give a wrong sum.
+    from psycopg import _queries
+
+    split = []
+    original = _queries._split_query
+    monkeypatch.setattr(
+        _queries, "_split_query", lambda *a, **k: split.append(1) or original(*a, **k)
+    )
+    statement = _long_statement(values, pad) + f" {values}-{pad}"  # new to this process
+    with connection.cursor() as cursor:
+        for run in range(3):
+            cursor.execute(statement, list(range(run, run + values)))
+            assert cursor.fetchone()[0] == sum(range(run, run + values))
+    assert split == [1]
+
+
+@pytest.mark.django_db
+def test_a_long_statement_with_named_values_is_converted_right():
+    statement = "SELECT %(a)s::int - %(b)s::int + %(a)s::int -- " + "y" * 5_000
+    with connection.cursor() as cursor:
+        for a, b in ((5, 2), (9, 4)):
+            cursor.execute(statement, {"a": a, "b": b})
+            assert cursor.fetchone()[0] == 2 * a - b
