@@ -6,6 +6,7 @@ thousands (grouped) and a shelter's name to escape."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from django.utils import translation
 
 from cases.core.services.access import grant_perm
 from housing import presenters
-from housing.models import ShelterNight
+from housing.models import Shelter, ShelterNight, ShelterPrice
 from tests.compared_templates import page_and_reference, render_both
 from tests.factories import UserFactory, member
 
@@ -56,13 +57,22 @@ def test_the_nights_are_the_templates_byte_for_byte(
 ):
     shelter.name = 'Härbärget "Navet" & <Bo>'
     shelter.save()
+    other = Shelter.objects.create(name="Jourboendet <Tre>", district=org.district)
+    ShelterPrice.objects.create(
+        shelter=other, valid_from=date(2008, 1, 1), price_per_night=Decimal("75")
+    )
     for day in (1, 2, 3):
         _night(cases.a, shelter, coordinator, org, on=_jan(day))
+    _night(cases.a, other, coordinator, org, on=_jan(4))
+    # Costs and shelters that repeat and alternate: each is formatted once for the rows.
     ShelterNight.objects.filter(night=_jan(2)).update(cost=Decimal("12500.50"))
     new, reference, panel = _both(client, coordinator, cases.a, language)
     assert new == reference
-    assert panel["may_remove"] and len(panel["nights"]) == 3
+    assert panel["may_remove"] and len(panel["nights"]) == 4
     assert "Härbärget &quot;Navet&quot; &amp; &lt;Bo&gt;" in new
+    rows = panel["night_rows"].split("</tr>")
+    assert '<td>Jourboendet &lt;Tre&gt;</td><td class="num">75</td>' in rows[0]  # newest first
+    assert all("<td>Härbärget &quot;Navet&quot; &amp; &lt;Bo&gt;</td>" in r for r in rows[1:4])
     assert reverse("housing:night_remove", args=[cases.a.pk, panel["nights"][0].pk]) in new
     assert "12\xa0500,5" in new or "12,500.5" in new  # grouped in the reader's format
     # A reader who may see the nights but not remove them: no forms, still byte for byte.
