@@ -134,6 +134,14 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique_role"),
         ]
+        indexes = [
+            # The staff of a district's units (`cases.core.selectors.cases.staff_choices`,
+            # the case list's and the forms' options) read from the index alone, a unit
+            # at a time: without it PostgreSQL read every membership of the country by a
+            # scan to find a district's 46, 1.2 of every case list page's ms at national
+            # scale; with it 0.3 ms (issue 22, the twenty-third round).
+            models.Index(fields=["unit", "role", "user"], name="membership_unit_role_user"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
