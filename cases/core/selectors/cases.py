@@ -490,9 +490,35 @@ class CaseListPages:
     def _to_count_with(self, terms: SearchTerms | None) -> QuerySet[Any]:
         parts = self._parts if terms is None else self._parts_with(terms)
         if len(parts) == 1:
+            if terms is None and self._counts_its_grants_one_by_one():
+                return _filtered(self.user, _granted_one_by_one(self.user), self.filters)
             return parts[0]
         ids = [part.order_by().values("pk") for part in parts]
         return ids[0].union(*ids[1:], all=True)
+
+    def _counts_its_grants_one_by_one(self) -> bool:
+        """Whether the list is counted from the reader's grants, each case read by its key
+        (`_granted_one_by_one`): for a reader with grants alone (not a coordinator), on
+        PostgreSQL, filtered by status and nothing else.
+
+        Counted as `IN` their grants, PostgreSQL hashed a caseworker's 1,650 grants and
+        read every open case of the country by the open cases' index to match them:
+        178,000 rows and 20.8 ms of the 28.7 ms of PostgreSQL's CPU for the load test's
+        "open cases" page at national scale, against 6.6 ms read one by one (issue 22,
+        the twenty-third round). Unfiltered, or filtered by a unit (whose index gives
+        its few cases) or an assignee, the count stops at its cap or is driven by that
+        filter: `IN` took 2.7 ms where one by one took 4.7 ms, so they keep it."""
+        filters, user = self.filters, self.user
+        return (
+            user.is_authenticated
+            and user.is_active
+            and bool(filters.status)
+            and not filters.unit_id
+            and not filters.assignee_id
+            and not filters.q
+            and connections[Case.objects.db].vendor == "postgresql"
+            and _coordinated_units(user) is None
+        )
 
     def __getitem__(self, page: slice) -> list[Case]:
         def build(terms: SearchTerms | None = None) -> QuerySet[Case]:
@@ -608,6 +634,16 @@ def _parts(user: User, terms: SearchTerms | None = None) -> list[QuerySet[Case]]
         Case.objects.filter(responsible_unit_id__in=units),
         granted.exclude(responsible_unit_id__in=units),
     ]
+
+
+def _granted_one_by_one(user: User) -> QuerySet[Case]:
+    """The cases granted to `user` or their groups (the reader's part of `_parts`), as
+    their ids made once into an array and read by the case table's key, one by one
+    (`any_of_array`, PostgreSQL): see `CaseListPages._counts_its_grants_one_by_one`."""
+    direct, via_group = _granted_case_ids(user, "view_case")
+    return Case.objects.filter(
+        pk__any_of_array=ArraySubquery(direct.order_by().union(via_group.order_by()))
+    )
 
 
 def _filtered(

@@ -390,3 +390,54 @@ def test_an_identity_number_finds_what_asking_each_case_finds(org, make_case):
             ), (name, q)
             checked += found.exists()
     assert checked >= 10  # not vacuous
+
+
+def test_a_status_filtered_count_of_grants_reads_them_one_by_one(org, make_case):
+    """A reader with grants alone, filtered by status: the pager counts the cases granted
+    to them one by one by the case table's key (`_granted_one_by_one`; hashed, their
+    grants were matched against every open case of the country, 33 ms at national
+    scale). The same count as the one rule's, for every reader and status; a coordinator,
+    another filter or a search keep their own forms."""
+    from django.test.utils import CaptureQueriesContext
+
+    build_cases(make_case)
+    for n in range(3):
+        make_case(unit_kind=Unit.Kind.ADULT, people=[person("Räkna", f"Status{n}")])
+    closed = make_case(unit_kind=Unit.Kind.ADULT, people=[person("Stängd", "Status")])
+    Case.objects.filter(pk=closed.pk).update(
+        status=Case.Status.CLOSED, closed_on=closed.opened_on, outcome=Case.Outcome.LEASE_KEPT
+    )
+    checked = 0
+    for name in READERS:
+        user = org.users[name]
+        for status in (Case.Status.OPEN, Case.Status.CLOSED):
+            filters = CaseFilters(status=status)
+            pages, to_count = case_list_for_pager(user, filters)
+            expected = case_selectors.visible_cases(user).filter(status=status).count()
+            with CaptureQueriesContext(connection) as seen:
+                counted = pages.count_window(to_count, slice(0, 1001))
+            assert counted == expected, (name, status)
+            one_by_one = any("= ANY(ARRAY(" in q["sql"] for q in seen.captured_queries)
+            grants_alone = case_selectors._coordinated_units(user) is None
+            if grants_alone and connection.vendor == "postgresql":
+                assert one_by_one, (name, seen.captured_queries)
+                checked += expected
+            else:
+                assert not one_by_one, name
+    if connection.vendor == "postgresql":
+        assert checked  # not vacuous: some reader had granted cases of a status
+    # Filtered by a unit as well: counted as before.
+    caseworker = org.users["caseworker"]
+    unit_id = caseworker.memberships.first().unit_id
+    pages, to_count = case_list_for_pager(
+        caseworker, CaseFilters(status=Case.Status.OPEN, unit_id=unit_id)
+    )
+    with CaptureQueriesContext(connection) as seen:
+        counted = pages.count_window(to_count, slice(0, 1001))
+    assert not any("= ANY(ARRAY(" in q["sql"] for q in seen.captured_queries)
+    assert (
+        counted
+        == case_selectors.visible_cases(caseworker)
+        .filter(status=Case.Status.OPEN, responsible_unit_id=unit_id)
+        .count()
+    )
