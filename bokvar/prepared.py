@@ -19,60 +19,15 @@ from typing import Any
 
 from django.db import connections
 
-# How many long statements' conversions `cursor_class` keeps (`_long_statement_query`).
-LONG_STATEMENTS_KEPT = 64
-
-
-@cache
-def _long_statement_query() -> type:
-    """psycopg's query conversion, keeping the conversion of long statements too.
-
-    psycopg converts a statement's `%s` placeholders to PostgreSQL's `$1` by splitting its
-    text, and keeps the result for texts of at most 4,096 bytes and 50 parameters only
-    (`psycopg._queries`: an ORM's bulk `INSERT`s vary in length and would fill the cache).
-    The statements a page keeps and runs on every request are longer: the case page's
-    (4,104 and 11,266 bytes at city scale) were split again on every page, 0.46 ms of its
-    14 ms of CPU (issue 22, the twenty-third round). They are few and fixed, so the last
-    `LONG_STATEMENTS_KEPT` long conversions are kept here; a bulk statement of varying
-    length only passes through. psycopg's module is private: a test holds this to what
-    psycopg does (tests/bokvar/test_prepared_statements.py)."""
-    from functools import lru_cache
-
-    from psycopg import _queries
-
-    convert_long = lru_cache(maxsize=LONG_STATEMENTS_KEPT)(_queries._query2pg_nocache)
-
-    class LongStatementsKept(_queries.PostgresQuery):
-        def convert(self, query: Any, vars: Any) -> None:
-            if vars is None or not isinstance(query, str | bytes):
-                super().convert(query, vars)
-                return
-            text = self._ensure_bytes(query)
-            if (
-                len(text) <= _queries.MAX_CACHED_STATEMENT_LENGTH
-                and len(vars) <= _queries.MAX_CACHED_STATEMENT_PARAMS
-            ):
-                super().convert(text, vars)
-                return
-            self.query, self._want_formats, self._order, self._parts = convert_long(
-                text, self._tx.encoding
-            )
-            self.dump(vars)
-
-    return LongStatementsKept
-
 
 @cache
 def cursor_class() -> type:
     """Django's cursor for server-side binding, preparing no text run without parameters
-    and keeping the conversion of long statements (`_long_statement_query`), made on
-    first use: Django's PostgreSQL backend imports psycopg, which an installation on
-    SQLite need not have."""
+    (made on first use: Django's PostgreSQL backend imports psycopg, which an
+    installation on SQLite need not have)."""
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     class UnboundNotPrepared(ServerBindingCursor):
-        _query_cls = _long_statement_query()
-
         def execute(
             self, query: Any, params: Any = None, *, prepare: bool | None = None, **kwargs: Any
         ) -> Any:
