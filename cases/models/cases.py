@@ -66,8 +66,16 @@ class Case(models.Model):
             models.Index(fields=["responsible_unit", "status"], name="case_unit_status"),
             models.Index(fields=["status", "-opened_on"], name="case_status_opened"),
             # The case list's order: the first page is read from the index, and the
-            # permission filter is applied to rows as they come, not to every case.
-            models.Index(fields=["-opened_on", "-id"], name="case_list_order"),
+            # permission filter is applied to rows as they come, not to every case. The
+            # unit and status are in the index too, so a coordinator's walk through the
+            # country's cases to find their district's page (and its open ones) is read
+            # from the index alone: on the table, each case passed over was a page read
+            # (964 rows and 1,435 buffers for a first page at national scale, issue 22).
+            models.Index(
+                fields=["-opened_on", "-id"],
+                include=["responsible_unit", "status"],
+                name="case_list_ids",
+            ),
             # The open cases of a unit, read from the index alone (the deadlines badge).
             models.Index(
                 fields=["responsible_unit", "id"],
