@@ -15,7 +15,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
-from .prepared import generic_plan
+from .prepared import generic_plan, texts_written
 
 
 def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
@@ -49,8 +49,8 @@ def counter(querysets: Sequence[QuerySet[Any]]) -> Callable[[], list[int]]:
     if not parts:
         return lambda: [0] * len(querysets)
     alias = querysets[0].db
-    statement = "SELECT " + ", ".join(parts)
-    bound = tuple(params)
+    # The statuses and roles counted by written into the text (`texts_written`).
+    statement, bound, _positions = texts_written(alias, "SELECT " + ", ".join(parts), params)
 
     def count() -> list[int]:
         # Kept and run on every page: planned once, not on each run (generic_plan).

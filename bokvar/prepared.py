@@ -12,7 +12,8 @@ the ORM always passes its parameters, an empty tuple included.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -114,3 +115,56 @@ def _transaction_aborted(alias: str) -> bool:
         raw.info.transaction_status == TransactionStatus.INERROR
         or raw.pgconn.pipeline_status == PipelineStatus.ABORTED
     )
+
+
+# A placeholder as Django writes them (`%s`), or a percent sign it escaped (`%%`).
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def texts_written(
+    alias: str, sql: str, params: Sequence[Any]
+) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
+    """`sql` with each parameter that is a string (a choice, Django's `TextChoices`,
+    included) written into the text as a literal
+    (psycopg's `sql.Literal`, by the connection's own adapters), the others still bound:
+    (the text, its parameters, and for each parameter given its position among those
+    left, None where it was written).
+
+    For a statement kept and run on every page whose strings are the code's own
+    constants: the keys of the JSON objects of the case page's lists (91 of its 109
+    parameters), the statuses and roles the badges count by (23 of 38). psycopg converts a text's placeholders
+    again on every run when the text is over 4,096 bytes or 50 parameters, and dumps
+    every parameter on every run: 0.3 ms of web CPU for the case page's lists at
+    national scale (issue 22, the twenty-fourth round). Numbers and dates stay bound:
+    ids are the reader's (a text shared by readers of the same roles is prepared once
+    a connection), and a day changes. Not for values a person typed (a search's words
+    stay bound, never in a kept text). Elsewhere than PostgreSQL, and for a text whose
+    placeholders do not match its parameters, unchanged."""
+    connection = connections[alias]
+    unchanged = (sql, tuple(params), tuple(range(len(params))))
+    if connection.vendor != "postgresql" or not any(isinstance(p, str) for p in params):
+        return unchanged
+    if sum(1 for m in _PLACEHOLDER.finditer(sql) if m.group() == "%s") != len(params):
+        return unchanged
+    from psycopg import sql as psycopg_sql  # only on PostgreSQL
+
+    connection.ensure_connection()
+    raw = connection.connection
+    values = iter(params)
+    bound: list[Any] = []
+    positions: list[int | None] = []
+
+    def place(match: re.Match[str]) -> str:
+        if match.group() == "%%":
+            return "%%"
+        value = next(values)
+        if isinstance(value, str):
+            positions.append(None)
+            # psycopg still reads the text for the placeholders left: a percent sign in
+            # the literal is written as Django writes one, doubled.
+            return psycopg_sql.Literal(value).as_string(raw).replace("%", "%%")
+        positions.append(len(bound))
+        bound.append(value)
+        return "%s"
+
+    return _PLACEHOLDER.sub(place, sql), tuple(bound), tuple(positions)

@@ -35,7 +35,7 @@ from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from bokvar.compiled import reader_key, reads_watched
-from bokvar.prepared import generic_plan
+from bokvar.prepared import generic_plan, texts_written
 
 from ...models import Case
 from .per_request import once
@@ -202,6 +202,8 @@ def _compile(request: Any, lists: list[CaseRows]) -> tuple[_Statement, bool]:
         query = Case.objects.filter(pk=_CASE_ID).values(**arrays)
         compiler = query.query.get_compiler(using=query.db)
         sql, params = compiler.as_sql()
+    # The lists' JSON keys written into the text (`texts_written`): 91 of 109 parameters.
+    sql, params, _positions = texts_written(query.db, sql, params)
     at = [i for i, value in enumerate(params) if type(value) is int and value == _CASE_ID]
     statement = _Statement(
         db=query.db,

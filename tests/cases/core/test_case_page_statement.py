@@ -129,3 +129,20 @@ def test_the_lists_are_read_on_one_generic_plan_with_the_rows_of_the_moment(org,
             assert f"anteckning {case.pk} {i}" in page
     # Nine pages: the first runs the text unprepared, psycopg prepares it from the second.
     assert generic_runs_only("SELECT ARRAY(%") >= 8
+
+
+def test_the_lists_json_keys_are_written_into_the_text_and_only_values_bound(
+    org, make_case, client
+):
+    """`texts_written`: the JSON keys of the lists' rows are literals of the kept text;
+    what is bound is the reader's ids, the day and the case's id, which each run sets."""
+    client.force_login(org.users["caseworker"], backend="django.contrib.auth.backends.ModelBackend")
+    case = make_case(assignees=["caseworker"], people=[person("Greta", "Nyckelsdotter")])
+    _contact(org, case, "samtal om nycklarna")
+    page = _page(client, case)
+    assert "Nyckelsdotter" in page and "samtal om nycklarna" in page
+    (statement,) = rows._STATEMENTS.values()
+    assert not [p for p in statement.params if isinstance(p, str)], statement.params
+    assert "'_row'" in statement.sql
+    assert statement.params[statement.case_at[0]] == rows._CASE_ID
+    assert org.users["caseworker"].pk in statement.params
