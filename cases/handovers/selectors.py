@@ -23,7 +23,7 @@ from bokvar.models import Membership, Role, Unit, User
 from bokvar.permissions import AuthenticatedRequest
 from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
 from bokvar.selectors import roles_of
-from cases.core.selectors.cases import visible_case
+from cases.core.selectors.cases import facts_to_its_case, facts_with_its_case, visible_case
 from cases.core.selectors.kept import KeptAll, KeptFirst
 from cases.core.selectors.people import hidden_people
 from cases.models import Case, CaseAssignment, Deadline, Handover, HouseholdChild, Person
@@ -113,6 +113,8 @@ def get_handover_for_user(
     )
     if handover is None:
         raise Http404
+    if with_case_sight:
+        facts_to_its_case(handover, "case")  # the access log's, read with it
     if action == "decide" and not may_decide(user, handover):
         raise PermissionDenied
     if action == "close" and not may_close(user, handover):
@@ -141,6 +143,9 @@ def _with_case_sight(user: User, found: QuerySet[Handover]) -> QuerySet[Handover
             )
         )
     return found.annotate(
+        # What the access log says of the case (the page records reading it), read here
+        # rather than alone; as a constant for the generic plan (`_ONE`).
+        **facts_with_its_case("case", constant=True),
         case_visible=Exists(visible_case(user).filter(pk=OuterRef("case_id"))),
         # A member of the case's household hidden from the user (the rule of
         # `people.Sight`, for this one household).

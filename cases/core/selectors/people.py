@@ -52,12 +52,12 @@ def _unprotected_q(prefix: str = "", *, constant: bool = False) -> Q:
     return Q(**{lookup: ProtectedIdentity.NONE})
 
 
-def any_member_protected(*, constant: bool = False) -> Exists:
-    """Whether the household of the row (its `household_id`) has a member with a
-    protected identity: the access log's "protected" for a case (`cases.core.audit.
-    subjects`). `constant`: as `_unprotected_q`'s."""
+def any_member_protected(*, constant: bool = False, household: str = "household_id") -> Exists:
+    """Whether the household of the row (its `household_id`, or the path `household` to
+    it) has a member with a protected identity: the access log's "protected" for a case
+    (`cases.core.audit.subjects`). `constant`: as `_unprotected_q`'s."""
     return Exists(
-        Person.objects.filter(household_id=OuterRef("household_id")).exclude(
+        Person.objects.filter(household_id=OuterRef(household)).exclude(
             _unprotected_q(constant=constant)
         )
     )

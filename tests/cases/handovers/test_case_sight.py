@@ -159,3 +159,50 @@ def test_the_inboxs_lists_run_on_generic_plans_that_name_their_status(org, make_
     for status in ("pending", "returned"):
         like = f'SELECT "cases_handover"."id"%"cases_handover"."status" = \'{status}\'%'
         assert generic_runs_only(like) >= 2, status
+
+
+@pytest.mark.parametrize("protected", [False, True])
+def test_the_page_describes_its_case_for_the_access_log_from_its_own_read(
+    org, make_case, login, protected
+):
+    """What the access log says of the handover's case (main tenant, unit, protection)
+    comes with the handover's statement (`facts_with_its_case`), not from a query of its
+    own, and says what that query says."""
+    from unittest import mock
+
+    from audit.models import AccessLogEntry
+    from cases.core.audit import subjects
+    from cases.models import ProtectedIdentity
+    from tests.case_fixtures import person
+
+    members = [person("Hanna", "Huvudsson")]
+    if protected:
+        members.append(
+            person(
+                "Sara",
+                "Skyddsdotter",
+                protected_identity=ProtectedIdentity.PROTECTED_REGISTRATION,
+            )
+        )
+    case = make_case(unit_kind=Unit.Kind.ADULT, assignees=["caseworker"], people=members)
+    handover = send(
+        case, actor=org.users["caseworker"], to_unit=org.units[Unit.Kind.INCOME_SUPPORT]
+    )
+    expected = subjects.case_subjects({case.pk})[case.pk]
+    assert expected.protected is protected
+    client = login(org.users["caseworker2"])
+    # The first view marks the handover seen, which reads it again without its sight.
+    assert client.get(f"/cases/handovers/{handover.pk}/").status_code == 200
+    first = AccessLogEntry.objects.order_by("-seq").first()
+    with mock.patch.object(subjects._CASE_FACTS, "rows", side_effect=AssertionError("read")):
+        assert client.get(f"/cases/handovers/{handover.pk}/").status_code == 200
+    entry = AccessLogEntry.objects.order_by("-seq").first()
+    assert entry.seq == first.seq + 1
+    for logged in (first, entry):
+        assert (logged.case_id, logged.person_id, logged.unit_id, logged.protected) == (
+            case.pk,
+            expected.person_id,
+            expected.unit_id,
+            protected,
+        )
+        assert logged.user_id == org.users["caseworker2"].pk and logged.outside_unit
