@@ -536,7 +536,7 @@ def case_forecast(
     *,
     year: int,
     as_of: date,
-    nights: list[ShelterNight],
+    nights: list[Any],
     cost_items: list[CostItem],
     placements: list[Placement],
 ) -> Forecast | None:
@@ -618,6 +618,27 @@ def case_nights(user: User, household_id, *, year: int, as_of: date):
     )
 
 
+# What the case page reads of each of the household's nights (`CaseRows.values`): all
+# that `own_nights`, `case_forecast` and the list of nights (`presenters.night_rows`)
+# read of one. An instance of each night and of its shelter was most of making the case
+# page's lists (the bench's 36 nights at national scale, issue 22, the twenty-fourth
+# round).
+NIGHT = ("id", "night", "cost", "shelter__name")
+
+
+@dataclass(slots=True)
+class Night:
+    """A night as the case page reads it (`NIGHT`), given its case (`owner`) and whether
+    the household was placed that night (`placed`) by `own_nights`."""
+
+    pk: int
+    night: date
+    cost: Decimal
+    shelter_name: str
+    owner: int | None = None
+    placed: bool = False
+
+
 # What `own_nights` reads of a household's cases and placements (`CaseRows.values`).
 HOUSEHOLD_CASE = ("id", "opened_on", "closed_on")
 HOUSEHOLD_PLACEMENT = ("start_on", "end_on")
@@ -643,15 +664,16 @@ def night_owner(
 
 
 def own_nights(
-    nights: Iterable[ShelterNight],
+    nights: Iterable[Any],
     *,
     cases: list[tuple[int, date, date | None]],
     placements: list[tuple[date, date | None]],
     as_of: date,
-) -> list[ShelterNight]:
-    """`nights` (`case_nights`' rows), each given `owner` (`night_owner`) and `placed`
-    (the household placed in an apartment that night, `_placed`): the annotations of
-    `forecasts_for_cases`' nights that `case_forecast` reads."""
+) -> list[Any]:
+    """`nights` (`case_nights`' rows, as `Night`s or instances), each given `owner`
+    (`night_owner`) and `placed` (the household placed in an apartment that night,
+    `_placed`): the annotations of `forecasts_for_cases`' nights that `case_forecast`
+    reads."""
     rows = list(nights)  # read once, whatever `nights` is
     for night in rows:
         night.owner = night_owner(cases, night.night, as_of=as_of)  # type: ignore[attr-defined]

@@ -39,7 +39,7 @@ NIGHTS = CaseRows(
         year=timezone.localdate().year,
         as_of=timezone.localdate(),
     ),
-    related=("shelter",),
+    values=forecast.NIGHT,
 )
 
 # The household's nights for its housing chain (one a shelter and night: the night and the
@@ -87,7 +87,7 @@ def case_panel(request, case) -> dict:
     today = timezone.localdate()
     placements = PLACEMENTS.for_page(request, case)
     nights = forecast.own_nights(
-        NIGHTS.for_page(request, case),
+        [forecast.Night(*row) for row in NIGHTS.for_page(request, case)],
         cases=HOUSEHOLD_CASES.for_page(request, case),
         placements=HOUSEHOLD_PLACEMENTS.for_page(request, case),
         as_of=today,

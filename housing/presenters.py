@@ -37,7 +37,7 @@ def night_rows(
     shelters: dict[str, str] = {}
     for n in nights:
         day = escaped(n.night.isoformat())  # `date:"Y-m-d"` of a date
-        name = n.shelter.name
+        name = n.shelter_name  # `forecast.Night`
         shelter = shelters.get(name)
         if shelter is None:
             shelter = shelters[name] = escaped(name)
