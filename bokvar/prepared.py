@@ -125,17 +125,16 @@ def texts_written(
     alias: str, sql: str, params: Sequence[Any]
 ) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
     """`sql` with each parameter that is a string (a choice, Django's `TextChoices`,
-    included) written into the text as a literal
-    (psycopg's `sql.Literal`, by the connection's own adapters), the others still bound:
-    (the text, its parameters, and for each parameter given its position among those
-    left, None where it was written).
+    included) written into the text as a literal (psycopg's `sql.Literal`, by the
+    connection's own adapters), the others still bound: (the text, its parameters, and
+    for each parameter given its position among those left, None where it was written).
 
     For a statement kept and run on every page whose strings are the code's own
     constants: the keys of the JSON objects of the case page's lists (91 of its 109
-    parameters), the statuses and roles the badges count by (23 of 38). psycopg converts a text's placeholders
-    again on every run when the text is over 4,096 bytes or 50 parameters, and dumps
-    every parameter on every run: 0.3 ms of web CPU for the case page's lists at
-    national scale (issue 22, the twenty-fourth round). Numbers and dates stay bound:
+    parameters), the statuses and roles the badges count by (23 of 38). psycopg converts
+    a text's placeholders again on every run when the text is over 4,096 bytes or 50
+    parameters, and dumps every parameter on every run: 0.3 ms of web CPU for the case
+    page's lists at national scale (issue 22, the twenty-fourth round). Numbers and dates stay bound:
     ids are the reader's (a text shared by readers of the same roles is prepared once
     a connection), and a day changes. Not for values a person typed (a search's words
     stay bound, never in a kept text). Elsewhere than PostgreSQL, and for a text whose
