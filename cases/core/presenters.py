@@ -300,7 +300,7 @@ def timeline_and_changes(*, case: Any, timeline: list[Any], changes: list[Any]) 
 
 
 def _event(e: Any) -> str:
-    """templates/cases/_timeline_event.html."""
+    """One event of the timeline, as templates/cases/_timeline_event.html (now gone) wrote it."""
     day = _date(e.sort_key, "Y-m-d")
     css = ' class="deadline"' if e.is_deadline else ""
     title = escaped(e.title)

@@ -646,8 +646,7 @@ def _parts(user: User, terms: SearchTerms | None = None) -> list[QuerySet[Case]]
     units = _coordinated_units(user)
     if units is None and terms is not None and terms.kind == "identity number":
         return [Case.objects.filter(_case_filter(user, "view_case", one=True))]
-    direct, via_group = _granted_case_ids(user, "view_case")
-    granted = Case.objects.filter(pk__in=direct.order_by().union(via_group.order_by()))
+    granted = Case.objects.filter(pk__in=_granted_ids(user))
     if units is None:
         return [granted]
     return [
@@ -660,10 +659,13 @@ def _granted_one_by_one(user: User) -> QuerySet[Case]:
     """The cases granted to `user` or their groups (the reader's part of `_parts`), as
     their ids made once into an array and read by the case table's key, one by one
     (`any_of_array`, PostgreSQL): see `CaseListPages._counts_its_grants_one_by_one`."""
+    return Case.objects.filter(pk__any_of_array=ArraySubquery(_granted_ids(user)))
+
+
+def _granted_ids(user: User) -> QuerySet[Any, Any]:
+    """The ids of the cases granted to `user` or to one of their groups, one `UNION`."""
     direct, via_group = _granted_case_ids(user, "view_case")
-    return Case.objects.filter(
-        pk__any_of_array=ArraySubquery(direct.order_by().union(via_group.order_by()))
-    )
+    return direct.order_by().union(via_group.order_by())
 
 
 def _filtered(
