@@ -14,7 +14,12 @@ from typing import Any, Protocol, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.utils.formats import localize
 from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from .rendering import escaped
 
 CAP = 1000
 
@@ -105,3 +110,45 @@ def _number(asked: object) -> int:
 
 def _orm_count(ids: Callable[[], QuerySet[Any]], window: slice) -> int:
     return int(ids()[window].count())
+
+
+def pagination(page: Page[Any], query: str) -> SafeString:
+    """templates/includes/pagination.html written in Python, byte for byte (a page of a
+    list written in Python writes its pager so: tests/cases/core/test_case_list_page.py
+    renders both). `query`: the list's other parameters, URL-encoded."""
+    if not page.has_other_pages():
+        return mark_safe("\n")  # noqa: S308  the include's last line break alone
+    paginator: Any = page.paginator
+    query_part = f"{escaped(query)}&amp;" if query else ""
+    previous = (
+        f'<a href="?{query_part}page={_number_text(page.previous_page_number())}">'
+        f"{escaped(gettext('Previous'))}</a>"
+        if page.has_previous()
+        else ""
+    )
+    following = (
+        f'<a href="?{query_part}page={_number_text(page.next_page_number())}">'
+        f"{escaped(gettext('Next'))}</a>"
+        if page.has_next()
+        else ""
+    )
+    values = {
+        "number": _number_text(page.number),
+        "total": _number_text(paginator.num_pages),
+    }
+    if getattr(paginator, "more", False):
+        where = gettext("Page %(number)s of more than %(total)s") % values
+    else:
+        where = gettext("Page %(number)s of %(total)s") % values
+    return mark_safe(  # noqa: S308  every value above is escaped
+        f'\n<nav class="pagination" aria-label="{escaped(gettext("Pages"))}">\n'
+        f"  {previous}\n"
+        f"  <span>{where}</span>\n"
+        f"  {following}\n"
+        "</nav>\n\n"
+    )
+
+
+def _number_text(value: int) -> str:
+    """A number as a template writes it: localised and escaped."""
+    return escaped(localize(value))

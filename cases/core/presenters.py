@@ -4,7 +4,7 @@ A page of the case list shows up to fifty cases, and each row went through the t
 engine: a URL reversed, a date formatted, six variables looked up, localised and
 escaped (issue 22: the list's rows were the largest part of its template). The markup
 here is byte for byte what `{% for row in rows %}` in templates/cases/case_list.html
-wrote (tests/cases/core/test_case_list_rows.py renders both, in both languages, for
+wrote (tests/cases/core/test_case_list_page.py renders both, in both languages, for
 rows with names to escape, a protected household's placeholder and no rows at all),
 with the same escaping."""
 
@@ -18,10 +18,12 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
+from bokvar.paging import pagination
 from bokvar.rendering import escaped, id_address
 
 
@@ -48,6 +50,101 @@ def case_list_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
         none = escaped(gettext("No cases match."))
         parts.append(f'\n    <tr><td colspan="6">{none}</td></tr>\n  ')
     return mark_safe("".join(parts))  # noqa: S308  every value above is escaped
+
+
+# --- The case list page ----------------------------------------------------------------
+# templates/cases/case_list.html's content written in Python: its translations, addresses,
+# caption and pager through the template engine were about a twelfth of the coordinator's
+# first list page's CPU at national scale (issue 22, the twenty-fifth round). Byte for
+# byte what the template wrote (tests/cases/core/test_case_list_page.py renders the
+# reference copy beside it, in both languages: with and without the right to open a
+# case, a search that expired, no rows, and pages before and after).
+
+
+def case_list_content(context: dict[str, Any], *, csrf_token: str) -> SafeString:
+    """The case list page's content block from the page's `context` (its `form`, `page`,
+    `case_rows` from `case_list_rows`, `query` and `may_create`): heading, filter form,
+    search help, the table under its count, and the pager."""
+    form, page, query = context["form"], context["page"], context["query"]
+    create = (
+        f'<p><a class="button primary" href="{escaped(reverse("cases:create"))}">'
+        f"{escaped(gettext('New case'))}</a></p>"
+        if context["may_create"]
+        else ""
+    )
+    fields = "".join(f'<div class="field">{field.as_field_group()}</div>' for field in form)
+    help_items = "".join(f"    <li>{escaped(gettext(text))}</li>\n" for text in _SEARCH_HELP)
+    paginator = page.paginator
+    counter = escaped(localize(paginator.count))  # the count is read here, as it was
+    if getattr(paginator, "more", False):
+        caption = ngettext(
+            "More than %(counter)s case", "More than %(counter)s cases", paginator.count
+        )
+    else:
+        caption = ngettext("%(counter)s case", "%(counter)s cases", paginator.count)
+    headers = "".join(
+        f'    <th scope="col">{escaped(gettext(text))}</th>\n' for text in _LIST_COLUMNS
+    )
+    return mark_safe(  # noqa: S308  every value above is escaped
+        f"\n<h1>{escaped(gettext('Cases'))}</h1>\n"
+        f"{create}\n"
+        f'<form method="post" action="{escaped(reverse("cases:list"))}" class="filters" '
+        f'role="search" aria-label="{escaped(gettext("Search and filter cases"))}" '
+        "novalidate>\n"
+        f'  <input type="hidden" name="csrfmiddlewaretoken" value="{escaped(csrf_token)}">\n'
+        f"  {fields}\n"
+        f'  <div class="field"><button type="submit">{escaped(gettext("Search"))}</button>'
+        "</div>\n"
+        "</form>\n"
+        '<details class="search-help">\n'
+        f"  <summary>{escaped(gettext('What search matches'))}</summary>\n"
+        "  <ul>\n"
+        f"{help_items}"
+        "  </ul>\n"
+        "</details>\n\n"
+        '<div class="table-scroll" tabindex="0" role="region" '
+        'aria-labelledby="cases-case-list-table">\n'
+        "<table>\n"
+        f'  <caption id="cases-case-list-table">{caption % {"counter": counter}}</caption>\n'
+        "  <thead><tr>\n"
+        f"{headers}"
+        "  </tr></thead>\n"
+        "  <tbody>\n"
+        f"  {context['case_rows']}\n"
+        "  </tbody>\n"
+        "</table>\n"
+        "</div>\n"
+        f"{pagination(page, query)}\n"
+    )
+
+
+_SEARCH_HELP = (
+    gettext_noop(
+        "A case number (BK-…) or an identity number, written with or without the century "
+        "and the dash."
+    ),
+    gettext_noop(
+        "Words of a name: a case matches when someone in its household has every word you "
+        "write among their given and family names. “Bergström” finds every Bergström; "
+        "“Anna Bergström” only Anna Bergström; “Karin” also finds Anna-Karin."
+    ),
+    gettext_noop(
+        "Whole words only, not the beginning of a word. Upper and lower case and accents "
+        "do not matter: “bergstrom” finds Bergström, “Muller” finds Müller."
+    ),
+    gettext_noop(
+        "Only cases and people you may see are found: never a household with a protected "
+        "identity you have not been granted."
+    ),
+)
+_LIST_COLUMNS = (
+    gettext_noop("Case number"),
+    gettext_noop("Main tenant"),
+    gettext_noop("Kind"),
+    gettext_noop("Status"),
+    gettext_noop("Responsible unit"),
+    gettext_noop("Opened"),
+)
 
 
 # --- The case page's own sections -------------------------------------------------------

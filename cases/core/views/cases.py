@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -127,19 +128,16 @@ def _render_list(
         record_reads(request, objs=[row["case"] for row in rows], how=How.PAGE)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "cases/case_list.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": rows,
-            "case_rows": presenters.case_list_rows(rows),
-            "query": query.urlencode(),
-            "may_create": roles_of(request.user).has(*CASE_STAFF),
-        },
-        status=status,
-    )
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "case_rows": presenters.case_list_rows(rows),
+        "query": query.urlencode(),
+        "may_create": roles_of(request.user).has(*CASE_STAFF),
+    }
+    context["content"] = presenters.case_list_content(context, csrf_token=get_token(request))
+    return render(request, "cases/case_list.html", context, status=status)
 
 
 @role_required(*CASE_STAFF)
