@@ -54,8 +54,9 @@ def case_list_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
 
 # --- The case list page ----------------------------------------------------------------
 # templates/cases/case_list.html's content written in Python: its translations, addresses,
-# caption and pager through the template engine were about a twelfth of the coordinator's
-# first list page's CPU at national scale (issue 22, the twenty-fifth round). Byte for
+# caption and pager through the template engine were about 6 % of the coordinator's first
+# list page's CPU samples at national scale, 2.5 % written here (issue 22, the
+# twenty-fifth round; the filter form's fields and the pager's count aside). Byte for
 # byte what the template wrote (tests/cases/core/test_case_list_page.py renders the
 # reference copy beside it, in both languages: with and without the right to open a
 # case, a search that expired, no rows, and pages before and after).
