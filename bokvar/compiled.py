@@ -6,7 +6,7 @@ its text again with new parameters; these are the rules they keep alike."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from .lookups import OneId
 from .models import User
-from .prepared import generic_plan
 
 
 @contextmanager
@@ -60,15 +59,12 @@ def value_rows(
     sql: str,
     params: Any,
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...],
-    *,
-    generic: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Run a kept `values_list` statement: its rows as tuples, the compiler's converters
-    applied, as `values_list` gives them. `generic`: on PostgreSQL's generic plan."""
+    applied, as `values_list` gives them."""
     with db.cursor() as cursor:
-        with generic_plan(cursor, db.alias) if generic else nullcontext():
-            cursor.execute(sql, params)
-        found = cursor.fetchall()  # after the block: one round trip (generic_plan)
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
     if not converters:
         return [tuple(row) for row in found]
     return [tuple(convert_row(list(row), converters, db)) for row in found]
@@ -139,10 +135,6 @@ class KeptIdRows(KeptStatements):
     writes one placeholder per id), for a queryset in another form and for a key of
     None, the ORM's own way. As for every kept statement, one whose building read the
     database is not kept.
-
-    `generic`: run it on PostgreSQL's generic plan (`bokvar.prepared.generic_plan`),
-    planned once a connection: for a statement whose custom plans cost more to plan than
-    to run, and whose generic plan is as fast (docs/performance.md).
     """
 
     def __init__(
@@ -150,13 +142,10 @@ class KeptIdRows(KeptStatements):
         model: type[Model],
         build: Callable[[list[int]], QuerySet[Any, Any]] | None = None,
         most: int = 2000,
-        *,
-        generic: bool = False,
     ):
         super().__init__(most)
         self.model = model
         self.build = build
-        self.generic = generic
 
     def rows(
         self,
@@ -188,7 +177,7 @@ class KeptIdRows(KeptStatements):
             return [tuple(row) for row in build(ids)]
         params = list(statement.params)
         params[statement.at] = ids[0] if one else ids
-        return value_rows(db, statement.sql, params, statement.converters, generic=self.generic)
+        return value_rows(db, statement.sql, params, statement.converters)
 
     def _compile(
         self, alias: str, build: Callable[[list[int]], QuerySet[Any, Any]], one: bool

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, Model, Q, QuerySet
 
 from audit.registry import (
     OrphanRule,
@@ -35,8 +35,7 @@ from cases.core.audit import (
 )
 from cases.core.audit.dating import dated_by, newest_by_person
 from cases.core.audit.retention import delete_with_history, households_of, ids_of, is_research_day
-from cases.core.audit.subjects import hidden_by, hidden_persons, protected_cases
-from cases.core.selectors.people import any_member_protected
+from cases.core.audit.subjects import case_subjects, hidden_by, hidden_persons, protected_cases
 from cases.models import (
     Case,
     Contact,
@@ -127,63 +126,47 @@ def register() -> None:
 # --- Who a read concerns, what a reader may not see ------------------------------------
 
 
-# Who each signal concerns, in one statement compiled once (KeptIdRows; the ids one
-# array): its case's main tenant, unit, district and protection (as `case_subjects` reads
-# them) where it is linked, else the registered person its tenant's identity number names
-# and their protection. Every signal page and the triage queue describe their signals for
-# the access log: building the statements was a tenth of the signal page's CPU, and the
-# links, the case's facts and the tenants read one after another were three round trips
-# (issue 22, the twenty-fifth round: one now).
-def _signal_subjects(ids: list[int]) -> QuerySet[LandlordSignal, Any]:
-    # A signal naming no number names nobody. The blank written into the text
-    # (`is_constant`): the identity numbers' index is partial (numbers only), and a
-    # generic plan uses it only where the statement names its condition.
-    named = Person.objects.filter(
-        personal_number_bidx=OuterRef("tenant_personal_number_bidx")
-    ).exclude(personal_number_bidx__is_constant="")
-    return (
-        LandlordSignal.objects.filter(pk__any=ids)
-        .annotate(
-            case_protected=any_member_protected(household="case__household_id"),
-            tenant_id=Subquery(named.values("pk")[:1]),
-            tenant_protection=Subquery(named.values("protected_identity")[:1]),
-        )
-        .values_list(
-            "pk",
-            "case_id",
-            "case__household__head_id",
-            "case__responsible_unit_id",
-            "case__responsible_unit__district_id",
-            "case_protected",
-            "tenant_id",
-            "tenant_protection",
-        )
-    )
-
-
-# On its generic plan: its custom plans took 0.8 ms of planning a run for 0.05 ms of
-# execution at national scale (the links' and tenants' statements it replaces, 0.1 ms).
-_SIGNAL_SUBJECTS = KeptIdRows(LandlordSignal, _signal_subjects, generic=True)
+# The signals' links and the people their tenants' identity numbers name, each by a
+# statement compiled once (KeptIdRows; the ids, or the blind indexes, one array): every
+# signal page and the triage queue describe their signals for the access log, and
+# building the two statements was a tenth of the signal page's CPU (issue 22).
+_SIGNAL_LINKS = KeptIdRows(
+    LandlordSignal,
+    lambda ids: LandlordSignal.objects.filter(pk__any=ids).values_list(
+        "pk", "case_id", "tenant_personal_number_bidx"
+    ),
+)
+_TENANTS = KeptIdRows(
+    Person,
+    lambda bidxs: Person.objects.filter(personal_number_bidx__any=bidxs).values_list(
+        "pk", "personal_number_bidx", "protected_identity"
+    ),
+)
 
 
 def describe_signals(signals: list[LandlordSignal], via: Model | None = None) -> list[Subject]:
     """A linked signal concerns its case; an unlinked one the registered person its tenant's
     identity number matches, if any (so 'who looked at this person' finds it too)."""
-    subjects = {}
-    for pk, case_id, head, unit, district, protected, tenant, protection in _SIGNAL_SUBJECTS.rows(
-        sorted({s.pk for s in signals})
-    ):
+    rows = {
+        pk: (case_id, bidx)
+        for pk, case_id, bidx in _SIGNAL_LINKS.rows(sorted({s.pk for s in signals}))
+    }
+    facts = case_subjects({case_id for case_id, _ in rows.values() if case_id})
+    bidxs = {bidx for case_id, bidx in rows.values() if not case_id and bidx}
+    tenants = {}
+    if bidxs:
+        tenants = {
+            bidx: Subject(person_id=pk, protected=level != ProtectedIdentity.NONE)
+            for pk, bidx, level in _TENANTS.rows(sorted(bidxs))
+        }
+    out = []
+    for s in signals:
+        case_id, bidx = rows.get(s.pk, (None, ""))
         if case_id:
-            subjects[pk] = Subject(
-                person_id=head,
-                case_id=case_id,
-                unit_id=unit,
-                district_id=district,
-                protected=bool(protected),
-            )
-        elif tenant is not None:
-            subjects[pk] = Subject(person_id=tenant, protected=protection != ProtectedIdentity.NONE)
-    return [subjects.get(s.pk, Subject()) for s in signals]
+            out.append(facts.get(case_id, Subject(case_id=case_id)))
+        else:
+            out.append(tenants.get(bidx, Subject()))
+    return out
 
 
 def hidden_signals(user: User, ids: set[int]) -> set[int]:

@@ -11,12 +11,10 @@ from unittest import mock
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.registry import Subject
 from bokvar import compiled
-from bokvar.prepared import prepares
 from cases.core.audit.subjects import case_subjects
 from cases.core.selectors import kept
 from cases.evictions import audit, selectors
@@ -32,10 +30,10 @@ POSTGRESQL = connection.vendor == "postgresql"
 
 @pytest.fixture(autouse=True)
 def _nothing_kept():
-    for store in (selectors._REPEATS, audit._SIGNAL_SUBJECTS):
+    for store in (selectors._REPEATS, audit._SIGNAL_LINKS, audit._TENANTS):
         store.statements.clear()
     yield
-    for store in (selectors._REPEATS, audit._SIGNAL_SUBJECTS):
+    for store in (selectors._REPEATS, audit._SIGNAL_LINKS, audit._TENANTS):
         store.statements.clear()
 
 
@@ -106,20 +104,11 @@ def test_the_description_of_signals_is_the_orms(org, landlord, other_landlord, m
     assert described[1] == Subject(person_id=tenant.pk, protected=False)
     assert described[2].case_id == linked_case.pk and described[0] == Subject()
     if POSTGRESQL:
-        # One statement, compiled once for one id and once for several (the case facts'
-        # statement besides it is `_orm_description`'s).
+        # Each statement compiled once for one id and once for several (the case facts'
+        # statement besides them).
         compiled_stores = [c.args[0] for c in compiling.call_args_list]
-        assert compiled_stores.count(audit._SIGNAL_SUBJECTS) == 2
-    # Linked, naming a person and naming nobody: one statement for all of them (on its
-    # generic plan: the plan mode's setting and reset go with it, in one round trip).
-    with CaptureQueriesContext(connection) as queries:
-        assert audit.describe_signals(signals) == described
-    reads = [q["sql"] for q in queries.captured_queries if "plan_cache_mode" not in q["sql"]]
-    assert len(reads) == 1
-    if prepares(connection.alias):
-        assert "SET plan_cache_mode = force_generic_plan" in [
-            q["sql"] for q in queries.captured_queries
-        ]
+        assert compiled_stores.count(audit._SIGNAL_LINKS) == 2
+        assert compiled_stores.count(audit._TENANTS) == 2
     # The person protected since: the next description says so.
     Person.objects.filter(pk=tenant.pk).update(
         protected_identity=ProtectedIdentity.PROTECTED_REGISTRATION,
@@ -128,11 +117,3 @@ def test_the_description_of_signals_is_the_orms(org, landlord, other_landlord, m
     assert audit.describe_signals([naming_a_person]) == [
         Subject(person_id=tenant.pk, protected=True)
     ]
-    # A member of the linked case's household protected since: the case is, at once.
-    member = Person.objects.filter(household_id=linked_case.household_id).first()
-    Person.objects.filter(pk=member.pk).update(
-        protected_identity=ProtectedIdentity.PROTECTED_REGISTRATION,
-        protected_identity_noted_on=timezone.localdate(),
-    )
-    assert audit.describe_signals([linked]) == _orm_description([linked])
-    assert audit.describe_signals([linked])[0].protected
