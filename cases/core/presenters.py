@@ -76,7 +76,9 @@ def case_list_content(context: dict[str, Any], *, csrf_token: str) -> SafeString
     fields = "".join(f'<div class="field">{field.as_field_group()}</div>' for field in form)
     help_items = "".join(f"    <li>{escaped(gettext(text))}</li>\n" for text in _SEARCH_HELP)
     paginator = page.paginator
-    counter = escaped(localize(paginator.count))  # the count is read here, as it was
+    # Counted before `more` is asked: the capped count sets it (the template asked first,
+    # and a district's first page said "1000 cases" above "page 1 of more than 40").
+    counter = escaped(localize(paginator.count))
     if getattr(paginator, "more", False):
         caption = ngettext(
             "More than %(counter)s case", "More than %(counter)s cases", paginator.count
