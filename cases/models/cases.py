@@ -56,7 +56,13 @@ class Case(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
+    # Whether anybody is assigned to the case, kept by the database itself (triggers of
+    # migration 0029, on both engines; what a writer gives is replaced): the deadlines
+    # one answers for include those of one's units' open cases nobody is assigned to,
+    # counted on every page of case staff, and from here they are a probe of an index
+    # of the unassigned (issue 22). Not in the history: the assignments' history has it.
+    assigned = models.BooleanField(default=False, db_default=False, editable=False)
+    history = HistoricalRecords(excluded_fields=["assigned"])
 
     class Meta:
         verbose_name = _("case")
@@ -76,11 +82,11 @@ class Case(models.Model):
                 include=["responsible_unit", "status"],
                 name="case_list_ids",
             ),
-            # The open cases of a unit, read from the index alone (the deadlines badge).
+            # The open cases of a unit nobody is assigned to (the deadlines badge).
             models.Index(
                 fields=["responsible_unit", "id"],
-                condition=Q(status="open"),
-                name="case_open_of_unit",
+                condition=Q(status="open", assigned=False),
+                name="case_unassigned_of_unit",
             ),
         ]
         constraints = [
@@ -105,39 +111,23 @@ class CaseAssignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_assignments"
     )
     assigned_at = models.DateTimeField(auto_now_add=True)
-    # The case's status and responsible unit, copied here by the database itself
-    # (triggers of migration 0027, on both engines): whatever writes an assignment or
-    # changes a case, these are the case's own. The deadlines one answers for are counted
-    # on every page of case staff (the navigation's badge); from here they are read among
-    # one's open cases and the open cases of one's units only, not among every case one
-    # was ever assigned and every open case of the unit (issue 22). Not in the history:
-    # they are the case's, and the case's history has them.
+    # The case's status, copied here by the database itself (triggers of migrations 0027
+    # and 0029, on both engines): whatever writes an assignment or changes a case, it is
+    # the case's own. The deadlines one answers for are counted on every page of case
+    # staff (the navigation's badge); from here they are read among one's open cases
+    # only, not among every case one was ever assigned (issue 22). Not in the history:
+    # it is the case's, and the case's history has it.
     case_open = models.BooleanField(default=True, editable=False)
-    case_unit = models.ForeignKey(
-        Unit,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
-    history = HistoricalRecords(excluded_fields=["case_open", "case_unit"])
+    history = HistoricalRecords(excluded_fields=["case_open"])
 
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         constraints = [models.UniqueConstraint(fields=["case", "user"], name="assignment_unique")]
         indexes = [
-            # One's open cases (the deadlines one answers for), and the assigned open
-            # cases of a unit (its open cases assigned to nobody are the others).
+            # One's open cases (the deadlines one answers for).
             models.Index(
                 fields=["user", "case"], condition=Q(case_open=True), name="assignment_open_of_user"
-            ),
-            models.Index(
-                fields=["case_unit", "case"],
-                condition=Q(case_open=True),
-                name="assignment_open_of_unit",
             ),
         ]
 

@@ -1,7 +1,7 @@
-"""An assignment carries its case's status and responsible unit, kept by the database's
-triggers (cases migration 0027), and the deadlines badge reads one's open cases through
-them (issue 22): whatever writes an assignment or changes a case, the copy is the case's
-own, on both engines, and the badge no longer reads every case one was ever assigned."""
+"""An assignment carries its case's status, kept by the database's triggers (cases
+migrations 0027 and 0029), and the deadlines badge reads one's open cases through it
+(issue 22): whatever writes an assignment or changes a case, the copy is the case's own,
+on both engines, and the badge no longer reads every case one was ever assigned."""
 
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-def _copy(case: Case) -> set[tuple[bool, int | None]]:
-    return set(CaseAssignment.objects.filter(case=case).values_list("case_open", "case_unit_id"))
+def _copy(case: Case) -> set[bool]:
+    return set(CaseAssignment.objects.filter(case=case).values_list("case_open", flat=True))
 
 
 def test_a_new_assignment_carries_its_case(org, make_case):
     case = make_case(unit_kind=Unit.Kind.ADULT, assignees=["caseworker", "guide"])
-    assert _copy(case) == {(True, org.units[Unit.Kind.ADULT].pk)}
+    assert _copy(case) == {True}
 
 
 def test_closing_a_case_closes_its_assignments(org, make_case):
@@ -42,8 +42,8 @@ def test_closing_a_case_closes_its_assignments(org, make_case):
         outcome="other",
         closed_on=TODAY,
     )
-    assert _copy(case) == {(False, org.units[Unit.Kind.ADULT].pk)}
-    assert _copy(other) == {(True, org.units[Unit.Kind.ADULT].pk)}
+    assert _copy(case) == {False}
+    assert _copy(other) == {True}
 
 
 def test_a_case_moved_or_reopened_by_any_write_moves_its_assignments(org, make_case):
@@ -52,31 +52,26 @@ def test_a_case_moved_or_reopened_by_any_write_moves_its_assignments(org, make_c
     case = make_case(unit_kind=Unit.Kind.ADULT, assignees=["caseworker"])
     housing = org.units[Unit.Kind.HOUSING_TEAM]
     Case.objects.filter(pk=case.pk).update(responsible_unit=housing)
-    assert _copy(case) == {(True, housing.pk)}
+    assert _copy(case) == {True}
     Case.objects.filter(pk=case.pk).update(status="closed", closed_on=TODAY, outcome="other")
-    assert _copy(case) == {(False, housing.pk)}
+    assert _copy(case) == {False}
     Case.objects.filter(pk=case.pk).update(status="open", closed_on=None, outcome="")
-    assert _copy(case) == {(True, housing.pk)}
+    assert _copy(case) == {True}
 
 
 def test_what_a_writer_gives_is_replaced_by_the_case(org, make_case):
-    """An assignment written with another status or unit (by mistake, or by a bulk
-    insert that leaves the defaults) still carries its case's."""
+    """An assignment written with another status (by mistake, or by a bulk insert that
+    leaves the defaults) still carries its case's."""
     case = make_case(unit_kind=Unit.Kind.ADULT)
     Case.objects.filter(pk=case.pk).update(status="closed", closed_on=TODAY, outcome="other")
     bulk.insert(
         CaseAssignment,
-        [CaseAssignment(case=case, user=org.users["caseworker"], case_open=True, case_unit=None)],
+        [CaseAssignment(case=case, user=org.users["caseworker"], case_open=True)],
     )
-    CaseAssignment.objects.create(
-        case=case,
-        user=org.users["guide"],
-        case_open=True,
-        case_unit=org.units[Unit.Kind.HOUSING_TEAM],
-    )
-    assert _copy(case) == {(False, org.units[Unit.Kind.ADULT].pk)}
-    CaseAssignment.objects.filter(case=case).update(case_open=True, case_unit=None)
-    assert _copy(case) == {(False, org.units[Unit.Kind.ADULT].pk)}
+    CaseAssignment.objects.create(case=case, user=org.users["guide"], case_open=True)
+    assert _copy(case) == {False}
+    CaseAssignment.objects.filter(case=case).update(case_open=True)
+    assert _copy(case) == {False}
 
 
 @pytest.fixture

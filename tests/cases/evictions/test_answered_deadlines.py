@@ -433,12 +433,16 @@ def test_the_rows_written_in_python_are_the_row_templates_byte_for_byte(
     assert 'class="deadline"' in seen and "<form" in seen and "<br>" in seen
 
 
-def test_the_units_open_cases_are_named_open_in_the_text(org, deadlines):
+def test_the_units_unassigned_open_cases_are_named_in_the_text(org, deadlines):
     """The badge runs on its generic plan, which reads the partial index of a unit's open
-    cases (`case_open_of_unit`, `status = 'open'`) only when the statement names the same
-    constant: bound, it read every case of the unit (237 of the caseworker's 735 buffers
-    at national scale, issue 22). The rows are the rule's (the tests above)."""
+    cases nobody is assigned to (`case_unassigned_of_unit`, `status = 'open' AND NOT
+    assigned`) only when the statement names the same constants: bound, it read every
+    case of the unit (237 of the caseworker's 735 buffers at national scale, issue 22).
+    The rows are the rule's (the tests above)."""
     sql, _params = selectors.answered_deadlines(org.users["caseworker"]).query.sql_with_params()
-    # The unit's open cases less its assigned ones; the deadlines' own join stays bound.
-    assert re.search(r"(\w+)\.\"status\" = 'open' AND NOT \(\1\.\"id\" IN", sql), sql
+    # The unit's unassigned open cases; the deadlines' own join stays bound.
+    unassigned = re.search(r"NOT (\w+)\.\"assigned\" AND .*? AND \1\.\"status\" = 'open'", sql)
+    assert unassigned, sql
     assert sql.count("'open'") == 1
+    # No longer the unit's open cases less its assigned ones.
+    assert "case_unit_id" not in sql
