@@ -10,7 +10,7 @@ Triggers on both engines keep `assigned` to "the case has an assignment", whatev
 writes: an assignment added sets it; an assignment removed counts the case's others; a
 case written with another value (a model's `save()` writes every column, with what it
 read) keeps the triggers' value; a new case starts unassigned. An assignment never moves
-to another case (refused), so a case's count changes only by those two.
+to another case (refused), so only the first two change whether a case has one.
 
 On PostgreSQL the removal locks the case rows before it counts what is left, in a
 statement of its own, which under READ COMMITTED has a new snapshot: two assignments of

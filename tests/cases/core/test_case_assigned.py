@@ -32,42 +32,34 @@ def _assigned(case: Case) -> bool:
     return Case.objects.values_list("assigned", flat=True).get(pk=case.pk)
 
 
+def _assign(org, case: Case, *names: str) -> Case:
+    """The case's assignees set to `names` by the coordinator, as the case form does."""
+    return update_case(
+        actor=org.users["coordinator"],
+        case_id=case.pk,
+        expected_version=case.version,
+        kind=case.kind,
+        assignees=[org.users[name] for name in names],
+    )
+
+
 @pytest.mark.django_db
 def test_a_case_is_assigned_while_anybody_is(org, make_case):
     case = make_case(unit_kind=Unit.Kind.ADULT, assignees=["caseworker", "caseworker2"])
     nobody = make_case(unit_kind=Unit.Kind.ADULT)
     assert _assigned(case) and not _assigned(nobody)
-    coordinator = org.users["coordinator"]
-    case = update_case(
-        actor=coordinator,
-        case_id=case.pk,
-        expected_version=case.version,
-        kind=case.kind,
-        assignees=[org.users["caseworker"]],
-    )
+    case = _assign(org, case, "caseworker")
     assert _assigned(case)
-    case = update_case(
-        actor=coordinator,
-        case_id=case.pk,
-        expected_version=case.version,
-        kind=case.kind,
-        assignees=[],
-    )
+    case = _assign(org, case)
     assert not _assigned(case)
-    update_case(
-        actor=coordinator,
-        case_id=case.pk,
-        expected_version=case.version,
-        kind=case.kind,
-        assignees=[org.users["caseworker2"]],
-    )
+    _assign(org, case, "caseworker2")
     assert _assigned(case)
 
 
 @pytest.mark.django_db
 def test_any_write_of_assignments_is_followed(org, make_case):
-    """Not only the services: bulk inserts, deletes of many at once and a case's deletion
-    (retention) are followed too."""
+    """Not only the services: a bulk insert and deletes of one and of many at once are
+    followed too."""
     one, two = (make_case(unit_kind=Unit.Kind.ADULT) for _ in range(2))
     bulk.insert(
         CaseAssignment,
@@ -136,21 +128,9 @@ def test_the_badge_counts_the_units_unassigned_open_cases(org, make_case):
         return set(selectors.my_deadline_badge(reader, today=TODAY).values_list("pk", flat=True))
 
     assert due.pk in counted()
-    case = update_case(
-        actor=org.users["coordinator"],
-        case_id=case.pk,
-        expected_version=case.version,
-        kind=case.kind,
-        assignees=[org.users["caseworker2"]],
-    )
+    case = _assign(org, case, "caseworker2")
     assert due.pk not in counted()
-    update_case(
-        actor=org.users["coordinator"],
-        case_id=case.pk,
-        expected_version=case.version,
-        kind=case.kind,
-        assignees=[],
-    )
+    _assign(org, case)
     assert due.pk in counted()
 
 
