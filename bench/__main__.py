@@ -55,6 +55,7 @@ def main() -> int:
     from django.db import connection
 
     from . import floors
+    from .generate import settle
     from .runner import measure
     from .scenarios import builders
 
@@ -79,6 +80,10 @@ def main() -> int:
             result = measure(scenario, repeat=args.repeat)
             if hasattr(scenario, "finish"):
                 scenario.finish()
+            if scenario.framework_floor is None:
+                # A job (it may write, and its runs are undone and redone): its dead rows
+                # vacuumed before the next scenario, as autovacuum would (`settle`).
+                settle()
             results.append(result)
             print(
                 f"{result.name[:58]:58} {result.median_ms:9.2f} {result.p95_ms:9.2f} {result.queries:7d} "
