@@ -22,6 +22,9 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 from bokvar.rendering import escaped
 
 _CSRF = CsrfTokenNode()
+# The largest number a navigation badge shows; past it, "99+" (the badges are counted
+# up to one more and no further: home.navigation, bokvar.counting.counter).
+BADGE_MOST = 99
 # The addresses the header links to, reversed once per script prefix and URL
 # configuration (none has a parameter or a language prefix).
 _URLS: dict[tuple[str, str, object], str] = {}
@@ -44,10 +47,14 @@ def _nav_item(item: dict[str, Any]) -> str:
     badge = ""
     if item["badge"]:
         count = item["badge"]
-        waiting = ngettext("%(counter)s waiting", "%(counter)s waiting", count) % {
-            "counter": escaped(count)
-        }
-        badge = f' <span class="badge" aria-label="{waiting}">{escaped(count)}</span>'
+        if count > BADGE_MOST:
+            waiting = gettext("more than %(most)s waiting") % {"most": BADGE_MOST}
+            badge = f' <span class="badge" aria-label="{waiting}">{BADGE_MOST}+</span>'
+        else:
+            waiting = ngettext("%(counter)s waiting", "%(counter)s waiting", count) % {
+                "counter": escaped(count)
+            }
+            badge = f' <span class="badge" aria-label="{waiting}">{escaped(count)}</span>'
     return (
         f'\n        <li><a href="{escaped(item["url"])}"{current}>'
         f"{escaped(item['label'])}{badge}</a></li>\n        "

@@ -122,7 +122,10 @@ def items_for(request: HttpRequest) -> list[dict]:
     count = _COUNTERS.get(key)
     if count is None:
         # One query for every badge of the page (bokvar.counting).
-        count = counter([item.badge(signed_in) for _entry, item in badges])  # type: ignore[misc]
+        count = counter(
+            [item.badge(signed_in) for _entry, item in badges],  # type: ignore[misc]
+            most=layout.BADGE_MOST + 1,  # enough to know it is past what a badge shows
+        )
         if len(_COUNTERS) >= _MAX_COUNTERS:
             _COUNTERS.clear()
         _COUNTERS[key] = count

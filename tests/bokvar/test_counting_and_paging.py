@@ -39,6 +39,18 @@ def test_querysets_empty_by_construction_cost_no_query():
     assert len(ctx) == 0
 
 
+def test_counted_up_to_most_and_no_further(org):
+    querysets = [User.objects.filter(is_active=True), Unit.objects.filter(name="no such unit")]
+    everyone = querysets[0].count()
+    assert everyone > 3
+    with CaptureQueriesContext(connection) as ctx:
+        assert counter(querysets, most=3)() == [3, 0]
+    (statement,) = [q["sql"] for q in ctx.captured_queries if "plan_cache_mode" not in q["sql"]]
+    assert "LIMIT 3" in statement  # the database stops at three rows, not the count
+    assert counter(querysets, most=everyone + 1)() == [everyone, 0]
+    assert counter(querysets)() == [everyone, 0]
+
+
 def test_a_distinct_queryset_is_counted_distinct(org):
     qs = User.objects.filter(memberships__isnull=False).distinct()
     assert count_together([qs]) == [qs.count()]

@@ -73,7 +73,9 @@ def test_badges_current_entries_names_and_passwords_written_alike(org):
                 new, reference = _both(request, extra)
                 assert new == reference, (language, local_passwords)
     assert 'aria-current="page"' in new
-    assert 'class="badge"' in new and ">1234</span>" in new
+    # Past 99 a badge says "99+" (counted up to 100 and no further: home.navigation).
+    assert 'class="badge"' in new and ">99+</span>" in new and "1234" not in new
+    assert 'aria-label="more than 99 waiting">99+' in new
     assert "&lt;Cases &amp; more&gt;" in new and "O&#x27;Neil &amp; Co" in new
     assert "TOKEN-&lt;&amp;&gt;" in new  # the token is escaped as {% csrf_token %} does
 
@@ -100,3 +102,17 @@ def test_the_current_language_is_selected(org):
         new, _reference = _both(_request("/", org.users["auditor"]))
     assert '<option value="en" lang="en" selected>English</option>' in new
     assert '<option value="sv" lang="sv">Svenska</option>' in new
+
+
+@pytest.mark.parametrize(
+    ("count", "shown", "label"),
+    [(99, ">99</span>", "99 väntar"), (100, ">99+</span>", "fler än 99 väntar")],
+)
+def test_a_badge_shows_its_count_up_to_99_then_99_plus(org, count, shown, label):
+    request = _request("/cases/", org.users["coordinator"])
+    items = navigation(request)["nav_items"]
+    items[0] = {**items[0], "badge": count}
+    with translation.override("sv"):
+        new, reference = _both(request, {"nav_items": items, "local_passwords": True})
+    assert new == reference
+    assert shown in new and f'aria-label="{label}"' in new

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +109,33 @@ def test_user_without_role_sees_only_notifications(client, outsider):
 def test_signed_out_visitor_sees_no_navigation(client, org):
     body = client.get(reverse("login")).content.decode()
     assert not NAV.search(body)
+
+
+def _notifications_badge(client) -> str:
+    found = NAV.search(client.get(reverse("cases:list")).content.decode())
+    assert found is not None
+    entry = re.search(r'href="' + reverse("notifications") + r'"[^>]*>(.*?)</a>', found[1], re.S)
+    assert entry is not None
+    return entry[1]
+
+
+def test_a_badge_past_99_shows_99_plus(client, org):
+    """The badges are counted up to 100 and no further (a coordinator at national scale
+    had 739 unread notifications, counted on every page): 99 shows as 99, 100 as 99+."""
+    from bokvar.models import Notification
+
+    user, other = org.users["coordinator"], org.users["caseworker"]
+    Notification.objects.filter(recipient=user).update(read_at=None)
+    missing = 100 - Notification.objects.filter(recipient=user, read_at=None).count()
+    Notification.objects.bulk_create(
+        [Notification(recipient=user, kind="test", dedupe_key=f"k{i}") for i in range(missing)]
+        + [Notification(recipient=other, kind="test", dedupe_key=f"k{i}") for i in range(150)]
+    )
+    _sign_in(client, user)
+    assert '<span class="badge" aria-label="fler än 99 väntar">99+</span>' in (
+        _notifications_badge(client)
+    )
+    Notification.objects.filter(
+        pk=Notification.objects.filter(recipient=user, read_at=None).values("pk")[:1]
+    ).update(read_at=timezone.now())
+    assert '<span class="badge" aria-label="99 väntar">99</span>' in _notifications_badge(client)
