@@ -15,7 +15,7 @@ from cases.core.selectors.rows import CaseRows
 from cases.core.timeline import TimelineEvent
 from cases.models import Case, Handover
 
-from . import selectors
+from . import presenters, selectors
 
 # `selectors.handovers_of_case`, read once per request (the panel and the timeline both
 # show them), with the case's other lists (`cases/case_page.py` ROWS).
@@ -53,7 +53,12 @@ def handover_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] 
     may_request = bool(REQUESTING_UNITS.for_page(request, case)) and case.status == Case.Status.OPEN
     if not (handovers or may_send or may_request):
         return None
-    return {"handovers": handovers, "may_send": may_send, "may_request": may_request}
+    return {
+        "handovers": handovers,
+        "rows": presenters.case_panel_rows(handovers),
+        "may_send": may_send,
+        "may_request": may_request,
+    }
 
 
 def _who(user: User | None) -> str:
