@@ -53,12 +53,8 @@ def handover_panel(request: AuthenticatedRequest, case: Case) -> dict[str, Any] 
     may_request = bool(REQUESTING_UNITS.for_page(request, case)) and case.status == Case.Status.OPEN
     if not (handovers or may_send or may_request):
         return None
-    return {
-        "handovers": handovers,
-        "rows": presenters.case_panel_rows(handovers),
-        "may_send": may_send,
-        "may_request": may_request,
-    }
+    panel = {"handovers": handovers, "may_send": may_send, "may_request": may_request}
+    return panel | {"html": presenters.case_section(panel, case.pk)}
 
 
 def _who(user: User | None) -> str:
