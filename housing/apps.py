@@ -16,7 +16,7 @@ class HousingConfig(AppConfig):
         # "housing" slots (cases/case_page.py) instead of being imported there.
         case_page.fill_slot(
             "housing",
-            case_page.Section("housing", "housing/case_panel.html", case_panel, _("Housing")),
+            case_page.Section("housing", "", case_panel, _("Housing")),
         )
         for rows in ROWS:  # the section's lists, read with the case's others
             case_page.read_with_the_case(rows)

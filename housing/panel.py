@@ -99,7 +99,8 @@ def case_panel(request, case) -> dict:
     # The nights that count for this case (each night belongs to one case of the
     # household), newest first: `selectors.case_shelter_nights` from the same rows.
     case_nights = [n for n in nights if getattr(n, "owner", None) == case.pk]
-    return {
+    token = csrf_input(request) if may_remove else ""
+    panel = {
         "chain": selectors.housing_chain(
             request.user,
             case,
@@ -133,10 +134,12 @@ def case_panel(request, case) -> dict:
             case_nights,
             case_id=case.pk,
             may_remove=may_remove,
-            csrf_input=csrf_input(request) if may_remove else "",
+            csrf_input=token,
         ),
         "may_remove": may_remove,
     }
+    # The section's markup, written in Python (its template was the case page's costliest).
+    return panel | {"html": presenters.case_section(panel, case_id=case.pk, csrf_input=token)}
 
 
 def person_panel(request, person) -> dict:
