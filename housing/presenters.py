@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from bokvar.rendering import escaped, id_address
+from bokvar.rendering import address, escaped, id_address
 from bokvar.templatetags.numbers import grouped
 
 
@@ -158,8 +157,7 @@ def case_section(panel: dict[str, Any], *, case_id: int, csrf_input: str) -> Saf
 
 
 def _button(url_name: str, case_id: int, label: str) -> str:
-    address = escaped(reverse(url_name, args=[case_id]))
-    return f'<a class="button" href="{address}">{escaped(label)}</a>'
+    return f'<a class="button" href="{address(url_name, case_id)}">{escaped(label)}</a>'
 
 
 def _chain(steps: Iterable[Any]) -> str:

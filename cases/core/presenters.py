@@ -16,7 +16,6 @@ from typing import Any
 
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import linebreaksbr
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
@@ -24,7 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 from bokvar.paging import pagination
-from bokvar.rendering import escaped, id_address
+from bokvar.rendering import address, escaped, id_address
 
 
 def case_list_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
@@ -68,7 +67,7 @@ def case_list_content(context: dict[str, Any], *, csrf_token: str) -> SafeString
     search help, the table under its count, and the pager."""
     form, page, query = context["form"], context["page"], context["query"]
     create = (
-        f'<p><a class="button primary" href="{escaped(reverse("cases:create"))}">'
+        f'<p><a class="button primary" href="{address("cases:create")}">'
         f"{escaped(gettext('New case'))}</a></p>"
         if context["may_create"]
         else ""
@@ -91,7 +90,7 @@ def case_list_content(context: dict[str, Any], *, csrf_token: str) -> SafeString
     return mark_safe(  # noqa: S308  every value above is escaped
         f"\n<h1>{escaped(gettext('Cases'))}</h1>\n"
         f"{create}\n"
-        f'<form method="post" action="{escaped(reverse("cases:list"))}" class="filters" '
+        f'<form method="post" action="{address("cases:list")}" class="filters" '
         f'role="search" aria-label="{escaped(gettext("Search and filter cases"))}" '
         "novalidate>\n"
         f'  <input type="hidden" name="csrfmiddlewaretoken" value="{escaped(csrf_token)}">\n'
@@ -222,31 +221,31 @@ def about_and_household(
         pk = case.pk
         out.append(
             "\n<p>\n"
-            f'  <a class="button" href="{escaped(reverse("cases:edit", args=[pk]))}">'
+            f'  <a class="button" href="{address("cases:edit", pk)}">'
             f"{escaped(gettext('Edit case'))}</a>\n  "
         )
         if case.status == "open":
             out.append(
-                f'<a class="button" href="{escaped(reverse("cases:close", args=[pk]))}">'
+                f'<a class="button" href="{address("cases:close", pk)}">'
                 f"{escaped(gettext('Close case'))}</a>"
             )
         out.append("\n  ")
         if may_grant:
             out.append(
-                f'<a class="button" href="{escaped(reverse("cases:access", args=[pk]))}">'
+                f'<a class="button" href="{address("cases:access", pk)}">'
                 f"{escaped(gettext('Give access'))}</a>"
             )
         out.append("\n  ")
         if may_grant_protected:
-            address = escaped(reverse("cases:protected_access", args=[pk]))
+            protected_access = address("cases:protected_access", pk)
             label = escaped(gettext("Let a colleague see a protected person"))
-            out.append(f'<a class="button" href="{address}">{label}</a>')
+            out.append(f'<a class="button" href="{protected_access}">{label}</a>')
         out.append("\n</p>\n")
     out.append("\n")
     if may_open_new_case:
-        address = escaped(reverse("cases:household_new_case", args=[case.household_id]))
+        new_case = address("cases:household_new_case", case.household_id)
         label = escaped(gettext("Open a new case for this household"))
-        out.append(f'\n<p><a class="button" href="{address}">{label}</a></p>\n')
+        out.append(f'\n<p><a class="button" href="{new_case}">{label}</a></p>\n')
     out.append(
         "\n</section>\n\n"
         '<section aria-labelledby="household-heading" id="household">\n'
@@ -290,8 +289,8 @@ def about_and_household(
         out.append(f"<p>{escaped(gettext('No children in the household.'))}</p>")
     out.append("\n  ")
     if may_write:
-        address = escaped(reverse("cases:children", args=[case.pk]))
-        out.append(f'<p><a href="{address}">{escaped(gettext("Add or remove children"))}</a></p>')
+        children = address("cases:children", case.pk)
+        out.append(f'<p><a href="{children}">{escaped(gettext("Add or remove children"))}</a></p>')
     out.append("\n</section>")
     return mark_safe("".join(out))  # noqa: S308  every value above is escaped
 

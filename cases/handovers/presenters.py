@@ -14,12 +14,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from bokvar.rendering import escaped, id_address
+from bokvar.rendering import address, escaped, id_address
 
 
 def _local(moment: datetime) -> datetime:
@@ -174,8 +173,7 @@ def case_section(panel: dict[str, Any], case_id: int) -> SafeString:
 
 
 def _button(url_name: str, case_id: int, label: str) -> str:
-    address = escaped(reverse(url_name, args=[case_id]))
-    return f'<a class="button" href="{address}">{escaped(label)}</a>'
+    return f'<a class="button" href="{address(url_name, case_id)}">{escaped(label)}</a>'
 
 
 def _case_rows(handovers: Iterable[Any]) -> str:

@@ -238,3 +238,39 @@ def test_the_inputs_skip_djangos_templates(monkeypatch):
 )
 def test_escaped_is_conditional_escape(value):
     assert escaped(value) == str(conditional_escape(value))
+
+
+def test_addresses_written_from_their_kept_pattern_are_reverse_s():
+    from django.urls import reverse
+
+    from bokvar.rendering import address, id_address
+
+    assert address("cases:list") == reverse("cases:list")
+    assert address("cases:edit", 42) == reverse("cases:edit", args=[42])
+    assert address("cases:edit", "7") == reverse("cases:edit", args=[7])
+    assert address("housing:night_remove", 5, 123456) == reverse(
+        "housing:night_remove", args=[5, 123456]
+    )
+    before, after = id_address("housing:night_remove", 5)
+    assert f"{before}99{after}" == reverse("housing:night_remove", args=[5, 99])
+    with pytest.raises(ValueError):
+        address("cases:edit", "1/../admin")  # an id is an integer, nothing else
+
+
+def test_the_kept_patterns_follow_the_script_prefix_and_a_changed_url_configuration():
+    from django.test import override_settings
+    from django.urls import reverse, set_script_prefix
+
+    from bokvar.rendering import address
+
+    assert address("cases:edit", 1) == "/cases/1/edit/"
+    set_script_prefix("/bokvar/")
+    try:
+        assert (
+            address("cases:edit", 1) == reverse("cases:edit", args=[1]) == "/bokvar/cases/1/edit/"
+        )
+    finally:
+        set_script_prefix("/")
+    with override_settings(ROOT_URLCONF="bench.urls"):  # the product's addresses and more
+        assert address("cases:edit", 1) == "/cases/1/edit/"
+    assert address("cases:edit", 1) == "/cases/1/edit/"
