@@ -289,8 +289,10 @@ def about_and_household(
         out.append(f"<p>{escaped(gettext('No children in the household.'))}</p>")
     out.append("\n  ")
     if may_write:
-        children = address("cases:children", case.pk)
-        out.append(f'<p><a href="{children}">{escaped(gettext("Add or remove children"))}</a></p>')
+        children_address = address("cases:children", case.pk)
+        out.append(
+            f'<p><a href="{children_address}">{escaped(gettext("Add or remove children"))}</a></p>'
+        )
     out.append("\n</section>")
     return mark_safe("".join(out))  # noqa: S308  every value above is escaped
 
