@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Model, Q, QuerySet
+from django.db.models import Max, Model, OuterRef, Q, QuerySet, Subquery
 
 from audit.registry import (
     OrphanRule,
@@ -130,42 +130,40 @@ def register() -> None:
 # statement compiled once (KeptIdRows; the ids, or the blind indexes, one array): every
 # signal page and the triage queue describe their signals for the access log, and
 # building the two statements was a tenth of the signal page's CPU (issue 22).
-_SIGNAL_LINKS = KeptIdRows(
-    LandlordSignal,
-    lambda ids: LandlordSignal.objects.filter(pk__any=ids).values_list(
-        "pk", "case_id", "tenant_personal_number_bidx"
-    ),
-)
-_TENANTS = KeptIdRows(
-    Person,
-    lambda bidxs: Person.objects.filter(personal_number_bidx__any=bidxs).values_list(
-        "pk", "personal_number_bidx", "protected_identity"
-    ),
-)
+def _signals_with_tenants(ids: list[int]) -> QuerySet[LandlordSignal, Any]:
+    # The registered person the tenant's identity number names (the lowest id, should the
+    # number be registered twice), read with the signal: one statement for both, where
+    # the signal and then its tenant were two round trips on every signal page (issue 22).
+    tenants = Person.objects.filter(
+        personal_number_bidx=OuterRef("tenant_personal_number_bidx")
+    ).order_by("pk")
+    return (
+        LandlordSignal.objects.filter(pk__any=ids)
+        .annotate(
+            tenant_id=Subquery(tenants.values("pk")[:1]),
+            tenant_level=Subquery(tenants.values("protected_identity")[:1]),
+        )
+        .values_list("pk", "case_id", "tenant_personal_number_bidx", "tenant_id", "tenant_level")
+    )
+
+
+_SIGNAL_LINKS = KeptIdRows(LandlordSignal, _signals_with_tenants)
 
 
 def describe_signals(signals: list[LandlordSignal], via: Model | None = None) -> list[Subject]:
     """A linked signal concerns its case; an unlinked one the registered person its tenant's
     identity number matches, if any (so 'who looked at this person' finds it too)."""
-    rows = {
-        pk: (case_id, bidx)
-        for pk, case_id, bidx in _SIGNAL_LINKS.rows(sorted({s.pk for s in signals}))
-    }
-    facts = case_subjects({case_id for case_id, _ in rows.values() if case_id})
-    bidxs = {bidx for case_id, bidx in rows.values() if not case_id and bidx}
-    tenants = {}
-    if bidxs:
-        tenants = {
-            bidx: Subject(person_id=pk, protected=level != ProtectedIdentity.NONE)
-            for pk, bidx, level in _TENANTS.rows(sorted(bidxs))
-        }
+    rows = {row[0]: row[1:] for row in _SIGNAL_LINKS.rows(sorted({s.pk for s in signals}))}
+    facts = case_subjects({case_id for case_id, *_ in rows.values() if case_id})
     out = []
     for s in signals:
-        case_id, bidx = rows.get(s.pk, (None, ""))
+        case_id, bidx, tenant, level = rows.get(s.pk, (None, "", None, None))
         if case_id:
             out.append(facts.get(case_id, Subject(case_id=case_id)))
+        elif bidx and tenant is not None:
+            out.append(Subject(person_id=tenant, protected=level != ProtectedIdentity.NONE))
         else:
-            out.append(tenants.get(bidx, Subject()))
+            out.append(Subject())
     return out
 
 

@@ -11,6 +11,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.registry import Subject
@@ -30,10 +31,10 @@ POSTGRESQL = connection.vendor == "postgresql"
 
 @pytest.fixture(autouse=True)
 def _nothing_kept():
-    for store in (selectors._REPEATS, audit._SIGNAL_LINKS, audit._TENANTS):
+    for store in (selectors._REPEATS, audit._SIGNAL_LINKS):
         store.statements.clear()
     yield
-    for store in (selectors._REPEATS, audit._SIGNAL_LINKS, audit._TENANTS):
+    for store in (selectors._REPEATS, audit._SIGNAL_LINKS):
         store.statements.clear()
 
 
@@ -104,11 +105,13 @@ def test_the_description_of_signals_is_the_orms(org, landlord, other_landlord, m
     assert described[1] == Subject(person_id=tenant.pk, protected=False)
     assert described[2].case_id == linked_case.pk and described[0] == Subject()
     if POSTGRESQL:
-        # Each statement compiled once for one id and once for several (the case facts'
-        # statement besides them).
+        # The signals and their tenants in one statement, compiled once for one id and
+        # once for several (the case facts' statement besides it).
         compiled_stores = [c.args[0] for c in compiling.call_args_list]
         assert compiled_stores.count(audit._SIGNAL_LINKS) == 2
-        assert compiled_stores.count(audit._TENANTS) == 2
+    with CaptureQueriesContext(connection) as ctx:
+        audit.describe_signals([naming_a_person])
+    assert len(ctx) == 1  # the signal with its tenant: one round trip
     # The person protected since: the next description says so.
     Person.objects.filter(pk=tenant.pk).update(
         protected_identity=ProtectedIdentity.PROTECTED_REGISTRATION,
