@@ -131,12 +131,14 @@ def register() -> None:
 # signal page and the triage queue describe their signals for the access log, and
 # building the two statements was a tenth of the signal page's CPU (issue 22).
 def _signals_with_tenants(ids: list[int]) -> QuerySet[LandlordSignal, Any]:
-    # The registered person the tenant's identity number names (the lowest id, should the
-    # number be registered twice), read with the signal: one statement for both, where
-    # the signal and then its tenant were two round trips on every signal page (issue 22).
+    # The registered person the tenant's identity number names, read with the signal: one
+    # statement for both, where the signal and then its tenant were two round trips on
+    # every signal page (issue 22). A number is registered once (`person_personal_number_
+    # unique`, partial: not for the empty number, which the condition here excludes so
+    # the index serves it; without it every person was read, 0.4 s at national scale).
     tenants = Person.objects.filter(
         personal_number_bidx=OuterRef("tenant_personal_number_bidx")
-    ).order_by("pk")
+    ).exclude(personal_number_bidx="")
     return (
         LandlordSignal.objects.filter(pk__any=ids)
         .annotate(
