@@ -26,13 +26,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from bokvar.permissions import AuthenticatedRequest
 
-from .core import history
+from .core import history, presenters
 from .core.selectors import cases as case_selectors
 from .core.selectors import people as people_selectors
 from .core.selectors import rows
@@ -64,11 +63,11 @@ class Slot:
 
 
 def _history_link(request: AuthenticatedRequest, case: Any) -> dict:
-    return {"history_url": reverse("audit:case_history", kwargs={"case_id": case.pk})}
+    return {"html": presenters.history_section(case.pk)}
 
 
 FIRST_SCREEN: list[Section] = [
-    Section("next_deadline", "cases/evictions/next_deadline.html", evictions_page.next_deadline),
+    Section("next_deadline", "", evictions_page.next_deadline),
 ]
 
 LATEST_CONTACTS = 3  # contacts on the first screen; the timeline has them all
@@ -90,7 +89,7 @@ SECTIONS: list[Section | Slot] = [
     Section("handovers", "", handovers_page.handover_panel, _("Handovers")),
     Slot("housing"),  # the household's housing chain and this year's cost (housing app)
     Slot("partners"),  # referrals to partner organisations (partners app)
-    Section("audit-history", "audit/history_panel.html", _history_link),
+    Section("audit-history", "", _history_link),
 ]
 
 PERSON_SECTIONS: list[Section | Slot] = [

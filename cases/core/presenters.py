@@ -409,3 +409,18 @@ def _event(e: Any) -> str:
         title = f'<a href="{escaped(e.url)}">{title}</a>'
     detail = f'<br><span class="hint">{escaped(e.detail)}</span>' if e.detail else ""
     return f'<li{css}><time datetime="{day}">{day}</time>{title}{detail}</li>'
+
+
+def history_section(case_id: int) -> SafeString:
+    """The case page's link to the case's full change history (`case_page.SECTIONS`), as
+    templates/audit/history_panel.html wrote it (tests/cases/core/test_history_section.py
+    keeps that template and renders both). The audit app's page is named by its URL only,
+    so nothing of the audit app is imported."""
+    heading = escaped(gettext("Full change history"))
+    label = escaped(gettext("Every change of every record of this case, old and new values"))
+    return mark_safe(  # noqa: S308  every value above is escaped
+        '\n<section aria-labelledby="audit-history-heading" class="panel">\n'
+        f'  <h2 id="audit-history-heading">{heading}</h2>\n'
+        f'  <p><a href="{address("audit:case_history", case_id)}">{label}</a></p>\n'
+        "</section>\n"
+    )

@@ -30,7 +30,7 @@ from cases.models import (
 )
 from cases.models.landlord_signals import MISCONDUCT_KINDS
 
-from . import selectors
+from . import presenters, selectors
 from .services import deadlines, payment_routes
 from .services.landlord_signals import misconduct_doubts, terminated_on
 
@@ -175,7 +175,8 @@ def next_deadline(request: AuthenticatedRequest, case: Case) -> dict[str, Any]:
     """The case's next open deadline, for the first screen of the case page (issue 19,
     point 5): the soonest, overdue first, as the threat panel words it."""
     lines = date_lines(open_deadlines(request, case, limit=1), today=timezone.localdate())
-    return {"line": lines[0] if lines else None}
+    line = lines[0] if lines else None
+    return {"line": line, "html": presenters.next_deadline(line)}
 
 
 def date_lines(rows: Iterable[Deadline], *, today: date) -> list[dict[str, Any]]:
