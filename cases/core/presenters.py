@@ -19,7 +19,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 from bokvar.paging import pagination
@@ -424,3 +424,67 @@ def history_section(case_id: int) -> SafeString:
         f'  <p><a href="{address("audit:case_history", case_id)}">{label}</a></p>\n'
         "</section>\n"
     )
+
+
+def overview_and_page_nav(
+    *,
+    first_screen: list[dict[str, Any]],
+    people: list[Any],
+    children: list[Any],
+    latest_contacts: list[Any],
+    panels: list[dict[str, Any]],
+) -> SafeString:
+    """The case page's first screen (the next deadline, the household's names, the latest
+    contacts) and its "on this page" navigation, as templates/cases/case_detail.html
+    wrote them (tests/cases/core/test_case_page_sections.py renders the page's template
+    as it was beside it). The first screen's parts give their own markup (`html`)."""
+    out = [
+        '<section aria-labelledby="overview-heading" class="first-screen" id="overview">\n'
+        f'  <h2 id="overview-heading" class="visually-hidden">{escaped(gettext("Overview"))}'
+        "</h2>\n  "
+    ]
+    out.extend(part["html"] for part in first_screen)
+    names = ", ".join(
+        f'<span class="protected">{escaped(p.name)}</span>' if p.hidden else escaped(p.name)
+        for p in people
+    )
+    out.append(
+        f'\n  \n  <p id="household-summary"><strong>{escaped(gettext("Household"))}:</strong>'
+        f"\n    {names}"
+    )
+    if children:
+        count = len(children)
+        counted = ngettext("%(counter)s child", "%(counter)s children", count) % {"counter": count}
+        out.append(f";\n    {counted}")
+    out.append(
+        "</p>\n"
+        f'  <h3 class="first-screen-heading">{escaped(gettext("Latest contacts"))}</h3>\n'
+        '  <ul class="latest-contacts" id="latest-contacts">\n    '
+    )
+    for event in latest_contacts:
+        day = _date(event.sort_key, "Y-m-d")
+        detail = ""
+        if event.detail:
+            detail = f': <span class="hint">{escaped(Truncator(event.detail).chars(140))}</span>'
+        out.append(
+            f'<li><time datetime="{day}">{day}</time> {escaped(event.title)}{detail}</li>\n    '
+        )
+    if not latest_contacts:
+        out.append(f"<li>{escaped(gettext('No contacts recorded yet.'))}</li>")
+    sections = "".join(
+        f'<li><a href="#section-{escaped(panel["key"])}">{escaped(panel["title"])}</a></li>'
+        for panel in panels
+        if panel["title"]
+    )
+    out.append(
+        "\n  </ul>\n</section>\n"
+        f'<nav aria-label="{escaped(gettext("On this page"))}" class="page-nav">\n'
+        '  <ul class="inline-list">\n'
+        f'    <li><a href="#about">{escaped(gettext("About the case"))}</a></li>\n'
+        f'    <li><a href="#household">{escaped(gettext("Household"))}</a></li>\n'
+        f"    {sections}\n"
+        f'    <li><a href="#timeline">{escaped(gettext("Timeline"))}</a></li>\n'
+        f'    <li><a href="#changes">{escaped(gettext("Changes"))}</a></li>\n'
+        "  </ul>\n</nav>"
+    )
+    return mark_safe("".join(out))  # noqa: S308  every value above is escaped

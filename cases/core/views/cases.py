@@ -244,13 +244,23 @@ def case_detail(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
         "may_open_new_case": may_open_new_case(request.user, case),
     }
     changes = case_changes_for_page(request, case)
+    first_screen = case_page.first_screen_for(request, case)
+    latest_contacts = case_page.latest_contacts(timeline)
+    panels = case_page.sections_for(request, case)
     context = {
         **sections,
-        "first_screen": case_page.first_screen_for(request, case),
-        "latest_contacts": case_page.latest_contacts(timeline),
-        "panels": case_page.sections_for(request, case),
+        "first_screen": first_screen,
+        "latest_contacts": latest_contacts,
+        "panels": panels,
         "timeline": timeline,
         "changes": changes,
+        "overview_and_page_nav": presenters.overview_and_page_nav(
+            first_screen=first_screen,
+            people=sections["people"],
+            children=sections["children"],
+            latest_contacts=latest_contacts,
+            panels=panels,
+        ),
         # The case's own sections, written in Python (presenters: a third of the page's
         # CPU went through the template engine, issue 22).
         "about_and_household": presenters.about_and_household(**sections),

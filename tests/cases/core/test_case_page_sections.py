@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from cases.core.services.access import grant_perm
+from cases.evictions.services import contacts
 from cases.models import Case, Person
 from tests.cases.core.test_queries import _case_with_history
 from tests.compared_templates import page_and_reference, render_both
@@ -47,8 +48,15 @@ def test_the_sections_are_the_templates_byte_for_byte(client, org, make_case, la
     head.given_name, head.family_name = '<b>"Åsa"</b>', "O'Neil & Co"
     head.address = "Gatan 1\n113 30 Stockholm <3"
     head.save()
+    # The newest contact on the first screen: its note cut at 140 characters, escaped.
+    contacts.record_contact(
+        actor=org.users["caseworker"], case_id=case.pk, kind="call",
+        on=timezone.localdate(), reached=True, note="<Ringde> & " + "lång anteckning " * 12,
+    )  # fmt: skip
     new, reference = _both(client, org.users["caseworker"], case, language)
     assert new == reference
+    first_screen = new[new.index('id="latest-contacts"') : new.index('class="page-nav"')]
+    assert "&lt;Ringde&gt; &amp; lång" in first_screen and "…" in first_screen
     assert "&lt;b&gt;&quot;Åsa&quot;&lt;/b&gt;" in new and "<br>" in new
     assert new.count('<article class="card"') == 7
     timeline = new[new.index('id="timeline"') : new.index('id="changes"')]
