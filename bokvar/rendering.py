@@ -127,6 +127,16 @@ def id_address(url_name: str, *leading: Any) -> tuple[str, str]:
     return "".join(before), parts[-1]
 
 
+def button(url_name: str, *ids: int, label: Any) -> str:
+    """`<a class="button" href="{% url url_name id … %}">{{ label }}</a>`."""
+    return f'<a class="button" href="{address(url_name, *ids)}">{escaped(label)}</a>'
+
+
+def column_headers(*labels: Any) -> str:
+    """A table's `<th scope="col">` for each label, escaped."""
+    return "".join(f'<th scope="col">{escaped(label)}</th>' for label in labels)
+
+
 def html_attrs(attrs: dict[str, Any]) -> str:
     # attrs.html: `{% if value is not False %} name{% if value is not True %}="value"`
     out = []

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from bokvar.rendering import address, escaped, id_address
+from bokvar.rendering import button, column_headers, escaped, id_address
 from bokvar.templatetags.numbers import grouped
 
 
@@ -75,11 +75,12 @@ def case_section(panel: dict[str, Any], *, case_id: int, csrf_input: str) -> Saf
     if panel["may_write_housing"]:
         place = ""
         if panel["may_place"]:
-            place = _button("housing:placement_new", case_id, gettext("New placement"))
+            place = button("housing:placement_new", case_id, label=gettext("New placement"))
         out.append(
             "<p>\n    "
-            f"{_button('housing:nights_new', case_id, gettext('Register shelter nights'))}\n    "
-            f"{place}\n    {_button('housing:cost_new', case_id, gettext('Add a cost'))}\n  </p>"
+            f"{button('housing:nights_new', case_id, label=gettext('Register shelter nights'))}"
+            f"\n    {place}\n    "
+            f"{button('housing:cost_new', case_id, label=gettext('Add a cost'))}\n  </p>"
         )
     out.append(f"\n  <h3>{escaped(gettext('Housing chain'))}</h3>\n  ")
     if panel["chain"]:
@@ -102,14 +103,8 @@ def case_section(panel: dict[str, Any], *, case_id: int, csrf_input: str) -> Saf
     year = escaped(str(panel["year"]))
     if panel["cost_items"]:
         caption = gettext("Other costs %(year)s") % {"year": year}
-        headers = "".join(
-            f'<th scope="col">{escaped(label)}</th>'
-            for label in (
-                gettext("Date"),
-                gettext("Category"),
-                gettext("Amount (SEK)"),
-                gettext("Note"),
-            )
+        headers = column_headers(
+            gettext("Date"), gettext("Category"), gettext("Amount (SEK)"), gettext("Note")
         )
         out.append(
             '\n  <div class="table-scroll" tabindex="0" role="region" '
@@ -128,10 +123,7 @@ def case_section(panel: dict[str, Any], *, case_id: int, csrf_input: str) -> Saf
             count,
         ) % {"year": year, "counter": escaped(str(count))}
         caption = gettext("Shelter nights %(year)s") % {"year": year}
-        headers = "".join(
-            f'<th scope="col">{escaped(label)}</th>'
-            for label in (gettext("Night"), gettext("Shelter"), gettext("Cost (SEK)"))
-        )
+        headers = column_headers(gettext("Night"), gettext("Shelter"), gettext("Cost (SEK)"))
         out.append(
             '\n  \n  <details class="more">\n'
             f"  <summary>{summary}</summary>\n"
@@ -154,10 +146,6 @@ def case_section(panel: dict[str, Any], *, case_id: int, csrf_input: str) -> Saf
         out.append(f"\n  <p>{text}</p>\n  ")
     out.append("\n</section>\n")
     return mark_safe("".join(out))  # noqa: S308  every value above is escaped
-
-
-def _button(url_name: str, case_id: int, label: str) -> str:
-    return f'<a class="button" href="{address(url_name, case_id)}">{escaped(label)}</a>'
 
 
 def _chain(steps: Iterable[Any]) -> str:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from bokvar.rendering import address, escaped, id_address
+from bokvar.rendering import button, column_headers, escaped, id_address
 
 
 def _local(moment: datetime) -> datetime:
@@ -143,17 +143,14 @@ def case_section(panel: dict[str, Any], case_id: int) -> SafeString:
         f'  <h2 id="handovers-heading">{heading}</h2>\n  '
     ]
     if panel["handovers"]:
-        headers = "".join(
-            f'<th scope="col">{escaped(label)}</th>'
-            for label in (
-                gettext("Kind"),
-                gettext("From unit"),
-                gettext("To unit"),
-                gettext("Status"),
-                gettext("Sent"),
-                gettext("Seen"),
-                gettext("Decided"),
-            )
+        headers = column_headers(
+            gettext("Kind"),
+            gettext("From unit"),
+            gettext("To unit"),
+            gettext("Status"),
+            gettext("Sent"),
+            gettext("Seen"),
+            gettext("Decided"),
         )
         caption = escaped(gettext("Handovers of the case"))
         out.append(
@@ -165,15 +162,11 @@ def case_section(panel: dict[str, Any], case_id: int) -> SafeString:
         )
     send = ask = ""
     if panel["may_send"]:
-        send = _button("cases:handover_send", case_id, gettext("Hand over"))
+        send = button("cases:handover_send", case_id, label=gettext("Hand over"))
     if panel["may_request"]:
-        ask = _button("cases:handover_request", case_id, gettext("Ask for the case"))
+        ask = button("cases:handover_request", case_id, label=gettext("Ask for the case"))
     out.append(f"\n  <p>\n    {send}\n    {ask}\n  </p>\n</section>\n")
     return mark_safe("".join(out))  # noqa: S308  every value above is escaped
-
-
-def _button(url_name: str, case_id: int, label: str) -> str:
-    return f'<a class="button" href="{address(url_name, case_id)}">{escaped(label)}</a>'
 
 
 def _case_rows(handovers: Iterable[Any]) -> str:
