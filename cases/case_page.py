@@ -66,6 +66,8 @@ def _history_link(request: AuthenticatedRequest, case: Any) -> dict:
     return {"html": presenters.history_section(case.pk)}
 
 
+# The first screen is written in Python with the page's navigation
+# (`presenters.overview_and_page_nav`): each of its sections gives its own markup (`html`).
 FIRST_SCREEN: list[Section] = [
     Section("next_deadline", "", evictions_page.next_deadline),
 ]

@@ -126,10 +126,10 @@ def register() -> None:
 # --- Who a read concerns, what a reader may not see ------------------------------------
 
 
-# The signals' links and the people their tenants' identity numbers name, each by a
-# statement compiled once (KeptIdRows; the ids, or the blind indexes, one array): every
-# signal page and the triage queue describe their signals for the access log, and
-# building the two statements was a tenth of the signal page's CPU (issue 22).
+# The signals' links and the people their tenants' identity numbers name, by one
+# statement compiled once (KeptIdRows; the ids one array): every signal page and the
+# triage queue describe their signals for the access log, and building the statements
+# was a tenth of the signal page's CPU (issue 22).
 def _signals_with_tenants(ids: list[int]) -> QuerySet[LandlordSignal, Any]:
     # The registered person the tenant's identity number names, read with the signal: one
     # statement for both, where the signal and then its tenant were two round trips on
