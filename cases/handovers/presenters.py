@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
@@ -198,3 +199,66 @@ def _case_rows(handovers: Iterable[Any]) -> str:
             f"        <td>{decided}</td></tr>\n    "
         )
     return "".join(parts)
+
+
+def _breaks(value: Any) -> str:
+    """`{{ value|linebreaksbr }}`: escaped, each line break a `<br>`."""
+    return str(linebreaksbr(value, autoescape=True))
+
+
+def handover_facts(*, handover: Any, summary: Any, withheld: bool) -> SafeString:
+    """The handover page's heading, facts and decision summary, as templates/cases/
+    handovers/detail.html wrote them (tests/cases/handovers/test_handover_page_facts.py
+    renders the page's template as it was beside it): through the template engine,
+    fifteen translations, a moment in local time, three texts with their line breaks and
+    the summary's lines on every opening of a handover (issue 22)."""
+    h = handover
+    facts = [
+        (gettext("Status"), escaped(h.get_status_display())),
+        (gettext("From unit"), escaped(h.from_unit.name)),
+        (gettext("To unit"), escaped(h.to_unit.name)),
+        (gettext("Urgency"), escaped(h.get_urgency_display())),
+        (gettext("Sent"), f"{escaped(_moment(h.sent_at))}, {_name(h.sent_by)}"),
+    ]
+    out = [f"<h1>{escaped(h.get_kind_display())}: {escaped(summary.case_number)}</h1>\n<dl>\n"]
+    out.extend(f"  <dt>{escaped(label)}</dt><dd>{value}</dd>\n" for label, value in facts)
+    out.append("  ")
+    if h.taken_by:
+        taken = h.taken_by.get_full_name() or h.taken_by.username
+        out.append(f"<dt>{escaped(gettext('Taken by'))}</dt><dd>{escaped(taken)}</dd>")
+    out.append("\n  ")
+    reason = escaped(gettext("Reason"))
+    if withheld:
+        text = escaped(gettext("Withheld: concerns a person with protected identity"))
+        out.append(f'\n  <dt>{reason}</dt><dd class="protected">{text}</dd>\n  ')
+    else:
+        expected = escaped(gettext("Expected of the receiver"))
+        out.append(
+            f"\n  <dt>{reason}</dt><dd>{_breaks(h.reason)}</dd>\n"
+            f"  <dt>{expected}</dt><dd>{_breaks(h.expectations or '—')}</dd>\n  "
+        )
+        if h.returned_at:
+            returning = escaped(gettext("Reason for returning"))
+            out.append(f"<dt>{returning}</dt><dd>{_breaks(h.return_reason)}</dd>")
+        out.append("\n  ")
+    if summary.children_ages:
+        ages = ", ".join(escaped(age) for age in summary.children_ages)
+    else:
+        ages = escaped(gettext("No children"))
+    lines = "".join(
+        f"<dt>{escaped(label)}</dt><dd>{escaped(value)}</dd>" for label, value in summary.lines
+    )
+    # As `{% translate %}` writes a message: not escaped (the template's own text).
+    children = gettext("Children's ages")
+    out.append(
+        "\n</dl>\n"
+        '<section aria-labelledby="summary-heading">\n'
+        f'  <h2 id="summary-heading">{escaped(gettext("Summary for the decision"))}</h2>\n'
+        "  <dl>\n"
+        f"    <dt>{escaped(gettext('Adults in the household'))}</dt>"
+        f"<dd>{escaped(summary.adults)}</dd>\n"
+        f"    <dt>{children}</dt><dd>{ages}</dd>\n"
+        f"    {lines}\n"
+        "  </dl>\n</section>"
+    )
+    return mark_safe("".join(out))  # noqa: S308  every value above is escaped

@@ -77,6 +77,7 @@ def handover_detail(request: AuthenticatedRequest, handover_id: int) -> HttpResp
     # The decision summary is case data too (household, threat), so the read is recorded.
     record_read(request, obj=handover.case, how=How.PAGE)
     pending = handover.status == Handover.Status.PENDING
+    summary = selectors.decision_summary(handover, lines=case_page.summary_for(handover.case))
     return render(
         request,
         "cases/handovers/detail.html",
@@ -84,8 +85,10 @@ def handover_detail(request: AuthenticatedRequest, handover_id: int) -> HttpResp
             "handover": handover,
             # The reason, expectations and return reason are free text about the household.
             "withheld": withheld,
-            "summary": selectors.decision_summary(
-                handover, lines=case_page.summary_for(handover.case)
+            "summary": summary,
+            # The heading, facts and summary, written in Python (issue 22).
+            "facts": presenters.handover_facts(
+                handover=handover, summary=summary, withheld=withheld
             ),
             "may_open_case": may_open_case,
             "may_decide": pending and selectors.may_decide(request.user, handover),
