@@ -36,9 +36,7 @@ def database_url_for_current_test_db() -> str:
 def client_for(redis_url: str) -> Celery:
     """A client of a broker other than the test session's (e.g. a private Redis)."""
     # Not the current app: tasks that later tests send must still go to the session broker.
-    client = Celery(
-        "bokvar-test-client", broker=redis_url, backend=redis_url, set_as_current=False
-    )
+    client = Celery("bokvar-test-client", broker=redis_url, backend=redis_url, set_as_current=False)
     client.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"])
     return client
 

@@ -272,7 +272,6 @@ NO_PERSONAL_DATA = {
     "password-reset-done": "a fixed message",
     "password-reset-confirm": "a new-password form",
     "password-reset-complete": "a fixed message",
-
     "passkeys": "the user's own passkeys (name and dates)",
     "passkey-register-options": "a WebAuthn challenge for the user's own account",
     "passkey-register": "registers the user's own passkey",

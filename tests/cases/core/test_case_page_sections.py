@@ -10,34 +10,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from cases.core.services.access import grant_perm
 from cases.evictions.services import contacts
 from cases.models import Case, Person
 from tests.cases.core.test_queries import _case_with_history
-from tests.compared_templates import page_and_reference, render_both
+from tests.compared_templates import page_and_reference, render_page_both
 
 pytestmark = pytest.mark.django_db
 NEW, REFERENCE = page_and_reference(
     "cases/case_detail.html", Path(__file__).parent / "reference_case_detail.html"
 )
-BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _both(client, user, case, language) -> tuple[str, str]:
-    client.force_login(user, backend=BACKEND)
     url = reverse("cases:detail", args=[case.pk])
-    with translation.override(language):
-        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
-        assert response.status_code == 200
-        # The view's own context (the first template rendered is the page's).
-        context = dict(response.context[0].flatten()) | {"csrf_token": "T"}
-        request = RequestFactory().get(url)
-        request.user = user
-        new, reference = render_both(NEW, REFERENCE, context, request)
+    new, reference, _context, _response = render_page_both(
+        client, user, url, language, NEW, REFERENCE
+    )
     return new, reference
 
 

@@ -12,14 +12,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import translation
 
 from bokvar.models import Unit
 from cases.handovers.services import deciding
 from cases.models import EvictionThreat, Handover
-from tests.compared_templates import page_and_reference, render_both
+from tests.compared_templates import page_and_reference, render_page_both
 
 from .conftest import send
 
@@ -27,19 +25,13 @@ pytestmark = pytest.mark.django_db
 NEW, REFERENCE = page_and_reference(
     "cases/handovers/detail.html", Path(__file__).parent / "reference_detail.html"
 )
-BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _both(client, user, handover, language) -> tuple[str, str]:
-    client.force_login(user, backend=BACKEND)
     url = reverse("cases:handover", args=[handover.pk])
-    with translation.override(language):
-        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
-        assert response.status_code == 200
-        context = dict(response.context[0].flatten()) | {"csrf_token": "T"}
-        request = RequestFactory().get(url)
-        request.user = user
-        new, reference = render_both(NEW, REFERENCE, context, request)
+    new, reference, context, response = render_page_both(
+        client, user, url, language, NEW, REFERENCE
+    )
     assert context["facts"] in response.content.decode()
     return new, reference
 
