@@ -271,6 +271,7 @@ def test_the_kept_patterns_follow_the_script_prefix_and_a_changed_url_configurat
         )
     finally:
         set_script_prefix("/")
-    with override_settings(ROOT_URLCONF="bench.urls"):  # the product's addresses and more
-        assert address("cases:edit", 1) == "/cases/1/edit/"
+    # Another URL configuration: the patterns kept for the first are forgotten.
+    with override_settings(ROOT_URLCONF="tests.bokvar.urls_moved"):
+        assert address("cases:edit", 1) == reverse("cases:edit", args=[1]) == "/moved/cases/1/edit/"
     assert address("cases:edit", 1) == "/cases/1/edit/"
