@@ -6,7 +6,9 @@ in the session signs it out; the request's user carries the device as the ORM re
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -78,3 +80,63 @@ def test_the_request_user_carries_the_device_as_the_orm_reads_it(org, rf):
     assert {k: v for k, v in vars(got).items() if k != "_state"} == {
         k: v for k, v in vars(want).items() if k != "_state"
     }
+
+
+def _verified(rf, client: Client, user):
+    from bokvar.middleware import VerifiedDevice
+
+    request = rf.get("/")
+    request.session = client.session
+    assert DEVICE_ID_SESSION_KEY in request.session  # read now, not in a test's count
+    request.user = type(user).objects.get(pk=user.pk)  # as the request loads them
+    VerifiedDevice(lambda r: None)(request)
+    return request
+
+
+def test_the_device_is_read_with_its_users_roles_in_one_statement(org, rf, caseworker):
+    """The page's roles come with the device (issue 22): one statement for both, and the
+    roles are those `roles_of` reads on its own: memberships of active units only."""
+    from bokvar import selectors
+    from bokvar.models import Membership, Role, Unit
+
+    housing, inactive = org.units[Unit.Kind.HOUSING_TEAM], org.units[Unit.Kind.SOCIAL_PSYCHIATRY]
+    Membership.objects.create(user=caseworker, unit=housing, role=Role.GUIDE, is_lead=True)
+    Membership.objects.get_or_create(user=caseworker, unit=inactive, role=Role.COORDINATOR)
+    Unit.objects.filter(pk=inactive.pk).update(is_active=False)
+    device = StaticDevice.objects.create(user=caseworker, name="key", confirmed=True)
+    request = _verified(rf, _signed_in(caseworker, device.persistent_id), caseworker)
+    with CaptureQueriesContext(connection) as ctx:
+        assert request.user.is_verified()
+        roles = selectors.roles_of(request.user)
+    assert len(ctx) == 1, [q["sql"] for q in ctx.captured_queries]
+    alone = selectors.roles_of(type(caseworker).objects.get(pk=caseworker.pk))
+    assert roles == alone
+    assert roles.has(Role.CASEWORKER, Role.GUIDE) and housing.pk in roles.lead_unit_ids
+    assert inactive.pk not in roles.unit_ids
+
+
+def test_a_user_without_memberships_is_verified_and_holds_no_role(org, rf):
+    from bokvar import selectors
+    from bokvar.models import User
+
+    nobody = User.objects.create_user(username="nobody", password="x" * 20)
+    device = StaticDevice.objects.create(user=nobody, name="key", confirmed=True)
+    request = _verified(rf, _signed_in(nobody, device.persistent_id), nobody)
+    with CaptureQueriesContext(connection) as ctx:
+        assert request.user.is_verified()
+        assert selectors.roles_of(request.user) == selectors.Roles()
+    assert len(ctx) == 1
+
+
+def test_another_users_device_gives_neither_verification_nor_their_roles(org, rf):
+    """The roles read with the device are its user's: they are kept only once the
+    device is found to be the request user's own."""
+    from bokvar import selectors
+    from bokvar.models import Role
+
+    coordinator, guide = org.users["coordinator"], org.users["guide"]
+    others = StaticDevice.objects.create(user=guide, name="other's", confirmed=True)
+    request = _verified(rf, _signed_in(coordinator, others.persistent_id), coordinator)
+    assert not request.user.is_verified()
+    roles = selectors.roles_of(request.user)
+    assert roles.has(Role.COORDINATOR) and not roles.has(Role.GUIDE)
