@@ -136,9 +136,13 @@ def _signals_with_tenants(ids: list[int]) -> QuerySet[LandlordSignal, Any]:
     # every signal page (issue 22). A number is registered once (`person_personal_number_
     # unique`, partial: not for the empty number, which the condition here excludes so
     # the index serves it; without it every person was read, 0.4 s at national scale).
+    # The empty number is written into the text (`is_constant`): bound as a parameter,
+    # the prepared statement's generic plan could not use the partial index, so
+    # PostgreSQL planned the statement afresh on every signal page (0.23 ms of planning
+    # beside 0.05 ms of execution).
     tenants = Person.objects.filter(
         personal_number_bidx=OuterRef("tenant_personal_number_bidx")
-    ).exclude(personal_number_bidx="")
+    ).exclude(personal_number_bidx__is_constant="")
     return (
         LandlordSignal.objects.filter(pk__any=ids)
         .annotate(
@@ -313,7 +317,7 @@ def unlinked_signals_due(cutoff: datetime) -> tuple[set[int], set[int]]:
     and naming no registered person: due once received and last changed before the
     cut-off. A tenant born on a research day keeps the signal; the identity number is
     decrypted in memory for the run only."""
-    registered = Person.objects.exclude(personal_number_bidx="").values("personal_number_bidx")
+    registered = Person.objects.exclude(personal_number_bidx__is_constant="").values("personal_number_bidx")
     candidates = (
         LandlordSignal.objects.filter(case__isnull=True, received_on__lt=cutoff.date())
         .exclude(tenant_personal_number_bidx__in=registered)

@@ -6,6 +6,7 @@ nobody), read as the data is now."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from unittest import mock
 
@@ -135,3 +136,57 @@ def test_the_tenant_is_found_by_the_identity_numbers_index(org, other_landlord, 
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "person_personal_number_unique" in plan and "Seq Scan on cases_person" not in plan
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="PostgreSQL's plan")
+def test_the_tenants_index_serves_the_statements_generic_plan(org, other_landlord, make_case):
+    """The statement is prepared and run on every signal page: its generic plan (planned
+    once a connection, not on every run) must use the partial index too, so the empty
+    number it leaves out is written into the text, not bound (issue 22)."""
+    from psycopg import sql as psycopg_sql
+
+    make_case(people=[person("Tove", "Hyresgästsson", OTHER_PN)])
+    signal = _receive(other_landlord, pn=OTHER_PN)
+    sql, params = audit._signals_with_tenants([signal.pk]).query.sql_with_params()
+    numbered = iter(range(1, len(params) + 1))
+    prepared = re.sub("%s", lambda _m: f"${next(numbered)}", sql)
+    raw = connection.connection
+    values = ", ".join(psycopg_sql.Literal(v).as_string(raw) for v in params)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"PREPARE described AS {prepared}")
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE described({values})")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE described")
+    assert "$" in plan or "Index" in plan  # a generic plan, of the indexes
+    assert "person_personal_number_unique" in plan and "Seq Scan on cases_person" not in plan
+
+
+def test_the_signal_page_asks_for_repeats_only_when_its_signal_has_any(
+    org, landlord, coordinator, login
+):
+    """The signal is read knowing whether anything repeats it (an EXISTS in its own
+    statement, issue 22): without repeats the page asks for none, with them it lists
+    each, as they are now."""
+    first = _receive(landlord, days_ago=5)
+    read = selectors.get_signal_for_user(coordinator, first.pk)
+    assert read.has_repeats is False
+    with CaptureQueriesContext(connection) as ctx:
+        assert selectors.repeats_of(read) == []
+    assert len(ctx) == 0
+    client = login(coordinator)
+    url = f"/cases/signals/{first.pk}/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert b'id="repeats-heading"' not in page.content
+    second = _receive(landlord, days_ago=3, kind="disturbance")
+    read = selectors.get_signal_for_user(coordinator, first.pk)
+    assert read.has_repeats is True
+    assert [r.pk for r in selectors.repeats_of(read)] == [second.pk]
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b'id="repeats-heading"' in page.content
+    assert f'href="/cases/signals/{second.pk}/"'.encode() in page.content
