@@ -1,4 +1,5 @@
-"""The triage queue's rows and My deadlines' rows, written in Python.
+"""The triage queue's rows, My deadlines' rows and the signal page's facts, written in
+Python.
 
 The queue shows up to a few hundred signals, and each row went through the template
 engine: a URL reversed, a date formatted, a dozen variables looked up, localised and
@@ -15,10 +16,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from django.template.defaultfilters import linebreaksbr
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from bokvar.rendering import escaped, id_address
+from bokvar.rendering import address, escaped, id_address
+from bokvar.templatetags.numbers import grouped
 
 
 def _tenant(signal: Any, protected: str, unknown: str) -> str:
@@ -154,3 +158,115 @@ def next_deadline(line: dict[str, Any] | None) -> SafeString:
         f'\n<p class="next-deadline{" urgent" if urgent else ""}" id="next-deadline">'
         f"<strong>{heading}:</strong>\n  {what}</p>\n\n"
     )
+
+
+def _yes_no(value: bool | None) -> str:
+    """`{{ value|yesno:_("yes,no,unknown") }}`."""
+    yes, no, unknown = gettext("yes,no,unknown").split(",")[:3]
+    return escaped(unknown if value is None else yes if value else no)
+
+
+def _dated(on: date | None) -> str:
+    return f" ({_day(on)})" if on else ""
+
+
+def _misconduct(s: Any) -> str:
+    serious = ""
+    if s.particularly_serious:
+        serious = (
+            f"<dt>{gettext('Particularly serious disturbances')}</dt>"
+            f"<dd>{gettext('The landlord claims so: no warning needed (12 kap. 25 §, 43 §)')}</dd>"
+        )
+    return (
+        f"\n  <dt>{gettext('Landlord has warned the tenant')}</dt>"
+        f'<dd id="misconduct-warned">{_yes_no(s.landlord_warned_tenant)}'
+        f"{_dated(s.landlord_warned_tenant_on)}</dd>\n"
+        f"  <dt>{gettext('Landlord has notified the social welfare board')}</dt>"
+        f'<dd id="misconduct-board">{_yes_no(s.landlord_notified_board)}'
+        f"{_dated(s.landlord_notified_board_on)}</dd>\n  {serious}\n  "
+    )
+
+
+def _tenant_facts(s: Any) -> str:
+    if getattr(s, "withheld", False):
+        return (
+            f'\n  <dt>{gettext("Tenant")}</dt><dd class="protected">'
+            f"{gettext('Withheld: concerns a person with protected identity')}</dd>\n  "
+        )
+    arrears = ""
+    if s.arrears_amount is not None:
+        arrears = f"<dt>{gettext('Arrears amount (SEK)')}</dt><dd>{escaped(grouped(s.arrears_amount))}</dd>"
+    dismissal = ""
+    if s.dismissal_reason:
+        dismissal = (
+            f"<dt>{gettext('Reason for dismissal')}</dt><dd>{escaped(s.dismissal_reason)}</dd>"
+        )
+    name, number = gettext("Tenant's name"), gettext("Tenant's identity number")
+    living = gettext("Tenant's address")
+    return (
+        f"\n  <dt>{name}</dt><dd>{escaped(s.tenant_name or '—')}</dd>\n"
+        f"  <dt>{number}</dt><dd>{escaped(s.tenant_personal_number or '—')}</dd>\n"
+        f"  <dt>{living}</dt><dd>{escaped(s.tenant_address or '—')}</dd>\n"
+        f"  {arrears}\n  {_misconduct(s) if s.is_misconduct else ''}\n"
+        f"  <dt>{gettext('Description')}</dt>"
+        f"<dd>{linebreaksbr(s.description or '—', autoescape=True)}</dd>\n"
+        f"  {dismissal}\n  "
+    )
+
+
+def signal_facts(signal: Any, repeat_of: Any) -> SafeString:
+    """The signal page's heading, the warning of missing misconduct steps and the facts,
+    as templates/cases/evictions/signal_detail.html wrote them (tests/cases/evictions/
+    test_signal_page_facts.py renders the page's template as it was beside it, in both
+    languages, for signals of every kind of fact). Through the template engine, about
+    thirty translations, lookups and filters on every opening of a signal were a third
+    of the page's rendering (issue 22). Messages are written as `{% translate %}` writes
+    them (not escaped: the code's own text), every value escaped."""
+    s = signal
+    heading = gettext("Signal: %(kind)s") % {"kind": escaped(s.get_kind_display())}
+    out = [f"<h1>{heading}</h1>\n"]
+    missing = s.disturbance_steps_missing
+    if missing:
+        steps = "; ".join(escaped(step) for step in missing)
+        out.append(
+            '\n<div class="message message-warning" role="note" id="disturbance-warning">\n'
+            f"  <p><strong>{gettext('Not done or not known:')}</strong> {steps}.</p>\n"
+            "  <p>"
+            + gettext(
+                "A termination for disturbance, neighbour complaints or neglect requires "
+                "that the landlord has first warned the tenant to put it right and notified "
+                "the social welfare board (jordabalken 12 kap. 25 § and 43 §), unless the "
+                "disturbances are particularly serious."
+            )
+            + "</p>\n</div>\n"
+        )
+    case = ""
+    if s.case_id:
+        case = f': <a href="{address("cases:detail", s.case_id)}">{escaped(s.case.number)}</a>'
+    out.append(
+        '\n<dl class="facts">\n'
+        f"  <dt>{gettext('Landlord')}</dt><dd>{escaped(s.landlord.display_name)}</dd>\n"
+        f"  <dt>{gettext('Received')}</dt>"
+        f"<dd>{_day(s.received_on)} ({escaped(s.get_channel_display())})</dd>\n"
+        f"  <dt>{gettext('Status')}</dt><dd>{escaped(s.get_status_display())}{case}</dd>\n"
+        f"  {_tenant_facts(s)}\n  "
+    )
+    if s.first_contact_days is not None:
+        out.append(
+            f"<dt>{gettext('Days to first contact')}</dt>"
+            f"<dd>{escaped(localize(s.first_contact_days))}</dd>"
+        )
+    out.append("\n  ")
+    if repeat_of:
+        received = gettext("the signal received %(date)s") % {
+            "date": escaped(_day(repeat_of.received_on))
+        }
+        follows = ""
+        if repeat_of.status == "untriaged":
+            follows = f" ({gettext('triage that signal; this one follows it')})"
+        out.append(
+            f"<dt>{gettext('Repeat of')}</dt><dd>"
+            f'<a href="{address("cases:signal", repeat_of.pk)}">{received}</a>{follows}</dd>'
+        )
+    out.append("\n</dl>")
+    return mark_safe("".join(out))  # noqa: S308  every value above is escaped

@@ -116,6 +116,8 @@ def _render_signal(
     may_triage = signal.status == "untriaged" and not waits_for_first and triager
     context: dict[str, Any] = {
         "signal": signal,
+        # The heading and facts, written in Python (issue 22).
+        "facts": presenters.signal_facts(signal, repeat_of),
         "may_triage": may_triage,
         "repeat_of": repeat_of,
         "repeats": selectors.mark_withheld(request.user, selectors.repeats_of(signal), sight=sight),
