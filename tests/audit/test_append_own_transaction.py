@@ -55,10 +55,11 @@ def test_the_append_is_two_round_trips_and_committed_when_it_returns(auditor):
 
 def test_a_failed_append_writes_nothing_and_leaves_the_connection_usable(auditor, monkeypatch):
     _append(auditor, 1)
-    real = chain._insert_sql()
-    # An INSERT that fails in PostgreSQL, after the lock is taken and the last entry read.
+    real = chain._insert_params
+    # An INSERT that fails in PostgreSQL, after the lock is taken and the last entry read
+    # (a moment that is none, refused by the column's type).
     monkeypatch.setattr(
-        chain, "_insert_sql", lambda returning=True: real.replace("SELECT *", "SELECT 1/0, *")
+        chain, "_insert_params", lambda rows: real([{**row, "at": "no moment"} for row in rows])
     )
     with pytest.raises(DatabaseError):
         _append(auditor, 2)
@@ -120,3 +121,29 @@ def test_a_pages_read_is_written_and_not_read_back(auditor, rf):
     assert entry.seq == before.seq + 1 and entry.prev_hash == before.hash
     assert (entry.user_id, entry.object_id) == (auditor.pk, auditor.pk)
     assert chain.verify().ok
+
+
+def test_one_entry_is_written_by_its_values_and_several_by_arrays_alike(auditor):
+    """A page's read (one entry) binds its sixteen values alone, a list page's entries an
+    array per column (issue 22): both store what their hashes were made over, with every
+    kind of value (none, true, an address, a moment), and the chain verifies."""
+    with CaptureQueriesContext(connection) as ctx:
+        one = chain.append_many(
+            [dict(user_id=auditor.pk, object_type="cases.case", object_id=7, how="page",
+                  ip="192.0.2.7", case_id=None, protected=True, outside_unit=True)]
+        )  # fmt: skip
+        several = chain.append_many(
+            [dict(user_id=auditor.pk, object_type="cases.case", object_id=i, how="list",
+                  ip="", unit_id=i, via_handover=i == 2, denied=i == 3) for i in (1, 2, 3)]
+        )  # fmt: skip
+    inserts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("INSERT")]
+    assert " VALUES (" in inserts[0] and "unnest(" not in inserts[0]
+    assert "unnest(" in inserts[1]
+    for entry in [*one, *several]:
+        stored = AccessLogEntry.objects.get(pk=entry.pk)
+        assert {f: getattr(stored, f) for f in chain.FIELDS} == {
+            f: getattr(entry, f) for f in chain.FIELDS
+        }
+    assert one[0].ip == "192.0.2.7" and one[0].protected and one[0].case_id is None
+    assert [e.seq for e in several] == [2, 3, 4]
+    assert chain.verify().ok and chain.verify().checked == 4
