@@ -317,7 +317,7 @@ def unlinked_signals_due(cutoff: datetime) -> tuple[set[int], set[int]]:
     and naming no registered person: due once received and last changed before the
     cut-off. A tenant born on a research day keeps the signal; the identity number is
     decrypted in memory for the run only."""
-    registered = Person.objects.exclude(personal_number_bidx__is_constant="").values("personal_number_bidx")
+    registered = Person.objects.exclude(personal_number_bidx="").values("personal_number_bidx")
     candidates = (
         LandlordSignal.objects.filter(case__isnull=True, received_on__lt=cutoff.date())
         .exclude(tenant_personal_number_bidx__in=registered)
