@@ -22,6 +22,7 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest
+from django.template.defaultfilters import linebreaksbr
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -67,6 +68,17 @@ def escaped(value: Any) -> str:
     if type(value) is str:
         return html.escape(value)
     return conditional_escape(value)
+
+
+def iso_day(value: date | None) -> str:
+    """`{{ value|date:"Y-m-d" }}` of a date (or of a moment already in local time); nothing
+    for None, as the filter gives. Digits and dashes: nothing to escape."""
+    return "" if value is None else value.strftime("%Y-%m-%d")
+
+
+def line_breaks(value: Any) -> str:
+    """`{{ value|linebreaksbr }}`: escaped, each line break a `<br>`."""
+    return str(linebreaksbr(value, autoescape=True))
 
 
 # No id is negative: the stand-ins for ids while an address is reversed (`address`).

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from bokvar.rendering import button, column_headers, escaped, id_address
+from bokvar.rendering import button, column_headers, escaped, id_address, iso_day
 from bokvar.templatetags.numbers import grouped
 
 
@@ -54,11 +54,6 @@ def night_rows(
             )
         parts.append("</tr>")
     return mark_safe("".join(parts))  # noqa: S308  every value above is escaped
-
-
-def _day(value: Any) -> str:
-    """`{{ value|date:"Y-m-d" }}` of a date (or nothing, as the filter gives for None)."""
-    return "" if value is None else escaped(value.strftime("%Y-%m-%d"))
 
 
 def case_section(panel: dict[str, Any], *, case_id: int, csrf_input: str) -> SafeString:
@@ -151,8 +146,8 @@ def case_section(panel: dict[str, Any], *, case_id: int, csrf_input: str) -> Saf
 def _chain(steps: Iterable[Any]) -> str:
     parts = []
     for s in steps:
-        start = _day(s.start)
-        until = f"– {_day(s.end)} " if s.end and s.end != s.start else ""
+        start = iso_day(s.start)
+        until = f"– {iso_day(s.end)} " if s.end and s.end != s.start else ""
         detail = f": {escaped(s.detail)}" if s.detail else ""
         parts.append(
             f'<li><time datetime="{start}">{start}</time>{until}'
@@ -167,11 +162,11 @@ def _placements(placements: Iterable[Any]) -> str:
     for p in placements:
         ended = ""
         if p.end_on:
-            ended = f"–{_day(p.end_on)} ({escaped(p.get_outcome_display())})"
+            ended = f"–{iso_day(p.end_on)} ({escaped(p.get_outcome_display())})"
         parts.append(
             f'<li><a href="{before}{escaped(str(p.pk))}{after}">'
             f"{escaped(p.apartment.get_kind_display())} {escaped(p.apartment.reference)}</a>, "
-            f"{_day(p.start_on)}{ended}</li>"
+            f"{iso_day(p.start_on)}{ended}</li>"
         )
     return "".join(parts)
 
@@ -182,7 +177,7 @@ def _cost_rows(panel: dict[str, Any], case_id: int, csrf_input: str, remove: str
         before, after = id_address("housing:cost_remove", case_id)
     parts = []
     for item in panel["cost_items"]:
-        on, category = _day(item.on), escaped(item.category.name)
+        on, category = iso_day(item.on), escaped(item.category.name)
         note = withheld_note if panel["withheld"] and item.note else escaped(item.note)
         parts.append(
             f"<tr><td>{on}</td><td>{category}</td>"

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from django.template.defaultfilters import date as date_filter
-from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
@@ -23,7 +22,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 from bokvar.paging import pagination
-from bokvar.rendering import address, escaped, id_address
+from bokvar.rendering import address, escaped, id_address, line_breaks
 
 
 def case_list_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
@@ -169,11 +168,6 @@ def _date(value: Any, format_string: str) -> str:
     return escaped(date_filter(value, format_string))
 
 
-def _breaks(value: Any) -> str:
-    """`{{ value|linebreaksbr }}`: escaped, each line break a `<br>`."""
-    return str(linebreaksbr(value, autoescape=True))
-
-
 def about_and_household(
     *,
     case: Any,
@@ -304,7 +298,7 @@ def _person_facts(p: Any) -> str:
         '<dl class="facts">\n'
         f"      <dt>{escaped(gettext('Personal identity number'))}</dt>"
         f"<dd>{escaped(p.personal_number or dash)}</dd>\n"
-        f"      <dt>{escaped(gettext('Address'))}</dt><dd>{_breaks(p.address or dash)}</dd>\n"
+        f"      <dt>{escaped(gettext('Address'))}</dt><dd>{line_breaks(p.address or dash)}</dd>\n"
         f"      <dt>{escaped(gettext('Phone'))}</dt><dd>{escaped(p.phone or dash)}</dd>\n"
         f"      <dt>{escaped(gettext('E-mail'))}</dt><dd>{escaped(p.email or dash)}</dd>\n      "
     ]
@@ -324,7 +318,7 @@ def _person_facts(p: Any) -> str:
         )
     out.append("\n      ")
     if p.notes:
-        out.append(f"<dt>{escaped(gettext('Notes'))}</dt><dd>{_breaks(p.notes)}</dd>")
+        out.append(f"<dt>{escaped(gettext('Notes'))}</dt><dd>{line_breaks(p.notes)}</dd>")
     out.append("\n    </dl>\n")
     return "".join(out)
 

@@ -16,12 +16,11 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.template.defaultfilters import linebreaksbr
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from bokvar.rendering import address, escaped, id_address
+from bokvar.rendering import address, escaped, id_address, iso_day, line_breaks
 from bokvar.templatetags.numbers import grouped
 
 
@@ -68,10 +67,6 @@ def signal_queue_rows(signals: Iterable[Any]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308  every value above is escaped
 
 
-def _day(value: date | None) -> str:
-    return value.strftime("%Y-%m-%d") if value else ""  # the `date` filter's "Y-m-d"
-
-
 def deadline_rows(
     deadlines: Iterable[Any], *, overdue: bool, today: date, csrf_input: str
 ) -> SafeString:
@@ -97,7 +92,7 @@ def deadline_rows(
     for d in deadlines:
         pk = escaped(str(d.pk))
         urgent = getattr(d, "urgent", False)
-        due = escaped(_day(d.due_on))
+        due = escaped(iso_day(d.due_on))
         shown_due = f"<strong>{due}</strong>" if urgent else due
         when = state or (today_word if d.due_on == today else upcoming_word)
         status = f"{when}: {escaped(getattr(d, 'status', ''))}"
@@ -114,7 +109,7 @@ def deadline_rows(
             if step:
                 what += "<br>" + gettext("%(step)s: in time until %(date)s") % {
                     "step": escaped(step.label),
-                    "date": escaped(_day(step.in_time_until)),
+                    "date": escaped(iso_day(step.in_time_until)),
                 }
             case = f"{number}, {escaped(d.case.responsible_unit.name)}"
             action = ""
@@ -149,7 +144,7 @@ def next_deadline(line: dict[str, Any] | None) -> SafeString:
         what = escaped(gettext("No open deadlines."))
     else:
         deadline = line["deadline"]
-        day = escaped(deadline.due_on.strftime("%Y-%m-%d"))
+        day = iso_day(deadline.due_on)
         what = (
             f'<time datetime="{day}">{day}</time> {escaped(deadline.get_kind_display())} — '
             f"{escaped(line['status'])}"
@@ -167,7 +162,7 @@ def _yes_no(value: bool | None) -> str:
 
 
 def _dated(on: date | None) -> str:
-    return f" ({_day(on)})" if on else ""
+    return f" ({iso_day(on)})" if on else ""
 
 
 def _misconduct(s: Any) -> str:
@@ -209,7 +204,7 @@ def _tenant_facts(s: Any) -> str:
         f"  <dt>{living}</dt><dd>{escaped(s.tenant_address or '—')}</dd>\n"
         f"  {arrears}\n  {_misconduct(s) if s.is_misconduct else ''}\n"
         f"  <dt>{gettext('Description')}</dt>"
-        f"<dd>{linebreaksbr(s.description or '—', autoescape=True)}</dd>\n"
+        f"<dd>{line_breaks(s.description or '—')}</dd>\n"
         f"  {dismissal}\n  "
     )
 
@@ -247,7 +242,7 @@ def signal_facts(signal: Any, repeat_of: Any) -> SafeString:
         '\n<dl class="facts">\n'
         f"  <dt>{gettext('Landlord')}</dt><dd>{escaped(s.landlord.display_name)}</dd>\n"
         f"  <dt>{gettext('Received')}</dt>"
-        f"<dd>{_day(s.received_on)} ({escaped(s.get_channel_display())})</dd>\n"
+        f"<dd>{iso_day(s.received_on)} ({escaped(s.get_channel_display())})</dd>\n"
         f"  <dt>{gettext('Status')}</dt><dd>{escaped(s.get_status_display())}{case}</dd>\n"
         f"  {_tenant_facts(s)}\n  "
     )
@@ -259,7 +254,7 @@ def signal_facts(signal: Any, repeat_of: Any) -> SafeString:
     out.append("\n  ")
     if repeat_of:
         received = gettext("the signal received %(date)s") % {
-            "date": escaped(_day(repeat_of.received_on))
+            "date": escaped(iso_day(repeat_of.received_on))
         }
         follows = ""
         if repeat_of.status == "untriaged":

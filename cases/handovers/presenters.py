@@ -11,24 +11,19 @@ deadline passed, ahead or none, seen or not), with the same escaping."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from bokvar.rendering import button, column_headers, escaped, id_address
+from bokvar.rendering import button, column_headers, escaped, id_address, iso_day, line_breaks
 
 
 def _local(moment: datetime) -> datetime:
     # As the `date` filter receives a moment: in the current time zone (expects_localtime).
     return timezone.localtime(moment) if timezone.is_aware(moment) else moment
-
-
-def _day(value: date) -> str:
-    return value.strftime("%Y-%m-%d")  # the `date` filter's "Y-m-d"
 
 
 def _waited(row: Any, sent_at: datetime) -> str:
@@ -41,7 +36,7 @@ def _waited(row: Any, sent_at: datetime) -> str:
     local = _local(sent_at)
     return (
         f'{days} <span class="hint">({working}; {escaped(gettext("sent"))} '
-        f'<time datetime="{escaped(local.isoformat())}">{escaped(_day(local))}</time>)</span>'
+        f'<time datetime="{escaped(local.isoformat())}">{escaped(iso_day(local))}</time>)</span>'
     )
 
 
@@ -53,18 +48,18 @@ def _escalation(escalation: Any) -> str:
         out += "</strong>"
         if escalation.next_on:
             out += "<br>" + gettext("next step %(day)s") % {
-                "day": escaped(_day(escalation.next_on))
+                "day": escaped(iso_day(escalation.next_on))
             }
         return out
     if escalation.next_on:
-        return gettext("Escalates %(day)s") % {"day": escaped(_day(escalation.next_on))}
+        return gettext("Escalates %(day)s") % {"day": escaped(iso_day(escalation.next_on))}
     return ""
 
 
 def _next_deadline(row: Any) -> str:
     if not row.next_deadline:
         return escaped(gettext("None"))
-    day = escaped(_day(row.next_deadline))
+    day = escaped(iso_day(row.next_deadline))
     passed = row.deadline_working_days < 0
     if passed:
         left = escaped(gettext("passed"))
@@ -201,11 +196,6 @@ def _case_rows(handovers: Iterable[Any]) -> str:
     return "".join(parts)
 
 
-def _breaks(value: Any) -> str:
-    """`{{ value|linebreaksbr }}`: escaped, each line break a `<br>`."""
-    return str(linebreaksbr(value, autoescape=True))
-
-
 def handover_facts(*, handover: Any, summary: Any, withheld: bool) -> SafeString:
     """The handover page's heading, facts and decision summary, as templates/cases/
     handovers/detail.html wrote them (tests/cases/handovers/test_handover_page_facts.py
@@ -234,12 +224,12 @@ def handover_facts(*, handover: Any, summary: Any, withheld: bool) -> SafeString
     else:
         expected = escaped(gettext("Expected of the receiver"))
         out.append(
-            f"\n  <dt>{reason}</dt><dd>{_breaks(h.reason)}</dd>\n"
-            f"  <dt>{expected}</dt><dd>{_breaks(h.expectations or '—')}</dd>\n  "
+            f"\n  <dt>{reason}</dt><dd>{line_breaks(h.reason)}</dd>\n"
+            f"  <dt>{expected}</dt><dd>{line_breaks(h.expectations or '—')}</dd>\n  "
         )
         if h.returned_at:
             returning = escaped(gettext("Reason for returning"))
-            out.append(f"<dt>{returning}</dt><dd>{_breaks(h.return_reason)}</dd>")
+            out.append(f"<dt>{returning}</dt><dd>{line_breaks(h.return_reason)}</dd>")
         out.append("\n  ")
     if summary.children_ages:
         ages = ", ".join(escaped(age) for age in summary.children_ages)
