@@ -253,7 +253,7 @@ _REPEATS = KeptAll()
 def repeats_of(signal: LandlordSignal) -> list[LandlordSignal]:
     """The signal's repeats, oldest first, by a statement compiled once per database
     (`KeptAll.all_of`): building it was a seventh of the signal page's CPU (issue 22).
-    None, without a query, for a signal read knowing that nothing repeats it."""
+    None are asked for when the signal was read knowing that nothing repeats it."""
     if getattr(signal, "has_repeats", None) is False:
         return []  # read with the signal: none repeats it (`get_signal_for_user`)
 

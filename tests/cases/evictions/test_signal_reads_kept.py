@@ -161,7 +161,7 @@ def test_the_tenants_index_serves_the_statements_generic_plan(org, other_landlor
             plan = "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("DEALLOCATE described")
-    assert "$" in plan or "Index" in plan  # a generic plan, of the indexes
+    assert "$" in plan  # the generic plan: its conditions name parameters, not values
     assert "person_personal_number_unique" in plan and "Seq Scan on cases_person" not in plan
 
 
