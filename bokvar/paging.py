@@ -41,13 +41,19 @@ class CappedPaginator(Paginator[Any]):
         cap: int = CAP,
         to_count: QuerySet[Any] | Callable[[], QuerySet[Any]] | None = None,
         count_window: Callable[[Callable[[], QuerySet[Any]], slice], int] | None = None,
+        page_and_count: Callable[
+            [slice, Callable[[], QuerySet[Any]], slice], tuple[list[Any], int | None]
+        ]
+        | None = None,
     ) -> None:
         """`asked`: the page number asked for (as given); `to_count`: the same rows in a
         form cheaper to count (without the page's columns), when there is one, or a
         function that builds it (called only when the count needs the queryset);
         `count_window`: how to count a window of `to_count`'s ids (`count_window(ids,
         window)`, `ids()` building them, e.g. only where no statement is kept), else the
-        ORM's count of the slice."""
+        ORM's count of the slice; `page_and_count`: how to read a page's rows and the
+        count of a window together (`page_and_count(page, ids, window)`, the count None
+        where it was not read), else the rows are read first and counted after."""
         # Only sliced here: the count is `to_count`'s, never `len(object_list)`.
         super().__init__(cast(Any, object_list), per_page)
         if to_count is None:
@@ -58,6 +64,7 @@ class CappedPaginator(Paginator[Any]):
         self.asked = _number(asked)
         self.cap = cap
         self.count_window = count_window or _orm_count
+        self.page_and_count = page_and_count
         # Whether there are more rows than counted (the total is "more than" `count`).
         self.more = False
 
@@ -68,9 +75,16 @@ class CappedPaginator(Paginator[Any]):
 
     @cached_property
     def count(self) -> int:
+        return self._counted(self.count_window(self._ids, self._window()))
+
+    def _window(self) -> slice:
+        """Rows from the page's start, at most one past the cap: a bounded scan."""
         start = (self.asked - 1) * self.per_page
-        # Rows from the page's start, at most one past the cap: a bounded scan.
-        ahead = self.count_window(self._ids, slice(start, start + self.cap + 1))
+        return slice(start, start + self.cap + 1)
+
+    def _counted(self, ahead: int) -> int:
+        """The count, from the rows counted in `_window` (`ahead`)."""
+        start = (self.asked - 1) * self.per_page
         if ahead == 0 and start > 0:
             # A page past the end (an old link): the exact total, to land on the last page.
             return int(self.to_count.count())
@@ -89,11 +103,22 @@ class CappedPaginator(Paginator[Any]):
         if asked != self.asked:  # the count's window starts at the page made for
             raise ValueError(f"page {number!r} asked of a pager made for page {self.asked}")
         start = (asked - 1) * self.per_page
-        rows = list(self.object_list[start : start + self.per_page])
+        page = slice(start, start + self.per_page)
+        ahead: int | None = None
+        if self.page_and_count is not None:
+            found, ahead = self.page_and_count(page, self._ids, self._window())
+            rows = list(found)
+        else:
+            rows = list(self.object_list[page])
         if not rows and start > 0:
+            if ahead is not None:
+                self.__dict__["count"] = self._counted(ahead)
             return super().get_page(number)
+        # The cached property, known.
         if len(rows) < self.per_page:
-            self.__dict__["count"] = start + len(rows)  # the cached property, known
+            self.__dict__["count"] = start + len(rows)
+        elif ahead is not None:
+            self.__dict__["count"] = self._counted(ahead)
         return Page(rows, asked, self)
 
     def _ids(self) -> QuerySet[Any]:

@@ -13,7 +13,7 @@ the ORM always passes its parameters, an empty tuple included.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -64,7 +64,9 @@ def prepares(alias: str) -> bool:
 
 
 @contextmanager
-def generic_plan(cursor: Any, alias: str) -> Iterator[None]:
+def generic_plan(
+    cursor: Any, alias: str, *, then: Callable[[], object] | None = None
+) -> Iterator[None]:
     """Run what the block executes on `cursor` with PostgreSQL's generic plan, where the
     connection prepares its statements; elsewhere as it is.
 
@@ -87,9 +89,15 @@ def generic_plan(cursor: Any, alias: str) -> Iterator[None]:
     rows after the block; a fetch inside it waits for what was sent so far, as before.
     Outside a transaction the three are one implicit transaction: a statement that fails
     takes the setting back with it, and the reset is not sent into the aborted pipeline
-    (where it would hide the error)."""
+    (where it would hide the error).
+
+    `then`: what to send after the reset, in the same round trip, on the session's own
+    plan mode (the case list's count beside its page). It runs after a block that did
+    not raise; its rows too are fetched after the block."""
     if not prepares(alias):
         yield
+        if then is not None:
+            then()
         return
     connection = connections[alias]
     with (
@@ -103,6 +111,8 @@ def generic_plan(cursor: Any, alias: str) -> Iterator[None]:
         finally:
             if not _transaction_aborted(alias):
                 setting.execute("RESET plan_cache_mode")
+        if then is not None:
+            then()
 
 
 def _transaction_aborted(alias: str) -> bool:

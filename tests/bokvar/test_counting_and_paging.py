@@ -145,6 +145,63 @@ def test_a_full_page_is_still_counted_and_one_number_is_asked(users):
         _pager("2").get_page("3")
 
 
+def _read_with_count(asked, cap=5):
+    """A pager whose rows and count are read together (`page_and_count`), with what it
+    was asked for."""
+    rows = User.objects.order_by("id")
+    asked_for = []
+
+    def page_and_count(page, ids, window):
+        asked_for.append((page, window))
+        return list(rows[page]), ids()[window].count()
+
+    return CappedPaginator(rows, 3, asked=asked, cap=cap, page_and_count=page_and_count), asked_for
+
+
+def test_a_page_read_with_its_count_needs_no_count_after(users):
+    """The case list's count goes with its page (issue 22, the twenty-ninth round): the
+    pager asks for both in one go, for the page's rows and the count's window, and
+    counts nothing after."""
+    pager, asked_for = _read_with_count("2")
+    second = [u.pk for u in User.objects.order_by("id")[3:6]]
+    with CaptureQueriesContext(connection) as ctx:
+        page = pager.get_page("2")
+        assert [u.pk for u in page.object_list] == second
+        assert pager.count == 8 and pager.more and page.has_next()
+    assert asked_for == [(slice(3, 6), slice(3, 9))]
+    assert len(ctx) == 2  # the rows and the count, both by page_and_count
+    # Near the end: counted exactly, no more.
+    last = (users - 1) // 3 + 1
+    pager, _ = _read_with_count(str(last), cap=10)
+    assert pager.get_page(str(last)).number == last
+    assert pager.count == users and not pager.more
+
+
+def test_a_short_page_read_with_its_count_is_counted_by_its_rows(users):
+    """A count read with the page is not trusted over the rows where the page is short:
+    the rows are the list's end."""
+    rows = User.objects.order_by("id")
+    pager = CappedPaginator(
+        rows, 3, asked="1", page_and_count=lambda page, ids, window: (list(rows[:2]), 99)
+    )
+    page = pager.get_page("1")
+    assert pager.count == 2 and not page.has_next()
+    # Not counted with the page (None): counted after, where the page is full.
+    pager = CappedPaginator(
+        rows, 3, asked="1", cap=5, page_and_count=lambda page, ids, window: (list(rows[page]), None)
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        assert pager.get_page("1").has_next() and pager.count == 5 and pager.more
+    assert len(ctx) == 2 and "LIMIT 6" in ctx.captured_queries[1]["sql"]
+
+
+def test_a_page_past_the_end_read_with_its_count_lands_on_the_last_page(users):
+    pager, _ = _read_with_count("999")
+    page = pager.get_page("999")
+    assert page.number == pager.num_pages == (users - 1) // 3 + 1 and not page.has_next()
+    assert pager.count == users
+
+
 def test_values_that_need_quoting_are_counted_as_the_orm_counts(org):
     # The badges' statement binds values of every kind, on the server where statements
     # are prepared: quotes, a percent sign, a date, a list of ids.
@@ -221,4 +278,9 @@ def test_without_prepared_statements_nothing_is_set():
         assert not prepares(connection.alias)
         with generic_plan(fake, connection.alias):
             pass
+        # What is sent after the block still is, after it.
+        then = mock.Mock()
+        with generic_plan(fake, connection.alias, then=then):
+            then.assert_not_called()
+        then.assert_called_once_with()
     fake.execute.assert_not_called()

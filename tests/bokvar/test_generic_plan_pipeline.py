@@ -49,3 +49,32 @@ def test_a_statement_that_fails_outside_a_transaction_is_raised_and_the_mode_is_
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::int", [1])
         assert cursor.fetchone() == (1,)
+
+
+def test_then_goes_in_the_same_round_trip_after_the_reset():
+    """`then` (the case list's count beside its page) is sent after the reset, in the
+    block's pipeline, so it runs on the session's own plan mode; its rows are fetched
+    after the block too."""
+    with connection.cursor() as cursor, connection.cursor() as after:
+
+        def then():
+            assert connection.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF
+            after.execute("SELECT current_setting('plan_cache_mode'), %s::int", [8])
+
+        with generic_plan(cursor, connection.alias, then=then):
+            cursor.execute("SELECT current_setting('plan_cache_mode'), %s::int", [7])
+        assert connection.connection.pgconn.pipeline_status == pq.PipelineStatus.OFF
+        assert cursor.fetchone() == ("force_generic_plan", 7)
+        assert after.fetchone() == ("auto", 8)
+
+
+def test_then_is_not_sent_after_a_block_that_raised():
+    sent = []
+    with (
+        pytest.raises(RuntimeError),
+        connection.cursor() as cursor,
+        generic_plan(cursor, connection.alias, then=lambda: sent.append(1)),
+    ):
+        raise RuntimeError("the block failed")
+    assert not sent
+    assert _mode() == "auto"

@@ -72,15 +72,24 @@ class _Statement:
         return None if found is None else self._instance(found, db)
 
     def all(
-        self, *, generic: bool = False, pk: int | None = None, values: tuple[Any, ...] = ()
+        self,
+        *,
+        generic: bool = False,
+        pk: int | None = None,
+        values: tuple[Any, ...] = (),
+        then: Callable[[], object] | None = None,
     ) -> list[Any]:
+        """`then`: what to send after the statement, in its round trip where it runs on
+        its generic plan (`generic_plan`), else after it."""
         params = self.bound(values)
         if self.at is not None:
             params[self.at] = pk
         db = connections[self.db]
         with db.cursor() as cursor:
-            with generic_plan(cursor, self.db) if generic else nullcontext():
+            with generic_plan(cursor, self.db, then=then) if generic else nullcontext():
                 cursor.execute(self.sql, params)
+            if then is not None and not generic:
+                then()
             found = cursor.fetchall()  # after the block: one round trip (generic_plan)
         return [self._instance(row, db) for row in found]
 
@@ -131,15 +140,26 @@ class KeptAll(KeptStatements):
         super().__init__(most)
         self.generic = generic
 
-    def all(self, key: Hashable | None, build: Callable[[], QuerySet[Any]]) -> list[Any]:
+    def all(
+        self,
+        key: Hashable | None,
+        build: Callable[[], QuerySet[Any]],
+        *,
+        then: Callable[[], object] | None = None,
+    ) -> list[Any]:
+        """`then`: what to send to the database with the rows' statement, in its round
+        trip where it runs on its generic plan (a `SentCount`'s `send`), else after it."""
         statement = self.statements.get(key) if key is not None else None
         if statement is None:
             statement, reusable = _compile(lambda _pk: build(), first=False)
             if statement is None:
-                return list(build())
+                rows = list(build())
+                if then is not None:
+                    then()
+                return rows
             if key is not None and reusable:
                 self.keep(key, statement)
-        return statement.all(generic=self.generic)
+        return statement.all(generic=self.generic, then=then)
 
     def all_bound(
         self,
@@ -287,6 +307,10 @@ class KeptCount(KeptStatements):
             return int(cursor.fetchone()[0])
 
     def count(self, key: Hashable | None, build: Callable[[], QuerySet[Any]]) -> int:
+        return self.to_send(key, build).value()
+
+    def to_send(self, key: Hashable | None, build: Callable[[], QuerySet[Any]]) -> SentCount:
+        """`count`'s statement, to send now or with another statement (`SentCount`)."""
         statement = self.statements.get(key) if key is not None else None
         if statement is None:
             with reads_watched() as reads:
@@ -294,13 +318,35 @@ class KeptCount(KeptStatements):
                 try:
                     sql, params = qs.query.get_compiler(using=qs.db).as_sql()
                 except EmptyResultSet:
-                    return 0
+                    return SentCount(None)
             # The ORM's own compiled text, its values bound: nothing is written into it.
             counted = f"SELECT COUNT(*) FROM ({sql}) counted"  # noqa: S608
             statement = (qs.db, counted, tuple(params))
             if key is not None and not reads:
                 self.keep(key, statement)
-        alias, sql, params = statement
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, params)
+        return SentCount(statement)
+
+
+class SentCount:
+    """A count's statement (`KeptCount.to_send`; None: a queryset that can match
+    nothing, counted 0 without a query), sent by `send` (as `then` of a `KeptAll` list,
+    in that list's round trip) and its number read by `value` (which sends it first if
+    it was not)."""
+
+    def __init__(self, statement: tuple[str, str, tuple[Any, ...]] | None) -> None:
+        self._statement = statement
+        self._cursor: Any = None
+
+    def send(self) -> None:
+        if self._statement is None or self._cursor is not None:
+            return
+        alias, sql, params = self._statement
+        self._cursor = connections[alias].cursor()
+        self._cursor.execute(sql, params)
+
+    def value(self) -> int:
+        if self._statement is None:
+            return 0
+        self.send()
+        with self._cursor as cursor:
             return int(cursor.fetchone()[0])

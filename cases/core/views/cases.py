@@ -105,7 +105,12 @@ def _render_list(
     if filters is not None:
         pages, to_count = case_selectors.case_list_for_pager(request.user, filters)
         pager = CappedPaginator(
-            pages, PAGE_SIZE, asked=asked, to_count=to_count, count_window=pages.count_window
+            pages,
+            PAGE_SIZE,
+            asked=asked,
+            to_count=to_count,
+            count_window=pages.count_window,
+            page_and_count=pages.page_and_count,
         )
     else:
         pager = Paginator([], PAGE_SIZE)
