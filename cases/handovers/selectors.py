@@ -3,6 +3,7 @@ pending handover shows its receiving unit a decision summary, never the record."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -24,7 +25,7 @@ from bokvar.permissions import AuthenticatedRequest
 from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
 from bokvar.selectors import roles_of
 from cases.core.selectors.cases import facts_to_its_case, facts_with_its_case, visible_case
-from cases.core.selectors.kept import KeptAll, KeptFirst
+from cases.core.selectors.kept import KeptAll, KeptFirst, all_together
 from cases.core.selectors.people import hidden_people
 from cases.models import Case, CaseAssignment, Deadline, Handover, HouseholdChild, Person
 
@@ -301,23 +302,51 @@ def inbox_rows(user: User, *, today: date | None = None) -> list[InboxRow]:
     """The pending handovers waiting for the user's units, most urgent first. Two queries
     whatever their number (the roles, usually cached, and the handovers with their case's
     next deadline); the working days are counted in Python from the legal calendar."""
-    today = today or timezone.localdate()
+    read = _waiting(user)
+    return [] if read is None else _inbox_rows(_KEPT.all(*read), today)
+
+
+def returned_to(user: User) -> list[Handover]:
+    """Returned handovers, not yet acknowledged, back with units for which the user marks
+    them read."""
+    read = _returned(user)
+    return [] if read is None else _KEPT.all(*read)
+
+
+def inbox_page(user: User, *, today: date | None = None) -> tuple[list[InboxRow], list[Handover]]:
+    """The inbox page's lists: `inbox_rows` and `returned_to`, their statements sent
+    together (`all_together`: one round trip where there were two, issue 22, the
+    twenty-ninth round)."""
+    waiting, returned = _waiting(user), _returned(user)
+    reads = [(_KEPT, *read) for read in (waiting, returned) if read is not None]
+    found = iter(all_together(*reads))
+    handovers = next(found) if waiting is not None else []
+    return _inbox_rows(handovers, today), next(found) if returned is not None else []
+
+
+_Read = tuple[Any, Callable[[], QuerySet[Handover]]]
+
+
+def _waiting(user: User) -> _Read | None:
+    """The key and builder of `inbox_rows`' statement; None where the user decides for no
+    unit."""
     unit_ids = deciding_unit_ids(user)
     if not unit_ids:
-        return []
-    handovers = _KEPT.all(
-        _key(user, "inbox"),
-        lambda: (
-            # Not who sent it: neither the inbox nor the home page shows it (a User made
-            # for each of the inbox's rows, issue 22).
-            Handover.objects.filter(
-                status__is_constant=Handover.Status.PENDING, to_unit_id__in=unit_ids
-            )
-            .select_related("case", "from_unit", "to_unit")
-            .defer(*FREE_TEXT)
-            .annotate(next_deadline=_next_deadline())
-        ),
+        return None
+    return _key(user, "inbox"), lambda: (
+        # Not who sent it: neither the inbox nor the home page shows it (a User made
+        # for each of the inbox's rows, issue 22).
+        Handover.objects.filter(
+            status__is_constant=Handover.Status.PENDING, to_unit_id__in=unit_ids
+        )
+        .select_related("case", "from_unit", "to_unit")
+        .defer(*FREE_TEXT)
+        .annotate(next_deadline=_next_deadline())
     )
+
+
+def _inbox_rows(handovers: list[Handover], today: date | None) -> list[InboxRow]:
+    today = today or timezone.localdate()
     rows = []
     for h in handovers:
         sent_on = timezone.localtime(h.sent_at).date()
@@ -335,13 +364,13 @@ def inbox_rows(user: User, *, today: date | None = None) -> list[InboxRow]:
     return sorted(rows, key=lambda row: row.urgency_key)
 
 
-def returned_to(user: User) -> list[Handover]:
-    """Returned handovers, not yet acknowledged, back with units for which the user marks
-    them read."""
+def _returned(user: User) -> _Read | None:
+    """The key and builder of `returned_to`'s statement; None where the user acknowledges
+    for no unit."""
     unit_ids = acknowledging_unit_ids(user)
     if not unit_ids:
-        return []
-    return _KEPT.all(
+        return None
+    return (
         _key(user, "returned"),
         lambda: (
             Handover.objects.filter(
@@ -364,8 +393,8 @@ def returned_to(user: User) -> list[Handover]:
 # planned both afresh on every inbox, 1.9 ms of planning at national scale for a unit
 # with 51 pending handovers; for twelve readers of units with 31-51, the generic plans
 # took 0.52-0.90 of the custom plans' time, planning included (the twenty-first round).
-# The two plan-mode commands around each list take the inbox from 14 to 18 queries, in
-# the same round trips.
+# The plan-mode commands around them are sent with them (the inbox page sends both lists
+# in one block, `inbox_page`: two more queries, no more round trips).
 _KEPT = KeptAll(generic=True)
 
 

@@ -31,8 +31,7 @@ from .services import deciding, sending
 @role_required(*CASE_STAFF)
 @require_http_methods(["GET"])
 def inbox(request: AuthenticatedRequest) -> HttpResponse:
-    waiting = selectors.inbox_rows(request.user)
-    returned = selectors.returned_to(request.user)
+    waiting, returned = selectors.inbox_page(request.user)
     # The case numbers and deadlines are the cases' data: one read per case listed.
     cases_shown = {row.handover.case_id: row.handover.case for row in waiting}
     cases_shown.update({h.case_id: h.case for h in returned})

@@ -21,7 +21,7 @@ caller keys the statements by everything their text depends on."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,17 +81,23 @@ class _Statement:
     ) -> list[Any]:
         """`then`: what to send after the statement, in its round trip where it runs on
         its generic plan (`generic_plan`), else after it."""
+        with connections[self.db].cursor() as cursor:
+            with generic_plan(cursor, self.db, then=then) if generic else nullcontext():
+                self.send(cursor, pk=pk, values=values)
+            if then is not None and not generic:
+                then()
+            return self.received(cursor)  # after the block: one round trip (generic_plan)
+
+    def send(self, cursor: Any, *, pk: int | None = None, values: tuple[Any, ...] = ()) -> None:
         params = self.bound(values)
         if self.at is not None:
             params[self.at] = pk
+        cursor.execute(self.sql, params)
+
+    def received(self, cursor: Any) -> list[Any]:
+        """The rows `send` asked for on `cursor`, as instances."""
         db = connections[self.db]
-        with db.cursor() as cursor:
-            with generic_plan(cursor, self.db, then=then) if generic else nullcontext():
-                cursor.execute(self.sql, params)
-            if then is not None and not generic:
-                then()
-            found = cursor.fetchall()  # after the block: one round trip (generic_plan)
-        return [self._instance(row, db) for row in found]
+        return [self._instance(row, db) for row in cursor.fetchall()]
 
     def _instance(self, found: Any, db: Any) -> Any:
         row = convert_row(list(found), self.converters, db)
@@ -149,17 +155,24 @@ class KeptAll(KeptStatements):
     ) -> list[Any]:
         """`then`: what to send to the database with the rows' statement, in its round
         trip where it runs on its generic plan (a `SentCount`'s `send`), else after it."""
+        statement = self._statement(key, build)
+        if statement is None:
+            rows = list(build())
+            if then is not None:
+                then()
+            return rows
+        return statement.all(generic=self.generic, then=then)
+
+    def _statement(
+        self, key: Hashable | None, build: Callable[[], QuerySet[Any]]
+    ) -> _Statement | None:
+        """`build()`'s statement, kept by `key`; None where it is in no form this runs."""
         statement = self.statements.get(key) if key is not None else None
         if statement is None:
             statement, reusable = _compile(lambda _pk: build(), first=False)
-            if statement is None:
-                rows = list(build())
-                if then is not None:
-                    then()
-                return rows
-            if key is not None and reusable:
+            if statement is not None and key is not None and reusable:
                 self.keep(key, statement)
-        return statement.all(generic=self.generic, then=then)
+        return statement
 
     def all_bound(
         self,
@@ -196,6 +209,37 @@ class KeptAll(KeptStatements):
             if key is not None and reusable:
                 self.keep(key, statement)
         return statement.all(generic=self.generic, pk=pk)
+
+
+def all_together(
+    *reads: tuple[KeptAll, Hashable | None, Callable[[], QuerySet[Any]]],
+) -> list[list[Any]]:
+    """The rows of each `kept.all(key, build)`, the statements sent to the database
+    together: where they run on their generic plans, in one `generic_plan` block, one
+    round trip for all (the handover inbox's waiting and returned handovers: two round
+    trips before, issue 22, the twenty-ninth round). A read in no form this runs, or on
+    another database, runs on its own, the ORM's way or by itself."""
+    statements = [kept._statement(key, build) for kept, key, build in reads]
+    compiled = [(i, st) for i, st in enumerate(statements) if st is not None]
+    out: list[list[Any] | None] = [None] * len(reads)
+    if compiled:
+        lead, leader = compiled[0]
+        generic = reads[lead][0].generic
+        together = [
+            (i, st) for i, st in compiled if st.db == leader.db and reads[i][0].generic == generic
+        ]
+        db = connections[leader.db]
+        with ExitStack() as stack:
+            cursors = [stack.enter_context(db.cursor()) for _ in together]
+            with generic_plan(cursors[0], leader.db) if generic else nullcontext():
+                for (_i, statement), cursor in zip(together, cursors, strict=True):
+                    statement.send(cursor)
+            for (i, statement), cursor in zip(together, cursors, strict=True):
+                out[i] = statement.received(cursor)
+    return [
+        rows if rows is not None else kept.all(key, build)
+        for rows, (kept, key, build) in zip(out, reads, strict=True)
+    ]
 
 
 def stand_ins(count: int) -> tuple[str, ...]:
