@@ -96,3 +96,61 @@ def test_a_session_signed_out_elsewhere_stays_signed_out(client, org):
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert not Session.objects.filter(session_key=key).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_changed_session_is_written_by_one_statement(client, org):
+    """One UPDATE, its own transaction (issue 22, the twenty-ninth round): Django's store
+    wrapped it in BEGIN and COMMIT, three round trips for one statement."""
+    key = _signed_in(client, org)
+    store = SessionStore(key)
+    store["changed"] = "yes"
+    with CaptureQueriesContext(connection) as ctx:
+        store.save()
+    assert [q["sql"].split(" ")[0] for q in ctx.captured_queries] == ["UPDATE"]
+    assert SessionStore(key).get("changed") == "yes"
+    assert _expiry(key) > timezone.now()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_gone_when_it_is_written_is_an_update_error(client, org):
+    from django.contrib.sessions.backends.base import UpdateError
+
+    key = _signed_in(client, org)
+    store = SessionStore(key)
+    store["changed"] = "yes"
+    Session.objects.filter(session_key=key).delete()  # signed out in another tab
+    with pytest.raises(UpdateError):
+        store.save()
+    assert not Session.objects.filter(session_key=key).exists()  # not written back
+    # The connection is usable after it.
+    assert client.get(reverse("home")).status_code == 302  # signed out
+
+
+def test_inside_a_transaction_a_gone_session_leaves_the_transaction_usable(client, org):
+    """In a caller's transaction (this test's), Django's own save and its savepoint."""
+    from django.contrib.sessions.backends.base import UpdateError
+
+    key = _signed_in(client, org)
+    store = SessionStore(key)
+    store["changed"] = "yes"
+    Session.objects.filter(session_key=key).delete()
+    with pytest.raises(UpdateError):
+        store.save()
+    assert not Session.objects.filter(session_key=key).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_posted_to_is_written_once_and_kept(client, org):
+    """A search posted stores its words' token in the session: written by the one
+    statement, and the result page reads it back."""
+    client.force_login(
+        org.users["coordinator"], backend="django.contrib.auth.backends.ModelBackend"
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        found = client.post(reverse("cases:list"), {"q": "Andersson"})
+    assert found.status_code == 302
+    writes = [q["sql"] for q in ctx.captured_queries if "django_session" in q["sql"]]
+    assert [sql.split(" ")[0] for sql in writes if not sql.startswith("SELECT")] == ["UPDATE"]
+    assert not [q for q in ctx.captured_queries if q["sql"] in ("BEGIN", "COMMIT")]
+    assert client.get(found["Location"]).status_code == 200
