@@ -115,6 +115,21 @@ def generic_plan(
             then()
 
 
+@contextmanager
+def pipelined(alias: str) -> Iterator[None]:
+    """Send what the block executes to PostgreSQL together, in one round trip (psycopg's
+    pipeline mode; each cursor's rows fetched after the block), as `generic_plan` does
+    without its plan mode; elsewhere as it is. Outside a transaction the block's
+    statements are one implicit transaction: one that fails fails the others."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
+
+
 def _transaction_aborted(alias: str) -> bool:
     from psycopg.pq import PipelineStatus, TransactionStatus  # only where it prepares
 

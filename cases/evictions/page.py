@@ -268,14 +268,13 @@ def timeline(request: AuthenticatedRequest, case: Case) -> Iterator[TimelineEven
 
 def summary(case: Case) -> Iterator[tuple[str, str]]:
     """For a unit deciding on a handover: the threat's stage and what is due next."""
-    threat = selectors.current_threat(case)
+    threat, upcoming = selectors.current_threat_and_upcoming(case, limit=3)
     if threat is not None:
         yield _("Eviction threat"), threat.get_stage_display()
         if threat.recovery_deadline and not threat.outcome:
             yield _("Recovery deadline"), threat.recovery_deadline.isoformat()
         if threat.eviction_on and not threat.outcome:
             yield _("Eviction date"), threat.eviction_on.isoformat()
-    upcoming = selectors.upcoming_deadlines(case, limit=3)
     if upcoming:
         yield (
             _("Upcoming deadlines"),

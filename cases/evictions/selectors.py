@@ -6,7 +6,7 @@ One way in: a signal through `get_signal_for_user`, a threat through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from bokvar.selectors import roles_of
 from cases.core.identity import NAME, PERSONAL_NUMBER
 from cases.core.selectors import cases as case_selectors
 from cases.core.selectors import people as people_selectors
-from cases.core.selectors.kept import KeptAll, KeptFirst
+from cases.core.selectors.kept import KeptAll, KeptFirst, read_together
 from cases.models import (
     Case,
     CaseAssignment,
@@ -652,6 +652,31 @@ _CURRENT_THREAT = KeptFirst()
 
 
 def upcoming_deadlines(case: Case, *, limit: int = 5) -> list[Deadline]:
+    key = (Deadline.objects.all().db, limit)
+    return _of_case(_UPCOMING.all_of(key, _upcoming_of(limit), case.pk), case)
+
+
+def current_threat(case: Case) -> EvictionThreat | None:
+    threat = _CURRENT_THREAT.first(EvictionThreat.objects.all().db, _current_of, case.pk)
+    return _of_case([threat], case)[0] if threat is not None else None
+
+
+def current_threat_and_upcoming(
+    case: Case, *, limit: int = 5
+) -> tuple[EvictionThreat | None, list[Deadline]]:
+    """`current_threat` and `upcoming_deadlines`, read together in one round trip (the
+    handover page's decision summary: two round trips before, issue 22, the
+    twenty-ninth round)."""
+    threat, deadlines = read_together(
+        _CURRENT_THREAT.pending(EvictionThreat.objects.all().db, _current_of, case.pk),
+        _UPCOMING.pending_of((Deadline.objects.all().db, limit), _upcoming_of(limit), case.pk),
+    )
+    if threat is not None:
+        threat.case = case
+    return threat, _of_case(deadlines, case)
+
+
+def _upcoming_of(limit: int) -> Callable[[int], QuerySet[Deadline]]:
     def build(pk: int) -> QuerySet[Deadline]:
         return (
             Deadline.objects.filter(case_id=pk, done_at__isnull=True)
@@ -659,22 +684,18 @@ def upcoming_deadlines(case: Case, *, limit: int = 5) -> list[Deadline]:
             .order_by("due_on", "id")[:limit]
         )
 
-    deadlines: list[Deadline] = _UPCOMING.all_of((Deadline.objects.all().db, limit), build, case.pk)
-    for deadline in deadlines:
-        deadline.case = case
-    return deadlines
+    return build
 
 
-def current_threat(case: Case) -> EvictionThreat | None:
-    def build(pk: int) -> QuerySet[EvictionThreat]:
-        return EvictionThreat.objects.filter(case_id=pk).order_by("-created_at", "-id")
+def _current_of(pk: int) -> QuerySet[EvictionThreat]:
+    return EvictionThreat.objects.filter(case_id=pk).order_by("-created_at", "-id")
 
-    threat: EvictionThreat | None = _CURRENT_THREAT.first(
-        EvictionThreat.objects.all().db, build, case.pk
-    )
-    if threat is not None:
-        threat.case = case
-    return threat
+
+def _of_case(rows: list[Any], case: Case) -> list[Any]:
+    """`rows` (a case's threats or deadlines), each given the case already read."""
+    for row in rows:
+        row.case = case
+    return rows
 
 
 def get_payment_route_for_user(

@@ -25,7 +25,7 @@ from bokvar.permissions import AuthenticatedRequest
 from bokvar.roles import CASE_STAFF, UNIT_CASE_ROLES
 from bokvar.selectors import roles_of
 from cases.core.selectors.cases import facts_to_its_case, facts_with_its_case, visible_case
-from cases.core.selectors.kept import KeptAll, KeptFirst, all_together
+from cases.core.selectors.kept import KeptAll, KeptFirst, read_together
 from cases.core.selectors.people import hidden_people
 from cases.models import Case, CaseAssignment, Deadline, Handover, HouseholdChild, Person
 
@@ -315,11 +315,11 @@ def returned_to(user: User) -> list[Handover]:
 
 def inbox_page(user: User, *, today: date | None = None) -> tuple[list[InboxRow], list[Handover]]:
     """The inbox page's lists: `inbox_rows` and `returned_to`, their statements sent
-    together (`all_together`: one round trip where there were two, issue 22, the
+    together (`read_together`: one round trip where there were two, issue 22, the
     twenty-ninth round)."""
     waiting, returned = _waiting(user), _returned(user)
-    reads = [(_KEPT, *read) for read in (waiting, returned) if read is not None]
-    found = iter(all_together(*reads))
+    reads = [_KEPT.pending(*read) for read in (waiting, returned) if read is not None]
+    found = iter(read_together(*reads))
     handovers = next(found) if waiting is not None else []
     return _inbox_rows(handovers, today), next(found) if returned is not None else []
 

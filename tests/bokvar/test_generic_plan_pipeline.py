@@ -78,3 +78,24 @@ def test_then_is_not_sent_after_a_block_that_raised():
         raise RuntimeError("the block failed")
     assert not sent
     assert _mode() == "auto"
+
+
+def test_pipelined_sends_the_block_together_on_the_sessions_plan_mode():
+    from bokvar.prepared import pipelined
+
+    with connection.cursor() as first, connection.cursor() as second:
+        with pipelined(connection.alias):
+            assert connection.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF
+            first.execute("SELECT current_setting('plan_cache_mode'), %s::int", [1])
+            second.execute("SELECT %s::int", [2])
+        assert connection.connection.pgconn.pipeline_status == pq.PipelineStatus.OFF
+        assert first.fetchone() == ("auto", 1) and second.fetchone() == (2,)
+    with (
+        pytest.raises(DatabaseError, match="no_such_table"),
+        connection.cursor() as cursor,
+        pipelined(connection.alias),
+    ):
+        cursor.execute("SELECT * FROM no_such_table WHERE id = %s", [1])
+    with connection.cursor() as cursor:  # usable after it
+        cursor.execute("SELECT %s::int", [3])
+        assert cursor.fetchone() == (3,)

@@ -31,7 +31,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
 from bokvar.compiled import KeptStatements, convert_row, reads_watched
-from bokvar.prepared import generic_plan
+from bokvar.prepared import generic_plan, pipelined
 
 # No id is negative.
 STAND_IN = -770_000_229
@@ -120,14 +120,26 @@ class KeptFirst(KeptStatements):
     def first(self, key: Hashable | None, build: Callable[[int], QuerySet[Any]], pk: int) -> Any:
         """The first row of `build(pk)`, or None. `key`: everything the statement's text
         depends on besides the id (None: compile every time, keep nothing)."""
+        statement = self._statement(key, build)
+        if statement is None:  # not in a form this can run: the ORM's own way
+            return build(pk).first()
+        return statement.first(pk, generic=self.generic)
+
+    def pending(self, key: Hashable | None, build: Callable[[int], QuerySet[Any]], pk: int) -> Read:
+        """`first(key, build, pk)`, to read with others (`read_together`)."""
+        return Read(
+            self._statement(key, build), lambda: build(pk).first(), self.generic, pk, first=True
+        )
+
+    def _statement(
+        self, key: Hashable | None, build: Callable[[int], QuerySet[Any]]
+    ) -> _Statement | None:
         statement = self.statements.get(key) if key is not None else None
         if statement is None:
             statement, reusable = _compile(build)
-            if statement is None:  # not in a form this can run: the ORM's own way
-                return build(pk).first()
-            if key is not None and reusable:
+            if statement is not None and key is not None and reusable:
                 self.keep(key, statement)
-        return statement.first(pk, generic=self.generic)
+        return statement
 
 
 class KeptAll(KeptStatements):
@@ -162,6 +174,21 @@ class KeptAll(KeptStatements):
                 then()
             return rows
         return statement.all(generic=self.generic, then=then)
+
+    def pending(self, key: Hashable | None, build: Callable[[], QuerySet[Any]]) -> Read:
+        """`all(key, build)`, to read with others (`read_together`)."""
+        return Read(self._statement(key, build), lambda: list(build()), self.generic)
+
+    def pending_of(
+        self, key: Hashable | None, build: Callable[[int], QuerySet[Any]], pk: int
+    ) -> Read:
+        """`all_of(key, build, pk)`, to read with others (`read_together`)."""
+        statement = self.statements.get(key) if key is not None else None
+        if statement is None:
+            statement, reusable = _compile(build, first=False, with_id=True)
+            if statement is not None and key is not None and reusable:
+                self.keep(key, statement)
+        return Read(statement, lambda: list(build(pk)), self.generic, pk)
 
     def _statement(
         self, key: Hashable | None, build: Callable[[], QuerySet[Any]]
@@ -211,35 +238,52 @@ class KeptAll(KeptStatements):
         return statement.all(generic=self.generic, pk=pk)
 
 
-def all_together(
-    *reads: tuple[KeptAll, Hashable | None, Callable[[], QuerySet[Any]]],
-) -> list[list[Any]]:
-    """The rows of each `kept.all(key, build)`, the statements sent to the database
-    together: where they run on their generic plans, in one `generic_plan` block, one
-    round trip for all (the handover inbox's waiting and returned handovers: two round
-    trips before, issue 22, the twenty-ninth round). A read in no form this runs, or on
-    another database, runs on its own, the ORM's way or by itself."""
-    statements = [kept._statement(key, build) for kept, key, build in reads]
-    compiled = [(i, st) for i, st in enumerate(statements) if st is not None]
-    out: list[list[Any] | None] = [None] * len(reads)
+@dataclass(frozen=True)
+class Read:
+    """One read for `read_together` (`KeptFirst.pending`, `KeptAll.pending`,
+    `KeptAll.pending_of`): its kept statement (None: in no form this runs), how to read it
+    alone instead, whether it runs on its generic plan, the id it is run with, and
+    whether it gives its first row (or None) rather than its rows."""
+
+    statement: _Statement | None
+    alone: Callable[[], Any]
+    generic: bool
+    pk: int | None = None
+    first: bool = False
+
+
+def read_together(*reads: Read) -> list[Any]:
+    """What each read gives (its rows, or its first row or None), the statements sent to
+    the database together, in one round trip: those on their generic plans in one
+    `generic_plan` block, the others after its reset (or, with none on a generic plan,
+    in a pipeline of their own). A page's lists each took a round trip of their own: the
+    handover inbox's two lists, the decision summary's threat and deadlines (issue 22,
+    the twenty-ninth round). A read in no form this runs, or on another database than
+    the first's, is read alone, after."""
+    compiled = [(i, r.statement) for i, r in enumerate(reads) if r.statement is not None]
+    out: dict[int, Any] = {}
     if compiled:
-        lead, leader = compiled[0]
-        generic = reads[lead][0].generic
-        together = [
-            (i, st) for i, st in compiled if st.db == leader.db and reads[i][0].generic == generic
-        ]
-        db = connections[leader.db]
+        alias = compiled[0][1].db
+        sent = [(i, statement) for i, statement in compiled if statement.db == alias]
+        db = connections[alias]
         with ExitStack() as stack:
-            cursors = [stack.enter_context(db.cursor()) for _ in together]
-            with generic_plan(cursors[0], leader.db) if generic else nullcontext():
-                for (_i, statement), cursor in zip(together, cursors, strict=True):
-                    statement.send(cursor)
-            for (i, statement), cursor in zip(together, cursors, strict=True):
-                out[i] = statement.received(cursor)
-    return [
-        rows if rows is not None else kept.all(key, build)
-        for rows, (kept, key, build) in zip(out, reads, strict=True)
-    ]
+            cursors = {i: stack.enter_context(db.cursor()) for i, _statement in sent}
+
+            def send(generic: bool) -> None:
+                for i, statement in sent:
+                    if reads[i].generic == generic:
+                        statement.send(cursors[i], pk=reads[i].pk)
+
+            if any(reads[i].generic for i, _statement in sent):
+                with generic_plan(cursors[sent[0][0]], alias, then=lambda: send(False)):
+                    send(True)
+            else:
+                with pipelined(alias):
+                    send(False)
+            for i, statement in sent:
+                rows = statement.received(cursors[i])
+                out[i] = (rows[0] if rows else None) if reads[i].first else rows
+    return [out[i] if i in out else read.alone() for i, read in enumerate(reads)]
 
 
 def stand_ins(count: int) -> tuple[str, ...]:

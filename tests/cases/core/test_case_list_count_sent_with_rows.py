@@ -15,6 +15,7 @@ from bokvar.models import Unit
 from bokvar.prepared import prepares
 from cases.core.views.cases import PAGE_SIZE
 from cases.models import Case
+from tests.pipelines import statements_sent
 
 pytestmark = [
     pytest.mark.django_db,
@@ -22,45 +23,22 @@ pytestmark = [
 ]
 
 
-def _sent(client, monkeypatch, url: str, params: dict | None = None):
-    """The statements of a request, each with whether a pipeline was open when it was
-    sent and how many pipelines had been opened by then; and the response."""
-    from psycopg import pq
-
-    connection.ensure_connection()
-    raw = connection.connection
-    opened: list[int] = []
-    original = type(raw).pipeline
-
-    def pipeline(self):
-        opened.append(1)
-        return original(self)
-
-    monkeypatch.setattr(type(raw), "pipeline", pipeline)
-    sent: list[tuple[str, bool, int]] = []
-
-    def wrapper(execute, sql, params, many, context):
-        piped = raw.pgconn.pipeline_status != pq.PipelineStatus.OFF
-        sent.append((sql, piped, len(opened)))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
+def _sent(client, url: str, params: dict | None = None):
+    """The statements of a request (`statements_sent`), and the response."""
+    with statements_sent() as sent:
         response = client.get(url, params or {})
-    monkeypatch.undo()
     assert response.status_code == 200
     return sent, response
 
 
 def _where(sent, start: str, *, having: str = "") -> int:
-    (found,) = [
-        i for i, (sql, _p, _n) in enumerate(sent) if sql.startswith(start) and having in sql
-    ]
+    (found,) = [i for i, s in enumerate(sent) if s.sql.startswith(start) and having in s.sql]
     return found
 
 
 @pytest.mark.parametrize("username", ["coordinator", "caseworker"])
 def test_the_count_goes_with_the_page_after_the_plan_mode_is_reset(
-    client, org, make_case, monkeypatch, username
+    client, org, make_case, username
 ):
     assert prepares(connection.alias)
     user = org.users[username]
@@ -68,24 +46,22 @@ def test_the_count_goes_with_the_page_after_the_plan_mode_is_reset(
     for _ in range(PAGE_SIZE + 2):
         make_case(unit_kind=Unit.Kind.ADULT, assignees=["caseworker"])
     client.get(reverse("cases:list"))  # the statements kept
-    sent, response = _sent(client, monkeypatch, reverse("cases:list"))
+    sent, response = _sent(client, reverse("cases:list"))
     rows = _where(sent, 'SELECT "cases_case"."id"', having="head_granted")
     count = _where(sent, "SELECT COUNT(*) FROM")
     # The plan mode's reset that closes the rows' block (the badges have one too).
-    reset = min(i for i, (sql, _p, _n) in enumerate(sent) if i > rows and sql.startswith("RESET"))
+    reset = min(i for i, s in enumerate(sent) if i > rows and s.sql.startswith("RESET"))
     assert rows < reset < count
     # Both in one pipeline, opened once for them: one round trip.
-    assert sent[rows][1] and sent[count][1]
-    assert sent[rows][2] == sent[count][2]
-    assert not any(sent[i][1] is False for i in range(rows, count + 1))
+    assert sent[rows].piped and sent[count].piped
+    assert sent[rows].pipeline == sent[count].pipeline
+    assert all(sent[i].piped for i in range(rows, count + 1))
     pager = response.context["page"].paginator
     assert pager.count == PAGE_SIZE + 2 and not pager.more
     assert response.context["page"].has_next()
 
 
-def test_a_filtered_list_short_of_a_page_is_counted_by_its_rows(
-    client, org, make_case, monkeypatch
-):
+def test_a_filtered_list_short_of_a_page_is_counted_by_its_rows(client, org, make_case):
     user = org.users["coordinator"]
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     for _ in range(PAGE_SIZE + 2):
@@ -94,19 +70,19 @@ def test_a_filtered_list_short_of_a_page_is_counted_by_its_rows(
     Case.objects.filter(pk=closed.pk).update(
         status=Case.Status.CLOSED, closed_on=timezone.localdate(), outcome="other"
     )
-    sent, response = _sent(client, monkeypatch, reverse("cases:list"), {"status": "closed"})
-    assert sum(1 for sql, _p, _n in sent if sql.startswith("SELECT COUNT(*) FROM")) == 1
+    sent, response = _sent(client, reverse("cases:list"), {"status": "closed"})
+    assert sum(1 for s in sent if s.sql.startswith("SELECT COUNT(*) FROM")) == 1
     page = response.context["page"]
     assert [c.pk for c in page.object_list] == [closed.pk]
     assert page.paginator.count == 1 and not page.has_other_pages()
 
 
-def test_a_search_is_not_counted_with_its_page(client, org, make_case, monkeypatch):
+def test_a_search_is_not_counted_with_its_page(client, org, make_case):
     """A search finds a household or two: its page is read alone, and a page short of
     full needs no count."""
     user = org.users["coordinator"]
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     make_case(unit_kind=Unit.Kind.ADULT)
     found = client.post(reverse("cases:list"), {"q": "19800101-2387"})
-    sent, _ = _sent(client, monkeypatch, found["Location"])
-    assert not [sql for sql, _p, _n in sent if sql.startswith("SELECT COUNT(*) FROM")]
+    sent, _ = _sent(client, found["Location"])
+    assert not [s for s in sent if s.sql.startswith("SELECT COUNT(*) FROM")]

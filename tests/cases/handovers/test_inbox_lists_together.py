@@ -1,5 +1,5 @@
 """The inbox page's two lists, the handovers waiting and those returned, are read by
-their kept statements sent together (`selectors.inbox_page`, `kept.all_together`): one
+their kept statements sent together (`selectors.inbox_page`, `kept.read_together`): one
 round trip where there were two (issue 22, the twenty-ninth round). The lists are the
 same as `inbox_rows` and `returned_to` read apart, for every reader."""
 
@@ -14,6 +14,7 @@ from cases.core.selectors import kept
 from cases.handovers import selectors
 from cases.handovers.services import deciding
 from cases.models import Handover
+from tests.pipelines import statements_sent
 
 from .conftest import send
 
@@ -63,55 +64,46 @@ def test_the_lists_together_are_the_lists_apart(org, both_ways):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's pipeline")
-def test_the_inbox_page_sends_both_lists_in_one_round_trip(org, both_ways, client, monkeypatch):
-    from psycopg import pq
-
+def test_the_inbox_page_sends_both_lists_in_one_round_trip(org, both_ways, client):
     adult_worker = org.users["caseworker"]
     client.force_login(adult_worker, backend="django.contrib.auth.backends.ModelBackend")
     assert client.get(reverse("cases:handovers")).status_code == 200  # the statements kept
-    connection.ensure_connection()
-    raw = connection.connection
-    opened: list[int] = []
-    original = type(raw).pipeline
-
-    def pipeline(self):
-        opened.append(1)
-        return original(self)
-
-    monkeypatch.setattr(type(raw), "pipeline", pipeline)
-    sent: list[tuple[str, bool, int]] = []
-
-    def wrapper(execute, sql, params, many, context):
-        sent.append((sql, raw.pgconn.pipeline_status != pq.PipelineStatus.OFF, len(opened)))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
+    with statements_sent() as sent:
         response = client.get(reverse("cases:handovers"))
-    monkeypatch.undo()
     assert response.status_code == 200
-    lists = [(piped, n) for sql, piped, n in sent if sql.startswith('SELECT "cases_handover"."id"')]
+    lists = [s for s in sent if s.sql.startswith('SELECT "cases_handover"."id"')]
     assert len(lists) == 2
-    assert all(piped for piped, _n in lists) and lists[0][1] == lists[1][1]
+    assert all(s.piped for s in lists) and lists[0].pipeline == lists[1].pipeline
     content = response.content.decode()
     assert both_ways["waiting_adult"].case.number in content
     assert both_ways["returned"].case.number in content
 
 
 def test_a_read_in_no_kept_form_runs_the_orms_way_in_its_place(org, both_ways):
-    """`all_together` runs a queryset it cannot keep (prefetching) on its own, and gives
-    every read's rows in the order asked."""
+    """`read_together` reads a queryset it cannot keep (prefetching) alone, and gives
+    every read's rows in the order asked: lists, and a first row or None."""
     adult_worker = org.users["caseworker"]
     waiting, returned = selectors._waiting(adult_worker), selectors._returned(adult_worker)
     assert waiting is not None and returned is not None
     units = kept.KeptAll()
+    one = kept.KeptFirst()
 
     def prefetching():
         return Unit.objects.prefetch_related("memberships").order_by("pk")
 
-    got = kept.all_together(
-        (units, None, prefetching), (selectors._KEPT, *waiting), (selectors._KEPT, *returned)
+    def handover(pk):
+        return Handover.objects.filter(pk=pk)
+
+    got = kept.read_together(
+        units.pending(None, prefetching),
+        selectors._KEPT.pending(*waiting),
+        one.pending(None, handover, both_ways["returned"].pk),
+        selectors._KEPT.pending(*returned),
+        one.pending(None, handover, -1),
     )
     assert [u.pk for u in got[0]] == list(Unit.objects.order_by("pk").values_list("pk", flat=True))
     assert [h.pk for h in got[1]] == [both_ways["waiting_adult"].pk]
-    assert [h.pk for h in got[2]] == [both_ways["returned"].pk]
-    assert kept.all_together() == []
+    assert got[2].pk == both_ways["returned"].pk
+    assert [h.pk for h in got[3]] == [both_ways["returned"].pk]
+    assert got[4] is None
+    assert kept.read_together() == []
