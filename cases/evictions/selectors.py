@@ -658,7 +658,9 @@ def upcoming_deadlines(case: Case, *, limit: int = 5) -> list[Deadline]:
 
 def current_threat(case: Case) -> EvictionThreat | None:
     threat = _CURRENT_THREAT.first(EvictionThreat.objects.all().db, _current_of, case.pk)
-    return _of_case([threat], case)[0] if threat is not None else None
+    if threat is not None:
+        threat.case = case
+    return threat
 
 
 def current_threat_and_upcoming(

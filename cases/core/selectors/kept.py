@@ -183,12 +183,7 @@ class KeptAll(KeptStatements):
         self, key: Hashable | None, build: Callable[[int], QuerySet[Any]], pk: int
     ) -> Read:
         """`all_of(key, build, pk)`, to read with others (`read_together`)."""
-        statement = self.statements.get(key) if key is not None else None
-        if statement is None:
-            statement, reusable = _compile(build, first=False, with_id=True)
-            if statement is not None and key is not None and reusable:
-                self.keep(key, statement)
-        return Read(statement, lambda: list(build(pk)), self.generic, pk)
+        return Read(self._statement_of(key, build), lambda: list(build(pk)), self.generic, pk)
 
     def _statement(
         self, key: Hashable | None, build: Callable[[], QuerySet[Any]]
@@ -228,14 +223,22 @@ class KeptAll(KeptStatements):
         """The rows of `build(pk)`, a list of one row's own (a signal's repeats), by a
         statement compiled once per key with a stand-in where `pk` goes: the key names
         everything else its text depends on."""
+        statement = self._statement_of(key, build)
+        if statement is None:
+            return list(build(pk))
+        return statement.all(generic=self.generic, pk=pk)
+
+    def _statement_of(
+        self, key: Hashable | None, build: Callable[[int], QuerySet[Any]]
+    ) -> _Statement | None:
+        """`build(pk)`'s statement with a stand-in for `pk`, kept by `key`; None where it
+        is in no form this runs."""
         statement = self.statements.get(key) if key is not None else None
         if statement is None:
             statement, reusable = _compile(build, first=False, with_id=True)
-            if statement is None:
-                return list(build(pk))
-            if key is not None and reusable:
+            if statement is not None and key is not None and reusable:
                 self.keep(key, statement)
-        return statement.all(generic=self.generic, pk=pk)
+        return statement
 
 
 @dataclass(frozen=True)
