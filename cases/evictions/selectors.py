@@ -657,7 +657,9 @@ def upcoming_deadlines(case: Case, *, limit: int = 5) -> list[Deadline]:
 
 
 def current_threat(case: Case) -> EvictionThreat | None:
-    threat = _CURRENT_THREAT.first(EvictionThreat.objects.all().db, _current_of, case.pk)
+    threat: EvictionThreat | None = _CURRENT_THREAT.first(
+        EvictionThreat.objects.all().db, _current_of, case.pk
+    )
     if threat is not None:
         threat.case = case
     return threat
