@@ -119,12 +119,13 @@ def generic_plan(
 def pipelined(alias: str) -> Iterator[None]:
     """Send what the block executes to PostgreSQL together, in one round trip (psycopg's
     pipeline mode; each cursor's rows fetched after the block), as `generic_plan` does
-    without its plan mode; elsewhere as it is. Outside a transaction the block's
-    statements are one implicit transaction: one that fails fails the others."""
-    connection = connections[alias]
-    if connection.vendor != "postgresql":
+    without its plan mode, on the same connections (those that prepare their
+    statements: server-side binding); elsewhere as it is. Outside a transaction the
+    block's statements are one implicit transaction: one that fails fails the others."""
+    if not prepares(alias):
         yield
         return
+    connection = connections[alias]
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.pipeline():
         yield
